@@ -1,0 +1,42 @@
+# Production image, multi-stage (see docs/deploy.md and docker-compose.yml).
+#   stage "build":    venv from requirements.txt + statically exported frontend
+#   stage "frontend": Caddy serving the exported frontend, proxying backend routes to `app`
+#   stage "backend":  Python only; `reflex run --env prod --backend-only`, migrations at start
+
+FROM python:3.11-slim AS build
+ENV PYTHONUNBUFFERED=1 REFLEX_USE_NPM=1 VIRTUAL_ENV=/app/.venv PATH=/app/.venv/bin:$PATH
+RUN apt-get update -y && apt-get install -y --no-install-recommends curl ca-certificates npm \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN python -m venv .venv && pip install --no-cache-dir -r requirements.txt
+# Reflex needs Node >= 22; Debian's is older, so take it from the npm registry as `make` does.
+RUN npm install --prefix /opt/tools --no-audit --no-fund node@22 leaflet@1.9.4
+ENV PATH=/opt/tools/node_modules/.bin:$PATH
+COPY . .
+RUN mkdir -p assets/leaflet \
+    && cp -r /opt/tools/node_modules/leaflet/dist/leaflet.js /opt/tools/node_modules/leaflet/dist/leaflet.css \
+       /opt/tools/node_modules/leaflet/dist/images assets/leaflet/
+# API_URL is baked into the frontend: the public origin the browser talks to.
+ARG PUBLIC_URL=http://localhost
+ENV PUBLIC_URL=$PUBLIC_URL
+RUN reflex export --frontend-only --no-zip \
+    && mv .web/build/client /tmp/client && rm -rf .web && mkdir -p .web/build \
+    && mv /tmp/client .web/build/client
+
+FROM caddy:2 AS frontend
+COPY --from=build /app/.web/build/client /srv
+COPY docker/Caddyfile /etc/caddy/Caddyfile
+
+FROM python:3.11-slim AS backend
+ENV PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH APP_ENV=production PORT=8000
+RUN apt-get update -y && apt-get install -y --no-install-recommends libpq5 \
+    && rm -rf /var/lib/apt/lists/* && adduser --disabled-password --home /app app
+WORKDIR /app
+COPY --from=build --chown=app /app /app
+RUN rm -rf /app/.web/build/client && mkdir -p /app/var/media && chown -R app /app/var
+USER app
+EXPOSE 8000
+STOPSIGNAL SIGKILL
+# Migrations first, then the backend (websocket, /api/v1, /media) on port 8000.
+CMD alembic upgrade head && exec reflex run --env prod --backend-only --backend-port 8000

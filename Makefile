@@ -1,0 +1,84 @@
+# `make run` and `make test` install whatever is missing, then run. Re-running is fast.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+NODE_BIN := $(CURDIR)/$(TOOLS)/node_modules/.bin
+export PATH := $(NODE_BIN):$(CURDIR)/$(BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+export PYTHONPATH := $(CURDIR)
+PORT ?= 3000
+export PORT
+
+TEST_ENV := APP_ENV=test \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_test \
+	REDIS_URL=redis://127.0.0.1:6379/3 RQ_REDIS_URL=redis://127.0.0.1:6379/4 \
+	CACHE_REDIS_URL=redis://127.0.0.1:6379/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
+	SECRET_KEY=test-only-secret-key-not-for-production
+
+.PHONY: run test setup deps db seed postgis chromium worker cron bench clean-web help
+
+help:
+	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
+	@echo "make test  - install what is missing, run the whole suite on a separate test database"
+	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(TOOLS)/.installed:
+	@mkdir -p $(TOOLS)
+	npm install --prefix $(TOOLS) --no-audit --no-fund node@22 leaflet@1.9.4
+	@$(NODE_BIN)/node --version | grep -q '^v2[2-9]' || { echo "Node >= 22 did not install"; exit 1; }
+	@touch $@
+
+assets/leaflet/leaflet.js: $(TOOLS)/.installed
+	@mkdir -p assets/leaflet
+	cp -r $(TOOLS)/node_modules/leaflet/dist/leaflet.js $(TOOLS)/node_modules/leaflet/dist/leaflet.css \
+		$(TOOLS)/node_modules/leaflet/dist/images assets/leaflet/
+
+postgis:
+	@if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -qq postgresql-15-postgis-3 >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq postgresql-15-postgis-3)) ; \
+	else echo "PostGIS is missing: install postgresql-15-postgis-3 (as root: apt-get install -y postgresql-15-postgis-3)"; exit 1; fi
+
+chromium:
+	@if command -v chromium >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)); \
+	else echo "Chromium is missing: install the Debian package chromium"; exit 1; fi
+
+deps: $(BIN)/.installed $(TOOLS)/.installed assets/leaflet/leaflet.js postgis
+
+db: deps
+	$(BIN)/python -m coworking_app.cli create-db
+	$(BIN)/alembic upgrade head
+
+seed: db
+	$(BIN)/python -m coworking_app.cli seed-demo
+
+setup: seed
+
+run: setup
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/rq worker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
+	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+test: deps chromium
+	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
+	$(TEST_ENV) $(BIN)/alembic upgrade head
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: deps
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python -m coworking_app.cli create-db
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/alembic upgrade head
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python bench/search.py
+
+clean-web:
+	rm -rf .web

@@ -1,0 +1,201 @@
+"""Search benchmark: 1000 mixed searches on >= 100k spaces.
+
+Measures, for the same 1000 searches:
+  * the SQL alone: the statements the service issues, replayed on a raw psycopg connection;
+  * the service (search_spaces with a session);
+  * the HTTP API (GET /api/v1/spaces) served by granian, as in production.
+Prints p50/p95/p99 in ms and the ratio of API p95 to raw SQL p95.
+
+Run with `make bench` (uses the coworking_bench database) or directly with DATABASE_URL set.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL",
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench")
+os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+import httpx  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
+
+from coworking_app.db import get_engine, read_scope, session_scope  # noqa: E402
+from coworking_app.services import catalog  # noqa: E402
+from coworking_app.services.search import SearchParams, search_spaces  # noqa: E402
+from models import Space  # noqa: E402
+
+TARGET_SPACES = int(os.environ.get("BENCH_SPACES", "100000"))
+SEARCHES = int(os.environ.get("BENCH_SEARCHES", "1000"))
+PORT = int(os.environ.get("BENCH_PORT", "3399"))
+WORDS = ["коворкинг", "коворкинги у метро", "лофт", "переговорная", "офис", "open space",
+         "студия", "кабинет", "бизнес-центр", "рабочее место"]
+
+
+def ensure_data() -> int:
+    from coworking_app.demo.scale import seed_scale
+    from coworking_app.demo.seed import seed_demo
+    from coworking_app.services.maintenance import do_vacuum_after_bulk_load
+
+    with session_scope() as session:
+        seed_demo(session)
+        have = session.scalar(select(func.count()).select_from(Space)) or 0
+    if have < TARGET_SPACES:
+        print(f"seeding {TARGET_SPACES - have} synthetic spaces ...", flush=True)
+        with session_scope() as session:
+            seed_scale(session, TARGET_SPACES - have)
+        do_vacuum_after_bulk_load(get_engine())
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Space)) or 0
+
+
+def mixed_searches(n: int) -> list[dict]:
+    rnd = random.Random(2026)
+    with session_scope() as session:
+        cities = catalog.list_cities(session)
+        districts = catalog.list_districts(session)
+        stops = catalog.list_stops(session)
+        amenities = [a.code for a in catalog.list_amenities(session)]
+    out = []
+    for _ in range(n):
+        city = rnd.choice(cities)
+        kind = rnd.random()
+        p: dict = {"city": city.slug}
+        if kind < 0.2:
+            pass
+        elif kind < 0.35:
+            ds = [d for d in districts if d.city_id == city.id]
+            p["district"] = rnd.choice(ds).slug
+        elif kind < 0.55:
+            p.pop("city")
+            p["lat"] = round(city.lat + rnd.uniform(-0.08, 0.08), 5)
+            p["lon"] = round(city.lon + rnd.uniform(-0.12, 0.12), 5)
+            p["radius_km"] = rnd.choice([1, 2, 3, 5])
+            p["sort"] = rnd.choice(["distance", "relevance", "price"])
+        elif kind < 0.7:
+            ss = [s for s in stops if s.city_id == city.id]
+            p["stop_id"] = rnd.choice(ss).id
+            p["stop_radius_m"] = rnd.choice([500, 1000, 1500])
+        elif kind < 0.85:
+            p["q"] = rnd.choice(WORDS)
+        else:
+            p["price_unit"] = "hour"
+            p["min_price"] = rnd.randrange(10000, 40000, 1000)
+            p["max_price"] = p["min_price"] + rnd.randrange(10000, 50000, 1000)
+        if rnd.random() < 0.4:
+            p["amenities"] = ",".join(rnd.sample(amenities, rnd.randint(1, 3)))
+        if rnd.random() < 0.25:
+            p["seats"] = rnd.choice([2, 5, 10, 20])
+        if "sort" not in p and rnd.random() < 0.5:
+            p["sort"] = rnd.choice(["rating", "price", "newest"])
+        if rnd.random() < 0.2:
+            p["page"] = rnd.randint(2, 5)
+        out.append(p)
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(label: str, values: list[float]) -> None:
+    print(f"{label:<22} p50 {pct(values, 50):7.2f} ms   p95 {pct(values, 95):7.2f} ms   "
+          f"p99 {pct(values, 99):7.2f} ms   mean {statistics.mean(values):7.2f} ms")
+
+
+def bench_service(searches: list[dict]) -> tuple[list[float], list[list[tuple[str, object]]]]:
+    engine = get_engine()
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    times, statements = [], []
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for p in searches:
+            captured.clear()
+            start = time.perf_counter()
+            with read_scope() as session:  # as the API does
+                search_spaces(session, SearchParams.model_validate(p))
+            times.append((time.perf_counter() - start) * 1000)
+            statements.append(list(captured))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return times, statements
+
+
+def bench_raw_sql(statements: list[list[tuple[str, object]]]) -> list[float]:
+    raw = get_engine().raw_connection()
+    times = []
+    try:
+        cur = raw.driver_connection.cursor()
+        for batch in statements:
+            start = time.perf_counter()
+            for sql, params in batch:
+                cur.execute(sql, params)
+                cur.fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+        raw.driver_connection.rollback()
+    finally:
+        raw.close()
+    return times
+
+
+def bench_api(searches: list[dict]) -> list[float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory",
+         "--host", "127.0.0.1", "--port", str(PORT), "--workers", "2",
+         "--log-level", "warning", "coworking_app.api:create_api"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=10) as client:
+            for _ in range(100):
+                try:
+                    if client.get("/api/v1/health").status_code in (200, 503):
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            for p in searches[:50]:  # warm-up: connections, caches
+                client.get("/api/v1/spaces", params=p)
+            times = []
+            for p in searches:
+                start = time.perf_counter()
+                r = client.get("/api/v1/spaces", params=p)
+                times.append((time.perf_counter() - start) * 1000)
+                if r.status_code != 200:
+                    raise SystemExit(f"API answered {r.status_code} for {p}: {r.text[:200]}")
+            return times
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    total = ensure_data()
+    searches = mixed_searches(SEARCHES)
+    print(f"spaces in database: {total}; searches: {len(searches)}")
+    bench_service(searches[:50])  # warm-up
+    service, statements = bench_service(searches)
+    raw = bench_raw_sql(statements)
+    api = bench_api(searches)
+    report("raw SQL", raw)
+    report("service", service)
+    report("HTTP API", api)
+    print(f"API p95 / raw SQL p95 = {pct(api, 95) / pct(raw, 95):.2f}")
+    print(f"service p95 / raw SQL p95 = {pct(service, 95) / pct(raw, 95):.2f}")
+
+
+if __name__ == "__main__":
+    main()

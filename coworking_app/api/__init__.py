@@ -1,0 +1,113 @@
+"""The REST API under /api/v1, mounted on the Reflex app through api_transformer."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.staticfiles import StaticFiles
+
+from coworking_app.api import admin, auth, catalog, health, owner, spaces
+from coworking_app.api.limits import BodySizeLimit
+from coworking_app.services.errors import (
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMedia,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    SecondFactorRequired,
+)
+from coworking_app.settings import get_settings
+from models import PHOTO_LIMIT
+
+
+def _invalid_input(request: Request, exc: InvalidInput) -> JSONResponse:
+    location = "query" if request.method == "GET" else "body"
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": [
+                {"loc": [location, exc.field], "msg": exc.message, "type": "value_error"}
+            ]
+        },
+    )
+
+
+def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": exc.message})
+
+
+def _not_authenticated(request: Request, exc: NotAuthenticated) -> JSONResponse:
+    return JSONResponse(status_code=401, content={"detail": exc.message},
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+def _second_factor(request: Request, exc: SecondFactorRequired) -> JSONResponse:
+    return JSONResponse(status_code=401, content={
+        "detail": [{"loc": ["body", "totp_code"], "msg": exc.message, "type": "totp_required"}]
+    })
+
+
+def _denied(request: Request, exc: PermissionDenied) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": exc.message})
+
+
+def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+    return JSONResponse(status_code=409, content={
+        "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "conflict"}]
+    })
+
+
+def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    return JSONResponse(
+        status_code=429,
+        content={"detail": f"Too many attempts, try again in {exc.retry_after} s",
+                 "retry_after": exc.retry_after},
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _file_error(status_code: int):
+    def handler(request: Request, exc: PayloadTooLarge | UnsupportedMedia) -> JSONResponse:
+        return JSONResponse(status_code=status_code, content={
+            "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "file"}]
+        })
+    return handler
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="Coworking marketplace API",
+        version="1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    api.add_exception_handler(InvalidInput, _invalid_input)
+    api.add_exception_handler(NotFound, _not_found)
+    api.add_exception_handler(NotAuthenticated, _not_authenticated)
+    api.add_exception_handler(SecondFactorRequired, _second_factor)
+    api.add_exception_handler(PermissionDenied, _denied)
+    api.add_exception_handler(Conflict, _conflict)
+    api.add_exception_handler(RateLimited, _rate_limited)
+    api.add_exception_handler(PayloadTooLarge, _file_error(413))
+    api.add_exception_handler(UnsupportedMedia, _file_error(415))
+    for module in (health, catalog, spaces, auth, owner, admin):
+        api.include_router(module.router, prefix="/api/v1")
+    settings = get_settings()
+    upload = settings.max_upload_bytes
+    api.add_middleware(
+        BodySizeLimit,
+        default_limit=1024 * 1024,  # JSON bodies
+        limits=[
+            (r"^/api/v1/spaces/\d+/photos$", upload + 64 * 1024),  # one photo + multipart framing
+            (r"^/_upload", PHOTO_LIMIT * upload + 1024 * 1024),  # Reflex uploads: a full gallery
+        ],
+    )
+    settings.media_root.mkdir(parents=True, exist_ok=True)
+    api.mount(
+        settings.media_url, StaticFiles(directory=settings.media_root), name="media"
+    )
+    return api

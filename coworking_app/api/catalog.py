@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Query
+
+from coworking_app.api.deps import DbSession
+from coworking_app.services import catalog
+
+router = APIRouter(tags=["catalog"])
+
+
+@router.get("/cities")
+def cities(session: DbSession) -> list[dict]:
+    counts = catalog.count_published_by_city(session)
+    return [
+        {**asdict(c), "spaces_count": counts.get(c.id, 0)} for c in catalog.list_cities(session)
+    ]
+
+
+@router.get("/amenities")
+def amenities(session: DbSession) -> list[dict]:
+    return [asdict(a) for a in catalog.list_amenities(session)]
+
+
+@router.get("/districts")
+def districts(session: DbSession, city: str | None = Query(None, max_length=100)) -> list[dict]:
+    city_id = catalog.require_city(session, city).id if city else None
+    return [asdict(d) for d in catalog.list_districts(session, city_id)]
+
+
+@router.get("/stops")
+def stops(session: DbSession, city: str | None = Query(None, max_length=100)) -> list[dict]:
+    city_id = catalog.require_city(session, city).id if city else None
+    return [asdict(s) for s in catalog.list_stops(session, city_id)]

@@ -1,0 +1,57 @@
+"""Dependencies shared by the routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from coworking_app.db import read_scope, session_scope
+from coworking_app.services.accounts import ClientInfo, access_user_by_access_token
+from coworking_app.services.errors import NotAuthenticated
+from models import AuthSession, User
+
+
+def _session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+def _read_session() -> Iterator[Session]:
+    with read_scope() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session)]
+ReadSession = Annotated[Session, Depends(_read_session)]  # GET routes that never write
+_bearer = HTTPBearer(auto_error=False)
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(ip=request.client.host if request.client else "",
+                      user_agent=request.headers.get("user-agent", "")[:255])
+
+
+Client = Annotated[ClientInfo, Depends(client_info)]
+
+
+def _signed_in(
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, AuthSession]:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated("Bearer access token required")
+    return access_user_by_access_token(session, credentials.credentials)
+
+
+SignedIn = Annotated[tuple[User, AuthSession], Depends(_signed_in)]
+
+
+def _current_user(signed_in: SignedIn) -> User:
+    return signed_in[0]
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]

@@ -1,0 +1,224 @@
+"""Owners' writes on spaces, resources and tariffs (reads of published spaces are public)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Path, Response, UploadFile, status
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.services import owner_spaces as owner
+from coworking_app.services import photos
+from coworking_app.services.storage import get_storage
+from coworking_app.settings import get_settings
+from coworking_app.services.errors import NotFound
+from coworking_app.services.geo import lat_of, lon_of
+from models import Resource, Space, Tariff
+
+router = APIRouter(tags=["owner"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class TariffOut(BaseModel):
+    id: int
+    unit: str
+    price_minor: int
+    currency: str
+
+
+class ResourceOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    capacity: int
+    min_minutes: int
+    max_minutes: int
+    tariffs: list[TariffOut] = []
+
+
+class OwnerSpaceOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    address: str
+    lat: float
+    lon: float
+    city_id: int
+    district_id: int | None
+    timezone: str
+    status: str
+    amenities: list[str]
+    opening_hours: dict[str, Any]
+    updated_at: datetime | None
+
+
+def _space_out(session, space: Space) -> OwnerSpaceOut:
+    lat, lon = session.execute(
+        select(lat_of(Space.location), lon_of(Space.location)).where(Space.id == space.id)
+    ).one()
+    return OwnerSpaceOut(
+        id=space.id, name=space.name, description=space.description, address=space.address,
+        lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
+        timezone=space.timezone, status=space.status, amenities=list(space.amenities),
+        opening_hours=space.opening_hours, updated_at=space.updated_at,
+    )
+
+
+def _resource_out(session, resource: Resource) -> ResourceOut:
+    tariffs = session.scalars(
+        select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)
+    )
+    return ResourceOut(
+        id=resource.id, kind=resource.kind, name=resource.name, capacity=resource.capacity,
+        min_minutes=resource.min_minutes, max_minutes=resource.max_minutes,
+        tariffs=[TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
+                 for t in tariffs],
+    )
+
+
+@router.get("/owner/spaces", response_model=list[OwnerSpaceOut])
+def my_spaces(user: CurrentUser, session: DbSession) -> list[OwnerSpaceOut]:
+    return [_space_out(session, s) for s in owner.list_owner_spaces(session, user)]
+
+
+@router.post("/spaces", status_code=status.HTTP_201_CREATED, response_model=OwnerSpaceOut)
+def create_space(body: owner.SpaceCreate, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
+    return _space_out(session, owner.do_create_space(session, user, body))
+
+
+@router.patch("/spaces/{space_id}", response_model=OwnerSpaceOut)
+def update_space(space_id: Id, body: owner.SpaceFields, user: CurrentUser,
+                 session: DbSession) -> OwnerSpaceOut:
+    return _space_out(session, owner.do_update_space(session, user, space_id, body))
+
+
+@router.delete("/spaces/{space_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_space(space_id: Id, user: CurrentUser, session: DbSession) -> Response:
+    owner.do_delete_space(session, user, space_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/spaces/{space_id}/submit", response_model=OwnerSpaceOut)
+def submit_space(space_id: Id, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
+    return _space_out(session, owner.do_submit_for_review(session, user, space_id))
+
+
+@router.get("/spaces/{space_id}/resources", response_model=list[ResourceOut])
+def list_resources(space_id: Id, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
+    space = owner.access_space_for_owner(session, user, space_id)
+    rows = session.scalars(
+        select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)
+    )
+    return [_resource_out(session, r) for r in rows]
+
+
+@router.post("/spaces/{space_id}/resources", status_code=status.HTTP_201_CREATED,
+             response_model=ResourceOut)
+def add_resource(space_id: Id, body: owner.ResourceCreate, user: CurrentUser,
+                 session: DbSession) -> ResourceOut:
+    return _resource_out(session, owner.do_add_resource(session, user, space_id, body))
+
+
+@router.patch("/spaces/{space_id}/resources/{resource_id}", response_model=ResourceOut)
+def update_resource(space_id: Id, resource_id: Id, body: owner.ResourceFields,
+                    user: CurrentUser, session: DbSession) -> ResourceOut:
+    _check_parent(session, user, space_id, resource_id)
+    return _resource_out(session, owner.do_update_resource(session, user, resource_id, body))
+
+
+@router.delete("/spaces/{space_id}/resources/{resource_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_resource(space_id: Id, resource_id: Id, user: CurrentUser, session: DbSession) -> Response:
+    _check_parent(session, user, space_id, resource_id)
+    owner.do_delete_resource(session, user, resource_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/spaces/{space_id}/resources/{resource_id}/tariffs", response_model=TariffOut)
+def set_tariff(space_id: Id, resource_id: Id, body: owner.TariffInput, user: CurrentUser,
+               session: DbSession) -> TariffOut:
+    _check_parent(session, user, space_id, resource_id)
+    t = owner.do_set_tariff(session, user, resource_id, body)
+    return TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
+
+
+@router.delete("/spaces/{space_id}/resources/{resource_id}/tariffs/{tariff_id}",
+               status_code=status.HTTP_204_NO_CONTENT)
+def delete_tariff(space_id: Id, resource_id: Id, tariff_id: Id, user: CurrentUser,
+                  session: DbSession) -> Response:
+    _space, tariff = owner.access_tariff_for_owner(session, user, tariff_id)
+    if tariff.resource_id != resource_id:
+        raise NotFound("Tariff not found")
+    _check_parent(session, user, space_id, resource_id)
+    owner.do_delete_tariff(session, user, tariff_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _check_parent(session, user, space_id: int, resource_id: int) -> None:
+    """The URL's space must be the resource's space (no mixing ids across spaces)."""
+    space, _resource = owner.access_resource_for_owner(session, user, resource_id)
+    if space.id != space_id:
+        raise NotFound("Resource not found")
+
+
+class PhotoOut(BaseModel):
+    id: int
+    position: int
+    url: str
+    thumb_url: str
+    width: int
+    height: int
+
+
+class PhotoOrderIn(BaseModel):
+    photo_ids: list[int]
+
+
+def _photos_out(rows) -> list[PhotoOut]:
+    storage = get_storage()
+    return [PhotoOut(id=p.id, position=p.position, url=storage.url(p.storage_key),
+                     thumb_url=storage.url(p.thumb_key), width=p.width, height=p.height)
+            for p in rows]
+
+
+@router.get("/spaces/{space_id}/photos", response_model=list[PhotoOut])
+def list_photos(space_id: Id, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
+    space = owner.access_space_for_owner(session, user, space_id)
+    return _photos_out(photos.list_photos(session, space.id))
+
+
+@router.post("/spaces/{space_id}/photos", status_code=status.HTTP_201_CREATED,
+             response_model=PhotoOut)
+def upload_photo(space_id: Id, user: CurrentUser, session: DbSession,
+                 file: UploadFile = File(...)) -> PhotoOut:
+    # The body limit middleware already refused anything much larger; read one byte past
+    # the limit so the service can tell "exactly 5 MB" from "more".
+    data = file.file.read(get_settings().max_upload_bytes + 1)
+    return _photos_out([photos.do_add_photo(session, user, space_id, data)])[0]
+
+
+@router.put("/spaces/{space_id}/photos/order", response_model=list[PhotoOut])
+def reorder_photos(space_id: Id, body: PhotoOrderIn, user: CurrentUser,
+                   session: DbSession) -> list[PhotoOut]:
+    return _photos_out(photos.do_reorder_photos(session, user, space_id, body.photo_ids))
+
+
+@router.post("/spaces/{space_id}/photos/{photo_id}/cover", response_model=list[PhotoOut])
+def set_cover(space_id: Id, photo_id: Id, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
+    _check_photo_parent(session, user, space_id, photo_id)
+    return _photos_out(photos.do_set_cover(session, user, photo_id))
+
+
+@router.delete("/spaces/{space_id}/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_photo(space_id: Id, photo_id: Id, user: CurrentUser, session: DbSession) -> Response:
+    _check_photo_parent(session, user, space_id, photo_id)
+    photos.do_delete_photo(session, user, photo_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _check_photo_parent(session, user, space_id: int, photo_id: int) -> None:
+    space, _photo = photos.access_photo_for_owner(session, user, photo_id)
+    if space.id != space_id:
+        raise NotFound("Photo not found")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from coworking_app.api.deps import ReadSession
+from coworking_app.db import read_scope
+from coworking_app.services.search import SearchPage, SearchParams, search_spaces
+from coworking_app.services.spaces import SpaceDetail, get_published_space
+
+router = APIRouter(tags=["spaces"])
+
+
+@router.get("/spaces", response_model=SearchPage)
+def list_spaces(params: Annotated[SearchParams, Query()]) -> Response:
+    # The hot path: the session opens here rather than in a dependency (one thread hop
+    # instead of two), and the service's validated SearchPage is serialised once, in Rust,
+    # instead of being validated and encoded again by FastAPI.
+    with read_scope() as session:
+        page = search_spaces(session, params)
+    return Response(page.model_dump_json(), media_type="application/json")
+
+
+@router.get("/spaces/{space_id}", response_model=SpaceDetail)
+def space_detail(
+    session: ReadSession, space_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> SpaceDetail:
+    return get_published_space(session, space_id)

@@ -1,0 +1,145 @@
+"""Command line: `python -m coworking_app.cli <command>`. Thin adapter over the services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from coworking_app.db import get_engine, session_scope
+
+
+def _create_db(args: argparse.Namespace) -> int:
+    """Create the configured database if it does not exist yet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from coworking_app.settings import get_settings
+
+    url = make_url(get_settings().database_url)
+    name = url.database
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            print(f"created database {name}")
+        available = conn.scalar(
+            text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+        )
+    admin.dispose()
+    if not available:
+        print("PostGIS is not installed for this PostgreSQL server: install the package "
+              "postgresql-15-postgis-3 (Debian: apt-get install -y postgresql-15-postgis-3)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from coworking_app.demo.seed import seed_demo
+
+    started = time.monotonic()
+    with session_scope() as session:
+        report = seed_demo(session)
+    print(
+        f"demo data: {report.cities} cities, {report.districts} districts, {report.stops} stops, "
+        f"{report.amenities} amenities; {report.spaces_created} new spaces, "
+        f"{report.photos} new photos ({time.monotonic() - started:.1f}s)"
+    )
+    return 0
+
+
+def _seed_scale(args: argparse.Namespace) -> int:
+    from coworking_app.demo.scale import seed_scale
+    from coworking_app.services.maintenance import do_vacuum_after_bulk_load
+
+    if args.spaces < 1 or args.spaces > 2_000_000:
+        print("--spaces must be between 1 and 2000000", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    with session_scope() as session:
+        created = seed_scale(session, args.spaces, seed=args.seed)
+    do_vacuum_after_bulk_load(get_engine())
+    print(f"synthetic spaces: {created} created ({time.monotonic() - started:.1f}s)")
+    return 0
+
+
+def _set_status(args: argparse.Namespace) -> int:
+    from coworking_app.services.errors import NotFound
+    from coworking_app.services.spaces import do_set_space_status
+    from models import SpaceStatus
+
+    try:
+        with session_scope() as session:
+            space = do_set_space_status(session, args.space_id, SpaceStatus(args.status))
+            print(f"space {space.id} is now {space.status}")
+    except NotFound:
+        print(f"space {args.space_id} not found", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _create_staff(args: argparse.Namespace) -> int:
+    from coworking_app.services.accounts import do_create_staff
+    from coworking_app.services.errors import InvalidInput
+    from models import Role
+
+    role = Role.admin if args.command == "create-admin" else Role.operator
+    try:
+        with session_scope() as session:
+            user = do_create_staff(session, email=args.email, password=args.password,
+                                   full_name=args.name, role=role)
+            print(f"{role.value} {user.email} (id {user.id}), roles: {', '.join(user.roles)}")
+    except InvalidInput as exc:
+        print(f"{exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from models import OutboxEmail
+
+    with session_scope() as session:
+        rows = session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(args.limit))
+        for row in reversed(list(rows)):
+            print(f"--- #{row.id} {row.created_at:%Y-%m-%d %H:%M} to {row.to_email}: {row.subject}")
+            print(row.body)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coworking_app.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("create-db", help="create the database if missing")
+    commands.add_parser("seed-demo", help="load the demo cities and spaces (idempotent)")
+
+    scale = commands.add_parser("seed-scale", help="add N synthetic spaces for benchmarks")
+    scale.add_argument("--spaces", type=int, default=100_000)
+    scale.add_argument("--seed", type=int, default=1)
+
+    status = commands.add_parser("set-space-status", help="publish, hide or unpublish a space")
+    status.add_argument("space_id", type=int)
+    status.add_argument("status", choices=["draft", "pending_review", "published", "hidden"])
+
+    for name in ("create-admin", "create-operator"):
+        staff = commands.add_parser(name, help=f"create a {name.split('-')[1]} account (or add the role)")
+        staff.add_argument("--email", required=True)
+        staff.add_argument("--password", required=True)
+        staff.add_argument("--name", default="Администратор")
+
+    outbox = commands.add_parser("outbox", help="print the latest queued emails (development)")
+    outbox.add_argument("--limit", type=int, default=10)
+
+    args = parser.parse_args(argv)
+    handler = {"create-db": _create_db, "seed-demo": _seed_demo, "seed-scale": _seed_scale,
+               "set-space-status": _set_status, "create-admin": _create_staff,
+               "create-operator": _create_staff, "outbox": _outbox}
+    return handler[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

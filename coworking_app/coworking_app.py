@@ -1,0 +1,43 @@
+"""The Reflex app: pages, theme, and the REST API mounted on the same port."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from coworking_app.api import create_api
+from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
+from pages.cabinet import cabinet_page
+from pages.home import home_page
+from pages.owner import owner_page, space_editor_page
+from pages.search import search_page
+from pages.space import space_page
+from state.account_forms import VerifyEmailState
+from state.auth import AuthState
+from state.cabinet import CabinetState
+from state.home import HomeState
+from state.owner import OwnerState, SpaceEditorState
+from state.search import SearchState
+from state.space import SpaceState
+
+app = rx.App(
+    api_transformer=create_api(),
+    head_components=[rx.el.meta(name="theme-color", content="#0d9488")],
+    stylesheets=["/styles.css"],
+)
+# Every page first learns who is signed in (header, verify banner, private-page redirect).
+user = AuthState.load_user
+PAGES = [
+    (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
+    (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
+    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load]),
+    (signup_page, "/signup", "Регистрация — CoSpace", []),
+    (login_page, "/login", "Вход — CoSpace", []),
+    (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
+    (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
+    (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load]),
+    (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
+    (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
+     [SpaceEditorState.load]),
+]
+for component, route, title, on_load in PAGES:
+    app.add_page(component, route=route, title=title, on_load=[user, *on_load])

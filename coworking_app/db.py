@@ -1,0 +1,70 @@
+"""Database engine, sessions and Redis clients: the only place that creates them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import redis
+from sqlalchemy import Engine, create_engine
+from sqlmodel import Session
+
+from coworking_app.settings import get_settings
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,  # a restarted PostgreSQL must not turn into 500s
+        connect_args={
+            "connect_timeout": 5,
+            # psycopg prepares a statement after 5 runs, and PostgreSQL may then switch to a
+            # generic plan that cannot see the search values (a tsquery, a radius, a city):
+            # measured 3-7x slower searches. Plan every execution with its real values.
+            # Parallel workers cost ~40 ms to start: too slow for a search answered in 5.
+            "options": "-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0",
+        },
+    )
+
+
+@lru_cache
+def _autocommit_engine() -> Engine:
+    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session for reads only (search, public pages): no BEGIN/COMMIT round trips.
+    Anything that writes uses session_scope."""
+    with Session(_autocommit_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@lru_cache
+def get_cache_redis() -> redis.Redis:
+    """Redis database for caches (separate from Reflex state and RQ)."""
+    return redis.Redis.from_url(
+        get_settings().cache_redis_url, socket_timeout=2, socket_connect_timeout=2
+    )
+
+
+@lru_cache
+def get_rq_redis() -> redis.Redis:
+    return redis.Redis.from_url(get_settings().rq_redis_url)

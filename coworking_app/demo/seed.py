@@ -1,0 +1,288 @@
+"""Demo data: three real cities with districts, metro, and 160 believable spaces.
+
+`seed_demo` is idempotent: reference rows are upserted by natural key, spaces are
+generated deterministically and skipped when a space with the same name and address
+already exists, and photo files are only drawn when missing.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from coworking_app.demo import geo_data
+from coworking_app.demo.photos import write_photo
+from coworking_app.services.catalog import invalidate_reference_cache
+from coworking_app.services.geo import haversine_m, locate_point
+from coworking_app.services.storage import get_storage
+from coworking_app.services.spaces import do_refresh_space_summary
+from models import (
+    Amenity,
+    City,
+    District,
+    Photo,
+    PriceUnit,
+    Resource,
+    ResourceKind,
+    Space,
+    SpaceStatus,
+    Tariff,
+    TransitStop,
+)
+
+AMENITIES: list[tuple[str, str, str, str]] = [
+    # code, Russian name, English name, lucide icon
+    ("wifi", "Быстрый Wi‑Fi", "Fast Wi-Fi", "wifi"),
+    ("coffee", "Кофе и чай", "Coffee and tea", "coffee"),
+    ("printer", "Принтер и сканер", "Printer and scanner", "printer"),
+    ("meeting_rooms", "Переговорные", "Meeting rooms", "presentation"),
+    ("phone_booths", "Звонковые кабины", "Phone booths", "phone"),
+    ("kitchen", "Кухня", "Kitchen", "utensils"),
+    ("lockers", "Шкафчики", "Lockers", "lock"),
+    ("parking", "Парковка", "Parking", "square-parking"),
+    ("bike_parking", "Велопарковка", "Bike parking", "bike"),
+    ("shower", "Душ", "Shower", "shower-head"),
+    ("access_24_7", "Доступ 24/7", "24/7 access", "clock"),
+    ("lounge", "Зона отдыха", "Lounge", "sofa"),
+    ("monitors", "Мониторы", "Monitors", "monitor"),
+    ("pet_friendly", "Можно с питомцами", "Pet friendly", "dog"),
+    ("accessible", "Доступная среда", "Step-free access", "accessibility"),
+    ("legal_address", "Юридический адрес", "Registered address", "mail"),
+    ("terrace", "Терраса", "Terrace", "trees"),
+    ("gym", "Спортзал", "Gym", "dumbbell"),
+    ("kids_room", "Детская комната", "Kids room", "baby"),
+]
+
+BRANDS = [
+    "Точка", "Улей", "Сфера", "Квартал", "Платформа", "Гараж", "Фабрика", "Маяк",
+    "Периметр", "Атриум", "Лофт", "Станция", "Высота", "Орбита", "Крыша", "Этаж",
+    "Контур", "Мастерская", "Бюро", "Резиденция", "Кампус", "Причал", "Депо", "Голос",
+    "Циферблат", "Сад", "Ткацкая", "Пульс", "Вектор", "Цех",
+]
+SPACES_PER_CITY = {"moscow": 80, "saint-petersburg": 50, "novosibirsk": 30}
+PRICE_FACTOR = {"moscow": 1.0, "saint-petersburg": 0.82, "novosibirsk": 0.62}
+
+INTROS = [
+    "{name} — коворкинг в {district_loc} с открытым пространством, переговорными и тихой зоной.",
+    "Светлый коворкинг {name}: рабочие места для фрилансеров и команд, переговорные и тихая зона.",
+    "{name} — пространство для работы и встреч в самом сердце района {district}.",
+    "Коворкинг {name} занимает этаж бывшего промышленного здания: высокие потолки и панорамные окна.",
+]
+METRO_LINES = [
+    "До метро «{metro}» {minutes} минут пешком.",
+    "Ближайшая станция метро — «{metro}», около {minutes} минут пешком.",
+]
+EXTRAS = [
+    "Есть кухня с кофемашиной и бесплатным чаем, быстрый интернет и принтер.",
+    "Для команд — закрытые офисы на 2–12 человек с круглосуточным доступом.",
+    "Переговорные с экраном и системой видеосвязи бронируются по часам.",
+    "По вечерам проходят лекции, нетворкинг и встречи сообщества.",
+    "Тихая зона без звонков, эргономичные кресла и регулируемые столы.",
+    "Рядом кафе, фитнес и парковка; можно приходить с собакой.",
+]
+ENGLISH = "Coworking space with hot desks, fixed desks, meeting rooms and private offices."
+
+
+@dataclass
+class SeedReport:
+    cities: int = 0
+    districts: int = 0
+    stops: int = 0
+    amenities: int = 0
+    spaces_created: int = 0
+    photos: int = 0
+
+
+def seed_reference(session: Session, report: SeedReport) -> dict[str, City]:
+    for position, (code, ru, en, icon) in enumerate(AMENITIES):
+        amenity = session.get(Amenity, code) or Amenity(code=code, name_ru=ru, name_en=en)
+        amenity.name_ru, amenity.name_en, amenity.icon, amenity.position = ru, en, icon, position
+        session.add(amenity)
+        report.amenities += 1
+
+    cities: dict[str, City] = {}
+    for data in geo_data.CITIES:
+        city = session.scalar(select(City).where(City.slug == data["slug"])) or City(
+            slug=data["slug"], name_ru="", name_en="", timezone="", center=None
+        )
+        lat, lon = data["center"]
+        city.name_ru, city.name_en, city.timezone = data["name_ru"], data["name_en"], data["timezone"]
+        city.center = f"SRID=4326;POINT({lon} {lat})"
+        session.add(city)
+        session.flush()
+        cities[city.slug] = city
+        report.cities += 1
+
+        for d in geo_data.DISTRICTS[city.slug]:
+            district = session.scalar(
+                select(District).where(District.city_id == city.id, District.slug == d["slug"])
+            ) or District(city_id=city.id, slug=d["slug"], name_ru="", name_en="", boundary=None)
+            ring = list(d["polygon"]) + [d["polygon"][0]]
+            district.name_ru, district.name_en = d["name_ru"], d["name_en"]
+            district.boundary = "SRID=4326;POLYGON((" + ", ".join(
+                f"{lon} {lat}" for lat, lon in ring
+            ) + "))"
+            session.add(district)
+            report.districts += 1
+
+        existing = {
+            (s.name_ru, s.line_name): s
+            for s in session.scalars(select(TransitStop).where(TransitStop.city_id == city.id))
+        }
+        for st in geo_data.METRO_STATIONS[city.slug]:
+            stop = existing.get((st["name_ru"], st["line_name"])) or TransitStop(
+                city_id=city.id, kind="metro", name_ru=st["name_ru"], line_name=st["line_name"],
+                line_color="", location=None,
+            )
+            stop.name_en, stop.line_color = st.get("name_en", ""), st["line_color"]
+            stop.location = f"SRID=4326;POINT({st['lon']} {st['lat']})"
+            session.add(stop)
+            report.stops += 1
+    session.flush()
+    invalidate_reference_cache()
+    return cities
+
+
+def _street_short(street: str) -> str:
+    for prefix in ("ул. ", "пр-т ", "наб. ", "пер. ", "б-р ", "ш. ", "пл. "):
+        if street.startswith(prefix):
+            return street[len(prefix):]
+    return street
+
+
+def _hours(rnd: random.Random) -> dict:
+    style = rnd.random()
+    if style < 0.25:
+        day = {"open": "00:00", "close": "00:00"}
+        return {d: dict(day) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    opens = rnd.choice(["08:00", "09:00", "10:00"])
+    closes = rnd.choice(["20:00", "21:00", "22:00"])
+    week = {d: {"open": opens, "close": closes} for d in ("mon", "tue", "wed", "thu", "fri")}
+    week["sat"] = {"open": "10:00", "close": "18:00"} if style < 0.8 else None
+    week["sun"] = {"open": "11:00", "close": "17:00"} if style < 0.5 else None
+    return week
+
+
+def _price(rnd: random.Random, low: int, high: int, factor: float, step: int) -> int:
+    """A price in kopecks rounded to `step` roubles."""
+    roubles = rnd.uniform(low, high) * factor
+    return int(max(step, round(roubles / step) * step) * 100)
+
+
+def _resources(rnd: random.Random, factor: float, amenities: list[str]) -> list[tuple]:
+    """[(kind, name, capacity, min_minutes, max_minutes, {unit: price_minor})]."""
+    out = [
+        (ResourceKind.hot_desk, "Открытое пространство", rnd.randint(12, 70), 60, 44640,
+         {PriceUnit.hour: _price(rnd, 150, 450, factor, 10),
+          PriceUnit.day: _price(rnd, 700, 1800, factor, 50),
+          PriceUnit.month: _price(rnd, 9000, 22000, factor, 500)}),
+    ]
+    if rnd.random() < 0.7:
+        out.append((ResourceKind.fixed_desk, "Фиксированное место", rnd.randint(4, 24), 1440, 44640,
+                    {PriceUnit.day: _price(rnd, 1000, 2400, factor, 50),
+                     PriceUnit.month: _price(rnd, 14000, 32000, factor, 500)}))
+    if "meeting_rooms" in amenities:
+        for i, cap in enumerate(sorted(rnd.sample([4, 6, 8, 10, 12, 16], rnd.randint(1, 2)))):
+            out.append((ResourceKind.meeting_room, f"Переговорная {'АБВГ'[i]} на {cap} мест", cap,
+                        30, 720, {PriceUnit.hour: _price(rnd, 700, 3500, factor * cap / 8, 50)}))
+    if rnd.random() < 0.6:
+        cap = rnd.choice([2, 4, 6, 8, 12])
+        out.append((ResourceKind.private_office, f"Кабинет на {cap} человек", cap, 1440, 525600,
+                    {PriceUnit.month: _price(rnd, 9000 * cap, 16000 * cap, factor, 1000)}))
+    return out
+
+
+def _nearest_metro(city_slug: str, lat: float, lon: float) -> tuple[str, float]:
+    best = min(
+        geo_data.METRO_STATIONS[city_slug],
+        key=lambda s: haversine_m(lat, lon, s["lat"], s["lon"]),
+    )
+    return best["name_ru"], haversine_m(lat, lon, best["lat"], best["lon"])
+
+
+def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -> None:
+    # Demo addresses are unique, so the address identifies a demo space across re-runs.
+    existing = set(session.scalars(select(Space.address)))
+    names_used: set[str] = set()
+    amenity_codes = [a[0] for a in AMENITIES]
+    for city_slug, count in SPACES_PER_CITY.items():
+        city = cities[city_slug]
+        streets = geo_data.STREETS[city_slug]
+        district_names = {d["slug"]: d["name_ru"] for d in geo_data.DISTRICTS[city_slug]}
+        for i in range(count):
+            # One generator per space, so a re-run regenerates exactly the same space.
+            rnd = random.Random(f"{city_slug}-{i}")
+            street = streets[i % len(streets)]
+            house = rnd.randint(1, max(2, street["house_max"]))
+            building = rnd.choice(["", "", f", стр. {rnd.randint(1, 5)}", f", корп. {rnd.randint(1, 3)}"])
+            address = f"{city.name_ru}, {street['street']}, {house}{building}"
+            # Within ~120 m of the street anchor, so the pin stays on or beside the street.
+            angle, dist = rnd.uniform(0, 2 * math.pi), rnd.uniform(0, 120)
+            lat = street["lat"] + dist * math.cos(angle) / 111_320
+            lon = street["lon"] + dist * math.sin(angle) / (111_320 * math.cos(math.radians(street["lat"])))
+            brand = rnd.choice(BRANDS)
+            # Brand plus place, as Russian coworking networks name their sites ("Ключ Чистые пруды").
+            name = f"{brand} {_street_short(street['street'])}"
+            suffix = 2
+            while name in names_used:
+                name = f"{brand}-{suffix} {_street_short(street['street'])}"
+                suffix += 1
+            names_used.add(name)
+            amenities = sorted({"wifi", "coffee"} | set(rnd.sample(amenity_codes, rnd.randint(3, 9))))
+            if address in existing:
+                continue
+            _city_id, district_id = locate_point(session, lat, lon)
+            district_name = next(
+                (d.name_ru for d in session.scalars(select(District).where(District.id == district_id))),
+                city.name_ru,
+            )
+            metro, metro_dist = _nearest_metro(city_slug, lat, lon)
+            description = " ".join([
+                rnd.choice(INTROS).format(
+                    name=name, district=district_name, district_loc=f"районе {district_name}",
+                    street_short=_street_short(street["street"]),
+                ),
+                rnd.choice(METRO_LINES).format(metro=metro, minutes=max(2, round(metro_dist * 1.25 / 80)))
+                if metro_dist <= 2500 else "Рядом остановки автобуса и бесплатная парковка.",
+                *rnd.sample(EXTRAS, 2),
+                ENGLISH,
+            ])
+            space = Space(
+                name=name, description=description, address=address,
+                location=f"SRID=4326;POINT({lon:.7f} {lat:.7f})", city_id=city.id,
+                district_id=district_id, timezone=city.timezone, opening_hours=_hours(rnd),
+                status=SpaceStatus.published.value, amenities=amenities, currency="RUB",
+            )
+            session.add(space)
+            session.flush()
+            for kind, rname, cap, min_m, max_m, prices in _resources(rnd, PRICE_FACTOR[city_slug], amenities):
+                resource = Resource(space_id=space.id, kind=kind.value, name=rname, capacity=cap,
+                                    min_minutes=min_m, max_minutes=max_m)
+                session.add(resource)
+                session.flush()
+                for unit, price in prices.items():
+                    session.add(Tariff(resource_id=resource.id, unit=unit.value, price_minor=price, currency="RUB"))
+            session.flush()
+            do_refresh_space_summary(session, space)
+            for n in range(rnd.randint(3, 10)):
+                key = f"demo/{city_slug}/{i:03d}-{n + 1}.jpg"
+                thumb = key.replace(".jpg", "_thumb.jpg")
+                seed = rnd.randint(0, 2**31)
+                write_photo(get_storage(), seed, key, thumb,
+                            "meeting_room" if n % 4 == 3 else "open_space")
+                session.add(Photo(space_id=space.id, position=n, storage_key=key, thumb_key=thumb,
+                                  width=960, height=640, caption=""))
+                report.photos += 1
+            report.spaces_created += 1
+
+
+def seed_demo(session: Session) -> SeedReport:
+    report = SeedReport()
+    cities = seed_reference(session, report)
+    seed_spaces(session, cities, report)
+    session.execute(text("ANALYZE space"))
+    return report

@@ -1,0 +1,82 @@
+"""Errors the service layer raises; adapters turn them into 4xx answers or form messages."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class: a request that cannot be carried out as asked."""
+
+
+class InvalidInput(ServiceError):
+    """Bad input for one named field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(ServiceError):
+    def __init__(self, what: str = "Not found") -> None:
+        super().__init__(what)
+        self.message = what
+
+
+class NotAuthenticated(ServiceError):
+    """No valid sign-in (401)."""
+
+    def __init__(self, message: str = "Sign in required") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDenied(ServiceError):
+    """Signed in, but this user may not do this (403)."""
+
+    def __init__(self, message: str = "You may not do this") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Conflict(ServiceError):
+    """The request clashes with existing data (409), e.g. an email already used."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class RateLimited(ServiceError):
+    """Too many attempts (429); `retry_after` seconds until the next one is allowed."""
+
+    def __init__(self, retry_after: int, message: str = "Too many attempts") -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.message = message
+
+
+class SecondFactorRequired(ServiceError):
+    """Password accepted; a TOTP or recovery code is needed to finish signing in (401)."""
+
+    def __init__(self, message: str = "Enter the code from your authenticator app") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PayloadTooLarge(ServiceError):
+    """A file or body over the limit (413)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class UnsupportedMedia(ServiceError):
+    """A file that is not what we accept (415)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

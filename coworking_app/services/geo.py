@@ -1,0 +1,61 @@
+"""Geography helpers: points, coordinates and where a point lies."""
+
+from __future__ import annotations
+
+import math
+
+from geoalchemy2 import Geometry
+from sqlalchemy import ColumnElement, cast, func, literal, select
+from sqlmodel import Session
+
+from models import City, District
+
+EARTH_RADIUS_M = 6_371_008.8
+# Streets are not straight lines: walking routes in city centres are on average
+# about a quarter longer than the straight line.
+WALKING_DETOUR = 1.25
+WALKING_SPEED_M_PER_MIN = 80
+
+
+def point(lat: float, lon: float) -> ColumnElement:
+    """A constant geography point (so that GiST indexes can be used against it)."""
+    return func.ST_GeogFromText(literal(f"SRID=4326;POINT({lon:.7f} {lat:.7f})"))
+
+
+def lat_of(column) -> ColumnElement:
+    return func.ST_Y(cast(column, Geometry))
+
+
+def lon_of(column) -> ColumnElement:
+    return func.ST_X(cast(column, Geometry))
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def walking_minutes(distance_m: float) -> int:
+    return max(1, round(distance_m * WALKING_DETOUR / WALKING_SPEED_M_PER_MIN))
+
+
+def locate_point(session: Session, lat: float, lon: float) -> tuple[int | None, int | None]:
+    """(city_id, district_id) for a point: the district whose polygon covers it, else the
+    nearest city centre within 60 km."""
+    here = point(lat, lon)
+    row = session.execute(
+        select(District.city_id, District.id)
+        .where(func.ST_Covers(District.boundary, here))
+        .limit(1)
+    ).first()
+    if row:
+        return row[0], row[1]
+    city_id = session.scalar(
+        select(City.id)
+        .where(func.ST_DWithin(City.center, here, 60_000))
+        .order_by(City.center.op("<->")(here))
+        .limit(1)
+    )
+    return city_id, None

@@ -1,0 +1,297 @@
+"""Owners run their spaces: create, edit, soft-delete, submit for review, resources, tariffs.
+
+Every entry point takes the acting user and goes through an `access_*` helper that fetches
+the row and checks ownership in one place. Another owner's row answers "not found", so ids
+of drafts never leak.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coworking_app.services import catalog
+from coworking_app.services.accounts import check_role
+from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.geo import locate_point
+from coworking_app.services.spaces import do_refresh_space_summary
+from models import PriceUnit, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+OWNER_EDITABLE_STATUSES = {SpaceStatus.draft.value, SpaceStatus.pending_review.value,
+                           SpaceStatus.published.value, SpaceStatus.hidden.value}
+
+
+# --- input models (shared by the REST API and the Reflex editor) ---------------------
+
+
+class SpaceFields(BaseModel):
+    """Fields an owner may set; every one optional so that PATCH can send any subset."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(None, min_length=2, max_length=160)
+    description: str | None = Field(None, max_length=5000)
+    address: str | None = Field(None, min_length=3, max_length=255)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    timezone: str | None = Field(None, max_length=64)
+    amenities: list[str] | None = Field(None, max_length=40)
+    opening_hours: dict[str, Any] | None = None
+
+
+class SpaceCreate(SpaceFields):
+    name: str = Field(min_length=2, max_length=160)
+    address: str = Field(min_length=3, max_length=255)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    timezone: str = Field("Europe/Moscow", max_length=64)
+
+
+class ResourceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: ResourceKind | None = None
+    name: str | None = Field(None, min_length=1, max_length=120)
+    capacity: int | None = Field(None, ge=1, le=1000)
+    min_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
+    max_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
+
+
+class ResourceCreate(ResourceFields):
+    kind: ResourceKind
+    name: str = Field(min_length=1, max_length=120)
+    capacity: int = Field(1, ge=1, le=1000)
+    min_minutes: int = Field(60, ge=30, le=60 * 24 * 366)
+    max_minutes: int = Field(60 * 24 * 31, ge=30, le=60 * 24 * 366)
+
+
+class TariffInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unit: PriceUnit
+    price_minor: int = Field(ge=0, le=10**11)
+    currency: str = Field("RUB", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+# --- checks ---------------------------------------------------------------------------
+
+
+def check_timezone(value: str) -> str:
+    try:
+        if value not in available_timezones():
+            raise ZoneInfoNotFoundError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("timezone", f"unknown IANA time zone {value[:64]!r}") from exc
+    return value
+
+
+def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
+    """{"mon": {"open": "09:00", "close": "21:00"} | null, ...}: every weekday, open < close."""
+    unknown = set(hours) - set(DAYS)
+    if unknown:
+        raise InvalidInput("opening_hours", f"unknown day(s): {', '.join(sorted(unknown))[:60]}")
+    clean: dict[str, Any] = {}
+    for day in DAYS:
+        slot = hours.get(day)
+        if slot is None:
+            clean[day] = None
+            continue
+        if not isinstance(slot, dict) or set(slot) != {"open", "close"}:
+            raise InvalidInput("opening_hours", f"{day}: expected {{open, close}} or null")
+        opens, closes = slot["open"], slot["close"]
+        if not all(isinstance(t, str) and _TIME.match(t) for t in (opens, closes)):
+            raise InvalidInput("opening_hours", f"{day}: times are HH:MM")
+        if opens >= closes:
+            raise InvalidInput("opening_hours", f"{day}: opening must be before closing")
+        clean[day] = {"open": opens, "close": closes}
+    return clean
+
+
+def check_amenities(session: Session, codes: list[str]) -> list[str]:
+    known = {a.code for a in catalog.list_amenities(session)}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InvalidInput("amenities", f"unknown amenity code(s): {', '.join(unknown)[:120]}")
+    return sorted(set(codes))
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+def _owner(user: User | None) -> User:
+    return check_role(user, Role.owner, Role.admin)
+
+
+def access_space_for_owner(session: Session, user: User | None, space_id: int,
+                           *, for_update: bool = False) -> Space:
+    """The space if `user` owns it (admins may act on any); else NotFound / 401 / 403."""
+    user = _owner(user)
+    space = session.get(Space, space_id, with_for_update=for_update) if 0 < space_id < 2**31 else None
+    if space is None or space.deleted_at is not None:
+        raise NotFound("Space not found")
+    if space.owner_id != user.id and not user.has_role(Role.admin):
+        raise NotFound("Space not found")
+    return space
+
+
+def access_resource_for_owner(session: Session, user: User | None, resource_id: int) -> tuple[Space, Resource]:
+    resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
+    if resource is None:
+        _owner(user)
+        raise NotFound("Resource not found")
+    space = access_space_for_owner(session, user, resource.space_id, for_update=True)
+    return space, resource
+
+
+def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int) -> tuple[Space, Tariff]:
+    tariff = session.get(Tariff, tariff_id) if 0 < tariff_id < 2**31 else None
+    if tariff is None:
+        _owner(user)
+        raise NotFound("Tariff not found")
+    space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
+    return space, tariff
+
+
+def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
+    user = _owner(user)
+    return list(session.scalars(
+        select(Space).where(Space.owner_id == user.id, Space.deleted_at.is_(None))
+        .order_by(Space.updated_at.desc(), Space.id.desc())
+    ))
+
+
+# --- changes --------------------------------------------------------------------------
+
+
+def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
+    data = fields.model_dump(exclude_unset=True)
+    if ("lat" in data) != ("lon" in data):
+        raise InvalidInput("lon" if "lat" in data else "lat", "lat and lon go together")
+    for key in ("name", "description", "address"):
+        if data.get(key) is not None:
+            setattr(space, key, data[key])
+    if data.get("timezone") is not None:
+        space.timezone = check_timezone(data["timezone"])
+    if data.get("amenities") is not None:
+        space.amenities = check_amenities(session, data["amenities"])
+    if data.get("opening_hours") is not None:
+        space.opening_hours = check_opening_hours(data["opening_hours"])
+    if data.get("lat") is not None and data.get("lon") is not None:
+        city_id, district_id = locate_point(session, data["lat"], data["lon"])
+        if city_id is None:
+            raise InvalidInput("lat", "this point is outside the cities we serve "
+                                      "(Moscow, Saint Petersburg, Novosibirsk)")
+        space.location = f"SRID=4326;POINT({data['lon']:.7f} {data['lat']:.7f})"
+        space.city_id, space.district_id = city_id, district_id
+
+
+def do_create_space(session: Session, user: User | None, fields: SpaceCreate) -> Space:
+    user = _owner(user)
+    space = Space(owner_id=user.id, name=fields.name, address=fields.address, location=None,
+                  city_id=0, timezone="Europe/Moscow", status=SpaceStatus.draft.value,
+                  opening_hours={d: None for d in DAYS})
+    _apply(session, space, fields)
+    session.add(space)
+    session.flush()
+    return space
+
+
+def do_update_space(session: Session, user: User | None, space_id: int, fields: SpaceFields) -> Space:
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    _apply(session, space, fields)
+    space.updated_at = datetime.now(timezone.utc)
+    session.flush()
+    return space
+
+
+def do_delete_space(session: Session, user: User | None, space_id: int) -> None:
+    """Soft delete: hidden from everyone, kept for bookings and the audit trail."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    space.deleted_at = datetime.now(timezone.utc)
+    space.status = SpaceStatus.hidden.value
+    session.flush()
+
+
+def do_submit_for_review(session: Session, user: User | None, space_id: int) -> Space:
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    if space.status not in (SpaceStatus.draft.value, SpaceStatus.hidden.value):
+        raise InvalidInput("status", f"a {space.status} space cannot be submitted")
+    if not space.description or len(space.description) < 30:
+        raise InvalidInput("description", "describe the space in at least 30 characters")
+    if not session.scalars(select(Resource.id).where(Resource.space_id == space.id)).first():
+        raise InvalidInput("resources", "add at least one resource with a tariff")
+    if space.price_hour_from is None and space.price_day_from is None and space.price_month_from is None:
+        raise InvalidInput("tariffs", "add at least one tariff")
+    space.status = SpaceStatus.pending_review.value
+    session.flush()
+    return space
+
+
+def do_add_resource(session: Session, user: User | None, space_id: int, fields: ResourceCreate) -> Resource:
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    _check_duration(fields.min_minutes, fields.max_minutes)
+    resource = Resource(space_id=space.id, kind=fields.kind.value, name=fields.name,
+                        capacity=fields.capacity,
+                        min_minutes=fields.min_minutes, max_minutes=fields.max_minutes)
+    session.add(resource)
+    session.flush()
+    do_refresh_space_summary(session, space)
+    return resource
+
+
+def do_update_resource(session: Session, user: User | None, resource_id: int,
+                       fields: ResourceFields) -> Resource:
+    space, resource = access_resource_for_owner(session, user, resource_id)
+    data = fields.model_dump(exclude_unset=True, exclude_none=True)
+    for key, value in data.items():
+        setattr(resource, key, value.value if key == "kind" else value)
+    _check_duration(resource.min_minutes, resource.max_minutes)
+    session.flush()
+    do_refresh_space_summary(session, space)
+    return resource
+
+
+def do_delete_resource(session: Session, user: User | None, resource_id: int) -> None:
+    space, resource = access_resource_for_owner(session, user, resource_id)
+    session.delete(resource)
+    session.flush()
+    do_refresh_space_summary(session, space)
+
+
+def do_set_tariff(session: Session, user: User | None, resource_id: int, fields: TariffInput) -> Tariff:
+    """Creates or replaces the resource's price for that unit."""
+    space, resource = access_resource_for_owner(session, user, resource_id)
+    tariff = session.scalars(
+        select(Tariff).where(Tariff.resource_id == resource.id, Tariff.unit == fields.unit.value)
+    ).first() or Tariff(resource_id=resource.id, unit=fields.unit.value, price_minor=0)
+    tariff.price_minor, tariff.currency = fields.price_minor, fields.currency
+    session.add(tariff)
+    session.flush()
+    do_refresh_space_summary(session, space)
+    return tariff
+
+
+def do_delete_tariff(session: Session, user: User | None, tariff_id: int) -> None:
+    space, tariff = access_tariff_for_owner(session, user, tariff_id)
+    session.delete(tariff)
+    session.flush()
+    do_refresh_space_summary(session, space)
+
+
+def _check_duration(min_minutes: int, max_minutes: int) -> None:
+    if max_minutes < min_minutes:
+        raise InvalidInput("max_minutes", "must not be shorter than min_minutes")

@@ -1,0 +1,355 @@
+"""Space search: one service used by the Reflex search page and by GET /api/v1/spaces."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select
+from sqlmodel import Session
+
+from coworking_app.services import catalog
+from coworking_app.services.errors import InvalidInput
+from coworking_app.services.geo import lat_of, lon_of, point
+from coworking_app.services.storage import get_storage
+from models import City, District, Photo, PriceUnit, Space, SpaceStatus
+
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 200
+MAX_RADIUS_KM = 100
+MAX_STOP_RADIUS_M = 10_000
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SortOrder(StrEnum):
+    relevance = "relevance"
+    price = "price"
+    rating = "rating"
+    distance = "distance"
+    newest = "newest"
+
+
+class SearchParams(BaseModel):
+    """Everything a search can ask for; the same names as the API query and the page URL.
+
+    Money is in integer minor units (kopecks for RUB) everywhere in the API.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    city: str | None = Field(None, max_length=100, description="City slug or name (ru/en)")
+    district: str | None = Field(None, max_length=100, description="District slug, id or name")
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude of the search point")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude of the search point")
+    radius_km: float | None = Field(
+        None, gt=0, le=MAX_RADIUS_KM, description="Radius around lat/lon, km"
+    )
+    stop_id: int | None = Field(None, ge=1, description="Transit stop id")
+    stop_radius_m: int = Field(1000, gt=0, le=MAX_STOP_RADIUS_M, description="Metres from stop")
+    amenities: list[str] = Field(default_factory=list, description="Amenity codes, all required")
+    min_price: int | None = Field(None, ge=0, description="Minimum price_from, minor units")
+    max_price: int | None = Field(None, ge=0, description="Maximum price_from, minor units")
+    price_unit: PriceUnit | None = Field(None, description="Unit the price filter applies to")
+    seats: int | None = Field(None, ge=1, le=10_000, description="Minimum seats in one resource")
+    q: str | None = Field(None, description="Text query (Russian or English)")
+    sort: SortOrder = SortOrder.relevance
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("amenities", mode="before")
+    @classmethod
+    def _split_amenities(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            codes: list[str] = []
+            for item in value:
+                codes.extend(part.strip() for part in str(item).split(",") if part.strip())
+            return codes
+        return value
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _clean_query(cls, value: object) -> object:
+        if value is None:
+            return None
+        text_value = _CONTROL_CHARS.sub(" ", str(value)).strip()
+        if len(text_value) > MAX_QUERY_LENGTH:
+            raise ValueError(f"must be at most {MAX_QUERY_LENGTH} characters")
+        return text_value or None
+
+    @field_validator("city", "district", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = _CONTROL_CHARS.sub("", value).strip()
+            return value or None
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> "SearchParams":
+        if (self.lat is None) != (self.lon is None):
+            missing = "lon" if self.lon is None else "lat"
+            raise InvalidInput(missing, "lat and lon must be given together")
+        if self.radius_km is not None and self.lat is None:
+            raise InvalidInput("radius_km", "radius_km needs lat and lon")
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price > self.max_price
+        ):
+            raise InvalidInput("min_price", "min_price must not exceed max_price")
+        if self.sort == SortOrder.distance and self.lat is None and self.stop_id is None:
+            raise InvalidInput("sort", "sort=distance needs lat/lon or stop_id")
+        return self
+
+    @property
+    def has_price_filter(self) -> bool:
+        return self.min_price is not None or self.max_price is not None
+
+    def to_query(self) -> dict[str, str]:
+        """The non-default parameters as URL query values (the page URL mirrors the API)."""
+        data = self.model_dump(exclude_defaults=True, mode="json")
+        if "amenities" in data:
+            data["amenities"] = ",".join(data["amenities"])
+        return {key: str(value) for key, value in data.items() if value not in (None, "")}
+
+
+class SpaceCard(BaseModel):
+    id: int
+    name: str
+    city: str
+    city_slug: str
+    district: str | None
+    address: str
+    lat: float
+    lon: float
+    distance_m: float | None
+    price_from: int | None
+    price_unit: PriceUnit | None
+    currency: str
+    max_capacity: int
+    amenities: list[str]
+    cover_photo_url: str | None
+    cover_thumb_url: str | None
+    rating: float
+    reviews_count: int
+
+
+class SearchPage(BaseModel):
+    items: list[SpaceCard]
+    total: int = Field(description="matching spaces, counted up to COUNT_LIMIT")
+    total_exact: bool = Field(True, description="false when more than `total` spaces match")
+    page: int
+    page_size: int
+
+
+# Counting stops here: "more than 1000 spaces" is all a person needs, and an exact count
+# of half a city would cost a scan of half the table on every search.
+COUNT_LIMIT = 500
+RELEVANCE_CANDIDATES = 300
+
+
+PRICE_COLUMNS = {
+    PriceUnit.hour: Space.price_hour_from,
+    PriceUnit.day: Space.price_day_from,
+    PriceUnit.month: Space.price_month_from,
+}
+
+
+def _text_query(session: Session, q: str) -> ColumnElement | None:
+    """The tsquery for q in Russian or English morphology, or None when q has no words."""
+    tsq = func.websearch_to_tsquery(literal_column("'russian'::regconfig"), q).op("||")(
+        func.websearch_to_tsquery(literal_column("'english'::regconfig"), q)
+    )
+    if q not in _has_words:  # popular queries repeat: ask PostgreSQL once per process
+        if len(_has_words) > 5000:
+            _has_words.clear()
+        _has_words[q] = bool(session.scalar(select(func.numnode(tsq))))
+    return tsq if _has_words[q] else None
+
+
+# q -> whether its tsquery has any node (stop words and punctuation alone have none).
+# Depends only on the text search configuration, so it is safe to keep per process.
+_has_words: dict[str, bool] = {}
+
+
+def search_spaces(session: Session, params: SearchParams) -> SearchPage:
+    """Published spaces matching every given filter, sorted and paginated."""
+    conditions: list[ColumnElement] = [Space.status == SpaceStatus.published.value]
+
+    city = None
+    if params.city:
+        city = catalog.require_city(session, params.city)
+        conditions.append(Space.city_id == city.id)
+    if params.district:
+        districts = catalog.find_districts(session, params.district, city.id if city else None)
+        if not districts:
+            raise InvalidInput("district", f"unknown district {params.district[:60]!r}")
+        conditions.append(Space.district_id.in_([d.id for d in districts]))
+    if params.amenities:
+        known = {a.code for a in catalog.list_amenities(session)}
+        unknown = [code for code in params.amenities if code not in known]
+        if unknown:
+            raise InvalidInput("amenities", f"unknown amenity code(s): {', '.join(unknown)[:120]}")
+        conditions.append(Space.amenities.contains(sorted(set(params.amenities))))
+
+    origin = None
+    ring = None  # the "within N metres of origin" condition, if any
+    ring_metres = 0.0
+    if params.lat is not None and params.lon is not None:
+        origin = point(params.lat, params.lon)
+        if params.radius_km is not None:
+            ring_metres = params.radius_km * 1000
+            ring = func.ST_DWithin(Space.location, origin, ring_metres)
+            conditions.append(ring)
+    if params.stop_id is not None:
+        stop = catalog.get_stop(session, params.stop_id)
+        if stop is None:
+            raise InvalidInput("stop_id", f"unknown transit stop {params.stop_id}")
+        stop_point = point(stop.lat, stop.lon)
+        near_stop = func.ST_DWithin(Space.location, stop_point, params.stop_radius_m)
+        conditions.append(near_stop)
+        if origin is None:
+            origin, ring, ring_metres = stop_point, near_stop, float(params.stop_radius_m)
+
+    unit = params.price_unit or (PriceUnit.hour if params.has_price_filter else None)
+    if unit is not None:
+        price_col = PRICE_COLUMNS[unit]
+        # Choosing a unit (or a price bound) means "spaces that rent by this unit".
+        conditions.append(price_col.is_not(None))
+        if params.min_price is not None:
+            conditions.append(price_col >= params.min_price)
+        if params.max_price is not None:
+            conditions.append(price_col <= params.max_price)
+    if params.seats is not None:
+        conditions.append(Space.max_capacity >= params.seats)
+
+    tsq = _text_query(session, params.q) if params.q else None
+    if tsq is not None:
+        conditions.append(Space.search_vector.op("@@")(tsq))
+
+    where = and_(*conditions)
+    counted = select(Space.id).where(where).limit(COUNT_LIMIT + 1).subquery()
+    # Column-only statements run on the session's connection: the ORM layer adds nothing
+    # here but ~0.3 ms per statement on a search that takes 5.
+    db = session.connection()
+    total = db.scalar(select(func.count()).select_from(counted)) or 0
+    total_exact = total <= COUNT_LIMIT
+    total = min(total, COUNT_LIMIT)
+
+    distance = func.ST_Distance(Space.location, origin) if origin is not None else None
+    order_by = _order_by(params.sort, tsq, origin, unit)
+    nearest_first = origin is not None and (
+        params.sort == SortOrder.distance or (params.sort == SortOrder.relevance and tsq is None)
+    )
+    if nearest_first and ring is not None and params.page * params.page_size <= total:
+        # When the ring holds at least page*size matches, the page*size nearest matches all
+        # lie inside it, so the same page comes from a KNN index scan that stops after
+        # page*size rows, instead of collecting and sorting every space in the ring.
+        where = and_(*[c for c in conditions if c is not ring])
+    if params.sort == SortOrder.relevance and tsq is not None:
+        # Rank the best-rated RELEVANCE_CANDIDATES matches, not every match: a broad word
+        # such as "коворкинг" matches most of a city, and ranking all of them costs a heap
+        # read and a ts_rank_cd per row. Narrower queries are ranked in full.
+        candidates = (
+            select(Space.id, func.ts_rank_cd(Space.search_vector, tsq).label("rank"))
+            .where(where)
+            .order_by(Space.rating.desc(), Space.reviews_count.desc(), Space.id)
+            .limit(RELEVANCE_CANDIDATES)
+            .subquery()
+        )
+        where = Space.id == candidates.c.id
+        order_by = [candidates.c.rank.desc(), Space.rating.desc(), Space.id]
+    elif ring is not None and not total_exact and not nearest_first:
+        # PostGIS estimates a geography ST_DWithin at a fixed 0.01% of the table, so for a
+        # ring holding thousands of spaces the planner collects and sorts all of them. The
+        # count says the ring is dense (> COUNT_LIMIT matches), so let it walk the sort
+        # order's index and test the ring row by row (_ST_DWithin: the same test without the
+        # index rewrite); a page then needs about page*size/density rows, density >= 1%.
+        row_test = func._ST_DWithin(Space.location, origin, ring_metres, True)
+        where = and_(*[row_test if c is ring else c for c in conditions])
+    columns = [
+        Space.id, Space.name, City.name_ru, City.slug, District.name_ru, Space.address,
+        lat_of(Space.location), lon_of(Space.location),
+        distance if distance is not None else literal(None),
+        Space.price_hour_from, Space.price_day_from, Space.price_month_from,
+        Space.currency, Space.max_capacity, Space.amenities, Space.rating, Space.reviews_count,
+        _cover_column(Photo.storage_key), _cover_column(Photo.thumb_key),
+    ]
+    rows = db.execute(
+        select(*columns)
+        .join(City, City.id == Space.city_id)
+        .outerjoin(District, District.id == Space.district_id)
+        .where(where)
+        .order_by(*order_by)
+        .offset((params.page - 1) * params.page_size)
+        .limit(params.page_size)
+    ).all()
+    items = []
+    for row in rows:
+        prices = {PriceUnit.hour: row[9], PriceUnit.day: row[10], PriceUnit.month: row[11]}
+        shown_unit = unit or next((u for u, v in prices.items() if v is not None), None)
+        cover = (row[17], row[18]) if row[17] else None
+        items.append(
+            SpaceCard(
+                id=row[0], name=row[1], city=row[2], city_slug=row[3], district=row[4],
+                address=row[5], lat=row[6], lon=row[7],
+                distance_m=round(row[8], 1) if row[8] is not None else None,
+                price_from=prices[shown_unit] if shown_unit else None,
+                price_unit=shown_unit, currency=row[12], max_capacity=row[13],
+                amenities=list(row[14] or []),
+                cover_photo_url=get_storage().url(cover[0]) if cover else None,
+                cover_thumb_url=get_storage().url(cover[1]) if cover else None,
+                rating=round(row[15], 2), reviews_count=row[16],
+            )
+        )
+    return SearchPage(items=items, total=total, total_exact=total_exact, page=params.page,
+                      page_size=params.page_size)
+
+
+def _sort_keys(sort: SortOrder, unit: PriceUnit | None) -> list[tuple[ColumnElement, str]]:
+    """(column, direction) of an index-backed sort order; Space.id always comes last."""
+    if sort == SortOrder.price:
+        return [(PRICE_COLUMNS[unit or PriceUnit.hour], "asc"), (Space.id, "asc")]
+    if sort == SortOrder.newest:
+        return [(Space.created_at, "desc"), (Space.id, "desc")]
+    return [(Space.rating, "desc"), (Space.reviews_count, "desc"), (Space.id, "asc")]
+
+
+def _directed(column: ColumnElement, how: str) -> ColumnElement:
+    return column.desc() if how == "desc" else column.asc().nulls_last()
+
+
+def _order_by(
+    sort: SortOrder,
+    tsq: ColumnElement | None,
+    origin: ColumnElement | None,
+    unit: PriceUnit | None,
+) -> list[ColumnElement]:
+    nearest = sort == SortOrder.distance or (sort == SortOrder.relevance and tsq is None
+                                             and origin is not None)
+    if nearest:
+        assert origin is not None
+        # No id tie-break: PostgreSQL's KNN index scan only serves a single `<->` key.
+        return [Space.location.op("<->")(origin)]
+    if sort == SortOrder.relevance and tsq is not None:
+        return [func.ts_rank_cd(Space.search_vector, tsq).desc(), Space.id]
+    # price, rating, newest; relevance without text or point means best rated first
+    return [_directed(column, how) for column, how in _sort_keys(sort, unit)]
+
+
+def _cover_column(column) -> ColumnElement:
+    """The first photo's key of each result row, read in the same query (ix_photo_space_position)."""
+    return (
+        select(column)
+        .where(Photo.space_id == Space.id)
+        .order_by(Photo.position, Photo.id)
+        .limit(1)
+        .correlate(Space)
+        .scalar_subquery()
+    )

@@ -1,0 +1,250 @@
+"""Space pages: the published view of a space, and keeping its summary columns true."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from coworking_app.services.cache import cache_get, cache_set, space_detail_key
+from coworking_app.services.errors import NotFound
+from coworking_app.services.geo import lat_of, lon_of, walking_minutes
+from coworking_app.services.storage import get_storage
+from models import (
+    Amenity,
+    City,
+    District,
+    Photo,
+    PriceUnit,
+    Resource,
+    Space,
+    SpaceStatus,
+    Tariff,
+    TransitStop,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NEAREST_STOPS = 3
+
+
+class TariffOut(BaseModel):
+    unit: PriceUnit
+    price_minor: int
+    currency: str
+
+
+class ResourceOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    capacity: int
+    min_minutes: int
+    max_minutes: int
+    tariffs: list[TariffOut]
+
+
+class PhotoOut(BaseModel):
+    id: int
+    url: str
+    thumb_url: str
+    width: int
+    height: int
+    caption: str
+
+
+class AmenityOut(BaseModel):
+    code: str
+    name: str
+    icon: str
+
+
+class OpeningHours(BaseModel):
+    day: str
+    open: str | None
+    close: str | None
+
+
+class NearestStop(BaseModel):
+    id: int
+    name: str
+    kind: str
+    line: str
+    line_color: str
+    distance_m: int
+    walk_minutes: int
+
+
+class SpaceDetail(BaseModel):
+    id: int
+    name: str
+    description: str
+    address: str
+    city: str
+    city_slug: str
+    district: str | None
+    lat: float
+    lon: float
+    timezone: str
+    status: str
+    opening_hours: list[OpeningHours]
+    amenities: list[AmenityOut]
+    resources: list[ResourceOut]
+    photos: list[PhotoOut]
+    nearest_stops: list[NearestStop]
+    price_hour_from: int | None
+    price_day_from: int | None
+    price_month_from: int | None
+    currency: str
+    max_capacity: int
+    rating: float
+    reviews_count: int
+
+
+def get_published_space(session: Session, space_id: int) -> SpaceDetail:
+    """The public page of a space, from the Redis cache when fresh (5 minutes)."""
+    key = space_detail_key(space_id)
+    cached = cache_get(key)
+    if cached is not None:
+        return SpaceDetail.model_validate_json(cached)
+    detail = load_space_detail(session, space_id)
+    if detail is None or detail.status != SpaceStatus.published.value:
+        raise NotFound("Space not found")
+    cache_set(key, detail.model_dump_json())
+    return detail
+
+
+def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
+    row = session.execute(
+        select(
+            Space, City.name_ru, City.slug, District.name_ru,
+            lat_of(Space.location), lon_of(Space.location),
+        )
+        .join(City, City.id == Space.city_id)
+        .outerjoin(District, District.id == Space.district_id)
+        .where(Space.id == space_id)
+    ).first()
+    if row is None:
+        return None
+    space, city_name, city_slug, district_name, lat, lon = row
+    amenity_rows = session.scalars(
+        select(Amenity).where(Amenity.code.in_(space.amenities)).order_by(Amenity.position)
+    ).all()
+    photos = session.scalars(
+        select(Photo).where(Photo.space_id == space_id).order_by(Photo.position, Photo.id)
+    ).all()
+    return SpaceDetail(
+        id=space.id, name=space.name, description=space.description, address=space.address,
+        city=city_name, city_slug=city_slug, district=district_name, lat=lat, lon=lon,
+        timezone=space.timezone, status=space.status,
+        opening_hours=[
+            OpeningHours(
+                day=day,
+                open=(space.opening_hours.get(day) or {}).get("open"),
+                close=(space.opening_hours.get(day) or {}).get("close"),
+            )
+            for day in WEEKDAYS
+        ],
+        amenities=[AmenityOut(code=a.code, name=a.name_ru, icon=a.icon) for a in amenity_rows],
+        resources=_resources(session, space_id),
+        photos=[
+            PhotoOut(
+                id=p.id, url=get_storage().url(p.storage_key), thumb_url=get_storage().url(p.thumb_key),
+                width=p.width, height=p.height, caption=p.caption,
+            )
+            for p in photos
+        ],
+        nearest_stops=nearest_stops(session, space.location),
+        price_hour_from=space.price_hour_from, price_day_from=space.price_day_from,
+        price_month_from=space.price_month_from, currency=space.currency,
+        max_capacity=space.max_capacity, rating=round(space.rating, 2),
+        reviews_count=space.reviews_count,
+    )
+
+
+def _resources(session: Session, space_id: int) -> list[ResourceOut]:
+    resources = session.scalars(
+        select(Resource).where(Resource.space_id == space_id).order_by(Resource.id)
+    ).all()
+    tariffs = session.scalars(
+        select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))
+    ).all()
+    order = {unit.value: i for i, unit in enumerate(PriceUnit)}
+    by_resource: dict[int, list[TariffOut]] = {}
+    for t in sorted(tariffs, key=lambda t: order[t.unit]):
+        by_resource.setdefault(t.resource_id, []).append(
+            TariffOut(unit=t.unit, price_minor=t.price_minor, currency=t.currency)
+        )
+    return [
+        ResourceOut(
+            id=r.id, kind=r.kind, name=r.name, capacity=r.capacity,
+            min_minutes=r.min_minutes, max_minutes=r.max_minutes,
+            tariffs=by_resource.get(r.id, []),
+        )
+        for r in resources
+    ]
+
+
+def nearest_stops(session: Session, location, limit: int = NEAREST_STOPS) -> list[NearestStop]:
+    """The nearest metro stations (KNN on the GiST index), with straight-line distance."""
+    rows = session.execute(
+        select(
+            TransitStop.id, TransitStop.name_ru, TransitStop.kind, TransitStop.line_name,
+            TransitStop.line_color, func.ST_Distance(TransitStop.location, location),
+        )
+        .where(TransitStop.kind == "metro")
+        .order_by(TransitStop.location.op("<->")(location))
+        .limit(limit)
+    ).all()
+    return [
+        NearestStop(
+            id=i, name=name, kind=kind, line=line, line_color=color,
+            distance_m=round(dist), walk_minutes=walking_minutes(dist),
+        )
+        for i, name, kind, line, color, dist in rows
+    ]
+
+
+def is_open_at(detail: SpaceDetail, moment: datetime) -> bool:
+    """Whether the space is open at `moment`, judged in the space's own timezone."""
+    local = moment.astimezone(ZoneInfo(detail.timezone))
+    hours = detail.opening_hours[local.weekday()]
+    if not hours.open or not hours.close:
+        return False
+    opens, closes = time.fromisoformat(hours.open), time.fromisoformat(hours.close)
+    now = local.time()
+    if closes <= opens:  # open past midnight, or round the clock ("00:00"-"00:00")
+        return now >= opens or now < closes
+    return opens <= now < closes
+
+
+def do_refresh_space_summary(session: Session, space: Space) -> None:
+    """Recompute the search columns (price_*_from, max_capacity) from resources/tariffs."""
+    resources = session.scalars(select(Resource).where(Resource.space_id == space.id)).all()
+    space.max_capacity = max((r.capacity for r in resources), default=0)
+    lowest: dict[str, int] = {}
+    currencies: set[str] = set()
+    if resources:
+        for tariff in session.scalars(
+            select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))
+        ):
+            currencies.add(tariff.currency)
+            lowest[tariff.unit] = min(lowest.get(tariff.unit, tariff.price_minor), tariff.price_minor)
+    space.price_hour_from = lowest.get(PriceUnit.hour.value)
+    space.price_day_from = lowest.get(PriceUnit.day.value)
+    space.price_month_from = lowest.get(PriceUnit.month.value)
+    if len(currencies) == 1:
+        space.currency = currencies.pop()
+    session.add(space)
+
+
+def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) -> Space:
+    space = session.get(Space, space_id, with_for_update=True)
+    if space is None:
+        raise NotFound("Space not found")
+    space.status = status.value
+    session.add(space)
+    session.flush()
+    return space

@@ -1,0 +1,83 @@
+"""Optional TOTP two-factor authentication with single-use recovery codes."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from coworking_app.services.errors import InvalidInput, SecondFactorRequired
+from coworking_app.services.security import digest, verify_password
+from models import RecoveryCode, User
+
+ISSUER = "CoSpace"
+RECOVERY_CODES = 10
+
+
+def _clean(code: str | None) -> str:
+    return "".join(ch for ch in (code or "") if ch.isalnum()).lower()[:32]
+
+
+def do_start_enrolment(session: Session, user: User) -> tuple[str, str, str]:
+    """(secret, otpauth URI, QR code as SVG). Not active until confirmed with a code."""
+    if user.totp_enabled:
+        raise InvalidInput("totp", "Двухфакторная защита уже включена")
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    session.flush()
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    buffer = io.BytesIO()
+    qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return secret, uri, buffer.getvalue().decode()
+
+
+def do_confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
+    """Turns 2FA on when the code matches; returns the recovery codes (shown once)."""
+    if user.totp_enabled or not user.totp_secret:
+        raise InvalidInput("totp", "Сначала начните подключение")
+    if not pyotp.TOTP(user.totp_secret).verify(_clean(code), valid_window=1):
+        raise InvalidInput("totp_code", "Код не подошёл: проверьте время на телефоне")
+    from coworking_app.services.accounts import utcnow
+
+    user.totp_enabled_at = utcnow()
+    codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}"
+             for _ in range(RECOVERY_CODES)]
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=digest(_clean(c))) for c in codes)
+    session.flush()
+    return codes
+
+
+def do_disable(session: Session, user: User, *, password: str, code: str) -> None:
+    if not verify_password(password or "", user.password_hash):
+        raise InvalidInput("password", "Пароль неверен")
+    check_second_factor(session, user, code)
+    user.totp_secret, user.totp_enabled_at = None, None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def check_second_factor(session: Session, user: User, code: str | None) -> None:
+    """Accepts a current TOTP code or an unused recovery code (which is then spent)."""
+    cleaned = _clean(code)
+    if not cleaned:
+        raise SecondFactorRequired()
+    if cleaned.isdigit() and len(cleaned) == 6:
+        if pyotp.TOTP(user.totp_secret or "").verify(cleaned, valid_window=1):
+            return
+        raise InvalidInput("totp_code", "Неверный код")
+    row = session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                   RecoveryCode.code_hash == digest(cleaned),
+                                   RecoveryCode.used_at.is_(None)).with_for_update()
+    ).first()
+    if row is None:
+        raise InvalidInput("totp_code", "Неверный код")
+    from coworking_app.services.accounts import utcnow
+
+    row.used_at = utcnow()
+

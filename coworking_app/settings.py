@@ -1,0 +1,75 @@
+"""One settings object for the whole app, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", alias="APP_ENV"
+    )
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/coworking"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # RQ queues and the cache live in their own Redis databases so that flushing
+    # one never touches the Reflex state (REDIS_URL).
+    rq_redis_url: str = "redis://127.0.0.1:6379/1"
+    cache_redis_url: str = "redis://127.0.0.1:6379/2"
+    secret_key: str = DEV_SECRET_KEY
+    port: int = 3000
+    public_url: str = ""
+    media_root: Path = PROJECT_ROOT / "var" / "media"
+    media_url: str = "/media"
+    space_cache_ttl_seconds: int = 300
+    db_pool_size: int = 5
+
+    # Accounts (see docs/accounts.md).
+    session_days: int = 14  # sliding expiry of a sign-in session (UI cookie and API refresh)
+    access_token_minutes: int = 15  # lifetime of an API access token (JWT)
+    require_email_verification: bool = False  # block booking until the email is verified
+    require_2fa_for_staff: bool = False  # operators and admins must enrol TOTP
+    login_attempts_per_window: int = 10  # failed logins per account and per IP ...
+    login_window_seconds: int = 900  # ... within this window, then 429 with Retry-After
+    password_reset_minutes: int = 60
+    email_verification_hours: int = 72
+    max_upload_bytes: int = 5 * 1024 * 1024  # one photo
+
+    # Photo storage: the local MEDIA_ROOT unless S3_BUCKET is set (MinIO or any S3 store).
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # e.g. http://minio:9000; empty = AWS
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_public_url: str = ""  # where browsers fetch objects; default <endpoint>/<bucket>
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value when APP_ENV={self.environment} "
+                "(the built-in key is only for development)"
+            )
+        if self.environment != "development" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters (it signs tokens)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://localhost:{self.port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,13 @@
+"""RQ tasks: thin adapters that open a session and call a service."""
+
+from __future__ import annotations
+
+from rq import Queue
+
+from coworking_app.db import get_rq_redis
+
+DEFAULT_QUEUE = "default"
+
+
+def get_queue(name: str = DEFAULT_QUEUE) -> Queue:
+    return Queue(name, connection=get_rq_redis(), default_timeout=300)

@@ -1,0 +1,14 @@
+"""Periodic jobs, loaded by `rq cron jobs.cron` (run exactly one such process)."""
+
+from rq import cron
+
+from jobs import DEFAULT_QUEUE
+from jobs.maintenance import refresh_planner_statistics
+
+cron.register(
+    refresh_planner_statistics,
+    queue_name=DEFAULT_QUEUE,
+    cron="15 3 * * *",  # nightly, 03:15 server time
+    job_timeout=600,
+    name="refresh-planner-statistics",
+)

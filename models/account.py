@@ -1,0 +1,150 @@
+"""Users, their sign-in sessions and single-use tokens.
+
+No secret is stored in clear: passwords as Argon2id hashes, session/refresh/reset/verify
+tokens and recovery codes as SHA-256 digests of random values that only the user holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from models.common import created_column, updated_column
+
+
+class Role(StrEnum):
+    renter = "renter"
+    owner = "owner"
+    operator = "operator"
+    admin = "admin"
+
+
+STAFF_ROLES = frozenset({Role.operator, Role.admin})
+
+
+class TokenPurpose(StrEnum):
+    verify_email = "verify_email"
+    reset_password = "reset_password"
+
+
+def _ts(nullable: bool = True) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    __table_args__ = (
+        # Emails are unique case-insensitively; the column keeps what the user typed.
+        Index("uq_app_user_email_lower", text("lower(email)"), unique=True),
+        CheckConstraint("cardinality(roles) >= 1", name="ck_app_user_roles"),
+        CheckConstraint("language IN ('ru', 'en')", name="ck_app_user_language"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    email_verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    phone: str | None = Field(default=None, max_length=20)  # E.164
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    roles: list[str] = Field(sa_column=Column(ARRAY(String(16)), nullable=False))
+    language: str = Field(default="ru", max_length=2)
+    notification_prefs: dict = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
+    )
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = Field(default=None, sa_column=_ts())
+    is_active: bool = Field(default=True)
+    password_changed_at: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_column())
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return any(str(r) in self.roles for r in roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(*STAFF_ROLES)
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+
+class AuthSession(SQLModel, table=True):
+    """One signed-in device. The UI cookie and the API refresh token both point here, so
+    revoking the row signs that device out of both."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    refresh_hash: str | None = Field(default=None, max_length=64, unique=True)
+    user_agent: str = Field(default="", max_length=255)
+    ip: str = Field(default="", max_length=64)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    last_seen_at: datetime = Field(sa_column=_ts(nullable=False))
+    expires_at: datetime = Field(sa_column=_ts(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class OneTimeToken(SQLModel, table=True):
+    """Email verification and password reset links: single use, short-lived."""
+
+    __tablename__ = "one_time_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    )
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    expires_at: datetime = Field(sa_column=_ts(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class RecoveryCode(SQLModel, table=True):
+    """Single-use codes that stand in for a TOTP code when the phone is lost."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    )
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class OutboxEmail(SQLModel, table=True):
+    """Mail waiting to be sent. The notifications issue sends it; until then this table is
+    the development outbox (and what tests read)."""
+
+    __tablename__ = "outbox_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_email: str = Field(max_length=254, index=True)
+    subject: str = Field(max_length=200)
+    body: str
+    kind: str = Field(max_length=40)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())

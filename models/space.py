@@ -1,0 +1,196 @@
+"""Spaces and what is booked inside them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlmodel import Field, SQLModel
+
+from models.common import created_column, point_column, updated_column
+
+PHOTO_LIMIT = 10
+
+
+class SpaceStatus(StrEnum):
+    draft = "draft"
+    pending_review = "pending_review"
+    published = "published"
+    hidden = "hidden"
+
+
+class ResourceKind(StrEnum):
+    hot_desk = "hot_desk"
+    fixed_desk = "fixed_desk"
+    meeting_room = "meeting_room"
+    private_office = "private_office"
+
+
+class PriceUnit(StrEnum):
+    hour = "hour"
+    day = "day"
+    month = "month"
+
+
+def _in(values: type[StrEnum]) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('russian'::regconfig, coalesce(name, '')), 'A') || "
+    "setweight(to_tsvector('russian'::regconfig, coalesce(description, '')), 'B') || "
+    "setweight(to_tsvector('russian'::regconfig, coalesce(address, '')), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(name, '') || ' ' || "
+    "coalesce(description, '')), 'D')"
+)
+
+
+class Amenity(SQLModel, table=True):
+    __tablename__ = "amenity"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name_ru: str = Field(max_length=64)
+    name_en: str = Field(max_length=64)
+    icon: str = Field(max_length=32, default="circle-check")  # lucide icon name
+    position: int = Field(default=0)
+
+
+class Space(SQLModel, table=True):
+    __tablename__ = "space"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(SpaceStatus)})", name="ck_space_status"),
+        CheckConstraint("rating >= 0 AND rating <= 5", name="ck_space_rating"),
+        Index("ix_space_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_space_amenities", "amenities", postgresql_using="gin"),
+        Index("ix_space_city_status", "city_id", "status"),
+        # Sort orders within a city, so "newest/price/rating in Moscow" reads 20 index
+        # entries instead of sorting every space of the city.
+        Index("ix_space_city_rating", "city_id", text("rating DESC"),
+              text("reviews_count DESC"), "id", postgresql_where=text("status = 'published'")),
+        Index("ix_space_city_created", "city_id", text("created_at DESC"), text("id DESC"),
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_city_price_hour", "city_id", "price_hour_from", "id",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_city_price_day", "city_id", "price_day_from", "id",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_city_price_month", "city_id", "price_month_from", "id",
+              postgresql_where=text("status = 'published'")),
+        # The same orders without a city, walked by searches around a point (radius, metro).
+        Index("ix_space_rating", text("rating DESC"), text("reviews_count DESC"), "id",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_created", text("created_at DESC"), text("id DESC"),
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_price_hour_id", "price_hour_from", "id",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_price_day_id", "price_day_from", "id",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_space_price_month_id", "price_month_from", "id",
+              postgresql_where=text("status = 'published'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Null only for spaces loaded as demo or synthetic data without an owner account.
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=160)
+    description: str = Field(default="", max_length=5000)
+    address: str = Field(max_length=255)
+    location: Any = Field(sa_column=point_column(nullable=False))
+    city_id: int = Field(foreign_key="city.id")
+    district_id: int | None = Field(default=None, foreign_key="district.id", index=True)
+    timezone: str = Field(max_length=64)
+    # {"mon": {"open": "09:00", "close": "21:00"}, ..., "sun": null}: null = closed.
+    opening_hours: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    status: str = Field(default=SpaceStatus.draft.value, max_length=16)
+    amenities: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(32)), nullable=False, server_default="{}"),
+    )
+    # Denormalised from resources/tariffs by services.spaces.do_refresh_space_summary.
+    price_hour_from: int | None = Field(default=None)
+    price_day_from: int | None = Field(default=None)
+    price_month_from: int | None = Field(default=None)
+    currency: str = Field(default="RUB", max_length=3)
+    max_capacity: int = Field(default=0, index=True)
+    rating: float = Field(default=0.0)
+    reviews_count: int = Field(default=0)
+    search_vector: Any = Field(
+        default=None,
+        sa_column=Column(TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True)),
+    )
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_column())
+    # Soft delete by the owner: the row stays for bookings and the audit trail.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Photo(SQLModel, table=True):
+    __tablename__ = "photo"
+    __table_args__ = (Index("ix_photo_space_position", "space_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int = Field(default=0)
+    storage_key: str = Field(max_length=255)  # full-size image
+    thumb_key: str = Field(max_length=255)
+    width: int
+    height: int
+    caption: str = Field(default="", max_length=200)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class Resource(SQLModel, table=True):
+    __tablename__ = "resource"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(ResourceKind)})", name="ck_resource_kind"),
+        CheckConstraint("capacity > 0", name="ck_resource_capacity"),
+        CheckConstraint(
+            "min_minutes > 0 AND max_minutes >= min_minutes", name="ck_resource_duration"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("space.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=120)
+    capacity: int = Field(default=1)
+    min_minutes: int = Field(default=60)
+    max_minutes: int = Field(default=60 * 24 * 31)
+
+
+class Tariff(SQLModel, table=True):
+    __tablename__ = "tariff"
+    __table_args__ = (
+        CheckConstraint(f"unit IN ({_in(PriceUnit)})", name="ck_tariff_unit"),
+        CheckConstraint("price_minor >= 0", name="ck_tariff_price"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="ck_tariff_currency"),
+        Index("uq_tariff_resource_unit", "resource_id", "unit", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resource_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), nullable=False)
+    )
+    unit: str = Field(max_length=8)
+    price_minor: int  # kopecks for RUB
+    currency: str = Field(default="RUB", max_length=3)

@@ -1,0 +1,150 @@
+"""/cabinet: the signed-in person's profile, security and (soon) bookings."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.auth import field_error
+from pages.layout import page_frame
+from state.cabinet import CabinetState, DeviceView
+
+
+def section(title: str, *children: rx.Component, test_id: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
+        width="100%", custom_attrs={"data-testid": test_id} if test_id else {},
+    )
+
+
+def _labelled(label: str, child: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), child, spacing="1", width="100%")
+
+
+def _profile() -> rx.Component:
+    s = CabinetState
+    return section(
+        "Профиль",
+        rx.form(
+            rx.vstack(
+                _labelled("Имя", rx.input(value=s.full_name, width="100%",
+                                          on_change=lambda v: s.set_form("full_name", v))),
+                field_error(s.errors.get("full_name", ""), "full_name"),
+                _labelled("Телефон", rx.input(value=s.phone, type="tel", width="100%",
+                                              on_change=lambda v: s.set_form("phone", v),
+                                              custom_attrs={"data-testid": "profile-phone"})),
+                field_error(s.errors.get("phone", ""), "phone"),
+                _labelled("Язык писем и интерфейса", rx.select.root(
+                    rx.select.trigger(),
+                    rx.select.content(rx.select.item("Русский", value="ru"),
+                                      rx.select.item("English", value="en")),
+                    value=s.language, on_change=s.set_language,
+                )),
+                rx.hstack(rx.button("Сохранить", type="submit"),
+                          rx.text(s.profile_message, size="2", color=rx.color("green", 11)),
+                          align="center"),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.save_profile, reset_on_submit=False, width="100%",
+        ),
+        test_id="profile",
+    )
+
+
+def _device(device: DeviceView) -> rx.Component:
+    return rx.hstack(
+        rx.icon("monitor-smartphone", size=18, color=rx.color("gray", 10)),
+        rx.vstack(
+            rx.text(device.label, size="2", weight="medium"),
+            rx.text("Активность: ", device.seen, size="1", color=rx.color("gray", 10)),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.cond(device.current, rx.badge("это устройство", color_scheme="green"),
+                rx.button("Выйти", size="1", variant="soft", color_scheme="red",
+                          on_click=CabinetState.revoke(device.id))),
+        width="100%", align="center", custom_attrs={"data-testid": "device"},
+    )
+
+
+def _security() -> rx.Component:
+    s = CabinetState
+    return section(
+        "Безопасность",
+        rx.form(
+            rx.vstack(
+                rx.text("Смена пароля", weight="medium", size="2"),
+                rx.input(value=s.current_password, type="password", placeholder="Текущий пароль",
+                         width="100%", on_change=lambda v: s.set_form("current_password", v)),
+                rx.input(value=s.new_password, type="password", placeholder="Новый пароль",
+                         width="100%", on_change=lambda v: s.set_form("new_password", v)),
+                rx.hstack(rx.button("Изменить пароль", type="submit", variant="soft"),
+                          rx.text(s.password_message, size="2"), align="center", wrap="wrap"),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.change_password, reset_on_submit=False, width="100%",
+        ),
+        rx.divider(),
+        rx.text("Двухфакторная защита", weight="medium", size="2"),
+        rx.cond(
+            s.totp_enabled,
+            rx.vstack(
+                rx.badge("Включена", color_scheme="green"),
+                rx.cond(s.recovery_codes.length() > 0, rx.vstack(
+                    rx.text("Резервные коды (каждый срабатывает один раз; сохраните их):", size="2"),
+                    rx.code_block(rx.Var.create(s.recovery_codes).join("\n"), width="100%"),
+                    width="100%",
+                )),
+                width="100%",
+            ),
+            rx.cond(
+                s.totp_qr != "",
+                rx.form(
+                    rx.vstack(
+                        rx.text("Отсканируйте код приложением-аутентификатором и введите 6 цифр.",
+                                size="2"),
+                        rx.image(src=s.totp_qr, width="180px", height="180px", alt="QR-код 2FA"),
+                        rx.text("Ключ вручную: ", rx.code(s.totp_secret_shown), size="1"),
+                        rx.input(value=s.totp_code, placeholder="123456", input_mode="numeric",
+                                 on_change=lambda v: s.set_form("totp_code", v)),
+                        field_error(s.errors.get("totp_code", ""), "totp_code"),
+                        rx.button("Подтвердить", type="submit"),
+                        spacing="2",
+                    ),
+                    on_submit=s.confirm_totp, reset_on_submit=False,
+                ),
+                rx.button("Включить 2FA", variant="soft", on_click=s.start_totp),
+            ),
+        ),
+        rx.divider(),
+        rx.text("Устройства", weight="medium", size="2"),
+        rx.vstack(rx.foreach(s.devices, _device), width="100%", spacing="2"),
+        rx.button("Выйти на всех устройствах", color_scheme="red", variant="outline",
+                  on_click=s.sign_out_everywhere,
+                  custom_attrs={"data-testid": "sign-out-everywhere"}),
+        test_id="security",
+    )
+
+
+def _placeholder(title: str, icon: str, text: str) -> rx.Component:
+    return section(title, rx.hstack(rx.icon(icon, size=18, color=rx.color("gray", 9)),
+                                    rx.text(text, size="2", color=rx.color("gray", 11)),
+                                    align="center"))
+
+
+def cabinet_page() -> rx.Component:
+    return page_frame(
+        rx.heading("Личный кабинет", size="6", margin_bottom="16px",
+                   custom_attrs={"data-testid": "cabinet-title"}),
+        rx.grid(
+            rx.vstack(
+                _placeholder("Бронирования", "calendar", "Здесь появятся ваши бронирования и чеки."),
+                _placeholder("Сообщения", "message-circle", "Переписка с владельцами пространств."),
+                _placeholder("Уведомления", "bell", "Напоминания о бронированиях и ответы."),
+                _profile(),
+                spacing="4", width="100%",
+            ),
+            _security(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="16px", width="100%",
+        ),
+    )

@@ -1,0 +1,87 @@
+"""Pieces shared by several pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from state.views import CardView
+
+
+def space_card(card: CardView) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.flex(
+                rx.cond(
+                    card.thumb != "",
+                    rx.image(
+                        src=card.thumb, alt=card.name, loading="lazy",
+                        width=rx.breakpoints(initial="100%", sm="180px"),
+                        height=rx.breakpoints(initial="180px", sm="120px"),
+                        object_fit="cover", border_radius="var(--radius-3)", flex_shrink="0",
+                    ),
+                    rx.center(
+                        rx.icon("image", size=32, color=rx.color("gray", 8)),
+                        width=rx.breakpoints(initial="100%", sm="180px"),
+                        height=rx.breakpoints(initial="180px", sm="120px"),
+                        background=rx.color("gray", 3), border_radius="var(--radius-3)",
+                        flex_shrink="0",
+                    ),
+                ),
+                rx.vstack(
+                    rx.text(card.name, weight="bold", size="3", class_name="space-name",
+                            color=rx.color("gray", 12)),
+                    rx.text(card.address, size="2", color=rx.color("gray", 11)),
+                    rx.hstack(
+                        rx.cond(card.place != "", rx.badge(card.place, variant="soft",
+                                                           color_scheme="gray")),
+                        rx.cond(card.distance != "",
+                                rx.badge(rx.icon("map-pin", size=12), card.distance,
+                                         variant="soft")),
+                        spacing="2", wrap="wrap",
+                    ),
+                    rx.hstack(
+                        rx.foreach(card.amenity_icons,
+                                   lambda name: rx.icon(tag=name, size=16,
+                                                        color=rx.color("gray", 10))),
+                        spacing="2",
+                    ),
+                    rx.hstack(
+                        rx.text(card.price, weight="bold", color=rx.color("accent", 11), size="3"),
+                        rx.spacer(),
+                        rx.text(card.seats, size="1", color=rx.color("gray", 10)),
+                        width="100%", align="center", wrap="wrap",
+                    ),
+                    rx.hstack(
+                        rx.icon("star", size=14,
+                                color=rx.cond(card.has_rating, "#f5a524", rx.color("gray", 8))),
+                        rx.text(card.rating, size="1", color=rx.color("gray", 10)),
+                        align="center", spacing="1",
+                    ),
+                    spacing="1", width="100%", min_width="0",
+                ),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            class_name="space-card",
+        ),
+        href=card.href,
+        underline="none",
+        width="100%",
+        custom_attrs={"data-testid": "space-card"},
+    )
+
+
+def empty_state(icon: str, title: str, *children: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=40, color=rx.color("gray", 8)),
+            rx.heading(title, size="4", text_align="center"),
+            *children,
+            align="center",
+            spacing="3",
+        ),
+        padding_y="48px",
+        width="100%",
+    )

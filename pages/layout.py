@@ -1,0 +1,141 @@
+"""Header, footer and the page frame shared by every page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from state.auth import AuthState
+
+BRAND = "CoSpace"
+CONTENT_WIDTH = "1240px"
+
+
+def header() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.icon("building-2", size=24, color=rx.color("accent", 9)),
+                    rx.text(BRAND, weight="bold", size="5", color=rx.color("gray", 12)),
+                    align="center",
+                    spacing="2",
+                ),
+                href="/",
+                underline="none",
+            ),
+            rx.spacer(),
+            rx.link(
+                rx.hstack(rx.icon("search", size=16),
+                          rx.text("Найти пространство", display=rx.breakpoints(initial="none", sm="block")),
+                          align="center", spacing="1"),
+                href="/search",
+                size="2",
+                weight="medium",
+            ),
+            _account_menu(),
+            align="center",
+            spacing="4",
+            width="100%",
+            max_width=CONTENT_WIDTH,
+            margin_x="auto",
+            padding_x=rx.breakpoints(initial="12px", md="24px"),
+            height="56px",
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="1000",
+        width="100%",
+    )
+
+
+def _account_menu() -> rx.Component:
+    a = AuthState
+    return rx.cond(
+        a.signed_in,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(rx.icon("circle-user", size=18),
+                          rx.text(a.user_name, display=rx.breakpoints(initial="none", md="block"),
+                                  max_width="160px", overflow="hidden", text_overflow="ellipsis",
+                                  white_space="nowrap"),
+                          variant="soft", size="2", custom_attrs={"data-testid": "account-menu"}),
+            ),
+            rx.menu.content(
+                rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),
+                rx.cond(a.is_owner,
+                        rx.menu.item("Мои пространства", on_click=rx.redirect("/owner"))),
+                rx.menu.separator(),
+                rx.menu.item("Выйти", color="red", on_click=a.sign_out,
+                             custom_attrs={"data-testid": "sign-out"}),
+            ),
+        ),
+        rx.link(rx.button("Войти", variant="soft", size="2"), href="/login",
+                custom_attrs={"data-testid": "sign-in-link"}),
+    )
+
+
+def verify_banner() -> rx.Component:
+    return rx.cond(
+        AuthState.signed_in & ~AuthState.email_verified,
+        rx.callout(
+            "Подтвердите email: мы отправили ссылку на " + AuthState.user_email + ".",
+            icon="mail", color_scheme="amber", size="1", width="100%", margin_bottom="12px",
+            custom_attrs={"data-testid": "verify-banner"},
+        ),
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text(f"© 2026 {BRAND} — коворкинги Москвы, Петербурга и Новосибирска",
+                    size="1", color=rx.color("gray", 10)),
+            rx.spacer(),
+            rx.link("API", href="/api/v1/docs", size="1", color_scheme="gray"),
+            max_width=CONTENT_WIDTH,
+            margin_x="auto",
+            padding=rx.breakpoints(initial="12px", md="24px"),
+            width="100%",
+            wrap="wrap",
+        ),
+        border_top=f"1px solid {rx.color('gray', 5)}",
+        margin_top="32px",
+        width="100%",
+    )
+
+
+def page_frame(*children: rx.Component, wide: bool = False) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.box(
+            verify_banner(),
+            *children,
+            max_width="1440px" if wide else CONTENT_WIDTH,
+            margin_x="auto",
+            padding_x=rx.breakpoints(initial="12px", md="24px"),
+            padding_y="16px",
+            width="100%",
+            min_height="70vh",
+        ),
+        footer(),
+        background=rx.color("gray", 2),
+        min_height="100vh",
+    )
+
+
+def map_frame(html: rx.Var, height: str | dict, test_id: str) -> rx.Component:
+    return rx.el.iframe(
+        src_doc=html,
+        title="Карта",
+        custom_attrs={"data-testid": test_id},
+        style={
+            "width": "100%",
+            "height": height,
+            "border": f"1px solid {rx.color('gray', 5)}",
+            "border_radius": "var(--radius-4)",
+            "background": rx.color("gray", 3),
+            "display": "block",
+        },
+    )

@@ -1,0 +1,314 @@
+"""/owner (my spaces) and /owner/spaces/[space_id] (the editor)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.cabinet import section
+from pages.components import empty_state
+from coworking_app.maps import pick_listener
+from pages.layout import map_frame, page_frame
+from state.owner import (
+    DAYS,
+    KIND_LABELS,
+    UNIT_LABELS,
+    OwnerSpaceRow,
+    OwnerState,
+    PhotoView,
+    ResourceView,
+    SpaceEditorState,
+    TariffView,
+)
+from state.views import Option
+
+STATUS_COLORS = {"draft": "gray", "pending_review": "amber", "published": "green", "hidden": "red"}
+
+
+def _space_row(row: OwnerSpaceRow) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.hstack(
+                rx.vstack(rx.text(row.name, weight="bold"),
+                          rx.text(row.address, size="2", color=rx.color("gray", 11)), spacing="1"),
+                rx.spacer(),
+                rx.badge(row.status_label,
+                         color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray")),
+                align="center", width="100%",
+            ),
+            width="100%",
+        ),
+        href="/owner/spaces/" + row.id.to_string(), underline="none", width="100%",
+        custom_attrs={"data-testid": "owner-space"},
+    )
+
+
+def _new_space_form() -> rx.Component:
+    s = OwnerState
+    return section(
+        "Новое пространство",
+        rx.form(
+            rx.vstack(
+                rx.input(placeholder="Название", value=s.new_name, width="100%",
+                         on_change=lambda v: s.set_new("new_name", v),
+                         custom_attrs={"data-testid": "new-name"}),
+                rx.input(placeholder="Адрес", value=s.new_address, width="100%",
+                         on_change=lambda v: s.set_new("new_address", v),
+                         custom_attrs={"data-testid": "new-address"}),
+                rx.hstack(
+                    rx.input(placeholder="Широта, 55.7649", value=s.new_lat, input_mode="decimal",
+                             on_change=lambda v: s.set_new("new_lat", v),
+                             custom_attrs={"data-testid": "new-lat"}),
+                    rx.input(placeholder="Долгота, 37.6050", value=s.new_lon, input_mode="decimal",
+                             on_change=lambda v: s.set_new("new_lon", v),
+                             custom_attrs={"data-testid": "new-lon"}),
+                    width="100%",
+                ),
+                rx.text("Город и район определятся по точке.", size="1", color=rx.color("gray", 10)),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
+                                                  width="100%", custom_attrs={"data-testid": "owner-error"})),
+                rx.button(rx.cond(s.creating, rx.spinner(size="2"), rx.icon("plus", size=16)),
+                          "Создать черновик", type="submit", disabled=s.creating,
+                          custom_attrs={"data-testid": "create-space"}),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.create, reset_on_submit=False, width="100%",
+        ),
+    )
+
+
+def owner_page() -> rx.Component:
+    s = OwnerState
+    return page_frame(
+        rx.heading("Мои пространства", size="6", margin_bottom="16px"),
+        rx.grid(
+            rx.vstack(
+                rx.cond(
+                    s.spaces.length() > 0,
+                    rx.vstack(rx.foreach(s.spaces, _space_row), width="100%", spacing="2"),
+                    empty_state("building", "Пока нет пространств",
+                                rx.text("Создайте первое: оно останется черновиком, пока вы не "
+                                        "отправите его на модерацию.", size="2", text_align="center")),
+                ),
+                width="100%",
+            ),
+            _new_space_form(),
+            columns=rx.breakpoints(initial="1", md="2"), gap="16px", width="100%",
+        ),
+    )
+
+
+# --- editor ----------------------------------------------------------------------------
+
+
+def _input(label: str, name: str, **props) -> rx.Component:
+    s = SpaceEditorState
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(value=getattr(s, name), on_change=lambda v: s.set_field(name, v), width="100%",
+                 custom_attrs={"data-testid": f"edit-{name}"}, **props),
+        spacing="1", width="100%",
+    )
+
+
+def _hours_row(day: tuple[str, str]) -> rx.Component:
+    s = SpaceEditorState
+    code, label = day
+    return rx.hstack(
+        rx.text(label, width="28px", size="2"),
+        rx.input(type="time", value=s.hours_open.get(code, ""), size="1",
+                 on_change=lambda v: s.set_hours(code, "open", v)),
+        rx.text("—"),
+        rx.input(type="time", value=s.hours_close.get(code, ""), size="1",
+                 on_change=lambda v: s.set_hours(code, "close", v)),
+        align="center",
+    )
+
+
+def _amenity(option: Option) -> rx.Component:
+    s = SpaceEditorState
+    return rx.checkbox(option.label, checked=s.amenities.contains(option.value), size="2",
+                       on_change=lambda c: s.toggle_amenity(option.value, c))
+
+
+def _details() -> rx.Component:
+    s = SpaceEditorState
+    return section(
+        "Описание и место",
+        rx.form(
+            rx.vstack(
+                _input("Название", "name"),
+                rx.vstack(rx.text("Описание", size="2", weight="medium"),
+                          rx.text_area(value=s.description, rows="5", width="100%",
+                                       on_change=lambda v: s.set_field("description", v)),
+                          spacing="1", width="100%"),
+                _input("Адрес", "address"),
+                rx.hstack(_input("Широта", "lat", input_mode="decimal"),
+                          _input("Долгота", "lon", input_mode="decimal"), width="100%"),
+                rx.hstack(rx.icon("map-pin", size=14), rx.text(s.place, size="2"),
+                          align="center", custom_attrs={"data-testid": "editor-place"}),
+                map_frame(s.map_html, "220px", "editor-map"),
+                rx.text("Нажмите на карту, чтобы поставить точку, затем «Сохранить».", size="1",
+                        color=rx.color("gray", 10)),
+                rx.script(pick_listener("[data-testid=edit-lat]", "[data-testid=edit-lon]")),
+                _input("Часовой пояс (IANA)", "timezone"),
+                rx.text("Часы работы (пусто — закрыто)", size="2", weight="medium"),
+                rx.vstack(*[_hours_row(d) for d in DAYS], spacing="1"),
+                rx.text("Удобства", size="2", weight="medium"),
+                rx.grid(rx.foreach(s.amenity_options, _amenity),
+                        columns=rx.breakpoints(initial="1", sm="2"), gap="6px", width="100%"),
+                rx.button("Сохранить", type="submit", custom_attrs={"data-testid": "save-space"}),
+                spacing="3", width="100%",
+            ),
+            on_submit=s.save, reset_on_submit=False, width="100%",
+        ),
+    )
+
+
+def _tariff(t: TariffView) -> rx.Component:
+    return rx.badge(t.label, rx.icon("x", size=12, cursor="pointer",
+                                     on_click=SpaceEditorState.delete_tariff(t.id)),
+                    variant="soft", size="2", custom_attrs={"data-testid": "tariff"})
+
+
+def _resource(r: ResourceView) -> rx.Component:
+    s = SpaceEditorState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(rx.text(r.name, weight="bold"),
+                          rx.text(r.details, size="1", color=rx.color("gray", 10)), spacing="0"),
+                rx.spacer(),
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost",
+                               color_scheme="red", on_click=s.delete_resource(r.id)),
+                width="100%",
+            ),
+            rx.flex(rx.foreach(r.tariffs, _tariff), gap="6px", wrap="wrap"),
+            rx.form(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="resource_id", value=r.id.to_string()),
+                    rx.select.root(
+                        rx.select.trigger(),
+                        rx.select.content(*[rx.select.item("за " + label, value=unit)
+                                            for unit, label in UNIT_LABELS.items()]),
+                        default_value="hour", name="unit", size="1",
+                    ),
+                    rx.input(name="price", placeholder="Цена, ₽", size="1", input_mode="decimal",
+                             custom_attrs={"data-testid": "tariff-price"}),
+                    rx.button("Задать цену", size="1", type="submit",
+                              custom_attrs={"data-testid": "tariff-submit"}),
+                    align="center", wrap="wrap",
+                ),
+                on_submit=s.set_tariff, reset_on_submit=True,
+            ),
+            spacing="2", width="100%",
+        ),
+        width="100%", custom_attrs={"data-testid": "editor-resource"},
+    )
+
+
+def _resources() -> rx.Component:
+    s = SpaceEditorState
+    return section(
+        "Места и тарифы",
+        rx.vstack(rx.foreach(s.resources, _resource), width="100%", spacing="2"),
+        rx.form(
+            rx.hstack(
+                rx.select.root(
+                    rx.select.trigger(placeholder="Тип"),
+                    rx.select.content(*[rx.select.item(label, value=kind)
+                                        for kind, label in KIND_LABELS.items()]),
+                    name="kind", default_value="hot_desk",
+                ),
+                rx.input(name="name", placeholder="Название", custom_attrs={"data-testid": "resource-name"}),
+                rx.input(name="capacity", placeholder="Мест", input_mode="numeric", width="80px",
+                         custom_attrs={"data-testid": "resource-capacity"}),
+                rx.input(name="min_hours", placeholder="Мин., ч", input_mode="decimal", width="90px",
+                         title="Минимальная бронь, часов (по умолчанию 1)"),
+                rx.input(name="max_days", placeholder="Макс., дн", input_mode="decimal", width="90px",
+                         title="Максимальная бронь, дней (по умолчанию 31)"),
+                rx.button(rx.icon("plus", size=14), "Добавить", type="submit",
+                          custom_attrs={"data-testid": "resource-submit"}),
+                wrap="wrap", align="center",
+            ),
+            on_submit=s.add_resource, reset_on_submit=True, width="100%",
+        ),
+    )
+
+
+def _photo(photo: PhotoView, index: int) -> rx.Component:
+    s = SpaceEditorState
+    return rx.box(
+        rx.image(src=photo.thumb, width="100%", height="96px", object_fit="cover",
+                 border_radius="var(--radius-2)", custom_attrs={"data-testid": "editor-photo"}),
+        rx.hstack(
+            rx.cond(index == 0, rx.badge("обложка", size="1"),
+                    rx.icon_button(rx.icon("star", size=12), size="1", variant="ghost",
+                                   title="Сделать обложкой", on_click=s.make_cover(photo.id))),
+            rx.icon_button(rx.icon("arrow-left", size=12), size="1", variant="ghost",
+                           on_click=s.move_photo(photo.id, -1)),
+            rx.icon_button(rx.icon("arrow-right", size=12), size="1", variant="ghost",
+                           on_click=s.move_photo(photo.id, 1)),
+            rx.icon_button(rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
+                           on_click=s.delete_photo(photo.id)),
+            spacing="1", justify="center", width="100%",
+        ),
+    )
+
+
+def _photos() -> rx.Component:
+    s = SpaceEditorState
+    return section(
+        "Фотографии (до 10, JPEG или PNG до 5 МБ)",
+        rx.grid(rx.foreach(s.photos, _photo), columns=rx.breakpoints(initial="2", sm="3"),
+                gap="8px", width="100%"),
+        rx.upload(
+            rx.vstack(rx.icon("image-plus", size=24, color=rx.color("accent", 9)),
+                      rx.text("Перетащите фото или нажмите, чтобы выбрать", size="2"),
+                      align="center", spacing="1"),
+            id="photos", multiple=True, max_files=10,
+            accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
+            border=f"1px dashed {rx.color('accent', 8)}", padding="16px", width="100%",
+            border_radius="var(--radius-3)",
+        ),
+        rx.hstack(
+            rx.foreach(rx.selected_files("photos"), lambda f: rx.badge(f, variant="outline")),
+            wrap="wrap",
+        ),
+        rx.button(rx.cond(s.uploading, rx.spinner(size="2"), rx.icon("upload", size=14)),
+                  "Загрузить", disabled=s.uploading,
+                  on_click=[s.upload(rx.upload_files(upload_id="photos")),
+                            rx.clear_selected_files("photos")],
+                  custom_attrs={"data-testid": "upload-photos"}),
+    )
+
+
+def space_editor_page() -> rx.Component:
+    s = SpaceEditorState
+    return page_frame(
+        rx.cond(
+            s.not_found,
+            empty_state("search-x", "Пространство не найдено",
+                        rx.link("К моим пространствам", href="/owner")),
+            rx.vstack(
+                rx.hstack(
+                    rx.link(rx.hstack(rx.icon("chevron-left", size=16), "Мои пространства"),
+                            href="/owner", size="2"),
+                    rx.spacer(),
+                    rx.badge(s.status_label, size="2", custom_attrs={"data-testid": "editor-status"}),
+                    rx.button("На модерацию", variant="soft", on_click=s.submit_for_review),
+                    width="100%", align="center",
+                ),
+                rx.heading(s.name, size="6", custom_attrs={"data-testid": "editor-title"}),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
+                                                  width="100%", custom_attrs={"data-testid": "editor-error"})),
+                rx.cond(s.message != "", rx.callout(s.message, icon="check", color_scheme="green",
+                                                    width="100%", custom_attrs={"data-testid": "editor-message"})),
+                rx.grid(
+                    _details(),
+                    rx.vstack(_resources(), _photos(), spacing="4", width="100%"),
+                    columns=rx.breakpoints(initial="1", lg="2"), gap="16px", width="100%",
+                ),
+                spacing="3", width="100%",
+            ),
+        ),
+    )

@@ -1,0 +1,208 @@
+"""/spaces/[space_id]: gallery, description, amenities, resources and tariffs, hours, metro."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state
+from pages.layout import map_frame, page_frame
+from state.space import PhotoView, ResourceView, SpaceState, StopView
+
+
+def _section(title: str, *children: rx.Component, test_id: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
+        width="100%",
+        custom_attrs={"data-testid": test_id} if test_id else {},
+    )
+
+
+def gallery() -> rx.Component:
+    s = SpaceState
+    return rx.cond(
+        s.photos.length() > 0,
+        rx.vstack(
+            rx.image(
+                src=s.cover_url, alt=s.name, width="100%",
+                height=rx.breakpoints(initial="240px", md="420px"),
+                object_fit="cover", border_radius="var(--radius-4)", cursor="zoom-in",
+                on_click=s.open_photo(0),
+            ),
+            rx.flex(
+                rx.foreach(s.photos, _thumb),
+                gap="2", overflow_x="auto", width="100%", padding_bottom="4px",
+                custom_attrs={"data-testid": "gallery"},
+            ),
+            width="100%", spacing="2",
+        ),
+        rx.center(rx.icon("image", size=40, color=rx.color("gray", 8)), height="240px",
+                  width="100%", background=rx.color("gray", 3), border_radius="var(--radius-4)"),
+    )
+
+
+def _thumb(photo: PhotoView) -> rx.Component:
+    return rx.image(
+        src=photo.thumb, alt="Фото", width="120px", height="80px", object_fit="cover",
+        border_radius="var(--radius-2)", cursor="zoom-in", flex_shrink="0",
+        on_click=SpaceState.open_photo(photo.index),
+        custom_attrs={"data-testid": "gallery-thumb"},
+    )
+
+
+def photo_viewer() -> rx.Component:
+    s = SpaceState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(s.name, size="3"),
+            rx.dialog.description(s.viewer_caption, size="1", color=rx.color("gray", 10)),
+            rx.image(src=s.viewer_url, alt="Фото", width="100%", max_height="75vh",
+                     object_fit="contain", custom_attrs={"data-testid": "viewer-image"}),
+            rx.hstack(
+                rx.button(rx.icon("chevron-left"), variant="soft", on_click=s.prev_photo,
+                          aria_label="Предыдущее фото"),
+                rx.button(rx.icon("chevron-right"), variant="soft", on_click=s.next_photo,
+                          aria_label="Следующее фото"),
+                rx.spacer(),
+                rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray")),
+                width="100%", margin_top="12px",
+            ),
+            max_width="1000px",
+        ),
+        open=s.viewer_open,
+        on_open_change=s.set_viewer_open,
+    )
+
+
+def _resource(r: ResourceView) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.vstack(
+                rx.text(r.name, weight="bold"),
+                rx.text(r.kind, " · ", r.capacity, " · ", r.duration, size="1",
+                        color=rx.color("gray", 10)),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.flex(
+                rx.foreach(r.tariffs, lambda t: rx.badge(t.price, " / ", t.label, size="2",
+                                                          variant="soft")),
+                gap="2", wrap="wrap",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="2", width="100%",
+        ),
+        padding_y="8px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        custom_attrs={"data-testid": "resource"},
+    )
+
+
+def _stop(stop: StopView) -> rx.Component:
+    return rx.hstack(
+        rx.box(width="12px", height="12px", border_radius="50%", background=stop.color,
+               flex_shrink="0"),
+        rx.vstack(
+            rx.text(stop.name, weight="medium", size="2"),
+            rx.text(stop.line, " · ", stop.distance, size="1", color=rx.color("gray", 10)),
+            spacing="0",
+        ),
+        align="center",
+        custom_attrs={"data-testid": "metro-stop"},
+    )
+
+
+def details() -> rx.Component:
+    s = SpaceState
+    return rx.grid(
+        rx.vstack(
+            _section("О пространстве",
+                     rx.text(s.description, size="2", white_space="pre-line")),
+            _section(
+                "Удобства",
+                rx.grid(
+                    rx.foreach(s.amenities, lambda a: rx.hstack(
+                        rx.icon(tag=a.icon, size=18, color=rx.color("accent", 10)),
+                        rx.text(a.name, size="2"), align="center",
+                    )),
+                    columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                ),
+                test_id="amenities",
+            ),
+            _section("Места и тарифы", rx.foreach(s.resources, _resource), test_id="resources"),
+            spacing="4", width="100%", min_width="0",
+        ),
+        rx.vstack(
+            rx.card(
+                rx.vstack(
+                    rx.text(s.price, size="5", weight="bold", color=rx.color("accent", 11)),
+                    rx.text(s.capacity, size="2", color=rx.color("gray", 11)),
+                    rx.hstack(rx.icon("star", size=14, color="#f5a524"),
+                              rx.text(s.rating, size="2"), align="center", spacing="1"),
+                    rx.button("Бронирование скоро", disabled=True, width="100%"),
+                    spacing="2", width="100%",
+                ),
+                width="100%",
+            ),
+            _section(
+                "Часы работы",
+                rx.hstack(
+                    rx.badge(rx.cond(s.open_now, "Сейчас открыто", "Сейчас закрыто"),
+                             color_scheme=rx.cond(s.open_now, "green", "gray")),
+                    rx.text("время: ", s.timezone, size="1", color=rx.color("gray", 10)),
+                    align="center", wrap="wrap",
+                ),
+                rx.foreach(s.hours, lambda h: rx.hstack(
+                    rx.text(h.day, size="2", weight=rx.cond(h.today, "bold", "regular"),
+                            width="32px"),
+                    rx.text(h.hours, size="2", weight=rx.cond(h.today, "bold", "regular")),
+                )),
+                test_id="hours",
+            ),
+            _section(
+                "Адрес и метро",
+                rx.text(s.address, size="2"),
+                map_frame(s.map_html, "220px", "space-map"),
+                rx.vstack(rx.foreach(s.stops, _stop), spacing="2"),
+                test_id="location",
+            ),
+            spacing="4", width="100%", min_width="0",
+        ),
+        grid_template_columns=rx.breakpoints(initial="minmax(0,1fr)",
+                                             md="minmax(0,1.6fr) minmax(0,1fr)"),
+        gap="16px", width="100%",
+    )
+
+
+def space_page() -> rx.Component:
+    s = SpaceState
+    return page_frame(
+        rx.cond(
+            s.loading,
+            rx.vstack(rx.skeleton(height="40px", width="60%"), rx.skeleton(height="360px"),
+                      width="100%", spacing="3"),
+            rx.cond(
+                s.found,
+                rx.vstack(
+                    rx.link(rx.hstack(rx.icon("chevron-left", size=16), "К поиску",
+                                      align="center", spacing="1"),
+                            href=s.search_href, size="2"),
+                    rx.heading(s.name, size=rx.breakpoints(initial="6", md="8"),
+                               custom_attrs={"data-testid": "space-name"}),
+                    rx.hstack(rx.icon("map-pin", size=16, color=rx.color("gray", 10)),
+                              rx.text(s.place, size="2", color=rx.color("gray", 11)),
+                              align="center", spacing="1"),
+                    gallery(),
+                    details(),
+                    photo_viewer(),
+                    spacing="3", width="100%",
+                ),
+                empty_state(
+                    "map-pin-off", "Пространство не найдено",
+                    rx.text("Возможно, оно снято с публикации или ссылка неверна.",
+                            size="2", color=rx.color("gray", 11)),
+                    rx.link(rx.button("Перейти к поиску"), href="/search"),
+                ),
+            ),
+        ),
+    )

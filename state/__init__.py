@@ -1,0 +1,1 @@
+"""Reflex State classes: thin adapters that call coworking_app.services."""

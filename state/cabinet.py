@@ -1,0 +1,153 @@
+"""The renter cabinet: profile, password, devices, two-factor authentication."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import reflex as rx
+
+from coworking_app.db import session_scope
+from coworking_app.services import accounts, twofactor
+from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound
+from state.auth import AuthState
+
+
+@dataclass
+class DeviceView:
+    id: int = 0
+    label: str = ""
+    seen: str = ""
+    current: bool = False
+
+
+def _device_label(user_agent: str) -> str:
+    ua = user_agent or ""
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in ua), "Браузер")
+    system = next((s for s in ("Android", "iPhone", "Windows", "Mac OS", "Linux") if s in ua), "")
+    return f"{'Edge' if browser == 'Edg' else browser}{', ' + system if system else ''}"
+
+
+class CabinetState(rx.State):
+    full_name: str = ""
+    phone: str = ""
+    language: str = "ru"
+    profile_message: str = ""
+    errors: dict[str, str] = {}
+    current_password: str = ""
+    new_password: str = ""
+    password_message: str = ""
+    devices: list[DeviceView] = []
+    totp_enabled: bool = False
+    totp_qr: str = ""  # data: URI of the enrolment QR code
+    totp_secret_shown: str = ""
+    totp_code: str = ""
+    recovery_codes: list[str] = []
+
+    async def _auth(self) -> AuthState:
+        return await self.get_state(AuthState)
+
+    @rx.event
+    async def load(self):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                user, row = accounts.access_user_by_session_token(session, auth.session_token)
+                self.full_name, self.phone = user.full_name, user.phone or ""
+                self.language, self.totp_enabled = user.language, user.totp_enabled
+                self.devices = [
+                    DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
+                               seen=s.last_seen_at.strftime("%d.%m.%Y %H:%M UTC"),
+                               current=s.id == row.id)
+                    for s in accounts.list_sessions(session, user)
+                ]
+        except NotAuthenticated:
+            return rx.redirect("/login?next=/cabinet")
+
+    @rx.event
+    def set_form(self, field: str, value: str):
+        if field in ("full_name", "phone", "current_password", "new_password", "totp_code"):
+            setattr(self, field, str(value)[:1024])
+
+    @rx.event
+    def set_language(self, value: str):
+        self.language = "en" if value == "en" else "ru"
+
+    @rx.event
+    async def save_profile(self, _form: dict):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                user = auth._user(session)
+                accounts.do_update_profile(session, user, full_name=self.full_name,
+                                           phone=self.phone, language=self.language)
+                auth._show(user)
+            self.errors, self.profile_message = {}, "Сохранено"
+        except InvalidInput as exc:
+            self.errors, self.profile_message = {exc.field: exc.message}, ""
+        except NotAuthenticated:
+            return rx.redirect("/login?next=/cabinet")
+
+    @rx.event
+    async def change_password(self, _form: dict):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                user, row = accounts.access_user_by_session_token(session, auth.session_token)
+                accounts.do_change_password(session, user, current_password=self.current_password,
+                                            new_password=self.new_password, keep_session_id=row.id)
+            self.current_password = self.new_password = ""
+            self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
+            return CabinetState.load
+        except InvalidInput as exc:
+            self.password_message = exc.message
+        except NotAuthenticated:
+            return rx.redirect("/login?next=/cabinet")
+
+    @rx.event
+    async def revoke(self, session_id: int):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                user = auth._user(session)
+                accounts.do_sign_out(session, accounts.access_session_of_user(session, user, int(session_id)))
+        except (NotAuthenticated, NotFound, ValueError, TypeError):
+            pass
+        return CabinetState.load
+
+    @rx.event
+    async def sign_out_everywhere(self):
+        auth = await self._auth()
+        with session_scope() as session:
+            try:
+                accounts.do_sign_out_everywhere(session, auth._user(session))
+            except NotAuthenticated:
+                pass
+        auth.session_token = ""
+        auth._show(None)
+        return rx.redirect("/login")
+
+    @rx.event
+    async def start_totp(self):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                secret, _uri, svg = twofactor.do_start_enrolment(session, auth._user(session))
+            self.totp_secret_shown = secret
+            self.totp_qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        except (InvalidInput, NotAuthenticated) as exc:
+            self.password_message = getattr(exc, "message", "")
+
+    @rx.event
+    async def confirm_totp(self, _form: dict):
+        auth = await self._auth()
+        try:
+            with session_scope() as session:
+                self.recovery_codes = twofactor.do_confirm_enrolment(session, auth._user(session),
+                                                                     self.totp_code)
+            self.totp_enabled, self.totp_qr, self.totp_secret_shown, self.totp_code = True, "", "", ""
+            self.errors = {}
+        except InvalidInput as exc:
+            self.errors = {exc.field: exc.message}
+        except NotAuthenticated:
+            return rx.redirect("/login?next=/cabinet")

@@ -1,0 +1,67 @@
+"""The home page: search box, cities, featured spaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from coworking_app.db import read_scope
+from coworking_app.formatting import plural
+from coworking_app.services import catalog
+from coworking_app.services.search import SearchParams, SortOrder, search_spaces
+from state.views import CardView, Option, card_view
+
+FEATURED_COUNT = 6
+
+
+@dataclass
+class CityCard:
+    slug: str = ""
+    name: str = ""
+    count: str = ""
+    href: str = ""
+
+
+class HomeState(rx.State):
+    cities: list[CityCard] = []
+    city_options: list[Option] = []
+    featured: list[CardView] = []
+    loading: bool = True
+    q: str = ""
+    city: str = "moscow"
+
+    @rx.event
+    def load(self):
+        with read_scope() as session:
+            counts = catalog.count_published_by_city(session)
+            cities = catalog.list_cities(session)
+            icons = {a.code: a.icon for a in catalog.list_amenities(session)}
+            featured = search_spaces(
+                session, SearchParams(sort=SortOrder.rating, page_size=FEATURED_COUNT)
+            )
+        self.cities = [
+            CityCard(c.slug, c.name_ru,
+                     plural(counts.get(c.id, 0), "пространство", "пространства", "пространств"),
+                     f"/search?city={c.slug}")
+            for c in cities
+        ]
+        self.city_options = [Option(c.slug, c.name_ru) for c in cities]
+        self.featured = [card_view(card, icons) for card in featured.items]
+        self.loading = False
+
+    @rx.event
+    def set_q(self, value: str):
+        self.q = str(value)[:200]
+
+    @rx.event
+    def set_city(self, value: str):
+        self.city = str(value)[:100]
+
+    @rx.event
+    def search(self, form_data: dict | None = None):
+        query = {"city": self.city} if self.city else {}
+        if self.q.strip():
+            query["q"] = self.q.strip()
+        return rx.redirect("/search?" + urlencode(query))

@@ -1,0 +1,186 @@
+"""The /search URL query <-> filter form translation, and the "widen your search" links.
+
+Pure functions, no state and no database: the URL query is what the REST API takes
+(money in minor units), the form is what a person types (whole roubles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+
+from coworking_app.services.errors import InvalidInput
+
+ANY = "any"  # Radix select items cannot have an empty value
+DEFAULT_STOP_RADIUS = "1000"
+SORT_CHOICES = [
+    ("relevance", "По релевантности"),
+    ("price", "Сначала дешевле"),
+    ("rating", "По рейтингу"),
+    ("distance", "Ближе к точке"),
+    ("newest", "Сначала новые"),
+]
+FIELD_LABELS = {
+    "city": "Город", "district": "Район", "stop_id": "Метро", "amenities": "Удобства",
+    "min_price": "Цена от", "max_price": "Цена до", "seats": "Мест", "q": "Запрос",
+    "lat": "Широта", "lon": "Долгота", "radius_km": "Радиус", "sort": "Сортировка",
+    "page": "Страница", "price_unit": "Единица цены", "stop_radius_m": "Радиус от метро",
+}
+_POINT_KEYS = ("lat", "lon", "radius_km")
+
+
+@dataclass
+class Widen:
+    label: str = ""
+    href: str = ""
+
+
+@dataclass
+class SearchForm:
+    """The filter form as typed; every field is a string, as inputs give them."""
+
+    city: str = ANY
+    district: str = ANY
+    stop_id: str = ANY
+    stop_radius_m: str = DEFAULT_STOP_RADIUS
+    amenities: list[str] = field(default_factory=list)
+    min_price: str = ""
+    max_price: str = ""
+    price_unit: str = "hour"
+    seats: str = ""
+    q: str = ""
+    sort: str = "relevance"
+    point: dict[str, str] = field(default_factory=dict)
+    page: int = 1
+
+
+def search_url(query: dict[str, str]) -> str:
+    return "/search" + ("?" + urlencode(query) if query else "")
+
+
+def error_text(exc: Exception) -> tuple[str, str]:
+    """(field, message) of a validation failure, for the callout above the results."""
+    if isinstance(exc, InvalidInput):
+        field_name, message = exc.field, exc.message
+    elif isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field_name = str(first["loc"][0]) if first["loc"] else ""
+        message = first["msg"]
+    else:
+        field_name, message = "", str(exc)
+    label = FIELD_LABELS.get(field_name, field_name)
+    return field_name, f"{label}: {message}" if label else message
+
+
+def roubles_to_minor(value: str) -> str | None:
+    """"1 500,5" -> "150050"; junk is passed through so that validation names the field."""
+    value = value.strip().replace(" ", "").replace(",", ".")
+    if not value:
+        return None
+    try:
+        return str(round(float(value) * 100))
+    except ValueError:
+        return value
+
+
+def minor_to_roubles(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return str(int(value) // 100)
+    except ValueError:
+        return value
+
+
+def form_from_query(query: dict[str, str]) -> SearchForm:
+    try:
+        page = max(1, int(query.get("page", "1")))
+    except ValueError:
+        page = 1
+    return SearchForm(
+        city=query.get("city", ANY),
+        district=query.get("district", ANY),
+        stop_id=query.get("stop_id", ANY),
+        stop_radius_m=query.get("stop_radius_m", DEFAULT_STOP_RADIUS),
+        amenities=[c for c in query.get("amenities", "").split(",") if c],
+        min_price=minor_to_roubles(query.get("min_price")),
+        max_price=minor_to_roubles(query.get("max_price")),
+        price_unit=query.get("price_unit", "hour"),
+        seats=query.get("seats", ""),
+        q=query.get("q", ""),
+        sort=query.get("sort", "relevance"),
+        point={k: query[k] for k in _POINT_KEYS if k in query},
+        page=page,
+    )
+
+
+def query_from_form(form: SearchForm) -> dict[str, str]:
+    """The URL query for a form; defaults are left out so links stay short."""
+    query: dict[str, str] = {}
+    for key in ("city", "district", "stop_id"):
+        if getattr(form, key) != ANY:
+            query[key] = getattr(form, key)
+    if "stop_id" in query and form.stop_radius_m not in ("", DEFAULT_STOP_RADIUS):
+        query["stop_radius_m"] = form.stop_radius_m
+    query.update(form.point)
+    if form.amenities:
+        query["amenities"] = ",".join(form.amenities)
+    for key in ("min_price", "max_price"):
+        value = roubles_to_minor(getattr(form, key))
+        if value is not None:
+            query[key] = value
+    if "min_price" in query or "max_price" in query or form.price_unit != "hour":
+        query["price_unit"] = form.price_unit
+    for key in ("seats", "q"):
+        if getattr(form, key).strip():
+            query[key] = getattr(form, key).strip()
+    if form.sort != "relevance":
+        query["sort"] = form.sort
+    return query
+
+
+def point_label(query: dict[str, str]) -> str:
+    if "radius_km" in query:
+        return f"В радиусе {query['radius_km']} км от точки"
+    return "Рядом с точкой" if "lat" in query else ""
+
+
+def count_active_filters(query: dict[str, str]) -> int:
+    """How many filters narrow the search (city and sorting do not count)."""
+    keys = ("district", "stop_id", "amenities", "min_price", "max_price", "seats", "q", "lat")
+    return sum(1 for k in keys if query.get(k))
+
+
+_REMOVABLE = [
+    ("q", "Без текстового запроса"), ("amenities", "Без фильтра удобств"),
+    ("min_price", "Без нижней цены"), ("max_price", "Без верхней цены"),
+    ("seats", "Любое число мест"), ("district", "Во всём городе"),
+    ("stop_id", "Не только у метро"), ("radius_km", "Без радиуса"),
+]
+
+
+def widen_links(query: dict[str, str]) -> list[Widen]:
+    """One link per active filter that drops it (a radius grows instead), and a reset."""
+    links = []
+    for key, label in _REMOVABLE:
+        if key not in query:
+            continue
+        rest = {k: v for k, v in query.items() if k not in (key, "page")}
+        if key == "radius_km":
+            try:
+                radius = float(query["radius_km"])
+            except ValueError:
+                continue
+            if 0 < radius < 50:
+                wider = f"{min(100.0, radius * 3):g}"
+                links.append(Widen(f"Радиус {wider} км", search_url({**rest, "radius_km": wider})))
+            continue
+        if key == "stop_id":
+            rest.pop("stop_radius_m", None)
+        links.append(Widen(label, search_url(rest)))
+    if query:
+        keep = {k: query[k] for k in ("city",) if k in query}
+        links.append(Widen("Сбросить все фильтры", search_url(keep)))
+    return links

@@ -1,0 +1,50 @@
+"""Plain view rows the pages render, converted from the services' models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coworking_app.formatting import format_distance, format_price, format_rating, plural
+from coworking_app.services.search import SpaceCard
+
+
+@dataclass
+class Option:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class CardView:
+    id: int = 0
+    href: str = ""
+    name: str = ""
+    address: str = ""
+    place: str = ""
+    price: str = ""
+    seats: str = ""
+    rating: str = ""
+    has_rating: bool = False
+    distance: str = ""
+    thumb: str = ""
+    amenity_icons: list[str] = field(default_factory=list)
+
+
+def card_view(card: SpaceCard, amenity_icons: dict[str, str]) -> CardView:
+    place = ", ".join(p for p in (card.district, card.city) if p)
+    return CardView(
+        id=card.id,
+        href=f"/spaces/{card.id}",
+        name=card.name,
+        address=card.address,
+        place=place,
+        price=format_price(card.price_from, card.currency,
+                           card.price_unit.value if card.price_unit else None),
+        seats="до " + plural(card.max_capacity, "места", "мест", "мест")
+        if card.max_capacity else "",
+        rating=format_rating(card.rating, card.reviews_count),
+        has_rating=card.reviews_count > 0,
+        distance=format_distance(card.distance_m),
+        thumb=card.cover_thumb_url or "",
+        amenity_icons=[amenity_icons[c] for c in card.amenities if c in amenity_icons][:6],
+    )

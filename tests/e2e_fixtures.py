@@ -1,0 +1,117 @@
+"""Shared end-to-end fixtures: the built app on the demo data, and Debian's Chromium.
+
+Session-scoped, so every browser test module shares one app build and start.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PORT = int(os.environ.get("E2E_PORT", "0")) or _free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+SHOTS = ROOT / "var" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+E2E_ENV = {
+    "APP_ENV": "test",
+    "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_e2e",
+    "REDIS_URL": "redis://127.0.0.1:6379/6",
+    "RQ_REDIS_URL": "redis://127.0.0.1:6379/7",
+    "CACHE_REDIS_URL": "redis://127.0.0.1:6379/8",
+    "MEDIA_ROOT": str(ROOT / "var" / "media-e2e"),
+    "SECRET_KEY": "e2e-only-secret-key-not-for-production",
+    "PORT": str(PORT),
+    "REFLEX_USE_NPM": "1",
+}
+
+needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                reason="Debian chromium is not installed (make test installs it)")
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, **E2E_ENV}
+    env["PATH"] = f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env['PATH']}"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _run(*args: str) -> None:
+    subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(), check=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    _run("-m", "coworking_app.cli", "create-db")
+    _run("-m", "alembic", "upgrade", "head")
+    _run("-m", "coworking_app.cli", "seed-demo")
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = open(ROOT / "var" / "e2e-app.log", "w")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod",
+         "--frontend-port", str(PORT), "--backend-port", str(PORT)],
+        cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app exited early, see {log.name}")
+            try:
+                # /search answers 307 -> /search/ in production builds: follow it.
+                if httpx.get(f"{BASE}/search", timeout=2, follow_redirects=True).status_code == 200 \
+                        and httpx.get(f"{BASE}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(2)
+        else:
+            raise RuntimeError("app did not start in time")
+        yield BASE
+    finally:
+        for sig in (15, 9):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=20)
+                break
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                continue
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def new_page(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return context, page
+
+
+def assert_no_horizontal_scroll(page, width: int) -> None:
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width + 1, f"page is {scroll_width}px wide at {width}px"
+
+

@@ -1,0 +1,51 @@
+"""The /search URL <-> form translation: a search is a shareable link that survives reload."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from state.search_query import (
+    ANY, count_active_filters, form_from_query, query_from_form, widen_links,
+)
+
+
+def test_query_round_trips_through_the_form():
+    query = {
+        "city": "moscow", "district": "tverskoy", "stop_id": "12", "stop_radius_m": "500",
+        "amenities": "wifi,coffee", "min_price": "20000", "max_price": "50000",
+        "price_unit": "day", "seats": "3", "q": "лофт", "sort": "price",
+    }
+    form = form_from_query(query)
+    assert form.min_price == "200" and form.max_price == "500"  # roubles in the form
+    assert form.amenities == ["wifi", "coffee"]
+    assert query_from_form(form) == query
+
+
+def test_form_defaults_give_an_empty_query_and_typed_roubles_become_kopecks():
+    form = form_from_query({})
+    assert form.city == ANY and query_from_form(form) == {}
+    form.min_price = "1 500,5"
+    assert query_from_form(form) == {"min_price": "150050", "price_unit": "hour"}
+    form.min_price = "дёшево"  # junk goes through so that validation names the field
+    assert query_from_form(form)["min_price"] == "дёшево"
+
+
+def test_bad_page_number_falls_back_to_first_page():
+    assert form_from_query({"page": "x"}).page == 1
+    assert form_from_query({"page": "-3"}).page == 1
+
+
+def test_widen_links_drop_one_filter_each_and_grow_the_radius():
+    query = {"city": "moscow", "q": "zzz", "amenities": "wifi", "lat": "55.7", "lon": "37.6",
+             "radius_km": "2", "page": "3"}
+    links = {w.label: parse_qs(urlparse(w.href).query) for w in widen_links(query)}
+    assert "q" not in links["Без текстового запроса"]
+    assert links["Без текстового запроса"]["amenities"] == ["wifi"]
+    assert "page" not in links["Без фильтра удобств"]
+    assert links["Радиус 6 км"]["radius_km"] == ["6"]
+    assert links["Сбросить все фильтры"] == {"city": ["moscow"]}
+
+
+def test_active_filter_count_ignores_city_and_sort():
+    assert count_active_filters({"city": "moscow", "sort": "price"}) == 0
+    assert count_active_filters({"city": "moscow", "q": "x", "amenities": "wifi", "lat": "1"}) == 3
