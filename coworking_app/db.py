@@ -68,3 +68,26 @@ def get_cache_redis() -> redis.Redis:
 @lru_cache
 def get_rq_redis() -> redis.Redis:
     return redis.Redis.from_url(get_settings().rq_redis_url)
+
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A transaction PostgreSQL aborted only because of a concurrent one: run it again."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def run_in_transaction(work, *, attempts: int = 4):
+    """Runs `work(session)` in its own transaction, again (up to `attempts` times) when
+    PostgreSQL reports a serialization failure or a deadlock. Returns what `work` returns."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope() as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise

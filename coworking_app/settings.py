@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     s3_secret_key: str = ""
     s3_public_url: str = ""  # where browsers fetch objects; default <endpoint>/<bucket>
 
+    # Booking and payments (see docs/booking.md).
+    booking_hold_seconds: int = 15 * 60  # an unpaid booking holds its seats this long
+    booking_horizon_days: int = 365  # how far ahead one may book
+    stripe_secret_key: str = ""  # sk_...; empty = the built-in offline test provider
+    stripe_webhook_secret: str = ""  # whsec_... for POST /api/v1/payments/stripe/webhook
+    stripe_api_base: str = ""  # tests point the real library at a local fake server
+    stripe_webhook_tolerance_seconds: int = 300  # older signed timestamps are refused
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:

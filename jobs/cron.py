@@ -3,6 +3,7 @@
 from rq import cron
 
 from jobs import DEFAULT_QUEUE
+from jobs.booking import sweep_bookings
 from jobs.maintenance import refresh_planner_statistics
 
 cron.register(
@@ -12,3 +13,8 @@ cron.register(
     job_timeout=600,
     name="refresh-planner-statistics",
 )
+
+# Holds are released by a job scheduled at their expiry; this catches any the scheduler
+# missed (Redis restarted, worker down) and marks finished bookings completed.
+cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
+              name="sweep-bookings")

@@ -10,6 +10,24 @@ from models.account import (
     TokenPurpose,
     User,
 )
+from models.booking import (
+    HOLDING_STATUSES,
+    Addon,
+    AddonUnit,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CancellationPolicy,
+    Document,
+    DocumentCounter,
+    DocumentKind,
+    Payment,
+    PaymentStatus,
+    PromoCode,
+    PromoKind,
+    Refund,
+    WebhookEvent,
+)
 from models.geo import City, District, TransitStop
 from models.space import (
     PHOTO_LIMIT,
@@ -24,6 +42,22 @@ from models.space import (
 )
 
 __all__ = [
+    "HOLDING_STATUSES",
+    "Addon",
+    "AddonUnit",
+    "Booking",
+    "BookingEvent",
+    "BookingStatus",
+    "CancellationPolicy",
+    "Document",
+    "DocumentCounter",
+    "DocumentKind",
+    "Payment",
+    "PaymentStatus",
+    "PromoCode",
+    "PromoKind",
+    "Refund",
+    "WebhookEvent",
     "STAFF_ROLES",
     "AuthSession",
     "OneTimeToken",

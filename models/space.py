@@ -73,6 +73,9 @@ class Space(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(SpaceStatus)})", name="ck_space_status"),
         CheckConstraint("rating >= 0 AND rating <= 5", name="ck_space_rating"),
+        CheckConstraint("cancellation_policy IN ('flexible', 'moderate', 'strict')",
+                        name="ck_space_cancellation_policy"),
+        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 5000", name="ck_space_vat_rate"),
         Index("ix_space_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_space_amenities", "amenities", postgresql_using="gin"),
         Index("ix_space_city_status", "city_id", "status"),
@@ -124,6 +127,14 @@ class Space(SQLModel, table=True):
     price_month_from: int | None = Field(default=None)
     currency: str = Field(default="RUB", max_length=3)
     max_capacity: int = Field(default=0, index=True)
+    # Booking rules (see docs/booking.md): approval, cancellation preset, VAT.
+    # False: the owner accepts each paid booking.
+    instant_book: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})
+    cancellation_policy: str = Field(default="flexible", max_length=16,
+                                     sa_column_kwargs={"server_default": "flexible"})
+    # Basis points: 2200 = 22 %.
+    vat_rate_bp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    prices_include_vat: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})
     rating: float = Field(default=0.0)
     reviews_count: int = Field(default=0)
     search_vector: Any = Field(

@@ -6,8 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from coworking_app.api import admin, auth, catalog, health, owner, spaces
+from coworking_app.api import admin, auth, bookings, catalog, health, owner, spaces
 from coworking_app.api.limits import BodySizeLimit
+from coworking_app.services.payments import ProviderError
 from coworking_app.services.errors import (
     Conflict,
     PayloadTooLarge,
@@ -77,6 +78,10 @@ def _file_error(status_code: int):
     return handler
 
 
+def _provider_error(request: Request, exc: ProviderError) -> JSONResponse:
+    return JSONResponse(status_code=502, content={"detail": exc.message})
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Coworking marketplace API",
@@ -94,7 +99,8 @@ def create_api() -> FastAPI:
     api.add_exception_handler(RateLimited, _rate_limited)
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
-    for module in (health, catalog, spaces, auth, owner, admin):
+    api.add_exception_handler(ProviderError, _provider_error)
+    for module in (health, catalog, spaces, bookings, auth, owner, admin):
         api.include_router(module.router, prefix="/api/v1")
     settings = get_settings()
     upload = settings.max_upload_bytes

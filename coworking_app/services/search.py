@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select, text
 from sqlmodel import Session
 
 from coworking_app.services import catalog
@@ -20,6 +21,7 @@ MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
 MAX_RADIUS_KM = 100
 MAX_STOP_RADIUS_M = 10_000
+MAX_FREE_INTERVAL_DAYS = 366
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -54,6 +56,9 @@ class SearchParams(BaseModel):
     price_unit: PriceUnit | None = Field(None, description="Unit the price filter applies to")
     seats: int | None = Field(None, ge=1, le=10_000, description="Minimum seats in one resource")
     q: str | None = Field(None, description="Text query (Russian or English)")
+    start: AwareDatetime | None = Field(
+        None, description="Free from (ISO 8601 with offset); needs `end`")
+    end: AwareDatetime | None = Field(None, description="Free until (ISO 8601 with offset)")
     sort: SortOrder = SortOrder.relevance
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
@@ -103,6 +108,14 @@ class SearchParams(BaseModel):
             and self.min_price > self.max_price
         ):
             raise InvalidInput("min_price", "min_price must not exceed max_price")
+        if (self.start is None) != (self.end is None):
+            raise InvalidInput("end" if self.end is None else "start",
+                               "start and end must be given together")
+        if self.start is not None and self.end is not None:
+            if self.end <= self.start:
+                raise InvalidInput("end", "end must be after start")
+            if self.end - self.start > timedelta(days=MAX_FREE_INTERVAL_DAYS):
+                raise InvalidInput("end", f"at most {MAX_FREE_INTERVAL_DAYS} days")
         if self.sort == SortOrder.distance and self.lat is None and self.stop_id is None:
             raise InvalidInput("sort", "sort=distance needs lat/lon or stop_id")
         return self
@@ -228,6 +241,8 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
             conditions.append(price_col <= params.max_price)
     if params.seats is not None:
         conditions.append(Space.max_capacity >= params.seats)
+    if params.start is not None and params.end is not None:
+        conditions.append(_free_condition(params))
 
     tsq = _text_query(session, params.q) if params.q else None
     if tsq is not None:
@@ -310,6 +325,26 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
         )
     return SearchPage(items=items, total=total, total_exact=total_exact, page=params.page,
                       page_size=params.page_size)
+
+
+def _free_condition(params: SearchParams) -> ColumnElement:
+    """A resource of the space has `seats` (default 1) free for all of [start, end), counted
+    by booked_seats() like the booking itself; a same-day interval must also fall inside
+    that weekday's opening hours in the space's time zone."""
+    sql = ("EXISTS (SELECT 1 FROM resource fr WHERE fr.space_id = space.id "
+           "AND fr.capacity >= :fseats AND fr.capacity - booked_seats(fr.id, :fs, :fe) >= :fseats)")
+    if params.end - params.start < timedelta(hours=24):
+        local_start = "(CAST(:fs AS timestamptz) AT TIME ZONE space.timezone)"
+        local_end = "(CAST(:fe AS timestamptz) AT TIME ZONE space.timezone)"
+        day = f"space.opening_hours -> to_char({local_start}, 'dy')"
+        sql = (
+            f"{local_start}::date = ({local_end} - interval '1 microsecond')::date "
+            f"AND {day} ->> 'open' <= to_char({local_start}, 'HH24:MI') "
+            f"AND {day} ->> 'close' >= CASE WHEN to_char({local_end}, 'HH24:MI') = '00:00' "
+            f"THEN '24:00' ELSE to_char({local_end}, 'HH24:MI') END "
+            f"AND {sql}"
+        )
+    return text(sql).bindparams(fs=params.start, fe=params.end, fseats=params.seats or 1)
 
 
 def _sort_keys(sort: SortOrder, unit: PriceUnit | None) -> list[tuple[ColumnElement, str]]:

@@ -1,0 +1,251 @@
+"""Bookings, availability, payments, receipts and calendars: thin adapters over services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from coworking_app.api.deps import CurrentUser, DbSession, ReadSession
+from coworking_app.db import run_in_transaction
+from coworking_app.services import bookings as svc
+from coworking_app.services import documents, payments
+from coworking_app.services.availability import ResourceSlots, day_slots, utcnow
+from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.pricing import PriceBreakdown
+from coworking_app.services.spaces import get_published_space
+from models import Resource, Space, SpaceStatus
+
+router = APIRouter(tags=["bookings"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class Availability(BaseModel):
+    space_id: int
+    date: date
+    timezone: str
+    resources: list[ResourceSlots]
+
+
+@router.get("/spaces/{space_id}/availability", response_model=Availability)
+def availability(session: ReadSession, space_id: Id, date: date,
+                 resource_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Availability:
+    space = session.get(Space, space_id)
+    if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
+        raise NotFound("Space not found")
+    today = utcnow().date()
+    if not today - timedelta(days=1) <= date <= today + timedelta(days=366):
+        raise InvalidInput("date", "choose a date from today up to a year ahead")
+    resources = [r for r in get_published_space(session, space_id).resources
+                 if resource_id is None or r.id == resource_id]
+    if resource_id is not None and not resources:
+        raise InvalidInput("resource_id", "no such resource in this space")
+    rows = [session.get(Resource, r.id) for r in resources]
+    return Availability(space_id=space.id, date=date, timezone=space.timezone,
+                        resources=day_slots(session, space, rows, date))
+
+
+class Money(BaseModel):
+    amount: int
+    currency: str
+
+
+class PriceOut(BaseModel):
+    subtotal: int
+    addons: int
+    discount: int
+    vat: int
+    total: int
+    currency: str
+    breakdown: PriceBreakdown
+
+
+class BookingCreated(BaseModel):
+    id: int
+    status: str
+    expires_at: str | None
+    price: PriceOut
+
+
+def _price(breakdown: dict) -> PriceOut:
+    b = PriceBreakdown.model_validate(breakdown)
+    return PriceOut(subtotal=b.subtotal, addons=b.addons, discount=b.discount, vat=b.vat,
+                    total=b.total, currency=b.currency, breakdown=b)
+
+
+@router.post("/bookings/quote", response_model=PriceOut)
+def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> PriceOut:
+    """The exact price of a booking request, without holding anything."""
+    q = svc.quote_booking(session, user, body)
+    if q.free_seats < q.seats:
+        raise svc._seats_conflict(q.free_seats)
+    return _price(q.price.model_dump())
+
+
+@router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingCreated)
+def create_booking(user: CurrentUser, body: svc.BookingRequest) -> BookingCreated:
+    booking = run_in_transaction(lambda s: svc.do_create_booking(s, s.merge(user), body))
+    return BookingCreated(
+        id=booking.id, status=booking.status,
+        expires_at=booking.expires_at.isoformat() if booking.expires_at else None,
+        price=_price(booking.price),
+    )
+
+
+@router.get("/bookings", response_model=list[svc.BookingView])
+def list_bookings(session: DbSession, user: CurrentUser,
+                  flt: Annotated[svc.BookingFilter, Query()]) -> list[svc.BookingView]:
+    return svc.booking_views(session, svc.list_bookings(session, user, flt), user)
+
+
+# Before /bookings/{booking_id}: "12.ics" must not reach the integer route.
+@router.get("/bookings/{booking_id}.ics")
+def booking_ics(session: DbSession, user: CurrentUser, booking_id: Id) -> Response:
+    booking, _role = svc.access_booking(session, user, booking_id)
+    return Response(documents.booking_ics(session, booking), media_type="text/calendar",
+                     headers={"Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"'})
+
+
+@router.get("/bookings/{booking_id}", response_model=svc.BookingView)
+def get_booking(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+    booking, _role = svc.access_booking(session, user, booking_id)
+    return svc.booking_views(session, [booking], user)[0]
+
+
+class ChangeOut(BaseModel):
+    booking: svc.BookingView
+    difference: Money
+
+
+@router.patch("/bookings/{booking_id}", response_model=ChangeOut)
+def modify_booking(user: CurrentUser, booking_id: Id, body: svc.BookingChange) -> ChangeOut:
+    def work(session):
+        me = session.merge(user)
+        booking, difference = svc.do_modify_booking(session, me, booking_id, body)
+        return ChangeOut(booking=svc.booking_views(session, [booking], me)[0],
+                         difference=Money(amount=difference, currency=booking.currency))
+    return run_in_transaction(work)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=500)
+
+
+class CancelOut(BaseModel):
+    status: str
+    refund: Money
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=CancelOut)
+def cancel_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+                   body: Reason | None = None) -> CancelOut:
+    booking, refund = svc.do_cancel_booking(session, user, booking_id,
+                                            reason=body.reason if body else None)
+    return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
+
+
+@router.post("/bookings/{booking_id}/accept", response_model=svc.BookingView)
+def accept_booking(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+    booking = svc.do_accept_booking(session, user, booking_id)
+    return svc.booking_views(session, [booking], user)[0]
+
+
+@router.post("/bookings/{booking_id}/reject", response_model=CancelOut)
+def reject_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+                   body: Reason | None = None) -> CancelOut:
+    booking, refund = svc.do_reject_booking(session, user, booking_id, body.reason if body else None)
+    return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
+
+
+@router.post("/bookings/{booking_id}/no-show", response_model=svc.BookingView)
+def no_show(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+    booking = svc.do_mark_no_show(session, user, booking_id)
+    return svc.booking_views(session, [booking], user)[0]
+
+
+class PaymentOut(BaseModel):
+    payment_id: int
+    payment_url: str
+    amount: int
+    currency: str
+    provider: str
+    status: str
+
+
+def _payment_out(payment) -> PaymentOut:
+    return PaymentOut(payment_id=payment.id, payment_url=payment.payment_url,
+                      amount=payment.amount_minor, currency=payment.currency,
+                      provider=payment.provider, status=payment.status)
+
+
+@router.post("/bookings/{booking_id}/pay", response_model=PaymentOut)
+def pay(session: DbSession, user: CurrentUser, booking_id: Id) -> PaymentOut:
+    return _payment_out(payments.do_start_payment(session, user, booking_id))
+
+
+class TestOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["succeeded", "declined"]
+
+
+@router.post("/payments/test/{payment_id}/complete", response_model=PaymentOut)
+def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: Id,
+                          body: TestOutcome) -> PaymentOut:
+    """The offline test provider's "pay" / "decline" buttons (no Stripe key configured)."""
+    return _payment_out(payments.do_complete_test_payment(session, user, payment_id, body.outcome))
+
+
+@router.post("/payments/stripe/webhook", include_in_schema=False)
+async def stripe_webhook(request: Request,
+                         stripe_signature: Annotated[str | None, Header()] = None) -> dict:
+    payload = await request.body()  # the raw bytes: the signature covers them exactly
+    event = payments.check_stripe_event(payload, stripe_signature)
+    from starlette.concurrency import run_in_threadpool
+
+    outcome = await run_in_threadpool(
+        run_in_transaction, lambda s: payments.do_handle_stripe_event(s, event))
+    return {"received": True, "result": outcome}
+
+
+def _pdf(document, filename: str) -> Response:
+    return Response(document.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+@router.get("/bookings/{booking_id}/receipt.pdf")
+def receipt(session: DbSession, user: CurrentUser, booking_id: Id) -> Response:
+    booking, _role = svc.access_booking(session, user, booking_id)
+    document = documents.access_receipt(session, booking)
+    return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
+
+
+@router.get("/bookings/{booking_id}/credit-notes/{document_id}.pdf")
+def credit_note(session: DbSession, user: CurrentUser, booking_id: Id, document_id: Id) -> Response:
+    booking, _role = svc.access_booking(session, user, booking_id)
+    for document in documents.list_documents(session, booking):
+        if document.id == document_id and document.kind == "credit_note":
+            return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
+    raise NotFound("Document not found")
+
+
+class FeedOut(BaseModel):
+    url: str
+
+
+@router.get("/me/calendar", response_model=FeedOut)
+def my_feed(user: CurrentUser, request: Request) -> FeedOut:
+    """The private iCal feed URL to paste into Google/Outlook/Apple calendars."""
+    return FeedOut(url=str(request.base_url).rstrip("/") + documents.calendar_feed_path(user))
+
+
+@router.get("/calendar/{feed_id}.ics", include_in_schema=False)
+def feed(session: ReadSession, feed_id: Annotated[str, Path(max_length=80)]) -> Response:
+    user = documents.access_feed_user(session, feed_id)
+    return Response(documents.feed_ics(session, user), media_type="text/calendar")

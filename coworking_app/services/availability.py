@@ -1,0 +1,267 @@
+"""When a resource can be booked: the time rules and the free-seat arithmetic.
+
+Times come in as aware datetimes (any UTC offset) and are judged in the space's time zone:
+hourly bookings sit on a 30-minute grid inside one day's opening hours; day and month
+bookings run from local midnight to local midnight. Free seats are counted in PostgreSQL
+(the `booked_seats` function of the booking migration), never by loading bookings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import Session
+
+from coworking_app.services.errors import InvalidInput
+from coworking_app.settings import get_settings
+from models import Resource, ResourceKind, Space
+
+GRID_MINUTES = 30
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Booked whole (seats = capacity): the exclusion constraint protects these.
+WHOLE_KINDS = frozenset({ResourceKind.meeting_room.value, ResourceKind.private_office.value})
+# Day and month bookings are for desks and offices, not meeting rooms.
+DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value,
+                                ResourceKind.private_office.value})
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A checked booking interval."""
+
+    start: datetime  # UTC
+    end: datetime  # UTC
+    zone: ZoneInfo
+    day_based: bool  # local midnight to local midnight
+    days: int  # local calendar days covered (1 for an hourly booking)
+
+    @property
+    def minutes(self) -> int:
+        """Real elapsed minutes (a DST night is an hour shorter or longer)."""
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(self.zone)
+
+
+def is_whole(resource: Resource) -> bool:
+    return resource.kind in WHOLE_KINDS
+
+
+def _clock(value: str) -> time | None:
+    """"09:00" -> time(9); "24:00" -> None (end of day)."""
+    if value == "24:00":
+        return None
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def opening_window(space: Space, day: date) -> tuple[datetime, datetime] | None:
+    """The space's opening hours on a local date as aware datetimes, or None when closed."""
+    hours = (space.opening_hours or {}).get(WEEKDAYS[day.weekday()])
+    if not hours:
+        return None
+    zone = ZoneInfo(space.timezone)
+    opens = datetime.combine(day, _clock(hours["open"]) or time(0), tzinfo=zone)
+    close_clock = _clock(hours["close"])
+    closes = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+              if close_clock is None else datetime.combine(day, close_clock, tzinfo=zone))
+    # Normalise through UTC so that a wall time inside a DST gap lands on a real instant.
+    return opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)
+
+
+def _local_midnight(moment: datetime) -> bool:
+    return moment.hour == 0 and moment.minute == 0 and moment.second == 0 and moment.microsecond == 0
+
+
+def check_interval(space: Space, resource: Resource, start: datetime, end: datetime,
+                   *, now: datetime | None = None) -> Interval:
+    """Validates [start, end) for this resource; InvalidInput names the field at fault."""
+    for field, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput(field, "укажите смещение от UTC, например 2027-01-06T10:00:00+03:00")
+    now = now or utcnow()
+    zone = ZoneInfo(space.timezone)
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    if end <= start:
+        raise InvalidInput("end", "окончание должно быть позже начала")
+    if start < now:
+        raise InvalidInput("start", "это время уже прошло")
+    if start > now + timedelta(days=get_settings().booking_horizon_days):
+        raise InvalidInput("start", "так далеко вперёд бронировать нельзя")
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+
+    if _local_midnight(local_start) and _local_midnight(local_end):
+        if resource.kind not in DAY_BOOKABLE_KINDS:
+            raise InvalidInput("start", "переговорные бронируются по часам, не на целые дни")
+        days = (local_end.date() - local_start.date()).days
+        interval = Interval(start, end, zone, True, days)
+        minutes_for_limits = days * 24 * 60
+    else:
+        for field, moment in (("start", local_start), ("end", local_end)):
+            if moment.minute % GRID_MINUTES or moment.second or moment.microsecond:
+                raise InvalidInput(field, "время выбирается с шагом 30 минут")
+        window = opening_window(space, local_start.date())
+        if window is None:
+            raise InvalidInput("start", "в этот день пространство закрыто")
+        opens, closes = window
+        if start < opens or end > closes:
+            raise InvalidInput(
+                "end" if start >= opens else "start",
+                f"вне часов работы ({opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M})",
+            )
+        interval = Interval(start, end, zone, False, 1)
+        minutes_for_limits = interval.minutes
+    if minutes_for_limits < resource.min_minutes:
+        raise InvalidInput("end", f"минимальная длительность — {_duration(resource.min_minutes)}")
+    if minutes_for_limits > resource.max_minutes:
+        raise InvalidInput("end", f"максимальная длительность — {_duration(resource.max_minutes)}")
+    return interval
+
+
+def _duration(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} дн."
+    if minutes % 60 == 0:
+        return f"{minutes // 60} ч"
+    return f"{minutes} мин"
+
+
+def check_seats(resource: Resource, seats: int | None) -> int:
+    """Whole resources take every seat; seat resources 1..capacity."""
+    if is_whole(resource):
+        return resource.capacity
+    if seats is None or seats < 1:
+        raise InvalidInput("seats", "укажите число мест от 1")
+    if seats > resource.capacity:
+        raise InvalidInput("seats", f"в «{resource.name}» всего {resource.capacity} мест")
+    return seats
+
+
+def booked_seats(session: Session, resource_id: int, start: datetime, end: datetime,
+                 *, exclude_booking_id: int | None = None) -> int:
+    """Peak seats held on the resource during [start, end) (0 when free)."""
+    if exclude_booking_id is None:
+        return session.connection().execute(
+            text("SELECT booked_seats(:r, :s, :e)"), {"r": resource_id, "s": start, "e": end}
+        ).scalar_one()
+    # A modification must not count the booking being changed against itself.
+    return session.connection().execute(text("""
+        WITH held AS (
+          SELECT b.start_at, b.end_at, b.seats FROM booking b
+          WHERE b.resource_id = :r AND b.id <> :x
+            AND b.status IN ('pending_payment', 'paid', 'confirmed')
+            AND (b.status <> 'pending_payment' OR b.expires_at > now())
+            AND tstzrange(b.start_at, b.end_at, '[)') && tstzrange(:s, :e, '[)')
+        ), points AS (SELECT CAST(:s AS timestamptz) AS t
+                      UNION SELECT start_at FROM held WHERE start_at > :s)
+        SELECT coalesce(max((SELECT coalesce(sum(h.seats), 0) FROM held h
+                             WHERE h.start_at <= points.t AND h.end_at > points.t)), 0)
+        FROM points
+    """), {"r": resource_id, "s": start, "e": end, "x": exclude_booking_id}).scalar_one()
+
+
+# --- the day's grid, for the calendar and GET /spaces/{id}/availability ---------------
+
+
+class Slot(BaseModel):
+    start: datetime  # aware, in the space's zone
+    end: datetime
+    free_seats: int
+
+
+class ResourceSlots(BaseModel):
+    resource_id: int
+    name: str
+    type: str
+    capacity: int
+    slots: list[Slot]
+
+
+_SLOTS_SQL = text("""
+    SELECT r.id, gs AS slot_start,
+           r.capacity - coalesce(sum(b.seats), 0) AS free
+    FROM resource r
+    CROSS JOIN generate_series(CAST(:opens AS timestamptz),
+                               CAST(:closes AS timestamptz) - interval '30 minutes',
+                               interval '30 minutes') gs
+    LEFT JOIN booking b
+      ON b.resource_id = r.id
+     AND b.status IN ('pending_payment', 'paid', 'confirmed')
+     AND (b.status <> 'pending_payment' OR b.expires_at > now())
+     AND tstzrange(b.start_at, b.end_at, '[)') && tstzrange(gs, gs + interval '30 minutes', '[)')
+    WHERE r.id = ANY(:ids)
+    GROUP BY r.id, gs
+    ORDER BY r.id, gs
+""")
+
+
+def day_slots(session: Session, space: Space, resources: list[Resource], day: date) -> list[ResourceSlots]:
+    """30-minute slots of one local day with free seats per resource. Slots step through
+    real time, so a DST night has 2 or 4 slots fewer or more, each with its own offset."""
+    window = opening_window(space, day)
+    zone = ZoneInfo(space.timezone)
+    out = [ResourceSlots(resource_id=r.id, name=r.name, type=r.kind, capacity=r.capacity, slots=[])
+           for r in resources]
+    if window is None or not resources:
+        return out
+    by_id = {row.resource_id: row for row in out}
+    rows = session.connection().execute(
+        _SLOTS_SQL, {"opens": window[0], "closes": window[1], "ids": [r.id for r in resources]}
+    )
+    step = timedelta(minutes=GRID_MINUTES)
+    for resource_id, slot_start, free in rows:
+        by_id[resource_id].slots.append(Slot(
+            start=slot_start.astimezone(zone), end=(slot_start + step).astimezone(zone),
+            free_seats=max(0, int(free)),
+        ))
+    return out
+
+
+def month_free_days(session: Session, space: Space, resource: Resource, first: date, last: date,
+                    seats: int = 1) -> list[date]:
+    """Local dates in [first, last] on which at least one slot has `seats` free: the
+    calendar greys out the others."""
+    days: list[date] = []
+    zone = ZoneInfo(space.timezone)
+    today = utcnow().astimezone(zone).date()
+    windows: list[tuple[date, datetime, datetime]] = []
+    day = first
+    while day <= last:
+        window = opening_window(space, day)
+        if window is not None and day >= today:
+            windows.append((day, *window))
+        day += timedelta(days=1)
+    if not windows:
+        return days
+    # One statement for the whole month: per day, is there a 30-minute slot with room?
+    rows = session.connection().execute(text("""
+        SELECT w.day FROM unnest(CAST(:days AS date[]), CAST(:opens AS timestamptz[]),
+                                 CAST(:closes AS timestamptz[])) AS w(day, opens, closes)
+        WHERE EXISTS (
+          SELECT 1 FROM generate_series(greatest(w.opens, date_bin('30 minutes', now(), w.opens)),
+                                        w.closes - interval '30 minutes', interval '30 minutes') gs
+          WHERE :cap - (SELECT coalesce(sum(b.seats), 0) FROM booking b
+                        WHERE b.resource_id = :r
+                          AND b.status IN ('pending_payment', 'paid', 'confirmed')
+                          AND (b.status <> 'pending_payment' OR b.expires_at > now())
+                          AND tstzrange(b.start_at, b.end_at, '[)')
+                              && tstzrange(gs, gs + interval '30 minutes', '[)')) >= :seats)
+        ORDER BY w.day
+    """), {"days": [w[0] for w in windows], "opens": [w[1] for w in windows],
+           "closes": [w[2] for w in windows], "r": resource.id, "cap": resource.capacity,
+           "seats": seats})
+    return [row[0] for row in rows]

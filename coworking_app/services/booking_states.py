@@ -1,0 +1,77 @@
+"""The booking state machine: the one place that says which status may follow which.
+
+Every change goes through `do_transition`, which refuses a move the table does not allow
+and appends a BookingEvent with the actor and the time. docs/booking.md draws the diagram.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from coworking_app.services.errors import Conflict
+from models import Booking, BookingEvent, BookingStatus, User
+
+S = BookingStatus
+
+# (from, action) -> to. Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.pending_payment, "pay"): S.paid,
+    (S.pending_payment, "expire"): S.expired,
+    (S.pending_payment, "cancel"): S.cancelled,
+    (S.paid, "confirm"): S.confirmed,  # instant book, right after payment
+    (S.paid, "accept"): S.confirmed,  # owner approval
+    (S.paid, "reject"): S.cancelled,  # owner refuses: full refund
+    (S.paid, "cancel"): S.cancelled,
+    (S.confirmed, "cancel"): S.cancelled,
+    (S.confirmed, "complete"): S.completed,
+    (S.confirmed, "no_show"): S.no_show,
+}
+
+TERMINAL = frozenset({S.cancelled, S.expired, S.completed, S.no_show})
+
+
+def allowed_actions(status: str) -> set[str]:
+    return {action for (source, action) in TRANSITIONS if source == status}
+
+
+def check_transition(booking: Booking, action: str) -> str:
+    target = TRANSITIONS.get((BookingStatus(booking.status), action))
+    if target is None:
+        raise Conflict("status", f"нельзя выполнить «{ACTION_LABELS.get(action, action)}» "
+                                 f"для брони в статусе «{STATUS_LABELS[booking.status]}»")
+    return target.value
+
+
+def do_transition(session: Session, booking: Booking, action: str, *, actor: User | None,
+                  actor_role: str, reason: str | None = None, data: dict | None = None) -> None:
+    target = check_transition(booking, action)
+    do_log_event(session, booking, action, target, actor=actor, actor_role=actor_role,
+                 reason=reason, data=data)
+    booking.status = target
+
+
+def do_log_event(session: Session, booking: Booking, action: str, to_status: str, *,
+                 actor: User | None, actor_role: str, reason: str | None = None,
+                 data: dict | None = None) -> None:
+    """Appends to the booking's history (also used for changes that keep the status)."""
+    session.add(BookingEvent(
+        booking_id=booking.id, from_status=booking.status if action != "create" else None,
+        to_status=to_status, action=action, actor_id=actor.id if actor else None,
+        actor_role=actor_role, reason=reason, data=data or {},
+    ))
+
+
+STATUS_LABELS = {
+    S.pending_payment: "ожидает оплаты",
+    S.paid: "оплачено, ждёт подтверждения",
+    S.confirmed: "подтверждено",
+    S.cancelled: "отменено",
+    S.expired: "истекло",
+    S.completed: "завершено",
+    S.no_show: "неявка",
+}
+
+ACTION_LABELS = {
+    "pay": "оплатить", "expire": "истечь", "cancel": "отменить", "confirm": "подтвердить",
+    "accept": "принять", "reject": "отклонить", "complete": "завершить", "no_show": "отметить неявку",
+}

@@ -1,0 +1,550 @@
+"""Bookings: create, price, modify, cancel under the space's policy, owner decisions,
+hold expiry and completion.
+
+No overbooking, proved by PostgreSQL rather than Python memory:
+- every write locks the resource row (SELECT ... FOR UPDATE) and then counts the seats
+  held in SQL (`booked_seats`), so two transactions for one resource take turns;
+- whole-resource bookings are additionally guarded by the exclusion constraint
+  `ex_booking_whole_resource`; should anything slip past the lock, the insert fails and
+  the renter gets the same 409 as a lost race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from coworking_app.services import availability as av
+from coworking_app.services.accounts import check_can_book
+from coworking_app.services.booking_states import do_log_event, do_transition
+from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from coworking_app.services.pricing import AddonChoice, PriceBreakdown, quote
+from coworking_app.services.tasks import enqueue_after_commit
+from coworking_app.settings import get_settings
+from models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CancellationPolicy,
+    PromoCode,
+    Resource,
+    Role,
+    Space,
+    SpaceStatus,
+    User,
+)
+
+S = BookingStatus
+
+# Cancellation presets: (hours before start at least, percent refunded), best tier first.
+POLICIES: dict[str, list[tuple[int, int]]] = {
+    CancellationPolicy.flexible: [(24, 100), (2, 50)],
+    CancellationPolicy.moderate: [(72, 100), (24, 50)],
+    CancellationPolicy.strict: [(48, 50)],
+}
+POLICY_NAMES = {
+    CancellationPolicy.flexible: "Гибкие",
+    CancellationPolicy.moderate: "Умеренные",
+    CancellationPolicy.strict: "Строгие",
+}
+
+
+def policy_terms(policy: str) -> list[str]:
+    """The schedule in words, shown before the renter confirms."""
+    lines = [f"не позже чем за {hours} ч до начала — возврат {percent} %"
+             for hours, percent in POLICIES[policy]]
+    lines.append("позже — без возврата")
+    return lines
+
+
+def refund_percent(policy: str, start_at: datetime, now: datetime) -> int:
+    hours_before = (start_at - now).total_seconds() / 3600
+    for hours, percent in POLICIES[policy]:
+        if hours_before >= hours:
+            return percent
+    return 0
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+class BookingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resource_id: int = Field(ge=1, le=2**31 - 1)
+    start: AwareDatetime
+    end: AwareDatetime
+    seats: int | None = Field(1, ge=1, le=10_000)
+    addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
+    promo_code: str | None = Field(None, max_length=32)
+
+
+class BookingChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    seats: int | None = Field(None, ge=1, le=10_000)
+
+
+@dataclass
+class Quote:
+    space: Space
+    resource: Resource
+    interval: av.Interval
+    seats: int
+    free_seats: int
+    price: PriceBreakdown
+
+
+# --- access ----------------------------------------------------------------------------
+
+
+def _get(session: Session, booking_id: int, *, for_update: bool = False) -> Booking | None:
+    if not 0 < booking_id < 2**31:
+        return None
+    return session.get(Booking, booking_id, with_for_update=for_update)
+
+
+def _owns_space(session: Session, user: User, booking: Booking) -> bool:
+    space = session.get(Space, booking.space_id)
+    return space is not None and space.owner_id == user.id
+
+
+def access_booking(session: Session, user: User | None, booking_id: int,
+                   *, for_update: bool = False) -> tuple[Booking, str]:
+    """The booking and the caller's role in it: renter, owner (of its space) or admin.
+    Anyone else gets "not found" so that ids do not leak."""
+    if user is None:
+        raise NotAuthenticated()
+    booking = _get(session, booking_id, for_update=for_update)
+    if booking is None:
+        raise NotFound("Бронь не найдена")
+    if booking.user_id == user.id:
+        return booking, "renter"
+    if user.has_role(Role.owner) and _owns_space(session, user, booking):
+        return booking, "owner"
+    if user.has_role(Role.admin):
+        return booking, "admin"
+    raise NotFound("Бронь не найдена")
+
+
+def access_booking_for_renter(session: Session, user: User | None, booking_id: int) -> Booking:
+    booking, role = access_booking(session, user, booking_id, for_update=True)
+    if role != "renter" and role != "admin":
+        raise NotFound("Бронь не найдена")
+    return booking
+
+
+def access_booking_for_owner(session: Session, user: User | None, booking_id: int) -> Booking:
+    booking, role = access_booking(session, user, booking_id, for_update=True)
+    if role not in ("owner", "admin"):
+        raise NotFound("Бронь не найдена")
+    return booking
+
+
+def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space, Resource]:
+    """The resource (locked for the rest of the transaction when `lock`) of a published space."""
+    resource = session.get(Resource, resource_id, with_for_update=lock) if 0 < resource_id < 2**31 else None
+    space = session.get(Space, resource.space_id) if resource else None
+    if space is None or space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        raise NotFound("Ресурс не найден")
+    return space, resource
+
+
+# --- holds -----------------------------------------------------------------------------
+
+
+def do_expire_holds(session: Session, *, now: datetime | None = None,
+                    resource_id: int | None = None, booking_id: int | None = None) -> int:
+    """Turns unpaid holds past their expiry into `expired` (with a history row each)."""
+    now = now or av.utcnow()
+    query = (select(Booking).where(Booking.status == S.pending_payment.value,
+                                   Booking.expires_at <= now)
+             .with_for_update(skip_locked=True))
+    if resource_id is not None:
+        query = query.where(Booking.resource_id == resource_id)
+    if booking_id is not None:
+        query = query.where(Booking.id == booking_id)
+    count = 0
+    for booking in session.scalars(query):
+        do_transition(session, booking, "expire", actor=None, actor_role="system",
+                      reason="не оплачено вовремя")
+        count += 1
+    session.flush()
+    return count
+
+
+def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
+    """Confirmed bookings whose end has passed become `completed`."""
+    now = now or av.utcnow()
+    count = 0
+    for booking in session.scalars(
+        select(Booking).where(Booking.status == S.confirmed.value, Booking.end_at <= now)
+        .with_for_update(skip_locked=True).limit(1000)
+    ):
+        do_transition(session, booking, "complete", actor=None, actor_role="system")
+        count += 1
+    session.flush()
+    return count
+
+
+# --- quote and create -------------------------------------------------------------------
+
+
+def _seats_conflict(free: int) -> Conflict:
+    if free <= 0:
+        return Conflict("seats", "На это время свободных мест нет")
+    return Conflict("seats", f"На это время осталось мест: {free}")
+
+
+def quote_booking(session: Session, user: User | None, request: BookingRequest,
+                  *, now: datetime | None = None) -> Quote:
+    """The exact price and free seats for a request, without booking anything."""
+    if user is None:
+        raise NotAuthenticated()
+    now = now or av.utcnow()
+    space, resource = _bookable(session, request.resource_id, lock=False)
+    interval = av.check_interval(space, resource, request.start, request.end, now=now)
+    seats = av.check_seats(resource, request.seats)
+    free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
+    price, _rows, _promo = quote(session, space=space, resource=resource, user=user,
+                                 interval=interval, seats=seats, addons=request.addons,
+                                 promo_code=request.promo_code, now=now)
+    return Quote(space, resource, interval, seats, free, price)
+
+
+def do_create_booking(session: Session, user: User | None, request: BookingRequest,
+                      *, now: datetime | None = None) -> Booking:
+    """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
+    user = check_can_book(user)
+    now = now or av.utcnow()
+    space, resource = _bookable(session, request.resource_id, lock=True)
+    do_expire_holds(session, now=now, resource_id=resource.id)
+    interval = av.check_interval(space, resource, request.start, request.end, now=now)
+    seats = av.check_seats(resource, request.seats)
+    free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
+    if free < seats:
+        raise _seats_conflict(free)
+    price, addon_rows, promo = quote(
+        session, space=space, resource=resource, user=user, interval=interval, seats=seats,
+        addons=request.addons, promo_code=request.promo_code, now=now, lock_promo=True)
+    hold = get_settings().booking_hold_seconds
+    booking = Booking(
+        user_id=user.id, space_id=space.id, resource_id=resource.id,
+        start_at=interval.start, end_at=interval.end, seats=seats, whole=av.is_whole(resource),
+        status=S.pending_payment.value, expires_at=now + timedelta(seconds=hold),
+        timezone=space.timezone, price=price.model_dump(mode="json"), addons=addon_rows,
+        total_minor=price.total, currency=price.currency,
+        promo_id=promo.id if promo else None, policy=space.cancellation_policy,
+    )
+    session.add(booking)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if "ex_booking_whole_resource" in str(exc.orig):
+            raise _seats_conflict(0) from exc
+        raise
+    do_log_event(session, booking, "create", booking.status, actor=user, actor_role="renter",
+                 data={"total": price.total})
+    enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
+                         at=booking.expires_at + timedelta(seconds=1),
+                         job_id=f"expire-hold-{booking.id}")
+    if price.total == 0:  # fully discounted: nothing to pay
+        from coworking_app.services.payments import do_mark_paid_without_payment
+
+        do_mark_paid_without_payment(session, booking, actor=user)
+    session.flush()
+    return booking
+
+
+# --- changes by the renter ---------------------------------------------------------------
+
+
+def do_modify_booking(session: Session, user: User | None, booking_id: int, change: BookingChange,
+                      *, now: datetime | None = None) -> tuple[Booking, int]:
+    """New time and/or seats if free. Returns the booking and the price difference: a
+    positive one is due (POST /pay charges it), a negative one is refunded at once."""
+    from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
+
+    user = check_can_book(user)
+    now = now or av.utcnow()
+    booking = access_booking_for_renter(session, user, booking_id)
+    if booking.status not in (S.pending_payment, S.paid, S.confirmed):
+        raise Conflict("status", "эту бронь уже нельзя изменить")
+    if booking.start_at <= now:
+        raise Conflict("start", "бронь уже началась, изменить её нельзя")
+    if change.start is None and change.end is None and change.seats is None:
+        raise InvalidInput("start", "укажите новое время или число мест")
+    space, resource = _bookable(session, booking.resource_id, lock=True)
+    do_expire_holds(session, now=now, resource_id=resource.id)
+    session.refresh(booking)
+    if booking.status == S.expired:
+        raise Conflict("status", "время на оплату истекло, бронь снята")
+    start = change.start or booking.start_at
+    end = change.end or booking.end_at
+    interval = av.check_interval(space, resource, start, end, now=now)
+    seats = av.check_seats(resource, change.seats if change.seats is not None else booking.seats)
+    free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
+                                               exclude_booking_id=booking.id)
+    if free < seats:
+        raise _seats_conflict(free)
+    promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
+    addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
+    price, addon_rows, _promo = quote(
+        session, space=space, resource=resource, user=user, interval=interval, seats=seats,
+        addons=addons, promo_code=promo.code if promo else None, now=now, lock_promo=True,
+        exclude_booking_id=booking.id)
+    old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),
+           "seats": booking.seats, "total": booking.total_minor}
+    difference = price.total - booking.total_minor
+    booking.start_at, booking.end_at, booking.seats = interval.start, interval.end, seats
+    booking.price, booking.addons, booking.total_minor = price.model_dump(mode="json"), addon_rows, price.total
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if "ex_booking_whole_resource" in str(exc.orig):
+            raise _seats_conflict(0) from exc
+        raise
+    do_log_event(session, booking, "modify", booking.status, actor=user, actor_role="renter",
+                 data={"old": old, "difference": difference})
+    if booking.status == S.pending_payment:
+        do_cancel_pending_payments(session, booking)  # a new payment is made for the new total
+    elif difference < 0:
+        outstanding = min(-difference, booking.balance_due_minor)
+        booking.balance_due_minor -= outstanding
+        if -difference - outstanding > 0:
+            do_refund_booking(session, booking, -difference - outstanding, reason="изменение брони")
+    elif difference > 0:
+        booking.balance_due_minor += difference
+    session.flush()
+    return booking, difference
+
+
+def cancellation_refund(booking: Booking, role: str, now: datetime) -> tuple[int, int]:
+    """(amount, percent) a cancellation now would give back. Owners and admins cancelling,
+    and rejections, refund in full; a renter gets the policy's tier."""
+    refundable = booking.paid_minor - booking.refunded_minor
+    if refundable <= 0:
+        return 0, 0
+    percent = 100 if role in ("owner", "admin") else refund_percent(booking.policy, booking.start_at, now)
+    from coworking_app.services.pricing import div_round
+
+    return div_round(refundable * percent, 100), percent
+
+
+def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
+                      reason: str | None = None, now: datetime | None = None) -> tuple[Booking, int]:
+    from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
+
+    now = now or av.utcnow()
+    booking, role = access_booking(session, user, booking_id, for_update=True)
+    reason = (reason or "").strip()[:500] or None
+    if role == "owner" and not reason:
+        raise InvalidInput("reason", "укажите причину отмены для арендатора")
+    amount, percent = cancellation_refund(booking, role, now)
+    do_transition(session, booking, "cancel", actor=user, actor_role=role, reason=reason,
+                  data={"refund": amount, "percent": percent})
+    booking.cancel_reason = reason
+    do_cancel_pending_payments(session, booking)
+    if amount:
+        do_refund_booking(session, booking, amount, reason=f"отмена ({percent} %)")
+    session.flush()
+    return booking, amount
+
+
+# --- owner decisions ----------------------------------------------------------------------
+
+
+def do_accept_booking(session: Session, user: User | None, booking_id: int) -> Booking:
+    booking = access_booking_for_owner(session, user, booking_id)
+    do_transition(session, booking, "accept", actor=user, actor_role="owner")
+    session.flush()
+    return booking
+
+
+def do_reject_booking(session: Session, user: User | None, booking_id: int,
+                      reason: str | None = None) -> tuple[Booking, int]:
+    from coworking_app.services.payments import do_refund_booking
+
+    booking = access_booking_for_owner(session, user, booking_id)
+    amount = booking.paid_minor - booking.refunded_minor
+    do_transition(session, booking, "reject", actor=user, actor_role="owner", reason=reason,
+                  data={"refund": amount})
+    booking.cancel_reason = (reason or "").strip()[:500] or "отклонено владельцем"
+    if amount > 0:
+        do_refund_booking(session, booking, amount, reason="отклонено владельцем")
+    session.flush()
+    return booking, amount
+
+
+def do_mark_no_show(session: Session, user: User | None, booking_id: int,
+                    *, now: datetime | None = None) -> Booking:
+    now = now or av.utcnow()
+    booking = access_booking_for_owner(session, user, booking_id)
+    if booking.start_at > now:
+        raise Conflict("status", "неявку можно отметить только после начала")
+    do_transition(session, booking, "no_show", actor=user, actor_role="owner")
+    session.flush()
+    return booking
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+class BookingFilter(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    scope: str = Field("mine", pattern="^(mine|owner)$")
+    status: list[BookingStatus] = Field(default_factory=list)
+    space_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    resource_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    date_from: date | None = None
+    date_to: date | None = None
+    tab: str | None = Field(None, pattern="^(upcoming|past|cancelled)$")
+    limit: int = Field(100, ge=1, le=500)
+
+
+def list_bookings(session: Session, user: User | None, flt: BookingFilter,
+                  *, now: datetime | None = None) -> list[Booking]:
+    """The renter's own bookings, or (scope=owner) the bookings of the owner's spaces."""
+    if user is None:
+        raise NotAuthenticated()
+    now = now or av.utcnow()
+    query = select(Booking)
+    if flt.scope == "owner":
+        if not user.has_role(Role.owner, Role.admin):
+            raise NotFound("Нет пространств")
+        if not user.has_role(Role.admin):
+            query = query.join(Space, Space.id == Booking.space_id).where(Space.owner_id == user.id)
+    else:
+        query = query.where(Booking.user_id == user.id)
+    if flt.status:
+        query = query.where(Booking.status.in_([s.value for s in flt.status]))
+    if flt.space_id:
+        query = query.where(Booking.space_id == flt.space_id)
+    if flt.resource_id:
+        query = query.where(Booking.resource_id == flt.resource_id)
+    if flt.date_from:
+        query = query.where(Booking.end_at > datetime.combine(flt.date_from, datetime.min.time(),
+                                                              tzinfo=timezone.utc) - timedelta(hours=14))
+    if flt.date_to:
+        query = query.where(Booking.start_at < datetime.combine(flt.date_to, datetime.min.time(),
+                                                                tzinfo=timezone.utc) + timedelta(days=1, hours=14))
+    closed = [S.cancelled.value, S.expired.value]
+    if flt.tab == "upcoming":
+        query = query.where(Booking.end_at > now, Booking.status.not_in(closed + [S.completed.value, S.no_show.value]))
+        query = query.order_by(Booking.start_at.asc(), Booking.id)
+    elif flt.tab == "past":
+        query = query.where(or_(Booking.status.in_([S.completed.value, S.no_show.value]),
+                                (Booking.end_at <= now) & Booking.status.not_in(closed)))
+        query = query.order_by(Booking.start_at.desc(), Booking.id.desc())
+    elif flt.tab == "cancelled":
+        query = query.where(Booking.status.in_(closed)).order_by(Booking.start_at.desc(), Booking.id.desc())
+    else:
+        query = query.order_by(Booking.start_at.desc(), Booking.id.desc())
+    return list(session.scalars(query.limit(flt.limit)))
+
+
+def list_events(session: Session, booking: Booking) -> list[BookingEvent]:
+    return list(session.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id)
+                                .order_by(BookingEvent.id)))
+
+
+# --- what the API and the cabinet show -----------------------------------------------------
+
+
+class BookingView(BaseModel):
+    id: int
+    status: str
+    status_label: str
+    space_id: int
+    space_name: str
+    space_address: str
+    resource_id: int
+    resource_name: str
+    resource_type: str
+    start: datetime  # in the space's zone, with its offset
+    end: datetime
+    timezone: str
+    seats: int
+    expires_at: datetime | None
+    price: dict
+    addons: list[dict]
+    total: int
+    currency: str
+    paid: int
+    refunded: int
+    balance_due: int
+    policy: str
+    policy_terms: list[str]
+    cancel_reason: str | None
+    renter_name: str | None = None  # owners see who booked
+    renter_email: str | None = None
+    refund_if_cancelled_now: int = 0
+    actions: list[str] = []  # what the viewer may do now: pay, cancel, modify, accept, ...
+    created_at: datetime | None
+
+
+def booking_views(session: Session, bookings: list[Booking], viewer: User,
+                  *, now: datetime | None = None) -> list[BookingView]:
+    """Bookings as the viewer sees them, with the actions open to them right now."""
+    from coworking_app.services.booking_states import STATUS_LABELS, allowed_actions
+    from zoneinfo import ZoneInfo
+
+    now = now or av.utcnow()
+    if not bookings:
+        return []
+    space_ids = {b.space_id for b in bookings}
+    resource_ids = {b.resource_id for b in bookings}
+    spaces = {s.id: s for s in session.scalars(select(Space).where(Space.id.in_(space_ids)))}
+    resources = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(resource_ids)))}
+    renters = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_({b.user_id for b in bookings})))}
+    views = []
+    for b in bookings:
+        space, resource = spaces[b.space_id], resources[b.resource_id]
+        is_renter = b.user_id == viewer.id
+        is_owner = space.owner_id == viewer.id or viewer.has_role(Role.admin)
+        role = "renter" if is_renter else ("owner" if is_owner else "other")
+        possible = allowed_actions(b.status)
+        lapsed = b.status == S.pending_payment and b.expires_at is not None and b.expires_at <= now
+        actions = []
+        if is_renter and not lapsed:
+            if b.status == S.pending_payment or b.balance_due_minor > 0 and b.status in (S.paid, S.confirmed):
+                actions.append("pay")
+            if b.start_at > now and b.status in (S.pending_payment, S.paid, S.confirmed):
+                actions.append("modify")
+        if (is_renter or is_owner) and "cancel" in possible and not lapsed and b.end_at > now:
+            actions.append("cancel")
+        if is_owner and not is_renter:
+            if "accept" in possible:
+                actions += ["accept", "reject"]
+            if "no_show" in possible and b.start_at <= now:
+                actions.append("no_show")
+        if b.paid_minor > 0:
+            actions.append("receipt")
+        zone = ZoneInfo(b.timezone)
+        renter = renters.get(b.user_id)
+        views.append(BookingView(
+            id=b.id, status=b.status, status_label=STATUS_LABELS[b.status], space_id=space.id,
+            space_name=space.name, space_address=space.address, resource_id=resource.id,
+            resource_name=resource.name, resource_type=resource.kind,
+            start=b.start_at.astimezone(zone), end=b.end_at.astimezone(zone), timezone=b.timezone,
+            seats=b.seats, expires_at=b.expires_at.astimezone(zone) if b.expires_at else None,
+            price=b.price, addons=b.addons, total=b.total_minor, currency=b.currency,
+            paid=b.paid_minor, refunded=b.refunded_minor, balance_due=b.balance_due_minor,
+            policy=b.policy, policy_terms=policy_terms(b.policy), cancel_reason=b.cancel_reason,
+            renter_name=renter.full_name if renter and role == "owner" else None,
+            renter_email=renter.email if renter and role == "owner" else None,
+            refund_if_cancelled_now=cancellation_refund(b, role, now)[0],
+            actions=actions, created_at=b.created_at,
+        ))
+    return views

@@ -1,0 +1,49 @@
+"""Background work requested by a service, sent to RQ only once the transaction commits.
+
+A job must never see data that was rolled back, nor run before the row it reads exists.
+If Redis is down at that moment the work is not lost: periodic sweeps in jobs/cron.py
+(hold expiry, completion, receipts) catch up.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+_KEY = "after_commit_jobs"
+
+
+def enqueue_after_commit(session: Session, func: str, *args: object,
+                         at: datetime | None = None, job_id: str | None = None) -> None:
+    """Queue `func` (a dotted path such as "jobs.booking.expire_hold") after commit;
+    `at` schedules it (RQ's scheduler runs it then), `job_id` de-duplicates."""
+    if not session.info.get(_KEY + "_hooked"):
+        event.listen(session, "after_commit", _flush)
+        event.listen(session, "after_rollback", _discard)
+        session.info[_KEY + "_hooked"] = True
+    session.info.setdefault(_KEY, []).append((func, args, at, job_id))
+
+
+def _discard(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def _flush(session: Session) -> None:
+    from jobs import get_queue
+
+    jobs = session.info.pop(_KEY, [])
+    if not jobs:
+        return
+    try:
+        queue = get_queue()
+        for func, args, at, job_id in jobs:
+            if at is not None:
+                queue.enqueue_at(at, func, *args, job_id=job_id)
+            else:
+                queue.enqueue(func, *args, job_id=job_id)
+    except Exception:  # Redis unavailable: the cron sweeps will do it
+        log.exception("could not queue %d background job(s)", len(jobs))

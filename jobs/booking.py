@@ -1,0 +1,38 @@
+"""Booking jobs: thin adapters around services.bookings and services.documents."""
+
+from __future__ import annotations
+
+from coworking_app.db import run_in_transaction
+from coworking_app.services.bookings import do_complete_past, do_expire_holds
+from coworking_app.services.documents import do_issue_credit_note, do_issue_receipt
+
+
+def _check_id(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise ValueError(f"expected a positive integer id, got {value!r}")
+    return value
+
+
+def expire_hold(booking_id: int) -> int:
+    """Scheduled at a hold's expiry (RQ scheduler): releases it if still unpaid."""
+    booking_id = _check_id(booking_id)
+    return run_in_transaction(lambda s: do_expire_holds(s, booking_id=booking_id))
+
+
+def sweep_bookings() -> dict[str, int]:
+    """Every minute (jobs.cron): overdue holds the scheduled job missed, and completion."""
+    expired = run_in_transaction(lambda s: do_expire_holds(s))
+    completed = run_in_transaction(lambda s: do_complete_past(s))
+    return {"expired": expired, "completed": completed}
+
+
+def render_receipt(booking_id: int) -> int | None:
+    booking_id = _check_id(booking_id)
+    document = run_in_transaction(lambda s: do_issue_receipt(s, booking_id))
+    return document.number if document else None
+
+
+def render_credit_note(refund_id: int) -> int | None:
+    refund_id = _check_id(refund_id)
+    document = run_in_transaction(lambda s: do_issue_credit_note(s, refund_id))
+    return document.number if document else None

@@ -1,0 +1,286 @@
+"""Bookings, their history, money (payments, refunds, promo codes, add-ons) and documents.
+
+Money is always integer minor units (kopecks for RUB) plus a 3-letter currency code.
+Times are timestamptz (UTC in the database); the space's IANA time zone is how people see them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
+from sqlmodel import Field, SQLModel
+
+from models.common import created_column, updated_column
+
+
+class BookingStatus(StrEnum):
+    pending_payment = "pending_payment"
+    paid = "paid"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+    expired = "expired"
+    completed = "completed"
+    no_show = "no_show"
+
+
+# Statuses that hold seats. A pending_payment row holds them only until expires_at; the
+# booking service turns overdue holds into `expired` before it counts or inserts.
+HOLDING_STATUSES = (BookingStatus.pending_payment, BookingStatus.paid, BookingStatus.confirmed)
+_HOLDING_SQL = ", ".join(f"'{s.value}'" for s in HOLDING_STATUSES)
+
+
+class CancellationPolicy(StrEnum):
+    flexible = "flexible"
+    moderate = "moderate"
+    strict = "strict"
+
+
+class AddonUnit(StrEnum):
+    booking = "booking"  # once per booking
+    hour = "hour"  # per hour of the booking
+    seat = "seat"  # per booked seat
+
+
+class PromoKind(StrEnum):
+    percent = "percent"
+    fixed = "fixed"
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class DocumentKind(StrEnum):
+    receipt = "receipt"
+    credit_note = "credit_note"
+
+
+def _ts(nullable: bool = True) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def _fk(table: str, *, nullable: bool = False, ondelete: str = "RESTRICT", index: bool = False) -> Column:
+    return Column(Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable,
+                  index=index)
+
+
+class Addon(SQLModel, table=True):
+    """Something extra a renter adds to a booking: a monitor, a locker, parking."""
+
+    __tablename__ = "addon"
+    __table_args__ = (
+        Index("uq_addon_space_code", "space_id", "code", unique=True),
+        CheckConstraint("price_minor >= 0", name="ck_addon_price"),
+        CheckConstraint("unit IN ('booking', 'hour', 'seat')", name="ck_addon_unit"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(sa_column=_fk("space", ondelete="CASCADE", index=True))
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=120)
+    unit: str = Field(max_length=8)
+    price_minor: int
+    # Resource kinds it applies to; empty = every kind.
+    resource_kinds: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(16)), nullable=False, server_default="{}"),
+    )
+    max_quantity: int = Field(default=10)
+    active: bool = Field(default=True)
+
+
+class PromoCode(SQLModel, table=True):
+    __tablename__ = "promo_code"
+    __table_args__ = (
+        Index("uq_promo_code_code", text("upper(code)"), unique=True),
+        CheckConstraint("kind IN ('percent', 'fixed')", name="ck_promo_kind"),
+        CheckConstraint("value > 0 AND (kind <> 'percent' OR value <= 100)", name="ck_promo_value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32)
+    # A promo of one space (made by its owner) or of the whole network (space_id null, admin).
+    space_id: int | None = Field(default=None, sa_column=_fk("space", nullable=True,
+                                                              ondelete="CASCADE"))
+    kind: str = Field(max_length=8)
+    value: int  # percent (1..100) or minor units
+    currency: str = Field(default="RUB", max_length=3)
+    valid_from: datetime | None = Field(default=None, sa_column=_ts())
+    valid_until: datetime | None = Field(default=None, sa_column=_ts())
+    max_uses_total: int | None = None
+    max_uses_per_user: int | None = Field(default=1)
+    min_amount_minor: int = Field(default=0)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class Booking(SQLModel, table=True):
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ck_booking_interval"),
+        CheckConstraint("seats >= 1", name="ck_booking_seats"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s.value}'" for s in BookingStatus) + ")",
+            name="ck_booking_status",
+        ),
+        # Meeting rooms and offices are booked whole: PostgreSQL itself refuses two
+        # holding bookings of one such resource whose [start, end) ranges overlap.
+        ExcludeConstraint(
+            (Column("resource_id"), "="),
+            (text("tstzrange(start_at, end_at, '[)')"), "&&"),
+            name="ex_booking_whole_resource",
+            using="gist",
+            where=text(f"whole AND status IN ({_HOLDING_SQL})"),
+        ),
+        # Seat counting: overlapping holding bookings of one resource.
+        Index("ix_booking_resource_period", "resource_id",
+              text("tstzrange(start_at, end_at, '[)')"), postgresql_using="gist",
+              postgresql_where=text(f"status IN ({_HOLDING_SQL})")),
+        Index("ix_booking_user_start", "user_id", text("start_at DESC")),
+        Index("ix_booking_space_start", "space_id", text("start_at DESC")),
+        Index("ix_booking_hold_expiry", "expires_at",
+              postgresql_where=text("status = 'pending_payment'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("app_user"))
+    space_id: int = Field(sa_column=_fk("space"))
+    resource_id: int = Field(sa_column=_fk("resource"))
+    start_at: datetime = Field(sa_column=_ts(nullable=False))
+    end_at: datetime = Field(sa_column=_ts(nullable=False))
+    seats: int
+    whole: bool = Field(default=False)  # the resource is booked whole (seats = capacity)
+    status: str = Field(default=BookingStatus.pending_payment.value, max_length=16)
+    expires_at: datetime | None = Field(default=None, sa_column=_ts())  # end of the hold
+    timezone: str = Field(max_length=64)  # the space's zone when booked
+    # The price breakdown shown before payment, stored as shown (see services/pricing.py).
+    price: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    addons: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False,
+                                                               server_default="[]"))
+    total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    promo_id: int | None = Field(default=None, sa_column=_fk("promo_code", nullable=True,
+                                                              ondelete="SET NULL"))
+    policy: str = Field(max_length=16)  # cancellation policy at booking time
+    # Paid minus refunded; what a cancellation can still give back.
+    paid_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                       server_default="0"))
+    refunded_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                           server_default="0"))
+    balance_due_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                              server_default="0"))
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_column())
+
+
+class BookingEvent(SQLModel, table=True):
+    """Every status change (and modification) with who did it and when: append-only."""
+
+    __tablename__ = "booking_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(sa_column=_fk("booking", ondelete="CASCADE", index=True))
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    action: str = Field(max_length=24)  # create, pay, confirm, accept, reject, cancel, ...
+    actor_id: int | None = Field(default=None, sa_column=_fk("app_user", nullable=True))
+    actor_role: str = Field(max_length=12)  # renter, owner, admin, system, provider
+    reason: str | None = Field(default=None, max_length=500)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False,
+                                                             server_default="{}"))
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
+        CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
+                        name="ck_payment_refunded"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    provider: str = Field(max_length=16)  # stripe | test
+    purpose: str = Field(default="booking", max_length=16)  # booking | change
+    provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
+    provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent
+    idempotency_key: str = Field(max_length=80, unique=True)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    status: str = Field(default=PaymentStatus.pending.value, max_length=16)
+    refunded_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                           server_default="0"))
+    payment_url: str = Field(default="", max_length=1000)
+    failure: str | None = Field(default=None, max_length=255)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_column())
+
+
+class Refund(SQLModel, table=True):
+    __tablename__ = "refund"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_refund_amount"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(sa_column=_fk("payment", index=True))
+    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    provider_refund_id: str | None = Field(default=None, max_length=255)
+    status: str = Field(default="succeeded", max_length=16)
+    reason: str = Field(default="", max_length=255)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class WebhookEvent(SQLModel, table=True):
+    """Provider events already handled: the primary key makes each one count once."""
+
+    __tablename__ = "webhook_event"
+
+    id: str = Field(primary_key=True, max_length=255)
+    provider: str = Field(max_length=16)
+    type: str = Field(max_length=80)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class DocumentCounter(SQLModel, table=True):
+    """Gap-free numbering: the counter row is updated in the transaction that inserts the
+    document, so a rollback gives the number back (a sequence would leave a gap)."""
+
+    __tablename__ = "document_counter"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    last_number: int = Field(default=0)
+
+
+class Document(SQLModel, table=True):
+    """A receipt or credit note as issued (PDF bytes kept: documents are private)."""
+
+    __tablename__ = "document"
+    __table_args__ = (Index("uq_document_kind_number", "kind", "number", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    refund_id: int | None = Field(default=None, sa_column=_fk("refund", nullable=True))
+    kind: str = Field(max_length=16)
+    number: int
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
