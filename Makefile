@@ -17,12 +17,13 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=redis://127.0.0.1:6379/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test setup deps db seed postgis chromium worker cron bench clean-web help
+.PHONY: run test setup deps db seed postgis chromium worker cron bench bench-booking clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
 	@echo "make test  - install what is missing, run the whole suite on a separate test database"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
+	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -79,6 +80,15 @@ bench: deps
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python -m coworking_app.cli create-db
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/alembic upgrade head
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python bench/search.py
+
+BENCH_BOOKING_ENV := APP_ENV=development \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_booking \
+	CACHE_REDIS_URL=redis://127.0.0.1:6379/9 RQ_REDIS_URL=redis://127.0.0.1:6379/10
+
+bench-booking: deps
+	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db
+	$(BENCH_BOOKING_ENV) $(BIN)/alembic upgrade head
+	$(BENCH_BOOKING_ENV) $(BIN)/python bench/booking.py
 
 clean-web:
 	rm -rf .web

@@ -6,6 +6,7 @@ import reflex as rx
 
 from coworking_app.api import create_api
 from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
+from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
 from pages.home import home_page
 from pages.owner import owner_page, space_editor_page
@@ -13,9 +14,12 @@ from pages.search import search_page
 from pages.space import space_page
 from state.account_forms import VerifyEmailState
 from state.auth import AuthState
+from state.booking import BookingPanelState
+from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
 from state.home import HomeState
 from state.owner import OwnerState, SpaceEditorState
+from state.owner_rules import BookingRulesState
 from state.search import SearchState
 from state.space import SpaceState
 
@@ -29,15 +33,18 @@ user = AuthState.load_user
 PAGES = [
     (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
     (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
-    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load]),
+    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load]),
     (signup_page, "/signup", "Регистрация — CoSpace", []),
     (login_page, "/login", "Вход — CoSpace", []),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load]),
+    (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
+    (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
+    (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
-     [SpaceEditorState.load]),
+     [SpaceEditorState.load, BookingRulesState.load]),
 ]
 for component, route, title, on_load in PAGES:
     app.add_page(component, route=route, title=title, on_load=[user, *on_load])

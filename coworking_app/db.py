@@ -91,3 +91,20 @@ def run_in_transaction(work, *, attempts: int = 4):
         except DBAPIError as exc:
             if attempt == attempts or not is_retryable(exc):
                 raise
+
+
+def retry_in_session(session: Session, work, *, attempts: int = 4):
+    """Like run_in_transaction, on a session the caller already holds (an API request's):
+    commits what `work(session)` did, rolls back and runs it again on a retryable error.
+    Uses the request's one connection instead of taking a second from the pool."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except DBAPIError as exc:
+            session.rollback()
+            if attempt == attempts or not is_retryable(exc):
+                raise

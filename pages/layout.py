@@ -63,9 +63,12 @@ def _account_menu() -> rx.Component:
                           variant="soft", size="2", custom_attrs={"data-testid": "account-menu"}),
             ),
             rx.menu.content(
+                rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
                 rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),
                 rx.cond(a.is_owner,
                         rx.menu.item("Мои пространства", on_click=rx.redirect("/owner"))),
+                rx.cond(a.is_owner,
+                        rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
                 rx.menu.separator(),
                 rx.menu.item("Выйти", color="red", on_click=a.sign_out,
                              custom_attrs={"data-testid": "sign-out"}),

@@ -79,7 +79,12 @@ def _new_space_form() -> rx.Component:
 def owner_page() -> rx.Component:
     s = OwnerState
     return page_frame(
-        rx.heading("Мои пространства", size="6", margin_bottom="16px"),
+        rx.flex(
+            rx.heading("Мои пространства", size="6"), rx.spacer(),
+            rx.link(rx.button(rx.icon("calendar-check", size=16), "Брони гостей", variant="soft"),
+                    href="/owner/bookings"),
+            width="100%", align="center", spacing="2", wrap="wrap", margin_bottom="16px",
+        ),
         rx.grid(
             rx.vstack(
                 rx.cond(
@@ -305,10 +310,61 @@ def space_editor_page() -> rx.Component:
                                                     width="100%", custom_attrs={"data-testid": "editor-message"})),
                 rx.grid(
                     _details(),
-                    rx.vstack(_resources(), _photos(), spacing="4", width="100%"),
+                    rx.vstack(_resources(), booking_rules(), _photos(), spacing="4", width="100%"),
                     columns=rx.breakpoints(initial="1", lg="2"), gap="16px", width="100%",
                 ),
                 spacing="3", width="100%",
             ),
         ),
     )
+
+
+def booking_rules() -> rx.Component:
+    """The editor's "Booking" card (state/owner_rules.py)."""
+    from state.owner_rules import BookingRulesState as r
+
+    return rx.card(rx.vstack(
+        rx.heading("Бронирование", size="4"),
+        rx.form(rx.vstack(
+            rx.hstack(rx.switch(checked=r.instant_book, on_change=lambda v: r.set_choice("instant_book", v)),
+                      rx.text("Мгновенное бронирование (иначе вы подтверждаете каждую оплаченную бронь)",
+                              size="2"), align="center"),
+            rx.text("Условия отмены", size="2", weight="medium"),
+            rx.select.root(
+                rx.select.trigger(width="100%"),
+                rx.select.content(rx.select.item("Гибкие", value="flexible"),
+                                  rx.select.item("Умеренные", value="moderate"),
+                                  rx.select.item("Строгие", value="strict")),
+                value=r.policy, on_change=lambda v: r.set_choice("policy", v),
+            ),
+            rx.foreach(r.policy_terms, lambda t: rx.text("• ", t, size="1", color=rx.color("gray", 11))),
+            rx.hstack(
+                rx.text("НДС, %", size="2"),
+                rx.input(name="vat_percent", default_value=r.vat_percent, key=r.vat_percent, width="80px"),
+                rx.switch(checked=r.vat_included, on_change=lambda v: r.set_choice("vat_included", v)),
+                rx.text("цены уже с НДС", size="2"),
+                align="center", wrap="wrap",
+            ),
+            rx.button("Сохранить правила", type="submit", variant="soft"),
+            spacing="2", width="100%"), on_submit=r.save, reset_on_submit=False, width="100%"),
+        rx.separator(size="4"),
+        rx.text("Дополнительные опции", size="2", weight="medium"),
+        rx.foreach(r.addons, lambda a: rx.hstack(
+            rx.text(a.label, size="2"), rx.spacer(),
+            rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="red",
+                           on_click=r.remove_addon(a.code), aria_label="Отключить опцию"),
+            width="100%", align="center")),
+        rx.form(rx.flex(
+            rx.input(name="code", placeholder="код: monitor", width="110px"),
+            rx.input(name="name", placeholder="Название", flex="1", min_width="140px"),
+            rx.input(name="price", placeholder="Цена, ₽", width="90px"),
+            rx.select.root(rx.select.trigger(),
+                           rx.select.content(rx.select.item("за бронь", value="booking"),
+                                             rx.select.item("в час", value="hour"),
+                                             rx.select.item("за место", value="seat")),
+                           name="unit", default_value="booking"),
+            rx.button("Добавить", type="submit", variant="soft"),
+            spacing="2", wrap="wrap", width="100%"), on_submit=r.add_addon, width="100%"),
+        rx.cond(r.error != "", rx.text(r.error, size="2", color=rx.color("red", 11))),
+        rx.cond(r.message != "", rx.text(r.message, size="2", color=rx.color("green", 11))),
+        spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "booking-rules"})

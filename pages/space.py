@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.booking_panel import booking_panel
 from pages.components import empty_state
 from pages.layout import map_frame, page_frame
 from state.space import PhotoView, ResourceView, SpaceState, StopView
@@ -139,11 +140,11 @@ def details() -> rx.Component:
                     rx.text(s.capacity, size="2", color=rx.color("gray", 11)),
                     rx.hstack(rx.icon("star", size=14, color="#f5a524"),
                               rx.text(s.rating, size="2"), align="center", spacing="1"),
-                    rx.button("Бронирование скоро", disabled=True, width="100%"),
                     spacing="2", width="100%",
                 ),
                 width="100%",
             ),
+            booking_panel(),
             _section(
                 "Часы работы",
                 rx.hstack(

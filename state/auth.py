@@ -13,7 +13,7 @@ from coworking_app.settings import get_settings
 from models import User
 
 COOKIE = "cw_session"
-PROTECTED_PREFIXES = ("/cabinet", "/owner")
+PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout")
 
 
 class AuthState(rx.State):

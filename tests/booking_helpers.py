@@ -14,6 +14,9 @@ from models import Addon, PromoCode, Resource, Tariff
 from tests.factories import make_space
 
 API = "/api/v1"
+# Booking tests publish spaces in Moscow; conftest hides them after each module so that
+# search tests counting Moscow spaces see only the fixture world.
+BOOKING_TEST_MARK = "booking test space"
 ALL_WEEK = {d: {"open": "08:00", "close": "22:00"}
             for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -42,7 +45,8 @@ def make_bookable(*, timezone: str = "Europe/Moscow", policy: str = "flexible",
                   desk_capacity: int = 10) -> Bookable:
     owner_id, owner_email, _ = new_user("owner")
     with session_scope() as s:
-        space = make_space(s, name=name, lat=55.7558, lon=37.6173, resources=[])
+        space = make_space(s, name=name, lat=55.7558, lon=37.6173, resources=[],
+                           description=BOOKING_TEST_MARK)
         space.owner_id = owner_id
         space.timezone = timezone
         space.opening_hours = hours or ALL_WEEK

@@ -103,3 +103,15 @@ def login(client):
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     return do
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _hide_booking_test_spaces():
+    """Spaces made by tests/booking_helpers.make_bookable stay out of later modules' searches."""
+    yield
+    from tests.booking_helpers import BOOKING_TEST_MARK
+
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE space SET status = 'hidden' WHERE description = :m "
+                          "AND status = 'published'"), {"m": BOOKING_TEST_MARK})
+    get_cache_redis().flushdb()

@@ -55,7 +55,8 @@ def make_space(
     )
     session.add(space)
     session.flush()
-    for kind, capacity, prices in resources or [("hot_desk", 10, {"hour": 30000})]:
+    for kind, capacity, prices in (resources if resources is not None
+                                   else [("hot_desk", 10, {"hour": 30000})]):
         resource = Resource(space_id=space.id, kind=kind, name=f"{kind} {capacity}",
                             capacity=capacity, min_minutes=60, max_minutes=600)
         session.add(resource)

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import CurrentUser, DbSession, ReadSession
-from coworking_app.db import run_in_transaction
+from coworking_app.db import retry_in_session, run_in_transaction
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
 from coworking_app.services.availability import ResourceSlots, day_slots, utcnow
@@ -85,8 +86,8 @@ def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> Pr
 
 
 @router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingCreated)
-def create_booking(user: CurrentUser, body: svc.BookingRequest) -> BookingCreated:
-    booking = run_in_transaction(lambda s: svc.do_create_booking(s, s.merge(user), body))
+def create_booking(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> BookingCreated:
+    booking = retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
     return BookingCreated(
         id=booking.id, status=booking.status,
         expires_at=booking.expires_at.isoformat() if booking.expires_at else None,
@@ -120,13 +121,13 @@ class ChangeOut(BaseModel):
 
 
 @router.patch("/bookings/{booking_id}", response_model=ChangeOut)
-def modify_booking(user: CurrentUser, booking_id: Id, body: svc.BookingChange) -> ChangeOut:
-    def work(session):
-        me = session.merge(user)
-        booking, difference = svc.do_modify_booking(session, me, booking_id, body)
-        return ChangeOut(booking=svc.booking_views(session, [booking], me)[0],
+def modify_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+                   body: svc.BookingChange) -> ChangeOut:
+    def work(s):
+        booking, difference = svc.do_modify_booking(s, user, booking_id, body)
+        return ChangeOut(booking=svc.booking_views(s, [booking], user)[0],
                          difference=Money(amount=difference, currency=booking.currency))
-    return run_in_transaction(work)
+    return retry_in_session(session, work)
 
 
 class Reason(BaseModel):
@@ -204,7 +205,10 @@ def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: Id,
 async def stripe_webhook(request: Request,
                          stripe_signature: Annotated[str | None, Header()] = None) -> dict:
     payload = await request.body()  # the raw bytes: the signature covers them exactly
-    event = payments.check_stripe_event(payload, stripe_signature)
+    try:
+        event = payments.check_stripe_event(payload, stripe_signature)
+    except InvalidInput as exc:  # a delivery we refuse is a 400 (not the API's usual 422)
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
     from starlette.concurrency import run_in_threadpool
 
     outcome = await run_in_threadpool(

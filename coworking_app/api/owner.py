@@ -52,6 +52,10 @@ class OwnerSpaceOut(BaseModel):
     status: str
     amenities: list[str]
     opening_hours: dict[str, Any]
+    instant_book: bool
+    cancellation_policy: str
+    vat_rate_bp: int
+    prices_include_vat: bool
     updated_at: datetime | None
 
 
@@ -63,7 +67,9 @@ def _space_out(session, space: Space) -> OwnerSpaceOut:
         id=space.id, name=space.name, description=space.description, address=space.address,
         lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
         timezone=space.timezone, status=space.status, amenities=list(space.amenities),
-        opening_hours=space.opening_hours, updated_at=space.updated_at,
+        opening_hours=space.opening_hours, instant_book=space.instant_book,
+        cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
+        prices_include_vat=space.prices_include_vat, updated_at=space.updated_at,
     )
 
 
@@ -222,3 +228,61 @@ def _check_photo_parent(session, user, space_id: int, photo_id: int) -> None:
     space, _photo = photos.access_photo_for_owner(session, user, photo_id)
     if space.id != space_id:
         raise NotFound("Photo not found")
+
+
+class AddonOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    price_minor: int
+    resource_kinds: list[str]
+    max_quantity: int
+    active: bool
+
+
+def _addon_out(addon) -> AddonOut:
+    return AddonOut(code=addon.code, name=addon.name, unit=addon.unit, price_minor=addon.price_minor,
+                    resource_kinds=list(addon.resource_kinds), max_quantity=addon.max_quantity,
+                    active=addon.active)
+
+
+@router.get("/spaces/{space_id}/addons", response_model=list[AddonOut], tags=["bookings"])
+def space_addons(session: DbSession, space_id: Id) -> list[AddonOut]:
+    """Add-ons renters may choose (public: shown in the booking panel)."""
+    return [_addon_out(a) for a in owner.list_addons(session, space_id)]
+
+
+@router.put("/spaces/{space_id}/addons", response_model=AddonOut)
+def set_addon(user: CurrentUser, session: DbSession, space_id: Id, body: owner.AddonInput) -> AddonOut:
+    return _addon_out(owner.do_set_addon(session, user, space_id, body))
+
+
+@router.delete("/spaces/{space_id}/addons/{code}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_addon(user: CurrentUser, session: DbSession, space_id: Id,
+                 code: Annotated[str, Path(max_length=32)]) -> Response:
+    owner.do_delete_addon(session, user, space_id, code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class PromoOut(BaseModel):
+    id: int
+    code: str
+    kind: str
+    value: int
+    space_id: int | None
+
+
+@router.post("/spaces/{space_id}/promo-codes", status_code=status.HTTP_201_CREATED,
+             response_model=PromoOut)
+def create_space_promo(user: CurrentUser, session: DbSession, space_id: Id,
+                       body: owner.PromoInput) -> PromoOut:
+    promo = owner.do_create_promo(session, user, space_id, body)
+    return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value,
+                    space_id=promo.space_id)
+
+
+@router.post("/promo-codes", status_code=status.HTTP_201_CREATED, response_model=PromoOut)
+def create_network_promo(user: CurrentUser, session: DbSession, body: owner.PromoInput) -> PromoOut:
+    """A promo code valid in every space (admins only)."""
+    promo = owner.do_create_promo(session, user, None, body)
+    return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=None)

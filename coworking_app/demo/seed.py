@@ -8,6 +8,7 @@ already exists, and photo files are only drawn when missing.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 import random
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from coworking_app.services.geo import haversine_m, locate_point
 from coworking_app.services.storage import get_storage
 from coworking_app.services.spaces import do_refresh_space_summary
 from models import (
+    Addon,
+    AddonUnit,
+    CancellationPolicy,
     Amenity,
     City,
     District,
@@ -280,9 +284,52 @@ def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -
             report.spaces_created += 1
 
 
+DEMO_OWNER_EMAIL = "owner@demo.cospace.ru"
+DEMO_OWNER_PASSWORD = "Demo-Owner-Pass-2026"  # demo data only; documented in the README
+DEMO_OWNED_SPACES = 5
+DEMO_ADDONS = [
+    ("monitor", "Второй монитор", AddonUnit.booking, 30000, ["hot_desk", "fixed_desk"]),
+    ("locker", "Личный шкафчик", AddonUnit.booking, 15000, ["hot_desk", "fixed_desk"]),
+    ("coffee", "Кофейный пакет", AddonUnit.seat, 25000, []),
+    ("parking", "Парковка", AddonUnit.hour, 10000, []),
+]
+
+
+def seed_booking_extras(session: Session) -> None:
+    """Booking rules, add-ons and a demo owner for the demo spaces (idempotent)."""
+    from coworking_app.services.accounts import do_register, find_user_by_email
+
+    owner = find_user_by_email(session, DEMO_OWNER_EMAIL)
+    if owner is None:
+        owner = do_register(session, email=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD,
+                            full_name="Демо Владелец", role="owner")
+        owner.email_verified_at = owner.created_at or datetime.now(timezone.utc)
+    has_addons = set(session.scalars(select(Addon.space_id).distinct()))
+    policies = [p.value for p in CancellationPolicy]
+    spaces = session.scalars(select(Space).where(Space.address.like("%, %"))
+                             .order_by(Space.id).limit(400)).all()
+    for n, space in enumerate(spaces):
+        if space.id in has_addons:
+            continue
+        if space.owner_id is None and n < DEMO_OWNED_SPACES:
+            space.owner_id = owner.id
+        rnd = random.Random(f"booking-{space.id}")
+        space.cancellation_policy = policies[n % 3]
+        space.instant_book = n % 7 != 3  # a few spaces confirm each booking by hand
+        if rnd.random() < 0.5:
+            space.vat_rate_bp, space.prices_include_vat = 2200, True
+        for code, name, unit, price, kinds in DEMO_ADDONS:
+            if code == "parking" and rnd.random() < 0.5:
+                continue
+            session.add(Addon(space_id=space.id, code=code, name=name, unit=unit.value,
+                              price_minor=price, resource_kinds=kinds))
+    session.flush()
+
+
 def seed_demo(session: Session) -> SeedReport:
     report = SeedReport()
     cities = seed_reference(session, report)
     seed_spaces(session, cities, report)
+    seed_booking_extras(session)
     session.execute(text("ANALYZE space"))
     return report

@@ -79,6 +79,9 @@ def opening_window(space: Space, day: date) -> tuple[datetime, datetime] | None:
     close_clock = _clock(hours["close"])
     closes = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
               if close_clock is None else datetime.combine(day, close_clock, tzinfo=zone))
+    if closes <= opens:  # equal open and close: round the clock (the demo's 24/7 spaces)
+        closes = datetime.combine(day + timedelta(days=1), opens.timetz().replace(tzinfo=None),
+                                  tzinfo=zone)
     # Normalise through UTC so that a wall time inside a DST gap lands on a real instant.
     return opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)
 
@@ -265,3 +268,11 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
            "closes": [w[2] for w in windows], "r": resource.id, "cap": resource.capacity,
            "seats": seats})
     return [row[0] for row in rows]
+
+
+def bookable_resources(session: Session, space_id: int) -> list[Resource]:
+    """The resources of a space in the order the owner created them."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
+                                .order_by(Resource.id)))

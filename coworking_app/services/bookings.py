@@ -205,9 +205,8 @@ def _seats_conflict(free: int) -> Conflict:
 
 def quote_booking(session: Session, user: User | None, request: BookingRequest,
                   *, now: datetime | None = None) -> Quote:
-    """The exact price and free seats for a request, without booking anything."""
-    if user is None:
-        raise NotAuthenticated()
+    """The exact price and free seats for a request, without booking anything (anyone may
+    ask; a promo code needs a signed-in user, its limits are per person)."""
     now = now or av.utcnow()
     space, resource = _bookable(session, request.resource_id, lock=False)
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
@@ -548,3 +547,11 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             actions=actions, created_at=b.created_at,
         ))
     return views
+
+
+def owner_day_slots(session: Session, user: User | None, resource_id: int, day: date) -> tuple[Resource, list[av.Slot]]:
+    """A day's 30-minute occupancy of one of the owner's resources (the owner's day view)."""
+    from coworking_app.services.owner_spaces import access_resource_for_owner
+
+    space, resource = access_resource_for_owner(session, user, resource_id)
+    return resource, av.day_slots(session, space, [resource], day)[0].slots

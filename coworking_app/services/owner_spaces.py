@@ -13,15 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
-from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.geo import locate_point
 from coworking_app.services.spaces import do_refresh_space_summary
-from models import PriceUnit, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
+from models import Addon, AddonUnit, CancellationPolicy, PriceUnit, PromoCode, PromoKind, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -45,6 +45,11 @@ class SpaceFields(BaseModel):
     timezone: str | None = Field(None, max_length=64)
     amenities: list[str] | None = Field(None, max_length=40)
     opening_hours: dict[str, Any] | None = None
+    # Booking rules
+    instant_book: bool | None = None
+    cancellation_policy: CancellationPolicy | None = None
+    vat_rate_bp: int | None = Field(None, ge=0, le=5000)
+    prices_include_vat: bool | None = None
 
 
 class SpaceCreate(SpaceFields):
@@ -181,9 +186,12 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     data = fields.model_dump(exclude_unset=True)
     if ("lat" in data) != ("lon" in data):
         raise InvalidInput("lon" if "lat" in data else "lat", "lat and lon go together")
-    for key in ("name", "description", "address"):
+    for key in ("name", "description", "address", "instant_book", "vat_rate_bp",
+                "prices_include_vat"):
         if data.get(key) is not None:
             setattr(space, key, data[key])
+    if data.get("cancellation_policy") is not None:
+        space.cancellation_policy = CancellationPolicy(data["cancellation_policy"]).value
     if data.get("timezone") is not None:
         space.timezone = check_timezone(data["timezone"])
     if data.get("amenities") is not None:
@@ -295,3 +303,88 @@ def do_delete_tariff(session: Session, user: User | None, tariff_id: int) -> Non
 def _check_duration(min_minutes: int, max_minutes: int) -> None:
     if max_minutes < min_minutes:
         raise InvalidInput("max_minutes", "must not be shorter than min_minutes")
+
+
+# --- add-ons and promo codes -------------------------------------------------------------
+
+
+class AddonInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1, max_length=120)
+    unit: AddonUnit
+    price_minor: int = Field(ge=0, le=10**9)
+    resource_kinds: list[ResourceKind] = Field(default_factory=list, max_length=4)
+    max_quantity: int = Field(10, ge=1, le=100)
+    active: bool = True
+
+
+def list_addons(session: Session, space_id: int, *, active_only: bool = True) -> list[Addon]:
+    query = select(Addon).where(Addon.space_id == space_id)
+    if active_only:
+        query = query.where(Addon.active)
+    return list(session.scalars(query.order_by(Addon.name)))
+
+
+def do_set_addon(session: Session, user: User | None, space_id: int, fields: AddonInput) -> Addon:
+    """Creates or replaces the space's add-on with that code."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    addon = session.scalars(select(Addon).where(Addon.space_id == space.id,
+                                                Addon.code == fields.code)).first()
+    if addon is None:
+        addon = Addon(space_id=space.id, code=fields.code, name=fields.name, unit=fields.unit.value,
+                      price_minor=fields.price_minor)
+    addon.name, addon.unit, addon.price_minor = fields.name, fields.unit.value, fields.price_minor
+    addon.resource_kinds = sorted({k.value for k in fields.resource_kinds})
+    addon.max_quantity, addon.active = fields.max_quantity, fields.active
+    session.add(addon)
+    session.flush()
+    return addon
+
+
+def do_delete_addon(session: Session, user: User | None, space_id: int, code: str) -> None:
+    """Switches the add-on off (bookings keep what they bought)."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    addon = session.scalars(select(Addon).where(Addon.space_id == space.id, Addon.code == code)).first()
+    if addon is None:
+        raise NotFound("Add-on not found")
+    addon.active = False
+    session.flush()
+
+
+class PromoInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
+    kind: PromoKind
+    value: int = Field(ge=1, le=10**9)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    max_uses_total: int | None = Field(None, ge=1, le=10**6)
+    max_uses_per_user: int | None = Field(1, ge=1, le=1000)
+    min_amount_minor: int = Field(0, ge=0, le=10**11)
+
+
+def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
+    """A promo code for one of the owner's spaces, or (admins, space_id None) the network."""
+    if space_id is None:
+        check_role(user, Role.admin)
+        currency = "RUB"
+    else:
+        currency = access_space_for_owner(session, user, space_id).currency
+    if fields.kind == PromoKind.percent and fields.value > 100:
+        raise InvalidInput("value", "a percentage is 1..100")
+    if fields.valid_from and fields.valid_until and fields.valid_until <= fields.valid_from:
+        raise InvalidInput("valid_until", "must be after valid_from")
+    if session.scalars(select(PromoCode.id).where(
+            func.upper(PromoCode.code) == fields.code.upper())).first():
+        raise Conflict("code", "this code is taken")
+    promo = PromoCode(code=fields.code.upper(), space_id=space_id, kind=fields.kind.value,
+                      value=fields.value, currency=currency, valid_from=fields.valid_from,
+                      valid_until=fields.valid_until, max_uses_total=fields.max_uses_total,
+                      max_uses_per_user=fields.max_uses_per_user,
+                      min_amount_minor=fields.min_amount_minor)
+    session.add(promo)
+    session.flush()
+    return promo

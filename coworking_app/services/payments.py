@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -102,6 +103,9 @@ class StripeProvider:
                     "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
                     "payment_intent_data": {"metadata": {"booking_id": str(booking.id),
                                                          "payment_id": str(payment.id)}},
+                    # Stripe's shortest session life (30 min): a payment after the hold
+                    # lapsed is kept if the seats are still free, refunded otherwise.
+                    "expires_at": int(time.time()) + 30 * 60 + 60,
                     "success_url": f"{base}/cabinet/bookings?paid={booking.id}",
                     "cancel_url": f"{base}/cabinet/bookings?cancelled_payment={booking.id}",
                 },
@@ -110,8 +114,9 @@ class StripeProvider:
         except stripe.StripeError as exc:
             log.warning("stripe checkout failed: %s", exc)
             raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+        # A StripeObject is no dict (stripe >= 15): `session.get(...)` raises AttributeError.
         return Checkout(session_id=session.id, url=session.url or "",
-                        payment_intent=session.get("payment_intent"))
+                        payment_intent=getattr(session, "payment_intent", None))
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         if not payment.provider_payment_id:
@@ -168,7 +173,11 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
     attempt = session.scalar(select(func.count()).select_from(Payment)
                              .where(Payment.booking_id == booking.id)) or 0
     payment = Payment(booking_id=booking.id, provider=provider.name, purpose=purpose,
-                      idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}",
+                      # Unique per /pay attempt: the library's own retries of one call
+                      # share it, but Stripe also stores a 5xx under a key, so a key that
+                      # failed once must not come back on the renter's next try.
+                      idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}-"
+                                      f"{secrets.token_hex(4)}",
                       amount_minor=amount, currency=booking.currency)
     session.add(payment)
     session.flush()
@@ -357,7 +366,8 @@ def do_handle_stripe_event(session: Session, event: dict, *, now: datetime | Non
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("payment_status") != "paid":
             return "awaiting_payment"  # e.g. a bank transfer: the async event follows
-        if int(obj.get("amount_total") or 0) != payment.amount_minor:
+        if (int(obj.get("amount_total") or 0) != payment.amount_minor
+                or str(obj.get("currency", "")).upper() != payment.currency):
             log.error("stripe amount mismatch for payment %s", payment.id)
             return "amount_mismatch"
         do_payment_succeeded(session, payment, provider_payment_id=obj.get("payment_intent"), now=now)

@@ -76,18 +76,28 @@ def _tariff_options(tariffs: dict[str, Tariff], interval: Interval) -> list[tupl
     if hour is not None and not interval.day_based:
         half_hours = interval.minutes // 30
         cost = div_round(hour.price_minor * half_hours, 2)
-        label = f"{half_hours / 2:g} ч × {hour.price_minor / 100:g}"
+        label = f"{_num(half_hours / 2)} ч × {_money(hour.price_minor)}"
         options.append((cost, PriceUnit.hour.value, half_hours, hour.price_minor, label))
     day = tariffs.get(PriceUnit.day.value)
     if day is not None:
         options.append((day.price_minor * interval.days, PriceUnit.day.value, interval.days,
-                        day.price_minor, f"{interval.days} дн. × {day.price_minor / 100:g}"))
+                        day.price_minor, f"{interval.days} дн. × {_money(day.price_minor)}"))
     month = tariffs.get(PriceUnit.month.value)
     if month is not None:
         months = -(-interval.days // DAYS_PER_MONTH)
         options.append((month.price_minor * months, PriceUnit.month.value, months,
-                        month.price_minor, f"{months} мес. × {month.price_minor / 100:g}"))
+                        month.price_minor, f"{months} мес. × {_money(month.price_minor)}"))
     return options
+
+
+def _num(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _money(minor: int) -> str:
+    """Unit prices inside line labels: "280", "1 500,50" (the currency is on the total)."""
+    whole, cents = divmod(minor, 100)
+    return f"{whole:,}".replace(",", " ") + (f",{cents:02d}" if cents else "")
 
 
 def check_addons(session: Session, space: Space, resource: Resource,
@@ -136,12 +146,14 @@ def promo_uses(session: Session, promo: PromoCode, *, user_id: int | None = None
     return session.scalar(query) or 0
 
 
-def access_promo(session: Session, space: Space, user: User, code: str, amount: int,
+def access_promo(session: Session, space: Space, user: User | None, code: str, amount: int,
                  currency: str, *, now: datetime, lock: bool,
                  exclude_booking_id: int | None = None) -> PromoCode:
     """The promo code if it applies to this space, user and amount right now. With
     `lock`, the promo row stays locked until commit so that two bookings cannot both take
     its last use."""
+    if user is None:
+        raise InvalidInput("promo_code", "войдите, чтобы применить промокод")
     query = select(PromoCode).where(func.upper(PromoCode.code) == code.strip().upper())
     if lock:
         query = query.with_for_update()
@@ -167,7 +179,7 @@ def access_promo(session: Session, space: Space, user: User, code: str, amount: 
     return promo
 
 
-def quote(session: Session, *, space: Space, resource: Resource, user: User, interval: Interval,
+def quote(session: Session, *, space: Space, resource: Resource, user: User | None, interval: Interval,
           seats: int, addons: list[AddonChoice], promo_code: str | None, now: datetime,
           lock_promo: bool = False, exclude_booking_id: int | None = None,
           ) -> tuple[PriceBreakdown, list[dict], PromoCode | None]:

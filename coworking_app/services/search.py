@@ -340,8 +340,9 @@ def _free_condition(params: SearchParams) -> ColumnElement:
         sql = (
             f"{local_start}::date = ({local_end} - interval '1 microsecond')::date "
             f"AND {day} ->> 'open' <= to_char({local_start}, 'HH24:MI') "
-            f"AND {day} ->> 'close' >= CASE WHEN to_char({local_end}, 'HH24:MI') = '00:00' "
-            f"THEN '24:00' ELSE to_char({local_end}, 'HH24:MI') END "
+            f"AND (({day} ->> 'close') = ({day} ->> 'open') "  # equal: round the clock
+            f"     OR {day} ->> 'close' >= CASE WHEN to_char({local_end}, 'HH24:MI') = '00:00' "
+            f"        THEN '24:00' ELSE to_char({local_end}, 'HH24:MI') END) "
             f"AND {sql}"
         )
     return text(sql).bindparams(fs=params.start, fe=params.end, fseats=params.seats or 1)

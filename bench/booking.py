@@ -1,0 +1,362 @@
+"""Booking benchmark: concurrent POST /api/v1/bookings through the HTTP API.
+
+Two scenarios, each with BENCH_CLIENTS concurrent clients (threads, one keep-alive
+httpx.Client and one renter account with an API access token each), BENCH_REQUESTS
+requests per client:
+  1. "distinct resources": every client books its own hot desk, consecutive 1-hour slots
+     on future days, 1 seat: no contention between clients, all should be 201;
+  2. "one hot resource": every client books the SAME hot desk (capacity BENCH_HOT_CAPACITY)
+     for intervals drawn at random from a small, overlapping set: heavy contention, most
+     requests get 409 once the intervals are full.
+For each: requests, bookings/s (201 per second of wall time), requests/s, p50/p95/p99 of
+all requests in ms, counts of 201/409/other, then one SQL query proving that no resource in
+the database is overbooked ("overbooked seats: N", must be 0).
+
+The API is served as in production and as bench/search.py does: granian, 2 workers,
+`coworking_app.api:create_api`, on BENCH_PORT.
+
+Run with `make bench-booking` (uses the coworking_bench_booking database, Redis dbs 9/10)
+or directly with DATABASE_URL set. Every run adds a fresh owner, spaces and renters, so
+runs never collide with each other's bookings.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL",
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_booking")
+os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("RQ_REDIS_URL", "redis://127.0.0.1:6379/10")
+os.environ.setdefault("APP_ENV", "development")
+
+import httpx  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from coworking_app.db import get_engine, session_scope  # noqa: E402
+from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
+from coworking_app.services.accounts import do_register, do_sign_in_api  # noqa: E402
+from coworking_app.services.spaces import do_refresh_space_summary  # noqa: E402
+from models import City, Resource, Tariff, User  # noqa: E402
+from tests.booking_helpers import ALL_WEEK  # noqa: E402  (open 08:00-22:00 every day)
+from tests.factories import make_space  # noqa: E402
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))  # per client, per scenario
+PORT = int(os.environ.get("BENCH_PORT", "3398"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # granian workers, as bench/search.py
+HOT_CAPACITY = int(os.environ.get("BENCH_HOT_CAPACITY", "20"))
+TARGET_P95_MS = 50.0  # on distinct resources
+TZ = "Europe/Moscow"
+PASSWORD = "Correct-Horse-42"
+DESKS_PER_SPACE = 4
+OPEN_HOUR, CLOSE_HOUR = 8, 22  # ALL_WEEK
+# Scenario 2: overlapping intervals (local hours) on one day, so that bookings contend.
+HOT_INTERVALS = [(9, 10), (9, 11), (10, 11), (10, 12), (11, 12), (12, 14), (13, 14), (15, 16)]
+HOLDING = ("pending_payment", "paid", "confirmed")
+
+
+# --- setup --------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    owner_id: int
+    space_ids: list[int]
+    desk_ids: list[int]  # one per client (scenario 1)
+    hot_desk_id: int  # shared (scenario 2)
+    renters: list[tuple[int, str]]  # (user id, email)
+
+
+def _desk(session, space_id: int, capacity: int, name: str) -> int:
+    desk = Resource(space_id=space_id, kind="hot_desk", name=name, capacity=capacity,
+                    min_minutes=60, max_minutes=60 * 24 * 62)
+    session.add(desk)
+    session.flush()
+    session.add(Tariff(resource_id=desk.id, unit="hour", price_minor=30000))
+    session.add(Tariff(resource_id=desk.id, unit="day", price_minor=200000))
+    return desk.id
+
+
+def _space(session, owner_id: int, name: str):
+    # A point in Moscow (the reference data's city): make_space locates its city/district.
+    space = make_space(session, name=name, lat=55.7558, lon=37.6173, resources=[])
+    space.owner_id = owner_id
+    space.timezone = TZ
+    space.opening_hours = ALL_WEEK
+    space.cancellation_policy = "flexible"
+    space.instant_book = True
+    return space
+
+
+def setup() -> Setup:
+    run = uuid.uuid4().hex[:8]
+    with session_scope() as session:
+        if session.scalar(select(City.id).limit(1)) is None:
+            print("seeding reference data (cities, districts, amenities) ...", flush=True)
+            seed_reference(session, SeedReport())
+    with session_scope() as session:
+        owner = do_register(session, email=f"bench-owner-{run}@example.com", password=PASSWORD,
+                            full_name="Владелец Бенчмарков", role="owner")
+        space_ids, desk_ids = [], []
+        for n in range(0, CLIENTS, DESKS_PER_SPACE):
+            space = _space(session, owner.id, f"Бенч {run} №{n // DESKS_PER_SPACE + 1}")
+            space_ids.append(space.id)
+            for k in range(n, min(n + DESKS_PER_SPACE, CLIENTS)):
+                desk_ids.append(_desk(session, space.id, 10, f"Стол {k + 1}"))
+            session.flush()
+            do_refresh_space_summary(session, space)
+        hot = _space(session, owner.id, f"Бенч {run} горячий")
+        space_ids.append(hot.id)
+        hot_desk_id = _desk(session, hot.id, HOT_CAPACITY, "Общий зал")
+        session.flush()
+        do_refresh_space_summary(session, hot)
+        renters = []
+        for k in range(CLIENTS):
+            email = f"bench-renter-{run}-{k}@example.com"
+            user = do_register(session, email=email, password=PASSWORD,
+                               full_name=f"Арендатор {k + 1}")
+            renters.append((user.id, email))
+        return Setup(owner.id, space_ids, desk_ids, hot_desk_id, renters)
+
+
+def access_tokens(renters: list[tuple[int, str]]) -> list[str]:
+    """Fresh API access tokens (15 min) for every renter, via the service (no rate limit)."""
+    tokens = []
+    with session_scope() as session:
+        for user_id, _email in renters:
+            tokens.append(do_sign_in_api(session, session.get(User, user_id)).access_token)
+    return tokens
+
+
+# --- the load ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)  # ms
+    statuses: Counter = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)  # bodies of unexpected answers
+    wall: float = 0.0  # s
+
+
+def local(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(TZ))
+
+
+def distinct_bodies(desk_id: int, first_day: date) -> list[dict]:
+    """Consecutive 1-hour slots from opening to closing, day after day."""
+    per_day = CLOSE_HOUR - OPEN_HOUR
+    out = []
+    for k in range(REQUESTS):
+        day = first_day + timedelta(days=k // per_day)
+        hour = OPEN_HOUR + k % per_day
+        out.append({"resource_id": desk_id, "start": local(day, hour).isoformat(),
+                    "end": local(day, hour + 1).isoformat(), "seats": 1})
+    return out
+
+
+def hot_bodies(desk_id: int, day: date, rnd: random.Random) -> list[dict]:
+    out = []
+    for _ in range(REQUESTS):
+        start, end = rnd.choice(HOT_INTERVALS)
+        out.append({"resource_id": desk_id, "start": local(day, start).isoformat(),
+                    "end": local(day, end).isoformat(), "seats": rnd.choice([1, 1, 2])})
+    return out
+
+
+def run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Result:
+    result = Result()
+    lock = threading.Lock()
+    ready = threading.Barrier(len(plans) + 1)
+
+    def client(token: str, plan: list[dict]) -> None:
+        latencies, statuses, samples = [], Counter(), []
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base_url, timeout=60, headers=headers) as http:
+            http.get("/api/v1/me")  # warm-up: the keep-alive connection, a worker's DB pool
+            ready.wait()
+            for body in plan:
+                start = time.perf_counter()
+                try:
+                    r = http.post("/api/v1/bookings", json=body)
+                    status, text_ = r.status_code, r.text
+                except httpx.HTTPError as exc:
+                    status, text_ = f"error {type(exc).__name__}", str(exc)
+                latencies.append((time.perf_counter() - start) * 1000)
+                statuses[status] += 1
+                if status not in (201, 409) and len(samples) < 3:
+                    samples.append(f"{status}: {text_[:300]}")
+        with lock:
+            result.latencies += latencies
+            result.statuses.update(statuses)
+            result.samples += samples
+
+    threads = [threading.Thread(target=client, args=(tokens[k], plans[k]), daemon=True)
+               for k in range(len(plans))]
+    for t in threads:
+        t.start()
+    ready.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    result.wall = time.perf_counter() - started
+    return result
+
+
+# --- checks and figures ------------------------------------------------------------------
+
+OVERBOOKED_SQL = text("""
+    WITH held AS (
+      SELECT resource_id, start_at, end_at, seats FROM booking
+      WHERE status IN ('pending_payment', 'paid', 'confirmed')
+    ), load AS (
+      SELECT p.resource_id, p.start_at AS t, sum(h.seats) AS seats
+      FROM (SELECT DISTINCT resource_id, start_at FROM held) p
+      JOIN held h ON h.resource_id = p.resource_id
+                 AND h.start_at <= p.start_at AND h.end_at > p.start_at
+      GROUP BY p.resource_id, p.start_at
+    )
+    SELECT CAST(coalesce(sum(load.seats - r.capacity), 0) AS bigint) AS overbooked,
+           count(*) AS points
+    FROM load JOIN resource r ON r.id = load.resource_id
+    WHERE load.seats > r.capacity
+""")
+
+HOT_LOAD_SQL = text("""
+    SELECT p.start_at, coalesce(sum(h.seats), 0) AS seats
+    FROM (SELECT DISTINCT start_at FROM booking
+          WHERE resource_id = :r AND status IN ('pending_payment', 'paid', 'confirmed')) p
+    JOIN booking h ON h.resource_id = :r AND h.status IN ('pending_payment', 'paid', 'confirmed')
+                  AND h.start_at <= p.start_at AND h.end_at > p.start_at
+    GROUP BY p.start_at ORDER BY p.start_at
+""")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(label: str, res: Result) -> None:
+    n = len(res.latencies)
+    created, conflicts = res.statuses.get(201, 0), res.statuses.get(409, 0)
+    other = n - created - conflicts
+    print(f"\n== {label} ==")
+    print(f"clients {CLIENTS}, requests {n}, wall {res.wall:.2f} s")
+    print(f"bookings/s {created / res.wall:8.1f}   requests/s {n / res.wall:8.1f}")
+    print(f"latency (all requests)  p50 {pct(res.latencies, 50):7.2f} ms   "
+          f"p95 {pct(res.latencies, 95):7.2f} ms   p99 {pct(res.latencies, 99):7.2f} ms   "
+          f"mean {statistics.mean(res.latencies):7.2f} ms   max {max(res.latencies):7.2f} ms")
+    print(f"201 created {created}   409 conflict {conflicts}   other {other}")
+    if other:
+        print("  other statuses: " + ", ".join(f"{k}: {v}" for k, v in res.statuses.items()
+                                               if k not in (201, 409)))
+        for sample in res.samples[:5]:
+            print(f"  sample {sample}")
+    with get_engine().connect() as conn:
+        overbooked, points = conn.execute(OVERBOOKED_SQL).one()
+    verdict = "OK" if overbooked == 0 else "FAIL"
+    print(f"overbooked seats: {overbooked} ({points} overbooked resource/instant points) "
+          f"[{verdict}]")
+
+
+def start_server(log) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory",
+         "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(WORKERS),
+         "--log-level", "warning", "coworking_app.api:create_api"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(base_url: str, server: subprocess.Popen) -> None:
+    with httpx.Client(base_url=base_url, timeout=5) as client:
+        for _ in range(150):
+            if server.poll() is not None:
+                raise SystemExit(f"the API server exited with code {server.returncode}")
+            try:
+                if client.get("/api/v1/health").status_code in (200, 503):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    raise SystemExit("the API server did not answer /api/v1/health")
+
+
+def main() -> None:
+    per_day = CLOSE_HOUR - OPEN_HOUR
+    if REQUESTS // per_day + 3 > 360:
+        raise SystemExit(f"BENCH_REQUESTS={REQUESTS} runs past the booking horizon")
+    print(f"database {get_engine().url.render_as_string(hide_password=True)}")
+    print(f"clients {CLIENTS}, requests per client {REQUESTS}, API on port {PORT} "
+          f"(granian, {WORKERS} workers)")
+    data = setup()
+    print(f"setup: owner {data.owner_id}, {len(data.space_ids)} published spaces, "
+          f"{len(data.desk_ids)} hot desks (capacity 10) + hot desk {data.hot_desk_id} "
+          f"(capacity {HOT_CAPACITY}), {len(data.renters)} renters")
+
+    base_url = f"http://127.0.0.1:{PORT}"
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-booking-server-", suffix=".log",
+                                      delete=False)
+    server = start_server(log)
+    try:
+        wait_ready(base_url, server)
+        today = datetime.now(ZoneInfo(TZ)).date()
+
+        # 1. distinct resources: each client its own desk, from the day after tomorrow on.
+        tokens = access_tokens(data.renters)
+        plans = [distinct_bodies(data.desk_ids[k], today + timedelta(days=2))
+                 for k in range(CLIENTS)]
+        distinct = run_clients(base_url, tokens, plans)
+        report("scenario 1: distinct resources", distinct)
+        p95 = pct(distinct.latencies, 95)
+        print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on distinct resources -> "
+              f"p95 {p95:.2f} ms [{'met' if p95 <= TARGET_P95_MS else 'NOT met'}]")
+
+        # 2. one hot resource: everyone on the same desk, tomorrow, overlapping intervals.
+        rnd = random.Random(2026)
+        tokens = access_tokens(data.renters)
+        plans = [hot_bodies(data.hot_desk_id, today + timedelta(days=1), rnd)
+                 for _ in range(CLIENTS)]
+        hot = run_clients(base_url, tokens, plans)
+        report("scenario 2: one hot resource", hot)
+        with get_engine().connect() as conn:
+            load = conn.execute(HOT_LOAD_SQL, {"r": data.hot_desk_id}).all()
+        print(f"hot desk seats held at each booking start (capacity {HOT_CAPACITY}): "
+              + ", ".join(f"{t.astimezone(ZoneInfo(TZ)):%H:%M}={s}" for t, s in load))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.flush()
+        log.seek(0)
+        server_log = log.read()
+        log.close()
+    if server_log.strip():
+        print(f"\nserver log ({log.name}), last 60 lines:")
+        print("\n".join(server_log.splitlines()[-60:]))
+    else:
+        os.unlink(log.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""The booking panel of a space page (state: state/booking.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from state.booking import BookingPanelState, DayCell, Line
+
+B = BookingPanelState
+WEEK = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+
+
+def _label(text: str) -> rx.Component:
+    return rx.text(text, size="2", weight="medium")
+
+
+def _day(cell: DayCell) -> rx.Component:
+    clickable = (cell.state == "free") | (cell.state == "selected")
+    return rx.box(
+        rx.text(cell.label, size="2", align="center",
+                weight=rx.cond(cell.state == "selected", "bold", "regular")),
+        padding_y="6px",
+        border_radius="var(--radius-2)",
+        cursor=rx.cond(clickable, "pointer", "default"),
+        background=rx.match(cell.state, ("selected", rx.color("accent", 9)),
+                            ("free", rx.color("accent", 3)), "transparent"),
+        color=rx.match(cell.state, ("selected", "white"), ("free", rx.color("gray", 12)),
+                       ("blank", "transparent"), rx.color("gray", 8)),
+        text_decoration=rx.cond(cell.state == "full", "line-through", "none"),
+        on_click=rx.cond(clickable, B.choose_day(cell.iso), rx.noop()),
+        custom_attrs={"data-day": cell.iso, "data-state": cell.state},
+    )
+
+
+def calendar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.icon_button(rx.icon("chevron-left", size=16), variant="ghost", size="1",
+                           on_click=B.shift_month(-1), aria_label="Предыдущий месяц"),
+            rx.text(B.month_label, size="2", weight="medium"),
+            rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", size="1",
+                           on_click=B.shift_month(1), aria_label="Следующий месяц"),
+            justify="between", align="center", width="100%",
+        ),
+        rx.grid(
+            *[rx.text(d, size="1", align="center", color=rx.color("gray", 10)) for d in WEEK],
+            rx.foreach(B.cells, _day),
+            columns="7", spacing="1", width="100%",
+        ),
+        rx.text("Зачёркнутые дни заняты или закрыты", size="1", color=rx.color("gray", 10)),
+        spacing="2", width="100%", custom_attrs={"data-testid": "booking-calendar"},
+    )
+
+
+def _stepper(value, on_minus, on_plus, test_id: str, disabled=False) -> rx.Component:
+    return rx.hstack(
+        rx.icon_button(rx.icon("minus", size=14), variant="soft", size="2", on_click=on_minus,
+                       disabled=disabled, aria_label="Меньше",
+                       custom_attrs={"data-testid": f"{test_id}-minus"}),
+        rx.text(value, size="3", weight="bold", min_width="28px", align="center",
+                custom_attrs={"data-testid": test_id}),
+        rx.icon_button(rx.icon("plus", size=14), variant="soft", size="2", on_click=on_plus,
+                       disabled=disabled, aria_label="Больше",
+                       custom_attrs={"data-testid": f"{test_id}-plus"}),
+        align="center", spacing="2",
+    )
+
+
+def _select(value, options, on_change, test_id: str, placeholder: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, width="100%",
+                          custom_attrs={"data-testid": test_id}),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
+        value=value, on_change=on_change,
+    )
+
+
+def _line(line: Line) -> rx.Component:
+    return rx.hstack(rx.text(line.label, size="2", color=rx.color("gray", 11)), rx.spacer(),
+                     rx.text(line.amount, size="2", white_space="nowrap"), width="100%",
+                     align="start")
+
+
+def booking_panel() -> rx.Component:
+    return rx.cond(
+        B.resources.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading("Забронировать", size="4"),
+                rx.cond(B.resources.length() > 1, rx.vstack(
+                    _label("Что бронируем"),
+                    rx.select.root(
+                        rx.select.trigger(width="100%", custom_attrs={"data-testid": "book-resource"}),
+                        rx.select.content(rx.foreach(
+                            B.resources, lambda r: rx.select.item(r.label, value=r.id))),
+                        value=B.resource_id, on_change=B.choose_resource,
+                    ),
+                    spacing="1", width="100%")),
+                rx.cond(B.day_mode_allowed, rx.segmented_control.root(
+                    rx.segmented_control.item("По часам", value="hours"),
+                    rx.segmented_control.item("На дни", value="days"),
+                    value=B.mode, on_change=B.set_mode, width="100%", size="1",
+                )),
+                calendar(),
+                rx.cond(
+                    B.mode == "hours",
+                    rx.grid(
+                        rx.vstack(_label("Начало"), _select(B.start, B.starts, B.set_start,
+                                                            "book-start", "—"),
+                                  spacing="1", width="100%"),
+                        rx.vstack(_label("Конец"), _select(B.end, B.ends, B.set_end,
+                                                           "book-end", "—"),
+                                  spacing="1", width="100%"),
+                        columns="2", spacing="2", width="100%",
+                    ),
+                    rx.hstack(_label("Дней"), rx.spacer(),
+                              _stepper(B.days, B.change_days(-1), B.change_days(1), "book-days"),
+                              width="100%", align="center"),
+                ),
+                rx.hstack(
+                    _label("Мест"), rx.spacer(),
+                    _stepper(B.seats, B.change_seats(-1), B.change_seats(1), "book-seats",
+                             disabled=B.whole),
+                    width="100%", align="center",
+                ),
+                rx.cond(B.whole, rx.text("Бронируется целиком", size="1", color=rx.color("gray", 10))),
+                rx.text(B.free_note, size="1", color=rx.color("gray", 10),
+                        custom_attrs={"data-testid": "book-free"}),
+                rx.cond(B.addons.length() > 0, rx.vstack(
+                    _label("Дополнительно"),
+                    rx.foreach(B.addons, lambda a: rx.checkbox(
+                        a.label, checked=a.checked, size="2",
+                        on_change=lambda v: B.toggle_addon(a.code, v),
+                        custom_attrs={"data-addon": a.code})),
+                    spacing="1", width="100%")),
+                rx.hstack(
+                    rx.input(placeholder="Промокод", value=B.promo, on_change=B.set_promo,
+                             width="100%", custom_attrs={"data-testid": "book-promo"}),
+                    rx.button("Применить", variant="soft", on_click=B.apply_promo),
+                    width="100%",
+                ),
+                rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red",
+                                                  size="1", width="100%",
+                                                  custom_attrs={"data-testid": "book-error"})),
+                rx.cond(B.total != "", rx.vstack(
+                    rx.foreach(B.lines, _line),
+                    rx.separator(size="4"),
+                    rx.hstack(rx.text("Итого", weight="bold"), rx.spacer(),
+                              rx.text(B.total, weight="bold", size="4",
+                                      custom_attrs={"data-testid": "book-total"}),
+                              width="100%", align="center"),
+                    rx.cond(B.vat_note != "", rx.text(B.vat_note, size="1", color=rx.color("gray", 10))),
+                    spacing="1", width="100%", custom_attrs={"data-testid": "book-price"},
+                )),
+                rx.button(
+                    rx.cond(B.busy, rx.spinner(size="2"), rx.icon("credit-card", size=16)),
+                    "Забронировать и оплатить",
+                    width="100%", size="3", on_click=B.book,
+                    disabled=B.busy | (B.total == "") | (B.error != ""),
+                    custom_attrs={"data-testid": "book-submit"},
+                ),
+                rx.vstack(
+                    rx.text("Условия отмены: ", B.policy_name, size="1", weight="medium"),
+                    rx.foreach(B.policy_terms, lambda t: rx.text("• ", t, size="1",
+                                                                 color=rx.color("gray", 11))),
+                    rx.cond(B.approval_note != "", rx.text(B.approval_note, size="1",
+                                                           color=rx.color("gray", 11))),
+                    spacing="0", width="100%", custom_attrs={"data-testid": "book-policy"},
+                ),
+                spacing="3", width="100%",
+            ),
+            width="100%", custom_attrs={"data-testid": "booking-panel"},
+        ),
+    )

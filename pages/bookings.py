@@ -1,0 +1,250 @@
+"""Payment page of the test provider, "My bookings" and the owner's "Bookings"."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state
+from pages.layout import page_frame
+from state.bookings import BookingCard, CheckoutState, MyBookingsState, OccupancyRow, OwnerBookingsState
+
+STATUS_CHOICES = [("all", "Все статусы"), ("pending_payment", "Ожидает оплаты"),
+                  ("paid", "Ждёт подтверждения"), ("confirmed", "Подтверждено"),
+                  ("cancelled", "Отменено"), ("expired", "Истекло"), ("completed", "Завершено"),
+                  ("no_show", "Неявка")]
+
+
+def checkout_page() -> rx.Component:
+    c = CheckoutState
+    return page_frame(rx.center(rx.card(
+        rx.cond(
+            c.found,
+            rx.vstack(
+                rx.badge("Тестовый платёж — деньги не списываются", color_scheme="amber"),
+                rx.heading("Оплата брони", size="5"),
+                rx.text(c.title, size="2", color=rx.color("gray", 11)),
+                rx.text(c.amount, size="7", weight="bold", custom_attrs={"data-testid": "checkout-amount"}),
+                rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1")),
+                rx.cond(
+                    c.status == "pending",
+                    rx.hstack(
+                        rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
+                                  "Оплатить", size="3", disabled=c.busy,
+                                  on_click=c.complete("succeeded"),
+                                  custom_attrs={"data-testid": "checkout-pay"}),
+                        rx.button("Отклонить", size="3", variant="soft", color_scheme="red",
+                                  disabled=c.busy, on_click=c.complete("declined"),
+                                  custom_attrs={"data-testid": "checkout-decline"}),
+                        spacing="3",
+                    ),
+                    rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
+                ),
+                spacing="3", align="start",
+            ),
+            empty_state("credit-card", "Платёж не найден",
+                        rx.link(rx.button("К моим броням"), href="/cabinet/bookings")),
+        ),
+        width="100%", max_width="520px",
+    ), width="100%", padding_y="24px"))
+
+
+def _actions(b: BookingCard, owner: bool) -> rx.Component:
+    s = OwnerBookingsState if owner else MyBookingsState
+    if owner:
+        buttons = [
+            rx.cond(b.can_accept, rx.button("Принять", size="1", color_scheme="green",
+                                            on_click=s.owner_action("accept", b.id),
+                                            custom_attrs={"data-testid": "booking-accept"})),
+            rx.cond(b.can_accept, rx.button("Отклонить", size="1", variant="soft", color_scheme="red",
+                                            on_click=s.owner_action("reject", b.id))),
+            rx.cond(b.can_no_show, rx.button("Неявка", size="1", variant="soft",
+                                             on_click=s.owner_action("no_show", b.id))),
+        ]
+    else:
+        buttons = [
+            rx.cond(b.can_pay, rx.button("Оплатить", size="1", on_click=s.pay(b.id),
+                                         custom_attrs={"data-testid": "booking-pay"})),
+            rx.cond(b.can_modify, rx.button("Изменить", size="1", variant="soft",
+                                            on_click=s.open_dialog("modify", b))),
+        ]
+    buttons.append(rx.cond(b.can_cancel, rx.button(
+        "Отменить", size="1", variant="soft", color_scheme="red", on_click=s.open_dialog("cancel", b),
+        custom_attrs={"data-testid": "booking-cancel"})))
+    buttons.append(rx.cond(b.has_receipt, rx.button(
+        rx.icon("file-text", size=14), "Чек PDF", size="1", variant="outline",
+        on_click=s.download(b.id, "receipt"), custom_attrs={"data-testid": "booking-receipt"})))
+    if not owner:
+        buttons.append(rx.button(rx.icon("calendar-plus", size=14), "В календарь", size="1",
+                                 variant="outline", on_click=s.download(b.id, "ics")))
+    return rx.flex(*buttons, spacing="2", wrap="wrap")
+
+
+def booking_card(b: BookingCard, owner: bool = False) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.link(rx.text(b.space, weight="bold"), href=b.space_href),
+                rx.spacer(),
+                rx.badge(b.status_label, color_scheme=b.color, custom_attrs={"data-testid": "booking-status"}),
+                width="100%", spacing="2", wrap="wrap", align="center",
+            ),
+            rx.text(b.resource, size="2", color=rx.color("gray", 11)),
+            rx.flex(rx.text(b.when, size="2"), rx.text(b.seats, size="2"),
+                    rx.text(b.total, size="2", weight="bold"), spacing="3", wrap="wrap"),
+            rx.cond(b.renter != "", rx.text("Арендатор: ", b.renter, size="2")),
+            rx.cond(b.note != "", rx.text(b.note, size="1", color=rx.color("gray", 10))),
+            _actions(b, owner),
+            spacing="2", width="100%",
+        ),
+        width="100%", custom_attrs={"data-testid": "booking-card", "data-booking": b.id},
+    )
+
+
+def _dialogs(s) -> rx.Component:
+    return rx.fragment(
+        rx.alert_dialog.root(rx.alert_dialog.content(
+            rx.alert_dialog.title("Отменить бронь № ", s.target.id, "?"),
+            rx.alert_dialog.description(
+                rx.vstack(
+                    rx.text(s.target.space, " — ", s.target.when, size="2"),
+                    rx.text("Вернём: ", rx.text.strong(s.target.refund_now),
+                            " (по условиям отмены пространства)", size="2",
+                            custom_attrs={"data-testid": "cancel-refund"}),
+                    spacing="1"),
+            ),
+            rx.input(placeholder="Причина (необязательно для арендатора)", value=s.reason,
+                     on_change=lambda v: s.set_field("reason", v), margin_top="12px"),
+            rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Не отменять", variant="soft", color_scheme="gray",
+                                                 on_click=s.close_dialog)),
+                rx.button(rx.cond(s.busy, rx.spinner(size="2"), "Отменить бронь"), color_scheme="red",
+                          on_click=s.confirm_cancel, disabled=s.busy,
+                          custom_attrs={"data-testid": "cancel-confirm"}),
+                spacing="3", justify="end", margin_top="16px",
+            ),
+        ), open=s.dialog == "cancel"),
+        rx.dialog.root(rx.dialog.content(
+            rx.dialog.title("Изменить бронь № ", s.target.id),
+            rx.vstack(
+                rx.text("Начало", size="2"),
+                rx.input(type="datetime-local", value=s.new_start, step="1800",
+                         on_change=lambda v: s.set_field("new_start", v)),
+                rx.text("Конец", size="2"),
+                rx.input(type="datetime-local", value=s.new_end, step="1800",
+                         on_change=lambda v: s.set_field("new_end", v)),
+                rx.text("Мест", size="2"),
+                rx.input(type="number", min="1", value=s.new_seats,
+                         on_change=lambda v: s.set_field("new_seats", v)),
+                rx.text("Время — по часовому поясу пространства. Разница в цене будет доплачена или возвращена.",
+                        size="1", color=rx.color("gray", 10)),
+                rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
+                spacing="2", width="100%",
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray",
+                                          on_click=s.close_dialog)),
+                rx.button(rx.cond(s.busy, rx.spinner(size="2"), "Сохранить"), on_click=s.confirm_modify,
+                          disabled=s.busy),
+                spacing="3", justify="end", margin_top="16px",
+            ),
+        ), open=s.dialog == "modify"),
+    )
+
+
+def _list(s, owner: bool, empty_text: str) -> rx.Component:
+    return rx.cond(
+        s.loading,
+        rx.vstack(rx.skeleton(height="110px"), rx.skeleton(height="110px"), width="100%"),
+        rx.cond(
+            s.cards.length() > 0,
+            rx.vstack(rx.foreach(s.cards, lambda b: booking_card(b, owner)), spacing="3", width="100%"),
+            empty_state("calendar-x", empty_text,
+                        rx.link(rx.button("Найти пространство"), href="/search") if not owner else rx.fragment()),
+        ),
+    )
+
+
+def my_bookings_page() -> rx.Component:
+    s = MyBookingsState
+    return page_frame(rx.vstack(
+        rx.flex(rx.heading("Мои брони", size="6"), rx.spacer(),
+                rx.link("Профиль и безопасность", href="/cabinet", size="2"),
+                width="100%", align="center", wrap="wrap", spacing="2"),
+        rx.cond(s.message != "", rx.callout(s.message, icon="circle-check", color_scheme="green",
+                                            width="100%", custom_attrs={"data-testid": "bookings-message"})),
+        rx.cond((s.error != "") & (s.dialog == ""), rx.callout(s.error, icon="triangle-alert",
+                                                               color_scheme="red", width="100%")),
+        rx.tabs.root(
+            rx.tabs.list(rx.tabs.trigger("Предстоящие", value="upcoming"),
+                         rx.tabs.trigger("Прошедшие", value="past"),
+                         rx.tabs.trigger("Отменённые", value="cancelled")),
+            value=s.tab, on_change=s.set_tab, width="100%",
+        ),
+        _list(s, False, "Здесь пока пусто"),
+        rx.card(rx.vstack(
+            rx.text("Календарь броней", weight="bold", size="2"),
+            rx.text("Добавьте эту ссылку в Google, Outlook или Apple Календарь как подписку — брони появятся там сами. "
+                    "Ссылка личная, не публикуйте её.", size="1", color=rx.color("gray", 11)),
+            rx.code(s.feed_url, size="1", word_break="break-all"),
+            spacing="1"), width="100%"),
+        _dialogs(s),
+        spacing="3", width="100%",
+    ))
+
+
+def _occupancy(row: OccupancyRow) -> rx.Component:
+    return rx.hstack(
+        rx.text(row.time, size="1", width="44px", color=rx.color("gray", 11)),
+        rx.box(rx.box(width=row.percent.to_string() + "%", height="100%",
+                      background=rx.color("accent", 9), border_radius="var(--radius-1)"),
+               width="100%", height="14px", background=rx.color("gray", 4), border_radius="var(--radius-1)"),
+        rx.text(row.booked, "/", row.capacity, size="1", width="48px", align="right"),
+        width="100%", align="center", spacing="2",
+    )
+
+
+def _select(value, options, on_change, placeholder: str = "") -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, min_width="160px"),
+        rx.select.content(*options) if isinstance(options, list) else rx.select.content(
+            rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
+        value=value, on_change=on_change,
+    )
+
+
+def owner_bookings_page() -> rx.Component:
+    s = OwnerBookingsState
+    return page_frame(rx.vstack(
+        rx.flex(rx.heading("Брони моих пространств", size="6"), rx.spacer(),
+                rx.link("Мои пространства", href="/owner", size="2"),
+                width="100%", align="center", wrap="wrap", spacing="2"),
+        rx.cond(s.message != "", rx.callout(s.message, icon="circle-check", color_scheme="green", width="100%")),
+        rx.cond((s.error != "") & (s.dialog == ""), rx.callout(s.error, icon="triangle-alert",
+                                                               color_scheme="red", width="100%")),
+        rx.flex(
+            _select(s.space_filter, [rx.select.item("Все пространства", value="all"),
+                                     rx.foreach(s.spaces, lambda o: rx.select.item(o.label, value=o.value))],
+                    lambda v: s.set_filter("space_filter", v)),
+            _select(s.status_filter, [rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
+                    lambda v: s.set_filter("status_filter", v)),
+            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v),
+                     aria_label="С даты"),
+            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v),
+                     aria_label="По дату"),
+            spacing="2", wrap="wrap", width="100%",
+        ),
+        _list(s, True, "Броней по этим условиям нет"),
+        rx.card(rx.vstack(
+            rx.heading("Загрузка ресурса за день", size="3"),
+            rx.flex(
+                _select(s.day_resource, s.resources, lambda v: s.set_day_view("day_resource", v), "Ресурс"),
+                rx.input(type="date", value=s.day, on_change=lambda v: s.set_day_view("day", v)),
+                spacing="2", wrap="wrap"),
+            rx.cond(s.occupancy.length() > 0,
+                    rx.vstack(rx.foreach(s.occupancy, _occupancy), spacing="1", width="100%"),
+                    rx.text("В этот день пространство закрыто", size="2", color=rx.color("gray", 10))),
+            spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "day-view"}),
+        _dialogs(s),
+        spacing="3", width="100%",
+    ))

@@ -1,0 +1,361 @@
+"""The booking panel on a space page: calendar, time pickers on the grid, seats, add-ons,
+promo code, live price, cancellation terms, "Book and pay". Rules live in the services."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from coworking_app.db import read_scope, session_scope
+from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
+from coworking_app.services import accounts, availability, bookings, owner_spaces, payments
+from coworking_app.services.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+)
+from coworking_app.services.pricing import AddonChoice
+from models import Resource, Space, SpaceStatus
+from state.auth import AuthState
+
+MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь",
+          "Октябрь", "Ноябрь", "Декабрь"]
+
+
+@dataclass
+class ResourceOption:
+    id: str = ""
+    label: str = ""
+
+
+@dataclass
+class TimeOption:
+    value: str = ""  # ISO 8601 with the space's offset: unambiguous on DST nights
+    label: str = ""
+
+
+@dataclass
+class DayCell:
+    iso: str = ""
+    label: str = ""
+    state: str = "blank"  # blank | free | full | past | selected
+
+
+@dataclass
+class AddonOption:
+    code: str = ""
+    label: str = ""
+    checked: bool = False
+
+
+@dataclass
+class Line:
+    label: str = ""
+    amount: str = ""
+
+
+def _error_message(exc: ServiceError) -> tuple[str, str]:
+    field = getattr(exc, "field", "") or ""
+    return field, getattr(exc, "message", str(exc))
+
+
+class BookingPanelState(rx.State):
+    space_id: int = 0
+    timezone: str = "Europe/Moscow"
+    resources: list[ResourceOption] = []
+    resource_id: str = ""
+    whole: bool = False
+    day_mode_allowed: bool = False
+    mode: str = "hours"  # hours | days
+    capacity: int = 1
+    month: str = ""  # YYYY-MM shown in the calendar
+    month_label: str = ""
+    cells: list[DayCell] = []
+    day: str = ""
+    days: int = 1
+    starts: list[TimeOption] = []
+    ends: list[TimeOption] = []
+    start: str = ""
+    end: str = ""
+    seats: int = 1
+    addons: list[AddonOption] = []
+    promo: str = ""
+    lines: list[Line] = []
+    total: str = ""
+    vat_note: str = ""
+    free_note: str = ""
+    policy_name: str = ""
+    policy_terms: list[str] = []
+    approval_note: str = ""
+    error: str = ""
+    error_field: str = ""
+    busy: bool = False
+
+    # --- loading ---------------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        self.error, self.error_field, self.lines, self.total = "", "", [], ""
+        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+            self.resources = []
+            return
+        with read_scope() as session:
+            space = session.get(Space, int(raw))
+            if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
+                self.resources = []
+                return
+            self.space_id, self.timezone = space.id, space.timezone
+            rows = availability.bookable_resources(session, space.id)
+            self.resources = [ResourceOption(str(r.id), f"{r.name} · {RESOURCE_KIND_LABELS.get(r.kind, r.kind)}")
+                              for r in rows]
+            self.addons = [AddonOption(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)}"
+                                       f"{_ADDON_UNITS.get(a.unit, '')}")
+                           for a in owner_spaces.list_addons(session, space.id)]
+            self.policy_name = bookings.POLICY_NAMES[space.cancellation_policy]
+            self.policy_terms = bookings.policy_terms(space.cancellation_policy)
+            self.approval_note = ("" if space.instant_book else
+                                  "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
+        today = self._today()
+        self.day, self.month, self.days, self.seats, self.promo, self.mode = today.isoformat(), today.strftime("%Y-%m"), 1, 1, "", "hours"
+        if self.resources:
+            self.resource_id = self.resources[0].id
+            self._refresh(keep_times=False)
+
+    def _today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+    def _resource(self, session) -> tuple[Space, Resource] | None:
+        if not self.resource_id.isdigit():
+            return None
+        resource = session.get(Resource, int(self.resource_id))
+        if resource is None or resource.space_id != self.space_id:
+            return None
+        return session.get(Space, self.space_id), resource
+
+    def _refresh(self, *, keep_times: bool = True) -> None:
+        """Calendar, time options and price for the current choices."""
+        with read_scope() as session:
+            found = self._resource(session)
+            if found is None:
+                return
+            space, resource = found
+            self.whole = availability.is_whole(resource)
+            self.capacity = resource.capacity
+            self.day_mode_allowed = resource.kind in availability.DAY_BOOKABLE_KINDS
+            if not self.day_mode_allowed:
+                self.mode = "hours"
+            self.seats = resource.capacity if self.whole else max(1, min(self.seats, resource.capacity))
+            self._calendar(session, space, resource)
+            self._times(session, space, resource, keep_times)
+            self._quote(session)
+
+    def _calendar(self, session, space: Space, resource: Resource) -> None:
+        year, month = (int(p) for p in self.month.split("-"))
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        free = set(availability.month_free_days(session, space, resource, first, last,
+                                                seats=self.seats))
+        today = self._today()
+        cells = [DayCell() for _ in range(first.weekday())]
+        for n in range(1, last.day + 1):
+            d = date(year, month, n)
+            state = ("selected" if d.isoformat() == self.day else
+                     "past" if d < today else "free" if d in free else "full")
+            cells.append(DayCell(d.isoformat(), str(n), state))
+        self.cells = cells
+        self.month_label = f"{MONTHS[month - 1]} {year}"
+
+    def _times(self, session, space: Space, resource: Resource, keep: bool) -> None:
+        if self.mode == "days":
+            self.starts, self.ends = [], []
+            return
+        day = date.fromisoformat(self.day)
+        slots = availability.day_slots(session, space, [resource], day)[0].slots
+        now = availability.utcnow()
+        ok = [s for s in slots if s.free_seats >= self.seats and s.start > now]
+        self.starts = [TimeOption(s.start.isoformat(), s.start.strftime("%H:%M")) for s in ok]
+        if not keep or self.start not in {o.value for o in self.starts}:
+            self.start = self.starts[0].value if self.starts else ""
+        ends: list[TimeOption] = []
+        if self.start:
+            begin = datetime.fromisoformat(self.start)
+            run = False
+            for s in slots:
+                if s.start == begin:
+                    run = True
+                if run:
+                    if s.free_seats < self.seats:
+                        break
+                    minutes = (s.end - begin).total_seconds() / 60
+                    if minutes > resource.max_minutes:
+                        break
+                    if minutes >= resource.min_minutes:
+                        ends.append(TimeOption(s.end.isoformat(), s.end.strftime("%H:%M")))
+        self.ends = ends
+        if not keep or self.end not in {o.value for o in ends}:
+            self.end = ends[min(len(ends) - 1, 1)].value if ends else ""
+
+    def _request(self) -> bookings.BookingRequest | None:
+        if self.mode == "days":
+            zone = ZoneInfo(self.timezone)
+            first = date.fromisoformat(self.day)
+            start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+            end = datetime.combine(first + timedelta(days=self.days), datetime.min.time(), tzinfo=zone)
+        else:
+            if not self.start or not self.end:
+                return None
+            start, end = datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
+        return bookings.BookingRequest(
+            resource_id=int(self.resource_id), start=start, end=end, seats=self.seats,
+            addons=[AddonChoice(code=a.code, quantity=1) for a in self.addons if a.checked],
+            promo_code=self.promo.strip() or None)
+
+    def _quote(self, session, user=None) -> None:
+        self.error, self.error_field, self.lines, self.total, self.vat_note, self.free_note = "", "", [], "", "", ""
+        request = self._request()
+        if request is None:
+            self.error = "На этот день свободного времени нет — выберите другой день"
+            return
+        try:
+            q = bookings.quote_booking(session, user, request)
+        except ServiceError as exc:
+            self.error_field, self.error = _error_message(exc)
+            return
+        p = q.price
+        self.lines = [Line(l.label, format_money(l.amount, p.currency)) for l in p.lines]
+        self.total = format_money(p.total, p.currency)
+        if p.vat_rate_bp:
+            self.vat_note = (f"в т.ч. НДС {p.vat_rate_bp / 100:g} %: " if p.vat_included
+                             else f"НДС {p.vat_rate_bp / 100:g} % включён в итог: ") + format_money(p.vat, p.currency)
+        if q.free_seats < q.seats:
+            self.error_field = "seats"
+            self.error = (f"На это время осталось мест: {q.free_seats}" if q.free_seats > 0
+                          else "На это время свободных мест нет")
+        elif not self.whole:
+            self.free_note = f"Свободно мест на это время: {q.free_seats} из {self.capacity}"
+
+    # --- choices ---------------------------------------------------------------------
+
+    @rx.event
+    def choose_resource(self, value: str):
+        self.resource_id = str(value)[:12]
+        self._refresh(keep_times=False)
+
+    @rx.event
+    def set_mode(self, value: str | list[str]):
+        self.mode = "days" if value == "days" and self.day_mode_allowed else "hours"
+        self._refresh(keep_times=False)
+
+    @rx.event
+    def choose_day(self, iso: str):
+        try:
+            chosen = date.fromisoformat(str(iso))
+        except ValueError:
+            return
+        if chosen < self._today():
+            return
+        self.day = chosen.isoformat()
+        self._refresh(keep_times=True)
+
+    @rx.event
+    def shift_month(self, delta: int):
+        year, month = (int(p) for p in self.month.split("-"))
+        month += 1 if int(delta) > 0 else -1
+        year, month = (year + (month - 1) // 12, (month - 1) % 12 + 1)
+        today = self._today()
+        if (year, month) < (today.year, today.month):
+            return
+        self.month = f"{year:04d}-{month:02d}"
+        self._refresh()
+
+    @rx.event
+    def set_start(self, value: str):
+        self.start = str(value)[:40]
+        self._refresh()
+
+    @rx.event
+    def set_end(self, value: str):
+        self.end = str(value)[:40]
+        self._refresh()
+
+    @rx.event
+    def change_seats(self, delta: int):
+        if not self.whole:
+            self.seats = max(1, min(self.capacity, self.seats + (1 if int(delta) > 0 else -1)))
+            self._refresh()
+
+    @rx.event
+    def change_days(self, delta: int):
+        self.days = max(1, min(62, self.days + (1 if int(delta) > 0 else -1)))
+        self._refresh()
+
+    @rx.event
+    def toggle_addon(self, code: str, checked: bool):
+        self.addons = [AddonOption(a.code, a.label, bool(checked) if a.code == code else a.checked)
+                       for a in self.addons]
+        self._refresh()
+
+    @rx.event
+    def set_promo(self, value: str):
+        self.promo = str(value)[:32]
+
+    @rx.event
+    async def apply_promo(self):
+        auth = await self.get_state(AuthState)
+        with session_scope() as session:
+            user = _user_or_none(session, auth.session_token)
+            self._quote(session, user)
+
+    # --- booking -----------------------------------------------------------------------
+
+    @rx.event
+    async def book(self):
+        auth = await self.get_state(AuthState)
+        if not auth.signed_in:
+            yield rx.redirect(f"/login?next=/spaces/{self.space_id}")
+            return
+        self.busy = True
+        yield
+        try:
+            request = self._request()
+            if request is None:
+                self.error = "Выберите время"
+                return
+            from coworking_app.db import run_in_transaction
+
+            def work(session):
+                user, _row = accounts.access_user_by_session_token(session, auth.session_token)
+                booking = bookings.do_create_booking(session, user, request)
+                if booking.status != "pending_payment":
+                    return None
+                return payments.do_start_payment(session, user, booking.id).payment_url
+            url = run_in_transaction(work)
+            yield rx.redirect(url or "/cabinet/bookings")
+        except NotAuthenticated:
+            yield rx.redirect(f"/login?next=/spaces/{self.space_id}")
+        except (InvalidInput, Conflict, NotFound, PermissionDenied, payments.ProviderError) as exc:
+            self.error_field, self.error = _error_message(exc)
+            with read_scope() as session:
+                found = self._resource(session)
+                if found:
+                    self._times(session, *found, keep=True)
+        finally:
+            self.busy = False
+
+
+_ADDON_UNITS = {"booking": "", "hour": " в час", "seat": " за место"}
+
+
+def _user_or_none(session, token: str):
+    try:
+        return accounts.access_user_by_session_token(session, token)[0]
+    except NotAuthenticated:
+        return None

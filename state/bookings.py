@@ -1,0 +1,391 @@
+"""Bookings after the panel: the test provider's payment page, the renter's "My bookings"
+and the owner's "Bookings". Every handler re-checks the session and goes through services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
+from coworking_app.services import accounts, availability, bookings, documents, payments
+from coworking_app.services.errors import NotAuthenticated, NotFound, ServiceError
+from state.auth import AuthState
+
+BADGE_COLORS = {"pending_payment": "amber", "paid": "blue", "confirmed": "green",
+                "cancelled": "gray", "expired": "gray", "completed": "teal", "no_show": "red"}
+
+
+@dataclass
+class BookingCard:
+    id: int = 0
+    space: str = ""
+    space_href: str = ""
+    resource: str = ""
+    when: str = ""
+    seats: str = ""
+    status: str = ""
+    status_label: str = ""
+    color: str = "gray"
+    total: str = ""
+    note: str = ""
+    renter: str = ""
+    refund_now: str = ""
+    can_pay: bool = False
+    can_cancel: bool = False
+    can_modify: bool = False
+    can_accept: bool = False
+    can_no_show: bool = False
+    has_receipt: bool = False
+    start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
+    end_local: str = ""
+
+
+def _when(view: bookings.BookingView) -> str:
+    start, end = view.start, view.end
+    if start.date() == end.date() or (end - start).days < 1 and end.hour == 0:
+        return f"{start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({start:%Z})"
+    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y} ({start:%Z})"
+
+
+def card(view: bookings.BookingView) -> BookingCard:
+    note = ""
+    if view.status == "pending_payment" and view.expires_at:
+        note = f"Оплатите до {view.expires_at:%H:%M}, иначе бронь снимется"
+    elif view.balance_due:
+        note = f"К доплате за изменение: {format_money(view.balance_due, view.currency)}"
+    elif view.refunded:
+        note = f"Возвращено: {format_money(view.refunded, view.currency)}"
+    if view.cancel_reason and view.status == "cancelled":
+        note = (note + " · " if note else "") + f"Причина: {view.cancel_reason}"
+    return BookingCard(
+        id=view.id, space=view.space_name, space_href=f"/spaces/{view.space_id}",
+        resource=f"{view.resource_name} · {RESOURCE_KIND_LABELS.get(view.resource_type, '')}",
+        when=_when(view), seats=f"мест: {view.seats}", status=view.status,
+        status_label=view.status_label, color=BADGE_COLORS.get(view.status, "gray"),
+        total=format_money(view.total, view.currency), note=note,
+        renter=f"{view.renter_name} · {view.renter_email}" if view.renter_name else "",
+        refund_now=format_money(view.refund_if_cancelled_now, view.currency),
+        can_pay="pay" in view.actions, can_cancel="cancel" in view.actions,
+        can_modify="modify" in view.actions, can_accept="accept" in view.actions,
+        can_no_show="no_show" in view.actions, has_receipt="receipt" in view.actions,
+        start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
+    )
+
+
+class _SignedIn(rx.State):
+    """Shared helpers: the signed-in user of this browser, checked on every call."""
+
+    async def _token(self) -> str:
+        return (await self.get_state(AuthState)).session_token
+
+
+class CheckoutState(_SignedIn):
+    found: bool = False
+    amount: str = ""
+    title: str = ""
+    status: str = ""
+    busy: bool = False
+    message: str = ""
+
+    @rx.event
+    async def load(self):
+        token = await self._token()
+        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        self.found, self.message = False, ""
+        if not raw.isdigit():
+            return
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                payment, booking = payments.access_payment_for_payer(session, user, int(raw))
+                if payment.provider != "test":
+                    return
+                view = bookings.booking_views(session, [booking], user)[0]
+                self.amount = format_money(payment.amount_minor, payment.currency)
+                self.title = f"{view.space_name}: {view.resource_name}, {_when(view)}"
+                self.status = payment.status
+                self.found = True
+        except (NotAuthenticated, NotFound):
+            self.found = False
+
+    @rx.event
+    async def complete(self, outcome: str):
+        token = await self._token()
+        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        self.busy = True
+        yield
+        try:
+            def work(session):
+                user, _ = accounts.access_user_by_session_token(session, token)
+                return payments.do_complete_test_payment(session, user, int(raw), outcome).booking_id
+            booking_id = run_in_transaction(work)
+            if outcome == "succeeded":
+                yield rx.redirect(f"/cabinet/bookings?paid={booking_id}")
+            else:
+                self.status, self.message = "failed", "Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится."
+        except ServiceError as exc:
+            self.message = getattr(exc, "message", str(exc))
+        finally:
+            self.busy = False
+
+
+class MyBookingsState(_SignedIn):
+    tab: str = "upcoming"
+    cards: list[BookingCard] = []
+    loading: bool = True
+    message: str = ""
+    error: str = ""
+    feed_url: str = ""
+    # cancel / modify dialogs
+    dialog: str = ""  # "" | cancel | modify
+    target: BookingCard = BookingCard()
+    reason: str = ""
+    new_start: str = ""
+    new_end: str = ""
+    new_seats: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        paid = self.router.url.query_parameters.get("paid", "")
+        self.message = "Оплата прошла, бронь оформлена." if paid else ""
+        await self._reload()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        token = await self._token()
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
+                self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
+                self.feed_url = documents.calendar_feed_path(user)
+        except NotAuthenticated:
+            self.cards = []
+
+    @rx.event
+    async def set_tab(self, value: str):
+        self.tab = value if value in ("upcoming", "past", "cancelled") else "upcoming"
+        await self._reload()
+
+    @rx.event
+    def open_dialog(self, kind: str, booking: dict):
+        self.target = BookingCard(**{k: v for k, v in booking.items() if k in BookingCard.__dataclass_fields__})
+        self.dialog = kind if kind in ("cancel", "modify") else ""
+        self.error, self.reason = "", ""
+        self.new_start, self.new_end = self.target.start_local, self.target.end_local
+        self.new_seats = self.target.seats.removeprefix("мест: ")
+
+    @rx.event
+    def close_dialog(self):
+        self.dialog = ""
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ("reason", "new_start", "new_end", "new_seats"):
+            setattr(self, name, str(value)[:500])
+
+    async def _act(self, work) -> tuple[bool, object]:
+        """Runs work(session, user) in a transaction; a refusal becomes self.error."""
+        token = await self._token()
+        self.error = ""
+        try:
+            def run(session):
+                user, _ = accounts.access_user_by_session_token(session, token)
+                return work(session, user)
+            return True, run_in_transaction(run)
+        except NotAuthenticated:
+            self.error = "Войдите снова"
+        except ServiceError as exc:
+            self.error = getattr(exc, "message", str(exc))
+        return False, None
+
+    @rx.event
+    async def confirm_cancel(self):
+        booking_id = self.target.id
+        self.busy = True
+        yield
+        ok, result = await self._act(
+            lambda s, u: bookings.do_cancel_booking(s, u, booking_id, reason=self.reason))
+        if ok:
+            refund = result[1]
+            self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
+                            else f"Бронь № {booking_id} отменена.")
+            self.dialog = ""
+            await self._reload()
+        self.busy = False
+
+    @rx.event
+    async def confirm_modify(self):
+        booking_id = self.target.id
+        self.busy = True
+        yield
+        try:
+            tz = await self._booking_zone(booking_id)
+            change = bookings.BookingChange(
+                start=datetime.fromisoformat(self.new_start).replace(tzinfo=ZoneInfo(tz)),
+                end=datetime.fromisoformat(self.new_end).replace(tzinfo=ZoneInfo(tz)),
+                seats=int(self.new_seats) if self.new_seats.strip() else None)
+        except (ValueError, TypeError):
+            self.error, self.busy = "Проверьте дату, время и число мест", False
+            return
+        ok, result = await self._act(lambda s, u: bookings.do_modify_booking(s, u, booking_id, change))
+        if ok:
+            difference = result[1]
+            self.message = (f"Бронь изменена. К доплате: {format_money(difference)}" if difference > 0
+                            else f"Бронь изменена. Возврат: {format_money(-difference)}" if difference < 0
+                            else "Бронь изменена.")
+            self.dialog = ""
+            await self._reload()
+        self.busy = False
+
+    async def _booking_zone(self, booking_id: int) -> str:
+        token = await self._token()
+        with session_scope() as session:
+            user, _ = accounts.access_user_by_session_token(session, token)
+            booking, _role = bookings.access_booking(session, user, booking_id)
+            return booking.timezone
+
+    @rx.event
+    async def pay(self, booking_id: int):
+        ok, url = await self._act(lambda s, u: payments.do_start_payment(s, u, int(booking_id)).payment_url)
+        return rx.redirect(url) if ok else None
+
+    @rx.event
+    async def download(self, booking_id: int, kind: str):
+        token = await self._token()
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                booking, _role = bookings.access_booking(session, user, int(booking_id))
+                if kind == "ics":
+                    return rx.download(data=documents.booking_ics(session, booking),
+                                       filename=f"booking-{booking.id}.ics")
+                document = documents.access_receipt(session, booking)
+                return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
+        except ServiceError as exc:
+            self.error = getattr(exc, "message", str(exc))
+        return None
+
+
+@dataclass
+class Option:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class OccupancyRow:
+    time: str = ""
+    booked: int = 0
+    capacity: int = 1
+    percent: int = 0
+
+
+class OwnerBookingsState(MyBookingsState):
+    spaces: list[Option] = []
+    space_filter: str = "all"
+    status_filter: str = "all"
+    date_from: str = ""
+    date_to: str = ""
+    resources: list[Option] = []
+    day_resource: str = ""
+    day: str = ""
+    occupancy: list[OccupancyRow] = []
+    reject_reason: str = ""
+
+    @rx.event
+    async def load_owner(self):
+        self.loading = True
+        token = await self._token()
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                from coworking_app.services.owner_spaces import list_owner_spaces
+
+                spaces = list_owner_spaces(session, user)
+                self.spaces = [Option(str(s.id), s.name) for s in spaces]
+                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in spaces
+                                  for r in availability.bookable_resources(session, s.id)]
+        except ServiceError:
+            self.spaces, self.resources = [], []
+        if self.resources and not self.day_resource:
+            self.day_resource = self.resources[0].value
+        self.day = self.day or date.today().isoformat()
+        await self._reload()
+        await self._day_view()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        token = await self._token()
+        flt = bookings.BookingFilter(
+            scope="owner", status=[] if self.status_filter == "all" else [self.status_filter],
+            space_id=int(self.space_filter) if self.space_filter.isdigit() else None,
+            date_from=_date(self.date_from), date_to=_date(self.date_to))
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                rows = bookings.list_bookings(session, user, flt)
+                self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
+        except ServiceError:
+            self.cards = []
+
+    async def _day_view(self) -> None:
+        day = _date(self.day)
+        self.occupancy = []
+        if day is None or not self.day_resource.isdigit():
+            return
+        token = await self._token()
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                resource, slots = bookings.owner_day_slots(session, user, int(self.day_resource), day)
+        except ServiceError:
+            return
+        self.occupancy = [OccupancyRow(f"{s.start:%H:%M}", resource.capacity - s.free_seats,
+                                       resource.capacity,
+                                       round(100 * (resource.capacity - s.free_seats) / resource.capacity))
+                          for s in slots]
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        if name in ("space_filter", "status_filter", "date_from", "date_to"):
+            setattr(self, name, str(value)[:20])
+        await self._reload()
+
+    @rx.event
+    async def set_day_view(self, name: str, value: str):
+        if name in ("day_resource", "day"):
+            setattr(self, name, str(value)[:20])
+        await self._day_view()
+
+    @rx.event
+    async def owner_action(self, action: str, booking_id: int):
+        booking_id = int(booking_id)
+        operations = {
+            "accept": lambda s, u: bookings.do_accept_booking(s, u, booking_id),
+            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, self.reason or None),
+            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
+        }
+        if action not in operations:
+            return
+        ok, _result = await self._act(operations[action])
+        if ok:
+            self.message = {"accept": "Бронь подтверждена", "reject": "Бронь отклонена, деньги возвращены",
+                            "no_show": "Отмечена неявка"}[action] + f" (№ {booking_id})"
+            await self._reload()
+            await self._day_view()
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+

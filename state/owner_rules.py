@@ -1,0 +1,112 @@
+"""The owner's booking rules for one space: approval, cancellation preset, VAT, add-ons.
+Its own small state on the editor page; the services check ownership on every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from coworking_app.db import session_scope
+from coworking_app.formatting import format_money
+from coworking_app.services import bookings, owner_spaces
+from coworking_app.services.errors import NotAuthenticated, ServiceError
+from state.auth import AuthState
+
+ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
+
+
+@dataclass
+class AddonRow:
+    code: str = ""
+    label: str = ""
+
+
+class BookingRulesState(rx.State):
+    space: int = 0
+    instant_book: bool = True
+    policy: str = "flexible"
+    policy_terms: list[str] = []
+    vat_percent: str = "0"
+    vat_included: bool = True
+    addons: list[AddonRow] = []
+    message: str = ""
+    error: str = ""
+
+    def _id(self) -> int:
+        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+    async def _run(self, action=None, done: str = "") -> None:
+        auth = await self.get_state(AuthState)
+        self.space = self._id()
+        try:
+            with session_scope() as session:
+                user = auth._user(session)
+                if action is not None:
+                    action(session, user)
+                space = owner_spaces.access_space_for_owner(session, user, self.space)
+                self.instant_book, self.policy = space.instant_book, space.cancellation_policy
+                self.vat_percent = f"{space.vat_rate_bp / 100:g}"
+                self.vat_included = space.prices_include_vat
+                self.addons = [AddonRow(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)} "
+                                                f"{ADDON_UNITS.get(a.unit, '')}")
+                               for a in owner_spaces.list_addons(session, space.id)]
+            self.policy_terms = bookings.policy_terms(self.policy)
+            self.message, self.error = done, ""
+        except NotAuthenticated:
+            self.error = "Войдите снова"
+        except ServiceError as exc:
+            self.error, self.message = getattr(exc, "message", str(exc)), ""
+
+    @rx.event
+    async def load(self):
+        self.message = self.error = ""
+        await self._run()
+
+    @rx.event
+    async def save(self, form: dict):
+        try:
+            vat_bp = round(float(str(form.get("vat_percent", "0")).replace(",", ".") or 0) * 100)
+        except ValueError:
+            self.error = "НДС: укажите число процентов, например 22"
+            return
+        self.error = ""
+
+        def action(session, user):
+            owner_spaces.do_update_space(session, user, self.space, owner_spaces.SpaceFields(
+                instant_book=self.instant_book, cancellation_policy=self.policy,
+                vat_rate_bp=vat_bp, prices_include_vat=self.vat_included))
+        try:
+            await self._run(action, "Правила бронирования сохранены")
+        except ValueError as exc:  # pydantic: VAT out of range
+            self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else str(exc)[:200]
+
+    @rx.event
+    def set_choice(self, name: str, value: str | bool):
+        if name == "instant_book":
+            self.instant_book = bool(value)
+        elif name == "vat_included":
+            self.vat_included = bool(value)
+        elif name == "policy" and value in bookings.POLICIES:
+            self.policy = str(value)
+            self.policy_terms = bookings.policy_terms(self.policy)
+
+    @rx.event
+    async def add_addon(self, form: dict):
+        try:
+            price = round(float(str(form.get("price", "")).replace(",", ".")) * 100)
+            fields = owner_spaces.AddonInput(
+                code=str(form.get("code", "")).strip().lower(), name=str(form.get("name", "")),
+                unit=str(form.get("unit", "booking")), price_minor=price)
+        except ValueError as exc:
+            self.error = ("Опция: код латиницей (a-z, 0-9, -), название и цена в рублях"
+                          if "price" not in str(exc) else "Опция: цена в рублях, например 300")
+            return
+
+        await self._run(lambda s, u: owner_spaces.do_set_addon(s, u, self.space, fields), "Опция добавлена")
+
+    @rx.event
+    async def remove_addon(self, code: str):
+        await self._run(lambda s, u: owner_spaces.do_delete_addon(s, u, self.space, str(code)[:32]),
+                        "Опция отключена")

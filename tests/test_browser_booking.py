@@ -1,0 +1,137 @@
+"""Browser: a renter books 2 seats tomorrow 10:00-13:00 with an add-on, pays with the test
+provider, sees the booking in the cabinet and downloads the receipt; the owner sees it."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
+from tests.e2e_fixtures import SHOTS, assert_no_horizontal_scroll, needs_chromium, new_page
+
+pytestmark = needs_chromium
+PASSWORD = "Correct-Horse-42"
+ALL_DAYS = {d: {"open": "08:00", "close": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def _api_login(base: str, email: str, password: str) -> dict:
+    r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=20)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"**{next_path}")
+
+
+def _choose(page, test_id: str, label: str) -> None:
+    page.get_by_test_id(test_id).click()
+    page.get_by_role("option", name=label, exact=True).click()
+
+
+@pytest.fixture(scope="module")
+def owned_space(app_url):
+    """A demo space of the demo owner, open every day 08-22 and booked instantly."""
+    owner = _api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    spaces = httpx.get(f"{app_url}/api/v1/owner/spaces", headers=owner, timeout=20).json()
+    space = next(s for s in spaces if s["status"] == "published")
+    r = httpx.patch(f"{app_url}/api/v1/spaces/{space['id']}", headers=owner, timeout=20,
+                    json={"opening_hours": ALL_DAYS, "instant_book": True,
+                          "cancellation_policy": "flexible"})
+    assert r.status_code == 200, r.text
+    return space
+
+
+def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser, owned_space):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    email = f"renter-{uuid.uuid4().hex[:8]}@example.com"
+    r = httpx.post(f"{app_url}/api/v1/auth/register", timeout=20, json={
+        "email": email, "password": PASSWORD, "full_name": "Анна Бронева", "phone": "+79123456780",
+        "role": "renter"})
+    assert r.status_code == 201, r.text
+    tomorrow = (datetime.now(ZoneInfo(owned_space["timezone"])) + timedelta(days=1)).date()
+    context, page = new_page(browser, 1280, 900)
+    try:
+        _ui_login(page, app_url, email, PASSWORD, f"/spaces/{owned_space['id']}")
+        panel = page.get_by_test_id("booking-panel")
+        panel.wait_for()
+        expect(page.get_by_test_id("book-total")).not_to_be_empty()
+        day = page.locator(f"[data-day='{tomorrow.isoformat()}']")
+        if day.count() == 0:  # tomorrow is in the next month
+            page.get_by_label("Следующий месяц").click()
+        day.click()
+        expect(day).to_have_attribute("data-state", "selected")
+        _choose(page, "book-start", "10:00")
+        _choose(page, "book-end", "13:00")
+        page.get_by_test_id("book-seats-plus").click()
+        expect(page.get_by_test_id("book-seats")).to_have_text("2")
+        page.locator("[data-addon=monitor]").click()
+        expect(page.get_by_test_id("book-price")).to_contain_text("Второй монитор")
+        expect(page.get_by_test_id("book-price")).to_contain_text("× 2 мест")
+        expect(page.get_by_test_id("book-policy")).to_contain_text("возврат 100 %")
+        total = page.get_by_test_id("book-total").inner_text()
+        page.screenshot(path=str(SHOTS / "space-booking-1280.png"), full_page=True)
+
+        page.get_by_test_id("book-submit").click()
+        page.wait_for_url("**/checkout/*")
+        expect(page.get_by_test_id("checkout-amount")).to_have_text(total)
+        page.screenshot(path=str(SHOTS / "checkout-1280.png"))
+        page.get_by_test_id("checkout-pay").click()
+        page.wait_for_url("**/cabinet/bookings**")
+        card = page.get_by_test_id("booking-card").first
+        expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено")
+        expect(card).to_contain_text("10:00–13:00")
+        expect(card).to_contain_text("мест: 2")
+        expect(page.get_by_test_id("bookings-message")).to_contain_text("Оплата прошла")
+        page.screenshot(path=str(SHOTS / "my-bookings-1280.png"), full_page=True)
+        with page.expect_download() as download_info:
+            card.get_by_test_id("booking-receipt").click()
+        pdf = download_info.value.path().read_bytes()
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert owned_space["name"] in text
+        roubles = int("".join(ch for ch in total.split(",")[0] if ch.isdigit()))
+        assert f"{roubles:,}".replace(",", " ") in text and "Итого" in text
+
+        # Cancelling shows the refund before confirming (>= 24 h ahead? flexible: 100 % or 50 %).
+        card.get_by_test_id("booking-cancel").click()
+        expect(page.get_by_test_id("cancel-refund")).to_contain_text("Вернём")
+        page.keyboard.press("Escape")
+    finally:
+        context.close()
+
+    context, page = new_page(browser, 1280, 900)
+    try:
+        _ui_login(page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
+        card = page.locator("[data-testid=booking-card]", has_text="Анна Бронева").first
+        expect(card).to_contain_text(email)
+        expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено")
+        expect(page.get_by_test_id("day-view")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "owner-bookings-1280.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_booking_panel_and_cabinet_on_a_phone(app_url, browser, owned_space):
+    context, page = new_page(browser, 390, 844)
+    try:
+        page.goto(f"{app_url}/spaces/{owned_space['id']}")
+        page.get_by_test_id("booking-panel").wait_for()
+        expect(page.get_by_test_id("book-total")).not_to_be_empty()
+        assert_no_horizontal_scroll(page, 390)
+        page.get_by_test_id("booking-panel").screenshot(path=str(SHOTS / "space-booking-390.png"))
+        # Anonymous "Book" goes to sign-in and back.
+        page.get_by_test_id("book-submit").click()
+        page.wait_for_url(f"**/login?next=/spaces/{owned_space['id']}")
+    finally:
+        context.close()
