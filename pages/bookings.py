@@ -206,7 +206,7 @@ def _occupancy(row: OccupancyRow) -> rx.Component:
 
 def _select(value, options, on_change, placeholder: str = "") -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, min_width="160px"),
+        rx.select.trigger(placeholder=placeholder, min_width="160px", max_width="100%"),
         rx.select.content(*options) if isinstance(options, list) else rx.select.content(
             rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
         value=value, on_change=on_change,

@@ -16,6 +16,7 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 from rq import Queue
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis, session_scope
@@ -66,6 +67,7 @@ def rq_worker():
              "--with-scheduler", DEFAULT_QUEUE],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         procs.append((proc, log))
+        proc.log = log  # read by _worker_output when a test fails
         return proc
 
     yield start
@@ -79,6 +81,11 @@ def rq_worker():
                 proc.wait(timeout=5)
         log.close()
     _clean_queue()
+
+
+def _worker_output(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read().decode(errors="replace")[-3000:]
 
 
 def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worker):
@@ -108,9 +115,14 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
         status = client.get(f"{API}/bookings/{booking_id}", headers=auth).json()["status"]
         if status == "expired":
             break
-        assert worker.poll() is None, "the RQ worker exited"
+        assert worker.poll() is None, f"the RQ worker exited:\n{_worker_output(worker)}"
         time.sleep(0.25)
-    assert status == "expired", f"still {status!r} after 20 s"
+    assert status == "expired", f"still {status!r} after 20 s:\n{_worker_output(worker)}"
+    # It was the scheduled job that did it (and it released exactly this hold).
+    job = Job.fetch(f"expire-hold-{booking_id}", connection=get_rq_redis())
+    while job.get_status() != JobStatus.FINISHED and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job.get_status() == JobStatus.FINISHED and job.return_value() == 1
 
     with session_scope() as s:
         events = svc.list_events(s, s.get(Booking, booking_id))
@@ -184,7 +196,7 @@ def test_receipts_and_credit_notes(client):
         doc_id, doc_number, pdf = document.id, document.number, document.pdf
     assert doc_number == number
     text = _pdf_text(pdf)
-    assert "2 400.00 RUB" in text and f"CN-{number:06d}" in text and "ремонт" in text
+    assert "2 400.00 RUB" in text and f"CN-{number:06d}" in text and "отмена (100 %)" in text
     r = client.get(f"{API}/bookings/{second['id']}/credit-notes/{doc_id}.pdf", headers=auth)
     assert r.status_code == 200 and r.content == pdf
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from coworking_app.db import get_engine, session_scope
 from coworking_app.services import bookings as svc
@@ -178,6 +178,7 @@ def dst_days(monkeypatch):
         get_settings.cache_clear()
     assert (back - date.today()).days <= 365, "the availability API only shows a year ahead"
     yield forward, back
+    monkeypatch.undo()
     get_settings.cache_clear()
 
 
@@ -534,7 +535,16 @@ def test_promo_percent_and_fixed_in_the_breakdown(client, renter):
 
     unknown = _promo_refused(client, auth, body(b.desk_id, local(day, 10), local(day, 12),
                                                 promo_code="NO-SUCH-CODE"), b.space_id)
-    assert unknown
+    assert "нет" in unknown
+
+    # 100 %: nothing to pay, so the booking is paid (and confirmed) as soon as it is made.
+    free = _code("FREE")
+    make_promo(free, kind="percent", value=100)
+    created = _create(client, auth, body(b.desk_id, local(day, 10), local(day, 12), promo_code=free))
+    assert (created["price"]["total"], created["status"], created["expires_at"]) == (0, "confirmed", None)
+    assert client.post(f"{API}/bookings/{created['id']}/pay", headers=auth).status_code == 409
+    r = client.post(f"{API}/bookings/{created['id']}/cancel", headers=auth)
+    assert r.json() == {"status": "cancelled", "refund": {"amount": 0, "currency": "RUB"}}
 
 
 def test_promo_validity_and_minimum(client, renter):
