@@ -44,7 +44,7 @@ def _clean_queue() -> Queue:
 
 @pytest.fixture()
 def short_hold(monkeypatch):
-    monkeypatch.setenv("BOOKING_HOLD_SECONDS", "2")
+    monkeypatch.setenv("BOOKING_HOLD_SECONDS", "5")  # long enough to see the hold first on a busy machine
     get_settings.cache_clear()
     assert get_settings().booking_hold_seconds == 2
     yield

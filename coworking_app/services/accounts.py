@@ -335,11 +335,14 @@ def access_user_by_access_token(session: Session, token: str | None) -> tuple[Us
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
         raise NotAuthenticated("Invalid or expired access token") from exc
-    row = session.get(AuthSession, session_id)
+    found = session.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == session_id)
+    ).first() if 0 < session_id < 2**31 else None
+    row, user = found if found is not None else (None, None)
     if not _live(row, utcnow()) or row.user_id != user_id:
         raise NotAuthenticated("Session revoked or expired")
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         raise NotAuthenticated()
     return user, row
 

@@ -150,8 +150,14 @@ def access_booking_for_owner(session: Session, user: User | None, booking_id: in
 
 def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space, Resource]:
     """The resource (locked for the rest of the transaction when `lock`) of a published space."""
-    resource = session.get(Resource, resource_id, with_for_update=lock) if 0 < resource_id < 2**31 else None
-    space = session.get(Space, resource.space_id) if resource else None
+    row = None
+    if 0 < resource_id < 2**31:
+        query = (select(Resource, Space).join(Space, Space.id == Resource.space_id)
+                 .where(Resource.id == resource_id))
+        if lock:
+            query = query.with_for_update(of=Resource)
+        row = session.execute(query).first()
+    resource, space = row if row is not None else (None, None)
     if space is None or space.status != SpaceStatus.published.value or space.deleted_at is not None:
         raise NotFound("Ресурс не найден")
     return space, resource
@@ -197,6 +203,17 @@ def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
 # --- quote and create -------------------------------------------------------------------
 
 
+def _flush_booking(session: Session) -> None:
+    """Writes the booking; the exclusion constraint's refusal becomes the lost-race 409.
+    (No savepoint: the caller's transaction is rolled back anyway when this raises.)"""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "ex_booking_whole_resource" in str(exc.orig):
+            raise _seats_conflict(0) from exc
+        raise
+
+
 def _seats_conflict(free: int) -> Conflict:
     if free <= 0:
         return Conflict("seats", "На это время свободных мест нет")
@@ -224,7 +241,10 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
     user = check_can_book(user)
     now = now or av.utcnow()
     space, resource = _bookable(session, request.resource_id, lock=True)
-    do_expire_holds(session, now=now, resource_id=resource.id)
+    if av.is_whole(resource):
+        # The exclusion constraint sees every pending_payment row, overdue or not: release
+        # the overdue ones first. Seat counting (booked_seats) already ignores them.
+        do_expire_holds(session, now=now, resource_id=resource.id)
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
@@ -243,13 +263,7 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
         promo_id=promo.id if promo else None, policy=space.cancellation_policy,
     )
     session.add(booking)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        if "ex_booking_whole_resource" in str(exc.orig):
-            raise _seats_conflict(0) from exc
-        raise
+    _flush_booking(session)
     do_log_event(session, booking, "create", booking.status, actor=user, actor_role="renter",
                  data={"total": price.total})
     enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
@@ -305,13 +319,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     difference = price.total - booking.total_minor
     booking.start_at, booking.end_at, booking.seats = interval.start, interval.end, seats
     booking.price, booking.addons, booking.total_minor = price.model_dump(mode="json"), addon_rows, price.total
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        if "ex_booking_whole_resource" in str(exc.orig):
-            raise _seats_conflict(0) from exc
-        raise
+    _flush_booking(session)
     do_log_event(session, booking, "modify", booking.status, actor=user, actor_role="renter",
                  data={"old": old, "difference": difference})
     if booking.status == S.pending_payment:
