@@ -27,7 +27,7 @@ def get_engine() -> Engine:
             # generic plan that cannot see the search values (a tsquery, a radius, a city):
             # measured 3-7x slower searches. Plan every execution with its real values.
             # Parallel workers cost ~40 ms to start: too slow for a search answered in 5.
-            "options": "-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0",
+            "options": "-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0 -c jit=off",
         },
     )
 

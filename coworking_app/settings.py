@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""  # whsec_... for POST /api/v1/payments/stripe/webhook
     stripe_api_base: str = ""  # tests point the real library at a local fake server
     stripe_webhook_tolerance_seconds: int = 300  # older signed timestamps are refused
+    # The offline test provider (no money moves) in production too; off by default there.
+    allow_test_payments: bool = False
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -184,6 +184,9 @@ class Booking(SQLModel, table=True):
                                                            server_default="0"))
     balance_due_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
                                                               server_default="0"))
+    # A paid booking's requested change that costs more: applied only when its payment
+    # succeeds (and the seats are still free), so a renter cannot take more than they paid.
+    pending_change: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
@@ -228,6 +231,8 @@ class Payment(SQLModel, table=True):
     refunded_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
                                                            server_default="0"))
     payment_url: str = Field(default="", max_length=1000)
+    # For purpose "change": the booking's pending_change this payment pays for.
+    change: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     failure: str | None = Field(default=None, max_length=255)
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())

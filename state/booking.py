@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from pydantic import ValidationError
 
 from coworking_app.db import read_scope, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
@@ -24,6 +25,7 @@ from coworking_app.services.errors import (
 from coworking_app.services.pricing import AddonChoice
 from models import Resource, Space, SpaceStatus
 from state.auth import AuthState
+from state.inputs import parse_id, parse_step
 
 MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь",
           "Октябрь", "Ноябрь", "Декабрь"]
@@ -102,13 +104,13 @@ class BookingPanelState(rx.State):
 
     @rx.event
     def load(self):
-        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        space_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         self.error, self.error_field, self.lines, self.total = "", "", [], ""
-        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        if space_id is None:
             self.resources = []
             return
         with read_scope() as session:
-            space = session.get(Space, int(raw))
+            space = session.get(Space, space_id)
             if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
                 self.resources = []
                 return
@@ -133,9 +135,10 @@ class BookingPanelState(rx.State):
         return datetime.now(ZoneInfo(self.timezone)).date()
 
     def _resource(self, session) -> tuple[Space, Resource] | None:
-        if not self.resource_id.isdigit():
+        resource_id = parse_id(self.resource_id)
+        if resource_id is None:
             return None
-        resource = session.get(Resource, int(self.resource_id))
+        resource = session.get(Resource, resource_id)
         if resource is None or resource.space_id != self.space_id:
             return None
         return session.get(Space, self.space_id), resource
@@ -214,7 +217,7 @@ class BookingPanelState(rx.State):
                 return None
             start, end = datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
         return bookings.BookingRequest(
-            resource_id=int(self.resource_id), start=start, end=end, seats=self.seats,
+            resource_id=parse_id(self.resource_id) or 0, start=start, end=end, seats=self.seats,
             addons=[AddonChoice(code=a.code, quantity=1) for a in self.addons if a.checked],
             promo_code=self.promo.strip() or None)
 
@@ -246,8 +249,9 @@ class BookingPanelState(rx.State):
 
     @rx.event
     def choose_resource(self, value: str):
-        self.resource_id = str(value)[:12]
-        self._refresh(keep_times=False)
+        if parse_id(value) is not None:
+            self.resource_id = str(value)
+            self._refresh(keep_times=False)
 
     @rx.event
     def set_mode(self, value: str | list[str]):
@@ -268,7 +272,10 @@ class BookingPanelState(rx.State):
     @rx.event
     def shift_month(self, delta: int):
         year, month = (int(p) for p in self.month.split("-"))
-        month += 1 if int(delta) > 0 else -1
+        step = parse_step(delta)
+        if not step:
+            return
+        month += step
         year, month = (year + (month - 1) // 12, (month - 1) % 12 + 1)
         today = self._today()
         if (year, month) < (today.year, today.month):
@@ -278,28 +285,30 @@ class BookingPanelState(rx.State):
 
     @rx.event
     def set_start(self, value: str):
-        self.start = str(value)[:40]
-        self._refresh()
+        if _is_time(value):
+            self.start = value
+            self._refresh()
 
     @rx.event
     def set_end(self, value: str):
-        self.end = str(value)[:40]
-        self._refresh()
+        if _is_time(value):
+            self.end = value
+            self._refresh()
 
     @rx.event
     def change_seats(self, delta: int):
         if not self.whole:
-            self.seats = max(1, min(self.capacity, self.seats + (1 if int(delta) > 0 else -1)))
+            self.seats = max(1, min(self.capacity, self.seats + parse_step(delta)))
             self._refresh()
 
     @rx.event
     def change_days(self, delta: int):
-        self.days = max(1, min(62, self.days + (1 if int(delta) > 0 else -1)))
+        self.days = max(1, min(62, self.days + parse_step(delta)))
         self._refresh()
 
     @rx.event
     def toggle_addon(self, code: str, checked: bool):
-        self.addons = [AddonOption(a.code, a.label, bool(checked) if a.code == code else a.checked)
+        self.addons = [AddonOption(a.code, a.label, checked is True if a.code == code else a.checked)
                        for a in self.addons]
         self._refresh()
 
@@ -341,6 +350,8 @@ class BookingPanelState(rx.State):
             yield rx.redirect(url or "/cabinet/bookings")
         except NotAuthenticated:
             yield rx.redirect(f"/login?next=/spaces/{self.space_id}")
+        except ValidationError:
+            self.error = "Проверьте дату, время и число мест"
         except (InvalidInput, Conflict, NotFound, PermissionDenied, payments.ProviderError) as exc:
             self.error_field, self.error = _error_message(exc)
             with read_scope() as session:
@@ -349,6 +360,16 @@ class BookingPanelState(rx.State):
                     self._times(session, *found, keep=True)
         finally:
             self.busy = False
+
+
+def _is_time(value: object) -> bool:
+    """A slot value: an ISO 8601 time with an offset, as the pickers send."""
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 _ADDON_UNITS = {"booking": "", "hour": " в час", "seat": " за место"}

@@ -8,12 +8,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from pydantic import ValidationError
 
 from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import accounts, availability, bookings, documents, payments
-from coworking_app.services.errors import NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
 from state.auth import AuthState
+from state.inputs import parse_id
 
 BADGE_COLORS = {"pending_payment": "amber", "paid": "blue", "confirmed": "green",
                 "cancelled": "gray", "expired": "gray", "completed": "teal", "no_show": "red"}
@@ -55,8 +57,10 @@ def card(view: bookings.BookingView) -> BookingCard:
     note = ""
     if view.status == "pending_payment" and view.expires_at:
         note = f"Оплатите до {view.expires_at:%H:%M}, иначе бронь снимется"
-    elif view.balance_due:
-        note = f"К доплате за изменение: {format_money(view.balance_due, view.currency)}"
+    elif view.balance_due and view.pending_change:
+        change = view.pending_change
+        note = (f"Изменение на {change['start']:%d.%m %H:%M}–{change['end']:%H:%M}, мест: "
+                f"{change['seats']} применится после доплаты {format_money(view.balance_due, view.currency)}")
     elif view.refunded:
         note = f"Возвращено: {format_money(view.refunded, view.currency)}"
     if view.cancel_reason and view.status == "cancelled":
@@ -94,14 +98,14 @@ class CheckoutState(_SignedIn):
     @rx.event
     async def load(self):
         token = await self._token()
-        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        payment_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         self.found, self.message = False, ""
-        if not raw.isdigit():
+        if payment_id is None:
             return
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                payment, booking = payments.access_payment_for_payer(session, user, int(raw))
+                payment, booking = payments.access_payment_for_payer(session, user, payment_id)
                 if payment.provider != "test":
                     return
                 view = bookings.booking_views(session, [booking], user)[0]
@@ -115,13 +119,13 @@ class CheckoutState(_SignedIn):
     @rx.event
     async def complete(self, outcome: str):
         token = await self._token()
-        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        payment_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
         self.busy = True
         yield
         try:
             def work(session):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                return payments.do_complete_test_payment(session, user, int(raw), outcome).booking_id
+                return payments.do_complete_test_payment(session, user, payment_id, str(outcome)).booking_id
             booking_id = run_in_transaction(work)
             if outcome == "succeeded":
                 yield rx.redirect(f"/cabinet/bookings?paid={booking_id}")
@@ -175,11 +179,16 @@ class MyBookingsState(_SignedIn):
 
     @rx.event
     def open_dialog(self, kind: str, booking: dict):
-        self.target = BookingCard(**{k: v for k, v in booking.items() if k in BookingCard.__dataclass_fields__})
-        self.dialog = kind if kind in ("cancel", "modify") else ""
+        """Opens cancel/modify for one of the cards this page shows (the client sends the
+        card, but only its id is used, looked up among the cards the server gave it)."""
+        booking_id = parse_id(booking.get("id")) if isinstance(booking, dict) else None
+        target = next((c for c in self.cards if c.id == booking_id), None)
+        if target is None or kind not in ("cancel", "modify"):
+            return
+        self.target, self.dialog = target, kind
         self.error, self.reason = "", ""
-        self.new_start, self.new_end = self.target.start_local, self.target.end_local
-        self.new_seats = self.target.seats.removeprefix("мест: ")
+        self.new_start, self.new_end = target.start_local, target.end_local
+        self.new_seats = target.seats.removeprefix("мест: ")
 
     @rx.event
     def close_dialog(self):
@@ -223,46 +232,54 @@ class MyBookingsState(_SignedIn):
     @rx.event
     async def confirm_modify(self):
         booking_id = self.target.id
+        try:
+            start, end = datetime.fromisoformat(self.new_start), datetime.fromisoformat(self.new_end)
+            seats = int(self.new_seats) if self.new_seats.strip() else None
+        except (ValueError, TypeError, OverflowError):
+            self.error = "Проверьте дату, время и число мест"
+            return
         self.busy = True
         yield
-        try:
-            tz = await self._booking_zone(booking_id)
-            change = bookings.BookingChange(
-                start=datetime.fromisoformat(self.new_start).replace(tzinfo=ZoneInfo(tz)),
-                end=datetime.fromisoformat(self.new_end).replace(tzinfo=ZoneInfo(tz)),
-                seats=int(self.new_seats) if self.new_seats.strip() else None)
-        except (ValueError, TypeError):
-            self.error, self.busy = "Проверьте дату, время и число мест", False
-            return
-        ok, result = await self._act(lambda s, u: bookings.do_modify_booking(s, u, booking_id, change))
+
+        def work(session, user):
+            booking, _role = bookings.access_booking(session, user, booking_id)
+            zone = ZoneInfo(booking.timezone)  # the form shows the space's local time
+            try:
+                change = bookings.BookingChange(start=start.replace(tzinfo=zone),
+                                                end=end.replace(tzinfo=zone), seats=seats)
+            except ValidationError as exc:
+                raise InvalidInput("seats", "число мест от 1") from exc
+            return bookings.do_modify_booking(session, user, booking_id, change)
+        ok, result = await self._act(work)
         if ok:
             difference = result[1]
-            self.message = (f"Бронь изменена. К доплате: {format_money(difference)}" if difference > 0
-                            else f"Бронь изменена. Возврат: {format_money(-difference)}" if difference < 0
-                            else "Бронь изменена.")
+            self.message = (f"Изменение применится после доплаты {format_money(difference)} — кнопка «Оплатить»"
+                            if difference > 0 and result[0].pending_change
+                            else "Бронь изменена, оплатите новую сумму" if difference > 0
+                            else "Бронь изменена" + (", часть суммы вернётся по условиям отмены"
+                                                     if difference < 0 else ""))
             self.dialog = ""
             await self._reload()
         self.busy = False
 
-    async def _booking_zone(self, booking_id: int) -> str:
-        token = await self._token()
-        with session_scope() as session:
-            user, _ = accounts.access_user_by_session_token(session, token)
-            booking, _role = bookings.access_booking(session, user, booking_id)
-            return booking.timezone
-
     @rx.event
     async def pay(self, booking_id: int):
-        ok, url = await self._act(lambda s, u: payments.do_start_payment(s, u, int(booking_id)).payment_url)
+        booking_id = parse_id(booking_id)
+        if booking_id is None:
+            return None
+        ok, url = await self._act(lambda s, u: payments.do_start_payment(s, u, booking_id).payment_url)
         return rx.redirect(url) if ok else None
 
     @rx.event
     async def download(self, booking_id: int, kind: str):
         token = await self._token()
+        booking_id = parse_id(booking_id)
+        if booking_id is None:
+            return None
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                booking, _role = bookings.access_booking(session, user, int(booking_id))
+                booking, _role = bookings.access_booking(session, user, booking_id)
                 if kind == "ics":
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
@@ -323,10 +340,14 @@ class OwnerBookingsState(MyBookingsState):
 
     async def _reload(self) -> None:
         token = await self._token()
-        flt = bookings.BookingFilter(
-            scope="owner", status=[] if self.status_filter == "all" else [self.status_filter],
-            space_id=int(self.space_filter) if self.space_filter.isdigit() else None,
-            date_from=_date(self.date_from), date_to=_date(self.date_to))
+        try:
+            flt = bookings.BookingFilter(
+                scope="owner", status=[] if self.status_filter == "all" else [self.status_filter],
+                space_id=parse_id(self.space_filter), date_from=_date(self.date_from),
+                date_to=_date(self.date_to))
+        except ValidationError:
+            self.error = "Проверьте фильтры"
+            return
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
@@ -338,13 +359,14 @@ class OwnerBookingsState(MyBookingsState):
     async def _day_view(self) -> None:
         day = _date(self.day)
         self.occupancy = []
-        if day is None or not self.day_resource.isdigit():
+        resource_id = parse_id(self.day_resource)
+        if day is None or resource_id is None:
             return
         token = await self._token()
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                resource, slots = bookings.owner_day_slots(session, user, int(self.day_resource), day)
+                resource, slots = bookings.owner_day_slots(session, user, resource_id, day)
         except ServiceError:
             return
         self.occupancy = [OccupancyRow(f"{s.start:%H:%M}", resource.capacity - s.free_seats,
@@ -354,19 +376,21 @@ class OwnerBookingsState(MyBookingsState):
 
     @rx.event
     async def set_filter(self, name: str, value: str):
-        if name in ("space_filter", "status_filter", "date_from", "date_to"):
-            setattr(self, name, str(value)[:20])
+        if name in ("space_filter", "status_filter", "date_from", "date_to") and isinstance(value, str):
+            setattr(self, name, value[:20])
         await self._reload()
 
     @rx.event
     async def set_day_view(self, name: str, value: str):
-        if name in ("day_resource", "day"):
-            setattr(self, name, str(value)[:20])
+        if name in ("day_resource", "day") and isinstance(value, str):
+            setattr(self, name, value[:20])
         await self._day_view()
 
     @rx.event
     async def owner_action(self, action: str, booking_id: int):
-        booking_id = int(booking_id)
+        booking_id = parse_id(booking_id)
+        if booking_id is None:
+            return
         operations = {
             "accept": lambda s, u: bookings.do_accept_booking(s, u, booking_id),
             "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, self.reason or None),
@@ -384,8 +408,9 @@ class OwnerBookingsState(MyBookingsState):
 
 def _date(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
 
 

@@ -12,6 +12,7 @@ from coworking_app.formatting import format_money
 from coworking_app.services import bookings, owner_spaces
 from coworking_app.services.errors import NotAuthenticated, ServiceError
 from state.auth import AuthState
+from state.inputs import parse_id, parse_roubles
 
 ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
 
@@ -34,8 +35,7 @@ class BookingRulesState(rx.State):
     error: str = ""
 
     def _id(self) -> int:
-        raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
     async def _run(self, action=None, done: str = "") -> None:
         auth = await self.get_state(AuthState)
@@ -66,9 +66,8 @@ class BookingRulesState(rx.State):
 
     @rx.event
     async def save(self, form: dict):
-        try:
-            vat_bp = round(float(str(form.get("vat_percent", "0")).replace(",", ".") or 0) * 100)
-        except ValueError:
+        vat_bp = parse_roubles(form.get("vat_percent", "0") or "0")  # percent x 100 = basis points
+        if vat_bp is None:
             self.error = "НДС: укажите число процентов, например 22"
             return
         self.error = ""
@@ -85,17 +84,19 @@ class BookingRulesState(rx.State):
     @rx.event
     def set_choice(self, name: str, value: str | bool):
         if name == "instant_book":
-            self.instant_book = bool(value)
+            self.instant_book = value is True
         elif name == "vat_included":
-            self.vat_included = bool(value)
-        elif name == "policy" and value in bookings.POLICIES:
+            self.vat_included = value is True
+        elif name == "policy" and isinstance(value, str) and value in bookings.POLICIES:
             self.policy = str(value)
             self.policy_terms = bookings.policy_terms(self.policy)
 
     @rx.event
     async def add_addon(self, form: dict):
+        price = parse_roubles(form.get("price", ""))
         try:
-            price = round(float(str(form.get("price", "")).replace(",", ".")) * 100)
+            if price is None:
+                raise ValueError("price")
             fields = owner_spaces.AddonInput(
                 code=str(form.get("code", "")).strip().lower(), name=str(form.get("name", "")),
                 unit=str(form.get("unit", "booking")), price_minor=price)

@@ -46,7 +46,7 @@ def _clean_queue() -> Queue:
 def short_hold(monkeypatch):
     monkeypatch.setenv("BOOKING_HOLD_SECONDS", "5")  # long enough to see the hold first on a busy machine
     get_settings.cache_clear()
-    assert get_settings().booking_hold_seconds == 2
+    assert get_settings().booking_hold_seconds == 5
     yield
     monkeypatch.undo()
     get_settings.cache_clear()

@@ -298,8 +298,9 @@ EXPECTED_TRANSITIONS = {
     ("confirmed", "cancel"): "cancelled",
     ("confirmed", "complete"): "completed",
     ("confirmed", "no_show"): "no_show",
+    ("confirmed", "modify"): "paid",  # changed on an approval space: back to the owner
 }
-ACTIONS = ("pay", "expire", "cancel", "confirm", "accept", "reject", "complete", "no_show")
+ACTIONS = ("pay", "expire", "cancel", "confirm", "accept", "reject", "complete", "no_show", "modify")
 
 
 def test_transition_table_allows_exactly_the_listed_moves():
@@ -456,7 +457,10 @@ def test_modify_longer_then_shorter(client, renter):
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["difference"] == {"amount": 30000, "currency": "RUB"}
-    assert out["booking"]["total"] == 90000 and out["booking"]["balance_due"] == 30000
+    # A dearer change waits for its payment: the booking keeps its old time until then.
+    assert out["booking"]["total"] == 60000 and out["booking"]["balance_due"] == 30000
+    assert out["booking"]["end"] == local(day, 12).isoformat()
+    assert out["booking"]["pending_change"]["total"] == 90000
     assert "pay" in out["booking"]["actions"]
     r = client.post(f"{API}/bookings/{bid}/pay", headers=auth)
     assert r.status_code == 200 and r.json()["amount"] == 30000
@@ -465,6 +469,7 @@ def test_modify_longer_then_shorter(client, renter):
     assert r.status_code == 200 and r.json()["status"] == "succeeded"
     view = _get(client, auth, bid)
     assert (view["paid"], view["balance_due"], view["status"]) == (90000, 0, "confirmed")
+    assert (view["total"], view["end"], view["pending_change"]) == (90000, local(day, 13).isoformat(), None)
     assert client.post(f"{API}/bookings/{bid}/pay", headers=auth).status_code == 409  # nothing due
 
     r = client.patch(f"{API}/bookings/{bid}", headers=auth, json={"end": local(day, 11).isoformat()})

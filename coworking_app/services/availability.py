@@ -96,6 +96,8 @@ def check_interval(space: Space, resource: Resource, start: datetime, end: datet
     for field, value in (("start", start), ("end", end)):
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInput(field, "укажите смещение от UTC, например 2027-01-06T10:00:00+03:00")
+        if not 2000 <= value.year <= 2100:
+            raise InvalidInput(field, "дата вне допустимого диапазона")
     now = now or utcnow()
     zone = ZoneInfo(space.timezone)
     start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)

@@ -25,6 +25,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.confirmed, "cancel"): S.cancelled,
     (S.confirmed, "complete"): S.completed,
     (S.confirmed, "no_show"): S.no_show,
+    (S.confirmed, "modify"): S.paid,  # changed on an approval space: the owner decides again
 }
 
 TERMINAL = frozenset({S.cancelled, S.expired, S.completed, S.no_show})
@@ -74,4 +75,5 @@ STATUS_LABELS = {
 ACTION_LABELS = {
     "pay": "оплатить", "expire": "истечь", "cancel": "отменить", "confirm": "подтвердить",
     "accept": "принять", "reject": "отклонить", "complete": "завершить", "no_show": "отметить неявку",
+    "modify": "изменить",
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -23,7 +23,7 @@ from coworking_app.services import availability as av
 from coworking_app.services.accounts import check_can_book
 from coworking_app.services.booking_states import do_log_event, do_transition
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from coworking_app.services.pricing import AddonChoice, PriceBreakdown, quote
+from coworking_app.services.pricing import AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
@@ -136,7 +136,7 @@ def access_booking(session: Session, user: User | None, booking_id: int,
 
 def access_booking_for_renter(session: Session, user: User | None, booking_id: int) -> Booking:
     booking, role = access_booking(session, user, booking_id, for_update=True)
-    if role != "renter" and role != "admin":
+    if role != "renter":  # paying and changing are the renter's own (admins cancel instead)
         raise NotFound("Бронь не найдена")
     return booking
 
@@ -187,9 +187,23 @@ def do_expire_holds(session: Session, *, now: datetime | None = None,
 
 
 def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
-    """Confirmed bookings whose end has passed become `completed`."""
+    """Confirmed bookings whose end has passed become `completed`; paid bookings the owner
+    never accepted before their start are rejected with a full refund."""
+    from coworking_app.services.payments import do_refund_booking
+
     now = now or av.utcnow()
     count = 0
+    for booking in session.scalars(
+        select(Booking).where(Booking.status == S.paid.value, Booking.start_at <= now)
+        .with_for_update(skip_locked=True).limit(200)
+    ):
+        amount = booking.paid_minor - booking.refunded_minor
+        do_transition(session, booking, "reject", actor=None, actor_role="system",
+                      reason="владелец не подтвердил бронь до начала", data={"refund": amount})
+        booking.cancel_reason = "владелец не подтвердил бронь до начала"
+        if amount > 0:
+            do_refund_booking(session, booking, amount, reason="не подтверждено владельцем")
+        count += 1
     for booking in session.scalars(
         select(Booking).where(Booking.status == S.confirmed.value, Booking.end_at <= now)
         .with_for_update(skip_locked=True).limit(1000)
@@ -282,8 +296,16 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
 
 def do_modify_booking(session: Session, user: User | None, booking_id: int, change: BookingChange,
                       *, now: datetime | None = None) -> tuple[Booking, int]:
-    """New time and/or seats if free. Returns the booking and the price difference: a
-    positive one is due (POST /pay charges it), a negative one is refunded at once."""
+    """New time and/or seats if free. Returns the booking and the price difference.
+
+    - An unpaid booking simply changes (its unpaid payment is superseded).
+    - A paid booking that gets cheaper changes at once; the difference is refunded at the
+      rate the cancellation policy gives now (shrinking is a partial cancellation).
+    - A paid booking that gets dearer does not change yet: the change waits in
+      `pending_change` with `balance_due`, and applies only when that payment succeeds and
+      the seats are still free (services.payments); otherwise the money goes back.
+    On a space where the owner approves bookings, a changed booking waits for approval again.
+    """
     from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
 
     user = check_can_book(user)
@@ -300,9 +322,8 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     session.refresh(booking)
     if booking.status == S.expired:
         raise Conflict("status", "время на оплату истекло, бронь снята")
-    start = change.start or booking.start_at
-    end = change.end or booking.end_at
-    interval = av.check_interval(space, resource, start, end, now=now)
+    interval = av.check_interval(space, resource, change.start or booking.start_at,
+                                 change.end or booking.end_at, now=now)
     seats = av.check_seats(resource, change.seats if change.seats is not None else booking.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
                                                exclude_booking_id=booking.id)
@@ -314,25 +335,45 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
         session, space=space, resource=resource, user=user, interval=interval, seats=seats,
         addons=addons, promo_code=promo.code if promo else None, now=now, lock_promo=True,
         exclude_booking_id=booking.id)
-    old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),
-           "seats": booking.seats, "total": booking.total_minor}
     difference = price.total - booking.total_minor
-    booking.start_at, booking.end_at, booking.seats = interval.start, interval.end, seats
-    booking.price, booking.addons, booking.total_minor = price.model_dump(mode="json"), addon_rows, price.total
-    _flush_booking(session)
-    do_log_event(session, booking, "modify", booking.status, actor=user, actor_role="renter",
-                 data={"old": old, "difference": difference})
-    if booking.status == S.pending_payment:
-        do_cancel_pending_payments(session, booking)  # a new payment is made for the new total
-    elif difference < 0:
-        outstanding = min(-difference, booking.balance_due_minor)
-        booking.balance_due_minor -= outstanding
-        if -difference - outstanding > 0:
-            do_refund_booking(session, booking, -difference - outstanding, reason="изменение брони")
-    elif difference > 0:
-        booking.balance_due_minor += difference
+    snapshot = {"start": interval.start.isoformat(), "end": interval.end.isoformat(),
+                "seats": seats, "price": price.model_dump(mode="json"), "addons": addon_rows,
+                "total": price.total, "requested_at": now.isoformat()}
+    do_cancel_pending_payments(session, booking)  # whatever was unpaid is superseded
+    booking.pending_change, booking.balance_due_minor = None, 0
+    if booking.status != S.pending_payment and difference > 0:
+        booking.pending_change, booking.balance_due_minor = snapshot, difference
+        do_log_event(session, booking, "request_change", booking.status, actor=user,
+                     actor_role="renter", data={"change": snapshot, "difference": difference})
+    else:
+        do_apply_change(session, booking, space, snapshot, actor=user, actor_role="renter")
+        if difference < 0 and booking.status != S.pending_payment:
+            percent = 100 if booking.status == S.paid else refund_percent(booking.policy, booking.start_at, now)
+            amount = min(div_round(-difference * percent, 100), booking.paid_minor - booking.refunded_minor)
+            if amount > 0:
+                do_refund_booking(session, booking, amount, reason=f"изменение брони ({percent} %)")
     session.flush()
     return booking, difference
+
+
+def do_apply_change(session: Session, booking: Booking, space: Space, snapshot: dict, *,
+                    actor: User | None, actor_role: str) -> None:
+    """Writes a checked change (the caller holds the resource lock and counted the seats)."""
+    old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),
+           "seats": booking.seats, "total": booking.total_minor}
+    booking.start_at = datetime.fromisoformat(snapshot["start"])
+    booking.end_at = datetime.fromisoformat(snapshot["end"])
+    booking.seats, booking.price = snapshot["seats"], snapshot["price"]
+    booking.addons, booking.total_minor = snapshot["addons"], snapshot["total"]
+    booking.pending_change, booking.balance_due_minor = None, 0
+    _flush_booking(session)
+    if booking.status == S.confirmed and not space.instant_book:
+        # The owner approved the old booking, not this one.
+        do_transition(session, booking, "modify", actor=actor, actor_role=actor_role,
+                      reason="изменение ждёт подтверждения владельца", data={"old": old})
+    else:
+        do_log_event(session, booking, "modify", booking.status, actor=actor,
+                     actor_role=actor_role, data={"old": old})
 
 
 def cancellation_refund(booking: Booking, role: str, now: datetime) -> tuple[int, int]:
@@ -341,9 +382,9 @@ def cancellation_refund(booking: Booking, role: str, now: datetime) -> tuple[int
     refundable = booking.paid_minor - booking.refunded_minor
     if refundable <= 0:
         return 0, 0
-    percent = 100 if role in ("owner", "admin") else refund_percent(booking.policy, booking.start_at, now)
-    from coworking_app.services.pricing import div_round
-
+    # Owners and admins, and bookings the owner has not confirmed yet: everything back.
+    full = role in ("owner", "admin") or booking.status == S.paid
+    percent = 100 if full else refund_percent(booking.policy, booking.start_at, now)
     return div_round(refundable * percent, 100), percent
 
 
@@ -418,6 +459,13 @@ class BookingFilter(BaseModel):
     tab: str | None = Field(None, pattern="^(upcoming|past|cancelled)$")
     limit: int = Field(100, ge=1, le=500)
 
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _sane_date(cls, value: date | None) -> date | None:
+        if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+            raise ValueError("a date between 2000-01-01 and 2100-12-31")
+        return value
+
 
 def list_bookings(session: Session, user: User | None, flt: BookingFilter,
                   *, now: datetime | None = None) -> list[Booking]:
@@ -490,6 +538,7 @@ class BookingView(BaseModel):
     paid: int
     refunded: int
     balance_due: int
+    pending_change: dict | None = None  # a dearer change waiting for its payment
     policy: str
     policy_terms: list[str]
     cancel_reason: str | None
@@ -548,6 +597,10 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             seats=b.seats, expires_at=b.expires_at.astimezone(zone) if b.expires_at else None,
             price=b.price, addons=b.addons, total=b.total_minor, currency=b.currency,
             paid=b.paid_minor, refunded=b.refunded_minor, balance_due=b.balance_due_minor,
+            pending_change=({"start": datetime.fromisoformat(b.pending_change["start"]).astimezone(zone),
+                             "end": datetime.fromisoformat(b.pending_change["end"]).astimezone(zone),
+                             "seats": b.pending_change["seats"], "total": b.pending_change["total"]}
+                            if b.pending_change else None),
             policy=b.policy, policy_terms=policy_terms(b.policy), cancel_reason=b.cancel_reason,
             renter_name=renter.full_name if renter and role == "owner" else None,
             renter_email=renter.email if renter and role == "owner" else None,

@@ -12,8 +12,9 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services import catalog
@@ -21,7 +22,7 @@ from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.geo import locate_point
 from coworking_app.services.spaces import do_refresh_space_summary
-from models import Addon, AddonUnit, CancellationPolicy, PriceUnit, PromoCode, PromoKind, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
+from models import Addon, Booking, AddonUnit, CancellationPolicy, PriceUnit, PromoCode, PromoKind, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -264,7 +265,11 @@ def do_add_resource(session: Session, user: User | None, space_id: int, fields: 
 def do_update_resource(session: Session, user: User | None, resource_id: int,
                        fields: ResourceFields) -> Resource:
     space, resource = access_resource_for_owner(session, user, resource_id)
+    session.refresh(resource, with_for_update=True)  # bookings of it wait while we check
     data = fields.model_dump(exclude_unset=True, exclude_none=True)
+    if "capacity" in data or "kind" in data:
+        _check_held_seats_fit(session, resource, data.get("capacity", resource.capacity),
+                              data["kind"].value if "kind" in data else resource.kind)
     for key, value in data.items():
         setattr(resource, key, value.value if key == "kind" else value)
     _check_duration(resource.min_minutes, resource.max_minutes)
@@ -275,6 +280,8 @@ def do_update_resource(session: Session, user: User | None, resource_id: int,
 
 def do_delete_resource(session: Session, user: User | None, resource_id: int) -> None:
     space, resource = access_resource_for_owner(session, user, resource_id)
+    if session.scalars(select(Booking.id).where(Booking.resource_id == resource.id).limit(1)).first():
+        raise Conflict("resource", "у ресурса есть брони: его нельзя удалить, можно убрать тарифы")
     session.delete(resource)
     session.flush()
     do_refresh_space_summary(session, space)
@@ -298,6 +305,24 @@ def do_delete_tariff(session: Session, user: User | None, tariff_id: int) -> Non
     session.delete(tariff)
     session.flush()
     do_refresh_space_summary(session, space)
+
+
+def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, kind: str) -> None:
+    """A new capacity or kind must leave every future booking of the resource valid."""
+    from sqlalchemy import text
+
+    from coworking_app.services.availability import WHOLE_KINDS
+
+    row = session.execute(text("""
+        SELECT coalesce(max(booked_seats(:r, b.start_at, b.end_at)), 0), count(*)
+        FROM booking b WHERE b.resource_id = :r AND b.end_at > now()
+          AND b.status IN ('pending_payment', 'paid', 'confirmed')
+    """), {"r": resource.id}).one()
+    peak, future = row
+    if peak > capacity:
+        raise Conflict("capacity", f"на будущие брони уже занято {peak} мест: вместимость не меньше {peak}")
+    if future and (kind in WHOLE_KINDS) != (resource.kind in WHOLE_KINDS):
+        raise Conflict("kind", "у ресурса есть будущие брони: тип бронирования (целиком или местами) менять нельзя")
 
 
 def _check_duration(min_minutes: int, max_minutes: int) -> None:
@@ -358,12 +383,12 @@ class PromoInput(BaseModel):
 
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
     kind: PromoKind
-    value: int = Field(ge=1, le=10**9)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    value: int = Field(ge=1, le=2**31 - 1)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
     max_uses_total: int | None = Field(None, ge=1, le=10**6)
     max_uses_per_user: int | None = Field(1, ge=1, le=1000)
-    min_amount_minor: int = Field(0, ge=0, le=10**11)
+    min_amount_minor: int = Field(0, ge=0, le=2**31 - 1)
 
 
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
@@ -386,5 +411,9 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
                       max_uses_per_user=fields.max_uses_per_user,
                       min_amount_minor=fields.min_amount_minor)
     session.add(promo)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # the same code created concurrently
+        raise Conflict("code", "this code is taken") from exc
     return promo

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from coworking_app.services import availability as av
 from coworking_app.services.booking_states import do_log_event, do_transition
-from coworking_app.services.bookings import access_booking_for_renter
+from coworking_app.services.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -65,6 +65,8 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str: ...
 
+    def expire_checkout(self, session_id: str) -> None: ...
+
 
 class TestProvider:
     """Offline provider: no money moves; the payer picks the outcome on our own page."""
@@ -76,6 +78,9 @@ class TestProvider:
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         return f"test_re_{secrets.token_hex(8)}"
+
+    def expire_checkout(self, session_id: str) -> None:
+        return None
 
 
 class StripeProvider:
@@ -118,6 +123,14 @@ class StripeProvider:
         return Checkout(session_id=session.id, url=session.url or "",
                         payment_intent=getattr(session, "payment_intent", None))
 
+    def expire_checkout(self, session_id: str) -> None:
+        """Best effort: a checkout that cannot be closed is harmless, because a payment
+        that arrives for a superseded amount is refunded."""
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.StripeError as exc:
+            log.info("could not expire checkout %s: %s", session_id, exc)
+
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         if not payment.provider_payment_id:
             raise ProviderError("у платежа нет payment_intent, возврат невозможен")
@@ -139,6 +152,8 @@ def get_provider(name: str | None = None) -> PaymentProvider:
         if not settings.stripe_secret_key:
             raise ProviderError("Stripe не настроен")
         return StripeProvider(settings.stripe_secret_key, settings.stripe_api_base)
+    if settings.environment == "production" and not settings.allow_test_payments:
+        raise ProviderError("оплата не настроена: задайте STRIPE_SECRET_KEY")
     return TestProvider()
 
 
@@ -150,7 +165,7 @@ def _due(booking: Booking, now: datetime) -> tuple[int, str]:
         if booking.expires_at and booking.expires_at <= now:
             raise Conflict("status", "время на оплату истекло, забронируйте заново")
         return booking.total_minor - booking.paid_minor, "booking"
-    if booking.status in (S.paid, S.confirmed) and booking.balance_due_minor > 0:
+    if booking.status in (S.paid, S.confirmed) and booking.pending_change and booking.balance_due_minor > 0:
         return booking.balance_due_minor, "change"
     raise Conflict("status", "по этой брони нечего оплачивать")
 
@@ -161,12 +176,16 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
     now = now or av.utcnow()
     booking = access_booking_for_renter(session, user, booking_id)
     amount, purpose = _due(booking, now)
+    change = booking.pending_change if purpose == "change" else None
     existing = session.scalars(
         select(Payment).where(Payment.booking_id == booking.id,
                               Payment.status == PaymentStatus.pending.value,
                               Payment.amount_minor == amount, Payment.purpose == purpose)
         .order_by(Payment.id.desc())
     ).first()
+    if existing is not None and existing.change != change:
+        do_payment_failed(session, existing, "superseded")
+        existing = None
     if existing is not None:
         return existing
     provider = get_provider()
@@ -178,7 +197,7 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
                       # failed once must not come back on the renter's next try.
                       idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}-"
                                       f"{secrets.token_hex(4)}",
-                      amount_minor=amount, currency=booking.currency)
+                      amount_minor=amount, currency=booking.currency, change=change)
     session.add(payment)
     session.flush()
     space = session.get(Space, booking.space_id)
@@ -224,9 +243,14 @@ def do_payment_failed(session: Session, payment: Payment, reason: str) -> None:
 
 
 def do_cancel_pending_payments(session: Session, booking: Booking) -> None:
+    """Unpaid payments of a booking that changed or ended: ours are marked failed and the
+    provider's checkout is closed, so nobody pays an out-of-date amount (if someone still
+    manages to, do_payment_succeeded refunds it)."""
     for payment in session.scalars(select(Payment).where(
             Payment.booking_id == booking.id, Payment.status == PaymentStatus.pending.value)):
         do_payment_failed(session, payment, "superseded")
+        if payment.provider == "stripe" and payment.provider_session_id:
+            get_provider("stripe").expire_checkout(payment.provider_session_id)
 
 
 def do_mark_paid_without_payment(session: Session, booking: Booking, *, actor: User) -> None:
@@ -255,11 +279,18 @@ def _seats_still_free(session: Session, booking: Booking) -> bool:
 def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment_id: str | None,
                          now: datetime | None = None) -> None:
     """Money arrived. Idempotent: a second notice for the same payment changes nothing.
-    A payment that arrives after its hold lapsed keeps the booking only if its seats are
-    still free; otherwise it is refunded in full, automatically."""
+
+    The money is kept only when it pays exactly what the booking owes now: the booking's
+    total (a hold that lapsed counts if its seats are still free) or the pending change it
+    was made for (applied now, if its seats are free). Anything else (a superseded
+    payment, a cancelled or expired booking, a change replaced by another) is refunded in
+    full, automatically."""
     now = now or av.utcnow()
     if payment.status == PaymentStatus.succeeded.value:
         return
+    # Replaced by a newer payment (a failure reported by the provider itself, such as an
+    # expired checkout, may still be followed by its own success: events come out of order).
+    superseded = payment.status != PaymentStatus.pending.value and payment.failure == "superseded"
     payment.status = PaymentStatus.succeeded.value
     payment.failure = None
     if provider_payment_id:
@@ -267,33 +298,54 @@ def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment
     booking = session.get(Booking, payment.booking_id, with_for_update=True)
     booking.paid_minor += payment.amount_minor
     if payment.purpose == "change":
-        booking.balance_due_minor = max(0, booking.balance_due_minor - payment.amount_minor)
-        do_log_event(session, booking, "pay_difference", booking.status, actor=None,
-                     actor_role="provider", data={"amount": payment.amount_minor})
-        enqueue_after_commit(session, "jobs.booking.render_receipt", booking.id,
-                             job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+        ok = (not superseded and booking.status in (S.paid, S.confirmed)
+              and booking.pending_change is not None and booking.pending_change == payment.change
+              and payment.amount_minor == booking.balance_due_minor)
+        if ok and _change_fits(session, booking):
+            space = session.get(Space, booking.space_id)
+            do_apply_change(session, booking, space, payment.change, actor=None, actor_role="provider")
+            enqueue_after_commit(session, "jobs.booking.render_receipt", booking.id,
+                                 job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+            return
+        if ok:  # the seats went to someone else meanwhile: the change is off
+            booking.pending_change, booking.balance_due_minor = None, 0
+        _refund_unwanted(session, booking, payment, "оплата изменения, которое уже не действует")
         return
+    owed = booking.total_minor - (booking.paid_minor - payment.amount_minor)
     lapsed = booking.status == S.pending_payment and booking.expires_at and booking.expires_at <= now
-    if booking.status != S.pending_payment or (lapsed and not _seats_still_free(session, booking)):
-        do_log_event(session, booking, "late_payment", booking.status, actor=None,
-                     actor_role="provider", data={"amount": payment.amount_minor})
-        do_refund_booking(session, booking, payment.amount_minor,
-                          reason="оплата пришла после снятия брони")
+    if (superseded or booking.status != S.pending_payment or payment.amount_minor != owed
+            or (lapsed and not _seats_still_free(session, booking))):
+        _refund_unwanted(session, booking, payment, "оплата пришла после снятия или изменения брони")
         return
     do_transition(session, booking, "pay", actor=None, actor_role="provider",
                   data={"amount": payment.amount_minor, "payment_id": payment.id})
     _after_paid(session, booking)
 
 
+def _change_fits(session: Session, booking: Booking) -> bool:
+    resource = session.get(Resource, booking.resource_id, with_for_update=True)
+    change = booking.pending_change
+    taken = av.booked_seats(session, booking.resource_id, datetime.fromisoformat(change["start"]),
+                            datetime.fromisoformat(change["end"]), exclude_booking_id=booking.id)
+    return resource.capacity - taken >= change["seats"]
+
+
+def _refund_unwanted(session: Session, booking: Booking, payment: Payment, reason: str) -> None:
+    do_log_event(session, booking, "late_payment", booking.status, actor=None,
+                 actor_role="provider", data={"amount": payment.amount_minor, "payment_id": payment.id})
+    do_refund_booking(session, booking, payment.amount_minor, reason=reason, only=payment)
+
+
 # --- refunds -------------------------------------------------------------------------------
 
 
-def do_refund_booking(session: Session, booking: Booking, amount: int, *, reason: str) -> list[Refund]:
+def do_refund_booking(session: Session, booking: Booking, amount: int, *, reason: str,
+                      only: Payment | None = None) -> list[Refund]:
     """Refunds `amount` across the booking's successful payments, newest first, through
     their provider; each refund gets a credit note."""
     refunds: list[Refund] = []
     remaining = amount
-    payments = session.scalars(select(Payment).where(
+    payments = [only] if only is not None else session.scalars(select(Payment).where(
         Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)
         .order_by(Payment.id.desc()).with_for_update())
     for payment in payments:
