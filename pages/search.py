@@ -102,6 +102,24 @@ def filters() -> rx.Component:
                          input_mode="numeric", name="seats", width="100%",
                          custom_attrs={"data-testid": "filter-seats"}),
             ),
+            _labelled(
+                "Свободно в это время",
+                rx.vstack(
+                    rx.input(type="date", value=s.day, on_change=lambda v: s.set_free("day", v),
+                             width="100%", aria_label="Дата",
+                             custom_attrs={"data-testid": "filter-day"}),
+                    rx.hstack(
+                        rx.input(type="time", step="1800", value=s.time_from,
+                                 on_change=lambda v: s.set_free("time_from", v), aria_label="С",
+                                 custom_attrs={"data-testid": "filter-from"}),
+                        rx.input(type="time", step="1800", value=s.time_to,
+                                 on_change=lambda v: s.set_free("time_to", v), aria_label="До",
+                                 custom_attrs={"data-testid": "filter-to"}),
+                        spacing="2", width="100%",
+                    ),
+                    spacing="2", width="100%",
+                ),
+            ),
             rx.button(
                 rx.cond(s.loading, rx.spinner(size="2"), rx.icon("search", size=16)),
                 "Найти", type="submit", width="100%",

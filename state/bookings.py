@@ -14,6 +14,7 @@ from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import accounts, availability, bookings, documents, payments
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.settings import get_settings
 from state.auth import AuthState
 from state.inputs import parse_id
 
@@ -168,7 +169,7 @@ class MyBookingsState(_SignedIn):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
                 self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
-                self.feed_url = documents.calendar_feed_path(user)
+                self.feed_url = get_settings().base_url + documents.calendar_feed_path(user)
         except NotAuthenticated:
             self.cards = []
 

@@ -35,6 +35,9 @@ class SearchState(rx.State):
     sort: str = "relevance"
     point_label: str = ""
     page: int = 1
+    day: str = ""  # free-time filter: day, from, to (the city's local time)
+    time_from: str = ""
+    time_to: str = ""
 
     # Results.
     results: list[CardView] = []
@@ -73,7 +76,8 @@ class SearchState(rx.State):
 
     def _set_form(self, form: SearchForm) -> None:
         for key in ("city", "district", "stop_id", "stop_radius_m", "amenities", "min_price",
-                    "max_price", "price_unit", "seats", "q", "sort", "page"):
+                    "max_price", "price_unit", "seats", "q", "sort", "page", "day", "time_from",
+                    "time_to"):
             setattr(self, key, getattr(form, key))
         self._point = form.point
         self.point_label = point_label(form.point)
@@ -84,6 +88,7 @@ class SearchState(rx.State):
             stop_radius_m=self.stop_radius_m, amenities=list(self.amenities),
             min_price=self.min_price, max_price=self.max_price, price_unit=self.price_unit,
             seats=self.seats, q=self.q, sort=self.sort, point=dict(self._point),
+            day=self.day, time_from=self.time_from, time_to=self.time_to,
         )
 
     def _run(self, query: dict[str, str]) -> None:
@@ -136,13 +141,24 @@ class SearchState(rx.State):
     def _navigate(self, query: dict[str, str]):
         return rx.redirect(search_url(query))
 
+    def _query_from_form(self) -> dict[str, str]:
+        with read_scope() as session:
+            city = catalog.find_city(session, self.city) if self.city != ANY else None
+        return query_from_form(self._form(), city.timezone if city else "Europe/Moscow")
+
     @rx.event
     def apply(self):
-        return self._navigate(query_from_form(self._form()))
+        return self._navigate(self._query_from_form())
 
     @rx.event
     def submit(self, form_data: dict):
-        return self._navigate(query_from_form(self._form()))
+        return self._navigate(self._query_from_form())
+
+    @rx.event
+    def set_free(self, name: str, value: str):
+        """Day and hours of the free-time filter (validated by the search service)."""
+        if name in ("day", "time_from", "time_to") and isinstance(value, str):
+            setattr(self, name, value[:10])
 
     @rx.event
     def set_city(self, value: str):

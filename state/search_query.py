@@ -7,7 +7,9 @@ Pure functions, no state and no database: the URL query is what the REST API tak
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -27,6 +29,7 @@ FIELD_LABELS = {
     "min_price": "Цена от", "max_price": "Цена до", "seats": "Мест", "q": "Запрос",
     "lat": "Широта", "lon": "Долгота", "radius_km": "Радиус", "sort": "Сортировка",
     "page": "Страница", "price_unit": "Единица цены", "stop_radius_m": "Радиус от метро",
+    "start": "Свободно с", "end": "Свободно до",
 }
 _POINT_KEYS = ("lat", "lon", "radius_km")
 
@@ -54,6 +57,9 @@ class SearchForm:
     sort: str = "relevance"
     point: dict[str, str] = field(default_factory=dict)
     page: int = 1
+    day: str = ""  # YYYY-MM-DD: free on this day ...
+    time_from: str = ""  # ... from HH:MM
+    time_to: str = ""  # ... to HH:MM, in the city's local time
 
 
 def search_url(query: dict[str, str]) -> str:
@@ -94,12 +100,42 @@ def minor_to_roubles(value: str | None) -> str:
         return value
 
 
+def _free_fields(query: dict[str, str]) -> tuple[str, str, str]:
+    """(day, from, to) shown for the start/end of the URL (kept in their own offset)."""
+    try:
+        start = datetime.fromisoformat(query["start"])
+        end = datetime.fromisoformat(query["end"])
+    except (KeyError, ValueError):
+        return "", "", ""
+    end_label = "24:00" if end.date() > start.date() and end.strftime("%H:%M") == "00:00" else f"{end:%H:%M}"
+    return start.date().isoformat(), f"{start:%H:%M}", end_label
+
+
+def free_interval(form: SearchForm, zone: str) -> dict[str, str]:
+    """start/end (ISO 8601 with the city's offset) for the form's day and hours; an
+    unreadable value is passed on as typed, so that validation names the field."""
+    if not form.day:
+        return {}
+    time_from, time_to = form.time_from or "00:00", form.time_to or "24:00"
+    try:
+        tz = ZoneInfo(zone)
+        day = date.fromisoformat(form.day)
+        start = datetime.combine(day, time.fromisoformat(time_from), tzinfo=tz)
+        end = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) if time_to == "24:00"
+               else datetime.combine(day, time.fromisoformat(time_to), tzinfo=tz))
+    except ValueError:
+        return {"start": f"{form.day}T{time_from}", "end": f"{form.day}T{time_to}"}
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
 def form_from_query(query: dict[str, str]) -> SearchForm:
     try:
         page = max(1, int(query.get("page", "1")))
     except ValueError:
         page = 1
+    day, time_from, time_to = _free_fields(query)
     return SearchForm(
+        day=day, time_from=time_from, time_to=time_to,
         city=query.get("city", ANY),
         district=query.get("district", ANY),
         stop_id=query.get("stop_id", ANY),
@@ -116,9 +152,10 @@ def form_from_query(query: dict[str, str]) -> SearchForm:
     )
 
 
-def query_from_form(form: SearchForm) -> dict[str, str]:
-    """The URL query for a form; defaults are left out so links stay short."""
-    query: dict[str, str] = {}
+def query_from_form(form: SearchForm, zone: str = "Europe/Moscow") -> dict[str, str]:
+    """The URL query for a form; defaults are left out so links stay short. `zone` is the
+    chosen city's time zone, in which the free-time filter is typed."""
+    query: dict[str, str] = free_interval(form, zone)
     for key in ("city", "district", "stop_id"):
         if getattr(form, key) != ANY:
             query[key] = getattr(form, key)
@@ -149,7 +186,8 @@ def point_label(query: dict[str, str]) -> str:
 
 def count_active_filters(query: dict[str, str]) -> int:
     """How many filters narrow the search (city and sorting do not count)."""
-    keys = ("district", "stop_id", "amenities", "min_price", "max_price", "seats", "q", "lat")
+    keys = ("district", "stop_id", "amenities", "min_price", "max_price", "seats", "q", "lat",
+            "start")
     return sum(1 for k in keys if query.get(k))
 
 
@@ -158,6 +196,7 @@ _REMOVABLE = [
     ("min_price", "Без нижней цены"), ("max_price", "Без верхней цены"),
     ("seats", "Любое число мест"), ("district", "Во всём городе"),
     ("stop_id", "Не только у метро"), ("radius_km", "Без радиуса"),
+    ("start", "В любое время"),
 ]
 
 
@@ -167,7 +206,8 @@ def widen_links(query: dict[str, str]) -> list[Widen]:
     for key, label in _REMOVABLE:
         if key not in query:
             continue
-        rest = {k: v for k, v in query.items() if k not in (key, "page")}
+        rest = {k: v for k, v in query.items()
+                if k not in (key, "page") and not (key == "start" and k == "end")}
         if key == "radius_km":
             try:
                 radius = float(query["radius_km"])

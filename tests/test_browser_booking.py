@@ -135,3 +135,24 @@ def test_booking_panel_and_cabinet_on_a_phone(app_url, browser, owned_space):
         page.wait_for_url(f"**/login?next=/spaces/{owned_space['id']}")
     finally:
         context.close()
+
+
+def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
+    context, page = new_page(browser, 1280, 900)
+    try:
+        day = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).date().isoformat()
+        page.goto(f"{app_url}/search?city=moscow")
+        page.get_by_test_id("space-card").first.wait_for()
+        page.get_by_test_id("filter-day").fill(day)
+        page.get_by_test_id("filter-from").fill("10:00")
+        page.get_by_test_id("filter-to").fill("13:00")
+        page.get_by_test_id("filter-submit").click()
+        page.wait_for_url("**start=*")
+        assert f"start={day}T10%3A00%3A00%2B03%3A00" in page.url
+        page.get_by_test_id("space-card").first.wait_for()
+        expect(page.get_by_test_id("search-summary")).to_contain_text("Найдено")
+        page.reload()
+        expect(page.get_by_test_id("filter-from")).to_have_value("10:00")
+        expect(page.get_by_test_id("filter-day")).to_have_value(day)
+    finally:
+        context.close()

@@ -49,3 +49,23 @@ def test_widen_links_drop_one_filter_each_and_grow_the_radius():
 def test_active_filter_count_ignores_city_and_sort():
     assert count_active_filters({"city": "moscow", "sort": "price"}) == 0
     assert count_active_filters({"city": "moscow", "q": "x", "amenities": "wifi", "lat": "1"}) == 3
+
+
+def test_free_time_filter_round_trips_in_the_city_zone():
+    from state.search_query import SearchForm, form_from_query, query_from_form, widen_links
+
+    form = SearchForm(city="novosibirsk", day="2027-03-10", time_from="10:00", time_to="13:30")
+    query = query_from_form(form, "Asia/Novosibirsk")
+    assert query["start"] == "2027-03-10T10:00:00+07:00"
+    assert query["end"] == "2027-03-10T13:30:00+07:00"
+    back = form_from_query(query)
+    assert (back.day, back.time_from, back.time_to) == ("2027-03-10", "10:00", "13:30")
+    # A whole day: to midnight of the next day, shown as 24:00.
+    whole = query_from_form(SearchForm(day="2027-03-10"), "Europe/Moscow")
+    assert (whole["start"], whole["end"]) == ("2027-03-10T00:00:00+03:00", "2027-03-11T00:00:00+03:00")
+    assert form_from_query(whole).time_to == "24:00"
+    # Junk is passed on as typed so that the search names the field.
+    assert query_from_form(SearchForm(day="2027-13-40"), "Europe/Moscow")["start"].startswith("2027-13-40")
+    # Widening drops start and end together.
+    links = {w.label: w.href for w in widen_links(query)}
+    assert links["В любое время"] == "/search?city=novosibirsk"
