@@ -73,6 +73,10 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
     buttons.append(rx.cond(b.has_receipt, rx.button(
         rx.icon("file-text", size=14), "Чек PDF", size="1", variant="outline",
         on_click=s.download(b.id, "receipt"), custom_attrs={"data-testid": "booking-receipt"})))
+    buttons.append(rx.foreach(b.credit_notes, lambda note_id: rx.button(
+        rx.icon("file-minus", size=14), "Возврат PDF", size="1", variant="outline",
+        on_click=s.download(b.id, "credit-note-" + note_id),
+        custom_attrs={"data-testid": "booking-credit-note"})))
     if not owner:
         buttons.append(rx.button(rx.icon("calendar-plus", size=14), "В календарь", size="1",
                                  variant="outline", on_click=s.download(b.id, "ics")))
@@ -226,6 +230,9 @@ def owner_bookings_page() -> rx.Component:
             _select(s.space_filter, [rx.select.item("Все пространства", value="all"),
                                      rx.foreach(s.spaces, lambda o: rx.select.item(o.label, value=o.value))],
                     lambda v: s.set_filter("space_filter", v)),
+            _select(s.resource_filter, [rx.select.item("Все ресурсы", value="all"),
+                                        rx.foreach(s.resources, lambda o: rx.select.item(o.label, value=o.value))],
+                    lambda v: s.set_filter("resource_filter", v)),
             _select(s.status_filter, [rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
                     lambda v: s.set_filter("status_filter", v)),
             rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v),

@@ -4,6 +4,7 @@ and the owner's "Bookings". Every handler re-checks the session and goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ class BookingCard:
     can_accept: bool = False
     can_no_show: bool = False
     has_receipt: bool = False
+    credit_notes: list[str] = dataclass_field(default_factory=list)  # refund ids
     start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
     end_local: str = ""
 
@@ -77,6 +79,7 @@ def card(view: bookings.BookingView) -> BookingCard:
         can_pay="pay" in view.actions, can_cancel="cancel" in view.actions,
         can_modify="modify" in view.actions, can_accept="accept" in view.actions,
         can_no_show="no_show" in view.actions, has_receipt="receipt" in view.actions,
+        credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
     )
 
@@ -284,6 +287,9 @@ class MyBookingsState(_SignedIn):
                 if kind == "ics":
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
+                if kind.startswith("credit-note-"):
+                    note = documents.access_credit_note(session, booking, parse_id(kind[12:]) or 0)
+                    return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
                 document = documents.access_receipt(session, booking)
                 return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
         except ServiceError as exc:
@@ -308,6 +314,7 @@ class OccupancyRow:
 class OwnerBookingsState(MyBookingsState):
     spaces: list[Option] = []
     space_filter: str = "all"
+    resource_filter: str = "all"
     status_filter: str = "all"
     date_from: str = ""
     date_to: str = ""
@@ -344,7 +351,8 @@ class OwnerBookingsState(MyBookingsState):
         try:
             flt = bookings.BookingFilter(
                 scope="owner", status=[] if self.status_filter == "all" else [self.status_filter],
-                space_id=parse_id(self.space_filter), date_from=_date(self.date_from),
+                space_id=parse_id(self.space_filter), resource_id=parse_id(self.resource_filter),
+                date_from=_date(self.date_from),
                 date_to=_date(self.date_to))
         except ValidationError:
             self.error = "Проверьте фильтры"
@@ -377,7 +385,8 @@ class OwnerBookingsState(MyBookingsState):
 
     @rx.event
     async def set_filter(self, name: str, value: str):
-        if name in ("space_filter", "status_filter", "date_from", "date_to") and isinstance(value, str):
+        if name in ("space_filter", "resource_filter", "status_filter", "date_from", "date_to") \
+                and isinstance(value, str):
             setattr(self, name, value[:20])
         await self._reload()
 

@@ -103,10 +103,6 @@ def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser,
         roubles = int("".join(ch for ch in total.split(",")[0] if ch.isdigit()))
         assert f"{roubles:,}".replace(",", " ") in text and "Итого" in text
 
-        # Cancelling shows the refund before confirming (>= 24 h ahead? flexible: 100 % or 50 %).
-        card.get_by_test_id("booking-cancel").click()
-        expect(page.get_by_test_id("cancel-refund")).to_contain_text("Вернём")
-        page.keyboard.press("Escape")
     finally:
         context.close()
 
@@ -118,6 +114,31 @@ def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser,
         expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено")
         expect(page.get_by_test_id("day-view")).to_be_visible()
         page.screenshot(path=str(SHOTS / "owner-bookings-1280.png"), full_page=True)
+    finally:
+        context.close()
+
+    # The renter cancels: the refund is shown before confirming, then a credit note.
+    context, page = new_page(browser, 1280, 900)
+    try:
+        _ui_login(page, app_url, email, PASSWORD, "/cabinet/bookings")
+        card = page.get_by_test_id("booking-card").first
+        card.get_by_test_id("booking-cancel").click()
+        expect(page.get_by_test_id("cancel-refund")).to_contain_text("Вернём")
+        refund_text = page.get_by_test_id("cancel-refund").inner_text()
+        page.get_by_test_id("cancel-confirm").click()
+        expect(page.get_by_test_id("bookings-message")).to_contain_text("отменена")
+        page.get_by_role("tab", name="Отменённые").click()
+        card = page.get_by_test_id("booking-card").first
+        expect(card.get_by_test_id("booking-status")).to_have_text("отменено")
+        with page.expect_download() as download_info:
+            card.get_by_test_id("booking-credit-note").click()
+        pdf = download_info.value.path().read_bytes()
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert "Возврат" in text and owned_space["name"] in text
+        refunded = int("".join(ch for ch in refund_text.split("Вернём:")[1].split(",")[0].split("₽")[0]
+                               if ch.isdigit()))
+        assert f"{refunded:,}".replace(",", " ") in text
+        page.screenshot(path=str(SHOTS / "my-bookings-cancelled-1280.png"), full_page=True)
     finally:
         context.close()
 

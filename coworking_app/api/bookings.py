@@ -236,13 +236,12 @@ def receipt(session: DbSession, user: CurrentUser, booking_id: Id) -> Response:
     return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
 
 
-@router.get("/bookings/{booking_id}/credit-notes/{document_id}.pdf")
-def credit_note(session: DbSession, user: CurrentUser, booking_id: Id, document_id: Id) -> Response:
+@router.get("/bookings/{booking_id}/credit-notes/{refund_id}.pdf")
+def credit_note(session: DbSession, user: CurrentUser, booking_id: Id, refund_id: Id) -> Response:
+    """The credit note of one refund (ids in the booking's `credit_notes`)."""
     booking, _role = svc.access_booking(session, user, booking_id)
-    for document in documents.list_documents(session, booking):
-        if document.id == document_id and document.kind == "credit_note":
-            return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
-    raise NotFound("Document not found")
+    document = documents.access_credit_note(session, booking, refund_id)
+    return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
 
 
 class FeedOut(BaseModel):

@@ -32,6 +32,7 @@ from models import (
     BookingStatus,
     CancellationPolicy,
     PromoCode,
+    Refund,
     Resource,
     Role,
     Space,
@@ -546,6 +547,7 @@ class BookingView(BaseModel):
     renter_email: str | None = None
     refund_if_cancelled_now: int = 0
     actions: list[str] = []  # what the viewer may do now: pay, cancel, modify, accept, ...
+    credit_notes: list[int] = []  # refund ids: each refund has a credit note
     created_at: datetime | None
 
 
@@ -564,6 +566,11 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
     resources = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(resource_ids)))}
     renters = {u.id: u for u in session.scalars(
         select(User).where(User.id.in_({b.user_id for b in bookings})))}
+    notes: dict[int, list[int]] = {}
+    for refund_id, booking_id in session.execute(
+            select(Refund.id, Refund.booking_id).where(
+                Refund.booking_id.in_([b.id for b in bookings])).order_by(Refund.id)):
+        notes.setdefault(booking_id, []).append(refund_id)
     views = []
     for b in bookings:
         space, resource = spaces[b.space_id], resources[b.resource_id]
@@ -605,7 +612,7 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             renter_name=renter.full_name if renter and role == "owner" else None,
             renter_email=renter.email if renter and role == "owner" else None,
             refund_if_cancelled_now=cancellation_refund(b, role, now)[0],
-            actions=actions, created_at=b.created_at,
+            actions=actions, credit_notes=notes.get(b.id, []), created_at=b.created_at,
         ))
     return views
 

@@ -166,6 +166,15 @@ def access_receipt(session: Session, booking: Booking) -> Document:
     return document
 
 
+def access_credit_note(session: Session, booking: Booking, refund_id: int) -> Document:
+    """The credit note of one refund of a booking the caller may already see (issued now
+    if the job has not run yet)."""
+    refund = session.get(Refund, refund_id) if 0 < refund_id < 2**31 else None
+    if refund is None or refund.booking_id != booking.id:
+        raise NotFound("Документ не найден")
+    return do_issue_credit_note(session, refund.id)
+
+
 def list_documents(session: Session, booking: Booking) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.booking_id == booking.id)
                                 .order_by(Document.id)))
