@@ -54,11 +54,24 @@ def _run(*args: str) -> None:
     subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(), check=True, timeout=600)
 
 
+def _empty_bookings() -> None:
+    """Bookings left by earlier runs on this machine would fill tomorrow's desks."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(E2E_ENV["DATABASE_URL"], poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE booking, booking_event, payment, refund, document, "
+                          "webhook_event RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app_url():
     _run("-m", "coworking_app.cli", "create-db")
     _run("-m", "alembic", "upgrade", "head")
     _run("-m", "coworking_app.cli", "seed-demo")
+    _empty_bookings()
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "e2e-app.log", "w")
     proc = subprocess.Popen(
