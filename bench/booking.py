@@ -10,7 +10,8 @@ requests per client:
      requests get 409 once the intervals are full.
 For each: requests, bookings/s (201 per second of wall time), requests/s, p50/p95/p99 of
 all requests in ms, counts of 201/409/other, then one SQL query proving that no resource in
-the database is overbooked ("overbooked seats: N", must be 0).
+the database is overbooked ("overbooked seats: N", must be 0). Between them, a reference
+run of GET /api/v1/me with the same clients shows the floor of any signed-in request.
 
 The API is served as in production and as bench/search.py does: granian, 2 workers,
 `coworking_app.api:create_api`, on BENCH_PORT.
@@ -194,13 +195,15 @@ def run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Re
             for body in plan:
                 start = time.perf_counter()
                 try:
-                    r = http.post("/api/v1/bookings", json=body)
+                    # A plan item is a booking body, or None for the reference request.
+                    r = http.post("/api/v1/bookings", json=body) if body is not None \
+                        else http.get("/api/v1/me")
                     status, text_ = r.status_code, r.text
                 except httpx.HTTPError as exc:
                     status, text_ = f"error {type(exc).__name__}", str(exc)
                 latencies.append((time.perf_counter() - start) * 1000)
                 statuses[status] += 1
-                if status not in (201, 409) and len(samples) < 3:
+                if status not in (200, 201, 409) and len(samples) < 3:
                     samples.append(f"{status}: {text_[:300]}")
         with lock:
             result.latencies += latencies
@@ -329,6 +332,14 @@ def main() -> None:
         p95 = pct(distinct.latencies, 95)
         print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on distinct resources -> "
               f"p95 {p95:.2f} ms [{'met' if p95 <= TARGET_P95_MS else 'NOT met'}]")
+
+        # Reference: the cheapest signed-in request (GET /api/v1/me: token check, one query)
+        # under the same load: the floor any endpoint meets on this machine.
+        reference = run_clients(base_url, access_tokens(data.renters),
+                                [[None] * REQUESTS for _ in range(CLIENTS)])
+        print(f"\n== reference: GET /api/v1/me, same clients ==\n"
+              f"requests/s {len(reference.latencies) / reference.wall:7.1f}   "
+              f"p50 {pct(reference.latencies, 50):7.2f} ms   p95 {pct(reference.latencies, 95):7.2f} ms")
 
         # 2. one hot resource: everyone on the same desk, tomorrow, overlapping intervals.
         rnd = random.Random(2026)
