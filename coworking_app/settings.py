@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     # The offline test provider (no money moves) in production too; off by default there.
     allow_test_payments: bool = False
 
+    # Email (see docs/notifications.md): SendGrid if a key is set, else SMTP if a host is
+    # set, else .eml files in MAIL_OUTBOX_DIR (development).
+    mail_from: str = "CoSpace <noreply@cospace.local>"
+    mail_outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    sendgrid_api_key: str = ""
+    sendgrid_api_base: str = ""  # tests point the real library at a local fake server
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:

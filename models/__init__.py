@@ -28,6 +28,7 @@ from models.booking import (
     Refund,
     WebhookEvent,
 )
+from models.notification import Channel, DeliveryStatus, Notification
 from models.geo import City, District, TransitStop
 from models.space import (
     PHOTO_LIMIT,
@@ -42,6 +43,9 @@ from models.space import (
 )
 
 __all__ = [
+    "Channel",
+    "DeliveryStatus",
+    "Notification",
     "HOLDING_STATUSES",
     "Addon",
     "AddonUnit",

@@ -63,12 +63,13 @@ class SearchState(rx.State):
 
     @rx.event
     def on_load(self):
-        self.loading = True
-        yield
+        # The form shows the URL's filters at once; the results follow when the search is done.
         query = {k: v for k, v in self.router.url.query_parameters.items() if v}
         self._query = query
         self._set_form(form_from_query(query))
         self.active_filters = count_active_filters(query)
+        self.loading = True
+        yield
         try:
             self._run(query)
         finally:

@@ -173,7 +173,9 @@ def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
         page.get_by_test_id("space-card").first.wait_for()
         expect(page.get_by_test_id("search-summary")).to_contain_text("Найдено")
         page.reload()
-        expect(page.get_by_test_id("filter-from")).to_have_value("10:00")
+        page.get_by_test_id("space-card").first.wait_for()
+        expect(page.get_by_test_id("filter-from")).to_have_value("10:00", timeout=15_000)
+        expect(page.get_by_test_id("filter-to")).to_have_value("13:00")
         expect(page.get_by_test_id("filter-day")).to_have_value(day)
     finally:
         context.close()

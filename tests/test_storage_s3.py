@@ -52,6 +52,9 @@ def test_upload_goes_to_the_bucket_and_urls_point_there(client, make_user, login
     stored = s3_client.get_object(Bucket="photos", Key=key)
     assert stored["ContentType"] == "image/jpeg"
     assert Image.open(io.BytesIO(stored["Body"].read())).format == "JPEG"
+    from coworking_app.services.storage import get_storage
+
+    assert get_storage().exists(key) and not get_storage().exists(key + ".missing")
 
     assert client.delete(f"{API}/spaces/{space['id']}/photos/{photo['id']}",
                          headers=auth).status_code == 204

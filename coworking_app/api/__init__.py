@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from coworking_app.api import admin, auth, bookings, catalog, health, owner, spaces
+from coworking_app.api import admin, auth, bookings, catalog, health, notifications, owner, spaces
 from coworking_app.api.limits import BodySizeLimit
 from coworking_app.services.payments import ProviderError
 from coworking_app.services.errors import (
@@ -100,7 +100,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
-    for module in (health, catalog, spaces, bookings, auth, owner, admin):
+    for module in (health, catalog, spaces, bookings, notifications, auth, owner, admin):
         api.include_router(module.router, prefix="/api/v1")
     settings = get_settings()
     upload = settings.max_upload_bytes

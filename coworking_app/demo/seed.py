@@ -8,6 +8,7 @@ already exists, and photo files are only drawn when missing.
 from __future__ import annotations
 
 import math
+import zlib
 from datetime import datetime, timezone
 import random
 from dataclasses import dataclass
@@ -326,10 +327,24 @@ def seed_booking_extras(session: Session) -> None:
     session.flush()
 
 
+def restore_demo_photos(session: Session, report: SeedReport) -> None:
+    """Demo photo files missing from storage (a fresh checkout or an emptied MEDIA_ROOT with
+    the database kept) are drawn again, so demo pages never show broken images."""
+    storage = get_storage()
+    for photo in session.scalars(select(Photo).where(Photo.storage_key.like("demo/%"))):
+        if storage.exists(photo.storage_key) and storage.exists(photo.thumb_key):
+            continue
+        kind = "meeting_room" if photo.position % 4 == 3 else "open_space"
+        write_photo(storage, zlib.crc32(photo.storage_key.encode()), photo.storage_key,
+                    photo.thumb_key, kind)
+        report.photos += 1
+
+
 def seed_demo(session: Session) -> SeedReport:
     report = SeedReport()
     cities = seed_reference(session, report)
     seed_spaces(session, cities, report)
+    restore_demo_photos(session, report)
     seed_booking_extras(session)
     session.execute(text("ANALYZE space"))
     return report

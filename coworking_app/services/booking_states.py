@@ -54,7 +54,11 @@ def do_transition(session: Session, booking: Booking, action: str, *, actor: Use
 def do_log_event(session: Session, booking: Booking, action: str, to_status: str, *,
                  actor: User | None, actor_role: str, reason: str | None = None,
                  data: dict | None = None) -> None:
-    """Appends to the booking's history (also used for changes that keep the status)."""
+    """Appends to the booking's history (also used for changes that keep the status) and
+    queues the notices it means for the renter and the owner (written before commit)."""
+    from coworking_app.services.notifications import queue_booking_notice
+
+    queue_booking_notice(session, booking, action, actor_role=actor_role)
     session.add(BookingEvent(
         booking_id=booking.id, from_status=booking.status if action != "create" else None,
         to_status=to_status, action=action, actor_id=actor.id if actor else None,

@@ -15,6 +15,7 @@ class Storage(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
     def delete(self, key: str) -> None: ...
     def url(self, key: str) -> str: ...
+    def exists(self, key: str) -> bool: ...
 
 
 class LocalStorage:
@@ -33,6 +34,9 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         media_path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return media_path(key).is_file()
 
     def url(self, key: str) -> str:
         return media_url(key)
@@ -60,6 +64,15 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError:
+            return False
+        return True
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{key}"

@@ -18,14 +18,15 @@ _KEY = "after_commit_jobs"
 
 
 def enqueue_after_commit(session: Session, func: str, *args: object,
-                         at: datetime | None = None, job_id: str | None = None) -> None:
+                         at: datetime | None = None, job_id: str | None = None,
+                         retry_intervals: list[int] | None = None) -> None:
     """Queue `func` (a dotted path such as "jobs.booking.expire_hold") after commit;
     `at` schedules it (RQ's scheduler runs it then), `job_id` de-duplicates."""
     if not session.info.get(_KEY + "_hooked"):
         event.listen(session, "after_commit", _flush)
         event.listen(session, "after_rollback", _discard)
         session.info[_KEY + "_hooked"] = True
-    session.info.setdefault(_KEY, []).append((func, args, at, job_id))
+    session.info.setdefault(_KEY, []).append((func, args, at, job_id, retry_intervals))
 
 
 def _discard(session: Session) -> None:
@@ -38,12 +39,17 @@ def _flush(session: Session) -> None:
     jobs = session.info.pop(_KEY, [])
     if not jobs:
         return
+    from rq import Retry
+
     try:
         queue = get_queue()
-        for func, args, at, job_id in jobs:
+        for func, args, at, job_id, intervals in jobs:
+            options = {"job_id": job_id, "result_ttl": 86400, "failure_ttl": 7 * 86400}
+            if intervals:
+                options["retry"] = Retry(max=len(intervals), interval=intervals)
             if at is not None:
-                queue.enqueue_at(at, func, *args, job_id=job_id)
+                queue.enqueue_at(at, func, *args, **options)
             else:
-                queue.enqueue(func, *args, job_id=job_id)
+                queue.enqueue(func, *args, **options)
     except Exception:  # Redis unavailable: the cron sweeps will do it
         log.exception("could not queue %d background job(s)", len(jobs))

@@ -1,0 +1,360 @@
+"""Notifications: who learns what, on which channel, in which language.
+
+`do_notify` writes the rows in the caller's transaction (a transactional outbox): an in-app
+row, shown at once, and an email row that jobs/notifications.deliver sends after commit.
+Booking changes call `notify_booking` from the state machine, so every transition that
+matters to a person produces its notice in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, StrictUndefined, select_autoescape
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import event, func, select, update
+from sqlmodel import Session
+
+from coworking_app.services.errors import NotAuthenticated, NotFound
+from coworking_app.services.tasks import enqueue_after_commit
+from coworking_app.settings import get_settings
+from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
+
+GROUPS = {  # preference groups shown in the cabinet
+    "booking": "Мои брони",
+    "owner": "Брони гостей (для владельцев)",
+    "account": "Аккаунт и безопасность",
+}
+EVENT_GROUP = {
+    "booking_created": "booking", "booking_paid": "booking", "booking_confirmed": "booking",
+    "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
+    "booking_hold_expired": "booking",
+    "owner_new_booking": "owner", "owner_needs_approval": "owner",
+    "owner_cancelled_by_renter": "owner",
+}
+
+# (subject, text) per event and language; Jinja2 with the payload as variables.
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "booking_created": {
+        "ru": ("Бронь № {{ id }} ждёт оплаты",
+               "{{ space }}: {{ resource }}, {{ when }}, мест: {{ seats }}.\n"
+               "Итого {{ total }}. Оплатите до {{ expires }}, иначе бронь снимется."),
+        "en": ("Booking #{{ id }} awaits payment",
+               "{{ space }}: {{ resource }}, {{ when }}, seats: {{ seats }}.\n"
+               "Total {{ total }}. Pay by {{ expires }} or the hold is released."),
+    },
+    "booking_paid": {
+        "ru": ("Бронь № {{ id }} оплачена",
+               "{{ space }}: {{ resource }}, {{ when }}, мест: {{ seats }}.\n"
+               "Оплачено {{ total }}. Чек во вложении и в личном кабинете."),
+        "en": ("Booking #{{ id }} is paid",
+               "{{ space }}: {{ resource }}, {{ when }}, seats: {{ seats }}.\n"
+               "Paid {{ total }}. The receipt is attached and in your account."),
+    },
+    "booking_confirmed": {
+        "ru": ("Бронь № {{ id }} подтверждена", "{{ space }}: {{ resource }}, {{ when }}. Ждём вас!"),
+        "en": ("Booking #{{ id }} is confirmed", "{{ space }}: {{ resource }}, {{ when }}. See you!"),
+    },
+    "booking_rejected": {
+        "ru": ("Бронь № {{ id }} отклонена",
+               "{{ space }} не может принять бронь на {{ when }}. Деньги вернутся полностью: {{ refund }}."),
+        "en": ("Booking #{{ id }} was declined",
+               "{{ space }} cannot take the booking for {{ when }}. Full refund: {{ refund }}."),
+    },
+    "booking_changed": {
+        "ru": ("Бронь № {{ id }} изменена", "Теперь: {{ space }}, {{ resource }}, {{ when }}, мест: {{ seats }}."),
+        "en": ("Booking #{{ id }} changed", "Now: {{ space }}, {{ resource }}, {{ when }}, seats: {{ seats }}."),
+    },
+    "booking_cancelled": {
+        "ru": ("Бронь № {{ id }} отменена",
+               "{{ space }}, {{ when }}.{% if reason %} Причина: {{ reason }}.{% endif %} Возврат: {{ refund }}."),
+        "en": ("Booking #{{ id }} cancelled",
+               "{{ space }}, {{ when }}.{% if reason %} Reason: {{ reason }}.{% endif %} Refund: {{ refund }}."),
+    },
+    "booking_hold_expired": {
+        "ru": ("Бронь № {{ id }} снята", "Оплата не пришла вовремя: {{ space }}, {{ when }}. Места освобождены."),
+        "en": ("Booking #{{ id }} released", "No payment in time: {{ space }}, {{ when }}. The seats are free again."),
+    },
+    "owner_new_booking": {
+        "ru": ("Новая бронь № {{ id }}", "{{ renter }}: {{ resource }}, {{ when }}, мест: {{ seats }}, {{ total }}."),
+        "en": ("New booking #{{ id }}", "{{ renter }}: {{ resource }}, {{ when }}, seats: {{ seats }}, {{ total }}."),
+    },
+    "owner_needs_approval": {
+        "ru": ("Бронь № {{ id }} ждёт вашего решения",
+               "{{ renter }} оплатил(а) {{ resource }}, {{ when }}. Примите или отклоните её в кабинете."),
+        "en": ("Booking #{{ id }} needs your approval",
+               "{{ renter }} paid for {{ resource }}, {{ when }}. Accept or decline it in your account."),
+    },
+    "owner_cancelled_by_renter": {
+        "ru": ("Бронь № {{ id }} отменена гостем", "{{ renter }}: {{ resource }}, {{ when }}."),
+        "en": ("Booking #{{ id }} cancelled by the guest", "{{ renter }}: {{ resource }}, {{ when }}."),
+    },
+}
+
+_text_env = Environment(undefined=StrictUndefined, autoescape=False)
+_html_env = Environment(undefined=StrictUndefined, autoescape=select_autoescape(default=True))
+_HTML_LAYOUT = _html_env.from_string(
+    "<!doctype html><html><body style=\"font-family:sans-serif;color:#1c2024\">"
+    "<h2 style=\"color:#0d9488\">{{ subject }}</h2>"
+    "{% for line in lines %}<p>{{ line }}</p>{% endfor %}"
+    "<p><a href=\"{{ link }}\">{{ link_label }}</a></p></body></html>")
+
+
+def render(event: str, language: str, payload: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of one event in the user's language (ru when unknown)."""
+    subject_t, body_t = TEMPLATES[event].get(language) or TEMPLATES[event]["ru"]
+    subject = _text_env.from_string(subject_t).render(**payload)
+    text = _text_env.from_string(body_t).render(**payload)
+    link = get_settings().base_url + payload.get("link", "/cabinet/bookings")
+    html = _HTML_LAYOUT.render(subject=subject, lines=text.split("\n"), link=link,
+                               link_label="Open CoSpace" if language == "en" else "Открыть CoSpace")
+    return subject, text + f"\n\n{link}", html
+
+
+# --- preferences -----------------------------------------------------------------------
+
+
+class Preferences(BaseModel):
+    """Per group and channel on/off; offers are opt-in. Stored in app_user.notification_prefs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: dict[str, bool] = {}
+    in_app: dict[str, bool] = {}
+    offers: bool = False
+
+
+def preferences(user: User) -> Preferences:
+    stored = user.notification_prefs or {}
+    return Preferences(
+        email={g: bool(stored.get("email", {}).get(g, True)) for g in GROUPS},
+        in_app={g: bool(stored.get("in_app", {}).get(g, True)) for g in GROUPS},
+        offers=bool(stored.get("offers", False)),
+    )
+
+
+def do_set_preferences(session: Session, user: User | None, prefs: Preferences) -> Preferences:
+    if user is None:
+        raise NotAuthenticated()
+    clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
+                        in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers)
+    user.notification_prefs = clean.model_dump()
+    session.add(user)
+    session.flush()
+    return clean
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe: str,
+              booking_id: int | None = None) -> list[Notification]:
+    """The rows for one event to one person, in the caller's transaction. The same
+    `dedupe` (e.g. "booking_paid:42") never produces a second row."""
+    group = EVENT_GROUP.get(event, "account")
+    prefs = preferences(user)
+    subject, text, html = render(event, user.language, payload)
+    rows = []
+    for channel in (Channel.in_app, Channel.email):
+        allowed = (prefs.in_app if channel == Channel.in_app else prefs.email).get(group, True)
+        key = f"{dedupe}:{user.id}:{channel.value}"
+        if not allowed or session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
+            continue
+        row = Notification(
+            user_id=user.id, booking_id=booking_id, type=event, channel=channel.value,
+            title=subject[:200], body=text, html=html if channel == Channel.email else "",
+            payload=payload, dedupe_key=key,
+            # In-app rows are delivered by being stored.
+            status=DeliveryStatus.sent.value if channel == Channel.in_app else DeliveryStatus.pending.value,
+            sent_at=datetime.now(timezone.utc) if channel == Channel.in_app else None,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    for row in rows:
+        if row.channel == Channel.email:
+            enqueue_after_commit(session, "jobs.notifications.deliver", row.id,
+                                 job_id=f"notification-{row.id}",
+                                 retry_intervals=[10, 60, 300, 1800, 7200])
+    return rows
+
+
+def _money(amount: int, currency: str) -> str:
+    whole, minor = divmod(amount, 100)
+    sign = {"RUB": "₽"}.get(currency, currency)
+    return f"{whole:,}".replace(",", " ") + (f",{minor:02d}" if minor else "") + f" {sign}"
+
+
+def booking_payload(session: Session, booking: Booking) -> dict:
+    space = session.get(Space, booking.space_id)
+    resource = session.get(Resource, booking.resource_id)
+    renter = session.get(User, booking.user_id)
+    zone = ZoneInfo(booking.timezone)
+    start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
+    when = (f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}" if start.date() == end.date()
+            else f"{start:%d.%m.%Y} – {end:%d.%m.%Y}")
+    return {
+        "id": booking.id, "space": space.name, "resource": resource.name, "when": when,
+        "seats": booking.seats, "total": _money(booking.total_minor, booking.currency),
+        "refund": _money(booking.refunded_minor, booking.currency),
+        "expires": booking.expires_at.astimezone(zone).strftime("%H:%M") if booking.expires_at else "",
+        "reason": booking.cancel_reason or "", "renter": renter.full_name if renter else "",
+        "link": "/cabinet/bookings",
+    }
+
+
+# action of the state machine -> (event for the renter, event for the owner)
+BOOKING_EVENTS: dict[str, tuple[str | None, str | None]] = {
+    "create": ("booking_created", None),
+    "pay": ("booking_paid", "owner_new_booking"),
+    "accept": ("booking_confirmed", None),
+    "reject": ("booking_rejected", None),
+    "modify": ("booking_changed", None),
+    "expire": ("booking_hold_expired", None),
+}
+
+
+def notify_booking(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
+    """Notices for one booking change (called by the state machine, same transaction)."""
+    renter_event, owner_event = BOOKING_EVENTS.get(action, (None, None))
+    if action == "cancel":
+        renter_event = "booking_cancelled"
+        owner_event = "owner_cancelled_by_renter" if actor_role == "renter" else None
+    if renter_event is None and owner_event is None:
+        return
+    payload = booking_payload(session, booking)
+    seq = session.scalar(select(func.count()).select_from(Notification)
+                         .where(Notification.booking_id == booking.id)) or 0
+    if renter_event:
+        user = session.get(User, booking.user_id)
+        # A change can happen many times: its key carries the change count.
+        suffix = f":{seq}" if renter_event == "booking_changed" else ""
+        do_notify(session, user, renter_event, payload, dedupe=f"{renter_event}:{booking.id}{suffix}",
+                  booking_id=booking.id)
+    space = session.get(Space, booking.space_id)
+    if owner_event and space.owner_id:
+        owner = session.get(User, space.owner_id)
+        if owner_event == "owner_new_booking" and not space.instant_book:
+            owner_event = "owner_needs_approval"
+        do_notify(session, owner, owner_event, {**payload, "link": "/owner/bookings"},
+                  dedupe=f"{owner_event}:{booking.id}", booking_id=booking.id)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+class NotificationOut(BaseModel):
+    id: int
+    type: str
+    title: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+def list_notifications(session: Session, user: User | None, *, unread_only: bool = False,
+                       limit: int = 50) -> tuple[list[NotificationOut], int]:
+    """The person's in-app notices, newest first, and the unread count (the bell)."""
+    if user is None:
+        raise NotAuthenticated()
+    base = select(Notification).where(Notification.user_id == user.id,
+                                      Notification.channel == Channel.in_app.value)
+    unread = session.scalar(select(func.count()).select_from(
+        base.where(Notification.read_at.is_(None)).subquery())) or 0
+    if unread_only:
+        base = base.where(Notification.read_at.is_(None))
+    rows = session.scalars(base.order_by(Notification.id.desc()).limit(max(1, min(limit, 200))))
+    return [NotificationOut(id=n.id, type=n.type, title=n.title, body=n.body,
+                            created_at=n.created_at, read=n.read_at is not None) for n in rows], unread
+
+
+def do_mark_read(session: Session, user: User | None, notification_id: int) -> None:
+    if user is None:
+        raise NotAuthenticated()
+    row = session.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
+    if row is None or row.user_id != user.id or row.channel != Channel.in_app.value:
+        raise NotFound("Уведомление не найдено")
+    row.read_at = row.read_at or datetime.now(timezone.utc)
+    session.flush()
+
+
+def do_mark_all_read(session: Session, user: User | None) -> int:
+    if user is None:
+        raise NotAuthenticated()
+    result = session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.channel == Channel.in_app.value,
+        Notification.read_at.is_(None)).values(read_at=datetime.now(timezone.utc)))
+    return result.rowcount or 0
+
+
+# --- from the state machine ----------------------------------------------------------------
+
+_PENDING = "booking_notices"
+
+
+def queue_booking_notice(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
+    """Called for every booking history row. The notices are written just before the
+    transaction commits, so they see its final state (a cancellation's refund, say) and
+    vanish with it on rollback."""
+    if action not in BOOKING_EVENTS and action != "cancel":
+        return
+    if not session.info.get(_PENDING + "_hooked"):
+        event.listen(session, "before_commit", _write_booking_notices)
+        event.listen(session, "after_rollback", lambda s: s.info.pop(_PENDING, None))
+        session.info[_PENDING + "_hooked"] = True
+    session.info.setdefault(_PENDING, []).append((booking, action, actor_role))
+
+
+def _write_booking_notices(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    for booking, action, actor_role in pending:
+        notify_booking(session, booking, action, actor_role=actor_role)
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+MAX_EMAIL_ATTEMPTS = 6  # the first try and RQ's 5 retries
+
+
+def do_deliver_email(session: Session, notification_id: int) -> str:
+    """Sends one email row: "sent", "failed", "skipped: ..." or "retry: <error>" (the job
+    raises then, after this transaction has recorded the attempt). The row is locked while
+    sending, and a row already sent is skipped: a job run twice sends one email."""
+    from coworking_app.services import mailer
+    from coworking_app.services.documents import do_issue_receipt
+
+    row = session.get(Notification, notification_id, with_for_update=True)
+    if row is None or row.channel != Channel.email.value:
+        return "skipped: no such email"
+    if row.status != DeliveryStatus.pending.value:
+        return f"skipped: already {row.status}"
+    user = session.get(User, row.user_id)
+    attachments = []
+    if row.type == "booking_paid" and row.booking_id:
+        receipt = do_issue_receipt(session, row.booking_id)
+        if receipt is not None:
+            attachments.append(mailer.Attachment(f"receipt-R-{receipt.number:06d}.pdf", receipt.pdf))
+    mail = mailer.Mail(to=user.email, subject=row.title, text=row.body, html=row.html,
+                       attachments=attachments)
+    row.attempts += 1
+    try:
+        mailer.send(mail)
+    except mailer.TransientMailError as exc:
+        row.last_error = str(exc)[:500]
+        if row.attempts >= MAX_EMAIL_ATTEMPTS:
+            row.status = DeliveryStatus.failed.value
+            return "failed"
+        return f"retry: {exc}"
+    except mailer.MailError as exc:
+        row.status, row.last_error = DeliveryStatus.failed.value, str(exc)[:500]
+        return "failed"
+    row.status, row.sent_at, row.last_error = DeliveryStatus.sent.value, datetime.now(timezone.utc), None
+    return "sent"
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """Email rows by status (for the admins' panel)."""
+    rows = session.execute(select(Notification.status, func.count()).where(
+        Notification.channel == Channel.email.value).group_by(Notification.status))
+    return {status: count for status, count in rows}

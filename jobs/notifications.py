@@ -1,0 +1,20 @@
+"""Email delivery: one job per notification row, retried with backoff on transient errors."""
+
+from __future__ import annotations
+
+from coworking_app.db import run_in_transaction
+from coworking_app.services.mailer import TransientMailError
+from coworking_app.services.notifications import do_deliver_email
+
+# RQ retries: 10 s, 1 min, 5 min, 30 min, 2 h; then the row is `failed` for the admins.
+RETRY_INTERVALS = [10, 60, 300, 1800, 7200]
+
+
+def deliver(notification_id: int) -> str:
+    if not isinstance(notification_id, int) or isinstance(notification_id, bool) \
+            or not 0 < notification_id < 2**31:
+        raise ValueError(f"expected a notification id, got {notification_id!r}")
+    outcome = run_in_transaction(lambda s: do_deliver_email(s, notification_id))
+    if outcome.startswith("retry"):
+        raise TransientMailError(outcome)  # the attempt is recorded; RQ tries again later
+    return outcome

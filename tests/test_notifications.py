@@ -1,0 +1,223 @@
+"""Notifications: written with the booking change, delivered by a real RQ worker to the
+file outbox, SendGrid (a local fake server) or SMTP (a local aiosmtpd server)."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import subprocess
+import sys
+import threading
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from rq import Queue
+from sqlalchemy import select
+
+from coworking_app.db import get_rq_redis, session_scope
+from coworking_app.services import notifications as svc
+from coworking_app.services.mailer import TransientMailError
+from coworking_app.settings import get_settings
+from jobs.notifications import deliver
+from models import Notification, User
+from tests.booking_auth import headers_for, signed_in
+from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
+from tests.conftest import ROOT, TEST_ENV
+
+
+@pytest.fixture()
+def outbox(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _rows(booking_id: int) -> list[Notification]:
+    with session_scope() as s:
+        return list(s.scalars(select(Notification).where(Notification.booking_id == booking_id)
+                              .order_by(Notification.id)))
+
+
+def _burst_worker(env_extra: dict[str, str]) -> None:
+    env = {**os.environ, **TEST_ENV, **env_extra, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url",
+                    TEST_ENV["RQ_REDIS_URL"], "default"], cwd=ROOT, env=env, check=True,
+                   timeout=120, capture_output=True)
+
+
+def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, world, outbox):
+    Queue("default", connection=get_rq_redis()).empty()
+    b = make_bookable(name="Коворкинг «Почта»")
+    renter_id, auth = signed_in()
+    day = in_days(3)
+    r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 12), 1))
+    booking_id = r.json()["id"]
+    pay_test(client, auth, booking_id)
+
+    rows = _rows(booking_id)
+    paid = [n for n in rows if n.type == "booking_paid"]
+    assert sorted(n.channel for n in paid) == ["email", "in_app"]
+    assert [n.type for n in rows if n.user_id == b.owner_id and n.channel == "in_app"] == ["owner_new_booking"]
+    feed = client.get(f"{API}/notifications", headers=auth).json()
+    assert feed["unread"] == 2 and feed["items"][0]["title"] == f"Бронь № {booking_id} оплачена"
+
+    _burst_worker({"MAIL_OUTBOX_DIR": str(outbox)})
+    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
+    with session_scope() as s:
+        renter_email = s.get(User, renter_id).email
+    paid_mails = [m for m in mails if m["To"] == renter_email and "оплачена" in m["Subject"]]
+    assert len(paid_mails) == 1
+    text = paid_mails[0].get_body(("plain",)).get_content()
+    assert "Коворкинг «Почта»" in text
+    [pdf] = [part for part in paid_mails[0].iter_attachments()]
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
+    assert all(n.status == "sent" for n in _rows(booking_id) if n.channel == "email")
+    # Running the delivery again sends nothing more.
+    for n in _rows(booking_id):
+        if n.channel == "email":
+            assert deliver(n.id).startswith("skipped")
+    assert len(list(outbox.glob("*.eml"))) == len(mails)
+
+    # Read one, then all.
+    first = feed["items"][0]["id"]
+    assert client.post(f"{API}/notifications/{first}/read", headers=auth).json() == {"unread": 1}
+    assert client.post(f"{API}/notifications/read-all", headers=auth).json() == {"unread": 0}
+    other = headers_for(b.owner_id)
+    assert client.post(f"{API}/notifications/{first}/read", headers=other).status_code == 404
+
+
+class _FakeSendGrid(BaseHTTPRequestHandler):
+    statuses: list[int] = []
+    received: list[dict] = []
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        payload = json.loads(self.rfile.read(length))
+        status = self.statuses.pop(0) if self.statuses else 202
+        if status == 202:
+            self.received.append(payload)
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(b"" if status == 202 else b'{"errors": [{"message": "try later"}]}')
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sendgrid_outage_is_retried_and_delivers_exactly_once(client, world, monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeSendGrid)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _FakeSendGrid.statuses, _FakeSendGrid.received = [503], []
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.test")
+    monkeypatch.setenv("SENDGRID_API_BASE", f"http://127.0.0.1:{server.server_port}")
+    get_settings.cache_clear()
+    try:
+        b = make_bookable()
+        _renter, auth = signed_in()
+        day = in_days(3)
+        r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 11), 1))
+        [row] = [n for n in _rows(r.json()["id"]) if n.channel == "email"]
+        with pytest.raises(TransientMailError):
+            deliver(row.id)  # 503: recorded, raised for RQ to retry
+        with session_scope() as s:
+            failed_once = s.get(Notification, row.id)
+            assert (failed_once.status, failed_once.attempts) == ("pending", 1)
+            assert "503" in failed_once.last_error
+        assert deliver(row.id) == "sent"  # the retry
+        assert deliver(row.id).startswith("skipped")  # a duplicate job
+        assert len(_FakeSendGrid.received) == 1
+        sent = _FakeSendGrid.received[0]
+        assert sent["subject"].startswith("Бронь №") and sent["personalizations"][0]["to"][0]["email"]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        server.shutdown()
+
+
+def test_muted_booking_email_still_reaches_the_cabinet(client, world):
+    b = make_bookable()
+    renter_id, auth = signed_in()
+    r = client.put(f"{API}/me/notification-preferences", headers=auth,
+                   json={"email": {"booking": False}, "in_app": {}, "offers": False})
+    assert r.status_code == 200 and r.json()["email"]["booking"] is False
+    assert r.json()["email"]["owner"] is True and r.json()["offers"] is False
+    day = in_days(3)
+    booking = client.post(f"{API}/bookings", headers=auth,
+                          json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()
+    rows = [n for n in _rows(booking["id"]) if n.user_id == renter_id]
+    assert [n.channel for n in rows] == ["in_app"]
+    bad = client.put(f"{API}/me/notification-preferences", headers=auth, json={"email": "yes"})
+    assert bad.status_code == 422 and "email" in bad.text
+
+
+def test_rollback_writes_no_notice_and_dedupe_holds(world):
+    b = make_bookable()
+    renter_id, _auth = signed_in()
+    with session_scope() as s:
+        user = s.get(User, renter_id)
+        first = svc.do_notify(s, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
+                                                             "when": "завтра"}, dedupe="test-dedupe-1")
+        again = svc.do_notify(s, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
+                                                             "when": "завтра"}, dedupe="test-dedupe-1")
+        assert len(first) == 2 and again == []
+    with pytest.raises(RuntimeError):
+        with session_scope() as s:
+            svc.do_notify(s, s.get(User, renter_id), "booking_confirmed",
+                          {"id": 2, "space": "X", "resource": "Y", "when": "завтра"}, dedupe="test-dedupe-2")
+            raise RuntimeError("the booking change failed")
+    with session_scope() as s:
+        assert not s.scalars(select(Notification).where(Notification.dedupe_key.like("test-dedupe-2%"))).all()
+    assert b.space_id
+
+
+def test_english_users_get_english_mail():
+    subject, text, html = svc.render("booking_cancelled", "en", {
+        "id": 7, "space": "Loft <b>", "when": "tomorrow", "reason": "", "refund": "100 ₽",
+        "link": "/cabinet/bookings"})
+    assert subject == "Booking #7 cancelled" and "Refund: 100 ₽" in text
+    assert "Loft &lt;b&gt;" in html  # escaped in HTML
+
+
+
+
+def test_smtp_transport_delivers_through_a_local_server(client, world, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        messages: list[bytes] = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            self.messages.append(envelope.content)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    try:
+        b = make_bookable(name="Коворкинг «SMTP»")
+        _renter, auth = signed_in()
+        day = in_days(3)
+        r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 11), 1))
+        [row] = [n for n in _rows(r.json()["id"]) if n.channel == "email"]
+        assert deliver(row.id) == "sent"
+        [raw] = inbox.messages
+        mail = email.message_from_bytes(raw, policy=policy.default)
+        assert "ждёт оплаты" in mail["Subject"]
+        assert "Коворкинг «SMTP»" in mail.get_body(("plain",)).get_content()
+        assert mail.get_body(("html",)) is not None
+    finally:
+        controller.stop()
+        monkeypatch.undo()
+        get_settings.cache_clear()
