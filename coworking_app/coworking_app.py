@@ -8,6 +8,7 @@ from coworking_app.api import create_api
 from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
+from pages.notifications import notifications_page
 from pages.home import home_page
 from pages.owner import owner_page, space_editor_page
 from pages.search import search_page
@@ -18,6 +19,7 @@ from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
 from state.home import HomeState
+from state.notifications import NotificationPrefsState, NotificationState
 from state.owner import OwnerState, SpaceEditorState
 from state.owner_rules import BookingRulesState
 from state.search import SearchState
@@ -38,8 +40,9 @@ PAGES = [
     (login_page, "/login", "Вход — CoSpace", []),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
-    (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load]),
+    (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load, NotificationPrefsState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
+    (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
@@ -47,4 +50,5 @@ PAGES = [
      [SpaceEditorState.load, BookingRulesState.load]),
 ]
 for component, route, title, on_load in PAGES:
-    app.add_page(component, route=route, title=title, on_load=[user, *on_load])
+    app.add_page(component, route=route, title=title,
+                 on_load=[user, NotificationState.start, *on_load])

@@ -137,9 +137,14 @@ def cabinet_page() -> rx.Component:
                    custom_attrs={"data-testid": "cabinet-title"}),
         rx.grid(
             rx.vstack(
-                _placeholder("Бронирования", "calendar", "Здесь появятся ваши бронирования и чеки."),
+                section("Бронирования", rx.hstack(
+                    rx.icon("calendar", size=18, color=rx.color("accent", 10)),
+                    rx.link("Мои брони, чеки и отмены", href="/cabinet/bookings", size="2"),
+                    rx.spacer(),
+                    rx.link("Уведомления", href="/cabinet/notifications", size="2"),
+                    align="center", width="100%")),
+                notification_preferences(),
                 _placeholder("Сообщения", "message-circle", "Переписка с владельцами пространств."),
-                _placeholder("Уведомления", "bell", "Напоминания о бронированиях и ответы."),
                 _profile(),
                 spacing="4", width="100%",
             ),
@@ -147,4 +152,25 @@ def cabinet_page() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="2"),
             gap="16px", width="100%",
         ),
+    )
+
+
+def notification_preferences() -> rx.Component:
+    from state.notifications import NotificationPrefsState as p
+
+    return section(
+        "Уведомления",
+        rx.grid(
+            rx.text(""), rx.text("Email", size="1", weight="medium"), rx.text("В кабинете", size="1", weight="medium"),
+            rx.foreach(p.rows, lambda r: rx.fragment(
+                rx.text(r.label, size="2"),
+                rx.switch(checked=r.email, on_change=lambda v: p.toggle(r.group, "email", v)),
+                rx.switch(checked=r.in_app, on_change=lambda v: p.toggle(r.group, "in_app", v)),
+            )),
+            columns="3", spacing="3", align="center", width="100%",
+        ),
+        rx.hstack(rx.switch(checked=p.offers, on_change=p.set_offers),
+                  rx.text("Получать специальные предложения", size="2"), align="center"),
+        rx.text(p.message, size="1", color=rx.color("green", 11)),
+        test_id="notification-preferences",
     )

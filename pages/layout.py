@@ -32,6 +32,7 @@ def header() -> rx.Component:
                 size="2",
                 weight="medium",
             ),
+            _bell(),
             _account_menu(),
             align="center",
             spacing="4",
@@ -50,6 +51,26 @@ def header() -> rx.Component:
     )
 
 
+def _bell() -> rx.Component:
+    from state.notifications import NotificationState as n
+
+    return rx.cond(
+        AuthState.signed_in,
+        rx.link(
+            rx.box(
+                rx.icon("bell", size=20),
+                rx.cond(n.unread > 0, rx.badge(
+                    n.unread, color_scheme="red", variant="solid", radius="full", size="1",
+                    position="absolute", top="-6px", right="-10px",
+                    custom_attrs={"data-testid": "bell-count"})),
+                position="relative", padding="6px", display="flex",
+            ),
+            href="/cabinet/notifications", color_scheme="gray", aria_label="Уведомления",
+            custom_attrs={"data-testid": "bell"},
+        ),
+    )
+
+
 def _account_menu() -> rx.Component:
     a = AuthState
     return rx.cond(
@@ -64,6 +85,7 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.content(
                 rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item("Уведомления", on_click=rx.redirect("/cabinet/notifications")),
                 rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),
                 rx.cond(a.is_owner,
                         rx.menu.item("Мои пространства", on_click=rx.redirect("/owner"))),

@@ -177,6 +177,12 @@ class MyBookingsState(_SignedIn):
             self.cards = []
 
     @rx.event
+    async def refresh(self):
+        """A notice about a booking arrived (state/notifications.py): show its new state."""
+        if not self.loading:
+            await self._reload()
+
+    @rx.event
     async def set_tab(self, value: str):
         self.tab = value if value in ("upcoming", "past", "cancelled") else "upcoming"
         await self._reload()

@@ -4,6 +4,7 @@ provider, sees the booking in the cabinet and downloads the receipt; the owner s
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -179,3 +180,55 @@ def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
         expect(page.get_by_test_id("filter-day")).to_have_value(day)
     finally:
         context.close()
+
+
+def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, browser):
+    """Real time across processes: the owner's accept (one browser) reaches the renter's
+    open page (another browser) as a toast and a new bell count, without a reload."""
+    owner = _api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    spaces = [s for s in httpx.get(f"{app_url}/api/v1/owner/spaces", headers=owner, timeout=20).json()
+              if s["status"] == "published"]
+    space = spaces[1]
+    r = httpx.patch(f"{app_url}/api/v1/spaces/{space['id']}", headers=owner, timeout=20,
+                    json={"opening_hours": ALL_DAYS, "instant_book": False})
+    assert r.status_code == 200, r.text
+    detail = httpx.get(f"{app_url}/api/v1/spaces/{space['id']}", timeout=20).json()
+    desk = next(res for res in detail["resources"] if res["kind"] == "hot_desk")
+    email = f"rt-{uuid.uuid4().hex[:8]}@example.com"
+    assert httpx.post(f"{app_url}/api/v1/auth/register", timeout=20, json={
+        "email": email, "password": PASSWORD, "full_name": "Вера Ждущая"}).status_code == 201
+    renter = _api_login(app_url, email, PASSWORD)
+    day = (datetime.now(ZoneInfo(space["timezone"])) + timedelta(days=3)).date()
+    start = datetime(day.year, day.month, day.day, 11, tzinfo=ZoneInfo(space["timezone"]))
+    booking = httpx.post(f"{app_url}/api/v1/bookings", headers=renter, timeout=20, json={
+        "resource_id": desk["id"], "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(), "seats": 1}).json()
+    pay = httpx.post(f"{app_url}/api/v1/bookings/{booking['id']}/pay", headers=renter, timeout=20).json()
+    httpx.post(f"{app_url}/api/v1/payments/test/{pay['payment_id']}/complete", headers=renter,
+               timeout=20, json={"outcome": "succeeded"})
+
+    renter_ctx, renter_page = new_page(browser, 1280, 900)
+    owner_ctx, owner_page = new_page(browser, 1280, 900)
+    try:
+        _ui_login(renter_page, app_url, email, PASSWORD, "/cabinet/bookings")
+        card = renter_page.locator(f"[data-booking='{booking['id']}']")
+        expect(card.get_by_test_id("booking-status")).to_have_text("оплачено, ждёт подтверждения")
+        before = int(renter_page.get_by_test_id("bell-count").inner_text())
+        renter_page.wait_for_timeout(1500)  # the tab's listener subscribes after load
+
+        _ui_login(owner_page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
+        owner_card = owner_page.locator(f"[data-booking='{booking['id']}']")
+        clicked = time.monotonic()
+        owner_card.get_by_test_id("booking-accept").click()
+
+        toast = renter_page.locator("[data-sonner-toast]", has_text=f"Бронь № {booking['id']} подтверждена")
+        toast.wait_for(timeout=2000)
+        delay = time.monotonic() - clicked
+        expect(renter_page.get_by_test_id("bell-count")).to_have_text(str(before + 1), timeout=2000)
+        expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено", timeout=2000)
+        renter_page.screenshot(path=str(SHOTS / "realtime-toast-1280.png"))
+        print(f"\nowner click -> renter toast: {delay * 1000:.0f} ms")
+        assert delay < 2.0
+    finally:
+        renter_ctx.close()
+        owner_ctx.close()

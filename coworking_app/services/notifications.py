@@ -172,6 +172,7 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
         session.add(row)
         rows.append(row)
     session.flush()
+    _publish_after_commit(session, rows)
     for row in rows:
         if row.channel == Channel.email:
             enqueue_after_commit(session, "jobs.notifications.deliver", row.id,
@@ -358,3 +359,39 @@ def delivery_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Notification.status, func.count()).where(
         Notification.channel == Channel.email.value).group_by(Notification.status))
     return {status: count for status, count in rows}
+
+
+# --- real time -------------------------------------------------------------------------------
+
+
+def channel_name(user_id: int) -> str:
+    """The Redis pub/sub channel a signed-in browser tab listens on (state/notifications.py)."""
+    return f"notify:{user_id}"
+
+
+def _publish_after_commit(session: Session, rows: list[Notification]) -> None:
+    if not session.info.get("notify_publish_hooked"):
+        event.listen(session, "after_commit", _publish)
+        event.listen(session, "after_rollback", lambda s: s.info.pop("notify_publish", None))
+        session.info["notify_publish_hooked"] = True
+    session.info.setdefault("notify_publish", []).extend(
+        (row.user_id, row.type, row.title, row.body) for row in rows if row.channel == Channel.in_app.value)
+
+
+def _publish(session: Session) -> None:
+    """After commit: tell the person's open tabs, across processes, through Redis."""
+    import json
+    import logging
+
+    from coworking_app.db import get_cache_redis
+
+    pending = session.info.pop("notify_publish", [])
+    if not pending:
+        return
+    try:
+        client = get_cache_redis()
+        for user_id, kind, title, body in pending:
+            client.publish(channel_name(user_id), json.dumps(
+                {"type": kind, "title": title, "body": body.split("\n")[0]}, ensure_ascii=False))
+    except Exception:  # a missed toast is not worth a failed booking; the bell recounts on load
+        logging.getLogger(__name__).exception("could not publish %d notice(s)", len(pending))

@@ -1,0 +1,48 @@
+"""/cabinet/notifications: the person's notices (state: state/notifications.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state
+from pages.layout import page_frame
+from state.notifications import NoticeView, NotificationState
+
+
+def _notice(n: NoticeView) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.box(width="8px", height="8px", border_radius="50%", flex_shrink="0", margin_top="8px",
+                   background=rx.cond(n.read, "transparent", rx.color("accent", 9))),
+            rx.vstack(
+                rx.text(n.title, weight=rx.cond(n.read, "regular", "bold")),
+                rx.text(n.body, size="2", color=rx.color("gray", 11), white_space="pre-line"),
+                rx.text(n.when, size="1", color=rx.color("gray", 9)),
+                spacing="1", width="100%",
+            ),
+            rx.cond(~n.read, rx.button("Прочитано", size="1", variant="ghost",
+                                       on_click=NotificationState.mark_read(n.id))),
+            width="100%", align="start",
+        ),
+        width="100%", custom_attrs={"data-testid": "notice"},
+    )
+
+
+def notifications_page() -> rx.Component:
+    s = NotificationState
+    return page_frame(rx.vstack(
+        rx.flex(
+            rx.heading("Уведомления", size="6"), rx.spacer(),
+            rx.button("Прочитать все", variant="soft", on_click=s.mark_all_read,
+                      disabled=s.unread == 0),
+            width="100%", align="center", spacing="2", wrap="wrap",
+        ),
+        rx.cond(
+            s.items.length() > 0,
+            rx.vstack(rx.foreach(s.items, _notice), spacing="2", width="100%"),
+            empty_state("bell-off", "Уведомлений пока нет",
+                        rx.text("Здесь появятся подтверждения, изменения и отмены броней.",
+                                size="2", color=rx.color("gray", 11))),
+        ),
+        spacing="3", width="100%",
+    ))

@@ -1,0 +1,201 @@
+"""The bell: unread count and notices of the signed-in person, updated in real time.
+
+Every page load counts the unread notices and, once per browser tab, starts a background
+task that listens on the person's Redis channel (`services.notifications.channel_name`).
+A notice committed by any process (web, API, RQ worker) is published there, so the tab
+shows a toast and the new count at once. The task ends when the tab goes away or the
+person signs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+import reflex as rx
+import redis.asyncio as aioredis
+
+from coworking_app.db import session_scope
+from coworking_app.services import accounts
+from coworking_app.services import notifications as svc
+from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.settings import get_settings
+from state.auth import AuthState
+from state.bookings import MyBookingsState, OwnerBookingsState
+from state.inputs import parse_id
+
+
+@dataclass
+class NoticeView:
+    id: int = 0
+    title: str = ""
+    body: str = ""
+    when: str = ""
+    read: bool = False
+
+
+class NotificationState(rx.State):
+    unread: int = 0
+    items: list[NoticeView] = []
+    _user_id: int = 0
+    _listening: bool = False
+
+    def _load(self, token: str, *, with_items: bool) -> None:
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                items, self.unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
+                self._user_id = user.id
+        except NotAuthenticated:
+            self.unread, self.items, self._user_id = 0, [], 0
+            return
+        if with_items:
+            self.items = [NoticeView(n.id, n.title, n.body, f"{n.created_at:%d.%m.%Y %H:%M} UTC", n.read)
+                          for n in items]
+
+    @rx.event
+    async def start(self):
+        """on_load of every page: the count for the bell, and the listener for this tab."""
+        token = (await self.get_state(AuthState)).session_token
+        self._load(token, with_items=False)
+        if self._user_id and not self._listening:
+            return NotificationState.listen
+        return None
+
+    @rx.event
+    async def load_page(self):
+        token = (await self.get_state(AuthState)).session_token
+        self._load(token, with_items=True)
+
+    @rx.event
+    async def mark_read(self, notification_id: int):
+        token = (await self.get_state(AuthState)).session_token
+        notification_id = parse_id(notification_id)
+        if notification_id is None:
+            return
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                svc.do_mark_read(session, user, notification_id)
+        except ServiceError:
+            return
+        self._load(token, with_items=True)
+
+    @rx.event
+    async def mark_all_read(self):
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                svc.do_mark_all_read(session, user)
+        except ServiceError:
+            return
+        self._load(token, with_items=True)
+
+    @rx.event(background=True)
+    async def listen(self):
+        async with self:
+            if self._listening or not self._user_id:
+                return
+            self._listening, user_id = True, self._user_id
+        client = aioredis.from_url(get_settings().cache_redis_url)
+        pubsub = client.pubsub()
+        try:
+            await pubsub.subscribe(svc.channel_name(user_id))
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=10)
+                async with self:
+                    signed_in_as = self._user_id
+                if signed_in_as != user_id or not self._tab_connected():
+                    break
+                if message is None:
+                    continue
+                try:
+                    notice = json.loads(message["data"])
+                except (TypeError, ValueError):
+                    continue
+                async with self:
+                    self.unread += 1  # recounted from the database on every page load
+                yield rx.toast.info(str(notice.get("title", ""))[:200],
+                                    description=str(notice.get("body", ""))[:300], duration=6000)
+                # An open bookings page shows the new status too.
+                kind = str(notice.get("type", ""))
+                if kind.startswith("booking_"):
+                    yield MyBookingsState.refresh
+                elif kind.startswith("owner_"):
+                    yield OwnerBookingsState.refresh
+        except (OSError, aioredis.RedisError, asyncio.CancelledError):
+            pass
+        finally:
+            await pubsub.aclose()
+            await client.aclose()
+            async with self:
+                self._listening = False
+
+    def _tab_connected(self) -> bool:
+        """False once the browser tab that started the listener has gone."""
+        token = self.router.session.client_token
+        namespace = _event_namespace()
+        return namespace is None or token in namespace.token_to_sid
+
+
+def _event_namespace():
+    from coworking_app.coworking_app import app  # imported late: the app imports this module
+
+    return app.event_namespace
+
+
+@dataclass
+class PreferenceRow:
+    group: str = ""
+    label: str = ""
+    email: bool = True
+    in_app: bool = True
+
+
+class NotificationPrefsState(rx.State):
+    """The cabinet's "Notifications" card: per group and channel, and offers (opt-in)."""
+
+    rows: list[PreferenceRow] = []
+    offers: bool = False
+    message: str = ""
+
+    @rx.event
+    async def load(self):
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                prefs = svc.preferences(user)
+        except NotAuthenticated:
+            return
+        self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in svc.GROUPS.items()]
+        self.offers, self.message = prefs.offers, ""
+
+    @rx.event
+    async def toggle(self, group: str, channel: str, value: bool):
+        if channel not in ("email", "in_app") or group not in svc.GROUPS:
+            return
+        self.rows = [PreferenceRow(r.group, r.label,
+                                   (value is True) if (r.group == group and channel == "email") else r.email,
+                                   (value is True) if (r.group == group and channel == "in_app") else r.in_app)
+                     for r in self.rows]
+        await self._save()
+
+    @rx.event
+    async def set_offers(self, value: bool):
+        self.offers = value is True
+        await self._save()
+
+    async def _save(self) -> None:
+        token = (await self.get_state(AuthState)).session_token
+        prefs = svc.Preferences(email={r.group: r.email for r in self.rows},
+                                in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                svc.do_set_preferences(session, user, prefs)
+            self.message = "Сохранено"
+        except ServiceError:
+            self.message = "Войдите снова"
