@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coworking_app.db import run_in_transaction
 from coworking_app.services.mailer import TransientMailError
-from coworking_app.services.notifications import do_deliver_email
+from coworking_app.services.notifications import do_deliver_email, do_send_reminder
 
 # RQ retries: 10 s, 1 min, 5 min, 30 min, 2 h; then the row is `failed` for the admins.
 RETRY_INTERVALS = [10, 60, 300, 1800, 7200]
@@ -18,3 +18,10 @@ def deliver(notification_id: int) -> str:
     if outcome.startswith("retry"):
         raise TransientMailError(outcome)  # the attempt is recorded; RQ tries again later
     return outcome
+
+
+def remind(booking_id: int, lead: str, start_iso: str) -> str:
+    """Scheduled with the confirmation for 24 h and 1 h before the start."""
+    if not isinstance(booking_id, int) or isinstance(booking_id, bool) or not 0 < booking_id < 2**31:
+        raise ValueError(f"expected a booking id, got {booking_id!r}")
+    return run_in_transaction(lambda s: do_send_reminder(s, booking_id, str(lead), str(start_iso)))

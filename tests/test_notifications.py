@@ -221,3 +221,42 @@ def test_smtp_transport_delivers_through_a_local_server(client, world, monkeypat
         controller.stop()
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_reminders_are_scheduled_with_the_confirmation_and_cancelled_with_the_booking(client, world):
+    from datetime import datetime, timedelta, timezone
+
+    from jobs.notifications import remind
+
+    registry = Queue("default", connection=get_rq_redis()).scheduled_job_registry
+    b = make_bookable(hours={d: {"open": "00:00", "close": "24:00"}
+                             for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    _renter, auth = signed_in()
+    day = in_days(3)
+    booking = client.post(f"{API}/bookings", headers=auth,
+                          json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()
+    ids = {f"reminder-{booking['id']}-24h", f"reminder-{booking['id']}-1h"}
+    assert not ids & set(registry.get_job_ids())  # not before it is confirmed
+    pay_test(client, auth, booking["id"])
+    assert ids <= set(registry.get_job_ids())
+
+    # The job itself: one reminder, once.
+    start_iso = local(day, 10).astimezone(timezone.utc).isoformat()
+    assert remind(booking["id"], "24h", start_iso) == "sent 2"
+    assert remind(booking["id"], "24h", start_iso) == "sent 0"
+    titles = [n["title"] for n in client.get(f"{API}/notifications", headers=auth).json()["items"]]
+    assert f"Напоминание: бронь № {booking['id']} через 24 часа" in titles
+
+    client.post(f"{API}/bookings/{booking['id']}/cancel", headers=auth)
+    assert not ids & set(registry.get_job_ids())
+    assert remind(booking["id"], "1h", start_iso) == "skipped: booking is cancelled"
+
+    # Booked 30 minutes ahead: no 1-hour (nor 24-hour) reminder.
+    now = datetime.now(timezone.utc)
+    soon = (now + timedelta(minutes=30 + (30 - now.minute % 30) % 30)).replace(second=0, microsecond=0)
+    late = client.post(f"{API}/bookings", headers=auth, json={
+        "resource_id": b.desk_id, "start": soon.isoformat(), "end": (soon + timedelta(hours=1)).isoformat(),
+        "seats": 1})
+    assert late.status_code == 201, late.text
+    pay_test(client, auth, late.json()["id"])
+    assert not {f"reminder-{late.json()['id']}-1h", f"reminder-{late.json()['id']}-24h"} & set(registry.get_job_ids())

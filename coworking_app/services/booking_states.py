@@ -46,24 +46,25 @@ def check_transition(booking: Booking, action: str) -> str:
 def do_transition(session: Session, booking: Booking, action: str, *, actor: User | None,
                   actor_role: str, reason: str | None = None, data: dict | None = None) -> None:
     target = check_transition(booking, action)
+    from_status, booking.status = booking.status, target
     do_log_event(session, booking, action, target, actor=actor, actor_role=actor_role,
-                 reason=reason, data=data)
-    booking.status = target
+                 reason=reason, data=data, from_status=from_status)
 
 
 def do_log_event(session: Session, booking: Booking, action: str, to_status: str, *,
                  actor: User | None, actor_role: str, reason: str | None = None,
-                 data: dict | None = None) -> None:
+                 data: dict | None = None, from_status: str | None = None) -> None:
     """Appends to the booking's history (also used for changes that keep the status) and
-    queues the notices it means for the renter and the owner (written before commit)."""
+    queues what it means for people: notices (written before commit) and reminders."""
     from coworking_app.services.notifications import queue_booking_notice
 
-    queue_booking_notice(session, booking, action, actor_role=actor_role)
     session.add(BookingEvent(
-        booking_id=booking.id, from_status=booking.status if action != "create" else None,
+        booking_id=booking.id,
+        from_status=None if action == "create" else (from_status or booking.status),
         to_status=to_status, action=action, actor_id=actor.id if actor else None,
         actor_role=actor_role, reason=reason, data=data or {},
     ))
+    queue_booking_notice(session, booking, action, actor_role=actor_role)
 
 
 STATUS_LABELS = {

@@ -29,7 +29,7 @@ GROUPS = {  # preference groups shown in the cabinet
 EVENT_GROUP = {
     "booking_created": "booking", "booking_paid": "booking", "booking_confirmed": "booking",
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
-    "booking_hold_expired": "booking",
+    "booking_hold_expired": "booking", "booking_reminder": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
 }
@@ -85,6 +85,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{{ renter }} оплатил(а) {{ resource }}, {{ when }}. Примите или отклоните её в кабинете."),
         "en": ("Booking #{{ id }} needs your approval",
                "{{ renter }} paid for {{ resource }}, {{ when }}. Accept or decline it in your account."),
+    },
+    "booking_reminder": {
+        "ru": ("Напоминание: бронь № {{ id }} {{ lead_ru }}",
+               "{{ space }}: {{ resource }}, {{ when }}, мест: {{ seats }}.\nАдрес: {{ address }}."),
+        "en": ("Reminder: booking #{{ id }} {{ lead_en }}",
+               "{{ space }}: {{ resource }}, {{ when }}, seats: {{ seats }}.\nAddress: {{ address }}."),
     },
     "owner_cancelled_by_renter": {
         "ru": ("Бронь № {{ id }} отменена гостем", "{{ renter }}: {{ resource }}, {{ when }}."),
@@ -201,6 +207,7 @@ def booking_payload(session: Session, booking: Booking) -> dict:
         "refund": _money(booking.refunded_minor, booking.currency),
         "expires": booking.expires_at.astimezone(zone).strftime("%H:%M") if booking.expires_at else "",
         "reason": booking.cancel_reason or "", "renter": renter.full_name if renter else "",
+        "address": space.address,
         "link": "/cabinet/bookings",
     }
 
@@ -298,6 +305,7 @@ def queue_booking_notice(session: Session, booking: Booking, action: str, *, act
     """Called for every booking history row. The notices are written just before the
     transaction commits, so they see its final state (a cancellation's refund, say) and
     vanish with it on rollback."""
+    _schedule_reminders(session, booking, action)
     if action not in BOOKING_EVENTS and action != "cancel":
         return
     if not session.info.get(_PENDING + "_hooked"):
@@ -395,3 +403,53 @@ def _publish(session: Session) -> None:
                 {"type": kind, "title": title, "body": body.split("\n")[0]}, ensure_ascii=False))
     except Exception:  # a missed toast is not worth a failed booking; the bell recounts on load
         logging.getLogger(__name__).exception("could not publish %d notice(s)", len(pending))
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+REMINDERS = {"24h": 24 * 3600, "1h": 3600}  # before the start
+
+
+def _reminder_ids(booking: Booking) -> list[str]:
+    return [f"reminder-{booking.id}-{lead}" for lead in REMINDERS]
+
+
+def _schedule_reminders(session: Session, booking: Booking, action: str) -> None:
+    """Confirmed bookings get reminders 24 h and 1 h before the start (only those still
+    ahead: a booking made 30 minutes before its start gets neither); a cancelled, rejected
+    or no-show booking loses them; a changed one gets them again for its new start."""
+    from datetime import timedelta
+
+    from coworking_app.services.tasks import cancel_after_commit
+
+    if action in ("cancel", "reject", "no_show", "expire") or (action == "modify" and booking.status != "confirmed"):
+        cancel_after_commit(session, *_reminder_ids(booking))
+        return
+    confirmed = action in ("confirm", "accept") or (action == "modify" and booking.status == "confirmed")
+    if not confirmed:
+        return
+    now = datetime.now(timezone.utc)
+    for lead, seconds in REMINDERS.items():
+        at = booking.start_at - timedelta(seconds=seconds)
+        job_id = f"reminder-{booking.id}-{lead}"
+        if at > now:
+            enqueue_after_commit(session, "jobs.notifications.remind", booking.id, lead,
+                                 booking.start_at.isoformat(), at=at, job_id=job_id)
+        else:
+            cancel_after_commit(session, job_id)
+
+
+def do_send_reminder(session: Session, booking_id: int, lead: str, start_iso: str) -> str:
+    """The reminder job: only for a booking still confirmed and still starting then."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or lead not in REMINDERS:
+        return "skipped: no such booking"
+    if booking.status != "confirmed" or booking.start_at.isoformat() != start_iso:
+        return f"skipped: booking is {booking.status}"
+    payload = {**booking_payload(session, booking),
+               "lead_ru": "через 24 часа" if lead == "24h" else "через час",
+               "lead_en": "in 24 hours" if lead == "24h" else "in an hour"}
+    user = session.get(User, booking.user_id)
+    rows = do_notify(session, user, "booking_reminder", payload,
+                     dedupe=f"booking_reminder_{lead}:{booking.id}:{start_iso}", booking_id=booking.id)
+    return f"sent {len(rows)}"

@@ -53,3 +53,34 @@ def _flush(session: Session) -> None:
                 queue.enqueue(func, *args, **options)
     except Exception:  # Redis unavailable: the cron sweeps will do it
         log.exception("could not queue %d background job(s)", len(jobs))
+
+
+def cancel_after_commit(session: Session, *job_ids: str) -> None:
+    """Removes scheduled jobs (e.g. a cancelled booking's reminders) once the transaction
+    commits; a job that runs anyway checks the booking and does nothing."""
+    if not session.info.get(_KEY + "_cancel_hooked"):
+        event.listen(session, "after_commit", _cancel)
+        event.listen(session, "after_rollback", lambda s: s.info.pop(_KEY + "_cancel", None))
+        session.info[_KEY + "_cancel_hooked"] = True
+    session.info.setdefault(_KEY + "_cancel", []).extend(job_ids)
+
+
+def _cancel(session: Session) -> None:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from jobs import get_queue
+
+    job_ids = session.info.pop(_KEY + "_cancel", [])
+    if not job_ids:
+        return
+    try:
+        queue = get_queue()
+        for job_id in job_ids:
+            queue.scheduled_job_registry.remove(job_id)
+            try:
+                Job.fetch(job_id, connection=queue.connection).delete()
+            except NoSuchJobError:
+                pass
+    except Exception:
+        log.exception("could not cancel %d scheduled job(s)", len(job_ids))
