@@ -28,7 +28,7 @@ from models.booking import (
     Refund,
     WebhookEvent,
 )
-from models.notification import Channel, DeliveryStatus, Notification
+from models.notification import Channel, DeliveryStatus, Notification, Offer
 from models.geo import City, District, TransitStop
 from models.space import (
     PHOTO_LIMIT,
@@ -46,6 +46,7 @@ __all__ = [
     "Channel",
     "DeliveryStatus",
     "Notification",
+    "Offer",
     "HOLDING_STATUSES",
     "Addon",
     "AddonUnit",

@@ -58,3 +58,24 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class Offer(SQLModel, table=True):
+    """A special offer written by an owner (for their spaces) or an admin (for a city or
+    the whole network); sent once to the people who opted in to offers."""
+
+    __tablename__ = "offer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"),
+                                            nullable=False))
+    title: str = Field(max_length=120)
+    text: str = Field(max_length=2000)
+    promo_code: str | None = Field(default=None, max_length=32)
+    city_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("city.id", ondelete="CASCADE"), nullable=True))
+    space_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("space.id", ondelete="CASCADE"), nullable=True))
+    valid_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    recipients: int = Field(default=0)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())

@@ -260,3 +260,77 @@ def test_reminders_are_scheduled_with_the_confirmation_and_cancelled_with_the_bo
     assert late.status_code == 201, late.text
     pay_test(client, auth, late.json()["id"])
     assert not {f"reminder-{late.json()['id']}-1h", f"reminder-{late.json()['id']}-24h"} & set(registry.get_job_ids())
+
+
+def test_a_completed_booking_asks_for_a_review(client, world):
+    b = make_bookable()
+    renter_id, auth = signed_in()
+    day = in_days(2)
+    booking = client.post(f"{API}/bookings", headers=auth,
+                          json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()
+    pay_test(client, auth, booking["id"])
+    from coworking_app.services.bookings import do_complete_past
+
+    with session_scope() as s:
+        assert do_complete_past(s, now=local(day, 12)) >= 1
+    types = [n.type for n in _rows(booking["id"]) if n.user_id == renter_id and n.channel == "in_app"]
+    assert types.count("booking_review_request") == 1
+
+
+def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(client, world, outbox):
+    from models import City
+
+    b = make_bookable()  # a Moscow space
+    with session_scope() as s:
+        moscow = s.scalars(select(City).where(City.slug == "moscow")).one().id
+        spb = s.scalars(select(City).where(City.slug == "saint-petersburg")).one().id
+    people = {}
+    for name, prefs in {"opted_moscow": {"offers": True, "offers_city_id": moscow},
+                        "opted_any": {"offers": True},
+                        "opted_spb": {"offers": True, "offers_city_id": spb},
+                        "not_opted": {"offers": False}}.items():
+        user_id, auth = signed_in()
+        r = client.put(f"{API}/me/notification-preferences", headers=auth,
+                       json={"email": {}, "in_app": {}, **prefs})
+        assert r.status_code == 200, r.text
+        people[name] = (user_id, auth)
+    owner = headers_for(b.owner_id)
+    r = client.post(f"{API}/offers", headers=owner, json={
+        "title": "Минус 20 % в декабре", "text": "Все открытые места со скидкой по будням.",
+        "promo_code": "DEC20", "space_id": b.space_id})
+    assert r.status_code == 201, r.text
+
+    def got_offer(name: str) -> bool:
+        items = client.get(f"{API}/notifications", headers=people[name][1]).json()["items"]
+        return any(i["type"] == "special_offer" for i in items)
+
+    assert got_offer("opted_moscow") and got_offer("opted_any")
+    assert not got_offer("opted_spb") and not got_offer("not_opted")
+
+    user_id = people["opted_moscow"][0]
+    with session_scope() as s:
+        row = s.scalars(select(Notification).where(Notification.user_id == user_id,
+                                                   Notification.type == "special_offer",
+                                                   Notification.channel == "email")).one()
+        link = row.payload["unsubscribe"]
+    assert deliver(row.id) == "sent"
+    [eml] = [p for p in outbox.glob("*.eml")
+             if "Минус 20" in email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]
+             and email.message_from_bytes(p.read_bytes(), policy=policy.default)["List-Unsubscribe"]]
+    mail = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert str(mail["List-Unsubscribe"]).strip() == f"<{link}>" and mail["List-Unsubscribe-Post"]
+    assert "DEC20" in mail.get_body(("plain",)).get_content()
+
+    # One click, no sign-in; a forged token changes nothing.
+    path = link.split("/api/v1", 1)[1]
+    assert client.get(f"{API}{path[:-3]}abc").status_code == 404
+    r = client.get(f"{API}{path}")
+    assert r.status_code == 200 and "отписались" in r.text
+    prefs = client.get(f"{API}/me/notification-preferences", headers=people["opted_moscow"][1]).json()
+    assert prefs["offers"] is False and prefs["email"]["booking"] is True
+    # Renters cannot send offers; owners only for their own spaces.
+    assert client.post(f"{API}/offers", headers=people["not_opted"][1], json={
+        "title": "Спам", "text": "Очень выгодно, покупайте сейчас", "space_id": b.space_id}).status_code == 403
+    other = make_bookable()
+    assert client.post(f"{API}/offers", headers=headers_for(other.owner_id), json={
+        "title": "Чужое", "text": "Предложение для чужого пространства", "space_id": b.space_id}).status_code == 404

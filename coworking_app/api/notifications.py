@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from fastapi.responses import HTMLResponse
+
 from coworking_app.api.deps import CurrentUser, DbSession
 from coworking_app.services import notifications as svc
+from coworking_app.services import offers
 from coworking_app.services.accounts import check_role
 from models import Role
 
@@ -60,3 +63,32 @@ def delivery_stats(session: DbSession, user: CurrentUser) -> dict[str, int]:
     """Email deliveries by status (pending, sent, failed) for the admin panel."""
     check_role(user, Role.admin, Role.operator)
     return svc.delivery_counts(session)
+
+
+class OfferOut(BaseModel):
+    id: int
+    recipients: int
+
+
+@router.post("/offers", status_code=201, response_model=OfferOut)
+def create_offer(session: DbSession, user: CurrentUser, body: offers.OfferInput) -> OfferOut:
+    """Owners: an offer for one of their spaces; admins: for a city or everyone. Sent at once
+    to the people who opted in to offers."""
+    offer = offers.do_create_offer(session, user, body)
+    return OfferOut(id=offer.id, recipients=offer.recipients)
+
+
+_UNSUBSCRIBED = """<!doctype html><html lang="ru"><meta charset="utf-8">
+<title>Отписка — CoSpace</title><body style="font-family:sans-serif;max-width:560px;margin:64px auto">
+<h2>Вы отписались от специальных предложений</h2>
+<p>Письма о ваших бронях будут приходить как прежде. Снова подписаться можно в личном кабинете.</p>
+</body></html>"""
+
+
+@router.api_route("/unsubscribe/{token}", methods=["GET", "POST"], response_class=HTMLResponse,
+                  include_in_schema=False)
+def unsubscribe(session: DbSession, token: Annotated[str, Path(max_length=80)]) -> HTMLResponse:
+    """One click from an offer email, no sign-in (GET from the link, POST from mail
+    clients' List-Unsubscribe-Post)."""
+    offers.do_unsubscribe(session, token)
+    return HTMLResponse(_UNSUBSCRIBED)

@@ -30,8 +30,10 @@ EVENT_GROUP = {
     "booking_created": "booking", "booking_paid": "booking", "booking_confirmed": "booking",
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
     "booking_hold_expired": "booking", "booking_reminder": "booking",
+    "booking_review_request": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
+    "special_offer": "offers",
 }
 
 # (subject, text) per event and language; Jinja2 with the payload as variables.
@@ -92,6 +94,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Reminder: booking #{{ id }} {{ lead_en }}",
                "{{ space }}: {{ resource }}, {{ when }}, seats: {{ seats }}.\nAddress: {{ address }}."),
     },
+    "booking_review_request": {
+        "ru": ("Как прошло в {{ space }}?",
+               "Спасибо, что были у нас: {{ resource }}, {{ when }}. Оцените пространство — отзыв поможет другим."),
+        "en": ("How was {{ space }}?",
+               "Thanks for coming: {{ resource }}, {{ when }}. Rate the space: your review helps others."),
+    },
+    "special_offer": {
+        "ru": ("{{ title }}",
+               "{{ text }}{% if promo %}\nПромокод: {{ promo }}{% endif %}"
+               "{% if until %}\nДействует до {{ until }}.{% endif %}"
+               "\n\nОтписаться от предложений: {{ unsubscribe }}"),
+        "en": ("{{ title }}",
+               "{{ text }}{% if promo %}\nPromo code: {{ promo }}{% endif %}"
+               "{% if until %}\nValid until {{ until }}.{% endif %}"
+               "\n\nUnsubscribe from offers: {{ unsubscribe }}"),
+    },
     "owner_cancelled_by_renter": {
         "ru": ("Бронь № {{ id }} отменена гостем", "{{ renter }}: {{ resource }}, {{ when }}."),
         "en": ("Booking #{{ id }} cancelled by the guest", "{{ renter }}: {{ resource }}, {{ when }}."),
@@ -129,6 +147,7 @@ class Preferences(BaseModel):
     email: dict[str, bool] = {}
     in_app: dict[str, bool] = {}
     offers: bool = False
+    offers_city_id: int | None = None  # offers of one city only (none = every city)
 
 
 def preferences(user: User) -> Preferences:
@@ -137,14 +156,20 @@ def preferences(user: User) -> Preferences:
         email={g: bool(stored.get("email", {}).get(g, True)) for g in GROUPS},
         in_app={g: bool(stored.get("in_app", {}).get(g, True)) for g in GROUPS},
         offers=bool(stored.get("offers", False)),
+        offers_city_id=stored.get("offers_city_id") if isinstance(stored.get("offers_city_id"), int) else None,
     )
 
 
 def do_set_preferences(session: Session, user: User | None, prefs: Preferences) -> Preferences:
     if user is None:
         raise NotAuthenticated()
+    if prefs.offers_city_id is not None and not 0 < prefs.offers_city_id < 2**31:
+        from coworking_app.services.errors import InvalidInput
+
+        raise InvalidInput("offers_city_id", "unknown city")
     clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
-                        in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers)
+                        in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers,
+                        offers_city_id=prefs.offers_city_id)
     user.notification_prefs = clean.model_dump()
     session.add(user)
     session.flush()
@@ -160,6 +185,8 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
     `dedupe` (e.g. "booking_paid:42") never produces a second row."""
     group = EVENT_GROUP.get(event, "account")
     prefs = preferences(user)
+    if group == "offers" and not prefs.offers:  # marketing goes only to those who opted in
+        return []
     subject, text, html = render(event, user.language, payload)
     rows = []
     for channel in (Channel.in_app, Channel.email):
@@ -220,6 +247,7 @@ BOOKING_EVENTS: dict[str, tuple[str | None, str | None]] = {
     "reject": ("booking_rejected", None),
     "modify": ("booking_changed", None),
     "expire": ("booking_hold_expired", None),
+    "complete": ("booking_review_request", None),
 }
 
 
@@ -344,8 +372,12 @@ def do_deliver_email(session: Session, notification_id: int) -> str:
         receipt = do_issue_receipt(session, row.booking_id)
         if receipt is not None:
             attachments.append(mailer.Attachment(f"receipt-R-{receipt.number:06d}.pdf", receipt.pdf))
+    headers = {}
+    if row.type == "special_offer" and row.payload.get("unsubscribe"):
+        headers = {"List-Unsubscribe": f"<{row.payload['unsubscribe']}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     mail = mailer.Mail(to=user.email, subject=row.title, text=row.body, html=row.html,
-                       attachments=attachments)
+                       attachments=attachments, headers=headers)
     row.attempts += 1
     try:
         mailer.send(mail)
