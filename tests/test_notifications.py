@@ -334,3 +334,20 @@ def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(cli
     other = make_bookable()
     assert client.post(f"{API}/offers", headers=headers_for(other.owner_id), json={
         "title": "Чужое", "text": "Предложение для чужого пространства", "space_id": b.space_id}).status_code == 404
+
+
+def test_account_mail_goes_out_through_the_same_transports(client, world, outbox, clean_limits):
+    from jobs.notifications import deliver_account_mail
+    from models import OutboxEmail
+
+    r = client.post(f"{API}/auth/register", json={"email": "mail-check@example.com",
+                                                  "password": "Correct-Horse-42", "full_name": "Почтовый Тест"})
+    assert r.status_code == 201, r.text
+    with session_scope() as s:
+        row_id = s.scalars(select(OutboxEmail.id).where(OutboxEmail.to_email == "mail-check@example.com")).one()
+    assert deliver_account_mail(row_id) == "sent"
+    assert deliver_account_mail(row_id) == "skipped: already sent"
+    [eml] = [p for p in outbox.glob("*.eml")
+             if email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"] == "mail-check@example.com"]
+    text = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "/verify-email?token=" in text
