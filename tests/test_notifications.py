@@ -351,3 +351,23 @@ def test_account_mail_goes_out_through_the_same_transports(client, world, outbox
              if email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"] == "mail-check@example.com"]
     text = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert "/verify-email?token=" in text
+
+
+def test_password_change_and_a_new_device_are_announced(client, world, clean_limits):
+    from datetime import timedelta
+
+    from coworking_app.services.accounts import ClientInfo, do_change_password, do_start_session
+
+    r = client.post(f"{API}/auth/register", json={"email": "notice-acc@example.com",
+                                                  "password": "Correct-Horse-42", "full_name": "Аккаунт Тест"})
+    user_id = r.json()["id"]
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        user.created_at = user.created_at - timedelta(days=1)  # not a fresh sign-up
+        do_start_session(s, user, ClientInfo(ip="10.0.0.1", user_agent="Firefox on Linux"))
+        do_start_session(s, user, ClientInfo(ip="10.0.0.2", user_agent="Firefox on Linux"))  # same device
+        do_change_password(s, user, current_password="Correct-Horse-42", new_password="Another-Horse-43")
+    with session_scope() as s:
+        types = [n.type for n in s.scalars(select(Notification).where(
+            Notification.user_id == user_id, Notification.channel == "in_app"))]
+    assert types.count("new_sign_in") == 1 and types.count("password_changed") == 1

@@ -292,8 +292,14 @@ def do_start_session(session: Session, user: User, client: ClientInfo = ClientIn
         user_agent=(client.user_agent or "")[:255], ip=(client.ip or "")[:64],
         last_seen_at=now, expires_at=now + timedelta(days=get_settings().session_days),
     )
+    known_device = session.scalars(select(AuthSession.id).where(
+        AuthSession.user_id == user.id, AuthSession.user_agent == row.user_agent).limit(1)).first()
     session.add(row)
     session.flush()
+    if known_device is None and user.created_at is not None and now - user.created_at > timedelta(minutes=5):
+        # A browser this person has not used before (not right after sign-up).
+        _notify_account(session, user, "new_sign_in",
+                        {"device": row.user_agent[:120] or "неизвестное устройство", "ip": row.ip or "—"})
     return row, token, refresh
 
 
@@ -431,6 +437,7 @@ def do_change_password(session: Session, user: User, *, current_password: str,
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     do_sign_out_everywhere(session, user, except_session_id=keep_session_id)
+    _notify_account(session, user, "password_changed", {})
 
 
 def do_request_password_reset(session: Session, email: str, client: ClientInfo = ClientInfo()) -> None:
@@ -468,7 +475,15 @@ def do_reset_password(session: Session, token: str, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     do_sign_out_everywhere(session, user)
+    _notify_account(session, user, "password_changed", {})
     return user
+
+
+def _notify_account(session: Session, user: User, event: str, payload: dict) -> None:
+    from coworking_app.services.notifications import do_notify
+
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+    do_notify(session, user, event, {"link": "/cabinet", **payload}, dedupe=f"{event}:{user.id}:{stamp}")
 
 
 # --- roles ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ EVENT_GROUP = {
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
     "special_offer": "offers",
+    "password_changed": "account", "new_sign_in": "account",
 }
 
 # (subject, text) per event and language; Jinja2 with the payload as variables.
@@ -99,6 +100,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Спасибо, что были у нас: {{ resource }}, {{ when }}. Оцените пространство — отзыв поможет другим."),
         "en": ("How was {{ space }}?",
                "Thanks for coming: {{ resource }}, {{ when }}. Rate the space: your review helps others."),
+    },
+    "password_changed": {
+        "ru": ("Пароль CoSpace изменён",
+               "Пароль вашего аккаунта только что изменён, остальные устройства вышли из аккаунта.\n"
+               "Если это были не вы, сбросьте пароль по ссылке «Забыли пароль?» на странице входа."),
+        "en": ("Your CoSpace password was changed",
+               "Your password was just changed and other devices were signed out.\n"
+               "If it was not you, reset it with \"Forgot password?\" on the sign-in page."),
+    },
+    "new_sign_in": {
+        "ru": ("Вход с нового устройства",
+               "В ваш аккаунт вошли с устройства: {{ device }} (IP {{ ip }}).\n"
+               "Если это были не вы, смените пароль и завершите чужие сеансы в личном кабинете."),
+        "en": ("New sign-in to CoSpace",
+               "Someone signed in from: {{ device }} (IP {{ ip }}).\n"
+               "If it was not you, change your password and sign out other devices in your account."),
     },
     "special_offer": {
         "ru": ("{{ title }}",

@@ -44,7 +44,8 @@ def _flush(session: Session) -> None:
     try:
         queue = get_queue()
         for func, args, at, job_id, intervals in jobs:
-            options = {"job_id": job_id, "result_ttl": 86400, "failure_ttl": 7 * 86400}
+            options = {"job_id": job_id, "job_timeout": 120, "result_ttl": 86400,
+                       "failure_ttl": 7 * 86400}
             if intervals:
                 options["retry"] = Retry(max=len(intervals), interval=intervals)
             if at is not None:
