@@ -66,7 +66,7 @@ def _bell() -> rx.Component:
                 position="relative", padding="6px", display="flex",
             ),
             href="/cabinet/notifications", color_scheme="gray", aria_label="Уведомления",
-            custom_attrs={"data-testid": "bell"},
+            custom_attrs={"data-testid": "bell", "data-last-delay-ms": n.last_delay_ms},
         ),
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 
 import reflex as rx
@@ -38,6 +39,7 @@ class NoticeView:
 class NotificationState(rx.State):
     unread: int = 0
     items: list[NoticeView] = []
+    last_delay_ms: int = -1  # commit of the last notice -> this tab's listener (measured)
     _user_id: int = 0
     _listening: bool = False
 
@@ -117,6 +119,9 @@ class NotificationState(rx.State):
                     continue
                 async with self:
                     self.unread += 1  # recounted from the database on every page load
+                    committed = notice.get("committed_at")
+                    if isinstance(committed, (int, float)):
+                        self.last_delay_ms = max(0, round((time.time() - committed) * 1000))
                 yield rx.toast.info(str(notice.get("title", ""))[:200],
                                     description=str(notice.get("body", ""))[:300], duration=6000)
                 # An open bookings page shows the new status too.

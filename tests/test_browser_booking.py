@@ -227,8 +227,10 @@ def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, brows
         expect(renter_page.get_by_test_id("bell-count")).to_have_text(str(before + 1), timeout=2000)
         expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено", timeout=2000)
         renter_page.screenshot(path=str(SHOTS / "realtime-toast-1280.png"))
-        print(f"\nowner click -> renter toast: {delay * 1000:.0f} ms")
-        assert delay < 2.0
+        server_ms = int(renter_page.get_by_test_id("bell").get_attribute("data-last-delay-ms"))
+        print(f"\nowner click -> renter toast: {delay * 1000:.0f} ms; "
+              f"commit -> renter tab's listener: {server_ms} ms")
+        assert delay < 2.0 and 0 <= server_ms < 1000
     finally:
         renter_ctx.close()
         owner_ctx.close()

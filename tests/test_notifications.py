@@ -371,3 +371,16 @@ def test_password_change_and_a_new_device_are_announced(client, world, clean_lim
         types = [n.type for n in s.scalars(select(Notification).where(
             Notification.user_id == user_id, Notification.channel == "in_app"))]
     assert types.count("new_sign_in") == 1 and types.count("password_changed") == 1
+
+
+def test_account_mail_follows_the_users_language(client, world, clean_limits):
+    from models import OutboxEmail
+
+    r = client.post(f"{API}/auth/register", json={"email": "english@example.com",
+                                                  "password": "Correct-Horse-42", "full_name": "Ann English"})
+    auth = headers_for(r.json()["id"])
+    assert client.patch(f"{API}/me", headers=auth, json={"language": "en"}).status_code == 200
+    assert client.post(f"{API}/auth/password-reset/request", json={"email": "english@example.com"}).status_code == 202
+    with session_scope() as s:
+        subjects = list(s.scalars(select(OutboxEmail.subject).where(OutboxEmail.to_email == "english@example.com")))
+    assert "Reset your CoSpace password" in subjects and "Подтвердите email в CoSpace" in subjects

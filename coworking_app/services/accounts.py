@@ -232,11 +232,15 @@ def do_send_email_verification(session: Session, user: User) -> None:
     hours = get_settings().email_verification_hours
     token = _issue_one_time_token(session, user, TokenPurpose.verify_email, timedelta(hours=hours))
     link = f"{get_settings().base_url}/verify-email?token={token}"
-    do_queue_email(
-        session, to=user.email, kind="verify_email", subject="Подтвердите email в CoSpace",
-        body=f"Здравствуйте, {user.full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\n"
-             f"Ссылка действует {hours} ч.",
-    )
+    if user.language == "en":
+        subject, body = ("Confirm your email for CoSpace",
+                         f"Hello, {user.full_name}!\n\nConfirm your address by opening:\n{link}\n\n"
+                         f"The link works for {hours} h.")
+    else:
+        subject, body = ("Подтвердите email в CoSpace",
+                         f"Здравствуйте, {user.full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\n"
+                         f"Ссылка действует {hours} ч.")
+    do_queue_email(session, to=user.email, kind="verify_email", subject=subject, body=body)
 
 
 def do_verify_email(session: Session, token: str) -> User:
@@ -459,13 +463,17 @@ def do_request_password_reset(session: Session, email: str, client: ClientInfo =
     minutes = settings.password_reset_minutes
     token = _issue_one_time_token(session, user, TokenPurpose.reset_password,
                                   timedelta(minutes=minutes))
-    do_queue_email(
-        session, to=user.email, kind="reset_password", subject="Сброс пароля CoSpace",
-        body=f"Чтобы задать новый пароль, откройте ссылку:\n"
-             f"{settings.base_url}/reset-password?token={token}\n\n"
-             f"Ссылка действует {minutes} минут и сработает один раз. "
-             f"Если вы не просили сброс, просто удалите это письмо.",
-    )
+    link = f"{settings.base_url}/reset-password?token={token}"
+    if user.language == "en":
+        subject, body = ("Reset your CoSpace password",
+                         f"To set a new password, open:\n{link}\n\nThe link works once, for "
+                         f"{minutes} minutes. If you did not ask for a reset, delete this mail.")
+    else:
+        subject, body = ("Сброс пароля CoSpace",
+                         f"Чтобы задать новый пароль, откройте ссылку:\n{link}\n\n"
+                         f"Ссылка действует {minutes} минут и сработает один раз. "
+                         f"Если вы не просили сброс, просто удалите это письмо.")
+    do_queue_email(session, to=user.email, kind="reset_password", subject=subject, body=body)
 
 
 def do_reset_password(session: Session, token: str, new_password: str) -> User:

@@ -439,6 +439,7 @@ def _publish(session: Session) -> None:
     """After commit: tell the person's open tabs, across processes, through Redis."""
     import json
     import logging
+    import time
 
     from coworking_app.db import get_cache_redis
 
@@ -449,7 +450,8 @@ def _publish(session: Session) -> None:
         client = get_cache_redis()
         for user_id, kind, title, body in pending:
             client.publish(channel_name(user_id), json.dumps(
-                {"type": kind, "title": title, "body": body.split("\n")[0]}, ensure_ascii=False))
+                {"type": kind, "title": title, "body": body.split("\n")[0],
+                 "committed_at": time.time()}, ensure_ascii=False))
     except Exception:  # a missed toast is not worth a failed booking; the bell recounts on load
         logging.getLogger(__name__).exception("could not publish %d notice(s)", len(pending))
 
