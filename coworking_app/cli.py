@@ -100,12 +100,15 @@ def _create_staff(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from models import OutboxEmail
+    from models import Notification, User
 
     with session_scope() as session:
-        rows = session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(args.limit))
-        for row in reversed(list(rows)):
-            print(f"--- #{row.id} {row.created_at:%Y-%m-%d %H:%M} to {row.to_email}: {row.subject}")
+        rows = session.execute(
+            select(Notification, User.email).join(User, User.id == Notification.user_id)
+            .where(Notification.channel == "email")
+            .order_by(Notification.id.desc()).limit(args.limit))
+        for row, email in reversed(list(rows)):
+            print(f"--- #{row.id} {row.created_at:%Y-%m-%d %H:%M} [{row.status}] to {email}: {row.title}")
             print(row.body)
     return 0
 

@@ -26,14 +26,3 @@ def remind(booking_id: int, lead: str, start_iso: str) -> str:
         raise ValueError(f"expected a booking id, got {booking_id!r}")
     return run_in_transaction(lambda s: do_send_reminder(s, booking_id, str(lead), str(start_iso)))
 
-
-def deliver_account_mail(row_id: int) -> str:
-    """Email verification and password reset mails (services/outbox.py)."""
-    from coworking_app.services.outbox import do_deliver_account_mail
-
-    if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**31:
-        raise ValueError(f"expected a mail id, got {row_id!r}")
-    outcome = run_in_transaction(lambda s: do_deliver_account_mail(s, row_id))
-    if outcome.startswith("retry"):
-        raise TransientMailError(outcome)
-    return outcome

@@ -133,18 +133,3 @@ class RecoveryCode(SQLModel, table=True):
     )
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = Field(default=None, sa_column=_ts())
-
-
-class OutboxEmail(SQLModel, table=True):
-    """Mail waiting to be sent. The notifications issue sends it; until then this table is
-    the development outbox (and what tests read)."""
-
-    __tablename__ = "outbox_email"
-
-    id: int | None = Field(default=None, primary_key=True)
-    to_email: str = Field(max_length=254, index=True)
-    subject: str = Field(max_length=200)
-    body: str
-    kind: str = Field(max_length=40)
-    created_at: datetime | None = Field(default=None, sa_column=created_column())
-    sent_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -40,7 +40,7 @@ def world():
     with get_engine().begin() as conn:
         conn.execute(text(
             "TRUNCATE tariff, resource, photo, space, transit_stop, district, city, amenity, "
-            "app_user, outbox_email "
+            "app_user "
             "RESTART IDENTITY CASCADE"
         ))
     invalidate_reference_cache()

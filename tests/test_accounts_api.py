@@ -9,9 +9,18 @@ from sqlalchemy import select, update
 
 from coworking_app.db import session_scope
 from coworking_app.settings import get_settings
-from models import OneTimeToken, OutboxEmail, User
+from models import Notification, OneTimeToken, User
 
 API = "/api/v1"
+
+
+def _mails(s, email: str, kind: str | None = None) -> list[Notification]:
+    """Email rows (verification, reset) addressed to the account with this email."""
+    query = (select(Notification).join(User, User.id == Notification.user_id)
+             .where(User.email == email, Notification.channel == "email"))
+    if kind:
+        query = query.where(Notification.type == kind)
+    return list(s.scalars(query.order_by(Notification.id)))
 
 
 def _register(client, **overrides):
@@ -34,8 +43,8 @@ def test_register_normalises_phone_and_rejects_duplicate_email_any_case(client, 
         user = s.get(User, body["id"])
         assert user.phone == "+79123456789"
         assert user.password_hash.startswith("$argon2id$")
-        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_email == user.email)).all()
-        assert [m.kind for m in mail] == ["verify_email"]
+        mail = _mails(s, user.email)
+        assert [m.type for m in mail] == ["verify_email"]
     again = _register(client, email=email.lower())
     assert again.status_code == 409
     assert "email" in _field_errors(again)
@@ -127,8 +136,7 @@ def test_password_reset_is_single_use_expires_and_signs_out_everywhere(client, m
     assert unknown.status_code == known.status_code == 202
     assert unknown.json() == known.json()
     with session_scope() as s:
-        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_email == email,
-                                                   OutboxEmail.kind == "reset_password")).one()
+        [mail] = _mails(s, email, "reset_password")
     token = mail.body.split("token=")[1].split()[0]
     r = client.post(f"{API}/auth/password-reset/confirm",
                     json={"token": token, "new_password": "short"})
@@ -145,9 +153,7 @@ def test_password_reset_is_single_use_expires_and_signs_out_everywhere(client, m
     # An expired link does nothing.
     client.post(f"{API}/auth/password-reset/request", json={"email": email})
     with session_scope() as s:
-        mails = s.scalars(select(OutboxEmail).where(OutboxEmail.to_email == email,
-                                                    OutboxEmail.kind == "reset_password")
-                          .order_by(OutboxEmail.id)).all()
+        mails = _mails(s, email, "reset_password")
         s.execute(update(OneTimeToken).where(OneTimeToken.user_id == _id)
                   .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
     late = mails[-1].body.split("token=")[1].split()[0]
@@ -182,7 +188,7 @@ def test_profile_patch_validates_and_cannot_touch_roles(client, make_user, login
 def test_email_verification_link(client, make_user):
     _id, email, _password = make_user()
     with session_scope() as s:
-        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_email == email)).one()
+        [mail] = _mails(s, email)
     token = mail.body.split("token=")[1].split()[0]
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 200
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 422

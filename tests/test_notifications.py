@@ -337,16 +337,15 @@ def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(cli
 
 
 def test_account_mail_goes_out_through_the_same_transports(client, world, outbox, clean_limits):
-    from jobs.notifications import deliver_account_mail
-    from models import OutboxEmail
 
     r = client.post(f"{API}/auth/register", json={"email": "mail-check@example.com",
                                                   "password": "Correct-Horse-42", "full_name": "Почтовый Тест"})
     assert r.status_code == 201, r.text
     with session_scope() as s:
-        row_id = s.scalars(select(OutboxEmail.id).where(OutboxEmail.to_email == "mail-check@example.com")).one()
-    assert deliver_account_mail(row_id) == "sent"
-    assert deliver_account_mail(row_id) == "skipped: already sent"
+        row_id = s.scalars(select(Notification.id).join(User, User.id == Notification.user_id).where(
+            User.email == "mail-check@example.com", Notification.type == "verify_email")).one()
+    assert deliver(row_id) == "sent"
+    assert deliver(row_id) == "skipped: already sent"
     [eml] = [p for p in outbox.glob("*.eml")
              if email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"] == "mail-check@example.com"]
     text = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
@@ -374,13 +373,12 @@ def test_password_change_and_a_new_device_are_announced(client, world, clean_lim
 
 
 def test_account_mail_follows_the_users_language(client, world, clean_limits):
-    from models import OutboxEmail
-
     r = client.post(f"{API}/auth/register", json={"email": "english@example.com",
                                                   "password": "Correct-Horse-42", "full_name": "Ann English"})
     auth = headers_for(r.json()["id"])
     assert client.patch(f"{API}/me", headers=auth, json={"language": "en"}).status_code == 200
     assert client.post(f"{API}/auth/password-reset/request", json={"email": "english@example.com"}).status_code == 202
     with session_scope() as s:
-        subjects = list(s.scalars(select(OutboxEmail.subject).where(OutboxEmail.to_email == "english@example.com")))
+        subjects = list(s.scalars(select(Notification.title).join(User, User.id == Notification.user_id)
+                                  .where(User.email == "english@example.com", Notification.channel == "email")))
     assert "Reset your CoSpace password" in subjects and "Подтвердите email в CoSpace" in subjects

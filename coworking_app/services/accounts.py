@@ -240,7 +240,7 @@ def do_send_email_verification(session: Session, user: User) -> None:
         subject, body = ("Подтвердите email в CoSpace",
                          f"Здравствуйте, {user.full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\n"
                          f"Ссылка действует {hours} ч.")
-    do_queue_email(session, to=user.email, kind="verify_email", subject=subject, body=body)
+    do_queue_email(session, user, kind="verify_email", subject=subject, body=body)
 
 
 def do_verify_email(session: Session, token: str) -> User:
@@ -473,7 +473,7 @@ def do_request_password_reset(session: Session, email: str, client: ClientInfo =
                          f"Чтобы задать новый пароль, откройте ссылку:\n{link}\n\n"
                          f"Ссылка действует {minutes} минут и сработает один раз. "
                          f"Если вы не просили сброс, просто удалите это письмо.")
-    do_queue_email(session, to=user.email, kind="reset_password", subject=subject, body=body)
+    do_queue_email(session, user, kind="reset_password", subject=subject, body=body)
 
 
 def do_reset_password(session: Session, token: str, new_password: str) -> User:
