@@ -22,15 +22,12 @@ def enqueue_after_commit(session: Session, func: str, *args: object,
                          retry_intervals: list[int] | None = None) -> None:
     """Queue `func` (a dotted path such as "jobs.booking.expire_hold") after commit;
     `at` schedules it (RQ's scheduler runs it then), `job_id` de-duplicates."""
-    if not session.info.get(_KEY + "_hooked"):
-        event.listen(session, "after_commit", _flush)
-        event.listen(session, "after_rollback", _discard)
-        session.info[_KEY + "_hooked"] = True
     session.info.setdefault(_KEY, []).append((func, args, at, job_id, retry_intervals))
 
 
 def _discard(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_KEY + "_cancel", None)
 
 
 def _flush(session: Session) -> None:
@@ -59,10 +56,6 @@ def _flush(session: Session) -> None:
 def cancel_after_commit(session: Session, *job_ids: str) -> None:
     """Removes scheduled jobs (e.g. a cancelled booking's reminders) once the transaction
     commits; a job that runs anyway checks the booking and does nothing."""
-    if not session.info.get(_KEY + "_cancel_hooked"):
-        event.listen(session, "after_commit", _cancel)
-        event.listen(session, "after_rollback", lambda s: s.info.pop(_KEY + "_cancel", None))
-        session.info[_KEY + "_cancel_hooked"] = True
     session.info.setdefault(_KEY + "_cancel", []).extend(job_ids)
 
 
@@ -85,3 +78,10 @@ def _cancel(session: Session) -> None:
                 pass
     except Exception:
         log.exception("could not cancel %d scheduled job(s)", len(job_ids))
+
+
+# Registered once for every session (per-session listeners cost ~1 ms each to set up);
+# each hook returns at once when its transaction queued nothing.
+event.listen(Session, "after_commit", _flush)
+event.listen(Session, "after_commit", _cancel)
+event.listen(Session, "after_rollback", _discard)
