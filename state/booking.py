@@ -182,26 +182,13 @@ class BookingPanelState(rx.State):
             return
         day = date.fromisoformat(self.day)
         slots = availability.day_slots(session, space, [resource], day)[0].slots
-        now = availability.utcnow()
-        ok = [s for s in slots if s.free_seats >= self.seats and s.start > now]
+        ok = availability.start_choices(slots, self.seats)
         self.starts = [TimeOption(s.start.isoformat(), s.start.strftime("%H:%M")) for s in ok]
         if not keep or self.start not in {o.value for o in self.starts}:
             self.start = self.starts[0].value if self.starts else ""
-        ends: list[TimeOption] = []
-        if self.start:
-            begin = datetime.fromisoformat(self.start)
-            run = False
-            for s in slots:
-                if s.start == begin:
-                    run = True
-                if run:
-                    if s.free_seats < self.seats:
-                        break
-                    minutes = (s.end - begin).total_seconds() / 60
-                    if minutes > resource.max_minutes:
-                        break
-                    if minutes >= resource.min_minutes:
-                        ends.append(TimeOption(s.end.isoformat(), s.end.strftime("%H:%M")))
+        ends = [TimeOption(end.isoformat(), end.strftime("%H:%M")) for end in
+                availability.end_choices(slots, resource, datetime.fromisoformat(self.start),
+                                         self.seats)] if self.start else []
         self.ends = ends
         if not keep or self.end not in {o.value for o in ends}:
             self.end = ends[min(len(ends) - 1, 1)].value if ends else ""

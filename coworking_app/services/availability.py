@@ -278,3 +278,26 @@ def bookable_resources(session: Session, space_id: int) -> list[Resource]:
 
     return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
                                 .order_by(Resource.id)))
+
+
+def start_choices(slots: list[Slot], seats: int, *, now: datetime | None = None) -> list[Slot]:
+    """Slots a booking of `seats` may start at: ahead of now and with that many free."""
+    now = now or utcnow()
+    return [s for s in slots if s.free_seats >= seats and s.start > now]
+
+
+def end_choices(slots: list[Slot], resource: Resource, start: datetime, seats: int) -> list[datetime]:
+    """Ends for a booking from `start`: contiguous slots with `seats` free, within the
+    resource's minimum and maximum duration."""
+    ends: list[datetime] = []
+    running = False
+    for slot in slots:
+        running = running or slot.start == start
+        if not running:
+            continue
+        minutes = (slot.end - start).total_seconds() / 60
+        if slot.free_seats < seats or minutes > resource.max_minutes:
+            break
+        if minutes >= resource.min_minutes:
+            ends.append(slot.end)
+    return ends

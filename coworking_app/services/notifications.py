@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from coworking_app.formatting import format_money
 from coworking_app.services.errors import NotAuthenticated, NotFound
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -244,12 +245,6 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
     return rows
 
 
-def _money(amount: int, currency: str) -> str:
-    whole, minor = divmod(amount, 100)
-    sign = {"RUB": "₽"}.get(currency, currency)
-    return f"{whole:,}".replace(",", " ") + (f",{minor:02d}" if minor else "") + f" {sign}"
-
-
 def booking_payload(session: Session, booking: Booking) -> dict:
     space = session.get(Space, booking.space_id)
     resource = session.get(Resource, booking.resource_id)
@@ -260,8 +255,8 @@ def booking_payload(session: Session, booking: Booking) -> dict:
             else f"{start:%d.%m.%Y} – {end:%d.%m.%Y}")
     return {
         "id": booking.id, "space": space.name, "resource": resource.name, "when": when,
-        "seats": booking.seats, "total": _money(booking.total_minor, booking.currency),
-        "refund": _money(booking.refunded_minor, booking.currency),
+        "seats": booking.seats, "total": format_money(booking.total_minor, booking.currency),
+        "refund": format_money(booking.refunded_minor, booking.currency),
         "expires": booking.expires_at.astimezone(zone).strftime("%H:%M") if booking.expires_at else "",
         "reason": booking.cancel_reason or "", "renter": renter.full_name if renter else "",
         "address": space.address,
