@@ -5,6 +5,7 @@ from rq import cron
 from jobs import DEFAULT_QUEUE
 from jobs.booking import sweep_bookings
 from jobs.maintenance import refresh_planner_statistics
+from jobs.messages import email_unread
 
 cron.register(
     refresh_planner_statistics,
@@ -18,3 +19,8 @@ cron.register(
 # missed (Redis restarted, worker down) and marks finished bookings completed.
 cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="sweep-bookings")
+
+# Messages unread for 15 minutes: one email per conversation per hour at most.
+
+cron.register(email_unread, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
+              name="email-unread-messages")

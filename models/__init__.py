@@ -27,7 +27,9 @@ from models.booking import (
     Refund,
     WebhookEvent,
 )
+from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
 from models.notification import Channel, DeliveryStatus, Notification, Offer
+from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
 from models.geo import City, District, TransitStop
 from models.space import (
     PHOTO_LIMIT,
@@ -42,6 +44,16 @@ from models.space import (
 )
 
 __all__ = [
+    "Conversation",
+    "ConversationMember",
+    "ConversationReport",
+    "Message",
+    "MessageImage",
+    "SUBRATINGS",
+    "Review",
+    "ReviewReport",
+    "ReviewStatus",
+    "SpaceRating",
     "Channel",
     "DeliveryStatus",
     "Notification",

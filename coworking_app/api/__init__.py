@@ -6,7 +6,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from coworking_app.api import admin, auth, bookings, catalog, health, notifications, owner, spaces
+from coworking_app.api import (
+    admin,
+    auth,
+    bookings,
+    catalog,
+    health,
+    messages,
+    notifications,
+    owner,
+    reviews,
+    spaces,
+)
 from coworking_app.api.limits import BodySizeLimit
 from coworking_app.services.payments import ProviderError
 from coworking_app.services.errors import (
@@ -100,7 +111,8 @@ def create_api() -> FastAPI:
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
-    for module in (health, catalog, spaces, bookings, notifications, auth, owner, admin):
+    for module in (health, catalog, spaces, bookings, notifications, auth, owner, admin, reviews,
+                   messages):
         api.include_router(module.router, prefix="/api/v1")
     settings = get_settings()
     upload = settings.max_upload_bytes
@@ -109,6 +121,7 @@ def create_api() -> FastAPI:
         default_limit=1024 * 1024,  # JSON bodies
         limits=[
             (r"^/api/v1/spaces/\d+/photos$", upload + 64 * 1024),  # one photo + multipart framing
+            (r"^/api/v1/conversations/\d+/images$", upload + 64 * 1024),  # an image in a message
             (r"^/_upload", PHOTO_LIMIT * upload + 1024 * 1024),  # Reflex uploads: a full gallery
         ],
     )

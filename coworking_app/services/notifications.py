@@ -27,6 +27,8 @@ from models import Booking, Channel, DeliveryStatus, Notification, Resource, Spa
 GROUPS = {  # preference groups shown in the cabinet
     "booking": "Мои брони",
     "owner": "Брони гостей (для владельцев)",
+    "reviews": "Отзывы",
+    "messages": "Сообщения",
     "account": "Аккаунт и безопасность",
 }
 EVENT_GROUP = {
@@ -37,6 +39,9 @@ EVENT_GROUP = {
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
     "special_offer": "offers",
+    "review_approved": "reviews", "review_rejected": "reviews", "review_replied": "reviews",
+    "owner_new_review": "reviews",
+    "message_unread": "messages",
     "password_changed": "account", "new_sign_in": "account",
 }
 
@@ -130,6 +135,31 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{% if until %}\nValid until {{ until }}.{% endif %}"
                "\n\nUnsubscribe from offers: {{ unsubscribe }}"),
     },
+    "review_approved": {
+        "ru": ("Ваш отзыв о «{{ space }}» опубликован", "Спасибо! Отзыв прошёл модерацию и виден всем."),
+        "en": ("Your review of {{ space }} is published", "Thank you! The review passed moderation."),
+    },
+    "review_rejected": {
+        "ru": ("Отзыв о «{{ space }}» не опубликован",
+               "Модератор отклонил отзыв. Причина: {{ reason }}.\nОтзыв можно исправить в течение 48 часов после написания."),
+        "en": ("Your review of {{ space }} was not published",
+               "A moderator declined it. Reason: {{ reason }}.\nYou can edit it within 48 hours of writing it."),
+    },
+    "review_replied": {
+        "ru": ("Владелец «{{ space }}» ответил на ваш отзыв", "Ответ виден на странице пространства."),
+        "en": ("{{ space }} replied to your review", "The reply is on the space page."),
+    },
+    "owner_new_review": {
+        "ru": ("Новый отзыв о «{{ space }}»: {{ rating }} из 5",
+               "Отзыв опубликован. Ответить можно на странице пространства."),
+        "en": ("New review of {{ space }}: {{ rating }} of 5", "You can reply on the space page."),
+    },
+    "message_unread": {
+        "ru": ("Непрочитанные сообщения: {{ space }}",
+               "{{ sender }}: {{ preview }}{% if more %}\n…и ещё сообщений: {{ more }}{% endif %}"),
+        "en": ("Unread messages: {{ space }}",
+               "{{ sender }}: {{ preview }}{% if more %}\n…and {{ more }} more{% endif %}"),
+    },
     "owner_cancelled_by_renter": {
         "ru": ("Бронь № {{ id }} отменена гостем", "{{ renter }}: {{ resource }}, {{ when }}."),
         "en": ("Booking #{{ id }} cancelled by the guest", "{{ renter }}: {{ resource }}, {{ when }}."),
@@ -206,7 +236,8 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
 
 
 def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe: str,
-              booking_id: int | None = None) -> list[Notification]:
+              booking_id: int | None = None,
+              channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[Notification]:
     """The rows for one event to one person, in the caller's transaction. The same
     `dedupe` (e.g. "booking_paid:42") never produces a second row."""
     group = EVENT_GROUP.get(event, "account")
@@ -216,7 +247,7 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
     subject, text, html = render(event, user.language, payload)
     now = datetime.now(timezone.utc)
     values = []
-    for channel in (Channel.in_app, Channel.email):
+    for channel in channels:
         if not (prefs.in_app if channel == Channel.in_app else prefs.email).get(group, True):
             continue
         in_app = channel == Channel.in_app
@@ -434,8 +465,16 @@ def channel_name(user_id: int) -> str:
 
 
 def _publish_after_commit(session: Session, rows: list[Notification]) -> None:
-    session.info.setdefault("notify_publish", []).extend(
-        (row.user_id, row.type, row.title, row.body) for row in rows if row.channel == Channel.in_app.value)
+    for row in rows:
+        if row.channel == Channel.in_app.value:
+            publish_after_commit(session, row.user_id, {"type": row.type, "title": row.title,
+                                                        "body": row.body.split("\n")[0]})
+
+
+def publish_after_commit(session: Session, user_id: int, event: dict) -> None:
+    """Send `event` (JSON-able, with at least "type") to the person's open tabs once the
+    transaction commits; nothing is sent if it rolls back."""
+    session.info.setdefault("notify_publish", []).append((user_id, event))
 
 
 def _publish(session: Session) -> None:
@@ -451,10 +490,9 @@ def _publish(session: Session) -> None:
         return
     try:
         client = get_cache_redis()
-        for user_id, kind, title, body in pending:
+        for user_id, event in pending:
             client.publish(channel_name(user_id), json.dumps(
-                {"type": kind, "title": title, "body": body.split("\n")[0],
-                 "committed_at": time.time()}, ensure_ascii=False))
+                {**event, "committed_at": time.time()}, ensure_ascii=False))
     except Exception:  # a missed toast is not worth a failed booking; the bell recounts on load
         logging.getLogger(__name__).exception("could not publish %d notice(s)", len(pending))
 

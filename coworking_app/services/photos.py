@@ -51,13 +51,15 @@ def check_image(data: bytes) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, box: tuple[int, int], crop: bool) -> bytes:
+def encode_jpeg(image: Image.Image, box: tuple[int, int], crop: bool) -> tuple[bytes, int, int]:
+    """A JPEG that fits `box` (cropped to it with `crop`), upright, without metadata;
+    with its width and height."""
     image = ImageOps.exif_transpose(image)  # keep the orientation, then drop all metadata
     image = image.convert("RGB")
     image = ImageOps.fit(image, box) if crop else _shrunk(image, box)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=84, optimize=True)  # no exif= argument: nothing carried over
-    return out.getvalue()
+    return out.getvalue(), image.width, image.height
 
 
 def _shrunk(image: Image.Image, box: tuple[int, int]) -> Image.Image:
@@ -81,13 +83,13 @@ def do_add_photo(session: Session, user: User | None, space_id: int, data: bytes
     if count >= PHOTO_LIMIT:
         raise Conflict("file", f"A space has at most {PHOTO_LIMIT} photos")
     image = check_image(data)
-    full, thumb = _encode(image, FULL_SIZE, crop=False), _encode(image, THUMB_SIZE, crop=True)
+    (full, width, height), (thumb, _, _) = (encode_jpeg(image, FULL_SIZE, crop=False),
+                                            encode_jpeg(image, THUMB_SIZE, crop=True))
     name = secrets.token_hex(8)
     key, thumb_key = f"spaces/{space.id}/{name}.jpg", f"spaces/{space.id}/{name}_thumb.jpg"
     storage = get_storage()
     storage.save(key, full)
     storage.save(thumb_key, thumb)
-    width, height = Image.open(io.BytesIO(full)).size
     photo = Photo(space_id=space.id, position=count, storage_key=key, thumb_key=thumb_key,
                   width=width, height=height)
     session.add(photo)

@@ -1,0 +1,112 @@
+"""Conversations between renters and owners: thin adapters over services.messages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, File, Form, Header, Path, Query, Response, UploadFile, status
+from pydantic import BaseModel
+
+from coworking_app.api.deps import CurrentUser, DbSession, bearer_user
+from coworking_app.services import messages as svc
+from coworking_app.services.accounts import access_user_by_session_token
+from coworking_app.services.errors import NotAuthenticated
+from coworking_app.settings import get_settings
+
+router = APIRouter(tags=["messages"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class ConversationPage(BaseModel):
+    items: list[svc.ConversationOut]
+    total: int
+    unread: int
+    page: int
+    page_size: int
+
+
+@router.get("/conversations", response_model=ConversationPage)
+def conversations(user: CurrentUser, session: DbSession,
+                  q: Annotated[str, Query(max_length=100)] = "",
+                  page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                  page_size: Annotated[int, Query(ge=1, le=100)] = 30) -> ConversationPage:
+    items, total = svc.list_conversations(session, user, q=q, page=page, page_size=page_size)
+    return ConversationPage(items=items, total=total, unread=svc.unread_total(session, user),
+                            page=page, page_size=page_size)
+
+
+class StartIn(BaseModel):
+    space_id: Any = None
+    booking_id: Any = None
+    text: Any = None
+
+
+class MessageIn(BaseModel):
+    text: Any = None
+
+
+class Sent(BaseModel):
+    conversation_id: int
+    message_id: int
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=Sent)
+def start(body: StartIn, user: CurrentUser, session: DbSession) -> Sent:
+    conversation, message = svc.do_start_conversation(session, user=user, space_id=body.space_id,
+                                                      booking_id=body.booking_id, text_=body.text)
+    return Sent(conversation_id=conversation.id, message_id=message.id)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=svc.ThreadOut)
+def messages(conversation_id: Id, user: CurrentUser, session: DbSession,
+             before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> svc.ThreadOut:
+    return svc.list_messages(session, user, conversation_id, before_id=before_id, limit=limit)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED,
+             response_model=Sent)
+def send(conversation_id: Id, body: MessageIn, user: CurrentUser, session: DbSession) -> Sent:
+    message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=body.text)
+    return Sent(conversation_id=conversation_id, message_id=message.id)
+
+
+@router.post("/conversations/{conversation_id}/images", status_code=status.HTTP_201_CREATED,
+             response_model=Sent)
+def send_image(conversation_id: Id, user: CurrentUser, session: DbSession,
+               file: UploadFile = File(...), text: Annotated[str, Form(max_length=4000)] = "") -> Sent:
+    data = file.file.read(get_settings().max_upload_bytes + 1)
+    message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=text, image=data)
+    return Sent(conversation_id=conversation_id, message_id=message.id)
+
+
+@router.post("/conversations/{conversation_id}/read")
+def mark_read(conversation_id: Id, user: CurrentUser, session: DbSession) -> dict:
+    return {"unread": svc.do_mark_read(session, user=user, conversation_id=conversation_id)}
+
+
+class ReasonIn(BaseModel):
+    reason: Any = None
+
+
+@router.post("/conversations/{conversation_id}/report", status_code=status.HTTP_201_CREATED)
+def report(conversation_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+    row = svc.do_report_conversation(session, user=user, conversation_id=conversation_id, reason=body.reason)
+    return {"id": row.id, "conversation_id": row.conversation_id}
+
+
+@router.get("/conversations/{conversation_id}/messages/{message_id}/image")
+def image(conversation_id: Id, message_id: Annotated[int, Path(ge=1, le=2**62)], session: DbSession,
+          size: Annotated[str, Query(pattern="^(full|thumb)$")] = "full",
+          authorization: Annotated[str | None, Header()] = None,
+          cw_session: Annotated[str | None, Cookie()] = None) -> Response:
+    """Bearer token (API clients) or the sign-in cookie (the inbox page's <img>)."""
+    if authorization:
+        user = bearer_user(session, authorization)
+    elif cw_session:
+        user = access_user_by_session_token(session, cw_session)[0]
+    else:
+        raise NotAuthenticated()
+    row = svc.access_message_image(session, user, conversation_id, message_id)
+    return Response(row.thumb if size == "thumb" else row.data, media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,133 @@
+"""Reviews: the public list, writing, editing, replying, reporting; moderation for staff.
+Thin adapters over services.reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel
+
+from coworking_app.api.deps import CurrentUser, DbSession, ReadSession
+from coworking_app.services import reviews as svc
+
+router = APIRouter(tags=["reviews"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class RatingOut(BaseModel):
+    average: float
+    count: int
+    distribution: dict[str, int]
+    subratings: dict[str, float]
+
+
+class ReviewPage(BaseModel):
+    items: list[svc.ReviewOut]
+    total: int
+    page: int
+    page_size: int
+    rating: RatingOut
+
+
+@router.get("/spaces/{space_id}/reviews", response_model=ReviewPage)
+def space_reviews(space_id: Id, session: ReadSession,
+                  page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                  page_size: Annotated[int, Query(ge=1, le=50)] = 10) -> ReviewPage:
+    items, total = svc.list_space_reviews(session, space_id, page=page, page_size=page_size)
+    summary = svc.rating_summary(session, space_id)
+    return ReviewPage(items=items, total=total, page=page, page_size=page_size,
+                      rating=RatingOut(**summary.model_dump()))
+
+
+class ReviewIn(BaseModel):
+    # Any JSON here: the service checks each field and names the one that is wrong.
+    rating: Any = None
+    subratings: Any = None
+    text: Any = None
+
+
+class ReviewCreated(BaseModel):
+    id: int
+    booking_id: int
+    status: str
+    flags: list[str]
+    created_at: datetime
+
+
+def _created(review) -> ReviewCreated:
+    return ReviewCreated(id=review.id, booking_id=review.booking_id, status=review.status,
+                         flags=list(review.flags), created_at=review.created_at)
+
+
+@router.post("/bookings/{booking_id}/review", status_code=status.HTTP_201_CREATED,
+             response_model=ReviewCreated)
+def create_review(booking_id: Id, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
+    return _created(svc.do_create_review(session, user=user, booking_id=booking_id, rating=body.rating,
+                                         subratings=body.subratings, text_=body.text))
+
+
+@router.patch("/reviews/{review_id}", response_model=ReviewCreated)
+def edit_review(review_id: Id, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
+    return _created(svc.do_edit_review(session, user=user, review_id=review_id, rating=body.rating,
+                                       subratings=body.subratings, text_=body.text))
+
+
+class TextIn(BaseModel):
+    text: Any = None
+
+
+class ReasonIn(BaseModel):
+    reason: Any = None
+
+
+@router.post("/reviews/{review_id}/reply", status_code=status.HTTP_201_CREATED)
+def reply(review_id: Id, body: TextIn, user: CurrentUser, session: DbSession) -> dict:
+    review = svc.do_reply(session, user=user, review_id=review_id, text_=body.text)
+    return {"id": review.id, "reply": review.reply_text, "reply_at": review.reply_at}
+
+
+@router.post("/reviews/{review_id}/report", status_code=status.HTTP_201_CREATED)
+def report(review_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+    row = svc.do_report_review(session, user=user, review_id=review_id, reason=body.reason)
+    return {"id": row.id, "review_id": row.review_id}
+
+
+# --- moderation (operators and admins) -----------------------------------------------------------
+
+
+class ModerationPage(BaseModel):
+    items: list[svc.ModerationItem]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/admin/moderation/reviews", response_model=ModerationPage)
+def moderation_queue(user: CurrentUser, session: DbSession,
+                     status_: Annotated[str, Query(alias="status", max_length=20)] = "pending",
+                     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                     page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> ModerationPage:
+    items, total = svc.list_moderation_reviews(session, user, view=status_, page=page, page_size=page_size)
+    return ModerationPage(items=items, total=total, page=page, page_size=page_size)
+
+
+def _decided(review) -> dict:
+    return {"id": review.id, "status": review.status, "reject_reason": review.reject_reason}
+
+
+@router.post("/admin/moderation/reviews/{review_id}/approve")
+def approve(review_id: Id, user: CurrentUser, session: DbSession) -> dict:
+    return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=True))
+
+
+@router.post("/admin/moderation/reviews/{review_id}/reject")
+def reject(review_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+    return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=False,
+                                           reason=body.reason))
+
+
+@router.post("/admin/moderation/reviews/{review_id}/dismiss-reports")
+def dismiss_reports(review_id: Id, user: CurrentUser, session: DbSession) -> dict:
+    return {"id": review_id, "closed": svc.do_dismiss_reports(session, moderator=user, review_id=review_id)}
