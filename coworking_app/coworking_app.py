@@ -10,6 +10,8 @@ from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
 from pages.notifications import notifications_page
 from pages.home import home_page
+from pages.inbox import inbox_page, thread_page
+from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page
 from pages.search import search_page
 from pages.space import space_page
@@ -19,10 +21,13 @@ from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
 from state.home import HomeState
+from state.inbox import InboxState
+from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState
 from state.owner import OwnerState, SpaceEditorState
 from state.owner_rules import BookingRulesState
 from state.search import SearchState
+from state.reviews import SpaceReviewsState
 from state.space import SpaceState
 
 app = rx.App(
@@ -35,7 +40,7 @@ user = AuthState.load_user
 PAGES = [
     (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
     (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
-    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load]),
+    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load, SpaceReviewsState.load]),
     (signup_page, "/signup", "Регистрация — CoSpace", []),
     (login_page, "/login", "Вход — CoSpace", []),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
@@ -45,6 +50,9 @@ PAGES = [
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
+    (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),
+    (thread_page, "/inbox/[conversation_id]", "Переписка — CoSpace", [InboxState.load_thread]),
+    (moderation_page, "/admin/moderation", "Модерация — CoSpace", [ModerationState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
      [SpaceEditorState.load, BookingRulesState.load]),

@@ -6,6 +6,9 @@ import reflex as rx
 
 from pages.components import empty_state
 from pages.layout import page_frame
+from pages.reviews import review_form_dialog
+from state.inbox import InboxState
+from state.reviews import ReviewFormState
 from state.bookings import BookingCard, CheckoutState, MyBookingsState, OccupancyRow, OwnerBookingsState
 
 STATUS_CHOICES = [("all", "Все статусы"), ("pending_payment", "Ожидает оплаты"),
@@ -80,6 +83,13 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
     if not owner:
         buttons.append(rx.button(rx.icon("calendar-plus", size=14), "В календарь", size="1",
                                  variant="outline", on_click=s.download(b.id, "ics")))
+        buttons.append(rx.cond(b.can_review, rx.button(
+            rx.icon("star", size=14), "Оставить отзыв", size="1",
+            on_click=ReviewFormState.start(b.id, b.space), custom_attrs={"data-testid": "booking-review"})))
+    buttons.append(rx.button(
+        rx.icon("message-circle", size=14), rx.cond(owner, "Написать гостю", "Написать владельцу"),
+        size="1", variant="ghost", on_click=InboxState.open_booking(b.id),
+        custom_attrs={"data-testid": "booking-message"}))
     return rx.flex(*buttons, spacing="2", wrap="wrap")
 
 
@@ -97,6 +107,8 @@ def booking_card(b: BookingCard, owner: bool = False) -> rx.Component:
                     rx.text(b.total, size="2", weight="bold"), spacing="3", wrap="wrap"),
             rx.cond(b.renter != "", rx.text("Арендатор: ", b.renter, size="2")),
             rx.cond(b.note != "", rx.text(b.note, size="1", color=rx.color("gray", 10))),
+            rx.cond(b.review_label != "", rx.badge(b.review_label, variant="soft", color_scheme="gray",
+                                                   custom_attrs={"data-testid": "booking-review-status"})),
             _actions(b, owner),
             spacing="2", width="100%",
         ),
@@ -193,6 +205,7 @@ def my_bookings_page() -> rx.Component:
             rx.code(s.feed_url, size="1", word_break="break-all"),
             spacing="1"), width="100%"),
         _dialogs(s),
+        review_form_dialog(),
         spacing="3", width="100%",
     ))
 

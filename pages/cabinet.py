@@ -5,15 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.auth import field_error
+from pages.components import section
 from pages.layout import page_frame
 from state.cabinet import CabinetState, DeviceView
-
-
-def section(title: str, *children: rx.Component, test_id: str = "") -> rx.Component:
-    return rx.card(
-        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
-        width="100%", custom_attrs={"data-testid": test_id} if test_id else {},
-    )
 
 
 def _labelled(label: str, child: rx.Component) -> rx.Component:

@@ -73,6 +73,13 @@ def space_card(card: CardView) -> rx.Component:
     )
 
 
+def section(title: str, *children: rx.Component, test_id: str = "") -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
+        width="100%", custom_attrs={"data-testid": test_id} if test_id else {},
+    )
+
+
 def empty_state(icon: str, title: str, *children: rx.Component) -> rx.Component:
     return rx.center(
         rx.vstack(

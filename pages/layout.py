@@ -32,6 +32,7 @@ def header() -> rx.Component:
                 size="2",
                 weight="medium",
             ),
+            _inbox(),
             _bell(),
             _account_menu(),
             align="center",
@@ -48,6 +49,26 @@ def header() -> rx.Component:
         top="0",
         z_index="1000",
         width="100%",
+    )
+
+
+def _inbox() -> rx.Component:
+    from state.notifications import NotificationState as n
+
+    return rx.cond(
+        AuthState.signed_in,
+        rx.link(
+            rx.box(
+                rx.icon("message-circle", size=20),
+                rx.cond(n.messages_unread > 0, rx.badge(
+                    n.messages_unread, color_scheme="red", variant="solid", radius="full", size="1",
+                    position="absolute", top="-6px", right="-10px",
+                    custom_attrs={"data-testid": "inbox-count"})),
+                position="relative", padding="6px", display="flex",
+            ),
+            href="/inbox", color_scheme="gray", aria_label="Сообщения",
+            custom_attrs={"data-testid": "inbox-link"},
+        ),
     )
 
 
@@ -85,12 +106,15 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.content(
                 rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item("Сообщения", on_click=rx.redirect("/inbox")),
                 rx.menu.item("Уведомления", on_click=rx.redirect("/cabinet/notifications")),
                 rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),
                 rx.cond(a.is_owner,
                         rx.menu.item("Мои пространства", on_click=rx.redirect("/owner"))),
                 rx.cond(a.is_owner,
                         rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
+                rx.cond(a.is_staff,
+                        rx.menu.item("Модерация отзывов", on_click=rx.redirect("/admin/moderation"))),
                 rx.menu.separator(),
                 rx.menu.item("Выйти", color="red", on_click=a.sign_out,
                              custom_attrs={"data-testid": "sign-out"}),

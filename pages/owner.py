@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.cabinet import section
-from pages.components import empty_state
+from pages.components import empty_state, section
 from coworking_app.maps import pick_listener
 from pages.layout import map_frame, page_frame
 from state.owner import (

@@ -5,17 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.booking_panel import booking_panel
-from pages.components import empty_state
+from pages.components import empty_state, section
 from pages.layout import map_frame, page_frame
+from pages.reviews import ask_host, reviews_section
 from state.space import PhotoView, ResourceView, SpaceState, StopView
-
-
-def _section(title: str, *children: rx.Component, test_id: str = "") -> rx.Component:
-    return rx.card(
-        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
-        width="100%",
-        custom_attrs={"data-testid": test_id} if test_id else {},
-    )
 
 
 def gallery() -> rx.Component:
@@ -117,9 +110,9 @@ def details() -> rx.Component:
     s = SpaceState
     return rx.grid(
         rx.vstack(
-            _section("О пространстве",
+            section("О пространстве",
                      rx.text(s.description, size="2", white_space="pre-line")),
-            _section(
+            section(
                 "Удобства",
                 rx.grid(
                     rx.foreach(s.amenities, lambda a: rx.hstack(
@@ -130,7 +123,8 @@ def details() -> rx.Component:
                 ),
                 test_id="amenities",
             ),
-            _section("Места и тарифы", rx.foreach(s.resources, _resource), test_id="resources"),
+            section("Места и тарифы", rx.foreach(s.resources, _resource), test_id="resources"),
+            reviews_section(),
             spacing="4", width="100%", min_width="0",
         ),
         rx.vstack(
@@ -145,7 +139,8 @@ def details() -> rx.Component:
                 width="100%",
             ),
             booking_panel(),
-            _section(
+            ask_host(),
+            section(
                 "Часы работы",
                 rx.hstack(
                     rx.badge(rx.cond(s.open_now, "Сейчас открыто", "Сейчас закрыто"),
@@ -160,7 +155,7 @@ def details() -> rx.Component:
                 )),
                 test_id="hours",
             ),
-            _section(
+            section(
                 "Адрес и метро",
                 rx.text(s.address, size="2"),
                 map_frame(s.map_html, "220px", "space-map"),

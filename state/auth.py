@@ -13,7 +13,7 @@ from coworking_app.settings import get_settings
 from models import User
 
 COOKIE = "cw_session"
-PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout")
+PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin")
 
 
 class AuthState(rx.State):
@@ -26,6 +26,7 @@ class AuthState(rx.State):
     user_name: str = ""
     user_email: str = ""
     is_owner: bool = False
+    is_staff: bool = False  # operator or admin: moderation
     email_verified: bool = True
 
     def _client(self) -> ClientInfo:
@@ -43,6 +44,7 @@ class AuthState(rx.State):
         self.user_name = user.full_name if user else ""
         self.user_email = user.email if user else ""
         self.is_owner = bool(user and user.has_role("owner", "admin"))
+        self.is_staff = bool(user and user.has_role("operator", "admin"))
         self.email_verified = bool(user is None or user.email_verified_at is not None)
 
     def _signed_in_as(self, token: str, user: User) -> None:

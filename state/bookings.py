@@ -13,12 +13,14 @@ from pydantic import ValidationError
 
 from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
-from coworking_app.services import accounts, availability, bookings, documents, payments
+from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
 from coworking_app.settings import get_settings
 from state.auth import AuthState
 from state.inputs import parse_id
 
+REVIEW_LABELS = {"pending": "Отзыв на модерации", "approved": "Отзыв опубликован",
+                 "rejected": "Отзыв отклонён модератором"}
 BADGE_COLORS = {"pending_payment": "amber", "paid": "blue", "confirmed": "green",
                 "cancelled": "gray", "expired": "gray", "completed": "teal", "no_show": "red"}
 
@@ -45,6 +47,8 @@ class BookingCard:
     can_no_show: bool = False
     has_receipt: bool = False
     credit_notes: list[str] = dataclass_field(default_factory=list)  # refund ids
+    can_review: bool = False
+    review_label: str = ""  # the status of the renter's review of this booking
     start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
     end_local: str = ""
 
@@ -171,7 +175,14 @@ class MyBookingsState(_SignedIn):
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
-                self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
+                cards = [card(v) for v in bookings.booking_views(session, rows, user)]
+                ids = [c.id for c in cards]
+                can_review = reviews.reviewable_booking_ids(session, user, ids)
+                written = reviews.review_statuses(session, user, ids)
+                for c in cards:
+                    c.can_review = c.id in can_review
+                    c.review_label = REVIEW_LABELS.get(written.get(c.id, (0, ""))[1], "")
+                self.cards = cards
                 self.feed_url = get_settings().base_url + documents.calendar_feed_path(user)
         except NotAuthenticated:
             self.cards = []

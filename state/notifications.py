@@ -18,7 +18,7 @@ import reflex as rx
 import redis.asyncio as aioredis
 
 from coworking_app.db import session_scope
-from coworking_app.services import accounts
+from coworking_app.services import accounts, messages
 from coworking_app.services import notifications as svc
 from coworking_app.services.errors import NotAuthenticated, ServiceError
 from coworking_app.settings import get_settings
@@ -38,6 +38,7 @@ class NoticeView:
 
 class NotificationState(rx.State):
     unread: int = 0
+    messages_unread: int = 0  # the inbox badge
     items: list[NoticeView] = []
     last_delay_ms: int = -1  # commit of the last notice -> this tab's listener (measured)
     _user_id: int = 0
@@ -48,9 +49,10 @@ class NotificationState(rx.State):
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
                 items, self.unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
+                self.messages_unread = messages.unread_total(session, user)
                 self._user_id = user.id
         except NotAuthenticated:
-            self.unread, self.items, self._user_id = 0, [], 0
+            self.unread, self.messages_unread, self.items, self._user_id = 0, 0, [], 0
             return
         if with_items:
             self.items = [NoticeView(n.id, n.title, n.body, f"{n.created_at:%d.%m.%Y %H:%M} UTC", n.read)
@@ -115,7 +117,12 @@ class NotificationState(rx.State):
                     continue
                 try:
                     notice = json.loads(message["data"])
-                except (TypeError, ValueError):
+                    kind = str(notice.get("type", ""))
+                except (TypeError, ValueError, AttributeError):
+                    continue
+                if kind.startswith("message_"):
+                    async for event in self._on_message(notice, kind):
+                        yield event
                     continue
                 async with self:
                     self.unread += 1  # recounted from the database on every page load
@@ -125,7 +132,6 @@ class NotificationState(rx.State):
                 yield rx.toast.info(str(notice.get("title", ""))[:200],
                                     description=str(notice.get("body", ""))[:300], duration=6000)
                 # An open bookings page shows the new status too.
-                kind = str(notice.get("type", ""))
                 if kind.startswith("booking_"):
                     yield MyBookingsState.refresh
                 elif kind.startswith("owner_"):
@@ -137,6 +143,26 @@ class NotificationState(rx.State):
             await client.aclose()
             async with self:
                 self._listening = False
+
+    async def _on_message(self, notice: dict, kind: str):
+        """A message in one of the person's conversations: the inbox badge, a toast unless
+        that conversation is open in this tab, and the open inbox or conversation updated."""
+        from state.inbox import InboxState
+
+        conversation_id = notice.get("conversation_id")
+        async with self:
+            inbox = await self.get_state(InboxState)
+            open_here = bool(inbox.conversation_id) and inbox.conversation_id == conversation_id
+            if kind == "message_new" and not open_here:
+                self.messages_unread += 1
+            committed = notice.get("committed_at")
+            if isinstance(committed, (int, float)):
+                self.last_delay_ms = max(0, round((time.time() - committed) * 1000))
+        if kind == "message_new" and not open_here:
+            yield rx.toast.info(str(notice.get("title", ""))[:200],
+                                description=str(notice.get("body", ""))[:300], duration=6000)
+        if isinstance(conversation_id, int):
+            yield InboxState.on_message(conversation_id)
 
     def _tab_connected(self) -> bool:
         """False once the browser tab that started the listener has gone."""

@@ -101,7 +101,16 @@ def _published_space(session: Session, space_id: object) -> Space:
 def do_start_conversation(session: Session, *, user: User | None, space_id: object,
                           booking_id: object = None, text_: object = "",
                           image: bytes | None = None) -> tuple[Conversation, Message]:
-    """Find or open the conversation, then send the first (or next) message in it.
+    """Find or open the conversation, then send the first (or next) message in it."""
+    check_text(text_, with_image=image is not None)  # a refused message opens nothing
+    conversation = do_open_conversation(session, user=user, space_id=space_id, booking_id=booking_id)
+    message = do_send_message(session, user=user, conversation_id=conversation.id, text_=text_, image=image)
+    return conversation, message
+
+
+def do_open_conversation(session: Session, *, user: User | None, space_id: object,
+                         booking_id: object = None) -> Conversation:
+    """The conversation, created if needed (it shows in inboxes once it has a message).
     Without a booking: the caller asks the host of a published space. With a booking: the
     booking's renter or the owner of its space, about that booking."""
     if user is None:
@@ -140,8 +149,7 @@ def do_start_conversation(session: Session, *, user: User | None, space_id: obje
             {"conversation_id": conversation_id, "user_id": renter_id, "role": "renter"},
             {"conversation_id": conversation_id, "user_id": owner_id, "role": "owner"},
         ]).on_conflict_do_nothing())
-    message = do_send_message(session, user=user, conversation_id=conversation_id, text_=text_, image=image)
-    return session.get(Conversation, conversation_id), message
+    return session.get(Conversation, conversation_id)
 
 
 def do_send_message(session: Session, *, user: User | None, conversation_id: int, text_: object,
@@ -258,6 +266,8 @@ def list_conversations(session: Session, user: User | None, *, q: str = "", page
              .outerjoin(last, last.c.id == Conversation.last_message_id))
     if only_id is not None:
         query = query.where(Conversation.id == only_id)
+    else:  # a conversation opened from a booking card shows once it has a message
+        query = query.where(Conversation.last_message_id > 0)
     q = (q or "").strip()[:100]
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -268,7 +278,7 @@ def list_conversations(session: Session, user: User | None, *, q: str = "", page
                            .offset((page - 1) * page_size).limit(page_size)).all()
     return [ConversationOut(
         id=c.id, space_id=c.space_id, space=space_name, booking_id=c.booking_id, other_id=o_id,
-        other_name=o_name, role=role, last_message=(last_text or "Изображение")[:PREVIEW],
+        other_name=o_name, role=role, last_message=(last_text or ("Изображение" if c.last_message_id else ""))[:PREVIEW],
         last_message_at=c.last_message_at, unread=int(unread or 0))
         for c, role, space_name, o_id, o_name, last_text, unread in rows], total
 
@@ -277,8 +287,8 @@ def unread_total(session: Session, user: User | None) -> int:
     """Unread messages over all the caller's conversations (the inbox badge)."""
     if user is None:
         return 0
-    return session.scalar(select(func.coalesce(func.sum(_unread_count()), 0))
-                          .where(ConversationMember.user_id == user.id)) or 0
+    return int(session.scalar(select(func.coalesce(func.sum(_unread_count()), 0))
+                              .where(ConversationMember.user_id == user.id)) or 0)
 
 
 class MessageOut(BaseModel):

@@ -460,8 +460,11 @@ def delivery_counts(session: Session) -> dict[str, int]:
 
 
 def channel_name(user_id: int) -> str:
-    """The Redis pub/sub channel a signed-in browser tab listens on (state/notifications.py)."""
-    return f"notify:{user_id}"
+    """The Redis pub/sub channel a signed-in browser tab listens on (state/notifications.py).
+    Pub/sub ignores Redis database numbers, so the channel carries the database name: two
+    deployments (or the test and e2e databases) sharing one Redis never hear each other."""
+    database = get_settings().database_url.rsplit("/", 1)[-1].split("?", 1)[0]
+    return f"notify:{database}:{user_id}"
 
 
 def _publish_after_commit(session: Session, rows: list[Notification]) -> None:

@@ -333,8 +333,11 @@ def do_refresh_space_rating(session: Session, space_id: int) -> SpaceRating:
     aggregate.count, aggregate.average = count, average
     aggregate.distribution, aggregate.subratings = distribution, subratings
     session.add(aggregate)
-    session.execute(update(Space).where(Space.id == space_id)
-                    .values(rating=round(average, 2), reviews_count=count))
+    # Through the ORM (not a bulk UPDATE): the flush records the space, so its cached page
+    # (services/cache.py) is dropped after commit and shows the new rating at once.
+    space = session.get(Space, space_id)
+    space.rating, space.reviews_count = round(average, 2), count
+    session.add(space)
     session.flush()
     return aggregate
 
@@ -462,3 +465,17 @@ def list_moderation_reviews(session: Session, moderator: User | None, *, view: s
 
 def is_moderator(user: User | None) -> bool:
     return user is not None and user.has_role(*STAFF_ROLES)
+
+
+def review_statuses(session: Session, user: User, booking_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """booking id -> (review id, status) of the user's reviews of these bookings."""
+    if not booking_ids:
+        return {}
+    rows = session.execute(select(Review.booking_id, Review.id, Review.status).where(
+        Review.booking_id.in_(booking_ids), Review.user_id == user.id)).all()
+    return {booking_id: (review_id, status) for booking_id, review_id, status in rows}
+
+
+def viewer_owns_space(session: Session, user: User | None, space_id: int) -> bool:
+    space = session.get(Space, space_id) if user is not None and 0 < space_id < 2**31 else None
+    return space is not None and space.owner_id == user.id

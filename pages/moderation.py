@@ -1,0 +1,103 @@
+"""/admin/moderation: reviews waiting for a decision, reported reviews, decided ones."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state
+from pages.layout import page_frame
+from state.moderation import ModerationState, QueueItem
+
+VIEWS = [("pending", "На проверке"), ("reported", "Жалобы"), ("approved", "Одобренные"),
+         ("rejected", "Отклонённые")]
+
+
+def _item(r: QueueItem) -> rx.Component:
+    s = ModerationState
+    busy = s.busy_id == r.id
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.link(rx.text(r.space, weight="bold"), href=r.space_href),
+                rx.text(r.stars, color="#f5a524"),
+                rx.spacer(),
+                rx.text(r.author, " · ", r.when, size="1", color=rx.color("gray", 10)),
+                spacing="2", wrap="wrap", width="100%", align="center",
+            ),
+            rx.cond(r.subratings != "", rx.text(r.subratings, size="1", color=rx.color("gray", 10))),
+            rx.text(r.text, size="2", white_space="pre-line", custom_attrs={"data-testid": "moderation-text"}),
+            rx.cond(r.flags.length() > 0, rx.flex(
+                rx.text("Автопроверка:", size="1", color=rx.color("gray", 10)),
+                rx.foreach(r.flags, lambda f: rx.badge(f, color_scheme="amber", variant="soft")),
+                spacing="2", wrap="wrap", align="center")),
+            rx.foreach(r.reports, lambda why: rx.callout("Жалоба: " + why, icon="flag", color_scheme="red",
+                                                         size="1")),
+            rx.cond(r.reason != "", rx.text("Причина отклонения: ", r.reason, size="1",
+                                            color=rx.color("gray", 10))),
+            rx.flex(
+                rx.cond(r.status != "approved", rx.button(
+                    rx.cond(busy, rx.spinner(size="2"), rx.icon("check", size=14)), "Одобрить", size="1",
+                    color_scheme="green", disabled=busy, on_click=s.approve(r.id),
+                    custom_attrs={"data-testid": "moderation-approve"})),
+                rx.cond(r.status != "rejected", rx.button(
+                    rx.icon("x", size=14), rx.cond(r.status == "approved", "Скрыть", "Отклонить"), size="1",
+                    variant="soft", color_scheme="red", disabled=busy, on_click=s.start_reject(r.id),
+                    custom_attrs={"data-testid": "moderation-reject"})),
+                rx.cond(r.reports.length() > 0, rx.button(
+                    "Оставить как есть", size="1", variant="soft", color_scheme="gray", disabled=busy,
+                    on_click=s.dismiss(r.id))),
+                spacing="2", wrap="wrap",
+            ),
+            spacing="2", width="100%",
+        ),
+        width="100%", custom_attrs={"data-testid": "moderation-item", "data-review": r.id},
+    )
+
+
+def _reject_dialog() -> rx.Component:
+    s = ModerationState
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Отклонить отзыв"),
+        rx.dialog.description("Автор увидит причину в уведомлении.", size="2", color=rx.color("gray", 11)),
+        rx.text_area(value=s.reason, on_change=s.set_reason, rows="3", width="100%", margin_top="12px",
+                     placeholder="Например: отзыв содержит контактные данные",
+                     custom_attrs={"data-testid": "moderation-reason"}),
+        rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
+        rx.flex(
+            rx.button("Отмена", variant="soft", color_scheme="gray", on_click=s.cancel_reject),
+            rx.button("Отклонить", color_scheme="red", on_click=s.confirm_reject,
+                      custom_attrs={"data-testid": "moderation-reject-confirm"}),
+            spacing="3", justify="end", margin_top="16px",
+        ),
+    ), open=s.rejecting > 0, on_open_change=lambda _open: s.cancel_reject())
+
+
+def moderation_page() -> rx.Component:
+    s = ModerationState
+    return page_frame(rx.vstack(
+        rx.heading("Модерация отзывов", size="6"),
+        rx.cond(
+            s.allowed,
+            rx.vstack(
+                rx.segmented_control.root(*[rx.segmented_control.item(label, value=value) for value, label in VIEWS],
+                                          value=s.view, on_change=s.set_view,
+                                          custom_attrs={"data-testid": "moderation-view"}),
+                rx.text("Найдено: ", s.total, size="2", color=rx.color("gray", 11)),
+                rx.cond(
+                    s.loading,
+                    rx.skeleton(height="120px", width="100%"),
+                    rx.cond(s.items.length() > 0,
+                            rx.vstack(rx.foreach(s.items, _item), spacing="2", width="100%"),
+                            empty_state("inbox", "Очередь пуста",
+                                        rx.text("Новые отзывы появятся здесь.", size="2",
+                                                color=rx.color("gray", 11)))),
+                ),
+                _reject_dialog(),
+                spacing="3", width="100%",
+            ),
+            empty_state("shield-alert", "Недостаточно прав",
+                        rx.text("Раздел доступен операторам и администраторам.", size="2",
+                                color=rx.color("gray", 11))),
+        ),
+        spacing="3", width="100%", max_width="900px",
+    ))

@@ -1,0 +1,136 @@
+"""/admin/moderation: the review queue for operators and admins (services/reviews.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
+import reflex as rx
+
+from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.services import accounts
+from coworking_app.services import reviews as svc
+from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from state.auth import AuthState
+from state.inputs import parse_id
+
+FLAG_LABELS = {"link": "ссылка", "phone": "телефон", "profanity": "ненормативная лексика"}
+
+
+@dataclass
+class QueueItem:
+    id: int = 0
+    space: str = ""
+    space_href: str = ""
+    author: str = ""
+    stars: str = ""
+    text: str = ""
+    subratings: str = ""
+    flags: list[str] = dataclass_field(default_factory=list)
+    reports: list[str] = dataclass_field(default_factory=list)
+    status: str = ""
+    reason: str = ""
+    when: str = ""
+
+
+def _item(m: svc.ModerationItem) -> QueueItem:
+    return QueueItem(
+        id=m.id, space=m.space, space_href=f"/spaces/{m.space_id}", author=m.author,
+        stars="★" * m.rating + "☆" * (5 - m.rating), text=m.text,
+        subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in m.subratings.items()),
+        flags=[FLAG_LABELS.get(f, f) for f in m.flags], reports=m.report_reasons, status=m.status,
+        reason=m.reject_reason or "",
+        when=f"{m.created_at:%d.%m.%Y %H:%M} UTC" + (" · изменён" if m.edited else ""))
+
+
+class ModerationState(rx.State):
+    view: str = "pending"
+    items: list[QueueItem] = []
+    total: int = 0
+    allowed: bool = True
+    loading: bool = True
+    # reject dialog
+    rejecting: int = 0
+    reason: str = ""
+    error: str = ""
+    busy_id: int = 0
+
+    async def _token(self) -> str:
+        return (await self.get_state(AuthState)).session_token
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        await self._reload()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        token = await self._token()
+        try:
+            with session_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
+            self.items, self.allowed = [_item(m) for m in items], True
+        except (NotAuthenticated, PermissionDenied):
+            self.items, self.total, self.allowed = [], 0, False
+
+    @rx.event
+    async def set_view(self, value: str | list[str]):
+        self.view = value if isinstance(value, str) and value in svc.MODERATION_VIEWS else "pending"
+        await self._reload()
+
+    async def _decide(self, review_id: int, work, done: str):
+        token = await self._token()
+        self.busy_id, self.error = review_id, ""
+        yield
+        try:
+            def run(session):
+                user, _ = accounts.access_user_by_session_token(session, token)
+                work(session, user)
+            run_in_transaction(run)
+            self.rejecting = 0
+            yield rx.toast.success(done)
+            await self._reload()
+        except ServiceError as exc:
+            self.error = getattr(exc, "message", str(exc))
+        finally:
+            self.busy_id = 0
+
+    @rx.event
+    async def approve(self, review_id: int):
+        review_id = parse_id(review_id)
+        if review_id is None:
+            return
+        async for event in self._decide(review_id, lambda s, u: svc.do_moderate_review(
+                s, moderator=u, review_id=review_id, approve=True), "Отзыв опубликован"):
+            yield event
+
+    @rx.event
+    async def dismiss(self, review_id: int):
+        review_id = parse_id(review_id)
+        if review_id is None:
+            return
+        async for event in self._decide(review_id, lambda s, u: svc.do_dismiss_reports(
+                s, moderator=u, review_id=review_id), "Жалобы закрыты, отзыв остаётся"):
+            yield event
+
+    @rx.event
+    def start_reject(self, review_id: int):
+        self.rejecting, self.reason, self.error = parse_id(review_id) or 0, "", ""
+
+    @rx.event
+    def set_reason(self, value: str):
+        self.reason = str(value)[:600]
+
+    @rx.event
+    def cancel_reject(self):
+        self.rejecting = 0
+
+    @rx.event
+    async def confirm_reject(self):
+        review_id, reason = self.rejecting, self.reason
+        if not review_id:
+            return
+        async for event in self._decide(review_id, lambda s, u: svc.do_moderate_review(
+                s, moderator=u, review_id=review_id, approve=False, reason=reason), "Отзыв отклонён"):
+            yield event
