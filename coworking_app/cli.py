@@ -45,7 +45,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
     print(
         f"demo data: {report.cities} cities, {report.districts} districts, {report.stops} stops, "
         f"{report.amenities} amenities; {report.spaces_created} new spaces, "
-        f"{report.photos} new photos ({time.monotonic() - started:.1f}s)"
+        f"{report.photos} new photos, {report.reviews} demo reviews ({time.monotonic() - started:.1f}s)"
     )
     return 0
 

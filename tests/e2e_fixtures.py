@@ -63,6 +63,9 @@ def _empty_bookings() -> None:
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE booking, booking_event, payment, refund, document, "
                           "webhook_event RESTART IDENTITY CASCADE"))
+        # Reviews went with their bookings: the ratings start again from none.
+        conn.execute(text("TRUNCATE space_rating"))
+        conn.execute(text("UPDATE space SET rating = 0, reviews_count = 0 WHERE reviews_count <> 0"))
     engine.dispose()
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 import random
 from dataclasses import dataclass
 
@@ -100,6 +101,7 @@ class SeedReport:
     amenities: int = 0
     spaces_created: int = 0
     photos: int = 0
+    reviews: int = 0
 
 
 def seed_reference(session: Session, report: SeedReport) -> dict[str, City]:
@@ -327,6 +329,74 @@ def seed_booking_extras(session: Session) -> None:
     session.flush()
 
 
+DEMO_GUESTS = ["Анна Смирнова", "Пётр Иванов", "Мария Кузнецова", "Дмитрий Соколов",
+               "Елена Попова", "Игорь Лебедев", "Ольга Новикова", "Сергей Морозов"]
+DEMO_REVIEWS = {
+    5: ["Отличное место: быстрый Wi-Fi, тихо, удобные кресла. Кофе бесплатный и вкусный.",
+        "Работаю здесь третий месяц — всё нравится. Администраторы всегда помогают, чисто и светло.",
+        "Переговорная идеально подошла для встречи с клиентом: экран, доска, кондиционер.",
+        "Уютно, рядом метро, много розеток. Буду приходить ещё."],
+    4: ["Хорошее пространство, но к вечеру бывает шумно в общей зоне. Wi-Fi стабильный.",
+        "Удобное расположение и приятный персонал. Хотелось бы больше мест у окна.",
+        "Всё работает, кофе неплохой. Парковка во дворе платная, это стоит учесть."],
+    3: ["Неплохо, но в переговорной было душно. Персонал вежливый, помогли с проектором.",
+        "Место нормальное, но кресла жёсткие, а в пятницу не хватило свободных столов."],
+}
+
+
+def seed_demo_reviews(session: Session) -> int:
+    """Completed stays of demo guests and their approved reviews on some demo spaces, so the
+    demo shows ratings as they really arise (idempotent: once per database)."""
+    from coworking_app.services.reviews import do_refresh_space_rating
+    from models import Booking, Resource, Review, User
+
+    if session.scalar(select(Review.id).join(User, User.id == Review.user_id)
+                      .where(User.email.like("guest%@demo.cospace.ru")).limit(1)) is not None:
+        return 0
+    guests = []
+    for n, name in enumerate(DEMO_GUESTS, start=1):
+        email = f"guest{n}@demo.cospace.ru"
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:  # authors only: they cannot sign in (no password)
+            user = User(email=email, full_name=name, password_hash="!demo-guest", roles=["renter"])
+            session.add(user)
+            session.flush()
+        guests.append(user)
+    spaces = session.scalars(select(Space).where(Space.status == "published", Space.address.like("%, %"))
+                             .order_by(Space.id).limit(60)).all()
+    today = datetime.now(timezone.utc).date()
+    written = 0
+    for space in spaces:
+        rnd = random.Random(f"reviews-{space.id}")
+        resources = session.scalars(select(Resource).where(Resource.space_id == space.id)
+                                    .order_by(Resource.id)).all()
+        if not resources:
+            continue
+        zone = ZoneInfo(space.timezone)
+        for guest in rnd.sample(guests, rnd.randint(0, 6)):
+            resource = rnd.choice(resources)
+            day = today - timedelta(days=rnd.randint(2, 28))
+            start = datetime(day.year, day.month, day.day, rnd.choice([9, 10, 11, 14]), tzinfo=zone)
+            booking = Booking(user_id=guest.id, space_id=space.id, resource_id=resource.id, start_at=start,
+                              end_at=start + timedelta(hours=3), seats=1, status="completed",
+                              whole=resource.kind in ("meeting_room", "private_office"),
+                              timezone=space.timezone, price={}, total_minor=0, currency=space.currency,
+                              policy=space.cancellation_policy)
+            session.add(booking)
+            session.flush()
+            rating = rnd.choices([5, 4, 3], weights=[6, 3, 1])[0]
+            subratings = {k: max(1, min(5, rating + rnd.choice([-1, 0, 0, 1]))) for k in
+                          rnd.sample(["wifi", "quietness", "comfort", "location", "staff"], rnd.randint(0, 3))}
+            session.add(Review(booking_id=booking.id, space_id=space.id, user_id=guest.id,
+                               resource_kind=resource.kind, stay_date=day, rating=rating,
+                               text=rnd.choice(DEMO_REVIEWS[rating]), status="approved",
+                               moderated_at=datetime.now(timezone.utc), **subratings))
+            written += 1
+        session.flush()
+        do_refresh_space_rating(session, space.id)
+    return written
+
+
 def restore_demo_photos(session: Session, report: SeedReport) -> None:
     """Demo photo files missing from storage (a fresh checkout or an emptied MEDIA_ROOT with
     the database kept) are drawn again, so demo pages never show broken images."""
@@ -346,5 +416,6 @@ def seed_demo(session: Session) -> SeedReport:
     seed_spaces(session, cities, report)
     restore_demo_photos(session, report)
     seed_booking_extras(session)
+    report.reviews = seed_demo_reviews(session)
     session.execute(text("ANALYZE space"))
     return report
