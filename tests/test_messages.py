@@ -20,7 +20,7 @@ from coworking_app.services import messages as svc
 from coworking_app.services.notifications import channel_name
 from coworking_app.settings import get_settings
 from models import Notification, User
-from tests.booking_auth import headers_for, signed_in
+from tests.booking_auth import headers_for
 from tests.booking_helpers import API, make_bookable
 from tests.review_helpers import error_fields, insert_booking, sql
 
@@ -227,6 +227,8 @@ def test_invalid_messages_name_the_field_and_write_nothing(client, place, owner_
         ({"space_id": place.space_id, "text": "я" * 2001}, "text"),
         ({"space_id": MISSING, "text": "Привет"}, "space_id"),
         ({"space_id": "abc", "text": "Привет"}, "space_id"),
+        ({"space_id": True, "text": "Привет"}, "space_id"),  # JSON true is not id 1
+        ({"booking_id": True, "text": "Привет"}, "booking_id"),
         ({"text": "Привет"}, "space_id"),
     ]:
         r = client.post(f"{API}/conversations", headers=auth, json=body)
@@ -432,3 +434,17 @@ def test_a_new_message_is_pushed_to_the_recipients_channel(client, place, owner_
         assert event["body"] == "Свободно завтра?" and "Рита Быстрова" in event["title"]
     finally:
         listener.close()
+
+
+def test_inbox_search_matches_names_and_spaces_but_never_emails(client, place, owner_auth):
+    renter, auth = person("Зинаида Поисковая")
+    cid = start(client, auth, space_id=place.space_id, text="Добрый день")["conversation_id"]
+    with session_scope() as s:
+        owner_email = s.get(User, place.owner_id).email
+    found = lambda q, who: [c["id"] for c in client.get(f"{API}/conversations", headers=who,
+                                                         params={"q": q}).json()["items"]]
+    assert cid in found("Переписка", auth)  # the space's name
+    assert cid in found("зинаида", owner_auth)  # the other person's name, any case
+    # An email (or a piece of one) never matches: the other person's address stays private.
+    assert found(owner_email, auth) == [] and found(owner_email.split("@")[0][:6], auth) == []
+    assert found("100%_\\", auth) == []  # LIKE wildcards are taken literally

@@ -13,7 +13,7 @@ from coworking_app.db import session_scope
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import Conflict
 from models import SUBRATINGS, Review, Space, SpaceRating, User
-from tests.booking_auth import signed_in
+from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, make_bookable
 from tests.review_helpers import (
     GOOD_TEXT,
@@ -58,6 +58,15 @@ def _space_card(client, space_id: int) -> dict:
     r = client.get(f"{API}/spaces/{space_id}")
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def _search_card(client, space_id: int) -> dict:
+    """The space's card in search results (booking test spaces all stand on one point)."""
+    r = client.get(f"{API}/spaces", params={"lat": 55.7558, "lon": 37.6173, "radius_km": 0.1,
+                                           "sort": "rating", "page_size": 100})
+    assert r.status_code == 200, r.text
+    [card] = [c for c in r.json()["items"] if c["id"] == space_id]
+    return card
 
 
 def _notifications(client, auth: dict) -> list[dict]:
@@ -173,8 +182,6 @@ def test_precheck_flags_are_returned_and_shown_to_the_moderator(client, place, m
 def test_only_staff_see_the_moderation_queue(client, place, moderator):
     renter, auth = signed_in()
     review = create_review(client, auth, insert_booking(place, renter))
-    from tests.booking_auth import headers_for
-
     owner_auth = headers_for(place.owner_id)
     for headers in (auth, owner_auth):
         assert client.get(f"{API}/admin/moderation/reviews", headers=headers).status_code == 403
@@ -220,6 +227,8 @@ def test_approval_publishes_and_counts_rejection_hides_and_the_author_is_told(cl
     assert shown["reply"] is None and shown["edited"] is False
     card = _space_card(client, b.space_id)
     assert (card["rating"], card["reviews_count"]) == (3.5, 2)
+    found = _search_card(client, b.space_id)
+    assert (found["rating"], found["reviews_count"]) == (3.5, 2)
 
     # Rejecting needs a reason.
     for body in ({}, {"reason": None}, {"reason": "  "}, {"reason": 42}):
@@ -243,6 +252,8 @@ def test_approval_publishes_and_counts_rejection_hides_and_the_author_is_told(cl
     assert page["rating"]["subratings"] == {"wifi": 2.0}
     card = _space_card(client, b.space_id)
     assert (card["rating"], card["reviews_count"]) == (2.0, 1)
+    found = _search_card(client, b.space_id)
+    assert (found["rating"], found["reviews_count"]) == (2.0, 1)
     rejected, _ = _queue(client, moderator, "rejected")
     assert rejected[x["id"]]["reject_reason"] == "Оскорбления в тексте"
 
@@ -255,8 +266,6 @@ def test_approval_publishes_and_counts_rejection_hides_and_the_author_is_told(cl
     assert "Модерация" in approved["title"]
     alice_types = [n["type"] for n in _notifications(client, alice_auth)]
     assert alice_types.count("review_approved") == 1 and alice_types.count("review_rejected") == 1
-    from tests.booking_auth import headers_for
-
     owner_types = [n["type"] for n in _notifications(client, headers_for(b.owner_id))]
     assert owner_types.count("owner_new_review") == 2
 
@@ -312,8 +321,6 @@ def test_the_author_edits_within_48_hours_and_the_review_is_moderated_again(clie
 
 
 def test_the_owner_replies_once_to_an_approved_review(client, moderator):
-    from tests.booking_auth import headers_for
-
     b = make_bookable(name="Коворкинг «Ответы»")
     owner_auth = headers_for(b.owner_id)
     renter, auth = signed_in()

@@ -61,11 +61,6 @@ def _space_id_of(obj: object, session: OrmSession) -> int | None:
     return None
 
 
-def invalidate_space_after_commit(session: OrmSession, space_id: int) -> None:
-    """For changes the flush hook cannot see (Core UPDATE statements on space)."""
-    session.info.setdefault(_PENDING_KEY, set()).add(space_id)
-
-
 @event.listens_for(OrmSession, "after_flush")
 def _collect_changed_spaces(session: OrmSession, flush_context) -> None:
     pending: set[int] = session.info.setdefault(_PENDING_KEY, set())

@@ -22,13 +22,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
 from coworking_app.services import ratelimit
+from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    PermissionDenied,
 )
 from models import (
-    STAFF_ROLES,
     Booking,
     Channel,
     Conversation,
@@ -36,6 +37,7 @@ from models import (
     ConversationReport,
     Message,
     MessageImage,
+    Role,
     Space,
     User,
 )
@@ -65,8 +67,8 @@ def check_text(value: object, *, with_image: bool) -> str:
 # --- access -------------------------------------------------------------------------------------
 
 
-def _valid_id(value: int) -> bool:
-    return isinstance(value, int) and 0 < value < 2**31
+def _valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def access_conversation(session: Session, user: User | None, conversation_id: int, *,
@@ -81,11 +83,20 @@ def access_conversation(session: Session, user: User | None, conversation_id: in
         member = session.get(ConversationMember, (conversation.id, user.id))
         if member is not None:
             return conversation, member
-        if not for_write and user.has_role(*STAFF_ROLES) and session.scalar(
+        if not for_write and _is_staff(user) and session.scalar(
                 select(ConversationReport.id).where(ConversationReport.conversation_id == conversation.id,
                                                     ConversationReport.resolved_at.is_(None)).limit(1)):
             return conversation, None
     raise NotFound("Переписка не найдена")
+
+
+def _is_staff(user: User) -> bool:
+    """Operator or admin, with REQUIRE_2FA_FOR_STAFF applied as everywhere else."""
+    try:
+        check_role(user, Role.operator, Role.admin)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _published_space(session: Session, space_id: object) -> Space:
@@ -271,8 +282,8 @@ def list_conversations(session: Session, user: User | None, *, q: str = "", page
     q = (q or "").strip()[:100]
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Space.name.ilike(pattern), other.c.full_name.ilike(pattern),
-                                other.c.email.ilike(pattern)))
+        # Names only: matching emails would let anyone probe the other person's address.
+        query = query.where(or_(Space.name.ilike(pattern), other.c.full_name.ilike(pattern)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
                            .offset((page - 1) * page_size).limit(page_size)).all()

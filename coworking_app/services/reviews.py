@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
-from coworking_app.services.cache import invalidate_space_after_commit
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
     STAFF_ROLES,
