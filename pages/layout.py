@@ -114,7 +114,7 @@ def _account_menu() -> rx.Component:
                 rx.cond(a.is_owner,
                         rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
                 rx.cond(a.is_staff,
-                        rx.menu.item("Модерация отзывов", on_click=rx.redirect("/admin/moderation"))),
+                        rx.menu.item("Модерация", on_click=rx.redirect("/admin/moderation"))),
                 rx.menu.separator(),
                 rx.menu.item("Выйти", color="red", on_click=a.sign_out,
                              custom_attrs={"data-testid": "sign-out"}),

@@ -6,10 +6,10 @@ import reflex as rx
 
 from pages.components import empty_state
 from pages.layout import page_frame
-from state.moderation import ModerationState, QueueItem
+from state.moderation import ModerationState, QueueItem, ReportedThread
 
 VIEWS = [("pending", "На проверке"), ("reported", "Жалобы"), ("approved", "Одобренные"),
-         ("rejected", "Отклонённые")]
+         ("rejected", "Отклонённые"), ("conversations", "Переписки")]
 
 
 def _item(r: QueueItem) -> rx.Component:
@@ -54,6 +54,27 @@ def _item(r: QueueItem) -> rx.Component:
     )
 
 
+def _thread(t: ReportedThread) -> rx.Component:
+    s = ModerationState
+    return rx.card(
+        rx.vstack(
+            rx.flex(rx.text(t.title, weight="bold", size="2"), rx.spacer(),
+                    rx.text(t.when, size="1", color=rx.color("gray", 10)), spacing="2", wrap="wrap", width="100%"),
+            rx.foreach(t.reasons, lambda why: rx.callout("Жалоба: " + why, icon="flag", color_scheme="red",
+                                                         size="1")),
+            rx.flex(
+                rx.link(rx.button(rx.icon("messages-square", size=14), "Читать переписку", size="1",
+                                  variant="soft"), href=t.href),
+                rx.button("Закрыть жалобу", size="1", variant="soft", color_scheme="gray",
+                          disabled=s.busy_id == t.id, on_click=s.resolve_thread(t.id)),
+                spacing="2", wrap="wrap",
+            ),
+            spacing="2", width="100%",
+        ),
+        width="100%", custom_attrs={"data-testid": "reported-thread"},
+    )
+
+
 def _reject_dialog() -> rx.Component:
     s = ModerationState
     return rx.dialog.root(rx.dialog.content(
@@ -75,21 +96,23 @@ def _reject_dialog() -> rx.Component:
 def moderation_page() -> rx.Component:
     s = ModerationState
     return page_frame(rx.vstack(
-        rx.heading("Модерация отзывов", size="6"),
+        rx.heading("Модерация", size="6"),
         rx.cond(
             s.allowed,
             rx.vstack(
-                rx.segmented_control.root(*[rx.segmented_control.item(label, value=value) for value, label in VIEWS],
-                                          value=s.view, on_change=s.set_view,
-                                          custom_attrs={"data-testid": "moderation-view"}),
+                rx.box(rx.segmented_control.root(
+                    *[rx.segmented_control.item(label, value=value) for value, label in VIEWS],
+                    value=s.view, on_change=s.set_view, custom_attrs={"data-testid": "moderation-view"}),
+                    max_width="100%", overflow_x="auto"),
                 rx.text("Найдено: ", s.total, size="2", color=rx.color("gray", 11)),
                 rx.cond(
                     s.loading,
                     rx.skeleton(height="120px", width="100%"),
-                    rx.cond(s.items.length() > 0,
-                            rx.vstack(rx.foreach(s.items, _item), spacing="2", width="100%"),
+                    rx.cond(s.items.length() + s.threads.length() > 0,
+                            rx.vstack(rx.foreach(s.items, _item), rx.foreach(s.threads, _thread),
+                                      spacing="2", width="100%"),
                             empty_state("inbox", "Очередь пуста",
-                                        rx.text("Новые отзывы появятся здесь.", size="2",
+                                        rx.text("Новые отзывы и жалобы появятся здесь.", size="2",
                                                 color=rx.color("gray", 11)))),
                 ),
                 _reject_dialog(),

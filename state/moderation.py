@@ -1,4 +1,5 @@
-"""/admin/moderation: the review queue for operators and admins (services/reviews.py)."""
+"""/admin/moderation: the review queue and reported conversations, for operators and admins
+(services/reviews.py, services/messages.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.db import run_in_transaction, session_scope
-from coworking_app.services import accounts
+from coworking_app.services import accounts, messages
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state.auth import AuthState
@@ -43,9 +44,22 @@ def _item(m: svc.ModerationItem) -> QueueItem:
         when=f"{m.created_at:%d.%m.%Y %H:%M} UTC" + (" · изменён" if m.edited else ""))
 
 
+@dataclass
+class ReportedThread:
+    id: int = 0
+    href: str = ""
+    title: str = ""
+    reasons: list[str] = dataclass_field(default_factory=list)
+    when: str = ""
+
+
+VIEWS = (*svc.MODERATION_VIEWS, "conversations")
+
+
 class ModerationState(rx.State):
     view: str = "pending"
     items: list[QueueItem] = []
+    threads: list[ReportedThread] = []
     total: int = 0
     allowed: bool = True
     loading: bool = True
@@ -69,14 +83,21 @@ class ModerationState(rx.State):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
-            self.items, self.allowed = [_item(m) for m in items], True
+                if self.view == "conversations":
+                    threads = messages.list_reported_conversations(session, user)
+                    self.threads, self.items, self.total = [ReportedThread(
+                        t.id, f"/inbox/{t.id}", f"{t.space}: {t.renter} ↔ {t.owner}", t.reasons,
+                        f"{t.reported_at:%d.%m.%Y %H:%M} UTC") for t in threads], [], len(threads)
+                else:
+                    items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
+                    self.items, self.threads = [_item(m) for m in items], []
+            self.allowed = True
         except (NotAuthenticated, PermissionDenied):
             self.items, self.total, self.allowed = [], 0, False
 
     @rx.event
     async def set_view(self, value: str | list[str]):
-        self.view = value if isinstance(value, str) and value in svc.MODERATION_VIEWS else "pending"
+        self.view = value if isinstance(value, str) and value in VIEWS else "pending"
         await self._reload()
 
     async def _decide(self, review_id: int, work, done: str):
@@ -112,6 +133,15 @@ class ModerationState(rx.State):
             return
         async for event in self._decide(review_id, lambda s, u: svc.do_dismiss_reports(
                 s, moderator=u, review_id=review_id), "Жалобы закрыты, отзыв остаётся"):
+            yield event
+
+    @rx.event
+    async def resolve_thread(self, conversation_id: int):
+        conversation_id = parse_id(conversation_id)
+        if conversation_id is None:
+            return
+        async for event in self._decide(conversation_id, lambda s, u: messages.do_resolve_conversation_reports(
+                s, moderator=u, conversation_id=conversation_id), "Жалоба закрыта"):
             yield event
 
     @rx.event

@@ -209,7 +209,22 @@ def test_forged_ids_get_404_and_operators_read_only_while_a_report_is_open(clien
     # Strangers still see nothing.
     refused_everything(third_auth)
 
-    sql("UPDATE conversation_report SET resolved_at = now() WHERE conversation_id = :c", c=cid)
+    # The operator finds it in the moderation list; others may not look there.
+    queue = client.get(f"{API}/admin/moderation/conversations", headers=operator_auth)
+    assert queue.status_code == 200
+    [listed] = [c for c in queue.json() if c["id"] == cid]
+    assert listed["reasons"] == ["Оскорбления"] and listed["renter"] == "Анна Жалобная"
+    for headers in (auth, owner_auth, third_auth):
+        assert client.get(f"{API}/admin/moderation/conversations", headers=headers).status_code == 403
+        assert client.post(f"{API}/admin/moderation/conversations/{cid}/resolve",
+                           headers=headers).status_code == 403
+    assert client.post(f"{API}/admin/moderation/conversations/{MISSING}/resolve",
+                       headers=operator_auth).status_code == 404
+
+    r = client.post(f"{API}/admin/moderation/conversations/{cid}/resolve", headers=operator_auth)
+    assert r.status_code == 200 and r.json() == {"id": cid, "closed": 1}
+    assert cid not in [c["id"] for c in client.get(f"{API}/admin/moderation/conversations",
+                                                   headers=operator_auth).json()]
     assert client.get(f"{API}/conversations/{cid}/messages", headers=operator_auth).status_code == 404
     assert [m["text"] for m in thread(client, auth, cid)["items"]] == ["Здравствуйте", ""]
 

@@ -110,3 +110,14 @@ def image(conversation_id: Id, message_id: Annotated[int, Path(ge=1, le=2**62)],
     row = svc.access_message_image(session, user, conversation_id, message_id)
     return Response(row.thumb if size == "thumb" else row.data, media_type="image/jpeg",
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/admin/moderation/conversations", response_model=list[svc.ReportedConversation])
+def reported(user: CurrentUser, session: DbSession) -> list[svc.ReportedConversation]:
+    return svc.list_reported_conversations(session, user)
+
+
+@router.post("/admin/moderation/conversations/{conversation_id}/resolve")
+def resolve(conversation_id: Id, user: CurrentUser, session: DbSession) -> dict:
+    closed = svc.do_resolve_conversation_reports(session, moderator=user, conversation_id=conversation_id)
+    return {"id": conversation_id, "closed": closed}

@@ -410,3 +410,44 @@ def do_email_unread(session: Session, *, now: datetime | None = None) -> int:
     session.flush()
     return sent
 
+
+
+# --- reports, for moderators ---------------------------------------------------------------
+
+
+class ReportedConversation(BaseModel):
+    id: int
+    space: str
+    renter: str
+    owner: str
+    reasons: list[str]
+    reported_at: datetime
+
+
+def list_reported_conversations(session: Session, moderator: User | None, *,
+                                limit: int = 50) -> list[ReportedConversation]:
+    """Conversations with open reports, oldest report first (operators and admins)."""
+    check_role(moderator, Role.operator, Role.admin)
+    renter, owner = User.__table__.alias("renter"), User.__table__.alias("owner")
+    rows = session.execute(
+        select(Conversation.id, Space.name, renter.c.full_name, owner.c.full_name,
+               func.array_agg(ConversationReport.reason), func.min(ConversationReport.created_at))
+        .join(ConversationReport, ConversationReport.conversation_id == Conversation.id)
+        .join(Space, Space.id == Conversation.space_id)
+        .join(renter, renter.c.id == Conversation.renter_id).join(owner, owner.c.id == Conversation.owner_id)
+        .where(ConversationReport.resolved_at.is_(None))
+        .group_by(Conversation.id, Space.name, renter.c.full_name, owner.c.full_name)
+        .order_by(func.min(ConversationReport.created_at)).limit(max(1, min(limit, 200)))).all()
+    return [ReportedConversation(id=i, space=space, renter=r, owner=o, reasons=list(why), reported_at=at)
+            for i, space, r, o, why, at in rows]
+
+
+def do_resolve_conversation_reports(session: Session, *, moderator: User | None, conversation_id: int) -> int:
+    """The moderator has dealt with it: the reports close, and with them the read access."""
+    check_role(moderator, Role.operator, Role.admin)
+    if not _valid_id(conversation_id) or session.get(Conversation, conversation_id) is None:
+        raise NotFound("Переписка не найдена")
+    result = session.execute(update(ConversationReport).where(
+        ConversationReport.conversation_id == conversation_id, ConversationReport.resolved_at.is_(None))
+        .values(resolved_at=datetime.now(timezone.utc), resolved_by=moderator.id))
+    return result.rowcount or 0
