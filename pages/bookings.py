@@ -86,6 +86,10 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
         buttons.append(rx.cond(b.can_review, rx.button(
             rx.icon("star", size=14), "Оставить отзыв", size="1",
             on_click=ReviewFormState.start(b.id, b.space), custom_attrs={"data-testid": "booking-review"})))
+        buttons.append(rx.cond(b.review_id > 0, rx.button(
+            rx.icon("pencil", size=14), "Изменить отзыв", size="1", variant="soft",
+            on_click=ReviewFormState.start_edit(b.review_id, b.space),
+            custom_attrs={"data-testid": "booking-review-edit"})))
     buttons.append(rx.button(
         rx.icon("message-circle", size=14), rx.cond(owner, "Написать гостю", "Написать владельцу"),
         size="1", variant="ghost", on_click=InboxState.open_booking(b.id),

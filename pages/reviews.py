@@ -170,7 +170,7 @@ def _subrating(item: SubratingInput) -> rx.Component:
 def review_form_dialog() -> rx.Component:
     f = ReviewFormState
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title("Отзыв"),
+        rx.dialog.title(rx.cond(f.review_id > 0, "Изменить отзыв", "Отзыв")),
         rx.dialog.description(f.title, size="2", color=rx.color("gray", 11)),
         rx.vstack(
             rx.text("Общая оценка", size="2", weight="medium"),

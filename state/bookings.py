@@ -48,6 +48,7 @@ class BookingCard:
     has_receipt: bool = False
     credit_notes: list[str] = dataclass_field(default_factory=list)  # refund ids
     can_review: bool = False
+    review_id: int = 0  # the renter's review while it can still be edited (48 h)
     review_label: str = ""  # the status of the renter's review of this booking
     start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
     end_local: str = ""
@@ -181,7 +182,9 @@ class MyBookingsState(_SignedIn):
                 written = reviews.review_statuses(session, user, ids)
                 for c in cards:
                     c.can_review = c.id in can_review
-                    c.review_label = REVIEW_LABELS.get(written.get(c.id, (0, ""))[1], "")
+                    review_id, status, editable = written.get(c.id, (0, "", False))
+                    c.review_label = REVIEW_LABELS.get(status, "")
+                    c.review_id = review_id if editable else 0
                 self.cards = cards
                 self.feed_url = get_settings().base_url + documents.calendar_feed_path(user)
         except NotAuthenticated:

@@ -197,6 +197,7 @@ class ReviewFormState(rx.State):
 
     open: bool = False
     booking_id: int = 0
+    review_id: int = 0  # editing this review (0: writing a new one)
     title: str = ""
     rating: str = ""
     subratings: list[SubratingInput] = []
@@ -213,9 +214,27 @@ class ReviewFormState(rx.State):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return
-        self.booking_id, self.title = booking_id, str(title)[:200]
+        self.booking_id, self.review_id, self.title = booking_id, 0, str(title)[:200]
         self.rating, self.text, self.error, self.open = "", "", "", True
         self.subratings = [SubratingInput(code, svc.SUBRATING_LABELS[code], "") for code in SUBRATINGS]
+
+    @rx.event
+    async def start_edit(self, review_id: int, title: str):
+        """The same dialog, filled with the renter's review (editable for 48 hours)."""
+        review_id = parse_id(review_id)
+        if review_id is None:
+            return
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            with read_scope() as session:
+                user, _ = accounts.access_user_by_session_token(session, token)
+                review = svc.access_own_review(session, user, review_id, for_update=False)
+        except ServiceError:
+            return
+        self.booking_id, self.review_id, self.title = review.booking_id, review.id, str(title)[:200]
+        self.rating, self.text, self.error, self.open = str(review.rating), review.text, "", True
+        self.subratings = [SubratingInput(code, svc.SUBRATING_LABELS[code],
+                                          str(getattr(review, code) or "")) for code in SUBRATINGS]
 
     @rx.event
     def set_open(self, value: bool):
@@ -243,18 +262,22 @@ class ReviewFormState(rx.State):
         if not self.rating:
             self.error = "Поставьте общую оценку от 1 до 5"
             return
-        rating, booking_id, text = int(self.rating), self.booking_id, self.text
+        rating, booking_id, review_id, text = int(self.rating), self.booking_id, self.review_id, self.text
         subratings = {s.code: int(s.value) for s in self.subratings if s.value}
         self.busy, self.error = True, ""
         yield
         try:
             def work(session):
                 user, _ = accounts.access_user_by_session_token(session, token)
+                if review_id:
+                    return svc.do_edit_review(session, user=user, review_id=review_id, rating=rating,
+                                              subratings=subratings, text_=text).id
                 return svc.do_create_review(session, user=user, booking_id=booking_id, rating=rating,
                                             subratings=subratings, text_=text).id
             run_in_transaction(work)
             self.open = False
-            yield rx.toast.success("Спасибо! Отзыв появится после проверки модератором.")
+            yield rx.toast.success("Отзыв изменён и снова отправлен на проверку." if review_id
+                                   else "Спасибо! Отзыв появится после проверки модератором.")
             yield MyBookingsState.refresh
         except NotAuthenticated:
             self.error = "Войдите снова"

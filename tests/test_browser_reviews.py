@@ -143,6 +143,14 @@ def test_review_after_a_stay_is_approved_and_shows_with_the_new_average(app_url,
         renter.get_by_test_id("review-submit").click()
         expect(card.get_by_test_id("booking-review-status")).to_have_text("Отзыв на модерации")
         expect(card.get_by_test_id("booking-review")).to_have_count(0)
+        # Within 48 hours the renter may edit it: the dialog opens with the review in it.
+        card.get_by_test_id("booking-review-edit").click()
+        expect(renter.get_by_test_id("review-text-input")).to_have_value(review_text)
+        review_text += " Обновлено: парковка бесплатная."
+        renter.get_by_test_id("review-text-input").fill(review_text)
+        renter.get_by_test_id("review-submit").click()
+        expect(renter.get_by_test_id("review-text-input")).to_have_count(0)
+        expect(card.get_by_test_id("booking-review-status")).to_have_text("Отзыв на модерации")
 
         _ui_login(operator, app_url, OPERATOR[0], OPERATOR[1], "/admin/moderation")
         item = operator.get_by_test_id("moderation-item").filter(has_text=review_text)

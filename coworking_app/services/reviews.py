@@ -176,11 +176,12 @@ def do_create_review(session: Session, *, user: User | None, booking_id: int, ra
     return review
 
 
-def access_own_review(session: Session, user: User | None, review_id: int) -> Review:
+def access_own_review(session: Session, user: User | None, review_id: int, *,
+                      for_update: bool = True) -> Review:
     """The caller's own review (404 for anyone else's: their existence is not disclosed)."""
     if user is None:
         raise NotAuthenticated()
-    review = session.get(Review, review_id, with_for_update=True) if 0 < review_id < 2**31 else None
+    review = session.get(Review, review_id, with_for_update=for_update) if 0 < review_id < 2**31 else None
     if review is None or review.user_id != user.id:
         raise NotFound("Отзыв не найден")
     return review
@@ -467,13 +468,15 @@ def is_moderator(user: User | None) -> bool:
     return user is not None and user.has_role(*STAFF_ROLES)
 
 
-def review_statuses(session: Session, user: User, booking_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """booking id -> (review id, status) of the user's reviews of these bookings."""
+def review_statuses(session: Session, user: User, booking_ids: list[int]) -> dict[int, tuple[int, str, bool]]:
+    """booking id -> (review id, status, still editable) of the user's reviews of these bookings."""
     if not booking_ids:
         return {}
-    rows = session.execute(select(Review.booking_id, Review.id, Review.status).where(
+    rows = session.execute(select(Review.booking_id, Review.id, Review.status, Review.created_at).where(
         Review.booking_id.in_(booking_ids), Review.user_id == user.id)).all()
-    return {booking_id: (review_id, status) for booking_id, review_id, status in rows}
+    now = datetime.now(timezone.utc)
+    return {booking_id: (review_id, status, now <= created + EDIT_WINDOW)
+            for booking_id, review_id, status, created in rows}
 
 
 def viewer_owns_space(session: Session, user: User | None, space_id: int) -> bool:
