@@ -52,44 +52,37 @@ def header() -> rx.Component:
     )
 
 
-def _inbox() -> rx.Component:
-    from state.notifications import NotificationState as n
-
+def _counter_link(icon: str, count, href: str, label: str, test_id: str, count_test_id: str,
+                  **attrs) -> rx.Component:
+    """A header icon with a red count badge (hidden at zero), shown to signed-in people."""
     return rx.cond(
         AuthState.signed_in,
         rx.link(
             rx.box(
-                rx.icon("message-circle", size=20),
-                rx.cond(n.messages_unread > 0, rx.badge(
-                    n.messages_unread, color_scheme="red", variant="solid", radius="full", size="1",
+                rx.icon(icon, size=20),
+                rx.cond(count > 0, rx.badge(
+                    count, color_scheme="red", variant="solid", radius="full", size="1",
                     position="absolute", top="-6px", right="-10px",
-                    custom_attrs={"data-testid": "inbox-count"})),
+                    custom_attrs={"data-testid": count_test_id})),
                 position="relative", padding="6px", display="flex",
             ),
-            href="/inbox", color_scheme="gray", aria_label="Сообщения",
-            custom_attrs={"data-testid": "inbox-link"},
+            href=href, color_scheme="gray", aria_label=label,
+            custom_attrs={"data-testid": test_id, **attrs},
         ),
     )
+
+
+def _inbox() -> rx.Component:
+    from state.notifications import NotificationState as n
+
+    return _counter_link("message-circle", n.messages_unread, "/inbox", "Сообщения", "inbox-link", "inbox-count")
 
 
 def _bell() -> rx.Component:
     from state.notifications import NotificationState as n
 
-    return rx.cond(
-        AuthState.signed_in,
-        rx.link(
-            rx.box(
-                rx.icon("bell", size=20),
-                rx.cond(n.unread > 0, rx.badge(
-                    n.unread, color_scheme="red", variant="solid", radius="full", size="1",
-                    position="absolute", top="-6px", right="-10px",
-                    custom_attrs={"data-testid": "bell-count"})),
-                position="relative", padding="6px", display="flex",
-            ),
-            href="/cabinet/notifications", color_scheme="gray", aria_label="Уведомления",
-            custom_attrs={"data-testid": "bell", "data-last-delay-ms": n.last_delay_ms},
-        ),
-    )
+    return _counter_link("bell", n.unread, "/cabinet/notifications", "Уведомления", "bell", "bell-count",
+                         **{"data-last-delay-ms": n.last_delay_ms})
 
 
 def _account_menu() -> rx.Component:

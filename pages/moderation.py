@@ -37,7 +37,7 @@ def _item(r: QueueItem) -> rx.Component:
             rx.flex(
                 rx.cond(r.status != "approved", rx.button(
                     rx.cond(busy, rx.spinner(size="2"), rx.icon("check", size=14)), "Одобрить", size="1",
-                    color_scheme="green", disabled=busy, on_click=s.approve(r.id),
+                    color_scheme="green", disabled=busy, on_click=s.decide("approve", r.id),
                     custom_attrs={"data-testid": "moderation-approve"})),
                 rx.cond(r.status != "rejected", rx.button(
                     rx.icon("x", size=14), rx.cond(r.status == "approved", "Скрыть", "Отклонить"), size="1",
@@ -45,7 +45,7 @@ def _item(r: QueueItem) -> rx.Component:
                     custom_attrs={"data-testid": "moderation-reject"})),
                 rx.cond(r.reports.length() > 0, rx.button(
                     "Оставить как есть", size="1", variant="soft", color_scheme="gray", disabled=busy,
-                    on_click=s.dismiss(r.id))),
+                    on_click=s.decide("dismiss", r.id))),
                 spacing="2", wrap="wrap",
             ),
             spacing="2", width="100%",
@@ -66,7 +66,7 @@ def _thread(t: ReportedThread) -> rx.Component:
                 rx.link(rx.button(rx.icon("messages-square", size=14), "Читать переписку", size="1",
                                   variant="soft"), href=t.href),
                 rx.button("Закрыть жалобу", size="1", variant="soft", color_scheme="gray",
-                          disabled=s.busy_id == t.id, on_click=s.resolve_thread(t.id)),
+                          disabled=s.busy_id == t.id, on_click=s.decide("resolve", t.id)),
                 spacing="2", wrap="wrap",
             ),
             spacing="2", width="100%",

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from coworking_app.services.accounts import ClientInfo, access_user_by_session_token, do_sign_out
-from coworking_app.services.errors import NotAuthenticated
+from coworking_app.services.errors import NotAuthenticated, ServiceError
 from coworking_app.settings import get_settings
 from models import User
 
@@ -80,3 +80,21 @@ class AuthState(rx.State):
         self.session_token = ""
         self._show(None)
         return rx.redirect("/")
+
+
+def act_as(token: str, work):
+    """Runs `work(session, user)` in one transaction (retried on serialization failures) as
+    the person signed in with this cookie token; ServiceError when they may not."""
+    from coworking_app.db import run_in_transaction
+
+    def run(session: Session):
+        user, _row = access_user_by_session_token(session, token)
+        return work(session, user)
+    return run_in_transaction(run)
+
+
+def refusal(exc: ServiceError) -> str:
+    """What a form shows for a refused action."""
+    if isinstance(exc, NotAuthenticated):
+        return "Войдите снова"
+    return getattr(exc, "message", str(exc))

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.db import session_scope
 from coworking_app.services import accounts
 from coworking_app.services import messages as svc
 from coworking_app.services.errors import NotAuthenticated, ServiceError
-from state.auth import AuthState
+from state.auth import AuthState, act_as, refusal
 from state.inputs import parse_id
 
 # Times are shown in Moscow time: the network's home zone (the space's zone is not known
@@ -114,13 +114,12 @@ class InboxState(rx.State):
         token = await self._token()
         conversation_id = self.conversation_id
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
+            def work(session, user):
                 thread = svc.list_messages(session, user, conversation_id, limit=100)
                 unread = svc.do_mark_read(session, user=user, conversation_id=conversation_id) \
                     if mark_read and thread.conversation is not None else None
                 return user.id, thread, unread
-            user_id, thread, unread = run_in_transaction(work)
+            user_id, thread, unread = act_as(token, work)
         except ServiceError:
             self.found, self.messages, self.title = False, [], ""
             return
@@ -151,41 +150,29 @@ class InboxState(rx.State):
 
     @rx.event
     async def send(self):
+        async for event in self._send(None):
+            yield event
+
+    @rx.event
+    async def send_image(self, files: list[rx.UploadFile]):
+        if files:
+            async for event in self._send(await files[0].read()):
+                yield event
+
+    async def _send(self, image: bytes | None):
+        """The draft (and an image) as a new message of the open conversation."""
         if self.sending or not self.conversation_id:
             return
         token, conversation_id, draft = await self._token(), self.conversation_id, self.draft
         self.sending, self.error = True, ""
         yield
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=draft)
-            run_in_transaction(work)
+            act_as(token, lambda s, u: svc.do_send_message(s, user=u, conversation_id=conversation_id,
+                                                           text_=draft, image=image))
             self.draft = ""
             await self._reload_thread(mark_read=False)
         except ServiceError as exc:
-            self.error = getattr(exc, "message", "Не удалось отправить")
-        finally:
-            self.sending = False
-
-    @rx.event
-    async def send_image(self, files: list[rx.UploadFile]):
-        if not files or not self.conversation_id:
-            return
-        token, conversation_id = await self._token(), self.conversation_id
-        self.sending, self.error = True, ""
-        yield
-        data = await files[0].read()
-        try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                svc.do_send_message(session, user=user, conversation_id=conversation_id,
-                                    text_=self.draft, image=data)
-            run_in_transaction(work)
-            self.draft = ""
-            await self._reload_thread(mark_read=False)
-        except ServiceError as exc:
-            self.error = getattr(exc, "message", "Не удалось отправить изображение")
+            self.error = refusal(exc)
         finally:
             self.sending = False
 
@@ -207,12 +194,11 @@ class InboxState(rx.State):
             return None
         token = await self._token()
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return svc.do_open_conversation(session, user=user, space_id=None, booking_id=booking_id).id
-            return rx.redirect(f"/inbox/{run_in_transaction(work)}")
+            conversation = act_as(token, lambda s, u: svc.do_open_conversation(
+                s, user=u, space_id=None, booking_id=booking_id))
+            return rx.redirect(f"/inbox/{conversation.id}")
         except ServiceError as exc:
-            return rx.toast.error(getattr(exc, "message", "Не удалось открыть переписку"))
+            return rx.toast.error(refusal(exc))
 
 
 class AskHostState(rx.State):
@@ -247,15 +233,11 @@ class AskHostState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return svc.do_start_conversation(session, user=user, space_id=space_id, text_=text)[0].id
-            conversation_id = run_in_transaction(work)
+            conversation, _message = act_as(token, lambda s, u: svc.do_start_conversation(
+                s, user=u, space_id=space_id, text_=text))
             self.open, self.text = False, ""
-            yield rx.redirect(f"/inbox/{conversation_id}")
-        except NotAuthenticated:
-            self.error = "Войдите снова"
+            yield rx.redirect(f"/inbox/{conversation.id}")
         except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
+            self.error = refusal(exc)
         finally:
             self.busy = False

@@ -8,11 +8,12 @@ from dataclasses import field as dataclass_field
 
 import reflex as rx
 
-from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.db import session_scope
 from coworking_app.services import accounts, messages
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from state.auth import AuthState
+from state.auth import AuthState, act_as, refusal
+from state.reviews import stars
 from state.inputs import parse_id
 
 FLAG_LABELS = {"link": "ссылка", "phone": "телефон", "profanity": "ненормативная лексика"}
@@ -37,7 +38,7 @@ class QueueItem:
 def _item(m: svc.ModerationItem) -> QueueItem:
     return QueueItem(
         id=m.id, space=m.space, space_href=f"/spaces/{m.space_id}", author=m.author,
-        stars="★" * m.rating + "☆" * (5 - m.rating), text=m.text,
+        stars=stars(m.rating), text=m.text,
         subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in m.subratings.items()),
         flags=[FLAG_LABELS.get(f, f) for f in m.flags], reports=m.report_reasons, status=m.status,
         reason=m.reject_reason or "",
@@ -100,49 +101,36 @@ class ModerationState(rx.State):
         self.view = value if isinstance(value, str) and value in VIEWS else "pending"
         await self._reload()
 
-    async def _decide(self, review_id: int, work, done: str):
+    @rx.event
+    async def decide(self, action: str, target_id: int):
+        """approve / dismiss (a review's reports) / resolve (a conversation's reports)."""
+        target_id = parse_id(target_id)
+        actions = {
+            "approve": (lambda s, u: svc.do_moderate_review(s, moderator=u, review_id=target_id, approve=True),
+                        "Отзыв опубликован"),
+            "dismiss": (lambda s, u: svc.do_dismiss_reports(s, moderator=u, review_id=target_id),
+                        "Жалобы закрыты, отзыв остаётся"),
+            "resolve": (lambda s, u: messages.do_resolve_conversation_reports(
+                s, moderator=u, conversation_id=target_id), "Жалоба закрыта"),
+        }
+        if target_id is None or action not in actions:
+            return
+        async for event in self._decide(target_id, *actions[action]):
+            yield event
+
+    async def _decide(self, target_id: int, work, done: str):
         token = await self._token()
-        self.busy_id, self.error = review_id, ""
+        self.busy_id, self.error = target_id, ""
         yield
         try:
-            def run(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                work(session, user)
-            run_in_transaction(run)
+            act_as(token, work)
             self.rejecting = 0
             yield rx.toast.success(done)
             await self._reload()
         except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
+            self.error = refusal(exc)
         finally:
             self.busy_id = 0
-
-    @rx.event
-    async def approve(self, review_id: int):
-        review_id = parse_id(review_id)
-        if review_id is None:
-            return
-        async for event in self._decide(review_id, lambda s, u: svc.do_moderate_review(
-                s, moderator=u, review_id=review_id, approve=True), "Отзыв опубликован"):
-            yield event
-
-    @rx.event
-    async def dismiss(self, review_id: int):
-        review_id = parse_id(review_id)
-        if review_id is None:
-            return
-        async for event in self._decide(review_id, lambda s, u: svc.do_dismiss_reports(
-                s, moderator=u, review_id=review_id), "Жалобы закрыты, отзыв остаётся"):
-            yield event
-
-    @rx.event
-    async def resolve_thread(self, conversation_id: int):
-        conversation_id = parse_id(conversation_id)
-        if conversation_id is None:
-            return
-        async for event in self._decide(conversation_id, lambda s, u: messages.do_resolve_conversation_reports(
-                s, moderator=u, conversation_id=conversation_id), "Жалоба закрыта"):
-            yield event
 
     @rx.event
     def start_reject(self, review_id: int):

@@ -8,13 +8,13 @@ from datetime import date
 
 import reflex as rx
 
-from coworking_app.db import read_scope, run_in_transaction
+from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, plural
 from coworking_app.services import accounts
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, NotFound, ServiceError
 from models import SUBRATINGS
-from state.auth import AuthState
+from state.auth import AuthState, act_as, refusal
 from state.inputs import parse_id
 
 PAGE_SIZE = 5
@@ -47,14 +47,14 @@ class SubratingView:
     value: str = ""
 
 
-def _stars(n: int) -> str:
+def stars(n: int) -> str:
     return "★" * n + "☆" * (5 - n)
 
 
 def _view(r: svc.ReviewOut) -> ReviewView:
     stay = date.fromisoformat(r.stay_date)
     return ReviewView(
-        id=r.id, author=r.author, rating=r.rating, stars=_stars(r.rating),
+        id=r.id, author=r.author, rating=r.rating, stars=stars(r.rating),
         meta=f"визит {stay:%d.%m.%Y} · {RESOURCE_KIND_LABELS.get(r.resource_kind, r.resource_kind)}",
         text=r.text, edited=r.edited,
         subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in r.subratings.items()),
@@ -163,13 +163,8 @@ class SpaceReviewsState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                if kind == "reply":
-                    svc.do_reply(session, user=user, review_id=review_id, text_=draft)
-                else:
-                    svc.do_report_review(session, user=user, review_id=review_id, reason=draft)
-            run_in_transaction(work)
+            act_as(token, lambda s, u: svc.do_reply(s, user=u, review_id=review_id, text_=draft)
+                   if kind == "reply" else svc.do_report_review(s, user=u, review_id=review_id, reason=draft))
             self.dialog = ""
             self.notice = "Ответ опубликован" if kind == "reply" else "Жалоба отправлена модераторам"
             if kind == "reply":
@@ -177,10 +172,8 @@ class SpaceReviewsState(rx.State):
                     items, self.total = svc.list_space_reviews(session, self.space_id, page=1,
                                                                page_size=PAGE_SIZE * self.page)
                 self.items = [_view(r) for r in items]
-        except NotAuthenticated:
-            self.error = "Войдите снова"
         except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
+            self.error = refusal(exc)
         finally:
             self.busy = False
 
@@ -267,22 +260,18 @@ class ReviewFormState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            def work(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
+            def work(session, user):
                 if review_id:
                     return svc.do_edit_review(session, user=user, review_id=review_id, rating=rating,
-                                              subratings=subratings, text_=text).id
+                                              subratings=subratings, text_=text)
                 return svc.do_create_review(session, user=user, booking_id=booking_id, rating=rating,
-                                            subratings=subratings, text_=text).id
-            run_in_transaction(work)
+                                            subratings=subratings, text_=text)
+            act_as(token, work)
             self.open = False
             yield rx.toast.success("Отзыв изменён и снова отправлен на проверку." if review_id
                                    else "Спасибо! Отзыв появится после проверки модератором.")
             yield MyBookingsState.refresh
-        except NotAuthenticated:
-            self.error = "Войдите снова"
         except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
+            self.error = refusal(exc)
         finally:
             self.busy = False
-

@@ -131,3 +131,19 @@ def assert_no_horizontal_scroll(page, width: int) -> None:
     assert scroll_width <= width + 1, f"page is {scroll_width}px wide at {width}px"
 
 
+
+
+def api_login(base: str, email: str, password: str) -> dict:
+    """Authorization headers of a fresh API sign-in on the running app."""
+    r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=20)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
+    """Signs in through the login form and waits for the page it leads to."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"**{next_path}")

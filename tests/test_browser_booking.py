@@ -15,25 +15,11 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import SHOTS, assert_no_horizontal_scroll, needs_chromium, new_page
+from tests.e2e_fixtures import SHOTS, api_login, assert_no_horizontal_scroll, needs_chromium, new_page, ui_login
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
 ALL_DAYS = {d: {"open": "08:00", "close": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-def _api_login(base: str, email: str, password: str) -> dict:
-    r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=20)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_test_id("login-email").fill(email)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def _choose(page, test_id: str, label: str) -> None:
@@ -44,7 +30,7 @@ def _choose(page, test_id: str, label: str) -> None:
 @pytest.fixture(scope="module")
 def owned_space(app_url):
     """A demo space of the demo owner, open every day 08-22 and booked instantly."""
-    owner = _api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    owner = api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
     spaces = httpx.get(f"{app_url}/api/v1/owner/spaces", headers=owner, timeout=20).json()
     space = next(s for s in spaces if s["status"] == "published")
     r = httpx.patch(f"{app_url}/api/v1/spaces/{space['id']}", headers=owner, timeout=20,
@@ -64,7 +50,7 @@ def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser,
     tomorrow = (datetime.now(ZoneInfo(owned_space["timezone"])) + timedelta(days=1)).date()
     context, page = new_page(browser, 1280, 900)
     try:
-        _ui_login(page, app_url, email, PASSWORD, f"/spaces/{owned_space['id']}")
+        ui_login(page, app_url, email, PASSWORD, f"/spaces/{owned_space['id']}")
         panel = page.get_by_test_id("booking-panel")
         panel.wait_for()
         expect(page.get_by_test_id("book-total")).not_to_be_empty()
@@ -109,7 +95,7 @@ def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser,
 
     context, page = new_page(browser, 1280, 900)
     try:
-        _ui_login(page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
+        ui_login(page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
         card = page.locator("[data-testid=booking-card]", has_text="Анна Бронева").first
         expect(card).to_contain_text(email)
         expect(card.get_by_test_id("booking-status")).to_have_text("подтверждено")
@@ -121,7 +107,7 @@ def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser,
     # The renter cancels: the refund is shown before confirming, then a credit note.
     context, page = new_page(browser, 1280, 900)
     try:
-        _ui_login(page, app_url, email, PASSWORD, "/cabinet/bookings")
+        ui_login(page, app_url, email, PASSWORD, "/cabinet/bookings")
         card = page.get_by_test_id("booking-card").first
         card.get_by_test_id("booking-cancel").click()
         expect(page.get_by_test_id("cancel-refund")).to_contain_text("Вернём")
@@ -185,7 +171,7 @@ def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
 def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, browser):
     """Real time across processes: the owner's accept (one browser) reaches the renter's
     open page (another browser) as a toast and a new bell count, without a reload."""
-    owner = _api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    owner = api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
     spaces = [s for s in httpx.get(f"{app_url}/api/v1/owner/spaces", headers=owner, timeout=20).json()
               if s["status"] == "published"]
     space = spaces[1]
@@ -197,7 +183,7 @@ def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, brows
     email = f"rt-{uuid.uuid4().hex[:8]}@example.com"
     assert httpx.post(f"{app_url}/api/v1/auth/register", timeout=20, json={
         "email": email, "password": PASSWORD, "full_name": "Вера Ждущая"}).status_code == 201
-    renter = _api_login(app_url, email, PASSWORD)
+    renter = api_login(app_url, email, PASSWORD)
     day = (datetime.now(ZoneInfo(space["timezone"])) + timedelta(days=3)).date()
     start = datetime(day.year, day.month, day.day, 11, tzinfo=ZoneInfo(space["timezone"]))
     booking = httpx.post(f"{app_url}/api/v1/bookings", headers=renter, timeout=20, json={
@@ -210,13 +196,13 @@ def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, brows
     renter_ctx, renter_page = new_page(browser, 1280, 900)
     owner_ctx, owner_page = new_page(browser, 1280, 900)
     try:
-        _ui_login(renter_page, app_url, email, PASSWORD, "/cabinet/bookings")
+        ui_login(renter_page, app_url, email, PASSWORD, "/cabinet/bookings")
         card = renter_page.locator(f"[data-booking='{booking['id']}']")
         expect(card.get_by_test_id("booking-status")).to_have_text("оплачено, ждёт подтверждения")
         before = int(renter_page.get_by_test_id("bell-count").inner_text())
         renter_page.wait_for_timeout(1500)  # the tab's listener subscribes after load
 
-        _ui_login(owner_page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
+        ui_login(owner_page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/owner/bookings")
         owner_card = owner_page.locator(f"[data-booking='{booking['id']}']")
         clicked = time.monotonic()
         owner_card.get_by_test_id("booking-accept").click()

@@ -12,7 +12,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import E2E_ENV, SHOTS, _run, assert_no_horizontal_scroll, needs_chromium, new_page
+from tests.e2e_fixtures import (
+    E2E_ENV,
+    SHOTS,
+    _run,
+    api_login,
+    assert_no_horizontal_scroll,
+    needs_chromium,
+    new_page,
+    ui_login,
+)
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
@@ -20,30 +29,16 @@ OPERATOR = ("operator-e2e@demo.cospace.ru", "Operator-Pass-2026")
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
-def _api_login(base: str, email: str, password: str) -> dict:
-    r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=20)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_test_id("login-email").fill(email)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"**{next_path}")
-
-
 def _renter(base: str, name: str) -> tuple[str, dict]:
     email = f"rv-{uuid.uuid4().hex[:8]}@example.com"
     r = httpx.post(f"{base}/api/v1/auth/register", timeout=20,
                    json={"email": email, "password": PASSWORD, "full_name": name})
     assert r.status_code == 201, r.text
-    return email, _api_login(base, email, PASSWORD)
+    return email, api_login(base, email, PASSWORD)
 
 
 def _demo_space(base: str, index: int) -> dict:
-    owner = _api_login(base, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+    owner = api_login(base, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
     spaces = [s for s in httpx.get(f"{base}/api/v1/owner/spaces", headers=owner, timeout=20).json()
               if s["status"] == "published"]
     return spaces[index]
@@ -56,11 +51,11 @@ def test_renter_asks_the_host_and_the_owners_inbox_updates_live(app_url, browser
     renter_ctx, renter = new_page(browser, 1280, 900)
     owner_ctx, owner = new_page(browser, 390, 844)
     try:
-        _ui_login(owner, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/inbox")
+        ui_login(owner, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/inbox")
         before = owner.get_by_test_id("conversation").count()
         owner.wait_for_timeout(1500)  # the tab's listener subscribes after load
 
-        _ui_login(renter, app_url, email, PASSWORD, f"/spaces/{space['id']}")
+        ui_login(renter, app_url, email, PASSWORD, f"/spaces/{space['id']}")
         renter.get_by_test_id("ask-host").click()
         renter.get_by_test_id("ask-host-text").fill(XSS + " Есть ли парковка?")
         renter.get_by_test_id("ask-host-send").click()
@@ -130,7 +125,7 @@ def test_review_after_a_stay_is_approved_and_shows_with_the_new_average(app_url,
     renter_ctx, renter = new_page(browser, 390, 844)
     operator_ctx, operator = new_page(browser, 1280, 900)
     try:
-        _ui_login(renter, app_url, email, PASSWORD, "/cabinet/bookings")
+        ui_login(renter, app_url, email, PASSWORD, "/cabinet/bookings")
         renter.get_by_role("tab", name="Прошедшие").click()
         card = renter.locator(f"[data-booking='{booking_id}']")
         card.get_by_test_id("booking-review").click()
@@ -152,7 +147,7 @@ def test_review_after_a_stay_is_approved_and_shows_with_the_new_average(app_url,
         expect(renter.get_by_test_id("review-text-input")).to_have_count(0)
         expect(card.get_by_test_id("booking-review-status")).to_have_text("Отзыв на модерации")
 
-        _ui_login(operator, app_url, OPERATOR[0], OPERATOR[1], "/admin/moderation")
+        ui_login(operator, app_url, OPERATOR[0], OPERATOR[1], "/admin/moderation")
         item = operator.get_by_test_id("moderation-item").filter(has_text=review_text)
         expect(item).to_have_count(1)
         operator.screenshot(path=str(SHOTS / "moderation-1280.png"), full_page=True)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from coworking_app.services import ratelimit
 from coworking_app.services.accounts import check_role
+from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import (
     InvalidInput,
     NotAuthenticated,
@@ -50,18 +51,8 @@ PREVIEW = 140
 
 
 def check_text(value: object, *, with_image: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput("text", "Ожидается текст сообщения")
-    clean = value.replace("\r\n", "\n").strip()
-    if "\x00" in clean:
-        raise InvalidInput("text", "Текст содержит недопустимые символы")
-    if not clean and not with_image:
-        raise InvalidInput("text", "Напишите сообщение")
-    if len(clean) > TEXT_MAX:
-        raise InvalidInput("text", f"Сообщение — не длиннее {TEXT_MAX} символов")
-    return clean
+    """A message's text: may be empty only when an image comes with it."""
+    return check_plain_text("text", value, minimum=0 if with_image else 1, maximum=TEXT_MAX, what="Сообщение")
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -225,9 +216,8 @@ def do_mark_read(session: Session, *, user: User | None, conversation_id: int) -
 def do_report_conversation(session: Session, *, user: User | None, conversation_id: int,
                            reason: object) -> ConversationReport:
     conversation, member = access_conversation(session, user, conversation_id, for_write=True)
-    if not isinstance(reason, str) or not 3 <= len(reason.strip()) <= 500:
-        raise InvalidInput("reason", "Опишите причину жалобы (3–500 символов)")
-    report = ConversationReport(conversation_id=conversation.id, user_id=user.id, reason=reason.strip())
+    clean = check_plain_text("reason", reason, minimum=3, maximum=500, what="Причина жалобы")
+    report = ConversationReport(conversation_id=conversation.id, user_id=user.id, reason=clean)
     session.add(report)
     session.flush()
     return report

@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
+from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
-    STAFF_ROLES,
     SUBRATINGS,
     Booking,
     BookingStatus,
@@ -97,25 +97,8 @@ def check_review_input(rating: object, subratings: object, text_: object) -> Rev
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
                 raise InvalidInput(f"subratings.{name}", "Оценка — целое число от 1 до 5")
             clean[name] = value
-    if not isinstance(text_, str):
-        raise InvalidInput("text", "Напишите текст отзыва")
-    body = text_.replace("\r\n", "\n").strip()
-    if "\x00" in body:
-        raise InvalidInput("text", "Текст содержит недопустимые символы")
-    if len(body) < TEXT_MIN:
-        raise InvalidInput("text", f"Отзыв — не короче {TEXT_MIN} символов")
-    if len(body) > TEXT_MAX:
-        raise InvalidInput("text", f"Отзыв — не длиннее {TEXT_MAX} символов")
+    body = check_plain_text("text", text_, minimum=TEXT_MIN, maximum=TEXT_MAX, what="Отзыв")
     return ReviewInput(rating=rating, subratings=clean, text=body)
-
-
-def _check_short_text(field: str, value: object, *, minimum: int, maximum: int, what: str) -> str:
-    if not isinstance(value, str) or len(value.strip()) < minimum:
-        raise InvalidInput(field, f"{what}: не короче {minimum} символов")
-    value = value.strip()
-    if len(value) > maximum or "\x00" in value:
-        raise InvalidInput(field, f"{what}: не длиннее {maximum} символов")
-    return value
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -227,7 +210,7 @@ def do_moderate_review(session: Session, *, moderator: User | None, review_id: i
     if approve:
         clean_reason = None
     else:
-        clean_reason = _check_short_text("reason", reason, minimum=3, maximum=REASON_MAX,
+        clean_reason = check_plain_text("reason", reason, minimum=3, maximum=REASON_MAX,
                                          what="Причина отклонения")
     previous = review.status
     now = datetime.now(timezone.utc)
@@ -267,7 +250,7 @@ def do_reply(session: Session, *, user: User | None, review_id: int, text_: obje
         raise PermissionDenied("Ответить может только владелец пространства")
     if review.reply_text is not None:
         raise Conflict("text", "На этот отзыв уже есть ответ")
-    review.reply_text = _check_short_text("text", text_, minimum=2, maximum=REPLY_MAX, what="Ответ")
+    review.reply_text = check_plain_text("text", text_, minimum=2, maximum=REPLY_MAX, what="Ответ")
     review.reply_at = datetime.now(timezone.utc)
     session.add(review)
     session.flush()
@@ -288,7 +271,7 @@ def do_report_review(session: Session, *, user: User | None, review_id: int, rea
         raise NotFound("Отзыв не найден")
     if review.user_id == user.id:
         raise PermissionDenied("Нельзя пожаловаться на свой отзыв")
-    clean = _check_short_text("reason", reason, minimum=3, maximum=REASON_MAX, what="Причина жалобы")
+    clean = check_plain_text("reason", reason, minimum=3, maximum=REASON_MAX, what="Причина жалобы")
     report = ReviewReport(review_id=review.id, user_id=user.id, reason=clean)
     try:
         with session.begin_nested():
@@ -463,9 +446,6 @@ def list_moderation_reviews(session: Session, moderator: User | None, *, view: s
         open_reports=int(count or 0), report_reasons=list(why or []), created_at=r.created_at,
         edited=r.edited_at is not None) for r, space_name, author, count, why in rows], total
 
-
-def is_moderator(user: User | None) -> bool:
-    return user is not None and user.has_role(*STAFF_ROLES)
 
 
 def review_statuses(session: Session, user: User, booking_ids: list[int]) -> dict[int, tuple[int, str, bool]]:
