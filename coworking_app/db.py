@@ -10,6 +10,7 @@ import redis
 from sqlalchemy import Engine, create_engine
 from sqlmodel import Session
 
+from coworking_app.services import audit as _audit  # noqa: F401  (sets audit context per transaction)
 from coworking_app.settings import get_settings
 
 
@@ -41,7 +42,7 @@ def _autocommit_engine() -> Engine:
 def read_scope() -> Iterator[Session]:
     """A session for reads only (search, public pages): no BEGIN/COMMIT round trips.
     Anything that writes uses session_scope."""
-    with Session(_autocommit_engine(), expire_on_commit=False) as session:
+    with Session(_autocommit_engine(), expire_on_commit=False, info={"read_only": True}) as session:
         yield session
 
 

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # The offline test provider (no money moves) in production too; off by default there.
     allow_test_payments: bool = False
 
+    # Operator panel (see docs/admin.md): the zone whose days reports and KPIs count in.
+    report_timezone: str = "Europe/Moscow"
+    export_sync_max_rows: int = 5000  # larger exports run as an RQ job with progress
+
     # Email (see docs/notifications.md): SendGrid if a key is set, else SMTP if a host is
     # set, else .eml files in MAIL_OUTBOX_DIR (development).
     mail_from: str = "CoSpace <noreply@cospace.local>"

@@ -6,6 +6,7 @@ from jobs import DEFAULT_QUEUE
 from jobs.booking import sweep_bookings
 from jobs.maintenance import refresh_planner_statistics
 from jobs.messages import email_unread
+from jobs.reports import generate_report
 
 cron.register(
     refresh_planner_statistics,
@@ -24,3 +25,10 @@ cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_ti
 
 cron.register(email_unread, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="email-unread-messages")
+
+# Operator reports for the last complete day / week / month (report time zone is the
+# server's here: run the cron process with TZ=Europe/Moscow, see docs/admin.md). A period
+# already reported is skipped, so a missed or repeated run is harmless.
+for kind, schedule in (("daily", "10 0 * * *"), ("weekly", "20 0 * * 1"), ("monthly", "30 0 1 * *")):
+    cron.register(generate_report, queue_name=DEFAULT_QUEUE, args=(kind,), cron=schedule, job_timeout=900,
+                  name=f"report-{kind}")

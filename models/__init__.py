@@ -9,6 +9,7 @@ from models.account import (
     TokenPurpose,
     User,
 )
+from models.admin import AUDIT_ENTITIES, AUDITED_TABLES, AuditLog, ReportFile, ReportStatus, SearchLog
 from models.booking import (
     HOLDING_STATUSES,
     Addon,
@@ -44,6 +45,12 @@ from models.space import (
 )
 
 __all__ = [
+    "AUDIT_ENTITIES",
+    "AUDITED_TABLES",
+    "AuditLog",
+    "ReportFile",
+    "ReportStatus",
+    "SearchLog",
     "Conversation",
     "ConversationMember",
     "ConversationReport",

@@ -153,6 +153,9 @@ class Booking(SQLModel, table=True):
               postgresql_where=text(f"status IN ({_HOLDING_SQL})")),
         Index("ix_booking_user_start", "user_id", text("start_at DESC")),
         Index("ix_booking_space_start", "space_id", text("start_at DESC")),
+        # The admin dashboard and tables: periods over every space, newest first.
+        Index("ix_booking_start_at", "start_at"),
+        Index("ix_booking_created_at", "created_at"),
         Index("ix_booking_hold_expiry", "expires_at",
               postgresql_where=text("status = 'pending_payment'")),
     )

@@ -135,6 +135,11 @@ class Space(SQLModel, table=True):
     # Basis points: 2200 = 22 %.
     vat_rate_bp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     prices_include_vat: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})
+    # Moderation (docs/admin.md): the reason of the last rejection, shown to the owner, and
+    # when a published space's text or photos changed and wait for a moderator's look.
+    moderation_note: str | None = Field(default=None, max_length=500)
+    changed_for_review_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     rating: float = Field(default=0.0)
     reviews_count: int = Field(default=0)
     search_vector: Any = Field(

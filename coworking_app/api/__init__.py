@@ -19,6 +19,7 @@ from coworking_app.api import (
     spaces,
 )
 from coworking_app.api.limits import BodySizeLimit
+from coworking_app.api.observe import RequestContext
 from coworking_app.services.payments import ProviderError
 from coworking_app.services.errors import (
     Conflict,
@@ -125,6 +126,7 @@ def create_api() -> FastAPI:
             (r"^/_upload", PHOTO_LIMIT * upload + 1024 * 1024),  # Reflex uploads: a full gallery
         ],
     )
+    api.add_middleware(RequestContext)  # outermost: its time covers the whole request
     settings.media_root.mkdir(parents=True, exist_ok=True)
     api.mount(
         settings.media_url, StaticFiles(directory=settings.media_root), name="media"

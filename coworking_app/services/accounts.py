@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services import ratelimit
+from coworking_app.services.audit import bind_actor
 from coworking_app.services.errors import (
     Conflict,
     InvalidInput,
@@ -336,6 +337,7 @@ def access_user_by_session_token(session: Session, token: str | None) -> tuple[U
     if user is None or not user.is_active:
         raise NotAuthenticated()
     _touch(row, now)
+    bind_actor(session, user)
     return user, row
 
 
@@ -354,6 +356,7 @@ def access_user_by_access_token(session: Session, token: str | None) -> tuple[Us
         raise NotAuthenticated("Session revoked or expired")
     if not user.is_active:
         raise NotAuthenticated()
+    bind_actor(session, user)
     return user, row
 
 

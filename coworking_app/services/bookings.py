@@ -22,6 +22,7 @@ from sqlmodel import Session
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import check_can_book
 from coworking_app.services.booking_states import do_log_event, do_transition
+from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from coworking_app.services.pricing import AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
@@ -130,7 +131,8 @@ def access_booking(session: Session, user: User | None, booking_id: int,
         return booking, "renter"
     if user.has_role(Role.owner) and _owns_space(session, user, booking):
         return booking, "owner"
-    if user.has_role(Role.admin):
+    if user.is_staff:  # operators and admins act for the network (2FA rule applies)
+        check_role(user, Role.operator, Role.admin)
         return booking, "admin"
     raise NotFound("Бронь не найдена")
 

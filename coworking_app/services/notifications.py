@@ -38,6 +38,7 @@ EVENT_GROUP = {
     "booking_review_request": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
+    "space_approved": "owner", "space_rejected": "owner", "space_hidden": "owner",
     "special_offer": "offers",
     "review_approved": "reviews", "review_rejected": "reviews", "review_replied": "reviews",
     "owner_new_review": "reviews",
@@ -163,6 +164,24 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "owner_cancelled_by_renter": {
         "ru": ("Бронь № {{ id }} отменена гостем", "{{ renter }}: {{ resource }}, {{ when }}."),
         "en": ("Booking #{{ id }} cancelled by the guest", "{{ renter }}: {{ resource }}, {{ when }}."),
+    },
+    "space_approved": {
+        "ru": ("«{{ space }}» опубликовано", "Модератор проверил пространство{% if changes %} и ваши изменения{% endif %}. "
+               "Оно видно в поиске."),
+        "en": ("{{ space }} is published", "A moderator checked the space{% if changes %} and your changes{% endif %}. "
+               "It is visible in search."),
+    },
+    "space_rejected": {
+        "ru": ("«{{ space }}» не прошло модерацию", "Причина: {{ reason }}.\n"
+               "Исправьте описание или фото в кабинете владельца и отправьте на проверку снова."),
+        "en": ("{{ space }} did not pass moderation", "Reason: {{ reason }}.\n"
+               "Fix the description or photos in your owner cabinet and submit it again."),
+    },
+    "space_hidden": {
+        "ru": ("«{{ space }}» скрыто из поиска", "Причина: {{ reason }}.\n"
+               "Исправьте пространство и отправьте на проверку снова."),
+        "en": ("{{ space }} was hidden from search", "Reason: {{ reason }}.\n"
+               "Fix the space and submit it for review again."),
     },
 }
 

@@ -144,20 +144,31 @@ def _owner(user: User | None) -> User:
 
 def access_space_for_owner(session: Session, user: User | None, space_id: int,
                            *, for_update: bool = False) -> Space:
-    """The space if `user` owns it (admins may act on any); else NotFound / 401 / 403."""
-    user = _owner(user)
+    """The space if `user` owns it (operators and admins may act on any: the operator panel
+    reuses the owner's editor); else NotFound / 401 / 403."""
+    user = check_role(user, Role.owner, Role.operator, Role.admin)
     space = session.get(Space, space_id, with_for_update=for_update) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
         raise NotFound("Space not found")
-    if space.owner_id != user.id and not user.has_role(Role.admin):
+    if space.owner_id != user.id and not user.is_staff:
         raise NotFound("Space not found")
     return space
+
+
+REVIEWED_FIELDS = ("name", "description", "address")
+
+
+def mark_for_review(space: Space, user: User) -> None:
+    """An owner's change of a published space's text or photos: the space stays visible and
+    waits in the moderation queue ("изменения") until a moderator looks (docs/admin.md)."""
+    if space.status == SpaceStatus.published.value and not user.is_staff:
+        space.changed_for_review_at = datetime.now(timezone.utc)
 
 
 def access_resource_for_owner(session: Session, user: User | None, resource_id: int) -> tuple[Space, Resource]:
     resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
     if resource is None:
-        _owner(user)
+        check_role(user, Role.owner, Role.operator, Role.admin)
         raise NotFound("Resource not found")
     space = access_space_for_owner(session, user, resource.space_id, for_update=True)
     return space, resource
@@ -166,7 +177,7 @@ def access_resource_for_owner(session: Session, user: User | None, resource_id: 
 def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int) -> tuple[Space, Tariff]:
     tariff = session.get(Tariff, tariff_id) if 0 < tariff_id < 2**31 else None
     if tariff is None:
-        _owner(user)
+        check_role(user, Role.owner, Role.operator, Role.admin)
         raise NotFound("Tariff not found")
     space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
     return space, tariff
@@ -221,7 +232,10 @@ def do_create_space(session: Session, user: User | None, fields: SpaceCreate) ->
 
 def do_update_space(session: Session, user: User | None, space_id: int, fields: SpaceFields) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
+    before = [getattr(space, key) for key in REVIEWED_FIELDS]
     _apply(session, space, fields)
+    if before != [getattr(space, key) for key in REVIEWED_FIELDS]:
+        mark_for_review(space, user)
     space.updated_at = datetime.now(timezone.utc)
     session.flush()
     return space
@@ -246,6 +260,7 @@ def do_submit_for_review(session: Session, user: User | None, space_id: int) -> 
     if space.price_hour_from is None and space.price_day_from is None and space.price_month_from is None:
         raise InvalidInput("tariffs", "add at least one tariff")
     space.status = SpaceStatus.pending_review.value
+    space.changed_for_review_at = None
     session.flush()
     return space
 

@@ -18,7 +18,7 @@ from coworking_app.services.errors import (
     PayloadTooLarge,
     UnsupportedMedia,
 )
-from coworking_app.services.owner_spaces import access_space_for_owner
+from coworking_app.services.owner_spaces import access_space_for_owner, mark_for_review
 from coworking_app.services.storage import get_storage
 from coworking_app.settings import get_settings
 from models import PHOTO_LIMIT, Photo, Role, Space, User
@@ -71,7 +71,7 @@ def _shrunk(image: Image.Image, box: tuple[int, int]) -> Image.Image:
 def access_photo_for_owner(session: Session, user: User | None, photo_id: int) -> tuple[Space, Photo]:
     photo = session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
     if photo is None:
-        check_role(user, Role.owner, Role.admin)  # 401/403 before "not found"
+        check_role(user, Role.owner, Role.operator, Role.admin)  # 401/403 before "not found"
         raise NotFound("Photo not found")
     space = access_space_for_owner(session, user, photo.space_id, for_update=True)
     return space, photo
@@ -93,6 +93,7 @@ def do_add_photo(session: Session, user: User | None, space_id: int, data: bytes
     photo = Photo(space_id=space.id, position=count, storage_key=key, thumb_key=thumb_key,
                   width=width, height=height)
     session.add(photo)
+    mark_for_review(space, user)
     session.flush()
     return photo
 
@@ -127,6 +128,7 @@ def do_delete_photo(session: Session, user: User | None, photo_id: int) -> None:
     space, photo = access_photo_for_owner(session, user, photo_id)
     keys = (photo.storage_key, photo.thumb_key)
     session.delete(photo)
+    mark_for_review(space, user)
     session.flush()
     remaining = list_photos(session, space.id)
     for position, other in enumerate(remaining):

@@ -19,10 +19,10 @@ _KEY = "after_commit_jobs"
 
 def enqueue_after_commit(session: Session, func: str, *args: object,
                          at: datetime | None = None, job_id: str | None = None,
-                         retry_intervals: list[int] | None = None) -> None:
+                         retry_intervals: list[int] | None = None, job_timeout: int = 120) -> None:
     """Queue `func` (a dotted path such as "jobs.booking.expire_hold") after commit;
     `at` schedules it (RQ's scheduler runs it then), `job_id` de-duplicates."""
-    session.info.setdefault(_KEY, []).append((func, args, at, job_id, retry_intervals))
+    session.info.setdefault(_KEY, []).append((func, args, at, job_id, retry_intervals, job_timeout))
 
 
 def _discard(session: Session) -> None:
@@ -40,8 +40,8 @@ def _flush(session: Session) -> None:
 
     try:
         queue = get_queue()
-        for func, args, at, job_id, intervals in jobs:
-            options = {"job_id": job_id, "job_timeout": 120, "result_ttl": 86400,
+        for func, args, at, job_id, intervals, timeout in jobs:
+            options = {"job_id": job_id, "job_timeout": timeout, "result_ttl": 86400,
                        "failure_ttl": 7 * 86400}
             if intervals:
                 options["retry"] = Retry(max=len(intervals), interval=intervals)
