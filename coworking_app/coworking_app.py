@@ -5,6 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from coworking_app.api import create_api
+from pages.admin import dashboard_page
+from pages.admin_audit import audit_page, reports_page
+from pages.admin_tables import tables_page
 from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
@@ -16,6 +19,9 @@ from pages.owner import owner_page, space_editor_page
 from pages.search import search_page
 from pages.space import space_page
 from state.account_forms import VerifyEmailState
+from state.admin_audit import AuditState, ReportsState
+from state.admin_dashboard import DashboardState
+from state.admin_tables import AdminTableState
 from state.auth import AuthState
 from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
@@ -53,6 +59,11 @@ PAGES = [
     (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),
     (thread_page, "/inbox/[conversation_id]", "Переписка — CoSpace", [InboxState.load_thread]),
     (moderation_page, "/admin/moderation", "Модерация — CoSpace", [ModerationState.load]),
+    (dashboard_page, "/admin", "Панель оператора — CoSpace", [DashboardState.load]),
+    (tables_page, "/admin/tables", "Таблицы — CoSpace", [AdminTableState.load]),
+    (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
+    (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
+    (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
      [SpaceEditorState.load, BookingRulesState.load]),

@@ -73,3 +73,9 @@ def format_rating(rating: float, count: int) -> str:
     if count == 0:
         return "Нет отзывов"
     return f"{rating:.1f}".replace(".", ",") + " · " + plural(count, "отзыв", "отзыва", "отзывов")
+
+
+SPACE_STATUS_LABELS = {"draft": "Черновик", "pending_review": "На проверке", "published": "Опубликовано",
+                       "hidden": "Скрыто"}
+PAYMENT_STATUS_LABELS = {"pending": "Ожидает", "succeeded": "Проведён", "failed": "Ошибка"}
+ROLE_LABELS = {"renter": "Арендатор", "owner": "Владелец", "operator": "Оператор", "admin": "Администратор"}

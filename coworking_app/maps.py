@@ -125,3 +125,22 @@ def pick_listener(lat_selector: str, lon_selector: str) -> str:
         "set.call(el,Number(p[1]).toFixed(6));el.dispatchEvent(new Event('input',{bubbles:true}));});"
         "});"
     )
+
+
+def density_map(cells: list[tuple[float, float, int]], center: tuple[float, float] = MOSCOW_CENTRE) -> str:
+    """Searches on a grid: one translucent circle per cell, its radius and opacity growing
+    with the number of searches (no heat-map plugin, so it works without any CDN)."""
+    fmap = folium.Map(location=center, zoom_start=10, control_scale=True, tiles="OpenStreetMap")
+    fmap.get_root().header.add_child(folium.Element(_EXTRA_CSS))
+    top = max((n for _, _, n in cells), default=1)
+    for lat, lon, n in cells:
+        share = n / top
+        folium.CircleMarker(
+            (lat, lon), radius=4 + 16 * share ** 0.5, stroke=False, fill=True, fill_color=ACCENT,
+            fill_opacity=0.25 + 0.55 * share, tooltip=f"Поисков: {n}",
+        ).add_to(fmap)
+    if len(cells) > 1:
+        lats = [c[0] for c in cells]
+        lons = [c[1] for c in cells]
+        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
+    return fmap.get_root().render()

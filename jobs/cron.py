@@ -4,7 +4,7 @@ from rq import cron
 
 from jobs import DEFAULT_QUEUE
 from jobs.booking import sweep_bookings
-from jobs.maintenance import refresh_planner_statistics
+from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.messages import email_unread
 from jobs.reports import generate_report
 
@@ -25,6 +25,10 @@ cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_ti
 
 cron.register(email_unread, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="email-unread-messages")
+
+# Searches buffered in Redis go to search_log (the dashboard's map).
+cron.register(flush_search_log, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
+              name="flush-search-log")
 
 # Operator reports for the last complete day / week / month (report time zone is the
 # server's here: run the cron process with TZ=Europe/Moscow, see docs/admin.md). A period

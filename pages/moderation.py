@@ -6,9 +6,10 @@ import reflex as rx
 
 from pages.components import empty_state
 from pages.layout import page_frame
-from state.moderation import ModerationState, QueueItem, ReportedThread
+from pages.admin import admin_nav
+from state.moderation import ModerationState, QueueItem, ReportedThread, SpaceItem
 
-VIEWS = [("pending", "На проверке"), ("reported", "Жалобы"), ("approved", "Одобренные"),
+VIEWS = [("spaces", "Пространства"), ("pending", "Отзывы"), ("reported", "Жалобы"), ("approved", "Одобренные"),
          ("rejected", "Отклонённые"), ("conversations", "Переписки")]
 
 
@@ -54,6 +55,50 @@ def _item(r: QueueItem) -> rx.Component:
     )
 
 
+def _space(item: SpaceItem) -> rx.Component:
+    s = ModerationState
+    busy = s.busy_id == item.id
+    return rx.card(
+        rx.flex(
+            rx.cond(item.thumb != "", rx.image(src=item.thumb, alt=item.name, width=rx.breakpoints(initial="100%", sm="160px"),
+                                               height="110px", object_fit="cover", border_radius="var(--radius-3)",
+                                               flex_shrink="0"),
+                    rx.center(rx.icon("image-off", size=28, color=rx.color("gray", 8)),
+                              width=rx.breakpoints(initial="100%", sm="160px"), height="110px",
+                              background=rx.color("gray", 3), border_radius="var(--radius-3)", flex_shrink="0")),
+            rx.vstack(
+                rx.flex(
+                    rx.text(item.name, weight="bold"),
+                    rx.badge(rx.cond(item.kind == "new", "Новое", "Изменения"),
+                             color_scheme=rx.cond(item.kind == "new", "blue", "amber"), variant="soft"),
+                    rx.spacer(),
+                    rx.text(item.owner, " · ", item.when, size="1", color=rx.color("gray", 10)),
+                    spacing="2", wrap="wrap", width="100%", align="center",
+                ),
+                rx.text(item.place, " · ", item.photos, size="1", color=rx.color("gray", 11)),
+                rx.text(item.description, size="2", white_space="pre-line"),
+                rx.flex(
+                    rx.button(rx.cond(busy, rx.spinner(size="2"), rx.icon("check", size=14)), "Опубликовать",
+                              size="1", color_scheme="green", disabled=busy, on_click=s.decide("approve_space", item.id),
+                              custom_attrs={"data-testid": "space-approve"}),
+                    rx.button(rx.icon("x", size=14), "Отклонить", size="1", variant="soft", color_scheme="red",
+                              disabled=busy, on_click=s.start_reject(item.id),
+                              custom_attrs={"data-testid": "space-reject"}),
+                    rx.link(rx.button(rx.icon("pencil", size=14), "Открыть в редакторе", size="1", variant="soft",
+                                      color_scheme="gray"), href=item.editor_href),
+                    rx.cond(item.kind == "changed", rx.link(rx.button(rx.icon("external-link", size=14), "Страница",
+                                                                      size="1", variant="soft", color_scheme="gray"),
+                                                            href=item.href)),
+                    spacing="2", wrap="wrap",
+                ),
+                spacing="2", width="100%", min_width="0",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"), spacing="3", width="100%",
+        ),
+        width="100%", custom_attrs={"data-testid": "moderation-space", "data-space": item.id},
+    )
+
+
 def _thread(t: ReportedThread) -> rx.Component:
     s = ModerationState
     return rx.card(
@@ -78,10 +123,12 @@ def _thread(t: ReportedThread) -> rx.Component:
 def _reject_dialog() -> rx.Component:
     s = ModerationState
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title("Отклонить отзыв"),
-        rx.dialog.description("Автор увидит причину в уведомлении.", size="2", color=rx.color("gray", 11)),
+        rx.dialog.title(rx.cond(s.view == "spaces", "Отклонить пространство", "Отклонить отзыв")),
+        rx.dialog.description(rx.cond(s.view == "spaces", "Владелец увидит причину в уведомлении и в редакторе.",
+                                      "Автор увидит причину в уведомлении."), size="2", color=rx.color("gray", 11)),
         rx.text_area(value=s.reason, on_change=s.set_reason, rows="3", width="100%", margin_top="12px",
-                     placeholder="Например: отзыв содержит контактные данные",
+                     placeholder=rx.cond(s.view == "spaces", "Например: на фото нет рабочих мест",
+                                    "Например: отзыв содержит контактные данные"),
                      custom_attrs={"data-testid": "moderation-reason"}),
         rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
         rx.flex(
@@ -96,6 +143,7 @@ def _reject_dialog() -> rx.Component:
 def moderation_page() -> rx.Component:
     s = ModerationState
     return page_frame(rx.vstack(
+        admin_nav("/admin/moderation"),
         rx.heading("Модерация", size="6"),
         rx.cond(
             s.allowed,
@@ -108,11 +156,12 @@ def moderation_page() -> rx.Component:
                 rx.cond(
                     s.loading,
                     rx.skeleton(height="120px", width="100%"),
-                    rx.cond(s.items.length() + s.threads.length() > 0,
-                            rx.vstack(rx.foreach(s.items, _item), rx.foreach(s.threads, _thread),
+                    rx.cond(s.items.length() + s.threads.length() + s.spaces.length() > 0,
+                            rx.vstack(rx.foreach(s.spaces, _space), rx.foreach(s.items, _item),
+                                      rx.foreach(s.threads, _thread),
                                       spacing="2", width="100%"),
                             empty_state("inbox", "Очередь пуста",
-                                        rx.text("Новые отзывы и жалобы появятся здесь.", size="2",
+                                        rx.text("Новые пространства, отзывы и жалобы появятся здесь.", size="2",
                                                 color=rx.color("gray", 11)))),
                 ),
                 _reject_dialog(),

@@ -303,6 +303,13 @@ def space_editor_page() -> rx.Component:
                     width="100%", align="center",
                 ),
                 rx.heading(s.name, size="6", custom_attrs={"data-testid": "editor-title"}),
+                rx.cond(s.moderation_note != "", rx.callout(
+                    "Модератор: " + s.moderation_note + ". Исправьте и отправьте на модерацию снова.",
+                    icon="shield-alert", color_scheme="amber", width="100%",
+                    custom_attrs={"data-testid": "editor-moderation-note"})),
+                rx.cond(s.awaiting_review, rx.callout(
+                    "Изменения описания или фото видны гостям сразу и ждут проверки модератора.",
+                    icon="info", color_scheme="blue", size="1", width="100%")),
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
                                                   width="100%", custom_attrs={"data-testid": "editor-error"})),
                 rx.cond(s.message != "", rx.callout(s.message, icon="check", color_scheme="green",

@@ -9,7 +9,8 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.db import session_scope
-from coworking_app.services import accounts, messages
+from coworking_app.services import accounts, messages, space_moderation
+from coworking_app.services.storage import get_storage
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state.auth import AuthState, act_as, refusal
@@ -54,12 +55,37 @@ class ReportedThread:
     when: str = ""
 
 
-VIEWS = (*svc.MODERATION_VIEWS, "conversations")
+@dataclass
+class SpaceItem:
+    id: int = 0
+    name: str = ""
+    href: str = ""
+    editor_href: str = ""
+    place: str = ""
+    owner: str = ""
+    kind: str = ""  # "new" or "changed"
+    description: str = ""
+    photos: str = ""
+    thumb: str = ""
+    when: str = ""
+
+
+def _space(q: space_moderation.QueuedSpace) -> SpaceItem:
+    return SpaceItem(
+        id=q.id, name=q.name, href=f"/spaces/{q.id}", editor_href=f"/owner/spaces/{q.id}",
+        place=f"{q.city}, {q.address}", owner=q.owner_email, kind=q.kind,
+        description=q.description[:600] + ("…" if len(q.description) > 600 else ""),
+        photos=f"фото: {q.photos}", thumb=get_storage().url(q.thumb_key) if q.thumb_key else "",
+        when=f"{q.since:%d.%m.%Y %H:%M} UTC" if q.since else "")
+
+
+VIEWS = ("spaces", *svc.MODERATION_VIEWS, "conversations")
 
 
 class ModerationState(rx.State):
-    view: str = "pending"
+    view: str = "spaces"
     items: list[QueueItem] = []
+    spaces: list[SpaceItem] = []
     threads: list[ReportedThread] = []
     total: int = 0
     allowed: bool = True
@@ -75,6 +101,8 @@ class ModerationState(rx.State):
 
     @rx.event
     async def load(self):
+        wanted = self.router.url.query_parameters.get("view", "spaces")
+        self.view = wanted if wanted in VIEWS else "spaces"
         self.loading = True
         await self._reload()
         self.loading = False
@@ -84,7 +112,11 @@ class ModerationState(rx.State):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                if self.view == "conversations":
+                self.spaces = []
+                if self.view == "spaces":
+                    queued, self.total = space_moderation.list_space_queue(session, user)
+                    self.spaces, self.items, self.threads = [_space(q) for q in queued], [], []
+                elif self.view == "conversations":
                     threads = messages.list_reported_conversations(session, user)
                     self.threads, self.items, self.total = [ReportedThread(
                         t.id, f"/inbox/{t.id}", f"{t.space}: {t.renter} ↔ {t.owner}", t.reasons,
@@ -98,7 +130,7 @@ class ModerationState(rx.State):
 
     @rx.event
     async def set_view(self, value: str | list[str]):
-        self.view = value if isinstance(value, str) and value in VIEWS else "pending"
+        self.view = value if isinstance(value, str) and value in VIEWS else "spaces"
         await self._reload()
 
     @rx.event
@@ -112,6 +144,8 @@ class ModerationState(rx.State):
                         "Жалобы закрыты, отзыв остаётся"),
             "resolve": (lambda s, u: messages.do_resolve_conversation_reports(
                 s, moderator=u, conversation_id=target_id), "Жалоба закрыта"),
+            "approve_space": (lambda s, u: space_moderation.do_approve_space(s, u, target_id),
+                              "Пространство опубликовано"),
         }
         if target_id is None or action not in actions:
             return
@@ -133,8 +167,8 @@ class ModerationState(rx.State):
             self.busy_id = 0
 
     @rx.event
-    def start_reject(self, review_id: int):
-        self.rejecting, self.reason, self.error = parse_id(review_id) or 0, "", ""
+    def start_reject(self, target_id: int):
+        self.rejecting, self.reason, self.error = parse_id(target_id) or 0, "", ""
 
     @rx.event
     def set_reason(self, value: str):
@@ -146,9 +180,14 @@ class ModerationState(rx.State):
 
     @rx.event
     async def confirm_reject(self):
-        review_id, reason = self.rejecting, self.reason
-        if not review_id:
+        target_id, reason = self.rejecting, self.reason
+        if not target_id:
             return
-        async for event in self._decide(review_id, lambda s, u: svc.do_moderate_review(
-                s, moderator=u, review_id=review_id, approve=False, reason=reason), "Отзыв отклонён"):
+        if self.view == "spaces":
+            work, done = (lambda s, u: space_moderation.do_reject_space(s, u, target_id, reason),
+                          "Пространство отклонено, владелец получит причину")
+        else:
+            work, done = (lambda s, u: svc.do_moderate_review(
+                s, moderator=u, review_id=target_id, approve=False, reason=reason), "Отзыв отклонён")
+        async for event in self._decide(target_id, work, done):
             yield event

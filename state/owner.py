@@ -125,6 +125,8 @@ class OwnerState(rx.State):
 class SpaceEditorState(rx.State):
     editing_id: int = 0  # not `space_id`: that name is the route argument
     status_label: str = ""
+    moderation_note: str = ""  # why a moderator rejected or hid the space
+    awaiting_review: bool = False  # a published space's edits wait for a moderator
     name: str = ""
     description: str = ""
     address: str = ""
@@ -171,6 +173,8 @@ class SpaceEditorState(rx.State):
         lat, lon = session.execute(select(lat_of(Space.location), lon_of(Space.location))
                                    .where(Space.id == space.id)).one()
         self.status_label = STATUS_LABELS.get(space.status, space.status)
+        self.moderation_note = space.moderation_note or ""
+        self.awaiting_review = space.changed_for_review_at is not None
         self.name, self.description, self.address = space.name, space.description, space.address
         self.lat, self.lon, self.timezone = f"{lat:.6f}", f"{lon:.6f}", space.timezone
         self.amenities = list(space.amenities)

@@ -10,6 +10,7 @@ from coworking_app.formatting import UNIT_CHOICES, format_money, plural
 from coworking_app.maps import MapPin, results_map
 from coworking_app.services import catalog
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.search_log import record_search
 from coworking_app.services.search import SearchParams, search_spaces
 from state.search_query import (
     ANY, SORT_CHOICES, SearchForm, Widen, count_active_filters, error_text, form_from_query,
@@ -99,6 +100,7 @@ class SearchState(rx.State):
             try:
                 params = SearchParams.model_validate({"page_size": PAGE_SIZE, **query})
                 result = search_spaces(session, params)
+                record_search(params, result.total)
             except (InvalidInput, ValidationError) as exc:
                 self.error_field, self.error = error_text(exc)
                 self.results, self.total, self.pages, self.map_html = [], 0, 0, ""

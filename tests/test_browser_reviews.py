@@ -148,6 +148,7 @@ def test_review_after_a_stay_is_approved_and_shows_with_the_new_average(app_url,
         expect(card.get_by_test_id("booking-review-status")).to_have_text("Отзыв на модерации")
 
         ui_login(operator, app_url, OPERATOR[0], OPERATOR[1], "/admin/moderation")
+        operator.get_by_test_id("moderation-view").get_by_role("radio", name="Отзывы").click()
         item = operator.get_by_test_id("moderation-item").filter(has_text=review_text)
         expect(item).to_have_count(1)
         operator.screenshot(path=str(SHOTS / "moderation-1280.png"), full_page=True)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coworking_app.api.deps import CurrentUser, DbSession
 from coworking_app.services import admin_tables as tables
@@ -158,8 +158,11 @@ def admin_export(name: Annotated[str, Path(max_length=40)], query: Annotated[Tab
     `from`/`to`/`city`/`space`."""
     table, fmt = _split_export_name(name)
     if table == "dashboard":
-        flt = DashboardQuery(date_from=query.date_from, date_to=query.date_to, city_id=query.city_id,
-                             space_id=query.space_id)
+        try:
+            flt = DashboardQuery(date_from=query.date_from, date_to=query.date_to, city_id=query.city_id,
+                                 space_id=query.space_id)
+        except ValidationError as exc:  # 'to' before 'from': TableQuery does not check it
+            raise InvalidInput("to", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
         return _file(exports.export_dashboard(session, user, flt, fmt))
     return _file(exports.export_table(session, user, table, query, fmt))
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 from coworking_app.api.deps import ReadSession
 from coworking_app.db import read_scope
 from coworking_app.services.search import SearchPage, SearchParams, search_spaces
+from coworking_app.services.search_log import record_search
 from coworking_app.services.spaces import SpaceDetail, get_published_space
 
 router = APIRouter(tags=["spaces"])
@@ -19,6 +20,7 @@ def list_spaces(params: Annotated[SearchParams, Query()]) -> Response:
     # instead of being validated and encoded again by FastAPI.
     with read_scope() as session:
         page = search_spaces(session, params)
+    record_search(params, page.total)
     return Response(page.model_dump_json(), media_type="application/json")
 
 

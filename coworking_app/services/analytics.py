@@ -217,8 +217,13 @@ def _hours_sql(alias: str, edge: str) -> str:
 
 
 def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) -> list[DayOccupancy]:
-    """Booked seat-hours inside opening hours / seat-hours open, per local day."""
+    """Booked seat-hours inside opening hours / seat-hours open, per local day.
+
+    A booking is split into its local days within the period only (a month booking that
+    began before it adds no rows for the days before), and each space's opening and
+    closing times are read from its JSON once per weekday, not once per booking and day."""
     p = {**scope.params(), "d_from": period[0], "d_to": period[1],
+         "d_end": period[1] + timedelta(days=1),
          "lo": day_start(period[0]) - timedelta(days=33), "hi": day_start(period[1] + timedelta(days=2))}
     where = scope.where()
     rows = session.execute(text(f"""
@@ -235,18 +240,25 @@ def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) 
           WHERE c.opening_hours -> to_char(days.d, 'dy') IS NOT NULL
             AND c.opening_hours -> to_char(days.d, 'dy') <> 'null'
           GROUP BY 1),
+        week AS (
+          -- Each space's opening and closing time by weekday; closed days are left out.
+          SELECT s.id AS space_id, w.dy, (s.opening_hours -> w.dy ->> 'open')::time AS opens,
+                 (s.opening_hours -> w.dy ->> 'close')::time AS closes
+          FROM space s CROSS JOIN unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) AS w (dy)
+          WHERE {where} AND s.opening_hours -> w.dy <> 'null'),
         booked AS (
           SELECT d::date AS day,
                  sum(b.seats * greatest(0, extract(epoch FROM
-                     least(b.end_at AT TIME ZONE b.timezone, {_hours_sql('s', 'close')}) -
-                     greatest(b.start_at AT TIME ZONE b.timezone, {_hours_sql('s', 'open')})) / 3600.0)) AS hours
-          FROM booking b JOIN space s ON s.id = b.space_id
-          CROSS JOIN LATERAL generate_series(date_trunc('day', b.start_at AT TIME ZONE b.timezone),
-                                             b.end_at AT TIME ZONE b.timezone - interval '1 microsecond',
-                                             interval '1 day') AS d
-          WHERE {where} AND {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
+                     least(b.end_at AT TIME ZONE b.timezone, d + w.closes) -
+                     greatest(b.start_at AT TIME ZONE b.timezone, d + w.opens)) / 3600.0)) AS hours
+          FROM booking b
+          CROSS JOIN LATERAL generate_series(
+              greatest(date_trunc('day', b.start_at AT TIME ZONE b.timezone), CAST(:d_from AS date)::timestamp),
+              least(b.end_at AT TIME ZONE b.timezone, CAST(:d_end AS date)::timestamp) - interval '1 microsecond',
+              interval '1 day') AS d
+          JOIN week w ON w.space_id = b.space_id AND w.dy = to_char(d, 'dy')
+          WHERE {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
             AND d::date BETWEEN :d_from AND :d_to
-            AND s.opening_hours -> to_char(d, 'dy') <> 'null'
           GROUP BY 1)
         SELECT days.d::date, coalesce(booked.hours, 0), coalesce(open.hours, 0)
         FROM days LEFT JOIN open ON open.day = days.d::date LEFT JOIN booked ON booked.day = days.d::date

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import event, func, select, text
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from coworking_app.services.query import QueryModel
+from coworking_app.settings import get_settings
 
 from models import AUDIT_ENTITIES, AuditLog, Role, User
 
@@ -134,7 +136,8 @@ class AuditItem(BaseModel):
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    """00:00 of `day` in the report zone (as every other panel filter and the times shown)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(get_settings().report_timezone))
 
 
 def list_audit(session: Session, user: User | None, flt: AuditFilter) -> tuple[list[AuditItem], int]:

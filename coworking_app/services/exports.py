@@ -246,7 +246,7 @@ def run_export(report_id: int, *, session_factory=None) -> str:
     """The job's work: stream the rows into the file, writing progress (its own short
     transactions, so the panel sees it move), then the file; `failed` with a message on a
     refused request. Re-running a finished export does nothing."""
-    from coworking_app.db import read_scope, session_scope
+    from coworking_app.db import session_scope
     from coworking_app.services.errors import ServiceError
 
     session_factory = session_factory or session_scope
@@ -261,7 +261,9 @@ def run_export(report_id: int, *, session_factory=None) -> str:
     _set(session_factory, report_id, status=ReportStatus.running.value, progress=0)
     try:
         flt = tables.TableFilter(**params, page=1, page_size=1)
-        with read_scope() as session:
+        # A transaction of its own: iter_table streams through a server-side cursor, which
+        # PostgreSQL allows only inside a transaction block (not on the autocommit read_scope).
+        with session_factory() as session:
             counted = tables.list_table(session, user, table, flt)
             total = max(counted.total, 1)
 

@@ -261,6 +261,7 @@ def do_submit_for_review(session: Session, user: User | None, space_id: int) -> 
         raise InvalidInput("tariffs", "add at least one tariff")
     space.status = SpaceStatus.pending_review.value
     space.changed_for_review_at = None
+    space.moderation_note = None  # the previous rejection stays in the audit log
     session.flush()
     return space
 

@@ -1,0 +1,152 @@
+"""The operator panel: /admin (dashboard) and the owner's /owner/analytics (same widgets,
+own spaces), plus the panel's navigation shared by every /admin page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state
+from pages.layout import map_frame, page_frame
+from state.admin_dashboard import DashboardState, KpiCard
+from state.auth import AuthState
+
+ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
+               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
+               ("/admin/audit", "Журнал аудита", "history")]
+
+
+def admin_nav(current: str) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            *[rx.link(rx.button(rx.icon(icon, size=14), label, size="2",
+                                variant="solid" if href == current else "soft",
+                                color_scheme="teal" if href == current else "gray"),
+                      href=href, underline="none") for href, label, icon in ADMIN_LINKS],
+            spacing="2", wrap="nowrap",
+        ),
+        overflow_x="auto", width="100%", padding_bottom="4px", custom_attrs={"data-testid": "admin-nav"},
+    )
+
+
+def no_access() -> rx.Component:
+    return empty_state("shield-alert", "Недостаточно прав",
+                       rx.text("Раздел доступен операторам и администраторам.", size="2",
+                               color=rx.color("gray", 11)))
+
+
+def _kpi(card: KpiCard) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon(card.icon, size=16, color=rx.color("accent", 10)),
+                      rx.text(card.label, size="1", color=rx.color("gray", 11)), align="center", spacing="2"),
+            rx.text(card.value, size="6", weight="bold", custom_attrs={"data-testid": "kpi-value"}),
+            spacing="1",
+        ),
+        custom_attrs={"data-testid": "kpi", "data-kpi": card.key},
+    )
+
+
+def _chart(title: str, figure, test_id: str, *, empty: rx.Var | bool = False, span: int = 1) -> rx.Component:
+    body = rx.plotly(data=figure, config={"displaylogo": False, "responsive": True}, locale="ru",
+                     use_resize_handler=True, width="100%")
+    return rx.card(
+        rx.vstack(
+            rx.text(title, weight="bold", size="3"),
+            rx.cond(empty, rx.center(rx.text("Нет данных за период", size="2", color=rx.color("gray", 10)),
+                                     height="200px", width="100%"), body)
+            if not isinstance(empty, bool) else body,
+            spacing="2", width="100%",
+        ),
+        width="100%", min_width="0", custom_attrs={"data-testid": test_id},
+        grid_column=rx.breakpoints(initial="span 1", lg=f"span {span}"),
+    )
+
+
+def _filters() -> rx.Component:
+    s = DashboardState
+    return rx.flex(
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(label, value=value)
+              for value, label in (("7", "7 дней"), ("30", "30 дней"), ("90", "90 дней"), ("365", "Год"))],
+            value=s.preset, on_change=s.set_preset, size="1"),
+        rx.hstack(
+            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_period("from", v), size="2",
+                     aria_label="С", custom_attrs={"data-testid": "period-from"}),
+            rx.text("—", color=rx.color("gray", 10)),
+            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_period("to", v), size="2",
+                     aria_label="По", custom_attrs={"data-testid": "period-to"}),
+            align="center", spacing="2",
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Все города"),
+            rx.select.content(rx.select.item("Все города", value="all"),
+                              rx.foreach(s.cities, lambda c: rx.select.item(c[1], value=c[0]))),
+            value=rx.cond(s.city == "", "all", s.city), on_change=s.set_city, size="2",
+        ),
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(label, value=value)
+              for value, label in (("day", "По дням"), ("week", "По неделям"), ("month", "По месяцам"))],
+            value=s.granularity, on_change=s.set_granularity, size="1"),
+        rx.spacer(),
+        rx.hstack(
+            rx.button(rx.cond(s.exporting == "xlsx", rx.spinner(size="1"), rx.icon("file-spreadsheet", size=14)),
+                      "Excel", variant="soft", size="2", on_click=s.export("xlsx"), disabled=s.exporting != "",
+                      custom_attrs={"data-testid": "dashboard-export-xlsx"}),
+            rx.button(rx.cond(s.exporting == "pdf", rx.spinner(size="1"), rx.icon("file-text", size=14)),
+                      "PDF", variant="soft", size="2", on_click=s.export("pdf"), disabled=s.exporting != ""),
+            spacing="2",
+        ),
+        spacing="3", wrap="wrap", align="center", width="100%",
+    )
+
+
+def _board() -> rx.Component:
+    s = DashboardState
+    grid = {"columns": rx.breakpoints(initial="1", md="2", lg="3"), "spacing": "3", "width": "100%"}
+    return rx.vstack(
+        rx.grid(rx.foreach(s.kpis, _kpi), columns=rx.breakpoints(initial="2", sm="3", lg="4"), spacing="3",
+                width="100%"),
+        rx.grid(
+            _chart("Загрузка по дням, %", s.fig_occupancy, "chart-occupancy", span=2),
+            _chart("Брони по статусам", s.fig_statuses, "chart-statuses", empty=~s.has_bookings),
+            _chart("Выручка", s.fig_revenue, "chart-revenue", empty=~s.has_bookings, span=2),
+            _chart("Топ пространств по выручке", s.fig_top, "chart-top", empty=~s.has_top),
+            _chart("Загрузка по дням недели и часам, %", s.fig_heatmap, "chart-heatmap", span=3),
+            **grid,
+        ),
+        rx.cond(~s.owner_view, rx.card(
+            rx.vstack(rx.text("География поисков", weight="bold", size="3"),
+                      map_frame(s.map_html, "360px", "search-map"), spacing="2", width="100%"),
+            width="100%")),
+        spacing="3", width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    s = DashboardState
+    return page_frame(rx.vstack(
+        rx.cond(s.owner_view, rx.fragment(), admin_nav("/admin")),
+        rx.hstack(
+            rx.heading(rx.cond(s.owner_view, "Аналитика моих пространств", "Панель оператора"), size="6"),
+            rx.text(s.period_text, size="2", color=rx.color("gray", 10)),
+            align="baseline", spacing="3", wrap="wrap",
+        ),
+        rx.cond(
+            s.allowed,
+            rx.vstack(
+                _filters(),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
+                rx.cond(s.loading, rx.grid(*[rx.skeleton(height="96px") for _ in range(8)],
+                                           columns=rx.breakpoints(initial="2", lg="4"), spacing="3", width="100%"),
+                        _board()),
+                spacing="3", width="100%",
+            ),
+            no_access(),
+        ),
+        spacing="3", width="100%",
+    ), wide=True)
+
+
+def staff_only(*children: rx.Component) -> rx.Component:
+    """Children for staff; the no-access state for everyone else (the services refuse anyway)."""
+    return rx.cond(AuthState.is_staff, rx.fragment(*children), no_access())

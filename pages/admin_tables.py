@@ -1,0 +1,179 @@
+"""/admin/tables: the operator's data tables."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from coworking_app.formatting import ROLE_LABELS
+from pages.admin import admin_nav, no_access
+from pages.components import empty_state
+from pages.layout import page_frame
+from state.admin_tables import AdminTableState, ColumnView, RowView
+
+TABLE_LABELS = [("bookings", "Брони"), ("spaces", "Пространства"), ("users", "Пользователи"),
+                ("payments", "Платежи")]
+
+
+def _choice(placeholder: str, name: str, value, choices) -> rx.Component:
+    s = AdminTableState
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, custom_attrs={"data-testid": f"filter-{name}"}),
+        rx.select.content(rx.select.item(placeholder, value="all"),
+                          rx.foreach(choices, lambda c: rx.select.item(c[1], value=c[0]))),
+        value=rx.cond(value == "", "all", value), on_change=lambda v: s.set_filter(name, v), size="2",
+    )
+
+
+def _filters() -> rx.Component:
+    s = AdminTableState
+    return rx.flex(
+        rx.input(placeholder="Поиск", value=s.q, on_change=lambda v: s.set_filter("q", v), debounce_timeout=400,
+                 size="2", width=rx.breakpoints(initial="100%", sm="200px"),
+                 custom_attrs={"data-testid": "filter-q"}),
+        rx.input(placeholder="ID", value=s.row_id, on_change=lambda v: s.set_filter("row_id", v), debounce_timeout=400,
+                 size="2", width="90px", input_mode="numeric"),
+        _choice("Все статусы", "status", s.status, s.status_choices),
+        _choice("Все типы", "type", s.kind, s.type_choices),
+        rx.hstack(
+            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v), size="2",
+                     aria_label="С"),
+            rx.text("—", color=rx.color("gray", 10)),
+            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v), size="2",
+                     aria_label="По"),
+            align="center", spacing="2",
+        ),
+        rx.button(rx.icon("x", size=14), "Сбросить", variant="ghost", size="2", color_scheme="gray",
+                  on_click=s.reset_filters),
+        rx.spacer(),
+        rx.button(rx.cond(s.exporting == "xlsx", rx.spinner(size="1"), rx.icon("file-spreadsheet", size=14)),
+                  "Excel", variant="soft", size="2", disabled=s.exporting != "", on_click=s.export("xlsx"),
+                  custom_attrs={"data-testid": "export-xlsx"}),
+        rx.button(rx.cond(s.exporting == "pdf", rx.spinner(size="1"), rx.icon("file-text", size=14)),
+                  "PDF", variant="soft", size="2", disabled=s.exporting != "", on_click=s.export("pdf"),
+                  custom_attrs={"data-testid": "export-pdf"}),
+        spacing="2", wrap="wrap", align="center", width="100%",
+    )
+
+
+def _header(column: ColumnView) -> rx.Component:
+    s = AdminTableState
+    arrow = rx.cond(s.sort == column.key, rx.icon("arrow-up", size=12),
+                    rx.cond(s.sort == "-" + column.key, rx.icon("arrow-down", size=12), rx.fragment()))
+    return rx.table.column_header_cell(
+        rx.hstack(rx.text(column.label), arrow, spacing="1", align="center", cursor="pointer",
+                  on_click=s.sort_by(column.key)),
+        white_space="nowrap", text_align=rx.cond(column.numeric, "right", "left"),
+    )
+
+
+def _cell(cell) -> rx.Component:
+    return rx.table.cell(
+        rx.cond(cell[0] == "badge", rx.badge(cell[1], variant="soft", color_scheme="gray"), rx.text(cell[1])),
+        white_space="nowrap", max_width="260px", overflow="hidden", text_overflow="ellipsis",
+    )
+
+
+def _row(row: RowView) -> rx.Component:
+    s = AdminTableState
+    return rx.table.row(
+        rx.foreach(row.cells, _cell),
+        rx.table.cell(rx.hstack(
+            rx.cond(row.href != "", rx.link(rx.icon_button(rx.icon("external-link", size=14), size="1",
+                                                           variant="ghost"), href=row.href)),
+            rx.cond(row.actions.length() > 0, rx.menu.root(
+                rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=14), size="1", variant="soft",
+                                               custom_attrs={"data-testid": "row-actions"})),
+                rx.menu.content(rx.foreach(row.actions, lambda a: rx.menu.item(
+                    a[1], on_click=s.row_action(a[0], row.id), custom_attrs={"data-action": a[0]}))),
+            )),
+            spacing="1", justify="end",
+        )),
+        custom_attrs={"data-testid": "table-row", "data-id": row.id},
+    )
+
+
+def _action_dialog() -> rx.Component:
+    s = AdminTableState
+    needs_reason = (s.action == "cancel") | (s.action == "hide")
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title(s.action_title),
+        rx.cond(needs_reason, rx.vstack(
+            rx.text(rx.cond(s.action == "hide", "Владелец увидит причину.",
+                            "Причину увидят гость и владелец; оплата вернётся полностью."), size="2",
+                    color=rx.color("gray", 11)),
+            rx.text_area(value=s.reason, on_change=s.set_reason, rows="3", width="100%",
+                         placeholder="Причина", custom_attrs={"data-testid": "action-reason"}),
+            spacing="2", width="100%")),
+        rx.cond(s.action == "roles", rx.vstack(
+            *[rx.checkbox(label, checked=s.roles.contains(code), on_change=lambda on, c=code: s.toggle_role(c, on))
+              for code, label in ROLE_LABELS.items()],
+            spacing="2")),
+        rx.cond((s.action == "block") | (s.action == "unblock"), rx.text(
+            rx.cond(s.action == "block", "Пользователь сразу выйдет со всех устройств и не сможет войти.",
+                    "Пользователь снова сможет войти."), size="2", color=rx.color("gray", 11))),
+        rx.cond(s.action_error != "", rx.callout(s.action_error, icon="triangle-alert", color_scheme="red",
+                                                 size="1", margin_top="8px")),
+        rx.flex(
+            rx.button("Отмена", variant="soft", color_scheme="gray", on_click=s.close_action),
+            rx.button(rx.cond(s.acting, rx.spinner(size="2"), rx.fragment()), "Подтвердить",
+                      color_scheme=rx.cond((s.action == "cancel") | (s.action == "hide") | (s.action == "block"),
+                                           "red", "teal"),
+                      disabled=s.acting, on_click=s.confirm_action, custom_attrs={"data-testid": "action-confirm"}),
+            spacing="3", justify="end", margin_top="16px",
+        ),
+    ), open=s.action != "", on_open_change=lambda _open: s.close_action())
+
+
+def _table() -> rx.Component:
+    s = AdminTableState
+    return rx.vstack(
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.foreach(s.columns, _header), rx.table.column_header_cell(""))),
+                rx.table.body(rx.foreach(s.rows, _row)),
+                size="1", variant="surface", width="100%",
+            ),
+            overflow_x="auto", width="100%",
+        ),
+        rx.flex(
+            rx.text("Найдено: ", s.total, size="2", color=rx.color("gray", 11),
+                    custom_attrs={"data-testid": "table-total"}),
+            rx.cond(s.totals_text != "", rx.text(s.totals_text, size="2", weight="medium")),
+            rx.spacer(),
+            rx.hstack(
+                rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft", disabled=s.page <= 1,
+                               on_click=s.go_page(-1), aria_label="Назад"),
+                rx.text(s.page, " / ", s.pages, size="2"),
+                rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
+                               disabled=s.page >= s.pages, on_click=s.go_page(1), aria_label="Дальше"),
+                align="center", spacing="2",
+            ),
+            spacing="3", wrap="wrap", align="center", width="100%",
+        ),
+        spacing="2", width="100%",
+    )
+
+
+def tables_page() -> rx.Component:
+    s = AdminTableState
+    return page_frame(rx.vstack(
+        admin_nav("/admin/tables"),
+        rx.heading("Таблицы", size="6"),
+        rx.cond(
+            s.allowed,
+            rx.vstack(
+                rx.tabs.root(rx.tabs.list(*[rx.tabs.trigger(label, value=value) for value, label in TABLE_LABELS]),
+                             value=s.table, on_change=s.set_table, custom_attrs={"data-testid": "table-tabs"}),
+                _filters(),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
+                rx.cond(s.loading, rx.skeleton(height="320px", width="100%"),
+                        rx.cond(s.total > 0, _table(),
+                                empty_state("search-x", "Ничего не найдено",
+                                            rx.text("Измените фильтры.", size="2", color=rx.color("gray", 11))))),
+                _action_dialog(),
+                spacing="3", width="100%",
+            ),
+            no_access(),
+        ),
+        spacing="3", width="100%",
+    ), wide=True)

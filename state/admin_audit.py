@@ -1,0 +1,217 @@
+"""/admin/audit (the audit log with filters and a diff of each change) and /admin/reports
+(scheduled reports and background exports with their progress)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
+import reflex as rx
+from pydantic import ValidationError
+
+from coworking_app.services import audit, exports
+from coworking_app.services.analytics import report_zone
+from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from models import AUDIT_ENTITIES
+from state.auth import AuthState, act_as, refusal
+from state.inputs import parse_id
+
+ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф", "addon": "Доп. услуга",
+                 "promo_code": "Промокод", "booking": "Бронь", "payment": "Платёж", "user": "Пользователь"}
+ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
+PAGE_SIZE = 50
+
+
+def _show(value) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+@dataclass
+class AuditRow:
+    id: int = 0
+    at: str = ""
+    actor: str = ""
+    entity: str = ""
+    action: str = ""
+    color: str = "gray"
+    where: str = ""
+    changes: list[list[str]] = dataclass_field(default_factory=list)  # [field, old, new] of an update
+    summary: str = ""  # the fields of a created or deleted row, on one line
+
+
+def _actor(item: audit.AuditItem) -> str:
+    if item.actor_email or item.actor_id:
+        return item.actor_email or f"#{item.actor_id}"
+    if item.actor_kind.startswith("job:"):
+        return "задача " + item.actor_kind.removeprefix("job:")
+    return {"system": "система", "anonymous": "без входа"}.get(item.actor_kind, item.actor_kind)
+
+
+def _row(item: audit.AuditItem) -> AuditRow:
+    actor = _actor(item)
+    where = " · ".join(x for x in (item.ip and f"IP {item.ip}", item.request_id and f"запрос {item.request_id[:12]}") if x)
+    return AuditRow(
+        id=item.id, at=item.at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M:%S"), actor=actor,
+        entity=f"{ENTITY_LABELS.get(item.entity, item.entity)} #{item.entity_id}",
+        action=ACTION_LABELS.get(item.action, item.action),
+        color={"create": "green", "update": "blue", "delete": "red"}.get(item.action, "gray"), where=where,
+        changes=[] if item.action != "update" else
+        [[name, _show(values[0]), _show(values[1])] for name, values in sorted(item.changes.items())],
+        summary="" if item.action == "update" else " · ".join(
+            f"{name}: {_show(values[1] if item.action == 'create' else values[0])}"
+            for name, values in sorted(item.changes.items())))
+
+
+class AuditState(rx.State):
+    entity: str = ""
+    entity_id: str = ""
+    actor_id: str = ""
+    action: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    rows: list[AuditRow] = []
+    total: int = 0
+    allowed: bool = True
+    loading: bool = True
+    error: str = ""
+
+    @rx.var
+    def entity_choices(self) -> list[list[str]]:
+        return [[e, ENTITY_LABELS[e]] for e in AUDIT_ENTITIES]
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, (self.total + PAGE_SIZE - 1) // PAGE_SIZE)
+
+    @rx.event
+    async def load(self):
+        query = self.router.url.query_parameters
+        if query.get("entity") in AUDIT_ENTITIES:
+            self.entity = query["entity"]
+            self.entity_id = str(parse_id(query.get("entity_id", "")) or "")
+        self.loading = True
+        yield
+        await self._reload()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        token = (await self.get_state(AuthState)).session_token
+        self.error = ""
+        try:
+            flt = audit.AuditFilter(entity=self.entity or None, entity_id=parse_id(self.entity_id),
+                                    actor_id=parse_id(self.actor_id), action=self.action or None,
+                                    date_from=self.date_from or None, date_to=self.date_to or None,
+                                    page=self.page, page_size=PAGE_SIZE)
+            items, self.total = act_as(token, lambda s, u: audit.list_audit(s, u, flt))
+        except (NotAuthenticated, PermissionDenied):
+            self.allowed, self.rows = False, []
+            return
+        except ValidationError as exc:
+            self.error = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            return
+        self.allowed = True
+        self.rows = [_row(i) for i in items]
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        value = str(value)[:40]
+        if name in ("entity", "action"):
+            value = "" if value == "all" else value
+        if name not in ("entity", "entity_id", "actor_id", "action", "date_from", "date_to"):
+            return
+        setattr(self, name, value)
+        self.page = 1
+        await self._reload()
+
+    @rx.event
+    async def go_page(self, step: int):
+        target = self.page + (1 if step > 0 else -1)
+        if 1 <= target <= self.pages:
+            self.page = target
+            await self._reload()
+
+
+@dataclass
+class ReportRow:
+    id: int = 0
+    title: str = ""
+    kind: str = ""
+    fmt: str = ""
+    status: str = ""
+    progress: int = 0
+    rows: int = 0
+    when: str = ""
+    error: str = ""
+    ready: bool = False
+
+
+KIND_LABELS = {"daily": "Ежедневный", "weekly": "Еженедельный", "monthly": "Ежемесячный", "export": "Выгрузка"}
+
+
+class ReportsState(rx.State):
+    reports: list[ReportRow] = []
+    allowed: bool = True
+    loading: bool = True
+    polling: bool = False
+
+    @rx.var
+    def running(self) -> bool:
+        return any(r.status in ("queued", "running") for r in self.reports)
+
+    async def _reload(self) -> None:
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            infos = act_as(token, lambda s, u: exports.list_reports(s, u))
+        except (NotAuthenticated, PermissionDenied):
+            self.allowed, self.reports = False, []
+            return
+        self.allowed = True
+        self.reports = [ReportRow(
+            id=r.id, title=r.title, kind=KIND_LABELS.get(r.kind, r.kind), fmt=r.fmt.upper(), status=r.status,
+            progress=r.progress, rows=r.rows, error=r.error or "", ready=r.ready,
+            when=r.created_at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M")) for r in infos]
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        yield
+        await self._reload()
+        self.loading = False
+        if self.running and not self.polling:
+            yield ReportsState.poll
+
+    @rx.event(background=True)
+    async def poll(self):
+        """While an export runs, refresh its progress every 2 seconds."""
+        async with self:
+            if self.polling:
+                return
+            self.polling = True
+        try:
+            for _ in range(900):
+                await asyncio.sleep(2)
+                async with self:
+                    await self._reload()
+                    if not self.running:
+                        break
+        finally:
+            async with self:
+                self.polling = False
+
+    @rx.event
+    async def download(self, report_id: int):
+        report_id = parse_id(report_id)
+        if report_id is None:
+            return
+        token = (await self.get_state(AuthState)).session_token
+        try:
+            file = act_as(token, lambda s, u: exports.report_download(exports.access_report_file(s, u, report_id)))
+            return rx.download(data=file.content, filename=file.filename)
+        except ServiceError as exc:
+            return rx.toast.error(refusal(exc))

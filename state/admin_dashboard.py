@@ -1,0 +1,172 @@
+"""/admin (operators, admins: the network) and /owner/analytics (an owner: own spaces):
+one dashboard, filters applied to every widget. Numbers come from services.analytics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import reflex as rx
+from pydantic import ValidationError
+
+from coworking_app import maps
+from coworking_app.formatting import format_money
+from coworking_app.services import analytics, catalog, exports
+from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from state import charts
+from state.auth import AuthState, act_as, refusal
+from state.inputs import parse_id
+
+PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}
+
+
+@dataclass
+class KpiCard:
+    key: str = ""
+    label: str = ""
+    value: str = ""
+    icon: str = ""
+
+
+def _kpi_cards(k: analytics.Kpis) -> list[KpiCard]:
+    cards = [
+        KpiCard("active_now", "Активных броней сейчас", str(k.active_now), "activity"),
+        KpiCard("bookings_today", "Новых броней сегодня", str(k.bookings_today), "calendar-plus"),
+        KpiCard("revenue_today", "Выручка сегодня", format_money(k.revenue_today_minor, k.currency), "wallet"),
+        KpiCard("revenue_month", "Выручка за месяц", format_money(k.revenue_month_minor, k.currency), "banknote"),
+        KpiCard("occupancy_today", "Загрузка сегодня", f"{k.occupancy_today_pct:.1f} %", "gauge"),
+        KpiCard("cancellation_rate", "Отмены за период", f"{k.cancellation_rate_pct:.1f} %", "circle-x"),
+    ]
+    if k.new_users_week is not None:  # the network view only
+        cards.append(KpiCard("new_users", "Новых пользователей за 7 дней", str(k.new_users_week), "user-plus"))
+        cards.append(KpiCard("api_ms", "Ответ API за час", "—" if k.api_avg_ms is None else f"{k.api_avg_ms:.0f} мс",
+                             "timer"))
+    return cards
+
+
+class DashboardState(rx.State):
+    owner_view: bool = False
+    date_from: str = ""
+    date_to: str = ""
+    preset: str = "30"
+    city: str = ""
+    space: str = ""
+    granularity: str = "day"
+    cities: list[list[str]] = []
+    kpis: list[KpiCard] = []
+    fig_occupancy: go.Figure = go.Figure()
+    fig_revenue: go.Figure = go.Figure()
+    fig_statuses: go.Figure = go.Figure()
+    fig_top: go.Figure = go.Figure()
+    fig_heatmap: go.Figure = go.Figure()
+    map_html: str = ""
+    has_bookings: bool = False
+    has_top: bool = False
+    period_text: str = ""
+    loading: bool = True
+    allowed: bool = True
+    error: str = ""
+    exporting: str = ""
+
+    @rx.event
+    async def load(self):
+        self.owner_view = self.router.url.path.startswith("/owner")
+        self.loading = True
+        if not self.date_to:
+            self._apply_preset("30")
+        yield
+        await self._refresh()
+        self.loading = False
+
+    def _apply_preset(self, preset: str) -> None:
+        days = PRESETS.get(preset, 30)
+        end = analytics.today()
+        self.preset, self.date_to, self.date_from = preset, end.isoformat(), (end - timedelta(days=days - 1)).isoformat()
+
+    def _filter(self) -> analytics.DashboardFilter:
+        return analytics.DashboardFilter(date_from=self.date_from or None, date_to=self.date_to or None,
+                                         city_id=parse_id(self.city), space_id=parse_id(self.space),
+                                         granularity=self.granularity)
+
+    async def _refresh(self) -> None:
+        token = (await self.get_state(AuthState)).session_token
+        self.error = ""
+        try:
+            flt = self._filter()
+            owner_view = self.owner_view
+
+            def work(session, user):
+                cities = catalog.list_cities(session)
+                return cities, analytics.dashboard(session, user, flt, owner_view=owner_view)
+
+            cities, board = act_as(token, work)
+        except (NotAuthenticated, PermissionDenied):
+            self.allowed = False
+            return
+        except ValidationError as exc:
+            self.error = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            return
+        except ServiceError as exc:
+            self.error = refusal(exc)
+            return
+        self.allowed = True
+        self.cities = [[str(c.id), c.name_ru] for c in cities]
+        self.kpis = _kpi_cards(board.kpis)
+        self.fig_occupancy = charts.occupancy(board.occupancy)
+        self.fig_revenue = charts.revenue(board.revenue)
+        self.fig_statuses = charts.statuses(board.statuses)
+        self.fig_top = charts.top_spaces(board.top)
+        self.fig_heatmap = charts.heatmap(board.heatmap)
+        self.has_bookings = bool(board.statuses)
+        self.has_top = bool(board.top)
+        start, end = board.period
+        self.period_text = f"{start:%d.%m.%Y} — {end:%d.%m.%Y}"
+        self.map_html = "" if self.owner_view else maps.density_map([(c.lat, c.lon, c.searches)
+                                                                    for c in board.searches])
+
+    @rx.event
+    async def set_preset(self, value: str | list[str]):
+        if isinstance(value, str) and value in PRESETS:
+            self._apply_preset(value)
+            await self._refresh()
+
+    @rx.event
+    async def set_period(self, which: str, value: str):
+        try:
+            day = date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return
+        if which == "from":
+            self.date_from = day.isoformat() if day else ""
+        elif which == "to":
+            self.date_to = day.isoformat() if day else ""
+        self.preset = ""
+        await self._refresh()
+
+    @rx.event
+    async def set_city(self, value: str):
+        self.city = value if parse_id(value) else ""
+        await self._refresh()
+
+    @rx.event
+    async def set_granularity(self, value: str | list[str]):
+        if value in ("day", "week", "month"):
+            self.granularity = value
+            await self._refresh()
+
+    @rx.event
+    async def export(self, fmt: str):
+        if fmt not in exports.FORMATS:
+            return
+        token = (await self.get_state(AuthState)).session_token
+        self.exporting = fmt
+        yield
+        try:
+            flt, owner_view = self._filter(), self.owner_view
+            file = act_as(token, lambda s, u: exports.export_dashboard(s, u, flt, fmt, owner_view=owner_view))
+            yield rx.download(data=file.content, filename=file.filename)
+        except (ServiceError, ValidationError) as exc:
+            yield rx.toast.error(refusal(exc) if isinstance(exc, ServiceError) else "Проверьте период")
+        finally:
+            self.exporting = ""

@@ -1,0 +1,295 @@
+"""/admin/tables: bookings, spaces, users and payments with server-side filters, sorting and
+pages (services.admin_tables), exports (services.exports) and row actions (cancel a
+booking with a refund, hide a space, block a user, change roles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
+import reflex as rx
+from pydantic import ValidationError
+
+from coworking_app.formatting import (
+    PAYMENT_STATUS_LABELS,
+    RESOURCE_KIND_LABELS,
+    ROLE_LABELS,
+    SPACE_STATUS_LABELS,
+    format_money,
+)
+from coworking_app.services import admin_tables as tables
+from coworking_app.services import exports, space_moderation, user_admin
+from coworking_app.services.booking_states import STATUS_LABELS
+from coworking_app.services.bookings import do_cancel_booking
+from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.settings import get_settings
+from state.auth import AuthState, act_as, refusal
+from state.inputs import parse_id
+
+STATUS_CHOICES = {
+    "bookings": [("placed", "Оформленные"), *STATUS_LABELS.items()],
+    "spaces": list(SPACE_STATUS_LABELS.items()),
+    "users": [("active", "Активные"), ("blocked", "Заблокированные")],
+    "payments": list(PAYMENT_STATUS_LABELS.items()),
+}
+TYPE_CHOICES = {
+    "bookings": list(RESOURCE_KIND_LABELS.items()),
+    "spaces": list(RESOURCE_KIND_LABELS.items()),
+    "users": list(ROLE_LABELS.items()),
+    "payments": [("stripe", "Stripe"), ("test", "Тестовый")],
+}
+LABELS = {**STATUS_LABELS, **SPACE_STATUS_LABELS, **PAYMENT_STATUS_LABELS, **RESOURCE_KIND_LABELS}
+CANCELLABLE = {"pending_payment", "paid", "confirmed"}
+
+
+@dataclass
+class ColumnView:
+    key: str = ""
+    label: str = ""
+    numeric: bool = False
+
+
+@dataclass
+class RowView:
+    id: int = 0
+    cells: list[list[str]] = dataclass_field(default_factory=list)  # [kind, text] per column
+    actions: list[list[str]] = dataclass_field(default_factory=list)  # [action, label]
+    href: str = ""
+
+
+def _cell(kind: str, key: str, value) -> list[str]:
+    if kind == "status" or key == "type":
+        return ["badge" if kind == "status" else "text", LABELS.get(value, str(value or ""))]
+    if kind == "list":
+        return ["text", ", ".join(ROLE_LABELS.get(r.strip(), r.strip()) for r in str(value or "").split(","))]
+    return ["text", tables.format_cell(kind, value)]
+
+
+def _actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
+    if table == "bookings":
+        return ([["cancel", "Отменить с возвратом"]] if row["status"] in CANCELLABLE else []), ""
+    if table == "spaces":
+        acts = [["edit", "Редактировать"]]
+        if row["status"] == "published":
+            acts.append(["hide", "Скрыть из поиска"])
+        return acts, f"/spaces/{row['id']}" if row["status"] == "published" else f"/owner/spaces/{row['id']}"
+    if table == "users":
+        acts = [["unblock", "Разблокировать"]] if row["blocked"] else [["block", "Заблокировать"]]
+        if is_admin:
+            acts.append(["roles", "Изменить роли"])
+        return acts, ""
+    return [["booking", "Открыть бронь"]], ""
+
+
+class AdminTableState(rx.State):
+    table: str = "bookings"
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    row_id: str = ""
+    sort: str = "-id"
+    page: int = 1
+    page_size: int = 25
+    columns: list[ColumnView] = []
+    rows: list[RowView] = []
+    total: int = 0
+    totals_text: str = ""
+    allowed: bool = True
+    loading: bool = True
+    error: str = ""
+    is_admin: bool = False
+    exporting: str = ""
+    # the row-action dialog
+    action: str = ""
+    action_id: int = 0
+    action_title: str = ""
+    reason: str = ""
+    roles: list[str] = []
+    action_error: str = ""
+    acting: bool = False
+
+    @rx.var
+    def status_choices(self) -> list[list[str]]:
+        return [list(c) for c in STATUS_CHOICES.get(self.table, [])]
+
+    @rx.var
+    def type_choices(self) -> list[list[str]]:
+        return [list(c) for c in TYPE_CHOICES.get(self.table, [])]
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, (self.total + self.page_size - 1) // self.page_size)
+
+    async def _token(self) -> str:
+        return (await self.get_state(AuthState)).session_token
+
+    def _filter(self) -> tables.TableFilter:
+        return tables.TableFilter(
+            id=parse_id(self.row_id), status=self.status or None, type=self.kind or None,
+            date_from=self.date_from or None, date_to=self.date_to or None, q=self.q or None,
+            sort=self.sort, page=self.page, page_size=self.page_size)
+
+    @rx.event
+    async def load(self):
+        wanted = self.router.url.query_parameters.get("t", self.table)
+        self.table = wanted if wanted in tables.TABLES else "bookings"
+        self.loading = True
+        yield
+        await self._reload()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        token = await self._token()
+        self.error = ""
+        try:
+            flt, table = self._filter(), self.table
+            page, is_admin = act_as(token, lambda s, u: (tables.list_table(s, u, table, flt), u.has_role("admin")))
+        except (NotAuthenticated, PermissionDenied):
+            self.allowed, self.rows, self.total = False, [], 0
+            return
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            self.error = f"{error['loc'][0]}: {error['msg'].removeprefix('Value error, ')}"
+            return
+        except ServiceError as exc:
+            self.error = refusal(exc)
+            return
+        self.allowed, self.is_admin = True, is_admin
+        self.columns = [ColumnView(c.key, c.label, c.kind in ("money", "id", "number")) for c in page.columns]
+        views = []
+        for row in page.rows:
+            actions, href = _actions(table, row, is_admin)
+            views.append(RowView(id=row["id"], cells=[_cell(c.kind, c.key, row.get(c.key)) for c in page.columns],
+                                 actions=actions, href=href))
+        self.rows, self.total = views, page.total
+        labels = {c.key: c.label for c in page.columns}
+        self.totals_text = " · ".join(f"{labels[k]}: {format_money(v)}" for k, v in page.totals.items())
+
+    @rx.event
+    async def set_table(self, value: str | list[str]):
+        if isinstance(value, str) and value in tables.TABLES and value != self.table:
+            self.table, self.status, self.kind, self.sort, self.page, self.row_id = value, "", "", "-id", 1, ""
+            await self._reload()
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        value = str(value)[:100]
+        if name == "status":
+            self.status = "" if value == "all" else value
+        elif name == "type":
+            self.kind = "" if value == "all" else value
+        elif name in ("q", "date_from", "date_to", "row_id"):
+            setattr(self, name, value)
+        else:
+            return
+        self.page = 1
+        await self._reload()
+
+    @rx.event
+    async def reset_filters(self):
+        self.q = self.status = self.kind = self.date_from = self.date_to = self.row_id = ""
+        self.page, self.sort = 1, "-id"
+        await self._reload()
+
+    @rx.event
+    async def sort_by(self, key: str):
+        if key not in [c.key for c in self.columns]:
+            return
+        self.sort = key if self.sort == f"-{key}" else f"-{key}"
+        await self._reload()
+
+    @rx.event
+    async def go_page(self, step: int):
+        target = self.page + (1 if step > 0 else -1)
+        if 1 <= target <= self.pages:
+            self.page = target
+            await self._reload()
+
+    @rx.event
+    async def export(self, fmt: str):
+        if fmt not in exports.FORMATS:
+            return
+        token, table = await self._token(), self.table
+        self.exporting = fmt
+        yield
+        try:
+            flt = self._filter()
+            if self.total > get_settings().export_sync_max_rows:
+                act_as(token, lambda s, u: exports.do_queue_export(s, u, table, flt, fmt))
+                yield rx.toast.info("Строк много: файл готовится в фоне, он появится в «Отчётах»")
+                yield rx.redirect("/admin/reports")
+                return
+            file = act_as(token, lambda s, u: exports.export_table(s, u, table, flt, fmt))
+            yield rx.download(data=file.content, filename=file.filename)
+        except ServiceError as exc:
+            yield rx.toast.error(refusal(exc))
+        except ValidationError:
+            yield rx.toast.error("Проверьте фильтры")
+        finally:
+            self.exporting = ""
+
+    # --- row actions ---------------------------------------------------------------
+
+    @rx.event
+    async def row_action(self, action: str, row_id: int):
+        row_id = parse_id(row_id) or 0
+        if not row_id:
+            return
+        if action == "edit":
+            yield rx.redirect(f"/owner/spaces/{row_id}")
+            return
+        if action == "booking":
+            self.table, self.row_id, self.status, self.kind, self.page = "bookings", str(row_id), "", "", 1
+            await self._reload()
+            return
+        titles = {"cancel": f"Отменить бронь № {row_id} с полным возвратом", "hide": "Скрыть пространство из поиска",
+                  "block": "Заблокировать пользователя", "unblock": "Разблокировать пользователя",
+                  "roles": "Роли пользователя"}
+        if action not in titles:
+            return
+        self.action, self.action_id, self.action_title = action, row_id, titles[action]
+        self.reason, self.action_error = "", ""
+        if action == "roles":
+            row = next((r for r in self.rows if r.id == row_id), None)
+            shown = {label: code for code, label in ROLE_LABELS.items()}
+            self.roles = [shown[x.strip()] for x in (row.cells[3][1].split(",") if row else []) if x.strip() in shown]
+
+    @rx.event
+    def set_reason(self, value: str):
+        self.reason = str(value)[:500]
+
+    @rx.event
+    def toggle_role(self, role: str, on: bool):
+        if role in ROLE_LABELS:
+            self.roles = [r for r in ROLE_LABELS if (r in self.roles and r != role) or (r == role and on)]
+
+    @rx.event
+    def close_action(self):
+        self.action, self.action_id = "", 0
+
+    @rx.event
+    async def confirm_action(self):
+        action, target, reason, roles = self.action, self.action_id, self.reason, list(self.roles)
+        work = {
+            "cancel": lambda s, u: do_cancel_booking(s, u, target, reason=reason or "Отменено оператором"),
+            "hide": lambda s, u: space_moderation.do_hide_space(s, u, target, reason),
+            "block": lambda s, u: user_admin.do_set_user_blocked(s, u, target, True),
+            "unblock": lambda s, u: user_admin.do_set_user_blocked(s, u, target, False),
+            "roles": lambda s, u: user_admin.do_set_user_roles(s, u, target, roles),
+        }.get(action)
+        if work is None or not target:
+            return
+        token = await self._token()
+        self.acting, self.action_error = True, ""
+        yield
+        try:
+            act_as(token, work)
+            self.action, self.action_id = "", 0
+            yield rx.toast.success("Готово")
+            await self._reload()
+        except ServiceError as exc:
+            self.action_error = refusal(exc)
+        finally:
+            self.acting = False

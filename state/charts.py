@@ -1,0 +1,76 @@
+"""Plotly figures of the dashboard, built from services.analytics results (no queries here)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from coworking_app.services import analytics
+from coworking_app.services.booking_states import STATUS_LABELS
+
+ACCENT = "#0d9488"
+WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+STATUS_COLORS = {"pending_payment": "#f5a524", "paid": "#3b82f6", "confirmed": ACCENT, "completed": "#14b8a6",
+                 "cancelled": "#9ca3af", "expired": "#d1d5db", "no_show": "#ef4444"}
+
+
+def _layout(fig: go.Figure, *, y_title: str = "", height: int = 300) -> go.Figure:
+    fig.update_layout(
+        height=height, margin={"l": 48, "r": 12, "t": 12, "b": 40}, autosize=True,
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": "system-ui, sans-serif", "size": 12, "color": "#3f4654"},
+        separators=", ",
+        yaxis={"title": y_title, "gridcolor": "#e5e7eb", "zeroline": False},
+        xaxis={"gridcolor": "#f3f4f6"}, showlegend=False, hovermode="x unified",
+    )
+    return fig
+
+
+def occupancy(days: list[analytics.DayOccupancy]) -> go.Figure:
+    fig = go.Figure(go.Scatter(
+        x=[d.day.isoformat() for d in days], y=[d.pct for d in days], mode="lines+markers",
+        line={"color": ACCENT, "width": 2}, marker={"size": 5}, fill="tozeroy", fillcolor="rgba(13,148,136,0.12)",
+        hovertemplate="%{x|%d.%m.%Y}: %{y:.1f} %<extra></extra>"))
+    fig = _layout(fig, y_title="%")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def revenue(points: list[analytics.RevenuePoint]) -> go.Figure:
+    fig = go.Figure(go.Bar(
+        x=[p.period.isoformat() for p in points], y=[p.revenue_minor / 100 for p in points],
+        marker_color=ACCENT, customdata=[p.bookings for p in points],
+        hovertemplate="%{x|%d.%m.%Y}: %{y:,.0f} ₽ · броней: %{customdata}<extra></extra>"))
+    return _layout(fig, y_title="₽")
+
+
+def statuses(counts: dict[str, int]) -> go.Figure:
+    labels = list(counts)
+    fig = go.Figure(go.Pie(
+        labels=[STATUS_LABELS.get(s, s) for s in labels], values=[counts[s] for s in labels], hole=0.55,
+        marker={"colors": [STATUS_COLORS.get(s, "#9ca3af") for s in labels]}, sort=False,
+        textinfo="percent", hovertemplate="%{label}: %{value}<extra></extra>"))
+    fig = _layout(fig)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.1}, hovermode="closest")
+    return fig
+
+
+def top_spaces(top: list[analytics.TopSpace]) -> go.Figure:
+    rows = list(reversed(top))
+    fig = go.Figure(go.Bar(
+        x=[t.revenue_minor / 100 for t in rows], y=[t.name[:32] for t in rows], orientation="h",
+        marker_color=ACCENT, customdata=[t.bookings for t in rows],
+        hovertemplate="%{y}: %{x:,.0f} ₽ · броней: %{customdata}<extra></extra>"))
+    fig = _layout(fig, height=max(240, 28 * len(rows) + 60))
+    fig.update_layout(margin={"l": 8, "r": 12, "t": 12, "b": 32}, hovermode="closest")
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def heatmap(grid: list[list[float]]) -> go.Figure:
+    fig = go.Figure(go.Heatmap(
+        z=grid, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS, colorscale=[[0, "#f0fdfa"], [1, ACCENT]],
+        zmin=0, zmax=max(1.0, max((max(row) for row in grid), default=0.0)), hovertemplate="%{y} %{x}:00 — %{z:.1f} %<extra></extra>", colorbar={"title": "%", "thickness": 10}))
+    fig = _layout(fig, height=280)
+    fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    fig.update_layout(hovermode="closest")
+    return fig
