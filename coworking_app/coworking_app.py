@@ -7,6 +7,7 @@ import reflex as rx
 from coworking_app.api import create_api
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
+from pages.admin_promos import promos_page
 from pages.admin_tables import tables_page
 from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
@@ -21,6 +22,7 @@ from pages.space import space_page
 from state.account_forms import VerifyEmailState
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
+from state.admin_promos import PromoState
 from state.admin_tables import AdminTableState
 from state.auth import AuthState
 from state.booking import BookingPanelState
@@ -61,6 +63,7 @@ PAGES = [
     (moderation_page, "/admin/moderation", "Модерация — CoSpace", [ModerationState.load]),
     (dashboard_page, "/admin", "Панель оператора — CoSpace", [DashboardState.load]),
     (tables_page, "/admin/tables", "Таблицы — CoSpace", [AdminTableState.load]),
+    (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),

@@ -11,7 +11,8 @@ from state.admin_dashboard import DashboardState, KpiCard
 from state.auth import AuthState
 
 ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
-               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
+               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
+               ("/admin/reports", "Отчёты", "file-spreadsheet"),
                ("/admin/audit", "Журнал аудита", "history")]
 
 

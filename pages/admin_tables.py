@@ -45,6 +45,8 @@ def _filters() -> rx.Component:
         rx.button(rx.icon("x", size=14), "Сбросить", variant="ghost", size="2", color_scheme="gray",
                   on_click=s.reset_filters),
         rx.spacer(),
+        rx.cond((s.table == "users") & s.is_admin,
+                rx.button(rx.icon("user-plus", size=14), "Новый пользователь", size="2", on_click=s.start_create_user)),
         rx.button(rx.cond(s.exporting == "xlsx", rx.spinner(size="1"), rx.icon("file-spreadsheet", size=14)),
                   "Excel", variant="soft", size="2", disabled=s.exporting != "", on_click=s.export("xlsx"),
                   custom_attrs={"data-testid": "export-xlsx"}),
@@ -108,6 +110,19 @@ def _action_dialog() -> rx.Component:
             *[rx.checkbox(label, checked=s.roles.contains(code), on_change=lambda on, c=code: s.toggle_role(c, on))
               for code, label in ROLE_LABELS.items()],
             spacing="2")),
+        rx.cond(s.action == "create", rx.vstack(
+            rx.input(placeholder="Email", value=s.new_user["email"], on_change=lambda v: s.set_new_user("email", v),
+                     width="100%", custom_attrs={"data-testid": "new-user-email"}),
+            rx.input(placeholder="Имя", value=s.new_user["full_name"],
+                     on_change=lambda v: s.set_new_user("full_name", v), width="100%"),
+            rx.input(placeholder="Пароль (от 10 символов)", type="password", value=s.new_user["password"],
+                     on_change=lambda v: s.set_new_user("password", v), width="100%"),
+            rx.select.root(rx.select.trigger(width="100%"),
+                           rx.select.content(*[rx.select.item(label, value=code) for code, label in ROLE_LABELS.items()]),
+                           value=s.new_user["role"], on_change=lambda v: s.set_new_user("role", v)),
+            rx.text("Email будет считаться подтверждённым; передайте пароль человеку лично.", size="1",
+                    color=rx.color("gray", 10)),
+            spacing="2", width="100%")),
         rx.cond((s.action == "block") | (s.action == "unblock"), rx.text(
             rx.cond(s.action == "block", "Пользователь сразу выйдет со всех устройств и не сможет войти.",
                     "Пользователь снова сможет войти."), size="2", color=rx.color("gray", 11))),

@@ -109,6 +109,7 @@ class AdminTableState(rx.State):
     roles: list[str] = []
     action_error: str = ""
     acting: bool = False
+    new_user: dict[str, str] = {"email": "", "full_name": "", "password": "", "role": "operator"}
 
     @rx.var
     def status_choices(self) -> list[list[str]]:
@@ -257,6 +258,16 @@ class AdminTableState(rx.State):
             self.roles = [shown[x.strip()] for x in (row.cells[3][1].split(",") if row else []) if x.strip() in shown]
 
     @rx.event
+    def start_create_user(self):
+        self.action, self.action_id, self.action_title, self.action_error = "create", 0, "Новый пользователь", ""
+        self.new_user = {"email": "", "full_name": "", "password": "", "role": "operator"}
+
+    @rx.event
+    def set_new_user(self, name: str, value: str):
+        if name in self.new_user:
+            self.new_user = {**self.new_user, name: str(value)[:254]}
+
+    @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:500]
 
@@ -272,14 +283,16 @@ class AdminTableState(rx.State):
     @rx.event
     async def confirm_action(self):
         action, target, reason, roles = self.action, self.action_id, self.reason, list(self.roles)
+        new_user = dict(self.new_user)
         work = {
             "cancel": lambda s, u: do_cancel_booking(s, u, target, reason=reason or "Отменено оператором"),
             "hide": lambda s, u: space_moderation.do_hide_space(s, u, target, reason),
             "block": lambda s, u: user_admin.do_set_user_blocked(s, u, target, True),
             "unblock": lambda s, u: user_admin.do_set_user_blocked(s, u, target, False),
             "roles": lambda s, u: user_admin.do_set_user_roles(s, u, target, roles),
+            "create": lambda s, u: user_admin.do_create_account(s, u, **new_user),
         }.get(action)
-        if work is None or not target:
+        if work is None or (not target and action != "create"):
             return
         token = await self._token()
         self.acting, self.action_error = True, ""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from coworking_app.api.deps import CurrentUser, DbSession
 from coworking_app.services import owner_spaces as owner
-from coworking_app.services import photos
+from coworking_app.services import photos, promos
 from coworking_app.services.storage import get_storage
 from coworking_app.settings import get_settings
 from coworking_app.services.errors import NotFound
@@ -286,6 +286,44 @@ def create_space_promo(user: CurrentUser, session: DbSession, space_id: Id,
 
 @router.post("/promo-codes", status_code=status.HTTP_201_CREATED, response_model=PromoOut)
 def create_network_promo(user: CurrentUser, session: DbSession, body: owner.PromoInput) -> PromoOut:
-    """A promo code valid in every space (admins only)."""
+    """A promo code valid in every space (operators and admins)."""
     promo = owner.do_create_promo(session, user, None, body)
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=None)
+
+
+class PromoListItem(BaseModel):
+    id: int
+    code: str
+    kind: str
+    value: int
+    currency: str
+    space_id: int | None
+    space_name: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_uses_total: int | None
+    max_uses_per_user: int | None
+    min_amount_minor: int
+    uses: int
+    active: bool
+
+
+@router.get("/promo-codes", response_model=list[PromoListItem])
+def list_promo_codes(user: CurrentUser, session: DbSession,
+                     q: Annotated[str | None, Query(max_length=60)] = None) -> list[PromoListItem]:
+    """Every code for operators and admins; the codes of their own spaces for an owner."""
+    return [PromoListItem(**vars(p)) for p in promos.list_promos(session, user, q=q)]
+
+
+@router.post("/promo-codes/{promo_id}/end", response_model=PromoOut)
+def end_promo_code(user: CurrentUser, session: DbSession, promo_id: Id) -> PromoOut:
+    """Stops the code now; bookings that used it keep their discount."""
+    promo = promos.do_end_promo(session, user, promo_id)
+    return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=promo.space_id)
+
+
+@router.delete("/promo-codes/{promo_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_promo_code(user: CurrentUser, session: DbSession, promo_id: Id) -> Response:
+    """Only a code no booking used (409 otherwise: end it instead)."""
+    promos.do_delete_promo(session, user, promo_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -408,9 +408,10 @@ class PromoInput(BaseModel):
 
 
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
-    """A promo code for one of the owner's spaces, or (admins, space_id None) the network."""
+    """A promo code for one of the owner's spaces, or (operators and admins, space_id None)
+    the network."""
     if space_id is None:
-        check_role(user, Role.admin)
+        check_role(user, Role.operator, Role.admin)
         currency = "RUB"
     else:
         currency = access_space_for_owner(session, user, space_id).currency

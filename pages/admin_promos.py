@@ -1,0 +1,97 @@
+"""/admin/promos: promo codes of the network and of single spaces."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.admin import admin_nav, no_access
+from pages.components import empty_state, section
+from pages.layout import page_frame
+from state.admin_promos import PromoRow, PromoState
+
+
+def _field(label: str, name: str, value, **props) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.input(value=value, on_change=lambda v: PromoState.set_field(name, v), size="2", width="100%",
+                 custom_attrs={"data-testid": f"promo-{name}"}, **props),
+        spacing="1", width="100%",
+    )
+
+
+def _form() -> rx.Component:
+    s = PromoState
+    return section(
+        "Новый промокод",
+        rx.grid(
+            _field("Код", "code", s.code, placeholder="SPRING10"),
+            rx.vstack(
+                rx.text("Скидка", size="1", color=rx.color("gray", 11)),
+                rx.select.root(rx.select.trigger(),
+                               rx.select.content(rx.select.item("Процент", value="percent"),
+                                                 rx.select.item("Сумма, ₽", value="fixed")),
+                               value=s.kind, on_change=lambda v: s.set_field("kind", v), size="2"),
+                spacing="1", width="100%"),
+            _field(rx.cond(s.kind == "percent", "Процент", "Сумма, ₽"), "value", s.value, input_mode="decimal"),
+            _field("Действует до", "until", s.until, type="date"),
+            _field("Всего использований", "max_total", s.max_total, input_mode="numeric", placeholder="без лимита"),
+            _field("На человека", "per_user", s.per_user, input_mode="numeric"),
+            _field("Минимальная сумма, ₽", "min_amount", s.min_amount, input_mode="decimal"),
+            _field("ID пространства", "space", s.space, input_mode="numeric", placeholder="вся сеть"),
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
+        ),
+        rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
+        rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("plus", size=14)), "Создать", on_click=s.create,
+                  disabled=s.saving, custom_attrs={"data-testid": "promo-create"}),
+    )
+
+
+def _row(p: PromoRow) -> rx.Component:
+    s = PromoState
+    busy = s.busy_id == p.id
+    return rx.table.row(
+        rx.table.cell(rx.code(p.code, variant="ghost", weight="bold")),
+        rx.table.cell(p.discount),
+        rx.table.cell(p.where),
+        rx.table.cell(p.period, white_space="nowrap"),
+        rx.table.cell(p.limits),
+        rx.table.cell(p.uses, text_align="right"),
+        rx.table.cell(rx.badge(rx.cond(p.active, "действует", "не действует"),
+                               color_scheme=rx.cond(p.active, "green", "gray"), variant="soft")),
+        rx.table.cell(rx.hstack(
+            rx.cond(p.active, rx.button("Завершить", size="1", variant="soft", color_scheme="amber", disabled=busy,
+                                        on_click=s.act("end", p.id))),
+            rx.cond(p.uses == 0, rx.button("Удалить", size="1", variant="soft", color_scheme="red", disabled=busy,
+                                           on_click=s.act("delete", p.id))),
+            spacing="2", justify="end")),
+        custom_attrs={"data-testid": "promo-row"},
+    )
+
+
+def promos_page() -> rx.Component:
+    s = PromoState
+    headers = ["Код", "Скидка", "Где", "Срок", "Ограничения", "Броней", "Статус", ""]
+    return page_frame(rx.vstack(
+        admin_nav("/admin/promos"),
+        rx.heading("Промокоды", size="6"),
+        rx.cond(
+            s.allowed,
+            rx.vstack(
+                _form(),
+                rx.input(placeholder="Поиск по коду или пространству", value=s.q, on_change=s.set_q,
+                         debounce_timeout=400, size="2", width=rx.breakpoints(initial="100%", sm="320px")),
+                rx.cond(s.loading, rx.skeleton(height="200px", width="100%"),
+                        rx.cond(s.rows.length() > 0,
+                                rx.box(rx.table.root(
+                                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                                    rx.table.body(rx.foreach(s.rows, _row)), size="1", variant="surface",
+                                    width="100%"), overflow_x="auto", width="100%"),
+                                empty_state("ticket-percent", "Промокодов нет",
+                                            rx.text("Создайте первый код формой выше.", size="2",
+                                                    color=rx.color("gray", 11))))),
+                spacing="3", width="100%",
+            ),
+            no_access(),
+        ),
+        spacing="3", width="100%",
+    ), wide=True)

@@ -1,0 +1,146 @@
+"""/admin/promos: network and space promo codes for operators (services.promos,
+services.owner_spaces.do_create_promo)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import reflex as rx
+from pydantic import ValidationError
+
+from coworking_app.formatting import format_money
+from coworking_app.services import owner_spaces, promos
+from coworking_app.services.accounts import check_role
+from coworking_app.services.analytics import report_zone
+from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from state.auth import AuthState, act_as, refusal
+from models import Role
+from state.inputs import parse_id, parse_roubles
+
+
+@dataclass
+class PromoRow:
+    id: int = 0
+    code: str = ""
+    discount: str = ""
+    where: str = ""
+    period: str = ""
+    limits: str = ""
+    uses: int = 0
+    active: bool = False
+
+
+def _row(p: promos.PromoView) -> PromoRow:
+    zone = report_zone()
+    until = f"до {p.valid_until.astimezone(zone):%d.%m.%Y %H:%M}" if p.valid_until else "бессрочно"
+    since = f"с {p.valid_from.astimezone(zone):%d.%m.%Y} " if p.valid_from else ""
+    limits = [f"всего {p.max_uses_total}" if p.max_uses_total else "",
+              f"на человека {p.max_uses_per_user}" if p.max_uses_per_user else "",
+              f"от {format_money(p.min_amount_minor, p.currency)}" if p.min_amount_minor else ""]
+    return PromoRow(
+        id=p.id, code=p.code,
+        discount=f"{p.value} %" if p.kind == "percent" else format_money(p.value, p.currency),
+        where=p.space_name or "вся сеть", period=since + until, limits=", ".join(x for x in limits if x) or "—",
+        uses=p.uses, active=p.active)
+
+
+class PromoState(rx.State):
+    rows: list[PromoRow] = []
+    q: str = ""
+    allowed: bool = True
+    loading: bool = True
+    # the new-code form
+    code: str = ""
+    kind: str = "percent"
+    value: str = ""
+    until: str = ""
+    max_total: str = ""
+    per_user: str = "1"
+    min_amount: str = ""
+    space: str = ""
+    error: str = ""
+    saving: bool = False
+    busy_id: int = 0
+
+    async def _token(self) -> str:
+        return (await self.get_state(AuthState)).session_token
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        yield
+        await self._reload()
+        self.loading = False
+
+    async def _reload(self) -> None:
+        q = self.q
+
+        def staff_list(session, user):
+            check_role(user, Role.operator, Role.admin)  # the whole network: staff only
+            return promos.list_promos(session, user, q=q or None)
+
+        try:
+            found = act_as(await self._token(), staff_list)
+        except (NotAuthenticated, PermissionDenied):
+            self.allowed, self.rows = False, []
+            return
+        self.allowed, self.rows = True, [_row(p) for p in found]
+
+    @rx.event
+    async def set_q(self, value: str):
+        self.q = str(value)[:60]
+        await self._reload()
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ("code", "kind", "value", "until", "max_total", "per_user", "min_amount", "space"):
+            setattr(self, name, str(value)[:40])
+
+    def _input(self) -> owner_spaces.PromoInput:
+        value = parse_roubles(self.value) if self.kind == "fixed" else (int(self.value) if self.value.isdigit() else 0)
+        until = None
+        if self.until:
+            until = datetime.combine(datetime.fromisoformat(self.until).date(), time(23, 59, 59), tzinfo=report_zone())
+        return owner_spaces.PromoInput(
+            code=self.code, kind=self.kind, value=value or 0, valid_until=until,
+            max_uses_total=int(self.max_total) if self.max_total.isdigit() else None,
+            max_uses_per_user=int(self.per_user) if self.per_user.isdigit() else None,
+            min_amount_minor=parse_roubles(self.min_amount) or 0 if self.min_amount else 0)
+
+    @rx.event
+    async def create(self):
+        self.error, self.saving = "", True
+        yield
+        try:
+            fields, space_id = self._input(), parse_id(self.space)
+            act_as(await self._token(), lambda s, u: owner_spaces.do_create_promo(s, u, space_id, fields))
+            self.code = self.value = self.until = self.max_total = self.min_amount = self.space = ""
+            yield rx.toast.success("Промокод создан")
+            await self._reload()
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            self.error = f"{error['loc'][0] if error['loc'] else 'value'}: {error['msg'].removeprefix('Value error, ')}"
+        except ValueError:
+            self.error = "until: дата в формате ГГГГ-ММ-ДД"
+        except ServiceError as exc:
+            self.error = refusal(exc)
+        finally:
+            self.saving = False
+
+    @rx.event
+    async def act(self, action: str, promo_id: int):
+        promo_id = parse_id(promo_id)
+        work = {"end": promos.do_end_promo, "delete": promos.do_delete_promo}.get(action)
+        if promo_id is None or work is None:
+            return
+        self.busy_id = promo_id
+        yield
+        try:
+            act_as(await self._token(), lambda s, u: work(s, u, promo_id))
+            yield rx.toast.success("Промокод завершён" if action == "end" else "Промокод удалён")
+            await self._reload()
+        except ServiceError as exc:
+            yield rx.toast.error(refusal(exc))
+        finally:
+            self.busy_id = 0
