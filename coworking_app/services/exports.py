@@ -275,6 +275,12 @@ def run_export(report_id: int, *, session_factory=None) -> str:
         _set(session_factory, report_id, status=ReportStatus.failed.value,
              error=str(getattr(exc, "message", exc))[:500], finished_at=datetime.now(timezone.utc))
         return "failed"
+    except Exception:
+        # Anything else (the database went away, a bug): the panel must not show "running"
+        # forever. RQ keeps the traceback in its failed-job registry.
+        _set(session_factory, report_id, status=ReportStatus.failed.value,
+             error="внутренняя ошибка, попробуйте ещё раз", finished_at=datetime.now(timezone.utc))
+        raise
     _set(session_factory, report_id, status=ReportStatus.done.value, progress=100, rows=counted.total,
          content=file.content, filename=file.filename, finished_at=datetime.now(timezone.utc))
     return "done"
