@@ -177,8 +177,10 @@ def tables_page() -> rx.Component:
         rx.cond(
             s.allowed,
             rx.vstack(
-                rx.tabs.root(rx.tabs.list(*[rx.tabs.trigger(label, value=value) for value, label in TABLE_LABELS]),
-                             value=s.table, on_change=s.set_table, custom_attrs={"data-testid": "table-tabs"}),
+                rx.box(rx.tabs.root(rx.tabs.list(*[rx.tabs.trigger(label, value=value)
+                                                   for value, label in TABLE_LABELS]),
+                                    value=s.table, on_change=s.set_table, custom_attrs={"data-testid": "table-tabs"}),
+                       overflow_x="auto", width="100%"),
                 _filters(),
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
                 rx.cond(s.loading, rx.skeleton(height="320px", width="100%"),

@@ -65,7 +65,15 @@ def _cell(kind: str, key: str, value) -> list[str]:
     return ["text", tables.format_cell(kind, value)]
 
 
+AUDIT_ENTITY = {"bookings": "booking", "spaces": "space", "users": "user", "payments": "payment"}
+
+
 def _actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
+    acts, href = _own_actions(table, row, is_admin)
+    return [*acts, ["history", "История изменений"]], href
+
+
+def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
     if table == "bookings":
         return ([["cancel", "Отменить с возвратом"]] if row["status"] in CANCELLABLE else []), ""
     if table == "spaces":
@@ -240,6 +248,9 @@ class AdminTableState(rx.State):
             return
         if action == "edit":
             yield rx.redirect(f"/owner/spaces/{row_id}")
+            return
+        if action == "history":
+            yield rx.redirect(f"/admin/audit?entity={AUDIT_ENTITY[self.table]}&entity_id={row_id}")
             return
         if action == "booking":
             self.table, self.row_id, self.status, self.kind, self.page = "bookings", str(row_id), "", "", 1

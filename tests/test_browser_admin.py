@@ -123,5 +123,9 @@ def test_admin_approves_a_space_filters_bookings_and_exports_excel(app_url, brow
         page.wait_for_timeout(1500)
         assert_no_horizontal_scroll(page, 390)
         page.screenshot(path=str(SHOTS / "admin-dashboard-390.png"), full_page=True)
+        page.goto(f"{app_url}/admin/tables")
+        expect(page.get_by_test_id("table-row").first).to_be_visible()
+        assert_no_horizontal_scroll(page, 390)  # the table scrolls inside its own box
+        page.screenshot(path=str(SHOTS / "admin-tables-390.png"), full_page=True)
     finally:
         context.close()
