@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import empty_state
+from pages.components import date_range, empty_state
 from pages.layout import map_frame, page_frame
 from state.admin_dashboard import DashboardState, KpiCard
 from state.auth import AuthState
@@ -70,14 +70,7 @@ def _filters() -> rx.Component:
             *[rx.segmented_control.item(label, value=value)
               for value, label in (("7", "7 дней"), ("30", "30 дней"), ("90", "90 дней"), ("365", "Год"))],
             value=s.preset, on_change=s.set_preset, size="1"),
-        rx.hstack(
-            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_period("from", v), size="2",
-                     aria_label="С", custom_attrs={"data-testid": "period-from"}),
-            rx.text("—", color=rx.color("gray", 10)),
-            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_period("to", v), size="2",
-                     aria_label="По", custom_attrs={"data-testid": "period-to"}),
-            align="center", spacing="2",
-        ),
+        date_range(s.date_from, s.date_to, lambda v: s.set_period("from", v), lambda v: s.set_period("to", v)),
         rx.select.root(
             rx.select.trigger(placeholder="Все города"),
             rx.select.content(rx.select.item("Все города", value="all"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.admin import admin_nav, no_access
-from pages.components import empty_state
+from pages.components import date_range, empty_state, pager
 from pages.layout import page_frame
 from state.admin_audit import ACTION_LABELS, AuditRow, AuditState, ReportRow, ReportsState
 
@@ -60,14 +60,8 @@ def _audit_filters() -> rx.Component:
             rx.select.content(rx.select.item("Все действия", value="all"),
                               *[rx.select.item(label, value=code) for code, label in ACTION_LABELS.items()]),
             value=rx.cond(s.action == "", "all", s.action), on_change=lambda v: s.set_filter("action", v), size="2"),
-        rx.hstack(
-            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v), size="2",
-                     aria_label="С"),
-            rx.text("—", color=rx.color("gray", 10)),
-            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v), size="2",
-                     aria_label="По"),
-            align="center", spacing="2",
-        ),
+        date_range(s.date_from, s.date_to, lambda v: s.set_filter("date_from", v),
+                   lambda v: s.set_filter("date_to", v)),
         spacing="2", wrap="wrap", align="center", width="100%",
     )
 
@@ -90,14 +84,7 @@ def audit_page() -> rx.Component:
                                 rx.vstack(rx.foreach(s.rows, _entry), spacing="2", width="100%"),
                                 empty_state("history", "Записей нет",
                                             rx.text("Измените фильтры.", size="2", color=rx.color("gray", 11))))),
-                rx.hstack(
-                    rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft", disabled=s.page <= 1,
-                                   on_click=s.go_page(-1), aria_label="Назад"),
-                    rx.text(s.page, " / ", s.pages, size="2"),
-                    rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
-                                   disabled=s.page >= s.pages, on_click=s.go_page(1), aria_label="Дальше"),
-                    align="center", spacing="2",
-                ),
+                pager(s.page, s.pages, s.go_page),
                 spacing="3", width="100%",
             ),
             no_access(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from coworking_app.formatting import ROLE_LABELS
 from pages.admin import admin_nav, no_access
-from pages.components import empty_state
+from pages.components import date_range, empty_state, pager
 from pages.layout import page_frame
 from state.admin_tables import AdminTableState, ColumnView, RowView
 
@@ -34,14 +34,8 @@ def _filters() -> rx.Component:
                  size="2", width="90px", input_mode="numeric"),
         _choice("Все статусы", "status", s.status, s.status_choices),
         _choice("Все типы", "type", s.kind, s.type_choices),
-        rx.hstack(
-            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v), size="2",
-                     aria_label="С"),
-            rx.text("—", color=rx.color("gray", 10)),
-            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v), size="2",
-                     aria_label="По"),
-            align="center", spacing="2",
-        ),
+        date_range(s.date_from, s.date_to, lambda v: s.set_filter("date_from", v),
+                   lambda v: s.set_filter("date_to", v)),
         rx.button(rx.icon("x", size=14), "Сбросить", variant="ghost", size="2", color_scheme="gray",
                   on_click=s.reset_filters),
         rx.spacer(),
@@ -155,14 +149,7 @@ def _table() -> rx.Component:
                     custom_attrs={"data-testid": "table-total"}),
             rx.cond(s.totals_text != "", rx.text(s.totals_text, size="2", weight="medium")),
             rx.spacer(),
-            rx.hstack(
-                rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft", disabled=s.page <= 1,
-                               on_click=s.go_page(-1), aria_label="Назад"),
-                rx.text(s.page, " / ", s.pages, size="2"),
-                rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
-                               disabled=s.page >= s.pages, on_click=s.go_page(1), aria_label="Дальше"),
-                align="center", spacing="2",
-            ),
+            pager(s.page, s.pages, s.go_page),
             spacing="3", wrap="wrap", align="center", width="100%",
         ),
         spacing="2", width="100%",

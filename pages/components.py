@@ -92,3 +92,27 @@ def empty_state(icon: str, title: str, *children: rx.Component) -> rx.Component:
         padding_y="48px",
         width="100%",
     )
+
+
+def pager(page, pages, go) -> rx.Component:
+    """‹ page / pages ›; `go(step)` is the state's event handler taking -1 or +1."""
+    return rx.hstack(
+        rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft", disabled=page <= 1,
+                       on_click=go(-1), aria_label="Назад"),
+        rx.text(page, " / ", pages, size="2"),
+        rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft", disabled=page >= pages,
+                       on_click=go(1), aria_label="Дальше"),
+        align="center", spacing="2",
+    )
+
+
+def date_range(date_from, date_to, on_from, on_to) -> rx.Component:
+    """Two date inputs, "from — to"; the handlers take the new value."""
+    return rx.hstack(
+        rx.input(type="date", value=date_from, on_change=on_from, size="2", aria_label="С",
+                 custom_attrs={"data-testid": "period-from"}),
+        rx.text("—", color=rx.color("gray", 10)),
+        rx.input(type="date", value=date_to, on_change=on_to, size="2", aria_label="По",
+                 custom_attrs={"data-testid": "period-to"}),
+        align="center", spacing="2",
+    )

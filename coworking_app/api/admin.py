@@ -234,22 +234,8 @@ def report_file(report_id: Id, user: CurrentUser, session: DbSession) -> Respons
 # --- moderation and row actions --------------------------------------------------------
 
 
-class QueuedSpaceOut(BaseModel):
-    id: int
-    name: str
-    address: str
-    city: str
-    owner_email: str
-    status: str
-    kind: str
-    description: str
-    photos: int
-    since: datetime | None
-    note: str | None
-
-
 class SpaceQueueOut(BaseModel):
-    items: list[QueuedSpaceOut]
+    items: list[moderation.QueuedSpace]
     total: int
 
 
@@ -260,8 +246,7 @@ def space_queue(user: CurrentUser, session: DbSession,
     """`pending`: new spaces submitted by owners; `changed`: published spaces whose text or
     photos changed since the last look."""
     items, total = moderation.list_space_queue(session, user, view=view, page=page)  # type: ignore[arg-type]
-    return SpaceQueueOut(items=[QueuedSpaceOut(**{k: getattr(i, k) for k in QueuedSpaceOut.model_fields})
-                                for i in items], total=total)
+    return SpaceQueueOut(items=items, total=total)
 
 
 class ReasonIn(BaseModel):

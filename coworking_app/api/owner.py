@@ -291,28 +291,11 @@ def create_network_promo(user: CurrentUser, session: DbSession, body: owner.Prom
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=None)
 
 
-class PromoListItem(BaseModel):
-    id: int
-    code: str
-    kind: str
-    value: int
-    currency: str
-    space_id: int | None
-    space_name: str | None
-    valid_from: datetime | None
-    valid_until: datetime | None
-    max_uses_total: int | None
-    max_uses_per_user: int | None
-    min_amount_minor: int
-    uses: int
-    active: bool
-
-
-@router.get("/promo-codes", response_model=list[PromoListItem])
+@router.get("/promo-codes", response_model=list[promos.PromoView])
 def list_promo_codes(user: CurrentUser, session: DbSession,
-                     q: Annotated[str | None, Query(max_length=60)] = None) -> list[PromoListItem]:
+                     q: Annotated[str | None, Query(max_length=60)] = None) -> list[promos.PromoView]:
     """Every code for operators and admins; the codes of their own spaces for an owner."""
-    return [PromoListItem(**vars(p)) for p in promos.list_promos(session, user, q=q)]
+    return promos.list_promos(session, user, q=q)
 
 
 @router.post("/promo-codes/{promo_id}/end", response_model=PromoOut)

@@ -6,8 +6,9 @@ that every discounted booking still shows which code it had; the audit log keeps
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from pydantic import BaseModel
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
@@ -17,8 +18,7 @@ from coworking_app.services.errors import Conflict, NotFound
 from models import Booking, PromoCode, Role, Space, User
 
 
-@dataclass
-class PromoView:
+class PromoView(BaseModel):
     id: int
     code: str
     kind: str

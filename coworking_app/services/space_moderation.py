@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
@@ -25,8 +25,7 @@ from models import City, Photo, Role, Space, SpaceStatus, User
 QueueView = Literal["pending", "changed", "all"]
 
 
-@dataclass
-class QueuedSpace:
+class QueuedSpace(BaseModel):
     id: int
     name: str
     address: str
@@ -95,19 +94,26 @@ def _notify_owner(session: Session, space: Space, event: str, payload: dict) -> 
                   dedupe=f"{event}:{space.id}:{stamp}")
 
 
+def _decide(session: Session, space: Space, status: SpaceStatus, note: str | None, event: str,
+            payload: dict) -> Space:
+    """The new status, the note the owner sees (None clears it), no pending re-review, and
+    the owner's notification: one place for approve, reject and hide."""
+    space.status = status.value
+    space.changed_for_review_at = None
+    space.moderation_note = note
+    session.add(space)
+    session.flush()
+    _notify_owner(session, space, event, payload)
+    return space
+
+
 def do_approve_space(session: Session, moderator: User | None, space_id: int) -> Space:
     check_role(moderator, Role.operator, Role.admin)
     space = _locked(session, space_id)
     changes = space.status == SpaceStatus.published.value and space.changed_for_review_at is not None
     if space.status != SpaceStatus.pending_review.value and not changes:
         raise Conflict("status", f"nothing to approve: the space is {space.status}")
-    space.status = SpaceStatus.published.value
-    space.changed_for_review_at = None
-    space.moderation_note = None
-    session.add(space)
-    session.flush()
-    _notify_owner(session, space, "space_approved", {"changes": changes})
-    return space
+    return _decide(session, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
 
 
 def do_reject_space(session: Session, moderator: User | None, space_id: int, reason: str | None) -> Space:
@@ -115,17 +121,12 @@ def do_reject_space(session: Session, moderator: User | None, space_id: int, rea
     reason = check_reason(reason)
     space = _locked(session, space_id)
     if space.status == SpaceStatus.pending_review.value:
-        space.status = SpaceStatus.draft.value
+        status = SpaceStatus.draft
     elif space.status == SpaceStatus.published.value and space.changed_for_review_at is not None:
-        space.status = SpaceStatus.hidden.value
+        status = SpaceStatus.hidden
     else:
         raise Conflict("status", f"nothing to reject: the space is {space.status}")
-    space.changed_for_review_at = None
-    space.moderation_note = reason
-    session.add(space)
-    session.flush()
-    _notify_owner(session, space, "space_rejected", {"reason": reason})
-    return space
+    return _decide(session, space, status, reason, "space_rejected", {"reason": reason})
 
 
 def do_hide_space(session: Session, staff: User | None, space_id: int, reason: str | None) -> Space:
@@ -135,10 +136,4 @@ def do_hide_space(session: Session, staff: User | None, space_id: int, reason: s
     space = _locked(session, space_id)
     if space.status != SpaceStatus.published.value:
         raise Conflict("status", f"only a published space can be hidden (it is {space.status})")
-    space.status = SpaceStatus.hidden.value
-    space.changed_for_review_at = None
-    space.moderation_note = reason
-    session.add(space)
-    session.flush()
-    _notify_owner(session, space, "space_hidden", {"reason": reason})
-    return space
+    return _decide(session, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})
