@@ -17,13 +17,14 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=redis://127.0.0.1:6379/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test setup deps db seed postgis chromium worker cron bench bench-booking clean-web help
+.PHONY: run test setup deps db seed postgis chromium worker cron bench bench-booking bench-dashboard clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
 	@echo "make test  - install what is missing, run the whole suite on a separate test database"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
+	@echo "make bench-dashboard - operator dashboard and bookings table on 1M bookings (BENCH_RUNS, BENCH_BOOKINGS)"
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -89,6 +90,15 @@ bench-booking: deps
 	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(BENCH_BOOKING_ENV) $(BIN)/alembic upgrade head
 	$(BENCH_BOOKING_ENV) $(BIN)/python bench/booking.py
+
+BENCH_DASHBOARD_ENV := APP_ENV=development \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_dashboard \
+	CACHE_REDIS_URL=redis://127.0.0.1:6379/14 RQ_REDIS_URL=redis://127.0.0.1:6379/15
+
+bench-dashboard: deps
+	$(BENCH_DASHBOARD_ENV) $(BIN)/python -m coworking_app.cli create-db
+	$(BENCH_DASHBOARD_ENV) $(BIN)/alembic upgrade head
+	$(BENCH_DASHBOARD_ENV) $(BIN)/python bench/dashboard.py
 
 clean-web:
 	rm -rf .web

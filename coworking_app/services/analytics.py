@@ -170,7 +170,12 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
          "month": day_start(month_start), "p_from": day_start(period[0]),
          "p_to": day_start(period[1] + timedelta(days=1))}
     where = scope.where()
-    # One pass over the bookings of this month, today and the period (all index ranges).
+    # One pass over the bookings of this month, today and the period (all index ranges):
+    # those starting in the range, plus those created today that start outside it (the same
+    # rows as `range OR created today`, but the range is read from the covering index alone).
+    in_range = ("b.start_at >= least(:month, :p_from) - interval '32 days' "
+                "AND b.start_at < greatest(:tomorrow, :p_to)")
+    columns = "b.status, b.start_at, b.end_at, b.created_at, b.paid_minor, b.refunded_minor"
     row = _one(session, f"""
         SELECT
           count(*) FILTER (WHERE {SEAT_SQL} AND b.start_at <= :now AND b.end_at > :now),
@@ -179,10 +184,11 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
           coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :month AND b.start_at < :tomorrow), 0),
           count(*) FILTER (WHERE {PLACED_SQL} AND b.start_at >= :p_from AND b.start_at < :p_to),
           count(*) FILTER (WHERE b.status = 'cancelled' AND b.start_at >= :p_from AND b.start_at < :p_to)
-        FROM booking b JOIN space s ON s.id = b.space_id
-        WHERE {where} AND (
-              (b.start_at >= least(:month, :p_from) - interval '32 days' AND b.start_at < greatest(:tomorrow, :p_to))
-              OR b.created_at >= :today)
+        FROM (SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
+              WHERE {where} AND {in_range}
+              UNION ALL
+              SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
+              WHERE {where} AND b.created_at >= :today AND NOT ({in_range})) AS b
     """, p)
     active, created_today, revenue_today, revenue_month, placed, cancelled = row
     occupancy = occupancy_by_day(session, scope, (day, day))
@@ -211,54 +217,80 @@ class DayOccupancy:
         return round(min(100.0, 100 * self.booked_hours / self.open_hours), 1) if self.open_hours else 0.0
 
 
-def _hours_sql(alias: str, edge: str) -> str:
-    """Local day `d` at the opening or closing time in `alias`.opening_hours (null if closed)."""
-    return f"(d + ({alias}.opening_hours -> to_char(d, 'dy') ->> '{edge}')::time)"
+def _reach(period: tuple[date, date]) -> dict:
+    """The bookings that can touch a local day of the period: starting from 33 days before
+    it (a month booking) to 2 days after it, and ending later than 2 days before it (an
+    earlier end is before the period's first midnight in every zone: zones are at most
+    26 hours apart). The exact local-day test is done in SQL."""
+    return {"lo": day_start(period[0]) - timedelta(days=33), "hi": day_start(period[1] + timedelta(days=2)),
+            "lo_end": day_start(period[0]) - timedelta(days=2)}
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # to_char(d, 'dy'), ISO order
+
+
+def _by_weekday(template: str) -> str:
+    """An SQL array of `template` for each weekday key of opening_hours, Monday first."""
+    return "ARRAY[" + ", ".join(template.format(dy=dy) for dy in _WEEKDAYS) + "]"
 
 
 def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) -> list[DayOccupancy]:
     """Booked seat-hours inside opening hours / seat-hours open, per local day.
 
     A booking is split into its local days within the period only (a month booking that
-    began before it adds no rows for the days before), and each space's opening and
-    closing times are read from its JSON once per weekday, not once per booking and day."""
+    began before it adds no rows for the days before); each space's opening hours are read
+    from its JSON once (arrays by ISO weekday), not once per booking and day; the seat-hours
+    open are summed once per weekday; bookings of the same times and seats in spaces of
+    the same hours are counted once, times their number."""
     p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "d_end": period[1] + timedelta(days=1),
-         "lo": day_start(period[0]) - timedelta(days=33), "hi": day_start(period[1] + timedelta(days=2))}
+         "d_end": period[1] + timedelta(days=1), **_reach(period)}
     where = scope.where()
     rows = session.execute(text(f"""
-        WITH days AS (SELECT d::timestamp AS d FROM generate_series(CAST(:d_from AS date), CAST(:d_to AS date),
-                                                                   interval '1 day') AS d),
+        WITH days AS (SELECT d::timestamp AS d, extract(isodow FROM d)::int AS k
+                      FROM generate_series(CAST(:d_from AS date), CAST(:d_to AS date), interval '1 day') AS d),
+        week AS NOT MATERIALIZED (
+          -- Per space, by ISO weekday (1 = Monday): open that day (the day's JSON is not null)
+          -- and the opening and closing times; `hours` numbers the distinct weekly hours.
+          SELECT w.*, dense_rank() OVER (ORDER BY is_open, opens, closes) AS hours
+          FROM (SELECT s.id AS space_id, {_by_weekday("s.opening_hours -> '{dy}' <> 'null'")} AS is_open,
+                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'open')::time")} AS opens,
+                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'close')::time")} AS closes
+                FROM space s WHERE {where}
+                OFFSET 0) AS w),  -- (computed once per space, not once per booking that joins it)
         capacity AS (
-          SELECT s.id, s.opening_hours, sum(r.capacity) AS seats
+          SELECT s.id, sum(r.capacity) AS seats
           FROM space s JOIN resource r ON r.space_id = s.id
           WHERE {where} AND s.status = 'published' AND s.deleted_at IS NULL GROUP BY s.id),
-        open AS (
-          SELECT days.d::date AS day,
-                 sum(c.seats * extract(epoch FROM ({_hours_sql('c', 'close')} - {_hours_sql('c', 'open')})) / 3600.0) AS hours
-          FROM days CROSS JOIN capacity c
-          WHERE c.opening_hours -> to_char(days.d, 'dy') IS NOT NULL
-            AND c.opening_hours -> to_char(days.d, 'dy') <> 'null'
-          GROUP BY 1),
-        week AS (
-          -- Each space's opening and closing time by weekday; closed days are left out.
-          SELECT s.id AS space_id, w.dy, (s.opening_hours -> w.dy ->> 'open')::time AS opens,
-                 (s.opening_hours -> w.dy ->> 'close')::time AS closes
-          FROM space s CROSS JOIN unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) AS w (dy)
-          WHERE {where} AND s.opening_hours -> w.dy <> 'null'),
+        open_week AS (
+          -- Seat-hours open on each weekday: the same for every date of that weekday.
+          SELECT k, sum(c.seats * extract(epoch FROM ((d + w.closes[k]) - (d + w.opens[k]))) / 3600.0) AS hours
+          FROM capacity c JOIN week w ON w.space_id = c.id
+          CROSS JOIN (SELECT k, min(d) AS d FROM days GROUP BY k) AS dk
+          WHERE w.is_open[k]
+          GROUP BY k),
+        open AS (SELECT days.d::date AS day, o.hours FROM days JOIN open_week o ON o.k = days.k),
         booked AS (
-          SELECT d::date AS day,
-                 sum(b.seats * greatest(0, extract(epoch FROM
-                     least(b.end_at AT TIME ZONE b.timezone, d + w.closes) -
-                     greatest(b.start_at AT TIME ZONE b.timezone, d + w.opens)) / 3600.0)) AS hours
-          FROM booking b
-          CROSS JOIN LATERAL generate_series(
-              greatest(date_trunc('day', b.start_at AT TIME ZONE b.timezone), CAST(:d_from AS date)::timestamp),
-              least(b.end_at AT TIME ZONE b.timezone, CAST(:d_end AS date)::timestamp) - interval '1 microsecond',
-              interval '1 day') AS d
-          JOIN week w ON w.space_id = b.space_id AND w.dy = to_char(d, 'dy')
-          WHERE {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
-            AND d::date BETWEEN :d_from AND :d_to
+          -- n bookings of the same times and seats in spaces of the same hours are counted
+          -- once, times n (n x the same value: the numeric sum is exactly the one of the rows).
+          SELECT d.day, sum(b.n * d.seat_hours) AS hours
+          FROM (SELECT b.seats, b.start_at AT TIME ZONE b.timezone AS a, b.end_at AT TIME ZONE b.timezone AS e,
+                       h.is_open, h.opens, h.closes, b.n
+                FROM (SELECT w.hours, b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
+                      FROM booking b JOIN week w ON w.space_id = b.space_id
+                      WHERE {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi AND b.end_at > :lo_end
+                      GROUP BY 1, 2, 3, 4, 5) AS b
+                JOIN (SELECT DISTINCT ON (hours) hours, is_open, opens, closes FROM week) AS h
+                  ON h.hours = b.hours) AS b
+          CROSS JOIN LATERAL (
+            SELECT d::date AS day,
+                   b.seats * greatest(0, extract(epoch FROM
+                     least(b.e, d + b.closes[k]) - greatest(b.a, d + b.opens[k])) / 3600.0) AS seat_hours
+            FROM generate_series(greatest(date_trunc('day', b.a), CAST(:d_from AS date)::timestamp),
+                                 least(b.e, CAST(:d_end AS date)::timestamp) - interval '1 microsecond',
+                                 interval '1 day') AS d,
+                 LATERAL (SELECT extract(isodow FROM d)::int AS k) AS k
+            WHERE d::date BETWEEN :d_from AND :d_to AND b.is_open[k]
+            OFFSET 0) AS d  -- (the sum's input is just (day, seat-hours))
           GROUP BY 1)
         SELECT days.d::date, coalesce(booked.hours, 0), coalesce(open.hours, 0)
         FROM days LEFT JOIN open ON open.day = days.d::date LEFT JOIN booked ON booked.day = days.d::date
@@ -325,24 +357,70 @@ def top_spaces(session: Session, scope: Scope, period: tuple[date, date], limit:
 
 
 def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date]) -> list[list[float]]:
-    """7 x 24 (Monday first, local hours): average % of the scope's seats taken."""
+    """7 x 24 (Monday first, local hours): average % of the scope's seats taken.
+
+    A cell sums, over the bookings' local hours in the period, seats x the part of the hour
+    booked. Counted without listing every hour of every booking (a month booking has 720):
+    a booking cut to the period is a part of an hour, whole hours, a part of an hour; the
+    parts are summed hour by hour as before, a whole hour adds exactly its seats, so runs
+    of whole hours within a day and whole days are added up per weekday and hour. Bookings
+    of the same times and seats are counted once, times their number (n x the same value:
+    the numeric sum is exactly the one of the rows)."""
     p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "lo": day_start(period[0]) - timedelta(days=33), "hi": day_start(period[1] + timedelta(days=2))}
+         "d_end": period[1] + timedelta(days=1), **_reach(period)}
     where = scope.where()
     seats = session.execute(text(f"""
         SELECT coalesce(sum(r.capacity), 0) FROM space s JOIN resource r ON r.space_id = s.id
         WHERE {where} AND s.status = 'published' AND s.deleted_at IS NULL"""), p).scalar_one()
     rows = session.execute(text(f"""
-        SELECT extract(isodow FROM h)::int, extract(hour FROM h)::int,
-               sum(b.seats * extract(epoch FROM least(b.end_at AT TIME ZONE b.timezone, h + interval '1 hour')
-                                       - greatest(b.start_at AT TIME ZONE b.timezone, h)) / 3600.0)
-        FROM booking b JOIN space s ON s.id = b.space_id
-        CROSS JOIN LATERAL generate_series(date_trunc('hour', b.start_at AT TIME ZONE b.timezone),
-                                           b.end_at AT TIME ZONE b.timezone - interval '1 microsecond',
-                                           interval '1 hour') AS h
-        WHERE {where} AND {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
-          AND h::date BETWEEN :d_from AND :d_to
-        GROUP BY 1, 2
+        WITH cut AS MATERIALIZED (
+          -- n bookings of `seats` seats over [a, e): local time, cut to the period;
+          -- [h1, h2): its whole hours.
+          SELECT seats, n, a, e, date_trunc('hour', e) AS h2,
+                 CASE WHEN date_trunc('hour', a) = a THEN a ELSE date_trunc('hour', a) + interval '1 hour' END AS h1
+          FROM (SELECT seats, n, greatest(start_at AT TIME ZONE timezone, CAST(:d_from AS date)::timestamp) AS a,
+                       least(end_at AT TIME ZONE timezone, CAST(:d_end AS date)::timestamp) AS e
+                FROM (SELECT b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
+                      FROM booking b JOIN space s ON s.id = b.space_id
+                      WHERE {where} AND {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
+                        AND b.end_at > :lo_end
+                      GROUP BY 1, 2, 3, 4) AS b) AS b
+          WHERE a < e),
+        spans AS MATERIALIZED (
+          -- Whole hours [h1, h2): a run before the first midnight [h1, d0), whole days
+          -- [d0, d1), a run after the last midnight [d1, h2) (one run when no midnight).
+          SELECT seats * n AS seats, h1, h2, date_trunc('day', h2) AS d1,
+                 CASE WHEN date_trunc('day', h1) = h1 THEN h1 ELSE date_trunc('day', h1) + interval '1 day' END AS d0
+          FROM cut WHERE h1 < h2),
+        runs AS (
+          SELECT first, stop - first AS length, sum(seats) AS seats
+          FROM (SELECT seats, h1 AS first, least(d0, h2) AS stop FROM spans
+                UNION ALL
+                SELECT seats, greatest(d1, least(d0, h2)), h2 FROM spans) AS r
+          WHERE first < stop
+          GROUP BY 1, 2),
+        whole_days AS (
+          SELECT d0, d1::date - d0::date AS days, sum(seats) AS seats
+          FROM spans WHERE d0 < d1 GROUP BY 1, 2),
+        cells AS (
+          SELECT extract(isodow FROM p.h)::int AS dow, extract(hour FROM p.h)::int AS hour,
+                 c.n * (c.seats * extract(epoch FROM least(c.e, p.h + interval '1 hour') - greatest(c.a, p.h)) / 3600.0)
+                   AS seat_hours
+          FROM (SELECT * FROM cut WHERE a < h1 OR h2 < e) AS c
+          CROSS JOIN LATERAL (SELECT date_trunc('hour', c.a) WHERE c.a < c.h1
+                              UNION SELECT c.h2 WHERE c.h2 < c.e) AS p (h)
+          UNION ALL
+          SELECT extract(isodow FROM r.first)::int, extract(hour FROM r.first)::int + n, r.seats
+          FROM runs r CROSS JOIN generate_series(0, (extract(epoch FROM r.length) / 3600)::int - 1) AS n
+          UNION ALL
+          SELECT k.dow, hour, k.seats FROM (
+            -- how many of the whole days fall on each weekday
+            SELECT k AS dow, w.seats * (w.days / 7 + CASE WHEN (k - extract(isodow FROM w.d0)::int + 7) % 7 < w.days % 7
+                                                          THEN 1 ELSE 0 END) AS seats
+            FROM whole_days w CROSS JOIN generate_series(1, 7) AS k) AS k
+          CROSS JOIN generate_series(0, 23) AS hour
+          WHERE k.seats > 0)
+        SELECT dow, hour, sum(seat_hours) FROM cells GROUP BY 1, 2
     """), p).all()
     weekdays = [0] * 7
     day = period[0]
