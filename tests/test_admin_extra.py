@@ -111,3 +111,22 @@ def test_an_admin_opens_an_account_and_bad_input_names_the_field(client):
     assert login.status_code == 200
     token = {"Authorization": f"Bearer {login.json()['access_token']}"}
     assert client.get(f"{API}/admin/stats", headers=token).status_code == 200
+
+
+def test_a_booking_longer_than_a_month_still_counts_today(client):
+    """make_bookable's desk allows 62-day bookings: one that began 40 days ago and ends in
+    5 days is active now and fills one seat for all of today's opening hours."""
+    from datetime import timedelta
+
+    from tests.admin_helpers import OPEN_HOURS, SEATS, insert_booking, msk_today, pct
+
+    b = make_bookable()
+    renter_id, _ = signed_in("renter")
+    today = msk_today()
+    insert_booking(b, renter_id, start=local(today - timedelta(days=40), 9), end=local(today + timedelta(days=5), 9))
+    _, admin = signed_in("admin")
+    stats = client.get(f"{API}/admin/stats", headers=admin, params={"space": b.space_id}).json()["kpis"]
+    assert stats["active_now"] == 1
+    assert stats["occupancy_today_pct"] == pct(OPEN_HOURS, SEATS * OPEN_HOURS)
+    days = client.get(f"{API}/admin/dashboard", headers=admin, params={"space": b.space_id}).json()["occupancy"]
+    assert all(d["booked_hours"] == OPEN_HOURS for d in days)  # every day of the last 30

@@ -173,7 +173,8 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
     # One pass over the bookings of this month, today and the period (all index ranges):
     # those starting in the range, plus those created today that start outside it (the same
     # rows as `range OR created today`, but the range is read from the covering index alone).
-    in_range = ("b.start_at >= least(:month, :p_from) - interval '32 days' "
+    p["lookback"] = longest_booking(session) + timedelta(days=1)
+    in_range = ("b.start_at >= least(:month, :p_from) - :lookback "
                 "AND b.start_at < greatest(:tomorrow, :p_to)")
     columns = "b.status, b.start_at, b.end_at, b.created_at, b.paid_minor, b.refunded_minor"
     row = _one(session, f"""
@@ -217,12 +218,20 @@ class DayOccupancy:
         return round(min(100.0, 100 * self.booked_hours / self.open_hours), 1) if self.open_hours else 0.0
 
 
-def _reach(period: tuple[date, date]) -> dict:
-    """The bookings that can touch a local day of the period: starting from 33 days before
-    it (a month booking) to 2 days after it, and ending later than 2 days before it (an
-    earlier end is before the period's first midnight in every zone: zones are at most
-    26 hours apart). The exact local-day test is done in SQL."""
-    return {"lo": day_start(period[0]) - timedelta(days=33), "hi": day_start(period[1] + timedelta(days=2)),
+def longest_booking(session: Session) -> timedelta:
+    """The longest booking any resource allows (owners set it, up to a year; 31 days by
+    default): how far back a booking that still runs today may have started."""
+    minutes = session.execute(text("SELECT coalesce(max(max_minutes), 0) FROM resource")).scalar_one()
+    return timedelta(minutes=int(minutes))
+
+
+def _reach(session: Session, period: tuple[date, date]) -> dict:
+    """The bookings that can touch a local day of the period: starting from the longest
+    booking (plus 2 days) before it to 2 days after it, and ending later than 2 days before
+    it (an earlier end is before the period's first midnight in every zone: zones are at
+    most 26 hours apart). The exact local-day test is done in SQL."""
+    return {"lo": day_start(period[0]) - longest_booking(session) - timedelta(days=2),
+            "hi": day_start(period[1] + timedelta(days=2)),
             "lo_end": day_start(period[0]) - timedelta(days=2)}
 
 
@@ -243,7 +252,7 @@ def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) 
     open are summed once per weekday; bookings of the same times and seats in spaces of
     the same hours are counted once, times their number."""
     p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "d_end": period[1] + timedelta(days=1), **_reach(period)}
+         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
     where = scope.where()
     rows = session.execute(text(f"""
         WITH days AS (SELECT d::timestamp AS d, extract(isodow FROM d)::int AS k
@@ -367,7 +376,7 @@ def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date])
     of the same times and seats are counted once, times their number (n x the same value:
     the numeric sum is exactly the one of the rows)."""
     p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "d_end": period[1] + timedelta(days=1), **_reach(period)}
+         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
     where = scope.where()
     seats = session.execute(text(f"""
         SELECT coalesce(sum(r.capacity), 0) FROM space s JOIN resource r ON r.space_id = s.id
