@@ -130,6 +130,20 @@ class BookingPanelState(rx.State):
         if self.resources:
             self.resource_id = self.resources[0].id
             self._refresh(keep_times=False)
+            self._skip_to_free_day(today)
+
+    def _skip_to_free_day(self, today: date) -> None:
+        """Late in the evening (or on a full day) today has no start left: open the panel on
+        the next day, within two weeks, that has one."""
+        for ahead in range(1, 15):
+            if self.starts or self.mode != "hours":
+                return
+            day = today + timedelta(days=ahead)
+            self.day, self.month = day.isoformat(), day.strftime("%Y-%m")
+            self._refresh(keep_times=False)
+        if not self.starts:  # nothing free soon: show today, with its message
+            self.day, self.month = today.isoformat(), today.strftime("%Y-%m")
+            self._refresh(keep_times=False)
 
     def _today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
