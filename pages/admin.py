@@ -77,6 +77,8 @@ def _filters() -> rx.Component:
                               rx.foreach(s.cities, lambda c: rx.select.item(c[1], value=c[0]))),
             value=rx.cond(s.city == "", "all", s.city), on_change=s.set_city, size="2",
         ),
+        rx.input(placeholder="ID пространства", value=s.space, on_change=s.set_space, debounce_timeout=500,
+                 size="2", width="150px", input_mode="numeric", custom_attrs={"data-testid": "filter-space"}),
         rx.segmented_control.root(
             *[rx.segmented_control.item(label, value=value)
               for value, label in (("day", "По дням"), ("week", "По неделям"), ("month", "По месяцам"))],

@@ -150,6 +150,15 @@ class DashboardState(rx.State):
         await self._refresh()
 
     @rx.event
+    async def set_space(self, value: str):
+        value = str(value).strip()
+        self.space = value if parse_id(value) else ""
+        if value and not self.space:
+            self.error = "ID пространства — число"
+            return
+        await self._refresh()
+
+    @rx.event
     async def set_granularity(self, value: str | list[str]):
         if value in ("day", "week", "month"):
             self.granularity = value

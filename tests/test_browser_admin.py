@@ -122,6 +122,13 @@ def _check_desktop(app_url, page, name, space_id, owner, tmp_path) -> None:
     expect(page.get_by_test_id("chart-occupancy").locator(".js-plotly-plot")).to_be_visible()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "admin-dashboard-1280.png"), full_page=True)
+    # Narrowed to one space: another space has none of today's bookings, the approved one
+    # exactly the booking made above.
+    today_kpi = page.locator("[data-kpi='bookings_today']").get_by_test_id("kpi-value")
+    page.get_by_test_id("filter-space").fill(str(space_id - 1))
+    expect(today_kpi).to_have_text("0")
+    page.get_by_test_id("filter-space").fill(str(space_id))
+    expect(today_kpi).to_have_text("1")
 
 
 def _check_phone(app_url, browser) -> None:
