@@ -15,7 +15,7 @@ from coworking_app.services import audit, exports
 from coworking_app.services.analytics import report_zone
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from models import AUDIT_ENTITIES
-from state.auth import AuthState, act_as, refusal
+from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
 
 ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф", "addon": "Доп. услуга",
@@ -113,7 +113,7 @@ class AuditState(rx.State):
             self.allowed, self.rows = False, []
             return
         except ValidationError as exc:
-            self.error = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            self.error = invalid(exc)
             return
         self.allowed = True
         self.rows = [_row(i) for i in items]

@@ -15,7 +15,7 @@ from coworking_app.formatting import format_money
 from coworking_app.services import analytics, catalog, exports
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state import charts
-from state.auth import AuthState, act_as, refusal
+from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
 
 PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -105,7 +105,7 @@ class DashboardState(rx.State):
             self.allowed = False
             return
         except ValidationError as exc:
-            self.error = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            self.error = invalid(exc)
             return
         except ServiceError as exc:
             self.error = refusal(exc)

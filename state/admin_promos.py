@@ -14,7 +14,7 @@ from coworking_app.services import owner_spaces, promos
 from coworking_app.services.accounts import check_role
 from coworking_app.services.analytics import report_zone
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from state.auth import AuthState, act_as, refusal
+from state.auth import AuthState, act_as, invalid, refusal
 from models import Role
 from state.inputs import parse_id, parse_roubles
 
@@ -119,8 +119,7 @@ class PromoState(rx.State):
             yield rx.toast.success("Промокод создан")
             await self._reload()
         except ValidationError as exc:
-            error = exc.errors()[0]
-            self.error = f"{error['loc'][0] if error['loc'] else 'value'}: {error['msg'].removeprefix('Value error, ')}"
+            self.error = invalid(exc)
         except ValueError:
             self.error = "until: дата в формате ГГГГ-ММ-ДД"
         except ServiceError as exc:

@@ -19,11 +19,11 @@ from coworking_app.formatting import (
 )
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import exports, space_moderation, user_admin
-from coworking_app.services.booking_states import STATUS_LABELS
+from coworking_app.services.booking_states import STATUS_LABELS, allowed_actions
 from coworking_app.services.bookings import do_cancel_booking
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
-from state.auth import AuthState, act_as, refusal
+from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
 
 STATUS_CHOICES = {
@@ -39,7 +39,6 @@ TYPE_CHOICES = {
     "payments": [("stripe", "Stripe"), ("test", "Тестовый")],
 }
 LABELS = {**STATUS_LABELS, **SPACE_STATUS_LABELS, **PAYMENT_STATUS_LABELS, **RESOURCE_KIND_LABELS}
-CANCELLABLE = {"pending_payment", "paid", "confirmed"}
 
 
 @dataclass
@@ -75,7 +74,7 @@ def _actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], st
 
 def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
     if table == "bookings":
-        return ([["cancel", "Отменить с возвратом"]] if row["status"] in CANCELLABLE else []), ""
+        return ([["cancel", "Отменить с возвратом"]] if "cancel" in allowed_actions(row["status"]) else []), ""
     if table == "spaces":
         acts = [["edit", "Редактировать"]]
         if row["status"] == "published":
@@ -159,8 +158,7 @@ class AdminTableState(rx.State):
             self.allowed, self.rows, self.total = False, [], 0
             return
         except ValidationError as exc:
-            error = exc.errors()[0]
-            self.error = f"{error['loc'][0]}: {error['msg'].removeprefix('Value error, ')}"
+            self.error = invalid(exc)
             return
         except ServiceError as exc:
             self.error = refusal(exc)

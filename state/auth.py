@@ -5,6 +5,7 @@ cosmetic)."""
 from __future__ import annotations
 
 import reflex as rx
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from coworking_app.services.accounts import ClientInfo, access_user_by_session_token, do_sign_out
@@ -91,6 +92,13 @@ def act_as(token: str, work):
         user, _row = access_user_by_session_token(session, token)
         return work(session, user)
     return run_in_transaction(run)
+
+
+def invalid(exc: ValidationError) -> str:
+    """What a form shows for input its model refused: "field: message"."""
+    first = exc.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{first['loc'][0]}: {message}" if first["loc"] else message
 
 
 def refusal(exc: ServiceError) -> str:
