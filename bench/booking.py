@@ -1,8 +1,8 @@
 """Booking benchmark: concurrent POST /api/v1/bookings through the HTTP API.
 
-Two scenarios, each with BENCH_CLIENTS concurrent clients (threads, one keep-alive
-httpx.Client and one renter account with an API access token each), BENCH_REQUESTS
-requests per client:
+Two scenarios, each with BENCH_CLIENTS concurrent clients (one keep-alive connection and
+one renter account with an API access token each, all in one asyncio loop with the light
+client of bench/httpload.py), BENCH_REQUESTS requests per client:
   1. "distinct resources": every client books its own hot desk, consecutive 1-hour slots
      on future days, 1 seat: no contention between clients, all should be 201;
   2. "one hot resource": every client books the SAME hot desk (capacity BENCH_HOT_CAPACITY)
@@ -23,13 +23,13 @@ runs never collide with each other's bookings.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -49,6 +49,7 @@ os.environ.setdefault("APP_ENV", "development")
 import httpx  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
+from bench.httpload import Connection  # noqa: E402
 from coworking_app.db import get_engine, session_scope  # noqa: E402
 from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
 from coworking_app.services.accounts import do_register, do_sign_in_api  # noqa: E402
@@ -182,42 +183,42 @@ def hot_bodies(desk_id: int, day: date, rnd: random.Random) -> list[dict]:
 
 
 def run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Result:
+    """Every client a keep-alive connection of its own, all of them in one asyncio loop
+    (bench/httpload.py: a light client, so that the figures are the server's)."""
+    return asyncio.run(_run_clients(base_url, tokens, plans))
+
+
+async def _run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Result:
     result = Result()
-    lock = threading.Lock()
-    ready = threading.Barrier(len(plans) + 1)
+    host, port = base_url.removeprefix("http://").split(":")
+    start = asyncio.Event()
 
-    def client(token: str, plan: list[dict]) -> None:
-        latencies, statuses, samples = [], Counter(), []
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base_url, timeout=60, headers=headers) as http:
-            http.get("/api/v1/me")  # warm-up: the keep-alive connection, a worker's DB pool
-            ready.wait()
+    async def client(token: str, plan: list[dict]) -> None:
+        conn = Connection(host, int(port), {"authorization": f"Bearer {token}"})
+        await conn.request("GET", "/api/v1/me")  # warm-up: the connection, a worker's DB pool
+        await start.wait()
+        try:
             for body in plan:
-                start = time.perf_counter()
+                # A plan item is a booking body, or None for the reference request.
                 try:
-                    # A plan item is a booking body, or None for the reference request.
-                    r = http.post("/api/v1/bookings", json=body) if body is not None \
-                        else http.get("/api/v1/me")
-                    status, text_ = r.status_code, r.text
-                except httpx.HTTPError as exc:
-                    status, text_ = f"error {type(exc).__name__}", str(exc)
-                latencies.append((time.perf_counter() - start) * 1000)
-                statuses[status] += 1
-                if status not in (200, 201, 409) and len(samples) < 3:
-                    samples.append(f"{status}: {text_[:300]}")
-        with lock:
-            result.latencies += latencies
-            result.statuses.update(statuses)
-            result.samples += samples
+                    r = await (conn.request("POST", "/api/v1/bookings", json=body) if body is not None
+                               else conn.request("GET", "/api/v1/me"))
+                    status, text_, ms = r.status, r.text, r.ms
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    status, text_, ms = f"error {type(exc).__name__}", str(exc), 0.0
+                    await conn.close()
+                result.latencies.append(ms)
+                result.statuses[status] += 1
+                if status not in (200, 201, 409) and len(result.samples) < 3:
+                    result.samples.append(f"{status}: {text_[:300]}")
+        finally:
+            await conn.close()
 
-    threads = [threading.Thread(target=client, args=(tokens[k], plans[k]), daemon=True)
-               for k in range(len(plans))]
-    for t in threads:
-        t.start()
-    ready.wait()
+    tasks = [asyncio.create_task(client(tokens[k], plans[k])) for k in range(len(plans))]
+    await asyncio.sleep(0.5)  # every client connected and warmed up
     started = time.perf_counter()
-    for t in threads:
-        t.join()
+    start.set()
+    await asyncio.gather(*tasks)
     result.wall = time.perf_counter() - started
     return result
 

@@ -11,6 +11,7 @@ Run with `make bench` (uses the coworking_bench database) or directly with DATAB
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import statistics
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,9 +27,9 @@ os.environ.setdefault("DATABASE_URL",
                       "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench")
 os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
 
-import httpx  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
+from bench.httpload import Connection  # noqa: E402
 from coworking_app.db import get_engine, read_scope, session_scope  # noqa: E402
 from coworking_app.services import catalog  # noqa: E402
 from coworking_app.services.search import SearchParams, search_spaces  # noqa: E402
@@ -152,6 +154,8 @@ def bench_raw_sql(statements: list[list[tuple[str, object]]]) -> list[float]:
 
 
 def bench_api(searches: list[dict]) -> list[float]:
+    """One client, one keep-alive connection, searches one after another (bench/httpload.py:
+    a light client, so that the figure is the server's and not httpx's)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory",
@@ -160,26 +164,36 @@ def bench_api(searches: list[dict]) -> list[float]:
         cwd=ROOT, env=env,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=10) as client:
-            for _ in range(100):
-                try:
-                    if client.get("/api/v1/health").status_code in (200, 503):
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            for p in searches[:50]:  # warm-up: connections, caches
-                client.get("/api/v1/spaces", params=p)
-            times = []
-            for p in searches:
-                start = time.perf_counter()
-                r = client.get("/api/v1/spaces", params=p)
-                times.append((time.perf_counter() - start) * 1000)
-                if r.status_code != 200:
-                    raise SystemExit(f"API answered {r.status_code} for {p}: {r.text[:200]}")
-            return times
+        return asyncio.run(_api_times(searches, server))
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+async def _api_times(searches: list[dict], server: subprocess.Popen) -> list[float]:
+    conn = Connection("127.0.0.1", PORT)
+    for _ in range(150):
+        if server.poll() is not None:
+            raise SystemExit(f"the API server exited with code {server.returncode}")
+        try:
+            if (await conn.request("GET", "/api/v1/health")).status in (200, 503):
+                break
+        except OSError:
+            await conn.close()
+            await asyncio.sleep(0.2)
+    paths = [f"/api/v1/spaces?{urlencode(p)}" for p in searches]
+    try:
+        for path in paths[:50]:  # warm-up: connections, caches
+            await conn.request("GET", path)
+        times = []
+        for p, path in zip(searches, paths):
+            r = await conn.request("GET", path)
+            times.append(r.ms)
+            if r.status != 200:
+                raise SystemExit(f"API answered {r.status} for {p}: {r.text[:200]}")
+        return times
+    finally:
+        await conn.close()
 
 
 def main() -> None:

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 import redis
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 from coworking_app.services import audit as _audit  # noqa: F401  (sets audit context per transaction)
 from coworking_app.settings import get_settings
 
 
+# A connection that sat unused in the pool this long is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return create_engine(
+    engine = create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
+        # Overflow connections are closed on return: under a burst above pool_size every
+        # request would pay for a new PostgreSQL backend (measured: /me fell to a third).
         max_overflow=10,
-        pool_pre_ping=True,  # a restarted PostgreSQL must not turn into 500s
         connect_args={
             "connect_timeout": 5,
             # psycopg prepares a statement after 5 runs, and PostgreSQL may then switch to a
@@ -31,6 +38,29 @@ def get_engine() -> Engine:
             "options": "-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0 -c jit=off",
         },
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A restarted PostgreSQL must not turn into 500s: a connection that was idle for
+    IDLE_PING_SECONDS is pinged at checkout and replaced when dead (SQLAlchemy's
+    "pessimistic" recipe). `pool_pre_ping` would ping on every checkout: one more round
+    trip on every request, measured at 0.5 ms per search. A connection that failed while in
+    use makes SQLAlchemy drop the whole pool, so the next checkouts get fresh ones."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # noqa: BLE001  (any failure: drop it, take another)
+                raise DisconnectionError("connection was closed while idle") from exc
 
 
 @lru_cache

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     media_root: Path = PROJECT_ROOT / "var" / "media"
     media_url: str = "/media"
     space_cache_ttl_seconds: int = 300
-    db_pool_size: int = 5
+    db_pool_size: int = 20  # per process: above it, requests wait or open short-lived overflow connections
 
     # Accounts (see docs/accounts.md).
     session_days: int = 14  # sliding expiry of a sign-in session (UI cookie and API refresh)

@@ -347,6 +347,21 @@ def access_user_by_access_token(session: Session, token: str | None) -> tuple[Us
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
         raise NotAuthenticated("Invalid or expired access token") from exc
+    # The token is signed: name its user as the actor before the first query, so that the
+    # transaction's audit settings are sent once, with BEGIN's first statement (audit.py),
+    # instead of once anonymous and again by bind_actor below.
+    early_actor = not session.in_transaction() and "audit_actor" not in session.info
+    if early_actor:
+        session.info["audit_actor"] = user_id
+    try:
+        return _live_user_of_token(session, user_id, session_id)
+    except NotAuthenticated:
+        if early_actor:
+            session.info.pop("audit_actor", None)
+        raise
+
+
+def _live_user_of_token(session: Session, user_id: int, session_id: int) -> tuple[User, AuthSession]:
     found = session.execute(
         select(AuthSession, User).join(User, User.id == AuthSession.user_id)
         .where(AuthSession.id == session_id)

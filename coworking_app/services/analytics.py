@@ -12,9 +12,11 @@ the table it summarises cannot disagree.
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
@@ -110,25 +112,54 @@ def access_analytics_scope(session: Session, user: User | None, flt: DashboardFi
 _API_KEY = "apitime:{minute}"
 
 
+# Per-process sums not yet written to Redis: minute -> [milliseconds, count]. Writing every
+# response would cost a Redis round trip on the event loop per request; a process writes
+# its sums at most once a second instead (and when the minute changes).
+_api_pending: dict[int, list[float]] = {}
+_api_flushed_at = 0.0
+_API_FLUSH_SECONDS = 1.0
+
+
 def record_api_time(milliseconds: float, *, now: datetime | None = None) -> None:
     """Adds one API response to its minute's bucket (kept two hours). Never raises."""
-    from coworking_app.db import get_cache_redis
+    global _api_flushed_at
 
     minute = int((now or datetime.now(timezone.utc)).timestamp() // 60)
-    key = _API_KEY.format(minute=minute)
+    bucket = _api_pending.setdefault(minute, [0.0, 0])
+    bucket[0] += milliseconds
+    bucket[1] += 1
+    clock = monotonic()
+    if clock - _api_flushed_at >= _API_FLUSH_SECONDS or len(_api_pending) > 1:
+        _api_flushed_at = clock
+        flush_api_times()
+
+
+def flush_api_times() -> None:
+    """Writes this process's pending sums to Redis. Never raises (metrics must never break
+    a request); sums that could not be written are dropped."""
+    from coworking_app.db import get_cache_redis
+
+    pending = dict(_api_pending)
+    _api_pending.clear()
+    if not pending:
+        return
     try:
         pipe = get_cache_redis().pipeline(transaction=False)
-        pipe.hincrbyfloat(key, "ms", milliseconds)
-        pipe.hincrby(key, "n", 1)
-        pipe.expire(key, 7200)
+        for minute, (ms, n) in pending.items():
+            key = _API_KEY.format(minute=minute)
+            pipe.hincrbyfloat(key, "ms", ms)
+            pipe.hincrby(key, "n", int(n))
+            pipe.expire(key, 7200)
         pipe.execute()
-    except Exception:  # noqa: BLE001  (metrics must never break a request)
+    except Exception:  # noqa: BLE001
         pass
 
 
 def api_average_ms(*, now: datetime | None = None) -> float | None:
     """Mean API response time over the last 60 minutes, or None without traffic."""
     from coworking_app.db import get_cache_redis
+
+    flush_api_times()  # this process's own latest responses count too
 
     minute = int((now or datetime.now(timezone.utc)).timestamp() // 60)
     try:

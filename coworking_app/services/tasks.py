@@ -37,18 +37,25 @@ def _flush(session: Session) -> None:
     if not jobs:
         return
     from rq import Retry
+    from rq.job import JobStatus
 
     try:
         queue = get_queue()
+        # All of a transaction's jobs go to Redis in one pipeline: one round trip instead of
+        # three or four per job (a booking queues its hold expiry and its notice email).
+        pipe = queue.connection.pipeline()
+        pipe.multi()  # RQ starts MULTI itself on a caller's pipeline unless it already is
         for func, args, at, job_id, intervals, timeout in jobs:
-            options = {"job_id": job_id, "job_timeout": timeout, "result_ttl": 86400,
+            options = {"job_id": job_id, "timeout": timeout, "result_ttl": 86400,
                        "failure_ttl": 7 * 86400}
             if intervals:
                 options["retry"] = Retry(max=len(intervals), interval=intervals)
             if at is not None:
-                queue.enqueue_at(at, func, *args, **options)
+                job = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
+                queue.schedule_job(job, at, pipeline=pipe)
             else:
-                queue.enqueue(func, *args, **options)
+                queue.enqueue_call(func, args=args, pipeline=pipe, **options)
+        pipe.execute()
     except Exception:  # Redis unavailable: the cron sweeps will do it
         log.exception("could not queue %d background job(s)", len(jobs))
 

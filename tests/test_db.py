@@ -1,0 +1,76 @@
+"""The connection pool and the per-process API timing buffer (coworking_app/db.py,
+services/analytics.py): behaviour a client sees, on the real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from coworking_app import db
+from coworking_app.db import get_cache_redis, get_engine, session_scope
+from coworking_app.services import analytics
+
+
+def _backend_pid() -> tuple[int, object]:
+    """The PostgreSQL backend pid of the connection a session gets, and its pool record."""
+    with session_scope() as session:
+        conn = session.connection()
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        record = conn.connection._connection_record
+    return pid, record
+
+
+def _kill(pid: int) -> None:
+    """From a connection outside the pool (a pooled one might be the victim itself)."""
+    other = create_engine(get_engine().url, poolclass=NullPool)
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+    other.dispose()
+
+
+def test_a_connection_killed_while_idle_is_replaced_without_an_error():
+    pid, record = _backend_pid()
+    _kill(pid)  # as a PostgreSQL restart would
+    # Pretend the connection has sat in the pool longer than the ping threshold.
+    record.info["idle_since"] = time.monotonic() - db.IDLE_PING_SECONDS - 1
+    # Every pooled connection may be the dead one: none of the next checkouts may fail.
+    for _ in range(get_engine().pool.size() + 2):
+        with session_scope() as session:
+            assert session.execute(text("SELECT 1")).scalar_one() == 1
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+def test_a_recently_used_connection_is_not_pinged():
+    pings = []
+    original = get_engine().dialect.do_ping
+
+    def counting_ping(dbapi_connection):
+        pings.append(1)
+        return original(dbapi_connection)
+
+    get_engine().dialect.do_ping = counting_ping
+    try:
+        for _ in range(5):
+            with session_scope() as session:
+                session.execute(text("SELECT 1"))
+    finally:
+        get_engine().dialect.do_ping = original
+    assert pings == []  # no extra round trip per request
+
+
+def test_api_times_reach_the_dashboard_average():
+    redis = get_cache_redis()
+    analytics.flush_api_times()  # what earlier tests' requests left in this process
+    for key in redis.scan_iter("apitime:*"):
+        redis.delete(key)
+    analytics.record_api_time(10.0)
+    analytics.record_api_time(30.0)
+    # Read by another process (the dashboard's): what this one buffered must be in Redis.
+    analytics.flush_api_times()
+    minute = int(time.time() // 60)
+    stored = [redis.hgetall(f"apitime:{m}") for m in (minute - 1, minute)]
+    assert sum(float(h.get(b"ms", 0)) for h in stored) == 40.0
+    assert sum(int(h.get(b"n", 0)) for h in stored) == 2
+    assert analytics.api_average_ms() == 20.0
