@@ -40,6 +40,7 @@ from models.space import (
     Resource,
     ResourceKind,
     Space,
+    SpaceSearch,
     SpaceStatus,
     Tariff,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "Resource",
     "ResourceKind",
     "Space",
+    "SpaceSearch",
     "SpaceStatus",
     "Tariff",
     "TransitStop",

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from coworking_app.services.errors import InvalidInput
 from coworking_app.services.geo import haversine_m
+from coworking_app.services import search
 from coworking_app.services.search import SearchParams, search_spaces
 from tests.factories import RANDOM_CENTER
 
@@ -211,3 +212,18 @@ def test_unknown_reference_values_name_the_field(session, world, params, field):
     with pytest.raises(InvalidInput) as exc:
         search_spaces(session, SearchParams(**params))
     assert exc.value.field == field
+
+
+@pytest.mark.parametrize("limit", [500, 2])
+def test_text_relevance_counts_like_every_other_order(session, world, monkeypatch, limit):
+    """Ranked text results (a page cut from 300 candidates) report the same count as any
+    other order of the same search, capped the same way, and a page past the results still
+    says how many there are."""
+    monkeypatch.setattr(search, "COUNT_LIMIT", limit)
+    for q in ("коворкинг", "лофт", "переговорная", "open space", "несуществующееслово"):
+        ranked = search_spaces(session, SearchParams(q=q))
+        counted = search_spaces(session, SearchParams(q=q, sort="rating"))
+        past = search_spaces(session, SearchParams(q=q, page=500))
+        assert (ranked.total, ranked.total_exact) == (counted.total, counted.total_exact), q
+        assert (past.total, past.total_exact) == (counted.total, counted.total_exact), q
+        assert past.items == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-SEARCH_TABLES = ("space", "resource", "tariff", "photo", "transit_stop", "district")
+SEARCH_TABLES = ("space", "space_search", "resource", "tariff", "photo", "transit_stop", "district")
 
 
 def do_refresh_planner_statistics(session: Session) -> list[str]:
