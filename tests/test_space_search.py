@@ -25,6 +25,13 @@ _SAME = text("""
 """)
 
 
+def _delete_space(session, space_id: int) -> None:
+    session.execute(text("DELETE FROM tariff WHERE resource_id IN "
+                         "(SELECT id FROM resource WHERE space_id = :id)"), {"id": space_id})
+    session.execute(text("DELETE FROM resource WHERE space_id = :id"), {"id": space_id})
+    session.execute(text("DELETE FROM space WHERE id = :id"), {"id": space_id})
+
+
 def _row(session, space_id: int):
     return session.execute(text("SELECT * FROM space_search WHERE space_id = :id"),
                            {"id": space_id}).mappings().first()
@@ -39,10 +46,7 @@ def space_id(world):
         created = space.id
     yield created
     with session_scope() as s:
-        s.execute(text("DELETE FROM tariff WHERE resource_id IN "
-                       "(SELECT id FROM resource WHERE space_id = :id)"), {"id": created})
-        s.execute(text("DELETE FROM resource WHERE space_id = :id"), {"id": created})
-        s.execute(text("DELETE FROM space WHERE id = :id"), {"id": created})
+        _delete_space(s, created)  # a no-op when the test deleted it already
 
 
 def test_a_published_space_has_the_same_row_in_the_search_table(space_id):
@@ -105,8 +109,5 @@ def test_a_draft_space_never_enters_the_search_table(world):
 
 def test_a_deleted_space_leaves_the_search_table(space_id):
     with session_scope() as session:
-        session.execute(text("DELETE FROM tariff WHERE resource_id IN "
-                             "(SELECT id FROM resource WHERE space_id = :id)"), {"id": space_id})
-        session.execute(text("DELETE FROM resource WHERE space_id = :id"), {"id": space_id})
-        session.execute(text("DELETE FROM space WHERE id = :id"), {"id": space_id})
+        _delete_space(session, space_id)
         assert _row(session, space_id) is None

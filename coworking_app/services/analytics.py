@@ -12,11 +12,10 @@ the table it summarises cannot disagree.
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Literal
 from time import monotonic
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
@@ -151,7 +150,7 @@ def flush_api_times() -> None:
             pipe.hincrby(key, "n", int(n))
             pipe.expire(key, 7200)
         pipe.execute()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001  (metrics must never break a request)
         pass
 
 

@@ -309,9 +309,7 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
         _cover_column(Photo.storage_key), _cover_column(Photo.thumb_key),
     ]
     rows = db.execute(
-        select(*columns)
-        .select_from(SS)
-        .join(Space, Space.id == SS.space_id)
+        _filtered(select(*columns), needs_space=True)
         .join(City, City.id == SS.city_id)
         .outerjoin(District, District.id == SS.district_id)
         .where(where)
@@ -352,7 +350,8 @@ def _all(conditions: list[ColumnElement]) -> ColumnElement:
 
 
 def _filtered(query, needs_space: bool):
-    """The query over space_search, joined with space when a condition reads it."""
+    """The query over space_search, joined with space when a condition (or the page's
+    columns) read it."""
     query = query.select_from(SS)
     return query.join(Space, Space.id == SS.space_id) if needs_space else query
 
@@ -403,9 +402,8 @@ def _order_by(
         assert origin is not None
         # No id tie-break: PostgreSQL's KNN index scan only serves a single `<->` key.
         return [SS.location.op("<->")(origin)]
-    if sort == SortOrder.relevance and tsq is not None:
-        return [func.ts_rank_cd(SS.search_vector, tsq).desc(), SS.space_id]
-    # price, rating, newest; relevance without text or point means best rated first
+    # price, rating, newest; relevance without text or point means best rated first.
+    # (Relevance with text is ordered by the ranked candidates in search_spaces.)
     return [_directed(column, how) for column, how in _sort_keys(sort, unit)]
 
 
