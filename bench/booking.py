@@ -49,6 +49,7 @@ os.environ.setdefault("APP_ENV", "development")
 import httpx  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
+from bench.cpu import CpuMeter  # noqa: E402
 from bench.httpload import Connection  # noqa: E402
 from coworking_app.db import get_engine, session_scope  # noqa: E402
 from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
@@ -328,8 +329,10 @@ def main() -> None:
         tokens = access_tokens(data.renters)
         plans = [distinct_bodies(data.desk_ids[k], today + timedelta(days=2))
                  for k in range(CLIENTS)]
-        distinct = run_clients(base_url, tokens, plans)
+        with CpuMeter() as meter:
+            distinct = run_clients(base_url, tokens, plans)
         report("scenario 1: distinct resources", distinct)
+        print(meter.split.per_request_ms(len(distinct.latencies)))
         p95 = pct(distinct.latencies, 95)
         print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on distinct resources -> "
               f"p95 {p95:.2f} ms [{'met' if p95 <= TARGET_P95_MS else 'NOT met'}]")

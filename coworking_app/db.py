@@ -18,6 +18,12 @@ from coworking_app.settings import get_settings
 
 # A connection that sat unused in the pool this long is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
+# psycopg prepares a statement on the server after this many runs on one connection; the
+# server then keeps its plan (and may switch to a generic one). Writes want that: a booking's
+# statements are planned once per connection instead of on every request. Searches do not
+# (read_scope): a generic plan cannot see the search values (a tsquery, a radius, a city),
+# measured 3-7x slower.
+PREPARE_THRESHOLD = 5
 
 
 @lru_cache
@@ -31,11 +37,8 @@ def get_engine() -> Engine:
         max_overflow=10,
         connect_args={
             "connect_timeout": 5,
-            # psycopg prepares a statement after 5 runs, and PostgreSQL may then switch to a
-            # generic plan that cannot see the search values (a tsquery, a radius, a city):
-            # measured 3-7x slower searches. Plan every execution with its real values.
             # Parallel workers cost ~40 ms to start: too slow for a search answered in 5.
-            "options": "-c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0 -c jit=off",
+            "options": "-c max_parallel_workers_per_gather=0 -c jit=off",
         },
     )
     _ping_when_idle(engine)
@@ -55,6 +58,7 @@ def _ping_when_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection, record, proxy) -> None:
+        dbapi_connection.prepare_threshold = PREPARE_THRESHOLD  # read_scope turns it off
         since = record.info.get("idle_since")
         if since is not None and time.monotonic() - since > IDLE_PING_SECONDS:
             try:
@@ -70,9 +74,13 @@ def _autocommit_engine() -> Engine:
 
 @contextmanager
 def read_scope() -> Iterator[Session]:
-    """A session for reads only (search, public pages): no BEGIN/COMMIT round trips.
+    """A session for reads only (search, public pages): no BEGIN/COMMIT round trips, and
+    every statement planned with its own values (never prepared, see PREPARE_THRESHOLD).
     Anything that writes uses session_scope."""
     with Session(_autocommit_engine(), expire_on_commit=False, info={"read_only": True}) as session:
+        # The connection is taken now (every read scope queries); the pool's checkout hook
+        # turns preparation back on for whoever takes it next.
+        session.connection().connection.dbapi_connection.prepare_threshold = None
         yield session
 
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     media_url: str = "/media"
     space_cache_ttl_seconds: int = 300
     db_pool_size: int = 20  # per process: above it, requests wait or open short-lived overflow connections
+    # Worker threads per API process for the (synchronous) routes; more requests wait on the
+    # event loop, which costs nothing. Many threads fighting for one GIL cost CPU (docs/booking.md).
+    api_threads: int = Field(default=8, ge=1, le=200)
 
     # Accounts (see docs/accounts.md).
     session_days: int = 14  # sliding expiry of a sign-in session (UI cookie and API refresh)

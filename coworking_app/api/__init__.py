@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -96,8 +99,17 @@ def _provider_error(request: Request, exc: ProviderError) -> JSONResponse:
     return JSONResponse(status_code=502, content={"detail": exc.message})
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Per process, on the server's event loop: the size of the thread pool that runs the
+    synchronous routes (Starlette's default is 40)."""
+    to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
+    yield
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
+        lifespan=_lifespan,
         title="Coworking marketplace API",
         version="1.0",
         openapi_url="/api/v1/openapi.json",

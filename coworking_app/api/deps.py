@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from coworking_app.db import read_scope, session_scope
-from coworking_app.services.accounts import ClientInfo, access_user_by_access_token
+from coworking_app.services.accounts import ClientInfo, access_user_by_access_token, access_user_by_bearer
 from coworking_app.services.errors import NotAuthenticated
 from models import AuthSession, User
 
@@ -50,8 +50,13 @@ def _signed_in(
 SignedIn = Annotated[tuple[User, AuthSession], Depends(_signed_in)]
 
 
-def _current_user(signed_in: SignedIn) -> User:
-    return signed_in[0]
+def _current_user(
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated("Bearer access token required")
+    return access_user_by_bearer(session, credentials.credentials)
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
@@ -63,4 +68,4 @@ def bearer_user(session: Session, authorization: str | None) -> User:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("Bearer access token required")
-    return access_user_by_access_token(session, token.strip())[0]
+    return access_user_by_bearer(session, token.strip())

@@ -6,6 +6,7 @@ and appends a BookingEvent with the actor and the time. docs/booking.md draws th
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from coworking_app.services.errors import Conflict
@@ -58,13 +59,18 @@ def do_log_event(session: Session, booking: Booking, action: str, to_status: str
     queues what it means for people: notices (written before commit) and reminders."""
     from coworking_app.services.notifications import queue_booking_notice
 
-    session.add(BookingEvent(
-        booking_id=booking.id,
-        from_status=None if action == "create" else (from_status or booking.status),
-        to_status=to_status, action=action, actor_id=actor.id if actor else None,
-        actor_role=actor_role, reason=reason, data=data or {},
-    ))
+    # One cached INSERT rather than an ORM object: history rows are never changed later,
+    # and the unit of work cost more than the statement (a booking writes one per change).
+    session.connection().execute(_INSERT_EVENT, {
+        "booking_id": booking.id,
+        "from_status": None if action == "create" else (from_status or booking.status),
+        "to_status": to_status, "action": action, "actor_id": actor.id if actor else None,
+        "actor_role": actor_role, "reason": reason, "data": data or {},
+    })
     queue_booking_notice(session, booking, action, actor_role=actor_role)
+
+
+_INSERT_EVENT = insert(BookingEvent.__table__)
 
 
 STATUS_LABELS = {

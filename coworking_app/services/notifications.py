@@ -261,9 +261,10 @@ _INSERT_NOTICE = (pg_insert(_NOTICE).on_conflict_do_nothing(index_elements=["ded
 
 def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe: str,
               booking_id: int | None = None,
-              channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[Notification]:
-    """The rows for one event to one person, in the caller's transaction. The same
-    `dedupe` (e.g. "booking_paid:42") never produces a second row."""
+              channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[int]:
+    """The rows for one event to one person, in the caller's transaction; returns the ids
+    of the rows written. The same `dedupe` (e.g. "booking_paid:42") never produces a
+    second row."""
     group = EVENT_GROUP.get(event, "account")
     prefs = preferences(user)
     if group == "offers" and not prefs.offers:  # marketing goes only to those who opted in
@@ -290,14 +291,20 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
     # sends them as one multi-row INSERT): `.values(list)` would be compiled again for every
     # call, which cost about a tenth of a booking's CPU.
     created = dict(session.connection().execute(_INSERT_NOTICE, values).all())
-    rows = [Notification(id=created[v["dedupe_key"]], **v) for v in values if v["dedupe_key"] in created]
-    _publish_after_commit(session, rows)
-    for row in rows:
-        if row.channel == Channel.email:
-            enqueue_after_commit(session, "jobs.notifications.deliver", row.id,
-                                 job_id=f"notification-{row.id}",
+    ids = []
+    for row in values:
+        row_id = created.get(row["dedupe_key"])
+        if row_id is None:
+            continue
+        ids.append(row_id)
+        if row["channel"] == Channel.in_app.value:  # the person's open tabs show it at once
+            publish_after_commit(session, user.id, {"type": event, "title": row["title"],
+                                                    "body": text.split("\n", 1)[0]})
+        else:
+            enqueue_after_commit(session, "jobs.notifications.deliver", row_id,
+                                 job_id=f"notification-{row_id}",
                                  retry_intervals=[10, 60, 300, 1800, 7200])
-    return rows
+    return ids
 
 
 def booking_payload(session: Session, booking: Booking) -> dict:
@@ -489,13 +496,6 @@ def channel_name(user_id: int) -> str:
     deployments (or the test and e2e databases) sharing one Redis never hear each other."""
     database = get_settings().database_url.rsplit("/", 1)[-1].split("?", 1)[0]
     return f"notify:{database}:{user_id}"
-
-
-def _publish_after_commit(session: Session, rows: list[Notification]) -> None:
-    for row in rows:
-        if row.channel == Channel.in_app.value:
-            publish_after_commit(session, row.user_id, {"type": row.type, "title": row.title,
-                                                        "body": row.body.split("\n")[0]})
 
 
 def publish_after_commit(session: Session, user_id: int, event: dict) -> None:

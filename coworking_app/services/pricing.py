@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from coworking_app.services.availability import Interval, is_whole
@@ -66,7 +66,10 @@ class PriceBreakdown(BaseModel):
 
 
 def _tariffs(session: Session, resource: Resource) -> dict[str, Tariff]:
-    return {t.unit: t for t in session.scalars(select(Tariff).where(Tariff.resource_id == resource.id))}
+    return {t.unit: t for t in session.scalars(_TARIFFS, {"rid": resource.id})}
+
+
+_TARIFFS = select(Tariff).where(Tariff.resource_id == bindparam("rid"))
 
 
 def _tariff_options(tariffs: dict[str, Tariff], interval: Interval) -> list[tuple[int, str, int, int, str]]:
