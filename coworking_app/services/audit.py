@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -45,10 +45,12 @@ class AuditContext:
 
 _context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
 
-_SET_SQL = text(
-    "SELECT set_config('audit.actor_id', :actor_id, true), "
-    "set_config('audit.actor_kind', :actor_kind, true), "
-    "set_config('audit.request_id', :request_id, true), set_config('audit.ip', :ip, true)"
+# Sent as the driver's own SQL (no SQLAlchemy compilation step): it runs at the start of
+# every writing transaction.
+_SET_SQL = (
+    "SELECT set_config('audit.actor_id', %(actor_id)s, true), "
+    "set_config('audit.actor_kind', %(actor_kind)s, true), "
+    "set_config('audit.request_id', %(request_id)s, true), set_config('audit.ip', %(ip)s, true)"
 )
 
 
@@ -79,7 +81,7 @@ def bind_actor(session: OrmSession, user: User) -> None:
     if session.info.get("read_only") or session.info.get("audit_actor") == user.id:
         return
     session.info["audit_actor"] = user.id
-    session.execute(_SET_SQL, _params(session))
+    session.connection().exec_driver_sql(_SET_SQL, _params(session))
 
 
 @event.listens_for(OrmSession, "after_begin")
@@ -88,7 +90,7 @@ def _on_begin(session: OrmSession, _transaction, connection) -> None:
         return
     params = _params(session)
     if params is not None:
-        connection.execute(_SET_SQL, params)
+        connection.exec_driver_sql(_SET_SQL, params)
 
 
 # --- reading ---------------------------------------------------------------------------

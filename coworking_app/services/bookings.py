@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
 from coworking_app.services import availability as av
@@ -165,7 +166,13 @@ def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space,
 # Built once: constructing a statement costs more than running it (SQLAlchemy then finds
 # its compiled form by the object's memoized cache key).
 _RESOURCE = (select(Resource, Space).join(Space, Space.id == Resource.space_id)
-             .where(Resource.id == bindparam("rid")))
+             .where(Resource.id == bindparam("rid"))
+             # What booking needs of the space; not its description, geography or search
+             # vector (any other attribute would load on first use).
+             .options(load_only(Space.owner_id, Space.name, Space.address, Space.timezone,
+                                Space.opening_hours, Space.status, Space.deleted_at,
+                                Space.currency, Space.vat_rate_bp, Space.prices_include_vat,
+                                Space.cancellation_policy, Space.instant_book)))
 _RESOURCE_LOCKED = _RESOURCE.with_for_update(of=Resource)
 
 
