@@ -34,7 +34,8 @@ def get_engine() -> Engine:
         pool_size=settings.db_pool_size,
         # Overflow connections are closed on return: under a burst above pool_size every
         # request would pay for a new PostgreSQL backend (measured: /me fell to a third).
-        max_overflow=10,
+        # API_THREADS (8) bounds a process's concurrent requests, so the pool rarely overflows.
+        max_overflow=5,
         connect_args={
             "connect_timeout": 5,
             # Parallel workers cost ~40 ms to start: too slow for a search answered in 5.

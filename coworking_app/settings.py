@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     media_root: Path = PROJECT_ROOT / "var" / "media"
     media_url: str = "/media"
     space_cache_ttl_seconds: int = 300
-    db_pool_size: int = 20  # per process: above it, requests wait or open short-lived overflow connections
+    # Per process: above it, requests wait or open short-lived overflow connections (5 more).
+    # `reflex run --env prod` starts 2 x cores + 1 processes: 5 x (10 + 5) on 2 cores stays
+    # under PostgreSQL's 100 connections with room for the RQ worker, cron and psql.
+    db_pool_size: int = 10
     # Worker threads per API process for the (synchronous) routes; more requests wait on the
     # event loop, which costs nothing. Many threads fighting for one GIL cost CPU (docs/booking.md).
     api_threads: int = Field(default=8, ge=1, le=200)

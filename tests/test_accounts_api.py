@@ -194,3 +194,27 @@ def test_email_verification_link(client, make_user):
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 422
     with session_scope() as s:
         assert s.get(User, _id).email_verified_at is not None
+
+
+def test_a_token_of_an_expired_session_or_a_blocked_user_opens_nothing(client, make_user):
+    """The bearer check (one statement for user and session) refuses what the session row
+    and the user say, not only what the token says."""
+    from models import AuthSession
+
+    for spoil in ("expire", "block"):
+        user_id, email, password = make_user()
+        tokens = client.post(f"{API}/auth/login", json={"email": email, "password": password}).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert client.get(f"{API}/me", headers=auth).status_code == 200
+        with session_scope() as s:
+            if spoil == "expire":
+                s.execute(update(AuthSession).where(AuthSession.user_id == user_id)
+                          .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            else:
+                s.execute(update(User).where(User.id == user_id).values(is_active=False))
+        for method, path in (("GET", "/me"), ("GET", "/bookings"), ("POST", "/bookings")):
+            r = client.request(method, f"{API}{path}", headers=auth,
+                               json={"resource_id": 1, "start": "2030-01-01T10:00:00+03:00",
+                                     "end": "2030-01-01T11:00:00+03:00"} if method == "POST" else None)
+            assert r.status_code == 401, (spoil, path, r.text)
+            assert r.headers["www-authenticate"] == "Bearer"

@@ -137,6 +137,27 @@ def test_a_booking_made_through_the_api_is_a_create_row_of_its_fields(client):
     assert "updated_at" not in changes and all(new is not None for _old, new in changes.values())
 
 
+def test_a_created_and_a_deleted_row_list_every_non_empty_field_once(world):
+    """The trigger's one-pass path for inserts and deletes: [null, value] when a row is
+    created, [value, null] when it is deleted, nulls and bookkeeping columns left out."""
+    b = make_bookable()
+    before = audit_max_id()
+    with get_engine().begin() as conn:
+        tariff_id = conn.execute(text(
+            "INSERT INTO tariff (resource_id, unit, price_minor, currency) "
+            "VALUES (:r, 'day', 4500000, 'RUB') RETURNING id"), {"r": b.room_id}).scalar_one()
+        conn.execute(text("DELETE FROM tariff WHERE id = :t"), {"t": tariff_id})
+    rows = [r for r in audit_rows_after(before) if r["entity"] == "tariff" and r["entity_id"] == tariff_id]
+    assert [r["action"] for r in rows] == ["create", "delete"]
+    created, deleted = rows[0]["changes"], rows[1]["changes"]
+    expected = {"id": tariff_id, "resource_id": b.room_id, "unit": "day",
+                "price_minor": 4500000, "currency": "RUB"}
+    assert {k: v[1] for k, v in created.items()} == expected
+    assert all(old is None for old, _new in created.values())
+    assert {k: v[0] for k, v in deleted.items()} == expected
+    assert all(new is None for _old, new in deleted.values())
+
+
 def test_audit_filters(client, admin):
     admin_id, adm = admin
     target, _auth = signed_in("renter")

@@ -74,3 +74,35 @@ def test_api_times_reach_the_dashboard_average():
     assert sum(float(h.get(b"ms", 0)) for h in stored) == 40.0
     assert sum(int(h.get(b"n", 0)) for h in stored) == 2
     assert analytics.api_average_ms() == 20.0
+
+
+def _prepared_after_repeats(scope) -> int:
+    """Runs one statement 8 times in a session of `scope` and counts the statements the
+    server holds prepared on that connection afterwards."""
+    marker = f"SELECT 'prepare-check-{scope.__name__}' AS probe, count(*) FROM city"
+    with scope() as session:
+        conn = session.connection()
+        for _ in range(8):
+            conn.execute(text(marker)).all()
+        return conn.execute(text("SELECT count(*) FROM pg_prepared_statements "
+                                 "WHERE statement LIKE :m"), {"m": "%prepare-check-%"}).scalar_one()
+
+
+def test_reads_are_planned_with_their_own_values_and_writes_keep_their_plans():
+    """Search-like reads (read_scope) never become server-side prepared statements, so a
+    generic plan can never replace a plan for the actual values (docs/search.md); writing
+    sessions do prepare their repeated statements (docs/booking.md)."""
+    assert _prepared_after_repeats(db.read_scope) == 0
+    assert _prepared_after_repeats(session_scope) == 1
+    # The read scope's setting does not stick to the pooled connection: the next session
+    # that gets the same connection prepares again.
+    with db.read_scope() as session:
+        read_connection = session.connection().connection.dbapi_connection
+    for _ in range(get_engine().pool.size() + 10):
+        with session_scope() as session:
+            dbapi = session.connection().connection.dbapi_connection
+            if dbapi is read_connection:
+                assert dbapi.prepare_threshold == db.PREPARE_THRESHOLD
+                break
+    else:
+        raise AssertionError("the pool never handed out the read scope's connection again")
