@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from coworking_app.api import create_api
+from coworking_app.api import create_api, limit_api_threads
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
 from pages.admin_promos import promos_page
@@ -43,6 +43,7 @@ app = rx.App(
     head_components=[rx.el.meta(name="theme-color", content="#0d9488")],
     stylesheets=["/styles.css"],
 )
+app.register_lifespan_task(limit_api_threads)
 # Every page first learns who is signed in (header, verify banner, private-page redirect).
 user = AuthState.load_user
 PAGES = [

@@ -218,3 +218,23 @@ def test_a_token_of_an_expired_session_or_a_blocked_user_opens_nothing(client, m
                                      "end": "2030-01-01T11:00:00+03:00"} if method == "POST" else None)
             assert r.status_code == 401, (spoil, path, r.text)
             assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_remembered_token_still_expires_on_time():
+    """Verified tokens are remembered per process (security._verified_claims); a token
+    that was valid a moment ago is refused once its exp has passed."""
+    import time
+
+    from coworking_app.services.security import InvalidAccessToken, issue_access_token, read_access_token
+
+    lifetime = get_settings().access_token_minutes * 60
+    token, _ = issue_access_token(7, 11, now=datetime.now(timezone.utc) - timedelta(seconds=lifetime - 2))
+    assert read_access_token(token) == (7, 11)
+    assert read_access_token(token) == (7, 11)  # the remembered answer
+    time.sleep(2.1)
+    try:
+        read_access_token(token)
+    except InvalidAccessToken:
+        pass
+    else:
+        raise AssertionError("an expired token was accepted")

@@ -34,3 +34,16 @@ def test_defaults_match_the_documented_configuration(monkeypatch):
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1:5432/coworking"
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert settings.port == 3000
+
+
+def test_api_threads_bounds_the_worker_threads_of_an_api_process():
+    """API_THREADS bounds the worker threads of a process (Starlette's default is 40)."""
+    from anyio import to_thread
+    from fastapi.testclient import TestClient
+
+    from coworking_app.api import create_api
+    from coworking_app.settings import get_settings
+
+    with TestClient(create_api()) as client:
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == get_settings().api_threads == 8

@@ -99,11 +99,17 @@ def _provider_error(request: Request, exc: ProviderError) -> JSONResponse:
     return JSONResponse(status_code=502, content={"detail": exc.message})
 
 
+def limit_api_threads() -> None:
+    """Per process, on the server's event loop: the size of the thread pool that runs the
+    synchronous routes (Starlette's default is 40). Run at start-up by this app's lifespan
+    (the API served alone) and by the Reflex app's (which mounts this app, and a mounted
+    app's lifespan does not run)."""
+    to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
-    """Per process, on the server's event loop: the size of the thread pool that runs the
-    synchronous routes (Starlette's default is 40)."""
-    to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
+    limit_api_threads()
     yield
 
 
