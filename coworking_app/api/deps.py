@@ -42,9 +42,13 @@ def _signed_in(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> tuple[User, AuthSession]:
+    return access_user_by_access_token(session, _token(credentials))
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Bearer access token required")
-    return access_user_by_access_token(session, credentials.credentials)
+    return credentials.credentials
 
 
 SignedIn = Annotated[tuple[User, AuthSession], Depends(_signed_in)]
@@ -54,9 +58,7 @@ def _current_user(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Bearer access token required")
-    return access_user_by_bearer(session, credentials.credentials)
+    return access_user_by_bearer(session, _token(credentials))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]

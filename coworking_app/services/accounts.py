@@ -343,38 +343,29 @@ def access_user_by_session_token(session: Session, token: str | None) -> tuple[U
 
 def access_user_by_access_token(session: Session, token: str | None) -> tuple[User, AuthSession]:
     """The user of an API bearer token and its session row; the session must still be live."""
-    user_id, session_id = _read_token_naming_actor(session, token)
-    try:
-        return _live_user_of_token(session, user_id, session_id)
-    except NotAuthenticated:
-        _forget_early_actor(session)
-        raise
+    user, row = _live_token(session, token, _LIVE_USER_AND_SESSION)
+    return user, row
 
 
 def access_user_by_bearer(session: Session, token: str | None) -> User:
-    """The same check as access_user_by_access_token for routes that need only the user:
-    the session's liveness is checked in the same statement that loads the user, and the
-    session row is not loaded (half the CPU of the check, measured)."""
-    user_id, session_id = _read_token_naming_actor(session, token)
-    user = session.scalars(_LIVE_USER, {"sid": session_id, "uid": user_id, "now": utcnow()}).first() \
-        if 0 < session_id < 2**31 else None
-    if user is None:
-        _forget_early_actor(session)
-        raise NotAuthenticated("Session revoked or expired")
-    bind_actor(session, user)
-    return user
+    """The same check for routes that need only the user: the session row is not loaded
+    (half the CPU of the check, measured)."""
+    return _live_token(session, token, _LIVE_USER)[0]
 
 
-# A live session of that user (not revoked, not expired) and an active user.
-_LIVE_USER = (
-    select(User).join(AuthSession, AuthSession.user_id == User.id)
-    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"),
-           AuthSession.revoked_at.is_(None), AuthSession.expires_at > bindparam("now"),
-           User.is_active.is_(True))
-)
+# The token's session is live (not revoked, not expired), belongs to the token's user, and
+# the user is active: checked by the statement that loads them.
+_LIVE_WHERE = (AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"),
+               AuthSession.revoked_at.is_(None), AuthSession.expires_at > bindparam("now"),
+               User.is_active.is_(True))
+_LIVE_USER = select(User).join(AuthSession, AuthSession.user_id == User.id).where(*_LIVE_WHERE)
+_LIVE_USER_AND_SESSION = (select(User, AuthSession).join(AuthSession, AuthSession.user_id == User.id)
+                          .where(*_LIVE_WHERE))
 
 
-def _read_token_naming_actor(session: Session, token: str | None) -> tuple[int, int]:
+def _live_token(session: Session, token: str | None, statement) -> tuple:
+    """The row of `statement` for a valid token of a live session, with the user named as
+    the actor of the transaction's writes; NotAuthenticated otherwise."""
     try:
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
@@ -382,29 +373,17 @@ def _read_token_naming_actor(session: Session, token: str | None) -> tuple[int, 
     # The token is signed: name its user as the actor before the first query, so that the
     # transaction's audit settings are sent once, with BEGIN's first statement (audit.py),
     # instead of once anonymous and again by bind_actor.
-    if not session.in_transaction() and "audit_actor" not in session.info:
+    early_actor = not session.in_transaction() and "audit_actor" not in session.info
+    if early_actor:
         session.info["audit_actor"] = user_id
-        session.info["audit_actor_early"] = True
-    return user_id, session_id
-
-
-def _forget_early_actor(session: Session) -> None:
-    if session.info.pop("audit_actor_early", False):
-        session.info.pop("audit_actor", None)
-
-
-def _live_user_of_token(session: Session, user_id: int, session_id: int) -> tuple[User, AuthSession]:
-    found = session.execute(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id)
-    ).first() if 0 < session_id < 2**31 else None
-    row, user = found if found is not None else (None, None)
-    if not _live(row, utcnow()) or row.user_id != user_id:
+    row = session.execute(statement, {"sid": session_id, "uid": user_id, "now": utcnow()}).first() \
+        if 0 < session_id < 2**31 else None
+    if row is None:
+        if early_actor:
+            session.info.pop("audit_actor", None)
         raise NotAuthenticated("Session revoked or expired")
-    if not user.is_active:
-        raise NotAuthenticated()
-    bind_actor(session, user)
-    return user, row
+    bind_actor(session, row[0])
+    return row
 
 
 def do_refresh_tokens(session: Session, refresh_token: str) -> TokenPair:

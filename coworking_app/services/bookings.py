@@ -11,6 +11,8 @@ No overbooking, proved by PostgreSQL rather than Python memory:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -230,11 +232,12 @@ def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
 # --- quote and create -------------------------------------------------------------------
 
 
-def _flush_booking(session: Session) -> None:
-    """Writes the booking; the exclusion constraint's refusal becomes the lost-race 409.
-    (No savepoint: the caller's transaction is rolled back anyway when this raises.)"""
+@contextmanager
+def _overlap_refused_as_conflict() -> Iterator[None]:
+    """Around the write of a booking: the exclusion constraint's refusal becomes the
+    lost-race 409. (No savepoint: the caller's transaction is rolled back anyway.)"""
     try:
-        session.flush()
+        yield
     except IntegrityError as exc:
         if "ex_booking_whole_resource" in str(exc.orig):
             raise _seats_conflict(0) from exc
@@ -315,12 +318,8 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
         promo_id=promo.id if promo else None, policy=space.cancellation_policy,
     )
     # One cached INSERT, not an ORM unit of work (a quarter of a booking's CPU, measured).
-    try:
+    with _overlap_refused_as_conflict():
         booking_id = session.connection().execute(_INSERT_BOOKING, values).scalar_one()
-    except IntegrityError as exc:  # no savepoint: the caller's transaction is rolled back anyway
-        if "ex_booking_whole_resource" in str(exc.orig):
-            raise _seats_conflict(0) from exc
-        raise
     booking = NewBooking(
         id=booking_id, user_id=user.id, space_id=space.id, resource_id=resource.id,
         start_at=interval.start, end_at=interval.end, seats=seats, status=values["status"],
@@ -416,7 +415,8 @@ def do_apply_change(session: Session, booking: Booking, space: Space, snapshot: 
     booking.seats, booking.price = snapshot["seats"], snapshot["price"]
     booking.addons, booking.total_minor = snapshot["addons"], snapshot["total"]
     booking.pending_change, booking.balance_due_minor = None, 0
-    _flush_booking(session)
+    with _overlap_refused_as_conflict():
+        session.flush()
     if booking.status == S.confirmed and not space.instant_book:
         # The owner approved the old booking, not this one.
         do_transition(session, booking, "modify", actor=actor, actor_role=actor_role,
