@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coworking_app.db import run_in_transaction
-from coworking_app.services.bookings import do_complete_past, do_expire_holds
+from coworking_app.services.bookings import do_complete_past, do_expire_holds, do_follow_up_hold
 from coworking_app.services.documents import do_issue_credit_note, do_issue_receipt
 
 
@@ -11,6 +11,12 @@ def _check_id(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
         raise ValueError(f"expected a positive integer id, got {value!r}")
     return value
+
+
+def hold_created(booking_id: int) -> str:
+    """Queued by every new hold: its notice, and its release scheduled at expiry."""
+    booking_id = _check_id(booking_id)
+    return run_in_transaction(lambda s: do_follow_up_hold(s, booking_id))
 
 
 def expire_hold(booking_id: int) -> int:

@@ -26,7 +26,7 @@ from coworking_app.services.documents import money
 from coworking_app.settings import get_settings
 from jobs import DEFAULT_QUEUE
 from jobs.booking import render_credit_note, render_receipt
-from models import Booking, Document, Refund, User
+from models import Booking, Document, Notification, Refund, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
 from tests.conftest import ROOT, TEST_ENV
@@ -89,6 +89,12 @@ def _worker_output(proc: subprocess.Popen) -> str:
     return proc.log.read().decode(errors="replace")[-3000:]
 
 
+def notices(booking_id: int) -> list[tuple[str, str]]:
+    with session_scope() as s:
+        return sorted(s.execute(select(Notification.type, Notification.channel)
+                                .where(Notification.booking_id == booking_id)).all())
+
+
 def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worker):
     queue = _clean_queue()
     b = make_bookable()
@@ -98,7 +104,11 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
                     json=body(b.desk_id, local(day, 10), local(day, 12), seats=3))
     assert r.status_code == 201, r.text
     booking_id = r.json()["id"]
-    assert f"expire-hold-{booking_id}" in queue.scheduled_job_registry.get_job_ids()
+    # The request queued one follow-up job; the worker writes the notice and schedules the
+    # release at expiry.
+    assert f"hold-created-{booking_id}" in queue.job_ids
+    assert queue.scheduled_job_registry.get_job_ids() == []
+    assert notices(booking_id) == []
 
     def desk_free() -> set[int]:
         r = client.get(f"{API}/spaces/{b.space_id}/availability",
@@ -136,6 +146,8 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
         assert (last.action, last.to_status, last.actor_role, last.actor_id) == (
             "expire", "expired", "system", None)
     assert desk_free() == {10}
+    assert notices(booking_id) == [("booking_created", "email"), ("booking_created", "in_app"),
+                                   ("booking_hold_expired", "email"), ("booking_hold_expired", "in_app")]
     view = client.get(f"{API}/bookings/{booking_id}", headers=auth).json()
     assert "pay" not in view["actions"] and "cancel" not in view["actions"]
     assert client.post(f"{API}/bookings/{booking_id}/pay", headers=auth).status_code == 409

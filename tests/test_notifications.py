@@ -20,6 +20,7 @@ from coworking_app.db import get_rq_redis, session_scope
 from coworking_app.services import notifications as svc
 from coworking_app.services.mailer import TransientMailError
 from coworking_app.settings import get_settings
+from jobs.booking import hold_created
 from jobs.notifications import deliver
 from models import Notification, User
 from tests.booking_auth import headers_for, signed_in
@@ -56,6 +57,8 @@ def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, w
     day = in_days(3)
     r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 12), 1))
     booking_id = r.json()["id"]
+    assert _rows(booking_id) == []  # the hold's notice is the follow-up job's
+    assert hold_created(booking_id) == "notified"
     pay_test(client, auth, booking_id)
 
     rows = _rows(booking_id)
@@ -90,6 +93,27 @@ def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, w
     assert client.post(f"{API}/notifications/{first}/read", headers=other).status_code == 404
 
 
+def test_hold_notice_follows_the_hold_and_is_skipped_once_paid(client, world):
+    b = make_bookable()
+    _renter, auth = signed_in()
+    day = in_days(3)
+    first = client.post(f"{API}/bookings", headers=auth,
+                        json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()["id"]
+    second = client.post(f"{API}/bookings", headers=auth,
+                         json=body(b.desk_id, local(day, 12), local(day, 13), 1)).json()["id"]
+    assert _rows(first) == [] and _rows(second) == []
+    pay_test(client, auth, second)  # paid before its follow-up job ran
+
+    assert hold_created(first) == "notified"
+    assert hold_created(first) == "notified"  # run twice (a retried job): still one notice each
+    assert sorted((n.type, n.channel) for n in _rows(first)) == [
+        ("booking_created", "email"), ("booking_created", "in_app")]
+    [in_app] = [n for n in _rows(first) if n.channel == "in_app"]
+    assert in_app.title == f"Бронь № {first} ждёт оплаты" and "Оплатите до" in in_app.body
+    assert hold_created(second) == "skipped: booking is confirmed"
+    assert {n.type for n in _rows(second)} == {"booking_paid", "owner_new_booking"}
+
+
 class _FakeSendGrid(BaseHTTPRequestHandler):
     statuses: list[int] = []
     received: list[dict] = []
@@ -120,6 +144,7 @@ def test_sendgrid_outage_is_retried_and_delivers_exactly_once(client, world, mon
         _renter, auth = signed_in()
         day = in_days(3)
         r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 11), 1))
+        hold_created(r.json()["id"])
         [row] = [n for n in _rows(r.json()["id"]) if n.channel == "email"]
         with pytest.raises(TransientMailError):
             deliver(row.id)  # 503: recorded, raised for RQ to retry
@@ -148,6 +173,7 @@ def test_muted_booking_email_still_reaches_the_cabinet(client, world):
     day = in_days(3)
     booking = client.post(f"{API}/bookings", headers=auth,
                           json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()
+    hold_created(booking["id"])
     rows = [n for n in _rows(booking["id"]) if n.user_id == renter_id]
     assert [n.channel for n in rows] == ["in_app"]
     bad = client.put(f"{API}/me/notification-preferences", headers=auth, json={"email": "yes"})
@@ -210,6 +236,7 @@ def test_smtp_transport_delivers_through_a_local_server(client, world, monkeypat
         _renter, auth = signed_in()
         day = in_days(3)
         r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 11), 1))
+        hold_created(r.json()["id"])
         [row] = [n for n in _rows(r.json()["id"]) if n.channel == "email"]
         assert deliver(row.id) == "sent"
         [raw] = inbox.messages

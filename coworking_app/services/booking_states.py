@@ -6,7 +6,7 @@ and appends a BookingEvent with the actor and the time. docs/booking.md draws th
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
 from coworking_app.services.errors import Conflict
@@ -71,6 +71,38 @@ def do_log_event(session: Session, booking: Booking, action: str, to_status: str
 
 
 _INSERT_EVENT = insert(BookingEvent.__table__)
+
+
+def do_insert_booking(session: Session, values: dict, *, actor: User, actor_role: str,
+                      data: dict) -> int:
+    """A new booking row (`values`: its columns) and its "create" history row, in one
+    statement (one round trip fewer on the busiest write); returns the booking's id. The
+    hold's notice is written by a job after commit (notifications.NOTICE_BY_JOB)."""
+    return session.connection().execute(_INSERT_BOOKING_LOGGED, {
+        **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
+    }).scalar_one()
+
+
+def _insert_booking_logged():
+    booking, event = Booking.__table__, BookingEvent.__table__
+    new = (insert(booking)
+           .values({c.name: bindparam(c.name, type_=c.type) for c in booking.c
+                    if c.name in _NEW_BOOKING_COLUMNS})
+           .returning(booking.c.id, booking.c.status).cte("new_booking"))
+    return insert(event).from_select(
+        ["booking_id", "from_status", "to_status", "action", "actor_id", "actor_role", "data"],
+        select(new.c.id, null(), new.c.status, literal("create"),
+               bindparam("ev_actor_id", type_=event.c.actor_id.type),
+               bindparam("ev_actor_role", type_=event.c.actor_role.type),
+               bindparam("ev_data", type_=event.c.data.type)),
+    ).returning(event.c.booking_id)
+
+
+_NEW_BOOKING_COLUMNS = frozenset({
+    "user_id", "space_id", "resource_id", "start_at", "end_at", "seats", "whole", "status",
+    "expires_at", "timezone", "price", "addons", "total_minor", "currency", "promo_id", "policy",
+})
+_INSERT_BOOKING_LOGGED = _insert_booking_logged()
 
 
 STATUS_LABELS = {

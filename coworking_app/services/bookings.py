@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import check_can_book
-from coworking_app.services.booking_states import do_log_event, do_transition
+from coworking_app.services.booking_states import do_insert_booking, do_log_event, do_transition
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from coworking_app.services.pricing import AddonChoice, PriceBreakdown, div_round, quote
+from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
@@ -154,20 +154,21 @@ def access_booking_for_owner(session: Session, user: User | None, booking_id: in
     return booking
 
 
-def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space, Resource]:
-    """The resource (locked for the rest of the transaction when `lock`) of a published space."""
+def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space, Resource, dict[str, int]]:
+    """The resource (locked for the rest of the transaction when `lock`) of a published space,
+    and its tariff prices (pricing.TARIFF_PRICES)."""
     row = None
     if 0 < resource_id < 2**31:
         row = session.execute(_RESOURCE_LOCKED if lock else _RESOURCE, {"rid": resource_id}).first()
-    resource, space = row if row is not None else (None, None)
+    resource, space, tariffs = row if row is not None else (None, None, None)
     if space is None or space.status != SpaceStatus.published.value or space.deleted_at is not None:
         raise NotFound("Ресурс не найден")
-    return space, resource
+    return space, resource, tariffs
 
 
 # Built once: constructing a statement costs more than running it (SQLAlchemy then finds
 # its compiled form by the object's memoized cache key).
-_RESOURCE = (select(Resource, Space).join(Space, Space.id == Resource.space_id)
+_RESOURCE = (select(Resource, Space, TARIFF_PRICES).join(Space, Space.id == Resource.space_id)
              .where(Resource.id == bindparam("rid"))
              # What booking needs of the space; not its description, geography or search
              # vector (any other attribute would load on first use).
@@ -255,13 +256,13 @@ def quote_booking(session: Session, user: User | None, request: BookingRequest,
     """The exact price and free seats for a request, without booking anything (anyone may
     ask; a promo code needs a signed-in user, its limits are per person)."""
     now = now or av.utcnow()
-    space, resource = _bookable(session, request.resource_id, lock=False)
+    space, resource, tariffs = _bookable(session, request.resource_id, lock=False)
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
-    price, _rows, _promo = quote(session, space=space, resource=resource, user=user,
-                                 interval=interval, seats=seats, addons=request.addons,
-                                 promo_code=request.promo_code, now=now)
+    price, _rows, _promo = quote(session, space=space, resource=resource, tariffs=tariffs,
+                                 user=user, interval=interval, seats=seats,
+                                 addons=request.addons, promo_code=request.promo_code, now=now)
     return Quote(space, resource, interval, seats, free, price)
 
 
@@ -286,15 +287,12 @@ class NewBooking:
     cancel_reason: str | None = None
 
 
-_INSERT_BOOKING = insert(Booking.__table__).returning(Booking.__table__.c.id)
-
-
 def do_create_booking(session: Session, user: User | None, request: BookingRequest,
                       *, now: datetime | None = None) -> NewBooking:
     """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
     user = check_can_book(user)
     now = now or av.utcnow()
-    space, resource = _bookable(session, request.resource_id, lock=True)
+    space, resource, tariffs = _bookable(session, request.resource_id, lock=True)
     if av.is_whole(resource):
         # The exclusion constraint sees every pending_payment row, overdue or not: release
         # the overdue ones first. Seat counting (booked_seats) already ignores them.
@@ -305,7 +303,8 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
     if free < seats:
         raise _seats_conflict(free)
     price, addon_rows, promo = quote(
-        session, space=space, resource=resource, user=user, interval=interval, seats=seats,
+        session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
+        seats=seats,
         addons=request.addons, promo_code=request.promo_code, now=now, lock_promo=True)
     hold = get_settings().booking_hold_seconds
     price_json = price.model_dump(mode="json")
@@ -317,19 +316,20 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
         total_minor=price.total, currency=price.currency,
         promo_id=promo.id if promo else None, policy=space.cancellation_policy,
     )
-    # One cached INSERT, not an ORM unit of work (a quarter of a booking's CPU, measured).
+    # One cached INSERT (with the history row), not an ORM unit of work (a quarter of a
+    # booking's CPU, measured).
     with _overlap_refused_as_conflict():
-        booking_id = session.connection().execute(_INSERT_BOOKING, values).scalar_one()
+        booking_id = do_insert_booking(session, values, actor=user, actor_role="renter",
+                                       data={"total": price.total})
     booking = NewBooking(
         id=booking_id, user_id=user.id, space_id=space.id, resource_id=resource.id,
         start_at=interval.start, end_at=interval.end, seats=seats, status=values["status"],
         expires_at=values["expires_at"], timezone=space.timezone, price=price_json,
         total_minor=price.total, currency=price.currency)
-    do_log_event(session, booking, "create", booking.status, actor=user, actor_role="renter",
-                 data={"total": price.total})
-    enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
-                         at=booking.expires_at + timedelta(seconds=1),
-                         job_id=f"expire-hold-{booking.id}")
+    # One job for what follows a hold (its notice, its release at expiry): one Redis job
+    # per booking on the hot path instead of one per consequence.
+    enqueue_after_commit(session, "jobs.booking.hold_created", booking.id,
+                         job_id=f"hold-created-{booking.id}")
     if price.total == 0:  # fully discounted: nothing to pay
         from coworking_app.services.payments import do_mark_paid_without_payment
 
@@ -338,6 +338,28 @@ def do_create_booking(session: Session, user: User | None, request: BookingReque
         session.flush()
         booking.status, booking.expires_at = row.status, row.expires_at
     return booking
+
+
+def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None = None) -> str:
+    """Right after a hold commits (jobs.booking.hold_created): schedules its release at
+    expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
+    longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
+    released at once). Safe to run twice: the notice and the job are de-duplicated."""
+    from coworking_app.services.notifications import notify_booking
+
+    now = now or av.utcnow()
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        return "skipped: no such booking"
+    if booking.status != S.pending_payment.value or booking.expires_at is None:
+        return f"skipped: booking is {booking.status}"
+    enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
+                         at=booking.expires_at + timedelta(seconds=1),
+                         job_id=f"expire-hold-{booking.id}")
+    if booking.expires_at <= now:
+        return "overdue: released"
+    notify_booking(session, booking, "create", actor_role="renter")
+    return "notified"
 
 
 # --- changes by the renter ---------------------------------------------------------------
@@ -366,7 +388,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
         raise Conflict("start", "бронь уже началась, изменить её нельзя")
     if change.start is None and change.end is None and change.seats is None:
         raise InvalidInput("start", "укажите новое время или число мест")
-    space, resource = _bookable(session, booking.resource_id, lock=True)
+    space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
     do_expire_holds(session, now=now, resource_id=resource.id)
     session.refresh(booking)
     if booking.status == S.expired:
@@ -381,7 +403,8 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
     addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
     price, addon_rows, _promo = quote(
-        session, space=space, resource=resource, user=user, interval=interval, seats=seats,
+        session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
+        seats=seats,
         addons=addons, promo_code=promo.code if promo else None, now=now, lock_promo=True,
         exclude_booking_id=booking.id)
     difference = price.total - booking.total_minor
