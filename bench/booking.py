@@ -4,7 +4,9 @@ Two scenarios, each with BENCH_CLIENTS concurrent clients (one keep-alive connec
 one renter account with an API access token each, all in one asyncio loop with the light
 client of bench/httpload.py), BENCH_REQUESTS requests per client:
   1. "distinct resources": every client books its own hot desk, consecutive 1-hour slots
-     on future days, 1 seat: no contention between clients, all should be 201;
+     on future days, 1 seat: no contention between clients, all should be 201. Run twice:
+     right after the server starts ("cold start") and again ("steady state", on which the
+     target p95 <= 50 ms is judged);
   2. "one hot resource": every client books the SAME hot desk (capacity BENCH_HOT_CAPACITY)
      for intervals drawn at random from a small, overlapping set: heavy contention, most
      requests get 409 once the intervals are full.
@@ -310,7 +312,7 @@ def wait_ready(base_url: str, server: subprocess.Popen) -> None:
 
 def main() -> None:
     per_day = CLOSE_HOUR - OPEN_HOUR
-    if REQUESTS // per_day + 3 > 360:
+    if 2 * (REQUESTS // per_day + 1) + 3 > 360:
         raise SystemExit(f"BENCH_REQUESTS={REQUESTS} runs past the booking horizon")
     print(f"database {get_engine().url.render_as_string(hide_password=True)}")
     print(f"clients {CLIENTS}, requests per client {REQUESTS}, API on port {PORT} "
@@ -329,15 +331,21 @@ def main() -> None:
         today = datetime.now(ZoneInfo(TZ)).date()
 
         # 1. distinct resources: each client its own desk, from the day after tomorrow on.
-        tokens = access_tokens(data.renters)
-        plans = [distinct_bodies(data.desk_ids[k], today + timedelta(days=2))
-                 for k in range(CLIENTS)]
-        with CpuMeter() as meter:
-            distinct = run_clients(base_url, tokens, plans)
-        report("scenario 1: distinct resources", distinct)
-        print(meter.split.per_request_ms(len(distinct.latencies)))
+        # Twice: right after start (cold: every worker process and database connection
+        # makes its first bookings, PostgreSQL backends load their caches), then the same
+        # load again on later days (steady state: what a server that has been up for a
+        # minute sees). The target is judged on the steady state; both are printed.
+        days_per_round = REQUESTS // per_day + 1
+        for label, first_day in (("cold start", 2), ("steady state", 2 + days_per_round)):
+            tokens = access_tokens(data.renters)
+            plans = [distinct_bodies(data.desk_ids[k], today + timedelta(days=first_day))
+                     for k in range(CLIENTS)]
+            with CpuMeter() as meter:
+                distinct = run_clients(base_url, tokens, plans)
+            report(f"scenario 1: distinct resources, {label}", distinct)
+            print(meter.split.per_request_ms(len(distinct.latencies)))
         p95 = pct(distinct.latencies, 95)
-        print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on distinct resources -> "
+        print(f"target: p95 <= {TARGET_P95_MS:.0f} ms on distinct resources (steady state) -> "
               f"p95 {p95:.2f} ms [{'met' if p95 <= TARGET_P95_MS else 'NOT met'}]")
 
         # Reference: the cheapest signed-in request (GET /api/v1/me: token check, one query)
