@@ -97,6 +97,61 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+class DriverStatement:
+    """A Core statement compiled once to the driver's SQL and run by psycopg itself, on a
+    session's connection and inside its transaction. For the few statements of the busiest
+    path (creating a booking), where SQLAlchemy's execution and ORM loading cost more than
+    the statement (measured per statement: 100-290 µs of CPU against 45-70 µs).
+
+    The SQL comes from the same SQLAlchemy expression the rest of the code would use, so
+    there is one source for it. Parameters reach the driver as they are, JSON ones wrapped
+    for psycopg; rows come back as the driver's tuples (JSON decoded, timestamps aware).
+    A failure is raised as SQLAlchemy's DBAPIError subclass (IntegrityError, ...), as from
+    any other statement: retries and lost-race handling see no difference, and a broken
+    connection is invalidated."""
+
+    def __init__(self, statement) -> None:
+        from sqlalchemy.dialects.postgresql.psycopg import dialect
+        from sqlalchemy.types import JSON
+
+        compiled = statement.compile(dialect=dialect())
+        self.sql = str(compiled)
+        # Values compiled into the statement (literals); the caller's parameters fill the rest.
+        self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
+        self.json_params = frozenset(name for name, bind in compiled.binds.items()
+                                     if isinstance(bind.type, JSON))
+
+    def execute(self, session: Session, params: dict):
+        """Runs the statement; returns the psycopg cursor (fetchone/fetchall)."""
+        from psycopg.types.json import Jsonb
+
+        values = {**self.defaults, **params}
+        for name in self.json_params & values.keys():
+            if values[name] is not None:
+                values[name] = Jsonb(values[name])
+        connection = session.connection()
+        with driver_errors(connection, self.sql, params):
+            return connection.connection.dbapi_connection.execute(self.sql, values)
+
+
+@contextmanager
+def driver_errors(connection, sql: str, params: dict) -> Iterator[None]:
+    """Around SQL sent to the driver directly (DriverStatement, the audit settings): its
+    failures become SQLAlchemy's DBAPIError subclasses, as from any other statement, and a
+    broken connection is invalidated (the pool replaces it)."""
+    from psycopg import Error
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except Error as exc:
+        broken = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
+        if broken:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, Error, connection_invalidated=broken,
+                                  dialect=connection.dialect) from exc
+
+
 @lru_cache
 def get_cache_redis() -> redis.Redis:
     """Redis database for caches (separate from Reflex state and RQ)."""

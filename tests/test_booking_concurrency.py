@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from coworking_app.db import get_engine, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services.errors import Conflict
-from models import User
+from models import BookingEvent, User
 from tests.booking_auth import signed_in
 from tests.booking_helpers import in_days, local, make_bookable
 
@@ -159,3 +159,39 @@ def test_exclusion_constraint_refuses_overlap_written_around_the_service(world):
                                  {"r": b.room_id}).scalar_one()
             assert count == 3
             conn.rollback()
+
+
+def test_driver_level_insert_reports_the_overlap_as_the_lost_race(world):
+    """The booking insert runs on the driver (db.DriverStatement): PostgreSQL's refusal
+    still arrives as SQLAlchemy's IntegrityError, and the service turns it into the 409."""
+    from coworking_app.services.booking_states import do_insert_booking
+    from coworking_app.services.accounts import Caller
+
+    b = make_bookable()
+    user_id = signed_in()[0]
+    day = in_days(4)
+    start, end = local(day, 10), local(day, 11)
+    with get_engine().begin() as conn:
+        conn.execute(_INSERT, {"u": user_id, "sp": b.space_id, "r": b.room_id, "s": start, "e": end})
+    values = dict(user_id=user_id, space_id=b.space_id, resource_id=b.room_id,
+                  start_at=start + timedelta(minutes=30), end_at=end + timedelta(minutes=30),
+                  seats=6, whole=True, status="pending_payment", expires_at=None,
+                  timezone="Europe/Moscow", price={"total": 1}, addons=[], total_minor=1,
+                  currency="RUB", promo_id=None, policy="flexible")
+    caller = Caller(id=user_id, email_verified_at=None)
+    with session_scope() as s:
+        with pytest.raises(IntegrityError) as info:
+            do_insert_booking(s, values, actor=caller, actor_role="renter", data={})
+        assert info.value.orig.sqlstate == "23P01"
+        s.rollback()
+        with pytest.raises(Conflict) as lost:
+            with svc._overlap_refused_as_conflict():
+                do_insert_booking(s, values, actor=caller, actor_role="renter", data={})
+        assert lost.value.field == "seats"
+        s.rollback()
+        # The session is usable again, and nothing of the refused inserts was written.
+        assert _holding(b.room_id) == 1
+        booking_id = do_insert_booking(s, values | {"start_at": end, "end_at": end + timedelta(hours=1)},
+                                       actor=caller, actor_role="renter", data={"total": 1})
+        assert s.get(BookingEvent, s.scalar(select(BookingEvent.id).where(
+            BookingEvent.booking_id == booking_id))).action == "create"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_user
+from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller
 from coworking_app.db import retry_in_session, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
@@ -92,7 +92,7 @@ def create_booking(body: svc.BookingRequest,
     # The hot path: authentication and the booking share one session and one thread hop
     # (FastAPI runs every sync dependency in its own hop: 3 more per request).
     with session_scope() as session:
-        user = bearer_user(session, authorization)
+        user = bearer_caller(session, authorization)
         booking = retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
     # BookingCreated's JSON, built from the stored breakdown (already JSON) rather than
     # validated into models and serialised again (the response_model documents it).

@@ -10,7 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from coworking_app.db import read_scope, session_scope
-from coworking_app.services.accounts import ClientInfo, access_user_by_access_token, access_user_by_bearer
+from coworking_app.services.accounts import (
+    Caller,
+    ClientInfo,
+    access_caller_by_bearer,
+    access_user_by_access_token,
+    access_user_by_bearer,
+)
 from coworking_app.services.errors import NotAuthenticated
 from models import AuthSession, User
 
@@ -67,7 +73,16 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 def bearer_user(session: Session, authorization: str | None) -> User:
     """The same check as CurrentUser, called inside a route's own session: hot routes use
     it to run in one worker-thread hop instead of one per dependency."""
+    return access_user_by_bearer(session, _header_token(authorization))
+
+
+def bearer_caller(session: Session, authorization: str | None) -> Caller:
+    """bearer_user for the booking route: who is calling, without an ORM user."""
+    return access_caller_by_bearer(session, _header_token(authorization))
+
+
+def _header_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("Bearer access token required")
-    return access_user_by_bearer(session, token.strip())
+    return token.strip()

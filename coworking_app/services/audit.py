@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
@@ -34,6 +35,9 @@ from coworking_app.services.query import QueryModel
 from coworking_app.settings import get_settings
 
 from models import AUDIT_ENTITIES, AuditLog, Role, User
+
+if TYPE_CHECKING:
+    from coworking_app.services.accounts import Caller
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,12 @@ def _params(session: OrmSession) -> dict[str, str] | None:
             "request_id": ctx.request_id or "", "ip": ctx.ip or ""}
 
 
-def bind_actor(session: OrmSession, user: User) -> None:
+def bind_actor(session: OrmSession, user: User | Caller) -> None:
     """From now on, this session's writes are recorded as done by `user`."""
     if session.info.get("read_only") or session.info.get("audit_actor") == user.id:
         return
     session.info["audit_actor"] = user.id
-    session.connection().exec_driver_sql(_SET_SQL, _params(session))
+    _send(session.connection(), _params(session))
 
 
 @event.listens_for(OrmSession, "after_begin")
@@ -90,7 +94,17 @@ def _on_begin(session: OrmSession, _transaction, connection) -> None:
         return
     params = _params(session)
     if params is not None:
-        connection.exec_driver_sql(_SET_SQL, params)
+        _send(connection, params)
+
+
+def _send(connection, params: dict[str, str]) -> None:
+    """The settings, sent by the driver in a pipeline: at the start of a transaction the
+    driver's BEGIN goes in the same round trip (every writing request pays one trip less)."""
+    from coworking_app.db import driver_errors  # (db imports this module)
+
+    driver = connection.connection.dbapi_connection
+    with driver_errors(connection, _SET_SQL, params), driver.pipeline():
+        driver.execute(_SET_SQL, params)
 
 
 # --- reading ---------------------------------------------------------------------------

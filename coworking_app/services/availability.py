@@ -9,13 +9,15 @@ bookings run from local midnight to local midnight. Free seats are counted in Po
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
+from coworking_app.db import DriverStatement
 from coworking_app.services.errors import InvalidInput
 from coworking_app.settings import get_settings
 from models import Resource, ResourceKind, Space
@@ -23,6 +25,25 @@ from models import Resource, ResourceKind, Space
 GRID_MINUTES = 30
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Booked whole (seats = capacity): the exclusion constraint protects these.
+class SpaceHours(Protocol):
+    """What the checks read of a space: a Space row, or the plain copy that bookings load
+    (services.bookings.BookableSpace)."""
+
+    timezone: str
+    opening_hours: dict
+
+
+class ResourceLimits(Protocol):
+    """What the checks read of a resource (a Resource row or bookings.BookableResource)."""
+
+    id: int
+    kind: str
+    name: str
+    capacity: int
+    min_minutes: int
+    max_minutes: int
+
+
 WHOLE_KINDS = frozenset({ResourceKind.meeting_room.value, ResourceKind.private_office.value})
 # Day and month bookings are for desks and offices, not meeting rooms.
 DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value,
@@ -57,7 +78,7 @@ class Interval:
         return self.end.astimezone(self.zone)
 
 
-def is_whole(resource: Resource) -> bool:
+def is_whole(resource: ResourceLimits) -> bool:
     return resource.kind in WHOLE_KINDS
 
 
@@ -69,7 +90,7 @@ def _clock(value: str) -> time | None:
     return time(int(hours), int(minutes))
 
 
-def opening_window(space: Space, day: date) -> tuple[datetime, datetime] | None:
+def opening_window(space: SpaceHours, day: date) -> tuple[datetime, datetime] | None:
     """The space's opening hours on a local date as aware datetimes, or None when closed."""
     hours = (space.opening_hours or {}).get(WEEKDAYS[day.weekday()])
     if not hours:
@@ -90,7 +111,7 @@ def _local_midnight(moment: datetime) -> bool:
     return moment.hour == 0 and moment.minute == 0 and moment.second == 0 and moment.microsecond == 0
 
 
-def check_interval(space: Space, resource: Resource, start: datetime, end: datetime,
+def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime, end: datetime,
                    *, now: datetime | None = None) -> Interval:
     """Validates [start, end) for this resource; InvalidInput names the field at fault."""
     for field, value in (("start", start), ("end", end)):
@@ -145,7 +166,7 @@ def _duration(minutes: int) -> str:
     return f"{minutes} мин"
 
 
-def check_seats(resource: Resource, seats: int | None) -> int:
+def check_seats(resource: ResourceLimits, seats: int | None) -> int:
     """Whole resources take every seat; seat resources 1..capacity."""
     if is_whole(resource):
         return resource.capacity
@@ -156,13 +177,15 @@ def check_seats(resource: Resource, seats: int | None) -> int:
     return seats
 
 
+# The database function (migration 8d41c7e2f0b3): every booking counts with it.
+_BOOKED_SEATS = DriverStatement(select(func.booked_seats(bindparam("r"), bindparam("s"), bindparam("e"))))
+
+
 def booked_seats(session: Session, resource_id: int, start: datetime, end: datetime,
                  *, exclude_booking_id: int | None = None) -> int:
     """Peak seats held on the resource during [start, end) (0 when free)."""
     if exclude_booking_id is None:
-        return session.connection().execute(
-            text("SELECT booked_seats(:r, :s, :e)"), {"r": resource_id, "s": start, "e": end}
-        ).scalar_one()
+        return _BOOKED_SEATS.execute(session, {"r": resource_id, "s": start, "e": end}).fetchone()[0]
     # A modification must not count the booking being changed against itself.
     return session.connection().execute(text("""
         WITH held AS (

@@ -6,11 +6,17 @@ and appends a BookingEvent with the actor and the time. docs/booking.md draws th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
+from coworking_app.db import DriverStatement
 from coworking_app.services.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
+
+if TYPE_CHECKING:
+    from coworking_app.services.accounts import Caller
 
 S = BookingStatus
 
@@ -73,14 +79,15 @@ def do_log_event(session: Session, booking: Booking, action: str, to_status: str
 _INSERT_EVENT = insert(BookingEvent.__table__)
 
 
-def do_insert_booking(session: Session, values: dict, *, actor: User, actor_role: str,
+def do_insert_booking(session: Session, values: dict, *, actor: User | Caller, actor_role: str,
                       data: dict) -> int:
     """A new booking row (`values`: its columns) and its "create" history row, in one
-    statement (one round trip fewer on the busiest write); returns the booking's id. The
-    hold's notice is written by a job after commit (notifications.NOTICE_BY_JOB)."""
-    return session.connection().execute(_INSERT_BOOKING_LOGGED, {
+    statement run by the driver (db.DriverStatement; one round trip fewer on the busiest
+    write); returns the booking's id. The hold's notice is written by a job after commit
+    (notifications.NOTICE_BY_JOB)."""
+    return _INSERT_BOOKING_LOGGED.execute(session, {
         **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
-    }).scalar_one()
+    }).fetchone()[0]
 
 
 def _insert_booking_logged():
@@ -102,7 +109,7 @@ _NEW_BOOKING_COLUMNS = frozenset({
     "user_id", "space_id", "resource_id", "start_at", "end_at", "seats", "whole", "status",
     "expires_at", "timezone", "price", "addons", "total_minor", "currency", "promo_id", "policy",
 })
-_INSERT_BOOKING_LOGGED = _insert_booking_logged()
+_INSERT_BOOKING_LOGGED = DriverStatement(_insert_booking_logged())
 
 
 STATUS_LABELS = {

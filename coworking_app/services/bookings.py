@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
+from coworking_app.db import DriverStatement
 from coworking_app.services import availability as av
-from coworking_app.services.accounts import check_can_book
+from coworking_app.services.accounts import Caller, check_can_book
 from coworking_app.services.booking_states import do_insert_booking, do_log_event, do_transition
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
@@ -99,8 +99,8 @@ class BookingChange(BaseModel):
 
 @dataclass
 class Quote:
-    space: Space
-    resource: Resource
+    space: BookableSpace
+    resource: BookableResource
     interval: av.Interval
     seats: int
     free_seats: int
@@ -154,29 +154,63 @@ def access_booking_for_owner(session: Session, user: User | None, booking_id: in
     return booking
 
 
-def _bookable(session: Session, resource_id: int, *, lock: bool) -> tuple[Space, Resource, dict[str, int]]:
+@dataclass(frozen=True, slots=True)
+class BookableResource:
+    """What booking reads of a resource (a plain copy: no ORM object on the hot path)."""
+
+    id: int
+    space_id: int
+    kind: str
+    name: str
+    capacity: int
+    min_minutes: int
+    max_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookableSpace:
+    """What booking reads of the resource's space."""
+
+    id: int
+    owner_id: int | None
+    name: str
+    address: str
+    timezone: str
+    opening_hours: dict
+    status: str
+    deleted_at: datetime | None
+    currency: str
+    vat_rate_bp: int
+    prices_include_vat: bool
+    cancellation_policy: str
+    instant_book: bool
+
+
+def _bookable(session: Session, resource_id: int, *, lock: bool,
+              ) -> tuple[BookableSpace, BookableResource, dict[str, int]]:
     """The resource (locked for the rest of the transaction when `lock`) of a published space,
     and its tariff prices (pricing.TARIFF_PRICES)."""
     row = None
     if 0 < resource_id < 2**31:
-        row = session.execute(_RESOURCE_LOCKED if lock else _RESOURCE, {"rid": resource_id}).first()
-    resource, space, tariffs = row if row is not None else (None, None, None)
-    if space is None or space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        row = (_BOOKABLE_LOCKED if lock else _BOOKABLE).execute(session, {"rid": resource_id}).fetchone()
+    if row is None:
         raise NotFound("Ресурс не найден")
-    return space, resource, tariffs
+    resource = BookableResource(*row[:_RESOURCE_WIDTH])
+    space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
+    if space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        raise NotFound("Ресурс не найден")
+    return space, resource, row[-1]
 
 
-# Built once: constructing a statement costs more than running it (SQLAlchemy then finds
-# its compiled form by the object's memoized cache key).
-_RESOURCE = (select(Resource, Space, TARIFF_PRICES).join(Space, Space.id == Resource.space_id)
-             .where(Resource.id == bindparam("rid"))
-             # What booking needs of the space; not its description, geography or search
-             # vector (any other attribute would load on first use).
-             .options(load_only(Space.owner_id, Space.name, Space.address, Space.timezone,
-                                Space.opening_hours, Space.status, Space.deleted_at,
-                                Space.currency, Space.vat_rate_bp, Space.prices_include_vat,
-                                Space.cancellation_policy, Space.instant_book)))
-_RESOURCE_LOCKED = _RESOURCE.with_for_update(of=Resource)
+# One statement, built once, run by the driver (db.DriverStatement): the resource's and its
+# space's columns in the dataclasses' order, then the tariff prices.
+_RESOURCE_WIDTH = len(fields(BookableResource))
+_BOOKABLE_SELECT = (
+    select(*(getattr(Resource, f.name) for f in fields(BookableResource)),
+           *(getattr(Space, f.name) for f in fields(BookableSpace)), TARIFF_PRICES)
+    .join(Space, Space.id == Resource.space_id).where(Resource.id == bindparam("rid")))
+_BOOKABLE = DriverStatement(_BOOKABLE_SELECT)
+_BOOKABLE_LOCKED = DriverStatement(_BOOKABLE_SELECT.with_for_update(of=Resource))
 
 
 # --- holds -----------------------------------------------------------------------------
@@ -287,7 +321,7 @@ class NewBooking:
     cancel_reason: str | None = None
 
 
-def do_create_booking(session: Session, user: User | None, request: BookingRequest,
+def do_create_booking(session: Session, user: User | Caller | None, request: BookingRequest,
                       *, now: datetime | None = None) -> NewBooking:
     """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
     user = check_can_book(user)
@@ -428,7 +462,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     return booking, difference
 
 
-def do_apply_change(session: Session, booking: Booking, space: Space, snapshot: dict, *,
+def do_apply_change(session: Session, booking: Booking, space: Space | BookableSpace, snapshot: dict, *,
                     actor: User | None, actor_role: str) -> None:
     """Writes a checked change (the caller holds the resource lock and counted the seats)."""
     old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),

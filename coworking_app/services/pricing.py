@@ -8,12 +8,13 @@ every division rounds half up, in one helper.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from coworking_app.services.availability import Interval, is_whole
+from coworking_app.services.availability import Interval, ResourceLimits, is_whole
 from coworking_app.services.errors import InvalidInput
 from models import (
     HOLDING_STATUSES,
@@ -25,7 +26,6 @@ from models import (
     PromoCode,
     PromoKind,
     Resource,
-    Space,
     Tariff,
     User,
 )
@@ -63,6 +63,15 @@ class PriceBreakdown(BaseModel):
     vat_included: bool
     promo_code: str | None = None
     lines: list[PriceLine] = []
+
+
+class SpacePrices(Protocol):
+    """What pricing reads of a space (a Space row or services.bookings.BookableSpace)."""
+
+    id: int
+    currency: str
+    vat_rate_bp: int
+    prices_include_vat: bool
 
 
 # A resource's tariffs as {unit: price in minor units}, a column of the statement that loads
@@ -104,7 +113,7 @@ def _money(minor: int) -> str:
     return f"{whole:,}".replace(",", " ") + (f",{cents:02d}" if cents else "")
 
 
-def check_addons(session: Session, space: Space, resource: Resource,
+def check_addons(session: Session, space: SpacePrices, resource: ResourceLimits,
                  choices: list[AddonChoice]) -> list[tuple[Addon, int]]:
     if not choices:
         return []
@@ -150,7 +159,7 @@ def promo_uses(session: Session, promo: PromoCode, *, user_id: int | None = None
     return session.scalar(query) or 0
 
 
-def access_promo(session: Session, space: Space, user: User | None, code: str, amount: int,
+def access_promo(session: Session, space: SpacePrices, user: User | None, code: str, amount: int,
                  currency: str, *, now: datetime, lock: bool,
                  exclude_booking_id: int | None = None) -> PromoCode:
     """The promo code if it applies to this space, user and amount right now. With
@@ -183,7 +192,7 @@ def access_promo(session: Session, space: Space, user: User | None, code: str, a
     return promo
 
 
-def quote(session: Session, *, space: Space, resource: Resource, tariffs: dict[str, int],
+def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tariffs: dict[str, int],
           user: User | None, interval: Interval, seats: int, addons: list[AddonChoice],
           promo_code: str | None, now: datetime, lock_promo: bool = False,
           exclude_booking_id: int | None = None,
