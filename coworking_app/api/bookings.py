@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller
+from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller, in_worker_thread
 from coworking_app.db import retry_in_session, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
@@ -86,14 +86,12 @@ def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> Pr
 
 
 @router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingCreated)
-def create_booking(body: svc.BookingRequest,
-                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-                   ) -> JSONResponse:
+async def create_booking(body: svc.BookingRequest,
+                         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+                         ) -> JSONResponse:
     # The hot path: authentication and the booking share one session and one thread hop
     # (FastAPI runs every sync dependency in its own hop: 3 more per request).
-    with session_scope() as session:
-        user = bearer_caller(session, authorization)
-        booking = retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
+    booking = await in_worker_thread(_create_booking, body, authorization)
     # BookingCreated's JSON, built from the stored breakdown (already JSON) rather than
     # validated into models and serialised again (the response_model documents it).
     price = booking.price
@@ -105,6 +103,12 @@ def create_booking(body: svc.BookingRequest,
 
 
 _PRICE_TOTALS = ("subtotal", "addons", "discount", "vat", "total", "currency")
+
+
+def _create_booking(body: svc.BookingRequest, authorization: str | None) -> svc.NewBooking:
+    with session_scope() as session:
+        user = bearer_caller(session, authorization)
+        return retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
 
 
 @router.get("/bookings", response_model=list[svc.BookingView])

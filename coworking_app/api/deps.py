@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import asyncio
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,7 +21,10 @@ from coworking_app.services.accounts import (
     access_user_by_bearer,
 )
 from coworking_app.services.errors import NotAuthenticated
+from coworking_app.settings import get_settings
 from models import AuthSession, User
+
+T = TypeVar("T")
 
 
 def _session() -> Iterator[Session]:
@@ -86,3 +92,18 @@ def _header_token(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("Bearer access token required")
     return token.strip()
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+async def in_worker_thread(function: Callable[..., T], *args: object) -> T:
+    """`function(*args)` on this process's worker threads (API_THREADS of them), with the
+    request's context variables (audit context). What FastAPI does for a sync route, at a
+    quarter of the event loop's cost (anyio's limiter, cancel scope and backend lookups are
+    a tenth of a booking's CPU, measured): for the busiest route."""
+    global _executor
+    if _executor is None:  # per process: granian forks its workers after importing this
+        _executor = ThreadPoolExecutor(get_settings().api_threads, thread_name_prefix="api")
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_executor, context.run, function, *args)

@@ -98,13 +98,13 @@ def _on_begin(session: OrmSession, _transaction, connection) -> None:
 
 
 def _send(connection, params: dict[str, str]) -> None:
-    """The settings, sent by the driver in a pipeline: at the start of a transaction the
-    driver's BEGIN goes in the same round trip (every writing request pays one trip less)."""
+    """The settings, sent by the driver itself (every writing transaction starts with them:
+    measured 130 µs of CPU this way, 177 µs through SQLAlchemy, 165 µs in a psycopg
+    pipeline with the BEGIN)."""
     from coworking_app.db import driver_errors  # (db imports this module)
 
-    driver = connection.connection.dbapi_connection
-    with driver_errors(connection, _SET_SQL, params), driver.pipeline():
-        driver.execute(_SET_SQL, params)
+    with driver_errors(connection, _SET_SQL, params):
+        connection.connection.dbapi_connection.execute(_SET_SQL, params)
 
 
 # --- reading ---------------------------------------------------------------------------
