@@ -64,8 +64,9 @@ def rq_worker():
                "PYTHONPATH": str(ROOT)}
         log = tempfile.TemporaryFile()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", "--url", get_settings().rq_redis_url,
-             "--with-scheduler", DEFAULT_QUEUE],
+            # As `make run` and docker-compose start it: jobs run in the worker process.
+            [sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
+             "--url", get_settings().rq_redis_url, "--with-scheduler", DEFAULT_QUEUE],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         procs.append((proc, log))
         proc.log = log  # read by _worker_output when a test fails

@@ -45,8 +45,8 @@ def _rows(booking_id: int) -> list[Notification]:
 
 def _burst_worker(env_extra: dict[str, str]) -> None:
     env = {**os.environ, **TEST_ENV, **env_extra, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url",
-                    TEST_ENV["RQ_REDIS_URL"], "default"], cwd=ROOT, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
+                    "--burst", "--url", TEST_ENV["RQ_REDIS_URL"], "default"], cwd=ROOT, env=env, check=True,
                    timeout=120, capture_output=True)
 
 
