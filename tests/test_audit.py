@@ -125,12 +125,15 @@ def test_a_booking_made_through_the_api_is_a_create_row_of_its_fields(client):
     renter_id, auth = signed_in()
     day = in_days(6)
     before = audit_max_id()
-    created = _ok(client.post(f"{API}/bookings", headers=auth,
+    rid = _request_id()
+    created = _ok(client.post(f"{API}/bookings", headers={**auth, "X-Request-ID": rid},
                               json=body(b.desk_id, local(day, 10), local(day, 12), seats=2)), 201)
     rows = [r for r in audit_rows_after(before) if r["entity"] == "booking"]
     assert len(rows) == 1
     (row,) = rows
     assert (row["entity_id"], row["action"], row["actor_id"]) == (created["id"], "create", renter_id)
+    # The route runs on its own thread pool: the request's context still reaches the row.
+    assert (row["actor_kind"], row["request_id"]) == ("user", rid) and row["ip"]
     changes = row["changes"]
     assert changes["status"] == [None, "pending_payment"] and changes["seats"] == [None, 2]
     assert changes["total_minor"] == [None, 120000] and changes["user_id"] == [None, renter_id]
