@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL",
                       "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_booking")
 os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("RQ_REDIS_URL", "redis://127.0.0.1:6379/10")
+BENCH_RQ_URL = "redis://127.0.0.1:6379/10"
+os.environ.setdefault("RQ_REDIS_URL", BENCH_RQ_URL)
 os.environ.setdefault("APP_ENV", "development")
 
 import httpx  # noqa: E402
@@ -116,7 +117,8 @@ def _space(session, owner_id: int, name: str):
 
 def setup() -> Setup:
     run = uuid.uuid4().hex[:8]
-    get_queue().empty()  # the bench's own Redis database: jobs of earlier runs go
+    if os.environ["RQ_REDIS_URL"] == BENCH_RQ_URL:  # the bench's own Redis database
+        get_queue().empty()  # jobs that earlier runs left
     with session_scope() as session:
         if session.scalar(select(City.id).limit(1)) is None:
             print("seeding reference data (cities, districts, amenities) ...", flush=True)
@@ -293,8 +295,12 @@ def drain_follow_up_jobs(bookings: int) -> None:
     """What the bookings left to the RQ worker (each hold's notice, its email, its release
     scheduled at expiry): a burst worker, as in production (`rq worker`, a work horse per
     job), runs them now, outside the timed requests; its CPU is printed per booking."""
+    if os.environ["RQ_REDIS_URL"] != BENCH_RQ_URL:
+        print(f"\nfollow-up jobs not drained: RQ_REDIS_URL is not the bench's own ({BENCH_RQ_URL})")
+        return
     queue = get_queue()
     jobs = queue.count
+    failed_before = queue.failed_job_registry.count
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "MAIL_OUTBOX_DIR": tempfile.mkdtemp(prefix="bench-booking-outbox-")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -307,7 +313,7 @@ def drain_follow_up_jobs(bookings: int) -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_ms = 1000 * ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     postgres_ms = 1000 * meter.split.seconds.get("postgres", 0.0)
-    failed = queue.failed_job_registry.count
+    failed = queue.failed_job_registry.count - failed_before
     print(f"\n== follow-up jobs (RQ burst worker, after the requests) ==\n"
           f"{jobs} queued jobs and those they queued, {time.perf_counter() - started:.1f} s; "
           f"CPU ms per booking: worker {worker_ms / bookings:.2f}, postgres "

@@ -34,8 +34,9 @@ def get_engine() -> Engine:
         pool_size=settings.db_pool_size,
         # Overflow connections are closed on return: under a burst above pool_size every
         # request would pay for a new PostgreSQL backend (measured: /me fell to a third).
-        # API_THREADS (8) bounds a process's concurrent requests, so the pool rarely overflows.
-        max_overflow=5,
+        # A process runs at most API_THREADS synchronous routes and API_THREADS bookings
+        # (api/deps.in_worker_thread) at once: the pool reaches that, and rarely overflows.
+        max_overflow=max(5, 2 * settings.api_threads - settings.db_pool_size),
         connect_args={
             "connect_timeout": 5,
             # Parallel workers cost ~40 ms to start: too slow for a search answered in 5.
@@ -147,7 +148,10 @@ def driver_errors(connection, sql: str, params: dict) -> Iterator[None]:
     except Error as exc:
         broken = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
         if broken:
+            # As SQLAlchemy does for its own statements: this connection, and the pool's
+            # others, which a restarted server has closed as well (dispose: a fresh pool).
             connection.invalidate(exc)
+            connection.engine.dispose()
         raise DBAPIError.instance(sql, params, exc, Error, connection_invalidated=broken,
                                   dialect=connection.dialect) from exc
 

@@ -33,12 +33,14 @@ class Settings(BaseSettings):
     media_root: Path = PROJECT_ROOT / "var" / "media"
     media_url: str = "/media"
     space_cache_ttl_seconds: int = 300
-    # Per process: above it, requests wait or open short-lived overflow connections (5 more).
-    # `reflex run --env prod` starts 2 x cores + 1 processes: 5 x (10 + 5) on 2 cores stays
-    # under PostgreSQL's 100 connections with room for the RQ worker, cron and psql.
+    # Per process: above it, requests wait or open short-lived overflow connections (up to
+    # 2 x API_THREADS in all, at least 5 more: db.get_engine). `reflex run --env prod` starts
+    # 2 x cores + 1 processes: 5 x (10 + 6) on 2 cores stays under PostgreSQL's 100
+    # connections with room for the RQ worker, cron and psql.
     db_pool_size: int = 10
-    # Worker threads per API process for the (synchronous) routes; more requests wait on the
-    # event loop, which costs nothing. Many threads fighting for one GIL cost CPU (docs/booking.md).
+    # Worker threads per API process for the (synchronous) routes, and as many again for the
+    # booking route (api/deps.in_worker_thread); more requests wait on the event loop, which
+    # costs nothing. Many threads fighting for one GIL cost CPU (docs/booking.md).
     api_threads: int = Field(default=8, ge=1, le=200)
 
     # Accounts (see docs/accounts.md).

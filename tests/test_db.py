@@ -42,6 +42,32 @@ def test_a_connection_killed_while_idle_is_replaced_without_an_error():
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
 
 
+def test_a_connection_killed_under_a_driver_statement_fails_once_then_the_pool_is_fresh():
+    """A write transaction's first statement (the audit settings) and the booking path's
+    statements go to the driver directly (db.DriverStatement): a dead connection must be
+    reported as SQLAlchemy's error and take the pool's other connections with it, as
+    SQLAlchemy does for its own statements."""
+    from sqlalchemy import literal, select
+    from sqlalchemy.exc import DBAPIError
+
+    # Several pooled connections, then kill every one of them (a restarted server).
+    with session_scope() as a, session_scope() as b, session_scope() as c:
+        pids = [s.execute(text("SELECT pg_backend_pid()")).scalar_one() for s in (a, b, c)]
+    for pid in pids:
+        _kill(pid)
+    one = db.DriverStatement(select(literal(1)))
+    try:
+        with session_scope() as session:
+            one.execute(session, {}).fetchone()
+    except DBAPIError as exc:  # the connection that was checked out was dead
+        assert exc.connection_invalidated
+    # After one failure at most, every later checkout gets a live connection.
+    for _ in range(len(pids) + 2):
+        with session_scope() as session:
+            assert one.execute(session, {}).fetchone()[0] == 1
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() not in pids
+
+
 def test_a_recently_used_connection_is_not_pinged():
     pings = []
     original = get_engine().dialect.do_ping

@@ -106,6 +106,39 @@ def test_chunked_body_without_length_is_cut_off(client, make_user, login):
     assert r.status_code == 413
 
 
+def test_a_small_content_length_beside_chunked_framing_is_still_counted():
+    """Content-Length: 10 with Transfer-Encoding: chunked: the server frames the body by
+    its chunks, so the guard must count them (it skips counting only for plain lengths)."""
+    import asyncio
+
+    from coworking_app.api.limits import BodySizeLimit
+
+    read, sent = [], []
+
+    async def app(scope, receive, send):  # reads the whole body, then answers 200
+        while True:
+            message = await receive()
+            read.append(len(message.get("body", b"")))
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    chunks = [{"type": "http.request", "body": b"x" * 1024, "more_body": True}] * 5 + [
+        {"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        return chunks.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/bookings",
+             "headers": [(b"content-length", b"10"), (b"transfer-encoding", b"chunked")]}
+    asyncio.run(BodySizeLimit(app, default_limit=2048)(scope, receive, send))
+    assert sent[0]["status"] == 413 and sum(read) <= 3 * 1024
+
+
 def test_photo_limit_and_foreign_photos(client, make_user, login):
     auth, space_id = _owner_space(client, make_user, login)
     small = _png((320, 240))

@@ -363,7 +363,7 @@ def do_create_booking(session: Session, user: User | Caller | None, request: Boo
     # One job for what follows a hold (its notice, its release at expiry): one Redis job
     # per booking on the hot path instead of one per consequence.
     enqueue_after_commit(session, "jobs.booking.hold_created", booking.id,
-                         job_id=f"hold-created-{booking.id}")
+                         job_id=f"hold-created-{booking.id}", retry_intervals=[5, 30, 120])
     if price.total == 0:  # fully discounted: nothing to pay
         from coworking_app.services.payments import do_mark_paid_without_payment
 
