@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -50,17 +51,17 @@ def test_a_connection_killed_under_a_driver_statement_fails_once_then_the_pool_i
     from sqlalchemy import literal, select
     from sqlalchemy.exc import DBAPIError
 
-    # Several pooled connections, then kill every one of them (a restarted server).
+    # A pool of exactly three connections, then kill every one of them (a restarted server).
+    get_engine().dispose()
     with session_scope() as a, session_scope() as b, session_scope() as c:
         pids = [s.execute(text("SELECT pg_backend_pid()")).scalar_one() for s in (a, b, c)]
     for pid in pids:
         _kill(pid)
     one = db.DriverStatement(select(literal(1)))
-    try:
+    with pytest.raises(DBAPIError) as failed:  # every pooled connection is dead
         with session_scope() as session:
             one.execute(session, {}).fetchone()
-    except DBAPIError as exc:  # the connection that was checked out was dead
-        assert exc.connection_invalidated
+    assert failed.value.connection_invalidated
     # After one failure at most, every later checkout gets a live connection.
     for _ in range(len(pids) + 2):
         with session_scope() as session:

@@ -110,6 +110,7 @@ def test_a_small_content_length_beside_chunked_framing_is_still_counted():
     """Content-Length: 10 with Transfer-Encoding: chunked: the server frames the body by
     its chunks, so the guard must count them (it skips counting only for plain lengths)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from coworking_app.api.limits import BodySizeLimit
 
@@ -135,7 +136,9 @@ def test_a_small_content_length_beside_chunked_framing_is_still_counted():
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/bookings",
              "headers": [(b"content-length", b"10"), (b"transfer-encoding", b"chunked")]}
-    asyncio.run(BodySizeLimit(app, default_limit=2048)(scope, receive, send))
+    # In a thread of its own: the browser tests' Playwright keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, BodySizeLimit(app, default_limit=2048)(scope, receive, send)).result()
     assert sent[0]["status"] == 413 and sum(read) <= 3 * 1024
 
 
