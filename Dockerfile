@@ -38,5 +38,8 @@ RUN rm -rf /app/.web/build/client && mkdir -p /app/var/media && chown -R app /ap
 USER app
 EXPOSE 8000
 STOPSIGNAL SIGKILL
-# Migrations first, then the backend (websocket, /api/v1, /media) on port 8000.
-CMD alembic upgrade head && exec reflex run --env prod --backend-only --backend-port 8000
+# Migrations first, then the backend (websocket, /api/v1, /media) on port 8000, with one
+# server process per core plus one (Reflex would start 2 x cores + 1: more CPU per request,
+# measured in docs/booking.md).
+CMD alembic upgrade head && export GRANIAN_WORKERS=${GRANIAN_WORKERS:-$(( $(nproc) + 1 ))} \
+    && exec reflex run --env prod --backend-only --backend-port 8000

@@ -70,7 +70,8 @@ run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/rq worker -w rq.worker.SimpleWorker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
-	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
+		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
 test: deps chromium
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db

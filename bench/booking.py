@@ -15,9 +15,9 @@ all requests in ms, counts of 201/409/other, then one SQL query proving that no 
 the database is overbooked ("overbooked seats: N", must be 0). Between them, a reference
 run of GET /api/v1/me with the same clients shows the floor of any signed-in request.
 
-The API is served as in production: granian with as many workers as `reflex run --env prod`
-starts (2 x cores + 1, BENCH_WORKERS to change it), `coworking_app.api:create_api`, on
-BENCH_PORT.
+The API is served as in production: granian with as many workers as `make run` and the
+Docker image start (GRANIAN_WORKERS = cores + 1; BENCH_WORKERS to change it),
+`coworking_app.api:create_api`, on BENCH_PORT.
 
 Run with `make bench-booking` (uses the coworking_bench_booking database, Redis dbs 9/10)
 or directly with DATABASE_URL set. Every run adds a fresh owner, spaces and renters, so
@@ -68,9 +68,9 @@ from tests.factories import make_space  # noqa: E402
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))  # per client, per scenario
 PORT = int(os.environ.get("BENCH_PORT", "3398"))
-# granian workers: as many as `reflex run --env prod` starts with Redis configured
-# (2 x cores + 1, at most 8: reflex.utils.processes.get_num_workers).
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
+# granian workers: as many as production starts (GRANIAN_WORKERS in the Makefile and the
+# Dockerfile: cores + 1).
+WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
 HOT_CAPACITY = int(os.environ.get("BENCH_HOT_CAPACITY", "20"))
 TARGET_P95_MS = 50.0  # on distinct resources
 TZ = "Europe/Moscow"

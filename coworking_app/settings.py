@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     space_cache_ttl_seconds: int = 300
     # Per process: above it, requests wait or open short-lived overflow connections (up to
     # 2 x API_THREADS in all, at least 5 more: db.get_engine). `reflex run --env prod` starts
-    # 2 x cores + 1 processes: 5 x (10 + 6) on 2 cores stays under PostgreSQL's 100
+    # cores + 1 processes (GRANIAN_WORKERS, README): 3 x (10 + 6) on 2 cores stays under PostgreSQL's 100
     # connections with room for the RQ worker, cron and psql.
     db_pool_size: int = 10
     # Worker threads per API process for the (synchronous) routes, and as many again for the
