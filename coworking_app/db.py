@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import redis
+from psycopg import Error as DriverError
+from psycopg.types.json import Jsonb
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 from coworking_app.services import audit as _audit  # noqa: F401  (sets audit context per transaction)
@@ -124,8 +126,6 @@ class DriverStatement:
 
     def execute(self, session: Session, params: dict):
         """Runs the statement; returns the psycopg cursor (fetchone/fetchall)."""
-        from psycopg.types.json import Jsonb
-
         values = {**self.defaults, **params}
         for name in self.json_params & values.keys():
             if values[name] is not None:
@@ -140,19 +140,16 @@ def driver_errors(connection, sql: str, params: dict) -> Iterator[None]:
     """Around SQL sent to the driver directly (DriverStatement, the audit settings): its
     failures become SQLAlchemy's DBAPIError subclasses, as from any other statement, and a
     broken connection is invalidated (the pool replaces it)."""
-    from psycopg import Error
-    from sqlalchemy.exc import DBAPIError
-
     try:
         yield
-    except Error as exc:
+    except DriverError as exc:
         broken = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
         if broken:
             # As SQLAlchemy does for its own statements: this connection, and the pool's
             # others, which a restarted server has closed as well (dispose: a fresh pool).
             connection.invalidate(exc)
             connection.engine.dispose()
-        raise DBAPIError.instance(sql, params, exc, Error, connection_invalidated=broken,
+        raise DBAPIError.instance(sql, params, exc, DriverError, connection_invalidated=broken,
                                   dialect=connection.dialect) from exc
 
 
@@ -181,8 +178,6 @@ def is_retryable(exc: BaseException) -> bool:
 def run_in_transaction(work, *, attempts: int = 4):
     """Runs `work(session)` in its own transaction, again (up to `attempts` times) when
     PostgreSQL reports a serialization failure or a deadlock. Returns what `work` returns."""
-    from sqlalchemy.exc import DBAPIError
-
     for attempt in range(1, attempts + 1):
         try:
             with session_scope() as session:
@@ -196,8 +191,6 @@ def retry_in_session(session: Session, work, *, attempts: int = 4):
     """Like run_in_transaction, on a session the caller already holds (an API request's):
     commits what `work(session)` did, rolls back and runs it again on a retryable error.
     Uses the request's one connection instead of taking a second from the pool."""
-    from sqlalchemy.exc import DBAPIError
-
     for attempt in range(1, attempts + 1):
         try:
             result = work(session)

@@ -9,8 +9,8 @@ bookings run from local midnight to local midnight. Free seats are counted in Po
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -25,6 +25,12 @@ from models import Resource, ResourceKind, Space
 GRID_MINUTES = 30
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Booked whole (seats = capacity): the exclusion constraint protects these.
+WHOLE_KINDS = frozenset({ResourceKind.meeting_room.value, ResourceKind.private_office.value})
+# Day and month bookings are for desks and offices, not meeting rooms.
+DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value,
+                                ResourceKind.private_office.value})
+
+
 class SpaceHours(Protocol):
     """What the checks read of a space: a Space row, or the plain copy that bookings load
     (services.bookings.BookableSpace)."""
@@ -34,20 +40,14 @@ class SpaceHours(Protocol):
 
 
 class ResourceLimits(Protocol):
-    """What the checks read of a resource (a Resource row or bookings.BookableResource)."""
+    """What the checks and pricing read of a resource (a Resource row or
+    bookings.BookableResource)."""
 
-    id: int
     kind: str
     name: str
     capacity: int
     min_minutes: int
     max_minutes: int
-
-
-WHOLE_KINDS = frozenset({ResourceKind.meeting_room.value, ResourceKind.private_office.value})
-# Day and month bookings are for desks and offices, not meeting rooms.
-DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value,
-                                ResourceKind.private_office.value})
 
 
 def utcnow() -> datetime:
