@@ -11,10 +11,15 @@ export PYTHONPATH := $(CURDIR)
 PORT ?= 3000
 export PORT
 
+# TEST_DB, E2E_DB and TEST_REDIS let two checkouts run their suites side by side.
+TEST_DB ?= coworking_test
+E2E_DB ?= coworking_e2e
+TEST_REDIS ?= redis://127.0.0.1:6379
+export E2E_DB TEST_REDIS
 TEST_ENV := APP_ENV=test \
-	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_test \
-	REDIS_URL=redis://127.0.0.1:6379/3 RQ_REDIS_URL=redis://127.0.0.1:6379/4 \
-	CACHE_REDIS_URL=redis://127.0.0.1:6379/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB) \
+	REDIS_URL=$(TEST_REDIS)/3 RQ_REDIS_URL=$(TEST_REDIS)/4 \
+	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
 .PHONY: run test setup deps db seed postgis chromium worker cron bench bench-booking bench-dashboard clean-web help

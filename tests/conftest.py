@@ -10,12 +10,13 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_REDIS = os.environ.get("TEST_REDIS", "redis://127.0.0.1:6379")
 TEST_ENV = {
     "APP_ENV": "test",
     "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_test",
-    "REDIS_URL": "redis://127.0.0.1:6379/3",
-    "RQ_REDIS_URL": "redis://127.0.0.1:6379/4",
-    "CACHE_REDIS_URL": "redis://127.0.0.1:6379/5",
+    "REDIS_URL": f"{_REDIS}/3",
+    "RQ_REDIS_URL": f"{_REDIS}/4",
+    "CACHE_REDIS_URL": f"{_REDIS}/5",
     "MEDIA_ROOT": str(ROOT / "var" / "media-test"),
     "SECRET_KEY": "test-only-secret-key-not-for-production",
 }

@@ -27,12 +27,13 @@ BASE = f"http://127.0.0.1:{PORT}"
 SHOTS = ROOT / "var" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+_REDIS = os.environ.get("TEST_REDIS", "redis://127.0.0.1:6379")  # see the Makefile
 E2E_ENV = {
     "APP_ENV": "test",
-    "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/coworking_e2e",
-    "REDIS_URL": "redis://127.0.0.1:6379/6",
-    "RQ_REDIS_URL": "redis://127.0.0.1:6379/7",
-    "CACHE_REDIS_URL": "redis://127.0.0.1:6379/8",
+    "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{os.environ.get('E2E_DB', 'coworking_e2e')}",
+    "REDIS_URL": f"{_REDIS}/6",
+    "RQ_REDIS_URL": f"{_REDIS}/7",
+    "CACHE_REDIS_URL": f"{_REDIS}/8",
     "MEDIA_ROOT": str(ROOT / "var" / "media-e2e"),
     "SECRET_KEY": "e2e-only-secret-key-not-for-production",
     "PORT": str(PORT),
