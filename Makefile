@@ -47,6 +47,11 @@ assets/leaflet/leaflet.js: $(TOOLS)/.installed
 	cp -r $(TOOLS)/node_modules/leaflet/dist/leaflet.js $(TOOLS)/node_modules/leaflet/dist/leaflet.css \
 		$(TOOLS)/node_modules/leaflet/dist/images assets/leaflet/
 
+# axe-core (npm): the accessibility scan that tests/test_browser_walk.py injects into every page.
+AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
+$(AXE): $(TOOLS)/.installed
+	npm install --prefix $(TOOLS) --no-audit --no-fund axe-core@4.14.1
+
 postgis:
 	@if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
@@ -78,7 +83,7 @@ run: setup
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
-test: deps chromium
+test: deps chromium $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(TEST_ENV) $(BIN)/alembic upgrade head
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
