@@ -27,7 +27,6 @@ from pages.search import search_page
 from pages.space import space_page
 from state.account_forms import (
     LoginState,
-    ResetState,
     SignupConfirmState,
     SignupState,
     VerifyEmailState,
@@ -69,7 +68,7 @@ PAGES = [
     (signup_confirm_page, "/signup/confirm", "Регистрация — CoSpace", [SignupConfirmState.load]),
     (login_page, "/login", "Вход — CoSpace", [LoginState.load]),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
-    (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", [ResetState.load]),
+    (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load, NotificationPrefsState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),

@@ -1,9 +1,9 @@
 """The page side of the session cookie (state/auth.py), on every page through page_frame:
 
 - after sign-in, trades the one-time ticket for the HttpOnly cookie (POST
-  /api/v1/auth/ui-session), then loads the next page, whose connection carries the cookie;
-- after sign-out, has the cookie cleared (POST /api/v1/auth/ui-session/end), tells the
-  browser's other tabs (a localStorage key), then loads the next page;
+  /api/v1/auth/ui-session): new tabs and reloads are signed in from then on;
+- after sign-out, has the cookie cleared (POST /api/v1/auth/ui-session/end) and tells the
+  browser's other tabs (a localStorage key);
 - when the tab comes back into view or another tab signed out, asks the server whether the
   session still lives (AuthState.check_session): a page whose session ended goes to sign-in.
 
@@ -24,14 +24,12 @@ class _CookieSync(rx.Fragment):
     """Renders nothing; its hook does the cookie calls."""
 
     def add_hooks(self) -> list[str | Var]:
-        ticket, nonce, go_to = AuthState.cookie_ticket, AuthState.end_nonce, AuthState.go_to
-        var_data = VarData.merge(ticket._get_all_var_data(), nonce._get_all_var_data(),
-                                 go_to._get_all_var_data())
+        ticket, nonce = AuthState.cookie_ticket, AuthState.end_nonce
+        var_data = VarData.merge(ticket._get_all_var_data(), nonce._get_all_var_data())
         code = f"""
 useEffect(() => {{
   const ticket = {ticket!s};
   const nonce = {nonce!s};
-  const target = {go_to!s} || "/";
   const done = ticket || nonce;
   if (!done || window.sessionStorage.getItem("cospace-cookie-done") === done) return;
   window.sessionStorage.setItem("cospace-cookie-done", done);
@@ -44,7 +42,6 @@ useEffect(() => {{
     if (!ticket) {{
       try {{ window.localStorage.setItem({json.dumps(SIGNED_OUT_KEY)}, String(Date.now())); }} catch (e) {{}}
     }}
-    window.location.assign(target);
   }});
 }}, [{ticket!s}, {nonce!s}]);
 """

@@ -177,8 +177,8 @@ class SignupState(rx.State):
                 user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to,
                                                               code=self.code)
                 _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
-            auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
             self.code, self.code_error, self.step = "", "", "done"
+            yield auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
         except (InvalidInput, Conflict) as exc:
             self.code_error = exc.message
         finally:
@@ -198,8 +198,8 @@ class SignupConfirmState(rx.State):
             with session_scope() as session:
                 user, next_path = accounts.do_confirm_sign_up(session, token=token)
                 _row, session_token, _refresh = accounts.do_start_session(session, user, auth._client())
-            auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
             self.error = ""
+            return auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
         except (InvalidInput, Conflict) as exc:
             self.error = exc.message
 
@@ -220,7 +220,6 @@ class LoginState(rx.State):
     async def load(self):
         """Already signed in (in another tab, say): straight on to where they were going."""
         auth = await self.get_state(AuthState)
-        self.error = ""
         if auth.signed_in:
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next"), "/cabinet"))
         return None
@@ -247,9 +246,9 @@ class LoginState(rx.State):
                 user = accounts.authenticate(session, email=self.email, password=self.password,
                                              totp_code=self.totp_code or None, client=auth._client())
                 _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
-            auth._signed_in_as(token, user, _safe_next(self.router.url.query_parameters.get("next"),
-                                                       _landing(user)))
             self.password, self.totp_code, self.need_code = "", "", False
+            yield auth._signed_in_as(token, user, _safe_next(self.router.url.query_parameters.get("next"),
+                                                             _landing(user)))
         except RateLimited as exc:
             self.error = f"Слишком много попыток входа. Попробуйте снова {_wait(exc)}"
         except SecondFactorRequired:
@@ -282,10 +281,6 @@ class ResetState(rx.State):
     sent: bool = False
     done: bool = False
     error: str = ""
-
-    @rx.event
-    def load(self):
-        self.sent, self.done, self.error = False, False, ""
 
     @rx.event
     def set_email(self, value: str):

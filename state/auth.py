@@ -1,8 +1,10 @@
 """Who is signed in. The session token lives in an HttpOnly, strict same-site cookie that
 page scripts can neither read nor write: the server sets it (api/auth.py, from a one-time
 ticket the sign-in handler issues) and reads it from the headers of the page's websocket
-connection. Every protected handler re-validates it on the server through the accounts
-service (page guards are only cosmetic)."""
+connection. A tab that signs in keeps its token on the server (a backend var, never sent
+to the page) until its connection is renewed, since the connection it has was opened
+before the cookie existed. Every protected handler re-validates it on the server through
+the accounts service (page guards are only cosmetic)."""
 
 from __future__ import annotations
 
@@ -59,29 +61,37 @@ class AuthState(rx.State):
     is_owner: bool = False
     is_staff: bool = False  # operator or admin: moderation
     email_verified: bool = True
-    # After sign-in: a one-time ticket the page trades for the HttpOnly cookie, then it
-    # loads `go_to`. After sign-out: `end_nonce` changes, the page has the cookie cleared
-    # and tells its other tabs, then loads `go_to`. (pages/session.py runs both.)
+    # After sign-in: a one-time ticket the page trades for the HttpOnly cookie. After
+    # sign-out: `end_nonce` changes, the page has the cookie cleared and tells the
+    # browser's other tabs. (pages/session.py does both.)
     cookie_ticket: str = ""
     end_nonce: str = ""
-    go_to: str = ""
+    # Backend only: the token of a sign-in made on this connection, and the connection.
+    _session_token: str = ""
+    _token_connection: str = ""
 
     @rx.var
     def login_href(self) -> str:
         """The header's "Войти": back to this page afterwards."""
-        path = self.router.url.path
-        if path in ("", "/", "/login", "/signup", "/reset-password") or path.startswith("/signup/"):
+        path = self.router.url.path.rstrip("/")
+        if path in ("", "/login", "/signup", "/signup/confirm", "/reset-password", "/verify-email"):
             return "/login"
         return login_url(self._here())
 
     @property
     def session_token(self) -> str:
-        """The session cookie, as the browser sent it with this page's connection."""
+        """The session of this tab: one signed in on its current connection, else the
+        cookie the browser sent when the connection was opened."""
+        if self._session_token and self._token_connection == self.router.session.session_id:
+            return self._session_token
         return _cookie(self.router.headers.cookie, COOKIE)
 
     def _here(self) -> str:
+        """This page's path and query. Without a trailing slash: a page loaded from the
+        server is at /cabinet/ until the router rewrites it to /cabinet, and an event sent
+        in between must not send the person to /login?next=/cabinet/."""
         url = self.router.url
-        return url.path + (f"?{url.query}" if url.query else "")
+        return (url.path.rstrip("/") or "/") + (f"?{url.query}" if url.query else "")
 
     def _client(self) -> ClientInfo:
         headers = self.router.headers
@@ -102,26 +112,30 @@ class AuthState(rx.State):
         self.is_staff = bool(user and user.has_role("operator", "admin"))
         self.email_verified = bool(user is None or user.email_verified_at is not None)
 
-    def _signed_in_as(self, token: str, user: User, go_to: str) -> None:
-        """After a successful sign-in (session `token` started): the page sets the cookie
-        and continues to `go_to`."""
+    def _signed_in_as(self, token: str, user: User, go_to: str):
+        """After a successful sign-in (session `token` started and committed): the page
+        sets the cookie; on to `go_to` (return this)."""
         self._show(user)
-        self.cookie_ticket, self.go_to = do_issue_cookie_ticket(token), go_to
+        self._session_token, self._token_connection = token, self.router.session.session_id
+        self.cookie_ticket = do_issue_cookie_ticket(token)
+        return rx.redirect(go_to)
 
-    def _signed_out(self, go_to: str = "/") -> None:
-        """After the session was ended on the server: the page clears the cookie."""
+    def _signed_out(self, go_to: str = "/"):
+        """After the session was ended on the server: the page clears the cookie; on to
+        `go_to` (return this)."""
         self._show(None)
-        self.cookie_ticket, self.end_nonce, self.go_to = "", new_token()[:16], go_to
+        self._session_token = self._token_connection = ""
+        self.cookie_ticket, self.end_nonce = "", new_token()[:16]
+        return rx.redirect(go_to)
 
     def _away_from_private(self):
-        if self.router.url.path.startswith(PROTECTED_PREFIXES):
+        if self._here().startswith(PROTECTED_PREFIXES):
             return rx.redirect(login_url(self._here()))
         return None
 
     @rx.event
     def load_user(self):
         """on_load of every page: fill the header; send strangers away from private pages."""
-        self.cookie_ticket, self.end_nonce = "", ""  # spent by the page that loaded this one
         with session_scope() as session:
             try:
                 self._show(self._user(session))
@@ -166,7 +180,7 @@ class AuthState(rx.State):
                 do_sign_out(session, row)
             except NotAuthenticated:
                 pass
-        self._signed_out("/")
+        return self._signed_out("/")
 
 
 def on_backend_exception(exception: Exception):
