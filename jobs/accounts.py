@@ -4,7 +4,11 @@ addresses than for others: sent from here, after the request has answered."""
 from __future__ import annotations
 
 from coworking_app.db import run_in_transaction
-from coworking_app.services.accounts import do_send_password_reset, do_send_sign_up_mail
+from coworking_app.services.accounts import (
+    do_purge_sign_up_requests,
+    do_send_password_reset,
+    do_send_sign_up_mail,
+)
 from coworking_app.services.mailer import TransientMailError
 
 
@@ -21,3 +25,8 @@ def send_password_reset(email: str) -> str:
     if not isinstance(email, str) or not 0 < len(email) <= 254:
         raise ValueError("expected an email address")
     return run_in_transaction(lambda s: do_send_password_reset(s, email))
+
+
+def purge_sign_up_requests() -> int:
+    """Nightly (jobs/cron.py): expired sign-ups are forgotten."""
+    return run_in_transaction(do_purge_sign_up_requests)

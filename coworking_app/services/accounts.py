@@ -14,7 +14,7 @@ from pathlib import Path
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -335,6 +335,11 @@ def do_confirm_sign_up(session: Session, *, email: str = "", code: str = "",
                      password_hash=row.password_hash, role=row.role, verified=True)
     row.password_hash = ""  # the account holds it now
     return user, row.next_path
+
+
+def do_purge_sign_up_requests(session: Session) -> int:
+    """Forgets sign-ups whose code and link have expired (with the password hash they kept)."""
+    return session.execute(delete(SignUpRequest).where(SignUpRequest.expires_at < utcnow())).rowcount
 
 
 def recent_sign_up_mails(session: Session, limit: int = 10) -> list[SignUpRequest]:
