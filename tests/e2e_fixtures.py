@@ -40,6 +40,8 @@ E2E_ENV = {
     "REFLEX_USE_NPM": "1",
     # Every test signs up from 127.0.0.1, and the counters outlive a run by an hour.
     "SIGNUPS_PER_IP_PER_HOUR": "100000",
+    # As behind Caddy on the same machine: a test may say, in X-Forwarded-For, who it is.
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),

@@ -332,3 +332,26 @@ def test_sign_in_then_read_in_a_tight_loop_always_sees_the_write(app_url):
             assert http.get("/me", headers=auth).json()["full_name"] == f"Клиент {i}"
             assert http.post("/auth/logout", headers=auth).status_code == 204
             assert http.get("/me", headers=auth).status_code == 401
+
+
+def test_behind_a_trusted_proxy_the_pages_and_the_api_count_the_visitor(app_url, browser):
+    """TRUSTED_PROXIES (127.0.0.1 here): the pages (the websocket's headers) and the API
+    take the visitor's address from X-Forwarded-For through the same function; the
+    devices list shows it."""
+    email = f"e2e-proxy-{uuid.uuid4().hex[:8]}@example.com"
+    api_sign_up(app_url, email, PASSWORD, "Через Прокси")
+    r = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
+                   headers={"X-Forwarded-For": "198.51.100.7"}, timeout=20)
+    assert r.status_code == 200
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU",
+                                  extra_http_headers={"X-Forwarded-For": "203.0.113.50"})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        ui_login(page, app_url, email, PASSWORD, "/cabinet")
+        devices = page.get_by_test_id("device")
+        devices.nth(2).wait_for()
+        shown = " ".join(devices.all_inner_texts())
+        assert "203.0.113.50" in shown and "198.51.100.7" in shown, shown
+    finally:
+        context.close()
