@@ -397,6 +397,19 @@ def test_a_new_password_ends_every_older_reset_link(client, make_user, login):
     assert r.status_code == 422
 
 
+def test_a_new_password_also_gives_a_new_calendar_feed_url(client, make_user, login):
+    """The feed URL is a credential too: a leaked one dies with a password change."""
+    _id, email, password = make_user()
+    auth = login(email, password)
+    old = client.get(f"{API}/me/calendar", headers=auth).json()["url"].split("/api/v1", 1)[1]
+    assert client.get(f"{API}{old}").status_code == 200
+    assert client.post(f"{API}/me/password", headers=auth, json={
+        "current_password": password, "new_password": "Fresh-Secret-55"}).status_code == 204
+    new = client.get(f"{API}/me/calendar", headers=auth).json()["url"].split("/api/v1", 1)[1]
+    assert new != old and client.get(f"{API}{new}").status_code == 200
+    assert client.get(f"{API}{old}").status_code == 404
+
+
 @pytest.fixture()
 def commit_fails_for_a_name():
     """A deferred constraint trigger: an update of app_user to this name passes every
