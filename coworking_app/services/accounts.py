@@ -616,7 +616,7 @@ def do_refresh_tokens(session: Session, refresh_token: str) -> TokenPair:
         ).first() if dot and public_id else None
         if spent is not None and spent.revoked_at is None:
             spent.revoked_at = now
-            raise NotAuthenticated("Refresh token reused: the session is ended, sign in again") \
+            raise NotAuthenticated("Этот refresh-токен уже использован: сессия завершена, войдите снова") \
                 .keeping_changes()
         raise NotAuthenticated("Invalid or expired refresh token")
     if not _live(row, now):
@@ -662,10 +662,10 @@ def do_take_cookie_ticket(ticket: str | None) -> str:
     """The session token a ticket stands for, once; NotAuthenticated for a used, expired
     or unknown ticket."""
     if not ticket or len(ticket) > 200:
-        raise NotAuthenticated("Ticket expired, sign in again")
+        raise NotAuthenticated("Вход устарел, войдите снова")
     token = get_cache_redis().getdel(_TICKET_PREFIX + digest(ticket))
     if not token:
-        raise NotAuthenticated("Ticket expired, sign in again")
+        raise NotAuthenticated("Вход устарел, войдите снова")
     return token.decode() if isinstance(token, bytes) else str(token)
 
 
