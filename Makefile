@@ -22,11 +22,12 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test setup deps db seed postgis chromium worker cron bench bench-booking bench-dashboard clean-web help
+.PHONY: run test setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
 	@echo "make test  - install what is missing, run the whole suite on a separate test database"
+	@echo "make outbox - the latest emails (sign-up codes, reset links) when no mail transport is set"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
 	@echo "make bench-dashboard - operator dashboard and bookings table on 1M bookings (BENCH_RUNS, BENCH_BOOKINGS)"
@@ -82,6 +83,9 @@ run: setup
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+outbox:
+	@$(BIN)/python -m coworking_app.cli outbox --limit $${LIMIT:-5}
 
 test: deps chromium $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db

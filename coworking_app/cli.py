@@ -100,6 +100,7 @@ def _create_staff(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
+    from coworking_app.services.accounts import recent_sign_up_mails
     from models import Notification, User
 
     with session_scope() as session:
@@ -107,9 +108,14 @@ def _outbox(args: argparse.Namespace) -> int:
             select(Notification, User.email).join(User, User.id == Notification.user_id)
             .where(Notification.channel == "email")
             .order_by(Notification.id.desc()).limit(args.limit))
-        for row, email in reversed(list(rows)):
-            print(f"--- #{row.id} {row.created_at:%Y-%m-%d %H:%M} [{row.status}] to {email}: {row.title}")
-            print(row.body)
+        mails = [(row.created_at, f"#{row.id}", row.status, email, row.title, row.body)
+                 for row, email in rows]
+        mails += [(row.created_at, f"sign-up #{row.id}", "sent" if row.sent_at else "pending",
+                   row.email, row.subject, row.body)
+                  for row in recent_sign_up_mails(session, args.limit)]
+        for created, name, status, email, title, body in sorted(mails)[-args.limit:]:
+            print(f"--- {name} {created:%Y-%m-%d %H:%M} [{status}] to {email}: {title}")
+            print(body)
     return 0
 
 

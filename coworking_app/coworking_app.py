@@ -9,7 +9,13 @@ from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
 from pages.admin_promos import promos_page
 from pages.admin_tables import tables_page
-from pages.auth import login_page, reset_password_page, signup_page, verify_email_page
+from pages.auth import (
+    login_page,
+    reset_password_page,
+    signup_confirm_page,
+    signup_page,
+    verify_email_page,
+)
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
 from pages.notifications import notifications_page
@@ -19,12 +25,17 @@ from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page
 from pages.search import search_page
 from pages.space import space_page
-from state.account_forms import VerifyEmailState
+from state.account_forms import (
+    LoginState,
+    SignupConfirmState,
+    SignupState,
+    VerifyEmailState,
+)
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
 from state.admin_promos import PromoState
 from state.admin_tables import AdminTableState
-from state.auth import AuthState
+from state.auth import AuthState, on_backend_exception
 from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
@@ -42,6 +53,9 @@ app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="theme-color", content="#0d9488")],
     stylesheets=["/styles.css"],
+    # A handler that finds the session ended (state.auth.SessionEnded) sends the person to
+    # sign-in and back; anything else as Reflex does by default.
+    backend_exception_handler=on_backend_exception,
 )
 app.register_lifespan_task(limit_api_threads)
 # Every page first learns who is signed in (header, verify banner, private-page redirect).
@@ -50,8 +64,9 @@ PAGES = [
     (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
     (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
     (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load, SpaceReviewsState.load]),
-    (signup_page, "/signup", "Регистрация — CoSpace", []),
-    (login_page, "/login", "Вход — CoSpace", []),
+    (signup_page, "/signup", "Регистрация — CoSpace", [SignupState.load]),
+    (signup_confirm_page, "/signup/confirm", "Регистрация — CoSpace", [SignupConfirmState.load]),
+    (login_page, "/login", "Вход — CoSpace", [LoginState.load]),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load, NotificationPrefsState.load]),

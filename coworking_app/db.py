@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 from coworking_app.services import audit as _audit  # noqa: F401  (sets audit context per transaction)
+from coworking_app.services.errors import ServiceError
 from coworking_app.settings import get_settings
 
 
@@ -90,11 +91,19 @@ def read_scope() -> Iterator[Session]:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
+    """A session whose transaction commits on success and rolls back on any error, except
+    a refusal that keeps its changes (ServiceError.keeping_changes): that is committed,
+    then raised."""
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except ServiceError as exc:
+            if exc.keep_changes:
+                session.commit()
+            else:
+                session.rollback()
+            raise
         except BaseException:
             session.rollback()
             raise

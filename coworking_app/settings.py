@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import fcntl
+import ipaddress
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The key this project once shipped as its development default: public, so refused
+# everywhere (development generates its own, see local_secret_key).
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+LOCAL_ENV_FILE = PROJECT_ROOT / ".env"  # git-ignored
+
+
+def local_secret_key(env_file: Path | None = None) -> str:
+    """The development SECRET_KEY: read from the git-ignored `.env`, or generated there on
+    first use (random, 48 bytes). Every process of a checkout (`make run`'s server workers,
+    the RQ worker, the CLI) gets the same key; the file lock keeps two first starts from
+    writing two keys."""
+    path = env_file or LOCAL_ENV_FILE
+    with open(path, "a+", encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        text = file.read()
+        for line in text.splitlines():
+            name, _, value = line.partition("=")
+            if name.strip() == "SECRET_KEY" and value.strip().strip("'\"") \
+                    and value.strip().strip("'\"") != DEV_SECRET_KEY:
+                return value.strip().strip("'\"")
+        key = secrets.token_urlsafe(48)
+        file.write(("" if not text or text.endswith("\n") else "\n")
+                   + "# Generated on first run (development); keep it secret, never commit it.\n"
+                   + f"SECRET_KEY={key}\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.chmod(path, 0o600)
+    return key
 
 
 class Settings(BaseSettings):
@@ -27,7 +59,9 @@ class Settings(BaseSettings):
     # one never touches the Reflex state (REDIS_URL).
     rq_redis_url: str = "redis://127.0.0.1:6379/1"
     cache_redis_url: str = "redis://127.0.0.1:6379/2"
-    secret_key: str = DEV_SECRET_KEY
+    # Signs tokens and keys token digests. Empty in development: a random key is generated
+    # into `.env` on first use (local_secret_key); required everywhere else.
+    secret_key: str = ""
     port: int = 3000
     public_url: str = ""
     media_root: Path = PROJECT_ROOT / "var" / "media"
@@ -48,8 +82,14 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15  # lifetime of an API access token (JWT)
     require_email_verification: bool = False  # block booking until the email is verified
     require_2fa_for_staff: bool = False  # operators and admins must enrol TOTP
-    login_attempts_per_window: int = 10  # failed logins per account and per IP ...
+    login_attempts_per_window: int = 10  # sign-in attempts per account ...
+    login_attempts_per_ip: int = 100  # ... and per client address (NAT, offices) ...
     login_window_seconds: int = 900  # ... within this window, then 429 with Retry-After
+    signups_per_ip_per_hour: int = 20  # sign-up requests per client address
+    password_resets_per_ip_per_hour: int = 50  # reset requests per client address (5 per email)
+    # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed: the
+    # client is the rightmost address in it that is not one of them. Empty: the TCP peer.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     password_reset_minutes: int = 60
     email_verification_hours: int = 72
     max_upload_bytes: int = 5 * 1024 * 1024  # one photo
@@ -88,13 +128,28 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for item in value or []:
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
+        return value
+
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
-        if self.environment != "development" and self.secret_key == DEV_SECRET_KEY:
-            raise ValueError(
-                f"SECRET_KEY must be set to a random value when APP_ENV={self.environment} "
-                "(the built-in key is only for development)"
-            )
+    def _refuse_known_secret(self) -> "Settings":
+        if self.secret_key in ("", DEV_SECRET_KEY):
+            if self.environment != "development":
+                raise ValueError(
+                    f"SECRET_KEY must be set to a random value when APP_ENV={self.environment} "
+                    "(a development checkout generates its own into .env)"
+                )
+            # Never the public placeholder: a key of this checkout's own, kept in .env.
+            self.secret_key = local_secret_key()
         if self.environment != "development" and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters (it signs tokens)")
         return self

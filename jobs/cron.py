@@ -3,6 +3,7 @@
 from rq import cron
 
 from jobs import DEFAULT_QUEUE
+from jobs.accounts import purge_sign_up_requests
 from jobs.booking import sweep_bookings
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.messages import email_unread
@@ -15,6 +16,10 @@ cron.register(
     job_timeout=600,
     name="refresh-planner-statistics",
 )
+
+# Sign-ups never confirmed are forgotten once their code and link have expired.
+cron.register(purge_sign_up_requests, queue_name=DEFAULT_QUEUE, cron="40 3 * * *", job_timeout=300,
+              name="purge-sign-up-requests")
 
 # Holds are released by a job scheduled at their expiry; this catches any the scheduler
 # missed (Redis restarted, worker down) and marks finished bookings completed.

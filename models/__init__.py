@@ -6,6 +6,7 @@ from models.account import (
     OneTimeToken,
     RecoveryCode,
     Role,
+    SignUpRequest,
     TokenPurpose,
     User,
 )

@@ -85,11 +85,14 @@ class User(SQLModel, table=True):
 
 class AuthSession(SQLModel, table=True):
     """One signed-in device. The UI cookie and the API refresh token both point here, so
-    revoking the row signs that device out of both."""
+    revoking the row signs that device out of both. Tokens name the row by `public_id`
+    (random), never by the serial `id`; a refresh token carries it too, so that a rotated
+    refresh token presented again is recognised and ends the session (reuse detection)."""
 
     __tablename__ = "auth_session"
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=32, unique=True)  # security.new_public_id()
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
                          index=True)
@@ -119,6 +122,40 @@ class OneTimeToken(SQLModel, table=True):
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     expires_at: datetime = Field(sa_column=_ts(nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class SignUpRequest(SQLModel, table=True):
+    """A sign-up waiting for its email to be confirmed, and the mail that answers it.
+
+    Every sign-up writes one row and one mail, whether the address is free or taken, so the
+    answer and its timing say nothing about existing accounts. `kind` "new": the mail holds
+    a code and a link; confirming either creates the account (verified) and signs the
+    person in. `kind` "taken": the mail tells the address's owner that someone tried, and
+    there is nothing to confirm. The password is kept only as its Argon2 hash."""
+
+    __tablename__ = "sign_up_request"
+    __table_args__ = (
+        Index("ix_sign_up_request_email", text("lower(email)"), "created_at"),
+        CheckConstraint("kind IN ('new', 'taken')", name="ck_sign_up_request_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    email: str = Field(max_length=254)  # normalised (accounts.check_email)
+    full_name: str = Field(default="", max_length=120)
+    phone: str | None = Field(default=None, max_length=20)
+    role: str = Field(default="renter", max_length=16)
+    password_hash: str = Field(default="", max_length=255)
+    code_hash: str | None = Field(default=None, max_length=64)
+    link_hash: str | None = Field(default=None, max_length=64, unique=True)
+    next_path: str = Field(default="", max_length=200)  # where the person goes once in
+    failed_codes: int = Field(default=0)  # wrong codes typed; the code dies at a limit
+    subject: str = Field(max_length=200)
+    body: str
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+    expires_at: datetime = Field(sa_column=_ts(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())
+    confirmed_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class RecoveryCode(SQLModel, table=True):

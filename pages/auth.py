@@ -1,11 +1,17 @@
-"""/signup, /login, /verify-email, /reset-password."""
+"""/signup (and /signup/confirm, the link in its mail), /login, /verify-email, /reset-password."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from pages.layout import page_frame
-from state.account_forms import LoginState, ResetState, SignupState, VerifyEmailState
+from state.account_forms import (
+    LoginState,
+    ResetState,
+    SignupConfirmState,
+    SignupState,
+    VerifyEmailState,
+)
 
 
 def auth_card(title: str, *children: rx.Component) -> rx.Component:
@@ -23,22 +29,29 @@ def auth_card(title: str, *children: rx.Component) -> rx.Component:
 def field_error(message: rx.Var, field: str) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.text(message, size="1", color=rx.color("red", 11),
+        rx.text(message, size="1", color=rx.color("red", 11), id=f"error-{field}",
                 custom_attrs={"data-testid": f"error-{field}"}),
     )
+
+
+def _label(text: str, field_id: str) -> rx.Component:
+    return rx.el.label(text, html_for=field_id,
+                       style={"font_size": "var(--font-size-2)", "font_weight": "500"})
 
 
 def _signup_input(label: str, field: str, type_: str = "text", placeholder: str = "",
                   autocomplete: str = "") -> rx.Component:
     s = SignupState
     return rx.vstack(
-        rx.text(label, size="2", weight="medium"),
+        _label(label, f"signup-{field}"),
         rx.input(
             value=getattr(s, field), type=type_, placeholder=placeholder, width="100%",
-            auto_complete=autocomplete or "off", size="3",
+            auto_complete=autocomplete or "off", size="3", id=f"signup-{field}", name=field,
             on_change=lambda v: s.set_field(field, v), on_blur=lambda _v: s.blur(field),
             color_scheme=rx.cond(s.errors.contains(field), "red", "teal"),
-            custom_attrs={"data-testid": f"signup-{field}"},
+            custom_attrs={"data-testid": f"signup-{field}",
+                          "aria-invalid": rx.cond(s.errors.contains(field), "true", "false"),
+                          "aria-describedby": f"error-{field}"},
         ),
         field_error(s.errors.get(field, ""), field),
         spacing="1", width="100%",
@@ -60,35 +73,107 @@ def _strength_meter() -> rx.Component:
     )
 
 
-def signup_page() -> rx.Component:
+def _signup_form() -> rx.Component:
     s = SignupState
+    return rx.form(
+        rx.vstack(
+            rx.segmented_control.root(
+                rx.segmented_control.item("Ищу место", value="renter"),
+                rx.segmented_control.item("Сдаю место", value="owner"),
+                value=s.role, on_change=s.set_role, width="100%",
+                custom_attrs={"data-testid": "signup-role", "aria-label": "Кто вы"},
+            ),
+            _signup_input("Имя и фамилия", "full_name", autocomplete="name"),
+            _signup_input("Email", "email", "email", "you@example.com", "email"),
+            _signup_input("Телефон", "phone", "tel", "+7 912 345-67-89", "tel"),
+            _signup_input("Пароль", "password", "password", "Не короче 10 символов",
+                          "new-password"),
+            _strength_meter(),
+            rx.checkbox("Принимаю условия сервиса и политику конфиденциальности",
+                        checked=s.accepted_terms, on_change=s.set_terms, size="2",
+                        custom_attrs={"data-testid": "signup-terms"}),
+            field_error(s.errors.get("accepted_terms", ""), "accepted_terms"),
+            rx.cond(s.errors.contains("form"),
+                    rx.callout(s.errors.get("form", ""), icon="triangle_alert", color_scheme="red",
+                               width="100%", custom_attrs={"data-testid": "signup-error"})),
+            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Создать аккаунт",
+                      type="submit", size="3", width="100%", disabled=s.submitting,
+                      custom_attrs={"data-testid": "signup-submit"}),
+            rx.text("Уже есть аккаунт? ", rx.link("Войти", href=s.login_href), size="2"),
+            spacing="3", width="100%",
+        ),
+        on_submit=s.submit, reset_on_submit=False, width="100%",
+    )
+
+
+def _signup_code_step() -> rx.Component:
+    s = SignupState
+    return rx.form(
+        rx.vstack(
+            rx.callout(
+                rx.text("Мы отправили письмо на ", rx.text.strong(s.sent_to, word_break="break-all"),
+                        ". Откройте ссылку из письма или введите код из него."),
+                icon="mail", width="100%", custom_attrs={"data-testid": "signup-sent"},
+            ),
+            rx.vstack(
+                _label("Код из письма", "signup-code"),
+                rx.input(value=s.code, on_change=s.set_code, placeholder="6 цифр", size="3",
+                         width="100%", id="signup-code", name="code", auto_complete="one-time-code",
+                         input_mode="numeric", max_length=12,
+                         custom_attrs={"data-testid": "signup-code", "aria-describedby": "error-code"}),
+                field_error(s.code_error, "code"),
+                spacing="1", width="100%",
+            ),
+            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Подтвердить", type="submit",
+                      size="3", width="100%", disabled=s.submitting,
+                      custom_attrs={"data-testid": "signup-confirm"}),
+            rx.text("Письма нет? Проверьте папку «Спам», адрес и, если нужно, отправьте снова.",
+                    size="2", color=rx.color("gray", 11)),
+            rx.button("Изменить адрес или отправить снова", type="button", variant="ghost",
+                      size="2", on_click=s.change_email,
+                      custom_attrs={"data-testid": "signup-change-email"}),
+            rx.cond(
+                s.outbox_hint != "",
+                rx.callout(
+                    rx.text("Режим разработки: письма не отправляются, а сохраняются файлами .eml в ",
+                            rx.code(s.outbox_hint, word_break="break-all"),
+                            ". Последние письма с кодом покажет команда ",
+                            rx.code("make outbox"), "."),
+                    icon="info", color_scheme="gray", size="1", width="100%",
+                    custom_attrs={"data-testid": "signup-outbox-hint"},
+                ),
+            ),
+            spacing="3", width="100%",
+        ),
+        on_submit=s.confirm_code, reset_on_submit=False, width="100%",
+    )
+
+
+def signup_page() -> rx.Component:
     return auth_card(
         "Регистрация",
-        rx.form(
+        rx.match(
+            SignupState.step,
+            ("code", _signup_code_step()),
+            ("done", rx.hstack(rx.spinner(), rx.text("Входим…"), align="center")),
+            _signup_form(),
+        ),
+    )
+
+
+def signup_confirm_page() -> rx.Component:
+    s = SignupConfirmState
+    return auth_card(
+        "Регистрация",
+        rx.cond(
+            s.error != "",
             rx.vstack(
-                rx.segmented_control.root(
-                    rx.segmented_control.item("Ищу место", value="renter"),
-                    rx.segmented_control.item("Сдаю место", value="owner"),
-                    value=s.role, on_change=s.set_role, width="100%",
-                    custom_attrs={"data-testid": "signup-role"},
-                ),
-                _signup_input("Имя и фамилия", "full_name", autocomplete="name"),
-                _signup_input("Email", "email", "email", "you@example.com", "email"),
-                _signup_input("Телефон", "phone", "tel", "+7 912 345-67-89", "tel"),
-                _signup_input("Пароль", "password", "password", "Не короче 10 символов",
-                              "new-password"),
-                _strength_meter(),
-                rx.checkbox("Принимаю условия сервиса и политику конфиденциальности",
-                            checked=s.accepted_terms, on_change=s.set_terms, size="2",
-                            custom_attrs={"data-testid": "signup-terms"}),
-                field_error(s.errors.get("accepted_terms", ""), "accepted_terms"),
-                rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Создать аккаунт",
-                          type="submit", size="3", width="100%", disabled=s.submitting,
-                          custom_attrs={"data-testid": "signup-submit"}),
-                rx.text("Уже есть аккаунт? ", rx.link("Войти", href="/login"), size="2"),
+                rx.callout(s.error, icon="triangle_alert", color_scheme="red", width="100%",
+                           custom_attrs={"data-testid": "signup-confirm-error"}),
+                rx.link("Зарегистрироваться снова", href="/signup"),
                 spacing="3", width="100%",
             ),
-            on_submit=s.submit, reset_on_submit=False, width="100%",
+            rx.hstack(rx.spinner(), rx.text("Подтверждаем адрес и входим…"), align="center"),
         ),
     )
 
@@ -99,18 +184,30 @@ def login_page() -> rx.Component:
         "Вход",
         rx.form(
             rx.vstack(
-                rx.input(value=s.email, on_change=s.set_email, type="email", placeholder="Email",
-                         size="3", width="100%", auto_complete="email",
-                         custom_attrs={"data-testid": "login-email"}),
-                rx.input(value=s.password, on_change=s.set_password, type="password",
-                         placeholder="Пароль", size="3", width="100%",
-                         auto_complete="current-password",
-                         custom_attrs={"data-testid": "login-password"}),
+                rx.vstack(
+                    _label("Email", "login-email"),
+                    rx.input(value=s.email, on_change=s.set_email, type="email",
+                             placeholder="you@example.com", size="3", width="100%",
+                             auto_complete="email", id="login-email", name="email",
+                             custom_attrs={"data-testid": "login-email"}),
+                    spacing="1", width="100%",
+                ),
+                rx.vstack(
+                    _label("Пароль", "login-password"),
+                    rx.input(value=s.password, on_change=s.set_password, type="password",
+                             size="3", width="100%", auto_complete="current-password",
+                             id="login-password", name="password", custom_attrs={"data-testid": "login-password"}),
+                    spacing="1", width="100%",
+                ),
                 rx.cond(
                     s.need_code,
-                    rx.input(value=s.totp_code, on_change=s.set_totp_code, placeholder="Код 2FA",
-                             size="3", width="100%", auto_complete="one-time-code",
-                             input_mode="numeric", custom_attrs={"data-testid": "login-code"}),
+                    rx.vstack(
+                        _label("Код 2FA", "login-code"),
+                        rx.input(value=s.totp_code, on_change=s.set_totp_code, size="3",
+                                 width="100%", auto_complete="one-time-code", input_mode="numeric",
+                                 id="login-code", name="code", custom_attrs={"data-testid": "login-code"}),
+                        spacing="1", width="100%",
+                    ),
                 ),
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
                                                   width="100%", custom_attrs={"data-testid": "login-error"})),
@@ -120,7 +217,8 @@ def login_page() -> rx.Component:
                 rx.hstack(
                     rx.link("Забыли пароль?", href="/reset-password", size="2"),
                     rx.spacer(),
-                    rx.link("Регистрация", href="/signup", size="2"),
+                    rx.link("Регистрация", href=s.signup_href, size="2",
+                            custom_attrs={"data-testid": "login-signup-link"}),
                     width="100%",
                 ),
                 spacing="3", width="100%",
@@ -153,9 +251,14 @@ def reset_password_page() -> rx.Component:
                    icon="mail", custom_attrs={"data-testid": "reset-sent"}),
         rx.form(
             rx.vstack(
-                rx.input(value=s.email, on_change=s.set_email, type="email", placeholder="Email",
-                         size="3", width="100%"),
-                rx.button("Отправить ссылку", type="submit", size="3", width="100%"),
+                _label("Email", "reset-email"),
+                rx.input(value=s.email, on_change=s.set_email, type="email",
+                         placeholder="you@example.com", size="3", width="100%", id="reset-email", name="email",
+                         auto_complete="email", custom_attrs={"data-testid": "reset-email"}),
+                rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11),
+                                               custom_attrs={"data-testid": "reset-error"})),
+                rx.button("Отправить ссылку", type="submit", size="3", width="100%",
+                          custom_attrs={"data-testid": "reset-submit"}),
                 width="100%",
             ),
             on_submit=s.request, reset_on_submit=False, width="100%",
@@ -167,9 +270,11 @@ def reset_password_page() -> rx.Component:
                            rx.link("Войти", href="/login")), icon="check", color_scheme="green"),
         rx.form(
             rx.vstack(
+                _label("Новый пароль", "reset-new-password"),
                 rx.input(value=s.new_password, on_change=s.set_new_password, type="password",
-                         placeholder="Новый пароль", size="3", width="100%",
-                         auto_complete="new-password"),
+                         placeholder="Не короче 10 символов", size="3", width="100%",
+                         auto_complete="new-password", id="reset-new-password", name="new-password",
+                         custom_attrs={"data-testid": "reset-new-password"}),
                 rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11))),
                 rx.button("Сохранить пароль", type="submit", size="3", width="100%"),
                 width="100%",

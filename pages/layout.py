@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.session import session_sync
 from state.auth import AuthState
 
 BRAND = "CoSpace"
@@ -117,7 +118,7 @@ def _account_menu() -> rx.Component:
                              custom_attrs={"data-testid": "sign-out"}),
             ),
         ),
-        rx.link(rx.button("Войти", variant="soft", size="2"), href="/login",
+        rx.link(rx.button("Войти", variant="soft", size="2"), href=a.login_href,
                 custom_attrs={"data-testid": "sign-in-link"}),
     )
 
@@ -154,6 +155,7 @@ def footer() -> rx.Component:
 
 def page_frame(*children: rx.Component, wide: bool = False) -> rx.Component:
     return rx.box(
+        session_sync(),
         header(),
         rx.box(
             verify_banner(),

@@ -4,6 +4,7 @@ service validates and decides)."""
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -16,9 +17,13 @@ from coworking_app.services.errors import (
     RateLimited,
     SecondFactorRequired,
 )
+from coworking_app.services.mailer import file_outbox
+from coworking_app.settings import get_settings
+from models import User
 from state.auth import AuthState
 
 STRENGTH_LABELS = ["Слишком простой", "Слабый", "Средний", "Хороший", "Надёжный"]
+SIGNUP_FIELDS = ("full_name", "email", "phone", "password", "accepted_terms")
 
 
 def _safe_next(value: str | None, default: str) -> str:
@@ -26,6 +31,19 @@ def _safe_next(value: str | None, default: str) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value[:200]
     return default
+
+
+def _landing(user: User) -> str:
+    """Where a person goes after signing in when no page asked for it."""
+    return "/owner" if user.has_role("owner") else "/cabinet"
+
+
+def _wait(exc: RateLimited) -> str:
+    return f"через {math.ceil(exc.retry_after / 60)} мин."
+
+
+def _with_next(path: str, next_path: str) -> str:
+    return f"{path}?next={quote(next_path, safe='/')}" if next_path else path
 
 
 class SignupState(rx.State):
@@ -38,20 +56,37 @@ class SignupState(rx.State):
     errors: dict[str, str] = {}
     strength: int = 0
     submitting: bool = False
+    # Step 2: the mail went to `sent_to`; the person types its code (or opens its link).
+    step: str = "form"
+    sent_to: str = ""
+    code: str = ""
+    code_error: str = ""
+    outbox_hint: str = ""  # development without a mail transport: where the mail is
 
     @rx.var
     def strength_label(self) -> str:
         return STRENGTH_LABELS[self.strength] if self.password else ""
 
+    @rx.var
+    def login_href(self) -> str:
+        return _with_next("/login", _safe_next(self.router.url.query_parameters.get("next"), ""))
+
     def _check(self, field: str) -> None:
+        """Re-validates one field and replaces (or removes) its message."""
+        def terms() -> None:
+            if not self.accepted_terms:
+                raise InvalidInput("accepted_terms", "Нужно согласие с условиями сервиса")
+
         checks = {
             "full_name": lambda: accounts.check_full_name(self.full_name),
             "email": lambda: accounts.check_email(self.email),
             "phone": lambda: accounts.check_phone(self.phone),
             "password": lambda: accounts.check_password(self.password, self.email),
+            "accepted_terms": terms,
         }
         errors = dict(self.errors)
         errors.pop(field, None)
+        errors.pop("form", None)
         try:
             checks[field]()
         except InvalidInput as exc:
@@ -80,31 +115,93 @@ class SignupState(rx.State):
     @rx.event
     def set_terms(self, value: bool):
         self.accepted_terms = bool(value)
+        if "accepted_terms" in self.errors:
+            self._check("accepted_terms")
 
     @rx.event
     async def submit(self, _form: dict):
-        for field in ("full_name", "email", "phone", "password"):
+        for field in SIGNUP_FIELDS:
             self._check(field)
-        if not self.accepted_terms:
-            self.errors = {**self.errors, "accepted_terms": "Нужно согласие с условиями сервиса"}
         if self.errors:
             return
         self.submitting = True
         yield
+        auth = await self.get_state(AuthState)
         try:
             with session_scope() as session:
-                user = accounts.do_register(
+                self.sent_to = accounts.do_request_sign_up(
                     session, email=self.email, password=self.password, full_name=self.full_name,
-                    phone=self.phone, role=self.role, accepted_terms=self.accepted_terms)
-                auth = await self.get_state(AuthState)
-                _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
-                auth._signed_in_as(token, user)
-            self.errors, self.password = {}, ""
-            yield rx.redirect("/owner" if self.role == "owner" else "/cabinet")
-        except (InvalidInput, Conflict) as exc:
+                    phone=self.phone, role=self.role, accepted_terms=self.accepted_terms,
+                    next_path=_safe_next(self.router.url.query_parameters.get("next"), ""),
+                    client=auth._client())
+            outbox = file_outbox() if get_settings().environment == "development" else None
+            self.outbox_hint = str(outbox) if outbox is not None else ""
+            self.password, self.strength, self.code, self.code_error = "", 0, "", ""
+            self.step = "code"
+        except InvalidInput as exc:
             self.errors = {**self.errors, exc.field: exc.message}
+        except RateLimited as exc:
+            self.errors = {**self.errors, "form": f"Слишком много регистраций с этого адреса. "
+                                                  f"Попробуйте снова {_wait(exc)}"}
         finally:
             self.submitting = False
+
+    @rx.event
+    def load(self):
+        """A finished sign-up leaves a fresh form for the next visit."""
+        if self.step == "done":
+            self.step, self.sent_to, self.errors = "form", "", {}
+            self.full_name = self.email = self.phone = ""
+            self.accepted_terms = False
+
+    @rx.event
+    def set_code(self, value: str):
+        self.code = str(value)[:32]
+        self.code_error = ""
+
+    @rx.event
+    def change_email(self):
+        """Back to the form (a typo in the address, or to send the mail again)."""
+        self.step, self.code, self.code_error = "form", "", ""
+
+    @rx.event
+    async def confirm_code(self, _form: dict):
+        if not self.code.strip():
+            self.code_error = "Введите код из письма"
+            return
+        self.submitting = True
+        yield
+        auth = await self.get_state(AuthState)
+        try:
+            with session_scope() as session:
+                user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to,
+                                                              code=self.code)
+                _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
+            self.code, self.code_error, self.step = "", "", "done"
+            yield auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
+        except (InvalidInput, Conflict) as exc:
+            self.code_error = exc.message
+        finally:
+            self.submitting = False
+
+
+class SignupConfirmState(rx.State):
+    """/signup/confirm?token=…: the link from the sign-up mail."""
+
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        token = self.router.url.query_parameters.get("token", "")
+        auth = await self.get_state(AuthState)
+        try:
+            with session_scope() as session:
+                user, next_path = accounts.do_confirm_sign_up(session, token=token)
+                _row, session_token, _refresh = accounts.do_start_session(session, user, auth._client())
+            self.error = ""
+            return auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
+        except (InvalidInput, Conflict) as exc:
+            self.error = exc.message
 
 
 class LoginState(rx.State):
@@ -114,6 +211,18 @@ class LoginState(rx.State):
     need_code: bool = False
     error: str = ""
     submitting: bool = False
+
+    @rx.var
+    def signup_href(self) -> str:
+        return _with_next("/signup", _safe_next(self.router.url.query_parameters.get("next"), ""))
+
+    @rx.event
+    async def load(self):
+        """Already signed in (in another tab, say): straight on to where they were going."""
+        auth = await self.get_state(AuthState)
+        if auth.signed_in:
+            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next"), "/cabinet"))
+        return None
 
     @rx.event
     def set_email(self, value: str):
@@ -137,13 +246,11 @@ class LoginState(rx.State):
                 user = accounts.authenticate(session, email=self.email, password=self.password,
                                              totp_code=self.totp_code or None, client=auth._client())
                 _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
-                auth._signed_in_as(token, user)
             self.password, self.totp_code, self.need_code = "", "", False
-            default = "/owner" if user.has_role("owner") else "/cabinet"
-            yield rx.redirect(_safe_next(self.router.url.query_parameters.get("next"), default))
+            yield auth._signed_in_as(token, user, _safe_next(self.router.url.query_parameters.get("next"),
+                                                             _landing(user)))
         except RateLimited as exc:
-            self.error = (f"Слишком много неудачных попыток. Попробуйте снова через "
-                          f"{math.ceil(exc.retry_after / 60)} мин.")
+            self.error = f"Слишком много попыток входа. Попробуйте снова {_wait(exc)}"
         except SecondFactorRequired:
             self.need_code = True
             self.error = "Введите код из приложения-аутентификатора или резервный код"
@@ -186,9 +293,13 @@ class ResetState(rx.State):
     @rx.event
     async def request(self, _form: dict):
         auth = await self.get_state(AuthState)
-        with session_scope() as session:
-            accounts.do_request_password_reset(session, self.email, auth._client())
-        self.sent = True  # the same answer whether or not the account exists
+        try:
+            with session_scope() as session:
+                accounts.do_request_password_reset(session, self.email, auth._client())
+        except RateLimited as exc:
+            self.error = f"Слишком много запросов. Попробуйте снова {_wait(exc)}"
+            return
+        self.sent, self.error = True, ""  # the same answer whether or not the account exists
 
     @rx.event
     def confirm(self, _form: dict):

@@ -1,38 +1,102 @@
-"""Who is signed in. The session token lives in a strict same-site cookie; every protected
-handler re-validates it on the server through the accounts service (page guards are only
-cosmetic)."""
+"""Who is signed in. The session token lives in an HttpOnly, strict same-site cookie that
+page scripts can neither read nor write: the server sets it (api/auth.py, from a one-time
+ticket the sign-in handler issues) and reads it from the headers of the page's websocket
+connection. A tab that signs in keeps its token on the server (a backend var, never sent
+to the page) until its connection is renewed, since the connection it has was opened
+before the cookie existed. Every protected handler re-validates it on the server through
+the accounts service (page guards are only cosmetic)."""
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
+from urllib.parse import quote
+
 import reflex as rx
 from pydantic import ValidationError
+from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
-from coworking_app.services.accounts import ClientInfo, access_user_by_session_token, do_sign_out
+from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.services.accounts import (
+    SESSION_COOKIE,
+    ClientInfo,
+    access_user_by_session_token,
+    do_issue_cookie_ticket,
+    do_sign_out,
+)
 from coworking_app.services.errors import NotAuthenticated, ServiceError
-from coworking_app.settings import get_settings
+from coworking_app.services.security import client_address, new_token
 from models import User
 
-COOKIE = "cw_session"
+COOKIE = SESSION_COOKIE
+SIGNED_OUT_KEY = "cospace-signed-out"  # localStorage: a tab signed out (pages/session.py)
 PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin")
 
 
+def login_url(path: str) -> str:
+    """/login that comes back to `path` (a local path, with its query) once signed in."""
+    return "/login?next=" + quote(path or "/", safe="/")
+
+
+def _cookie(header: str, name: str) -> str:
+    jar = SimpleCookie()
+    try:
+        jar.load(header or "")
+    except Exception:  # noqa: BLE001  (a malformed Cookie header is no session)
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else ""
+
+
+class SessionEnded(Exception):
+    """The person's session ended while a page was open (signed out in another tab or on
+    another device, expired). Raised by refusal(); the app's backend exception handler
+    (on_backend_exception) sends the person to /login?next=<the page>."""
+
+
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "", name=COOKIE, path="/", same_site="strict",
-        max_age=get_settings().session_days * 24 * 3600,
-        secure=get_settings().base_url.startswith("https://"),
-    )
     signed_in: bool = False
     user_name: str = ""
     user_email: str = ""
     is_owner: bool = False
     is_staff: bool = False  # operator or admin: moderation
     email_verified: bool = True
+    # After sign-in: a one-time ticket the page trades for the HttpOnly cookie. After
+    # sign-out: `end_nonce` changes, the page has the cookie cleared and tells the
+    # browser's other tabs. (pages/session.py does both.)
+    cookie_ticket: str = ""
+    end_nonce: str = ""
+    # Backend only: the token of a sign-in made on this connection, and the connection.
+    _session_token: str = ""
+    _token_connection: str = ""
+
+    @rx.var
+    def login_href(self) -> str:
+        """The header's "Войти": back to this page afterwards."""
+        path = self.router.url.path.rstrip("/")
+        if path in ("", "/login", "/signup", "/signup/confirm", "/reset-password", "/verify-email"):
+            return "/login"
+        return login_url(self._here())
+
+    @property
+    def session_token(self) -> str:
+        """The session of this tab: one signed in on its current connection, else the
+        cookie the browser sent when the connection was opened."""
+        if self._session_token and self._token_connection == self.router.session.session_id:
+            return self._session_token
+        return _cookie(self.router.headers.cookie, COOKIE)
+
+    def _here(self) -> str:
+        """This page's path and query. Without a trailing slash: a page loaded from the
+        server is at /cabinet/ until the router rewrites it to /cabinet, and an event sent
+        in between must not send the person to /login?next=/cabinet/."""
+        url = self.router.url
+        return (url.path.rstrip("/") or "/") + (f"?{url.query}" if url.query else "")
 
     def _client(self) -> ClientInfo:
         headers = self.router.headers
-        return ClientInfo(ip=self.router.session.client_ip or "",
+        peer = headers.raw_headers.get("asgi-scope-client") or self.router.session.client_ip or ""
+        return ClientInfo(ip=client_address(peer, headers.raw_headers.get("x-forwarded-for", "")),
                           user_agent=(headers.user_agent or "")[:255])
 
     def _user(self, session: Session) -> User:
@@ -48,46 +112,88 @@ class AuthState(rx.State):
         self.is_staff = bool(user and user.has_role("operator", "admin"))
         self.email_verified = bool(user is None or user.email_verified_at is not None)
 
-    def _signed_in_as(self, token: str, user: User) -> None:
-        self.session_token = token
+    def _signed_in_as(self, token: str, user: User, go_to: str):
+        """After a successful sign-in (session `token` started and committed): the page
+        sets the cookie; on to `go_to` (return this)."""
         self._show(user)
+        self._session_token, self._token_connection = token, self.router.session.session_id
+        self.cookie_ticket = do_issue_cookie_ticket(token)
+        return rx.redirect(go_to)
+
+    def _signed_out(self, go_to: str = "/"):
+        """After the session was ended on the server: the page clears the cookie; on to
+        `go_to` (return this)."""
+        self._show(None)
+        self._session_token = self._token_connection = ""
+        self.cookie_ticket, self.end_nonce = "", new_token()[:16]
+        return rx.redirect(go_to)
+
+    def _away_from_private(self):
+        if self._here().startswith(PROTECTED_PREFIXES):
+            return rx.redirect(login_url(self._here()))
+        return None
 
     @rx.event
     def load_user(self):
         """on_load of every page: fill the header; send strangers away from private pages."""
-        from coworking_app.db import session_scope
-
         with session_scope() as session:
             try:
                 self._show(self._user(session))
                 return None
             except NotAuthenticated:
                 self._show(None)
-        path = self.router.url.path
-        if path.startswith(PROTECTED_PREFIXES):
-            return rx.redirect(f"/login?next={path}")
-        return None
+        return self._away_from_private()
+
+    def _recheck(self):
+        """A page whose session has ended stops showing private data and goes to sign-in."""
+        if not self.signed_in:
+            return None
+        with session_scope() as session:
+            try:
+                self._show(self._user(session))
+                return None
+            except NotAuthenticated:
+                self._show(None)
+        return self._away_from_private()
+
+    @rx.event
+    def tab_shown(self, hidden: bool):
+        """The tab came back into view (the session may have ended meanwhile)."""
+        return None if hidden else self._recheck()
+
+    @rx.event
+    def storage_changed(self, key: str, _old: str, _new: str, _url: str):
+        """Another tab of this browser signed out (pages/session.py)."""
+        return self._recheck() if key == SIGNED_OUT_KEY else None
+
+    @rx.event
+    def session_ended(self):
+        """A handler of this page found the session over (SessionEnded)."""
+        self._show(None)
+        return rx.redirect(login_url(self._here()))
 
     @rx.event
     def sign_out(self):
-        from coworking_app.db import session_scope
-
         with session_scope() as session:
             try:
                 _user, row = access_user_by_session_token(session, self.session_token)
                 do_sign_out(session, row)
             except NotAuthenticated:
                 pass
-        self.session_token = ""
-        self._show(None)
-        return rx.redirect("/")
+        return self._signed_out("/")
+
+
+def on_backend_exception(exception: Exception):
+    """The app's backend exception handler: an ended session goes to sign-in; anything
+    else as Reflex does by default (logged, a toast)."""
+    if isinstance(exception, SessionEnded):
+        return AuthState.session_ended()
+    return default_backend_exception_handler(exception)
 
 
 def act_as(token: str, work):
     """Runs `work(session, user)` in one transaction (retried on serialization failures) as
     the person signed in with this cookie token; ServiceError when they may not."""
-    from coworking_app.db import run_in_transaction
-
     def run(session: Session):
         user, _row = access_user_by_session_token(session, token)
         return work(session, user)
@@ -102,7 +208,8 @@ def invalid(exc: ValidationError) -> str:
 
 
 def refusal(exc: ServiceError) -> str:
-    """What a form shows for a refused action."""
+    """What a form shows for a refused action. A refusal because the session has ended is
+    not shown in the form: SessionEnded takes the person to sign-in and back."""
     if isinstance(exc, NotAuthenticated):
-        return "Войдите снова"
+        raise SessionEnded() from exc
     return getattr(exc, "message", str(exc))

@@ -123,9 +123,7 @@ class CabinetState(rx.State):
                 accounts.do_sign_out_everywhere(session, auth._user(session))
             except NotAuthenticated:
                 pass
-        auth.session_token = ""
-        auth._show(None)
-        return rx.redirect("/login")
+        return auth._signed_out("/login")
 
     @rx.event
     async def start_totp(self):

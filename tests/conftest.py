@@ -27,7 +27,7 @@ import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from coworking_app.db import get_cache_redis, get_engine, session_scope  # noqa: E402
+from coworking_app.db import get_cache_redis, get_engine, get_rq_redis, session_scope  # noqa: E402
 from coworking_app.services.catalog import invalidate_reference_cache  # noqa: E402
 from tests.e2e_fixtures import app_url, browser  # noqa: E402,F401  (browser tests)
 from tests.factories import build_world  # noqa: E402
@@ -69,8 +69,10 @@ def client(world):
 
 @pytest.fixture()
 def clean_limits():
-    """Rate-limit counters live in the cache Redis: start each accounts test with none."""
+    """Rate-limit counters live in the cache Redis: start each accounts test with none,
+    and with no jobs queued by earlier tests (tests.account_helpers.run_account_jobs)."""
     get_cache_redis().flushdb()
+    get_rq_redis().flushdb()
     yield
 
 

@@ -38,6 +38,10 @@ E2E_ENV = {
     "SECRET_KEY": "e2e-only-secret-key-not-for-production",
     "PORT": str(PORT),
     "REFLEX_USE_NPM": "1",
+    # Every test signs up from 127.0.0.1, and the counters outlive a run by an hour.
+    "SIGNUPS_PER_IP_PER_HOUR": "100000",
+    # As behind Caddy on the same machine: a test may say, in X-Forwarded-For, who it is.
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
@@ -132,6 +136,35 @@ def assert_no_horizontal_scroll(page, width: int) -> None:
     assert scroll_width <= width + 1, f"page is {scroll_width}px wide at {width}px"
 
 
+
+
+def e2e_sign_up_code(email: str) -> str:
+    """The code in the latest sign-up mail to this address (the running app's database)."""
+    import re
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(E2E_ENV["DATABASE_URL"], poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            body = conn.execute(text("SELECT body FROM sign_up_request WHERE lower(email) = lower(:e) "
+                                     "AND kind = 'new' ORDER BY id DESC LIMIT 1"), {"e": email}).scalar_one()
+    finally:
+        engine.dispose()
+    return re.search(r"код подтверждения: (\d{6})", body).group(1)
+
+
+def api_sign_up(base: str, email: str, password: str, full_name: str, **extra) -> dict:
+    """Signs up through the API as a person would (the form, then the code from the mail);
+    Authorization headers of the new account."""
+    r = httpx.post(f"{base}/api/v1/auth/register", timeout=20,
+                   json={"email": email, "password": password, "full_name": full_name} | extra)
+    assert r.status_code == 202, r.text
+    r = httpx.post(f"{base}/api/v1/auth/register/confirm", timeout=20,
+                   json={"email": email, "code": e2e_sign_up_code(email)})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def api_login(base: str, email: str, password: str) -> dict:

@@ -13,7 +13,16 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import SHOTS, _run, api_login, assert_no_horizontal_scroll, needs_chromium, new_page, ui_login
+from tests.e2e_fixtures import (
+    SHOTS,
+    _run,
+    api_login,
+    api_sign_up,
+    assert_no_horizontal_scroll,
+    needs_chromium,
+    new_page,
+    ui_login,
+)
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
@@ -43,9 +52,7 @@ def _paid_booking(base: str, space_id: int) -> int:
     detail = httpx.get(f"{base}{API}/spaces/{space_id}", timeout=20).json()
     desk = next(res for res in detail["resources"] if res["kind"] == "hot_desk")
     email = f"adm-{uuid.uuid4().hex[:8]}@example.com"
-    assert httpx.post(f"{base}{API}/auth/register", timeout=20, json={
-        "email": email, "password": PASSWORD, "full_name": "Пётр Гость"}).status_code == 201
-    renter = api_login(base, email, PASSWORD)
+    renter = api_sign_up(base, email, PASSWORD, "Пётр Гость")
     zone = ZoneInfo(detail["timezone"])
     day = datetime.now(zone).date() + timedelta(days=7)
     while day.weekday() > 4:

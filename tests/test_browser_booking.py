@@ -15,7 +15,15 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import SHOTS, api_login, assert_no_horizontal_scroll, needs_chromium, new_page, ui_login
+from tests.e2e_fixtures import (
+    SHOTS,
+    api_login,
+    api_sign_up,
+    assert_no_horizontal_scroll,
+    needs_chromium,
+    new_page,
+    ui_login,
+)
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
@@ -43,10 +51,7 @@ def owned_space(app_url):
 def test_renter_books_pays_downloads_receipt_and_owner_sees_it(app_url, browser, owned_space):
     SHOTS.mkdir(parents=True, exist_ok=True)
     email = f"renter-{uuid.uuid4().hex[:8]}@example.com"
-    r = httpx.post(f"{app_url}/api/v1/auth/register", timeout=20, json={
-        "email": email, "password": PASSWORD, "full_name": "Анна Бронева", "phone": "+79123456780",
-        "role": "renter"})
-    assert r.status_code == 201, r.text
+    api_sign_up(app_url, email, PASSWORD, "Анна Бронева", phone="+79123456780", role="renter")
     tomorrow = (datetime.now(ZoneInfo(owned_space["timezone"])) + timedelta(days=1)).date()
     context, page = new_page(browser, 1280, 900)
     try:
@@ -181,9 +186,7 @@ def test_owner_accepts_and_the_renters_open_page_shows_it_at_once(app_url, brows
     detail = httpx.get(f"{app_url}/api/v1/spaces/{space['id']}", timeout=20).json()
     desk = next(res for res in detail["resources"] if res["kind"] == "hot_desk")
     email = f"rt-{uuid.uuid4().hex[:8]}@example.com"
-    assert httpx.post(f"{app_url}/api/v1/auth/register", timeout=20, json={
-        "email": email, "password": PASSWORD, "full_name": "Вера Ждущая"}).status_code == 201
-    renter = api_login(app_url, email, PASSWORD)
+    renter = api_sign_up(app_url, email, PASSWORD, "Вера Ждущая")
     day = (datetime.now(ZoneInfo(space["timezone"])) + timedelta(days=3)).date()
     start = datetime(day.year, day.month, day.day, 11, tzinfo=ZoneInfo(space["timezone"]))
     booking = httpx.post(f"{app_url}/api/v1/bookings", headers=renter, timeout=20, json={

@@ -17,6 +17,7 @@ from tests.e2e_fixtures import (
     SHOTS,
     _run,
     api_login,
+    api_sign_up,
     assert_no_horizontal_scroll,
     needs_chromium,
     new_page,
@@ -31,10 +32,7 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 def _renter(base: str, name: str) -> tuple[str, dict]:
     email = f"rv-{uuid.uuid4().hex[:8]}@example.com"
-    r = httpx.post(f"{base}/api/v1/auth/register", timeout=20,
-                   json={"email": email, "password": PASSWORD, "full_name": name})
-    assert r.status_code == 201, r.text
-    return email, api_login(base, email, PASSWORD)
+    return email, api_sign_up(base, email, PASSWORD, name)
 
 
 def _demo_space(base: str, index: int) -> dict:

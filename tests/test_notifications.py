@@ -44,7 +44,7 @@ def _rows(booking_id: int) -> list[Notification]:
 
 
 def _burst_worker(env_extra: dict[str, str]) -> None:
-    env = {**os.environ, **TEST_ENV, **env_extra, "PYTHONPATH": str(ROOT)}
+    env = {**TEST_ENV, **os.environ, **env_extra, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
                     "--burst", "--url", TEST_ENV["RQ_REDIS_URL"], "default"], cwd=ROOT, env=env, check=True,
                    timeout=120, capture_output=True)
@@ -363,30 +363,36 @@ def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(cli
         "title": "Чужое", "text": "Предложение для чужого пространства", "space_id": b.space_id}).status_code == 404
 
 
-def test_account_mail_goes_out_through_the_same_transports(client, world, outbox, clean_limits):
+def test_account_mail_goes_out_through_the_same_transports(client, world, outbox, clean_limits, make_user):
+    from jobs.accounts import send_sign_up_mail
+    from tests.account_helpers import sign_up_mail
 
     r = client.post(f"{API}/auth/register", json={"email": "mail-check@example.com",
                                                   "password": "Correct-Horse-42", "full_name": "Почтовый Тест"})
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    request_id = sign_up_mail("mail-check@example.com").id
+    assert send_sign_up_mail(request_id) == "sent"
+    assert send_sign_up_mail(request_id) == "skipped: already sent"
+    # A verification link of an account made at once (demo data, tests): a notification row.
+    _id, address, _password = make_user()
     with session_scope() as s:
         row_id = s.scalars(select(Notification.id).join(User, User.id == Notification.user_id).where(
-            User.email == "mail-check@example.com", Notification.type == "verify_email")).one()
+            User.email == address, Notification.type == "verify_email")).one()
     assert deliver(row_id) == "sent"
-    assert deliver(row_id) == "skipped: already sent"
-    [eml] = [p for p in outbox.glob("*.eml")
-             if email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"] == "mail-check@example.com"]
-    text = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
-    assert "/verify-email?token=" in text
+    texts = {}
+    for eml in outbox.glob("*.eml"):
+        message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+        texts[message["To"]] = message.get_body(("plain",)).get_content()
+    assert "/signup/confirm?token=" in texts["mail-check@example.com"]
+    assert "/verify-email?token=" in texts[address]
 
 
-def test_password_change_and_a_new_device_are_announced(client, world, clean_limits):
+def test_password_change_and_a_new_device_are_announced(client, world, clean_limits, make_user):
     from datetime import timedelta
 
     from coworking_app.services.accounts import ClientInfo, do_change_password, do_start_session
 
-    r = client.post(f"{API}/auth/register", json={"email": "notice-acc@example.com",
-                                                  "password": "Correct-Horse-42", "full_name": "Аккаунт Тест"})
-    user_id = r.json()["id"]
+    user_id, _email, _password = make_user()
     with session_scope() as s:
         user = s.get(User, user_id)
         user.created_at = user.created_at - timedelta(days=1)  # not a fresh sign-up
@@ -399,13 +405,19 @@ def test_password_change_and_a_new_device_are_announced(client, world, clean_lim
     assert types.count("new_sign_in") == 1 and types.count("password_changed") == 1
 
 
-def test_account_mail_follows_the_users_language(client, world, clean_limits):
-    r = client.post(f"{API}/auth/register", json={"email": "english@example.com",
-                                                  "password": "Correct-Horse-42", "full_name": "Ann English"})
-    auth = headers_for(r.json()["id"])
+def test_account_mail_follows_the_users_language(client, world, clean_limits, make_user):
+    from tests.account_helpers import run_account_jobs, sign_up_mail
+
+    user_id, address, _password = make_user()
+    auth = headers_for(user_id)
     assert client.patch(f"{API}/me", headers=auth, json={"language": "en"}).status_code == 200
-    assert client.post(f"{API}/auth/password-reset/request", json={"email": "english@example.com"}).status_code == 202
+    assert client.post(f"{API}/auth/password-reset/request", json={"email": address}).status_code == 202
+    run_account_jobs()
     with session_scope() as s:
         subjects = list(s.scalars(select(Notification.title).join(User, User.id == Notification.user_id)
-                                  .where(User.email == "english@example.com", Notification.channel == "email")))
+                                  .where(User.email == address, Notification.channel == "email")))
     assert "Reset your CoSpace password" in subjects and "Подтвердите email в CoSpace" in subjects
+    # Someone signs up with the address: its owner is told, in their language.
+    assert client.post(f"{API}/auth/register", json={"email": address, "password": "Correct-Horse-42",
+                                                     "full_name": "Someone Else"}).status_code == 202
+    assert sign_up_mail(address).subject == "Someone tried to sign up to CoSpace with your address"

@@ -16,14 +16,56 @@ def test_default_secret_key_refused_outside_development(monkeypatch, env):
         Settings(_env_file=None)
 
 
-def test_development_accepts_default_and_production_accepts_real_key(monkeypatch):
+def test_development_generates_its_own_key_once_and_production_accepts_a_real_one(monkeypatch, tmp_path):
+    """`make run` never signs with a published key: development without SECRET_KEY writes
+    a random one into the git-ignored .env on first use and reads it back afterwards."""
+    import coworking_app.settings as settings_module
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("# local settings\nPORT=3000")
+    monkeypatch.setattr(settings_module, "LOCAL_ENV_FILE", env_file)
     monkeypatch.setenv("APP_ENV", "development")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert Settings(_env_file=None).secret_key == DEV_SECRET_KEY
+    for value in (None, DEV_SECRET_KEY):  # unset, or the old published placeholder
+        if value is None:
+            monkeypatch.delenv("SECRET_KEY", raising=False)
+        else:
+            monkeypatch.setenv("SECRET_KEY", value)
+        first = Settings(_env_file=None).secret_key
+        assert first != DEV_SECRET_KEY and len(first) >= 48
+        assert Settings(_env_file=None).secret_key == first  # reused, not regenerated
+    lines = env_file.read_text().splitlines()
+    assert lines[1] == "PORT=3000" and sum(line.startswith("SECRET_KEY=") for line in lines) == 1
+    assert env_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert Settings(_env_file=env_file).secret_key == first  # as pydantic-settings reads .env
+
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     settings = Settings(_env_file=None)
     assert settings.environment == "production" and settings.secret_key == "k" * 40
+
+
+@pytest.mark.parametrize("env", ["test", "production"])
+def test_a_missing_secret_key_is_refused_outside_development(monkeypatch, env, tmp_path):
+    import coworking_app.settings as settings_module
+
+    monkeypatch.setattr(settings_module, "LOCAL_ENV_FILE", tmp_path / ".env")
+    monkeypatch.setenv("APP_ENV", env)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="SECRET_KEY must be set"):
+        Settings(_env_file=None)
+    assert not (tmp_path / ".env").exists()
+
+
+def test_trusted_proxies_are_a_comma_separated_list_of_networks(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12,fd00::/8")
+    assert Settings(_env_file=None).trusted_proxies == ["10.0.0.1", "172.16.0.0/12", "fd00::/8"]
+    monkeypatch.setenv("TRUSTED_PROXIES", "caddy")
+    with pytest.raises(ValidationError, match="TRUSTED_PROXIES"):
+        Settings(_env_file=None)
+    monkeypatch.delenv("TRUSTED_PROXIES")
+    assert Settings(_env_file=None).trusted_proxies == []
 
 
 def test_defaults_match_the_documented_configuration(monkeypatch):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import Client, CurrentUser, DbSession, SignedIn
 from coworking_app.services import accounts
+from coworking_app.services.errors import PermissionDenied
+from coworking_app.settings import get_settings
 
 router = APIRouter(tags=["auth"])
 
@@ -20,6 +23,23 @@ class RegisterIn(BaseModel):
     full_name: str = Field(max_length=300)
     phone: str | None = Field(None, max_length=64)
     role: Literal["renter", "owner"] = "renter"
+
+
+class SignUpAccepted(BaseModel):
+    detail: str
+
+
+class SignUpConfirmIn(BaseModel):
+    """The code from the mail with the address it went to, or the link's token."""
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field("", max_length=320)
+    code: str = Field("", max_length=32)
+    token: str = Field("", max_length=200)
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ticket: str = Field(max_length=200)
 
 
 class UserOut(BaseModel):
@@ -88,11 +108,27 @@ def _tokens(pair: accounts.TokenPair) -> TokensOut:
                      expires_in=pair.expires_in)
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-def register(body: RegisterIn, session: DbSession) -> UserOut:
-    user = accounts.do_register(session, email=body.email, password=body.password,
-                                full_name=body.full_name, phone=body.phone, role=body.role)
-    return user_out(user)
+SIGN_UP_SENT = ("Мы отправили письмо на этот адрес: откройте ссылку из него или отправьте код "
+                "на /auth/register/confirm")
+
+
+@router.post("/auth/register", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted)
+def register(body: RegisterIn, session: DbSession, client: Client) -> SignUpAccepted:
+    """Sign-up, step 1. The same answer whether or not the address is taken: a free one
+    gets a code and a link, a taken one a note to its owner."""
+    accounts.do_request_sign_up(session, email=body.email, password=body.password,
+                                full_name=body.full_name, phone=body.phone, role=body.role,
+                                client=client)
+    return SignUpAccepted(detail=SIGN_UP_SENT)
+
+
+@router.post("/auth/register/confirm", response_model=TokensOut)
+def register_confirm(body: SignUpConfirmIn, session: DbSession, client: Client) -> TokensOut:
+    """Sign-up, step 2: the code (with the address) or the link's token creates the
+    account, its email verified, and signs it in."""
+    user, _next = accounts.do_confirm_sign_up(session, email=body.email, code=body.code,
+                                              token=body.token)
+    return _tokens(accounts.do_sign_in_api(session, user, client))
 
 
 @router.post("/auth/login", response_model=TokensOut)
@@ -117,6 +153,48 @@ def logout(signed_in: SignedIn, session: DbSession) -> Response:
 def logout_everywhere(user: CurrentUser, session: DbSession) -> Response:
     accounts.do_sign_out_everywhere(session, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- the web pages' session cookie --------------------------------------------------------
+# HttpOnly, so no page script can read the token; set from a one-time ticket the sign-in
+# handler issued on the server, and cleared at sign-out. Not part of the public API.
+
+
+def _same_origin(request: Request) -> None:
+    """Only the site's own pages may call: a JSON POST (a cross-site form cannot send one
+    without a CORS preflight) whose Origin is this site. With SameSite=Strict on the
+    cookie, this stops cross-site sign-in and sign-out (CSRF)."""
+    origin = request.headers.get("origin", "")
+    own = {urlsplit(get_settings().base_url).netloc, request.headers.get("host", "")}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json" or not origin or urlsplit(origin).netloc not in own:
+        raise PermissionDenied("Запрос не с этого сайта")
+
+
+def _secure_cookie(request: Request) -> bool:
+    return request.url.scheme == "https" or get_settings().base_url.startswith("https://")
+
+
+@router.post("/auth/ui-session", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
+def ui_session_start(body: TicketIn, request: Request) -> Response:
+    _same_origin(request)
+    token = accounts.do_take_cookie_ticket(body.ticket)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.set_cookie(accounts.SESSION_COOKIE, token, max_age=get_settings().session_days * 86400,
+                        path="/", httponly=True, samesite="strict", secure=_secure_cookie(request))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/auth/ui-session/end", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
+def ui_session_end(request: Request, session: DbSession) -> Response:
+    _same_origin(request)
+    accounts.do_sign_out_by_token(session, request.cookies.get(accounts.SESSION_COOKIE))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(accounts.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=_secure_cookie(request))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED)

@@ -21,6 +21,7 @@ from coworking_app.services.accounts import (
     access_user_by_bearer,
 )
 from coworking_app.services.errors import NotAuthenticated
+from coworking_app.services.security import client_address
 from coworking_app.settings import get_settings
 from models import AuthSession, User
 
@@ -37,13 +38,17 @@ def _read_session() -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(_session)]
-ReadSession = Annotated[Session, Depends(_read_session)]  # GET routes that never write
+# scope="function": the transaction commits (or rolls back) when the route returns, before
+# the answer is sent. A failing commit is an error answer, never a 2xx for a change that was
+# lost, and the client's next request sees what the last one wrote.
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]  # GET routes that never write
 _bearer = HTTPBearer(auto_error=False)
 
 
 def client_info(request: Request) -> ClientInfo:
-    return ClientInfo(ip=request.client.host if request.client else "",
+    peer = request.client.host if request.client else ""
+    return ClientInfo(ip=client_address(peer, request.headers.getlist("x-forwarded-for")),
                       user_agent=request.headers.get("user-agent", "")[:255])
 
 

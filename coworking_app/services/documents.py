@@ -216,20 +216,24 @@ def booking_ics(session: Session, booking: Booking) -> bytes:
     return cal.to_ical()
 
 
-def calendar_token(user_id: int) -> str:
+def calendar_token(user: User) -> str:
+    """The feed URL's secret: an HMAC (SECRET_KEY) of the user id and of when the password
+    last changed, so that a password change or reset, which ends every session, also gives
+    a new feed URL (a leaked one stops working)."""
     key = get_settings().secret_key.encode()
-    return hmac.new(key, f"ical-feed:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    changed = user.password_changed_at.timestamp() if user.password_changed_at else ""
+    return hmac.new(key, f"ical-feed:{user.id}:{changed}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def calendar_feed_path(user: User) -> str:
-    return f"/api/v1/calendar/{user.id}-{calendar_token(user.id)}.ics"
+    return f"/api/v1/calendar/{user.id}-{calendar_token(user)}.ics"
 
 
 def access_feed_user(session: Session, feed_id: str) -> User:
     user_part, _, token = feed_id.partition("-")
     ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
     user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
-    if user is None or not hmac.compare_digest(token, calendar_token(user.id)) or not user.is_active:
+    if user is None or not hmac.compare_digest(token, calendar_token(user)) or not user.is_active:
         raise NotFound("Календарь не найден")
     return user
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base class: a request that cannot be carried out as asked."""
+    """Base class: a request that cannot be carried out as asked. The transaction is rolled
+    back, unless the refusal is `keeping_changes()`: then what the service wrote on the way
+    (a session revoked on refresh-token reuse, a wrong code counted) is committed first."""
+
+    keep_changes: bool = False
+
+    def keeping_changes(self) -> "ServiceError":
+        self.keep_changes = True
+        return self
 
 
 class InvalidInput(ServiceError):

@@ -56,19 +56,27 @@ class Mail:
         return message
 
 
+def file_outbox() -> Path | None:
+    """The folder mail is written to when no transport is configured (development:
+    var/outbox, one .eml per mail); None when mail really goes out."""
+    settings = get_settings()
+    if settings.sendgrid_api_key or settings.smtp_host:
+        return None
+    return Path(settings.mail_outbox_dir)
+
+
 def send(mail: Mail) -> str:
     """Sends one mail through the configured transport; returns where it went."""
-    settings = get_settings()
-    if settings.sendgrid_api_key:
+    if file_outbox() is not None:
+        return _send_file(mail)
+    if get_settings().sendgrid_api_key:
         return _send_sendgrid(mail)
-    if settings.smtp_host:
-        return _send_smtp(mail)
-    return _send_file(mail)
+    return _send_smtp(mail)
 
 
 def _send_file(mail: Mail) -> str:
     settings = get_settings()
-    outbox = Path(settings.mail_outbox_dir)
+    outbox = file_outbox()
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     path = outbox / f"{stamp}-{abs(hash((mail.to, mail.subject))) % 10**8:08d}.eml"
