@@ -340,7 +340,7 @@ def export_dashboard(session: Session, user: User | None, flt: analytics.Dashboa
     board = analytics.dashboard(session, user, flt, owner_view=owner_view)
     city = session.get(City, flt.city_id) if flt.city_id else None
     space = session.get(Space, flt.space_id) if flt.space_id else None
-    narrowed = ", ".join(x for x in (city and city.name_ru, space and f"«{space.name}»") if x)
+    narrowed = ", ".join(x for x in (city and city.name_ru, space and space.name) if x)
     filters = ("мои пространства" if owner_view else "вся сеть") + (f", {narrowed}" if narrowed else "")
     content = render_dashboard(board, fmt, title="Отчёт CoSpace", filters=filters)
     return ExportFile(f"dashboard-{board.period[0]}-{board.period[1]}.{fmt}", CONTENT_TYPES[fmt], content)
