@@ -257,10 +257,36 @@ def format_audit_value(entity: str, name: str, value: object, zone: str = DEFAUL
     moment = _parse_moment(value)
     if moment is not None:
         return format_moment(moment, zone)
-    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
-        return ", ".join(str(v) for v in value) or "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (dict, list)):
+        return _audit_structure(name, value, zone)
+    text = str(value)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _audit_structure(name: str, value: dict | list, zone: str) -> str:
+    """JSON columns in words: the price's total, add-on names, opening hours, a change."""
+    if not value:
+        return "—"
+    if name == "price" and isinstance(value, dict) and "total" in value:
+        return "итого " + format_money(int(value["total"]), str(value.get("currency") or "RUB"))
+    if name == "addons" and isinstance(value, list):
+        return ", ".join(str(a.get("name", a.get("code", ""))) if isinstance(a, dict) else str(a)
+                         for a in value)
+    if name == "opening_hours" and isinstance(value, dict):
+        return ", ".join(f"{WEEKDAY_LABELS.get(day, day)} "
+                         f"{format_hours((h or {}).get('open'), (h or {}).get('close'))}"
+                         for day, h in value.items() if day in WEEKDAY_LABELS)
+    if name in ("pending_change", "change") and isinstance(value, dict) and "start" in value:
+        start, end = _parse_moment(value.get("start")), _parse_moment(value.get("end"))
+        when = format_stay(start.astimezone(_zone(zone)), end.astimezone(_zone(zone))) if start and end else ""
+        seats = f", мест: {value['seats']}" if value.get("seats") else ""
+        return f"{when}{seats}" or "—"
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return ", ".join(str(v) for v in value)
+    if name == "notification_prefs":
+        return "изменены"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 # --- links in plain text ----------------------------------------------------------------------

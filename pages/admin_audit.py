@@ -17,7 +17,7 @@ def _change(change) -> rx.Component:
                 word_break="break-word"),
         rx.icon("arrow-right", size=12, color=rx.color("gray", 9), flex_shrink="0"),
         rx.text(change[2], size="1", color=rx.color("green", 11), word_break="break-word"),
-        gap="2", align="center", wrap="wrap", width="100%",
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 

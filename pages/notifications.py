@@ -33,7 +33,7 @@ def _notice(n: NoticeView) -> rx.Component:
                     rx.cond(~n.read, rx.button("Прочитано", size="1", variant="soft",
                                                on_click=NotificationState.mark_read(n.id),
                                                custom_attrs={"data-testid": "notice-read"})),
-                    align="center", gap="2", wrap="wrap", width="100%",
+                    align="center", spacing="2", wrap="wrap", width="100%",
                 ),
                 spacing="1", width="100%", min_width="0",
             ),
@@ -50,7 +50,7 @@ def notifications_page() -> rx.Component:
             rx.heading("Уведомления", size="6"), rx.spacer(),
             rx.button("Прочитать все", variant="soft", on_click=s.mark_all_read,
                       disabled=s.unread == 0, custom_attrs={"data-testid": "notices-read-all"}),
-            width="100%", align="center", gap="2", wrap="wrap",
+            width="100%", align="center", spacing="2", wrap="wrap",
         ),
         rx.cond(
             s.items.length() > 0,

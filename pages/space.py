@@ -147,7 +147,7 @@ def details() -> rx.Component:
                 rx.hstack(
                     rx.badge(rx.cond(s.open_now, "Сейчас открыто", "Сейчас закрыто"),
                              color_scheme=rx.cond(s.open_now, "green", "gray")),
-                    rx.text("время: ", s.timezone, size="1", color=rx.color("gray", 10)),
+                    rx.text(s.timezone, size="1", color=rx.color("gray", 10)),
                     align="center", wrap="wrap",
                 ),
                 rx.foreach(s.hours, lambda h: rx.hstack(
