@@ -212,13 +212,28 @@ def test_distance_sort_needs_a_point_and_pages_are_clamped(app_url, browser):
         page.get_by_test_id("space-card").first.wait_for()
         expect(page.get_by_test_id("search-error")).to_have_count(0)
 
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / "search-distance-1280.png"))
         page.goto(f"{app_url}/search?city=moscow&page=99")
         page.get_by_test_id("space-card").first.wait_for()
+        # The last page, not "Страница 99 из 5" over an empty list.
+        label = page.get_by_text(re.compile(r"^Страница (\d+) из \1$"))
+        expect(label).to_be_visible()
         summary = page.get_by_test_id("search-summary").inner_text()
         total = int("".join(ch for ch in summary if ch.isdigit()))
         last = -(-total // 20)
-        expect(page.get_by_text(f"Страница {last} из {last}")).to_be_visible()
+        expect(label).to_have_text(f"Страница {last} из {last}")
         expect(page.get_by_text("Ничего не нашлось")).to_have_count(0)
+    finally:
+        context.close()
+    context, page = new_page(browser, 390, 844)
+    try:
+        page.goto(f"{app_url}/search?city=moscow&amenities=wifi")
+        page.get_by_test_id("space-card").first.wait_for()
+        page.get_by_test_id("filters-toggle").click()
+        page.get_by_test_id("filter-q").wait_for(state="visible")
+        assert_no_horizontal_scroll(page, 390)
+        page.screenshot(path=str(SHOTS / "search-filters-open-390.png"), full_page=True)
     finally:
         context.close()
 
@@ -348,7 +363,9 @@ def test_audit_log_in_the_screens_words(app_url, browser, space):
     booking_id = _paid_booking(app_url, space, api_login(app_url, email, PASSWORD))
     context, page = new_page(browser, 1280, 900)
     try:
-        ui_login(page, app_url, STAFF[0], STAFF[1], f"/admin/audit?entity=booking&entity_id={booking_id}")
+        ui_login(page, app_url, STAFF[0], STAFF[1], "/admin/audit")
+        expect(page.get_by_test_id("admin-nav")).to_be_visible()
+        page.goto(f"{app_url}/admin/audit?entity=booking&entity_id={booking_id}")
         entries = page.get_by_test_id("audit-entry")
         expect(entries.first).to_be_visible()
         text = " ".join(entries.all_inner_texts())
@@ -356,7 +373,11 @@ def test_audit_log_in_the_screens_words(app_url, browser, space):
         for raw in ("pending_payment", "paid_minor", "total_minor", "status", "+00:00"):
             assert raw not in text, (raw, text)
         assert re.search(r"Сумма: [\d\u202f ]+ ₽", text), text
+        assert "Расчёт цены: итого" in text and "{" not in text, text
         page.screenshot(path=str(SHOTS / "audit-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert_no_horizontal_scroll(page, 390)
+        page.screenshot(path=str(SHOTS / "audit-390.png"), full_page=True)
     finally:
         context.close()
 
@@ -375,6 +396,7 @@ def test_errors_go_away_once_the_input_is_fixed(app_url, browser, space):
         expect(page.get_by_test_id("error-phone")).to_be_visible()
         phone.fill("+79123456789")
         expect(page.get_by_test_id("error-phone")).to_have_count(0)  # before saving again
+        page.screenshot(path=str(SHOTS / "cabinet-1280.png"), full_page=True)
 
         page.goto(f"{app_url}/spaces/{space['id']}")
         page.get_by_test_id("booking-panel").wait_for()
@@ -383,6 +405,7 @@ def test_errors_go_away_once_the_input_is_fixed(app_url, browser, space):
         page.get_by_test_id("book-promo-apply").click()
         expect(page.get_by_test_id("book-promo-error")).to_be_visible()
         expect(page.get_by_test_id("book-total")).not_to_be_empty()  # the price without the code
+        page.get_by_test_id("booking-panel").screenshot(path=str(SHOTS / "booking-promo-error-1280.png"))
         expect(page.get_by_test_id("book-submit")).to_be_enabled()
         page.get_by_test_id("book-promo").fill("")
         expect(page.get_by_test_id("book-promo-error")).to_have_count(0)
