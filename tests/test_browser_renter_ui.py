@@ -390,6 +390,7 @@ def test_errors_go_away_once_the_input_is_fixed(app_url, browser, space):
     context, page = new_page(browser, 1280, 900)
     try:
         ui_login(page, app_url, email, PASSWORD, "/cabinet")
+        page.get_by_test_id("device").first.wait_for()  # the cabinet has loaded (it fills the form)
         phone = page.get_by_test_id("profile-phone")
         phone.fill("12")
         page.get_by_test_id("profile").get_by_role("button", name="Сохранить").click()
