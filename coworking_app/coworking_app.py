@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from coworking_app.api import create_api, limit_api_threads
+from coworking_app.page_status import page_status
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
 from pages.admin_promos import promos_page
@@ -18,6 +19,7 @@ from pages.auth import (
 )
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
+from pages.not_found import not_found_page
 from pages.notifications import notifications_page
 from pages.home import home_page
 from pages.inbox import inbox_page, thread_page
@@ -50,7 +52,12 @@ from state.reviews import SpaceReviewsState
 from state.space import SpaceState
 
 app = rx.App(
-    api_transformer=create_api(),
+    # page_status: HTTP 404 (and the 404 page) for /spaces/<id> of a space nobody can see.
+    api_transformer=[create_api(), page_status],
+    # Toasts at the top, under the header: at the bottom they covered the booking card's
+    # buttons and the phone's sticky "Забронировать" bar.
+    toaster=rx.toast.provider(position="top-center", offset="68px", close_button=True,
+                              custom_attrs={"mobileOffset": {"top": "64px"}}),
     head_components=[rx.el.meta(name="theme-color", content="#0d9488")],
     stylesheets=["/styles.css"],
     # A handler that finds the session ended (state.auth.SessionEnded) sends the person to
@@ -86,6 +93,7 @@ PAGES = [
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
      [SpaceEditorState.load, BookingRulesState.load]),
+    (not_found_page, "404", "Страница не найдена — CoSpace", []),
 ]
 for component, route, title, on_load in PAGES:
     app.add_page(component, route=route, title=title,

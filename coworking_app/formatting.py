@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
 UNIT_LABELS = {"hour": "час", "day": "день", "month": "месяц"}
 UNIT_CHOICES = [("hour", "в час"), ("day", "в день"), ("month", "в месяц")]
@@ -79,3 +84,253 @@ SPACE_STATUS_LABELS = {"draft": "Черновик", "pending_review": "На пр
                        "hidden": "Скрыто"}
 PAYMENT_STATUS_LABELS = {"pending": "Ожидает", "succeeded": "Проведён", "failed": "Ошибка"}
 ROLE_LABELS = {"renter": "Арендатор", "owner": "Владелец", "operator": "Оператор", "admin": "Администратор"}
+BOOKING_STATUS_LABELS = {
+    "pending_payment": "ожидает оплаты",
+    "paid": "оплачено, ждёт подтверждения",
+    "confirmed": "подтверждено",
+    "cancelled": "отменено",
+    "expired": "истекло",
+    "completed": "завершено",
+    "no_show": "неявка",
+}
+PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "test": "Тестовый"}
+PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение"}
+POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
+ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
+PROMO_KIND_LABELS = {"percent": "Процент", "fixed": "Фиксированная сумма"}
+LANGUAGE_LABELS = {"ru": "Русский", "en": "English"}
+
+
+def join_labels(values, labels: dict[str, str]) -> str:
+    """"hot_desk,meeting_room" or a list -> "Незакреплённое место, Переговорная"."""
+    items = values.split(",") if isinstance(values, str) else list(values or [])
+    return ", ".join(labels.get(str(v).strip(), str(v).strip()) for v in items if str(v).strip())
+
+
+def format_place(*parts: str | None) -> str:
+    """"Москва, ул. Ленина, 1" from the city and the address, naming the city once: an
+    address usually begins with its city already."""
+    out: list[str] = []
+    for part in parts:
+        part = (part or "").strip()
+        if not part:
+            continue
+        if out and part.casefold().startswith(out[-1].casefold()):
+            out[-1] = part  # "Москва" + "Москва, ул. ..." -> the address alone
+        elif not any(p.casefold() == part.casefold() for p in out):
+            out.append(part)
+    return ", ".join(out)
+
+
+# --- moments ---------------------------------------------------------------------------------
+
+DEFAULT_ZONE = "Europe/Moscow"
+
+
+def format_moment(value: datetime | None, zone: str = DEFAULT_ZONE, *, seconds: bool = False,
+                  named: bool = False) -> str:
+    """15.12.2025 10:49 in `zone` (the space's or the person's): never UTC, never ISO.
+    `named` adds the zone where it is not obvious: "15.12.2025 10:49 МСК"."""
+    if value is None:
+        return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(_zone(zone))
+    text = value.strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+    return f"{text} {zone_name(value)}" if named else text
+
+
+def zone_name(moment: datetime) -> str:
+    """"МСК", "МСК+4" (Novosibirsk) or "UTC+5" for a zone-aware local moment."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return ""
+    hours = round(offset.total_seconds() / 3600 - 3)
+    if -1 <= hours <= 9:
+        return "МСК" + (f"{hours:+d}" if hours else "")
+    return f"UTC{offset.total_seconds() / 3600:+g}"
+
+
+def format_stay(start: datetime, end: datetime) -> str:
+    """A booking's time, both ends local: "15.12.2025, 10:00–13:00"; whole days name the
+    last day booked, not the midnight after it: "15.12.2025 – 16.12.2025 (2 дня)"."""
+    midnight = start.time() == end.time() == time(0)
+    if midnight and end > start:
+        days = (end.date() - start.date()).days
+        last = end.date() - timedelta(days=1)
+        if days == 1:
+            return f"{start:%d.%m.%Y} (весь день)"
+        return f"{start:%d.%m.%Y} – {last:%d.%m.%Y} ({plural(days, 'день', 'дня', 'дней')})"
+    if start.date() == end.date() or (end - start < timedelta(days=1) and end.time() == time(0)):
+        end_label = "24:00" if end.time() == time(0) and end.date() > start.date() else f"{end:%H:%M}"
+        return f"{start:%d.%m.%Y}, {start:%H:%M}–{end_label}"
+    return f"{start:%d.%m.%Y} {start:%H:%M} – {end:%d.%m.%Y} {end:%H:%M}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def _parse_moment(value: object) -> datetime | None:
+    """An ISO 8601 moment as JSON stores it ("2025-12-15T07:49:00+00:00"), else None."""
+    if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-" or "T" not in value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+AUDIT_ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф",
+                       "addon": "Доп. услуга", "promo_code": "Промокод", "booking": "Бронь",
+                       "payment": "Платёж", "user": "Пользователь"}
+AUDIT_ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
+# Column -> label, shared by every audited table; a few differ per entity.
+AUDIT_FIELD_LABELS = {
+    "id": "ID", "name": "Название", "description": "Описание", "address": "Адрес",
+    "location": "Координаты", "city_id": "Город (ID)", "district_id": "Район (ID)",
+    "timezone": "Часовой пояс", "opening_hours": "Часы работы", "status": "Статус",
+    "amenities": "Удобства", "price_hour_from": "Цена от, в час", "price_day_from": "Цена от, в день",
+    "price_month_from": "Цена от, в месяц", "currency": "Валюта", "max_capacity": "Вместимость",
+    "instant_book": "Мгновенное бронирование", "cancellation_policy": "Условия отмены",
+    "vat_rate_bp": "Ставка НДС", "prices_include_vat": "НДС в цене",
+    "moderation_note": "Замечание модератора", "changed_for_review_at": "Изменения на проверке с",
+    "rating": "Рейтинг", "reviews_count": "Отзывов", "created_at": "Создано",
+    "deleted_at": "Удалено", "owner_id": "Владелец (ID)", "space_id": "Пространство (ID)",
+    "kind": "Тип", "capacity": "Мест", "min_minutes": "Мин. длительность",
+    "max_minutes": "Макс. длительность", "resource_id": "Ресурс (ID)", "unit": "Единица",
+    "price_minor": "Цена", "code": "Код", "resource_kinds": "Для ресурсов",
+    "max_quantity": "Макс. количество", "active": "Активна", "value": "Скидка",
+    "valid_from": "Действует с", "valid_until": "Действует до", "max_uses_total": "Макс. использований",
+    "max_uses_per_user": "Макс. на человека", "min_amount_minor": "Минимальная сумма",
+    "user_id": "Арендатор (ID)", "start_at": "Начало", "end_at": "Конец", "seats": "Мест",
+    "whole": "Целиком", "expires_at": "Оплатить до", "price": "Расчёт цены", "addons": "Доп. услуги",
+    "total_minor": "Сумма", "promo_id": "Промокод (ID)", "policy": "Условия отмены",
+    "paid_minor": "Оплачено", "refunded_minor": "Возвращено", "balance_due_minor": "К доплате",
+    "pending_change": "Ожидающее изменение", "cancel_reason": "Причина отмены",
+    "booking_id": "Бронь (ID)", "provider": "Провайдер", "purpose": "Назначение",
+    "provider_session_id": "Сессия провайдера", "provider_payment_id": "Платёж у провайдера",
+    "idempotency_key": "Ключ идемпотентности", "amount_minor": "Сумма", "payment_url": "Ссылка на оплату",
+    "change": "Изменение", "failure": "Ошибка", "email": "Email", "email_verified_at": "Email подтверждён",
+    "phone": "Телефон", "full_name": "Имя", "password_hash": "Пароль", "roles": "Роли",
+    "language": "Язык", "notification_prefs": "Настройки уведомлений", "totp_secret": "Ключ 2FA",
+    "totp_enabled_at": "2FA включена", "is_active": "Активен", "password_changed_at": "Пароль изменён",
+}
+_AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
+    ("booking", "status"): BOOKING_STATUS_LABELS, ("space", "status"): SPACE_STATUS_LABELS,
+    ("payment", "status"): PAYMENT_STATUS_LABELS, ("resource", "kind"): RESOURCE_KIND_LABELS,
+    ("promo_code", "kind"): PROMO_KIND_LABELS, ("tariff", "unit"): UNIT_LABELS,
+    ("addon", "unit"): ADDON_UNIT_LABELS, ("payment", "provider"): PAYMENT_PROVIDER_LABELS,
+    ("payment", "purpose"): PAYMENT_PURPOSE_LABELS, ("*", "cancellation_policy"): POLICY_LABELS,
+    ("*", "policy"): POLICY_LABELS, ("*", "language"): LANGUAGE_LABELS,
+    ("*", "roles"): ROLE_LABELS, ("*", "resource_kinds"): RESOURCE_KIND_LABELS,
+}
+_AUDIT_MONEY = {"price_hour_from", "price_day_from", "price_month_from"}
+
+
+def audit_field_label(name: str) -> str:
+    return AUDIT_FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def format_audit_value(entity: str, name: str, value: object, zone: str = DEFAULT_ZONE) -> str:
+    """One old or new value of the audit log as the screens show it: statuses and kinds in
+    Russian, money in roubles, moments local, yes/no; long JSON shortened."""
+    if value is None or value == "":
+        return "—"
+    labels = _AUDIT_CHOICES.get((entity, name)) or _AUDIT_CHOICES.get(("*", name))
+    if labels is not None and isinstance(value, (str, list)):
+        return join_labels(value, labels) if isinstance(value, list) else labels.get(value, value)
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, (int, float)) and (name.endswith("_minor") or name in _AUDIT_MONEY):
+        return format_money(int(value))
+    if name == "value" and entity == "promo_code" and isinstance(value, int):
+        return str(value)  # percent or minor units, depending on the kind next to it
+    if name == "vat_rate_bp" and isinstance(value, int):
+        return f"{value / 100:g} %"
+    if name in ("min_minutes", "max_minutes") and isinstance(value, int):
+        return format_minutes(value)
+    moment = _parse_moment(value)
+    if moment is not None:
+        return format_moment(moment, zone)
+    if isinstance(value, (dict, list)):
+        return _audit_structure(name, value, zone)
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _audit_structure(name: str, value: dict | list, zone: str) -> str:
+    """JSON columns in words: the price's total, add-on names, opening hours, a change."""
+    if not value:
+        return "—"
+    if name == "price" and isinstance(value, dict) and "total" in value:
+        return "итого " + format_money(int(value["total"]), str(value.get("currency") or "RUB"))
+    if name == "addons" and isinstance(value, list):
+        return ", ".join(str(a.get("name", a.get("code", ""))) if isinstance(a, dict) else str(a)
+                         for a in value)
+    if name == "opening_hours" and isinstance(value, dict):
+        return ", ".join(f"{WEEKDAY_LABELS.get(day, day)} "
+                         f"{format_hours((h or {}).get('open'), (h or {}).get('close'))}"
+                         for day, h in value.items() if day in WEEKDAY_LABELS)
+    if name in ("pending_change", "change") and isinstance(value, dict) and "start" in value:
+        start, end = _parse_moment(value.get("start")), _parse_moment(value.get("end"))
+        when = format_stay(start.astimezone(_zone(zone)), end.astimezone(_zone(zone))) if start and end else ""
+        seats = f", мест: {value['seats']}" if value.get("seats") else ""
+        return f"{when}{seats}" or "—"
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return ", ".join(str(v) for v in value)
+    if name == "notification_prefs":
+        return "изменены"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+# --- links in plain text ----------------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://[^\s<>\"']+|(?<![\w/])/(?:cabinet|owner|inbox|spaces|search|admin|checkout)"
+                  r"(?:[/?#][^\s<>\"']*)?)")
+LINK_LABELS = [  # (path prefix, label) for links to our own pages, first match wins
+    ("/api/v1/unsubscribe/", "Отписаться"), ("/cabinet/bookings", "Мои брони"),
+    ("/cabinet/notifications", "Уведомления"), ("/cabinet", "Личный кабинет"),
+    ("/owner/bookings", "Брони гостей"), ("/owner/spaces/", "Открыть пространство в кабинете"),
+    ("/owner", "Мои пространства"), ("/inbox", "Открыть переписку"),
+    ("/spaces/", "Страница пространства"), ("/search", "Поиск"), ("/admin", "Панель оператора"),
+]
+
+
+def own_path(url: str, base_url: str) -> str | None:
+    """The local path of a link to this site (an absolute URL on `base_url` or a path),
+    None for anything else: only our own pages become clickable."""
+    url = url.rstrip(".,;:!?)»")
+    base = base_url.rstrip("/")
+    if base and (url == base or url.startswith(base + "/")):
+        url = url[len(base):] or "/"
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return None
+
+
+def split_links(text: str, base_url: str) -> list[tuple[str, str]]:
+    """Plain text cut into (text, href) parts: href is "" for plain text and a local path
+    for a link to our own site (its label then says where it goes). Links elsewhere stay
+    plain text; nothing here is HTML."""
+    parts: list[tuple[str, str]] = []
+    last = 0
+    for match in _URL.finditer(text):
+        raw = match.group(0)
+        trimmed = raw.rstrip(".,;:!?)»")
+        path = own_path(trimmed, base_url)
+        if path is None:
+            continue
+        if match.start() > last:
+            parts.append((text[last:match.start()], ""))
+        label = next((lab for prefix, lab in LINK_LABELS if path.startswith(prefix)), "Открыть")
+        parts.append((label, path))
+        last = match.start() + len(trimmed)
+    if last < len(text):
+        parts.append((text[last:], ""))
+    return parts

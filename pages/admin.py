@@ -6,15 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.components import date_range, empty_state
-from pages.layout import map_frame, page_frame
+from pages.layout import ADMIN_LINKS, map_frame, page_frame
 from state.admin_dashboard import DashboardState, KpiCard
 from state.auth import AuthState
-
-ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
-               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
-               ("/admin/reports", "Отчёты", "file-spreadsheet"),
-               ("/admin/audit", "Журнал аудита", "history")]
-
 
 def admin_nav(current: str) -> rx.Component:
     return rx.box(
@@ -23,9 +17,9 @@ def admin_nav(current: str) -> rx.Component:
                                 variant="solid" if href == current else "soft",
                                 color_scheme="teal" if href == current else "gray"),
                       href=href, underline="none") for href, label, icon in ADMIN_LINKS],
-            spacing="2", wrap="nowrap",
+            spacing="2", wrap="wrap",  # every section visible on a phone too, no sideways scroll
         ),
-        overflow_x="auto", width="100%", padding_bottom="4px", custom_attrs={"data-testid": "admin-nav"},
+        width="100%", custom_attrs={"data-testid": "admin-nav"},
     )
 
 

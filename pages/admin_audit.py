@@ -11,13 +11,13 @@ from state.admin_audit import ACTION_LABELS, AuditRow, AuditState, ReportRow, Re
 
 
 def _change(change) -> rx.Component:
-    return rx.hstack(
-        rx.code(change[0], size="1", variant="ghost", weight="bold"),
+    return rx.flex(
+        rx.text(change[0] + ":", size="1", weight="bold", white_space="nowrap"),
         rx.text(change[1], size="1", color=rx.color("red", 11), text_decoration="line-through",
-                word_break="break-all"),
+                word_break="break-word"),
         rx.icon("arrow-right", size=12, color=rx.color("gray", 9), flex_shrink="0"),
-        rx.text(change[2], size="1", color=rx.color("green", 11), word_break="break-all"),
-        spacing="2", align="start", width="100%",
+        rx.text(change[2], size="1", color=rx.color("green", 11), word_break="break-word"),
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 

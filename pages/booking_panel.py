@@ -133,11 +133,19 @@ def booking_panel() -> rx.Component:
                         on_change=lambda v: B.toggle_addon(a.code, v),
                         custom_attrs={"data-addon": a.code})),
                     spacing="1", width="100%")),
-                rx.hstack(
-                    rx.input(placeholder="Промокод", value=B.promo, on_change=B.set_promo,
-                             width="100%", custom_attrs={"data-testid": "book-promo"}),
-                    rx.button("Применить", variant="soft", on_click=B.apply_promo),
-                    width="100%",
+                rx.vstack(
+                    rx.hstack(
+                        rx.input(placeholder="Промокод", value=B.promo, on_change=B.set_promo,
+                                 width="100%", aria_label="Промокод",
+                                 color_scheme=rx.cond(B.promo_error != "", "red", "teal"),
+                                 custom_attrs={"data-testid": "book-promo"}),
+                        rx.button("Применить", variant="soft", on_click=B.apply_promo,
+                                  custom_attrs={"data-testid": "book-promo-apply"}),
+                        width="100%",
+                    ),
+                    rx.cond(B.promo_error != "", rx.text(B.promo_error, size="1", color=rx.color("red", 11),
+                                                         custom_attrs={"data-testid": "book-promo-error"})),
+                    spacing="1", width="100%",
                 ),
                 rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red",
                                                   size="1", width="100%",
@@ -169,6 +177,7 @@ def booking_panel() -> rx.Component:
                 ),
                 spacing="3", width="100%",
             ),
-            width="100%", custom_attrs={"data-testid": "booking-panel"},
+            width="100%", id="booking-panel", scroll_margin_top="72px",
+            custom_attrs={"data-testid": "booking-panel"},
         ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from state.views import CardView
+from state.views import AmenityIcon, CardView
 
 
 def space_card(card: CardView) -> rx.Component:
@@ -40,10 +40,8 @@ def space_card(card: CardView) -> rx.Component:
                         spacing="2", wrap="wrap",
                     ),
                     rx.hstack(
-                        rx.foreach(card.amenity_icons,
-                                   lambda name: rx.icon(tag=name, size=16,
-                                                        color=rx.color("gray", 10))),
-                        spacing="2",
+                        rx.foreach(card.amenity_icons, _amenity_icon),
+                        spacing="2", custom_attrs={"data-testid": "card-amenities"},
                     ),
                     rx.hstack(
                         rx.text(card.price, weight="bold", color=rx.color("accent", 11), size="3"),
@@ -70,6 +68,17 @@ def space_card(card: CardView) -> rx.Component:
         underline="none",
         width="100%",
         custom_attrs={"data-testid": "space-card"},
+    )
+
+
+def _amenity_icon(amenity: AmenityIcon) -> rx.Component:
+    """An amenity as an icon with its name: a tooltip for the mouse, the accessible name for
+    screen readers."""
+    return rx.tooltip(
+        rx.box(rx.icon(tag=amenity.icon, size=16, color=rx.color("gray", 10), aria_hidden="true"),
+               display="flex", role="img", aria_label=amenity.name, title=amenity.name,
+               custom_attrs={"data-testid": "amenity-icon"}),
+        content=amenity.name,
     )
 
 

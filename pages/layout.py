@@ -9,6 +9,11 @@ from state.auth import AuthState
 
 BRAND = "CoSpace"
 CONTENT_WIDTH = "1240px"
+# Every section of the operator panel: the header menu and the panel's own tabs list them all.
+ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
+               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
+               ("/admin/reports", "Отчёты", "file-spreadsheet"),
+               ("/admin/audit", "Журнал аудита", "history")]
 
 
 def header() -> rx.Component:
@@ -109,10 +114,14 @@ def _account_menu() -> rx.Component:
                         rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
                 rx.cond(a.is_owner,
                         rx.menu.item("Аналитика", on_click=rx.redirect("/owner/analytics"))),
-                rx.cond(a.is_staff,
-                        rx.menu.item("Панель оператора", on_click=rx.redirect("/admin"))),
-                rx.cond(a.is_staff,
-                        rx.menu.item("Модерация", on_click=rx.redirect("/admin/moderation"))),
+                rx.cond(a.is_staff, rx.fragment(
+                    rx.menu.separator(),
+                    rx.text("Панель оператора", size="1", weight="medium", color=rx.color("gray", 10),
+                            padding="4px 12px"),
+                    *[rx.menu.item(rx.icon(icon, size=14), label, on_click=rx.redirect(href),
+                                   custom_attrs={"data-testid": "menu-admin", "data-href": href})
+                      for href, label, icon in ADMIN_LINKS],
+                )),
                 rx.menu.separator(),
                 rx.menu.item("Выйти", color="red", on_click=a.sign_out,
                              custom_attrs={"data-testid": "sign-out"}),
@@ -124,8 +133,10 @@ def _account_menu() -> rx.Component:
 
 
 def verify_banner() -> rx.Component:
+    # Not on /verify-email itself: that page says whether the link worked.
+    on_verify_page = rx.State.router.url.path.startswith("/verify-email")
     return rx.cond(
-        AuthState.signed_in & ~AuthState.email_verified,
+        AuthState.signed_in & ~AuthState.email_verified & ~on_verify_page,
         rx.callout(
             "Подтвердите email: мы отправили ссылку на " + AuthState.user_email + ".",
             icon="mail", color_scheme="amber", size="1", width="100%", margin_bottom="12px",

@@ -6,7 +6,15 @@ import reflex as rx
 
 from pages.components import empty_state
 from pages.layout import page_frame
-from state.notifications import NoticeView, NotificationState
+from state.notifications import NoticeView, NotificationState, TextPart
+
+
+def _part(part: TextPart) -> rx.Component:
+    """Plain text, or a link to one of our own pages (never HTML from the notice)."""
+    return rx.cond(part.href != "",
+                   rx.link(part.text, href=part.href, weight="medium",
+                           custom_attrs={"data-testid": "notice-link"}),
+                   rx.text.span(part.text))
 
 
 def _notice(n: NoticeView) -> rx.Component:
@@ -16,12 +24,19 @@ def _notice(n: NoticeView) -> rx.Component:
                    background=rx.cond(n.read, "transparent", rx.color("accent", 9))),
             rx.vstack(
                 rx.text(n.title, weight=rx.cond(n.read, "regular", "bold")),
-                rx.text(n.body, size="2", color=rx.color("gray", 11), white_space="pre-line"),
-                rx.text(n.when, size="1", color=rx.color("gray", 9)),
-                spacing="1", width="100%",
+                rx.text(rx.foreach(n.parts, _part), size="2", color=rx.color("gray", 11),
+                        white_space="pre-line", word_break="break-word"),
+                rx.flex(
+                    rx.text(n.when, size="1", color=rx.color("gray", 9),
+                            custom_attrs={"data-testid": "notice-when"}),
+                    rx.spacer(),
+                    rx.cond(~n.read, rx.button("Прочитано", size="1", variant="soft",
+                                               on_click=NotificationState.mark_read(n.id),
+                                               custom_attrs={"data-testid": "notice-read"})),
+                    align="center", spacing="2", wrap="wrap", width="100%",
+                ),
+                spacing="1", width="100%", min_width="0",
             ),
-            rx.cond(~n.read, rx.button("Прочитано", size="1", variant="ghost",
-                                       on_click=NotificationState.mark_read(n.id))),
             width="100%", align="start",
         ),
         width="100%", custom_attrs={"data-testid": "notice"},
@@ -34,7 +49,7 @@ def notifications_page() -> rx.Component:
         rx.flex(
             rx.heading("Уведомления", size="6"), rx.spacer(),
             rx.button("Прочитать все", variant="soft", on_click=s.mark_all_read,
-                      disabled=s.unread == 0),
+                      disabled=s.unread == 0, custom_attrs={"data-testid": "notices-read-all"}),
             width="100%", align="center", spacing="2", wrap="wrap",
         ),
         rx.cond(

@@ -140,7 +140,8 @@ def ask_host() -> rx.Component:
             rx.text_area(value=a.text, on_change=a.set_text, rows="4", width="100%", margin_top="12px",
                          placeholder="Например: есть ли парковка и переговорная на 6 человек?",
                          custom_attrs={"data-testid": "ask-host-text"}),
-            rx.cond(a.error != "", rx.text(a.error, color=rx.color("red", 11), size="2")),
+            rx.cond(a.error != "", rx.text(a.error, color=rx.color("red", 11), size="2",
+                                           custom_attrs={"data-testid": "ask-host-error"})),
             rx.flex(
                 rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
                 rx.button(rx.cond(a.busy, rx.spinner(size="2"), "Отправить"), on_click=a.send,

@@ -61,8 +61,13 @@ def filters() -> rx.Component:
                 s.stop_id != ANY,
                 _labelled(
                     "Не дальше от метро",
-                    rx.select(["500", "1000", "1500", "2000", "3000"], value=s.stop_radius_m,
-                              on_change=s.set_stop_radius, width="100%"),
+                    rx.select.root(
+                        rx.select.trigger(width="100%", aria_label="Не дальше от метро",
+                                          custom_attrs={"data-testid": "filter-stop-radius"}),
+                        rx.select.content(rx.foreach(
+                            s.stop_radius_options, lambda o: rx.select.item(o.label, value=o.value))),
+                        value=s.stop_radius_m, on_change=s.set_stop_radius,
+                    ),
                 ),
             ),
             rx.cond(
@@ -166,7 +171,7 @@ def toolbar() -> rx.Component:
                    custom_attrs={"data-testid": "search-summary"}),
         rx.spacer(),
         rx.select.root(
-            rx.select.trigger(custom_attrs={"data-testid": "sort"}),
+            rx.select.trigger(aria_label="Сортировка", custom_attrs={"data-testid": "sort"}),
             rx.select.content(
                 rx.foreach(s.sort_options, lambda o: rx.select.item(o.label, value=o.value)),
             ),

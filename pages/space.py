@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.booking_panel import booking_panel
-from pages.components import empty_state, section
+from pages.components import section
 from pages.layout import map_frame, page_frame
+from pages.not_found import not_found_content
 from pages.reviews import ask_host, reviews_section
+from state.booking import BookingPanelState
 from state.space import PhotoView, ResourceView, SpaceState, StopView
 
 
@@ -145,7 +147,7 @@ def details() -> rx.Component:
                 rx.hstack(
                     rx.badge(rx.cond(s.open_now, "Сейчас открыто", "Сейчас закрыто"),
                              color_scheme=rx.cond(s.open_now, "green", "gray")),
-                    rx.text("время: ", s.timezone, size="1", color=rx.color("gray", 10)),
+                    rx.text(s.timezone, size="1", color=rx.color("gray", 10)),
                     align="center", wrap="wrap",
                 ),
                 rx.foreach(s.hours, lambda h: rx.hstack(
@@ -170,6 +172,37 @@ def details() -> rx.Component:
     )
 
 
+def booking_bar() -> rx.Component:
+    """Phones: the price and "Забронировать" stay at the bottom of the screen; the button
+    scrolls to the booking card (it is far below the photos and the description)."""
+    b = BookingPanelState
+    return rx.cond(
+        b.resources.length() > 0,
+        rx.box(
+            rx.hstack(
+                rx.vstack(
+                    rx.text(rx.cond(b.total != "", b.total, SpaceState.price), weight="bold", size="3",
+                            color=rx.color("accent", 11), custom_attrs={"data-testid": "bar-price"}),
+                    rx.text(rx.cond(b.total != "", "за выбранное время", SpaceState.capacity), size="1",
+                            color=rx.color("gray", 10)),
+                    spacing="0", min_width="0",
+                ),
+                rx.spacer(),
+                rx.button(rx.icon("calendar-check", size=16), "Забронировать", size="3",
+                          on_click=rx.scroll_to("booking-panel"),
+                          custom_attrs={"data-testid": "bar-book"}),
+                align="center", width="100%", spacing="3",
+            ),
+            position="fixed", bottom="0", left="0", right="0", z_index="900",
+            padding="10px 12px", padding_bottom="calc(10px + env(safe-area-inset-bottom))",
+            background=rx.color("gray", 1), border_top=f"1px solid {rx.color('gray', 5)}",
+            box_shadow="0 -4px 12px rgba(0, 0, 0, 0.06)",
+            display=rx.breakpoints(initial="block", md="none"),
+            custom_attrs={"data-testid": "booking-bar"},
+        ),
+    )
+
+
 def space_page() -> rx.Component:
     s = SpaceState
     return page_frame(
@@ -191,14 +224,13 @@ def space_page() -> rx.Component:
                     gallery(),
                     details(),
                     photo_viewer(),
+                    booking_bar(),
+                    # room for the phone's booking bar below the last card
+                    rx.box(height="72px", display=rx.breakpoints(initial="block", md="none")),
                     spacing="3", width="100%",
                 ),
-                empty_state(
-                    "map-pin-off", "Пространство не найдено",
-                    rx.text("Возможно, оно снято с публикации или ссылка неверна.",
-                            size="2", color=rx.color("gray", 11)),
-                    rx.link(rx.button("Перейти к поиску"), href="/search"),
-                ),
+                not_found_content("Пространство не найдено",
+                                  "Возможно, оно снято с публикации или ссылка неверна."),
             ),
         ),
     )

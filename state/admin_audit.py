@@ -4,31 +4,29 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 import reflex as rx
 from pydantic import ValidationError
 
+from coworking_app.formatting import (
+    AUDIT_ACTION_LABELS,
+    AUDIT_ENTITY_LABELS,
+    audit_field_label,
+    format_audit_value,
+    format_moment,
+)
 from coworking_app.services import audit, exports
-from coworking_app.services.analytics import report_zone
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.settings import get_settings
 from models import AUDIT_ENTITIES
 from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
 
-ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф", "addon": "Доп. услуга",
-                 "promo_code": "Промокод", "booking": "Бронь", "payment": "Платёж", "user": "Пользователь"}
-ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
+ENTITY_LABELS = AUDIT_ENTITY_LABELS
+ACTION_LABELS = AUDIT_ACTION_LABELS
 PAGE_SIZE = 50
-
-
-def _show(value) -> str:
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 @dataclass
@@ -53,18 +51,26 @@ def _actor(item: audit.AuditItem) -> str:
 
 
 def _row(item: audit.AuditItem) -> AuditRow:
+    """An entry as the screens say it: field names, statuses and kinds in Russian, money in
+    roubles, moments in the panel's zone (coworking_app/formatting.py)."""
     actor = _actor(item)
     where = " · ".join(x for x in (item.ip and f"IP {item.ip}", item.request_id and f"запрос {item.request_id[:12]}") if x)
+    zone = get_settings().report_timezone
+
+    def show(name: str, value) -> str:
+        return format_audit_value(item.entity, name, value, zone)
+
+    fields = sorted(item.changes.items(), key=lambda kv: audit_field_label(kv[0]))
     return AuditRow(
-        id=item.id, at=item.at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M:%S"), actor=actor,
-        entity=f"{ENTITY_LABELS.get(item.entity, item.entity)} #{item.entity_id}",
+        id=item.id, at=format_moment(item.at, zone, seconds=True, named=True), actor=actor,
+        entity=f"{ENTITY_LABELS.get(item.entity, item.entity)} № {item.entity_id}",
         action=ACTION_LABELS.get(item.action, item.action),
         color={"create": "green", "update": "blue", "delete": "red"}.get(item.action, "gray"), where=where,
         changes=[] if item.action != "update" else
-        [[name, _show(values[0]), _show(values[1])] for name, values in sorted(item.changes.items())],
+        [[audit_field_label(name), show(name, values[0]), show(name, values[1])] for name, values in fields],
         summary="" if item.action == "update" else " · ".join(
-            f"{name}: {_show(values[1] if item.action == 'create' else values[0])}"
-            for name, values in sorted(item.changes.items())))
+            f"{audit_field_label(name)}: {show(name, values[1] if item.action == 'create' else values[0])}"
+            for name, values in fields))
 
 
 class AuditState(rx.State):
@@ -175,7 +181,7 @@ class ReportsState(rx.State):
         self.reports = [ReportRow(
             id=r.id, title=r.title, kind=KIND_LABELS.get(r.kind, r.kind), fmt=r.fmt.upper(), status=r.status,
             progress=r.progress, rows=r.rows, error=r.error or "", ready=r.ready,
-            when=r.created_at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M")) for r in infos]
+            when=format_moment(r.created_at, get_settings().report_timezone)) for r in infos]
 
     @rx.event
     async def load(self):

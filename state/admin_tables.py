@@ -38,7 +38,6 @@ TYPE_CHOICES = {
     "users": list(ROLE_LABELS.items()),
     "payments": [("stripe", "Stripe"), ("test", "Тестовый")],
 }
-LABELS = {**STATUS_LABELS, **SPACE_STATUS_LABELS, **PAYMENT_STATUS_LABELS, **RESOURCE_KIND_LABELS}
 
 
 @dataclass
@@ -56,12 +55,9 @@ class RowView:
     href: str = ""
 
 
-def _cell(kind: str, key: str, value) -> list[str]:
-    if kind == "status" or key == "type":
-        return ["badge" if kind == "status" else "text", LABELS.get(value, str(value or ""))]
-    if kind == "list":
-        return ["text", ", ".join(ROLE_LABELS.get(r.strip(), r.strip()) for r in str(value or "").split(","))]
-    return ["text", tables.format_cell(kind, value)]
+def _cell(column: tables.Column, row: dict) -> list[str]:
+    """[kind, text]: statuses as badges; every text as in the exports (services.admin_tables)."""
+    return ["badge" if column.kind == "status" else "text", tables.format_cell(column, row)]
 
 
 AUDIT_ENTITY = {"bookings": "booking", "spaces": "space", "users": "user", "payments": "payment"}
@@ -168,7 +164,7 @@ class AdminTableState(rx.State):
         views = []
         for row in page.rows:
             actions, href = _actions(table, row, is_admin)
-            views.append(RowView(id=row["id"], cells=[_cell(c.kind, c.key, row.get(c.key)) for c in page.columns],
+            views.append(RowView(id=row["id"], cells=[_cell(c, row) for c in page.columns],
                                  actions=actions, href=href))
         self.rows, self.total = views, page.total
         labels = {c.key: c.label for c in page.columns}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -23,7 +24,7 @@ from coworking_app.services.errors import (
     ServiceError,
 )
 from coworking_app.services.pricing import AddonChoice
-from models import Resource, Space, SpaceStatus
+from models import Resource, Space, SpaceStatus, User
 from state.auth import AuthState
 from state.inputs import parse_id, parse_step
 
@@ -98,6 +99,8 @@ class BookingPanelState(rx.State):
     approval_note: str = ""
     error: str = ""
     error_field: str = ""
+    promo_error: str = ""  # shown under the promo field; gone as soon as the code is edited
+    _promo_user_id: int = 0  # who applied the code (server-side only)
     busy: bool = False
 
     # --- loading ---------------------------------------------------------------------
@@ -127,10 +130,70 @@ class BookingPanelState(rx.State):
                                   "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
         today = self._today()
         self.day, self.month, self.days, self.seats, self.promo, self.mode = today.isoformat(), today.strftime("%Y-%m"), 1, 1, "", "hours"
+        self.promo_error = ""
         if self.resources:
             self.resource_id = self.resources[0].id
             self._refresh(keep_times=False)
+            if self._restore(self.router.url.query_parameters):
+                return rx.scroll_to("booking-panel")
             self._skip_to_free_day(today)
+        return None
+
+    # --- the choice in the URL (kept through sign-in and sign-up) ----------------------
+
+    def _choice_query(self) -> dict[str, str]:
+        """The current choice as the space page's URL query (see `_restore`)."""
+        query = {"resource": self.resource_id, "day": self.day}
+        if self.mode == "days":
+            query["days"] = str(self.days)
+        else:
+            labels = {o.value: o.label for o in self.starts}
+            ends = {o.value: o.label for o in self.ends}
+            if self.start in labels and self.end in ends:
+                query["from"], query["to"] = labels[self.start], ends[self.end]
+        if self.seats > 1 and not self.whole:
+            query["seats"] = str(self.seats)
+        chosen = [a.code for a in self.addons if a.checked]
+        if chosen:
+            query["addons"] = ",".join(chosen)
+        return query
+
+    def choice_url(self) -> str:
+        return f"/spaces/{self.space_id}?" + urlencode(self._choice_query())
+
+    def _restore(self, query: dict[str, str]) -> bool:
+        """The choice from the URL (after sign-in, or a shared link). Each value is checked
+        against what can be booked now; a bad or stale one is left at its default, silently."""
+        if not query.get("day"):
+            return False
+        if query.get("resource") in {r.id for r in self.resources}:
+            self.resource_id = query["resource"]
+            self._refresh(keep_times=False)
+        try:
+            day = date.fromisoformat(str(query.get("day", ""))[:10])
+        except ValueError:
+            return False
+        today = self._today()
+        if not today <= day <= today + timedelta(days=366):
+            return False
+        self.day, self.month = day.isoformat(), day.strftime("%Y-%m")
+        if query.get("days") and self.day_mode_allowed:
+            self.mode, self.days = "days", _int_in(query["days"], 1, 62, 1)
+        if not self.whole:
+            self.seats = _int_in(query.get("seats", "1"), 1, self.capacity, 1)
+        codes = set(str(query.get("addons", "")).split(","))
+        self.addons = [AddonOption(a.code, a.label, a.code in codes) for a in self.addons]
+        self._refresh(keep_times=False)
+        if self.mode == "hours":
+            start = next((o.value for o in self.starts if o.label == query.get("from")), "")
+            if start:
+                self.start = start
+                self._refresh(keep_times=True)
+                end = next((o.value for o in self.ends if o.label == query.get("to")), "")
+                if end:
+                    self.end = end
+                    self._refresh(keep_times=True)
+        return True
 
     def _skip_to_free_day(self, today: date) -> None:
         """Late in the evening (or on a full day) today has no start left: open the panel on
@@ -224,12 +287,27 @@ class BookingPanelState(rx.State):
 
     def _quote(self, session, user=None) -> None:
         self.error, self.error_field, self.lines, self.total, self.vat_note, self.free_note = "", "", [], "", "", ""
+        if user is None and self._promo_user_id and self.promo.strip():
+            # A code applied while signed in keeps counting when the dates or seats change
+            # ("Book" checks the person and the code again).
+            user = session.get(User, self._promo_user_id)
         request = self._request()
         if request is None:
             self.error = "На этот день свободного времени нет — выберите другой день"
             return
         try:
             q = bookings.quote_booking(session, user, request)
+        except InvalidInput as exc:
+            if exc.field != "promo_code":
+                self.error_field, self.error = _error_message(exc)
+                return
+            # The price without the code, and what is wrong with the code under its field.
+            self.promo_error = exc.message
+            try:
+                q = bookings.quote_booking(session, user, request.model_copy(update={"promo_code": None}))
+            except ServiceError as again:
+                self.error_field, self.error = _error_message(again)
+                return
         except ServiceError as exc:
             self.error_field, self.error = _error_message(exc)
             return
@@ -316,12 +394,16 @@ class BookingPanelState(rx.State):
     @rx.event
     def set_promo(self, value: str):
         self.promo = str(value)[:32]
+        self.promo_error = ""  # the old code's message no longer applies
+        if not self.promo.strip():
+            self._refresh()  # the price without any code again
 
     @rx.event
     async def apply_promo(self):
         auth = await self.get_state(AuthState)
         with session_scope() as session:
             user = _user_or_none(session, auth.session_token)
+            self.promo_error, self._promo_user_id = "", user.id if user else 0
             self._quote(session, user)
 
     # --- booking -----------------------------------------------------------------------
@@ -330,7 +412,8 @@ class BookingPanelState(rx.State):
     async def book(self):
         auth = await self.get_state(AuthState)
         if not auth.signed_in:
-            yield rx.redirect(f"/login?next=/spaces/{self.space_id}")
+            # Sign-in (or sign-up from there) comes back to this page with the same choice.
+            yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
             return
         self.busy = True
         yield
@@ -350,10 +433,15 @@ class BookingPanelState(rx.State):
             url = run_in_transaction(work)
             yield rx.redirect(url or "/cabinet/bookings")
         except NotAuthenticated:
-            yield rx.redirect(f"/login?next=/spaces/{self.space_id}")
+            yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
         except ValidationError:
             self.error = "Проверьте дату, время и число мест"
-        except (InvalidInput, Conflict, NotFound, PermissionDenied, payments.ProviderError) as exc:
+        except InvalidInput as exc:
+            if exc.field == "promo_code":
+                self.promo_error = exc.message
+            else:
+                self.error_field, self.error = _error_message(exc)
+        except (Conflict, NotFound, PermissionDenied, payments.ProviderError) as exc:
             self.error_field, self.error = _error_message(exc)
             with read_scope() as session:
                 found = self._resource(session)
@@ -361,6 +449,15 @@ class BookingPanelState(rx.State):
                     self._times(session, *found, keep=True)
         finally:
             self.busy = False
+
+
+def _int_in(value: object, low: int, high: int, default: int) -> int:
+    """A whole number from a URL within [low, high]; the default for anything else."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        return default
+    number = int(text)
+    return number if low <= number <= high else default
 
 
 def _is_time(value: object) -> bool:

@@ -12,7 +12,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.db import run_in_transaction, session_scope
-from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
+from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
 from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
 from coworking_app.settings import get_settings
@@ -55,10 +55,8 @@ class BookingCard:
 
 
 def _when(view: bookings.BookingView) -> str:
-    start, end = view.start, view.end
-    if start.date() == end.date() or (end - start).days < 1 and end.hour == 0:
-        return f"{start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({start:%Z})"
-    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y} ({start:%Z})"
+    """The stay in the space's time ("15.12.2025 – 16.12.2025 (2 дня)" for whole days)."""
+    return f"{format_stay(view.start, view.end)} ({zone_name(view.start)})"
 
 
 def card(view: bookings.BookingView) -> BookingCard:

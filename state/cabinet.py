@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import reflex as rx
 
 from coworking_app.db import session_scope
+from coworking_app.formatting import format_moment
 from coworking_app.services import accounts, twofactor
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound
+from coworking_app.settings import get_settings
 from state.auth import AuthState
 
 
@@ -57,7 +59,7 @@ class CabinetState(rx.State):
                 self.language, self.totp_enabled = user.language, user.totp_enabled
                 self.devices = [
                     DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
-                               seen=s.last_seen_at.strftime("%d.%m.%Y %H:%M UTC"),
+                               seen=format_moment(s.last_seen_at, get_settings().report_timezone, named=True),
                                current=s.id == row.id)
                     for s in accounts.list_sessions(session, user)
                 ]
@@ -68,10 +70,18 @@ class CabinetState(rx.State):
     def set_form(self, field: str, value: str):
         if field in ("full_name", "phone", "current_password", "new_password", "totp_code"):
             setattr(self, field, str(value)[:1024])
+            # A message about the old value must not stay under the new one.
+            if field in self.errors:
+                self.errors = {k: v for k, v in self.errors.items() if k != field}
+            if field in ("full_name", "phone"):
+                self.profile_message = ""
+            elif field in ("current_password", "new_password"):
+                self.password_message = ""
 
     @rx.event
     def set_language(self, value: str):
         self.language = "en" if value == "en" else "ru"
+        self.profile_message = ""
 
     @rx.event
     async def save_profile(self, _form: dict):

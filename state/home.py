@@ -37,7 +37,7 @@ class HomeState(rx.State):
         with read_scope() as session:
             counts = catalog.count_published_by_city(session)
             cities = catalog.list_cities(session)
-            icons = {a.code: a.icon for a in catalog.list_amenities(session)}
+            icons = {a.code: a for a in catalog.list_amenities(session)}
             featured = search_spaces(
                 session, SearchParams(sort=SortOrder.rating, page_size=FEATURED_COUNT)
             )

@@ -147,6 +147,7 @@ class InboxState(rx.State):
     @rx.event
     def set_draft(self, value: str):
         self.draft = str(value)[: svc.TEXT_MAX + 100]
+        self.error = ""  # the refusal was about the old draft
 
     @rx.event
     async def send(self):
@@ -224,6 +225,7 @@ class AskHostState(rx.State):
     @rx.event
     def set_text(self, value: str):
         self.text = str(value)[: svc.TEXT_MAX + 100]
+        self.error = ""
 
     @rx.event
     async def send(self):

@@ -9,10 +9,12 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.db import session_scope
+from coworking_app.formatting import format_moment, format_place
 from coworking_app.services import accounts, messages, space_moderation
 from coworking_app.services.storage import get_storage
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.settings import get_settings
 from state.auth import AuthState, act_as, refusal
 from state.reviews import stars
 from state.inputs import parse_id
@@ -36,6 +38,11 @@ class QueueItem:
     when: str = ""
 
 
+def _moment(value) -> str:
+    """Moderators work in the operator panel's zone (the report zone), as every panel time."""
+    return format_moment(value, get_settings().report_timezone, named=True)
+
+
 def _item(m: svc.ModerationItem) -> QueueItem:
     return QueueItem(
         id=m.id, space=m.space, space_href=f"/spaces/{m.space_id}", author=m.author,
@@ -43,7 +50,7 @@ def _item(m: svc.ModerationItem) -> QueueItem:
         subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in m.subratings.items()),
         flags=[FLAG_LABELS.get(f, f) for f in m.flags], reports=m.report_reasons, status=m.status,
         reason=m.reject_reason or "",
-        when=f"{m.created_at:%d.%m.%Y %H:%M} UTC" + (" · изменён" if m.edited else ""))
+        when=_moment(m.created_at) + (" · изменён" if m.edited else ""))
 
 
 @dataclass
@@ -73,10 +80,10 @@ class SpaceItem:
 def _space(q: space_moderation.QueuedSpace) -> SpaceItem:
     return SpaceItem(
         id=q.id, name=q.name, href=f"/spaces/{q.id}", editor_href=f"/owner/spaces/{q.id}",
-        place=f"{q.city}, {q.address}", owner=q.owner_email, kind=q.kind,
+        place=format_place(q.city, q.address), owner=q.owner_email, kind=q.kind,
         description=q.description[:600] + ("…" if len(q.description) > 600 else ""),
         photos=f"фото: {q.photos}", thumb=get_storage().url(q.thumb_key) if q.thumb_key else "",
-        when=f"{q.since:%d.%m.%Y %H:%M} UTC" if q.since else "")
+        when=_moment(q.since) if q.since else "")
 
 
 VIEWS = ("spaces", *svc.MODERATION_VIEWS, "conversations")
@@ -120,7 +127,7 @@ class ModerationState(rx.State):
                     threads = messages.list_reported_conversations(session, user)
                     self.threads, self.items, self.total = [ReportedThread(
                         t.id, f"/inbox/{t.id}", f"{t.space}: {t.renter} ↔ {t.owner}", t.reasons,
-                        f"{t.reported_at:%d.%m.%Y %H:%M} UTC") for t in threads], [], len(threads)
+                        _moment(t.reported_at)) for t in threads], [], len(threads)
                 else:
                     items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
                     self.items, self.threads = [_item(m) for m in items], []

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import reflex as rx
 import redis.asyncio as aioredis
 
 from coworking_app.db import session_scope
+from coworking_app.formatting import format_moment, split_links
 from coworking_app.services import accounts, messages
 from coworking_app.services import notifications as svc
 from coworking_app.services.errors import NotAuthenticated, ServiceError
@@ -28,12 +29,28 @@ from state.inputs import parse_id
 
 
 @dataclass
+class TextPart:
+    text: str = ""
+    href: str = ""  # a local path: the part is a link to our own page
+
+
+@dataclass
 class NoticeView:
     id: int = 0
     title: str = ""
-    body: str = ""
+    parts: list[TextPart] = field(default_factory=list)  # the text, its own links clickable
     when: str = ""
     read: bool = False
+
+
+# Notices of the person's own action in this tab: counted by the bell, no toast (the page
+# they are sent to says it; "ждёт оплаты" would still show after they paid).
+NO_TOAST = frozenset({"booking_created"})
+
+
+def notice_view(n: svc.NotificationOut, base_url: str) -> NoticeView:
+    return NoticeView(n.id, n.title, [TextPart(text, href) for text, href in split_links(n.body, base_url)],
+                      format_moment(n.created_at, n.timezone), n.read)
 
 
 class NotificationState(rx.State):
@@ -55,8 +72,8 @@ class NotificationState(rx.State):
             self.unread, self.messages_unread, self.items, self._user_id = 0, 0, [], 0
             return
         if with_items:
-            self.items = [NoticeView(n.id, n.title, n.body, f"{n.created_at:%d.%m.%Y %H:%M} UTC", n.read)
-                          for n in items]
+            base_url = get_settings().base_url
+            self.items = [notice_view(n, base_url) for n in items]
 
     @rx.event
     async def start(self):
@@ -129,8 +146,13 @@ class NotificationState(rx.State):
                     committed = notice.get("committed_at")
                     if isinstance(committed, (int, float)):
                         self.last_delay_ms = max(0, round((time.time() - committed) * 1000))
-                yield rx.toast.info(str(notice.get("title", ""))[:200],
-                                    description=str(notice.get("body", ""))[:300], duration=6000)
+                if kind not in NO_TOAST:
+                    # One toast per booking: a later notice replaces the earlier one.
+                    booking_id = notice.get("booking_id")
+                    same = {"id": f"booking-{booking_id}"} if isinstance(booking_id, int) else {}
+                    yield rx.toast.info(str(notice.get("title", ""))[:200],
+                                        description=str(notice.get("body", ""))[:300], duration=6000,
+                                        **same)
                 # An open bookings page shows the new status too.
                 if kind.startswith("booking_"):
                     yield MyBookingsState.refresh

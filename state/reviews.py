@@ -155,6 +155,7 @@ class SpaceReviewsState(rx.State):
     @rx.event
     def set_draft(self, value: str):
         self.draft = str(value)[:3000]
+        self.error = ""
 
     @rx.event
     async def submit(self):
@@ -236,16 +237,19 @@ class ReviewFormState(rx.State):
     @rx.event
     def set_rating(self, value: str | list[str]):
         self.rating = value if isinstance(value, str) and value in ("1", "2", "3", "4", "5") else ""
+        self.error = ""  # "Поставьте оценку" (or the text's message) must not outlive the fix
 
     @rx.event
     def set_subrating(self, code: str, value: str | list[str]):
         value = value if isinstance(value, str) and value in ("1", "2", "3", "4", "5") else ""
         self.subratings = [SubratingInput(s.code, s.label, value if s.code == code else s.value)
                            for s in self.subratings]
+        self.error = ""
 
     @rx.event
     def set_text(self, value: str):
         self.text = str(value)[: svc.TEXT_MAX + 100]
+        self.error = ""
 
     @rx.event
     async def submit(self):

@@ -13,8 +13,9 @@ from coworking_app.services.errors import InvalidInput
 from coworking_app.services.search_log import record_search
 from coworking_app.services.search import SearchParams, search_spaces
 from state.search_query import (
-    ANY, SORT_CHOICES, SearchForm, Widen, count_active_filters, error_text, form_from_query,
-    point_label, query_from_form, search_url, widen_links,
+    ANY, DISTANCE, STOP_RADIUS_CHOICES, SearchForm, Widen, count_active_filters, error_text,
+    form_from_query, point_label, query_from_form, search_url, sort_choices, widen_links,
+    without_pointless_sort,
 )
 from state.views import CardView, Option, card_view
 
@@ -65,7 +66,7 @@ class SearchState(rx.State):
     @rx.event
     def on_load(self):
         # The form shows the URL's filters at once; the results follow when the search is done.
-        query = {k: v for k, v in self.router.url.query_parameters.items() if v}
+        query = without_pointless_sort({k: v for k, v in self.router.url.query_parameters.items() if v})
         self._query = query
         self._set_form(form_from_query(query))
         self.active_filters = count_active_filters(query)
@@ -100,13 +101,21 @@ class SearchState(rx.State):
             try:
                 params = SearchParams.model_validate({"page_size": PAGE_SIZE, **query})
                 result = search_spaces(session, params)
+                last = max(1, -(-result.total // PAGE_SIZE))
+                if not result.items and params.page > last:
+                    # A page past the end (an old link, "page=99"): show the last one.
+                    params = params.model_copy(update={"page": last})
+                    result = search_spaces(session, params)
+                    self.page = last
+                    self._query = {**self._query, "page": str(last)} if last > 1 else \
+                        {k: v for k, v in self._query.items() if k != "page"}
                 record_search(params, result.total)
             except (InvalidInput, ValidationError) as exc:
                 self.error_field, self.error = error_text(exc)
                 self.results, self.total, self.pages, self.map_html = [], 0, 0, ""
                 self.summary = ""
                 return
-            icons = {a.code: a.icon for a in catalog.list_amenities(session)}
+            icons = {a.code: a for a in catalog.list_amenities(session)}
             city = catalog.find_city(session, params.city) if params.city else None
         self.results = [card_view(card, icons) for card in result.items]
         self.total = result.total
@@ -177,6 +186,8 @@ class SearchState(rx.State):
     @rx.event
     def set_stop(self, value: str):
         self.stop_id = str(value)[:20]
+        if self.stop_id == ANY and self.sort == DISTANCE and "lat" not in self._point:
+            self.sort = "relevance"
         return self.apply()
 
     @rx.event
@@ -237,7 +248,12 @@ class SearchState(rx.State):
 
     @rx.var
     def sort_options(self) -> list[Option]:
-        return [Option(v, label) for v, label in SORT_CHOICES]
+        point = self.stop_id != ANY or self.point_label != ""  # a station, or lat/lon in the URL
+        return [Option(v, label) for v, label in sort_choices(point)]
+
+    @rx.var
+    def stop_radius_options(self) -> list[Option]:
+        return [Option(v, label) for v, label in STOP_RADIUS_CHOICES]
 
     @rx.var
     def unit_options(self) -> list[Option]:

@@ -24,6 +24,9 @@ SORT_CHOICES = [
     ("distance", "Ближе к точке"),
     ("newest", "Сначала новые"),
 ]
+DISTANCE = "distance"  # needs a point: a chosen metro station, or lat/lon in the URL
+STOP_RADIUS_CHOICES = [("500", "500 м"), ("1000", "1 км"), ("1500", "1,5 км"), ("2000", "2 км"),
+                       ("3000", "3 км")]
 FIELD_LABELS = {
     "city": "Город", "district": "Район", "stop_id": "Метро", "amenities": "Удобства",
     "min_price": "Цена от", "max_price": "Цена до", "seats": "Мест", "q": "Запрос",
@@ -60,6 +63,24 @@ class SearchForm:
     day: str = ""  # YYYY-MM-DD: free on this day ...
     time_from: str = ""  # ... from HH:MM
     time_to: str = ""  # ... to HH:MM, in the city's local time
+
+
+def has_point(query: dict[str, str]) -> bool:
+    """Whether "closer to the point" can sort: a metro station or a lat/lon pair is set."""
+    return bool(query.get("stop_id")) or bool(query.get("lat") and query.get("lon"))
+
+
+def sort_choices(point: bool) -> list[tuple[str, str]]:
+    """The sort options offered: distance only when there is a point to measure from."""
+    return [(v, label) for v, label in SORT_CHOICES if point or v != DISTANCE]
+
+
+def without_pointless_sort(query: dict[str, str]) -> dict[str, str]:
+    """A URL asking for sort=distance with no point (an old link, a hand-edited URL, the
+    station cleared) is searched by relevance instead of failing."""
+    if query.get("sort") == DISTANCE and not has_point(query):
+        return {k: v for k, v in query.items() if k != "sort"}
+    return query
 
 
 def search_url(query: dict[str, str]) -> str:
@@ -175,7 +196,7 @@ def query_from_form(form: SearchForm, zone: str = "Europe/Moscow") -> dict[str, 
             query[key] = getattr(form, key).strip()
     if form.sort != "relevance":
         query["sort"] = form.sort
-    return query
+    return without_pointless_sort(query)
 
 
 def point_label(query: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from coworking_app.formatting import (
     format_price,
     format_rating,
     plural,
+    zone_name,
 )
 from coworking_app.maps import MapPin, render_map
 from coworking_app.services.errors import NotFound
@@ -118,7 +119,7 @@ class SpaceState(rx.State):
         self.price = format_price(price, d.currency, unit)
         self.rating = format_rating(d.rating, d.reviews_count)
         self.capacity = "до " + plural(d.max_capacity, "места", "мест", "мест")
-        self.timezone = d.timezone
+        self.timezone = "местное время, " + zone_name(now.astimezone(ZoneInfo(d.timezone)))
         self.open_now = is_open_at(d, now)
         self.photos = [PhotoView(p.url, p.thumb_url, i) for i, p in enumerate(d.photos)]
         self.amenities = [AmenityView(a.name, a.icon) for a in d.amenities]

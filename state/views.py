@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coworking_app.formatting import format_distance, format_price, format_rating, plural
+from coworking_app.services.catalog import AmenityInfo
 from coworking_app.services.search import SpaceCard
 
 
@@ -12,6 +13,12 @@ from coworking_app.services.search import SpaceCard
 class Option:
     value: str = ""
     label: str = ""
+
+
+@dataclass
+class AmenityIcon:
+    icon: str = ""
+    name: str = ""  # the tooltip and the accessible name of the icon
 
 
 @dataclass
@@ -27,10 +34,10 @@ class CardView:
     has_rating: bool = False
     distance: str = ""
     thumb: str = ""
-    amenity_icons: list[str] = field(default_factory=list)
+    amenity_icons: list[AmenityIcon] = field(default_factory=list)
 
 
-def card_view(card: SpaceCard, amenity_icons: dict[str, str]) -> CardView:
+def card_view(card: SpaceCard, amenities: dict[str, AmenityInfo]) -> CardView:
     place = ", ".join(p for p in (card.district, card.city) if p)
     return CardView(
         id=card.id,
@@ -46,5 +53,6 @@ def card_view(card: SpaceCard, amenity_icons: dict[str, str]) -> CardView:
         has_rating=card.reviews_count > 0,
         distance=format_distance(card.distance_m),
         thumb=card.cover_thumb_url or "",
-        amenity_icons=[amenity_icons[c] for c in card.amenities if c in amenity_icons][:6],
+        amenity_icons=[AmenityIcon(amenities[c].icon, amenities[c].name_ru)
+                       for c in card.amenities if c in amenities][:6],
     )

@@ -50,6 +50,8 @@ def test_renter_asks_the_host_and_the_owners_inbox_updates_live(app_url, browser
     owner_ctx, owner = new_page(browser, 390, 844)
     try:
         ui_login(owner, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "/inbox")
+        # Counted once the list has loaded (other tests may have written to this owner).
+        expect(owner.get_by_test_id("conversation").first.or_(owner.get_by_text("Сообщений пока нет"))).to_be_visible()
         before = owner.get_by_test_id("conversation").count()
         owner.wait_for_timeout(1500)  # the tab's listener subscribes after load
 

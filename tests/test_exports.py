@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from coworking_app.db import get_engine, session_scope
-from coworking_app.formatting import format_money
+from coworking_app.formatting import BOOKING_STATUS_LABELS, RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import analytics, exports
 from tests.admin_helpers import MSK, msk_today
 from tests.booking_auth import signed_in
@@ -71,7 +71,8 @@ def test_bookings_xlsx_holds_every_matching_row_as_numbers_and_dates(client, ope
     sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
     assert sheet.title == "Брони"
     assert sheet["A1"].value == "Брони — CoSpace"
-    assert f"space_id = {b.space_id}" in sheet["A2"].value
+    # The filters in words, as the panel says them (not parameter names).
+    assert f"пространство № {b.space_id}" in sheet["A2"].value and "space_id" not in sheet["A2"].value
     assert sheet.freeze_panes == "A5"
     assert [c.value for c in sheet[4]] == HEADERS
     rows = [[c for c in row] for row in sheet.iter_rows(min_row=5)]
@@ -88,7 +89,9 @@ def test_bookings_xlsx_holds_every_matching_row_as_numbers_and_dates(client, ope
         assert "₽" in row[7].number_format and "0.00" in row[7].number_format
         assert isinstance(row[5].value, datetime) and isinstance(row[9].value, datetime)
         assert row[5].value == datetime.fromisoformat(item["start"]).astimezone(MSK).replace(tzinfo=None)
-        assert row[6].value == item["status"] and row[4].value == item["renter"]
+        # The status in the screens' words, the resource type too (not "confirmed", "hot_desk").
+        assert row[6].value == BOOKING_STATUS_LABELS[item["status"]] and row[4].value == item["renter"]
+        assert row[3].value == RESOURCE_KIND_LABELS["hot_desk"]
     assert [row[7].value for row in data] == [1800.0, 900.0, 600.0, 600.0]  # seats x hours x 300 RUB
     assert [row[8].value for row in data] == [1800.0, 900.0, 0.0, 0.0]
     assert totals_row[0].value == "Итого"
@@ -115,7 +118,8 @@ def test_bookings_pdf_has_the_title_filters_and_totals(client, operator, booked)
     content = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
     flat = " ".join(content.split())
     assert "Брони — CoSpace" in flat
-    assert "status = placed" in flat and f"space_id = {b.space_id}" in flat
+    assert "статус: оформленные" in flat and f"пространство № {b.space_id}" in flat
+    assert "placed" not in flat and "confirmed" not in flat and "подтверждено" in flat
     placed = _table(client, op, space=b.space_id, status="placed")
     assert placed["total"] == 3 and placed["totals"] == {"total": 330000, "net": 270000}
     assert "Итого (строк: 3)" in flat
@@ -149,11 +153,13 @@ def test_other_tables_and_the_dashboard_export(client, operator, booked):
     assert revenue[0][1:] == [board["revenue"][0]["revenue_minor"] / 100, board["revenue"][0]["bookings"]]
     assert revenue[-1][:2] == ["Итого", 2700.0]
     statuses = {row[0].value: row[1].value for row in book["Статусы"].iter_rows(min_row=5)}
-    assert statuses == board["statuses"] == {"confirmed": 2, "cancelled": 1, "pending_payment": 1}
+    assert board["statuses"] == {"confirmed": 2, "cancelled": 1, "pending_payment": 1}
+    assert statuses == {"подтверждено": 2, "отменено": 1, "ожидает оплаты": 1}
     occupancy = [[c.value for c in row] for row in book["Загрузка"].iter_rows(min_row=5)]
     assert occupancy == [[datetime(day.year, day.month, day.day), board["occupancy"][0]["pct"],
                           round(board["occupancy"][0]["booked_hours"], 1), 224]]
-    assert "вся сеть" in book["Показатели"]["A2"].value and f"space_id = {b.space_id}" in book["Показатели"]["A2"].value
+    subtitle = book["Показатели"]["A2"].value
+    assert "вся сеть" in subtitle and "Коворкинг «Экспорт" in subtitle and "space_id" not in subtitle
     pdf = _ok(client.get(f"{API}/admin/export/dashboard.pdf", headers=op, params=params))
     text_ = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split())
     assert "Отчёт CoSpace" in text_ and f"{day:%d.%m.%Y}" in text_
@@ -189,7 +195,7 @@ def test_background_export_runs_with_progress_and_downloads(client, operator, bo
         "filters": {"space": b.space_id, "status": "placed", "sort": "-start"}}), 202)
     report = r.json()
     assert report["status"] == "queued" and report["progress"] == 0 and report["download_url"] is None
-    assert report["kind"] == "export" and "status = placed" in report["title"]
+    assert report["kind"] == "export" and "статус: оформленные" in report["title"]
     assert _ok(client.get(f"{API}/admin/reports/{report['id']}", headers=op)).json()["status"] == "queued"
     r = client.get(f"{API}/admin/reports/{report['id']}/file", headers=op)
     assert r.status_code == 409, r.text  # not ready

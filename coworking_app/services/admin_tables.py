@@ -13,7 +13,20 @@ from pydantic import Field, field_validator
 from sqlalchemy import Select, String, and_, cast, func, literal, or_, select
 from sqlmodel import Session
 
+from coworking_app.formatting import (
+    BOOKING_STATUS_LABELS,
+    PAYMENT_PROVIDER_LABELS,
+    PAYMENT_PURPOSE_LABELS,
+    PAYMENT_STATUS_LABELS,
+    RESOURCE_KIND_LABELS,
+    ROLE_LABELS,
+    SPACE_STATUS_LABELS,
+    format_money,
+    format_moment,
+    join_labels,
+)
 from coworking_app.services.query import QueryModel
+from coworking_app.settings import get_settings
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.analytics import day_start
@@ -42,6 +55,8 @@ class Column:
     key: str
     label: str
     kind: ColumnKind = "text"
+    # The words shown for stored codes (statuses, kinds, roles): coworking_app/formatting.py.
+    labels: dict[str, str] | None = field(default=None, hash=False, compare=False)
 
 
 class TableFilter(QueryModel):
@@ -74,11 +89,29 @@ class TableFilter(QueryModel):
     def _blank(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
-    def describe(self) -> str:
-        """The filters in words, for export titles."""
-        parts = [f"{k} = {v}" for k, v in self.model_dump(exclude={"page", "page_size", "sort"}).items()
-                 if v not in (None, "")]
+    def describe(self, table: str | None = None) -> str:
+        """The filters in words, for export titles: "статус: отменено, с 01.12.2025"."""
+        spec = SPECS.get(table or "")
+        labels = {c.key: c.labels for c in spec.columns if c.labels} if spec else {}
+        parts = []
+        for key, value in self.model_dump(exclude={"page", "page_size", "sort"}).items():
+            if value in (None, ""):
+                continue
+            if isinstance(value, date):
+                value = f"{value:%d.%m.%Y}"
+            elif key == "status":
+                value = {PLACED: "оформленные", **(labels.get("status") or {}), "active": "активные",
+                         "blocked": "заблокированные"}.get(value, value)
+            elif key == "type":
+                value = (labels.get("type") or labels.get("roles") or labels.get("provider")
+                         or RESOURCE_KIND_LABELS).get(value, value)
+            parts.append(f"{_FILTER_LABELS.get(key, key)} {value}")
         return ", ".join(parts) or "без фильтров"
+
+
+_FILTER_LABELS = {"id": "№", "status": "статус:", "type": "тип:", "date_from": "с", "date_to": "по",
+                  "created_from": "созданы с", "created_to": "созданы по", "city_id": "город №",
+                  "space_id": "пространство №", "q": "поиск:"}
 
 
 @dataclass
@@ -259,25 +292,27 @@ def _payments(flt: TableFilter) -> Select:
 SPECS: dict[str, _Spec] = {
     "bookings": _Spec(
         columns=(Column("id", "ID", "id"), Column("space", "Пространство"), Column("resource", "Ресурс"),
-                 Column("type", "Тип"), Column("renter", "Арендатор"), Column("start", "Начало", "datetime"),
-                 Column("status", "Статус", "status"), Column("total", "Сумма", "money"),
+                 Column("type", "Тип", labels=RESOURCE_KIND_LABELS), Column("renter", "Арендатор"),
+                 Column("start", "Начало", "datetime"),
+                 Column("status", "Статус", "status", BOOKING_STATUS_LABELS), Column("total", "Сумма", "money"),
                  Column("net", "Оплачено за вычетом возвратов", "money"), Column("created", "Создана", "datetime")),
         statuses=_BOOKING_STATUSES, types=tuple(k.value for k in ResourceKind), sums=("total", "net")),
     "spaces": _Spec(
         columns=(Column("id", "ID", "id"), Column("name", "Название"), Column("city", "Город"),
-                 Column("owner", "Владелец"), Column("status", "Статус", "status"),
+                 Column("owner", "Владелец"), Column("status", "Статус", "status", SPACE_STATUS_LABELS),
                  Column("rating", "Рейтинг", "number"), Column("reviews", "Отзывов", "number"),
                  Column("created", "Создано", "datetime")),
         statuses=tuple(s.value for s in SpaceStatus), types=tuple(k.value for k in ResourceKind), sums=()),
     "users": _Spec(
         columns=(Column("id", "ID", "id"), Column("email", "Email"), Column("name", "Имя"),
-                 Column("roles", "Роли", "list"), Column("created", "Зарегистрирован", "datetime"),
+                 Column("roles", "Роли", "list", ROLE_LABELS), Column("created", "Зарегистрирован", "datetime"),
                  Column("blocked", "Заблокирован", "bool")),
         statuses=("active", "blocked"), types=tuple(r.value for r in Role), sums=()),
     "payments": _Spec(
-        columns=(Column("id", "ID", "id"), Column("booking", "Бронь", "id"), Column("provider", "Провайдер"),
-                 Column("purpose", "Назначение"), Column("amount", "Сумма", "money"),
-                 Column("refunded", "Возвращено", "money"), Column("status", "Статус", "status"),
+        columns=(Column("id", "ID", "id"), Column("booking", "Бронь", "id"),
+                 Column("provider", "Провайдер", labels=PAYMENT_PROVIDER_LABELS),
+                 Column("purpose", "Назначение", labels=PAYMENT_PURPOSE_LABELS), Column("amount", "Сумма", "money"),
+                 Column("refunded", "Возвращено", "money"), Column("status", "Статус", "status", PAYMENT_STATUS_LABELS),
                  Column("created", "Создан", "datetime")),
         statuses=tuple(s.value for s in PaymentStatus), types=("stripe", "test"), sums=("amount", "refunded")),
 }
@@ -334,19 +369,32 @@ def iter_table(session: Session, user: User | None, table: str, flt: TableFilter
         yield dict(row._mapping)
 
 
-def format_cell(kind: str, value: Any) -> str:
-    """A cell as text (PDF, UI)."""
-    from coworking_app.formatting import format_money
-    from coworking_app.services.analytics import report_zone
+def cell_value(column: Column, row: dict[str, Any]) -> Any:
+    """What a cell holds for a person: a label instead of a stored code, "Нет отзывов"
+    instead of a rating of 0; numbers, money and moments stay typed (Excel keeps them so)."""
+    value = row.get(column.key)
+    if value is None:
+        return None
+    if column.labels is not None:
+        return join_labels(value, column.labels) if column.kind == "list" else column.labels.get(value, str(value))
+    if column.key == "rating" and "reviews" in row and not row["reviews"]:
+        return "Нет отзывов"
+    return value
 
+
+def format_cell(column: Column, row: dict[str, Any]) -> str:
+    """A cell as text (the panel's tables and the PDF export): the same words as Excel."""
+    value = cell_value(column, row)
     if value is None:
         return ""
-    if kind == "money":
-        return format_money(int(value))
-    if kind == "datetime" and isinstance(value, datetime):
-        return value.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M")
-    if kind == "bool":
+    if column.kind == "money" and isinstance(value, int | float):
+        return format_money(int(value), row.get("currency") or "RUB")
+    if column.kind == "datetime" and isinstance(value, datetime):
+        return format_moment(value, get_settings().report_timezone)
+    if column.kind == "date" and isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if column.kind == "bool":
         return "да" if value else "нет"
-    if kind == "number" and isinstance(value, float):
-        return f"{value:.1f}"
+    if column.kind == "number" and isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
     return str(value)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
+from coworking_app.formatting import BOOKING_STATUS_LABELS
 from coworking_app.services.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
 
@@ -112,15 +113,7 @@ _NEW_BOOKING_COLUMNS = frozenset({
 _INSERT_BOOKING_LOGGED = DriverStatement(_insert_booking_logged())
 
 
-STATUS_LABELS = {
-    S.pending_payment: "ожидает оплаты",
-    S.paid: "оплачено, ждёт подтверждения",
-    S.confirmed: "подтверждено",
-    S.cancelled: "отменено",
-    S.expired: "истекло",
-    S.completed: "завершено",
-    S.no_show: "неявка",
-}
+STATUS_LABELS = BOOKING_STATUS_LABELS  # coworking_app/formatting.py: every label in one place
 
 ACTION_LABELS = {
     "pay": "оплатить", "expire": "истечь", "cancel": "отменить", "confirm": "подтвердить",

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from coworking_app.formatting import POLICY_LABELS
 from coworking_app.db import DriverStatement
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
@@ -52,11 +53,7 @@ POLICIES: dict[str, list[tuple[int, int]]] = {
     CancellationPolicy.moderate: [(72, 100), (24, 50)],
     CancellationPolicy.strict: [(48, 50)],
 }
-POLICY_NAMES = {
-    CancellationPolicy.flexible: "Гибкие",
-    CancellationPolicy.moderate: "Умеренные",
-    CancellationPolicy.strict: "Строгие",
-}
+POLICY_NAMES = POLICY_LABELS  # coworking_app/formatting.py
 
 
 def policy_terms(policy: str) -> list[str]:

@@ -13,7 +13,8 @@ from icalendar import Calendar, Event
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from coworking_app.services.booking_states import STATUS_LABELS
+from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS
+from coworking_app.formatting import format_money, format_moment
 from coworking_app.services.errors import NotFound
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import (
@@ -106,10 +107,35 @@ def _render(kind: str, number: int, booking: Booking, space: Space, resource: Re
             vat_part = amount - (2 * amount * 10_000 + 10_000 + rate) // (2 * (10_000 + rate))
             pdf.row(f"в т.ч. НДС {rate / 100:g} %", money(vat_part, currency))
     pdf.ln(4)
-    pdf.cell(0, 6, f"Платёж: {reference}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"{'Оплата' if kind == DocumentKind.receipt else 'Возврат'}: {reference}",
+                   new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"Статус брони: {STATUS_LABELS.get(booking.status, booking.status)}",
              new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+PAYMENT_METHODS = {"stripe": "банковской картой онлайн", "test": "тестовая оплата (деньги не списывались)"}
+
+
+def payment_description(payment: Payment, zone: str) -> str:
+    """A payment as a person reads it: "банковской картой онлайн, 1 200 ₽, 15.12.2025 10:03,
+    операция pi_3N…" (the provider's id only where a bank or support could use it)."""
+    parts = [PAYMENT_METHODS.get(payment.provider, "онлайн"),
+             format_money(payment.amount_minor, payment.currency),
+             format_moment(payment.updated_at or payment.created_at, zone, named=True)]
+    if payment.provider != "test" and payment.provider_payment_id:
+        parts.append(f"операция {payment.provider_payment_id}")
+    return ", ".join(parts)
+
+
+def _refund_description(session: Session, refund: Refund, zone: str) -> str:
+    payment = session.get(Payment, refund.payment_id)
+    way = ("на карту, которой оплачена бронь" if payment is None or payment.provider != "test"
+           else "тестовый возврат (деньги не списывались)")
+    parts = [way, format_moment(refund.created_at, zone, named=True)]
+    if payment is not None and payment.provider != "test" and refund.provider_refund_id:
+        parts.append(f"операция {refund.provider_refund_id}")
+    return ", ".join(parts)
 
 
 def do_issue_receipt(session: Session, booking_id: int) -> Document | None:
@@ -124,9 +150,9 @@ def do_issue_receipt(session: Session, booking_id: int) -> Document | None:
     if latest is not None and latest.amount_minor == booking.paid_minor:
         return latest
     payments = list(session.scalars(select(Payment).where(
-        Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)))
-    reference = ", ".join(f"{p.provider}:{p.provider_payment_id or p.provider_session_id}"
-                          for p in payments) or "—"
+        Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)
+        .order_by(Payment.id)))
+    reference = "; ".join(payment_description(p, booking.timezone) for p in payments) or "—"
     number = _next_number(session, DocumentKind.receipt.value)
     pdf = _render(DocumentKind.receipt.value, number, booking, session.get(Space, booking.space_id),
                   session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
@@ -149,7 +175,7 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
     number = _next_number(session, DocumentKind.credit_note.value)
     pdf = _render(DocumentKind.credit_note.value, number, booking, session.get(Space, booking.space_id),
                   session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
-                  refund.amount_minor, refund.provider_refund_id or "—", refund)
+                  refund.amount_minor, _refund_description(session, refund, booking.timezone), refund)
     document = Document(booking_id=booking.id, refund_id=refund.id, kind=DocumentKind.credit_note.value,
                         number=number, amount_minor=refund.amount_minor, currency=refund.currency, pdf=pdf)
     session.add(document)

@@ -22,14 +22,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from coworking_app.formatting import format_money
+from coworking_app.formatting import BOOKING_STATUS_LABELS, format_money
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import PROJECT_ROOT, get_settings
-from models import ReportFile, ReportStatus, Role, User
+from models import City, ReportFile, ReportStatus, Role, Space, User
 
 FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
 FORMATS = ("xlsx", "pdf")
@@ -81,10 +81,12 @@ def render_xlsx(sheets: list[tuple[str, list[tables.Column], Iterable[dict[str, 
         r = 4
         for row in rows:
             for c, column in enumerate(columns):
-                value = row.get(column.key)
+                value = tables.cell_value(column, row)
                 if value is None:
                     continue
-                if column.kind == "money":
+                if isinstance(value, str) and (column.labels is not None or column.kind != "text"):
+                    sheet.write_string(r, c, value)  # a label: the same words as the screens
+                elif column.kind == "money":
                     sheet.write_number(r, c, int(value) / 100, money)
                 elif column.kind == "datetime" and isinstance(value, datetime):
                     sheet.write_datetime(r, c, _local(value), moment)
@@ -93,7 +95,7 @@ def render_xlsx(sheets: list[tuple[str, list[tables.Column], Iterable[dict[str, 
                 elif column.kind in ("id", "number"):
                     sheet.write_number(r, c, value, decimal if isinstance(value, float) else None)
                 elif column.kind == "bool":
-                    sheet.write_boolean(r, c, bool(value))
+                    sheet.write_string(r, c, "да" if value else "нет")
                 else:
                     sheet.write_string(r, c, str(value))
             r += 1
@@ -144,7 +146,7 @@ def _pdf_table(pdf: _Pdf, columns: list[tables.Column], rows: Iterable[dict[str,
         for row in rows:
             line = table.row()
             for column in columns:
-                line.cell(tables.format_cell(column.kind, row.get(column.key))[:60])
+                line.cell(tables.format_cell(column, row)[:60])
             count += 1
     if totals:
         pdf.ln(2)
@@ -186,9 +188,9 @@ def _stamp(now: datetime | None = None) -> str:
     return _local(now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M")
 
 
-def _subtitle(flt: tables.TableFilter, now: datetime | None = None) -> str:
+def _subtitle(table: str, flt: tables.TableFilter, now: datetime | None = None) -> str:
     moment = _local(now or datetime.now(timezone.utc)).strftime("%d.%m.%Y %H:%M")
-    return f"Фильтры: {flt.describe()}. Сформировано {moment} ({get_settings().report_timezone})."
+    return f"Фильтры: {flt.describe(table)}. Сформировано {moment} ({get_settings().report_timezone})."
 
 
 def _table_file(session: Session, user: User, table: str, flt: tables.TableFilter, fmt: str,
@@ -198,12 +200,12 @@ def _table_file(session: Session, user: User, table: str, flt: tables.TableFilte
     title = f"{TABLE_TITLES[table]} — CoSpace"
     if fmt == "xlsx":
         content = render_xlsx([(TABLE_TITLES[table], columns, rows, totals)], title=title,
-                              subtitle=_subtitle(flt), progress=progress)
+                              subtitle=_subtitle(table, flt), progress=progress)
     else:
         if total > PDF_MAX_ROWS:
             raise Conflict("format", f"PDF holds at most {PDF_MAX_ROWS} rows ({total} match): "
                                      "narrow the filters or export Excel")
-        content = render_pdf([(TABLE_TITLES[table], columns, rows, totals)], title=title, subtitle=_subtitle(flt))
+        content = render_pdf([(TABLE_TITLES[table], columns, rows, totals)], title=title, subtitle=_subtitle(table, flt))
     return ExportFile(f"{table}-{_stamp()}.{fmt}", CONTENT_TYPES[fmt], content)
 
 
@@ -227,7 +229,7 @@ def do_queue_export(session: Session, user: User | None, table: str, flt: tables
     user = check_role(user, Role.operator, Role.admin)
     check_format(fmt)
     tables.check_table_query(table, flt)
-    report = ReportFile(kind="export", title=f"{TABLE_TITLES[table]}: {flt.describe()}"[:200], table_name=table,
+    report = ReportFile(kind="export", title=f"{TABLE_TITLES[table]}: {flt.describe(table)}"[:200], table_name=table,
                         fmt=fmt, params=flt.model_dump(mode="json", exclude={"page", "page_size"}),
                         created_by=user.id)
     session.add(report)
@@ -310,7 +312,7 @@ def dashboard_sections(board: analytics.Dashboard) -> list[tuple[str, list[table
                       C("booked", "Занято место-часов", "number"), C("open", "Доступно место-часов", "number")],
          [{"day": d.day, "pct": d.pct, "booked": round(d.booked_hours, 1), "open": round(d.open_hours, 1)}
           for d in board.occupancy], {}),
-        ("Статусы", [C("status", "Статус", "status"), C("count", "Броней", "number")],
+        ("Статусы", [C("status", "Статус", "status", BOOKING_STATUS_LABELS), C("count", "Броней", "number")],
          [{"status": k, "count": v} for k, v in board.statuses.items()], {}),
         ("Топ пространств", [C("id", "ID", "id"), C("name", "Пространство"), C("revenue", "Выручка", "money"),
                              C("bookings", "Броней", "number")],
@@ -336,7 +338,9 @@ def export_dashboard(session: Session, user: User | None, flt: analytics.Dashboa
                      *, owner_view: bool = False) -> ExportFile:
     check_format(fmt)
     board = analytics.dashboard(session, user, flt, owner_view=owner_view)
-    narrowed = ", ".join(f"{k} = {v}" for k, v in flt.model_dump(include={"city_id", "space_id"}).items() if v)
+    city = session.get(City, flt.city_id) if flt.city_id else None
+    space = session.get(Space, flt.space_id) if flt.space_id else None
+    narrowed = ", ".join(x for x in (city and city.name_ru, space and space.name) if x)
     filters = ("мои пространства" if owner_view else "вся сеть") + (f", {narrowed}" if narrowed else "")
     content = render_dashboard(board, fmt, title="Отчёт CoSpace", filters=filters)
     return ExportFile(f"dashboard-{board.period[0]}-{board.period[1]}.{fmt}", CONTENT_TYPES[fmt], content)

@@ -18,7 +18,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from coworking_app.formatting import format_money
+from coworking_app.formatting import DEFAULT_ZONE, format_money, format_stay
 from coworking_app.services.errors import NotAuthenticated, NotFound
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -299,7 +299,8 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
         ids.append(row_id)
         if row["channel"] == Channel.in_app.value:  # the person's open tabs show it at once
             publish_after_commit(session, user.id, {"type": event, "title": row["title"],
-                                                    "body": text.split("\n", 1)[0]})
+                                                    "body": text.split("\n", 1)[0],
+                                                    "booking_id": booking_id})
         else:
             enqueue_after_commit(session, "jobs.notifications.deliver", row_id,
                                  job_id=f"notification-{row_id}",
@@ -313,8 +314,7 @@ def booking_payload(session: Session, booking: Booking) -> dict:
     renter = session.get(User, booking.user_id)
     zone = ZoneInfo(booking.timezone)
     start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-    when = (f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}" if start.date() == end.date()
-            else f"{start:%d.%m.%Y} – {end:%d.%m.%Y}")
+    when = format_stay(start, end)
     return {
         "id": booking.id, "space": space.name, "resource": resource.name, "when": when,
         "seats": booking.seats, "total": format_money(booking.total_minor, booking.currency),
@@ -374,6 +374,9 @@ class NotificationOut(BaseModel):
     body: str
     created_at: datetime
     read: bool
+    # The zone the text's times are written in (the booking's space; Moscow otherwise):
+    # show created_at in it too, so "Оплатите до 11:01" and the stamp agree.
+    timezone: str = DEFAULT_ZONE
 
 
 def list_notifications(session: Session, user: User | None, *, unread_only: bool = False,
@@ -387,9 +390,12 @@ def list_notifications(session: Session, user: User | None, *, unread_only: bool
         base.where(Notification.read_at.is_(None)).subquery())) or 0
     if unread_only:
         base = base.where(Notification.read_at.is_(None))
-    rows = session.scalars(base.order_by(Notification.id.desc()).limit(max(1, min(limit, 200))))
+    rows = session.execute(base.add_columns(Booking.timezone)
+                           .outerjoin(Booking, Booking.id == Notification.booking_id)
+                           .order_by(Notification.id.desc()).limit(max(1, min(limit, 200))))
     return [NotificationOut(id=n.id, type=n.type, title=n.title, body=n.body,
-                            created_at=n.created_at, read=n.read_at is not None) for n in rows], unread
+                            created_at=n.created_at, read=n.read_at is not None,
+                            timezone=zone or DEFAULT_ZONE) for n, zone in rows], unread
 
 
 def do_mark_read(session: Session, user: User | None, notification_id: int) -> None:

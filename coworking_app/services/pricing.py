@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
+from coworking_app.formatting import plural
 from coworking_app.services.availability import Interval, ResourceLimits, is_whole
 from coworking_app.services.errors import InvalidInput
 from models import (
@@ -113,6 +114,22 @@ def _money(minor: int) -> str:
     return f"{whole:,}".replace(",", " ") + (f",{cents:02d}" if cents else "")
 
 
+def _seats(n: int) -> str:
+    return plural(n, "место", "места", "мест")
+
+
+def _addon_label(addon: Addon, quantity: int, interval: Interval, seats: int) -> str:
+    """Every factor of the amount in the label: "Второй монитор: 300 × 2 места"."""
+    factors = [_money(addon.price_minor)]
+    if quantity > 1:
+        factors.append(f"{quantity} шт.")
+    if addon.unit == AddonUnit.hour.value:
+        factors.append(f"{_num(interval.minutes / 60)} ч")
+    elif addon.unit == AddonUnit.seat.value:
+        factors.append(_seats(seats))
+    return addon.name if len(factors) == 1 else f"{addon.name}: " + " × ".join(factors)
+
+
 def check_addons(session: Session, space: SpacePrices, resource: ResourceLimits,
                  choices: list[AddonChoice]) -> list[tuple[Addon, int]]:
     if not choices:
@@ -207,7 +224,7 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
     seats_charged = 1 if is_whole(resource) else seats
     subtotal = cost * seats_charged
     currency = space.currency
-    lines = [PriceLine(label=f"{resource.name}: {label}" + (f" × {seats_charged} мест"
+    lines = [PriceLine(label=f"{resource.name}: {label}" + (f" × {_seats(seats_charged)}"
                                                             if seats_charged > 1 else ""),
                        amount=subtotal)]
     addon_rows = []
@@ -217,7 +234,7 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
         addons_total += amount
         addon_rows.append({"code": addon.code, "name": addon.name, "unit": addon.unit,
                            "quantity": qty, "price_minor": addon.price_minor, "amount": amount})
-        lines.append(PriceLine(label=f"{addon.name} × {qty}", amount=amount))
+        lines.append(PriceLine(label=_addon_label(addon, qty, interval, seats), amount=amount))
     gross = subtotal + addons_total
     promo = None
     discount = 0

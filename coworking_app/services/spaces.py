@@ -116,6 +116,17 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
     return detail
 
 
+def is_public_space(session: Session, space_id: int) -> bool:
+    """Whether /spaces/<id> shows a space (the rule of get_published_space), cheaply: the
+    cached page, else one primary-key lookup. Used to answer HTTP 404 for missing ones."""
+    if not 0 < space_id < 2**31:
+        return False
+    if cache_get(space_detail_key(space_id)) is not None:
+        return True
+    return session.scalar(select(Space.id).where(
+        Space.id == space_id, Space.status == SpaceStatus.published.value)) is not None
+
+
 def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
     row = session.execute(
         select(
