@@ -90,10 +90,10 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
             rx.icon("pencil", size=14), "Изменить отзыв", size="1", variant="soft",
             on_click=ReviewFormState.start_edit(b.review_id, b.space),
             custom_attrs={"data-testid": "booking-review-edit"})))
-    buttons.append(rx.button(
-        rx.icon("message-circle", size=14), rx.cond(owner, "Написать гостю", "Написать владельцу"),
+    buttons.append(rx.cond(b.can_message, rx.button(
+        rx.icon("message-circle", size=14), "Написать гостю" if owner else "Написать владельцу",
         size="1", variant="ghost", on_click=InboxState.open_booking(b.id),
-        custom_attrs={"data-testid": "booking-message"}))
+        custom_attrs={"data-testid": "booking-message"})))
     return rx.flex(*buttons, spacing="2", wrap="wrap")
 
 

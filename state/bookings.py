@@ -45,6 +45,7 @@ class BookingCard:
     can_modify: bool = False
     can_accept: bool = False
     can_no_show: bool = False
+    can_message: bool = False
     has_receipt: bool = False
     credit_notes: list[str] = dataclass_field(default_factory=list)  # refund ids
     can_review: bool = False
@@ -84,6 +85,7 @@ def card(view: bookings.BookingView) -> BookingCard:
         can_pay="pay" in view.actions, can_cancel="cancel" in view.actions,
         can_modify="modify" in view.actions, can_accept="accept" in view.actions,
         can_no_show="no_show" in view.actions, has_receipt="receipt" in view.actions,
+        can_message="message" in view.actions, can_review="review" in view.actions,
         credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
     )
@@ -177,11 +179,9 @@ class MyBookingsState(_SignedIn):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
-                ids = [c.id for c in cards]
-                can_review = reviews.reviewable_booking_ids(session, user, ids)
-                written = reviews.review_statuses(session, user, ids)
+                written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.id in can_review
+                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0
