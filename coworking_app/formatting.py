@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone, tzinfo
+
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
 UNIT_LABELS = {"hour": "час", "day": "день", "month": "месяц"}
 UNIT_CHOICES = [("hour", "в час"), ("day", "в день"), ("month", "в месяц")]
@@ -79,3 +81,23 @@ SPACE_STATUS_LABELS = {"draft": "Черновик", "pending_review": "На пр
                        "hidden": "Скрыто"}
 PAYMENT_STATUS_LABELS = {"pending": "Ожидает", "succeeded": "Проведён", "failed": "Ошибка"}
 ROLE_LABELS = {"renter": "Арендатор", "owner": "Владелец", "operator": "Оператор", "admin": "Администратор"}
+
+
+
+def local_moment(value: datetime, zone: tzinfo) -> datetime:
+    """A stored moment in `zone`; never raises: a moment at the edge of the calendar
+    (0001-01-01 or 9999-12-31, which the database holds) may have no local time in a zone
+    east or west of UTC, and is then given in UTC."""
+    try:
+        return value.astimezone(zone)
+    except (OverflowError, ValueError):
+        return value.astimezone(timezone.utc)
+
+
+def format_moment(value: datetime, zone: tzinfo, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored moment as `zone`'s local time, or in UTC (and said so) where it has none
+    (see local_moment). Lists format their dates with this, so no row can break them."""
+    try:
+        return value.astimezone(zone).strftime(fmt)
+    except (OverflowError, ValueError):
+        return value.astimezone(timezone.utc).strftime(fmt) + " UTC"

@@ -11,6 +11,7 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 from pydantic import ValidationError
 
+from coworking_app.formatting import format_moment
 from coworking_app.services import audit, exports
 from coworking_app.services.analytics import report_zone
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
@@ -56,7 +57,7 @@ def _row(item: audit.AuditItem) -> AuditRow:
     actor = _actor(item)
     where = " · ".join(x for x in (item.ip and f"IP {item.ip}", item.request_id and f"запрос {item.request_id[:12]}") if x)
     return AuditRow(
-        id=item.id, at=item.at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M:%S"), actor=actor,
+        id=item.id, at=format_moment(item.at, report_zone(), "%d.%m.%Y %H:%M:%S"), actor=actor,
         entity=f"{ENTITY_LABELS.get(item.entity, item.entity)} #{item.entity_id}",
         action=ACTION_LABELS.get(item.action, item.action),
         color={"create": "green", "update": "blue", "delete": "red"}.get(item.action, "gray"), where=where,
@@ -175,7 +176,7 @@ class ReportsState(rx.State):
         self.reports = [ReportRow(
             id=r.id, title=r.title, kind=KIND_LABELS.get(r.kind, r.kind), fmt=r.fmt.upper(), status=r.status,
             progress=r.progress, rows=r.rows, error=r.error or "", ready=r.ready,
-            when=r.created_at.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M")) for r in infos]
+            when=format_moment(r.created_at, report_zone())) for r in infos]
 
     @rx.event
     async def load(self):

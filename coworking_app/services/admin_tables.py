@@ -336,7 +336,7 @@ def iter_table(session: Session, user: User | None, table: str, flt: TableFilter
 
 def format_cell(kind: str, value: Any) -> str:
     """A cell as text (PDF, UI)."""
-    from coworking_app.formatting import format_money
+    from coworking_app.formatting import format_moment, format_money
     from coworking_app.services.analytics import report_zone
 
     if value is None:
@@ -344,7 +344,7 @@ def format_cell(kind: str, value: Any) -> str:
     if kind == "money":
         return format_money(int(value))
     if kind == "datetime" and isinstance(value, datetime):
-        return value.astimezone(report_zone()).strftime("%d.%m.%Y %H:%M")
+        return format_moment(value, report_zone())
     if kind == "bool":
         return "да" if value else "нет"
     if kind == "number" and isinstance(value, float):

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
+from coworking_app.formatting import local_moment
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
 from coworking_app.services.booking_states import (
@@ -717,8 +718,8 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             id=b.id, status=b.status, status_label=STATUS_LABELS[b.status], space_id=space.id,
             space_name=space.name, space_address=space.address, resource_id=resource.id,
             resource_name=resource.name, resource_type=resource.kind,
-            start=b.start_at.astimezone(zone), end=b.end_at.astimezone(zone), timezone=b.timezone,
-            seats=b.seats, expires_at=b.expires_at.astimezone(zone) if b.expires_at else None,
+            start=local_moment(b.start_at, zone), end=local_moment(b.end_at, zone), timezone=b.timezone,
+            seats=b.seats, expires_at=local_moment(b.expires_at, zone) if b.expires_at else None,
             price=b.price, addons=b.addons, total=b.total_minor, currency=b.currency,
             paid=b.paid_minor, refunded=b.refunded_minor, balance_due=b.balance_due_minor,
             pending_change=({"start": datetime.fromisoformat(b.pending_change["start"]).astimezone(zone),

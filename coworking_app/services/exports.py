@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from coworking_app.formatting import format_money
+from coworking_app.formatting import format_money, local_moment
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics
 from coworking_app.services.accounts import check_role
@@ -49,7 +49,7 @@ class ExportFile:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(analytics.report_zone()).replace(tzinfo=None)
+    return local_moment(value, analytics.report_zone()).replace(tzinfo=None)
 
 
 # --- Excel -------------------------------------------------------------------------------

@@ -407,6 +407,31 @@ class PromoInput(BaseModel):
     min_amount_minor: int = Field(0, ge=0, le=2**31 - 1)
 
 
+PROMO_MAX_YEARS = 3  # a promo code's dates lie at most this far ahead
+
+
+def check_promo_period(valid_from: datetime | None, valid_until: datetime | None,
+                       *, now: datetime | None = None) -> None:
+    """A promo code's period: it starts before it ends, has not ended already, and neither
+    edge lies more than PROMO_MAX_YEARS ahead (a code "until 9999" is a mistake, and such
+    dates have no local time in every zone)."""
+    now = now or datetime.now(timezone.utc)
+    horizon = now.replace(year=now.year + PROMO_MAX_YEARS) if not (now.month == 2 and now.day == 29) \
+        else now.replace(year=now.year + PROMO_MAX_YEARS, day=28)
+    latest = f"{horizon:%d.%m.%Y}"
+    if valid_from is not None and valid_from > horizon:
+        raise InvalidInput("valid_from", f"Начало действия — не позже {latest} "
+                                         f"(промокод заводят не больше чем на {PROMO_MAX_YEARS} года вперёд)")
+    if valid_until is not None:
+        if valid_until <= now:
+            raise InvalidInput("valid_until", "Дата окончания уже прошла: выберите будущую дату")
+        if valid_until > horizon:
+            raise InvalidInput("valid_until", f"Промокод может действовать не дольше {PROMO_MAX_YEARS} лет: "
+                                              f"выберите дату окончания не позже {latest}")
+        if valid_from is not None and valid_until <= valid_from:
+            raise InvalidInput("valid_until", "Дата окончания должна быть позже даты начала")
+
+
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
     """A promo code for one of the owner's spaces, or (operators and admins, space_id None)
     the network."""
@@ -416,12 +441,11 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
     else:
         currency = access_space_for_owner(session, user, space_id).currency
     if fields.kind == PromoKind.percent and fields.value > 100:
-        raise InvalidInput("value", "a percentage is 1..100")
-    if fields.valid_from and fields.valid_until and fields.valid_until <= fields.valid_from:
-        raise InvalidInput("valid_until", "must be after valid_from")
+        raise InvalidInput("value", "Скидка в процентах — от 1 до 100")
+    check_promo_period(fields.valid_from, fields.valid_until)
     if session.scalars(select(PromoCode.id).where(
             func.upper(PromoCode.code) == fields.code.upper())).first():
-        raise Conflict("code", "this code is taken")
+        raise Conflict("code", "Такой код уже есть: придумайте другой")
     promo = PromoCode(code=fields.code.upper(), space_id=space_id, kind=fields.kind.value,
                       value=fields.value, currency=currency, valid_from=fields.valid_from,
                       valid_until=fields.valid_until, max_uses_total=fields.max_uses_total,
@@ -432,5 +456,5 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the same code created concurrently
-        raise Conflict("code", "this code is taken") from exc
+        raise Conflict("code", "Такой код уже есть: придумайте другой") from exc
     return promo
