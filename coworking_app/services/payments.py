@@ -290,6 +290,7 @@ def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment
     # expired checkout, may still be followed by its own success: events come out of order).
     superseded = payment.status != PaymentStatus.pending.value and payment.failure == "superseded"
     payment.status = PaymentStatus.succeeded.value
+    payment.succeeded_at = now  # the payment date of the dashboards' "money received"
     payment.failure = None
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id
