@@ -155,8 +155,8 @@ class MyBookingsState(_SignedIn):
     message: str = ""
     error: str = ""
     feed_url: str = ""
-    # cancel / modify dialogs
-    dialog: str = ""  # "" | cancel | modify
+    # cancel / modify dialogs (the owner's page adds reject and no_show)
+    dialog: str = ""  # "" | cancel | modify | reject | no_show
     target: BookingCard = BookingCard()
     reason: str = ""
     new_start: str = ""
@@ -207,12 +207,15 @@ class MyBookingsState(_SignedIn):
         card, but only its id is used, looked up among the cards the server gave it)."""
         booking_id = parse_id(booking.get("id")) if isinstance(booking, dict) else None
         target = next((c for c in self.cards if c.id == booking_id), None)
-        if target is None or kind not in ("cancel", "modify"):
+        if target is None or kind not in self._dialog_kinds():
             return
         self.target, self.dialog = target, kind
         self.error, self.reason = "", ""
         self.new_start, self.new_end = target.start_local, target.end_local
         self.new_seats = target.seats.removeprefix("мест: ")
+
+    def _dialog_kinds(self) -> tuple[str, ...]:
+        return ("cancel", "modify")
 
     @rx.event
     def close_dialog(self):
@@ -222,6 +225,7 @@ class MyBookingsState(_SignedIn):
     def set_field(self, name: str, value: str):
         if name in ("reason", "new_start", "new_end", "new_seats"):
             setattr(self, name, str(value)[:500])
+            self.error = ""  # the complaint was about what is being changed now
 
     async def _act(self, work) -> tuple[bool, object]:
         """Runs work(session, user) in a transaction; a refusal becomes self.error."""
@@ -250,6 +254,7 @@ class MyBookingsState(_SignedIn):
             self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
                             else f"Бронь № {booking_id} отменена.")
             self.dialog = ""
+            yield rx.toast.success(self.message)
             await self._reload()
         self.busy = False
 
@@ -342,7 +347,6 @@ class OwnerBookingsState(MyBookingsState):
     day_resource: str = ""
     day: str = ""
     occupancy: list[OccupancyRow] = []
-    reject_reason: str = ""
 
     @rx.event
     async def load_owner(self):
@@ -416,24 +420,47 @@ class OwnerBookingsState(MyBookingsState):
             setattr(self, name, value[:20])
         await self._day_view()
 
+    def _dialog_kinds(self) -> tuple[str, ...]:
+        return ("cancel", "reject", "no_show")
+
     @rx.event
-    async def owner_action(self, action: str, booking_id: int):
+    async def accept(self, booking_id: int):
+        """"Принять": not destructive, so no question; the outcome is a toast."""
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return
-        operations = {
-            "accept": lambda s, u: bookings.do_accept_booking(s, u, booking_id),
-            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, self.reason or None),
-            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
-        }
-        if action not in operations:
-            return
-        ok, _result = await self._act(operations[action])
+        ok, _result = await self._act(lambda s, u: bookings.do_accept_booking(s, u, booking_id))
         if ok:
-            self.message = {"accept": "Бронь подтверждена", "reject": "Бронь отклонена, деньги возвращены",
-                            "no_show": "Отмечена неявка"}[action] + f" (№ {booking_id})"
+            self.message = f"Бронь № {booking_id} подтверждена: гость получил уведомление"
+            yield rx.toast.success(self.message)
             await self._reload()
             await self._day_view()
+        else:
+            yield rx.toast.error(self.error)
+
+    @rx.event
+    async def confirm_owner_action(self):
+        """"Отклонить" and "Неявка", after the owner confirmed in the dialog (a rejection
+        with its reason: the guest reads it in the notice and the booking's history)."""
+        action, booking_id, reason = self.dialog, self.target.id, self.reason
+        operations = {
+            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, reason),
+            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
+        }
+        if action not in operations or not booking_id:
+            return
+        self.busy = True
+        yield
+        ok, result = await self._act(operations[action])
+        if ok:
+            self.message = (f"Бронь № {booking_id} отклонена. Гостю вернётся {format_money(result[1])}, "
+                            "причину он увидит в уведомлении" if action == "reject"
+                            else f"Бронь № {booking_id}: отмечена неявка")
+            self.dialog = ""
+            yield rx.toast.success(self.message)
+            await self._reload()
+            await self._day_view()
+        self.busy = False
 
 
 def _date(value: str) -> date | None:

@@ -173,6 +173,7 @@ class ModerationState(rx.State):
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:600]
+        self.error = ""  # the complaint was about the reason being typed now
 
     @rx.event
     def cancel_reject(self):

@@ -156,3 +156,14 @@ def build_world(session: Session) -> World:
         world.random_points.append((space.id, lat, lon))
     return world
 
+
+
+def jpeg_bytes(color: tuple[int, int, int] = (120, 140, 160), size: tuple[int, int] = (640, 480)) -> bytes:
+    """A small real JPEG: a space needs a photo before it goes to moderation."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG")
+    return out.getvalue()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
+from tests.factories import jpeg_bytes
 from tests.e2e_fixtures import SHOTS, _run, api_login, assert_no_horizontal_scroll, needs_chromium, new_page, ui_login
 
 pytestmark = needs_chromium
@@ -35,6 +36,9 @@ def _submitted_space(base: str, owner: dict, name: str) -> int:
     r = httpx.put(f"{base}{API}/spaces/{space_id}/resources/{r.json()['id']}/tariffs", headers=owner, timeout=20,
                   json={"unit": "hour", "price_minor": 40000, "currency": "RUB"})
     assert r.status_code == 200, r.text
+    r = httpx.post(f"{base}{API}/spaces/{space_id}/photos", headers=owner, timeout=20,
+                   files={"file": ("hall.jpg", jpeg_bytes(), "image/jpeg")})
+    assert r.status_code == 201, r.text
     assert httpx.post(f"{base}{API}/spaces/{space_id}/submit", headers=owner, timeout=20).status_code == 200
     return space_id
 

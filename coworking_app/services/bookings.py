@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -90,10 +90,11 @@ def refund_percent(policy: str, start_at: datetime, now: datetime) -> int:
 class BookingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, le=2**31 - 1)
+    # Strict: "2" or true is not a number of seats (a client sending them has a bug).
+    resource_id: StrictInt = Field(ge=1, le=2**31 - 1)
     start: AwareDatetime
     end: AwareDatetime
-    seats: int | None = Field(1, ge=1, le=10_000)
+    seats: StrictInt | None = Field(1, ge=1, le=10_000)
     addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
     promo_code: str | None = Field(None, max_length=32)
 
@@ -103,7 +104,7 @@ class BookingChange(BaseModel):
 
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
-    seats: int | None = Field(None, ge=1, le=10_000)
+    seats: StrictInt | None = Field(None, ge=1, le=10_000)
 
 
 @dataclass
