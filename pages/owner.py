@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from coworking_app.maps import pick_listener
 from coworking_app.settings import get_settings
@@ -128,9 +131,9 @@ def _field_error(name: str) -> rx.Component:
 def _input(label: str, name: str, **props) -> rx.Component:
     s = SpaceEditorState
     return rx.vstack(
-        rx.el.label(label, html_for=f"edit-{name}", style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
+        rx.text(label, size="2", weight="medium"),
         rx.input(value=getattr(s, name), on_change=lambda v: s.set_field(name, v), width="100%",
-                 id=f"edit-{name}", color_scheme=rx.cond(s.error_field == name, "red", "gray"),
+                 aria_label=label, color_scheme=rx.cond(s.error_field == name, "red", "gray"),
                  custom_attrs={"data-testid": f"edit-{name}"}, **props),
         _field_error(name),
         spacing="1", width="100%", min_width="0",
@@ -166,9 +169,8 @@ def _details() -> rx.Component:
         rx.form(
             rx.vstack(
                 _input("Название", "name"),
-                rx.vstack(rx.el.label("Описание", html_for="edit-description",
-                                      style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
-                          rx.text_area(value=s.description, rows="5", width="100%", id="edit-description",
+                rx.vstack(rx.text("Описание", size="2", weight="medium"),
+                          rx.text_area(value=s.description, rows="5", width="100%", aria_label="Описание",
                                        on_change=lambda v: s.set_field("description", v),
                                        custom_attrs={"data-testid": "edit-description"}),
                           _field_error("description"),
@@ -241,7 +243,7 @@ def _resource(r: ResourceView) -> rx.Component:
                              custom_attrs={"data-testid": "tariff-price"}),
                     rx.button("Задать цену", size="1", type="submit",
                               custom_attrs={"data-testid": "tariff-submit"}),
-                    align="center", wrap="wrap", gap="2",
+                    align="center", wrap="wrap", spacing="2",
                 ),
                 on_submit=s.set_tariff, reset_on_submit=True,
             ),
@@ -278,7 +280,7 @@ def _resources() -> rx.Component:
                          title="Максимальная бронь, дней (по умолчанию 31)"),
                 rx.button(rx.icon("plus", size=14), "Добавить", type="submit",
                           custom_attrs={"data-testid": "resource-submit"}),
-                wrap="wrap", align="center", gap="2", width="100%",
+                wrap="wrap", align="center", spacing="2", width="100%",
             ),
             on_submit=s.add_resource, reset_on_submit=True, width="100%",
         ),
@@ -307,6 +309,19 @@ def _photo(photo: PhotoView, index: int) -> rx.Component:
     )
 
 
+def _refusals(rejected) -> rx.Var:
+    """react-dropzone's rejected files as ["name|code,code", ...]: the browser's File objects
+    do not reach the server, their names and reasons do (SpaceEditorState.photos_rejected)."""
+
+    def one(record) -> rx.Var:
+        record = record.to(ObjectVar, dict[str, dict[str, Any]])
+        file = record["file"].to(ObjectVar, dict[str, Any])
+        errors = record["errors"].to(ArrayVar, list[dict[str, Any]])
+        return f"{file['name']}|{errors.map(lambda e: e['code']).join(',')}"
+
+    return rejected.to(ArrayVar).map(one)
+
+
 def _photos() -> rx.Component:
     s = SpaceEditorState
     return section(
@@ -319,13 +334,13 @@ def _photos() -> rx.Component:
                       align="center", spacing="1"),
             id="photos", multiple=True, max_files=10, max_size=get_settings().max_upload_bytes,
             accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
-            on_drop_rejected=s.photos_rejected,
+            on_drop_rejected=lambda rejected: s.photos_rejected(_refusals(rejected)),
             border=f"1px dashed {rx.color('accent', 8)}", padding="16px", width="100%",
             border_radius="var(--radius-3)",
         ),
         rx.flex(
             rx.foreach(rx.selected_files("photos"), lambda f: rx.badge(f, variant="outline")),
-            wrap="wrap", gap="1",
+            wrap="wrap", spacing="1",
         ),
         _notice("photos"),
         rx.button(rx.cond(s.uploading, rx.spinner(size="2"), rx.icon("upload", size=14)),
@@ -394,9 +409,9 @@ def space_editor_page() -> rx.Component:
                         rx.cond((s.status == "draft") | (s.status == "hidden"),
                                 rx.button("На модерацию", variant="soft", on_click=s.submit_for_review,
                                           disabled=~s.can_submit, custom_attrs={"data-testid": "submit-space"})),
-                        gap="2", align="center", wrap="wrap",
+                        spacing="2", align="center", wrap="wrap",
                     ),
-                    width="100%", align="center", gap="2", wrap="wrap",
+                    width="100%", align="center", spacing="2", wrap="wrap",
                 ),
                 rx.heading(s.name, size="6", custom_attrs={"data-testid": "editor-title"}),
                 rx.cond(s.moderation_note != "", rx.callout(

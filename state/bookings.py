@@ -207,15 +207,14 @@ class MyBookingsState(_SignedIn):
         card, but only its id is used, looked up among the cards the server gave it)."""
         booking_id = parse_id(booking.get("id")) if isinstance(booking, dict) else None
         target = next((c for c in self.cards if c.id == booking_id), None)
-        if target is None or kind not in self._dialog_kinds():
+        # (One handler for both pages: OwnerBookingsState's events for it run here, on the
+        # vars it shares with this state. The writes check who may do what.)
+        if target is None or kind not in ("cancel", "modify", "reject", "no_show"):
             return
         self.target, self.dialog = target, kind
         self.error, self.reason = "", ""
         self.new_start, self.new_end = target.start_local, target.end_local
         self.new_seats = target.seats.removeprefix("мест: ")
-
-    def _dialog_kinds(self) -> tuple[str, ...]:
-        return ("cancel", "modify")
 
     @rx.event
     def close_dialog(self):
@@ -419,9 +418,6 @@ class OwnerBookingsState(MyBookingsState):
         if name in ("day_resource", "day") and isinstance(value, str):
             setattr(self, name, value[:20])
         await self._day_view()
-
-    def _dialog_kinds(self) -> tuple[str, ...]:
-        return ("cancel", "reject", "no_show")
 
     @rx.event
     async def accept(self, booking_id: int):

@@ -299,9 +299,10 @@ class SpaceEditorState(rx.State):
             with session_scope() as session:
                 action(session, auth._user(session))
             self.message, self.message_scope = done, scope
-        except _PROBLEMS as exc:
+        except _PROBLEMS as exc:  # the form keeps what the owner typed, to fix it
             field_name, self.error = _message(exc)
             self.error_field = field_name if scope == "details" and field_name in DETAIL_FIELDS else scope
+            return None
         except (NotFound, PermissionDenied):
             self.error = "Нет доступа к этому пространству"
         except NotAuthenticated:
@@ -384,23 +385,19 @@ class SpaceEditorState(rx.State):
         return None
 
     @rx.event
-    def photos_rejected(self, files: list[dict]):
-        """Files the upload box refused in the browser (type, size, count): said in Russian,
-        next to the photos."""
+    def photos_rejected(self, files: list[str]):
+        """Files the upload box refused in the browser (type, size, count), as "name|codes"
+        (pages/owner._refusals): said in Russian, next to the photos."""
         lines = []
         for item in (files if isinstance(files, list) else [])[:10]:
-            if not isinstance(item, dict):
-                continue
-            name = str((item.get("file") or {}).get("path", "") if isinstance(item.get("file"), dict) else "")
+            name, _, codes = str(item).rpartition("|")
             name = name.rsplit("/", 1)[-1][:80] or "файл"
-            codes = [str(e.get("code", "")) for e in item.get("errors") or [] if isinstance(e, dict)]
-            why = ", ".join(dict.fromkeys(UPLOAD_REFUSALS.get(c, "файл не подходит") for c in codes)) \
-                or "файл не подходит"
-            lines.append(f"{name}: {why}")
+            reasons = [UPLOAD_REFUSALS.get(code, "файл не подходит") for code in codes.split(",") if code]
+            lines.append(f"{name}: {', '.join(dict.fromkeys(reasons)) or 'файл не подходит'}")
         self.message = ""
         self.error_field = "photos"
-        self.error = "Не загружено — " + "; ".join(lines) + ". Подходят фото JPEG или PNG до 5 МБ." if lines \
-            else "Эти файлы не подходят: нужны фото JPEG или PNG до 5 МБ"
+        self.error = ("Не загружено — " + "; ".join(lines) + ". Подходят фото JPEG или PNG до 5 МБ." if lines
+                      else "Эти файлы не подходят: нужны фото JPEG или PNG до 5 МБ")
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
