@@ -231,6 +231,10 @@ def list_resources_with_tariffs(session: Session, space: Space) -> list[tuple[Re
     return [(r, sorted(tariffs.get(r.id, []), key=lambda t: order.get(t.unit, 9))) for r in resources]
 
 
+def resource_tariffs(session: Session, resource: Resource) -> list[Tariff]:
+    return list(session.scalars(select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)))
+
+
 def space_point(session: Session, space: Space) -> tuple[float, float]:
     """(lat, lon) of the space's pin."""
     return session.execute(select(lat_of(Space.location), lon_of(Space.location))
