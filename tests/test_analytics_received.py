@@ -45,6 +45,15 @@ def test_money_paid_today_for_later_stays_is_received_today(client, world):
     network = client.get(f"{API}/admin/stats", headers=operator, params={"space": b.space_id}).json()["kpis"]
     assert {k: network[k] for k in ("received_today_minor", "received_month_minor", "revenue_today_minor")} \
         == {k: kpis[k] for k in ("received_today_minor", "received_month_minor", "revenue_today_minor")}
+    # The whole network (no join to spaces): every payment and refund of today.
+    with session_scope() as s:
+        start = analytics.day_start(msk_today())
+        expected = s.execute(text(
+            "SELECT (SELECT coalesce(sum(amount_minor), 0) FROM payment WHERE succeeded_at >= :d)"
+            " - (SELECT coalesce(sum(amount_minor), 0) FROM refund WHERE status = 'succeeded' AND created_at >= :d)"),
+            {"d": start}).scalar_one()
+    whole = client.get(f"{API}/admin/stats", headers=operator).json()["kpis"]
+    assert whole["received_today_minor"] == expected
     # Another owner's money is not in this owner's figures.
     other = make_bookable()
     assert client.get(f"{API}/owner/analytics", headers=headers_for(other.owner_id)).json()["kpis"][
