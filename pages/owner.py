@@ -370,7 +370,6 @@ def _readiness() -> rx.Component:
                 rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 10)),
                           rx.text("Всё готово: можно отправлять на модерацию.", size="2"), align="center"),
             ),
-            _notice("submit"),
             spacing="2", width="100%"), width="100%", custom_attrs={"data-testid": "editor-readiness"}),
     )
 
@@ -422,6 +421,11 @@ def space_editor_page() -> rx.Component:
                     "Изменения описания или фото видны гостям сразу и ждут проверки модератора.",
                     icon="info", color_scheme="blue", size="1", width="100%")),
                 _readiness(),
+                rx.cond(s.status == "pending_review", rx.callout(
+                    "Пространство на модерации: модератор проверит его, о решении придёт уведомление.",
+                    icon="hourglass", color_scheme="blue", size="1", width="100%",
+                    custom_attrs={"data-testid": "editor-pending"})),
+                _notice("submit"),
                 _notice(""),
                 rx.grid(
                     _details(),

@@ -25,7 +25,6 @@ from tests.e2e_fixtures import (
     assert_no_horizontal_scroll,
     needs_chromium,
     new_page,
-    ui_login,
 )
 from tests.factories import jpeg_bytes
 
@@ -46,6 +45,23 @@ def _register(base: str, role: str, name: str) -> tuple[str, dict]:
         "email": email, "password": PASSWORD, "full_name": name, "role": role})
     assert r.status_code == 201, r.text
     return email, api_login(base, email, PASSWORD)
+
+
+def ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
+    """Signs in through the form once the page has hydrated (typing into the server-rendered
+    form before that is lost on a busy machine), then waits to leave /login."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.wait_for_load_state("networkidle")
+    for _attempt in range(3):
+        page.get_by_test_id("login-email").fill(email)
+        page.get_by_test_id("login-password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        try:
+            page.wait_for_url(lambda url: "/login" not in url, timeout=15_000)
+            return
+        except Exception:  # noqa: BLE001  (the form was not live yet: type again)
+            page.wait_for_timeout(1000)
+    raise AssertionError(f"could not sign in as {email}")
 
 
 def _no_english(page) -> None:
@@ -123,6 +139,8 @@ def test_editor_says_what_is_missing_and_where_each_error_is(app_url, browser, w
         _inside(page, submit, width)
         submit.click()
         expect(page.get_by_test_id("editor-status")).to_have_text("На модерации")
+        expect(page.get_by_test_id("editor-message").first).to_have_text("Отправлено на модерацию")
+        expect(page.get_by_test_id("editor-pending")).to_be_visible()
         assert_no_horizontal_scroll(page, width)
         page.screenshot(path=str(SHOTS / f"owner-editor-submitted-{width}.png"))
     finally:
