@@ -31,7 +31,6 @@ from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticat
 from models import (
     SUBRATINGS,
     Booking,
-    BookingStatus,
     Resource,
     Review,
     ReviewReport,
