@@ -163,6 +163,8 @@ class ModerationState(rx.State):
             await self._reload()
         except ServiceError as exc:
             self.error = refusal(exc)
+            if not self.rejecting:  # no dialog open to show it in (approve, dismiss, resolve)
+                yield rx.toast.error(self.error)
         finally:
             self.busy_id = 0
 
