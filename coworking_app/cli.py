@@ -45,6 +45,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
     print(
         f"demo data: {report.cities} cities, {report.districts} districts, {report.stops} stops, "
         f"{report.amenities} amenities; {report.spaces_created} new spaces, "
+        f"{report.spaces_assigned} spaces handed to their chain's owner, "
         f"{report.photos} new photos, {report.reviews} demo reviews ({time.monotonic() - started:.1f}s)"
     )
     return 0
@@ -66,7 +67,7 @@ def _seed_scale(args: argparse.Namespace) -> int:
 
 
 def _set_status(args: argparse.Namespace) -> int:
-    from coworking_app.services.errors import NotFound
+    from coworking_app.services.errors import InvalidInput, NotFound
     from coworking_app.services.spaces import do_set_space_status
     from models import SpaceStatus
 
@@ -77,6 +78,9 @@ def _set_status(args: argparse.Namespace) -> int:
     except NotFound:
         print(f"space {args.space_id} not found", file=sys.stderr)
         return 1
+    except InvalidInput as exc:
+        print(f"{exc.field}: {exc.message}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -46,7 +46,7 @@ from state.inbox import InboxState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState
 from state.owner import OwnerState, SpaceEditorState
-from state.owner_rules import BookingRulesState
+from state.owner_rules import BookingRulesState, GuestOfferState
 from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
@@ -92,7 +92,7 @@ PAGES = [
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
-     [SpaceEditorState.load, BookingRulesState.load]),
+     [SpaceEditorState.load, BookingRulesState.load, GuestOfferState.load]),
     (not_found_page, "404", "Страница не найдена — CoSpace", []),
 ]
 for component, route, title, on_load in PAGES:

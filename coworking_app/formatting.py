@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
@@ -127,16 +127,32 @@ def format_place(*parts: str | None) -> str:
 DEFAULT_ZONE = "Europe/Moscow"
 
 
-def format_moment(value: datetime | None, zone: str = DEFAULT_ZONE, *, seconds: bool = False,
-                  named: bool = False) -> str:
+def format_moment(value: datetime | None, zone: str | tzinfo = DEFAULT_ZONE, fmt: str | None = None, *,
+                  seconds: bool = False, named: bool = False) -> str:
     """15.12.2025 10:49 in `zone` (the space's or the person's): never UTC, never ISO.
-    `named` adds the zone where it is not obvious: "15.12.2025 10:49 МСК"."""
+    `named` adds the zone where it is not obvious: "15.12.2025 10:49 МСК". Never raises: a
+    moment with no local time (year 9999 east of UTC, see local_moment) is given in UTC and
+    says so, so no row the database holds can break a list."""
     if value is None:
         return "—"
-    if value.tzinfo is not None:
-        value = value.astimezone(_zone(zone))
-    text = value.strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
-    return f"{text} {zone_name(value)}" if named else text
+    fmt = fmt or ("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+    if value.tzinfo is None:
+        return value.strftime(fmt)
+    try:
+        local = value.astimezone(_zone(zone) if isinstance(zone, str) else zone)
+    except (OverflowError, ValueError):
+        return value.astimezone(timezone.utc).strftime(fmt) + " UTC"
+    return f"{local.strftime(fmt)} {zone_name(local)}" if named else local.strftime(fmt)
+
+
+def local_moment(value: datetime, zone: tzinfo) -> datetime:
+    """A stored moment in `zone`; never raises: a moment at the edge of the calendar
+    (0001-01-01 or 9999-12-31, which the database holds) may have no local time in a zone
+    east or west of UTC, and is then given in UTC."""
+    try:
+        return value.astimezone(zone)
+    except (OverflowError, ValueError):
+        return value.astimezone(timezone.utc)
 
 
 def zone_name(moment: datetime) -> str:

@@ -223,6 +223,8 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
                         name="ck_payment_refunded"),
+        # Money received by day (services/analytics.py): succeeded payments by their date.
+        Index("ix_payment_succeeded_at", "succeeded_at", postgresql_where=text("succeeded_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -241,13 +243,16 @@ class Payment(SQLModel, table=True):
     # For purpose "change": the booking's pending_change this payment pays for.
     change: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     failure: str | None = Field(default=None, max_length=255)
+    # When the money arrived (the "payment date" of the analytics); None until it does.
+    succeeded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
 
 
 class Refund(SQLModel, table=True):
     __tablename__ = "refund"
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_refund_amount"),)
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_refund_amount"),
+                      Index("ix_refund_created_at", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(sa_column=_fk("payment", index=True))

@@ -105,7 +105,8 @@ class Space(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # Null only for spaces loaded as demo or synthetic data without an owner account.
+    # Null only in synthetic benchmark data (demo.scale): a space nobody owns takes no bookings
+    # or questions (services.spaces.is_bookable), and is never published by moderation.
     owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     name: str = Field(max_length=160)
     description: str = Field(default="", max_length=5000)

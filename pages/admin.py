@@ -35,6 +35,8 @@ def _kpi(card: KpiCard) -> rx.Component:
             rx.hstack(rx.icon(card.icon, size=16, color=rx.color("accent", 10)),
                       rx.text(card.label, size="1", color=rx.color("gray", 11)), align="center", spacing="2"),
             rx.text(card.value, size="6", weight="bold", custom_attrs={"data-testid": "kpi-value"}),
+            rx.cond(card.hint != "", rx.text(card.hint, size="1", color=rx.color("gray", 10),
+                                             custom_attrs={"data-testid": "kpi-hint"})),
             spacing="1",
         ),
         custom_attrs={"data-testid": "kpi", "data-kpi": card.key},
@@ -96,11 +98,15 @@ def _board() -> rx.Component:
     return rx.vstack(
         rx.grid(rx.foreach(s.kpis, _kpi), columns=rx.breakpoints(initial="2", sm="3", lg="4"), spacing="3",
                 width="100%"),
+        rx.text("Сутки и месяцы — по часовому поясу ", s.report_zone, ". «Получено» — деньги по дате платежа "
+                "или возврата; «оплачено за визиты» — по дате начала брони.", size="1",
+                color=rx.color("gray", 10), custom_attrs={"data-testid": "kpi-note"}),
         rx.grid(
             _chart("Загрузка по дням, %", s.fig_occupancy, "chart-occupancy", span=2),
             _chart("Брони по статусам", s.fig_statuses, "chart-statuses", empty=~s.has_bookings),
-            _chart("Выручка", s.fig_revenue, "chart-revenue", empty=~s.has_bookings, span=2),
-            _chart("Топ пространств по выручке", s.fig_top, "chart-top", empty=~s.has_top),
+            _chart("Оплачено за визиты, по дате визита", s.fig_revenue, "chart-revenue", empty=~s.has_bookings,
+                   span=2),
+            _chart("Топ пространств: оплачено за визиты периода", s.fig_top, "chart-top", empty=~s.has_top),
             _chart("Загрузка по дням недели и часам, %", s.fig_heatmap, "chart-heatmap", span=3),
             **grid,
         ),

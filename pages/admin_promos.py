@@ -10,12 +10,19 @@ from pages.layout import page_frame
 from state.admin_promos import PromoRow, PromoState
 
 
-def _field(label: str, name: str, value, **props) -> rx.Component:
+def _field(label, name: str, value, **props) -> rx.Component:
+    s = PromoState
+    wrong = s.error_field == name
     return rx.vstack(
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        rx.input(value=value, on_change=lambda v: PromoState.set_field(name, v), size="2", width="100%",
-                 custom_attrs={"data-testid": f"promo-{name}"}, **props),
-        spacing="1", width="100%",
+        rx.el.label(label, html_for=f"promo-{name}", style={"font_size": "var(--font-size-1)",
+                                                            "color": "var(--gray-11)"}),
+        rx.input(value=value, on_change=lambda v: s.set_field(name, v), size="2", width="100%",
+                 id=f"promo-{name}", color_scheme=rx.cond(wrong, "red", "gray"),
+                 custom_attrs={"data-testid": f"promo-{name}", "aria-invalid": rx.cond(wrong, "true", "false")},
+                 **props),
+        rx.cond(wrong, rx.text(s.error, size="1", color=rx.color("red", 11),
+                               custom_attrs={"data-testid": "promo-field-error"})),
+        spacing="1", width="100%", min_width="0",
     )
 
 
@@ -40,7 +47,9 @@ def _form() -> rx.Component:
             _field("ID пространства", "space", s.space, input_mode="numeric", placeholder="вся сеть"),
             columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
         ),
-        rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
+        rx.cond((s.error != "") & (s.error_field == ""),
+                rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1",
+                           custom_attrs={"data-testid": "promo-error"})),
         rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("plus", size=14)), "Создать", on_click=s.create,
                   disabled=s.saving, custom_attrs={"data-testid": "promo-create"}),
     )
@@ -60,12 +69,33 @@ def _row(p: PromoRow) -> rx.Component:
                                color_scheme=rx.cond(p.active, "green", "gray"), variant="soft")),
         rx.table.cell(rx.hstack(
             rx.cond(p.active, rx.button("Завершить", size="1", variant="soft", color_scheme="amber", disabled=busy,
-                                        on_click=s.act("end", p.id))),
+                                        on_click=s.ask("end", p.id), custom_attrs={"data-testid": "promo-end"})),
             rx.cond(p.uses == 0, rx.button("Удалить", size="1", variant="soft", color_scheme="red", disabled=busy,
-                                           on_click=s.act("delete", p.id))),
+                                           on_click=s.ask("delete", p.id),
+                                           custom_attrs={"data-testid": "promo-delete"})),
             spacing="2", justify="end")),
         custom_attrs={"data-testid": "promo-row"},
     )
+
+
+def _confirm() -> rx.Component:
+    s = PromoState
+    return rx.alert_dialog.root(rx.alert_dialog.content(
+        rx.alert_dialog.title(rx.cond(s.confirming == "end", "Завершить промокод ", "Удалить промокод "),
+                              s.confirm_code, "?"),
+        rx.alert_dialog.description(rx.cond(
+            s.confirming == "end",
+            "С этой минуты новые брони код не примут; брони, уже оформленные с ним, сохранят скидку.",
+            "Кодом ещё никто не воспользовался: он исчезнет из списка (запись останется в журнале аудита)."),
+            size="2"),
+        rx.flex(
+            rx.alert_dialog.cancel(rx.button("Не надо", variant="soft", color_scheme="gray", on_click=s.cancel_ask)),
+            rx.alert_dialog.action(rx.button(rx.cond(s.confirming == "end", "Завершить", "Удалить"),
+                                             color_scheme="red", on_click=s.act,
+                                             custom_attrs={"data-testid": "promo-confirm"})),
+            spacing="3", justify="end", margin_top="16px", wrap="wrap",
+        ),
+    ), open=s.confirming != "")
 
 
 def promos_page() -> rx.Component:
@@ -93,5 +123,6 @@ def promos_page() -> rx.Component:
             ),
             no_access(),
         ),
+        _confirm(),
         spacing="3", width="100%",
     ), wide=True)

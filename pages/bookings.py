@@ -56,12 +56,14 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
     if owner:
         buttons = [
             rx.cond(b.can_accept, rx.button("Принять", size="1", color_scheme="green",
-                                            on_click=s.owner_action("accept", b.id),
+                                            on_click=s.accept(b.id),
                                             custom_attrs={"data-testid": "booking-accept"})),
             rx.cond(b.can_accept, rx.button("Отклонить", size="1", variant="soft", color_scheme="red",
-                                            on_click=s.owner_action("reject", b.id))),
+                                            on_click=s.open_dialog("reject", b),
+                                            custom_attrs={"data-testid": "booking-reject"})),
             rx.cond(b.can_no_show, rx.button("Неявка", size="1", variant="soft",
-                                             on_click=s.owner_action("no_show", b.id))),
+                                             on_click=s.open_dialog("no_show", b),
+                                             custom_attrs={"data-testid": "booking-no-show"})),
         ]
     else:
         buttons = [
@@ -90,10 +92,10 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
             rx.icon("pencil", size=14), "Изменить отзыв", size="1", variant="soft",
             on_click=ReviewFormState.start_edit(b.review_id, b.space),
             custom_attrs={"data-testid": "booking-review-edit"})))
-    buttons.append(rx.button(
-        rx.icon("message-circle", size=14), rx.cond(owner, "Написать гостю", "Написать владельцу"),
+    buttons.append(rx.cond(b.can_message, rx.button(
+        rx.icon("message-circle", size=14), "Написать гостю" if owner else "Написать владельцу",
         size="1", variant="ghost", on_click=InboxState.open_booking(b.id),
-        custom_attrs={"data-testid": "booking-message"}))
+        custom_attrs={"data-testid": "booking-message"})))
     return rx.flex(*buttons, spacing="2", wrap="wrap")
 
 
@@ -120,21 +122,62 @@ def booking_card(b: BookingCard, owner: bool = False) -> rx.Component:
     )
 
 
-def _dialogs(s) -> rx.Component:
+def _owner_dialog(s) -> rx.Component:
+    """The owner's "Отклонить" (with the reason the guest will read) and "Неявка": asked
+    before they happen."""
+    rejecting = s.dialog == "reject"
+    return rx.alert_dialog.root(rx.alert_dialog.content(
+        rx.alert_dialog.title(rx.cond(rejecting, "Отклонить бронь № ", "Отметить неявку по брони № "),
+                              s.target.id, "?"),
+        rx.alert_dialog.description(rx.vstack(
+            rx.text(s.target.space, " — ", s.target.when, size="2"),
+            rx.text(s.target.renter, size="2"),
+            rx.cond(rejecting,
+                    rx.text("Гостю вернётся всё, что он заплатил: ", rx.text.strong(s.target.refund_now),
+                            ". Причину он увидит в уведомлении и в истории брони.", size="2",
+                            custom_attrs={"data-testid": "reject-refund"}),
+                    rx.text("Гость не пришёл: бронь закроется без возврата денег.", size="2")),
+            spacing="1")),
+        rx.cond(rejecting, rx.vstack(
+            rx.el.label("Причина для гостя", html_for="owner-reason",
+                        style={"font_size": "var(--font-size-2)", "font_weight": "500"}),
+            rx.text_area(id="owner-reason", value=s.reason, rows="3", width="100%",
+                         placeholder="Например: в этот день зал закрыт на ремонт",
+                         on_change=lambda v: s.set_field("reason", v),
+                         custom_attrs={"data-testid": "reject-reason"}),
+            spacing="1", width="100%", margin_top="12px")),
+        rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2", role="alert",
+                                       custom_attrs={"data-testid": "dialog-error"})),
+        rx.flex(
+            rx.alert_dialog.cancel(rx.button("Не надо", variant="soft", color_scheme="gray", on_click=s.close_dialog)),
+            rx.button(rx.cond(s.busy, rx.spinner(size="2"), rx.cond(rejecting, "Отклонить бронь", "Отметить неявку")),
+                      color_scheme="red", on_click=s.confirm_owner_action,
+                      disabled=s.busy | (rejecting & (s.reason.strip() == "")),
+                      custom_attrs={"data-testid": "owner-confirm"}),
+            spacing="3", justify="end", margin_top="16px", wrap="wrap",
+        ),
+    ), open=(s.dialog == "reject") | (s.dialog == "no_show"))
+
+
+def _dialogs(s, owner: bool = False) -> rx.Component:
     return rx.fragment(
+        _owner_dialog(s) if owner else rx.fragment(),
         rx.alert_dialog.root(rx.alert_dialog.content(
             rx.alert_dialog.title("Отменить бронь № ", s.target.id, "?"),
             rx.alert_dialog.description(
                 rx.vstack(
                     rx.text(s.target.space, " — ", s.target.when, size="2"),
-                    rx.text("Вернём: ", rx.text.strong(s.target.refund_now),
-                            " (по условиям отмены пространства)", size="2",
+                    rx.text("Гостю вернётся: " if owner else "Вернём: ", rx.text.strong(s.target.refund_now),
+                            " (отмена владельцем — полный возврат)" if owner
+                            else " (по условиям отмены пространства)", size="2",
                             custom_attrs={"data-testid": "cancel-refund"}),
                     spacing="1"),
             ),
-            rx.input(placeholder="Причина (необязательно для арендатора)", value=s.reason,
-                     on_change=lambda v: s.set_field("reason", v), margin_top="12px"),
-            rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
+            rx.input(placeholder="Причина для гостя (обязательно)" if owner else "Причина (необязательно)",
+                     value=s.reason, aria_label="Причина отмены",
+                     on_change=lambda v: s.set_field("reason", v), margin_top="12px",
+                     custom_attrs={"data-testid": "cancel-reason"}),
+            rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2", role="alert")),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Не отменять", variant="soft", color_scheme="gray",
                                                  on_click=s.close_dialog)),
@@ -269,6 +312,6 @@ def owner_bookings_page() -> rx.Component:
                     rx.vstack(rx.foreach(s.occupancy, _occupancy), spacing="1", width="100%"),
                     rx.text("В этот день пространство закрыто", size="2", color=rx.color("gray", 10))),
             spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "day-view"}),
-        _dialogs(s),
+        _dialogs(s, owner=True),
         spacing="3", width="100%",
     ))

@@ -164,7 +164,12 @@ def notification_preferences() -> rx.Component:
             columns="3", spacing="3", align="center", width="100%",
         ),
         rx.hstack(rx.switch(checked=p.offers, on_change=p.set_offers),
-                  rx.text("Получать специальные предложения", size="2"), align="center"),
+                  rx.vstack(rx.text("Получать специальные предложения", size="2"),
+                            rx.text("От пространств, где вы уже бывали (не чаще раза в неделю от каждого), "
+                                    "и от CoSpace. Отписаться можно здесь или ссылкой в письме.",
+                                    size="1", color=rx.color("gray", 10)),
+                            spacing="0"),
+                  align="center"),
         rx.text(p.message, size="1", color=rx.color("green", 11)),
         test_id="notification-preferences",
     )

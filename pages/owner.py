@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
-from pages.components import empty_state, section
+import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
+
 from coworking_app.maps import pick_listener
+from coworking_app.settings import get_settings
+from pages.components import empty_state, section
 from pages.layout import map_frame, page_frame
 from state.owner import (
     DAYS,
@@ -104,13 +108,35 @@ def owner_page() -> rx.Component:
 # --- editor ----------------------------------------------------------------------------
 
 
+def _notice(scope) -> rx.Component:
+    """The outcome of an action, said next to the part of the editor it was about."""
+    s = SpaceEditorState
+    return rx.fragment(
+        rx.cond((s.error != "") & (s.error_field == scope),
+                rx.callout(s.error, icon="triangle_alert", color_scheme="red", size="1", width="100%",
+                           role="alert", custom_attrs={"data-testid": "editor-error"})),
+        rx.cond((s.message != "") & (s.message_scope == scope),
+                rx.callout(s.message, icon="check", color_scheme="green", size="1", width="100%",
+                           custom_attrs={"data-testid": "editor-message"})),
+    )
+
+
+def _field_error(name: str) -> rx.Component:
+    s = SpaceEditorState
+    return rx.cond((s.error != "") & (s.error_field == name),
+                   rx.text(s.error, size="1", color=rx.color("red", 11), role="alert",
+                           custom_attrs={"data-testid": "editor-error"}))
+
+
 def _input(label: str, name: str, **props) -> rx.Component:
     s = SpaceEditorState
     return rx.vstack(
         rx.text(label, size="2", weight="medium"),
         rx.input(value=getattr(s, name), on_change=lambda v: s.set_field(name, v), width="100%",
+                 aria_label=label, color_scheme=rx.cond(s.error_field == name, "red", "gray"),
                  custom_attrs={"data-testid": f"edit-{name}"}, **props),
-        spacing="1", width="100%",
+        _field_error(name),
+        spacing="1", width="100%", min_width="0",
     )
 
 
@@ -119,12 +145,14 @@ def _hours_row(day: tuple[str, str]) -> rx.Component:
     code, label = day
     return rx.hstack(
         rx.text(label, width="28px", size="2"),
-        rx.input(type="time", value=s.hours_open.get(code, ""), size="1",
-                 on_change=lambda v: s.set_hours(code, "open", v)),
+        rx.input(type="time", step="1800", value=s.hours_open.get(code, ""), size="1",
+                 aria_label=f"{label}: открытие", on_change=lambda v: s.set_hours(code, "open", v),
+                 custom_attrs={"data-testid": f"hours-open-{code}"}),
         rx.text("—"),
-        rx.input(type="time", value=s.hours_close.get(code, ""), size="1",
-                 on_change=lambda v: s.set_hours(code, "close", v)),
-        align="center",
+        rx.input(type="time", step="1800", value=s.hours_close.get(code, ""), size="1",
+                 aria_label=f"{label}: закрытие", on_change=lambda v: s.set_hours(code, "close", v),
+                 custom_attrs={"data-testid": f"hours-close-{code}"}),
+        align="center", wrap="wrap",
     )
 
 
@@ -142,12 +170,14 @@ def _details() -> rx.Component:
             rx.vstack(
                 _input("Название", "name"),
                 rx.vstack(rx.text("Описание", size="2", weight="medium"),
-                          rx.text_area(value=s.description, rows="5", width="100%",
-                                       on_change=lambda v: s.set_field("description", v)),
+                          rx.text_area(value=s.description, rows="5", width="100%", aria_label="Описание",
+                                       on_change=lambda v: s.set_field("description", v),
+                                       custom_attrs={"data-testid": "edit-description"}),
+                          _field_error("description"),
                           spacing="1", width="100%"),
                 _input("Адрес", "address"),
-                rx.hstack(_input("Широта", "lat", input_mode="decimal"),
-                          _input("Долгота", "lon", input_mode="decimal"), width="100%"),
+                rx.grid(_input("Широта", "lat", input_mode="decimal"),
+                        _input("Долгота", "lon", input_mode="decimal"), columns="2", spacing="2", width="100%"),
                 rx.hstack(rx.icon("map-pin", size=14), rx.text(s.place, size="2"),
                           align="center", custom_attrs={"data-testid": "editor-place"}),
                 map_frame(s.map_html, "220px", "editor-map"),
@@ -155,11 +185,22 @@ def _details() -> rx.Component:
                         color=rx.color("gray", 10)),
                 rx.script(pick_listener("[data-testid=edit-lat]", "[data-testid=edit-lon]")),
                 _input("Часовой пояс (IANA)", "timezone"),
-                rx.text("Часы работы (пусто — закрыто)", size="2", weight="medium"),
-                rx.vstack(*[_hours_row(d) for d in DAYS], spacing="1"),
+                rx.vstack(
+                    rx.text("Часы работы", size="2", weight="medium"),
+                    rx.text("Время с шагом 30 минут; пустой день — выходной; закрытие 00:00 — в полночь.",
+                            size="1", color=rx.color("gray", 10)),
+                    rx.hstack(rx.switch(checked=s.round_the_clock, on_change=s.set_round_the_clock,
+                                        custom_attrs={"data-testid": "hours-24-7"}),
+                              rx.text("Круглосуточно, без выходных", size="2"), align="center"),
+                    rx.vstack(*[_hours_row(d) for d in DAYS], spacing="1"),
+                    _field_error("opening_hours"),
+                    spacing="2", width="100%", custom_attrs={"data-testid": "editor-hours"},
+                ),
                 rx.text("Удобства", size="2", weight="medium"),
                 rx.grid(rx.foreach(s.amenity_options, _amenity),
                         columns=rx.breakpoints(initial="1", sm="2"), gap="6px", width="100%"),
+                _field_error("amenities"),
+                _notice("details"),
                 rx.button("Сохранить", type="submit", custom_attrs={"data-testid": "save-space"}),
                 spacing="3", width="100%",
             ),
@@ -169,8 +210,9 @@ def _details() -> rx.Component:
 
 
 def _tariff(t: TariffView) -> rx.Component:
-    return rx.badge(t.label, rx.icon("x", size=12, cursor="pointer",
-                                     on_click=SpaceEditorState.delete_tariff(t.id)),
+    return rx.badge(t.label, rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost",
+                                            aria_label="Удалить цену",
+                                            on_click=SpaceEditorState.ask_delete("tariff", t.id)),
                     variant="soft", size="2", custom_attrs={"data-testid": "tariff"})
 
 
@@ -180,30 +222,32 @@ def _resource(r: ResourceView) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.vstack(rx.text(r.name, weight="bold"),
-                          rx.text(r.details, size="1", color=rx.color("gray", 10)), spacing="0"),
+                          rx.text(r.details, size="1", color=rx.color("gray", 10)), spacing="0", min_width="0"),
                 rx.spacer(),
-                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost",
-                               color_scheme="red", on_click=s.delete_resource(r.id)),
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", aria_label="Удалить место",
+                               color_scheme="red", on_click=s.ask_delete("resource", r.id)),
                 width="100%",
             ),
             rx.flex(rx.foreach(r.tariffs, _tariff), gap="6px", wrap="wrap"),
             rx.form(
-                rx.hstack(
+                rx.flex(
                     rx.el.input(type="hidden", name="resource_id", value=r.id.to_string()),
                     rx.select.root(
-                        rx.select.trigger(),
+                        rx.select.trigger(aria_label="Единица цены"),
                         rx.select.content(*[rx.select.item("за " + label, value=unit)
                                             for unit, label in UNIT_LABELS.items()]),
                         default_value="hour", name="unit", size="1",
                     ),
-                    rx.input(name="price", placeholder="Цена, ₽", size="1", input_mode="decimal",
+                    rx.input(name="price", placeholder="Цена, ₽", size="1", input_mode="decimal", width="110px",
+                             aria_label="Цена, ₽", on_change=s.clear_error("tariff-" + r.id.to_string()),
                              custom_attrs={"data-testid": "tariff-price"}),
                     rx.button("Задать цену", size="1", type="submit",
                               custom_attrs={"data-testid": "tariff-submit"}),
-                    align="center", wrap="wrap",
+                    align="center", wrap="wrap", spacing="2",
                 ),
                 on_submit=s.set_tariff, reset_on_submit=True,
             ),
+            _notice("tariff-" + r.id.to_string()),
             spacing="2", width="100%",
         ),
         width="100%", custom_attrs={"data-testid": "editor-resource"},
@@ -212,51 +256,70 @@ def _resource(r: ResourceView) -> rx.Component:
 
 def _resources() -> rx.Component:
     s = SpaceEditorState
+    clear = s.clear_error("resource")
     return section(
         "Места и тарифы",
         rx.vstack(rx.foreach(s.resources, _resource), width="100%", spacing="2"),
         rx.form(
-            rx.hstack(
+            rx.flex(
                 rx.select.root(
-                    rx.select.trigger(placeholder="Тип"),
+                    rx.select.trigger(placeholder="Тип", aria_label="Тип места"),
                     rx.select.content(*[rx.select.item(label, value=kind)
                                         for kind, label in KIND_LABELS.items()]),
                     name="kind", default_value="hot_desk",
                 ),
-                rx.input(name="name", placeholder="Название", custom_attrs={"data-testid": "resource-name"}),
-                rx.input(name="capacity", placeholder="Мест", input_mode="numeric", width="80px",
-                         custom_attrs={"data-testid": "resource-capacity"}),
-                rx.input(name="min_hours", placeholder="Мин., ч", input_mode="decimal", width="90px",
+                rx.input(name="name", placeholder="Название", aria_label="Название места", on_change=clear,
+                         flex="1 1 140px", custom_attrs={"data-testid": "resource-name"}),
+                rx.input(name="capacity", placeholder="Мест", aria_label="Мест", input_mode="numeric", width="80px",
+                         on_change=clear, custom_attrs={"data-testid": "resource-capacity"}),
+                rx.input(name="min_hours", placeholder="Мин., ч", input_mode="decimal", width="90px", on_change=clear,
+                         aria_label="Минимальная бронь, часов (по умолчанию 1)",
                          title="Минимальная бронь, часов (по умолчанию 1)"),
-                rx.input(name="max_days", placeholder="Макс., дн", input_mode="decimal", width="90px",
+                rx.input(name="max_days", placeholder="Макс., дн", input_mode="decimal", width="90px", on_change=clear,
+                         aria_label="Максимальная бронь, дней (по умолчанию 31)",
                          title="Максимальная бронь, дней (по умолчанию 31)"),
                 rx.button(rx.icon("plus", size=14), "Добавить", type="submit",
                           custom_attrs={"data-testid": "resource-submit"}),
-                wrap="wrap", align="center",
+                wrap="wrap", align="center", spacing="2", width="100%",
             ),
             on_submit=s.add_resource, reset_on_submit=True, width="100%",
         ),
+        _notice("resource"),
     )
 
 
 def _photo(photo: PhotoView, index: int) -> rx.Component:
     s = SpaceEditorState
     return rx.box(
-        rx.image(src=photo.thumb, width="100%", height="96px", object_fit="cover",
+        rx.image(src=photo.thumb, width="100%", height="96px", object_fit="cover", alt="Фото пространства",
                  border_radius="var(--radius-2)", custom_attrs={"data-testid": "editor-photo"}),
         rx.hstack(
             rx.cond(index == 0, rx.badge("обложка", size="1"),
                     rx.icon_button(rx.icon("star", size=12), size="1", variant="ghost",
-                                   title="Сделать обложкой", on_click=s.make_cover(photo.id))),
-            rx.icon_button(rx.icon("arrow-left", size=12), size="1", variant="ghost",
+                                   title="Сделать обложкой", aria_label="Сделать обложкой",
+                                   on_click=s.make_cover(photo.id))),
+            rx.icon_button(rx.icon("arrow-left", size=12), size="1", variant="ghost", aria_label="Раньше",
                            on_click=s.move_photo(photo.id, -1)),
-            rx.icon_button(rx.icon("arrow-right", size=12), size="1", variant="ghost",
+            rx.icon_button(rx.icon("arrow-right", size=12), size="1", variant="ghost", aria_label="Позже",
                            on_click=s.move_photo(photo.id, 1)),
             rx.icon_button(rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
-                           on_click=s.delete_photo(photo.id)),
+                           aria_label="Удалить фото", on_click=s.ask_delete("photo", photo.id)),
             spacing="1", justify="center", width="100%",
         ),
     )
+
+
+def _refusals(rejected) -> rx.Var:
+    """react-dropzone's rejected files as ["name|code,code", ...]: the browser's File objects
+    do not reach the server, their names and reasons do (SpaceEditorState.photos_rejected)."""
+
+    def one(record) -> rx.Var:
+        record = record.to(ObjectVar, dict[str, dict[str, Any]])
+        file = record["file"].to(ObjectVar, dict[str, Any])
+        errors = record["errors"].to(ArrayVar, list[dict[str, Any]])
+        return f"{file['name']}|{errors.map(lambda e: e['code']).join(',')}"
+
+    return rejected.to(ArrayVar).map(one)
 
 
 def _photos() -> rx.Component:
@@ -267,23 +330,65 @@ def _photos() -> rx.Component:
                 gap="8px", width="100%"),
         rx.upload(
             rx.vstack(rx.icon("image-plus", size=24, color=rx.color("accent", 9)),
-                      rx.text("Перетащите фото или нажмите, чтобы выбрать", size="2"),
+                      rx.text("Перетащите фото или нажмите, чтобы выбрать", size="2", text_align="center"),
                       align="center", spacing="1"),
-            id="photos", multiple=True, max_files=10,
+            id="photos", multiple=True, max_files=10, max_size=get_settings().max_upload_bytes,
             accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
+            on_drop_rejected=lambda rejected: s.photos_rejected(_refusals(rejected)),
             border=f"1px dashed {rx.color('accent', 8)}", padding="16px", width="100%",
             border_radius="var(--radius-3)",
         ),
-        rx.hstack(
+        rx.flex(
             rx.foreach(rx.selected_files("photos"), lambda f: rx.badge(f, variant="outline")),
-            wrap="wrap",
+            wrap="wrap", spacing="1",
         ),
+        _notice("photos"),
         rx.button(rx.cond(s.uploading, rx.spinner(size="2"), rx.icon("upload", size=14)),
                   "Загрузить", disabled=s.uploading,
                   on_click=[s.upload(rx.upload_files(upload_id="photos")),
                             rx.clear_selected_files("photos")],
                   custom_attrs={"data-testid": "upload-photos"}),
+        test_id="editor-photos",
     )
+
+
+def _readiness() -> rx.Component:
+    """What moderation needs that the space lacks: the owner sees it before pressing the button."""
+    s = SpaceEditorState
+    return rx.cond(
+        (s.status == "draft") | (s.status == "hidden"),
+        rx.card(rx.vstack(
+            rx.cond(
+                s.gaps.length() > 0,
+                rx.vstack(
+                    rx.text("Чтобы отправить на модерацию, осталось:", size="2", weight="medium"),
+                    rx.foreach(s.gaps, lambda g: rx.hstack(
+                        rx.icon("circle-alert", size=14, color=rx.color("amber", 10), flex_shrink="0"),
+                        rx.text(g, size="2"), align="start", spacing="2",
+                        custom_attrs={"data-testid": "editor-gap"})),
+                    spacing="1", width="100%"),
+                rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 10)),
+                          rx.text("Всё готово: можно отправлять на модерацию.", size="2"), align="center"),
+            ),
+            spacing="2", width="100%"), width="100%", custom_attrs={"data-testid": "editor-readiness"}),
+    )
+
+
+def _delete_dialog() -> rx.Component:
+    s = SpaceEditorState
+    what = rx.match(s.confirm_kind, ("resource", "это место со всеми его ценами"), ("tariff", "эту цену"),
+                    ("photo", "это фото"), "это")
+    return rx.alert_dialog.root(rx.alert_dialog.content(
+        rx.alert_dialog.title("Удалить ", what, "?"),
+        rx.alert_dialog.description("Вернуть не получится.", size="2"),
+        rx.flex(
+            rx.alert_dialog.cancel(rx.button("Не удалять", variant="soft", color_scheme="gray",
+                                             on_click=s.cancel_delete)),
+            rx.alert_dialog.action(rx.button("Удалить", color_scheme="red", on_click=s.confirm_delete,
+                                             custom_attrs={"data-testid": "delete-confirm"})),
+            spacing="3", justify="end", margin_top="16px",
+        ),
+    ), open=s.confirm_kind != "")
 
 
 def space_editor_page() -> rx.Component:
@@ -294,13 +399,18 @@ def space_editor_page() -> rx.Component:
             empty_state("search-x", "Пространство не найдено",
                         rx.link("К моим пространствам", href="/owner")),
             rx.vstack(
-                rx.hstack(
+                rx.flex(
                     rx.link(rx.hstack(rx.icon("chevron-left", size=16), "Мои пространства"),
                             href="/owner", size="2"),
                     rx.spacer(),
-                    rx.badge(s.status_label, size="2", custom_attrs={"data-testid": "editor-status"}),
-                    rx.button("На модерацию", variant="soft", on_click=s.submit_for_review),
-                    width="100%", align="center",
+                    rx.flex(
+                        rx.badge(s.status_label, size="2", custom_attrs={"data-testid": "editor-status"}),
+                        rx.cond((s.status == "draft") | (s.status == "hidden"),
+                                rx.button("На модерацию", variant="soft", on_click=s.submit_for_review,
+                                          disabled=~s.can_submit, custom_attrs={"data-testid": "submit-space"})),
+                        spacing="2", align="center", wrap="wrap",
+                    ),
+                    width="100%", align="center", spacing="2", wrap="wrap",
                 ),
                 rx.heading(s.name, size="6", custom_attrs={"data-testid": "editor-title"}),
                 rx.cond(s.moderation_note != "", rx.callout(
@@ -310,15 +420,20 @@ def space_editor_page() -> rx.Component:
                 rx.cond(s.awaiting_review, rx.callout(
                     "Изменения описания или фото видны гостям сразу и ждут проверки модератора.",
                     icon="info", color_scheme="blue", size="1", width="100%")),
-                rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
-                                                  width="100%", custom_attrs={"data-testid": "editor-error"})),
-                rx.cond(s.message != "", rx.callout(s.message, icon="check", color_scheme="green",
-                                                    width="100%", custom_attrs={"data-testid": "editor-message"})),
+                _readiness(),
+                rx.cond(s.status == "pending_review", rx.callout(
+                    "Пространство на модерации: модератор проверит его, о решении придёт уведомление.",
+                    icon="hourglass", color_scheme="blue", size="1", width="100%",
+                    custom_attrs={"data-testid": "editor-pending"})),
+                _notice("submit"),
+                _notice(""),
                 rx.grid(
                     _details(),
-                    rx.vstack(_resources(), booking_rules(), _photos(), spacing="4", width="100%"),
+                    rx.vstack(_resources(), booking_rules(), guest_offer(), _photos(), spacing="4", width="100%",
+                              min_width="0"),
                     columns=rx.breakpoints(initial="1", lg="2"), gap="16px", width="100%",
                 ),
+                _delete_dialog(),
                 spacing="3", width="100%",
             ),
         ),
@@ -346,7 +461,8 @@ def booking_rules() -> rx.Component:
             rx.foreach(r.policy_terms, lambda t: rx.text("• ", t, size="1", color=rx.color("gray", 11))),
             rx.hstack(
                 rx.text("НДС, %", size="2"),
-                rx.input(name="vat_percent", default_value=r.vat_percent, key=r.vat_percent, width="80px"),
+                rx.input(name="vat_percent", default_value=r.vat_percent, key=r.vat_percent, width="80px",
+                         aria_label="НДС, %", on_change=r.clear_error),
                 rx.switch(checked=r.vat_included, on_change=lambda v: r.set_choice("vat_included", v)),
                 rx.text("цены уже с НДС", size="2"),
                 align="center", wrap="wrap",
@@ -361,9 +477,12 @@ def booking_rules() -> rx.Component:
                            on_click=r.remove_addon(a.code), aria_label="Отключить опцию"),
             width="100%", align="center")),
         rx.form(rx.flex(
-            rx.input(name="code", placeholder="код: monitor", width="110px"),
-            rx.input(name="name", placeholder="Название", flex="1", min_width="140px"),
-            rx.input(name="price", placeholder="Цена, ₽", width="90px"),
+            rx.input(name="code", placeholder="код: monitor", width="110px", aria_label="Код опции (латиницей)",
+                     on_change=r.clear_error),
+            rx.input(name="name", placeholder="Название", flex="1", min_width="140px", aria_label="Название опции",
+                     on_change=r.clear_error),
+            rx.input(name="price", placeholder="Цена, ₽", width="90px", aria_label="Цена опции, ₽",
+                     on_change=r.clear_error),
             rx.select.root(rx.select.trigger(),
                            rx.select.content(rx.select.item("за бронь", value="booking"),
                                              rx.select.item("в час", value="hour"),
@@ -374,3 +493,53 @@ def booking_rules() -> rx.Component:
         rx.cond(r.error != "", rx.text(r.error, size="2", color=rx.color("red", 11))),
         rx.cond(r.message != "", rx.text(r.message, size="2", color=rx.color("green", 11))),
         spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "booking-rules"})
+
+
+def guest_offer() -> rx.Component:
+    """The editor's "Предложение гостям" card (state/owner_rules.py, services/offers.py)."""
+    from state.owner_rules import GuestOfferState as o
+
+    def field_error(name: str) -> rx.Component:
+        return rx.cond((o.error != "") & (o.error_field == name),
+                       rx.text(o.error, size="1", color=rx.color("red", 11), role="alert"))
+
+    return rx.card(rx.vstack(
+        rx.heading("Предложение гостям", size="4"),
+        rx.cond(
+            o.available,
+            rx.vstack(
+                rx.text("Письмо и уведомление получат гости, которые уже бывали в этом пространстве и согласились "
+                        "получать предложения — сейчас их ", o.recipients.to_string(),
+                        ". Не чаще одного предложения в неделю.", size="2", color=rx.color("gray", 11),
+                        custom_attrs={"data-testid": "offer-reach"}),
+                rx.cond(
+                    o.next_at != "",
+                    rx.callout("Предложение на этой неделе уже отправлено; следующее — с " + o.next_at + ".",
+                               icon="clock", size="1", width="100%", custom_attrs={"data-testid": "offer-wait"}),
+                    rx.vstack(
+                        rx.input(placeholder="Заголовок, например «Минус 20 % в декабре»", value=o.title,
+                                 aria_label="Заголовок предложения", width="100%",
+                                 on_change=lambda v: o.set_field("title", v)),
+                        field_error("title"),
+                        rx.text_area(placeholder="Текст предложения", value=o.text, rows="3", width="100%",
+                                     aria_label="Текст предложения", on_change=lambda v: o.set_field("text", v)),
+                        field_error("text"),
+                        rx.input(placeholder="Промокод (необязательно)", value=o.promo, width="100%",
+                                 aria_label="Промокод", on_change=lambda v: o.set_field("promo", v)),
+                        field_error("promo"),
+                        rx.cond((o.error != "") & (o.error_field == ""),
+                                rx.callout(o.error, icon="triangle-alert", color_scheme="red", size="1",
+                                           width="100%")),
+                        rx.button(rx.cond(o.sending, rx.spinner(size="2"), rx.icon("send", size=14)),
+                                  "Отправить гостям", variant="soft", on_click=o.send,
+                                  disabled=o.sending | (o.recipients == 0),
+                                  custom_attrs={"data-testid": "offer-send"}),
+                        spacing="2", width="100%",
+                    ),
+                ),
+                spacing="2", width="100%",
+            ),
+            rx.text("Предложения гостям можно отправлять, когда пространство опубликовано.", size="2",
+                    color=rx.color("gray", 11)),
+        ),
+        spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "guest-offer"})

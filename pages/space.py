@@ -140,8 +140,12 @@ def details() -> rx.Component:
                 ),
                 width="100%",
             ),
-            booking_panel(),
-            ask_host(),
+            rx.cond(
+                s.bookable,
+                rx.fragment(booking_panel(), ask_host()),
+                rx.callout("Это пространство сейчас не принимает брони и вопросы.", icon="info",
+                           color_scheme="gray", width="100%", custom_attrs={"data-testid": "not-bookable"}),
+            ),
             section(
                 "Часы работы",
                 rx.hstack(

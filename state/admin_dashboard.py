@@ -27,16 +27,27 @@ class KpiCard:
     label: str = ""
     value: str = ""
     icon: str = ""
+    hint: str = ""  # what exactly is counted, under the figure
 
 
 def _kpi_cards(k: analytics.Kpis) -> list[KpiCard]:
+    money = lambda minor: format_money(minor, k.currency)  # noqa: E731
     cards = [
-        KpiCard("active_now", "Активных броней сейчас", str(k.active_now), "activity"),
-        KpiCard("bookings_today", "Новых броней сегодня", str(k.bookings_today), "calendar-plus"),
-        KpiCard("revenue_today", "Выручка сегодня", format_money(k.revenue_today_minor, k.currency), "wallet"),
-        KpiCard("revenue_month", "Выручка за месяц", format_money(k.revenue_month_minor, k.currency), "banknote"),
-        KpiCard("occupancy_today", "Загрузка сегодня", f"{k.occupancy_today_pct:.1f} %", "gauge"),
-        KpiCard("cancellation_rate", "Отмены за период", f"{k.cancellation_rate_pct:.1f} %", "circle-x"),
+        KpiCard("received_today", "Получено сегодня", money(k.received_today_minor), "wallet",
+                "оплаты за сегодня минус возвраты, по дате платежа"),
+        KpiCard("received_month", "Получено за месяц", money(k.received_month_minor), "banknote",
+                "с 1-го числа по дате платежа, минус возвраты"),
+        KpiCard("revenue_today", "Визиты сегодня: оплачено", money(k.revenue_today_minor), "calendar-check",
+                "брони с заездом сегодня, за вычетом возвратов"),
+        KpiCard("revenue_month", "Визиты месяца: оплачено", money(k.revenue_month_minor), "calendar-range",
+                "брони с заездом с 1-го числа по сегодня"),
+        KpiCard("bookings_today", "Новых броней сегодня", str(k.bookings_today), "calendar-plus",
+                "оформлены сегодня, без неоплаченных и истёкших"),
+        KpiCard("active_now", "Активных броней сейчас", str(k.active_now), "activity", "визит идёт сейчас"),
+        KpiCard("occupancy_today", "Загрузка сегодня", f"{k.occupancy_today_pct:.1f} %", "gauge",
+                "занятые место-часы в часы работы"),
+        KpiCard("cancellation_rate", "Отмены за период", f"{k.cancellation_rate_pct:.1f} %", "circle-x",
+                "доля отменённых среди броней с заездом в период"),
     ]
     if k.new_users_week is not None:  # the network view only
         cards.append(KpiCard("new_users", "Новых пользователей за 7 дней", str(k.new_users_week), "user-plus"))
@@ -64,6 +75,7 @@ class DashboardState(rx.State):
     has_bookings: bool = False
     has_top: bool = False
     period_text: str = ""
+    report_zone: str = ""  # REPORT_TIMEZONE: the zone whose days the figures count in
     loading: bool = True
     allowed: bool = True
     error: str = ""
@@ -113,6 +125,7 @@ class DashboardState(rx.State):
         self.allowed = True
         self.cities = [[str(c.id), c.name_ru] for c in cities]
         self.kpis = _kpi_cards(board.kpis)
+        self.report_zone = str(analytics.report_zone())
         self.fig_occupancy = charts.occupancy(board.occupancy)
         self.fig_revenue = charts.revenue(board.revenue)
         self.fig_statuses = charts.statuses(board.statuses)

@@ -9,14 +9,20 @@ from datetime import datetime, time
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.formatting import format_money
+from coworking_app.formatting import format_moment, format_money
 from coworking_app.services import owner_spaces, promos
 from coworking_app.services.accounts import check_role
 from coworking_app.services.analytics import report_zone
-from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.errors import InvalidInput, NotAuthenticated, PermissionDenied, ServiceError
 from state.auth import AuthState, act_as, invalid, refusal
 from models import Role
 from state.inputs import parse_id, parse_roubles
+
+
+# The service's field names -> this form's fields (where its error is shown).
+FORM_FIELDS = {"code": "code", "kind": "kind", "value": "value", "valid_until": "until", "valid_from": "until",
+               "max_uses_total": "max_total", "max_uses_per_user": "per_user", "min_amount_minor": "min_amount",
+               "space_id": "space", "space": "space"}
 
 
 @dataclass
@@ -33,8 +39,8 @@ class PromoRow:
 
 def _row(p: promos.PromoView) -> PromoRow:
     zone = report_zone()
-    until = f"до {p.valid_until.astimezone(zone):%d.%m.%Y %H:%M}" if p.valid_until else "бессрочно"
-    since = f"с {p.valid_from.astimezone(zone):%d.%m.%Y} " if p.valid_from else ""
+    until = f"до {format_moment(p.valid_until, zone)}" if p.valid_until else "бессрочно"
+    since = f"с {format_moment(p.valid_from, zone, '%d.%m.%Y')} " if p.valid_from else ""
     limits = [f"всего {p.max_uses_total}" if p.max_uses_total else "",
               f"на человека {p.max_uses_per_user}" if p.max_uses_per_user else "",
               f"от {format_money(p.min_amount_minor, p.currency)}" if p.min_amount_minor else ""]
@@ -60,8 +66,13 @@ class PromoState(rx.State):
     min_amount: str = ""
     space: str = ""
     error: str = ""
+    error_field: str = ""  # the form field the error is about ("": the form as a whole)
     saving: bool = False
     busy_id: int = 0
+    # "Завершить" / "Удалить" wait for a confirmation
+    confirming: str = ""  # "" | end | delete
+    confirm_id: int = 0
+    confirm_code: str = ""
 
     async def _token(self) -> str:
         return (await self.get_state(AuthState)).session_token
@@ -96,12 +107,21 @@ class PromoState(rx.State):
     def set_field(self, name: str, value: str):
         if name in ("code", "kind", "value", "until", "max_total", "per_user", "min_amount", "space"):
             setattr(self, name, str(value)[:40])
+            if name == self.error_field or (name == "kind" and self.error_field == "value"):
+                self.error, self.error_field = "", ""  # fixed: the old complaint goes
+
+    def _fail(self, field: str, message: str) -> None:
+        self.error_field, self.error = FORM_FIELDS.get(field, ""), message
 
     def _input(self) -> owner_spaces.PromoInput:
         value = parse_roubles(self.value) if self.kind == "fixed" else (int(self.value) if self.value.isdigit() else 0)
         until = None
         if self.until:
-            until = datetime.combine(datetime.fromisoformat(self.until).date(), time(23, 59, 59), tzinfo=report_zone())
+            try:
+                day = datetime.fromisoformat(self.until).date()
+            except ValueError as exc:
+                raise InvalidInput("valid_until", "Укажите дату окончания в календаре") from exc
+            until = datetime.combine(day, time(23, 59, 59), tzinfo=report_zone())
         return owner_spaces.PromoInput(
             code=self.code, kind=self.kind, value=value or 0, valid_until=until,
             max_uses_total=int(self.max_total) if self.max_total.isdigit() else None,
@@ -110,7 +130,7 @@ class PromoState(rx.State):
 
     @rx.event
     async def create(self):
-        self.error, self.saving = "", True
+        self.error, self.error_field, self.saving = "", "", True
         yield
         try:
             fields, space_id = self._input(), parse_id(self.space)
@@ -119,27 +139,42 @@ class PromoState(rx.State):
             yield rx.toast.success("Промокод создан")
             await self._reload()
         except ValidationError as exc:
-            self.error = invalid(exc)
-        except ValueError:
-            self.error = "until: дата в формате ГГГГ-ММ-ДД"
+            field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
+            self._fail(field, invalid(exc).removeprefix(f"{field}: "))
+        except InvalidInput as exc:
+            self._fail(exc.field, exc.message)
         except ServiceError as exc:
-            self.error = refusal(exc)
+            self._fail(getattr(exc, "field", "") or "", refusal(exc))
         finally:
             self.saving = False
 
     @rx.event
-    async def act(self, action: str, promo_id: int):
+    def ask(self, action: str, promo_id: int):
+        """"Завершить" / "Удалить" on a row: asks first (the row's code in the question)."""
         promo_id = parse_id(promo_id)
-        work = {"end": promos.do_end_promo, "delete": promos.do_delete_promo}.get(action)
-        if promo_id is None or work is None:
+        row = next((r for r in self.rows if r.id == promo_id), None)
+        if row is None or action not in ("end", "delete"):
             return
-        self.busy_id = promo_id
+        self.confirming, self.confirm_id, self.confirm_code = action, row.id, row.code
+
+    @rx.event
+    def cancel_ask(self):
+        self.confirming, self.confirm_id = "", 0
+
+    @rx.event
+    async def act(self):
+        promo_id, action = self.confirm_id, self.confirming
+        work = {"end": promos.do_end_promo, "delete": promos.do_delete_promo}.get(action)
+        if not promo_id or work is None:
+            return
+        self.busy_id, self.confirming = promo_id, ""
         yield
         try:
             act_as(await self._token(), lambda s, u: work(s, u, promo_id))
-            yield rx.toast.success("Промокод завершён" if action == "end" else "Промокод удалён")
+            yield rx.toast.success(f"Промокод {self.confirm_code} завершён: новые брони его не примут"
+                                   if action == "end" else f"Промокод {self.confirm_code} удалён")
             await self._reload()
         except ServiceError as exc:
             yield rx.toast.error(refusal(exc))
         finally:
-            self.busy_id = 0
+            self.busy_id, self.confirm_id = 0, 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import reflex as rx
 from pydantic import ValidationError
@@ -19,7 +21,7 @@ from coworking_app.formatting import (
 )
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import exports, space_moderation, user_admin
-from coworking_app.services.booking_states import STATUS_LABELS, allowed_actions
+from coworking_app.services.booking_states import STATUS_LABELS, booking_refusal
 from coworking_app.services.bookings import do_cancel_booking
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
@@ -70,7 +72,11 @@ def _actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], st
 
 def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
     if table == "bookings":
-        return ([["cancel", "Отменить с возвратом"]] if "cancel" in allowed_actions(row["status"]) else []), ""
+        booking = SimpleNamespace(status=row["status"], start_at=row.get("start_at"), end_at=row.get("end_at"),
+                                  expires_at=row.get("expires_at"))
+        cancellable = booking.end_at is not None and booking_refusal(
+            booking, "admin", "cancel", now=datetime.now(timezone.utc)) is None
+        return ([["cancel", "Отменить с возвратом"]] if cancellable else []), ""
     if table == "spaces":
         acts = [["edit", "Редактировать"]]
         if row["status"] == "published":
@@ -275,6 +281,7 @@ class AdminTableState(rx.State):
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:500]
+        self.action_error = ""  # the complaint was about the reason being typed now
 
     @rx.event
     def toggle_role(self, role: str, on: bool):
@@ -290,7 +297,7 @@ class AdminTableState(rx.State):
         action, target, reason, roles = self.action, self.action_id, self.reason, list(self.roles)
         new_user = dict(self.new_user)
         work = {
-            "cancel": lambda s, u: do_cancel_booking(s, u, target, reason=reason or "Отменено оператором"),
+            "cancel": lambda s, u: do_cancel_booking(s, u, target, reason=reason),
             "hide": lambda s, u: space_moderation.do_hide_space(s, u, target, reason),
             "block": lambda s, u: user_admin.do_set_user_blocked(s, u, target, True),
             "unblock": lambda s, u: user_admin.do_set_user_blocked(s, u, target, False),
@@ -305,7 +312,12 @@ class AdminTableState(rx.State):
         try:
             act_as(token, work)
             self.action, self.action_id = "", 0
-            yield rx.toast.success("Готово")
+            yield rx.toast.success({
+                "cancel": f"Бронь № {target} отменена, оплата возвращена; гость и владелец увидят причину",
+                "hide": "Пространство скрыто из поиска, владелец увидит причину",
+                "block": "Пользователь заблокирован и вышел со всех устройств",
+                "unblock": "Пользователь разблокирован", "roles": "Роли сохранены",
+                "create": "Пользователь создан"}[action])
             await self._reload()
         except ServiceError as exc:
             self.action_error = refusal(exc)

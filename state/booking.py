@@ -24,7 +24,8 @@ from coworking_app.services.errors import (
     ServiceError,
 )
 from coworking_app.services.pricing import AddonChoice
-from models import Resource, Space, SpaceStatus, User
+from coworking_app.services.spaces import is_bookable
+from models import Resource, Space, User
 from state.auth import AuthState
 from state.inputs import parse_id, parse_step
 
@@ -114,7 +115,7 @@ class BookingPanelState(rx.State):
             return
         with read_scope() as session:
             space = session.get(Space, space_id)
-            if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
+            if space is None or not is_bookable(space):  # services.spaces: published and owned
                 self.resources = []
                 return
             self.space_id, self.timezone = space.id, space.timezone

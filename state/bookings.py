@@ -45,6 +45,7 @@ class BookingCard:
     can_modify: bool = False
     can_accept: bool = False
     can_no_show: bool = False
+    can_message: bool = False
     has_receipt: bool = False
     credit_notes: list[str] = dataclass_field(default_factory=list)  # refund ids
     can_review: bool = False
@@ -82,6 +83,7 @@ def card(view: bookings.BookingView) -> BookingCard:
         can_pay="pay" in view.actions, can_cancel="cancel" in view.actions,
         can_modify="modify" in view.actions, can_accept="accept" in view.actions,
         can_no_show="no_show" in view.actions, has_receipt="receipt" in view.actions,
+        can_message="message" in view.actions, can_review="review" in view.actions,
         credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
     )
@@ -151,8 +153,8 @@ class MyBookingsState(_SignedIn):
     message: str = ""
     error: str = ""
     feed_url: str = ""
-    # cancel / modify dialogs
-    dialog: str = ""  # "" | cancel | modify
+    # cancel / modify dialogs (the owner's page adds reject and no_show)
+    dialog: str = ""  # "" | cancel | modify | reject | no_show
     target: BookingCard = BookingCard()
     reason: str = ""
     new_start: str = ""
@@ -175,11 +177,9 @@ class MyBookingsState(_SignedIn):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
-                ids = [c.id for c in cards]
-                can_review = reviews.reviewable_booking_ids(session, user, ids)
-                written = reviews.review_statuses(session, user, ids)
+                written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.id in can_review
+                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0
@@ -205,7 +205,9 @@ class MyBookingsState(_SignedIn):
         card, but only its id is used, looked up among the cards the server gave it)."""
         booking_id = parse_id(booking.get("id")) if isinstance(booking, dict) else None
         target = next((c for c in self.cards if c.id == booking_id), None)
-        if target is None or kind not in ("cancel", "modify"):
+        # (One handler for both pages: OwnerBookingsState's events for it run here, on the
+        # vars it shares with this state. The writes check who may do what.)
+        if target is None or kind not in ("cancel", "modify", "reject", "no_show"):
             return
         self.target, self.dialog = target, kind
         self.error, self.reason = "", ""
@@ -220,6 +222,7 @@ class MyBookingsState(_SignedIn):
     def set_field(self, name: str, value: str):
         if name in ("reason", "new_start", "new_end", "new_seats"):
             setattr(self, name, str(value)[:500])
+            self.error = ""  # the complaint was about what is being changed now
 
     async def _act(self, work) -> tuple[bool, object]:
         """Runs work(session, user) in a transaction; a refusal becomes self.error."""
@@ -248,6 +251,7 @@ class MyBookingsState(_SignedIn):
             self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
                             else f"Бронь № {booking_id} отменена.")
             self.dialog = ""
+            yield rx.toast.success(self.message)
             await self._reload()
         self.busy = False
 
@@ -340,7 +344,6 @@ class OwnerBookingsState(MyBookingsState):
     day_resource: str = ""
     day: str = ""
     occupancy: list[OccupancyRow] = []
-    reject_reason: str = ""
 
     @rx.event
     async def load_owner(self):
@@ -415,23 +418,43 @@ class OwnerBookingsState(MyBookingsState):
         await self._day_view()
 
     @rx.event
-    async def owner_action(self, action: str, booking_id: int):
+    async def accept(self, booking_id: int):
+        """"Принять": not destructive, so no question; the outcome is a toast."""
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return
-        operations = {
-            "accept": lambda s, u: bookings.do_accept_booking(s, u, booking_id),
-            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, self.reason or None),
-            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
-        }
-        if action not in operations:
-            return
-        ok, _result = await self._act(operations[action])
+        ok, _result = await self._act(lambda s, u: bookings.do_accept_booking(s, u, booking_id))
         if ok:
-            self.message = {"accept": "Бронь подтверждена", "reject": "Бронь отклонена, деньги возвращены",
-                            "no_show": "Отмечена неявка"}[action] + f" (№ {booking_id})"
+            self.message = f"Бронь № {booking_id} подтверждена: гость получил уведомление"
+            yield rx.toast.success(self.message)
             await self._reload()
             await self._day_view()
+        else:
+            yield rx.toast.error(self.error)
+
+    @rx.event
+    async def confirm_owner_action(self):
+        """"Отклонить" and "Неявка", after the owner confirmed in the dialog (a rejection
+        with its reason: the guest reads it in the notice and the booking's history)."""
+        action, booking_id, reason = self.dialog, self.target.id, self.reason
+        operations = {
+            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, reason),
+            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
+        }
+        if action not in operations or not booking_id:
+            return
+        self.busy = True
+        yield
+        ok, result = await self._act(operations[action])
+        if ok:
+            self.message = (f"Бронь № {booking_id} отклонена. Гостю вернётся {format_money(result[1])}, "
+                            "причину он увидит в уведомлении" if action == "reject"
+                            else f"Бронь № {booking_id}: отмечена неявка")
+            self.dialog = ""
+            yield rx.toast.success(self.message)
+            await self._reload()
+            await self._day_view()
+        self.busy = False
 
 
 def _date(value: str) -> date | None:

@@ -170,6 +170,8 @@ class ModerationState(rx.State):
             await self._reload()
         except ServiceError as exc:
             self.error = refusal(exc)
+            if not self.rejecting:  # no dialog open to show it in (approve, dismiss, resolve)
+                yield rx.toast.error(self.error)
         finally:
             self.busy_id = 0
 
@@ -180,6 +182,7 @@ class ModerationState(rx.State):
     @rx.event
     def set_reason(self, value: str):
         self.reason = str(value)[:600]
+        self.error = ""  # the complaint was about the reason being typed now
 
     @rx.event
     def cancel_reject(self):

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 from pydantic import ValidationError
-from sqlalchemy import select
-
 from coworking_app.db import session_scope
 from coworking_app.formatting import format_money
 from coworking_app.maps import MapPin, render_map
@@ -23,11 +21,10 @@ from coworking_app.services.errors import (
     PermissionDenied,
     UnsupportedMedia,
 )
-from coworking_app.services.geo import lat_of, lon_of
 from coworking_app.services.storage import get_storage
-from models import Resource, Space, Tariff
-from state.auth import AuthState
-from state.search_query import error_text
+from models import Space
+from state.auth import AuthState, invalid
+from state.inputs import parse_id, parse_roubles, parse_step
 from state.views import Option
 
 STATUS_LABELS = {"draft": "Черновик", "pending_review": "На модерации",
@@ -69,11 +66,6 @@ class PhotoView:
     thumb: str = ""
 
 
-def _problem(exc: Exception) -> tuple[str, str]:
-    return error_text(exc) if isinstance(exc, (InvalidInput, ValidationError)) else (
-        getattr(exc, "field", ""), getattr(exc, "message", str(exc)))
-
-
 class OwnerState(rx.State):
     spaces: list[OwnerSpaceRow] = []
     new_name: str = ""
@@ -100,6 +92,7 @@ class OwnerState(rx.State):
     def set_new(self, name: str, value: str):
         if name in ("new_name", "new_address", "new_lat", "new_lon"):
             setattr(self, name, str(value)[:255])
+            self.error = ""  # the complaint was about what the owner is changing now
 
     @rx.event
     async def create(self, _form: dict):
@@ -115,18 +108,63 @@ class OwnerState(rx.State):
             self.new_name = self.new_address = self.new_lat = self.new_lon = ""
             return rx.redirect(f"/owner/spaces/{space_id}")
         except _PROBLEMS as exc:
-            self.error = _problem(exc)[1]
+            self.error = _message(exc)[1]
         except (NotAuthenticated, PermissionDenied):
             return rx.redirect("/login?next=/owner")
         finally:
             self.creating = False
 
 
+# Which part of the editor shows an error about a field (the rest go to the top).
+DETAIL_FIELDS = ("name", "description", "address", "lat", "lon", "timezone", "opening_hours", "amenities")
+FIELD_LABELS = {"name": "Название", "description": "Описание", "address": "Адрес", "lat": "Широта",
+                "lon": "Долгота", "timezone": "Часовой пояс", "kind": "Тип", "capacity": "Мест",
+                "min_minutes": "Минимальная бронь", "max_minutes": "Максимальная бронь", "unit": "Единица",
+                "price": "Цена", "price_minor": "Цена", "currency": "Валюта", "file": "Фото"}
+UPLOAD_REFUSALS = {"file-invalid-type": "это не JPEG и не PNG", "file-too-large": "файл больше 5 МБ",
+                   "too-many-files": "за один раз — не больше 10 файлов"}
+
+
+def _message(exc: Exception) -> tuple[str, str]:
+    """(field, Russian message) of a refusal: a service message is a whole sentence; a model's
+    gets the field's label in front."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field_name = str(first["loc"][0]) if first["loc"] else ""
+        text = invalid(exc).removeprefix(f"{field_name}: ")
+        label = FIELD_LABELS.get(field_name)
+        return field_name, f"{label}: {text}" if label else text
+    return getattr(exc, "field", ""), getattr(exc, "message", str(exc))
+
+
+def _whole(value: object, field: str, label: str, default: int | None = None) -> int:
+    """A whole number typed into a form (the models are strict: "2" is not 2)."""
+    text = str(value if value is not None else "").strip()
+    if not text and default is not None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise InvalidInput(field, f"{label}: целое число, например 4")
+    return int(text)
+
+
+def _duration(value: object, field: str, label: str, default: float, unit_minutes: int) -> int:
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    try:
+        number = float(text) if text else default
+    except ValueError as exc:
+        raise InvalidInput(field, f"{label}: число, например {default:g}") from exc
+    if not 0 < number < 10_000:
+        raise InvalidInput(field, f"{label}: число больше нуля")
+    return round(number * unit_minutes)
+
+
 class SpaceEditorState(rx.State):
     editing_id: int = 0  # not `space_id`: that name is the route argument
+    status: str = ""
     status_label: str = ""
     moderation_note: str = ""  # why a moderator rejected or hid the space
     awaiting_review: bool = False  # a published space's edits wait for a moderator
+    gaps: list[str] = []  # what the space still lacks before moderation (owner_spaces.submission_gaps)
     name: str = ""
     description: str = ""
     address: str = ""
@@ -142,9 +180,16 @@ class SpaceEditorState(rx.State):
     map_html: str = ""
     place: str = ""  # city and district derived from the point
     message: str = ""
+    message_scope: str = ""  # where the last success is said (the part of the editor acted on)
     error: str = ""
+    # Where the error belongs: a field of "Описание и место" (DETAIL_FIELDS), "resource"
+    # (the new-resource form), "tariff-<id>", "photos", "submit", or "" (the top of the page).
+    error_field: str = ""
     not_found: bool = False
     uploading: bool = False
+    # A deletion waits for "Удалить" in the dialog: resource | tariff | photo, and its id.
+    confirm_kind: str = ""
+    confirm_id: int = 0
 
     def _space_id_param(self) -> int:
         raw = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
@@ -153,7 +198,7 @@ class SpaceEditorState(rx.State):
     @rx.event
     async def load(self):
         self.editing_id = self._space_id_param()
-        self.message = self.error = ""
+        self.message = self.error = self.error_field = ""
         return await self._reload()
 
     async def _reload(self):
@@ -170,28 +215,26 @@ class SpaceEditorState(rx.State):
             self.not_found = True
 
     def _fill(self, session, space: Space) -> None:
-        lat, lon = session.execute(select(lat_of(Space.location), lon_of(Space.location))
-                                   .where(Space.id == space.id)).one()
+        lat, lon = owner_spaces.space_point(session, space)
+        self.status = space.status
         self.status_label = STATUS_LABELS.get(space.status, space.status)
         self.moderation_note = space.moderation_note or ""
         self.awaiting_review = space.changed_for_review_at is not None
+        self.gaps = [message for _field, message in owner_spaces.submission_gaps(session, space)]
         self.name, self.description, self.address = space.name, space.description, space.address
         self.lat, self.lon, self.timezone = f"{lat:.6f}", f"{lon:.6f}", space.timezone
         self.amenities = list(space.amenities)
         hours = space.opening_hours or {}
         self.hours_open = {d: (hours.get(d) or {}).get("open", "") for d, _ in DAYS}
-        self.hours_close = {d: (hours.get(d) or {}).get("close", "") for d, _ in DAYS}
+        self.hours_close = {d: (hours.get(d) or {}).get("close", "").replace("24:00", "00:00") for d, _ in DAYS}
         self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
-        self.resources = []
-        for r in session.scalars(select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)):
-            tariffs = session.scalars(select(Tariff).where(Tariff.resource_id == r.id).order_by(Tariff.unit))
-            self.resources.append(ResourceView(
-                id=r.id, name=r.name,
-                details=f"{KIND_LABELS.get(r.kind, r.kind)} · {r.capacity} мест · "
-                        f"от {r.min_minutes / 60:g} ч до {r.max_minutes / 1440:g} дн.",
-                tariffs=[TariffView(t.id, f"{format_money(t.price_minor, t.currency)} / "
-                                          f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in tariffs],
-            ))
+        self.resources = [ResourceView(
+            id=r.id, name=r.name,
+            details=f"{KIND_LABELS.get(r.kind, r.kind)} · {r.capacity} мест · "
+                    f"от {r.min_minutes / 60:g} ч до {r.max_minutes / 1440:g} дн.",
+            tariffs=[TariffView(t.id, f"{format_money(t.price_minor, t.currency)} / "
+                                      f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in tariffs],
+        ) for r, tariffs in owner_spaces.list_resources_with_tariffs(session, space)]
         storage = get_storage()
         self.photos = [PhotoView(p.id, storage.url(p.thumb_key))
                        for p in photos.list_photos(session, space.id)]
@@ -202,33 +245,64 @@ class SpaceEditorState(rx.State):
         self.map_html = render_map([MapPin(lat, lon, "•", space.name, space.address)], (lat, lon),
                                    zoom=15, pickable=True)
 
+    @rx.var
+    def can_submit(self) -> bool:
+        return self.status in ("draft", "hidden") and not self.gaps
+
+    @rx.var
+    def round_the_clock(self) -> bool:
+        return all(self.hours_open.get(d) == "00:00" and self.hours_close.get(d) == "00:00" for d, _ in DAYS)
+
+    def _clear(self, *fields: str) -> None:
+        """Input changed: a complaint about it is no longer true (the stale-error trap)."""
+        if self.error and self.error_field in fields:
+            self.error, self.error_field = "", ""
+
     @rx.event
     def set_field(self, name: str, value: str):
         if name in ("name", "description", "address", "lat", "lon", "timezone"):
             setattr(self, name, str(value)[:5000])
+            self._clear(name, *(("lat", "lon") if name in ("lat", "lon") else ()))
 
     @rx.event
     def set_hours(self, day: str, edge: str, value: str):
         if day in dict(DAYS) and edge in ("open", "close"):
             target = self.hours_open if edge == "open" else self.hours_close
             setattr(self, f"hours_{edge}", {**target, day: str(value)[:5]})
+            self._clear("opening_hours")
+
+    @rx.event
+    def set_round_the_clock(self, on: bool):
+        """"Круглосуточно, без выходных": every day 00:00–00:00 (or back to empty hours)."""
+        value = "00:00" if on is True else ""
+        self.hours_open = {d: value for d, _ in DAYS}
+        self.hours_close = {d: value for d, _ in DAYS}
+        self._clear("opening_hours")
 
     @rx.event
     def toggle_amenity(self, code: str, checked: bool):
         code = str(code)[:32]
         rest = [c for c in self.amenities if c != code]
         self.amenities = rest + [code] if checked else rest
+        self._clear("amenities")
 
-    async def _act(self, action, done: str):
-        """Run one service call as the signed-in user, then show the fresh space."""
+    @rx.event
+    def clear_error(self, scope: str):
+        self._clear(str(scope)[:40])
+
+    async def _act(self, action, done: str, scope: str = ""):
+        """Run one service call as the signed-in user, then show the fresh space. A refusal
+        is shown where it belongs: next to the field in "Описание и место", else at `scope`."""
         auth = await self.get_state(AuthState)
-        self.message = self.error = ""
+        self.message = self.error = self.error_field = ""
         try:
             with session_scope() as session:
                 action(session, auth._user(session))
-            self.message = done
-        except _PROBLEMS as exc:
-            self.error = _problem(exc)[1]
+            self.message, self.message_scope = done, scope
+        except _PROBLEMS as exc:  # the form keeps what the owner typed, to fix it
+            field_name, self.error = _message(exc)
+            self.error_field = field_name if scope == "details" and field_name in DETAIL_FIELDS else scope
+            return None
         except (NotFound, PermissionDenied):
             self.error = "Нет доступа к этому пространству"
         except NotAuthenticated:
@@ -237,9 +311,20 @@ class SpaceEditorState(rx.State):
 
     @rx.event
     async def save(self, _form: dict):
-        hours = {d: ({"open": self.hours_open.get(d, ""), "close": self.hours_close.get(d, "")}
-                     if self.hours_open.get(d) and self.hours_close.get(d) else None)
-                 for d, _ in DAYS}
+        hours = {}
+        for d, _ in DAYS:
+            opens, closes = self.hours_open.get(d, ""), self.hours_close.get(d, "")
+            if not opens and not closes:
+                hours[d] = None
+            elif opens == closes == "00:00":
+                hours[d] = {"open": "00:00", "close": "00:00"}  # round the clock
+            else:  # a close at 00:00 is midnight
+                hours[d] = {"open": opens, "close": "24:00" if closes == "00:00" else closes}
+            if bool(opens) != bool(closes):
+                self.error_field = "opening_hours"
+                self.error = f"Часы работы, {owner_spaces.DAY_NAMES[d]}: укажите и открытие, и закрытие"
+                self.message = ""
+                return
 
         def action(session, user):
             fields = owner_spaces.SpaceFields(
@@ -248,50 +333,78 @@ class SpaceEditorState(rx.State):
                 timezone=self.timezone, amenities=self.amenities, opening_hours=hours)
             owner_spaces.do_update_space(session, user, self.editing_id, fields)
 
-        return await self._act(action, "Сохранено")
+        return await self._act(action, "Сохранено", "details")
 
     @rx.event
     async def add_resource(self, form: dict):
         def action(session, user):
-            hours = {k: form.get(k) for k in ("min_hours", "max_days")}
-            try:
-                min_minutes = round(float(str(hours["min_hours"] or 1).replace(",", ".")) * 60)
-                max_minutes = round(float(str(hours["max_days"] or 31).replace(",", ".")) * 24 * 60)
-            except ValueError as exc:
-                raise InvalidInput("min_minutes", "длительность — число часов и дней") from exc
             fields = owner_spaces.ResourceCreate(
                 kind=form.get("kind") or "hot_desk", name=form.get("name", ""),
-                capacity=form.get("capacity") or 1, min_minutes=min_minutes,
-                max_minutes=max_minutes)
+                capacity=_whole(form.get("capacity"), "capacity", "Мест", default=1),
+                min_minutes=_duration(form.get("min_hours"), "min_minutes", "Минимальная бронь, часов", 1, 60),
+                max_minutes=_duration(form.get("max_days"), "max_minutes", "Максимальная бронь, дней", 31, 1440))
             owner_spaces.do_add_resource(session, user, self.editing_id, fields)
 
-        return await self._act(action, "Ресурс добавлен")
+        return await self._act(action, "Место добавлено", "resource")
 
     @rx.event
     async def set_tariff(self, form: dict):
+        resource_id = parse_id(form.get("resource_id")) or 0
+
         def action(session, user):
-            price = str(form.get("price", "")).replace(" ", "").replace(",", ".")
-            try:
-                minor = round(float(price) * 100)
-            except ValueError as exc:
-                raise InvalidInput("price", "укажите цену в рублях") from exc
+            minor = parse_roubles(form.get("price", ""))
+            if minor is None or not str(form.get("price", "")).strip():
+                raise InvalidInput("price", "Цена: сумма в рублях, например 350 или 350,50")
             fields = owner_spaces.TariffInput(unit=form.get("unit") or "hour", price_minor=minor)
-            owner_spaces.do_set_tariff(session, user, int(form.get("resource_id", 0)), fields)
+            owner_spaces.do_set_tariff(session, user, resource_id, fields)
 
-        return await self._act(action, "Тариф сохранён")
-
-    @rx.event
-    async def delete_resource(self, resource_id: int):
-        return await self._act(
-            lambda s, u: owner_spaces.do_delete_resource(s, u, int(resource_id)), "Ресурс удалён")
+        return await self._act(action, "Цена сохранена", f"tariff-{resource_id}")
 
     @rx.event
-    async def delete_tariff(self, tariff_id: int):
-        return await self._act(
-            lambda s, u: owner_spaces.do_delete_tariff(s, u, int(tariff_id)), "Тариф удалён")
+    def ask_delete(self, kind: str, item_id: int):
+        """A trash button: asks before deleting (a deleted photo or price does not come back)."""
+        if kind in ("resource", "tariff", "photo") and parse_id(item_id):
+            self.confirm_kind, self.confirm_id = kind, parse_id(item_id)
+
+    @rx.event
+    def cancel_delete(self):
+        self.confirm_kind, self.confirm_id = "", 0
+
+    @rx.event
+    async def confirm_delete(self):
+        kind, item_id = self.confirm_kind, self.confirm_id
+        self.confirm_kind, self.confirm_id = "", 0
+        if kind == "resource":
+            return await self._act(lambda s, u: owner_spaces.do_delete_resource(s, u, item_id), "Место удалено",
+                                   "resource")
+        if kind == "tariff":
+            return await self._act(lambda s, u: owner_spaces.do_delete_tariff(s, u, item_id), "Цена удалена",
+                                   "resource")
+        if kind == "photo":
+            return await self._act(lambda s, u: photos.do_delete_photo(s, u, item_id), "Фото удалено", "photos")
+        return None
+
+    @rx.event
+    def photos_rejected(self, files: list[str]):
+        """Files the upload box refused in the browser (type, size, count), as "name|codes"
+        (pages/owner._refusals): said in Russian, next to the photos."""
+        lines = []
+        for item in (files if isinstance(files, list) else [])[:10]:
+            name, _, codes = str(item).rpartition("|")
+            name = name.rsplit("/", 1)[-1][:80] or "файл"
+            reasons = [UPLOAD_REFUSALS.get(code, "файл не подходит") for code in codes.split(",") if code]
+            lines.append(f"{name}: {', '.join(dict.fromkeys(reasons)) or 'файл не подходит'}")
+        self.message = ""
+        self.error_field = "photos"
+        self.error = ("Не загружено — " + "; ".join(lines) + ". Подходят фото JPEG или PNG до 5 МБ." if lines
+                      else "Эти файлы не подходят: нужны фото JPEG или PNG до 5 МБ")
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
+        if not files:
+            self.message, self.error_field = "", "photos"
+            self.error = "Выберите фото: перетащите их в рамку или нажмите на неё"
+            return
         self.uploading = True
         yield
         uploaded = []
@@ -302,31 +415,30 @@ class SpaceEditorState(rx.State):
             for data in uploaded:
                 photos.do_add_photo(session, user, self.editing_id, data)
 
-        result = await self._act(action, f"Загружено фото: {len(uploaded)}")
+        result = await self._act(action, f"Загружено фото: {len(uploaded)}", "photos")
         self.uploading = False
         yield result
 
     @rx.event
     async def make_cover(self, photo_id: int):
-        return await self._act(lambda s, u: photos.do_set_cover(s, u, int(photo_id)), "Обложка выбрана")
+        return await self._act(lambda s, u: photos.do_set_cover(s, u, parse_id(photo_id) or 0), "Обложка выбрана",
+                               "photos")
 
     @rx.event
     async def move_photo(self, photo_id: int, step: int):
         order = [p.id for p in self.photos]
-        if int(photo_id) not in order:
+        photo_id = parse_id(photo_id)
+        if photo_id not in order:
             return
-        i = order.index(int(photo_id))
-        j = max(0, min(len(order) - 1, i + int(step)))
+        i = order.index(photo_id)
+        j = max(0, min(len(order) - 1, i + parse_step(step)))
         order[i], order[j] = order[j], order[i]
         return await self._act(
-            lambda s, u: photos.do_reorder_photos(s, u, self.editing_id, order), "Порядок сохранён")
+            lambda s, u: photos.do_reorder_photos(s, u, self.editing_id, order), "Порядок сохранён", "photos")
 
-    @rx.event
-    async def delete_photo(self, photo_id: int):
-        return await self._act(lambda s, u: photos.do_delete_photo(s, u, int(photo_id)), "Фото удалено")
 
     @rx.event
     async def submit_for_review(self):
         return await self._act(
             lambda s, u: owner_spaces.do_submit_for_review(s, u, self.editing_id),
-            "Отправлено на модерацию")
+            "Отправлено на модерацию", "submit")

@@ -4,14 +4,16 @@ Its own small state on the editor page; the services check ownership on every ca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import reflex as rx
+from pydantic import ValidationError
 
 from coworking_app.db import session_scope
-from coworking_app.formatting import format_money
-from coworking_app.services import bookings, owner_spaces
+from coworking_app.formatting import format_moment, format_money
+from coworking_app.services import bookings, offers, owner_spaces
 from coworking_app.services.errors import NotAuthenticated, ServiceError
-from state.auth import AuthState
+from state.auth import AuthState, invalid
 from state.inputs import parse_id, parse_roubles
 
 ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
@@ -82,7 +84,13 @@ class BookingRulesState(rx.State):
             self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else str(exc)[:200]
 
     @rx.event
+    def clear_error(self):
+        """The owner is fixing the form: the old complaint goes (it would be stale)."""
+        self.error = ""
+
+    @rx.event
     def set_choice(self, name: str, value: str | bool):
+        self.error = ""
         if name == "instant_book":
             self.instant_book = value is True
         elif name == "vat_included":
@@ -111,3 +119,77 @@ class BookingRulesState(rx.State):
     async def remove_addon(self, code: str):
         await self._run(lambda s, u: owner_spaces.do_delete_addon(s, u, self.space, str(code)[:32]),
                         "Опция отключена")
+
+
+class GuestOfferState(rx.State):
+    """The editor's "Предложение гостям": an offer to the space's own past guests who opted
+    in, at most once a week (services/offers.py says who and when; this only asks)."""
+
+    space: int = 0
+    available: bool = False
+    unavailable: str = ""  # why this space sends no offers now
+    recipients: int = 0
+    next_at: str = ""  # when the next offer may go ("" = now)
+    title: str = ""
+    text: str = ""
+    promo: str = ""
+    error: str = ""
+    error_field: str = ""
+    sending: bool = False
+
+    def _id(self) -> int:
+        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
+
+    async def _refresh(self) -> None:
+        auth = await self.get_state(AuthState)
+        self.space = self._id()
+        try:
+            with session_scope() as session:
+                space = owner_spaces.access_space_for_owner(session, auth._user(session), self.space)
+                reach = offers.offer_reach(session, auth._user(session), space.id)
+                zone = ZoneInfo(space.timezone)
+            self.available, self.unavailable = True, ""
+            self.recipients = reach.recipients
+            self.next_at = format_moment(reach.next_at, zone) if reach.next_at else ""
+        except ServiceError as exc:
+            self.available, self.unavailable = False, getattr(exc, "message", "")
+
+    @rx.event
+    async def load(self):
+        self.error, self.error_field = "", ""
+        await self._refresh()
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ("title", "text", "promo"):
+            setattr(self, name, str(value)[:2000])
+            if self.error_field == name:
+                self.error, self.error_field = "", ""
+
+    @rx.event
+    async def send(self):
+        self.error, self.error_field = "", ""
+        try:
+            fields = offers.OfferInput(title=self.title, text=self.text, promo_code=self.promo.strip() or None,
+                                       space_id=self.space)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            self.error_field = str(first["loc"][0]) if first["loc"] else ""
+            label = {"title": "Заголовок", "text": "Текст", "promo_code": "Промокод"}.get(self.error_field, "")
+            self.error = (f"{label}: " if label else "") + invalid(exc).removeprefix(f"{self.error_field}: ")
+            self.error_field = {"promo_code": "promo"}.get(self.error_field, self.error_field)
+            return
+        self.sending = True
+        yield
+        auth = await self.get_state(AuthState)
+        try:
+            with session_scope() as session:
+                offer = offers.do_create_offer(session, auth._user(session), fields)
+                sent = offer.recipients
+            self.title = self.text = self.promo = ""
+            yield rx.toast.success(f"Предложение отправлено, получателей: {sent}")
+        except ServiceError as exc:
+            self.error = getattr(exc, "message", str(exc))
+        finally:
+            self.sending = False
+        await self._refresh()

@@ -71,6 +71,7 @@ class StopView:
 
 class SpaceState(rx.State):
     found: bool = True
+    bookable: bool = False  # services.spaces.is_bookable: the booking panel and "ask the host"
     loading: bool = True
     name: str = ""
     description: str = ""
@@ -149,6 +150,7 @@ class SpaceState(rx.State):
         self.map_html = render_map([MapPin(d.lat, d.lon, "●", d.name, d.address)],
                                    (d.lat, d.lon), zoom=15)
         self.search_href = f"/search?city={d.city_slug}"
+        self.bookable = d.bookable
 
     @rx.event
     def open_photo(self, index: int):

@@ -26,7 +26,7 @@ from tests.admin_helpers import (
 )
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, BOOKING_TEST_MARK, body, in_days, local, make_bookable, pay_test
-from tests.factories import make_space
+from tests.factories import jpeg_bytes, make_space
 
 OPEN_SEAT_HOURS = SEATS * OPEN_HOURS  # 16 seats x 14 h = 224 seat-hours a day
 
@@ -518,6 +518,8 @@ def test_moderation_of_new_and_changed_spaces(client, operator):
                                json={"kind": "hot_desk", "name": "Open space", "capacity": 12}), 201)
     _ok(client.put(f"{API}/spaces/{sid}/resources/{resource['id']}/tariffs", headers=owner,
                    json={"unit": "hour", "price_minor": 35000, "currency": "RUB"}))
+    _ok(client.post(f"{API}/spaces/{sid}/photos", headers=owner,
+                    files={"file": ("hall.jpg", jpeg_bytes(), "image/jpeg")}), 201)
     assert sid not in _queue(client, op, "pending")  # a draft waits for nobody
     assert _ok(client.post(f"{API}/spaces/{sid}/submit", headers=owner))["status"] == "pending_review"
 

@@ -165,7 +165,11 @@ def test_admins_cannot_pay_or_change_for_renters_but_may_cancel(client, world):
     assert client.post(f"{API}/bookings/{booking['id']}/pay", headers=admin).status_code == 404
     assert client.patch(f"{API}/bookings/{booking['id']}", headers=admin,
                         json={"end": local(day, 12).isoformat()}).status_code == 404
-    assert client.post(f"{API}/bookings/{booking['id']}/cancel", headers=admin).status_code == 200
+    # Cancelling for the network needs a reason: the renter is told why.
+    refused = client.post(f"{API}/bookings/{booking['id']}/cancel", headers=admin)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "reason"
+    assert client.post(f"{API}/bookings/{booking['id']}/cancel", headers=admin,
+                       json={"reason": "Пространство закрыто на ремонт"}).status_code == 200
 
 
 def test_hostile_input_gets_4xx(client, world):

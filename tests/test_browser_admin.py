@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
+from tests.factories import jpeg_bytes
 from tests.e2e_fixtures import (
     SHOTS,
     _run,
@@ -44,6 +45,9 @@ def _submitted_space(base: str, owner: dict, name: str) -> int:
     r = httpx.put(f"{base}{API}/spaces/{space_id}/resources/{r.json()['id']}/tariffs", headers=owner, timeout=20,
                   json={"unit": "hour", "price_minor": 40000, "currency": "RUB"})
     assert r.status_code == 200, r.text
+    r = httpx.post(f"{base}{API}/spaces/{space_id}/photos", headers=owner, timeout=20,
+                   files={"file": ("hall.jpg", jpeg_bytes(), "image/jpeg")})
+    assert r.status_code == 201, r.text
     assert httpx.post(f"{base}{API}/spaces/{space_id}/submit", headers=owner, timeout=20).status_code == 200
     return space_id
 
@@ -125,7 +129,13 @@ def _check_desktop(app_url, page, name, space_id, owner, tmp_path) -> None:
     assert sheet.cell(5 + expected["total"], 1).value == "Итого"
 
     page.goto(f"{app_url}/admin")
-    expect(page.get_by_test_id("kpi")).to_have_count(8)
+    # 8 figures of the owner's view plus new users and API time; money received and the
+    # bookings' value by stay date are told apart under each figure.
+    expect(page.get_by_test_id("kpi")).to_have_count(10)
+    expect(page.locator("[data-kpi='received_today']").get_by_test_id("kpi-hint")).to_contain_text("по дате платежа")
+    # The booking paid above for next week is money received today, not a visit today.
+    received = page.locator("[data-kpi='received_today']").get_by_test_id("kpi-value")
+    expect(received).not_to_have_text("0 ₽")
     expect(page.get_by_test_id("chart-occupancy").locator(".js-plotly-plot")).to_be_visible()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "admin-dashboard-1280.png"), full_page=True)
@@ -142,7 +152,7 @@ def _check_phone(app_url, browser) -> None:
     context, page = new_page(browser, 390, 844)
     try:
         ui_login(page, app_url, ADMIN[0], ADMIN[1], "/admin")
-        expect(page.get_by_test_id("kpi")).to_have_count(8)
+        expect(page.get_by_test_id("kpi")).to_have_count(10)
         expect(page.get_by_test_id("chart-heatmap").locator(".js-plotly-plot")).to_be_visible()
         page.wait_for_timeout(1500)
         assert_no_horizontal_scroll(page, 390)

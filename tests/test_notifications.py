@@ -304,8 +304,10 @@ def test_a_completed_booking_asks_for_a_review(client, world):
     assert types.count("booking_review_request") == 1
 
 
-def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(client, world, outbox):
+def test_offers_reach_only_opted_in_past_guests_and_unsubscribe_works(client, world, outbox):
+    """An owner's offer goes to the space's own past guests who opted in (services/offers.py)."""
     from models import City
+    from tests.admin_helpers import insert_booking
 
     b = make_bookable()  # a Moscow space
     with session_scope() as s:
@@ -315,24 +317,29 @@ def test_offers_reach_only_opted_in_people_of_the_city_and_unsubscribe_works(cli
     for name, prefs in {"opted_moscow": {"offers": True, "offers_city_id": moscow},
                         "opted_any": {"offers": True},
                         "opted_spb": {"offers": True, "offers_city_id": spb},
-                        "not_opted": {"offers": False}}.items():
+                        "not_opted": {"offers": False},
+                        "opted_stranger": {"offers": True}}.items():
         user_id, auth = signed_in()
         r = client.put(f"{API}/me/notification-preferences", headers=auth,
                        json={"email": {}, "in_app": {}, **prefs})
         assert r.status_code == 200, r.text
         people[name] = (user_id, auth)
+        if name != "opted_stranger":  # the others stayed at the space once
+            last_week = in_days(-7)
+            insert_booking(b, user_id, start=local(last_week, 10), end=local(last_week, 12), status="completed")
     owner = headers_for(b.owner_id)
     r = client.post(f"{API}/offers", headers=owner, json={
         "title": "Минус 20 % в декабре", "text": "Все открытые места со скидкой по будням.",
         "promo_code": "DEC20", "space_id": b.space_id})
     assert r.status_code == 201, r.text
+    assert r.json()["recipients"] == 3
 
     def got_offer(name: str) -> bool:
         items = client.get(f"{API}/notifications", headers=people[name][1]).json()["items"]
         return any(i["type"] == "special_offer" for i in items)
 
-    assert got_offer("opted_moscow") and got_offer("opted_any")
-    assert not got_offer("opted_spb") and not got_offer("not_opted")
+    assert got_offer("opted_moscow") and got_offer("opted_any") and got_offer("opted_spb")
+    assert not got_offer("not_opted") and not got_offer("opted_stranger")
 
     user_id = people["opted_moscow"][0]
     with session_scope() as s:

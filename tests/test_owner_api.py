@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from coworking_app.db import session_scope
+from tests.factories import jpeg_bytes
 from models import Space
 
 API = "/api/v1"
@@ -32,7 +33,11 @@ def _owner_with_space(client, make_user, login):
     r = client.put(f"{API}/spaces/{space['id']}/resources/{resource['id']}/tariffs", headers=auth,
                    json={"unit": "hour", "price_minor": 35000, "currency": "rub"})
     assert r.status_code == 200, r.text
-    return auth, space, resource, r.json()
+    tariff = r.json()
+    r = client.post(f"{API}/spaces/{space['id']}/photos", headers=auth,
+                    files={"file": ("hall.jpg", jpeg_bytes(), "image/jpeg")})
+    assert r.status_code == 201, r.text
+    return auth, space, resource, tariff
 
 
 def test_owner_creates_a_draft_located_in_city_and_district(client, make_user, login):

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from coworking_app.api.deps import CurrentUser, DbSession
 from coworking_app.services import owner_spaces as owner
@@ -15,7 +14,6 @@ from coworking_app.services import photos, promos
 from coworking_app.services.storage import get_storage
 from coworking_app.settings import get_settings
 from coworking_app.services.errors import NotFound
-from coworking_app.services.geo import lat_of, lon_of
 from models import Resource, Space, Tariff
 
 router = APIRouter(tags=["owner"])
@@ -60,9 +58,7 @@ class OwnerSpaceOut(BaseModel):
 
 
 def _space_out(session, space: Space) -> OwnerSpaceOut:
-    lat, lon = session.execute(
-        select(lat_of(Space.location), lon_of(Space.location)).where(Space.id == space.id)
-    ).one()
+    lat, lon = owner.space_point(session, space)
     return OwnerSpaceOut(
         id=space.id, name=space.name, description=space.description, address=space.address,
         lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
@@ -73,10 +69,8 @@ def _space_out(session, space: Space) -> OwnerSpaceOut:
     )
 
 
-def _resource_out(session, resource: Resource) -> ResourceOut:
-    tariffs = session.scalars(
-        select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)
-    )
+def _resource_out(session, resource: Resource, tariffs: list[Tariff] | None = None) -> ResourceOut:
+    tariffs = owner.resource_tariffs(session, resource) if tariffs is None else tariffs
     return ResourceOut(
         id=resource.id, kind=resource.kind, name=resource.name, capacity=resource.capacity,
         min_minutes=resource.min_minutes, max_minutes=resource.max_minutes,
@@ -115,10 +109,7 @@ def submit_space(space_id: Id, user: CurrentUser, session: DbSession) -> OwnerSp
 @router.get("/spaces/{space_id}/resources", response_model=list[ResourceOut])
 def list_resources(space_id: Id, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
     space = owner.access_space_for_owner(session, user, space_id)
-    rows = session.scalars(
-        select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)
-    )
-    return [_resource_out(session, r) for r in rows]
+    return [_resource_out(session, r, tariffs) for r, tariffs in owner.list_resources_with_tariffs(session, space)]
 
 
 @router.post("/spaces/{space_id}/resources", status_code=status.HTTP_201_CREATED,

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from coworking_app.demo import geo_data
 from coworking_app.demo.photos import write_photo
+from coworking_app.services.accounts import do_create_staff, find_user_by_email
 from coworking_app.services.catalog import invalidate_reference_cache
 from coworking_app.services.geo import haversine_m, locate_point
 from coworking_app.services.storage import get_storage
@@ -34,10 +35,12 @@ from models import (
     PriceUnit,
     Resource,
     ResourceKind,
+    Role,
     Space,
     SpaceStatus,
     Tariff,
     TransitStop,
+    User,
 )
 
 AMENITIES: list[tuple[str, str, str, str]] = [
@@ -100,6 +103,7 @@ class SeedReport:
     stops: int = 0
     amenities: int = 0
     spaces_created: int = 0
+    spaces_assigned: int = 0  # earlier demo spaces handed to their chain's owner
     photos: int = 0
     reviews: int = 0
 
@@ -211,9 +215,56 @@ def _nearest_metro(city_slug: str, lat: float, lon: float) -> tuple[str, float]:
     return best["name_ru"], haversine_m(lat, lon, best["lat"], best["lon"])
 
 
-def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -> None:
+# The demo network: each chain (brand) has one owner account, and every demo space belongs
+# to a chain. The logins are listed in the README; these passwords are demo data only.
+DEMO_PASSWORD = "Demo-Owner-Pass-2026"
+CHAINS: list[tuple[str, str, str]] = [  # brand, owner's email, owner's name
+    ("Точка", "owner@demo.cospace.ru", "Ирина Соколова"),
+    ("Улей", "uley@demo.cospace.ru", "Андрей Пчелинцев"),
+    ("Сфера", "sfera@demo.cospace.ru", "Марина Орлова"),
+    ("Квартал", "kvartal@demo.cospace.ru", "Павел Гордеев"),
+    ("Платформа", "platforma@demo.cospace.ru", "Ксения Белова"),
+    ("Маяк", "mayak@demo.cospace.ru", "Олег Ветров"),
+]
+DEMO_OWNER_EMAIL = CHAINS[0][1]  # the first chain's owner: the login tests and the README use
+DEMO_OWNER_PASSWORD = DEMO_PASSWORD
+DEMO_RENTER = ("renter@demo.cospace.ru", "Demo-Renter-Pass-2026", "Алексей Гостев")
+_CITY_OFFSET = {"moscow": 0, "saint-petersburg": 2, "novosibirsk": 4}
+
+
+LEGACY_OWNER_NAME = "Демо Владелец"  # the one demo owner of earlier versions (5 spaces, any brand)
+
+
+def seed_accounts(session: Session) -> tuple[dict[str, User], set[int]]:
+    """The chains' owners and the demo renter (email verified, so they can book at once),
+    created once. Returns the owners by brand, and the ids of those an earlier version
+    seeded (its owner, named LEGACY_OWNER_NAME: renamed now, its spaces re-assigned)."""
+    owners: dict[str, User] = {}
+    legacy: set[int] = set()
+    for brand, email, name in CHAINS:
+        owner = find_user_by_email(session, email) or do_create_staff(
+            session, email=email, password=DEMO_PASSWORD, full_name=name, role=Role.owner)
+        if owner.full_name == LEGACY_OWNER_NAME:
+            owner.full_name = name
+            legacy.add(owner.id)
+        owners[brand] = owner
+    email, password, name = DEMO_RENTER
+    if find_user_by_email(session, email) is None:
+        do_create_staff(session, email=email, password=password, full_name=name, role=Role.renter)
+    session.flush()
+    return owners, legacy
+
+
+def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport,
+                owners: dict[str, User], legacy_owner_ids: set[int] = frozenset()) -> None:
+    """The 160 demo spaces, each owned by its chain's owner. On a database seeded by an
+    earlier version, a demo space without an owner (or with another demo owner) is handed
+    to its chain and takes the chain's name, so a re-seeded database ends as a fresh one;
+    a space already with its chain's owner is left as its owner edited it."""
     # Demo addresses are unique, so the address identifies a demo space across re-runs.
-    existing = set(session.scalars(select(Space.address)))
+    existing = {address: (space_id, owner_id) for address, space_id, owner_id
+                in session.execute(select(Space.address, Space.id, Space.owner_id))}
+    demo_owner_ids = {owner.id for owner in owners.values()}
     names_used: set[str] = set()
     amenity_codes = [a[0] for a in AMENITIES]
     for city_slug, count in SPACES_PER_CITY.items():
@@ -231,17 +282,24 @@ def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -
             angle, dist = rnd.uniform(0, 2 * math.pi), rnd.uniform(0, 120)
             lat = street["lat"] + dist * math.cos(angle) / 111_320
             lon = street["lon"] + dist * math.sin(angle) / (111_320 * math.cos(math.radians(street["lat"])))
-            brand = rnd.choice(BRANDS)
+            rnd.choice(BRANDS)  # an earlier version's brand: the draw keeps the rest of the space as before
+            # Spaces on one street belong to different chains (a street has at most two spaces).
+            brand = CHAINS[(i + _CITY_OFFSET[city_slug]) % len(CHAINS)][0]
+            owner = owners[brand]
             # Brand plus place, as Russian coworking networks name their sites ("Ключ Чистые пруды").
             name = f"{brand} {_street_short(street['street'])}"
+            if name in names_used:  # the chain's second site on the street: named by its house
+                name = f"{brand} {_street_short(street['street'])}, {house}"
             suffix = 2
             while name in names_used:
-                name = f"{brand}-{suffix} {_street_short(street['street'])}"
+                name = f"{brand} {_street_short(street['street'])}, {house} ({suffix})"
                 suffix += 1
             names_used.add(name)
             amenities = sorted({"wifi", "coffee"} | set(rnd.sample(amenity_codes, rnd.randint(3, 9))))
-            if address in existing:
-                continue
+            space_id, owner_id = existing.get(address, (None, None))
+            if space_id is not None and (owner_id not in demo_owner_ids | {None} or
+                                         owner_id == owner.id and owner_id not in legacy_owner_ids):
+                continue  # in its chain already (or someone else's: never taken over)
             _city_id, district_id = locate_point(session, lat, lon)
             district_name = next(
                 (d.name_ru for d in session.scalars(select(District).where(District.id == district_id))),
@@ -258,7 +316,12 @@ def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -
                 *rnd.sample(EXTRAS, 2),
                 ENGLISH,
             ])
-            space = Space(
+            if space_id is not None:  # an earlier version's demo space joins its chain
+                space = session.get(Space, space_id)
+                space.owner_id, space.name, space.description = owner.id, name, description
+                report.spaces_assigned += 1
+                continue
+            space = Space(owner_id=owner.id,
                 name=name, description=description, address=address,
                 location=f"SRID=4326;POINT({lon:.7f} {lat:.7f})", city_id=city.id,
                 district_id=district_id, timezone=city.timezone, opening_hours=_hours(rnd),
@@ -287,9 +350,6 @@ def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport) -
             report.spaces_created += 1
 
 
-DEMO_OWNER_EMAIL = "owner@demo.cospace.ru"
-DEMO_OWNER_PASSWORD = "Demo-Owner-Pass-2026"  # demo data only; documented in the README
-DEMO_OWNED_SPACES = 5
 DEMO_ADDONS = [
     ("monitor", "Второй монитор", AddonUnit.booking, 30000, ["hot_desk", "fixed_desk"]),
     ("locker", "Личный шкафчик", AddonUnit.booking, 15000, ["hot_desk", "fixed_desk"]),
@@ -299,14 +359,7 @@ DEMO_ADDONS = [
 
 
 def seed_booking_extras(session: Session) -> None:
-    """Booking rules, add-ons and a demo owner for the demo spaces (idempotent)."""
-    from coworking_app.services.accounts import do_register, find_user_by_email
-
-    owner = find_user_by_email(session, DEMO_OWNER_EMAIL)
-    if owner is None:
-        owner = do_register(session, email=DEMO_OWNER_EMAIL, password=DEMO_OWNER_PASSWORD,
-                            full_name="Демо Владелец", role="owner")
-        owner.email_verified_at = owner.created_at or datetime.now(timezone.utc)
+    """Booking rules and add-ons for the demo spaces (idempotent)."""
     has_addons = set(session.scalars(select(Addon.space_id).distinct()))
     policies = [p.value for p in CancellationPolicy]
     spaces = session.scalars(select(Space).where(Space.address.like("%, %"))
@@ -314,8 +367,6 @@ def seed_booking_extras(session: Session) -> None:
     for n, space in enumerate(spaces):
         if space.id in has_addons:
             continue
-        if space.owner_id is None and n < DEMO_OWNED_SPACES:
-            space.owner_id = owner.id
         rnd = random.Random(f"booking-{space.id}")
         space.cancellation_policy = policies[n % 3]
         space.instant_book = n % 7 != 3  # a few spaces confirm each booking by hand
@@ -413,7 +464,8 @@ def restore_demo_photos(session: Session, report: SeedReport) -> None:
 def seed_demo(session: Session) -> SeedReport:
     report = SeedReport()
     cities = seed_reference(session, report)
-    seed_spaces(session, cities, report)
+    owners, legacy_owner_ids = seed_accounts(session)
+    seed_spaces(session, cities, report, owners, legacy_owner_ids)
     restore_demo_photos(session, report)
     seed_booking_extras(session)
     report.reviews = seed_demo_reviews(session)

@@ -200,7 +200,10 @@ def _bookings(flt: TableFilter) -> Select:
                    Resource.kind.label("type"), User.email.label("renter"), Booking.start_at.label("start"),
                    Booking.status.label("status"), Booking.total_minor.label("total"),
                    (Booking.paid_minor - Booking.refunded_minor).label("net"),
-                   Booking.currency.label("currency"), Booking.created_at.label("created"))
+                   Booking.currency.label("currency"), Booking.created_at.label("created"),
+                   # not shown: what booking_states.booking_refusal needs for the row's actions
+                   Booking.start_at.label("start_at"), Booking.end_at.label("end_at"),
+                   Booking.expires_at.label("expires_at"))
             .join(Space, Space.id == Booking.space_id).join(Resource, Resource.id == Booking.resource_id)
             .join(User, User.id == Booking.user_id).where(*booking_conditions(flt)))
 

@@ -4,7 +4,10 @@ Every figure is one SQL aggregate; Python only shapes the result. Definitions (d
 - a day is a calendar day in settings.report_timezone, except occupancy and the heat map,
   which count in each space's own zone (a 9:00 booking in Novosibirsk is at 9:00);
 - *placed* bookings are those that left the hold: every status but pending_payment/expired;
-- revenue is what was paid minus what was refunded, on the day the booking starts;
+- money received is what payments brought in minus what refunds gave back, on the day the
+  payment succeeded or the refund was made (the owner's "how much came in today");
+- revenue by stay date is what bookings paid minus their refunds, on the day the booking
+  starts (charts and top spaces count this way, as the KPI cards "… с заездом …" say);
 - occupancy = booked seat-hours within opening hours / seats x opening hours.
 The admin tables filter with the same conditions (services/admin_tables.py), so a KPI and
 the table it summarises cannot disagree.
@@ -179,8 +182,10 @@ def api_average_ms(*, now: datetime | None = None) -> float | None:
 class Kpis(BaseModel):
     active_now: int
     bookings_today: int
-    revenue_today_minor: int
-    revenue_month_minor: int
+    received_today_minor: int = 0  # payments minus refunds, by the day they happened
+    received_month_minor: int = 0  # the same, this calendar month so far
+    revenue_today_minor: int  # bookings starting today: paid minus refunded (by stay date)
+    revenue_month_minor: int  # bookings starting this month until today's end
     occupancy_today_pct: float
     new_users_week: int | None  # network only
     cancellation_rate_pct: float  # placed bookings starting in the period
@@ -222,6 +227,7 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
               WHERE {where} AND b.created_at >= :today AND NOT ({in_range})) AS b
     """, p)
     active, created_today, revenue_today, revenue_month, placed, cancelled = row
+    received_today, received_month = money_received(session, scope, p)
     occupancy = occupancy_by_day(session, scope, (day, day))
     new_users = api_ms = None
     if scope.owner_id is None:
@@ -229,12 +235,32 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
             "SELECT count(*) FROM app_user WHERE created_at >= :since"),
             {"since": day_start(day - timedelta(days=6))}).scalar_one()
         api_ms = api_average_ms(now=now)
-    return Kpis(active_now=active, bookings_today=created_today, revenue_today_minor=int(revenue_today),
+    return Kpis(active_now=active, bookings_today=created_today, received_today_minor=received_today,
+                received_month_minor=received_month, revenue_today_minor=int(revenue_today),
                 revenue_month_minor=int(revenue_month),
                 occupancy_today_pct=occupancy[0].pct if occupancy else 0.0,
                 new_users_week=new_users,
                 cancellation_rate_pct=round(100 * cancelled / placed, 1) if placed else 0.0,
                 api_avg_ms=api_ms)
+
+
+def money_received(session: Session, scope: Scope, p: dict) -> tuple[int, int]:
+    """(today, this month) of money received: succeeded payments minus refunds, each on its
+    own date (p: kpis' parameters: :today, :tomorrow, :month). Two index ranges on the
+    payment and refund dates (ix_payment_succeeded_at, ix_refund_created_at)."""
+    narrowed = scope != Scope()  # the whole network needs no join to bookings and spaces
+    join = "JOIN booking b ON b.id = m.booking_id JOIN space s ON s.id = b.space_id" if narrowed else ""
+    row = _one(session, f"""
+        SELECT coalesce(sum(m.amount) FILTER (WHERE m.at >= :today), 0), coalesce(sum(m.amount), 0)
+        FROM (SELECT p.amount_minor AS amount, p.succeeded_at AS at, p.booking_id FROM payment p
+              WHERE p.succeeded_at >= :month AND p.succeeded_at < :tomorrow
+              UNION ALL
+              SELECT -r.amount_minor, r.created_at, r.booking_id FROM refund r
+              WHERE r.status = 'succeeded' AND r.created_at >= :month AND r.created_at < :tomorrow) AS m
+        {join}
+        WHERE {scope.where() if narrowed else "TRUE"}
+    """, p)
+    return int(row[0]), int(row[1])
 
 
 @dataclass

@@ -6,6 +6,7 @@ and appends a BookingEvent with the actor and the time. docs/booking.md draws th
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, insert, literal, null, select
@@ -41,6 +42,104 @@ TERMINAL = frozenset({S.cancelled, S.expired, S.completed, S.no_show})
 
 def allowed_actions(status: str) -> set[str]:
     return {action for (source, action) in TRANSITIONS if source == status}
+
+
+# --- what a person may do to a booking now ---------------------------------------------------
+
+# Everything a screen may offer on a booking, in the order buttons are shown.
+ACTIONS = ("pay", "modify", "cancel", "accept", "reject", "no_show", "receipt", "review", "message")
+REVIEW_WINDOW = timedelta(days=30)  # a review may be written this long after the booking's end
+_LIVE = (S.pending_payment, S.paid, S.confirmed)
+
+
+def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
+                    host_id: int | None = None) -> str | None:
+    """Why `role` may not do `action` to `booking` at `now`, in words for that person; None
+    when they may. The one rule behind both the buttons a screen offers (`booking_actions`)
+    and every write (`check_booking_action`), so the two cannot disagree.
+
+    role: "renter" (the booking is theirs), "owner" (of its space), "admin" (an operator or
+    admin acting for the network); anything else may do nothing. host_id: the space's owner
+    (only "message" needs it: a booking of a space nobody owns has nobody to write to)."""
+    status = booking.status
+    lapsed = status == S.pending_payment and booking.expires_at is not None and booking.expires_at <= now
+    staff_side = role in ("owner", "admin")
+    if role not in ("renter", "owner", "admin"):
+        return "Бронь не найдена"
+    if action == "pay":
+        if role != "renter":
+            return "оплатить бронь может только гость"
+        if lapsed:
+            return "время на оплату истекло, забронируйте заново"
+        if status == S.pending_payment:
+            return None
+        if status in (S.paid, S.confirmed) and booking.pending_change and booking.balance_due_minor > 0:
+            return None
+        return "по этой брони нечего оплачивать"
+    if action == "modify":
+        if role != "renter":
+            return "изменить бронь может только гость"
+        if lapsed:
+            return "время на оплату истекло, бронь снята"
+        if status not in _LIVE:
+            return "эту бронь уже нельзя изменить"
+        if booking.start_at <= now:
+            return "бронь уже началась, изменить её нельзя"
+        return None
+    if action == "cancel":
+        if status not in _LIVE:
+            return f"бронь в статусе «{STATUS_LABELS[status]}» отменить нельзя"
+        if lapsed:
+            return "время на оплату истекло, бронь уже снята"
+        if booking.end_at <= now:  # the stay is over: it completes (or is marked a no-show)
+            return "бронь уже закончилась, отменить её нельзя"
+        return None
+    if action in ("accept", "reject"):
+        if not staff_side:
+            return "решение по брони принимает владелец пространства"
+        if status != S.paid:
+            return f"бронь в статусе «{STATUS_LABELS[status]}» не ждёт решения владельца"
+        if booking.start_at <= now:  # do_complete_past rejects it with a full refund
+            return "бронь уже началась без подтверждения: она отклоняется автоматически с полным возвратом"
+        return None
+    if action == "no_show":
+        if not staff_side:
+            return "неявку отмечает владелец пространства"
+        if status != S.confirmed:
+            return "неявку можно отметить только у подтверждённой брони"
+        if booking.start_at > now:
+            return "неявку можно отметить только после начала"
+        return None
+    if action == "receipt":
+        return None if booking.paid_minor > 0 else "по этой брони не было оплаты"
+    if action == "review":
+        if role != "renter":
+            return "отзыв может оставить только гость этой брони"
+        if status != S.completed:
+            return "отзыв можно оставить после завершённого визита"
+        if now > booking.end_at + REVIEW_WINDOW:
+            return "отзыв можно оставить в течение 30 дней после визита"
+        return None
+    if action == "message":
+        if role == "admin":
+            return "переписка по брони — между гостем и владельцем"
+        if host_id is None or host_id == booking.user_id:
+            return "у этой брони нет второй стороны для переписки"
+        return None
+    return "такого действия с бронью нет"
+
+
+def booking_actions(booking: Booking, role: str, *, now: datetime, host_id: int | None) -> list[str]:
+    """Every action `role` may take on `booking` now (ACTIONS order): what a screen offers."""
+    return [a for a in ACTIONS if booking_refusal(booking, role, a, now=now, host_id=host_id) is None]
+
+
+def check_booking_action(booking: Booking, role: str, action: str, *, now: datetime,
+                         host_id: int | None = None) -> None:
+    """Refuses (409, field "status") what `booking_refusal` does not allow."""
+    reason = booking_refusal(booking, role, action, now=now, host_id=host_id)
+    if reason is not None:
+        raise Conflict("status", reason)
 
 
 def check_transition(booking: Booking, action: str) -> str:

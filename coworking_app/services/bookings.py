@@ -16,18 +16,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.formatting import POLICY_LABELS
 from coworking_app.db import DriverStatement
+from coworking_app.formatting import local_moment
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
-from coworking_app.services.booking_states import do_insert_booking, do_log_event, do_transition
+from coworking_app.services.booking_states import (
+    STATUS_LABELS,
+    booking_actions,
+    check_booking_action,
+    do_insert_booking,
+    do_log_event,
+    do_transition,
+)
 from coworking_app.services.accounts import check_role
-from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from coworking_app.services.spaces import is_bookable
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -78,10 +87,11 @@ def refund_percent(policy: str, start_at: datetime, now: datetime) -> int:
 class BookingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, le=2**31 - 1)
+    # Strict: "2" or true is not a number of seats (a client sending them has a bug).
+    resource_id: StrictInt = Field(ge=1, le=2**31 - 1)
     start: AwareDatetime
     end: AwareDatetime
-    seats: int | None = Field(1, ge=1, le=10_000)
+    seats: StrictInt | None = Field(1, ge=1, le=10_000)
     addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
     promo_code: str | None = Field(None, max_length=32)
 
@@ -91,7 +101,7 @@ class BookingChange(BaseModel):
 
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
-    seats: int | None = Field(None, ge=1, le=10_000)
+    seats: StrictInt | None = Field(None, ge=1, le=10_000)
 
 
 @dataclass
@@ -113,9 +123,25 @@ def _get(session: Session, booking_id: int, *, for_update: bool = False) -> Book
     return session.get(Booking, booking_id, with_for_update=for_update)
 
 
-def _owns_space(session: Session, user: User, booking: Booking) -> bool:
+def booking_role(user: User, booking: Booking, host_id: int | None) -> str:
+    """The person's side of a booking: "renter" (theirs), "owner" (of its space, `host_id`),
+    "admin" (operators and admins act for the network; the 2FA rule applies) or "other"."""
+    if booking.user_id == user.id:
+        return "renter"
+    if host_id is not None and host_id == user.id and user.has_role(Role.owner):
+        return "owner"
+    if user.is_staff:
+        try:
+            check_role(user, Role.operator, Role.admin)
+        except PermissionDenied:
+            return "other"
+        return "admin"
+    return "other"
+
+
+def _host_id(session: Session, booking: Booking) -> int | None:
     space = session.get(Space, booking.space_id)
-    return space is not None and space.owner_id == user.id
+    return space.owner_id if space is not None else None
 
 
 def access_booking(session: Session, user: User | None, booking_id: int,
@@ -127,14 +153,12 @@ def access_booking(session: Session, user: User | None, booking_id: int,
     booking = _get(session, booking_id, for_update=for_update)
     if booking is None:
         raise NotFound("Бронь не найдена")
-    if booking.user_id == user.id:
-        return booking, "renter"
-    if user.has_role(Role.owner) and _owns_space(session, user, booking):
-        return booking, "owner"
-    if user.is_staff:  # operators and admins act for the network (2FA rule applies)
-        check_role(user, Role.operator, Role.admin)
-        return booking, "admin"
-    raise NotFound("Бронь не найдена")
+    role = booking_role(user, booking, _host_id(session, booking))
+    if role == "other":
+        if user.is_staff:  # the 2FA rule's own answer (403), not "not found"
+            check_role(user, Role.operator, Role.admin)
+        raise NotFound("Бронь не найдена")
+    return booking, role
 
 
 def access_booking_for_renter(session: Session, user: User | None, booking_id: int) -> Booking:
@@ -144,11 +168,12 @@ def access_booking_for_renter(session: Session, user: User | None, booking_id: i
     return booking
 
 
-def access_booking_for_owner(session: Session, user: User | None, booking_id: int) -> Booking:
+def access_booking_for_owner(session: Session, user: User | None, booking_id: int) -> tuple[Booking, str]:
+    """The booking and the caller's side ("owner" or "admin") for an owner's decision."""
     booking, role = access_booking(session, user, booking_id, for_update=True)
     if role not in ("owner", "admin"):
         raise NotFound("Бронь не найдена")
-    return booking
+    return booking, role
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +219,10 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
         raise NotFound("Ресурс не найден")
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
     space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
-    if space.status != SpaceStatus.published.value or space.deleted_at is not None:
-        raise NotFound("Ресурс не найден")
+    if not is_bookable(space):
+        if space.status != SpaceStatus.published.value or space.deleted_at is not None:
+            raise NotFound("Ресурс не найден")
+        raise Conflict("resource_id", "Это пространство сейчас не принимает брони")
     return space, resource, row[-1]
 
 
@@ -413,10 +440,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     user = check_can_book(user)
     now = now or av.utcnow()
     booking = access_booking_for_renter(session, user, booking_id)
-    if booking.status not in (S.pending_payment, S.paid, S.confirmed):
-        raise Conflict("status", "эту бронь уже нельзя изменить")
-    if booking.start_at <= now:
-        raise Conflict("start", "бронь уже началась, изменить её нельзя")
+    check_booking_action(booking, "renter", "modify", now=now)
     if change.start is None and change.end is None and change.seats is None:
         raise InvalidInput("start", "укажите новое время или число мест")
     space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
@@ -498,9 +522,10 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
 
     now = now or av.utcnow()
     booking, role = access_booking(session, user, booking_id, for_update=True)
+    check_booking_action(booking, role, "cancel", now=now)
     reason = (reason or "").strip()[:500] or None
-    if role == "owner" and not reason:
-        raise InvalidInput("reason", "укажите причину отмены для арендатора")
+    if role in ("owner", "admin") and not reason:
+        raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
     amount, percent = cancellation_refund(booking, role, now)
     do_transition(session, booking, "cancel", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount, "percent": percent})
@@ -515,22 +540,30 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
 # --- owner decisions ----------------------------------------------------------------------
 
 
-def do_accept_booking(session: Session, user: User | None, booking_id: int) -> Booking:
-    booking = access_booking_for_owner(session, user, booking_id)
-    do_transition(session, booking, "accept", actor=user, actor_role="owner")
+def do_accept_booking(session: Session, user: User | None, booking_id: int,
+                      *, now: datetime | None = None) -> Booking:
+    booking, role = access_booking_for_owner(session, user, booking_id)
+    check_booking_action(booking, role, "accept", now=now or av.utcnow())
+    do_transition(session, booking, "accept", actor=user, actor_role=role)
     session.flush()
     return booking
 
 
 def do_reject_booking(session: Session, user: User | None, booking_id: int,
-                      reason: str | None = None) -> tuple[Booking, int]:
+                      reason: str | None = None, *, now: datetime | None = None) -> tuple[Booking, int]:
+    """The owner refuses a paid booking: everything paid goes back, and the guest is told
+    why (the reason is required: it goes into the notice and the booking's history)."""
     from coworking_app.services.payments import do_refund_booking
 
-    booking = access_booking_for_owner(session, user, booking_id)
+    booking, role = access_booking_for_owner(session, user, booking_id)
+    check_booking_action(booking, role, "reject", now=now or av.utcnow())
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
     amount = booking.paid_minor - booking.refunded_minor
-    do_transition(session, booking, "reject", actor=user, actor_role="owner", reason=reason,
+    do_transition(session, booking, "reject", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount})
-    booking.cancel_reason = (reason or "").strip()[:500] or "отклонено владельцем"
+    booking.cancel_reason = reason
     if amount > 0:
         do_refund_booking(session, booking, amount, reason="отклонено владельцем")
     session.flush()
@@ -540,10 +573,9 @@ def do_reject_booking(session: Session, user: User | None, booking_id: int,
 def do_mark_no_show(session: Session, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
     now = now or av.utcnow()
-    booking = access_booking_for_owner(session, user, booking_id)
-    if booking.start_at > now:
-        raise Conflict("status", "неявку можно отметить только после начала")
-    do_transition(session, booking, "no_show", actor=user, actor_role="owner")
+    booking, role = access_booking_for_owner(session, user, booking_id)
+    check_booking_action(booking, role, "no_show", now=now)
+    do_transition(session, booking, "no_show", actor=user, actor_role=role)
     session.flush()
     return booking
 
@@ -657,7 +689,6 @@ class BookingView(BaseModel):
 def booking_views(session: Session, bookings: list[Booking], viewer: User,
                   *, now: datetime | None = None) -> list[BookingView]:
     """Bookings as the viewer sees them, with the actions open to them right now."""
-    from coworking_app.services.booking_states import STATUS_LABELS, allowed_actions
     from zoneinfo import ZoneInfo
 
     now = now or av.utcnow()
@@ -677,34 +708,16 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
     views = []
     for b in bookings:
         space, resource = spaces[b.space_id], resources[b.resource_id]
-        is_renter = b.user_id == viewer.id
-        is_owner = space.owner_id == viewer.id or viewer.has_role(Role.admin)
-        role = "renter" if is_renter else ("owner" if is_owner else "other")
-        possible = allowed_actions(b.status)
-        lapsed = b.status == S.pending_payment and b.expires_at is not None and b.expires_at <= now
-        actions = []
-        if is_renter and not lapsed:
-            if b.status == S.pending_payment or b.balance_due_minor > 0 and b.status in (S.paid, S.confirmed):
-                actions.append("pay")
-            if b.start_at > now and b.status in (S.pending_payment, S.paid, S.confirmed):
-                actions.append("modify")
-        if (is_renter or is_owner) and "cancel" in possible and not lapsed and b.end_at > now:
-            actions.append("cancel")
-        if is_owner and not is_renter:
-            if "accept" in possible:
-                actions += ["accept", "reject"]
-            if "no_show" in possible and b.start_at <= now:
-                actions.append("no_show")
-        if b.paid_minor > 0:
-            actions.append("receipt")
+        role = booking_role(viewer, b, space.owner_id)
+        actions = booking_actions(b, role, now=now, host_id=space.owner_id)
         zone = ZoneInfo(b.timezone)
         renter = renters.get(b.user_id)
         views.append(BookingView(
             id=b.id, status=b.status, status_label=STATUS_LABELS[b.status], space_id=space.id,
             space_name=space.name, space_address=space.address, resource_id=resource.id,
             resource_name=resource.name, resource_type=resource.kind,
-            start=b.start_at.astimezone(zone), end=b.end_at.astimezone(zone), timezone=b.timezone,
-            seats=b.seats, expires_at=b.expires_at.astimezone(zone) if b.expires_at else None,
+            start=local_moment(b.start_at, zone), end=local_moment(b.end_at, zone), timezone=b.timezone,
+            seats=b.seats, expires_at=local_moment(b.expires_at, zone) if b.expires_at else None,
             price=b.price, addons=b.addons, total=b.total_minor, currency=b.currency,
             paid=b.paid_minor, refunded=b.refunded_minor, balance_due=b.balance_due_minor,
             pending_change=({"start": datetime.fromisoformat(b.pending_change["start"]).astimezone(zone),
@@ -712,8 +725,8 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
                              "seats": b.pending_change["seats"], "total": b.pending_change["total"]}
                             if b.pending_change else None),
             policy=b.policy, policy_terms=policy_terms(b.policy), cancel_reason=b.cancel_reason,
-            renter_name=renter.full_name if renter and role == "owner" else None,
-            renter_email=renter.email if renter and role == "owner" else None,
+            renter_name=renter.full_name if renter and role in ("owner", "admin") else None,
+            renter_email=renter.email if renter and role in ("owner", "admin") else None,
             refund_if_cancelled_now=cancellation_refund(b, role, now)[0],
             actions=actions, credit_notes=notes.get(b.id, []), created_at=b.created_at,
         ))

@@ -21,7 +21,8 @@ _PENDING_KEY = "pending_space_invalidations"
 
 
 def space_detail_key(space_id: int) -> str:
-    return f"space:detail:{space_id}"
+    # v2: SpaceDetail gained `bookable`; pages cached before it are never read back.
+    return f"space:detail:v2:{space_id}"
 
 
 def cache_get(key: str) -> bytes | None:

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from coworking_app.formatting import BOOKING_STATUS_LABELS, format_money
+from coworking_app.formatting import BOOKING_STATUS_LABELS, format_money, local_moment
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics
 from coworking_app.services.accounts import check_role
@@ -49,7 +49,7 @@ class ExportFile:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(analytics.report_zone()).replace(tzinfo=None)
+    return local_moment(value, analytics.report_zone()).replace(tzinfo=None)
 
 
 # --- Excel -------------------------------------------------------------------------------
@@ -292,7 +292,10 @@ def run_export(report_id: int, *, session_factory=None) -> str:
 
 _KPI_LABELS = (
     ("active_now", "Активных броней сейчас", "number"), ("bookings_today", "Новых броней сегодня", "number"),
-    ("revenue_today_minor", "Выручка сегодня", "money"), ("revenue_month_minor", "Выручка за месяц", "money"),
+    ("received_today_minor", "Получено сегодня (оплаты минус возвраты, по дате платежа)", "money"),
+    ("received_month_minor", "Получено за месяц (по дате платежа)", "money"),
+    ("revenue_today_minor", "Визиты сегодня: оплачено (по дате начала брони)", "money"),
+    ("revenue_month_minor", "Визиты месяца: оплачено (по дате начала брони)", "money"),
     ("occupancy_today_pct", "Загрузка сегодня, %", "number"), ("new_users_week", "Новых пользователей за неделю", "number"),
     ("cancellation_rate_pct", "Доля отмен за период, %", "number"), ("api_avg_ms", "Среднее время ответа API, мс", "number"),
 )
@@ -305,7 +308,8 @@ def dashboard_sections(board: analytics.Dashboard) -> list[tuple[str, list[table
         ("Показатели", [C("name", "Показатель"), C("value", "Значение", "number"), C("money", "Сумма", "money")],
          [{"name": label, **({"money": kpi[key]} if kind == "money" else {"value": kpi[key]})}
           for key, label, kind in _KPI_LABELS if kpi.get(key) is not None], {}),
-        ("Выручка", [C("period", "Период", "date"), C("revenue", "Выручка", "money"), C("bookings", "Броней", "number")],
+        ("Выручка", [C("period", "Период (по дате визита)", "date"), C("revenue", "Оплачено за визиты", "money"),
+                     C("bookings", "Броней", "number")],
          [{"period": p.period, "revenue": p.revenue_minor, "bookings": p.bookings} for p in board.revenue],
          {"revenue": sum(p.revenue_minor for p in board.revenue)}),
         ("Загрузка", [C("day", "День", "date"), C("pct", "Загрузка, %", "number"),

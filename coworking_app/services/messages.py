@@ -23,6 +23,8 @@ from sqlmodel import Session
 
 from coworking_app.services import ratelimit
 from coworking_app.services.accounts import check_role
+from coworking_app.services.booking_states import booking_refusal
+from coworking_app.services.spaces import is_bookable
 from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import (
     InvalidInput,
@@ -92,7 +94,7 @@ def _is_staff(user: User) -> bool:
 
 def _published_space(session: Session, space_id: object) -> Space:
     space = session.get(Space, space_id) if _valid_id(space_id) else None
-    if space is None or space.status != "published" or space.deleted_at is not None or not space.owner_id:
+    if space is None or not is_bookable(space):
         raise InvalidInput("space_id", "Пространство не найдено")
     return space
 
@@ -129,8 +131,11 @@ def do_open_conversation(session: Session, *, user: User | None, space_id: objec
             raise InvalidInput("booking_id", "Бронь не найдена")
         if space_id is not None and space_id != space.id:
             raise InvalidInput("space_id", "Бронь относится к другому пространству")
-        if not space.owner_id or space.owner_id == booking.user_id:
-            raise InvalidInput("booking_id", "У этой брони нет второй стороны для переписки")
+        role = "renter" if booking.user_id == user.id else "owner"
+        reason = booking_refusal(booking, role, "message", now=datetime.now(timezone.utc),
+                                 host_id=space.owner_id)
+        if reason is not None:
+            raise InvalidInput("booking_id", reason[0].upper() + reason[1:])
         renter_id, owner_id, key = booking.user_id, space.owner_id, {"booking_id": booking.id}
     # Insert or find: the partial unique indexes make two simultaneous first messages
     # land in one conversation.

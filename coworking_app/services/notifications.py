@@ -70,9 +70,11 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "booking_rejected": {
         "ru": ("Бронь № {{ id }} отклонена",
-               "{{ space }} не может принять бронь на {{ when }}. Деньги вернутся полностью: {{ refund }}."),
+               "{{ space }} не может принять бронь на {{ when }}.{% if reason %} Причина: {{ reason }}.{% endif %}"
+               " Деньги вернутся полностью: {{ refund }}."),
         "en": ("Booking #{{ id }} was declined",
-               "{{ space }} cannot take the booking for {{ when }}. Full refund: {{ refund }}."),
+               "{{ space }} cannot take the booking for {{ when }}.{% if reason %} Reason: {{ reason }}.{% endif %}"
+               " Full refund: {{ refund }}."),
     },
     "booking_changed": {
         "ru": ("Бронь № {{ id }} изменена", "Теперь: {{ space }}, {{ resource }}, {{ when }}, мест: {{ seats }}."),

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -20,9 +20,25 @@ from sqlmodel import Session
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
-from coworking_app.services.geo import locate_point
+from coworking_app.services.geo import lat_of, locate_point, lon_of
 from coworking_app.services.spaces import do_refresh_space_summary
-from models import Addon, Booking, AddonUnit, CancellationPolicy, PriceUnit, PromoCode, PromoKind, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
+from models import (
+    Addon,
+    AddonUnit,
+    Booking,
+    CancellationPolicy,
+    Photo,
+    PriceUnit,
+    PromoCode,
+    PromoKind,
+    Resource,
+    ResourceKind,
+    Role,
+    Space,
+    SpaceStatus,
+    Tariff,
+    User,
+)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -47,10 +63,11 @@ class SpaceFields(BaseModel):
     amenities: list[str] | None = Field(None, max_length=40)
     opening_hours: dict[str, Any] | None = None
     # Booking rules
-    instant_book: bool | None = None
+    # Strict: "yes", 1 or "2200" are not what these fields hold (a client sending them has a bug).
+    instant_book: StrictBool | None = None
     cancellation_policy: CancellationPolicy | None = None
-    vat_rate_bp: int | None = Field(None, ge=0, le=5000)
-    prices_include_vat: bool | None = None
+    vat_rate_bp: StrictInt | None = Field(None, ge=0, le=5000)
+    prices_include_vat: StrictBool | None = None
 
 
 class SpaceCreate(SpaceFields):
@@ -66,24 +83,24 @@ class ResourceFields(BaseModel):
 
     kind: ResourceKind | None = None
     name: str | None = Field(None, min_length=1, max_length=120)
-    capacity: int | None = Field(None, ge=1, le=1000)
-    min_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
-    max_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
+    capacity: StrictInt | None = Field(None, ge=1, le=1000)
+    min_minutes: StrictInt | None = Field(None, ge=30, le=60 * 24 * 366)
+    max_minutes: StrictInt | None = Field(None, ge=30, le=60 * 24 * 366)
 
 
 class ResourceCreate(ResourceFields):
     kind: ResourceKind
     name: str = Field(min_length=1, max_length=120)
-    capacity: int = Field(1, ge=1, le=1000)
-    min_minutes: int = Field(60, ge=30, le=60 * 24 * 366)
-    max_minutes: int = Field(60 * 24 * 31, ge=30, le=60 * 24 * 366)
+    capacity: StrictInt = Field(1, ge=1, le=1000)
+    min_minutes: StrictInt = Field(60, ge=30, le=60 * 24 * 366)
+    max_minutes: StrictInt = Field(60 * 24 * 31, ge=30, le=60 * 24 * 366)
 
 
 class TariffInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     unit: PriceUnit
-    price_minor: int = Field(ge=0, le=10**11)
+    price_minor: StrictInt = Field(ge=0, le=10**11)
     currency: str = Field("RUB", pattern=r"^[A-Z]{3}$")
 
     @field_validator("currency", mode="before")
@@ -101,28 +118,41 @@ def check_timezone(value: str) -> str:
             raise ZoneInfoNotFoundError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("timezone", f"unknown IANA time zone {value[:64]!r}") from exc
+        raise InvalidInput("timezone", "Неизвестный часовой пояс: укажите его как в базе IANA, "
+                                       "например Europe/Moscow") from exc
     return value
 
 
+DAY_NAMES = {"mon": "понедельник", "tue": "вторник", "wed": "среда", "thu": "четверг", "fri": "пятница",
+             "sat": "суббота", "sun": "воскресенье"}
+HOURS_GRID_MINUTES = 30  # bookings start and end on this grid (availability.GRID_MINUTES)
+
+
 def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
-    """{"mon": {"open": "09:00", "close": "21:00"} | null, ...}: every weekday, open < close."""
+    """{"mon": {"open": "09:00", "close": "21:00"} | null, ...}: every weekday; times on the
+    30-minute grid; open before close ("24:00" closes at midnight), or open equal to close
+    for round the clock ("00:00"–"00:00": the editor's "круглосуточно")."""
     unknown = set(hours) - set(DAYS)
     if unknown:
-        raise InvalidInput("opening_hours", f"unknown day(s): {', '.join(sorted(unknown))[:60]}")
+        raise InvalidInput("opening_hours", "Часы работы: дни недели — mon, tue, wed, thu, fri, sat, sun")
     clean: dict[str, Any] = {}
     for day in DAYS:
         slot = hours.get(day)
+        name = DAY_NAMES[day]
         if slot is None:
             clean[day] = None
             continue
         if not isinstance(slot, dict) or set(slot) != {"open", "close"}:
-            raise InvalidInput("opening_hours", f"{day}: expected {{open, close}} or null")
+            raise InvalidInput("opening_hours", f"Часы работы, {name}: укажите открытие и закрытие или выходной")
         opens, closes = slot["open"], slot["close"]
         if not all(isinstance(t, str) and _TIME.match(t) for t in (opens, closes)):
-            raise InvalidInput("opening_hours", f"{day}: times are HH:MM")
-        if opens >= closes:
-            raise InvalidInput("opening_hours", f"{day}: opening must be before closing")
+            raise InvalidInput("opening_hours", f"Часы работы, {name}: время в виде ЧЧ:ММ, например 09:00")
+        if any(int(t[3:]) % HOURS_GRID_MINUTES for t in (opens, closes)):
+            raise InvalidInput("opening_hours", f"Часы работы, {name}: время с шагом 30 минут "
+                                                f"(например 09:00 или 09:30), а не {opens}–{closes}")
+        if opens > closes or (opens == closes and opens != "00:00") or opens == "24:00":
+            raise InvalidInput("opening_hours", f"Часы работы, {name}: открытие раньше закрытия "
+                                                "(круглосуточно — 00:00–00:00)")
         clean[day] = {"open": opens, "close": closes}
     return clean
 
@@ -131,7 +161,7 @@ def check_amenities(session: Session, codes: list[str]) -> list[str]:
     known = {a.code for a in catalog.list_amenities(session)}
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InvalidInput("amenities", f"unknown amenity code(s): {', '.join(unknown)[:120]}")
+        raise InvalidInput("amenities", f"Неизвестные удобства: {', '.join(unknown)[:120]}")
     return sorted(set(codes))
 
 
@@ -149,9 +179,9 @@ def access_space_for_owner(session: Session, user: User | None, space_id: int,
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     space = session.get(Space, space_id, with_for_update=for_update) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     if space.owner_id != user.id and not user.is_staff:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     return space
 
 
@@ -169,7 +199,7 @@ def access_resource_for_owner(session: Session, user: User | None, resource_id: 
     resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
     if resource is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Resource not found")
+        raise NotFound("Место не найдено")
     space = access_space_for_owner(session, user, resource.space_id, for_update=True)
     return space, resource
 
@@ -178,7 +208,7 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
     tariff = session.get(Tariff, tariff_id) if 0 < tariff_id < 2**31 else None
     if tariff is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Tariff not found")
+        raise NotFound("Тариф не найден")
     space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
     return space, tariff
 
@@ -191,13 +221,33 @@ def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
     ))
 
 
+def list_resources_with_tariffs(session: Session, space: Space) -> list[tuple[Resource, list[Tariff]]]:
+    """The space's resources (oldest first) with their tariffs (hour, day, month): the editor."""
+    resources = list(session.scalars(select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)))
+    order = {unit.value: i for i, unit in enumerate(PriceUnit)}
+    tariffs: dict[int, list[Tariff]] = {}
+    for tariff in session.scalars(select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))):
+        tariffs.setdefault(tariff.resource_id, []).append(tariff)
+    return [(r, sorted(tariffs.get(r.id, []), key=lambda t: order.get(t.unit, 9))) for r in resources]
+
+
+def resource_tariffs(session: Session, resource: Resource) -> list[Tariff]:
+    return list(session.scalars(select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)))
+
+
+def space_point(session: Session, space: Space) -> tuple[float, float]:
+    """(lat, lon) of the space's pin."""
+    return session.execute(select(lat_of(Space.location), lon_of(Space.location))
+                           .where(Space.id == space.id)).one()
+
+
 # --- changes --------------------------------------------------------------------------
 
 
 def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     data = fields.model_dump(exclude_unset=True)
     if ("lat" in data) != ("lon" in data):
-        raise InvalidInput("lon" if "lat" in data else "lat", "lat and lon go together")
+        raise InvalidInput("lon" if "lat" in data else "lat", "Укажите и широту, и долготу")
     for key in ("name", "description", "address", "instant_book", "vat_rate_bp",
                 "prices_include_vat"):
         if data.get(key) is not None:
@@ -213,8 +263,7 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     if data.get("lat") is not None and data.get("lon") is not None:
         city_id, district_id = locate_point(session, data["lat"], data["lon"])
         if city_id is None:
-            raise InvalidInput("lat", "this point is outside the cities we serve "
-                                      "(Moscow, Saint Petersburg, Novosibirsk)")
+            raise InvalidInput("lat", "Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск")
         space.location = f"SRID=4326;POINT({data['lon']:.7f} {data['lat']:.7f})"
         space.city_id, space.district_id = city_id, district_id
 
@@ -249,16 +298,40 @@ def do_delete_space(session: Session, user: User | None, space_id: int) -> None:
     session.flush()
 
 
+DESCRIPTION_MIN = 30
+
+
+def submission_gaps(session: Session, space: Space) -> list[tuple[str, str]]:
+    """What a space still lacks before it can go to moderation (and be published): [(field,
+    what to do)], empty when nothing. A published space must be bookable: opening hours,
+    a resource with a tariff, photos, a description. The editor lists these; submitting
+    and approving refuse while any is left."""
+    gaps = []
+    if len((space.description or "").strip()) < DESCRIPTION_MIN:
+        gaps.append(("description", f"Описание: расскажите о пространстве хотя бы в {DESCRIPTION_MIN} символах"))
+    if not any((space.opening_hours or {}).get(day) for day in DAYS):
+        gaps.append(("opening_hours", "Часы работы: укажите хотя бы один рабочий день (или «Круглосуточно»)"))
+    priced = select(Tariff.id).join(Resource, Resource.id == Tariff.resource_id).where(Resource.space_id == space.id)
+    if session.scalars(priced.limit(1)).first() is None:
+        gaps.append(("resources", "Места и тарифы: добавьте место или переговорную и задайте цену"))
+    if session.scalars(select(Photo.id).where(Photo.space_id == space.id).limit(1)).first() is None:
+        gaps.append(("photos", "Фотографии: загрузите хотя бы одно фото"))
+    return gaps
+
+
+def check_ready_for_review(session: Session, space: Space) -> None:
+    gaps = submission_gaps(session, space)
+    if gaps:
+        raise InvalidInput(gaps[0][0], "Чтобы отправить на модерацию, не хватает: "
+                           + "; ".join(message for _field, message in gaps))
+
+
 def do_submit_for_review(session: Session, user: User | None, space_id: int) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     if space.status not in (SpaceStatus.draft.value, SpaceStatus.hidden.value):
-        raise InvalidInput("status", f"a {space.status} space cannot be submitted")
-    if not space.description or len(space.description) < 30:
-        raise InvalidInput("description", "describe the space in at least 30 characters")
-    if not session.scalars(select(Resource.id).where(Resource.space_id == space.id)).first():
-        raise InvalidInput("resources", "add at least one resource with a tariff")
-    if space.price_hour_from is None and space.price_day_from is None and space.price_month_from is None:
-        raise InvalidInput("tariffs", "add at least one tariff")
+        label = {"pending_review": "уже на модерации", "published": "уже опубликовано"}.get(space.status, space.status)
+        raise InvalidInput("status", f"Пространство {label}")
+    check_ready_for_review(session, space)
     space.status = SpaceStatus.pending_review.value
     space.changed_for_review_at = None
     space.moderation_note = None  # the previous rejection stays in the audit log
@@ -304,8 +377,10 @@ def do_delete_resource(session: Session, user: User | None, resource_id: int) ->
 
 
 def do_set_tariff(session: Session, user: User | None, resource_id: int, fields: TariffInput) -> Tariff:
-    """Creates or replaces the resource's price for that unit."""
+    """Creates or replaces the resource's price for that unit, in the space's currency."""
     space, resource = access_resource_for_owner(session, user, resource_id)
+    if fields.currency != space.currency:
+        raise InvalidInput("currency", f"Цена — в валюте пространства ({space.currency}), а не {fields.currency}")
     tariff = session.scalars(
         select(Tariff).where(Tariff.resource_id == resource.id, Tariff.unit == fields.unit.value)
     ).first() or Tariff(resource_id=resource.id, unit=fields.unit.value, price_minor=0)
@@ -343,7 +418,7 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
 
 def _check_duration(min_minutes: int, max_minutes: int) -> None:
     if max_minutes < min_minutes:
-        raise InvalidInput("max_minutes", "must not be shorter than min_minutes")
+        raise InvalidInput("max_minutes", "Максимальная длительность брони не может быть меньше минимальной")
 
 
 # --- add-ons and promo codes -------------------------------------------------------------
@@ -389,7 +464,7 @@ def do_delete_addon(session: Session, user: User | None, space_id: int, code: st
     space = access_space_for_owner(session, user, space_id, for_update=True)
     addon = session.scalars(select(Addon).where(Addon.space_id == space.id, Addon.code == code)).first()
     if addon is None:
-        raise NotFound("Add-on not found")
+        raise NotFound("Опция не найдена")
     addon.active = False
     session.flush()
 
@@ -407,6 +482,31 @@ class PromoInput(BaseModel):
     min_amount_minor: int = Field(0, ge=0, le=2**31 - 1)
 
 
+PROMO_MAX_YEARS = 3  # a promo code's dates lie at most this far ahead
+
+
+def check_promo_period(valid_from: datetime | None, valid_until: datetime | None,
+                       *, now: datetime | None = None) -> None:
+    """A promo code's period: it starts before it ends, has not ended already, and neither
+    edge lies more than PROMO_MAX_YEARS ahead (a code "until 9999" is a mistake, and such
+    dates have no local time in every zone)."""
+    now = now or datetime.now(timezone.utc)
+    horizon = now.replace(year=now.year + PROMO_MAX_YEARS) if not (now.month == 2 and now.day == 29) \
+        else now.replace(year=now.year + PROMO_MAX_YEARS, day=28)
+    latest = f"{horizon:%d.%m.%Y}"
+    if valid_from is not None and valid_from > horizon:
+        raise InvalidInput("valid_from", f"Начало действия — не позже {latest} "
+                                         f"(промокод заводят не больше чем на {PROMO_MAX_YEARS} года вперёд)")
+    if valid_until is not None:
+        if valid_until <= now:
+            raise InvalidInput("valid_until", "Дата окончания уже прошла: выберите будущую дату")
+        if valid_until > horizon:
+            raise InvalidInput("valid_until", f"Промокод может действовать не дольше {PROMO_MAX_YEARS} лет: "
+                                              f"выберите дату окончания не позже {latest}")
+        if valid_from is not None and valid_until <= valid_from:
+            raise InvalidInput("valid_until", "Дата окончания должна быть позже даты начала")
+
+
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
     """A promo code for one of the owner's spaces, or (operators and admins, space_id None)
     the network."""
@@ -416,12 +516,11 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
     else:
         currency = access_space_for_owner(session, user, space_id).currency
     if fields.kind == PromoKind.percent and fields.value > 100:
-        raise InvalidInput("value", "a percentage is 1..100")
-    if fields.valid_from and fields.valid_until and fields.valid_until <= fields.valid_from:
-        raise InvalidInput("valid_until", "must be after valid_from")
+        raise InvalidInput("value", "Скидка в процентах — от 1 до 100")
+    check_promo_period(fields.valid_from, fields.valid_until)
     if session.scalars(select(PromoCode.id).where(
             func.upper(PromoCode.code) == fields.code.upper())).first():
-        raise Conflict("code", "this code is taken")
+        raise Conflict("code", "Такой код уже есть: придумайте другой")
     promo = PromoCode(code=fields.code.upper(), space_id=space_id, kind=fields.kind.value,
                       value=fields.value, currency=currency, valid_from=fields.valid_from,
                       valid_until=fields.valid_until, max_uses_total=fields.max_uses_total,
@@ -432,5 +531,5 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the same code created concurrently
-        raise Conflict("code", "this code is taken") from exc
+        raise Conflict("code", "Такой код уже есть: придумайте другой") from exc
     return promo

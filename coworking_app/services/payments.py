@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
 from coworking_app.services import availability as av
-from coworking_app.services.booking_states import do_log_event, do_transition
+from coworking_app.services.booking_states import check_booking_action, do_log_event, do_transition
 from coworking_app.services.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from coworking_app.services.tasks import enqueue_after_commit
@@ -161,13 +161,11 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 
 
 def _due(booking: Booking, now: datetime) -> tuple[int, str]:
+    """What the renter pays now and for what (booking_states.booking_refusal says whether)."""
+    check_booking_action(booking, "renter", "pay", now=now)
     if booking.status == S.pending_payment:
-        if booking.expires_at and booking.expires_at <= now:
-            raise Conflict("status", "время на оплату истекло, забронируйте заново")
         return booking.total_minor - booking.paid_minor, "booking"
-    if booking.status in (S.paid, S.confirmed) and booking.pending_change and booking.balance_due_minor > 0:
-        return booking.balance_due_minor, "change"
-    raise Conflict("status", "по этой брони нечего оплачивать")
+    return booking.balance_due_minor, "change"
 
 
 def do_start_payment(session: Session, user: User | None, booking_id: int,
@@ -292,6 +290,7 @@ def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment
     # expired checkout, may still be followed by its own success: events come out of order).
     superseded = payment.status != PaymentStatus.pending.value and payment.failure == "superseded"
     payment.status = PaymentStatus.succeeded.value
+    payment.succeeded_at = now  # the payment date of the dashboards' "money received"
     payment.failure = None
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id

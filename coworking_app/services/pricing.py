@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
@@ -41,7 +41,7 @@ def div_round(numerator: int, denominator: int) -> int:
 
 class AddonChoice(BaseModel):
     code: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(1, ge=1, le=100)
+    quantity: StrictInt = Field(1, ge=1, le=100)
 
 
 class PriceLine(BaseModel):

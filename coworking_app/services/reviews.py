@@ -25,12 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
+from coworking_app.services.booking_states import booking_refusal
 from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
     SUBRATINGS,
     Booking,
-    BookingStatus,
     Resource,
     Review,
     ReviewReport,
@@ -41,7 +41,6 @@ from models import (
     User,
 )
 
-REVIEW_WINDOW = timedelta(days=30)  # after the booking's end
 EDIT_WINDOW = timedelta(hours=48)  # after the review was written
 TEXT_MIN, TEXT_MAX = 10, 3000
 REPLY_MAX = 2000
@@ -107,32 +106,19 @@ def check_review_input(rating: object, subratings: object, text_: object) -> Rev
 def access_booking_for_review(session: Session, user: User | None, booking_id: int,
                               *, now: datetime | None = None) -> Booking:
     """The caller's completed booking still open for a review: 404 when there is no such
-    booking, 403 when it is someone else's, not completed, or the 30 days have passed."""
+    booking, 403 when it is someone else's, not completed, or the 30 days have passed
+    (booking_states.booking_refusal, the rule the "Оставить отзыв" button follows too)."""
     if user is None:
         raise NotAuthenticated()
     booking = session.get(Booking, booking_id) if 0 < booking_id < 2**31 else None
     if booking is None:
         raise NotFound("Бронь не найдена")
-    if booking.user_id != user.id:
-        raise PermissionDenied("Отзыв может оставить только гость этой брони")
-    if booking.status != BookingStatus.completed.value:
-        raise PermissionDenied("Отзыв можно оставить после завершённого визита")
-    if (now or datetime.now(timezone.utc)) > booking.end_at + REVIEW_WINDOW:
-        raise PermissionDenied("Отзыв можно оставить в течение 30 дней после визита")
+    role = "renter" if booking.user_id == user.id else "other"
+    reason = booking_refusal(booking, role, "review", now=now or datetime.now(timezone.utc))
+    if reason is not None:
+        raise PermissionDenied(reason[0].upper() + reason[1:] if role == "renter"
+                               else "Отзыв может оставить только гость этой брони")
     return booking
-
-
-def reviewable_booking_ids(session: Session, user: User, booking_ids: list[int]) -> set[int]:
-    """Which of these bookings the user can still review (for the "Leave a review" button)."""
-    if not booking_ids:
-        return set()
-    cutoff = datetime.now(timezone.utc) - REVIEW_WINDOW
-    rows = session.scalars(
-        select(Booking.id).where(
-            Booking.id.in_(booking_ids), Booking.user_id == user.id,
-            Booking.status == BookingStatus.completed.value, Booking.end_at >= cutoff,
-            ~select(Review.id).where(Review.booking_id == Booking.id).exists()))
-    return set(rows)
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -20,9 +20,12 @@ from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
+from coworking_app.services.owner_spaces import submission_gaps
 from models import City, Photo, Role, Space, SpaceStatus, User
 
 QueueView = Literal["pending", "changed", "all"]
+STATUS_WORDS = {"draft": "черновик", "pending_review": "ждёт модерации", "published": "опубликовано",
+                "hidden": "скрыто"}
 
 
 class QueuedSpace(BaseModel):
@@ -71,16 +74,16 @@ def list_space_queue(session: Session, user: User | None, *, view: QueueView = "
 def _locked(session: Session, space_id: int) -> Space:
     space = session.get(Space, space_id, with_for_update=True) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     return space
 
 
 def check_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise InvalidInput("reason", "explain the decision to the owner (at least 5 characters)")
+        raise InvalidInput("reason", "Объясните решение владельцу: причина — не короче 5 символов")
     if len(reason) > 500:
-        raise InvalidInput("reason", "at most 500 characters")
+        raise InvalidInput("reason", "Причина — не длиннее 500 символов")
     return reason
 
 
@@ -112,7 +115,13 @@ def do_approve_space(session: Session, moderator: User | None, space_id: int) ->
     space = _locked(session, space_id)
     changes = space.status == SpaceStatus.published.value and space.changed_for_review_at is not None
     if space.status != SpaceStatus.pending_review.value and not changes:
-        raise Conflict("status", f"nothing to approve: the space is {space.status}")
+        raise Conflict("status", f"Одобрять нечего: пространство {STATUS_WORDS.get(space.status, space.status)}")
+    if not changes:  # a new space must be bookable once published
+        gaps = submission_gaps(session, space)
+        if gaps:
+            raise Conflict(gaps[0][0], "Опубликовать нельзя, не хватает: " + "; ".join(m for _f, m in gaps))
+        if space.owner_id is None:
+            raise Conflict("owner", "Опубликовать нельзя: у пространства нет владельца")
     return _decide(session, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
 
 
@@ -125,7 +134,7 @@ def do_reject_space(session: Session, moderator: User | None, space_id: int, rea
     elif space.status == SpaceStatus.published.value and space.changed_for_review_at is not None:
         status = SpaceStatus.hidden
     else:
-        raise Conflict("status", f"nothing to reject: the space is {space.status}")
+        raise Conflict("status", f"Отклонять нечего: пространство {STATUS_WORDS.get(space.status, space.status)}")
     return _decide(session, space, status, reason, "space_rejected", {"reason": reason})
 
 
@@ -135,5 +144,6 @@ def do_hide_space(session: Session, staff: User | None, space_id: int, reason: s
     reason = check_reason(reason)
     space = _locked(session, space_id)
     if space.status != SpaceStatus.published.value:
-        raise Conflict("status", f"only a published space can be hidden (it is {space.status})")
+        raise Conflict("status", "Скрыть можно только опубликованное пространство, а это "
+                                 f"{STATUS_WORDS.get(space.status, space.status)}")
     return _decide(session, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coworking_app.services.cache import cache_get, cache_set, space_detail_key
-from coworking_app.services.errors import NotFound
+from coworking_app.services.errors import InvalidInput, NotFound
 from coworking_app.services.geo import lat_of, lon_of, walking_minutes
 from coworking_app.services.storage import get_storage
 from models import (
@@ -101,6 +101,17 @@ class SpaceDetail(BaseModel):
     max_capacity: int
     rating: float
     reviews_count: int
+    bookable: bool = False  # spaces.is_bookable: the booking panel and "ask the host" show only then
+
+
+def is_bookable(space) -> bool:
+    """Whether a space takes bookings and questions: published, not deleted, and someone owns
+    it (a space nobody owns has nobody to confirm a booking, be paid or answer a question).
+    `space`: a Space row or anything with its status, deleted_at and owner_id. The booking
+    path (bookings._bookable), the space page's booking panel and "ask the host"
+    (SpaceDetail.bookable) and messages all ask this."""
+    return (space.status == SpaceStatus.published.value and space.deleted_at is None
+            and space.owner_id is not None)
 
 
 def get_published_space(session: Session, space_id: int) -> SpaceDetail:
@@ -171,7 +182,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         price_hour_from=space.price_hour_from, price_day_from=space.price_day_from,
         price_month_from=space.price_month_from, currency=space.currency,
         max_capacity=space.max_capacity, rating=round(space.rating, 2),
-        reviews_count=space.reviews_count,
+        reviews_count=space.reviews_count, bookable=is_bookable(space),
     )
 
 
@@ -254,7 +265,10 @@ def do_refresh_space_summary(session: Session, space: Space) -> None:
 def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) -> Space:
     space = session.get(Space, space_id, with_for_update=True)
     if space is None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
+    if status == SpaceStatus.published and space.owner_id is None:
+        raise InvalidInput("status", "У пространства нет владельца: опубликовать его нельзя, "
+                                     "брони и вопросы принимать было бы некому")
     space.status = status.value
     session.add(space)
     session.flush()
