@@ -1,50 +1,161 @@
-"""Folium maps rendered to self-contained HTML for an iframe.
+"""Leaflet maps as self-contained HTML documents for a sandboxed iframe (pages/layout.py
+`map_frame`).
 
-Leaflet is served by the app itself (`/leaflet/...`, copied from the npm package by the
-Makefile), so the markers, popups and zoom work without any CDN; only the OpenStreetMap
-tiles need the internet.
+No user string is ever written into markup or code. The document is a fixed template: one
+fixed script and one fixed style (allowed by their sha256 in the document's own
+Content-Security-Policy), Leaflet from the app (`/leaflet/`, copied from the npm package
+by the Makefile) and the map's data as JSON in a `<script type="application/json">` block,
+with `<`, `>`, `&` and the JavaScript line separators escaped so that no text can end the
+block. The script reads the JSON and builds pins, popups and tooltips with `textContent`.
+Tiles come from the app too (`/tiles/...`, fetched by the server: api/tiles.py).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import math
 from dataclasses import dataclass
-from html import escape
 
-import folium
-from branca.element import MacroElement
-from jinja2 import Template
-
-folium.Map.default_js = [("leaflet", "/leaflet/leaflet.js")]
-folium.Map.default_css = [("leaflet_css", "/leaflet/leaflet.css")]
+from coworking_app.settings import get_settings
 
 ACCENT = "#0d9488"
-_PIN_STYLE = (
-    "background:{bg};color:#fff;border-radius:14px;padding:3px 8px;font:600 12px/1.3 "
-    "system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.35);white-space:nowrap;"
-    "transform:translate(-50%,-50%);display:inline-block;border:2px solid #fff"
-)
-_EXTRA_CSS = (
-    "<style>html,body{margin:0;height:100%}.leaflet-container{background:#e8eef0;"
-    "font-family:system-ui,sans-serif}.leaflet-div-icon{background:none;border:none}"
-    ".cw-popup a{color:" + ACCENT + ";font-weight:600}</style>"
-    # folium builds popup bodies with jQuery's `$(html)[0]`; instead of shipping jQuery
-    # for that one call, parse the markup with a <template> element.
-    "<script>window.$=window.$||function(h){var t=document.createElement('template');"
-    "t.innerHTML=String(h).trim();return [t.content.firstElementChild];};</script>"
+
+_STYLE = (
+    "html,body{margin:0;height:100%}"
+    "#map{position:absolute;inset:0}"
+    ".leaflet-container{background:#e8eef0;font-family:system-ui,sans-serif}"
+    ".cw-pin-icon{background:none;border:none}"
+    ".cw-pin{background:" + ACCENT + ";color:#fff;border-radius:14px;padding:3px 8px;"
+    "font:600 12px/1.3 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.35);"
+    "white-space:nowrap;transform:translate(-50%,-50%);display:inline-block;"
+    "border:2px solid #fff}"
+    ".cw-popup a{color:" + ACCENT + ";font-weight:600}"
 )
 
+# The whole behaviour of every map. Fixed text: its hash is in the CSP, so any other
+# script (an injected one included) would not run.
+_SCRIPT = """(function () {
+  var data = JSON.parse(document.getElementById('cw-map-data').textContent);
+  var accent = data.accent;
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+  var map = L.map('map', {attributionControl: false}).setView(data.center, data.zoom);
+  L.control.attribution({prefix: false})
+    .addAttribution('&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" ' +
+                    'rel="noopener">OpenStreetMap</a>')
+    .addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+  L.tileLayer('/tiles/{z}/{x}/{y}.png', {maxZoom: 19}).addTo(map);
+  if (data.circle_m) {
+    L.circle(data.center, {radius: data.circle_m, color: accent, weight: 2, fill: true,
+                           fillOpacity: 0.06}).addTo(map);
+  }
+  data.pins.forEach(function (p) {
+    var icon = L.divIcon({html: el('span', 'cw-pin', p.label), className: 'cw-pin-icon',
+                          iconSize: [0, 0]});
+    var popup = el('div', 'cw-popup');
+    popup.appendChild(el('b', null, p.title));
+    if (p.subtitle) {
+      popup.appendChild(el('br'));
+      popup.appendChild(document.createTextNode(p.subtitle));
+    }
+    if (p.href) {
+      var link = el('a', null, data.open_label);
+      link.href = p.href;
+      link.target = '_top';
+      popup.appendChild(el('br'));
+      popup.appendChild(link);
+    }
+    L.marker([p.lat, p.lon], {icon: icon}).addTo(map)
+      .bindPopup(popup, {maxWidth: 260})
+      .bindTooltip(el('span', null, p.title), {sticky: true});
+  });
+  data.dots.forEach(function (d) {
+    L.circleMarker([d.lat, d.lon], {radius: d.radius, stroke: false, fill: true,
+                                    fillColor: accent, fillOpacity: d.opacity})
+      .addTo(map).bindTooltip(el('span', null, d.tip));
+  });
+  if (data.bounds) map.fitBounds(data.bounds, {padding: [data.padding, data.padding]});
+  if (data.pickable) {
+    map.getContainer().style.cursor = 'crosshair';
+    map.on('click', function (e) {
+      window.parent.postMessage({type: 'cw-pick', lat: e.latlng.lat, lon: e.latlng.lng}, '*');
+    });
+  }
+})();"""
 
-class _PickOnClick(MacroElement):
-    """Rendered after its map: clicks post the point to the parent page."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.getContainer().style.cursor = 'crosshair';"
-        "{{ this._parent.get_name() }}.on('click', function (e) {"
-        " window.parent.postMessage({type: 'cw-pick', lat: e.latlng.lat, lon: e.latlng.lng}, '*');"
-        "});"
-        "{% endmacro %}"
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+MAP_SCRIPT_HASH = _sha256(_SCRIPT)  # the app's page CSP allows it too (srcdoc inherits it)
+MAP_STYLE_HASH = _sha256(_STYLE)
+
+
+def map_csp() -> str:
+    """The map document's own policy: its fixed script and style, Leaflet and the tiles
+    from the app, nothing else (no inline handlers, no other origin). The frame's origin is
+    opaque (sandbox), so the app's origins are named, for each of its allowed origins."""
+    app = get_settings().allowed_origins
+    leaflet = " ".join(f"{o}/leaflet/" for o in app)
+    tiles = " ".join(f"{o}/tiles/" for o in app)
+    return (f"default-src 'none'; script-src {MAP_SCRIPT_HASH} {leaflet}; "
+            f"style-src {MAP_STYLE_HASH} {leaflet}; img-src data: {leaflet} {tiles}; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def _json_for_html(value: object) -> str:
+    """JSON that cannot end its <script> block or comment out the page: `<`, `>`, `&`
+    and U+2028/U+2029 escaped (the JSON means the same)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _document(data: dict) -> str:
+    data = {"accent": ACCENT, "open_label": "Открыть", "circle_m": None, "pins": [], "dots": [],
+            "bounds": None, "padding": 30, "pickable": False, **data}
+    return (
+        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_attr(map_csp())}\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"stylesheet\" href=\"/leaflet/leaflet.css\">"
+        f"<style>{_STYLE}</style>"
+        "<script src=\"/leaflet/leaflet.js\"></script></head><body><div id=\"map\"></div>"
+        f"<script type=\"application/json\" id=\"cw-map-data\">{_json_for_html(data)}</script>"
+        f"<script>{_SCRIPT}</script></body></html>"
     )
+
+
+def _finite(*values: float) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def _safe_href(href: str | None) -> str | None:
+    """Only the app's own paths ("/spaces/12"), never another scheme or host."""
+    if href and href.startswith("/") and not href.startswith("//") and "\\" not in href:
+        return href
+    return None
+
+
+def _bounds(points: list[tuple[float, float]]) -> list[list[float]] | None:
+    if len(points) < 2:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 @dataclass(frozen=True)
@@ -65,36 +176,15 @@ def render_map(
     pickable: bool = False,
 ) -> str:
     """Full HTML of a map with one labelled pin per item, fitted to the pins. A pickable map
-    posts {type: "cw-pick", lat, lon} to the parent page when clicked (see pick_listener)."""
-    fmap = folium.Map(location=center, zoom_start=zoom, control_scale=True, tiles="OpenStreetMap")
-    if pickable:
-        fmap.add_child(_PickOnClick())
-    fmap.get_root().header.add_child(folium.Element(_EXTRA_CSS))
-    if circle_m:
-        folium.Circle(center, radius=circle_m, color=ACCENT, weight=2, fill=True,
-                      fill_opacity=0.06).add_to(fmap)
-    for pin in pins:
-        popup = f'<div class="cw-popup"><b>{escape(pin.title)}</b>'
-        if pin.subtitle:
-            popup += f"<br>{escape(pin.subtitle)}"
-        if pin.href:
-            popup += f'<br><a href="{escape(pin.href)}" target="_top">Открыть</a>'
-        popup += "</div>"
-        folium.Marker(
-            (pin.lat, pin.lon),
-            icon=folium.DivIcon(
-                html=f'<span class="cw-pin" style="{_PIN_STYLE.format(bg=ACCENT)}">'
-                f"{escape(pin.label)}</span>",
-                icon_size=(0, 0),
-            ),
-            popup=folium.Popup(popup, max_width=260),
-            tooltip=pin.title,
-        ).add_to(fmap)
-    if len(pins) > 1:
-        lats = [p.lat for p in pins]
-        lons = [p.lon for p in pins]
-        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(30, 30))
-    return fmap.get_root().render()
+    posts {type: "cw-pick", lat, lon} to the parent page when clicked (assets/map-pick.js)."""
+    pins = [p for p in pins if _finite(p.lat, p.lon)]
+    return _document({
+        "center": list(center), "zoom": zoom, "pickable": pickable,
+        "circle_m": circle_m if circle_m and _finite(circle_m) else None,
+        "pins": [{"lat": p.lat, "lon": p.lon, "label": str(p.label), "title": str(p.title),
+                  "subtitle": str(p.subtitle or ""), "href": _safe_href(p.href)} for p in pins],
+        "bounds": _bounds([(p.lat, p.lon) for p in pins]),
+    })
 
 
 MOSCOW_CENTRE = (55.7558, 37.6173)
@@ -112,35 +202,15 @@ def results_map(
     return render_map(pins, centre, zoom=11, circle_m=circle)
 
 
-def pick_listener(lat_selector: str, lon_selector: str) -> str:
-    """Script for the parent page: a click on a pickable map fills the two inputs, through
-    the native value setter so React (and the Reflex state) see an ordinary edit."""
-    return (
-        "window.addEventListener('message',function(e){"
-        "if(e.origin!==window.location.origin&&e.origin!=='null')return;"
-        "var d=e.data;if(!d||d.type!=='cw-pick')return;"
-        "var set=Object.getOwnPropertyDescriptor(HTMLInputElement.prototype,'value').set;"
-        f"[[{lat_selector!r},d.lat],[{lon_selector!r},d.lon]].forEach(function(p){{"
-        "var el=document.querySelector(p[0]);if(!el)return;"
-        "set.call(el,Number(p[1]).toFixed(6));el.dispatchEvent(new Event('input',{bubbles:true}));});"
-        "});"
-    )
-
-
 def density_map(cells: list[tuple[float, float, int]], center: tuple[float, float] = MOSCOW_CENTRE) -> str:
     """Searches on a grid: one translucent circle per cell, its radius and opacity growing
-    with the number of searches (no heat-map plugin, so it works without any CDN)."""
-    fmap = folium.Map(location=center, zoom_start=10, control_scale=True, tiles="OpenStreetMap")
-    fmap.get_root().header.add_child(folium.Element(_EXTRA_CSS))
-    top = max((n for _, _, n in cells), default=1)
-    for lat, lon, n in cells:
-        share = n / top
-        folium.CircleMarker(
-            (lat, lon), radius=4 + 16 * share ** 0.5, stroke=False, fill=True, fill_color=ACCENT,
-            fill_opacity=0.25 + 0.55 * share, tooltip=f"Поисков: {n}",
-        ).add_to(fmap)
-    if len(cells) > 1:
-        lats = [c[0] for c in cells]
-        lons = [c[1] for c in cells]
-        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
-    return fmap.get_root().render()
+    with the number of searches (no heat-map plugin)."""
+    cells = [c for c in cells if _finite(c[0], c[1])]
+    top = max((n for _, _, n in cells), default=1) or 1
+    return _document({
+        "center": list(center), "zoom": 10, "padding": 20,
+        "dots": [{"lat": lat, "lon": lon, "radius": 4 + 16 * (n / top) ** 0.5,
+                  "opacity": 0.25 + 0.55 * n / top, "tip": f"Поисков: {n}"}
+                 for lat, lon, n in cells],
+        "bounds": _bounds([(c[0], c[1]) for c in cells]),
+    })

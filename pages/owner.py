@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.components import empty_state, section
-from coworking_app.maps import pick_listener
 from pages.layout import map_frame, page_frame
 from state.owner import (
     DAYS,
@@ -153,7 +152,7 @@ def _details() -> rx.Component:
                 map_frame(s.map_html, "220px", "editor-map"),
                 rx.text("Нажмите на карту, чтобы поставить точку, затем «Сохранить».", size="1",
                         color=rx.color("gray", 10)),
-                rx.script(pick_listener("[data-testid=edit-lat]", "[data-testid=edit-lon]")),
+                rx.script(src="/map-pick.js"),
                 _input("Часовой пояс (IANA)", "timezone"),
                 rx.text("Часы работы (пусто — закрыто)", size="2", weight="medium"),
                 rx.vstack(*[_hours_row(d) for d in DAYS], spacing="1"),
