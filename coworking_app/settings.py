@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     cors_extra_origins: str = ""
     # Map tiles are fetched by the server (GET /tiles/z/x/y.png) from this template: the
     # map frame is sandboxed, so the browser could not send OpenStreetMap the Referer its
-    # tile policy requires (docs/search.md).
+    # tile policy requires (README, Architecture).
     tile_upstream_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     media_root: Path = PROJECT_ROOT / "var" / "media"
     media_url: str = "/media"

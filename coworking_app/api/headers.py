@@ -109,6 +109,15 @@ def common_headers() -> list[tuple[str, str]]:
     return headers
 
 
+def caddy_headers(build_dir: Path) -> str:
+    """The same page headers as a Caddyfile `header` block, for the Docker setup where
+    Caddy serves the exported pages (Dockerfile writes it next to the export)."""
+    lines = [("Content-Security-Policy", page_policy(inline_script_hashes(build_dir))),
+             *common_headers()]
+    body = "\n".join(f'\t{name} "{value}"' for name, value in lines)
+    return "header {\n" + body + "\n}\n"
+
+
 # Paths whose answers are never app pages, whatever their Content-Type says.
 NOT_PAGES = ("/api/", "/media/", "/tiles/", "/_upload", "/_event", "/ping", "/_health")
 
