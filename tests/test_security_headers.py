@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from coworking_app.api.headers import inline_script_hashes, page_policy
+from coworking_app.api.headers import caddy_headers, inline_script_hashes, page_policy
 from coworking_app.maps import MAP_SCRIPT_HASH
 from coworking_app.settings import Settings, get_settings
 
@@ -69,6 +69,14 @@ def test_page_policy_allows_exactly_the_builds_inline_scripts(tmp_path):
     assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
     assert "connect-src 'self' http://localhost:3000 http://127.0.0.1:3000 " \
            "ws://localhost:3000 ws://127.0.0.1:3000" in policy
+
+
+def test_caddy_gets_the_same_page_headers(tmp_path):
+    (tmp_path / "index.html").write_text("<script>window.a = 1;</script>", encoding="utf-8")
+    block = caddy_headers(tmp_path)
+    assert block.startswith("header {\n") and block.endswith("}\n")
+    assert f'\tContent-Security-Policy "{page_policy(inline_script_hashes(tmp_path))}"' in block
+    assert '\tX-Frame-Options "DENY"' in block and '\tX-Content-Type-Options "nosniff"' in block
 
 
 def test_allowed_origins():

@@ -51,6 +51,9 @@ def _client() -> httpx.AsyncClient:
         site = get_settings().base_url
         client = _clients[loop] = httpx.AsyncClient(
             timeout=httpx.Timeout(10.0, connect=5.0),
+            # A few kept-alive connections per process: polite to the tile server, and new
+            # connections (whose DNS lookups take a thread of the shared pool) stay rare.
+            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
             headers={"User-Agent": f"CoSpace/1.0 (+{site})", "Referer": f"{site}/"},
         )
     return client
