@@ -1,30 +1,66 @@
-"""Leaflet maps as self-contained HTML documents for a sandboxed iframe (pages/layout.py
-`map_frame`).
+"""Server-rendered Leaflet maps (folium), each a document of its own for the sandboxed map
+frame (pages/layout.py `map_frame`).
 
-No user string is ever written into markup or code. The document is a fixed template: one
-fixed script and one fixed style (allowed by their sha256 in the document's own
-Content-Security-Policy), Leaflet from the app (`/leaflet/`, copied from the npm package
-by the Makefile) and the map's data as JSON in a `<script type="application/json">` block,
-with `<`, `>`, `&` and the JavaScript line separators escaped so that no text can end the
-block. The script reads the JSON and builds pins, popups and tooltips with `textContent`.
-Tiles come from the app too (`/tiles/...`, fetched by the server: api/tiles.py).
+folium renders the map: the tile layer (the app's `/tiles/` proxy, with OpenStreetMap's
+credit), the searched radius, the density map's circle markers and the fitted bounds, all
+numbers. No user string is ever written into markup or code: names, addresses and pin
+labels go into one `<script type="application/json">` block, with `<`, `>`, `&` and the
+JavaScript line separators escaped so that no text can end the block, and `_Pins` (a folium
+element with a fixed script) builds pins, popups and tooltips from it with `textContent`.
+Popup links are only the app's own paths. folium's CDN defaults (jQuery, Bootstrap,
+awesome-markers...) are replaced by the Leaflet the app serves (`/leaflet/`, copied from
+the npm package by the Makefile).
+
+The document's Content-Security-Policy (a `<meta>`, and the HTTP header api/maps.py sends)
+allows its inline scripts and styles by their sha256, computed after folium rendered them,
+Leaflet from `/leaflet/` and tiles from `/tiles/`, nothing else.
+
+A map reaches the browser by URL: `publish` stores the document in the cache Redis under an
+HMAC of its text and returns `/maps/<key>` (api/maps.py). Not `srcdoc`: a srcdoc frame,
+sandboxed or not, inherits the page's CSP as well, and the page's policy cannot name the
+inline scripts of every map (they hold each map's coordinates).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import itertools
 import json
+import logging
 import math
+import re
+import zlib
 from dataclasses import dataclass
+from html import escape
 
+import folium
+import redis
+from folium.template import Template
+
+from coworking_app.db import get_cache_redis
 from coworking_app.settings import get_settings
 
+log = logging.getLogger(__name__)
+
+folium.Map.default_js = [("leaflet", "/leaflet/leaflet.js")]
+folium.Map.default_css = [("leaflet_css", "/leaflet/leaflet.css")]
+
 ACCENT = "#0d9488"
+TILES = "/tiles/{z}/{x}/{y}.png"  # api/tiles.py
+ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" '
+               'rel="noopener">OpenStreetMap</a>')
+MOSCOW_CENTRE = (55.7558, 37.6173)
+
+# The map frame's sandbox (the iframe's attribute and the document's own CSP): an opaque
+# origin, so its scripts can neither read the app's cookies, storage or DOM nor navigate the
+# page by themselves; a person's click on "Открыть" in a popup navigates the page, and the
+# OpenStreetMap credit opens in a new tab.
+SANDBOX = ("allow-scripts allow-top-navigation-by-user-activation allow-popups "
+           "allow-popups-to-escape-sandbox")
 
 _STYLE = (
-    "html,body{margin:0;height:100%}"
-    "#map{position:absolute;inset:0}"
     ".leaflet-container{background:#e8eef0;font-family:system-ui,sans-serif}"
     ".cw-pin-icon{background:none;border:none}"
     ".cw-pin{background:" + ACCENT + ";color:#fff;border-radius:14px;padding:3px 8px;"
@@ -34,28 +70,25 @@ _STYLE = (
     ".cw-popup a{color:" + ACCENT + ";font-weight:600}"
 )
 
-# The whole behaviour of every map. Fixed text: its hash is in the CSP, so any other
-# script (an injected one included) would not run.
-_SCRIPT = """(function () {
-  var data = JSON.parse(document.getElementById('cw-map-data').textContent);
-  var accent = data.accent;
+
+class _Pins(folium.MacroElement):
+    """Pins with their popups and tooltips, read from the map's JSON block; a metric scale;
+    on a pickable map a click posts {type: "cw-pick", lat, lon} to the parent page
+    (assets/map-pick.js). The script is fixed text apart from the element names."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}<style>{{ this.style }}</style>{% endmacro %}
+{% macro html(this, kwargs) %}<script type="application/json" id="{{ this.get_name() }}">{{ this.data }}</script>{% endmacro %}
+{% macro script(this, kwargs) %}
+(function (map, data) {
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
     if (text) node.textContent = text;
     return node;
   }
-  var map = L.map('map', {attributionControl: false}).setView(data.center, data.zoom);
-  L.control.attribution({prefix: false})
-    .addAttribution('&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" ' +
-                    'rel="noopener">OpenStreetMap</a>')
-    .addTo(map);
+  map.attributionControl.setPrefix(false);
   L.control.scale({imperial: false}).addTo(map);
-  L.tileLayer('/tiles/{z}/{x}/{y}.png', {maxZoom: 19}).addTo(map);
-  if (data.circle_m) {
-    L.circle(data.center, {radius: data.circle_m, color: accent, weight: 2, fill: true,
-                           fillOpacity: 0.06}).addTo(map);
-  }
   data.pins.forEach(function (p) {
     var icon = L.divIcon({html: el('span', 'cw-pin', p.label), className: 'cw-pin-icon',
                           iconSize: [0, 0]});
@@ -76,39 +109,21 @@ _SCRIPT = """(function () {
       .bindPopup(popup, {maxWidth: 260})
       .bindTooltip(el('span', null, p.title), {sticky: true});
   });
-  data.dots.forEach(function (d) {
-    L.circleMarker([d.lat, d.lon], {radius: d.radius, stroke: false, fill: true,
-                                    fillColor: accent, fillOpacity: d.opacity})
-      .addTo(map).bindTooltip(el('span', null, d.tip));
-  });
-  if (data.bounds) map.fitBounds(data.bounds, {padding: [data.padding, data.padding]});
   if (data.pickable) {
     map.getContainer().style.cursor = 'crosshair';
     map.on('click', function (e) {
       window.parent.postMessage({type: 'cw-pick', lat: e.latlng.lat, lon: e.latlng.lng}, '*');
     });
   }
-})();"""
+})({{ this._parent.get_name() }}, JSON.parse(document.getElementById('{{ this.get_name() }}').textContent));
+{% endmacro %}
+""")
 
-
-def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-MAP_SCRIPT_HASH = _sha256(_SCRIPT)  # the app's page CSP allows it too (srcdoc inherits it)
-MAP_STYLE_HASH = _sha256(_STYLE)
-
-
-def map_csp() -> str:
-    """The map document's own policy: its fixed script and style, Leaflet and the tiles
-    from the app, nothing else (no inline handlers, no other origin). The frame's origin is
-    opaque (sandbox), so the app's origins are named, for each of its allowed origins."""
-    app = get_settings().allowed_origins
-    leaflet = " ".join(f"{o}/leaflet/" for o in app)
-    tiles = " ".join(f"{o}/tiles/" for o in app)
-    return (f"default-src 'none'; script-src {MAP_SCRIPT_HASH} {leaflet}; "
-            f"style-src {MAP_STYLE_HASH} {leaflet}; img-src data: {leaflet} {tiles}; "
-            "base-uri 'none'; form-action 'none'")
+    def __init__(self, pins: list[dict], pickable: bool) -> None:
+        super().__init__()
+        self._name = "cw_pins"
+        self.style = _STYLE
+        self.data = _json_for_html({"pins": pins, "pickable": pickable, "open_label": "Открыть"})
 
 
 def _json_for_html(value: object) -> str:
@@ -121,23 +136,67 @@ def _json_for_html(value: object) -> str:
     return text
 
 
-def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+_INLINE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.S | re.I)
 
 
-def _document(data: dict) -> str:
-    data = {"accent": ACCENT, "open_label": "Открыть", "circle_m": None, "pins": [], "dots": [],
-            "bounds": None, "padding": 30, "pickable": False, **data}
-    return (
-        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_attr(map_csp())}\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<link rel=\"stylesheet\" href=\"/leaflet/leaflet.css\">"
-        f"<style>{_STYLE}</style>"
-        "<script src=\"/leaflet/leaflet.js\"></script></head><body><div id=\"map\"></div>"
-        f"<script type=\"application/json\" id=\"cw-map-data\">{_json_for_html(data)}</script>"
-        f"<script>{_SCRIPT}</script></body></html>"
-    )
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def map_policy(html: str) -> str:
+    """The document's own policy: its inline scripts and styles by hash, Leaflet and the
+    tiles from the app, nothing else (no inline handlers, no other origin). The frame's
+    origin is opaque (sandbox), so the app's origins are named, each of its allowed ones."""
+    scripts, styles = [], []
+    for tag, attrs, body in _INLINE.findall(html):
+        if tag.lower() == "style":
+            styles.append(_sha256(body))
+        elif not re.search(r"\bsrc\s*=|application/json", attrs, re.I):
+            scripts.append(_sha256(body))
+    app = get_settings().allowed_origins
+    leaflet = [f"{o}/leaflet/" for o in app]
+    tiles = [f"{o}/tiles/" for o in app]
+    return "; ".join([
+        "default-src 'none'",
+        " ".join(["script-src", *dict.fromkeys(scripts), *leaflet]),
+        " ".join(["style-src", *dict.fromkeys(styles), *leaflet]),
+        " ".join(["img-src data:", *leaflet, *tiles]),
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+
+
+def frame_policy(html: str) -> str:
+    """The HTTP policy of a served map: the document's own, only the app's pages may frame
+    it, and it is sandboxed even when opened by itself."""
+    return f"{map_policy(html)}; frame-ancestors 'self'; sandbox {SANDBOX}"
+
+
+def _number(element: folium.Element, counter: itertools.count) -> None:
+    """Element names from a counter instead of random ids: the same map renders the same
+    text (one stored copy, one cache key)."""
+    element._id = f"{next(counter):04d}"
+    for child in element._children.values():
+        _number(child, counter)
+
+
+_CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+
+
+def _document(fmap: folium.Map) -> str:
+    root = fmap.get_root()
+    _number(root, itertools.count())
+    html = root.render().replace("<html>", '<html lang="ru">', 1)
+    # The policy right after the charset (or the <head>), before the first script or style.
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(map_policy(html))}">'
+    anchor = _CHARSET if _CHARSET in html else "<head>"
+    return html.replace(anchor, f"{anchor}\n    {meta}", 1)
+
+
+def _base_map(center: tuple[float, float], zoom: int) -> folium.Map:
+    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None)
+    folium.TileLayer(TILES, attr=ATTRIBUTION, max_zoom=19).add_to(fmap)
+    return fmap
 
 
 def _finite(*values: float) -> bool:
@@ -151,11 +210,11 @@ def _safe_href(href: str | None) -> str | None:
     return None
 
 
-def _bounds(points: list[tuple[float, float]]) -> list[list[float]] | None:
-    if len(points) < 2:
-        return None
-    lats, lons = [p[0] for p in points], [p[1] for p in points]
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+def _fit(fmap: folium.Map, points: list[tuple[float, float]], padding: int) -> None:
+    if len(points) > 1:
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))],
+                        padding=(padding, padding))
 
 
 @dataclass(frozen=True)
@@ -178,16 +237,15 @@ def render_map(
     """Full HTML of a map with one labelled pin per item, fitted to the pins. A pickable map
     posts {type: "cw-pick", lat, lon} to the parent page when clicked (assets/map-pick.js)."""
     pins = [p for p in pins if _finite(p.lat, p.lon)]
-    return _document({
-        "center": list(center), "zoom": zoom, "pickable": pickable,
-        "circle_m": circle_m if circle_m and _finite(circle_m) else None,
-        "pins": [{"lat": p.lat, "lon": p.lon, "label": str(p.label), "title": str(p.title),
-                  "subtitle": str(p.subtitle or ""), "href": _safe_href(p.href)} for p in pins],
-        "bounds": _bounds([(p.lat, p.lon) for p in pins]),
-    })
-
-
-MOSCOW_CENTRE = (55.7558, 37.6173)
+    fmap = _base_map(center, zoom)
+    if circle_m and _finite(circle_m):
+        folium.Circle(center, radius=circle_m, color=ACCENT, weight=2, fill=True,
+                      fill_opacity=0.06).add_to(fmap)
+    _Pins([{"lat": p.lat, "lon": p.lon, "label": str(p.label), "title": str(p.title),
+            "subtitle": str(p.subtitle or ""), "href": _safe_href(p.href)} for p in pins],
+          pickable).add_to(fmap)
+    _fit(fmap, [(p.lat, p.lon) for p in pins], 30)
+    return _document(fmap)
 
 
 def results_map(
@@ -205,12 +263,54 @@ def results_map(
 def density_map(cells: list[tuple[float, float, int]], center: tuple[float, float] = MOSCOW_CENTRE) -> str:
     """Searches on a grid: one translucent circle per cell, its radius and opacity growing
     with the number of searches (no heat-map plugin)."""
-    cells = [c for c in cells if _finite(c[0], c[1])]
+    cells = [(lat, lon, int(n)) for lat, lon, n in cells if _finite(lat, lon)]
+    fmap = _base_map(center, 10)
     top = max((n for _, _, n in cells), default=1) or 1
-    return _document({
-        "center": list(center), "zoom": 10, "padding": 20,
-        "dots": [{"lat": lat, "lon": lon, "radius": 4 + 16 * (n / top) ** 0.5,
-                  "opacity": 0.25 + 0.55 * n / top, "tip": f"Поисков: {n}"}
-                 for lat, lon, n in cells],
-        "bounds": _bounds([(c[0], c[1]) for c in cells]),
-    })
+    for lat, lon, n in cells:
+        folium.CircleMarker(
+            (lat, lon), radius=4 + 16 * (n / top) ** 0.5, stroke=False, fill=True,
+            fill_color=ACCENT, fill_opacity=0.25 + 0.55 * n / top, tooltip=f"Поисков: {n}",
+        ).add_to(fmap)
+    _Pins([], False).add_to(fmap)  # the scale and the credit, as on every map
+    _fit(fmap, [(c[0], c[1]) for c in cells], 20)
+    return _document(fmap)
+
+
+# Serving: documents in the cache Redis, zlib-compressed, a day after their last publication.
+MAP_TTL_SECONDS = 24 * 3600
+_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def _redis_key(key: str) -> str:
+    return f"map:doc:{key}"
+
+
+def publish(html: str) -> str:
+    """Store a map document; its URL for `map_frame`. The key is an HMAC of the text, so
+    the same map gets the same URL and nobody can guess the URL of a map they never saw."""
+    key = hmac.new(get_settings().secret_key.encode(), html.encode(), hashlib.sha256).hexdigest()[:32]
+    try:
+        get_cache_redis().set(_redis_key(key), zlib.compress(html.encode()), ex=MAP_TTL_SECONDS)
+    except redis.RedisError as exc:  # the page still works; its frame says the map is missing
+        log.warning("map document not stored: %s", exc)
+    return f"/maps/{key}"
+
+
+def published(key: str) -> str | None:
+    if not _KEY.fullmatch(key):
+        return None
+    try:
+        stored = get_cache_redis().get(_redis_key(key))
+    except redis.RedisError as exc:
+        log.warning("map document not read: %s", exc)
+        return None
+    return zlib.decompress(stored).decode() if stored else None
+
+
+# What the frame shows when a map is gone (expired, or the cache was emptied).
+MISSING_DOCUMENT = (
+    '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Карта</title>'
+    "<style>body{margin:0;display:grid;place-items:center;height:100vh;"
+    "font:14px/1.4 system-ui,sans-serif;color:#555;background:#e8eef0}</style></head>"
+    "<body><p>Карта устарела: обновите страницу.</p></body></html>"
+)

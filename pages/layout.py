@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coworking_app import maps
 from state.auth import AuthState
 
 BRAND = "CoSpace"
@@ -171,19 +172,13 @@ def page_frame(*children: rx.Component, wide: bool = False) -> rx.Component:
     )
 
 
-# The map document (coworking_app/maps.py) runs in its own opaque origin: its scripts can
-# neither read the app's cookies, storage or DOM nor navigate the page by themselves; a
-# person's click on "Открыть" in a popup navigates the page, and the OpenStreetMap credit
-# opens in a new tab.
-MAP_SANDBOX = ("allow-scripts allow-top-navigation-by-user-activation allow-popups "
-               "allow-popups-to-escape-sandbox")
-
-
-def map_frame(html: rx.Var, height: str | dict, test_id: str) -> rx.Component:
+def map_frame(url: rx.Var, height: str | dict, test_id: str) -> rx.Component:
+    """A map document (`/maps/...`, coworking_app/maps.py `publish`) in a sandboxed frame:
+    an opaque origin, see maps.SANDBOX."""
     return rx.el.iframe(
-        src_doc=html,
+        src=url,
         title="Карта",
-        sandbox=MAP_SANDBOX,
+        sandbox=maps.SANDBOX,
         custom_attrs={"data-testid": test_id},
         style={
             "width": "100%",

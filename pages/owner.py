@@ -149,7 +149,7 @@ def _details() -> rx.Component:
                           _input("Долгота", "lon", input_mode="decimal"), width="100%"),
                 rx.hstack(rx.icon("map-pin", size=14), rx.text(s.place, size="2"),
                           align="center", custom_attrs={"data-testid": "editor-place"}),
-                map_frame(s.map_html, "220px", "editor-map"),
+                map_frame(s.map_url, "220px", "editor-map"),
                 rx.text("Нажмите на карту, чтобы поставить точку, затем «Сохранить».", size="1",
                         color=rx.color("gray", 10)),
                 rx.script(src="/map-pick.js"),

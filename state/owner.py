@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from coworking_app.db import session_scope
 from coworking_app.formatting import format_money
-from coworking_app.maps import MapPin, render_map
+from coworking_app.maps import MapPin, publish, render_map
 from coworking_app.services import catalog, owner_spaces, photos
 from coworking_app.services.errors import (
     Conflict,
@@ -139,7 +139,7 @@ class SpaceEditorState(rx.State):
     amenity_options: list[Option] = []
     resources: list[ResourceView] = []
     photos: list[PhotoView] = []
-    map_html: str = ""
+    map_url: str = ""
     place: str = ""  # city and district derived from the point
     message: str = ""
     error: str = ""
@@ -199,8 +199,8 @@ class SpaceEditorState(rx.State):
         district = next((d for d in catalog.list_districts(session, space.city_id)
                          if d.id == space.district_id), None)
         self.place = ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
-        self.map_html = render_map([MapPin(lat, lon, "•", space.name, space.address)], (lat, lon),
-                                   zoom=15, pickable=True)
+        self.map_url = publish(render_map([MapPin(lat, lon, "•", space.name, space.address)],
+                                          (lat, lon), zoom=15, pickable=True))
 
     @rx.event
     def set_field(self, name: str, value: str):

@@ -146,10 +146,16 @@ def test_hostile_names_show_as_text_and_the_maps_keep_their_pins(
             expect(cards.nth(i).locator(".space-name")).to_have_text(name)
         frame = page.frame_locator("[data-testid=results-map]")
         pins = frame.locator(".cw-pin")
-        expect(pins).to_have_count(cards.count())
+        pin_count = cards.count()
+        expect(pins).to_have_count(pin_count)
         assert page.get_by_test_id("results-map").get_attribute("sandbox").split() == [
             "allow-scripts", "allow-top-navigation-by-user-activation", "allow-popups",
             "allow-popups-to-escape-sandbox"]
+        # The map is a document of its own (folium's scripts by hash in its own CSP), not a
+        # srcdoc that would inherit the page's policy.
+        map_url = page.get_by_test_id("results-map").get_attribute("src")
+        assert re.fullmatch(r"/maps/[0-9a-f]{32}", map_url)
+        expect(frame.locator(".leaflet-control-scale-line")).to_have_count(1)
         # Pins follow the results' order: the first pin is the first hostile space (pins
         # overlap at this zoom, so the click goes to that pin's element itself).
         pins.first.dispatch_event("click")
@@ -172,6 +178,12 @@ def test_hostile_names_show_as_text_and_the_maps_keep_their_pins(
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / f"space-hostile-{width}.png"), full_page=True)
         assert_no_horizontal_scroll(page, width)
+
+        # Opened by itself, the map keeps its pins and an opaque origin (its CSP sandboxes
+        # it): nothing in it could reach the app's cookies or storage.
+        page.goto(f"{app_url}{map_url}")
+        expect(page.locator(".cw-pin")).to_have_count(pin_count)
+        assert page.evaluate("self.origin") == "null"
         watch.check()
     finally:
         context.close()

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from coworking_app.api.headers import caddy_headers, inline_script_hashes, page_policy
-from coworking_app.maps import MAP_SCRIPT_HASH
 from coworking_app.settings import Settings, get_settings
 
 API = "/api/v1"
@@ -64,7 +63,7 @@ def test_page_policy_allows_exactly_the_builds_inline_scripts(tmp_path):
     assert len(hashes) == 3  # two distinct inline scripts and the module one; src= is not inline
     policy = page_policy(hashes)
     script_src = next(d for d in policy.split("; ") if d.startswith("script-src")).split()
-    assert set(hashes) | {MAP_SCRIPT_HASH} <= set(script_src)
+    assert set(hashes) <= set(script_src)  # and no map script: maps are documents of their own
     assert "'unsafe-inline'" not in script_src
     assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
     assert "connect-src 'self' http://localhost:3000 http://127.0.0.1:3000 " \

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coworking_app.maps import MAP_SCRIPT_HASH
 from coworking_app.services.storage import public_base_url
 from coworking_app.settings import get_settings, origin_of
 
@@ -76,7 +75,7 @@ def page_policy(script_hashes: list[str]) -> str:
     sockets = [o.replace("http", "ws", 1) for o in origins]
     return "; ".join([
         "default-src 'self'",
-        " ".join(["script-src 'self' 'unsafe-eval'", MAP_SCRIPT_HASH, *script_hashes]),
+        " ".join(["script-src 'self' 'unsafe-eval'", *script_hashes]),
         "style-src 'self' 'unsafe-inline'",
         " ".join(["img-src 'self' data: blob:", *_image_sources()]),
         "font-src 'self' data:",
@@ -119,7 +118,7 @@ def caddy_headers(build_dir: Path) -> str:
 
 
 # Paths whose answers are never app pages, whatever their Content-Type says.
-NOT_PAGES = ("/api/", "/media/", "/tiles/", "/_upload", "/_event", "/ping", "/_health")
+NOT_PAGES = ("/api/", "/media/", "/tiles/", "/maps/", "/_upload", "/_event", "/ping", "/_health")
 
 
 def policy_for(path: str, content_type: bytes, docs_prefix: str = "/api/v1/docs") -> str:

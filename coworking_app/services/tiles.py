@@ -1,10 +1,11 @@
 """Map tiles through the app (`GET /tiles/{z}/{x}/{y}.png`).
 
-The map runs in a sandboxed frame with an opaque origin (coworking_app/maps.py), and a
-browser sends no Referer from such a frame; OpenStreetMap's tile servers refuse requests
-without one ("403r Access blocked: Referer is required", tile usage policy). So the server
-fetches each tile with the site as Referer and a User-Agent naming it, and the browser caches
-it as the tile server says. Nothing is stored here.
+The map runs in a sandboxed frame with an opaque origin (coworking_app/maps.py) whose CSP
+names only the app's own paths, and OpenStreetMap's tile servers refuse requests without a
+Referer ("403r Access blocked: Referer is required", tile usage policy), which a sandboxed
+frame may not send. So the server fetches each tile with the site as Referer and a
+User-Agent naming it, and the browser caches it as the tile server says. Nothing is stored
+here.
 """
 
 from __future__ import annotations
