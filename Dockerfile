@@ -23,10 +23,15 @@ ENV PUBLIC_URL=$PUBLIC_URL
 RUN reflex export --frontend-only --no-zip \
     && mv .web/build/client /tmp/client && rm -rf .web && mkdir -p .web/build \
     && mv /tmp/client .web/build/client
+# Caddy serves the pages: the same security headers as the app's own (the page CSP lists
+# this export's inline scripts by hash, coworking_app/api/headers.py).
+RUN python -c "from pathlib import Path; from coworking_app.api.headers import caddy_headers; \
+    print(caddy_headers(Path('.web/build/client')), end='')" > docker/security-headers.caddy
 
 FROM caddy:2 AS frontend
 COPY --from=build /app/.web/build/client /srv
 COPY docker/Caddyfile /etc/caddy/Caddyfile
+COPY --from=build /app/docker/security-headers.caddy /etc/caddy/security-headers.caddy
 
 FROM python:3.11-slim AS backend
 ENV PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH APP_ENV=production PORT=8000

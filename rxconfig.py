@@ -16,6 +16,10 @@ config = rx.Config(
     backend_port=_settings.port,
     api_url=_settings.public_url or f"http://localhost:{_settings.port}",
     deploy_url=_settings.public_url or f"http://localhost:{_settings.port}",
+    # Pages of these origins only may call the API and /_upload with the user's cookies
+    # (CORS on every layer Reflex adds) and open the /_event websocket (socket.io refuses
+    # any other Origin): PUBLIC_URL's and CORS_EXTRA_ORIGINS (settings.allowed_origins).
+    cors_allowed_origins=_settings.allowed_origins,
     show_built_with_reflex=False,
     telemetry_enabled=False,
     plugins=[

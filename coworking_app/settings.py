@@ -9,6 +9,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -64,6 +65,13 @@ class Settings(BaseSettings):
     secret_key: str = ""
     port: int = 3000
     public_url: str = ""
+    # Origins besides PUBLIC_URL's whose pages may call the API and open the websocket
+    # with the user's cookies (CORS), comma-separated, e.g. "https://admin.example.com".
+    cors_extra_origins: str = ""
+    # Map tiles are fetched by the server (GET /tiles/z/x/y.png) from this template: the
+    # map frame is sandboxed, so the browser could not send OpenStreetMap the Referer its
+    # tile policy requires (README, Architecture).
+    tile_upstream_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     media_root: Path = PROJECT_ROOT / "var" / "media"
     media_url: str = "/media"
     space_cache_ttl_seconds: int = 300
@@ -154,9 +162,38 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be at least 32 characters (it signs tokens)")
         return self
 
+    @model_validator(mode="after")
+    def _check_origins(self) -> "Settings":
+        self.allowed_origins  # PUBLIC_URL and CORS_EXTRA_ORIGINS must be http(s) origins
+        return self
+
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://localhost:{self.port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins whose pages may use the app with the user's cookies: PUBLIC_URL's (or
+        http://localhost:PORT), its other loopback name (localhost <-> 127.0.0.1, so both
+        work in development) and CORS_EXTRA_ORIGINS."""
+        own = origin_of(self.base_url)
+        origins = [own]
+        for a, b in (("//localhost", "//127.0.0.1"), ("//127.0.0.1", "//localhost")):
+            if a + ":" in own or own.endswith(a):
+                origins.append(own.replace(a, b, 1))
+        origins += [origin_of(o) for o in self.cors_extra_origins.split(",") if o.strip()]
+        return list(dict.fromkeys(origins))
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-case, without a default port or a path."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) origin: {url!r}")
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 @lru_cache

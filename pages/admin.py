@@ -112,7 +112,7 @@ def _board() -> rx.Component:
         ),
         rx.cond(~s.owner_view, rx.card(
             rx.vstack(rx.text("География поисков", weight="bold", size="3"),
-                      map_frame(s.map_html, "360px", "search-map"), spacing="2", width="100%"),
+                      map_frame(s.map_url, "360px", "search-map"), spacing="2", width="100%"),
             width="100%")),
         spacing="3", width="100%",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.components import NOT_LIVE, private_form
 from pages.layout import page_frame
 from state.account_forms import (
     LoginState,
@@ -75,7 +76,7 @@ def _strength_meter() -> rx.Component:
 
 def _signup_form() -> rx.Component:
     s = SignupState
-    return rx.form(
+    return private_form(
         rx.vstack(
             rx.segmented_control.root(
                 rx.segmented_control.item("Ищу место", value="renter"),
@@ -97,18 +98,18 @@ def _signup_form() -> rx.Component:
                     rx.callout(s.errors.get("form", ""), icon="triangle_alert", color_scheme="red",
                                width="100%", custom_attrs={"data-testid": "signup-error"})),
             rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Создать аккаунт",
-                      type="submit", size="3", width="100%", disabled=s.submitting,
+                      type="submit", size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                       custom_attrs={"data-testid": "signup-submit"}),
             rx.text("Уже есть аккаунт? ", rx.link("Войти", href=s.login_href), size="2"),
             spacing="3", width="100%",
         ),
-        on_submit=s.submit, reset_on_submit=False, width="100%",
+        on_submit=s.submit, width="100%",
     )
 
 
 def _signup_code_step() -> rx.Component:
     s = SignupState
-    return rx.form(
+    return private_form(
         rx.vstack(
             rx.callout(
                 rx.text("Мы отправили письмо на ", rx.text.strong(s.sent_to, word_break="break-all"),
@@ -125,7 +126,7 @@ def _signup_code_step() -> rx.Component:
                 spacing="1", width="100%",
             ),
             rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Подтвердить", type="submit",
-                      size="3", width="100%", disabled=s.submitting,
+                      size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                       custom_attrs={"data-testid": "signup-confirm"}),
             rx.text("Письма нет? Проверьте папку «Спам», адрес и, если нужно, отправьте снова.",
                     size="2", color=rx.color("gray", 11)),
@@ -145,7 +146,7 @@ def _signup_code_step() -> rx.Component:
             ),
             spacing="3", width="100%",
         ),
-        on_submit=s.confirm_code, reset_on_submit=False, width="100%",
+        on_submit=s.confirm_code, width="100%",
     )
 
 
@@ -182,7 +183,7 @@ def login_page() -> rx.Component:
     s = LoginState
     return auth_card(
         "Вход",
-        rx.form(
+        private_form(
             rx.vstack(
                 rx.vstack(
                     _label("Email", "login-email"),
@@ -212,7 +213,7 @@ def login_page() -> rx.Component:
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
                                                   width="100%", custom_attrs={"data-testid": "login-error"})),
                 rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Войти", type="submit",
-                          size="3", width="100%", disabled=s.submitting,
+                          size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                           custom_attrs={"data-testid": "login-submit"}),
                 rx.hstack(
                     rx.link("Забыли пароль?", href="/reset-password", size="2"),
@@ -223,7 +224,7 @@ def login_page() -> rx.Component:
                 ),
                 spacing="3", width="100%",
             ),
-            on_submit=s.submit, reset_on_submit=False, width="100%",
+            on_submit=s.submit, width="100%",
         ),
     )
 
@@ -249,7 +250,7 @@ def reset_password_page() -> rx.Component:
         s.sent,
         rx.callout("Если этот email зарегистрирован, мы отправили на него ссылку для сброса.",
                    icon="mail", custom_attrs={"data-testid": "reset-sent"}),
-        rx.form(
+        private_form(
             rx.vstack(
                 _label("Email", "reset-email"),
                 rx.input(value=s.email, on_change=s.set_email, type="email",
@@ -257,18 +258,18 @@ def reset_password_page() -> rx.Component:
                          auto_complete="email", custom_attrs={"data-testid": "reset-email"}),
                 rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11),
                                                custom_attrs={"data-testid": "reset-error"})),
-                rx.button("Отправить ссылку", type="submit", size="3", width="100%",
+                rx.button("Отправить ссылку", type="submit", size="3", width="100%", disabled=NOT_LIVE,
                           custom_attrs={"data-testid": "reset-submit"}),
                 width="100%",
             ),
-            on_submit=s.request, reset_on_submit=False, width="100%",
+            on_submit=s.request, width="100%",
         ),
     )
     confirm_form = rx.cond(
         s.done,
         rx.callout(rx.text("Пароль изменён, все устройства вышли из аккаунта. ",
                            rx.link("Войти", href="/login")), icon="check", color_scheme="green"),
-        rx.form(
+        private_form(
             rx.vstack(
                 _label("Новый пароль", "reset-new-password"),
                 rx.input(value=s.new_password, on_change=s.set_new_password, type="password",
@@ -276,10 +277,10 @@ def reset_password_page() -> rx.Component:
                          auto_complete="new-password", id="reset-new-password", name="new-password",
                          custom_attrs={"data-testid": "reset-new-password"}),
                 rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11))),
-                rx.button("Сохранить пароль", type="submit", size="3", width="100%"),
+                rx.button("Сохранить пароль", type="submit", size="3", width="100%", disabled=NOT_LIVE),
                 width="100%",
             ),
-            on_submit=s.confirm, reset_on_submit=False, width="100%",
+            on_submit=s.confirm, width="100%",
         ),
     )
     return auth_card("Сброс пароля", rx.cond(has_token, confirm_form, request_form))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.auth import field_error
-from pages.components import section
+from pages.components import NOT_LIVE, private_form, section
 from pages.layout import page_frame
 from state.cabinet import CabinetState, DeviceView
 
@@ -18,7 +18,7 @@ def _profile() -> rx.Component:
     s = CabinetState
     return section(
         "Профиль",
-        rx.form(
+        private_form(
             rx.vstack(
                 _labelled("Имя", rx.input(value=s.full_name, width="100%",
                                           on_change=lambda v: s.set_form("full_name", v))),
@@ -33,12 +33,12 @@ def _profile() -> rx.Component:
                                       rx.select.item("English", value="en")),
                     value=s.language, on_change=s.set_language,
                 )),
-                rx.hstack(rx.button("Сохранить", type="submit"),
+                rx.hstack(rx.button("Сохранить", type="submit", disabled=NOT_LIVE),
                           rx.text(s.profile_message, size="2", color=rx.color("green", 11)),
                           align="center"),
                 spacing="2", width="100%",
             ),
-            on_submit=s.save_profile, reset_on_submit=False, width="100%",
+            on_submit=s.save_profile, width="100%",
         ),
         test_id="profile",
     )
@@ -64,18 +64,18 @@ def _security() -> rx.Component:
     s = CabinetState
     return section(
         "Безопасность",
-        rx.form(
+        private_form(
             rx.vstack(
                 rx.text("Смена пароля", weight="medium", size="2"),
                 rx.input(value=s.current_password, type="password", placeholder="Текущий пароль",
                          width="100%", on_change=lambda v: s.set_form("current_password", v)),
                 rx.input(value=s.new_password, type="password", placeholder="Новый пароль",
                          width="100%", on_change=lambda v: s.set_form("new_password", v)),
-                rx.hstack(rx.button("Изменить пароль", type="submit", variant="soft"),
+                rx.hstack(rx.button("Изменить пароль", type="submit", variant="soft", disabled=NOT_LIVE),
                           rx.text(s.password_message, size="2"), align="center", wrap="wrap"),
                 spacing="2", width="100%",
             ),
-            on_submit=s.change_password, reset_on_submit=False, width="100%",
+            on_submit=s.change_password, width="100%",
         ),
         rx.divider(),
         rx.text("Двухфакторная защита", weight="medium", size="2"),
@@ -92,7 +92,7 @@ def _security() -> rx.Component:
             ),
             rx.cond(
                 s.totp_qr != "",
-                rx.form(
+                private_form(
                     rx.vstack(
                         rx.text("Отсканируйте код приложением-аутентификатором и введите 6 цифр.",
                                 size="2"),
@@ -101,10 +101,10 @@ def _security() -> rx.Component:
                         rx.input(value=s.totp_code, placeholder="123456", input_mode="numeric",
                                  on_change=lambda v: s.set_form("totp_code", v)),
                         field_error(s.errors.get("totp_code", ""), "totp_code"),
-                        rx.button("Подтвердить", type="submit"),
+                        rx.button("Подтвердить", type="submit", disabled=NOT_LIVE),
                         spacing="2",
                     ),
-                    on_submit=s.confirm_totp, reset_on_submit=False,
+                    on_submit=s.confirm_totp,
                 ),
                 rx.button("Включить 2FA", variant="soft", on_click=s.start_totp),
             ),

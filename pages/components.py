@@ -125,3 +125,15 @@ def date_range(date_from, date_to, on_from, on_to) -> rx.Component:
                  custom_attrs={"data-testid": "period-to"}),
         align="center", spacing="2",
     )
+
+
+# Until the page is live (React has hydrated the pre-rendered HTML), a submit button would
+# make the browser send the form itself: GET, with every field in the URL (passwords in the
+# address bar, history and logs). Private forms post instead (the server answers 405, no
+# field leaves the page), and their submit buttons wait for the page to be live.
+NOT_LIVE = ~rx.State.is_hydrated
+
+
+def private_form(*children: rx.Component, **props) -> rx.Component:
+    """rx.form for fields that must never reach a URL (passwords, codes, personal data)."""
+    return rx.form(*children, method="post", reset_on_submit=False, **props)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coworking_app import maps
 from pages.session import session_sync
 from state.auth import AuthState
 
@@ -184,10 +185,13 @@ def page_frame(*children: rx.Component, wide: bool = False) -> rx.Component:
     )
 
 
-def map_frame(html: rx.Var, height: str | dict, test_id: str) -> rx.Component:
+def map_frame(url: rx.Var, height: str | dict, test_id: str) -> rx.Component:
+    """A map document (`/maps/...`, coworking_app/maps.py `publish`) in a sandboxed frame:
+    an opaque origin, see maps.SANDBOX."""
     return rx.el.iframe(
-        src_doc=html,
+        src=url,
         title="Карта",
+        sandbox=maps.SANDBOX,
         custom_attrs={"data-testid": test_id},
         style={
             "width": "100%",

@@ -7,7 +7,6 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
-from coworking_app.maps import pick_listener
 from coworking_app.settings import get_settings
 from pages.components import empty_state, section
 from pages.layout import map_frame, page_frame
@@ -180,10 +179,10 @@ def _details() -> rx.Component:
                         _input("Долгота", "lon", input_mode="decimal"), columns="2", spacing="2", width="100%"),
                 rx.hstack(rx.icon("map-pin", size=14), rx.text(s.place, size="2"),
                           align="center", custom_attrs={"data-testid": "editor-place"}),
-                map_frame(s.map_html, "220px", "editor-map"),
+                map_frame(s.map_url, "220px", "editor-map"),
                 rx.text("Нажмите на карту, чтобы поставить точку, затем «Сохранить».", size="1",
                         color=rx.color("gray", 10)),
-                rx.script(pick_listener("[data-testid=edit-lat]", "[data-testid=edit-lon]")),
+                rx.script(src="/map-pick.js"),
                 _input("Часовой пояс (IANA)", "timezone"),
                 rx.vstack(
                     rx.text("Часы работы", size="2", weight="medium"),

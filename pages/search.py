@@ -262,7 +262,7 @@ def search_page() -> rx.Component:
                 grid_row=rx.breakpoints(initial="auto", md="span 2", lg="auto"),
             ),
             rx.box(
-                map_frame(s.map_html, rx.breakpoints(initial="300px", lg="calc(100vh - 110px)"),
+                map_frame(s.map_url, rx.breakpoints(initial="300px", lg="calc(100vh - 110px)"),
                           "results-map"),
                 position=rx.breakpoints(initial="static", lg="sticky"),
                 top="72px",

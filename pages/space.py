@@ -164,7 +164,7 @@ def details() -> rx.Component:
             section(
                 "Адрес и метро",
                 rx.text(s.address, size="2"),
-                map_frame(s.map_html, "220px", "space-map"),
+                map_frame(s.map_url, "220px", "space-map"),
                 rx.vstack(rx.foreach(s.stops, _stop), spacing="2"),
                 test_id="location",
             ),

@@ -46,6 +46,13 @@ def _with_next(path: str, next_path: str) -> str:
     return f"{path}?next={quote(next_path, safe='/')}" if next_path else path
 
 
+def _typed(form: dict, name: str, current: str, limit: int) -> str:
+    """What the submitted form holds for `name` (a password manager's autofill or text typed
+    before the page was live never reached on_change), else the state's own value."""
+    value = form.get(name) if isinstance(form, dict) else None
+    return str(value)[:limit] if isinstance(value, str) and value else current
+
+
 class SignupState(rx.State):
     full_name: str = ""
     email: str = ""
@@ -119,7 +126,9 @@ class SignupState(rx.State):
             self._check("accepted_terms")
 
     @rx.event
-    async def submit(self, _form: dict):
+    async def submit(self, form: dict):
+        for field in ("full_name", "email", "phone", "password"):
+            setattr(self, field, _typed(form, field, getattr(self, field), 320))
         for field in SIGNUP_FIELDS:
             self._check(field)
         if self.errors:
@@ -237,7 +246,10 @@ class LoginState(rx.State):
         self.totp_code = str(value)[:32]
 
     @rx.event
-    async def submit(self, _form: dict):
+    async def submit(self, form: dict):
+        self.email = _typed(form, "email", self.email, 320)
+        self.password = _typed(form, "password", self.password, 1024)
+        self.totp_code = _typed(form, "code", self.totp_code, 32)
         self.submitting, self.error = True, ""
         yield
         auth = await self.get_state(AuthState)
@@ -291,7 +303,8 @@ class ResetState(rx.State):
         self.new_password = str(value)[:1024]
 
     @rx.event
-    async def request(self, _form: dict):
+    async def request(self, form: dict):
+        self.email = _typed(form, "email", self.email, 320)
         auth = await self.get_state(AuthState)
         try:
             with session_scope() as session:
@@ -302,7 +315,8 @@ class ResetState(rx.State):
         self.sent, self.error = True, ""  # the same answer whether or not the account exists
 
     @rx.event
-    def confirm(self, _form: dict):
+    def confirm(self, form: dict):
+        self.new_password = _typed(form, "new-password", self.new_password, 1024)
         token = self.router.url.query_parameters.get("token", "")
         try:
             with session_scope() as session:

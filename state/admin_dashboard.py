@@ -71,7 +71,7 @@ class DashboardState(rx.State):
     fig_statuses: go.Figure = go.Figure()
     fig_top: go.Figure = go.Figure()
     fig_heatmap: go.Figure = go.Figure()
-    map_html: str = ""
+    map_url: str = ""  # the search-density map (/maps/..., coworking_app/maps.py)
     has_bookings: bool = False
     has_top: bool = False
     period_text: str = ""
@@ -135,8 +135,8 @@ class DashboardState(rx.State):
         self.has_top = bool(board.top)
         start, end = board.period
         self.period_text = f"{start:%d.%m.%Y} — {end:%d.%m.%Y}"
-        self.map_html = "" if self.owner_view else maps.density_map([(c.lat, c.lon, c.searches)
-                                                                    for c in board.searches])
+        self.map_url = "" if self.owner_view else maps.publish(maps.density_map(
+            [(c.lat, c.lon, c.searches) for c in board.searches]))
 
     @rx.event
     async def set_preset(self, value: str | list[str]):

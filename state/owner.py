@@ -10,7 +10,7 @@ import reflex as rx
 from pydantic import ValidationError
 from coworking_app.db import session_scope
 from coworking_app.formatting import format_money
-from coworking_app.maps import MapPin, render_map
+from coworking_app.maps import MapPin, publish, render_map
 from coworking_app.services import catalog, owner_spaces, photos
 from coworking_app.services.errors import (
     Conflict,
@@ -177,7 +177,7 @@ class SpaceEditorState(rx.State):
     amenity_options: list[Option] = []
     resources: list[ResourceView] = []
     photos: list[PhotoView] = []
-    map_html: str = ""
+    map_url: str = ""
     place: str = ""  # city and district derived from the point
     message: str = ""
     message_scope: str = ""  # where the last success is said (the part of the editor acted on)
@@ -242,8 +242,8 @@ class SpaceEditorState(rx.State):
         district = next((d for d in catalog.list_districts(session, space.city_id)
                          if d.id == space.district_id), None)
         self.place = ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
-        self.map_html = render_map([MapPin(lat, lon, "•", space.name, space.address)], (lat, lon),
-                                   zoom=15, pickable=True)
+        self.map_url = publish(render_map([MapPin(lat, lon, "•", space.name, space.address)],
+                                          (lat, lon), zoom=15, pickable=True))
 
     @rx.var
     def can_submit(self) -> bool:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import UNIT_CHOICES, format_money, plural
-from coworking_app.maps import MapPin, results_map
+from coworking_app.maps import MapPin, publish, results_map
 from coworking_app.services import catalog
 from coworking_app.services.errors import InvalidInput
 from coworking_app.services.search_log import record_search
@@ -49,7 +49,7 @@ class SearchState(rx.State):
     error: str = ""
     error_field: str = ""
     loading: bool = False
-    map_html: str = ""
+    map_url: str = ""
     widen: list[Widen] = []
     active_filters: int = 0
     filters_open: bool = False  # the filter panel on phones; always shown on wider screens
@@ -112,7 +112,7 @@ class SearchState(rx.State):
                 record_search(params, result.total)
             except (InvalidInput, ValidationError) as exc:
                 self.error_field, self.error = error_text(exc)
-                self.results, self.total, self.pages, self.map_html = [], 0, 0, ""
+                self.results, self.total, self.pages, self.map_url = [], 0, 0, ""
                 self.summary = ""
                 return
             icons = {a.code: a for a in catalog.list_amenities(session)}
@@ -130,7 +130,8 @@ class SearchState(rx.State):
             for c in result.items
         ]
         point = (params.lat, params.lon) if params.lat is not None and params.lon is not None else None
-        self.map_html = results_map(pins, point, city and (city.lat, city.lon), params.radius_km)
+        self.map_url = publish(results_map(pins, point, city and (city.lat, city.lon),
+                                           params.radius_km))
 
     def _load_choices(self, session) -> None:
         cities = catalog.list_cities(session)

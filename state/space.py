@@ -21,7 +21,7 @@ from coworking_app.formatting import (
     plural,
     zone_name,
 )
-from coworking_app.maps import MapPin, render_map
+from coworking_app.maps import MapPin, publish, render_map
 from coworking_app.services.errors import NotFound
 from coworking_app.services.spaces import SpaceDetail, get_published_space, is_open_at
 
@@ -87,7 +87,7 @@ class SpaceState(rx.State):
     resources: list[ResourceView] = []
     hours: list[HoursView] = []
     stops: list[StopView] = []
-    map_html: str = ""
+    map_url: str = ""
     search_href: str = "/search"
     viewer_open: bool = False
     viewer_index: int = 0
@@ -147,8 +147,8 @@ class SpaceState(rx.State):
                      f"{s.distance_m} м · ~{s.walk_minutes} мин пешком")
             for s in d.nearest_stops
         ]
-        self.map_html = render_map([MapPin(d.lat, d.lon, "●", d.name, d.address)],
-                                   (d.lat, d.lon), zoom=15)
+        self.map_url = publish(render_map([MapPin(d.lat, d.lon, "●", d.name, d.address)],
+                                          (d.lat, d.lon), zoom=15))
         self.search_href = f"/search?city={d.city_slug}"
         self.bookable = d.bookable
 

@@ -176,8 +176,14 @@ def api_login(base: str, email: str, password: str) -> dict:
 
 def ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
     """Signs in through the login form and waits for the page it leads to."""
+    from playwright.sync_api import expect
+
     page.goto(f"{base}/login?next={next_path}")
+    # The button is disabled until the page is live (pages/components.private_form).
+    expect(page.get_by_test_id("login-submit")).to_be_enabled(timeout=60_000)
     page.get_by_test_id("login-email").fill(email)
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
+    # "**/x" alone would also match /login?next=/x: first leave the login page.
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
     page.wait_for_url(f"**{next_path}")

@@ -22,9 +22,11 @@ from tests.e2e_fixtures import (
     SHOTS,
     _run,
     api_login,
+    api_sign_up,
     assert_no_horizontal_scroll,
     needs_chromium,
     new_page,
+    ui_login,
 )
 from tests.factories import jpeg_bytes
 
@@ -41,27 +43,7 @@ ENGLISH = ("Files not Accepted", "File type must be", "Input should", "Field req
 
 def _register(base: str, role: str, name: str) -> tuple[str, dict]:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-    r = httpx.post(f"{base}{API}/auth/register", timeout=20, json={
-        "email": email, "password": PASSWORD, "full_name": name, "role": role})
-    assert r.status_code == 201, r.text
-    return email, api_login(base, email, PASSWORD)
-
-
-def ui_login(page, base: str, email: str, password: str, next_path: str) -> None:
-    """Signs in through the form once the page has hydrated (typing into the server-rendered
-    form before that is lost on a busy machine), then waits to leave /login."""
-    page.goto(f"{base}/login?next={next_path}")
-    page.wait_for_load_state("networkidle")
-    for _attempt in range(3):
-        page.get_by_test_id("login-email").fill(email)
-        page.get_by_test_id("login-password").fill(password)
-        page.get_by_test_id("login-submit").click()
-        try:
-            page.wait_for_url(lambda url: "/login" not in url, timeout=15_000)
-            return
-        except Exception:  # noqa: BLE001  (the form was not live yet: type again)
-            page.wait_for_timeout(1000)
-    raise AssertionError(f"could not sign in as {email}")
+    return email, api_sign_up(base, email, PASSWORD, name, role=role)
 
 
 def _no_english(page) -> None:

@@ -22,6 +22,7 @@ from coworking_app.settings import get_settings
 from models import Notification, User
 from tests.booking_auth import headers_for
 from tests.booking_helpers import API, make_bookable
+from tests.image_helpers import assert_no_metadata, hostile_jpeg, hostile_png
 from tests.review_helpers import error_fields, insert_booking, sql
 
 MISSING = 2**31 - 1
@@ -279,6 +280,21 @@ def test_html_is_kept_as_plain_text(client, place, owner_auth):
 
 
 # --- images -------------------------------------------------------------------------------------
+
+
+def test_message_images_keep_no_metadata_segment(client, place):
+    _renter, auth = person("Мета Данных")
+    cid = start(client, auth, space_id=place.space_id, text="Смотрите фото")["conversation_id"]
+    for data, name, mime in ((hostile_jpeg(), "meta.jpg", "image/jpeg"),
+                             (hostile_png(), "meta.png", "image/png")):
+        r = client.post(f"{API}/conversations/{cid}/images", headers=auth,
+                        files={"file": (name, data, mime)})
+        assert r.status_code == 201, r.text
+        image_url = f"{API}/conversations/{cid}/messages/{r.json()['message_id']}/image"
+        for params in ({}, {"size": "thumb"}):
+            got = client.get(image_url, headers=auth, params=params)
+            assert got.status_code == 200
+            assert_no_metadata(got.content)
 
 
 def test_images_are_reencoded_and_served_only_to_the_participants(client, place, owner_auth):

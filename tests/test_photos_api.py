@@ -9,6 +9,7 @@ from PIL import Image
 
 from coworking_app.services.media import media_path
 from models import PHOTO_LIMIT
+from tests.image_helpers import assert_no_metadata, hostile_jpeg, hostile_png
 
 API = "/api/v1"
 
@@ -66,6 +67,20 @@ def test_upload_strips_exif_makes_thumbnail_and_accepts_png_named_jpg(client, ma
     r = client.put(f"{API}/spaces/{space_id}/photos/order", headers=auth,
                    json={"photo_ids": [first]})
     assert r.status_code == 422  # must list every photo
+
+
+def test_upload_keeps_no_metadata_segment(client, make_user, login):
+    """A comment (COM) with markup, EXIF/GPS, XMP, an ICC profile, a Photoshop block, and
+    a PNG's text chunks: none survives into the stored photo or its thumbnail."""
+    auth, space_id = _owner_space(client, make_user, login)
+    for data, name, mime in ((hostile_jpeg(), "meta.jpg", "image/jpeg"),
+                             (hostile_png(), "meta.png", "image/png")):
+        r = _upload(client, auth, space_id, data, name=name, mime=mime)
+        assert r.status_code == 201, r.text
+        for url in (r.json()["url"], r.json()["thumb_url"]):
+            stored = client.get(url)
+            assert stored.status_code == 200
+            assert_no_metadata(stored.content)
 
 
 def test_refuses_large_fake_and_bomb_files(client, make_user, login):

@@ -17,12 +17,15 @@ from coworking_app.api import (
     bookings,
     catalog,
     health,
+    maps,
     messages,
     notifications,
     owner,
     reviews,
     spaces,
+    tiles,
 )
+from coworking_app.api.headers import SecurityHeaders
 from coworking_app.api.limits import BodySizeLimit
 from coworking_app.api.observe import RequestContext
 from coworking_app.services.payments import ProviderError
@@ -135,6 +138,8 @@ def create_api() -> FastAPI:
     for module in (health, catalog, spaces, bookings, notifications, auth, owner, admin, reviews,
                    messages):
         api.include_router(module.router, prefix="/api/v1")
+    api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
+    api.include_router(maps.router)  # /maps/...: the map frame's documents
     settings = get_settings()
     upload = settings.max_upload_bytes
     api.add_middleware(
@@ -146,6 +151,7 @@ def create_api() -> FastAPI:
             (r"^/_upload", PHOTO_LIMIT * upload + 1024 * 1024),  # Reflex uploads: a full gallery
         ],
     )
+    api.add_middleware(SecurityHeaders)  # every response: pages, API, media, uploads, tiles, maps
     api.add_middleware(RequestContext)  # outermost: its time covers the whole request
     settings.media_root.mkdir(parents=True, exist_ok=True)
     api.mount(

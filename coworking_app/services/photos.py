@@ -1,4 +1,4 @@
-"""Space photos: upload (decoded and re-encoded, EXIF dropped), reorder, cover, delete."""
+"""Space photos: upload (decoded and re-encoded without metadata), reorder, cover, delete."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import secrets
 import warnings
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -52,14 +52,33 @@ def check_image(data: bytes) -> Image.Image:
 
 
 def encode_jpeg(image: Image.Image, box: tuple[int, int], crop: bool) -> tuple[bytes, int, int]:
-    """A JPEG that fits `box` (cropped to it with `crop`), upright, without metadata;
-    with its width and height."""
+    """A JPEG that fits `box` (cropped to it with `crop`), upright, in sRGB, with its width
+    and height. Nothing of the upload's metadata is carried over: no comment (COM), EXIF,
+    GPS, XMP, ICC profile (its colours are converted to sRGB instead) or other APPn block;
+    the file holds the JFIF header (APP0: version and pixel density) and the image."""
     image = ImageOps.exif_transpose(image)  # keep the orientation, then drop all metadata
-    image = image.convert("RGB")
+    image = _in_srgb(image)
     image = ImageOps.fit(image, box) if crop else _shrunk(image, box)
+    image.info = {}  # Pillow writes info["comment"] into a COM segment unless it is gone
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=84, optimize=True)  # no exif= argument: nothing carried over
+    image.save(out, "JPEG", quality=84, optimize=True)  # no exif=, xmp=, icc_profile=
     return out.getvalue(), image.width, image.height
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """RGB pixels; an embedded colour profile (Display P3, Adobe RGB, CMYK...) is applied
+    rather than kept, so the photo looks the same without it."""
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:
+            return ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                                             _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # an unreadable or mismatched profile: the pixels as they are
+    return image.convert("RGB")
 
 
 def _shrunk(image: Image.Image, box: tuple[int, int]) -> Image.Image:

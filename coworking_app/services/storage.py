@@ -52,10 +52,7 @@ class S3Storage:
             aws_access_key_id=settings.s3_access_key or None,
             aws_secret_access_key=settings.s3_secret_key or None,
         )
-        base = settings.s3_public_url or (
-            f"{settings.s3_endpoint_url.rstrip('/')}/{self.bucket}" if settings.s3_endpoint_url
-            else f"https://{self.bucket}.s3.{settings.s3_region}.amazonaws.com")
-        self.base_url = base.rstrip("/")
+        self.base_url = public_base_url(settings)
 
     def save(self, key: str, data: bytes) -> None:
         content_type = "image/jpeg" if key.endswith(".jpg") else "application/octet-stream"
@@ -76,6 +73,16 @@ class S3Storage:
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{key}"
+
+
+def public_base_url(settings) -> str:
+    """Where browsers load stored files from (the page CSP allows its origin for images)."""
+    if not settings.s3_bucket:
+        return settings.media_url.rstrip("/")
+    base = settings.s3_public_url or (
+        f"{settings.s3_endpoint_url.rstrip('/')}/{settings.s3_bucket}" if settings.s3_endpoint_url
+        else f"https://{settings.s3_bucket}.s3.{settings.s3_region}.amazonaws.com")
+    return base.rstrip("/")
 
 
 _s3: dict[tuple, S3Storage] = {}
