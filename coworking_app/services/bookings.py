@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -27,6 +27,7 @@ from coworking_app.services.accounts import Caller, check_can_book
 from coworking_app.services.booking_states import do_insert_booking, do_log_event, do_transition
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from coworking_app.services.fields import Day, Id, Line, Moment
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -81,19 +82,19 @@ def refund_percent(policy: str, start_at: datetime, now: datetime) -> int:
 class BookingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int = Field(ge=1, le=2**31 - 1)
-    start: AwareDatetime
-    end: AwareDatetime
+    resource_id: Id
+    start: Moment
+    end: Moment
     seats: int | None = Field(1, ge=1, le=10_000)
     addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
-    promo_code: str | None = Field(None, max_length=32)
+    promo_code: Line(32) | None = None
 
 
 class BookingChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Moment | None = None
+    end: Moment | None = None
     seats: int | None = Field(None, ge=1, le=10_000)
 
 
@@ -559,19 +560,12 @@ class BookingFilter(BaseModel):
 
     scope: str = Field("mine", pattern="^(mine|owner)$")
     status: list[BookingStatus] = Field(default_factory=list)
-    space_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    resource_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    date_from: date | None = None
-    date_to: date | None = None
+    space_id: Id | None = None
+    resource_id: Id | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     tab: str | None = Field(None, pattern="^(upcoming|past|cancelled)$")
     limit: int = Field(100, ge=1, le=500)
-
-    @field_validator("date_from", "date_to")
-    @classmethod
-    def _sane_date(cls, value: date | None) -> date | None:
-        if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-            raise ValueError("a date between 2000-01-01 and 2100-12-31")
-        return value
 
 
 def list_bookings(session: Session, user: User | None, flt: BookingFilter,

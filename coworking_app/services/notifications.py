@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from coworking_app.formatting import format_money
 from coworking_app.services.errors import NotAuthenticated, NotFound
+from coworking_app.services.fields import Id, Line
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
@@ -219,10 +220,10 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: dict[str, bool] = {}
-    in_app: dict[str, bool] = {}
+    email: dict[Line(40), bool] = {}
+    in_app: dict[Line(40), bool] = {}
     offers: bool = False
-    offers_city_id: int | None = None  # offers of one city only (none = every city)
+    offers_city_id: Id | None = None  # offers of one city only (none = every city)
 
 
 def preferences(user: User) -> Preferences:
@@ -241,7 +242,7 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
     if prefs.offers_city_id is not None and not 0 < prefs.offers_city_id < 2**31:
         from coworking_app.services.errors import InvalidInput
 
-        raise InvalidInput("offers_city_id", "unknown city")
+        raise InvalidInput("offers_city_id", "Такого города нет")
     clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
                         in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers,
                         offers_city_id=prefs.offers_city_id)

@@ -7,12 +7,13 @@ import hashlib
 import hmac
 from datetime import datetime, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlmodel import Session
 
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
+from coworking_app.services.fields import Id, Line, Moment, Text
 from coworking_app.services.errors import InvalidInput, NotFound, PermissionDenied
 from coworking_app.services.notifications import do_notify, preferences
 from coworking_app.services.owner_spaces import access_space_for_owner
@@ -23,12 +24,12 @@ from models import Offer, Role, Space, User
 class OfferInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=3, max_length=120)
-    text: str = Field(min_length=10, max_length=2000)
-    promo_code: str | None = Field(None, max_length=32)
-    city: str | None = Field(None, max_length=100)  # admins: a city slug/name, or none = all
-    space_id: int | None = Field(None, ge=1, le=2**31 - 1)  # owners: one of their spaces
-    valid_until: AwareDatetime | None = None
+    title: Line(120, min_length=3)
+    text: Text(2000, min_length=10)
+    promo_code: Line(32) | None = None
+    city: Line(100) | None = None  # admins: a city slug/name, or none = all
+    space_id: Id | None = None  # owners: one of their spaces
+    valid_until: Moment | None = None
 
 
 def unsubscribe_token(user_id: int) -> str:

@@ -12,14 +12,16 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from coworking_app.formatting import SPACE_STATUS_LABELS, WEEKDAY_LABELS
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
+from coworking_app.services.fields import Latitude, Line, Longitude, Moment, MoneyMinor, Text
 from coworking_app.services.geo import locate_point
 from coworking_app.services.spaces import do_refresh_space_summary
 from models import Addon, Booking, AddonUnit, CancellationPolicy, PriceUnit, PromoCode, PromoKind, Resource, ResourceKind, Role, Space, SpaceStatus, Tariff, User
@@ -38,13 +40,13 @@ class SpaceFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(None, min_length=2, max_length=160)
-    description: str | None = Field(None, max_length=5000)
-    address: str | None = Field(None, min_length=3, max_length=255)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-    timezone: str | None = Field(None, max_length=64)
-    amenities: list[str] | None = Field(None, max_length=40)
+    name: Line(160, min_length=2) | None = None
+    description: Text(5000) | None = None
+    address: Line(255, min_length=3) | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    timezone: Line(64) | None = None
+    amenities: list[Line(40)] | None = Field(None, max_length=40)
     opening_hours: dict[str, Any] | None = None
     # Booking rules
     instant_book: bool | None = None
@@ -54,18 +56,18 @@ class SpaceFields(BaseModel):
 
 
 class SpaceCreate(SpaceFields):
-    name: str = Field(min_length=2, max_length=160)
-    address: str = Field(min_length=3, max_length=255)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    timezone: str = Field("Europe/Moscow", max_length=64)
+    name: Line(160, min_length=2)
+    address: Line(255, min_length=3)
+    lat: Latitude
+    lon: Longitude
+    timezone: Line(64) = "Europe/Moscow"
 
 
 class ResourceFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: ResourceKind | None = None
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: Line(120, min_length=1) | None = None
     capacity: int | None = Field(None, ge=1, le=1000)
     min_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
     max_minutes: int | None = Field(None, ge=30, le=60 * 24 * 366)
@@ -73,7 +75,7 @@ class ResourceFields(BaseModel):
 
 class ResourceCreate(ResourceFields):
     kind: ResourceKind
-    name: str = Field(min_length=1, max_length=120)
+    name: Line(120, min_length=1)
     capacity: int = Field(1, ge=1, le=1000)
     min_minutes: int = Field(60, ge=30, le=60 * 24 * 366)
     max_minutes: int = Field(60 * 24 * 31, ge=30, le=60 * 24 * 366)
@@ -83,7 +85,7 @@ class TariffInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     unit: PriceUnit
-    price_minor: int = Field(ge=0, le=10**11)
+    price_minor: MoneyMinor
     currency: str = Field("RUB", pattern=r"^[A-Z]{3}$")
 
     @field_validator("currency", mode="before")
@@ -101,7 +103,7 @@ def check_timezone(value: str) -> str:
             raise ZoneInfoNotFoundError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("timezone", f"unknown IANA time zone {value[:64]!r}") from exc
+        raise InvalidInput("timezone", f"Неизвестный часовой пояс «{value[:64]}» (нужно имя IANA, например Europe/Moscow)") from exc
     return value
 
 
@@ -109,7 +111,7 @@ def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
     """{"mon": {"open": "09:00", "close": "21:00"} | null, ...}: every weekday, open < close."""
     unknown = set(hours) - set(DAYS)
     if unknown:
-        raise InvalidInput("opening_hours", f"unknown day(s): {', '.join(sorted(unknown))[:60]}")
+        raise InvalidInput("opening_hours", f"Неизвестные дни: {', '.join(sorted(unknown))[:60]} (нужны mon…sun)")
     clean: dict[str, Any] = {}
     for day in DAYS:
         slot = hours.get(day)
@@ -117,12 +119,12 @@ def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
             clean[day] = None
             continue
         if not isinstance(slot, dict) or set(slot) != {"open", "close"}:
-            raise InvalidInput("opening_hours", f"{day}: expected {{open, close}} or null")
+            raise InvalidInput("opening_hours", f"{WEEKDAY_LABELS[day]}: укажите время открытия и закрытия или выходной")
         opens, closes = slot["open"], slot["close"]
         if not all(isinstance(t, str) and _TIME.match(t) for t in (opens, closes)):
-            raise InvalidInput("opening_hours", f"{day}: times are HH:MM")
+            raise InvalidInput("opening_hours", f"{WEEKDAY_LABELS[day]}: время в формате ЧЧ:ММ")
         if opens >= closes:
-            raise InvalidInput("opening_hours", f"{day}: opening must be before closing")
+            raise InvalidInput("opening_hours", f"{WEEKDAY_LABELS[day]}: открытие должно быть раньше закрытия")
         clean[day] = {"open": opens, "close": closes}
     return clean
 
@@ -131,7 +133,7 @@ def check_amenities(session: Session, codes: list[str]) -> list[str]:
     known = {a.code for a in catalog.list_amenities(session)}
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InvalidInput("amenities", f"unknown amenity code(s): {', '.join(unknown)[:120]}")
+        raise InvalidInput("amenities", f"Нет таких удобств: {', '.join(unknown)[:120]}")
     return sorted(set(codes))
 
 
@@ -149,9 +151,9 @@ def access_space_for_owner(session: Session, user: User | None, space_id: int,
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     space = session.get(Space, space_id, with_for_update=for_update) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     if space.owner_id != user.id and not user.is_staff:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     return space
 
 
@@ -169,7 +171,7 @@ def access_resource_for_owner(session: Session, user: User | None, resource_id: 
     resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
     if resource is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Resource not found")
+        raise NotFound("Место не найдено")
     space = access_space_for_owner(session, user, resource.space_id, for_update=True)
     return space, resource
 
@@ -178,7 +180,7 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
     tariff = session.get(Tariff, tariff_id) if 0 < tariff_id < 2**31 else None
     if tariff is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Tariff not found")
+        raise NotFound("Тариф не найден")
     space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
     return space, tariff
 
@@ -197,7 +199,7 @@ def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
 def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     data = fields.model_dump(exclude_unset=True)
     if ("lat" in data) != ("lon" in data):
-        raise InvalidInput("lon" if "lat" in data else "lat", "lat and lon go together")
+        raise InvalidInput("lon" if "lat" in data else "lat", "Укажите и широту, и долготу")
     for key in ("name", "description", "address", "instant_book", "vat_rate_bp",
                 "prices_include_vat"):
         if data.get(key) is not None:
@@ -213,8 +215,8 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     if data.get("lat") is not None and data.get("lon") is not None:
         city_id, district_id = locate_point(session, data["lat"], data["lon"])
         if city_id is None:
-            raise InvalidInput("lat", "this point is outside the cities we serve "
-                                      "(Moscow, Saint Petersburg, Novosibirsk)")
+            raise InvalidInput("lat", "Эта точка вне городов, где мы работаем "
+                                      "(Москва, Санкт-Петербург, Новосибирск)")
         space.location = f"SRID=4326;POINT({data['lon']:.7f} {data['lat']:.7f})"
         space.city_id, space.district_id = city_id, district_id
 
@@ -252,13 +254,14 @@ def do_delete_space(session: Session, user: User | None, space_id: int) -> None:
 def do_submit_for_review(session: Session, user: User | None, space_id: int) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     if space.status not in (SpaceStatus.draft.value, SpaceStatus.hidden.value):
-        raise InvalidInput("status", f"a {space.status} space cannot be submitted")
+        raise InvalidInput("status", f"Отправить на модерацию можно черновик или скрытое пространство, "
+                                     f"а это — «{SPACE_STATUS_LABELS.get(space.status, space.status)}»")
     if not space.description or len(space.description) < 30:
-        raise InvalidInput("description", "describe the space in at least 30 characters")
+        raise InvalidInput("description", "Опишите пространство хотя бы в 30 символах")
     if not session.scalars(select(Resource.id).where(Resource.space_id == space.id)).first():
-        raise InvalidInput("resources", "add at least one resource with a tariff")
+        raise InvalidInput("resources", "Добавьте хотя бы одно место с тарифом")
     if space.price_hour_from is None and space.price_day_from is None and space.price_month_from is None:
-        raise InvalidInput("tariffs", "add at least one tariff")
+        raise InvalidInput("tariffs", "Добавьте хотя бы один тариф")
     space.status = SpaceStatus.pending_review.value
     space.changed_for_review_at = None
     space.moderation_note = None  # the previous rejection stays in the audit log
@@ -343,7 +346,7 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
 
 def _check_duration(min_minutes: int, max_minutes: int) -> None:
     if max_minutes < min_minutes:
-        raise InvalidInput("max_minutes", "must not be shorter than min_minutes")
+        raise InvalidInput("max_minutes", "Максимальная длительность не может быть меньше минимальной")
 
 
 # --- add-ons and promo codes -------------------------------------------------------------
@@ -353,9 +356,9 @@ class AddonInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
-    name: str = Field(min_length=1, max_length=120)
+    name: Line(120, min_length=1)
     unit: AddonUnit
-    price_minor: int = Field(ge=0, le=10**9)
+    price_minor: MoneyMinor
     resource_kinds: list[ResourceKind] = Field(default_factory=list, max_length=4)
     max_quantity: int = Field(10, ge=1, le=100)
     active: bool = True
@@ -389,7 +392,7 @@ def do_delete_addon(session: Session, user: User | None, space_id: int, code: st
     space = access_space_for_owner(session, user, space_id, for_update=True)
     addon = session.scalars(select(Addon).where(Addon.space_id == space.id, Addon.code == code)).first()
     if addon is None:
-        raise NotFound("Add-on not found")
+        raise NotFound("Дополнительная услуга не найдена")
     addon.active = False
     session.flush()
 
@@ -400,11 +403,11 @@ class PromoInput(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
     kind: PromoKind
     value: int = Field(ge=1, le=2**31 - 1)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     max_uses_total: int | None = Field(None, ge=1, le=10**6)
     max_uses_per_user: int | None = Field(1, ge=1, le=1000)
-    min_amount_minor: int = Field(0, ge=0, le=2**31 - 1)
+    min_amount_minor: MoneyMinor = 0
 
 
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
@@ -416,12 +419,12 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
     else:
         currency = access_space_for_owner(session, user, space_id).currency
     if fields.kind == PromoKind.percent and fields.value > 100:
-        raise InvalidInput("value", "a percentage is 1..100")
+        raise InvalidInput("value", "Скидка в процентах: от 1 до 100")
     if fields.valid_from and fields.valid_until and fields.valid_until <= fields.valid_from:
-        raise InvalidInput("valid_until", "must be after valid_from")
+        raise InvalidInput("valid_until", "Конец действия должен быть позже начала")
     if session.scalars(select(PromoCode.id).where(
             func.upper(PromoCode.code) == fields.code.upper())).first():
-        raise Conflict("code", "this code is taken")
+        raise Conflict("code", "Такой промокод уже есть")
     promo = PromoCode(code=fields.code.upper(), space_id=space_id, kind=fields.kind.value,
                       value=fields.value, currency=currency, valid_from=fields.valid_from,
                       valid_until=fields.valid_until, max_uses_total=fields.max_uses_total,
@@ -432,5 +435,5 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the same code created concurrently
-        raise Conflict("code", "this code is taken") from exc
+        raise Conflict("code", "Такой промокод уже есть") from exc
     return promo

@@ -33,21 +33,21 @@ def check_image(data: bytes) -> Image.Image:
     """The decoded image, or 413/415. Decides by content, never by file name."""
     if len(data) > get_settings().max_upload_bytes:
         limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
-        raise PayloadTooLarge("file", f"A photo may be at most {limit_mb} MB")
+        raise PayloadTooLarge("file", f"Фото не больше {limit_mb} МБ")
     if not data:
-        raise InvalidInput("file", "The file is empty")
+        raise InvalidInput("file", "Файл пустой")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise UnsupportedMedia("file", "Only JPEG and PNG photos are accepted")
+                raise UnsupportedMedia("file", "Подойдут только фото в JPEG или PNG")
             if image.width * image.height > MAX_PIXELS:
-                raise UnsupportedMedia("file", "The image has too many pixels")
+                raise UnsupportedMedia("file", "Слишком большое разрешение: уменьшите фото")
             image.load()
         except (UnidentifiedImageError, Image.DecompressionBombError,
                 Image.DecompressionBombWarning, OSError, SyntaxError, ValueError) as exc:
-            raise UnsupportedMedia("file", "Not a readable JPEG or PNG image") from exc
+            raise UnsupportedMedia("file", "Не удалось открыть файл: нужна картинка JPEG или PNG") from exc
     return image
 
 
@@ -72,7 +72,7 @@ def access_photo_for_owner(session: Session, user: User | None, photo_id: int) -
     photo = session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
     if photo is None:
         check_role(user, Role.owner, Role.operator, Role.admin)  # 401/403 before "not found"
-        raise NotFound("Photo not found")
+        raise NotFound("Фото не найдено")
     space = access_space_for_owner(session, user, photo.space_id, for_update=True)
     return space, photo
 
@@ -81,7 +81,7 @@ def do_add_photo(session: Session, user: User | None, space_id: int, data: bytes
     space = access_space_for_owner(session, user, space_id, for_update=True)
     count = session.scalar(select(func.count()).select_from(Photo).where(Photo.space_id == space.id))
     if count >= PHOTO_LIMIT:
-        raise Conflict("file", f"A space has at most {PHOTO_LIMIT} photos")
+        raise Conflict("file", f"У пространства не больше {PHOTO_LIMIT} фото")
     image = check_image(data)
     (full, width, height), (thumb, _, _) = (encode_jpeg(image, FULL_SIZE, crop=False),
                                             encode_jpeg(image, THUMB_SIZE, crop=True))
@@ -110,7 +110,7 @@ def do_reorder_photos(session: Session, user: User | None, space_id: int,
     space = access_space_for_owner(session, user, space_id, for_update=True)
     photos = {p.id: p for p in list_photos(session, space.id)}
     if sorted(photo_ids) != sorted(photos):
-        raise InvalidInput("photo_ids", "list every photo of this space exactly once")
+        raise InvalidInput("photo_ids", "Перечислите каждое фото этого пространства ровно один раз")
     for position, photo_id in enumerate(photo_ids):
         photos[photo_id].position = position
     session.flush()

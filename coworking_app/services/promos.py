@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, NotFound
+from coworking_app.services.text import check_chars
 from models import Booking, PromoCode, Role, Space, User
 
 
@@ -40,11 +41,11 @@ def access_promo_for_editor(session: Session, user: User | None, promo_id: int) 
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     promo = session.get(PromoCode, promo_id, with_for_update=True) if 0 < promo_id < 2**31 else None
     if promo is None:
-        raise NotFound("Promo code not found")
+        raise NotFound("Промокод не найден")
     if not user.is_staff:
         space = session.get(Space, promo.space_id) if promo.space_id else None
         if space is None or space.owner_id != user.id:
-            raise NotFound("Promo code not found")
+            raise NotFound("Промокод не найден")
     return promo
 
 
@@ -57,7 +58,7 @@ def list_promos(session: Session, user: User | None, *, q: str | None = None, li
     query = select(PromoCode, Space.name, uses).outerjoin(Space, Space.id == PromoCode.space_id)
     if not user.is_staff:
         query = query.where(Space.owner_id == user.id)
-    if q:
+    if check_chars("q", q):
         query = query.where(or_(PromoCode.code.ilike(f"%{q.strip()[:32]}%"), Space.name.ilike(f"%{q.strip()[:60]}%")))
     now = datetime.now(timezone.utc)
     rows = session.execute(query.order_by(PromoCode.id.desc()).limit(limit)).all()
@@ -74,7 +75,7 @@ def do_end_promo(session: Session, user: User | None, promo_id: int) -> PromoCod
     promo = access_promo_for_editor(session, user, promo_id)
     now = datetime.now(timezone.utc)
     if promo.valid_until is not None and promo.valid_until <= now:
-        raise Conflict("valid_until", "the promo code has already ended")
+        raise Conflict("valid_until", "Промокод уже закончился")
     promo.valid_until = now
     session.add(promo)
     session.flush()
@@ -86,6 +87,6 @@ def do_delete_promo(session: Session, user: User | None, promo_id: int) -> None:
     promo = access_promo_for_editor(session, user, promo_id)
     used = session.scalar(select(func.count()).select_from(Booking).where(Booking.promo_id == promo.id))
     if used:
-        raise Conflict("promo", f"bookings used this code ({used}): end it instead of deleting")
+        raise Conflict("promo", f"Промокод уже применён в бронях ({used}): его можно только завершить")
     session.delete(promo)
     session.flush()

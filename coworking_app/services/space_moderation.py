@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from coworking_app.formatting import SPACE_STATUS_LABELS
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from models import City, Photo, Role, Space, SpaceStatus, User
@@ -71,16 +72,20 @@ def list_space_queue(session: Session, user: User | None, *, view: QueueView = "
 def _locked(session: Session, space_id: int) -> Space:
     space = session.get(Space, space_id, with_for_update=True) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     return space
+
+
+def _label(space: Space) -> str:
+    return SPACE_STATUS_LABELS.get(space.status, space.status)
 
 
 def check_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise InvalidInput("reason", "explain the decision to the owner (at least 5 characters)")
+        raise InvalidInput("reason", "Объясните владельцу решение (хотя бы 5 символов)")
     if len(reason) > 500:
-        raise InvalidInput("reason", "at most 500 characters")
+        raise InvalidInput("reason", "Не длиннее 500 символов")
     return reason
 
 
@@ -112,7 +117,7 @@ def do_approve_space(session: Session, moderator: User | None, space_id: int) ->
     space = _locked(session, space_id)
     changes = space.status == SpaceStatus.published.value and space.changed_for_review_at is not None
     if space.status != SpaceStatus.pending_review.value and not changes:
-        raise Conflict("status", f"nothing to approve: the space is {space.status}")
+        raise Conflict("status", f"Одобрять нечего: пространство в статусе «{_label(space)}»")
     return _decide(session, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
 
 
@@ -125,7 +130,7 @@ def do_reject_space(session: Session, moderator: User | None, space_id: int, rea
     elif space.status == SpaceStatus.published.value and space.changed_for_review_at is not None:
         status = SpaceStatus.hidden
     else:
-        raise Conflict("status", f"nothing to reject: the space is {space.status}")
+        raise Conflict("status", f"Отклонять нечего: пространство в статусе «{_label(space)}»")
     return _decide(session, space, status, reason, "space_rejected", {"reason": reason})
 
 
@@ -135,5 +140,5 @@ def do_hide_space(session: Session, staff: User | None, space_id: int, reason: s
     reason = check_reason(reason)
     space = _locked(session, space_id)
     if space.status != SpaceStatus.published.value:
-        raise Conflict("status", f"only a published space can be hidden (it is {space.status})")
+        raise Conflict("status", f"Скрыть можно только опубликованное пространство, а это — «{_label(space)}»")
     return _decide(session, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})

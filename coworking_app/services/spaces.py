@@ -111,7 +111,7 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
         return SpaceDetail.model_validate_json(cached)
     detail = load_space_detail(session, space_id)
     if detail is None or detail.status != SpaceStatus.published.value:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     cache_set(key, detail.model_dump_json())
     return detail
 
@@ -243,7 +243,7 @@ def do_refresh_space_summary(session: Session, space: Space) -> None:
 def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) -> Space:
     space = session.get(Space, space_id, with_for_update=True)
     if space is None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     space.status = status.value
     session.add(space)
     session.flush()

@@ -1,0 +1,166 @@
+"""Schemathesis against the app's own OpenAPI: every operation, as an anonymous client, a
+renter, an owner and an admin. Passes only with no server error (5xx) and no answer the
+OpenAPI does not document (status code, content type, body schema).
+
+Bounded in time: a fixed seed, few examples per operation and role (SCHEMATHESIS_EXAMPLES,
+default 12) and no stateful phase. It runs on users and a space of its own, from a client
+address of its own (so its failed sign-ins count against nobody else's limits), and
+conftest.py moves it to the end of the run: as an admin it blocks and re-roles users and
+hides spaces. Admin writes that name an object by id go to its own objects (or to an id
+that does not exist), never to rows other tests made.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from coworking_app.api import create_api
+from coworking_app.db import get_cache_redis, session_scope
+from coworking_app.services.accounts import do_create_staff
+from coworking_app.services.fields import MAX_ID
+from models import Role
+from tests.admin_helpers import insert_booking, msk_now
+from tests.booking_helpers import make_bookable, new_user
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+CLIENT_ADDRESS = ("192.0.2.16", 50000)  # TEST-NET-1: no other test signs in from here
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Signing out (or changing the password) ends the token the run uses: sign in again after.
+ENDS_SESSION = {"/api/v1/auth/logout", "/api/v1/auth/logout-everywhere", "/api/v1/me/password"}
+
+# Coverage (schemathesis' deterministic boundary values: lengths, limits, NUL, wrong types)
+# runs once per operation, as the role the operation is for; random fuzzing runs everywhere.
+COVERAGE_TAGS = {
+    "anonymous": ["health", "catalog", "spaces", "auth"],
+    "renter": ["auth", "bookings", "reviews", "messages", "notifications"],
+    "owner": ["owner"],
+    "admin": ["admin"],
+}
+
+
+def _config(role: str) -> schemathesis.Config:
+    coverage = {"unexpected-methods": [], "generate-duplicate-query-parameters": False}
+    return schemathesis.Config.from_dict({
+        "seed": 16,
+        "generation": {"max-examples": EXAMPLES, "database": "none", "deterministic": True},
+        "phases": {"stateful": {"enabled": False}, "coverage": {**coverage, "enabled": False}},
+        "operations": [{"include-tag": tag, "phases": {"coverage": {**coverage, "enabled": True}}}
+                       for tag in COVERAGE_TAGS[role]],
+        "suppress-health-check": ["all"],
+    })
+
+
+class _FromOwnAddress:
+    """The app as seen from CLIENT_ADDRESS."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": CLIENT_ADDRESS}
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def sandbox(world):
+    """The run's own people, space and booking, and the tokens it signs in with."""
+    space = make_bookable(name="Коворкинг «Схема»")
+    renter_id, renter_email, password = new_user("renter")
+    victim_id, _email, _password = new_user("renter")  # what admin writes on users touch
+    admin_email = f"schema-admin-{renter_id}@example.com"
+    with session_scope() as s:
+        do_create_staff(s, email=admin_email, password=password, full_name="Админ Схемы",
+                        role=Role.admin)
+    start = (msk_now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    booking = insert_booking(space, renter_id, start=start, end=start + timedelta(hours=2))
+    yield {
+        "emails": {"renter": renter_email, "owner": space.owner_email, "admin": admin_email},
+        "password": password,
+        "ids": {"space_id": space.space_id, "resource_id": space.desk_id, "booking_id": booking.id,
+                "user_id": victim_id},
+        "tokens": {},
+    }
+    get_cache_redis().flushdb()  # the rate-limit counters its fuzzing left
+
+
+# Loaded when pytest collects this module: the app answers its OpenAPI without a database.
+_APP = _FromOwnAddress(create_api())
+schemas = {role: schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP, config=_config(role))
+           for role in COVERAGE_TAGS}
+
+
+def _token(client, sandbox, role: str) -> str:
+    tokens = sandbox["tokens"]
+    if role not in tokens:
+        r = client.post("/api/v1/auth/login", json={"email": sandbox["emails"][role],
+                                                    "password": sandbox["password"]})
+        assert r.status_code == 200, r.text
+        tokens[role] = r.json()["access_token"]
+    return tokens[role]
+
+
+def _aim_admin_writes(case, sandbox) -> None:
+    """An admin's write names the run's own object, or one that does not exist."""
+    for name, value in list((case.path_parameters or {}).items()):
+        if name.endswith("_id") and isinstance(value, int):
+            case.path_parameters[name] = sandbox["ids"].get(name, MAX_ID)
+
+
+_STATS = []
+
+
+def teardown_module():
+    import collections
+    by_phase = collections.Counter(p for _l, p, _d in _STATS)
+    print("\nCALLS", len(_STATS), by_phase, "time", round(sum(d for *_x, d in _STATS), 1))
+    per = collections.Counter()
+    for label, _p, d in _STATS:
+        per[label] += d
+    print(per.most_common(15))
+
+
+def _call(case, role: str, sandbox, client) -> None:
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {_token(client, sandbox, role)}"
+        if role == "admin" and case.method.upper() in WRITES:
+            _aim_admin_writes(case, sandbox)
+    import time as _t
+    t0 = _t.perf_counter()
+    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    _STATS.append((case.operation.label, case.meta.phase.name if case.meta else "", _t.perf_counter() - t0))
+    if case.operation.path in ENDS_SESSION and response.status_code < 300:
+        sandbox["tokens"].pop(role, None)
+
+
+@schemas["anonymous"].parametrize()
+def test_anonymous_client(case, sandbox, client):
+    _call(case, "anonymous", sandbox, client)
+
+
+@schemas["renter"].parametrize()
+def test_renter(case, sandbox, client):
+    _call(case, "renter", sandbox, client)
+
+
+@schemas["owner"].parametrize()
+def test_owner(case, sandbox, client):
+    _call(case, "owner", sandbox, client)
+
+
+@schemas["admin"].parametrize()
+def test_admin(case, sandbox, client):
+    _call(case, "admin", sandbox, client)
