@@ -251,3 +251,47 @@ def test_services_refuse_bad_characters_from_the_pages(session, world):
     with pytest.raises(ValidationError):
         SpaceFields(name="Зал\x00")
     assert SearchParams(q="кофе\x00 wifi").q == "кофе  wifi"  # search treats controls as spaces
+
+
+def test_profile_switches_keep_notification_preferences_readable(client):
+    """PATCH /me wrote {email: bool} over the per-group preferences: the next read was a 500."""
+    _user_id, auth = signed_in("renter")
+    r = client.patch(f"{API}/me", headers=auth, json={"notification_prefs": {"email": False}})
+    assert r.status_code == 200, r.text
+    r = client.get(f"{API}/me/notification-preferences", headers=auth)
+    assert r.status_code == 200, r.text
+    assert set(r.json()["email"].values()) == {False} and set(r.json()["in_app"].values()) == {True}
+
+
+def test_preferences_survive_any_stored_shape(session, world):
+    from coworking_app.services.notifications import preferences
+
+    user = User(email="shape@example.com", full_name="Форма", password_hash="!", roles=["renter"],
+                notification_prefs={"email": True, "in_app": "yes", "offers_city_id": 2**40})
+    prefs = preferences(user)
+    assert set(prefs.email.values()) == {True} and set(prefs.in_app.values()) == {True}
+    assert prefs.offers_city_id is None
+
+
+def test_photo_refusals_read_in_russian(client, owner):
+    place, auth = owner
+
+    def upload(data: bytes, name: str = "a.jpg", mime: str = "image/jpeg"):
+        return client.post(f"{API}/spaces/{place.space_id}/photos", headers=auth,
+                           files={"file": (name, data, mime)})
+
+    r = upload(b"\0" * (6 * 1024 * 1024))  # past the request limit
+    assert r.status_code == 413 and r.json()["detail"][0]["msg"] == "Запрос больше 5 МБ"
+    r = upload(b"\0" * (5 * 1024 * 1024 + 10))  # fits the request, not the photo limit
+    assert r.status_code == 413 and r.json()["detail"][0]["msg"] == "Фото не больше 5 МБ"
+    r = upload(b"just some text\n" * 10, name="notimage.txt", mime="text/plain")
+    assert r.status_code == 415
+    assert r.json()["detail"][0]["msg"] == "Не удалось открыть файл: нужна картинка JPEG или PNG"
+
+
+def test_links_with_non_ascii_tokens_are_404_not_500(client, renter):
+    """hmac.compare_digest raises TypeError for non-ASCII str: the calendar feed and the
+    unsubscribe link took any path."""
+    user_id = signed_in("renter")[0]
+    assert client.get(f"{API}/calendar/{user_id}-%C3%A9t%C3%A9.ics").status_code == 404
+    assert client.get(f"{API}/unsubscribe/{user_id}-%C3%A9t%C3%A9").status_code == 404

@@ -227,13 +227,23 @@ class Preferences(BaseModel):
 
 
 def preferences(user: User) -> Preferences:
-    stored = user.notification_prefs or {}
+    stored = user.notification_prefs if isinstance(user.notification_prefs, dict) else {}
+    city_id = stored.get("offers_city_id")
     return Preferences(
-        email={g: bool(stored.get("email", {}).get(g, True)) for g in GROUPS},
-        in_app={g: bool(stored.get("in_app", {}).get(g, True)) for g in GROUPS},
+        email=_switches(stored.get("email")),
+        in_app=_switches(stored.get("in_app")),
         offers=bool(stored.get("offers", False)),
-        offers_city_id=stored.get("offers_city_id") if isinstance(stored.get("offers_city_id"), int) else None,
+        offers_city_id=city_id if isinstance(city_id, int) and 0 < city_id < 2**31 else None,
     )
+
+
+def _switches(stored: object) -> dict[str, bool]:
+    """Per group on/off from whatever the column holds (a dict per group; a single switch
+    that older profile edits wrote; anything else counts as the defaults)."""
+    if isinstance(stored, bool):
+        return dict.fromkeys(GROUPS, stored)
+    chosen = stored if isinstance(stored, dict) else {}
+    return {g: bool(chosen.get(g, True)) for g in GROUPS}
 
 
 def do_set_preferences(session: Session, user: User | None, prefs: Preferences) -> Preferences:

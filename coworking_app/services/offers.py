@@ -47,7 +47,7 @@ def do_unsubscribe(session: Session, token: str) -> User:
     user_part, _, _digest = token.partition("-")
     ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
     user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
-    if user is None or not hmac.compare_digest(token, unsubscribe_token(user.id)):
+    if user is None or not hmac.compare_digest(token.encode(), unsubscribe_token(user.id).encode()):
         raise NotFound("Ссылка недействительна")
     prefs = dict(user.notification_prefs or {})
     prefs["offers"] = False
