@@ -77,7 +77,7 @@ def error_text(exc: Exception) -> tuple[str, str]:
         message = russian_message(first)
     else:
         field_name, message = "", str(exc)
-    label = FIELD_LABELS.get(field_name, field_name)
+    label = FIELD_LABELS.get(field_name)  # never the parameter name itself
     return field_name, f"{label}: {message}" if label else message
 
 

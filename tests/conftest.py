@@ -120,6 +120,6 @@ def _hide_booking_test_spaces():
 
 def pytest_collection_modifyitems(session, config, items):
     """Schemathesis runs last: as an admin it blocks and re-roles users and hides spaces."""
-    last = [item for item in items if item.module.__name__.endswith("test_api_schemathesis")]
+    last = [item for item in items if item.nodeid.startswith("tests/test_api_schemathesis.py")]
     if last:
         items[:] = [item for item in items if item not in last] + last

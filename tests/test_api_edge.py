@@ -295,3 +295,14 @@ def test_links_with_non_ascii_tokens_are_404_not_500(client, renter):
     user_id = signed_in("renter")[0]
     assert client.get(f"{API}/calendar/{user_id}-%C3%A9t%C3%A9.ics").status_code == 404
     assert client.get(f"{API}/unsubscribe/{user_id}-%C3%A9t%C3%A9").status_code == 404
+
+
+@pytest.mark.parametrize(("email", "message"), [
+    ("ivan.example.com", "В адресе нет символа @: проверьте email"),
+    ("ivan@", "После @ должен быть домен, например mail.ru"),
+])
+def test_email_problems_read_in_russian(client, email, message):
+    """email_validator explains in English; the sign-up form showed its text after a colon."""
+    r = client.post(f"{API}/auth/register", json={"email": email, "password": "Correct-Horse-42",
+                                                  "full_name": "Иван Петров"})
+    assert refused(r, "email") == message

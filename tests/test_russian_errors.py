@@ -145,3 +145,15 @@ def test_a_form_shows_the_message_without_the_parameter_name():
     with pytest.raises(ValidationError) as caught:
         Offer(seats=0)
     assert invalid(caught.value) == "Не меньше 1"
+
+
+def test_search_and_owner_forms_name_no_parameter():
+    from coworking_app.services.errors import InvalidInput
+    from coworking_app.services.owner_spaces import SpaceFields
+    from state.search_query import error_text
+
+    with pytest.raises(ValidationError) as caught:
+        SpaceFields(name="З")
+    assert error_text(caught.value) == ("name", "Не короче 2 символов")
+    assert error_text(InvalidInput("min_price", "Больше, чем цена «до»")) == (
+        "min_price", "Цена от: Больше, чем цена «до»")

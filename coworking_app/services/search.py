@@ -107,7 +107,7 @@ class SearchParams(BaseModel):
             and self.max_price is not None
             and self.min_price > self.max_price
         ):
-            raise InvalidInput("min_price", "Цена «от» больше цены «до»")
+            raise InvalidInput("min_price", "Больше, чем цена «до»")
         if (self.start is None) != (self.end is None):
             raise InvalidInput("end" if self.end is None else "start",
                                "Укажите и начало, и конец времени")
