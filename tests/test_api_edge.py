@@ -306,3 +306,22 @@ def test_email_problems_read_in_russian(client, email, message):
     r = client.post(f"{API}/auth/register", json={"email": email, "password": "Correct-Horse-42",
                                                   "full_name": "Иван Петров"})
     assert refused(r, "email") == message
+
+
+def test_reasons_from_the_pages_refuse_bad_characters(session, owner):
+    """The moderation and booking dialogs pass raw text to the services."""
+    from datetime import timedelta
+
+    from coworking_app.services.bookings import do_cancel_booking
+    from coworking_app.services.space_moderation import check_reason
+    from tests.admin_helpers import insert_booking, msk_now
+
+    with pytest.raises(InvalidInput):
+        check_reason("Фото не те\x00")
+    place, _auth = owner
+    renter_id = signed_in("renter")[0]
+    start = (msk_now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
+    row = insert_booking(place, renter_id, start=start, end=start + timedelta(hours=1))
+    with pytest.raises(InvalidInput) as caught:
+        do_cancel_booking(session, session.get(User, renter_id), row.id, reason="передумал\x00")
+    assert caught.value.field == "reason"

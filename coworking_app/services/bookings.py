@@ -28,6 +28,7 @@ from coworking_app.services.booking_states import do_insert_booking, do_log_even
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from coworking_app.services.fields import Day, Id, Line, Moment
+from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -502,7 +503,7 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
 
     now = now or av.utcnow()
     booking, role = access_booking(session, user, booking_id, for_update=True)
-    reason = (reason or "").strip()[:500] or None
+    reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     if role == "owner" and not reason:
         raise InvalidInput("reason", "укажите причину отмены для арендатора")
     amount, percent = cancellation_refund(booking, role, now)
@@ -530,11 +531,12 @@ def do_reject_booking(session: Session, user: User | None, booking_id: int,
                       reason: str | None = None) -> tuple[Booking, int]:
     from coworking_app.services.payments import do_refund_booking
 
+    reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     booking = access_booking_for_owner(session, user, booking_id)
     amount = booking.paid_minor - booking.refunded_minor
     do_transition(session, booking, "reject", actor=user, actor_role="owner", reason=reason,
                   data={"refund": amount})
-    booking.cancel_reason = (reason or "").strip()[:500] or "отклонено владельцем"
+    booking.cancel_reason = reason or "отклонено владельцем"
     if amount > 0:
         do_refund_booking(session, booking, amount, reason="отклонено владельцем")
     session.flush()

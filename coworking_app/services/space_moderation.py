@@ -21,6 +21,7 @@ from sqlmodel import Session
 from coworking_app.formatting import SPACE_STATUS_LABELS
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
+from coworking_app.services.text import check_chars
 from models import City, Photo, Role, Space, SpaceStatus, User
 
 QueueView = Literal["pending", "changed", "all"]
@@ -81,7 +82,7 @@ def _label(space: Space) -> str:
 
 
 def check_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = check_chars("reason", (reason or "").strip(), multiline=True)
     if len(reason) < 5:
         raise InvalidInput("reason", "Объясните владельцу решение (хотя бы 5 символов)")
     if len(reason) > 500:
