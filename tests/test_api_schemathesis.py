@@ -7,7 +7,8 @@ default 6) and no stateful phase. It runs on users and a space of its own, from 
 address of its own (so its failed sign-ins count against nobody else's limits), and
 conftest.py moves it to the end of the run: as an admin it blocks and re-roles users and
 hides spaces. Admin writes that name an object by id go to its own objects (or to an id
-that does not exist), never to rows other tests made.
+that does not exist), never to rows other tests made; the renter and the owner aim at their
+own booking and space.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 CLIENT_ADDRESS = ("192.0.2.16", 50000)  # TEST-NET-1: no other test signs in from here
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+KEEP_ALIVE = {"DELETE /api/v1/spaces/{space_id}"}  # the owner's space serves every later case
 # Signing out (or changing the password) ends the token the run uses: sign in again after.
 ENDS_SESSION = {"/api/v1/auth/logout", "/api/v1/auth/logout-everywhere", "/api/v1/me/password"}
 
@@ -142,19 +144,25 @@ def _token(client, sandbox, role: str) -> str:
     return tokens[role]
 
 
-def _aim_admin_writes(case, sandbox) -> None:
-    """An admin's write names the run's own object, or one that does not exist."""
+def _aim(case, role: str, sandbox) -> None:
+    """Point ids in the path at the run's own objects: every admin write (or at an id that
+    does not exist, so it never touches what other tests made), and the renter's and the
+    owner's requests to their own booking and space (the largest id still probes a 404)."""
     for name, value in list((case.path_parameters or {}).items()):
-        if name.endswith("_id") and isinstance(value, int):
+        if not (name.endswith("_id") and isinstance(value, int)):
+            continue
+        if role == "admin" and case.method.upper() in WRITES:
             case.path_parameters[name] = sandbox["ids"].get(name, MAX_ID)
+        elif role in ("renter", "owner") and value != MAX_ID and name in sandbox["ids"] \
+                and case.operation.label not in KEEP_ALIVE:
+            case.path_parameters[name] = sandbox["ids"][name]
 
 
 def _call(case, role: str, sandbox, client) -> None:
     headers = {}
     if role != "anonymous":
         headers["Authorization"] = f"Bearer {_token(client, sandbox, role)}"
-        if role == "admin" and case.method.upper() in WRITES:
-            _aim_admin_writes(case, sandbox)
+        _aim(case, role, sandbox)
     response = case.call_and_validate(headers=headers, checks=CHECKS)
     if case.operation.path in ENDS_SESSION and response.status_code < 300:
         sandbox["tokens"].pop(role, None)
