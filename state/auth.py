@@ -26,6 +26,7 @@ from coworking_app.services.accounts import (
 )
 from coworking_app.services.errors import NotAuthenticated, ServiceError
 from coworking_app.services.security import client_address, new_token
+from coworking_app.services.validation import first_message
 from models import User
 
 COOKIE = SESSION_COOKIE
@@ -201,10 +202,9 @@ def act_as(token: str, work):
 
 
 def invalid(exc: ValidationError) -> str:
-    """What a form shows for input its model refused: "field: message"."""
-    first = exc.errors()[0]
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{first['loc'][0]}: {message}" if first["loc"] else message
+    """What a form shows for input its model refused: the first problem, in Russian,
+    without the parameter name (services/validation.py is the one place for the text)."""
+    return first_message(exc.errors())
 
 
 def refusal(exc: ServiceError) -> str:

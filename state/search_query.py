@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.validation import russian_message
 
 ANY = "any"  # Radix select items cannot have an empty value
 DEFAULT_STOP_RADIUS = "1000"
@@ -94,10 +95,10 @@ def error_text(exc: Exception) -> tuple[str, str]:
     elif isinstance(exc, ValidationError):
         first = exc.errors()[0]
         field_name = str(first["loc"][0]) if first["loc"] else ""
-        message = first["msg"]
+        message = russian_message(first)
     else:
         field_name, message = "", str(exc)
-    label = FIELD_LABELS.get(field_name, field_name)
+    label = FIELD_LABELS.get(field_name)  # never the parameter name itself
     return field_name, f"{label}: {message}" if label else message
 
 

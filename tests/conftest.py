@@ -118,3 +118,10 @@ def _hide_booking_test_spaces():
         conn.execute(text("UPDATE space SET status = 'hidden' WHERE description = :m "
                           "AND status = 'published'"), {"m": BOOKING_TEST_MARK})
     get_cache_redis().flushdb()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Schemathesis runs last: as an admin it blocks and re-roles users and hides spaces."""
+    last = [item for item in items if item.nodeid.startswith("tests/test_api_schemathesis.py")]
+    if last:
+        items[:] = [item for item in items if item not in last] + last

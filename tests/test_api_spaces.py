@@ -94,7 +94,7 @@ def test_space_detail(client, world):
 def test_detail_404_for_unknown_unpublished_or_bad_id(client, world):
     for space_id in (999999, world.ids["hidden"], world.ids["draft"]):
         r = client.get(f"/api/v1/spaces/{space_id}")
-        assert r.status_code == 404 and r.json()["detail"] == "Space not found"
+        assert r.status_code == 404 and r.json()["detail"] == "Пространство не найдено"
     assert client.get("/api/v1/spaces/abc").status_code == 422
     assert client.get("/api/v1/spaces/99999999999999").status_code == 422
 

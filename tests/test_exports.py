@@ -224,7 +224,7 @@ def test_background_export_runs_with_progress_and_downloads(client, operator, bo
                   {"i": r.json()["id"]})
     assert run_export(r.json()["id"]) == "failed"
     failed = _ok(client.get(f"{API}/admin/reports/{r.json()['id']}", headers=op)).json()
-    assert failed["status"] == "failed" and "one of" in failed["error"] and failed["download_url"] is None
+    assert failed["status"] == "failed" and "Допустимые значения" in failed["error"] and failed["download_url"] is None
 
     for payload, field in (({"table": "nope"}, "table"), ({"table": "users", "format": "csv"}, "format"),
                            ({"table": "users", "filters": {"status": "lost"}}, "status"),

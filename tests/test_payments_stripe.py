@@ -302,7 +302,7 @@ def test_webhook_without_configured_secret_is_refused(client, fake, monkeypatch)
                     {"id": "cs_test_x", "object": "checkout.session"})
     r = deliver(client, payload, sign(payload, secret=""))
     assert r.status_code == 400, r.text
-    assert "not configured" in r.json()["detail"]
+    assert "не настроены" in r.json()["detail"]
 
 
 def test_same_event_twice_counts_once(client, fake, space, renter):

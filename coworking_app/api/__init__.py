@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
+import uuid
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from coworking_app.api import (
@@ -27,7 +31,7 @@ from coworking_app.api import (
 )
 from coworking_app.api.headers import SecurityHeaders
 from coworking_app.api.limits import BodySizeLimit
-from coworking_app.api.observe import RequestContext
+from coworking_app.api.observe import RequestContext, request_id_of
 from coworking_app.services.payments import ProviderError
 from coworking_app.services.errors import (
     Conflict,
@@ -40,8 +44,49 @@ from coworking_app.services.errors import (
     RateLimited,
     SecondFactorRequired,
 )
+from coworking_app.services.text import has_cyrillic
+from coworking_app.services.validation import russian_errors
 from coworking_app.settings import get_settings
 from models import PHOTO_LIMIT
+
+log = logging.getLogger("coworking_app.api")
+
+
+def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 in our shape: `loc` names the field, `msg` is Russian, the refused
+    input is not echoed back (it may hold what JSON cannot encode)."""
+    return JSONResponse(status_code=422, content={"detail": russian_errors(exc.errors())})
+
+
+_HTTP_MESSAGES = {
+    400: "Не удалось прочитать тело запроса",
+    401: "Войдите, чтобы продолжить",
+    403: "Недостаточно прав для этого действия",
+    404: "Не найдено",
+    405: "Этот метод здесь не поддерживается",
+    406: "Такой формат ответа не поддерживается",
+    413: "Слишком большой запрос",
+    415: "Такой тип содержимого не поддерживается",
+}
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's and FastAPI's own refusals (unknown path, wrong method, unreadable form)."""
+    detail = exc.detail if isinstance(exc.detail, str) and has_cyrillic(exc.detail) \
+        else _HTTP_MESSAGES.get(exc.status_code, "Запрос не выполнен")
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail},
+                        headers=getattr(exc, "headers", None))
+
+
+def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything unexpected: logged with the request id, answered with JSON naming it."""
+    request_id = request_id_of(request.scope) or uuid.uuid4().hex
+    log.error("Unhandled %s in %s %s (request %s)", type(exc).__name__, request.method,
+              request.url.path, request_id, exc_info=exc)
+    return JSONResponse(status_code=500, headers={"X-Request-ID": request_id}, content={
+        "detail": f"Внутренняя ошибка сервера. Мы уже разбираемся; номер запроса {request_id}",
+        "request_id": request_id,
+    })
 
 
 def _invalid_input(request: Request, exc: InvalidInput) -> JSONResponse:
@@ -84,8 +129,7 @@ def _conflict(request: Request, exc: Conflict) -> JSONResponse:
 def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
     return JSONResponse(
         status_code=429,
-        content={"detail": f"Too many attempts, try again in {exc.retry_after} s",
-                 "retry_after": exc.retry_after},
+        content={"detail": exc.wait_text, "retry_after": exc.retry_after},
         headers={"Retry-After": str(exc.retry_after)},
     )
 
@@ -125,6 +169,9 @@ def create_api() -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    api.add_exception_handler(Exception, _server_error)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
+    api.add_exception_handler(RequestValidationError, _request_validation)
     api.add_exception_handler(InvalidInput, _invalid_input)
     api.add_exception_handler(NotFound, _not_found)
     api.add_exception_handler(NotAuthenticated, _not_authenticated)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics, exports
 from coworking_app.services import audit as audit_svc
@@ -20,11 +21,15 @@ from coworking_app.services import user_admin
 from coworking_app.services.accounts import check_role
 from coworking_app.services.bookings import do_cancel_booking
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.fields import Day, Line, Text
 from coworking_app.services.spaces import do_set_space_status
+from coworking_app.services.validation import first_message
 from models import Role, SpaceStatus
 
-router = APIRouter(tags=["admin"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+router = APIRouter(tags=["admin"], route_class=EdgeRoute, responses=SIGNED_IN)
+_CONFLICT = responses(409)
+_FILES = {200: {"content": {exports.CONTENT_TYPES["xlsx"]: {}, "application/pdf": {}},
+                "description": "The file"}}
 
 
 # --- dashboard ---------------------------------------------------------------------------
@@ -33,10 +38,10 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class DashboardQuery(analytics.DashboardFilter):
     model_config = ConfigDict(populate_by_name=True)
 
-    date_from: date | None = Field(default=None, alias="from")
-    date_to: date | None = Field(default=None, alias="to")
-    city_id: int | None = Field(default=None, alias="city", ge=1, le=2**31 - 1)
-    space_id: int | None = Field(default=None, alias="space", ge=1, le=2**31 - 1)
+    date_from: Day | None = Field(default=None, alias="from")
+    date_to: Day | None = Field(default=None, alias="to")
+    city_id: PathId | None = Field(default=None, alias="city")
+    space_id: PathId | None = Field(default=None, alias="space")
 
 
 class StatsOut(BaseModel):
@@ -90,10 +95,10 @@ def owner_analytics(query: Annotated[DashboardQuery, Query()], user: CurrentUser
 class TableQuery(tables.TableFilter):
     model_config = ConfigDict(populate_by_name=True)
 
-    date_from: date | None = Field(default=None, alias="from")
-    date_to: date | None = Field(default=None, alias="to")
-    city_id: int | None = Field(default=None, alias="city", ge=1, le=2**31 - 1)
-    space_id: int | None = Field(default=None, alias="space", ge=1, le=2**31 - 1)
+    date_from: Day | None = Field(default=None, alias="from")
+    date_to: Day | None = Field(default=None, alias="to")
+    city_id: PathId | None = Field(default=None, alias="city")
+    space_id: PathId | None = Field(default=None, alias="space")
 
 
 class TableOut(BaseModel):
@@ -145,13 +150,12 @@ def _file(file: exports.ExportFile) -> Response:
 def _split_export_name(name: str) -> tuple[str, str]:
     stem, _, fmt = name.rpartition(".")
     if stem not in (*tables.TABLES, "dashboard"):
-        raise InvalidInput("table", f"one of: {', '.join((*tables.TABLES, 'dashboard'))}")
+        raise InvalidInput("table", f"Допустимые значения: {', '.join((*tables.TABLES, 'dashboard'))}")
     return stem, exports.check_format(fmt)
 
 
-@router.get("/admin/export/{name}", response_class=Response,
-            responses={200: {"content": {exports.CONTENT_TYPES["xlsx"]: {}, "application/pdf": {}}}})
-def admin_export(name: Annotated[str, Path(max_length=40)], query: Annotated[TableQuery, Query()],
+@router.get("/admin/export/{name}", response_class=Response, responses={**_FILES, **_CONFLICT})
+def admin_export(name: Annotated[Line(40), Path()], query: Annotated[TableQuery, Query()],
                  user: CurrentUser, session: DbSession) -> Response:
     """`bookings.xlsx`, `payments.pdf`, ... with the table's filters (every matching row, up
     to EXPORT_SYNC_MAX_ROWS; more: POST /admin/exports), or `dashboard.xlsx|pdf` with
@@ -162,26 +166,26 @@ def admin_export(name: Annotated[str, Path(max_length=40)], query: Annotated[Tab
             flt = DashboardQuery(date_from=query.date_from, date_to=query.date_to, city_id=query.city_id,
                                  space_id=query.space_id)
         except ValidationError as exc:  # 'to' before 'from': TableQuery does not check it
-            raise InvalidInput("to", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidInput("to", first_message(exc.errors())) from exc
         return _file(exports.export_dashboard(session, user, flt, fmt))
     return _file(exports.export_table(session, user, table, query, fmt))
 
 
-@router.get("/owner/analytics/export/{name}", response_class=Response)
-def owner_export(name: Annotated[str, Path(max_length=40)], query: Annotated[DashboardQuery, Query()],
+@router.get("/owner/analytics/export/{name}", response_class=Response, responses={**_FILES, **_CONFLICT})
+def owner_export(name: Annotated[Line(40), Path()], query: Annotated[DashboardQuery, Query()],
                  user: CurrentUser, session: DbSession) -> Response:
     """`dashboard.xlsx` or `dashboard.pdf` of the owner's own spaces."""
     table, fmt = _split_export_name(name)
     if table != "dashboard":
-        raise InvalidInput("table", "owners export the dashboard only")
+        raise InvalidInput("table", "Владелец может выгрузить только сводку (dashboard)")
     return _file(exports.export_dashboard(session, user, query, fmt, owner_view=True))
 
 
 class ExportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    table: str = Field(max_length=16)
-    format: str = Field(default="xlsx", max_length=4)
+    table: Line(16)
+    format: Line(4) = "xlsx"
     filters: TableQuery = Field(default_factory=TableQuery)
 
 
@@ -204,7 +208,8 @@ def _report_out(r: exports.ReportInfo) -> ReportOut:
                      download_url=f"/api/v1/admin/reports/{r.id}/file" if r.ready else None)
 
 
-@router.post("/admin/exports", response_model=ReportOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post("/admin/exports", response_model=ReportOut, status_code=status.HTTP_202_ACCEPTED,
+             responses=_CONFLICT)
 def queue_export(body: ExportIn, user: CurrentUser, session: DbSession) -> ReportOut:
     """A large export as a background job; poll GET /admin/reports/{id} for progress."""
     report = exports.do_queue_export(session, user, body.table, body.filters, body.format)
@@ -220,14 +225,14 @@ def list_reports(user: CurrentUser, session: DbSession,
 
 
 @router.get("/admin/reports/{report_id}", response_model=ReportOut)
-def report_status(report_id: Id, user: CurrentUser, session: DbSession) -> ReportOut:
+def report_status(report_id: PathId, user: CurrentUser, session: DbSession) -> ReportOut:
     r = exports.access_report_file(session, user, report_id)
     return _report_out(exports.ReportInfo(r.id, r.kind, r.title, r.fmt, r.status, r.progress, r.rows, r.error,
                                           r.created_at, ready=r.status == "done"))
 
 
-@router.get("/admin/reports/{report_id}/file", response_class=Response)
-def report_file(report_id: Id, user: CurrentUser, session: DbSession) -> Response:
+@router.get("/admin/reports/{report_id}/file", response_class=Response, responses={**_FILES, **_CONFLICT})
+def report_file(report_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     return _file(exports.report_download(exports.access_report_file(session, user, report_id)))
 
 
@@ -250,7 +255,7 @@ def space_queue(user: CurrentUser, session: DbSession,
 
 
 class ReasonIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text(2000) | None = None
 
 
 class SpaceStatusOut(BaseModel):
@@ -263,18 +268,20 @@ def _space_out(space) -> SpaceStatusOut:
     return SpaceStatusOut(id=space.id, status=space.status, moderation_note=space.moderation_note)
 
 
-@router.post("/admin/moderation/spaces/{space_id}/approve", response_model=SpaceStatusOut)
-def approve_space(space_id: Id, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
+@router.post("/admin/moderation/spaces/{space_id}/approve", response_model=SpaceStatusOut,
+             responses=_CONFLICT)
+def approve_space(space_id: PathId, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
     return _space_out(moderation.do_approve_space(session, user, space_id))
 
 
-@router.post("/admin/moderation/spaces/{space_id}/reject", response_model=SpaceStatusOut)
-def reject_space(space_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
+@router.post("/admin/moderation/spaces/{space_id}/reject", response_model=SpaceStatusOut,
+             responses=_CONFLICT)
+def reject_space(space_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
     return _space_out(moderation.do_reject_space(session, user, space_id, body.reason))
 
 
-@router.post("/admin/spaces/{space_id}/hide", response_model=SpaceStatusOut)
-def hide_space(space_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
+@router.post("/admin/spaces/{space_id}/hide", response_model=SpaceStatusOut, responses=_CONFLICT)
+def hide_space(space_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
     return _space_out(moderation.do_hide_space(session, user, space_id, body.reason))
 
 
@@ -283,7 +290,7 @@ class StatusIn(BaseModel):
 
 
 @router.post("/admin/spaces/{space_id}/status")
-def set_space_status(space_id: Id, body: StatusIn, user: CurrentUser, session: DbSession) -> dict:
+def set_space_status(space_id: PathId, body: StatusIn, user: CurrentUser, session: DbSession) -> dict:
     """Set any status directly (admins; data fixes and seeding)."""
     check_role(user, Role.admin)
     space = do_set_space_status(session, space_id, body.status)
@@ -291,11 +298,11 @@ def set_space_status(space_id: Id, body: StatusIn, user: CurrentUser, session: D
 
 
 class CancelIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Text(500) | None = None
 
 
-@router.post("/admin/bookings/{booking_id}/cancel")
-def cancel_booking(booking_id: Id, body: CancelIn, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/admin/bookings/{booking_id}/cancel", responses=_CONFLICT)
+def cancel_booking(booking_id: PathId, body: CancelIn, user: CurrentUser, session: DbSession) -> dict:
     """Cancel for the network with a full refund of what was paid."""
     check_role(user, Role.operator, Role.admin)
     booking, refunded = do_cancel_booking(session, user, booking_id, reason=body.reason)
@@ -307,7 +314,7 @@ class BlockIn(BaseModel):
 
 
 class RolesIn(BaseModel):
-    roles: list[str] = Field(max_length=4)
+    roles: list[Line(16)] = Field(max_length=4)
 
 
 class UserOut(BaseModel):
@@ -322,23 +329,24 @@ def _user_out(u) -> UserOut:
 
 
 @router.post("/admin/users/{user_id}/block", response_model=UserOut)
-def block_user(user_id: Id, body: BlockIn, user: CurrentUser, session: DbSession) -> UserOut:
+def block_user(user_id: PathId, body: BlockIn, user: CurrentUser, session: DbSession) -> UserOut:
     return _user_out(user_admin.do_set_user_blocked(session, user, user_id, body.blocked))
 
 
 @router.put("/admin/users/{user_id}/roles", response_model=UserOut)
-def set_roles(user_id: Id, body: RolesIn, user: CurrentUser, session: DbSession) -> UserOut:
+def set_roles(user_id: PathId, body: RolesIn, user: CurrentUser, session: DbSession) -> UserOut:
     return _user_out(user_admin.do_set_user_roles(session, user, user_id, body.roles))
 
 
 class AccountIn(BaseModel):
-    email: str = Field(max_length=254)
+    email: Line(254)
     password: str = Field(max_length=256)
-    full_name: str = Field(max_length=120)
-    role: str = Field(max_length=16)
+    full_name: Line(120)
+    role: Line(16)
 
 
-@router.post("/admin/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post("/admin/users", response_model=UserOut, status_code=status.HTTP_201_CREATED,
+             responses=_CONFLICT)
 def create_account(body: AccountIn, user: CurrentUser, session: DbSession) -> UserOut:
     return _user_out(user_admin.do_create_account(session, user, email=body.email, password=body.password,
                                                   full_name=body.full_name, role=body.role))
@@ -350,8 +358,8 @@ def create_account(body: AccountIn, user: CurrentUser, session: DbSession) -> Us
 class AuditQuery(audit_svc.AuditFilter):
     model_config = ConfigDict(populate_by_name=True)
 
-    date_from: date | None = Field(default=None, alias="from")
-    date_to: date | None = Field(default=None, alias="to")
+    date_from: Day | None = Field(default=None, alias="from")
+    date_to: Day | None = Field(default=None, alias="to")
 
 
 class AuditOut(BaseModel):

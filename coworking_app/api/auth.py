@@ -9,19 +9,22 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import Client, CurrentUser, DbSession, SignedIn
+from coworking_app.api.edge import EdgeRoute, responses
 from coworking_app.services import accounts
 from coworking_app.services.errors import PermissionDenied
 from coworking_app.settings import get_settings
+from coworking_app.services.fields import Line
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=EdgeRoute, responses=responses(422, 429))
+_SIGNED_IN = responses(401, 403)
 
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: Line(320)
     password: str = Field(max_length=1024)
-    full_name: str = Field(max_length=300)
-    phone: str | None = Field(None, max_length=64)
+    full_name: Line(300)
+    phone: Line(64) | None = None
     role: Literal["renter", "owner"] = "renter"
 
 
@@ -61,9 +64,9 @@ def user_out(user) -> UserOut:
 
 
 class LoginIn(BaseModel):
-    email: str = Field(max_length=320)
+    email: Line(320)
     password: str = Field(max_length=1024)
-    totp_code: str | None = Field(None, max_length=64)
+    totp_code: Line(64) | None = None
 
 
 class TokensOut(BaseModel):
@@ -74,28 +77,28 @@ class TokensOut(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(max_length=200)
+    refresh_token: Line(200)
 
 
 class ResetRequestIn(BaseModel):
-    email: str = Field(max_length=320)
+    email: Line(320)
 
 
 class ResetConfirmIn(BaseModel):
-    token: str = Field(max_length=200)
+    token: Line(200)
     new_password: str = Field(max_length=1024)
 
 
 class VerifyIn(BaseModel):
-    token: str = Field(max_length=200)
+    token: Line(200)
 
 
 class ProfilePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    full_name: str | None = Field(None, max_length=300)
-    phone: str | None = Field(None, max_length=64)
+    full_name: Line(300) | None = None
+    phone: Line(64) | None = None
     language: Literal["ru", "en"] | None = None
-    notification_prefs: dict[str, bool] | None = None
+    notification_prefs: dict[Line(40), bool] | None = None
 
 
 class PasswordChangeIn(BaseModel):
@@ -112,7 +115,8 @@ SIGN_UP_SENT = ("Мы отправили письмо на этот адрес: 
                 "на /auth/register/confirm")
 
 
-@router.post("/auth/register", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted)
+@router.post("/auth/register", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted,
+             responses=responses(429))
 def register(body: RegisterIn, session: DbSession, client: Client) -> SignUpAccepted:
     """Sign-up, step 1. The same answer whether or not the address is taken: a free one
     gets a code and a link, a taken one a note to its owner."""
@@ -122,7 +126,7 @@ def register(body: RegisterIn, session: DbSession, client: Client) -> SignUpAcce
     return SignUpAccepted(detail=SIGN_UP_SENT)
 
 
-@router.post("/auth/register/confirm", response_model=TokensOut)
+@router.post("/auth/register/confirm", response_model=TokensOut, responses=responses(409, 429))
 def register_confirm(body: SignUpConfirmIn, session: DbSession, client: Client) -> TokensOut:
     """Sign-up, step 2: the code (with the address) or the link's token creates the
     account, its email verified, and signs it in."""
@@ -131,25 +135,25 @@ def register_confirm(body: SignUpConfirmIn, session: DbSession, client: Client) 
     return _tokens(accounts.do_sign_in_api(session, user, client))
 
 
-@router.post("/auth/login", response_model=TokensOut)
+@router.post("/auth/login", response_model=TokensOut, responses=_SIGNED_IN)
 def login(body: LoginIn, session: DbSession, client: Client) -> TokensOut:
     user = accounts.authenticate(session, email=body.email, password=body.password,
                                  totp_code=body.totp_code, client=client)
     return _tokens(accounts.do_sign_in_api(session, user, client))
 
 
-@router.post("/auth/refresh", response_model=TokensOut)
+@router.post("/auth/refresh", response_model=TokensOut, responses=_SIGNED_IN)
 def refresh(body: RefreshIn, session: DbSession) -> TokensOut:
     return _tokens(accounts.do_refresh_tokens(session, body.refresh_token))
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout(signed_in: SignedIn, session: DbSession) -> Response:
     accounts.do_sign_out(session, signed_in[1])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout_everywhere(user: CurrentUser, session: DbSession) -> Response:
     accounts.do_sign_out_everywhere(session, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -200,33 +204,33 @@ def ui_session_end(request: Request, session: DbSession) -> Response:
 @router.post("/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
 def password_reset_request(body: ResetRequestIn, session: DbSession, client: Client) -> dict:
     accounts.do_request_password_reset(session, body.email, client)
-    return {"detail": "If the address is registered, a reset link is on its way"}
+    return {"detail": "Если этот адрес зарегистрирован, ссылка для смены пароля уже в пути"}
 
 
 @router.post("/auth/password-reset/confirm")
 def password_reset_confirm(body: ResetConfirmIn, session: DbSession) -> dict:
     accounts.do_reset_password(session, body.token, body.new_password)
-    return {"detail": "Password changed; sign in again"}
+    return {"detail": "Пароль изменён, войдите с новым паролем"}
 
 
 @router.post("/auth/verify-email")
 def verify_email(body: VerifyIn, session: DbSession) -> dict:
     accounts.do_verify_email(session, body.token)
-    return {"detail": "Email verified"}
+    return {"detail": "Email подтверждён"}
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=_SIGNED_IN)
 def me(user: CurrentUser) -> UserOut:
     return user_out(user)
 
 
-@router.patch("/me", response_model=UserOut)
+@router.patch("/me", response_model=UserOut, responses=_SIGNED_IN)
 def patch_me(body: ProfilePatch, user: CurrentUser, session: DbSession) -> UserOut:
     accounts.do_update_profile(session, user, **body.model_dump(exclude_unset=True))
     return user_out(user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def change_password(body: PasswordChangeIn, signed_in: SignedIn, session: DbSession) -> Response:
     user, auth_session = signed_in
     accounts.do_change_password(session, user, current_password=body.current_password,

@@ -7,20 +7,24 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller, in_worker_thread
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.db import retry_in_session, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
 from coworking_app.services.availability import ResourceSlots, day_slots, utcnow
 from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.fields import Day, Id, Text
 from coworking_app.services.pricing import PriceBreakdown
 from coworking_app.services.spaces import get_published_space
 from models import Resource, Space, SpaceStatus
 
-router = APIRouter(tags=["bookings"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)
+_CONFLICT = responses(409)
+_PDF = {200: {"content": {"application/pdf": {}}, "description": "The PDF document"}}
+_ICS = {200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"}}
 
 
 class Availability(BaseModel):
@@ -30,19 +34,20 @@ class Availability(BaseModel):
     resources: list[ResourceSlots]
 
 
-@router.get("/spaces/{space_id}/availability", response_model=Availability)
-def availability(session: ReadSession, space_id: Id, date: date,
-                 resource_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Availability:
+@router.get("/spaces/{space_id}/availability", response_model=Availability,
+            responses=responses(404, 422))
+def availability(session: ReadSession, space_id: PathId, date: Day,
+                 resource_id: Id | None = None) -> Availability:
     space = session.get(Space, space_id)
     if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     today = utcnow().date()
     if not today - timedelta(days=1) <= date <= today + timedelta(days=366):
-        raise InvalidInput("date", "choose a date from today up to a year ahead")
+        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
     resources = [r for r in get_published_space(session, space_id).resources
                  if resource_id is None or r.id == resource_id]
     if resource_id is not None and not resources:
-        raise InvalidInput("resource_id", "no such resource in this space")
+        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
     rows = [session.get(Resource, r.id) for r in resources]
     return Availability(space_id=space.id, date=date, timezone=space.timezone,
                         resources=day_slots(session, space, rows, date))
@@ -76,7 +81,7 @@ def _price(breakdown: dict) -> PriceOut:
                     total=b.total, currency=b.currency, breakdown=b)
 
 
-@router.post("/bookings/quote", response_model=PriceOut)
+@router.post("/bookings/quote", response_model=PriceOut, responses=_CONFLICT)
 def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> PriceOut:
     """The exact price of a booking request, without holding anything."""
     q = svc.quote_booking(session, user, body)
@@ -85,7 +90,8 @@ def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> Pr
     return _price(q.price.model_dump())
 
 
-@router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingCreated)
+@router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingCreated,
+             responses=_CONFLICT)
 async def create_booking(body: svc.BookingRequest,
                          authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
                          ) -> JSONResponse:
@@ -118,15 +124,15 @@ def list_bookings(session: DbSession, user: CurrentUser,
 
 
 # Before /bookings/{booking_id}: "12.ics" must not reach the integer route.
-@router.get("/bookings/{booking_id}.ics")
-def booking_ics(session: DbSession, user: CurrentUser, booking_id: Id) -> Response:
+@router.get("/bookings/{booking_id}.ics", response_class=Response, responses=_ICS)
+def booking_ics(session: DbSession, user: CurrentUser, booking_id: PathId) -> Response:
     booking, _role = svc.access_booking(session, user, booking_id)
     return Response(documents.booking_ics(session, booking), media_type="text/calendar",
                      headers={"Content-Disposition": f'attachment; filename="booking-{booking.id}.ics"'})
 
 
 @router.get("/bookings/{booking_id}", response_model=svc.BookingView)
-def get_booking(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+def get_booking(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
     booking, _role = svc.access_booking(session, user, booking_id)
     return svc.booking_views(session, [booking], user)[0]
 
@@ -136,8 +142,8 @@ class ChangeOut(BaseModel):
     difference: Money
 
 
-@router.patch("/bookings/{booking_id}", response_model=ChangeOut)
-def modify_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+@router.patch("/bookings/{booking_id}", response_model=ChangeOut, responses=_CONFLICT)
+def modify_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
                    body: svc.BookingChange) -> ChangeOut:
     def work(s):
         booking, difference = svc.do_modify_booking(s, user, booking_id, body)
@@ -149,7 +155,7 @@ def modify_booking(session: DbSession, user: CurrentUser, booking_id: Id,
 class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=500)
+    reason: Text(500) | None = None
 
 
 class CancelOut(BaseModel):
@@ -157,29 +163,29 @@ class CancelOut(BaseModel):
     refund: Money
 
 
-@router.post("/bookings/{booking_id}/cancel", response_model=CancelOut)
-def cancel_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+@router.post("/bookings/{booking_id}/cancel", response_model=CancelOut, responses=_CONFLICT)
+def cancel_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
     booking, refund = svc.do_cancel_booking(session, user, booking_id,
                                             reason=body.reason if body else None)
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
-@router.post("/bookings/{booking_id}/accept", response_model=svc.BookingView)
-def accept_booking(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+@router.post("/bookings/{booking_id}/accept", response_model=svc.BookingView, responses=_CONFLICT)
+def accept_booking(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
     booking = svc.do_accept_booking(session, user, booking_id)
     return svc.booking_views(session, [booking], user)[0]
 
 
-@router.post("/bookings/{booking_id}/reject", response_model=CancelOut)
-def reject_booking(session: DbSession, user: CurrentUser, booking_id: Id,
+@router.post("/bookings/{booking_id}/reject", response_model=CancelOut, responses=_CONFLICT)
+def reject_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
     booking, refund = svc.do_reject_booking(session, user, booking_id, body.reason if body else None)
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
-@router.post("/bookings/{booking_id}/no-show", response_model=svc.BookingView)
-def no_show(session: DbSession, user: CurrentUser, booking_id: Id) -> svc.BookingView:
+@router.post("/bookings/{booking_id}/no-show", response_model=svc.BookingView, responses=_CONFLICT)
+def no_show(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
     booking = svc.do_mark_no_show(session, user, booking_id)
     return svc.booking_views(session, [booking], user)[0]
 
@@ -199,8 +205,8 @@ def _payment_out(payment) -> PaymentOut:
                       provider=payment.provider, status=payment.status)
 
 
-@router.post("/bookings/{booking_id}/pay", response_model=PaymentOut)
-def pay(session: DbSession, user: CurrentUser, booking_id: Id) -> PaymentOut:
+@router.post("/bookings/{booking_id}/pay", response_model=PaymentOut, responses=responses(409, 502))
+def pay(session: DbSession, user: CurrentUser, booking_id: PathId) -> PaymentOut:
     return _payment_out(payments.do_start_payment(session, user, booking_id))
 
 
@@ -210,8 +216,8 @@ class TestOutcome(BaseModel):
     outcome: Literal["succeeded", "declined"]
 
 
-@router.post("/payments/test/{payment_id}/complete", response_model=PaymentOut)
-def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: Id,
+@router.post("/payments/test/{payment_id}/complete", response_model=PaymentOut, responses=_CONFLICT)
+def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: PathId,
                           body: TestOutcome) -> PaymentOut:
     """The offline test provider's "pay" / "decline" buttons (no Stripe key configured)."""
     return _payment_out(payments.do_complete_test_payment(session, user, payment_id, body.outcome))
@@ -239,15 +245,16 @@ def _pdf(document, filename: str) -> Response:
     })
 
 
-@router.get("/bookings/{booking_id}/receipt.pdf")
-def receipt(session: DbSession, user: CurrentUser, booking_id: Id) -> Response:
+@router.get("/bookings/{booking_id}/receipt.pdf", response_class=Response, responses={**_PDF, **_CONFLICT})
+def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Response:
     booking, _role = svc.access_booking(session, user, booking_id)
     document = documents.access_receipt(session, booking)
     return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
 
 
-@router.get("/bookings/{booking_id}/credit-notes/{refund_id}.pdf")
-def credit_note(session: DbSession, user: CurrentUser, booking_id: Id, refund_id: Id) -> Response:
+@router.get("/bookings/{booking_id}/credit-notes/{refund_id}.pdf", response_class=Response,
+            responses={**_PDF, **_CONFLICT})
+def credit_note(session: DbSession, user: CurrentUser, booking_id: PathId, refund_id: PathId) -> Response:
     """The credit note of one refund (ids in the booking's `credit_notes`)."""
     booking, _role = svc.access_booking(session, user, booking_id)
     document = documents.access_credit_note(session, booking, refund_id)

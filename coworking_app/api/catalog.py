@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from coworking_app.api.deps import DbSession
+from coworking_app.api.edge import EdgeRoute, responses
 from coworking_app.services import catalog
+from coworking_app.services.fields import Line
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], route_class=EdgeRoute, responses=responses(422))
 
 
 @router.get("/cities")
@@ -24,12 +26,12 @@ def amenities(session: DbSession) -> list[dict]:
 
 
 @router.get("/districts")
-def districts(session: DbSession, city: str | None = Query(None, max_length=100)) -> list[dict]:
+def districts(session: DbSession, city: Line(100) | None = None) -> list[dict]:
     city_id = catalog.require_city(session, city).id if city else None
     return [asdict(d) for d in catalog.list_districts(session, city_id)]
 
 
 @router.get("/stops")
-def stops(session: DbSession, city: str | None = Query(None, max_length=100)) -> list[dict]:
+def stops(session: DbSession, city: Line(100) | None = None) -> list[dict]:
     city_id = catalog.require_city(session, city).id if city else None
     return [asdict(s) for s in catalog.list_stops(session, city_id)]

@@ -64,7 +64,7 @@ def _signed_in(
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Bearer access token required")
+        raise NotAuthenticated("Войдите: нужен токен доступа (Authorization: Bearer …)")
     return credentials.credentials
 
 
@@ -95,7 +95,7 @@ def bearer_caller(session: Session, authorization: str | None) -> Caller:
 def _header_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("Bearer access token required")
+        raise NotAuthenticated("Войдите: нужен токен доступа (Authorization: Bearer …)")
     return token.strip()
 
 

@@ -84,7 +84,7 @@ class BodySizeLimit:
     async def _refuse(send: Send, limit: int) -> None:
         body = json.dumps({"detail": [{
             "loc": ["body"], "type": "too_large",
-            "msg": f"Request body larger than {limit // (1024 * 1024) or 1} MB",
+            "msg": f"Запрос больше {limit // (1024 * 1024) or 1} МБ",
         }]}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, File, Form, Header, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, Cookie, File, Form, Header, Query, Response, UploadFile, status
 from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, bearer_user
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathBigId, PathId, responses
 from coworking_app.services import messages as svc
 from coworking_app.services.accounts import access_user_by_session_token
 from coworking_app.services.errors import NotAuthenticated
+from coworking_app.services.fields import BigId, Line, Text
 from coworking_app.settings import get_settings
 
-router = APIRouter(tags=["messages"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+router = APIRouter(tags=["messages"], route_class=EdgeRoute, responses=SIGNED_IN)
+_SEND = responses(409, 429)
 
 
 class ConversationPage(BaseModel):
@@ -27,7 +29,7 @@ class ConversationPage(BaseModel):
 
 @router.get("/conversations", response_model=ConversationPage)
 def conversations(user: CurrentUser, session: DbSession,
-                  q: Annotated[str, Query(max_length=100)] = "",
+                  q: Line(100) = "",
                   page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                   page_size: Annotated[int, Query(ge=1, le=100)] = 30) -> ConversationPage:
     items, total = svc.list_conversations(session, user, q=q, page=page, page_size=page_size)
@@ -50,7 +52,7 @@ class Sent(BaseModel):
     message_id: int
 
 
-@router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=Sent)
+@router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=Sent, responses=_SEND)
 def start(body: StartIn, user: CurrentUser, session: DbSession) -> Sent:
     conversation, message = svc.do_start_conversation(session, user=user, space_id=body.space_id,
                                                       booking_id=body.booking_id, text_=body.text)
@@ -58,30 +60,30 @@ def start(body: StartIn, user: CurrentUser, session: DbSession) -> Sent:
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=svc.ThreadOut)
-def messages(conversation_id: Id, user: CurrentUser, session: DbSession,
-             before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+def messages(conversation_id: PathId, user: CurrentUser, session: DbSession,
+             before_id: BigId | None = None,
              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> svc.ThreadOut:
     return svc.list_messages(session, user, conversation_id, before_id=before_id, limit=limit)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED,
-             response_model=Sent)
-def send(conversation_id: Id, body: MessageIn, user: CurrentUser, session: DbSession) -> Sent:
+             response_model=Sent, responses=_SEND)
+def send(conversation_id: PathId, body: MessageIn, user: CurrentUser, session: DbSession) -> Sent:
     message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=body.text)
     return Sent(conversation_id=conversation_id, message_id=message.id)
 
 
 @router.post("/conversations/{conversation_id}/images", status_code=status.HTTP_201_CREATED,
-             response_model=Sent)
-def send_image(conversation_id: Id, user: CurrentUser, session: DbSession,
-               file: UploadFile = File(...), text: Annotated[str, Form(max_length=4000)] = "") -> Sent:
+             response_model=Sent, responses=responses(400, 409, 413, 415, 429))
+def send_image(conversation_id: PathId, user: CurrentUser, session: DbSession,
+               file: UploadFile = File(...), text: Annotated[Text(4000), Form()] = "") -> Sent:
     data = file.file.read(get_settings().max_upload_bytes + 1)
     message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=text, image=data)
     return Sent(conversation_id=conversation_id, message_id=message.id)
 
 
 @router.post("/conversations/{conversation_id}/read")
-def mark_read(conversation_id: Id, user: CurrentUser, session: DbSession) -> dict:
+def mark_read(conversation_id: PathId, user: CurrentUser, session: DbSession) -> dict:
     return {"unread": svc.do_mark_read(session, user=user, conversation_id=conversation_id)}
 
 
@@ -89,14 +91,16 @@ class ReasonIn(BaseModel):
     reason: Any = None
 
 
-@router.post("/conversations/{conversation_id}/report", status_code=status.HTTP_201_CREATED)
-def report(conversation_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/conversations/{conversation_id}/report", status_code=status.HTTP_201_CREATED,
+             responses=responses(409))
+def report(conversation_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
     row = svc.do_report_conversation(session, user=user, conversation_id=conversation_id, reason=body.reason)
     return {"id": row.id, "conversation_id": row.conversation_id}
 
 
-@router.get("/conversations/{conversation_id}/messages/{message_id}/image")
-def image(conversation_id: Id, message_id: Annotated[int, Path(ge=1, le=2**62)], session: DbSession,
+@router.get("/conversations/{conversation_id}/messages/{message_id}/image", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}, "description": "The JPEG image"}})
+def image(conversation_id: PathId, message_id: PathBigId, session: DbSession,
           size: Annotated[str, Query(pattern="^(full|thumb)$")] = "full",
           authorization: Annotated[str | None, Header()] = None,
           cw_session: Annotated[str | None, Cookie()] = None) -> Response:
@@ -118,6 +122,6 @@ def reported(user: CurrentUser, session: DbSession) -> list[svc.ReportedConversa
 
 
 @router.post("/admin/moderation/conversations/{conversation_id}/resolve")
-def resolve(conversation_id: Id, user: CurrentUser, session: DbSession) -> dict:
+def resolve(conversation_id: PathId, user: CurrentUser, session: DbSession) -> dict:
     closed = svc.do_resolve_conversation_reports(session, moderator=user, conversation_id=conversation_id)
     return {"id": conversation_id, "closed": closed}

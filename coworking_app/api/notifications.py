@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from fastapi.responses import HTMLResponse
-
 from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import notifications as svc
 from coworking_app.services import offers
 from coworking_app.services.accounts import check_role
 from models import Role
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], route_class=EdgeRoute, responses=SIGNED_IN)
 
 
 class NotificationList(BaseModel):
@@ -37,7 +37,7 @@ class Unread(BaseModel):
 
 @router.post("/notifications/{notification_id}/read", response_model=Unread)
 def mark_read(session: DbSession, user: CurrentUser,
-              notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Unread:
+              notification_id: PathId) -> Unread:
     svc.do_mark_read(session, user, notification_id)
     return Unread(unread=svc.list_notifications(session, user, limit=1)[1])
 
@@ -70,7 +70,7 @@ class OfferOut(BaseModel):
     recipients: int
 
 
-@router.post("/offers", status_code=201, response_model=OfferOut)
+@router.post("/offers", status_code=201, response_model=OfferOut, responses=responses(409, 429))
 def create_offer(session: DbSession, user: CurrentUser, body: offers.OfferInput) -> OfferOut:
     """Owners: an offer for one of their spaces; admins: for a city or everyone. Sent at once
     to the people who opted in to offers."""

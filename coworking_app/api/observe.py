@@ -14,6 +14,13 @@ from coworking_app.services.analytics import record_api_time
 from coworking_app.services.audit import audit_context
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_SCOPE_KEY = "coworking.request_id"
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The id RequestContext gave this request (None outside /api/): the error handlers,
+    which run outside this middleware, name it in their answer and log line."""
+    return scope.get(_SCOPE_KEY)
 
 
 class RequestContext:
@@ -27,6 +34,7 @@ class RequestContext:
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        scope[_SCOPE_KEY] = request_id
         client = scope.get("client")
         started = time.perf_counter()
 

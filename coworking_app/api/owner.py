@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
-from pydantic import BaseModel
+from fastapi import APIRouter, File, Path, Response, UploadFile, status
+from pydantic import BaseModel, Field
 
 from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import owner_spaces as owner
 from coworking_app.services import photos, promos
 from coworking_app.services.storage import get_storage
 from coworking_app.settings import get_settings
 from coworking_app.services.errors import NotFound
+from coworking_app.services.fields import Id, Line
 from models import Resource, Space, Tariff
 
-router = APIRouter(tags=["owner"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
+_CONFLICT = responses(409)
+_FILE = responses(400, 409, 413, 415)
 
 
 class TariffOut(BaseModel):
@@ -90,51 +93,51 @@ def create_space(body: owner.SpaceCreate, user: CurrentUser, session: DbSession)
 
 
 @router.patch("/spaces/{space_id}", response_model=OwnerSpaceOut)
-def update_space(space_id: Id, body: owner.SpaceFields, user: CurrentUser,
+def update_space(space_id: PathId, body: owner.SpaceFields, user: CurrentUser,
                  session: DbSession) -> OwnerSpaceOut:
     return _space_out(session, owner.do_update_space(session, user, space_id, body))
 
 
-@router.delete("/spaces/{space_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_space(space_id: Id, user: CurrentUser, session: DbSession) -> Response:
+@router.delete("/spaces/{space_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
+def delete_space(space_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     owner.do_delete_space(session, user, space_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/spaces/{space_id}/submit", response_model=OwnerSpaceOut)
-def submit_space(space_id: Id, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
+@router.post("/spaces/{space_id}/submit", response_model=OwnerSpaceOut, responses=_CONFLICT)
+def submit_space(space_id: PathId, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
     return _space_out(session, owner.do_submit_for_review(session, user, space_id))
 
 
 @router.get("/spaces/{space_id}/resources", response_model=list[ResourceOut])
-def list_resources(space_id: Id, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
+def list_resources(space_id: PathId, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
     space = owner.access_space_for_owner(session, user, space_id)
     return [_resource_out(session, r, tariffs) for r, tariffs in owner.list_resources_with_tariffs(session, space)]
 
 
 @router.post("/spaces/{space_id}/resources", status_code=status.HTTP_201_CREATED,
              response_model=ResourceOut)
-def add_resource(space_id: Id, body: owner.ResourceCreate, user: CurrentUser,
+def add_resource(space_id: PathId, body: owner.ResourceCreate, user: CurrentUser,
                  session: DbSession) -> ResourceOut:
     return _resource_out(session, owner.do_add_resource(session, user, space_id, body))
 
 
 @router.patch("/spaces/{space_id}/resources/{resource_id}", response_model=ResourceOut)
-def update_resource(space_id: Id, resource_id: Id, body: owner.ResourceFields,
+def update_resource(space_id: PathId, resource_id: PathId, body: owner.ResourceFields,
                     user: CurrentUser, session: DbSession) -> ResourceOut:
     _check_parent(session, user, space_id, resource_id)
     return _resource_out(session, owner.do_update_resource(session, user, resource_id, body))
 
 
-@router.delete("/spaces/{space_id}/resources/{resource_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_resource(space_id: Id, resource_id: Id, user: CurrentUser, session: DbSession) -> Response:
+@router.delete("/spaces/{space_id}/resources/{resource_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
+def delete_resource(space_id: PathId, resource_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     _check_parent(session, user, space_id, resource_id)
     owner.do_delete_resource(session, user, resource_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/spaces/{space_id}/resources/{resource_id}/tariffs", response_model=TariffOut)
-def set_tariff(space_id: Id, resource_id: Id, body: owner.TariffInput, user: CurrentUser,
+def set_tariff(space_id: PathId, resource_id: PathId, body: owner.TariffInput, user: CurrentUser,
                session: DbSession) -> TariffOut:
     _check_parent(session, user, space_id, resource_id)
     t = owner.do_set_tariff(session, user, resource_id, body)
@@ -143,11 +146,11 @@ def set_tariff(space_id: Id, resource_id: Id, body: owner.TariffInput, user: Cur
 
 @router.delete("/spaces/{space_id}/resources/{resource_id}/tariffs/{tariff_id}",
                status_code=status.HTTP_204_NO_CONTENT)
-def delete_tariff(space_id: Id, resource_id: Id, tariff_id: Id, user: CurrentUser,
+def delete_tariff(space_id: PathId, resource_id: PathId, tariff_id: PathId, user: CurrentUser,
                   session: DbSession) -> Response:
     _space, tariff = owner.access_tariff_for_owner(session, user, tariff_id)
     if tariff.resource_id != resource_id:
-        raise NotFound("Tariff not found")
+        raise NotFound("Тариф не найден")
     _check_parent(session, user, space_id, resource_id)
     owner.do_delete_tariff(session, user, tariff_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -157,7 +160,7 @@ def _check_parent(session, user, space_id: int, resource_id: int) -> None:
     """The URL's space must be the resource's space (no mixing ids across spaces)."""
     space, _resource = owner.access_resource_for_owner(session, user, resource_id)
     if space.id != space_id:
-        raise NotFound("Resource not found")
+        raise NotFound("Место не найдено")
 
 
 class PhotoOut(BaseModel):
@@ -170,7 +173,7 @@ class PhotoOut(BaseModel):
 
 
 class PhotoOrderIn(BaseModel):
-    photo_ids: list[int]
+    photo_ids: list[Id] = Field(max_length=100)
 
 
 def _photos_out(rows) -> list[PhotoOut]:
@@ -181,14 +184,14 @@ def _photos_out(rows) -> list[PhotoOut]:
 
 
 @router.get("/spaces/{space_id}/photos", response_model=list[PhotoOut])
-def list_photos(space_id: Id, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
+def list_photos(space_id: PathId, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
     space = owner.access_space_for_owner(session, user, space_id)
     return _photos_out(photos.list_photos(session, space.id))
 
 
 @router.post("/spaces/{space_id}/photos", status_code=status.HTTP_201_CREATED,
-             response_model=PhotoOut)
-def upload_photo(space_id: Id, user: CurrentUser, session: DbSession,
+             response_model=PhotoOut, responses=_FILE)
+def upload_photo(space_id: PathId, user: CurrentUser, session: DbSession,
                  file: UploadFile = File(...)) -> PhotoOut:
     # The body limit middleware already refused anything much larger; read one byte past
     # the limit so the service can tell "exactly 5 MB" from "more".
@@ -196,20 +199,20 @@ def upload_photo(space_id: Id, user: CurrentUser, session: DbSession,
     return _photos_out([photos.do_add_photo(session, user, space_id, data)])[0]
 
 
-@router.put("/spaces/{space_id}/photos/order", response_model=list[PhotoOut])
-def reorder_photos(space_id: Id, body: PhotoOrderIn, user: CurrentUser,
+@router.put("/spaces/{space_id}/photos/order", response_model=list[PhotoOut], responses=_CONFLICT)
+def reorder_photos(space_id: PathId, body: PhotoOrderIn, user: CurrentUser,
                    session: DbSession) -> list[PhotoOut]:
     return _photos_out(photos.do_reorder_photos(session, user, space_id, body.photo_ids))
 
 
-@router.post("/spaces/{space_id}/photos/{photo_id}/cover", response_model=list[PhotoOut])
-def set_cover(space_id: Id, photo_id: Id, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
+@router.post("/spaces/{space_id}/photos/{photo_id}/cover", response_model=list[PhotoOut], responses=_CONFLICT)
+def set_cover(space_id: PathId, photo_id: PathId, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
     _check_photo_parent(session, user, space_id, photo_id)
     return _photos_out(photos.do_set_cover(session, user, photo_id))
 
 
 @router.delete("/spaces/{space_id}/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_photo(space_id: Id, photo_id: Id, user: CurrentUser, session: DbSession) -> Response:
+def delete_photo(space_id: PathId, photo_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     _check_photo_parent(session, user, space_id, photo_id)
     photos.do_delete_photo(session, user, photo_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -218,7 +221,7 @@ def delete_photo(space_id: Id, photo_id: Id, user: CurrentUser, session: DbSessi
 def _check_photo_parent(session, user, space_id: int, photo_id: int) -> None:
     space, _photo = photos.access_photo_for_owner(session, user, photo_id)
     if space.id != space_id:
-        raise NotFound("Photo not found")
+        raise NotFound("Фото не найдено")
 
 
 class AddonOut(BaseModel):
@@ -238,22 +241,22 @@ def _addon_out(addon) -> AddonOut:
 
 
 @router.get("/spaces/{space_id}/addons", response_model=list[AddonOut], tags=["bookings"])
-def space_addons(session: DbSession, space_id: Id) -> list[AddonOut]:
+def space_addons(session: DbSession, space_id: PathId) -> list[AddonOut]:
     """Add-ons renters may choose for a published space (shown in the booking panel)."""
     space = session.get(Space, space_id)
     if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     return [_addon_out(a) for a in owner.list_addons(session, space_id)]
 
 
-@router.put("/spaces/{space_id}/addons", response_model=AddonOut)
-def set_addon(user: CurrentUser, session: DbSession, space_id: Id, body: owner.AddonInput) -> AddonOut:
+@router.put("/spaces/{space_id}/addons", response_model=AddonOut, responses=_CONFLICT)
+def set_addon(user: CurrentUser, session: DbSession, space_id: PathId, body: owner.AddonInput) -> AddonOut:
     return _addon_out(owner.do_set_addon(session, user, space_id, body))
 
 
 @router.delete("/spaces/{space_id}/addons/{code}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_addon(user: CurrentUser, session: DbSession, space_id: Id,
-                 code: Annotated[str, Path(max_length=32)]) -> Response:
+def delete_addon(user: CurrentUser, session: DbSession, space_id: PathId,
+                 code: Annotated[Line(32), Path()]) -> Response:
     owner.do_delete_addon(session, user, space_id, code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -267,15 +270,15 @@ class PromoOut(BaseModel):
 
 
 @router.post("/spaces/{space_id}/promo-codes", status_code=status.HTTP_201_CREATED,
-             response_model=PromoOut)
-def create_space_promo(user: CurrentUser, session: DbSession, space_id: Id,
+             response_model=PromoOut, responses=_CONFLICT)
+def create_space_promo(user: CurrentUser, session: DbSession, space_id: PathId,
                        body: owner.PromoInput) -> PromoOut:
     promo = owner.do_create_promo(session, user, space_id, body)
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value,
                     space_id=promo.space_id)
 
 
-@router.post("/promo-codes", status_code=status.HTTP_201_CREATED, response_model=PromoOut)
+@router.post("/promo-codes", status_code=status.HTTP_201_CREATED, response_model=PromoOut, responses=_CONFLICT)
 def create_network_promo(user: CurrentUser, session: DbSession, body: owner.PromoInput) -> PromoOut:
     """A promo code valid in every space (operators and admins)."""
     promo = owner.do_create_promo(session, user, None, body)
@@ -284,20 +287,20 @@ def create_network_promo(user: CurrentUser, session: DbSession, body: owner.Prom
 
 @router.get("/promo-codes", response_model=list[promos.PromoView])
 def list_promo_codes(user: CurrentUser, session: DbSession,
-                     q: Annotated[str | None, Query(max_length=60)] = None) -> list[promos.PromoView]:
+                     q: Line(60) | None = None) -> list[promos.PromoView]:
     """Every code for operators and admins; the codes of their own spaces for an owner."""
     return promos.list_promos(session, user, q=q)
 
 
-@router.post("/promo-codes/{promo_id}/end", response_model=PromoOut)
-def end_promo_code(user: CurrentUser, session: DbSession, promo_id: Id) -> PromoOut:
+@router.post("/promo-codes/{promo_id}/end", response_model=PromoOut, responses=_CONFLICT)
+def end_promo_code(user: CurrentUser, session: DbSession, promo_id: PathId) -> PromoOut:
     """Stops the code now; bookings that used it keep their discount."""
     promo = promos.do_end_promo(session, user, promo_id)
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=promo.space_id)
 
 
-@router.delete("/promo-codes/{promo_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_promo_code(user: CurrentUser, session: DbSession, promo_id: Id) -> Response:
+@router.delete("/promo-codes/{promo_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
+def delete_promo_code(user: CurrentUser, session: DbSession, promo_id: PathId) -> Response:
     """Only a code no booking used (409 otherwise: end it instead)."""
     promos.do_delete_promo(session, user, promo_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

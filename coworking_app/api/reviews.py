@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, ReadSession
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import reviews as svc
+from coworking_app.services.fields import Line
 
-router = APIRouter(tags=["reviews"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+router = APIRouter(tags=["reviews"], route_class=EdgeRoute, responses=SIGNED_IN)
+_CONFLICT = responses(409)
 
 
 class RatingOut(BaseModel):
@@ -32,7 +34,7 @@ class ReviewPage(BaseModel):
 
 
 @router.get("/spaces/{space_id}/reviews", response_model=ReviewPage)
-def space_reviews(space_id: Id, session: ReadSession,
+def space_reviews(space_id: PathId, session: ReadSession,
                   page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                   page_size: Annotated[int, Query(ge=1, le=50)] = 10) -> ReviewPage:
     items, total = svc.list_space_reviews(session, space_id, page=page, page_size=page_size)
@@ -62,14 +64,14 @@ def _created(review) -> ReviewCreated:
 
 
 @router.post("/bookings/{booking_id}/review", status_code=status.HTTP_201_CREATED,
-             response_model=ReviewCreated)
-def create_review(booking_id: Id, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
+             response_model=ReviewCreated, responses=_CONFLICT)
+def create_review(booking_id: PathId, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
     return _created(svc.do_create_review(session, user=user, booking_id=booking_id, rating=body.rating,
                                          subratings=body.subratings, text_=body.text))
 
 
-@router.patch("/reviews/{review_id}", response_model=ReviewCreated)
-def edit_review(review_id: Id, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
+@router.patch("/reviews/{review_id}", response_model=ReviewCreated, responses=_CONFLICT)
+def edit_review(review_id: PathId, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
     return _created(svc.do_edit_review(session, user=user, review_id=review_id, rating=body.rating,
                                        subratings=body.subratings, text_=body.text))
 
@@ -82,14 +84,14 @@ class ReasonIn(BaseModel):
     reason: Any = None
 
 
-@router.post("/reviews/{review_id}/reply", status_code=status.HTTP_201_CREATED)
-def reply(review_id: Id, body: TextIn, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/reviews/{review_id}/reply", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
+def reply(review_id: PathId, body: TextIn, user: CurrentUser, session: DbSession) -> dict:
     review = svc.do_reply(session, user=user, review_id=review_id, text_=body.text)
     return {"id": review.id, "reply": review.reply_text, "reply_at": review.reply_at}
 
 
-@router.post("/reviews/{review_id}/report", status_code=status.HTTP_201_CREATED)
-def report(review_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/reviews/{review_id}/report", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
+def report(review_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
     row = svc.do_report_review(session, user=user, review_id=review_id, reason=body.reason)
     return {"id": row.id, "review_id": row.review_id}
 
@@ -106,7 +108,7 @@ class ModerationPage(BaseModel):
 
 @router.get("/admin/moderation/reviews", response_model=ModerationPage)
 def moderation_queue(user: CurrentUser, session: DbSession,
-                     status_: Annotated[str, Query(alias="status", max_length=20)] = "pending",
+                     status_: Annotated[Line(20), Query(alias="status")] = "pending",
                      page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                      page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> ModerationPage:
     items, total = svc.list_moderation_reviews(session, user, view=status_, page=page, page_size=page_size)
@@ -117,17 +119,17 @@ def _decided(review) -> dict:
     return {"id": review.id, "status": review.status, "reject_reason": review.reject_reason}
 
 
-@router.post("/admin/moderation/reviews/{review_id}/approve")
-def approve(review_id: Id, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/admin/moderation/reviews/{review_id}/approve", responses=_CONFLICT)
+def approve(review_id: PathId, user: CurrentUser, session: DbSession) -> dict:
     return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=True))
 
 
-@router.post("/admin/moderation/reviews/{review_id}/reject")
-def reject(review_id: Id, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
+@router.post("/admin/moderation/reviews/{review_id}/reject", responses=_CONFLICT)
+def reject(review_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
     return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=False,
                                            reason=body.reason))
 
 
 @router.post("/admin/moderation/reviews/{review_id}/dismiss-reports")
-def dismiss_reports(review_id: Id, user: CurrentUser, session: DbSession) -> dict:
+def dismiss_reports(review_id: PathId, user: CurrentUser, session: DbSession) -> dict:
     return {"id": review_id, "closed": svc.do_dismiss_reports(session, moderator=user, review_id=review_id)}

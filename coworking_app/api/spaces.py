@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from coworking_app.api.deps import ReadSession
+from coworking_app.api.edge import EdgeRoute, PathId, responses
 from coworking_app.db import read_scope
 from coworking_app.services.search import SearchPage, SearchParams, search_spaces
 from coworking_app.services.search_log import record_search
 from coworking_app.services.spaces import SpaceDetail, get_published_space
 
-router = APIRouter(tags=["spaces"])
+router = APIRouter(tags=["spaces"], route_class=EdgeRoute, responses=responses(422))
 
 
 @router.get("/spaces", response_model=SearchPage)
@@ -24,8 +25,6 @@ def list_spaces(params: Annotated[SearchParams, Query()]) -> Response:
     return Response(page.model_dump_json(), media_type="application/json")
 
 
-@router.get("/spaces/{space_id}", response_model=SpaceDetail)
-def space_detail(
-    session: ReadSession, space_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> SpaceDetail:
+@router.get("/spaces/{space_id}", response_model=SpaceDetail, responses=responses(404))
+def space_detail(session: ReadSession, space_id: PathId) -> SpaceDetail:
     return get_published_space(session, space_id)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement, get_cache_redis
-from coworking_app.services import mailer, ratelimit
+from coworking_app.services import mailer, notifications, ratelimit
 from coworking_app.services.audit import bind_actor
 from coworking_app.services.errors import (
     Conflict,
@@ -30,6 +30,7 @@ from coworking_app.services.errors import (
     SecondFactorRequired,
 )
 from coworking_app.services.outbox import do_queue_email
+from coworking_app.services.text import has_bad_chars
 from coworking_app.services.security import (
     InvalidAccessToken,
     digest,
@@ -93,7 +94,25 @@ def check_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidInput("email", f"Некорректный email: {exc}") from exc
+        raise InvalidInput("email", _email_problem(str(exc))) from exc
+
+
+def _email_problem(english: str) -> str:
+    """email_validator explains in English; a person reads one of these."""
+    if "must have an @-sign" in english or "small commercial at" in english:
+        return "В адресе нет символа @: проверьте email"
+    if "something before the @-sign" in english:
+        return "Перед @ ничего нет: проверьте email"
+    if "something after the @-sign" in english or "should have a period" in english \
+            or "top-level domain" in english:
+        return "После @ должен быть домен, например mail.ru"
+    if "too long" in english:
+        return "Слишком длинный email"
+    if "two periods" in english or "period" in english:
+        return "Лишняя точка в адресе: проверьте email"
+    if "character" in english or "ASCII" in english:
+        return "В адресе недопустимые символы: проверьте email"
+    return "Некорректный email: проверьте адрес"
 
 
 def check_phone(phone: str | None) -> str | None:
@@ -166,6 +185,8 @@ def password_strength(password: str, email: str = "") -> int:
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
+    if has_bad_chars(email):  # no such address can exist (and PostgreSQL cannot hold NUL)
+        return None
     return session.scalars(
         select(User).where(func.lower(User.email) == email.strip().lower())
     ).first()
@@ -581,7 +602,7 @@ def _live_token(session: Session, token: str | None, load) -> tuple:
     try:
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
-        raise NotAuthenticated("Invalid or expired access token") from exc
+        raise NotAuthenticated("Токен доступа недействителен или истёк: войдите снова") from exc
     # The token is signed: name its user as the actor before the first query, so that the
     # transaction's audit settings are sent once, with BEGIN's first statement (audit.py),
     # instead of once anonymous and again by bind_actor.
@@ -592,7 +613,7 @@ def _live_token(session: Session, token: str | None, load) -> tuple:
     if row is None:
         if early_actor:
             session.info.pop("audit_actor", None)
-        raise NotAuthenticated("Session revoked or expired")
+        raise NotAuthenticated("Сессия завершена или истекла: войдите снова")
     bind_actor(session, row[0])
     return row
 
@@ -620,7 +641,7 @@ def do_refresh_tokens(session: Session, refresh_token: str) -> TokenPair:
                 .keeping_changes()
         raise NotAuthenticated("Invalid or expired refresh token")
     if not _live(row, now):
-        raise NotAuthenticated("Invalid or expired refresh token")
+        raise NotAuthenticated("Токен обновления недействителен или истёк: войдите снова")
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated()
@@ -692,7 +713,7 @@ def access_session_of_user(session: Session, user: User, session_id: int) -> Aut
     """One of the user's own sessions; another user's id is simply not found."""
     row = session.get(AuthSession, session_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("Session not found")
+        raise NotFound("Сессия не найдена")
     return row
 
 
@@ -715,7 +736,13 @@ def do_update_profile(session: Session, user: User, *, full_name: str | None = N
         if not isinstance(notification_prefs, dict) or not set(notification_prefs) <= allowed \
                 or not all(isinstance(v, bool) for v in notification_prefs.values()):
             raise InvalidInput("notification_prefs", "ожидается {email: bool, browser: bool}")
-        user.notification_prefs = dict(notification_prefs)
+        # Switches over every group, stored in the one shape notifications.preferences reads.
+        prefs = notifications.preferences(user)
+        if "email" in notification_prefs:
+            prefs.email = dict.fromkeys(prefs.email, notification_prefs["email"])
+        if "browser" in notification_prefs:
+            prefs.in_app = dict.fromkeys(prefs.in_app, notification_prefs["browser"])
+        notifications.do_set_preferences(session, user, prefs)
     session.flush()
     return user
 

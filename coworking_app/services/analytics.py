@@ -21,7 +21,7 @@ from time import monotonic
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -29,6 +29,7 @@ from coworking_app.services.query import QueryModel
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.fields import Day, Id
 from coworking_app.settings import get_settings
 from models import Role, Space, User
 
@@ -52,23 +53,23 @@ def day_start(day: date) -> datetime:
 
 
 class DashboardFilter(QueryModel):
-    date_from: date | None = None
-    date_to: date | None = None
-    city_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    space_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    date_from: Day | None = None
+    date_to: Day | None = None
+    city_id: Id | None = None
+    space_id: Id | None = None
     granularity: Literal["day", "week", "month"] = "day"
 
     @model_validator(mode="after")
     def _period(self) -> "DashboardFilter":
         if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise ValueError("'to' must not be before 'from'")
+            raise ValueError("Конец периода раньше начала")
         return self
 
     def period(self, now: datetime | None = None) -> tuple[date, date]:
         end = self.date_to or today(now)
         start = self.date_from or end - timedelta(days=29)
         if (end - start).days >= MAX_PERIOD_DAYS:
-            raise InvalidInput("from", f"a period of at most {MAX_PERIOD_DAYS} days")
+            raise InvalidInput("from", f"Период не длиннее {MAX_PERIOD_DAYS} дней")
         return start, end
 
 
@@ -105,7 +106,7 @@ def access_analytics_scope(session: Session, user: User | None, flt: DashboardFi
     if flt.space_id is not None:
         space = session.get(Space, flt.space_id)
         if space is None or space.owner_id != user.id:
-            raise NotFound("Space not found")
+            raise NotFound("Пространство не найдено")
     return Scope(owner_id=user.id, city_id=flt.city_id, space_id=flt.space_id)
 
 
@@ -375,7 +376,7 @@ def revenue_series(session: Session, scope: Scope, period: tuple[date, date],
                    granularity: str = "day") -> list[RevenuePoint]:
     """Net revenue and placed bookings by the report-zone day/week/month the bookings start."""
     if granularity not in ("day", "week", "month"):
-        raise InvalidInput("granularity", "day, week or month")
+        raise InvalidInput("granularity", "Шаг: день, неделя или месяц (day, week, month)")
     p = {**scope.params(), "tz": get_settings().report_timezone, "p_from": day_start(period[0]),
          "p_to": day_start(period[1] + timedelta(days=1)), "unit": granularity}
     rows = session.execute(text(f"""

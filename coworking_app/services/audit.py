@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from coworking_app.services.query import QueryModel
+from coworking_app.services.fields import BigId, Day, Id, Line
 from coworking_app.settings import get_settings
 
 from models import AUDIT_ENTITIES, AuditLog, Role, User
@@ -113,12 +114,12 @@ ACTIONS = ("create", "update", "delete")
 
 
 class AuditFilter(QueryModel):
-    entity: str | None = None
-    entity_id: int | None = Field(default=None, ge=1, le=2**62)
-    actor_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    action: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    entity: Line(40) | None = None
+    entity_id: BigId | None = None
+    actor_id: Id | None = None
+    action: Line(40) | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=50, ge=1, le=200)
 
@@ -126,14 +127,14 @@ class AuditFilter(QueryModel):
     @classmethod
     def _entity(cls, value: str | None) -> str | None:
         if value not in (None, "") and value not in AUDIT_ENTITIES:
-            raise ValueError(f"one of: {', '.join(AUDIT_ENTITIES)}")
+            raise ValueError(f"Допустимые значения: {', '.join(AUDIT_ENTITIES)}")
         return value or None
 
     @field_validator("action")
     @classmethod
     def _action(cls, value: str | None) -> str | None:
         if value not in (None, "") and value not in ACTIONS:
-            raise ValueError(f"one of: {', '.join(ACTIONS)}")
+            raise ValueError(f"Допустимые значения: {', '.join(ACTIONS)}")
         return value or None
 
 

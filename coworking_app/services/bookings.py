@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -36,7 +36,9 @@ from coworking_app.services.booking_states import (
 )
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from coworking_app.services.fields import Day, Id, Line, Moment, StrictId
 from coworking_app.services.spaces import is_bookable
+from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
@@ -88,19 +90,19 @@ class BookingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Strict: "2" or true is not a number of seats (a client sending them has a bug).
-    resource_id: StrictInt = Field(ge=1, le=2**31 - 1)
-    start: AwareDatetime
-    end: AwareDatetime
+    resource_id: StrictId
+    start: Moment
+    end: Moment
     seats: StrictInt | None = Field(1, ge=1, le=10_000)
     addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
-    promo_code: str | None = Field(None, max_length=32)
+    promo_code: Line(32) | None = None
 
 
 class BookingChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Moment | None = None
+    end: Moment | None = None
     seats: StrictInt | None = Field(None, ge=1, le=10_000)
 
 
@@ -523,7 +525,7 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
     now = now or av.utcnow()
     booking, role = access_booking(session, user, booking_id, for_update=True)
     check_booking_action(booking, role, "cancel", now=now)
-    reason = (reason or "").strip()[:500] or None
+    reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     if role in ("owner", "admin") and not reason:
         raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
     amount, percent = cancellation_refund(booking, role, now)
@@ -557,7 +559,7 @@ def do_reject_booking(session: Session, user: User | None, booking_id: int,
 
     booking, role = access_booking_for_owner(session, user, booking_id)
     check_booking_action(booking, role, "reject", now=now or av.utcnow())
-    reason = (reason or "").strip()[:500]
+    reason = check_chars("reason", (reason or "").strip()[:500], multiline=True)
     if not reason:
         raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
     amount = booking.paid_minor - booking.refunded_minor
@@ -588,19 +590,12 @@ class BookingFilter(BaseModel):
 
     scope: str = Field("mine", pattern="^(mine|owner)$")
     status: list[BookingStatus] = Field(default_factory=list)
-    space_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    resource_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    date_from: date | None = None
-    date_to: date | None = None
+    space_id: Id | None = None
+    resource_id: Id | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     tab: str | None = Field(None, pattern="^(upcoming|past|cancelled)$")
     limit: int = Field(100, ge=1, le=500)
-
-    @field_validator("date_from", "date_to")
-    @classmethod
-    def _sane_date(cls, value: date | None) -> date | None:
-        if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-            raise ValueError("a date between 2000-01-01 and 2100-12-31")
-        return value
 
 
 def list_bookings(session: Session, user: User | None, flt: BookingFilter,

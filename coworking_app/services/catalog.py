@@ -131,7 +131,7 @@ def find_city(session: Session, value: str) -> CityInfo | None:
 def require_city(session: Session, value: str) -> CityInfo:
     city = find_city(session, value)
     if city is None:
-        raise InvalidInput("city", f"unknown city {value[:60]!r}")
+        raise InvalidInput("city", f"Город «{value[:60]}» не найден")
     return city
 
 

@@ -259,7 +259,7 @@ def access_feed_user(session: Session, feed_id: str) -> User:
     user_part, _, token = feed_id.partition("-")
     ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
     user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
-    if user is None or not hmac.compare_digest(token, calendar_token(user)) or not user.is_active:
+    if user is None or not hmac.compare_digest(token.encode(), calendar_token(user).encode()) or not user.is_active:
         raise NotFound("Календарь не найден")
     return user
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from coworking_app.formatting import plural
+
 
 class ServiceError(Exception):
     """Base class: a request that cannot be carried out as asked. The transaction is rolled
@@ -25,7 +27,7 @@ class InvalidInput(ServiceError):
 
 
 class NotFound(ServiceError):
-    def __init__(self, what: str = "Not found") -> None:
+    def __init__(self, what: str = "Не найдено") -> None:
         super().__init__(what)
         self.message = what
 
@@ -33,7 +35,7 @@ class NotFound(ServiceError):
 class NotAuthenticated(ServiceError):
     """No valid sign-in (401)."""
 
-    def __init__(self, message: str = "Sign in required") -> None:
+    def __init__(self, message: str = "Войдите, чтобы продолжить") -> None:
         super().__init__(message)
         self.message = message
 
@@ -41,7 +43,7 @@ class NotAuthenticated(ServiceError):
 class PermissionDenied(ServiceError):
     """Signed in, but this user may not do this (403)."""
 
-    def __init__(self, message: str = "You may not do this") -> None:
+    def __init__(self, message: str = "Недостаточно прав для этого действия") -> None:
         super().__init__(message)
         self.message = message
 
@@ -58,16 +60,28 @@ class Conflict(ServiceError):
 class RateLimited(ServiceError):
     """Too many attempts (429); `retry_after` seconds until the next one is allowed."""
 
-    def __init__(self, retry_after: int, message: str = "Too many attempts") -> None:
+    def __init__(self, retry_after: int, message: str = "Слишком много попыток") -> None:
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
         self.message = message
+
+    @property
+    def wait_text(self) -> str:
+        """The message with the wait, as a person reads it: "…, попробуйте через 5 минут"."""
+        seconds = self.retry_after
+        if seconds < 60:
+            wait = plural(seconds, "секунду", "секунды", "секунд")
+        elif seconds < 3600:
+            wait = plural(-(-seconds // 60), "минуту", "минуты", "минут")
+        else:
+            wait = plural(-(-seconds // 3600), "час", "часа", "часов")
+        return f"{self.message.rstrip('.')}. Попробуйте через {wait}"
 
 
 class SecondFactorRequired(ServiceError):
     """Password accepted; a TOTP or recovery code is needed to finish signing in (401)."""
 
-    def __init__(self, message: str = "Enter the code from your authenticator app") -> None:
+    def __init__(self, message: str = "Введите код из приложения-аутентификатора") -> None:
         super().__init__(message)
         self.message = message
 

@@ -180,7 +180,7 @@ def render_pdf(sections: list[tuple[str, list[tables.Column], Iterable[dict[str,
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput("format", "xlsx or pdf")
+        raise InvalidInput("format", "Формат файла: xlsx или pdf")
     return fmt
 
 
@@ -203,8 +203,8 @@ def _table_file(session: Session, user: User, table: str, flt: tables.TableFilte
                               subtitle=_subtitle(table, flt), progress=progress)
     else:
         if total > PDF_MAX_ROWS:
-            raise Conflict("format", f"PDF holds at most {PDF_MAX_ROWS} rows ({total} match): "
-                                     "narrow the filters or export Excel")
+            raise Conflict("format", f"В PDF помещается не больше {PDF_MAX_ROWS} строк, а подходит {total}: "
+                                     "сузьте фильтры или выгрузите Excel")
         content = render_pdf([(TABLE_TITLES[table], columns, rows, totals)], title=title, subtitle=_subtitle(table, flt))
     return ExportFile(f"{table}-{_stamp()}.{fmt}", CONTENT_TYPES[fmt], content)
 
@@ -216,8 +216,8 @@ def export_table(session: Session, user: User | None, table: str, flt: tables.Ta
     counted = tables.list_table(session, user, table, flt.model_copy(update={"page": 1, "page_size": 1}))
     limit = get_settings().export_sync_max_rows
     if counted.total > limit:
-        raise Conflict("rows", f"{counted.total} rows match; exports over {limit} rows run in the "
-                               "background: POST /api/v1/admin/exports")
+        raise Conflict("rows", f"Подходит строк: {counted.total}. Выгрузки больше {limit} строк "
+                               "готовятся в фоне: закажите отчёт (POST /api/v1/admin/exports)")
     return _table_file(session, user, table, flt, fmt, counted.total, counted.totals)
 
 
@@ -360,7 +360,7 @@ def report_period(kind: str, today: date) -> tuple[date, date]:
     if kind == "monthly":
         end = today.replace(day=1) - timedelta(days=1)
         return end.replace(day=1), end
-    raise InvalidInput("kind", "daily, weekly or monthly")
+    raise InvalidInput("kind", "Отчёт: daily, weekly или monthly")
 
 
 REPORT_TITLES = {"daily": "Ежедневный отчёт", "weekly": "Еженедельный отчёт", "monthly": "Ежемесячный отчёт"}
@@ -427,12 +427,12 @@ def access_report_file(session: Session, user: User | None, report_id: int) -> R
     check_role(user, Role.operator, Role.admin)
     report = session.get(ReportFile, report_id) if 0 < report_id < 2**31 else None
     if report is None:
-        raise NotFound("Report not found")
+        raise NotFound("Отчёт не найден")
     return report
 
 
 def report_download(report: ReportFile) -> ExportFile:
     if report.status != ReportStatus.done.value or report.content is None:
-        raise Conflict("status", f"the file is not ready ({report.status}, {report.progress} %)")
+        raise Conflict("status", f"Файл ещё не готов ({report.status}, {report.progress} %)")
     return ExportFile(report.filename, CONTENT_TYPES[report.fmt], report.content)
 

@@ -25,7 +25,7 @@ from coworking_app.services import ratelimit
 from coworking_app.services.accounts import check_role
 from coworking_app.services.booking_states import booking_refusal
 from coworking_app.services.spaces import is_bookable
-from coworking_app.services.text import check_plain_text
+from coworking_app.services.text import check_chars, check_plain_text
 from coworking_app.services.errors import (
     InvalidInput,
     NotAuthenticated,
@@ -274,7 +274,7 @@ def list_conversations(session: Session, user: User | None, *, q: str = "", page
         query = query.where(Conversation.id == only_id)
     else:  # a conversation opened from a booking card shows once it has a message
         query = query.where(Conversation.last_message_id > 0)
-    q = (q or "").strip()[:100]
+    q = check_chars("q", (q or "").strip()[:100])
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # Names only: matching emails would let anyone probe the other person's address.

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from coworking_app.formatting import DEFAULT_ZONE, format_money, format_stay
 from coworking_app.services.errors import NotAuthenticated, NotFound
+from coworking_app.services.fields import Id, Line
 from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
@@ -221,20 +222,30 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: dict[str, bool] = {}
-    in_app: dict[str, bool] = {}
+    email: dict[Line(40), bool] = {}
+    in_app: dict[Line(40), bool] = {}
     offers: bool = False
-    offers_city_id: int | None = None  # offers of one city only (none = every city)
+    offers_city_id: Id | None = None  # offers of one city only (none = every city)
 
 
 def preferences(user: User) -> Preferences:
-    stored = user.notification_prefs or {}
+    stored = user.notification_prefs if isinstance(user.notification_prefs, dict) else {}
+    city_id = stored.get("offers_city_id")
     return Preferences(
-        email={g: bool(stored.get("email", {}).get(g, True)) for g in GROUPS},
-        in_app={g: bool(stored.get("in_app", {}).get(g, True)) for g in GROUPS},
+        email=_switches(stored.get("email")),
+        in_app=_switches(stored.get("in_app")),
         offers=bool(stored.get("offers", False)),
-        offers_city_id=stored.get("offers_city_id") if isinstance(stored.get("offers_city_id"), int) else None,
+        offers_city_id=city_id if isinstance(city_id, int) and 0 < city_id < 2**31 else None,
     )
+
+
+def _switches(stored: object) -> dict[str, bool]:
+    """Per group on/off from whatever the column holds (a dict per group; a single switch
+    that older profile edits wrote; anything else counts as the defaults)."""
+    if isinstance(stored, bool):
+        return dict.fromkeys(GROUPS, stored)
+    chosen = stored if isinstance(stored, dict) else {}
+    return {g: bool(chosen.get(g, True)) for g in GROUPS}
 
 
 def do_set_preferences(session: Session, user: User | None, prefs: Preferences) -> Preferences:
@@ -243,7 +254,7 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
     if prefs.offers_city_id is not None and not 0 < prefs.offers_city_id < 2**31:
         from coworking_app.services.errors import InvalidInput
 
-        raise InvalidInput("offers_city_id", "unknown city")
+        raise InvalidInput("offers_city_id", "Такого города нет")
     clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
                         in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers,
                         offers_city_id=prefs.offers_city_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ from coworking_app.formatting import format_moment
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from coworking_app.services.fields import Id, Line, Moment, Text
 from coworking_app.services.notifications import do_notify, preferences
 from coworking_app.services.owner_spaces import access_space_for_owner
 from coworking_app.services.spaces import is_bookable
@@ -34,12 +35,12 @@ from models import Booking, BookingStatus, Offer, Role, Space, User
 class OfferInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=3, max_length=120)
-    text: str = Field(min_length=10, max_length=2000)
-    promo_code: str | None = Field(None, max_length=32)
-    city: str | None = Field(None, max_length=100)  # admins: a city slug/name, or none = all
-    space_id: int | None = Field(None, ge=1, le=2**31 - 1)  # owners: one of their spaces
-    valid_until: AwareDatetime | None = None
+    title: Line(120, min_length=3)
+    text: Text(2000, min_length=10)
+    promo_code: Line(32) | None = None
+    city: Line(100) | None = None  # admins: a city slug/name, or none = all
+    space_id: Id | None = None  # owners: one of their spaces
+    valid_until: Moment | None = None
 
 
 def unsubscribe_token(user_id: int) -> str:
@@ -57,7 +58,7 @@ def do_unsubscribe(session: Session, token: str) -> User:
     user_part, _, _digest = token.partition("-")
     ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
     user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
-    if user is None or not hmac.compare_digest(token, unsubscribe_token(user.id)):
+    if user is None or not hmac.compare_digest(token.encode(), unsubscribe_token(user.id).encode()):
         raise NotFound("Ссылка недействительна")
     prefs = dict(user.notification_prefs or {})
     prefs["offers"] = False

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
+from coworking_app.services.fields import Latitude, Line, Longitude, Moment, MoneyMinor, StrictMoneyMinor, Text
 from coworking_app.services.geo import lat_of, locate_point, lon_of
 from coworking_app.services.spaces import do_refresh_space_summary
 from models import (
@@ -54,13 +55,13 @@ class SpaceFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(None, min_length=2, max_length=160)
-    description: str | None = Field(None, max_length=5000)
-    address: str | None = Field(None, min_length=3, max_length=255)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-    timezone: str | None = Field(None, max_length=64)
-    amenities: list[str] | None = Field(None, max_length=40)
+    name: Line(160, min_length=2) | None = None
+    description: Text(5000) | None = None
+    address: Line(255, min_length=3) | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    timezone: Line(64) | None = None
+    amenities: list[Line(40)] | None = Field(None, max_length=40)
     opening_hours: dict[str, Any] | None = None
     # Booking rules
     # Strict: "yes", 1 or "2200" are not what these fields hold (a client sending them has a bug).
@@ -71,18 +72,18 @@ class SpaceFields(BaseModel):
 
 
 class SpaceCreate(SpaceFields):
-    name: str = Field(min_length=2, max_length=160)
-    address: str = Field(min_length=3, max_length=255)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    timezone: str = Field("Europe/Moscow", max_length=64)
+    name: Line(160, min_length=2)
+    address: Line(255, min_length=3)
+    lat: Latitude
+    lon: Longitude
+    timezone: Line(64) = "Europe/Moscow"
 
 
 class ResourceFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: ResourceKind | None = None
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: Line(120, min_length=1) | None = None
     capacity: StrictInt | None = Field(None, ge=1, le=1000)
     min_minutes: StrictInt | None = Field(None, ge=30, le=60 * 24 * 366)
     max_minutes: StrictInt | None = Field(None, ge=30, le=60 * 24 * 366)
@@ -90,7 +91,7 @@ class ResourceFields(BaseModel):
 
 class ResourceCreate(ResourceFields):
     kind: ResourceKind
-    name: str = Field(min_length=1, max_length=120)
+    name: Line(120, min_length=1)
     capacity: StrictInt = Field(1, ge=1, le=1000)
     min_minutes: StrictInt = Field(60, ge=30, le=60 * 24 * 366)
     max_minutes: StrictInt = Field(60 * 24 * 31, ge=30, le=60 * 24 * 366)
@@ -100,7 +101,7 @@ class TariffInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     unit: PriceUnit
-    price_minor: StrictInt = Field(ge=0, le=10**11)
+    price_minor: StrictMoneyMinor
     currency: str = Field("RUB", pattern=r"^[A-Z]{3}$")
 
     @field_validator("currency", mode="before")
@@ -428,9 +429,9 @@ class AddonInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
-    name: str = Field(min_length=1, max_length=120)
+    name: Line(120, min_length=1)
     unit: AddonUnit
-    price_minor: int = Field(ge=0, le=10**9)
+    price_minor: MoneyMinor
     resource_kinds: list[ResourceKind] = Field(default_factory=list, max_length=4)
     max_quantity: int = Field(10, ge=1, le=100)
     active: bool = True
@@ -475,11 +476,11 @@ class PromoInput(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
     kind: PromoKind
     value: int = Field(ge=1, le=2**31 - 1)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     max_uses_total: int | None = Field(None, ge=1, le=10**6)
     max_uses_per_user: int | None = Field(1, ge=1, le=1000)
-    min_amount_minor: int = Field(0, ge=0, le=2**31 - 1)
+    min_amount_minor: MoneyMinor = 0
 
 
 PROMO_MAX_YEARS = 3  # a promo code's dates lie at most this far ahead

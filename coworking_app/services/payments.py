@@ -220,7 +220,7 @@ def do_complete_test_payment(session: Session, user: User | None, payment_id: in
                              *, now: datetime | None = None) -> Payment:
     """The offline provider's payment page: the payer chooses "succeeded" or "declined"."""
     if outcome not in ("succeeded", "declined"):
-        raise InvalidInput("outcome", "succeeded or declined")
+        raise InvalidInput("outcome", "Допустимые значения: succeeded, declined")
     payment, _booking = access_payment_for_payer(session, user, payment_id)
     if payment.provider != "test":
         raise NotFound("Платёж не найден")
@@ -378,20 +378,20 @@ def check_stripe_event(payload: bytes, signature: str | None) -> dict:
     within the tolerance) and returns the event. InvalidInput -> 400."""
     settings = get_settings()
     if not settings.stripe_webhook_secret:
-        raise InvalidInput("Stripe-Signature", "webhooks are not configured")
+        raise InvalidInput("Stripe-Signature", "Вебхуки Stripe не настроены")
     if not signature:
-        raise InvalidInput("Stripe-Signature", "missing signature header")
+        raise InvalidInput("Stripe-Signature", "Нет заголовка с подписью")
     try:
         stripe.WebhookSignature.verify_header(
             payload.decode("utf-8"), signature, settings.stripe_webhook_secret,
             settings.stripe_webhook_tolerance_seconds)
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
-        raise InvalidInput("Stripe-Signature", "signature verification failed") from exc
+        raise InvalidInput("Stripe-Signature", "Подпись не совпала") from exc
     except ValueError as exc:
-        raise InvalidInput("body", "not a JSON event") from exc
+        raise InvalidInput("body", "Событие не в формате JSON") from exc
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise InvalidInput("body", "not a Stripe event")
+        raise InvalidInput("body", "Это не событие Stripe")
     return event
 
 

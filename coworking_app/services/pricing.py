@@ -17,6 +17,7 @@ from sqlmodel import Session
 from coworking_app.formatting import plural
 from coworking_app.services.availability import Interval, ResourceLimits, is_whole
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.fields import Line
 from models import (
     HOLDING_STATUSES,
     Addon,
@@ -40,7 +41,7 @@ def div_round(numerator: int, denominator: int) -> int:
 
 
 class AddonChoice(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
+    code: Line(32, min_length=1)
     quantity: StrictInt = Field(1, ge=1, le=100)
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, NotFound
+from coworking_app.services.text import check_chars
 from models import Booking, PromoCode, Role, Space, User
 
 
@@ -57,7 +58,7 @@ def list_promos(session: Session, user: User | None, *, q: str | None = None, li
     query = select(PromoCode, Space.name, uses).outerjoin(Space, Space.id == PromoCode.space_id)
     if not user.is_staff:
         query = query.where(Space.owner_id == user.id)
-    if q:
+    if check_chars("q", q):
         query = query.where(or_(PromoCode.code.ilike(f"%{q.strip()[:32]}%"), Space.name.ilike(f"%{q.strip()[:60]}%")))
     now = datetime.now(timezone.utc)
     rows = session.execute(query.order_by(PromoCode.id.desc()).limit(limit)).all()

@@ -7,12 +7,13 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select, text, true
 from sqlmodel import Session
 
 from coworking_app.services import catalog
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.fields import Id, Latitude, Line, Longitude, Moment, MoneyMinor
 from coworking_app.services.geo import lat_of, lon_of, point
 from coworking_app.services.storage import get_storage
 from models import City, District, Photo, PriceUnit, Space, SpaceSearch as SS
@@ -41,24 +42,25 @@ class SearchParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    city: str | None = Field(None, max_length=100, description="City slug or name (ru/en)")
-    district: str | None = Field(None, max_length=100, description="District slug, id or name")
-    lat: float | None = Field(None, ge=-90, le=90, description="Latitude of the search point")
-    lon: float | None = Field(None, ge=-180, le=180, description="Longitude of the search point")
+    city: Line(100) | None = Field(None, description="City slug or name (ru/en)")
+    district: Line(100) | None = Field(None, description="District slug, id or name")
+    lat: Latitude | None = Field(None, description="Latitude of the search point")
+    lon: Longitude | None = Field(None, description="Longitude of the search point")
     radius_km: float | None = Field(
-        None, gt=0, le=MAX_RADIUS_KM, description="Radius around lat/lon, km"
+        None, gt=0, le=MAX_RADIUS_KM, allow_inf_nan=False, description="Radius around lat/lon, km"
     )
-    stop_id: int | None = Field(None, ge=1, description="Transit stop id")
+    stop_id: Id | None = Field(None, description="Transit stop id")
     stop_radius_m: int = Field(1000, gt=0, le=MAX_STOP_RADIUS_M, description="Metres from stop")
-    amenities: list[str] = Field(default_factory=list, description="Amenity codes, all required")
-    min_price: int | None = Field(None, ge=0, description="Minimum price_from, minor units")
-    max_price: int | None = Field(None, ge=0, description="Maximum price_from, minor units")
+    amenities: list[Line(40)] = Field(default_factory=list, max_length=40,
+                                      description="Amenity codes, all required")
+    min_price: MoneyMinor | None = Field(None, description="Minimum price_from, minor units")
+    max_price: MoneyMinor | None = Field(None, description="Maximum price_from, minor units")
     price_unit: PriceUnit | None = Field(None, description="Unit the price filter applies to")
     seats: int | None = Field(None, ge=1, le=10_000, description="Minimum seats in one resource")
-    q: str | None = Field(None, description="Text query (Russian or English)")
-    start: AwareDatetime | None = Field(
-        None, description="Free from (ISO 8601 with offset); needs `end`")
-    end: AwareDatetime | None = Field(None, description="Free until (ISO 8601 with offset)")
+    q: str | None = Field(None, max_length=MAX_QUERY_LENGTH,
+                          description="Text query (Russian or English); control characters count as spaces")
+    start: Moment | None = Field(None, description="Free from (ISO 8601 with offset); needs `end`")
+    end: Moment | None = Field(None, description="Free until (ISO 8601 with offset)")
     sort: SortOrder = SortOrder.relevance
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
@@ -83,8 +85,6 @@ class SearchParams(BaseModel):
         if value is None:
             return None
         text_value = _CONTROL_CHARS.sub(" ", str(value)).strip()
-        if len(text_value) > MAX_QUERY_LENGTH:
-            raise ValueError(f"must be at most {MAX_QUERY_LENGTH} characters")
         return text_value or None
 
     @field_validator("city", "district", mode="before")
@@ -99,25 +99,25 @@ class SearchParams(BaseModel):
     def _cross_field(self) -> "SearchParams":
         if (self.lat is None) != (self.lon is None):
             missing = "lon" if self.lon is None else "lat"
-            raise InvalidInput(missing, "lat and lon must be given together")
+            raise InvalidInput(missing, "Укажите точку полностью: и широту, и долготу")
         if self.radius_km is not None and self.lat is None:
-            raise InvalidInput("radius_km", "radius_km needs lat and lon")
+            raise InvalidInput("radius_km", "Радиус задаётся вокруг точки: выберите точку на карте")
         if (
             self.min_price is not None
             and self.max_price is not None
             and self.min_price > self.max_price
         ):
-            raise InvalidInput("min_price", "min_price must not exceed max_price")
+            raise InvalidInput("min_price", "Больше, чем цена «до»")
         if (self.start is None) != (self.end is None):
             raise InvalidInput("end" if self.end is None else "start",
-                               "start and end must be given together")
+                               "Укажите и начало, и конец времени")
         if self.start is not None and self.end is not None:
             if self.end <= self.start:
-                raise InvalidInput("end", "end must be after start")
+                raise InvalidInput("end", "Конец должен быть позже начала")
             if self.end - self.start > timedelta(days=MAX_FREE_INTERVAL_DAYS):
-                raise InvalidInput("end", f"at most {MAX_FREE_INTERVAL_DAYS} days")
+                raise InvalidInput("end", f"Не больше {MAX_FREE_INTERVAL_DAYS} дней")
         if self.sort == SortOrder.distance and self.lat is None and self.stop_id is None:
-            raise InvalidInput("sort", "sort=distance needs lat/lon or stop_id")
+            raise InvalidInput("sort", "Чтобы сортировать по расстоянию, выберите точку на карте или станцию")
         return self
 
     @property
@@ -206,13 +206,13 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
     if params.district:
         districts = catalog.find_districts(session, params.district, city.id if city else None)
         if not districts:
-            raise InvalidInput("district", f"unknown district {params.district[:60]!r}")
+            raise InvalidInput("district", f"Район «{params.district[:60]}» не найден")
         conditions.append(SS.district_id.in_([d.id for d in districts]))
     if params.amenities:
         known = {a.code for a in catalog.list_amenities(session)}
         unknown = [code for code in params.amenities if code not in known]
         if unknown:
-            raise InvalidInput("amenities", f"unknown amenity code(s): {', '.join(unknown)[:120]}")
+            raise InvalidInput("amenities", f"Нет таких удобств: {', '.join(unknown)[:120]}")
         conditions.append(SS.amenities.contains(sorted(set(params.amenities))))
 
     origin = None
@@ -227,7 +227,7 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
     if params.stop_id is not None:
         stop = catalog.get_stop(session, params.stop_id)
         if stop is None:
-            raise InvalidInput("stop_id", f"unknown transit stop {params.stop_id}")
+            raise InvalidInput("stop_id", "Такой станции нет")
         stop_point = point(stop.lat, stop.lon)
         near_stop = func.ST_DWithin(SS.location, stop_point, params.stop_radius_m)
         conditions.append(near_stop)

@@ -18,9 +18,11 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from coworking_app.formatting import SPACE_STATUS_LABELS
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.owner_spaces import submission_gaps
+from coworking_app.services.text import check_chars
 from models import City, Photo, Role, Space, SpaceStatus, User
 
 QueueView = Literal["pending", "changed", "all"]
@@ -78,8 +80,12 @@ def _locked(session: Session, space_id: int) -> Space:
     return space
 
 
+def _label(space: Space) -> str:
+    return SPACE_STATUS_LABELS.get(space.status, space.status)
+
+
 def check_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = check_chars("reason", (reason or "").strip(), multiline=True)
     if len(reason) < 5:
         raise InvalidInput("reason", "Объясните решение владельцу: причина — не короче 5 символов")
     if len(reason) > 500:

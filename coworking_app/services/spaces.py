@@ -122,7 +122,7 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
         return SpaceDetail.model_validate_json(cached)
     detail = load_space_detail(session, space_id)
     if detail is None or detail.status != SpaceStatus.published.value:
-        raise NotFound("Space not found")
+        raise NotFound("Пространство не найдено")
     cache_set(key, detail.model_dump_json())
     return detail
 

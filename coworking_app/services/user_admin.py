@@ -19,16 +19,16 @@ def access_user_for_staff(session: Session, staff: User | None, user_id: int) ->
     staff = check_role(staff, Role.operator, Role.admin)
     target = session.get(User, user_id, with_for_update=True) if 0 < user_id < 2**31 else None
     if target is None:
-        raise NotFound("User not found")
+        raise NotFound("Пользователь не найден")
     return staff, target
 
 
 def do_set_user_blocked(session: Session, staff: User | None, user_id: int, blocked: bool) -> User:
     staff, target = access_user_for_staff(session, staff, user_id)
     if target.id == staff.id:
-        raise InvalidInput("blocked", "you cannot block yourself")
+        raise InvalidInput("blocked", "Себя заблокировать нельзя")
     if target.is_staff and not staff.has_role(Role.admin):
-        raise PermissionDenied("Only an admin blocks operators and admins")
+        raise PermissionDenied("Операторов и администраторов блокирует только администратор")
     target.is_active = not blocked
     session.add(target)
     session.flush()
@@ -41,10 +41,10 @@ def check_roles(roles: list[str]) -> list[str]:
     known = [r.value for r in Role]
     unknown = [r for r in roles if r not in known]
     if unknown:
-        raise InvalidInput("roles", f"unknown role(s): {', '.join(unknown)[:60]}; one of: {', '.join(known)}")
+        raise InvalidInput("roles", f"Нет таких ролей: {', '.join(unknown)[:60]}. Допустимые значения: {', '.join(known)}")
     clean = [r for r in known if r in roles]  # canonical order, no repeats
     if not clean:
-        raise InvalidInput("roles", "at least one role")
+        raise InvalidInput("roles", "Нужна хотя бы одна роль")
     return clean
 
 
@@ -53,7 +53,7 @@ def do_set_user_roles(session: Session, admin: User | None, user_id: int, roles:
     clean = check_roles(roles)
     _admin, target = access_user_for_staff(session, admin, user_id)
     if target.id == admin.id and Role.admin.value not in clean:
-        raise InvalidInput("roles", "you cannot remove your own admin role")
+        raise InvalidInput("roles", "Свою роль администратора снять нельзя")
     target.roles = clean
     session.add(target)
     session.flush()
