@@ -283,10 +283,10 @@ def test_photo_refusals_read_in_russian(client, owner):
     r = upload(b"\0" * (6 * 1024 * 1024))  # past the request limit
     assert r.status_code == 413 and r.json()["detail"][0]["msg"] == "Запрос больше 5 МБ"
     r = upload(b"\0" * (5 * 1024 * 1024 + 10))  # fits the request, not the photo limit
-    assert r.status_code == 413 and r.json()["detail"][0]["msg"] == "Фото не больше 5 МБ"
+    assert r.status_code == 413 and r.json()["detail"][0]["msg"] == "Фото больше 5 МБ: уменьшите его или выберите другое"
     r = upload(b"just some text\n" * 10, name="notimage.txt", mime="text/plain")
     assert r.status_code == 415
-    assert r.json()["detail"][0]["msg"] == "Не удалось открыть файл: нужна картинка JPEG или PNG"
+    assert r.json()["detail"][0]["msg"] == "Файл не читается как JPEG или PNG"
 
 
 def test_links_with_non_ascii_tokens_are_404_not_500(client, renter):

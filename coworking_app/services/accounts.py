@@ -639,7 +639,7 @@ def do_refresh_tokens(session: Session, refresh_token: str) -> TokenPair:
             spent.revoked_at = now
             raise NotAuthenticated("Этот refresh-токен уже использован: сессия завершена, войдите снова") \
                 .keeping_changes()
-        raise NotAuthenticated("Invalid or expired refresh token")
+        raise NotAuthenticated("Токен обновления недействителен или истёк: войдите снова")
     if not _live(row, now):
         raise NotAuthenticated("Токен обновления недействителен или истёк: войдите снова")
     user = session.get(User, row.user_id)
