@@ -52,6 +52,7 @@ from state.reviews import SpaceReviewsState
 from state.space import SpaceState
 
 app = rx.App(
+    html_lang="ru",  # screen readers read the pages as Russian
     # page_status: HTTP 404 (and the 404 page) for /spaces/<id> of a space nobody can see.
     api_transformer=[create_api(), page_status],
     # Toasts at the top, under the header: at the bottom they covered the booking card's

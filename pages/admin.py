@@ -68,7 +68,7 @@ def _filters() -> rx.Component:
             value=s.preset, on_change=s.set_preset, size="1"),
         date_range(s.date_from, s.date_to, lambda v: s.set_period("from", v), lambda v: s.set_period("to", v)),
         rx.select.root(
-            rx.select.trigger(placeholder="Все города"),
+            rx.select.trigger(placeholder="Все города", aria_label="Город"),
             rx.select.content(rx.select.item("Все города", value="all"),
                               rx.foreach(s.cities, lambda c: rx.select.item(c[1], value=c[0]))),
             value=rx.cond(s.city == "", "all", s.city), on_change=s.set_city, size="2",

@@ -47,7 +47,7 @@ def _audit_filters() -> rx.Component:
     s = AuditState
     return rx.flex(
         rx.select.root(
-            rx.select.trigger(placeholder="Все сущности"),
+            rx.select.trigger(placeholder="Все сущности", aria_label="Что менялось"),
             rx.select.content(rx.select.item("Все сущности", value="all"),
                               rx.foreach(s.entity_choices, lambda c: rx.select.item(c[1], value=c[0]))),
             value=rx.cond(s.entity == "", "all", s.entity), on_change=lambda v: s.set_filter("entity", v), size="2"),
@@ -56,7 +56,7 @@ def _audit_filters() -> rx.Component:
         rx.input(placeholder="ID автора", value=s.actor_id, on_change=lambda v: s.set_filter("actor_id", v),
                  debounce_timeout=400, size="2", width="110px", input_mode="numeric"),
         rx.select.root(
-            rx.select.trigger(placeholder="Все действия"),
+            rx.select.trigger(placeholder="Все действия", aria_label="Действие"),
             rx.select.content(rx.select.item("Все действия", value="all"),
                               *[rx.select.item(label, value=code) for code, label in ACTION_LABELS.items()]),
             value=rx.cond(s.action == "", "all", s.action), on_change=lambda v: s.set_filter("action", v), size="2"),

@@ -34,7 +34,7 @@ def _form() -> rx.Component:
             _field("Код", "code", s.code, placeholder="SPRING10"),
             rx.vstack(
                 rx.text("Скидка", size="1", color=rx.color("gray", 11)),
-                rx.select.root(rx.select.trigger(),
+                rx.select.root(rx.select.trigger(aria_label="Вид скидки"),
                                rx.select.content(rx.select.item("Процент", value="percent"),
                                                  rx.select.item("Сумма, ₽", value="fixed")),
                                value=s.kind, on_change=lambda v: s.set_field("kind", v), size="2"),

@@ -17,7 +17,7 @@ TABLE_LABELS = [("bookings", "Брони"), ("spaces", "Пространства
 def _choice(placeholder: str, name: str, value, choices) -> rx.Component:
     s = AdminTableState
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, custom_attrs={"data-testid": f"filter-{name}"}),
+        rx.select.trigger(placeholder=placeholder, aria_label={"status": "Статус", "type": "Тип"}.get(name, placeholder), custom_attrs={"data-testid": f"filter-{name}"}),
         rx.select.content(rx.select.item(placeholder, value="all"),
                           rx.foreach(choices, lambda c: rx.select.item(c[1], value=c[0]))),
         value=rx.cond(value == "", "all", value), on_change=lambda v: s.set_filter(name, v), size="2",
@@ -74,10 +74,11 @@ def _row(row: RowView) -> rx.Component:
     return rx.table.row(
         rx.foreach(row.cells, _cell),
         rx.table.cell(rx.hstack(
-            rx.cond(row.href != "", rx.link(rx.icon_button(rx.icon("external-link", size=14), size="1",
-                                                           variant="ghost"), href=row.href)),
+            rx.cond(row.href != "", rx.link(rx.icon("external-link", size=14), href=row.href,
+                                            aria_label="Открыть страницу", title="Открыть страницу")),
             rx.cond(row.actions.length() > 0, rx.menu.root(
                 rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=14), size="1", variant="soft",
+                                               aria_label="Действия", title="Действия",
                                                custom_attrs={"data-testid": "row-actions"})),
                 rx.menu.content(rx.foreach(row.actions, lambda a: rx.menu.item(
                     a[1], on_click=s.row_action(a[0], row.id), custom_attrs={"data-action": a[0]}))),
@@ -111,7 +112,7 @@ def _action_dialog() -> rx.Component:
                      on_change=lambda v: s.set_new_user("full_name", v), width="100%"),
             rx.input(placeholder="Пароль (от 10 символов)", type="password", value=s.new_user["password"],
                      on_change=lambda v: s.set_new_user("password", v), width="100%"),
-            rx.select.root(rx.select.trigger(width="100%"),
+            rx.select.root(rx.select.trigger(width="100%", aria_label="Роль"),
                            rx.select.content(*[rx.select.item(label, value=code) for code, label in ROLE_LABELS.items()]),
                            value=s.new_user["role"], on_change=lambda v: s.set_new_user("role", v)),
             rx.text("Email будет считаться подтверждённым; передайте пароль человеку лично.", size="1",
@@ -164,16 +165,20 @@ def tables_page() -> rx.Component:
         rx.cond(
             s.allowed,
             rx.vstack(
-                rx.box(rx.tabs.root(rx.tabs.list(*[rx.tabs.trigger(label, value=value)
+                rx.box(rx.tabs.root(rx.tabs.list(*[rx.tabs.trigger(label, value=value,
+                                                                   custom_attrs={"aria-controls": "admin-table"})
                                                    for value, label in TABLE_LABELS]),
                                     value=s.table, on_change=s.set_table, custom_attrs={"data-testid": "table-tabs"}),
                        overflow_x="auto", width="100%"),
-                _filters(),
-                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
-                rx.cond(s.loading, rx.skeleton(height="320px", width="100%"),
-                        rx.cond(s.total > 0, _table(),
-                                empty_state("search-x", "Ничего не найдено",
-                                            rx.text("Измените фильтры.", size="2", color=rx.color("gray", 11))))),
+                rx.vstack(
+                    _filters(),
+                    rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1")),
+                    rx.cond(s.loading, rx.skeleton(height="320px", width="100%"),
+                            rx.cond(s.total > 0, _table(),
+                                    empty_state("search-x", "Ничего не найдено",
+                                                rx.text("Измените фильтры.", size="2", color=rx.color("gray", 11))))),
+                    id="admin-table", role="tabpanel", spacing="3", width="100%",
+                ),
                 _action_dialog(),
                 spacing="3", width="100%",
             ),

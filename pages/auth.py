@@ -100,7 +100,7 @@ def _signup_form() -> rx.Component:
             rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Создать аккаунт",
                       type="submit", size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                       custom_attrs={"data-testid": "signup-submit"}),
-            rx.text("Уже есть аккаунт? ", rx.link("Войти", href=s.login_href), size="2"),
+            rx.text("Уже есть аккаунт? ", rx.link("Войти", href=s.login_href, underline="always"), size="2"),
             spacing="3", width="100%",
         ),
         on_submit=s.submit, width="100%",
@@ -268,7 +268,7 @@ def reset_password_page() -> rx.Component:
     confirm_form = rx.cond(
         s.done,
         rx.callout(rx.text("Пароль изменён, все устройства вышли из аккаунта. ",
-                           rx.link("Войти", href="/login")), icon="check", color_scheme="green"),
+                           rx.link("Войти", href="/login", underline="always")), icon="check", color_scheme="green"),
         private_form(
             rx.vstack(
                 _label("Новый пароль", "reset-new-password"),

@@ -66,9 +66,9 @@ def _stepper(value, on_minus, on_plus, test_id: str, disabled=False) -> rx.Compo
     )
 
 
-def _select(value, options, on_change, test_id: str, placeholder: str) -> rx.Component:
+def _select(value, options, on_change, test_id: str, placeholder: str, label: str) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, width="100%",
+        rx.select.trigger(placeholder=placeholder, width="100%", aria_label=label,
                           custom_attrs={"data-testid": test_id}),
         rx.select.content(rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
         value=value, on_change=on_change,
@@ -90,7 +90,7 @@ def booking_panel() -> rx.Component:
                 rx.cond(B.resources.length() > 1, rx.vstack(
                     _label("Что бронируем"),
                     rx.select.root(
-                        rx.select.trigger(width="100%", custom_attrs={"data-testid": "book-resource"}),
+                        rx.select.trigger(width="100%", aria_label="Что бронируем", custom_attrs={"data-testid": "book-resource"}),
                         rx.select.content(rx.foreach(
                             B.resources, lambda r: rx.select.item(r.label, value=r.id))),
                         value=B.resource_id, on_change=B.choose_resource,
@@ -106,10 +106,10 @@ def booking_panel() -> rx.Component:
                     B.mode == "hours",
                     rx.grid(
                         rx.vstack(_label("Начало"), _select(B.start, B.starts, B.set_start,
-                                                            "book-start", "—"),
+                                                            "book-start", "—", "Начало"),
                                   spacing="1", width="100%"),
                         rx.vstack(_label("Конец"), _select(B.end, B.ends, B.set_end,
-                                                           "book-end", "—"),
+                                                           "book-end", "—", "Конец"),
                                   spacing="1", width="100%"),
                         columns="2", spacing="2", width="100%",
                     ),

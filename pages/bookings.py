@@ -191,13 +191,13 @@ def _dialogs(s, owner: bool = False) -> rx.Component:
             rx.dialog.title("Изменить бронь № ", s.target.id),
             rx.vstack(
                 rx.text("Начало", size="2"),
-                rx.input(type="datetime-local", value=s.new_start, step="1800",
+                rx.input(type="datetime-local", value=s.new_start, step="1800", aria_label="Новое начало",
                          on_change=lambda v: s.set_field("new_start", v)),
                 rx.text("Конец", size="2"),
-                rx.input(type="datetime-local", value=s.new_end, step="1800",
+                rx.input(type="datetime-local", value=s.new_end, step="1800", aria_label="Новый конец",
                          on_change=lambda v: s.set_field("new_end", v)),
                 rx.text("Мест", size="2"),
-                rx.input(type="number", min="1", value=s.new_seats,
+                rx.input(type="number", min="1", value=s.new_seats, aria_label="Мест",
                          on_change=lambda v: s.set_field("new_seats", v)),
                 rx.text("Время — по часовому поясу пространства. Разница в цене будет доплачена или возвращена.",
                         size="1", color=rx.color("gray", 10)),
@@ -239,12 +239,14 @@ def my_bookings_page() -> rx.Component:
         rx.cond((s.error != "") & (s.dialog == ""), rx.callout(s.error, icon="triangle-alert",
                                                                color_scheme="red", width="100%")),
         rx.tabs.root(
-            rx.tabs.list(rx.tabs.trigger("Предстоящие", value="upcoming"),
-                         rx.tabs.trigger("Прошедшие", value="past"),
-                         rx.tabs.trigger("Отменённые", value="cancelled")),
+            # The tabs filter one list: every tab controls it (Radix would point each tab at
+            # a panel of its own, which does not exist here).
+            rx.tabs.list(*[rx.tabs.trigger(label, value=value, custom_attrs={"aria-controls": "bookings-list"})
+                           for value, label in (("upcoming", "Предстоящие"), ("past", "Прошедшие"),
+                                                ("cancelled", "Отменённые"))]),
             value=s.tab, on_change=s.set_tab, width="100%",
         ),
-        _list(s, False, "Здесь пока пусто"),
+        rx.box(_list(s, False, "Здесь пока пусто"), id="bookings-list", role="tabpanel", width="100%"),
         rx.card(rx.vstack(
             rx.text("Календарь броней", weight="bold", size="2"),
             rx.text("Добавьте эту ссылку в Google, Outlook или Apple Календарь как подписку — брони появятся там сами. "
@@ -268,9 +270,11 @@ def _occupancy(row: OccupancyRow) -> rx.Component:
     )
 
 
-def _select(value, options, on_change, placeholder: str = "") -> rx.Component:
+def _select(value, options, on_change, placeholder: str = "", label: str = "") -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, min_width="160px", max_width="100%"),
+        rx.select.trigger(placeholder=placeholder, min_width="160px", max_width="100%",
+                          width=rx.breakpoints(initial="100%", sm="auto"),
+                          aria_label=label or placeholder),
         rx.select.content(*options) if isinstance(options, list) else rx.select.content(
             rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
         value=value, on_change=on_change,
@@ -289,12 +293,12 @@ def owner_bookings_page() -> rx.Component:
         rx.flex(
             _select(s.space_filter, [rx.select.item("Все пространства", value="all"),
                                      rx.foreach(s.spaces, lambda o: rx.select.item(o.label, value=o.value))],
-                    lambda v: s.set_filter("space_filter", v)),
+                    lambda v: s.set_filter("space_filter", v), label="Пространство"),
             _select(s.resource_filter, [rx.select.item("Все ресурсы", value="all"),
                                         rx.foreach(s.resources, lambda o: rx.select.item(o.label, value=o.value))],
-                    lambda v: s.set_filter("resource_filter", v)),
+                    lambda v: s.set_filter("resource_filter", v), label="Ресурс"),
             _select(s.status_filter, [rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
-                    lambda v: s.set_filter("status_filter", v)),
+                    lambda v: s.set_filter("status_filter", v), label="Статус"),
             rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v),
                      aria_label="С даты"),
             rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v),
@@ -306,8 +310,8 @@ def owner_bookings_page() -> rx.Component:
             rx.heading("Загрузка ресурса за день", size="3"),
             rx.flex(
                 _select(s.day_resource, s.resources, lambda v: s.set_day_view("day_resource", v), "Ресурс"),
-                rx.input(type="date", value=s.day, on_change=lambda v: s.set_day_view("day", v)),
-                spacing="2", wrap="wrap"),
+                rx.input(type="date", value=s.day, on_change=lambda v: s.set_day_view("day", v), aria_label="День"),
+                spacing="2", wrap="wrap", width="100%"),
             rx.cond(s.occupancy.length() > 0,
                     rx.vstack(rx.foreach(s.occupancy, _occupancy), spacing="1", width="100%"),
                     rx.text("В этот день пространство закрыто", size="2", color=rx.color("gray", 10))),

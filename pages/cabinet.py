@@ -20,15 +20,15 @@ def _profile() -> rx.Component:
         "Профиль",
         private_form(
             rx.vstack(
-                _labelled("Имя", rx.input(value=s.full_name, width="100%",
+                _labelled("Имя", rx.input(value=s.full_name, width="100%", aria_label="Имя", auto_complete="name",
                                           on_change=lambda v: s.set_form("full_name", v))),
                 field_error(s.errors.get("full_name", ""), "full_name"),
-                _labelled("Телефон", rx.input(value=s.phone, type="tel", width="100%",
+                _labelled("Телефон", rx.input(value=s.phone, type="tel", width="100%", aria_label="Телефон", auto_complete="tel",
                                               on_change=lambda v: s.set_form("phone", v),
                                               custom_attrs={"data-testid": "profile-phone"})),
                 field_error(s.errors.get("phone", ""), "phone"),
                 _labelled("Язык писем и интерфейса", rx.select.root(
-                    rx.select.trigger(),
+                    rx.select.trigger(aria_label="Язык писем и интерфейса"),
                     rx.select.content(rx.select.item("Русский", value="ru"),
                                       rx.select.item("English", value="en")),
                     value=s.language, on_change=s.set_language,
@@ -67,9 +67,11 @@ def _security() -> rx.Component:
         private_form(
             rx.vstack(
                 rx.text("Смена пароля", weight="medium", size="2"),
-                rx.input(value=s.current_password, type="password", placeholder="Текущий пароль",
+                rx.input(value=s.current_password, type="password", placeholder="Текущий пароль", aria_label="Текущий пароль",
+                         auto_complete="current-password",
                          width="100%", on_change=lambda v: s.set_form("current_password", v)),
-                rx.input(value=s.new_password, type="password", placeholder="Новый пароль",
+                rx.input(value=s.new_password, type="password", placeholder="Новый пароль", aria_label="Новый пароль",
+                         auto_complete="new-password",
                          width="100%", on_change=lambda v: s.set_form("new_password", v)),
                 rx.hstack(rx.button("Изменить пароль", type="submit", variant="soft", disabled=NOT_LIVE),
                           rx.text(s.password_message, size="2"), align="center", wrap="wrap"),
@@ -158,12 +160,14 @@ def notification_preferences() -> rx.Component:
             rx.text(""), rx.text("Email", size="1", weight="medium"), rx.text("В кабинете", size="1", weight="medium"),
             rx.foreach(p.rows, lambda r: rx.fragment(
                 rx.text(r.label, size="2"),
-                rx.switch(checked=r.email, on_change=lambda v: p.toggle(r.group, "email", v)),
-                rx.switch(checked=r.in_app, on_change=lambda v: p.toggle(r.group, "in_app", v)),
+                rx.switch(checked=r.email, on_change=lambda v: p.toggle(r.group, "email", v),
+                          aria_label=r.label + ": по email"),
+                rx.switch(checked=r.in_app, on_change=lambda v: p.toggle(r.group, "in_app", v),
+                          aria_label=r.label + ": в кабинете"),
             )),
             columns="3", spacing="3", align="center", width="100%",
         ),
-        rx.hstack(rx.switch(checked=p.offers, on_change=p.set_offers),
+        rx.hstack(rx.switch(checked=p.offers, on_change=p.set_offers, aria_label="Получать специальные предложения"),
                   rx.vstack(rx.text("Получать специальные предложения", size="2"),
                             rx.text("От пространств, где вы уже бывали (не чаще раза в неделю от каждого), "
                                     "и от CoSpace. Отписаться можно здесь или ссылкой в письме.",

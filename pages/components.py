@@ -137,3 +137,12 @@ NOT_LIVE = ~rx.State.is_hydrated
 def private_form(*children: rx.Component, **props) -> rx.Component:
     """rx.form for fields that must never reach a URL (passwords, codes, personal data)."""
     return rx.form(*children, method="post", reset_on_submit=False, **props)
+
+
+def named_upload(name: str, upload: rx.Component) -> rx.Component:
+    """rx.upload with an accessible name on its file input (react-dropzone keeps that input
+    visually hidden but present for screen readers, and Reflex offers no prop for it)."""
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    file_input.custom_attrs["aria-label"] = name
+    return upload

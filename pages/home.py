@@ -28,7 +28,7 @@ def hero() -> rx.Component:
                         custom_attrs={"data-testid": "home-q"},
                     ),
                     rx.select.root(
-                        rx.select.trigger(),
+                        rx.select.trigger(aria_label="Город"),
                         rx.select.content(
                             rx.foreach(s.city_options,
                                        lambda o: rx.select.item(o.label, value=o.value)),

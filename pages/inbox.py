@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import empty_state
+from pages.components import empty_state, named_upload
 from pages.layout import page_frame
 from state.inbox import ConversationRow, InboxState, MessageRow
 
@@ -47,6 +47,7 @@ def inbox_page() -> rx.Component:
         rx.heading("Сообщения", size="6"),
         rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Поиск по пространству или человеку",
                  value=s.q, on_change=s.search.debounce(300), width="100%", max_width="480px",
+                 aria_label="Поиск по переписке",
                  custom_attrs={"data-testid": "inbox-search"}),
         rx.cond(
             s.loading,
@@ -90,17 +91,18 @@ def _composer() -> rx.Component:
                                           custom_attrs={"data-testid": "message-error"})),
         rx.flex(
             rx.text_area(value=s.draft, on_change=s.set_draft, placeholder="Сообщение…", rows="2",
+                         aria_label="Текст сообщения",
                          width="100%", custom_attrs={"data-testid": "message-input"}),
             rx.vstack(
                 rx.button(rx.cond(s.sending, rx.spinner(size="2"), rx.icon("send", size=16)), "Отправить",
                           on_click=s.send, disabled=s.sending, custom_attrs={"data-testid": "message-send"}),
-                rx.upload(
+                named_upload("Прикрепить фото", rx.upload(
                     rx.button(rx.icon("image-plus", size=16), "Фото", variant="soft", size="1",
                               disabled=s.sending, width="100%"),
                     id=UPLOAD_ID, max_files=1, multiple=False, no_drag=True, border="none", padding="0",
                     accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
                     on_drop=s.send_image(rx.upload_files(upload_id=UPLOAD_ID)),
-                ),
+                )),
                 spacing="2",
             ),
             spacing="2", width="100%", align="start",

@@ -73,7 +73,10 @@ def _counter_link(icon: str, count, href: str, label: str, test_id: str, count_t
                     custom_attrs={"data-testid": count_test_id})),
                 position="relative", padding="6px", display="flex",
             ),
-            href=href, color_scheme="gray", aria_label=label,
+            # The badge's number is part of the name screen readers announce (and must be:
+            # its visible text has to be in the accessible name).
+            href=href, color_scheme="gray",
+            aria_label=rx.cond(count > 0, label + ": " + count.to_string() + " непрочитанных", label),
             custom_attrs={"data-testid": test_id, **attrs},
         ),
     )

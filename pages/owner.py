@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from coworking_app.settings import get_settings
-from pages.components import empty_state, section
+from pages.components import empty_state, named_upload, section
 from pages.layout import map_frame, page_frame
 from state.owner import (
     DAYS,
@@ -189,6 +189,7 @@ def _details() -> rx.Component:
                     rx.text("Время с шагом 30 минут; пустой день — выходной; закрытие 00:00 — в полночь.",
                             size="1", color=rx.color("gray", 10)),
                     rx.hstack(rx.switch(checked=s.round_the_clock, on_change=s.set_round_the_clock,
+                                        aria_label="Круглосуточно, без выходных",
                                         custom_attrs={"data-testid": "hours-24-7"}),
                               rx.text("Круглосуточно, без выходных", size="2"), align="center"),
                     rx.vstack(*[_hours_row(d) for d in DAYS], spacing="1"),
@@ -327,7 +328,7 @@ def _photos() -> rx.Component:
         "Фотографии (до 10, JPEG или PNG до 5 МБ)",
         rx.grid(rx.foreach(s.photos, _photo), columns=rx.breakpoints(initial="2", sm="3"),
                 gap="8px", width="100%"),
-        rx.upload(
+        named_upload("Добавить фото", rx.upload(
             rx.vstack(rx.icon("image-plus", size=24, color=rx.color("accent", 9)),
                       rx.text("Перетащите фото или нажмите, чтобы выбрать", size="2", text_align="center"),
                       align="center", spacing="1"),
@@ -336,7 +337,7 @@ def _photos() -> rx.Component:
             on_drop_rejected=lambda rejected: s.photos_rejected(_refusals(rejected)),
             border=f"1px dashed {rx.color('accent', 8)}", padding="16px", width="100%",
             border_radius="var(--radius-3)",
-        ),
+        )),
         rx.flex(
             rx.foreach(rx.selected_files("photos"), lambda f: rx.badge(f, variant="outline")),
             wrap="wrap", spacing="1",
@@ -446,12 +447,13 @@ def booking_rules() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading("Бронирование", size="4"),
         rx.form(rx.vstack(
-            rx.hstack(rx.switch(checked=r.instant_book, on_change=lambda v: r.set_choice("instant_book", v)),
+            rx.hstack(rx.switch(checked=r.instant_book, on_change=lambda v: r.set_choice("instant_book", v),
+                                aria_label="Мгновенное бронирование"),
                       rx.text("Мгновенное бронирование (иначе вы подтверждаете каждую оплаченную бронь)",
                               size="2"), align="center"),
             rx.text("Условия отмены", size="2", weight="medium"),
             rx.select.root(
-                rx.select.trigger(width="100%"),
+                rx.select.trigger(width="100%", aria_label="Условия отмены"),
                 rx.select.content(rx.select.item("Гибкие", value="flexible"),
                                   rx.select.item("Умеренные", value="moderate"),
                                   rx.select.item("Строгие", value="strict")),
@@ -462,7 +464,8 @@ def booking_rules() -> rx.Component:
                 rx.text("НДС, %", size="2"),
                 rx.input(name="vat_percent", default_value=r.vat_percent, key=r.vat_percent, width="80px",
                          aria_label="НДС, %", on_change=r.clear_error),
-                rx.switch(checked=r.vat_included, on_change=lambda v: r.set_choice("vat_included", v)),
+                rx.switch(checked=r.vat_included, on_change=lambda v: r.set_choice("vat_included", v),
+                          aria_label="Цены уже с НДС"),
                 rx.text("цены уже с НДС", size="2"),
                 align="center", wrap="wrap",
             ),
@@ -482,7 +485,7 @@ def booking_rules() -> rx.Component:
                      on_change=r.clear_error),
             rx.input(name="price", placeholder="Цена, ₽", width="90px", aria_label="Цена опции, ₽",
                      on_change=r.clear_error),
-            rx.select.root(rx.select.trigger(),
+            rx.select.root(rx.select.trigger(aria_label="Как считается цена опции"),
                            rx.select.content(rx.select.item("за бронь", value="booking"),
                                              rx.select.item("в час", value="hour"),
                                              rx.select.item("за место", value="seat")),

@@ -16,7 +16,7 @@ def _select(label: str, value, options, on_change, any_label: str, test_id: str,
     return rx.vstack(
         rx.text(label, size="1", weight="medium", color=rx.color("gray", 11)),
         rx.select.root(
-            rx.select.trigger(width="100%", custom_attrs={"data-testid": test_id}),
+            rx.select.trigger(width="100%", aria_label=label, custom_attrs={"data-testid": test_id}),
             rx.select.content(
                 rx.select.item(any_label, value=ANY),
                 rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value)),
@@ -82,7 +82,7 @@ def filters() -> rx.Component:
                 "Цена, ₽",
                 rx.vstack(
                     rx.select.root(
-                        rx.select.trigger(width="100%"),
+                        rx.select.trigger(width="100%", aria_label="Цена за"),
                         rx.select.content(
                             rx.foreach(s.unit_options,
                                        lambda o: rx.select.item(o.label, value=o.value)),
