@@ -155,6 +155,11 @@ def local_moment(value: datetime, zone: tzinfo) -> datetime:
         return value.astimezone(timezone.utc)
 
 
+def format_percent(value: float) -> str:
+    """12,5 % (a Russian decimal comma, a space before the sign)."""
+    return f"{value:.1f}".replace(".", ",") + " %"
+
+
 def zone_name(moment: datetime) -> str:
     """"МСК", "МСК+4" (Novosibirsk) or "UTC+5" for a zone-aware local moment."""
     offset = moment.utcoffset()

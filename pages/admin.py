@@ -98,7 +98,7 @@ def _board() -> rx.Component:
     return rx.vstack(
         rx.grid(rx.foreach(s.kpis, _kpi), columns=rx.breakpoints(initial="2", sm="3", lg="4"), spacing="3",
                 width="100%"),
-        rx.text("Сутки и месяцы — по часовому поясу ", s.report_zone, ". «Получено» — деньги по дате платежа "
+        rx.text("Сутки и месяцы — по времени ", s.report_zone, ". «Получено» — деньги по дате платежа "
                 "или возврата; «оплачено за визиты» — по дате начала брони.", size="1",
                 color=rx.color("gray", 10), custom_attrs={"data-testid": "kpi-note"}),
         rx.grid(

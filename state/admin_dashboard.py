@@ -4,14 +4,14 @@ one dashboard, filters applied to every widget. Numbers come from services.analy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import plotly.graph_objects as go
 import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app import maps
-from coworking_app.formatting import format_money
+from coworking_app.formatting import format_money, format_percent, zone_name
 from coworking_app.services import analytics, catalog, exports
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state import charts
@@ -44,9 +44,9 @@ def _kpi_cards(k: analytics.Kpis) -> list[KpiCard]:
         KpiCard("bookings_today", "Новых броней сегодня", str(k.bookings_today), "calendar-plus",
                 "оформлены сегодня, без неоплаченных и истёкших"),
         KpiCard("active_now", "Активных броней сейчас", str(k.active_now), "activity", "визит идёт сейчас"),
-        KpiCard("occupancy_today", "Загрузка сегодня", f"{k.occupancy_today_pct:.1f} %", "gauge",
+        KpiCard("occupancy_today", "Загрузка сегодня", format_percent(k.occupancy_today_pct), "gauge",
                 "занятые место-часы в часы работы"),
-        KpiCard("cancellation_rate", "Отмены за период", f"{k.cancellation_rate_pct:.1f} %", "circle-x",
+        KpiCard("cancellation_rate", "Отмены за период", format_percent(k.cancellation_rate_pct), "circle-x",
                 "доля отменённых среди броней с заездом в период"),
     ]
     if k.new_users_week is not None:  # the network view only
@@ -125,7 +125,7 @@ class DashboardState(rx.State):
         self.allowed = True
         self.cities = [[str(c.id), c.name_ru] for c in cities]
         self.kpis = _kpi_cards(board.kpis)
-        self.report_zone = str(analytics.report_zone())
+        self.report_zone = zone_name(datetime.now(analytics.report_zone()))
         self.fig_occupancy = charts.occupancy(board.occupancy)
         self.fig_revenue = charts.revenue(board.revenue)
         self.fig_statuses = charts.statuses(board.statuses)
