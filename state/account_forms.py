@@ -174,7 +174,8 @@ class SignupState(rx.State):
         self.step, self.code, self.code_error = "form", "", ""
 
     @rx.event
-    async def confirm_code(self, _form: dict):
+    async def confirm_code(self, form: dict):
+        self.code = _typed(form, "code", self.code, 32)
         if not self.code.strip():
             self.code_error = "Введите код из письма"
             return

@@ -137,18 +137,14 @@ class AuthState(rx.State):
     @rx.event
     def load_user(self):
         """on_load of every page: fill the header; send strangers away from private pages."""
-        with session_scope() as session:
-            try:
-                self._show(self._user(session))
-                return None
-            except NotAuthenticated:
-                self._show(None)
-        return self._away_from_private()
+        return self._refresh()
 
     def _recheck(self):
         """A page whose session has ended stops showing private data and goes to sign-in."""
-        if not self.signed_in:
-            return None
+        return self._refresh() if self.signed_in else None
+
+    def _refresh(self):
+        """Who is signed in, read again; a redirect to sign-in from a private page if nobody."""
         with session_scope() as session:
             try:
                 self._show(self._user(session))
