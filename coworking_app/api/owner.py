@@ -243,10 +243,7 @@ def _addon_out(addon) -> AddonOut:
 @router.get("/spaces/{space_id}/addons", response_model=list[AddonOut], tags=["bookings"])
 def space_addons(session: DbSession, space_id: PathId) -> list[AddonOut]:
     """Add-ons renters may choose for a published space (shown in the booking panel)."""
-    space = session.get(Space, space_id)
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
-    return [_addon_out(a) for a in owner.list_addons(session, space_id)]
+    return [_addon_out(a) for a in owner.list_public_addons(session, space_id)]
 
 
 @router.put("/spaces/{space_id}/addons", response_model=AddonOut, responses=_CONFLICT)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.spaces import access_public_space
 from coworking_app.settings import get_settings
 from models import Resource, ResourceKind, Space
 
@@ -297,10 +298,30 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
 
 def bookable_resources(session: Session, space_id: int) -> list[Resource]:
     """The resources of a space in the order the owner created them."""
-    from sqlalchemy import select
-
     return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
                                 .order_by(Resource.id)))
+
+
+def public_day_slots(session: Session, space_id: int, day: date,
+                     resource_id: int | None = None) -> tuple[Space, list[ResourceSlots]]:
+    """A publicly visible space's 30-minute slots of one local day, per resource (all of
+    them, or the one asked for): GET /spaces/{id}/availability."""
+    space = access_public_space(session, space_id)
+    today = utcnow().date()
+    if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
+        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
+    resources = [r for r in bookable_resources(session, space.id) if resource_id is None or r.id == resource_id]
+    if resource_id is not None and not resources:
+        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
+    return space, day_slots(session, space, resources, day)
+
+
+def resource_of_space(session: Session, space_id: int, resource_id: int) -> tuple[Space, Resource] | None:
+    """The resource and its space when the resource belongs to that space, else None."""
+    resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
+    if resource is None or resource.space_id != space_id:
+        return None
+    return session.get(Space, space_id), resource
 
 
 def start_choices(slots: list[Slot], seats: int, *, now: datetime | None = None) -> list[Slot]:

@@ -37,7 +37,7 @@ from coworking_app.services.booking_states import (
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from coworking_app.services.fields import Day, Id, Line, Moment, StrictId
-from coworking_app.services.spaces import is_bookable
+from coworking_app.services.spaces import is_bookable, is_public
 from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.services.tasks import enqueue_after_commit
@@ -52,7 +52,6 @@ from models import (
     Resource,
     Role,
     Space,
-    SpaceStatus,
     User,
 )
 
@@ -222,7 +221,7 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
     space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
     if not is_bookable(space):
-        if space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        if not is_public(space):
             raise NotFound("Ресурс не найден")
         raise Conflict("resource_id", "Это пространство сейчас не принимает брони")
     return space, resource, row[-1]

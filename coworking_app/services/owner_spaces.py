@@ -22,7 +22,7 @@ from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.fields import Latitude, Line, Longitude, Moment, MoneyMinor, StrictMoneyMinor, Text
 from coworking_app.services.geo import lat_of, locate_point, lon_of
-from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.services.spaces import access_public_space, do_refresh_space_summary
 from models import (
     Addon,
     AddonUnit,
@@ -442,6 +442,12 @@ def list_addons(session: Session, space_id: int, *, active_only: bool = True) ->
     if active_only:
         query = query.where(Addon.active)
     return list(session.scalars(query.order_by(Addon.name)))
+
+
+def list_public_addons(session: Session, space_id: int) -> list[Addon]:
+    """The add-ons renters may choose for a publicly visible space (the booking panel)."""
+    space = access_public_space(session, space_id)
+    return list_addons(session, space.id)
 
 
 def do_set_addon(session: Session, user: User | None, space_id: int, fields: AddonInput) -> Addon:

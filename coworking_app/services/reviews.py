@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from coworking_app.services.accounts import check_role
 from coworking_app.services.booking_states import booking_refusal
+from coworking_app.services.spaces import access_public_space
 from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
@@ -365,9 +366,7 @@ def _out(review: Review, author_name: str) -> ReviewOut:
 def list_space_reviews(session: Session, space_id: int, *, page: int = 1,
                        page_size: int = 10) -> tuple[list[ReviewOut], int]:
     """Approved reviews of a published space, newest first."""
-    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
+    access_public_space(session, space_id)
     page, page_size = max(1, page), max(1, min(page_size, 50))
     where = (Review.space_id == space_id, Review.status == ReviewStatus.approved.value)
     total = session.scalar(select(func.count()).select_from(Review).where(*where)) or 0

@@ -6,7 +6,8 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from coworking_app.services.cache import cache_get, cache_set, space_detail_key
@@ -104,14 +105,51 @@ class SpaceDetail(BaseModel):
     bookable: bool = False  # spaces.is_bookable: the booking panel and "ask the host" show only then
 
 
+# --- public visibility: the one rule --------------------------------------------------
+# A space is publicly visible (its page, search results, reviews, availability, add-ons,
+# counts on the home page, analytics of the network's open seats) when it is published and
+# not deleted. The rule in Python, as a SQLAlchemy condition and as raw SQL: every place
+# asks one of these three, written side by side so they cannot drift (tests check they agree).
+
+
+def is_public(space) -> bool:
+    """Whether a space is publicly visible. `space`: a Space row or anything with its
+    status and deleted_at (bookings.BookableSpace)."""
+    return space.status == SpaceStatus.published.value and space.deleted_at is None
+
+
+def public_space_filter(space=Space) -> ColumnElement[bool]:
+    """`is_public` as a query condition on `space` (the Space table or an alias of it)."""
+    return and_(space.status == SpaceStatus.published.value, space.deleted_at.is_(None))
+
+
+def public_space_sql(alias: str) -> str:
+    """`is_public` as raw SQL on the `space` row named `alias` (for text() queries)."""
+    return f"{alias}.status = '{SpaceStatus.published.value}' AND {alias}.deleted_at IS NULL"
+
+
 def is_bookable(space) -> bool:
-    """Whether a space takes bookings and questions: published, not deleted, and someone owns
-    it (a space nobody owns has nobody to confirm a booking, be paid or answer a question).
-    `space`: a Space row or anything with its status, deleted_at and owner_id. The booking
-    path (bookings._bookable), the space page's booking panel and "ask the host"
+    """Whether a space takes bookings and questions: publicly visible (`is_public`), and
+    someone owns it (a space nobody owns has nobody to confirm a booking, be paid or answer
+    a question). `space`: a Space row or anything with its status, deleted_at and owner_id.
+    The booking path (bookings._bookable), the space page's booking panel and "ask the host"
     (SpaceDetail.bookable) and messages all ask this."""
-    return (space.status == SpaceStatus.published.value and space.deleted_at is None
-            and space.owner_id is not None)
+    return is_public(space) and space.owner_id is not None
+
+
+def access_public_space(session: Session, space_id: int) -> Space:
+    """A publicly visible space (`is_public`); NotFound for a missing or hidden one."""
+    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
+    if space is None or not is_public(space):
+        raise NotFound("Пространство не найдено")
+    return space
+
+
+def find_bookable_space(session: Session, space_id: int) -> Space | None:
+    """The space if it takes bookings now (`is_bookable`), else None (the booking panel
+    then shows nothing)."""
+    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
+    return space if space is not None and is_bookable(space) else None
 
 
 def get_published_space(session: Session, space_id: int) -> SpaceDetail:
@@ -121,7 +159,7 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
     if cached is not None:
         return SpaceDetail.model_validate_json(cached)
     detail = load_space_detail(session, space_id)
-    if detail is None or detail.status != SpaceStatus.published.value:
+    if detail is None:
         raise NotFound("Пространство не найдено")
     cache_set(key, detail.model_dump_json())
     return detail
@@ -135,10 +173,11 @@ def is_public_space(session: Session, space_id: int) -> bool:
     if cache_get(space_detail_key(space_id)) is not None:
         return True
     return session.scalar(select(Space.id).where(
-        Space.id == space_id, Space.status == SpaceStatus.published.value)) is not None
+        Space.id == space_id, public_space_filter())) is not None
 
 
 def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
+    """The page of a publicly visible space (`is_public`); None for a missing or hidden one."""
     row = session.execute(
         select(
             Space, City.name_ru, City.slug, District.name_ru,
@@ -148,7 +187,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         .outerjoin(District, District.id == Space.district_id)
         .where(Space.id == space_id)
     ).first()
-    if row is None:
+    if row is None or not is_public(row[0]):
         return None
     space, city_name, city_slug, district_name, lat, lon = row
     amenity_rows = session.scalars(
