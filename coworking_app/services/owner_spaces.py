@@ -39,6 +39,7 @@ from models import (
     SpaceStatus,
     Tariff,
     User,
+    holds_seats_sql,
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -405,10 +406,10 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
 
     from coworking_app.services.availability import WHOLE_KINDS
 
-    row = session.execute(text("""
+    row = session.execute(text(f"""
         SELECT coalesce(max(booked_seats(:r, b.start_at, b.end_at)), 0), count(*)
         FROM booking b WHERE b.resource_id = :r AND b.end_at > now()
-          AND b.status IN ('pending_payment', 'paid', 'confirmed')
+          AND {holds_seats_sql("b")}
     """), {"r": resource.id}).one()
     peak, future = row
     if peak > capacity:
