@@ -318,10 +318,9 @@ class BookingPanelState(rx.State):
         if p.vat_rate_bp:
             self.vat_note = (f"в т.ч. НДС {p.vat_rate_bp / 100:g} %: " if p.vat_included
                              else f"НДС {p.vat_rate_bp / 100:g} % включён в итог: ") + format_money(p.vat, p.currency)
-        if q.free_seats < q.seats:
-            self.error_field = "seats"
-            self.error = (f"На это время осталось мест: {q.free_seats}" if q.free_seats > 0
-                          else "На это время свободных мест нет")
+        short = q.shortage()
+        if short is not None:
+            self.error_field, self.error = short.field, short.message
         elif not self.whole:
             self.free_note = f"Свободно мест на это время: {q.free_seats} из {self.capacity}"
 

@@ -179,7 +179,6 @@ class MyBookingsState(_SignedIn):
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
                 written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0

@@ -72,8 +72,9 @@ def _price(breakdown: dict) -> PriceOut:
 def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> PriceOut:
     """The exact price of a booking request, without holding anything."""
     q = svc.quote_booking(session, user, body)
-    if q.free_seats < q.seats:
-        raise svc._seats_conflict(q.free_seats)
+    short = q.shortage()
+    if short is not None:
+        raise short
     return _price(q.price.model_dump())
 
 
