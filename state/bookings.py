@@ -13,8 +13,9 @@ from pydantic import ValidationError
 
 from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
+from coworking_app.services import accounts, bookings, documents, owner_spaces, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.spaces import list_resources
 from coworking_app.settings import get_settings
 from state.auth import AuthState
 from state.inputs import parse_id
@@ -351,12 +352,10 @@ class OwnerBookingsState(MyBookingsState):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                from coworking_app.services.owner_spaces import list_owner_spaces
-
-                spaces = list_owner_spaces(session, user)
-                self.spaces = [Option(str(s.id), s.name) for s in spaces]
-                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in spaces
-                                  for r in availability.bookable_resources(session, s.id)]
+                owned = owner_spaces.list_owner_spaces(session, user)
+                self.spaces = [Option(str(s.id), s.name) for s in owned]
+                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
+                                  for r in list_resources(session, s.id)]
         except ServiceError:
             self.spaces, self.resources = [], []
         if self.resources and not self.day_resource:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
 from coworking_app.services.errors import InvalidInput
-from coworking_app.services.spaces import access_public_space
+from coworking_app.services.spaces import access_public_space, list_resources
 from coworking_app.settings import get_settings
 from models import Resource, ResourceKind, Space, holds_seats_sql
 
@@ -288,12 +288,6 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
     return [row[0] for row in rows]
 
 
-def bookable_resources(session: Session, space_id: int) -> list[Resource]:
-    """The resources of a space in the order the owner created them."""
-    return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
-                                .order_by(Resource.id)))
-
-
 def public_day_slots(session: Session, space_id: int, day: date,
                      resource_id: int | None = None) -> tuple[Space, list[ResourceSlots]]:
     """A publicly visible space's 30-minute slots of one local day, per resource (all of
@@ -302,7 +296,7 @@ def public_day_slots(session: Session, space_id: int, day: date,
     today = utcnow().date()
     if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
         raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
-    resources = [r for r in bookable_resources(session, space.id) if resource_id is None or r.id == resource_id]
+    resources = [r for r in list_resources(session, space.id) if resource_id is None or r.id == resource_id]
     if resource_id is not None and not resources:
         raise InvalidInput("resource_id", "В этом пространстве нет такого места")
     return space, day_slots(session, space, resources, day)

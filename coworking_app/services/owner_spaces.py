@@ -223,20 +223,6 @@ def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
     ))
 
 
-def list_resources_with_tariffs(session: Session, space: Space) -> list[tuple[Resource, list[Tariff]]]:
-    """The space's resources (oldest first) with their tariffs (hour, day, month): the editor."""
-    resources = list(session.scalars(select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)))
-    order = {unit.value: i for i, unit in enumerate(PriceUnit)}
-    tariffs: dict[int, list[Tariff]] = {}
-    for tariff in session.scalars(select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))):
-        tariffs.setdefault(tariff.resource_id, []).append(tariff)
-    return [(r, sorted(tariffs.get(r.id, []), key=lambda t: order.get(t.unit, 9))) for r in resources]
-
-
-def resource_tariffs(session: Session, resource: Resource) -> list[Tariff]:
-    return list(session.scalars(select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)))
-
-
 def space_point(session: Session, space: Space) -> tuple[float, float]:
     """(lat, lon) of the space's pin."""
     return session.execute(select(lat_of(Space.location), lon_of(Space.location))

@@ -31,7 +31,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NEAREST_STOPS = 3
 
 
+# Resources, tariffs and photos as every reader sees them: the public page and the owner's
+# editor (services/owner_editor.py, REST and the cabinet) share these.
+
+
 class TariffOut(BaseModel):
+    id: int
     unit: PriceUnit
     price_minor: int
     currency: str
@@ -44,11 +49,12 @@ class ResourceOut(BaseModel):
     capacity: int
     min_minutes: int
     max_minutes: int
-    tariffs: list[TariffOut]
+    tariffs: list[TariffOut] = []  # hour, day, month
 
 
 class PhotoOut(BaseModel):
     id: int
+    position: int
     url: str
     thumb_url: str
     width: int
@@ -210,13 +216,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         ],
         amenities=[AmenityOut(code=a.code, name=a.name_ru, icon=a.icon) for a in amenity_rows],
         resources=_resources(session, space_id),
-        photos=[
-            PhotoOut(
-                id=p.id, url=get_storage().url(p.storage_key), thumb_url=get_storage().url(p.thumb_key),
-                width=p.width, height=p.height, caption=p.caption,
-            )
-            for p in photos
-        ],
+        photos=photo_views(photos),
         nearest_stops=nearest_stops(session, space.location),
         price_hour_from=space.price_hour_from, price_day_from=space.price_day_from,
         price_month_from=space.price_month_from, currency=space.currency,
@@ -226,18 +226,25 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
 
 
 def _resources(session: Session, space_id: int) -> list[ResourceOut]:
-    resources = session.scalars(
-        select(Resource).where(Resource.space_id == space_id).order_by(Resource.id)
-    ).all()
+    return resource_views(session, list_resources(session, space_id))
+
+
+def list_resources(session: Session, space_id: int) -> list[Resource]:
+    """The resources of a space in the order the owner created them."""
+    return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
+                                .order_by(Resource.id)))
+
+
+def resource_views(session: Session, resources: list[Resource]) -> list[ResourceOut]:
+    """Resources with their tariffs (hour, day, month), in the order given: the public page
+    and the owner's editor."""
     tariffs = session.scalars(
         select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))
-    ).all()
+    ).all() if resources else []
     order = {unit.value: i for i, unit in enumerate(PriceUnit)}
     by_resource: dict[int, list[TariffOut]] = {}
     for t in sorted(tariffs, key=lambda t: order[t.unit]):
-        by_resource.setdefault(t.resource_id, []).append(
-            TariffOut(unit=t.unit, price_minor=t.price_minor, currency=t.currency)
-        )
+        by_resource.setdefault(t.resource_id, []).append(tariff_view(t))
     return [
         ResourceOut(
             id=r.id, kind=r.kind, name=r.name, capacity=r.capacity,
@@ -246,6 +253,18 @@ def _resources(session: Session, space_id: int) -> list[ResourceOut]:
         )
         for r in resources
     ]
+
+
+def tariff_view(tariff: Tariff) -> TariffOut:
+    return TariffOut(id=tariff.id, unit=tariff.unit, price_minor=tariff.price_minor, currency=tariff.currency)
+
+
+def photo_views(photos: list[Photo]) -> list[PhotoOut]:
+    """Photos in the order given, with their public URLs."""
+    storage = get_storage()
+    return [PhotoOut(id=p.id, position=p.position, url=storage.url(p.storage_key),
+                     thumb_url=storage.url(p.thumb_key), width=p.width, height=p.height, caption=p.caption)
+            for p in photos]
 
 
 def nearest_stops(session: Session, location, limit: int = NEAREST_STOPS) -> list[NearestStop]:
