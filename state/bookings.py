@@ -305,14 +305,16 @@ class MyBookingsState(_SignedIn):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                booking, _role = bookings.access_booking(session, user, booking_id)
                 if kind == "ics":
+                    booking, _role = bookings.access_booking(session, user, booking_id)
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
                 if kind.startswith("credit-note-"):
-                    note = documents.access_credit_note(session, booking, parse_id(kind[12:]) or 0)
+                    refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
+                    note = documents.do_issue_credit_note(session, refund.id)
                     return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
-                document = documents.access_receipt(session, booking)
+                booking = documents.access_receipt(session, user, booking_id)
+                document = documents.do_issue_receipt(session, booking.id)
                 return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
         except ServiceError as exc:
             self.error = getattr(exc, "message", str(exc))

@@ -235,8 +235,8 @@ def _pdf(document, filename: str) -> Response:
 
 @router.get("/bookings/{booking_id}/receipt.pdf", response_class=Response, responses={**_PDF, **_CONFLICT})
 def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Response:
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_receipt(session, booking)
+    booking = documents.access_receipt(session, user, booking_id)
+    document = documents.do_issue_receipt(session, booking.id)
     return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
 
 
@@ -244,8 +244,8 @@ def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Respon
             responses={**_PDF, **_CONFLICT})
 def credit_note(session: DbSession, user: CurrentUser, booking_id: PathId, refund_id: PathId) -> Response:
     """The credit note of one refund (ids in the booking's `credit_notes`)."""
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_credit_note(session, booking, refund_id)
+    refund = documents.access_credit_note(session, user, booking_id, refund_id)
+    document = documents.do_issue_credit_note(session, refund.id)
     return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
 
 
