@@ -456,7 +456,7 @@ def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None
     expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
     longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
     released at once). Safe to run twice: the notice and the job are de-duplicated."""
-    from coworking_app.services.notifications import notify_booking
+    from coworking_app.services.notifications import do_notify_booking
 
     now = now or av.utcnow()
     booking = session.get(Booking, booking_id)
@@ -469,7 +469,7 @@ def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None
                          job_id=f"expire-hold-{booking.id}")
     if booking.expires_at <= now:
         return "overdue: released"
-    notify_booking(session, booking, "create", actor_role="renter")
+    do_notify_booking(session, booking, "create", actor_role="renter")
     return "notified"
 
 
