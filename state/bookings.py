@@ -13,8 +13,9 @@ from pydantic import ValidationError
 
 from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
+from coworking_app.services import accounts, bookings, documents, owner_spaces, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.spaces import list_resources
 from coworking_app.settings import get_settings
 from state.auth import AuthState
 from state.inputs import parse_id
@@ -179,7 +180,6 @@ class MyBookingsState(_SignedIn):
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
                 written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0
@@ -305,14 +305,16 @@ class MyBookingsState(_SignedIn):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                booking, _role = bookings.access_booking(session, user, booking_id)
                 if kind == "ics":
+                    booking, _role = bookings.access_booking(session, user, booking_id)
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
                 if kind.startswith("credit-note-"):
-                    note = documents.access_credit_note(session, booking, parse_id(kind[12:]) or 0)
+                    refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
+                    note = documents.do_issue_credit_note(session, refund.id)
                     return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
-                document = documents.access_receipt(session, booking)
+                booking = documents.access_receipt(session, user, booking_id)
+                document = documents.do_issue_receipt(session, booking.id)
                 return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
         except ServiceError as exc:
             self.error = getattr(exc, "message", str(exc))
@@ -352,12 +354,10 @@ class OwnerBookingsState(MyBookingsState):
         try:
             with session_scope() as session:
                 user, _ = accounts.access_user_by_session_token(session, token)
-                from coworking_app.services.owner_spaces import list_owner_spaces
-
-                spaces = list_owner_spaces(session, user)
-                self.spaces = [Option(str(s.id), s.name) for s in spaces]
-                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in spaces
-                                  for r in availability.bookable_resources(session, s.id)]
+                owned = owner_spaces.list_owner_spaces(session, user)
+                self.spaces = [Option(str(s.id), s.name) for s in owned]
+                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
+                                  for r in list_resources(session, s.id)]
         except ServiceError:
             self.spaces, self.resources = [], []
         if self.resources and not self.day_resource:

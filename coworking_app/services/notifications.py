@@ -2,7 +2,7 @@
 
 `do_notify` writes the rows in the caller's transaction (a transactional outbox): an in-app
 row, shown at once, and an email row that jobs/notifications.deliver sends after commit.
-Booking changes call `notify_booking` from the state machine, so every transition that
+Booking changes call `do_notify_booking` from the state machine, so every transition that
 matters to a person produces its notice in the same transaction as the change.
 """
 
@@ -351,7 +351,7 @@ BOOKING_EVENTS: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def notify_booking(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
+def do_notify_booking(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
     """Notices for one booking change (called by the state machine, same transaction)."""
     renter_event, owner_event = BOOKING_EVENTS.get(action, (None, None))
     if action == "cancel":
@@ -458,7 +458,7 @@ def queue_booking_notice(session: Session, booking: Booking, action: str, *, act
 def _write_booking_notices(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
     for booking, action, actor_role, _related in pending:
-        notify_booking(session, booking, action, actor_role=actor_role)
+        do_notify_booking(session, booking, action, actor_role=actor_role)
 
 
 # --- delivery ------------------------------------------------------------------------------
