@@ -12,24 +12,13 @@ from coworking_app.uow import run_use_case
 
 def _create_db(args: argparse.Namespace) -> int:
     """Create the configured database if it does not exist yet."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
+    from coworking_app.services.maintenance import do_create_database
     from coworking_app.settings import get_settings
 
-    url = make_url(get_settings().database_url)
-    name = url.database
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-            print(f"created database {name}")
-        available = conn.scalar(
-            text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
-        )
-    admin.dispose()
-    if not available:
+    setup = do_create_database(get_settings().database_url)
+    if setup.created:
+        print(f"created database {setup.name}")
+    if not setup.postgis_available:
         print("PostGIS is not installed for this PostgreSQL server: install the package "
               "postgresql-15-postgis-3 (Debian: apt-get install -y postgresql-15-postgis-3)",
               file=sys.stderr)
@@ -100,24 +89,12 @@ def _create_staff(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from coworking_app.services.accounts import recent_sign_up_mails
-    from models import Notification, User
+    from coworking_app.services.maintenance import latest_mails
 
     with read_scope() as session:
-        rows = session.execute(
-            select(Notification, User.email).join(User, User.id == Notification.user_id)
-            .where(Notification.channel == "email")
-            .order_by(Notification.id.desc()).limit(args.limit))
-        mails = [(row.created_at, f"#{row.id}", row.status, email, row.title, row.body)
-                 for row, email in rows]
-        mails += [(row.created_at, f"sign-up #{row.id}", "sent" if row.sent_at else "pending",
-                   row.email, row.subject, row.body)
-                  for row in recent_sign_up_mails(session, args.limit)]
-        for created, name, status, email, title, body in sorted(mails)[-args.limit:]:
-            print(f"--- {name} {created:%Y-%m-%d %H:%M} [{status}] to {email}: {title}")
-            print(body)
+        for mail in latest_mails(session, args.limit):
+            print(f"--- {mail.name} {mail.created_at:%Y-%m-%d %H:%M} [{mail.status}] to {mail.to}: {mail.subject}")
+            print(mail.body)
     return 0
 
 

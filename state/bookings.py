@@ -12,8 +12,9 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
+from coworking_app.services import accounts, bookings, documents, owner_spaces, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.spaces import list_resources
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as
@@ -180,7 +181,6 @@ class MyBookingsState(_SignedIn):
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
                 written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0
@@ -304,14 +304,16 @@ class MyBookingsState(_SignedIn):
         try:
             def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                booking, _role = bookings.access_booking(session, user, booking_id)
                 if kind == "ics":
+                    booking, _role = bookings.access_booking(session, user, booking_id)
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
                 if kind.startswith("credit-note-"):
-                    note = documents.access_credit_note(session, booking, parse_id(kind[12:]) or 0)
+                    refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
+                    note = documents.do_issue_credit_note(session, refund.id)
                     return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
-                document = documents.access_receipt(session, booking)
+                booking = documents.access_receipt(session, user, booking_id)
+                document = documents.do_issue_receipt(session, booking.id)
                 return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
             return run_use_case(_work)
         except ServiceError as exc:
@@ -352,12 +354,10 @@ class OwnerBookingsState(MyBookingsState):
         try:
             def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                from coworking_app.services.owner_spaces import list_owner_spaces
-
-                spaces = list_owner_spaces(session, user)
-                self.spaces = [Option(str(s.id), s.name) for s in spaces]
-                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in spaces
-                                  for r in availability.bookable_resources(session, s.id)]
+                owned = owner_spaces.list_owner_spaces(session, user)
+                self.spaces = [Option(str(s.id), s.name) for s in owned]
+                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
+                                  for r in list_resources(session, s.id)]
             run_use_case(_work)
         except ServiceError:
             self.spaces, self.resources = [], []

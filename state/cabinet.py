@@ -9,7 +9,14 @@ import reflex as rx
 
 from coworking_app.formatting import format_moment
 from coworking_app.services import accounts, twofactor
-from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound
+from coworking_app.services.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from state.auth import AuthState
@@ -45,6 +52,12 @@ class CabinetState(rx.State):
     totp_secret_shown: str = ""
     totp_code: str = ""
     recovery_codes: list[str] = []
+    # Turning two-factor off: the form opens on "Выключить 2FA" and asks for the password and a code.
+    totp_off_open: bool = False
+    totp_off_refusal: str = ""  # why it cannot be turned off (staff while it is required)
+    off_password: str = ""
+    off_code: str = ""
+    totp_message: str = ""
 
     async def _auth(self) -> AuthState:
         return await self.get_state(AuthState)
@@ -57,6 +70,7 @@ class CabinetState(rx.State):
                 user, row = accounts.access_user_by_session_token(session, auth.session_token)
                 self.full_name, self.phone = user.full_name, user.phone or ""
                 self.language, self.totp_enabled = user.language, user.totp_enabled
+                self.totp_off_refusal = (twofactor.disable_refusal(user) or "") if user.totp_enabled else ""
                 self.devices = [
                     DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
                                seen=format_moment(s.last_seen_at, get_settings().report_timezone, named=True),
@@ -69,11 +83,15 @@ class CabinetState(rx.State):
 
     @rx.event
     def set_form(self, field: str, value: str):
-        if field in ("full_name", "phone", "current_password", "new_password", "totp_code"):
+        if field in ("full_name", "phone", "current_password", "new_password", "totp_code",
+                     "off_password", "off_code"):
             setattr(self, field, str(value)[:1024])
-            # A message about the old value must not stay under the new one.
-            if field in self.errors:
-                self.errors = {k: v for k, v in self.errors.items() if k != field}
+            # A message about the old value must not stay under the new one (the turn-off
+            # form's fields answer to the service's names).
+            stale = {"off_password": ("current_password", "totp_off"),
+                     "off_code": ("totp_code", "totp_off")}.get(field, (field,))
+            if any(k in self.errors for k in stale):
+                self.errors = {k: v for k, v in self.errors.items() if k not in stale}
             if field in ("full_name", "phone"):
                 self.profile_message = ""
             elif field in ("current_password", "new_password"):
@@ -160,8 +178,41 @@ class CabinetState(rx.State):
                                                                      self.totp_code)
             run_use_case(_work)
             self.totp_enabled, self.totp_qr, self.totp_secret_shown, self.totp_code = True, "", "", ""
-            self.errors = {}
+            self.errors, self.totp_message = {}, ""
         except InvalidInput as exc:
             self.errors = {exc.field: exc.message}
         except NotAuthenticated:
             return rx.redirect("/login?next=/cabinet")
+
+    @rx.event
+    def open_totp_off(self, open_: bool = True):
+        self.totp_off_open = bool(open_)
+        self.off_password = self.off_code = self.totp_message = ""
+        self.errors = {}
+
+    @rx.event
+    async def disable_totp(self, form: dict):
+        """"Выключить": the password and a code as submitted (autofill never fires on_change)."""
+        form = form if isinstance(form, dict) else {}
+        password = str(form.get("off_password") or self.off_password)[:1024]
+        code = str(form.get("off_code") or self.off_code)[:64]
+        auth = await self._auth()
+        self.errors, self.totp_message = {}, ""
+        try:
+            run_use_case(lambda session, _effects: twofactor.do_disable(
+                session, auth._user(session), password=password, code=code))
+        except InvalidInput as exc:
+            self.errors = {exc.field: exc.message}
+            return None
+        except RateLimited as exc:
+            self.errors = {"totp_off": exc.wait_text}
+            return None
+        except (Conflict, PermissionDenied) as exc:
+            self.errors = {"totp_off": exc.message}
+            return None
+        except NotAuthenticated:
+            return rx.redirect("/login?next=/cabinet")
+        self.totp_enabled, self.totp_off_open, self.recovery_codes = False, False, []
+        self.off_password = self.off_code = ""
+        self.totp_message = "Двухфакторная защита выключена: для входа снова нужен только пароль"
+        return None

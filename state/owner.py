@@ -10,7 +10,7 @@ import reflex as rx
 from pydantic import ValidationError
 from coworking_app.formatting import format_money
 from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services import catalog, owner_spaces, photos
+from coworking_app.services import catalog, owner_editor, owner_spaces, photos
 from coworking_app.services.errors import (
     Conflict,
     InvalidInput,
@@ -20,9 +20,7 @@ from coworking_app.services.errors import (
     PermissionDenied,
     UnsupportedMedia,
 )
-from coworking_app.services.storage import get_storage
 from coworking_app.uow import run_use_case
-from models import Space
 from state.auth import AuthState, invalid
 from state.inputs import parse_id, parse_roubles, parse_step
 from state.views import Option
@@ -206,46 +204,41 @@ class SpaceEditorState(rx.State):
         auth = await self.get_state(AuthState)
         try:
             def _work(session, effects):
-                user = auth._user(session)
-                space = owner_spaces.access_space_for_owner(session, user, self.editing_id)
-                self._fill(session, space)
-                self.not_found = False
-            run_use_case(_work)
+                view = owner_editor.space_editor(session, auth._user(session), self.editing_id)
+                self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
+                return view
+            self._fill(run_use_case(_work))
+            self.not_found = False
         except NotAuthenticated:
             return rx.redirect(f"/login?next=/owner/spaces/{self.editing_id}")
         except (NotFound, PermissionDenied):
             self.not_found = True
 
-    def _fill(self, session, space: Space) -> None:
-        lat, lon = owner_spaces.space_point(session, space)
+    def _fill(self, view: owner_editor.SpaceEditor) -> None:
+        """The editor's fields from the one view of the space (services.owner_editor)."""
+        space = view.space
         self.status = space.status
         self.status_label = STATUS_LABELS.get(space.status, space.status)
-        self.moderation_note = space.moderation_note or ""
-        self.awaiting_review = space.changed_for_review_at is not None
-        self.gaps = [message for _field, message in owner_spaces.submission_gaps(session, space)]
+        self.moderation_note = view.moderation_note
+        self.awaiting_review = view.awaiting_review
+        self.gaps = [gap.message for gap in view.gaps]
         self.name, self.description, self.address = space.name, space.description, space.address
-        self.lat, self.lon, self.timezone = f"{lat:.6f}", f"{lon:.6f}", space.timezone
+        self.lat, self.lon, self.timezone = f"{space.lat:.6f}", f"{space.lon:.6f}", space.timezone
         self.amenities = list(space.amenities)
         hours = space.opening_hours or {}
         self.hours_open = {d: (hours.get(d) or {}).get("open", "") for d, _ in DAYS}
         self.hours_close = {d: (hours.get(d) or {}).get("close", "").replace("24:00", "00:00") for d, _ in DAYS}
-        self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
         self.resources = [ResourceView(
             id=r.id, name=r.name,
             details=f"{KIND_LABELS.get(r.kind, r.kind)} · {r.capacity} мест · "
                     f"от {r.min_minutes / 60:g} ч до {r.max_minutes / 1440:g} дн.",
             tariffs=[TariffView(t.id, f"{format_money(t.price_minor, t.currency)} / "
-                                      f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in tariffs],
-        ) for r, tariffs in owner_spaces.list_resources_with_tariffs(session, space)]
-        storage = get_storage()
-        self.photos = [PhotoView(p.id, storage.url(p.thumb_key))
-                       for p in photos.list_photos(session, space.id)]
-        city = next((c for c in catalog.list_cities(session) if c.id == space.city_id), None)
-        district = next((d for d in catalog.list_districts(session, space.city_id)
-                         if d.id == space.district_id), None)
-        self.place = ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
-        self.map_url = publish(render_map([MapPin(lat, lon, "•", space.name, space.address)],
-                                          (lat, lon), zoom=15, pickable=True))
+                                      f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in r.tariffs],
+        ) for r in view.resources]
+        self.photos = [PhotoView(p.id, p.thumb_url) for p in view.photos]
+        self.place = view.place
+        self.map_url = publish(render_map([MapPin(space.lat, space.lon, "•", space.name, space.address)],
+                                          (space.lat, space.lon), zoom=15, pickable=True))
 
     @rx.var
     def can_submit(self) -> bool:

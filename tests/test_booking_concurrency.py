@@ -99,7 +99,7 @@ def test_fifty_renters_race_for_the_last_five_desk_seats(world, renters):
     for exc in lost:
         assert isinstance(exc, Conflict), repr(exc)
         assert exc.field == "seats"
-        assert exc.message == svc._seats_conflict(0).message  # "no seats left"
+        assert exc.message == svc.seats_conflict(0).message  # "no seats left"
     assert _peak(b.desk_id, start, end) == 10
     assert _holding(b.desk_id) == 6  # the first 5-seat booking + 5 single seats
     # Any sub-interval: never above capacity.

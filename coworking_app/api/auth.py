@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import Client, CurrentUser, SignedIn, Uow
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services import accounts
+from coworking_app.services import accounts, twofactor
 from coworking_app.services.errors import PermissionDenied
 from coworking_app.settings import get_settings
 from coworking_app.services.fields import Line
@@ -104,6 +104,12 @@ class ProfilePatch(BaseModel):
 class PasswordChangeIn(BaseModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
+
+
+class TwoFactorOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=1024)
+    totp_code: Line(64)
 
 
 def _tokens(pair: accounts.TokenPair) -> TokensOut:
@@ -240,3 +246,12 @@ def change_password(body: PasswordChangeIn, signed_in: SignedIn, uow: Uow) -> Re
                                                       new_password=body.new_password,
                                                       keep_session_id=auth_session.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/two-factor/disable", response_model=UserOut, responses=responses(401, 403, 409))
+def disable_two_factor(body: TwoFactorOffIn, user: CurrentUser, uow: Uow) -> UserOut:
+    """Turns two-factor sign-in off: the current password and a current code from the
+    authenticator app (or an unused recovery code). 409 when it is off; 403 for operators and
+    admins while it is required of them; 429 after too many attempts."""
+    uow.run(lambda s, _fx: twofactor.do_disable(s, user, password=body.current_password, code=body.totp_code))
+    return user_out(user)

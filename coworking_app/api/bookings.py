@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
@@ -21,13 +21,11 @@ from coworking_app.api.deps import (
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
-from coworking_app.services.availability import ResourceSlots, day_slots, utcnow
-from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.availability import ResourceSlots, public_day_slots
+from coworking_app.services.errors import InvalidInput
 from coworking_app.services.fields import Day, Id, Text
 from coworking_app.services.pricing import PriceBreakdown
-from coworking_app.services.spaces import get_published_space
 from coworking_app.uow import run_use_case
-from models import Resource, Space, SpaceStatus
 
 router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -46,19 +44,8 @@ class Availability(BaseModel):
             responses=responses(404, 422))
 def availability(session: ReadSession, space_id: PathId, date: Day,
                  resource_id: Id | None = None) -> Availability:
-    space = session.get(Space, space_id)
-    if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
-        raise NotFound("Пространство не найдено")
-    today = utcnow().date()
-    if not today - timedelta(days=1) <= date <= today + timedelta(days=366):
-        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
-    resources = [r for r in get_published_space(session, space_id).resources
-                 if resource_id is None or r.id == resource_id]
-    if resource_id is not None and not resources:
-        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
-    rows = [session.get(Resource, r.id) for r in resources]
-    return Availability(space_id=space.id, date=date, timezone=space.timezone,
-                        resources=day_slots(session, space, rows, date))
+    space, resources = public_day_slots(session, space_id, date, resource_id)
+    return Availability(space_id=space.id, date=date, timezone=space.timezone, resources=resources)
 
 
 class Money(BaseModel):
@@ -93,8 +80,9 @@ def _price(breakdown: dict) -> PriceOut:
 def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> PriceOut:
     """The exact price of a booking request, without holding anything."""
     q = svc.quote_booking(session, user, body)
-    if q.free_seats < q.seats:
-        raise svc._seats_conflict(q.free_seats)
+    short = q.shortage()
+    if short is not None:
+        raise short
     return _price(q.price.model_dump())
 
 
@@ -256,8 +244,8 @@ def _pdf(document, filename: str) -> Response:
 
 @router.get("/bookings/{booking_id}/receipt.pdf", response_class=Response, responses={**_PDF, **_CONFLICT})
 def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Response:
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_receipt(session, booking)
+    booking = documents.access_receipt(session, user, booking_id)
+    document = documents.do_issue_receipt(session, booking.id)
     return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
 
 
@@ -265,8 +253,8 @@ def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Respon
             responses={**_PDF, **_CONFLICT})
 def credit_note(session: DbSession, user: CurrentUser, booking_id: PathId, refund_id: PathId) -> Response:
     """The credit note of one refund (ids in the booking's `credit_notes`)."""
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_credit_note(session, booking, refund_id)
+    refund = documents.access_credit_note(session, user, booking_id, refund_id)
+    document = documents.do_issue_credit_note(session, refund.id)
     return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
 
 

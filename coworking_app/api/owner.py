@@ -2,100 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
+from coworking_app.services import owner_editor as editor
 from coworking_app.services import owner_spaces as owner
 from coworking_app.services import photos, promos
-from coworking_app.services.storage import get_storage
+from coworking_app.services.owner_editor import OwnerSpaceOut
 from coworking_app.settings import get_settings
 from coworking_app.services.errors import NotFound
 from coworking_app.services.fields import Id, Line
-from models import Resource, Space, Tariff
+from coworking_app.services.spaces import PhotoOut, ResourceOut, TariffOut, photo_views, tariff_view
 
 router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
 _FILE = responses(400, 409, 413, 415)
 
 
-class TariffOut(BaseModel):
-    id: int
-    unit: str
-    price_minor: int
-    currency: str
-
-
-class ResourceOut(BaseModel):
-    id: int
-    kind: str
-    name: str
-    capacity: int
-    min_minutes: int
-    max_minutes: int
-    tariffs: list[TariffOut] = []
-
-
-class OwnerSpaceOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    address: str
-    lat: float
-    lon: float
-    city_id: int
-    district_id: int | None
-    timezone: str
-    status: str
-    amenities: list[str]
-    opening_hours: dict[str, Any]
-    instant_book: bool
-    cancellation_policy: str
-    vat_rate_bp: int
-    prices_include_vat: bool
-    updated_at: datetime | None
-
-
-def _space_out(session, space: Space) -> OwnerSpaceOut:
-    lat, lon = owner.space_point(session, space)
-    return OwnerSpaceOut(
-        id=space.id, name=space.name, description=space.description, address=space.address,
-        lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
-        timezone=space.timezone, status=space.status, amenities=list(space.amenities),
-        opening_hours=space.opening_hours, instant_book=space.instant_book,
-        cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
-        prices_include_vat=space.prices_include_vat, updated_at=space.updated_at,
-    )
-
-
-def _resource_out(session, resource: Resource, tariffs: list[Tariff] | None = None) -> ResourceOut:
-    tariffs = owner.resource_tariffs(session, resource) if tariffs is None else tariffs
-    return ResourceOut(
-        id=resource.id, kind=resource.kind, name=resource.name, capacity=resource.capacity,
-        min_minutes=resource.min_minutes, max_minutes=resource.max_minutes,
-        tariffs=[TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
-                 for t in tariffs],
-    )
-
-
 @router.get("/owner/spaces", response_model=list[OwnerSpaceOut])
 def my_spaces(user: CurrentUser, session: DbSession) -> list[OwnerSpaceOut]:
-    return [_space_out(session, s) for s in owner.list_owner_spaces(session, user)]
+    return editor.my_spaces(session, user)
+
+
+@router.get("/owner/spaces/{space_id}", response_model=editor.SpaceEditor)
+def space_editor(space_id: PathId, user: CurrentUser, session: DbSession) -> editor.SpaceEditor:
+    """One of the caller's spaces as its editor shows it: the space, what it still lacks
+    before moderation, its resources with tariffs, its photos."""
+    return editor.space_editor(session, user, space_id)
 
 
 @router.post("/spaces", status_code=status.HTTP_201_CREATED, response_model=OwnerSpaceOut)
 def create_space(body: owner.SpaceCreate, user: CurrentUser, uow: Uow) -> OwnerSpaceOut:
-    return uow.run(lambda s, _fx: _space_out(s, owner.do_create_space(s, user, body)))
+    return uow.run(lambda s, _fx: editor.space_out(s, owner.do_create_space(s, user, body)))
 
 
 @router.patch("/spaces/{space_id}", response_model=OwnerSpaceOut)
 def update_space(space_id: PathId, body: owner.SpaceFields, user: CurrentUser,
                  uow: Uow) -> OwnerSpaceOut:
-    return uow.run(lambda s, fx: _space_out(s, owner.do_update_space(s, fx, user, space_id, body)))
+    return uow.run(lambda s, fx: editor.space_out(s, owner.do_update_space(s, fx, user, space_id, body)))
 
 
 @router.delete("/spaces/{space_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
@@ -106,20 +54,19 @@ def delete_space(space_id: PathId, user: CurrentUser, uow: Uow) -> Response:
 
 @router.post("/spaces/{space_id}/submit", response_model=OwnerSpaceOut, responses=_CONFLICT)
 def submit_space(space_id: PathId, user: CurrentUser, uow: Uow) -> OwnerSpaceOut:
-    return uow.run(lambda s, fx: _space_out(s, owner.do_submit_for_review(s, fx, user, space_id)))
+    return uow.run(lambda s, fx: editor.space_out(s, owner.do_submit_for_review(s, fx, user, space_id)))
 
 
 @router.get("/spaces/{space_id}/resources", response_model=list[ResourceOut])
 def list_resources(space_id: PathId, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
-    space = owner.access_space_for_owner(session, user, space_id)
-    return [_resource_out(session, r, tariffs) for r, tariffs in owner.list_resources_with_tariffs(session, space)]
+    return editor.space_resources(session, user, space_id)
 
 
 @router.post("/spaces/{space_id}/resources", status_code=status.HTTP_201_CREATED,
              response_model=ResourceOut)
 def add_resource(space_id: PathId, body: owner.ResourceCreate, user: CurrentUser,
                  uow: Uow) -> ResourceOut:
-    return uow.run(lambda s, fx: _resource_out(s, owner.do_add_resource(s, fx, user, space_id, body)))
+    return uow.run(lambda s, fx: editor.resource_out(s, owner.do_add_resource(s, fx, user, space_id, body)))
 
 
 @router.patch("/spaces/{space_id}/resources/{resource_id}", response_model=ResourceOut)
@@ -127,7 +74,7 @@ def update_resource(space_id: PathId, resource_id: PathId, body: owner.ResourceF
                     user: CurrentUser, uow: Uow) -> ResourceOut:
     def work(s, fx):
         _check_parent(s, user, space_id, resource_id)
-        return _resource_out(s, owner.do_update_resource(s, fx, user, resource_id, body))
+        return editor.resource_out(s, owner.do_update_resource(s, fx, user, resource_id, body))
     return uow.run(work)
 
 
@@ -145,9 +92,8 @@ def set_tariff(space_id: PathId, resource_id: PathId, body: owner.TariffInput, u
                uow: Uow) -> TariffOut:
     def work(s, fx):
         _check_parent(s, user, space_id, resource_id)
-        return owner.do_set_tariff(s, fx, user, resource_id, body)
-    t = uow.run(work)
-    return TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
+        return tariff_view(owner.do_set_tariff(s, fx, user, resource_id, body))
+    return uow.run(work)
 
 
 @router.delete("/spaces/{space_id}/resources/{resource_id}/tariffs/{tariff_id}",
@@ -171,30 +117,13 @@ def _check_parent(session, user, space_id: int, resource_id: int) -> None:
         raise NotFound("Место не найдено")
 
 
-class PhotoOut(BaseModel):
-    id: int
-    position: int
-    url: str
-    thumb_url: str
-    width: int
-    height: int
-
-
 class PhotoOrderIn(BaseModel):
     photo_ids: list[Id] = Field(max_length=100)
 
 
-def _photos_out(rows) -> list[PhotoOut]:
-    storage = get_storage()
-    return [PhotoOut(id=p.id, position=p.position, url=storage.url(p.storage_key),
-                     thumb_url=storage.url(p.thumb_key), width=p.width, height=p.height)
-            for p in rows]
-
-
 @router.get("/spaces/{space_id}/photos", response_model=list[PhotoOut])
 def list_photos(space_id: PathId, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
-    space = owner.access_space_for_owner(session, user, space_id)
-    return _photos_out(photos.list_photos(session, space.id))
+    return editor.space_photos(session, user, space_id)
 
 
 @router.post("/spaces/{space_id}/photos", status_code=status.HTTP_201_CREATED,
@@ -204,13 +133,13 @@ def upload_photo(space_id: PathId, user: CurrentUser, uow: Uow,
     # The body limit middleware already refused anything much larger; read one byte past
     # the limit so the service can tell "exactly 5 MB" from "more".
     data = file.file.read(get_settings().max_upload_bytes + 1)
-    return _photos_out([uow.run(lambda s, fx: photos.do_add_photo(s, fx, user, space_id, data))])[0]
+    return photo_views([uow.run(lambda s, fx: photos.do_add_photo(s, fx, user, space_id, data))])[0]
 
 
 @router.put("/spaces/{space_id}/photos/order", response_model=list[PhotoOut], responses=_CONFLICT)
 def reorder_photos(space_id: PathId, body: PhotoOrderIn, user: CurrentUser,
                    uow: Uow) -> list[PhotoOut]:
-    return _photos_out(uow.run(lambda s, fx: photos.do_reorder_photos(s, fx, user, space_id, body.photo_ids)))
+    return photo_views(uow.run(lambda s, fx: photos.do_reorder_photos(s, fx, user, space_id, body.photo_ids)))
 
 
 @router.post("/spaces/{space_id}/photos/{photo_id}/cover", response_model=list[PhotoOut], responses=_CONFLICT)
@@ -218,7 +147,7 @@ def set_cover(space_id: PathId, photo_id: PathId, user: CurrentUser, uow: Uow) -
     def work(s, fx):
         _check_photo_parent(s, user, space_id, photo_id)
         return photos.do_set_cover(s, fx, user, photo_id)
-    return _photos_out(uow.run(work))
+    return photo_views(uow.run(work))
 
 
 @router.delete("/spaces/{space_id}/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -255,10 +184,7 @@ def _addon_out(addon) -> AddonOut:
 @router.get("/spaces/{space_id}/addons", response_model=list[AddonOut], tags=["bookings"])
 def space_addons(session: DbSession, space_id: PathId) -> list[AddonOut]:
     """Add-ons renters may choose for a published space (shown in the booking panel)."""
-    space = session.get(Space, space_id)
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
-    return [_addon_out(a) for a in owner.list_addons(session, space_id)]
+    return [_addon_out(a) for a in owner.list_public_addons(session, space_id)]
 
 
 @router.put("/spaces/{space_id}/addons", response_model=AddonOut, responses=_CONFLICT)

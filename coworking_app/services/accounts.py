@@ -184,6 +184,11 @@ def password_strength(password: str, email: str = "") -> int:
 # --- sign-up and email verification --------------------------------------------------
 
 
+def find_user(session: Session, user_id: int) -> User | None:
+    """The account with this id, or None."""
+    return session.get(User, user_id) if 0 < user_id < 2**31 else None
+
+
 def find_user_by_email(session: Session, email: str) -> User | None:
     if has_bad_chars(email):  # no such address can exist (and PostgreSQL cannot hold NUL)
         return None

@@ -28,9 +28,9 @@ from coworking_app.formatting import local_moment
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
 from coworking_app.services.booking_states import (
+    ACTIONS,
     STATUS_LABELS,
-    booking_actions,
-    check_booking_action,
+    booking_refusal,
     do_insert_booking,
     do_log_event,
     do_transition,
@@ -38,7 +38,7 @@ from coworking_app.services.booking_states import (
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from coworking_app.services.fields import Day, Id, Line, Moment, StrictId
-from coworking_app.services.spaces import is_bookable
+from coworking_app.services.spaces import is_bookable, is_public
 from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.settings import get_settings
@@ -50,9 +50,9 @@ from models import (
     PromoCode,
     Refund,
     Resource,
+    Review,
     Role,
     Space,
-    SpaceStatus,
     User,
 )
 
@@ -115,6 +115,18 @@ class Quote:
     free_seats: int
     price: PriceBreakdown
 
+    def shortage(self) -> Conflict | None:
+        """The refusal a booking of this request would get now for want of seats, or None."""
+        return seats_conflict(self.free_seats) if self.free_seats < self.seats else None
+
+
+def seats_conflict(free: int) -> Conflict:
+    """The one refusal for too few free seats (409 on field "seats"): a lost race, a quote
+    asking for more than is free, a modification that no longer fits."""
+    if free <= 0:
+        return Conflict("seats", "На это время свободных мест нет")
+    return Conflict("seats", f"На это время осталось мест: {free}")
+
 
 # --- access ----------------------------------------------------------------------------
 
@@ -146,36 +158,81 @@ def _host_id(session: Session, booking: Booking) -> int | None:
     return space.owner_id if space is not None else None
 
 
+# --- the booking policy: what this person may do to this booking now ----------------------
+
+
+def refusal(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+            host_id: int | None, reviewed: bool = False) -> str | None:
+    """Why `viewer` may not do `action` to `booking` at `now`, in words for them; None when
+    they may. Their side of the booking is `booking_role` (host_id: the owner of its space);
+    what each side may do by status and time is booking_states.booking_refusal. reviewed:
+    the booking already has its review."""
+    role = "other" if viewer is None else booking_role(viewer, booking, host_id)
+    return booking_refusal(booking, role, action, now=now, host_id=host_id, reviewed=reviewed)
+
+
+def can(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+        host_id: int | None, reviewed: bool = False) -> bool:
+    """The booking policy: may this person do `action` (booking_states.ACTIONS: pay, modify,
+    cancel, accept, reject, no_show, receipt, review, message) to this booking now? The
+    buttons every screen shows (`actions_for`: BookingView.actions, the cabinet's cards) and
+    every write (`access_booking(..., action=...)`, `check_can`) ask this, so they cannot
+    disagree."""
+    return refusal(viewer, booking, action, now=now, host_id=host_id, reviewed=reviewed) is None
+
+
+def check_can(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+              host_id: int | None, reviewed: bool = False) -> None:
+    """Refuses (409, field "status", the policy's words) what `can` does not allow."""
+    reason = refusal(viewer, booking, action, now=now, host_id=host_id, reviewed=reviewed)
+    if reason is not None:
+        raise Conflict("status", reason)
+
+
+def actions_for(viewer: User | None, booking: Booking, *, now: datetime, host_id: int | None,
+                reviewed: bool = False) -> list[str]:
+    """Every action the policy lets `viewer` take on `booking` now, in the order screens show them."""
+    return [a for a in ACTIONS if can(viewer, booking, a, now=now, host_id=host_id, reviewed=reviewed)]
+
+
 def access_booking(session: Session, user: User | None, booking_id: int,
-                   *, for_update: bool = False) -> tuple[Booking, str]:
-    """The booking and the caller's role in it: renter, owner (of its space) or admin.
-    Anyone else gets "not found" so that ids do not leak."""
+                   *, for_update: bool = False, action: str | None = None, now: datetime | None = None,
+                   sides: tuple[str, ...] = ("renter", "owner", "admin")) -> tuple[Booking, str]:
+    """The booking and the caller's side of it: renter, owner (of its space) or admin.
+    Anyone else, or a side not in `sides`, gets "not found" so that ids do not leak. With
+    `action`, the booking policy (`check_can`) must allow it now: else 409 with its words."""
     if user is None:
         raise NotAuthenticated()
     booking = _get(session, booking_id, for_update=for_update)
     if booking is None:
         raise NotFound("Бронь не найдена")
-    role = booking_role(user, booking, _host_id(session, booking))
+    host_id = _host_id(session, booking)
+    role = booking_role(user, booking, host_id)
     if role == "other":
         if user.is_staff:  # the 2FA rule's own answer (403), not "not found"
             check_role(user, Role.operator, Role.admin)
         raise NotFound("Бронь не найдена")
+    if role not in sides:
+        raise NotFound("Бронь не найдена")
+    if action is not None:
+        check_can(user, booking, action, now=now or av.utcnow(), host_id=host_id)
     return booking, role
 
 
-def access_booking_for_renter(session: Session, user: User | None, booking_id: int) -> Booking:
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    if role != "renter":  # paying and changing are the renter's own (admins cancel instead)
-        raise NotFound("Бронь не найдена")
-    return booking
+def access_booking_for_renter(session: Session, user: User | None, booking_id: int,
+                              *, action: str | None = None, now: datetime | None = None) -> Booking:
+    """The caller's own booking, locked (paying and changing are the renter's own: admins
+    cancel instead); with `action`, one the policy allows now."""
+    return access_booking(session, user, booking_id, for_update=True, action=action, now=now,
+                          sides=("renter",))[0]
 
 
-def access_booking_for_owner(session: Session, user: User | None, booking_id: int) -> tuple[Booking, str]:
-    """The booking and the caller's side ("owner" or "admin") for an owner's decision."""
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    if role not in ("owner", "admin"):
-        raise NotFound("Бронь не найдена")
-    return booking, role
+def access_booking_for_owner(session: Session, user: User | None, booking_id: int,
+                             *, action: str | None = None, now: datetime | None = None) -> tuple[Booking, str]:
+    """The booking, locked, and the caller's side ("owner" or "admin") for an owner's
+    decision; with `action`, one the policy allows now."""
+    return access_booking(session, user, booking_id, for_update=True, action=action, now=now,
+                          sides=("owner", "admin"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +279,7 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
     space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
     if not is_bookable(space):
-        if space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        if not is_public(space):
             raise NotFound("Ресурс не найден")
         raise Conflict("resource_id", "Это пространство сейчас не принимает брони")
     return space, resource, row[-1]
@@ -301,14 +358,8 @@ def _overlap_refused_as_conflict() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         if "ex_booking_whole_resource" in str(exc.orig):
-            raise _seats_conflict(0) from exc
+            raise seats_conflict(0) from exc
         raise
-
-
-def _seats_conflict(free: int) -> Conflict:
-    if free <= 0:
-        return Conflict("seats", "На это время свободных мест нет")
-    return Conflict("seats", f"На это время осталось мест: {free}")
 
 
 def quote_booking(session: Session, user: User | None, request: BookingRequest,
@@ -361,7 +412,7 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
     if free < seats:
-        raise _seats_conflict(free)
+        raise seats_conflict(free)
     price, addon_rows, promo = quote(
         session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
         seats=seats,
@@ -405,7 +456,7 @@ def do_follow_up_hold(session: Session, effects: Effects, booking_id: int, *, no
     expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
     longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
     released at once). Safe to run twice: the notice and the job are de-duplicated."""
-    from coworking_app.services.notifications import notify_booking
+    from coworking_app.services.notifications import do_notify_booking
 
     now = now or av.utcnow()
     booking = session.get(Booking, booking_id)
@@ -417,7 +468,7 @@ def do_follow_up_hold(session: Session, effects: Effects, booking_id: int, *, no
                       at=booking.expires_at + timedelta(seconds=1), job_id=f"expire-hold-{booking.id}")
     if booking.expires_at <= now:
         return "overdue: released"
-    notify_booking(session, effects, booking, "create", actor_role="renter")
+    do_notify_booking(session, effects, booking, "create", actor_role="renter")
     return "notified"
 
 
@@ -441,8 +492,7 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
 
     user = check_can_book(user)
     now = now or av.utcnow()
-    booking = access_booking_for_renter(session, user, booking_id)
-    check_booking_action(booking, "renter", "modify", now=now)
+    booking = access_booking_for_renter(session, user, booking_id, action="modify", now=now)
     if change.start is None and change.end is None and change.seats is None:
         raise InvalidInput("start", "укажите новое время или число мест")
     space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
@@ -456,7 +506,7 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
                                                exclude_booking_id=booking.id)
     if free < seats:
-        raise _seats_conflict(free)
+        raise seats_conflict(free)
     promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
     addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
     price, addon_rows, _promo = quote(
@@ -524,8 +574,7 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
     from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
 
     now = now or av.utcnow()
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    check_booking_action(booking, role, "cancel", now=now)
+    booking, role = access_booking(session, user, booking_id, for_update=True, action="cancel", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     if role in ("owner", "admin") and not reason:
         raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
@@ -545,8 +594,7 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
 
 def do_accept_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       *, now: datetime | None = None) -> Booking:
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "accept", now=now or av.utcnow())
+    booking, role = access_booking_for_owner(session, user, booking_id, action="accept", now=now)
     do_transition(session, effects, booking, "accept", actor=user, actor_role=role)
     session.flush()
     return booking
@@ -558,8 +606,7 @@ def do_reject_booking(session: Session, effects: Effects, user: User | None, boo
     why (the reason is required: it goes into the notice and the booking's history)."""
     from coworking_app.services.payments import do_refund_booking
 
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "reject", now=now or av.utcnow())
+    booking, role = access_booking_for_owner(session, user, booking_id, action="reject", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True)
     if not reason:
         raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
@@ -576,8 +623,7 @@ def do_reject_booking(session: Session, effects: Effects, user: User | None, boo
 def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
     now = now or av.utcnow()
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "no_show", now=now)
+    booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
     do_transition(session, effects, booking, "no_show", actor=user, actor_role=role)
     session.flush()
     return booking
@@ -701,11 +747,13 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             select(Refund.id, Refund.booking_id).where(
                 Refund.booking_id.in_([b.id for b in bookings])).order_by(Refund.id)):
         notes.setdefault(booking_id, []).append(refund_id)
+    reviewed = set(session.scalars(select(Review.booking_id).where(
+        Review.booking_id.in_([b.id for b in bookings]))))
     views = []
     for b in bookings:
         space, resource = spaces[b.space_id], resources[b.resource_id]
         role = booking_role(viewer, b, space.owner_id)
-        actions = booking_actions(b, role, now=now, host_id=space.owner_id)
+        actions = actions_for(viewer, b, now=now, host_id=space.owner_id, reviewed=b.id in reviewed)
         zone = ZoneInfo(b.timezone)
         renter = renters.get(b.user_id)
         views.append(BookingView(

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def space_detail_key(space_id: int) -> str:
-    # v2: SpaceDetail gained `bookable`; pages cached before it are never read back.
-    return f"space:detail:v2:{space_id}"
+    # v3: tariffs gained `id` and photos `position` (one ResourceOut/PhotoOut for the page
+    # and the owner's editor); pages cached before are never read back.
+    return f"space:detail:v3:{space_id}"
 
 
 def cache_get(key: str) -> bytes | None:

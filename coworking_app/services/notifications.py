@@ -351,8 +351,8 @@ BOOKING_EVENTS: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def notify_booking(session: Session, effects: Effects, booking: Booking, action: str, *,
-                   actor_role: str) -> None:
+def do_notify_booking(session: Session, effects: Effects, booking: Booking, action: str, *,
+                      actor_role: str) -> None:
     """Notices for one booking change (called by the state machine, same transaction)."""
     renter_event, owner_event = BOOKING_EVENTS.get(action, (None, None))
     if action == "cancel":
@@ -462,7 +462,7 @@ def write_booking_notices(session: Session, effects: Effects) -> None:
     pending = list(effects.booking_notices)
     effects.booking_notices.clear()
     for notice in pending:
-        notify_booking(session, effects, notice.booking, notice.action, actor_role=notice.actor_role)
+        do_notify_booking(session, effects, notice.booking, notice.action, actor_role=notice.actor_role)
 
 
 # --- delivery ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.fields import Latitude, Line, Longitude, Moment, MoneyMinor, StrictMoneyMinor, Text
 from coworking_app.services.geo import lat_of, locate_point, lon_of
-from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.services.spaces import access_public_space, do_refresh_space_summary
 from models import (
     Addon,
     AddonUnit,
@@ -41,6 +41,7 @@ from models import (
     SpaceStatus,
     Tariff,
     User,
+    holds_seats_sql,
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -224,20 +225,6 @@ def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
     ))
 
 
-def list_resources_with_tariffs(session: Session, space: Space) -> list[tuple[Resource, list[Tariff]]]:
-    """The space's resources (oldest first) with their tariffs (hour, day, month): the editor."""
-    resources = list(session.scalars(select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)))
-    order = {unit.value: i for i, unit in enumerate(PriceUnit)}
-    tariffs: dict[int, list[Tariff]] = {}
-    for tariff in session.scalars(select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))):
-        tariffs.setdefault(tariff.resource_id, []).append(tariff)
-    return [(r, sorted(tariffs.get(r.id, []), key=lambda t: order.get(t.unit, 9))) for r in resources]
-
-
-def resource_tariffs(session: Session, resource: Resource) -> list[Tariff]:
-    return list(session.scalars(select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)))
-
-
 def space_point(session: Session, space: Space) -> tuple[float, float]:
     """(lat, lon) of the space's pin."""
     return session.execute(select(lat_of(Space.location), lon_of(Space.location))
@@ -418,10 +405,10 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
 
     from coworking_app.services.availability import WHOLE_KINDS
 
-    row = session.execute(text("""
+    row = session.execute(text(f"""
         SELECT coalesce(max(booked_seats(:r, b.start_at, b.end_at)), 0), count(*)
         FROM booking b WHERE b.resource_id = :r AND b.end_at > now()
-          AND b.status IN ('pending_payment', 'paid', 'confirmed')
+          AND {holds_seats_sql("b")}
     """), {"r": resource.id}).one()
     peak, future = row
     if peak > capacity:
@@ -455,6 +442,12 @@ def list_addons(session: Session, space_id: int, *, active_only: bool = True) ->
     if active_only:
         query = query.where(Addon.active)
     return list(session.scalars(query.order_by(Addon.name)))
+
+
+def list_public_addons(session: Session, space_id: int) -> list[Addon]:
+    """The add-ons renters may choose for a publicly visible space (the booking panel)."""
+    space = access_public_space(session, space_id)
+    return list_addons(session, space.id)
 
 
 def do_set_addon(session: Session, user: User | None, space_id: int, fields: AddonInput) -> Addon:

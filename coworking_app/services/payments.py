@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from coworking_app.effects import Effects
 from coworking_app.services import availability as av
-from coworking_app.services.booking_states import check_booking_action, do_log_event, do_transition
+from coworking_app.services.booking_states import do_log_event, do_transition
 from coworking_app.services.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from coworking_app.settings import get_settings
@@ -160,9 +160,8 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 # --- paying --------------------------------------------------------------------------------
 
 
-def _due(booking: Booking, now: datetime) -> tuple[int, str]:
-    """What the renter pays now and for what (booking_states.booking_refusal says whether)."""
-    check_booking_action(booking, "renter", "pay", now=now)
+def _due(booking: Booking) -> tuple[int, str]:
+    """What the renter pays now and for what (the booking policy said they may pay)."""
     if booking.status == S.pending_payment:
         return booking.total_minor - booking.paid_minor, "booking"
     return booking.balance_due_minor, "change"
@@ -172,8 +171,8 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
                      *, now: datetime | None = None) -> Payment:
     """A payment for what the booking owes, or the pending one already made for it."""
     now = now or av.utcnow()
-    booking = access_booking_for_renter(session, user, booking_id)
-    amount, purpose = _due(booking, now)
+    booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
+    amount, purpose = _due(booking)
     change = booking.pending_change if purpose == "change" else None
     existing = session.scalars(
         select(Payment).where(Payment.booking_id == booking.id,

@@ -26,8 +26,10 @@ from sqlmodel import Session
 
 from coworking_app.effects import Effects
 from coworking_app.services.accounts import check_role
-from coworking_app.services.booking_states import booking_refusal
+from coworking_app.services.booking_states import REVIEWED
+from coworking_app.services.bookings import refusal
 from coworking_app.services.cache import drop_space_pages
+from coworking_app.services.spaces import access_public_space
 from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
@@ -108,18 +110,23 @@ def check_review_input(rating: object, subratings: object, text_: object) -> Rev
 def access_booking_for_review(session: Session, user: User | None, booking_id: int,
                               *, now: datetime | None = None) -> Booking:
     """The caller's completed booking still open for a review: 404 when there is no such
-    booking, 403 when it is someone else's, not completed, or the 30 days have passed
-    (booking_states.booking_refusal, the rule the "Оставить отзыв" button follows too)."""
+    booking, 403 when it is someone else's, not completed, or the 30 days have passed, 409
+    when it has its review already (the booking policy, bookings.refusal, which the
+    "Оставить отзыв" button follows too)."""
     if user is None:
         raise NotAuthenticated()
     booking = session.get(Booking, booking_id) if 0 < booking_id < 2**31 else None
     if booking is None:
         raise NotFound("Бронь не найдена")
-    role = "renter" if booking.user_id == user.id else "other"
-    reason = booking_refusal(booking, role, "review", now=now or datetime.now(timezone.utc))
+    if booking.user_id != user.id:
+        raise PermissionDenied("Отзыв может оставить только гость этой брони")
+    reviewed = session.scalar(select(Review.id).where(Review.booking_id == booking.id)) is not None
+    reason = refusal(user, booking, "review", now=now or datetime.now(timezone.utc), host_id=None,
+                     reviewed=reviewed)
+    if reason == REVIEWED:
+        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен")
     if reason is not None:
-        raise PermissionDenied(reason[0].upper() + reason[1:] if role == "renter"
-                               else "Отзыв может оставить только гость этой брони")
+        raise PermissionDenied(reason[0].upper() + reason[1:])
     return booking
 
 
@@ -130,8 +137,6 @@ def do_create_review(session: Session, *, user: User | None, booking_id: int, ra
                      subratings: object, text_: object) -> Review:
     booking = access_booking_for_review(session, user, booking_id)
     data = check_review_input(rating, subratings, text_)
-    if session.scalar(select(Review.id).where(Review.booking_id == booking.id)) is not None:
-        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен")
     resource = session.get(Resource, booking.resource_id)
     review = Review(
         booking_id=booking.id, space_id=booking.space_id, user_id=user.id,
@@ -367,9 +372,7 @@ def _out(review: Review, author_name: str) -> ReviewOut:
 def list_space_reviews(session: Session, space_id: int, *, page: int = 1,
                        page_size: int = 10) -> tuple[list[ReviewOut], int]:
     """Approved reviews of a published space, newest first."""
-    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
+    access_public_space(session, space_id)
     page, page_size = max(1, page), max(1, min(page_size, 50))
     where = (Review.space_id == space_id, Review.status == ReviewStatus.approved.value)
     total = session.scalar(select(func.count()).select_from(Review).where(*where)) or 0
