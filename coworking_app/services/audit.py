@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
@@ -40,8 +40,11 @@ from coworking_app.settings import get_settings
 
 from models import AUDIT_ENTITIES, AuditLog, Role, User
 
-if TYPE_CHECKING:
-    from coworking_app.services.accounts import Caller
+
+class Identified(Protocol):
+    """Whoever acts: a User row or an accounts.Caller (only the id is recorded)."""
+
+    id: int
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def begin_audited(session: OrmSession) -> None:
         _send(connection, params)
 
 
-def bind_actor(session: OrmSession, user: User | Caller) -> None:
+def bind_actor(session: OrmSession, user: Identified) -> None:
     """From now on, this session's writes are recorded as done by `user`."""
     if session.info.get("read_only") or session.info.get("audit_actor") == user.id:
         return
