@@ -136,7 +136,8 @@ class CheckoutState(_SignedIn):
         try:
             def work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                return payments.do_complete_test_payment(session, effects, user, payment_id, str(outcome)).booking_id
+                return payments.do_complete_test_payment(session, effects, user, payment_id,
+                                                         str(outcome)).booking_id
             booking_id = run_use_case(work)
             if outcome == "succeeded":
                 yield rx.redirect(f"/cabinet/bookings?paid={booking_id}")
