@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine, read_scope
+from coworking_app.uow import run_use_case
 
 
 def _create_db(args: argparse.Namespace) -> int:
@@ -29,8 +30,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from coworking_app.demo.seed import seed_demo
 
     started = time.monotonic()
-    with session_scope() as session:
-        report = seed_demo(session)
+    report = run_use_case(seed_demo)
     print(
         f"demo data: {report.cities} cities, {report.districts} districts, {report.stops} stops, "
         f"{report.amenities} amenities; {report.spaces_created} new spaces, "
@@ -48,8 +48,7 @@ def _seed_scale(args: argparse.Namespace) -> int:
         print("--spaces must be between 1 and 2000000", file=sys.stderr)
         return 2
     started = time.monotonic()
-    with session_scope() as session:
-        created = seed_scale(session, args.spaces, seed=args.seed)
+    created = run_use_case(lambda session, _effects: seed_scale(session, args.spaces, seed=args.seed))
     do_vacuum_after_bulk_load(get_engine())
     print(f"synthetic spaces: {created} created ({time.monotonic() - started:.1f}s)")
     return 0
@@ -61,9 +60,9 @@ def _set_status(args: argparse.Namespace) -> int:
     from models import SpaceStatus
 
     try:
-        with session_scope() as session:
-            space = do_set_space_status(session, args.space_id, SpaceStatus(args.status))
-            print(f"space {space.id} is now {space.status}")
+        space = run_use_case(lambda session, effects: do_set_space_status(
+            session, effects, args.space_id, SpaceStatus(args.status)))
+        print(f"space {space.id} is now {space.status}")
     except NotFound:
         print(f"space {args.space_id} not found", file=sys.stderr)
         return 1
@@ -80,10 +79,9 @@ def _create_staff(args: argparse.Namespace) -> int:
 
     role = Role.admin if args.command == "create-admin" else Role.operator
     try:
-        with session_scope() as session:
-            user = do_create_staff(session, email=args.email, password=args.password,
-                                   full_name=args.name, role=role)
-            print(f"{role.value} {user.email} (id {user.id}), roles: {', '.join(user.roles)}")
+        user = run_use_case(lambda session, _effects: do_create_staff(
+            session, email=args.email, password=args.password, full_name=args.name, role=role))
+        print(f"{role.value} {user.email} (id {user.id}), roles: {', '.join(user.roles)}")
     except InvalidInput as exc:
         print(f"{exc.field}: {exc.message}", file=sys.stderr)
         return 2
@@ -93,7 +91,7 @@ def _create_staff(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from coworking_app.services.maintenance import latest_mails
 
-    with session_scope() as session:
+    with read_scope() as session:
         for mail in latest_mails(session, args.limit):
             print(f"--- {mail.name} {mail.created_at:%Y-%m-%d %H:%M} [{mail.status}] to {mail.to}: {mail.subject}")
             print(mail.body)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import read_scope, session_scope
+from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import accounts, availability, bookings, owner_spaces, payments
 from coworking_app.services.errors import (
@@ -25,6 +25,7 @@ from coworking_app.services.errors import (
 )
 from coworking_app.services.pricing import AddonChoice
 from coworking_app.services.spaces import find_bookable_space, list_resources
+from coworking_app.uow import run_use_case
 from models import Resource, Space
 from state.auth import AuthState
 from state.inputs import parse_id, parse_step
@@ -398,10 +399,11 @@ class BookingPanelState(rx.State):
     @rx.event
     async def apply_promo(self):
         auth = await self.get_state(AuthState)
-        with session_scope() as session:
+        def _work(session, effects):
             user = _user_or_none(session, auth.session_token)
             self.promo_error, self._promo_user_id = "", user.id if user else 0
             self._quote(session, user)
+        run_use_case(_work)
 
     # --- booking -----------------------------------------------------------------------
 
@@ -419,15 +421,14 @@ class BookingPanelState(rx.State):
             if request is None:
                 self.error = "Выберите время"
                 return
-            from coworking_app.db import run_in_transaction
 
-            def work(session):
+            def work(session, effects):
                 user, _row = accounts.access_user_by_session_token(session, auth.session_token)
-                booking = bookings.do_create_booking(session, user, request)
+                booking = bookings.do_create_booking(session, effects, user, request)
                 if booking.status != "pending_payment":
                     return None
                 return payments.do_start_payment(session, user, booking.id).payment_url
-            url = run_in_transaction(work)
+            url = run_use_case(work)
             yield rx.redirect(url or "/cabinet/bookings")
         except NotAuthenticated:
             yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_moment
 from coworking_app.services import accounts, twofactor
 from coworking_app.services.errors import (
@@ -19,6 +18,7 @@ from coworking_app.services.errors import (
     RateLimited,
 )
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from state.auth import AuthState
 
 
@@ -66,7 +66,7 @@ class CabinetState(rx.State):
     async def load(self):
         auth = await self._auth()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, row = accounts.access_user_by_session_token(session, auth.session_token)
                 self.full_name, self.phone = user.full_name, user.phone or ""
                 self.language, self.totp_enabled = user.language, user.totp_enabled
@@ -77,6 +77,7 @@ class CabinetState(rx.State):
                                current=s.id == row.id)
                     for s in accounts.list_sessions(session, user)
                 ]
+            run_use_case(_work)
         except NotAuthenticated:
             return rx.redirect("/login?next=/cabinet")
 
@@ -105,11 +106,12 @@ class CabinetState(rx.State):
     async def save_profile(self, _form: dict):
         auth = await self._auth()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user = auth._user(session)
                 accounts.do_update_profile(session, user, full_name=self.full_name,
                                            phone=self.phone, language=self.language)
                 auth._show(user)
+            run_use_case(_work)
             self.errors, self.profile_message = {}, "Сохранено"
         except InvalidInput as exc:
             self.errors, self.profile_message = {exc.field: exc.message}, ""
@@ -120,10 +122,11 @@ class CabinetState(rx.State):
     async def change_password(self, _form: dict):
         auth = await self._auth()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, row = accounts.access_user_by_session_token(session, auth.session_token)
-                accounts.do_change_password(session, user, current_password=self.current_password,
+                accounts.do_change_password(session, effects, user, current_password=self.current_password,
                                             new_password=self.new_password, keep_session_id=row.id)
+            run_use_case(_work)
             self.current_password = self.new_password = ""
             self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
             return CabinetState.load
@@ -136,9 +139,10 @@ class CabinetState(rx.State):
     async def revoke(self, session_id: int):
         auth = await self._auth()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user = auth._user(session)
                 accounts.do_sign_out(session, accounts.access_session_of_user(session, user, int(session_id)))
+            run_use_case(_work)
         except (NotAuthenticated, NotFound, ValueError, TypeError):
             pass
         return CabinetState.load
@@ -146,19 +150,20 @@ class CabinetState(rx.State):
     @rx.event
     async def sign_out_everywhere(self):
         auth = await self._auth()
-        with session_scope() as session:
+        def _work(session, effects):
             try:
                 accounts.do_sign_out_everywhere(session, auth._user(session))
             except NotAuthenticated:
                 pass
+        run_use_case(_work)
         return auth._signed_out("/login")
 
     @rx.event
     async def start_totp(self):
         auth = await self._auth()
         try:
-            with session_scope() as session:
-                secret, _uri, svg = twofactor.do_start_enrolment(session, auth._user(session))
+            secret, _uri, svg = run_use_case(
+                lambda session, _effects: twofactor.do_start_enrolment(session, auth._user(session)))
             self.totp_secret_shown = secret
             self.totp_qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
         except (InvalidInput, NotAuthenticated) as exc:
@@ -168,9 +173,10 @@ class CabinetState(rx.State):
     async def confirm_totp(self, _form: dict):
         auth = await self._auth()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 self.recovery_codes = twofactor.do_confirm_enrolment(session, auth._user(session),
                                                                      self.totp_code)
+            run_use_case(_work)
             self.totp_enabled, self.totp_qr, self.totp_secret_shown, self.totp_code = True, "", "", ""
             self.errors, self.totp_message = {}, ""
         except InvalidInput as exc:
@@ -193,8 +199,8 @@ class CabinetState(rx.State):
         auth = await self._auth()
         self.errors, self.totp_message = {}, ""
         try:
-            with session_scope() as session:
-                twofactor.do_disable(session, auth._user(session), password=password, code=code)
+            run_use_case(lambda session, _effects: twofactor.do_disable(
+                session, auth._user(session), password=password, code=code))
         except InvalidInput as exc:
             self.errors = {exc.field: exc.message}
             return None

@@ -27,10 +27,12 @@ import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from coworking_app.db import get_cache_redis, get_engine, get_rq_redis, session_scope  # noqa: E402
+from coworking_app.db import get_cache_redis, get_engine, get_rq_redis  # noqa: E402
 from coworking_app.services.catalog import invalidate_reference_cache  # noqa: E402
+from coworking_app.uow import run_use_case  # noqa: E402
 from tests.e2e_fixtures import app_url, browser  # noqa: E402,F401  (browser tests)
 from tests.factories import build_world  # noqa: E402
+from tests.uow_helpers import transaction  # noqa: E402
 
 assert "test" in os.environ["DATABASE_URL"], "tests must never run on the main database"
 
@@ -46,7 +48,7 @@ def world():
         ))
     invalidate_reference_cache()
     get_cache_redis().flushdb()
-    with session_scope() as session:
+    with transaction() as session:
         data = build_world(session)
     with get_engine().begin() as conn:
         conn.execute(text("ANALYZE"))
@@ -55,7 +57,7 @@ def world():
 
 @pytest.fixture()
 def session(world):
-    with session_scope() as s:
+    with transaction() as s:
         yield s
 
 
@@ -88,10 +90,9 @@ def make_user(world, clean_limits):
 
     def make(role: str = "renter", password: str = "Correct-Horse-42") -> tuple[int, str, str]:
         email = f"u{next(counter)}-{uuid.uuid4().hex[:8]}@example.com"
-        with session_scope() as s:
-            user = do_register(s, email=email, password=password, full_name="Тест Тестов",
-                               role=role)
-            return user.id, email, password
+        user = run_use_case(lambda s, fx: do_register(s, fx, email=email, password=password,
+                                                      full_name="Тест Тестов", role=role))
+        return user.id, email, password
 
     return make
 

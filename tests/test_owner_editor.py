@@ -4,13 +4,13 @@ photos have the public page's shapes (one ResourceOut / TariffOut / PhotoOut).""
 
 from __future__ import annotations
 
-from coworking_app.db import session_scope
 from coworking_app.services import owner_editor
 from coworking_app.services.spaces import get_published_space
 from models import User
 from tests.booking_auth import headers_for
 from tests.booking_helpers import API, make_bookable
 from tests.factories import jpeg_bytes
+from tests.uow_helpers import transaction
 
 
 def test_rest_and_the_cabinet_read_the_same_view(client, world):
@@ -31,7 +31,7 @@ def test_rest_and_the_cabinet_read_the_same_view(client, world):
     assert all(isinstance(t["id"], int) for t in desk["tariffs"])
     assert view["photos"] == [photo]
 
-    with session_scope() as s:
+    with transaction() as s:
         same = owner_editor.space_editor(s, s.get(User, b.owner_id), b.space_id)
         public = get_published_space(s, b.space_id)
     assert same.model_dump(mode="json") == view

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services import availability
 from models import HOLDING_STATUSES, Booking, Resource, Space, holds_seats_sql
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable
+from tests.uow_helpers import transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def test_a_modification_leaves_only_its_own_booking_out(client, world):
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     start, end = local(day, 9), local(day, 14)
-    with session_scope() as s:
+    with transaction() as s:
         assert availability.booked_seats(s, b.desk_id, start, end) == 7
         assert availability.booked_seats(s, b.desk_id, start, end, exclude_booking_id=ids[0]) == 4
         assert availability.booked_seats(s, b.desk_id, start, end, exclude_booking_id=ids[1]) == 3

@@ -10,10 +10,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import DateTime, String, column, select, text, values
 
-from coworking_app.db import get_cache_redis, session_scope
+from coworking_app.db import get_cache_redis
 from coworking_app.services import catalog, spaces
 from models import Space, SpaceStatus
 from tests.booking_helpers import API, make_bookable, tomorrow
+from tests.uow_helpers import transaction
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CASES = [(status.value, deleted) for status in SpaceStatus for deleted in (None, NOW)]
@@ -53,7 +54,7 @@ def test_a_deleted_space_is_not_public_anywhere(client, deleted_but_published):
              f"{API}/spaces/{b.space_id}/addons", f"{API}/spaces/{b.space_id}/reviews"]
     for path in paths:
         assert client.get(path).status_code == 200, path
-    with session_scope() as s:
+    with transaction() as s:
         counted = catalog.count_published_by_city(s)
         space = s.get(Space, b.space_id)
         city_id = space.city_id
@@ -63,7 +64,7 @@ def test_a_deleted_space_is_not_public_anywhere(client, deleted_but_published):
         r = client.get(path)
         assert r.status_code == 404, (path, r.text)
         assert r.json()["detail"] == "Пространство не найдено"
-    with session_scope() as s:
+    with transaction() as s:
         assert catalog.count_published_by_city(s).get(city_id, 0) == counted[city_id] - 1
         assert spaces.find_bookable_space(s, b.space_id) is None
         assert not spaces.is_public_space(s, b.space_id)

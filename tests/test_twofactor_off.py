@@ -8,21 +8,22 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from coworking_app.db import get_cache_redis, session_scope
+from coworking_app.db import get_cache_redis
 from coworking_app.services import twofactor
 from coworking_app.settings import get_settings
 from models import RecoveryCode, Role, User
 from sqlalchemy import func, select
 from tests.admin_helpers import audit_max_id, audit_rows_after
+from tests.uow_helpers import transaction
 
 API = "/api/v1"
 OFF = f"{API}/me/two-factor/disable"
 
 
 def _enrol(user_id: int) -> tuple[str, list[str]]:
-    with session_scope() as s:
+    with transaction() as s:
         secret, _uri, _svg = twofactor.do_start_enrolment(s, s.get(User, user_id))
-    with session_scope() as s:
+    with transaction() as s:
         codes = twofactor.do_confirm_enrolment(s, s.get(User, user_id), pyotp.TOTP(secret).now())
     return secret, codes
 
@@ -60,7 +61,7 @@ def test_turning_off_needs_the_password_and_a_code_and_is_audited(client, make_u
     assert (row["action"], row["actor_id"]) == ("update", user_id)
     assert row["changes"]["totp_secret"] == ["***", None]
     assert row["changes"]["totp_enabled_at"][1] is None
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user_id)) == 0
     # Signing in takes the password alone again; turning off twice is a conflict.
     assert client.post(f"{API}/auth/login", json={"email": email, "password": password}).status_code == 200
@@ -86,7 +87,7 @@ def test_attempts_are_limited_per_account(client, make_user):
 
 def test_staff_keep_it_while_it_is_required(client, make_user, monkeypatch):
     user_id, _email, password, auth, (secret, *_codes) = _signed_in_with_2fa(client, make_user)
-    with session_scope() as s:
+    with transaction() as s:
         s.get(User, user_id).roles = [Role.renter.value, Role.operator.value]
     monkeypatch.setattr(get_settings(), "require_2fa_for_staff", True)
     r = client.post(OFF, headers=auth, json={"current_password": password, "totp_code": pyotp.TOTP(secret).now()})

@@ -9,15 +9,23 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller, in_worker_thread
+from coworking_app.api.deps import (
+    CurrentUser,
+    DbSession,
+    ReadSession,
+    Uow,
+    bearer_caller,
+    header_user_id,
+    in_worker_thread,
+)
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.db import retry_in_session, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
 from coworking_app.services.availability import ResourceSlots, public_day_slots
 from coworking_app.services.errors import InvalidInput
 from coworking_app.services.fields import Day, Id, Text
 from coworking_app.services.pricing import PriceBreakdown
+from coworking_app.uow import run_use_case
 
 router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -100,9 +108,10 @@ _PRICE_TOTALS = ("subtotal", "addons", "discount", "vat", "total", "currency")
 
 
 def _create_booking(body: svc.BookingRequest, authorization: str | None) -> svc.NewBooking:
-    with session_scope() as session:
-        user = bearer_caller(session, authorization)
-        return retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
+    # Its own unit of work, begun as the token's user (one audit statement with BEGIN).
+    return run_use_case(
+        lambda s, fx: svc.do_create_booking(s, fx, bearer_caller(s, authorization), body),
+        actor_id=header_user_id(authorization))
 
 
 @router.get("/bookings", response_model=list[svc.BookingView])
@@ -131,13 +140,13 @@ class ChangeOut(BaseModel):
 
 
 @router.patch("/bookings/{booking_id}", response_model=ChangeOut, responses=_CONFLICT)
-def modify_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def modify_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: svc.BookingChange) -> ChangeOut:
-    def work(s):
-        booking, difference = svc.do_modify_booking(s, user, booking_id, body)
+    def work(s, fx):
+        booking, difference = svc.do_modify_booking(s, fx, user, booking_id, body)
         return ChangeOut(booking=svc.booking_views(s, [booking], user)[0],
                          difference=Money(amount=difference, currency=booking.currency))
-    return retry_in_session(session, work)
+    return uow.run(work)
 
 
 class Reason(BaseModel):
@@ -152,30 +161,29 @@ class CancelOut(BaseModel):
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=CancelOut, responses=_CONFLICT)
-def cancel_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def cancel_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
-    booking, refund = svc.do_cancel_booking(session, user, booking_id,
-                                            reason=body.reason if body else None)
+    booking, refund = uow.run(lambda s, fx: svc.do_cancel_booking(s, fx, user, booking_id,
+                                                                  reason=body.reason if body else None))
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
 @router.post("/bookings/{booking_id}/accept", response_model=svc.BookingView, responses=_CONFLICT)
-def accept_booking(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
-    booking = svc.do_accept_booking(session, user, booking_id)
-    return svc.booking_views(session, [booking], user)[0]
+def accept_booking(uow: Uow, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
+    return uow.run(lambda s, fx: svc.booking_views(s, [svc.do_accept_booking(s, fx, user, booking_id)], user)[0])
 
 
 @router.post("/bookings/{booking_id}/reject", response_model=CancelOut, responses=_CONFLICT)
-def reject_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def reject_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
-    booking, refund = svc.do_reject_booking(session, user, booking_id, body.reason if body else None)
+    booking, refund = uow.run(lambda s, fx: svc.do_reject_booking(s, fx, user, booking_id,
+                                                                  body.reason if body else None))
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
 @router.post("/bookings/{booking_id}/no-show", response_model=svc.BookingView, responses=_CONFLICT)
-def no_show(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
-    booking = svc.do_mark_no_show(session, user, booking_id)
-    return svc.booking_views(session, [booking], user)[0]
+def no_show(uow: Uow, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
+    return uow.run(lambda s, fx: svc.booking_views(s, [svc.do_mark_no_show(s, fx, user, booking_id)], user)[0])
 
 
 class PaymentOut(BaseModel):
@@ -194,8 +202,8 @@ def _payment_out(payment) -> PaymentOut:
 
 
 @router.post("/bookings/{booking_id}/pay", response_model=PaymentOut, responses=responses(409, 502))
-def pay(session: DbSession, user: CurrentUser, booking_id: PathId) -> PaymentOut:
-    return _payment_out(payments.do_start_payment(session, user, booking_id))
+def pay(uow: Uow, user: CurrentUser, booking_id: PathId) -> PaymentOut:
+    return _payment_out(uow.run(lambda s, _fx: payments.do_start_payment(s, user, booking_id)))
 
 
 class TestOutcome(BaseModel):
@@ -205,10 +213,11 @@ class TestOutcome(BaseModel):
 
 
 @router.post("/payments/test/{payment_id}/complete", response_model=PaymentOut, responses=_CONFLICT)
-def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: PathId,
+def complete_test_payment(uow: Uow, user: CurrentUser, payment_id: PathId,
                           body: TestOutcome) -> PaymentOut:
     """The offline test provider's "pay" / "decline" buttons (no Stripe key configured)."""
-    return _payment_out(payments.do_complete_test_payment(session, user, payment_id, body.outcome))
+    return _payment_out(uow.run(
+        lambda s, fx: payments.do_complete_test_payment(s, fx, user, payment_id, body.outcome)))
 
 
 @router.post("/payments/stripe/webhook", include_in_schema=False)
@@ -222,7 +231,7 @@ async def stripe_webhook(request: Request,
     from starlette.concurrency import run_in_threadpool
 
     outcome = await run_in_threadpool(
-        run_in_transaction, lambda s: payments.do_handle_stripe_event(s, event))
+        run_use_case, lambda s, fx: payments.do_handle_stripe_event(s, fx, event))
     return {"received": True, "result": outcome}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
+from coworking_app.effects import Effects
 from coworking_app.formatting import BOOKING_STATUS_LABELS
 from coworking_app.services.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
@@ -142,19 +143,20 @@ def check_transition(booking: Booking, action: str) -> str:
     return target.value
 
 
-def do_transition(session: Session, booking: Booking, action: str, *, actor: User | None,
-                  actor_role: str, reason: str | None = None, data: dict | None = None) -> None:
+def do_transition(session: Session, effects: Effects, booking: Booking, action: str, *,
+                  actor: User | None, actor_role: str, reason: str | None = None,
+                  data: dict | None = None) -> None:
     target = check_transition(booking, action)
     from_status, booking.status = booking.status, target
-    do_log_event(session, booking, action, target, actor=actor, actor_role=actor_role,
+    do_log_event(session, effects, booking, action, target, actor=actor, actor_role=actor_role,
                  reason=reason, data=data, from_status=from_status)
 
 
-def do_log_event(session: Session, booking: Booking, action: str, to_status: str, *,
+def do_log_event(session: Session, effects: Effects, booking: Booking, action: str, to_status: str, *,
                  actor: User | None, actor_role: str, reason: str | None = None,
                  data: dict | None = None, from_status: str | None = None) -> None:
     """Appends to the booking's history (also used for changes that keep the status) and
-    queues what it means for people: notices (written before commit) and reminders."""
+    adds what it means for people: notices (written at commit) and reminders."""
     from coworking_app.services.notifications import queue_booking_notice
 
     # One cached INSERT rather than an ORM object: history rows are never changed later,
@@ -165,7 +167,7 @@ def do_log_event(session: Session, booking: Booking, action: str, to_status: str
         "to_status": to_status, "action": action, "actor_id": actor.id if actor else None,
         "actor_role": actor_role, "reason": reason, "data": data or {},
     })
-    queue_booking_notice(session, booking, action, actor_role=actor_role)
+    queue_booking_notice(session, effects, booking, action, actor_role=actor_role)
 
 
 _INSERT_EVENT = insert(BookingEvent.__table__)

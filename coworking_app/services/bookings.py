@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from coworking_app.formatting import POLICY_LABELS
 from coworking_app.db import DriverStatement
+from coworking_app.effects import Effects
 from coworking_app.formatting import local_moment
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
@@ -40,7 +41,6 @@ from coworking_app.services.fields import Day, Id, Line, Moment, StrictId
 from coworking_app.services.spaces import is_bookable, is_public
 from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -299,7 +299,7 @@ _BOOKABLE_LOCKED = DriverStatement(_BOOKABLE_SELECT.with_for_update(of=Resource)
 # --- holds -----------------------------------------------------------------------------
 
 
-def do_expire_holds(session: Session, *, now: datetime | None = None,
+def do_expire_holds(session: Session, effects: Effects, *, now: datetime | None = None,
                     resource_id: int | None = None, booking_id: int | None = None) -> int:
     """Turns unpaid holds past their expiry into `expired` (with a history row each)."""
     now = now or av.utcnow()
@@ -312,14 +312,14 @@ def do_expire_holds(session: Session, *, now: datetime | None = None,
         query = query.where(Booking.id == booking_id)
     count = 0
     for booking in session.scalars(query):
-        do_transition(session, booking, "expire", actor=None, actor_role="system",
+        do_transition(session, effects, booking, "expire", actor=None, actor_role="system",
                       reason="не оплачено вовремя")
         count += 1
     session.flush()
     return count
 
 
-def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
+def do_complete_past(session: Session, effects: Effects, *, now: datetime | None = None) -> int:
     """Confirmed bookings whose end has passed become `completed`; paid bookings the owner
     never accepted before their start are rejected with a full refund."""
     from coworking_app.services.payments import do_refund_booking
@@ -331,17 +331,17 @@ def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
         .with_for_update(skip_locked=True).limit(200)
     ):
         amount = booking.paid_minor - booking.refunded_minor
-        do_transition(session, booking, "reject", actor=None, actor_role="system",
+        do_transition(session, effects, booking, "reject", actor=None, actor_role="system",
                       reason="владелец не подтвердил бронь до начала", data={"refund": amount})
         booking.cancel_reason = "владелец не подтвердил бронь до начала"
         if amount > 0:
-            do_refund_booking(session, booking, amount, reason="не подтверждено владельцем")
+            do_refund_booking(session, effects, booking, amount, reason="не подтверждено владельцем")
         count += 1
     for booking in session.scalars(
         select(Booking).where(Booking.status == S.confirmed.value, Booking.end_at <= now)
         .with_for_update(skip_locked=True).limit(1000)
     ):
-        do_transition(session, booking, "complete", actor=None, actor_role="system")
+        do_transition(session, effects, booking, "complete", actor=None, actor_role="system")
         count += 1
     session.flush()
     return count
@@ -398,7 +398,7 @@ class NewBooking:
     cancel_reason: str | None = None
 
 
-def do_create_booking(session: Session, user: User | Caller | None, request: BookingRequest,
+def do_create_booking(session: Session, effects: Effects, user: User | Caller | None, request: BookingRequest,
                       *, now: datetime | None = None) -> NewBooking:
     """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
     user = check_can_book(user)
@@ -407,7 +407,7 @@ def do_create_booking(session: Session, user: User | Caller | None, request: Boo
     if av.is_whole(resource):
         # The exclusion constraint sees every pending_payment row, overdue or not: release
         # the overdue ones first. Seat counting (booked_seats) already ignores them.
-        do_expire_holds(session, now=now, resource_id=resource.id)
+        do_expire_holds(session, effects, now=now, resource_id=resource.id)
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
@@ -439,19 +439,19 @@ def do_create_booking(session: Session, user: User | Caller | None, request: Boo
         total_minor=price.total, currency=price.currency)
     # One job for what follows a hold (its notice, its release at expiry): one Redis job
     # per booking on the hot path instead of one per consequence.
-    enqueue_after_commit(session, "jobs.booking.hold_created", booking.id,
-                         job_id=f"hold-created-{booking.id}", retry_intervals=[5, 30, 120])
+    effects.queue_job("jobs.booking.hold_created", booking.id,
+                      job_id=f"hold-created-{booking.id}", retry_intervals=(5, 30, 120))
     if price.total == 0:  # fully discounted: nothing to pay
         from coworking_app.services.payments import do_mark_paid_without_payment
 
         row = session.get(Booking, booking.id)
-        do_mark_paid_without_payment(session, row, actor=user)
+        do_mark_paid_without_payment(session, effects, row, actor=user)
         session.flush()
         booking.status, booking.expires_at = row.status, row.expires_at
     return booking
 
 
-def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None = None) -> str:
+def do_follow_up_hold(session: Session, effects: Effects, booking_id: int, *, now: datetime | None = None) -> str:
     """Right after a hold commits (jobs.booking.hold_created): schedules its release at
     expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
     longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
@@ -464,19 +464,19 @@ def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None
         return "skipped: no such booking"
     if booking.status != S.pending_payment.value or booking.expires_at is None:
         return f"skipped: booking is {booking.status}"
-    enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
-                         at=booking.expires_at + timedelta(seconds=1),
-                         job_id=f"expire-hold-{booking.id}")
+    effects.queue_job("jobs.booking.expire_hold", booking.id,
+                      at=booking.expires_at + timedelta(seconds=1), job_id=f"expire-hold-{booking.id}")
     if booking.expires_at <= now:
         return "overdue: released"
-    do_notify_booking(session, booking, "create", actor_role="renter")
+    do_notify_booking(session, effects, booking, "create", actor_role="renter")
     return "notified"
 
 
 # --- changes by the renter ---------------------------------------------------------------
 
 
-def do_modify_booking(session: Session, user: User | None, booking_id: int, change: BookingChange,
+def do_modify_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
+                      change: BookingChange,
                       *, now: datetime | None = None) -> tuple[Booking, int]:
     """New time and/or seats if free. Returns the booking and the price difference.
 
@@ -496,7 +496,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     if change.start is None and change.end is None and change.seats is None:
         raise InvalidInput("start", "укажите новое время или число мест")
     space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
-    do_expire_holds(session, now=now, resource_id=resource.id)
+    do_expire_holds(session, effects, now=now, resource_id=resource.id)
     session.refresh(booking)
     if booking.status == S.expired:
         raise Conflict("status", "время на оплату истекло, бронь снята")
@@ -522,20 +522,21 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     booking.pending_change, booking.balance_due_minor = None, 0
     if booking.status != S.pending_payment and difference > 0:
         booking.pending_change, booking.balance_due_minor = snapshot, difference
-        do_log_event(session, booking, "request_change", booking.status, actor=user,
+        do_log_event(session, effects, booking, "request_change", booking.status, actor=user,
                      actor_role="renter", data={"change": snapshot, "difference": difference})
     else:
-        do_apply_change(session, booking, space, snapshot, actor=user, actor_role="renter")
+        do_apply_change(session, effects, booking, space, snapshot, actor=user, actor_role="renter")
         if difference < 0 and booking.status != S.pending_payment:
             percent = 100 if booking.status == S.paid else refund_percent(booking.policy, booking.start_at, now)
             amount = min(div_round(-difference * percent, 100), booking.paid_minor - booking.refunded_minor)
             if amount > 0:
-                do_refund_booking(session, booking, amount, reason=f"изменение брони ({percent} %)")
+                do_refund_booking(session, effects, booking, amount, reason=f"изменение брони ({percent} %)")
     session.flush()
     return booking, difference
 
 
-def do_apply_change(session: Session, booking: Booking, space: Space | BookableSpace, snapshot: dict, *,
+def do_apply_change(session: Session, effects: Effects, booking: Booking, space: Space | BookableSpace,
+                    snapshot: dict, *,
                     actor: User | None, actor_role: str) -> None:
     """Writes a checked change (the caller holds the resource lock and counted the seats)."""
     old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),
@@ -549,10 +550,10 @@ def do_apply_change(session: Session, booking: Booking, space: Space | BookableS
         session.flush()
     if booking.status == S.confirmed and not space.instant_book:
         # The owner approved the old booking, not this one.
-        do_transition(session, booking, "modify", actor=actor, actor_role=actor_role,
+        do_transition(session, effects, booking, "modify", actor=actor, actor_role=actor_role,
                       reason="изменение ждёт подтверждения владельца", data={"old": old})
     else:
-        do_log_event(session, booking, "modify", booking.status, actor=actor,
+        do_log_event(session, effects, booking, "modify", booking.status, actor=actor,
                      actor_role=actor_role, data={"old": old})
 
 
@@ -568,7 +569,7 @@ def cancellation_refund(booking: Booking, role: str, now: datetime) -> tuple[int
     return div_round(refundable * percent, 100), percent
 
 
-def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
+def do_cancel_booking(session: Session, effects: Effects, user: User | None, booking_id: int, *,
                       reason: str | None = None, now: datetime | None = None) -> tuple[Booking, int]:
     from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
 
@@ -578,12 +579,12 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
     if role in ("owner", "admin") and not reason:
         raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
     amount, percent = cancellation_refund(booking, role, now)
-    do_transition(session, booking, "cancel", actor=user, actor_role=role, reason=reason,
+    do_transition(session, effects, booking, "cancel", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount, "percent": percent})
     booking.cancel_reason = reason
     do_cancel_pending_payments(session, booking)
     if amount:
-        do_refund_booking(session, booking, amount, reason=f"отмена ({percent} %)")
+        do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)")
     session.flush()
     return booking, amount
 
@@ -591,15 +592,15 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
 # --- owner decisions ----------------------------------------------------------------------
 
 
-def do_accept_booking(session: Session, user: User | None, booking_id: int,
+def do_accept_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       *, now: datetime | None = None) -> Booking:
     booking, role = access_booking_for_owner(session, user, booking_id, action="accept", now=now)
-    do_transition(session, booking, "accept", actor=user, actor_role=role)
+    do_transition(session, effects, booking, "accept", actor=user, actor_role=role)
     session.flush()
     return booking
 
 
-def do_reject_booking(session: Session, user: User | None, booking_id: int,
+def do_reject_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       reason: str | None = None, *, now: datetime | None = None) -> tuple[Booking, int]:
     """The owner refuses a paid booking: everything paid goes back, and the guest is told
     why (the reason is required: it goes into the notice and the booking's history)."""
@@ -610,20 +611,20 @@ def do_reject_booking(session: Session, user: User | None, booking_id: int,
     if not reason:
         raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
     amount = booking.paid_minor - booking.refunded_minor
-    do_transition(session, booking, "reject", actor=user, actor_role=role, reason=reason,
+    do_transition(session, effects, booking, "reject", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount})
     booking.cancel_reason = reason
     if amount > 0:
-        do_refund_booking(session, booking, amount, reason="отклонено владельцем")
+        do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем")
     session.flush()
     return booking, amount
 
 
-def do_mark_no_show(session: Session, user: User | None, booking_id: int,
+def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
     now = now or av.utcnow()
     booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
-    do_transition(session, booking, "no_show", actor=user, actor_role=role)
+    do_transition(session, effects, booking, "no_show", actor=user, actor_role=role)
     session.flush()
     return booking
 

@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from coworking_app.services.cache import cache_get, cache_set, space_detail_key
+from coworking_app.effects import Effects
+from coworking_app.services.cache import cache_get, cache_set, drop_space_pages, space_detail_key
 from coworking_app.services.errors import InvalidInput, NotFound
 from coworking_app.services.geo import lat_of, lon_of, walking_minutes
 from coworking_app.services.storage import get_storage
@@ -320,7 +321,7 @@ def do_refresh_space_summary(session: Session, space: Space) -> None:
     session.add(space)
 
 
-def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) -> Space:
+def do_set_space_status(session: Session, effects: Effects, space_id: int, status: SpaceStatus) -> Space:
     space = session.get(Space, space_id, with_for_update=True)
     if space is None:
         raise NotFound("Пространство не найдено")
@@ -330,4 +331,5 @@ def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) ->
     space.status = status.value
     session.add(space)
     session.flush()
+    drop_space_pages(effects, space.id)
     return space
