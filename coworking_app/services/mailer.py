@@ -9,7 +9,13 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -40,11 +46,46 @@ class Mail:
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
 
-    def as_email(self, sender: str) -> EmailMessage:
+    def as_email(self, sender: str) -> Message:
+        """The MIME message. Built with the `email` package's classic classes (compat32):
+        the modern EmailMessage parses and refolds every header through its header
+        registry, which cost 2.5 ms of CPU per mail against 0.7 ms this way (measured: the
+        mail of a new booking). Addresses or extra headers that are not ASCII take the
+        modern way, which encodes them as the standard says."""
+        if not (sender.isascii() and self.to.isascii()
+                and all(f"{k}{v}".isascii() for k, v in self.headers.items())):
+            return self._as_email_message(sender)
+        body: Message = MIMEText(self.text, "plain", "utf-8")
+        if self.html:
+            alternative = MIMEMultipart("alternative")
+            alternative.attach(body)
+            alternative.attach(MIMEText(self.html, "html", "utf-8"))
+            body = alternative
+        if self.attachments:
+            mixed = MIMEMultipart("mixed")
+            mixed.attach(body)
+            for item in self.attachments:
+                main, _, sub = item.mime.partition("/")
+                part = MIMEApplication(item.content, sub) if main == "application" else MIMEBase(main, sub)
+                if main != "application":
+                    part.set_payload(item.content)
+                    encoders.encode_base64(part)
+                part.add_header("Content-Disposition", "attachment", filename=item.filename)
+                mixed.attach(part)
+            body = mixed
+        body["From"], body["To"] = sender, self.to
+        body["Subject"] = self.subject if self.subject.isascii() else Header(self.subject, "utf-8")
+        body["Date"] = format_datetime(datetime.now(timezone.utc))
+        body["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or "localhost")
+        for name, value in self.headers.items():
+            body[name] = value
+        return body
+
+    def _as_email_message(self, sender: str) -> EmailMessage:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, self.to, self.subject
         message["Date"] = format_datetime(datetime.now(timezone.utc))
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or "localhost")
         for name, value in self.headers.items():
             message[name] = value
         message.set_content(self.text)
