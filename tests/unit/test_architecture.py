@@ -18,6 +18,7 @@ can feed it a tiny tree with a violation and see it reported.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
@@ -50,7 +51,9 @@ def _module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.lru_cache(maxsize=None)
 def _parse(path: Path) -> ast.Module:
+    """The syntax tree of a file, read once per run (the checks share the real tree)."""
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
@@ -300,10 +303,9 @@ def late_project_imports(root: Path, place: str = SERVICES, packages=PROJECT_PAC
     without a comment on its lines or the line above."""
     hits = []
     for path in _py_files(root, place):
-        source = path.read_text(encoding="utf-8")
-        explained = _explaining_comments(source)
+        explained = _explaining_comments(path.read_text(encoding="utf-8"))
         module = _module_name(root, path)
-        tree = ast.parse(source)
+        tree = _parse(path)
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
