@@ -56,7 +56,8 @@ from sqlalchemy import select, text  # noqa: E402
 
 from bench.cpu import CpuMeter  # noqa: E402
 from bench.httpload import Connection  # noqa: E402
-from coworking_app.db import get_engine, session_scope  # noqa: E402
+from coworking_app.db import get_engine  # noqa: E402
+from coworking_app.uow import UnitOfWork  # noqa: E402
 from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
 from coworking_app.services.accounts import do_register, do_sign_in_api  # noqa: E402
 from coworking_app.services.spaces import do_refresh_space_summary  # noqa: E402
@@ -119,12 +120,14 @@ def setup() -> Setup:
     run = uuid.uuid4().hex[:8]
     if os.environ["RQ_REDIS_URL"] == BENCH_RQ_URL:  # the bench's own Redis database
         get_queue().empty()  # jobs that earlier runs left
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         if session.scalar(select(City.id).limit(1)) is None:
             print("seeding reference data (cities, districts, amenities) ...", flush=True)
             seed_reference(session, SeedReport())
-    with session_scope() as session:
-        owner = do_register(session, email=f"bench-owner-{run}@example.com", password=PASSWORD,
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
+        owner = do_register(session, effects, email=f"bench-owner-{run}@example.com", password=PASSWORD,
                             full_name="Владелец Бенчмарков", role="owner")
         space_ids, desk_ids = [], []
         for n in range(0, CLIENTS, DESKS_PER_SPACE):
@@ -142,7 +145,7 @@ def setup() -> Setup:
         renters = []
         for k in range(CLIENTS):
             email = f"bench-renter-{run}-{k}@example.com"
-            user = do_register(session, email=email, password=PASSWORD,
+            user = do_register(session, effects, email=email, password=PASSWORD,
                                full_name=f"Арендатор {k + 1}")
             renters.append((user.id, email))
         return Setup(owner.id, space_ids, desk_ids, hot_desk_id, renters)
@@ -151,9 +154,10 @@ def setup() -> Setup:
 def access_tokens(renters: list[tuple[int, str]]) -> list[str]:
     """Fresh API access tokens (15 min) for every renter, via the service (no rate limit)."""
     tokens = []
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         for user_id, _email in renters:
-            tokens.append(do_sign_in_api(session, session.get(User, user_id)).access_token)
+            tokens.append(do_sign_in_api(session, effects, session.get(User, user_id)).access_token)
     return tokens
 
 

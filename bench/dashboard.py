@@ -45,7 +45,8 @@ os.environ.setdefault("APP_ENV", "development")
 
 from sqlalchemy import event, func, select, text  # noqa: E402
 
-from coworking_app.db import get_engine, session_scope  # noqa: E402
+from coworking_app.db import get_engine  # noqa: E402
+from coworking_app.uow import UnitOfWork  # noqa: E402
 from coworking_app.services import analytics  # noqa: E402
 from coworking_app.services.admin_tables import TableFilter, list_table  # noqa: E402
 from models import Booking, City, Resource, SearchLog, Space, User  # noqa: E402
@@ -230,7 +231,8 @@ def count(session, model) -> int:
 
 
 def ensure_data() -> None:
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         have = count(session, Booking)
     if have >= TARGET_BOOKINGS:
         print(f"seeding skipped: {have} bookings already", flush=True)
@@ -239,11 +241,13 @@ def ensure_data() -> None:
     from coworking_app.demo.seed import seed_demo
 
     started = time.perf_counter()
-    with session_scope() as session:
-        seed_demo(session)
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
+        seed_demo(session, effects)
     print(f"  demo seed {time.perf_counter() - started:6.1f} s", flush=True)
     step = time.perf_counter()
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         # seed_scale names its spaces "<brand> <n>" with the synthetic description.
         synthetic = session.scalar(select(func.count()).select_from(Space).where(
             Space.description.like("Синтетическое пространство:%"))) or 0
@@ -252,7 +256,8 @@ def ensure_data() -> None:
     print(f"  {SYNTHETIC_SPACES} synthetic spaces {time.perf_counter() - step:6.1f} s", flush=True)
 
     step = time.perf_counter()
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         # A synthetic load, not user activity: session_replication_role = replica keeps the
         # audit triggers (audit_row: one audit_log row per inserted booking and user) from
         # firing for it. It also skips the foreign-key triggers; every id below is taken
@@ -285,7 +290,8 @@ def ensure_data() -> None:
 
 def ensure_admin() -> int:
     """An admin account (roles ["admin"]): check_role only looks at roles."""
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         user = session.scalar(select(User).where(User.email == ADMIN_EMAIL))
         if user is None:
             user = User(email=ADMIN_EMAIL, full_name="Администратор бенчмарка",
@@ -316,7 +322,8 @@ def timed(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
 def in_session(work: Callable) -> Callable[[], object]:
     """One session (one pooled connection, one transaction) per call, as a request has."""
     def run():
-        with session_scope() as session:
+        with UnitOfWork() as uow:
+            session, effects = uow.session, uow.effects
             return work(session)
     return run
 
@@ -402,7 +409,8 @@ def main() -> None:
     print(f"database {get_engine().url.render_as_string(hide_password=True)}")
     ensure_data()
     admin_id = ensure_admin()
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         counts = {name: count(session, model) for name, model in
                   (("bookings", Booking), ("spaces", Space), ("resources", Resource),
                    ("search_log", SearchLog), ("users", User))}
@@ -446,8 +454,9 @@ def main() -> None:
     from coworking_app.api import create_api
     from coworking_app.services.accounts import do_sign_in_api
 
-    with session_scope() as session:
-        token = do_sign_in_api(session, session.get(User, admin_id)).access_token
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
+        token = do_sign_in_api(session, effects, session.get(User, admin_id)).access_token
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_api()) as client:
         def get(path: str, params: dict) -> Callable[[], object]:

@@ -30,7 +30,8 @@ os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
 from sqlalchemy import event, func, select  # noqa: E402
 
 from bench.httpload import Connection  # noqa: E402
-from coworking_app.db import get_engine, read_scope, session_scope  # noqa: E402
+from coworking_app.db import get_engine, read_scope  # noqa: E402
+from coworking_app.uow import UnitOfWork  # noqa: E402
 from coworking_app.services import catalog  # noqa: E402
 from coworking_app.services.search import SearchParams, search_spaces  # noqa: E402
 from models import Space  # noqa: E402
@@ -47,21 +48,25 @@ def ensure_data() -> int:
     from coworking_app.demo.seed import seed_demo
     from coworking_app.services.maintenance import do_vacuum_after_bulk_load
 
-    with session_scope() as session:
-        seed_demo(session)
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
+        seed_demo(session, effects)
         have = session.scalar(select(func.count()).select_from(Space)) or 0
     if have < TARGET_SPACES:
         print(f"seeding {TARGET_SPACES - have} synthetic spaces ...", flush=True)
-        with session_scope() as session:
+        with UnitOfWork() as uow:
+            session, effects = uow.session, uow.effects
             seed_scale(session, TARGET_SPACES - have)
         do_vacuum_after_bulk_load(get_engine())
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         return session.scalar(select(func.count()).select_from(Space)) or 0
 
 
 def mixed_searches(n: int) -> list[dict]:
     rnd = random.Random(2026)
-    with session_scope() as session:
+    with UnitOfWork() as uow:
+        session, effects = uow.session, uow.effects
         cities = catalog.list_cities(session)
         districts = catalog.list_districts(session)
         stops = catalog.list_stops(session)

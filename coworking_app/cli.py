@@ -6,29 +6,19 @@ import argparse
 import sys
 import time
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine, read_scope
+from coworking_app.uow import run_use_case
 
 
 def _create_db(args: argparse.Namespace) -> int:
     """Create the configured database if it does not exist yet."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
+    from coworking_app.services.maintenance import do_create_database
     from coworking_app.settings import get_settings
 
-    url = make_url(get_settings().database_url)
-    name = url.database
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-            print(f"created database {name}")
-        available = conn.scalar(
-            text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
-        )
-    admin.dispose()
-    if not available:
+    setup = do_create_database(get_settings().database_url)
+    if setup.created:
+        print(f"created database {setup.name}")
+    if not setup.postgis_available:
         print("PostGIS is not installed for this PostgreSQL server: install the package "
               "postgresql-15-postgis-3 (Debian: apt-get install -y postgresql-15-postgis-3)",
               file=sys.stderr)
@@ -40,8 +30,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from coworking_app.demo.seed import seed_demo
 
     started = time.monotonic()
-    with session_scope() as session:
-        report = seed_demo(session)
+    report = run_use_case(seed_demo)
     print(
         f"demo data: {report.cities} cities, {report.districts} districts, {report.stops} stops, "
         f"{report.amenities} amenities; {report.spaces_created} new spaces, "
@@ -59,8 +48,7 @@ def _seed_scale(args: argparse.Namespace) -> int:
         print("--spaces must be between 1 and 2000000", file=sys.stderr)
         return 2
     started = time.monotonic()
-    with session_scope() as session:
-        created = seed_scale(session, args.spaces, seed=args.seed)
+    created = run_use_case(lambda session, _effects: seed_scale(session, args.spaces, seed=args.seed))
     do_vacuum_after_bulk_load(get_engine())
     print(f"synthetic spaces: {created} created ({time.monotonic() - started:.1f}s)")
     return 0
@@ -72,9 +60,9 @@ def _set_status(args: argparse.Namespace) -> int:
     from models import SpaceStatus
 
     try:
-        with session_scope() as session:
-            space = do_set_space_status(session, args.space_id, SpaceStatus(args.status))
-            print(f"space {space.id} is now {space.status}")
+        space = run_use_case(lambda session, effects: do_set_space_status(
+            session, effects, args.space_id, SpaceStatus(args.status)))
+        print(f"space {space.id} is now {space.status}")
     except NotFound:
         print(f"space {args.space_id} not found", file=sys.stderr)
         return 1
@@ -91,10 +79,9 @@ def _create_staff(args: argparse.Namespace) -> int:
 
     role = Role.admin if args.command == "create-admin" else Role.operator
     try:
-        with session_scope() as session:
-            user = do_create_staff(session, email=args.email, password=args.password,
-                                   full_name=args.name, role=role)
-            print(f"{role.value} {user.email} (id {user.id}), roles: {', '.join(user.roles)}")
+        user = run_use_case(lambda session, _effects: do_create_staff(
+            session, email=args.email, password=args.password, full_name=args.name, role=role))
+        print(f"{role.value} {user.email} (id {user.id}), roles: {', '.join(user.roles)}")
     except InvalidInput as exc:
         print(f"{exc.field}: {exc.message}", file=sys.stderr)
         return 2
@@ -102,24 +89,12 @@ def _create_staff(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from coworking_app.services.maintenance import latest_mails
 
-    from coworking_app.services.accounts import recent_sign_up_mails
-    from models import Notification, User
-
-    with session_scope() as session:
-        rows = session.execute(
-            select(Notification, User.email).join(User, User.id == Notification.user_id)
-            .where(Notification.channel == "email")
-            .order_by(Notification.id.desc()).limit(args.limit))
-        mails = [(row.created_at, f"#{row.id}", row.status, email, row.title, row.body)
-                 for row, email in rows]
-        mails += [(row.created_at, f"sign-up #{row.id}", "sent" if row.sent_at else "pending",
-                   row.email, row.subject, row.body)
-                  for row in recent_sign_up_mails(session, args.limit)]
-        for created, name, status, email, title, body in sorted(mails)[-args.limit:]:
-            print(f"--- {name} {created:%Y-%m-%d %H:%M} [{status}] to {email}: {title}")
-            print(body)
+    with read_scope() as session:
+        for mail in latest_mails(session, args.limit):
+            print(f"--- {mail.name} {mail.created_at:%Y-%m-%d %H:%M} [{mail.status}] to {mail.to}: {mail.subject}")
+            print(mail.body)
     return 0
 
 

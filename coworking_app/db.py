@@ -14,8 +14,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
-from coworking_app.services import audit as _audit  # noqa: F401  (sets audit context per transaction)
-from coworking_app.services.errors import ServiceError
 from coworking_app.settings import get_settings
 
 
@@ -81,32 +79,12 @@ def _autocommit_engine() -> Engine:
 def read_scope() -> Iterator[Session]:
     """A session for reads only (search, public pages): no BEGIN/COMMIT round trips, and
     every statement planned with its own values (never prepared, see PREPARE_THRESHOLD).
-    Anything that writes uses session_scope."""
+    Anything that writes runs in a unit of work (coworking_app/uow.py)."""
     with Session(_autocommit_engine(), expire_on_commit=False, info={"read_only": True}) as session:
         # The connection is taken now (every read scope queries); the pool's checkout hook
         # turns preparation back on for whoever takes it next.
         session.connection().connection.dbapi_connection.prepare_threshold = None
         yield session
-
-
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error, except
-    a refusal that keeps its changes (ServiceError.keeping_changes): that is committed,
-    then raised."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except ServiceError as exc:
-            if exc.keep_changes:
-                session.commit()
-            else:
-                session.rollback()
-            raise
-        except BaseException:
-            session.rollback()
-            raise
 
 
 class DriverStatement:
@@ -173,39 +151,3 @@ def get_cache_redis() -> redis.Redis:
 @lru_cache
 def get_rq_redis() -> redis.Redis:
     return redis.Redis.from_url(get_settings().rq_redis_url)
-
-
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """A transaction PostgreSQL aborted only because of a concurrent one: run it again."""
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
-
-
-def run_in_transaction(work, *, attempts: int = 4):
-    """Runs `work(session)` in its own transaction, again (up to `attempts` times) when
-    PostgreSQL reports a serialization failure or a deadlock. Returns what `work` returns."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with session_scope() as session:
-                return work(session)
-        except DBAPIError as exc:
-            if attempt == attempts or not is_retryable(exc):
-                raise
-
-
-def retry_in_session(session: Session, work, *, attempts: int = 4):
-    """Like run_in_transaction, on a session the caller already holds (an API request's):
-    commits what `work(session)` did, rolls back and runs it again on a retryable error.
-    Uses the request's one connection instead of taking a second from the pool."""
-    for attempt in range(1, attempts + 1):
-        try:
-            result = work(session)
-            session.commit()
-            return result
-        except DBAPIError as exc:
-            session.rollback()
-            if attempt == attempts or not is_retryable(exc):
-                raise

@@ -3,7 +3,7 @@ addresses than for others: sent from here, after the request has answered."""
 
 from __future__ import annotations
 
-from coworking_app.db import run_in_transaction
+from coworking_app.uow import run_use_case
 from coworking_app.services.accounts import (
     do_purge_sign_up_requests,
     do_send_password_reset,
@@ -15,7 +15,7 @@ from coworking_app.services.mailer import TransientMailError
 def send_sign_up_mail(request_id: int) -> str:
     if not isinstance(request_id, int) or isinstance(request_id, bool) or not 0 < request_id < 2**31:
         raise ValueError(f"expected a sign-up request id, got {request_id!r}")
-    outcome = run_in_transaction(lambda s: do_send_sign_up_mail(s, request_id))
+    outcome = run_use_case(lambda s, _fx: do_send_sign_up_mail(s, request_id))
     if outcome.startswith("retry"):
         raise TransientMailError(outcome)  # RQ tries again later
     return outcome
@@ -24,9 +24,9 @@ def send_sign_up_mail(request_id: int) -> str:
 def send_password_reset(email: str) -> str:
     if not isinstance(email, str) or not 0 < len(email) <= 254:
         raise ValueError("expected an email address")
-    return run_in_transaction(lambda s: do_send_password_reset(s, email))
+    return run_use_case(lambda s, fx: do_send_password_reset(s, fx, email))
 
 
 def purge_sign_up_requests() -> int:
     """Nightly (jobs/cron.py): expired sign-ups are forgotten."""
-    return run_in_transaction(do_purge_sign_up_requests)
+    return run_use_case(lambda s, _fx: do_purge_sign_up_requests(s))

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from coworking_app.db import session_scope
 from coworking_app.services.maintenance import do_refresh_planner_statistics
+from coworking_app.uow import run_use_case
 
 
 def refresh_planner_statistics() -> list[str]:
-    with session_scope() as session:
-        return do_refresh_planner_statistics(session)
+    return run_use_case(lambda s, _fx: do_refresh_planner_statistics(s))
 
 
 def flush_search_log() -> str:
-    from coworking_app.db import run_in_transaction
     from coworking_app.services.search_log import do_flush_search_log
 
-    return f"logged {run_in_transaction(lambda s: do_flush_search_log(s))} search(es)"
+    return f"logged {run_use_case(lambda s, _fx: do_flush_search_log(s))} search(es)"

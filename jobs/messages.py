@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from coworking_app.db import run_in_transaction
+from coworking_app.uow import run_use_case
 from coworking_app.services.messages import do_email_unread
 
 
 def email_unread() -> str:
-    return f"queued {run_in_transaction(lambda s: do_email_unread(s))} email(s)"
+    return f"queued {run_use_case(do_email_unread)} email(s)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coworking_app.db import run_in_transaction
+from coworking_app.uow import run_use_case
 from coworking_app.services.mailer import TransientMailError
 from coworking_app.services.notifications import do_deliver_email, do_send_reminder
 
@@ -14,7 +14,7 @@ def deliver(notification_id: int) -> str:
     if not isinstance(notification_id, int) or isinstance(notification_id, bool) \
             or not 0 < notification_id < 2**31:
         raise ValueError(f"expected a notification id, got {notification_id!r}")
-    outcome = run_in_transaction(lambda s: do_deliver_email(s, notification_id))
+    outcome = run_use_case(lambda s, _fx: do_deliver_email(s, notification_id))
     if outcome.startswith("retry"):
         raise TransientMailError(outcome)  # the attempt is recorded; RQ tries again later
     return outcome
@@ -24,5 +24,5 @@ def remind(booking_id: int, lead: str, start_iso: str) -> str:
     """Scheduled with the confirmation for 24 h and 1 h before the start."""
     if not isinstance(booking_id, int) or isinstance(booking_id, bool) or not 0 < booking_id < 2**31:
         raise ValueError(f"expected a booking id, got {booking_id!r}")
-    return run_in_transaction(lambda s: do_send_reminder(s, booking_id, str(lead), str(start_iso)))
+    return run_use_case(lambda s, fx: do_send_reminder(s, fx, booking_id, str(lead), str(start_iso)))
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from coworking_app.db import run_in_transaction
+from coworking_app.uow import run_use_case
 from coworking_app.services.audit import audit_context
 from coworking_app.services.exports import do_generate_report, run_export as _run_export
 
 
 def generate_report(kind: str) -> str:
     with audit_context(actor_kind=f"job:report-{kind}"[:40]):
-        created = run_in_transaction(lambda s: do_generate_report(s, kind))
+        created = run_use_case(lambda s, _fx: do_generate_report(s, kind))
     return f"{kind}: {len(created)} file(s)"
 
 

@@ -28,6 +28,7 @@ from models.booking import (
     PromoKind,
     Refund,
     WebhookEvent,
+    holds_seats_sql,
 )
 from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
 from models.notification import Channel, DeliveryStatus, Notification, Offer
@@ -68,6 +69,7 @@ __all__ = [
     "Notification",
     "Offer",
     "HOLDING_STATUSES",
+    "holds_seats_sql",
     "Addon",
     "AddonUnit",
     "Booking",

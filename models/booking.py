@@ -43,6 +43,16 @@ HOLDING_STATUSES = (BookingStatus.pending_payment, BookingStatus.paid, BookingSt
 _HOLDING_SQL = ", ".join(f"'{s.value}'" for s in HOLDING_STATUSES)
 
 
+def holds_seats_sql(alias: str) -> str:
+    """SQL: the booking row `alias` holds its seats now (a holding status, and an unpaid
+    hold only until its expiry). The one definition of "seats held": every seat-counting
+    query (services/availability.py, services/owner_spaces.py) and the `booked_seats`
+    database function (built from it by migration 7f3a2c9e5d10) use it. Its status list
+    implies the partial index ix_booking_resource_period, so counting uses that index."""
+    return (f"{alias}.status IN ({_HOLDING_SQL}) AND ({alias}.status <> "
+            f"'{BookingStatus.pending_payment.value}' OR {alias}.expires_at > now())")
+
+
 class CancellationPolicy(StrEnum):
     flexible = "flexible"
     moderate = "moderate"

@@ -8,7 +8,6 @@ import reflex as rx
 from pages.components import date_range, empty_state
 from pages.layout import ADMIN_LINKS, map_frame, page_frame
 from state.admin_dashboard import DashboardState, KpiCard
-from state.auth import AuthState
 
 def admin_nav(current: str) -> rx.Component:
     return rx.box(
@@ -141,8 +140,3 @@ def dashboard_page() -> rx.Component:
         ),
         spacing="3", width="100%",
     ), wide=True)
-
-
-def staff_only(*children: rx.Component) -> rx.Component:
-    """Children for staff; the no-access state for everyone else (the services refuse anyway)."""
-    return rx.cond(AuthState.is_staff, rx.fragment(*children), no_access())

@@ -81,15 +81,18 @@ def _security() -> rx.Component:
         ),
         rx.divider(),
         rx.text("Двухфакторная защита", weight="medium", size="2"),
+        rx.cond(s.totp_message != "", rx.text(s.totp_message, size="2", color=rx.color("green", 11),
+                                               custom_attrs={"data-testid": "totp-message"})),
         rx.cond(
             s.totp_enabled,
             rx.vstack(
-                rx.badge("Включена", color_scheme="green"),
+                rx.badge("Включена", color_scheme="green", custom_attrs={"data-testid": "totp-on"}),
                 rx.cond(s.recovery_codes.length() > 0, rx.vstack(
                     rx.text("Резервные коды (каждый срабатывает один раз; сохраните их):", size="2"),
                     rx.code_block(rx.Var.create(s.recovery_codes).join("\n"), width="100%"),
                     width="100%",
                 )),
+                _totp_off(),
                 width="100%",
             ),
             rx.cond(
@@ -99,16 +102,20 @@ def _security() -> rx.Component:
                         rx.text("Отсканируйте код приложением-аутентификатором и введите 6 цифр.",
                                 size="2"),
                         rx.image(src=s.totp_qr, width="180px", height="180px", alt="QR-код 2FA"),
-                        rx.text("Ключ вручную: ", rx.code(s.totp_secret_shown), size="1"),
+                        rx.text("Ключ вручную: ", rx.code(s.totp_secret_shown, custom_attrs={"data-testid": "totp-secret"}),
+                                size="1"),
                         rx.input(value=s.totp_code, placeholder="123456", input_mode="numeric",
-                                 on_change=lambda v: s.set_form("totp_code", v)),
+                                 on_change=lambda v: s.set_form("totp_code", v),
+                                 custom_attrs={"data-testid": "totp-code"}),
                         field_error(s.errors.get("totp_code", ""), "totp_code"),
-                        rx.button("Подтвердить", type="submit", disabled=NOT_LIVE),
+                        rx.button("Подтвердить", type="submit", disabled=NOT_LIVE,
+                                  custom_attrs={"data-testid": "totp-confirm"}),
                         spacing="2",
                     ),
                     on_submit=s.confirm_totp,
                 ),
-                rx.button("Включить 2FA", variant="soft", on_click=s.start_totp),
+                rx.button("Включить 2FA", variant="soft", on_click=s.start_totp,
+                          custom_attrs={"data-testid": "totp-start"}),
             ),
         ),
         rx.divider(),
@@ -118,6 +125,46 @@ def _security() -> rx.Component:
                   on_click=s.sign_out_everywhere,
                   custom_attrs={"data-testid": "sign-out-everywhere"}),
         test_id="security",
+    )
+
+
+def _totp_off() -> rx.Component:
+    """"Выключить 2FA": asks for the password and a current code (or a recovery code)."""
+    s = CabinetState
+    return rx.cond(
+        s.totp_off_refusal != "",
+        rx.text(s.totp_off_refusal, size="1", color=rx.color("gray", 11)),
+        rx.cond(
+            s.totp_off_open,
+            private_form(
+                rx.vstack(
+                    rx.text("Чтобы выключить защиту, введите пароль и код из приложения "
+                            "(или один из резервных кодов).", size="2"),
+                    rx.input(name="off_password", value=s.off_password, type="password",
+                             placeholder="Текущий пароль", aria_label="Текущий пароль",
+                             auto_complete="current-password", width="100%",
+                             on_change=lambda v: s.set_form("off_password", v),
+                             custom_attrs={"data-testid": "totp-off-password"}),
+                    field_error(s.errors.get("current_password", ""), "current_password"),
+                    rx.input(name="off_code", value=s.off_code, placeholder="Код, например 123456",
+                             aria_label="Код из приложения или резервный код", auto_complete="one-time-code",
+                             width="100%", on_change=lambda v: s.set_form("off_code", v),
+                             custom_attrs={"data-testid": "totp-off-code"}),
+                    field_error(s.errors.get("totp_code", ""), "totp_code"),
+                    field_error(s.errors.get("totp_off", ""), "totp_off"),
+                    rx.hstack(
+                        rx.button("Выключить", type="submit", color_scheme="red", disabled=NOT_LIVE,
+                                  custom_attrs={"data-testid": "totp-off-submit"}),
+                        rx.button("Отмена", type="button", variant="soft", on_click=s.open_totp_off(False)),
+                        spacing="2", wrap="wrap",
+                    ),
+                    spacing="2", width="100%",
+                ),
+                on_submit=s.disable_totp, width="100%",
+            ),
+            rx.button("Выключить 2FA", variant="outline", color_scheme="red", on_click=s.open_totp_off(True),
+                      custom_attrs={"data-testid": "totp-off"}),
+        ),
     )
 
 

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from coworking_app.db import session_scope
 from coworking_app.services import accounts
 from coworking_app.services.errors import (
     Conflict,
@@ -19,6 +18,7 @@ from coworking_app.services.errors import (
 )
 from coworking_app.services.mailer import file_outbox
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from models import User
 from state.auth import AuthState
 
@@ -137,12 +137,11 @@ class SignupState(rx.State):
         yield
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
-                self.sent_to = accounts.do_request_sign_up(
-                    session, email=self.email, password=self.password, full_name=self.full_name,
-                    phone=self.phone, role=self.role, accepted_terms=self.accepted_terms,
-                    next_path=_safe_next(self.router.url.query_parameters.get("next"), ""),
-                    client=auth._client())
+            next_path, client = _safe_next(self.router.url.query_parameters.get("next"), ""), auth._client()
+            self.sent_to = run_use_case(lambda s, fx: accounts.do_request_sign_up(
+                s, fx, email=self.email, password=self.password, full_name=self.full_name,
+                phone=self.phone, role=self.role, accepted_terms=self.accepted_terms,
+                next_path=next_path, client=client))
             outbox = file_outbox() if get_settings().environment == "development" else None
             self.outbox_hint = str(outbox) if outbox is not None else ""
             self.password, self.strength, self.code, self.code_error = "", 0, "", ""
@@ -183,10 +182,13 @@ class SignupState(rx.State):
         yield
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
-                user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to,
-                                                              code=self.code)
-                _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
+            client = auth._client()
+
+            def work(session, effects):
+                user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to, code=self.code)
+                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+                return user, next_path, token
+            user, next_path, token = run_use_case(work)
             self.code, self.code_error, self.step = "", "", "done"
             yield auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
         except (InvalidInput, Conflict) as exc:
@@ -205,9 +207,13 @@ class SignupConfirmState(rx.State):
         token = self.router.url.query_parameters.get("token", "")
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
+            client = auth._client()
+
+            def work(session, effects):
                 user, next_path = accounts.do_confirm_sign_up(session, token=token)
-                _row, session_token, _refresh = accounts.do_start_session(session, user, auth._client())
+                _row, session_token, _refresh = accounts.do_start_session(session, effects, user, client)
+                return user, next_path, session_token
+            user, next_path, session_token = run_use_case(work)
             self.error = ""
             return auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
         except (InvalidInput, Conflict) as exc:
@@ -255,10 +261,14 @@ class LoginState(rx.State):
         yield
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
+            client = auth._client()
+
+            def work(session, effects):
                 user = accounts.authenticate(session, email=self.email, password=self.password,
-                                             totp_code=self.totp_code or None, client=auth._client())
-                _row, token, _refresh = accounts.do_start_session(session, user, auth._client())
+                                             totp_code=self.totp_code or None, client=client)
+                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+                return user, token
+            user, token = run_use_case(work)
             self.password, self.totp_code, self.need_code = "", "", False
             yield auth._signed_in_as(token, user, _safe_next(self.router.url.query_parameters.get("next"),
                                                              _landing(user)))
@@ -281,8 +291,7 @@ class VerifyEmailState(rx.State):
     def load(self):
         token = self.router.url.query_parameters.get("token", "")
         try:
-            with session_scope() as session:
-                accounts.do_verify_email(session, token)
+            run_use_case(lambda s, _fx: accounts.do_verify_email(s, token))
             self.done, self.error = True, ""
         except InvalidInput as exc:
             self.done, self.error = False, exc.message
@@ -308,8 +317,8 @@ class ResetState(rx.State):
         self.email = _typed(form, "email", self.email, 320)
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
-                accounts.do_request_password_reset(session, self.email, auth._client())
+            client = auth._client()
+            run_use_case(lambda s, fx: accounts.do_request_password_reset(s, fx, self.email, client))
         except RateLimited as exc:
             self.error = f"Слишком много запросов. Попробуйте снова {_wait(exc)}"
             return
@@ -320,8 +329,7 @@ class ResetState(rx.State):
         self.new_password = _typed(form, "new-password", self.new_password, 1024)
         token = self.router.url.query_parameters.get("token", "")
         try:
-            with session_scope() as session:
-                accounts.do_reset_password(session, token, self.new_password)
+            run_use_case(lambda s, fx: accounts.do_reset_password(s, fx, token, self.new_password))
             self.done, self.error, self.new_password = True, "", ""
         except InvalidInput as exc:
             self.error = exc.message

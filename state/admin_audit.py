@@ -114,7 +114,7 @@ class AuditState(rx.State):
                                     actor_id=parse_id(self.actor_id), action=self.action or None,
                                     date_from=self.date_from or None, date_to=self.date_to or None,
                                     page=self.page, page_size=PAGE_SIZE)
-            items, self.total = act_as(token, lambda s, u: audit.list_audit(s, u, flt))
+            items, self.total = act_as(token, lambda s, _fx, u: audit.list_audit(s, u, flt))
         except (NotAuthenticated, PermissionDenied):
             self.allowed, self.rows = False, []
             return
@@ -173,7 +173,7 @@ class ReportsState(rx.State):
     async def _reload(self) -> None:
         token = (await self.get_state(AuthState)).session_token
         try:
-            infos = act_as(token, lambda s, u: exports.list_reports(s, u))
+            infos = act_as(token, lambda s, _fx, u: exports.list_reports(s, u))
         except (NotAuthenticated, PermissionDenied):
             self.allowed, self.reports = False, []
             return
@@ -217,7 +217,7 @@ class ReportsState(rx.State):
             return
         token = (await self.get_state(AuthState)).session_token
         try:
-            file = act_as(token, lambda s, u: exports.report_download(exports.access_report_file(s, u, report_id)))
+            file = act_as(token, lambda s, _fx, u: exports.report_download(exports.access_report_file(s, u, report_id)))
             return rx.download(data=file.content, filename=file.filename)
         except ServiceError as exc:
             return rx.toast.error(refusal(exc))

@@ -108,7 +108,7 @@ class DashboardState(rx.State):
             flt = self._filter()
             owner_view = self.owner_view
 
-            def work(session, user):
+            def work(session, _effects, user):
                 cities = catalog.list_cities(session)
                 return cities, analytics.dashboard(session, user, flt, owner_view=owner_view)
 
@@ -186,7 +186,7 @@ class DashboardState(rx.State):
         yield
         try:
             flt, owner_view = self._filter(), self.owner_view
-            file = act_as(token, lambda s, u: exports.export_dashboard(s, u, flt, fmt, owner_view=owner_view))
+            file = act_as(token, lambda s, _fx, u: exports.export_dashboard(s, u, flt, fmt, owner_view=owner_view))
             yield rx.download(data=file.content, filename=file.filename)
         except (ServiceError, ValidationError) as exc:
             yield rx.toast.error(refusal(exc) if isinstance(exc, ServiceError) else "Проверьте период")

@@ -87,7 +87,7 @@ class PromoState(rx.State):
     async def _reload(self) -> None:
         q = self.q
 
-        def staff_list(session, user):
+        def staff_list(session, _effects, user):
             check_role(user, Role.operator, Role.admin)  # the whole network: staff only
             return promos.list_promos(session, user, q=q or None)
 
@@ -134,7 +134,7 @@ class PromoState(rx.State):
         yield
         try:
             fields, space_id = self._input(), parse_id(self.space)
-            act_as(await self._token(), lambda s, u: owner_spaces.do_create_promo(s, u, space_id, fields))
+            act_as(await self._token(), lambda s, _fx, u: owner_spaces.do_create_promo(s, u, space_id, fields))
             self.code = self.value = self.until = self.max_total = self.min_amount = self.space = ""
             yield rx.toast.success("Промокод создан")
             await self._reload()
@@ -170,7 +170,7 @@ class PromoState(rx.State):
         self.busy_id, self.confirming = promo_id, ""
         yield
         try:
-            act_as(await self._token(), lambda s, u: work(s, u, promo_id))
+            act_as(await self._token(), lambda s, _fx, u: work(s, u, promo_id))
             yield rx.toast.success(f"Промокод {self.confirm_code} завершён: новые брони его не примут"
                                    if action == "end" else f"Промокод {self.confirm_code} удалён")
             await self._reload()

@@ -155,7 +155,7 @@ class AdminTableState(rx.State):
         self.error = ""
         try:
             flt, table = self._filter(), self.table
-            page, is_admin = act_as(token, lambda s, u: (tables.list_table(s, u, table, flt), u.has_role("admin")))
+            page, is_admin = act_as(token, lambda s, _fx, u: (tables.list_table(s, u, table, flt), u.has_role("admin")))
         except (NotAuthenticated, PermissionDenied):
             self.allowed, self.rows, self.total = False, [], 0
             return
@@ -226,11 +226,11 @@ class AdminTableState(rx.State):
         try:
             flt = self._filter()
             if self.total > get_settings().export_sync_max_rows:
-                act_as(token, lambda s, u: exports.do_queue_export(s, u, table, flt, fmt))
+                act_as(token, lambda s, fx, u: exports.do_queue_export(s, fx, u, table, flt, fmt))
                 yield rx.toast.info("Строк много: файл готовится в фоне, он появится в «Отчётах»")
                 yield rx.redirect("/admin/reports")
                 return
-            file = act_as(token, lambda s, u: exports.export_table(s, u, table, flt, fmt))
+            file = act_as(token, lambda s, _fx, u: exports.export_table(s, u, table, flt, fmt))
             yield rx.download(data=file.content, filename=file.filename)
         except ServiceError as exc:
             yield rx.toast.error(refusal(exc))
@@ -297,12 +297,12 @@ class AdminTableState(rx.State):
         action, target, reason, roles = self.action, self.action_id, self.reason, list(self.roles)
         new_user = dict(self.new_user)
         work = {
-            "cancel": lambda s, u: do_cancel_booking(s, u, target, reason=reason),
-            "hide": lambda s, u: space_moderation.do_hide_space(s, u, target, reason),
-            "block": lambda s, u: user_admin.do_set_user_blocked(s, u, target, True),
-            "unblock": lambda s, u: user_admin.do_set_user_blocked(s, u, target, False),
-            "roles": lambda s, u: user_admin.do_set_user_roles(s, u, target, roles),
-            "create": lambda s, u: user_admin.do_create_account(s, u, **new_user),
+            "cancel": lambda s, fx, u: do_cancel_booking(s, fx, u, target, reason=reason),
+            "hide": lambda s, fx, u: space_moderation.do_hide_space(s, fx, u, target, reason),
+            "block": lambda s, _fx, u: user_admin.do_set_user_blocked(s, u, target, True),
+            "unblock": lambda s, _fx, u: user_admin.do_set_user_blocked(s, u, target, False),
+            "roles": lambda s, _fx, u: user_admin.do_set_user_roles(s, u, target, roles),
+            "create": lambda s, _fx, u: user_admin.do_create_account(s, u, **new_user),
         }.get(action)
         if work is None or (not target and action != "create"):
             return

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
-from coworking_app.db import run_in_transaction, session_scope
+from coworking_app.effects import Effects
 from coworking_app.services.accounts import (
     SESSION_COOKIE,
     ClientInfo,
@@ -27,6 +27,7 @@ from coworking_app.services.accounts import (
 from coworking_app.services.errors import NotAuthenticated, ServiceError
 from coworking_app.services.security import client_address, new_token
 from coworking_app.services.validation import first_message
+from coworking_app.uow import run_use_case
 from models import User
 
 COOKIE = SESSION_COOKIE
@@ -145,12 +146,11 @@ class AuthState(rx.State):
 
     def _refresh(self):
         """Who is signed in, read again; a redirect to sign-in from a private page if nobody."""
-        with session_scope() as session:
-            try:
-                self._show(self._user(session))
-                return None
-            except NotAuthenticated:
-                self._show(None)
+        try:
+            run_use_case(lambda session, _effects: self._show(self._user(session)))
+            return None
+        except NotAuthenticated:
+            self._show(None)
         return self._away_from_private()
 
     @rx.event
@@ -171,12 +171,11 @@ class AuthState(rx.State):
 
     @rx.event
     def sign_out(self):
-        with session_scope() as session:
-            try:
-                _user, row = access_user_by_session_token(session, self.session_token)
-                do_sign_out(session, row)
-            except NotAuthenticated:
-                pass
+        try:
+            run_use_case(lambda session, _effects: do_sign_out(
+                session, access_user_by_session_token(session, self.session_token)[1]))
+        except NotAuthenticated:
+            pass
         return self._signed_out("/")
 
 
@@ -189,12 +188,13 @@ def on_backend_exception(exception: Exception):
 
 
 def act_as(token: str, work):
-    """Runs `work(session, user)` in one transaction (retried on serialization failures) as
-    the person signed in with this cookie token; ServiceError when they may not."""
-    def run(session: Session):
+    """Runs `work(session, effects, user)` in a unit of work of its own (coworking_app/uow.py:
+    retried on serialization failures and deadlocks, effects after commit) as the person
+    signed in with this cookie token; ServiceError when they may not."""
+    def run(session: Session, effects: Effects):
         user, _row = access_user_by_session_token(session, token)
-        return work(session, user)
-    return run_in_transaction(run)
+        return work(session, effects, user)
+    return run_use_case(run)
 
 
 def invalid(exc: ValidationError) -> str:

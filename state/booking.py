@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import read_scope, session_scope
+from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import accounts, availability, bookings, owner_spaces, payments
 from coworking_app.services.errors import (
@@ -24,8 +24,9 @@ from coworking_app.services.errors import (
     ServiceError,
 )
 from coworking_app.services.pricing import AddonChoice
-from coworking_app.services.spaces import is_bookable
-from models import Resource, Space, User
+from coworking_app.services.spaces import find_bookable_space, list_resources
+from coworking_app.uow import run_use_case
+from models import Resource, Space
 from state.auth import AuthState
 from state.inputs import parse_id, parse_step
 
@@ -114,12 +115,12 @@ class BookingPanelState(rx.State):
             self.resources = []
             return
         with read_scope() as session:
-            space = session.get(Space, space_id)
-            if space is None or not is_bookable(space):  # services.spaces: published and owned
+            space = find_bookable_space(session, space_id)  # services.spaces: public and owned
+            if space is None:
                 self.resources = []
                 return
             self.space_id, self.timezone = space.id, space.timezone
-            rows = availability.bookable_resources(session, space.id)
+            rows = list_resources(session, space.id)
             self.resources = [ResourceOption(str(r.id), f"{r.name} · {RESOURCE_KIND_LABELS.get(r.kind, r.kind)}")
                               for r in rows]
             self.addons = [AddonOption(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)}"
@@ -216,10 +217,7 @@ class BookingPanelState(rx.State):
         resource_id = parse_id(self.resource_id)
         if resource_id is None:
             return None
-        resource = session.get(Resource, resource_id)
-        if resource is None or resource.space_id != self.space_id:
-            return None
-        return session.get(Space, self.space_id), resource
+        return availability.resource_of_space(session, self.space_id, resource_id)
 
     def _refresh(self, *, keep_times: bool = True) -> None:
         """Calendar, time options and price for the current choices."""
@@ -291,7 +289,7 @@ class BookingPanelState(rx.State):
         if user is None and self._promo_user_id and self.promo.strip():
             # A code applied while signed in keeps counting when the dates or seats change
             # ("Book" checks the person and the code again).
-            user = session.get(User, self._promo_user_id)
+            user = accounts.find_user(session, self._promo_user_id)
         request = self._request()
         if request is None:
             self.error = "На этот день свободного времени нет — выберите другой день"
@@ -318,10 +316,9 @@ class BookingPanelState(rx.State):
         if p.vat_rate_bp:
             self.vat_note = (f"в т.ч. НДС {p.vat_rate_bp / 100:g} %: " if p.vat_included
                              else f"НДС {p.vat_rate_bp / 100:g} % включён в итог: ") + format_money(p.vat, p.currency)
-        if q.free_seats < q.seats:
-            self.error_field = "seats"
-            self.error = (f"На это время осталось мест: {q.free_seats}" if q.free_seats > 0
-                          else "На это время свободных мест нет")
+        short = q.shortage()
+        if short is not None:
+            self.error_field, self.error = short.field, short.message
         elif not self.whole:
             self.free_note = f"Свободно мест на это время: {q.free_seats} из {self.capacity}"
 
@@ -402,10 +399,11 @@ class BookingPanelState(rx.State):
     @rx.event
     async def apply_promo(self):
         auth = await self.get_state(AuthState)
-        with session_scope() as session:
+        def _work(session, effects):
             user = _user_or_none(session, auth.session_token)
             self.promo_error, self._promo_user_id = "", user.id if user else 0
             self._quote(session, user)
+        run_use_case(_work)
 
     # --- booking -----------------------------------------------------------------------
 
@@ -423,15 +421,14 @@ class BookingPanelState(rx.State):
             if request is None:
                 self.error = "Выберите время"
                 return
-            from coworking_app.db import run_in_transaction
 
-            def work(session):
+            def work(session, effects):
                 user, _row = accounts.access_user_by_session_token(session, auth.session_token)
-                booking = bookings.do_create_booking(session, user, request)
+                booking = bookings.do_create_booking(session, effects, user, request)
                 if booking.status != "pending_payment":
                     return None
                 return payments.do_start_payment(session, user, booking.id).payment_url
-            url = run_in_transaction(work)
+            url = run_use_case(work)
             yield rx.redirect(url or "/cabinet/bookings")
         except NotAuthenticated:
             yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import run_in_transaction, session_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services import accounts, availability, bookings, documents, payments, reviews
+from coworking_app.services import accounts, bookings, documents, owner_spaces, payments, reviews
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.spaces import list_resources
 from coworking_app.settings import get_settings
-from state.auth import AuthState
+from coworking_app.uow import run_use_case
+from state.auth import AuthState, act_as
 from state.inputs import parse_id
 
 REVIEW_LABELS = {"pending": "Отзыв на модерации", "approved": "Отзыв опубликован",
@@ -112,7 +113,7 @@ class CheckoutState(_SignedIn):
         if payment_id is None:
             return
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 payment, booking = payments.access_payment_for_payer(session, user, payment_id)
                 if payment.provider != "test":
@@ -122,6 +123,7 @@ class CheckoutState(_SignedIn):
                 self.title = f"{view.space_name}: {view.resource_name}, {_when(view)}"
                 self.status = payment.status
                 self.found = True
+            run_use_case(_work)
         except (NotAuthenticated, NotFound):
             self.found = False
 
@@ -132,10 +134,11 @@ class CheckoutState(_SignedIn):
         self.busy = True
         yield
         try:
-            def work(session):
+            def work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                return payments.do_complete_test_payment(session, user, payment_id, str(outcome)).booking_id
-            booking_id = run_in_transaction(work)
+                return payments.do_complete_test_payment(session, effects, user, payment_id,
+                                                         str(outcome)).booking_id
+            booking_id = run_use_case(work)
             if outcome == "succeeded":
                 yield rx.redirect(f"/cabinet/bookings?paid={booking_id}")
             else:
@@ -173,18 +176,18 @@ class MyBookingsState(_SignedIn):
     async def _reload(self) -> None:
         token = await self._token()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
                 written = reviews.review_statuses(session, user, [c.id for c in cards])
                 for c in cards:
-                    c.can_review = c.can_review and c.id not in written  # one review per booking
                     review_id, status, editable = written.get(c.id, (0, "", False))
                     c.review_label = REVIEW_LABELS.get(status, "")
                     c.review_id = review_id if editable else 0
                 self.cards = cards
                 self.feed_url = get_settings().base_url + documents.calendar_feed_path(user)
+            run_use_case(_work)
         except NotAuthenticated:
             self.cards = []
 
@@ -225,14 +228,11 @@ class MyBookingsState(_SignedIn):
             self.error = ""  # the complaint was about what is being changed now
 
     async def _act(self, work) -> tuple[bool, object]:
-        """Runs work(session, user) in a transaction; a refusal becomes self.error."""
+        """Runs work(session, effects, user) in a unit of work; a refusal becomes self.error."""
         token = await self._token()
         self.error = ""
         try:
-            def run(session):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return work(session, user)
-            return True, run_in_transaction(run)
+            return True, act_as(token, work)
         except NotAuthenticated:
             self.error = "Войдите снова"
         except ServiceError as exc:
@@ -245,7 +245,7 @@ class MyBookingsState(_SignedIn):
         self.busy = True
         yield
         ok, result = await self._act(
-            lambda s, u: bookings.do_cancel_booking(s, u, booking_id, reason=self.reason))
+            lambda s, fx, u: bookings.do_cancel_booking(s, fx, u, booking_id, reason=self.reason))
         if ok:
             refund = result[1]
             self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
@@ -267,7 +267,7 @@ class MyBookingsState(_SignedIn):
         self.busy = True
         yield
 
-        def work(session, user):
+        def work(session, effects, user):
             booking, _role = bookings.access_booking(session, user, booking_id)
             zone = ZoneInfo(booking.timezone)  # the form shows the space's local time
             try:
@@ -275,7 +275,7 @@ class MyBookingsState(_SignedIn):
                                                 end=end.replace(tzinfo=zone), seats=seats)
             except ValidationError as exc:
                 raise InvalidInput("seats", "число мест от 1") from exc
-            return bookings.do_modify_booking(session, user, booking_id, change)
+            return bookings.do_modify_booking(session, effects, user, booking_id, change)
         ok, result = await self._act(work)
         if ok:
             difference = result[1]
@@ -293,7 +293,7 @@ class MyBookingsState(_SignedIn):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return None
-        ok, url = await self._act(lambda s, u: payments.do_start_payment(s, u, booking_id).payment_url)
+        ok, url = await self._act(lambda s, _fx, u: payments.do_start_payment(s, u, booking_id).payment_url)
         return rx.redirect(url) if ok else None
 
     @rx.event
@@ -303,17 +303,20 @@ class MyBookingsState(_SignedIn):
         if booking_id is None:
             return None
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                booking, _role = bookings.access_booking(session, user, booking_id)
                 if kind == "ics":
+                    booking, _role = bookings.access_booking(session, user, booking_id)
                     return rx.download(data=documents.booking_ics(session, booking),
                                        filename=f"booking-{booking.id}.ics")
                 if kind.startswith("credit-note-"):
-                    note = documents.access_credit_note(session, booking, parse_id(kind[12:]) or 0)
+                    refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
+                    note = documents.do_issue_credit_note(session, refund.id)
                     return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
-                document = documents.access_receipt(session, booking)
+                booking = documents.access_receipt(session, user, booking_id)
+                document = documents.do_issue_receipt(session, booking.id)
                 return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
+            return run_use_case(_work)
         except ServiceError as exc:
             self.error = getattr(exc, "message", str(exc))
         return None
@@ -350,14 +353,13 @@ class OwnerBookingsState(MyBookingsState):
         self.loading = True
         token = await self._token()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                from coworking_app.services.owner_spaces import list_owner_spaces
-
-                spaces = list_owner_spaces(session, user)
-                self.spaces = [Option(str(s.id), s.name) for s in spaces]
-                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in spaces
-                                  for r in availability.bookable_resources(session, s.id)]
+                owned = owner_spaces.list_owner_spaces(session, user)
+                self.spaces = [Option(str(s.id), s.name) for s in owned]
+                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
+                                  for r in list_resources(session, s.id)]
+            run_use_case(_work)
         except ServiceError:
             self.spaces, self.resources = [], []
         if self.resources and not self.day_resource:
@@ -379,10 +381,11 @@ class OwnerBookingsState(MyBookingsState):
             self.error = "Проверьте фильтры"
             return
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, flt)
                 self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
+            run_use_case(_work)
         except ServiceError:
             self.cards = []
 
@@ -394,9 +397,10 @@ class OwnerBookingsState(MyBookingsState):
             return
         token = await self._token()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                resource, slots = bookings.owner_day_slots(session, user, resource_id, day)
+                return bookings.owner_day_slots(session, user, resource_id, day)
+            resource, slots = run_use_case(_work)
         except ServiceError:
             return
         self.occupancy = [OccupancyRow(f"{s.start:%H:%M}", resource.capacity - s.free_seats,
@@ -423,7 +427,7 @@ class OwnerBookingsState(MyBookingsState):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return
-        ok, _result = await self._act(lambda s, u: bookings.do_accept_booking(s, u, booking_id))
+        ok, _result = await self._act(lambda s, fx, u: bookings.do_accept_booking(s, fx, u, booking_id))
         if ok:
             self.message = f"Бронь № {booking_id} подтверждена: гость получил уведомление"
             yield rx.toast.success(self.message)
@@ -438,8 +442,8 @@ class OwnerBookingsState(MyBookingsState):
         with its reason: the guest reads it in the notice and the booking's history)."""
         action, booking_id, reason = self.dialog, self.target.id, self.reason
         operations = {
-            "reject": lambda s, u: bookings.do_reject_booking(s, u, booking_id, reason),
-            "no_show": lambda s, u: bookings.do_mark_no_show(s, u, booking_id),
+            "reject": lambda s, fx, u: bookings.do_reject_booking(s, fx, u, booking_id, reason),
+            "no_show": lambda s, fx, u: bookings.do_mark_no_show(s, fx, u, booking_id),
         }
         if action not in operations or not booking_id:
             return

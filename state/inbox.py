@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.db import session_scope
 from coworking_app.services import accounts
 from coworking_app.services import messages as svc
 from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as, refusal
 from state.inputs import parse_id
 
@@ -86,9 +86,10 @@ class InboxState(rx.State):
     async def _reload_list(self) -> None:
         token = await self._token()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                items, _total = svc.list_conversations(session, user, q=self.q, page_size=100)
+                return svc.list_conversations(session, user, q=self.q, page_size=100)[0]
+            items = run_use_case(_work)
         except NotAuthenticated:
             self.rows = []
             return
@@ -114,7 +115,7 @@ class InboxState(rx.State):
         token = await self._token()
         conversation_id = self.conversation_id
         try:
-            def work(session, user):
+            def work(session, _effects, user):
                 thread = svc.list_messages(session, user, conversation_id, limit=100)
                 unread = svc.do_mark_read(session, user=user, conversation_id=conversation_id) \
                     if mark_read and thread.conversation is not None else None
@@ -168,7 +169,7 @@ class InboxState(rx.State):
         self.sending, self.error = True, ""
         yield
         try:
-            act_as(token, lambda s, u: svc.do_send_message(s, user=u, conversation_id=conversation_id,
+            act_as(token, lambda s, fx, u: svc.do_send_message(s, fx, user=u, conversation_id=conversation_id,
                                                            text_=draft, image=image))
             self.draft = ""
             await self._reload_thread(mark_read=False)
@@ -195,7 +196,7 @@ class InboxState(rx.State):
             return None
         token = await self._token()
         try:
-            conversation = act_as(token, lambda s, u: svc.do_open_conversation(
+            conversation = act_as(token, lambda s, _fx, u: svc.do_open_conversation(
                 s, user=u, space_id=None, booking_id=booking_id))
             return rx.redirect(f"/inbox/{conversation.id}")
         except ServiceError as exc:
@@ -235,8 +236,8 @@ class AskHostState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            conversation, _message = act_as(token, lambda s, u: svc.do_start_conversation(
-                s, user=u, space_id=space_id, text_=text))
+            conversation, _message = act_as(token, lambda s, fx, u: svc.do_start_conversation(
+                s, fx, user=u, space_id=space_id, text_=text))
             self.open, self.text = False, ""
             yield rx.redirect(f"/inbox/{conversation.id}")
         except ServiceError as exc:

@@ -8,13 +8,13 @@ from dataclasses import field as dataclass_field
 
 import reflex as rx
 
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_moment, format_place
 from coworking_app.services import accounts, messages, space_moderation
 from coworking_app.services.storage import get_storage
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as, refusal
 from state.reviews import stars
 from state.inputs import parse_id
@@ -117,7 +117,7 @@ class ModerationState(rx.State):
     async def _reload(self) -> None:
         token = await self._token()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 self.spaces = []
                 if self.view == "spaces":
@@ -131,6 +131,7 @@ class ModerationState(rx.State):
                 else:
                     items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
                     self.items, self.threads = [_item(m) for m in items], []
+            run_use_case(_work)
             self.allowed = True
         except (NotAuthenticated, PermissionDenied):
             self.items, self.total, self.allowed = [], 0, False
@@ -145,13 +146,14 @@ class ModerationState(rx.State):
         """approve / dismiss (a review's reports) / resolve (a conversation's reports)."""
         target_id = parse_id(target_id)
         actions = {
-            "approve": (lambda s, u: svc.do_moderate_review(s, moderator=u, review_id=target_id, approve=True),
+            "approve": (lambda s, fx, u: svc.do_moderate_review(s, fx, moderator=u, review_id=target_id,
+                                                                approve=True),
                         "Отзыв опубликован"),
-            "dismiss": (lambda s, u: svc.do_dismiss_reports(s, moderator=u, review_id=target_id),
+            "dismiss": (lambda s, _fx, u: svc.do_dismiss_reports(s, moderator=u, review_id=target_id),
                         "Жалобы закрыты, отзыв остаётся"),
-            "resolve": (lambda s, u: messages.do_resolve_conversation_reports(
+            "resolve": (lambda s, _fx, u: messages.do_resolve_conversation_reports(
                 s, moderator=u, conversation_id=target_id), "Жалоба закрыта"),
-            "approve_space": (lambda s, u: space_moderation.do_approve_space(s, u, target_id),
+            "approve_space": (lambda s, fx, u: space_moderation.do_approve_space(s, fx, u, target_id),
                               "Пространство опубликовано"),
         }
         if target_id is None or action not in actions:
@@ -194,10 +196,10 @@ class ModerationState(rx.State):
         if not target_id:
             return
         if self.view == "spaces":
-            work, done = (lambda s, u: space_moderation.do_reject_space(s, u, target_id, reason),
+            work, done = (lambda s, fx, u: space_moderation.do_reject_space(s, fx, u, target_id, reason),
                           "Пространство отклонено, владелец получит причину")
         else:
-            work, done = (lambda s, u: svc.do_moderate_review(
-                s, moderator=u, review_id=target_id, approve=False, reason=reason), "Отзыв отклонён")
+            work, done = (lambda s, fx, u: svc.do_moderate_review(
+                s, fx, moderator=u, review_id=target_id, approve=False, reason=reason), "Отзыв отклонён")
         async for event in self._decide(target_id, work, done):
             yield event

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import reflex as rx
 import redis.asyncio as aioredis
 
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_moment, split_links
 from coworking_app.services import accounts, messages
 from coworking_app.services import notifications as svc
 from coworking_app.services.errors import NotAuthenticated, ServiceError
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from state.auth import AuthState
 from state.bookings import MyBookingsState, OwnerBookingsState
 from state.inputs import parse_id
@@ -63,11 +63,13 @@ class NotificationState(rx.State):
 
     def _load(self, token: str, *, with_items: bool) -> None:
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 items, self.unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
                 self.messages_unread = messages.unread_total(session, user)
                 self._user_id = user.id
+                return items
+            items = run_use_case(_work)
         except NotAuthenticated:
             self.unread, self.messages_unread, self.items, self._user_id = 0, 0, [], 0
             return
@@ -96,9 +98,10 @@ class NotificationState(rx.State):
         if notification_id is None:
             return
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 svc.do_mark_read(session, user, notification_id)
+            run_use_case(_work)
         except ServiceError:
             return
         self._load(token, with_items=True)
@@ -107,9 +110,10 @@ class NotificationState(rx.State):
     async def mark_all_read(self):
         token = (await self.get_state(AuthState)).session_token
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 svc.do_mark_all_read(session, user)
+            run_use_case(_work)
         except ServiceError:
             return
         self._load(token, with_items=True)
@@ -218,9 +222,10 @@ class NotificationPrefsState(rx.State):
     async def load(self):
         token = (await self.get_state(AuthState)).session_token
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
-                prefs = svc.preferences(user)
+                return svc.preferences(user)
+            prefs = run_use_case(_work)
         except NotAuthenticated:
             return
         self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in svc.GROUPS.items()]
@@ -246,9 +251,10 @@ class NotificationPrefsState(rx.State):
         prefs = svc.Preferences(email={r.group: r.email for r in self.rows},
                                 in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user, _ = accounts.access_user_by_session_token(session, token)
                 svc.do_set_preferences(session, user, prefs)
+            run_use_case(_work)
             self.message = "Сохранено"
         except ServiceError:
             self.message = "Войдите снова"

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 from pydantic import ValidationError
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_money
 from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services import catalog, owner_spaces, photos
+from coworking_app.services import catalog, owner_editor, owner_spaces, photos
 from coworking_app.services.errors import (
     Conflict,
     InvalidInput,
@@ -21,8 +20,7 @@ from coworking_app.services.errors import (
     PermissionDenied,
     UnsupportedMedia,
 )
-from coworking_app.services.storage import get_storage
-from models import Space
+from coworking_app.uow import run_use_case
 from state.auth import AuthState, invalid
 from state.inputs import parse_id, parse_roubles, parse_step
 from state.views import Option
@@ -79,10 +77,11 @@ class OwnerState(rx.State):
     async def load(self):
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 rows = owner_spaces.list_owner_spaces(session, auth._user(session))
                 self.spaces = [OwnerSpaceRow(s.id, s.name, s.address, s.status,
                                              STATUS_LABELS.get(s.status, s.status)) for s in rows]
+            run_use_case(_work)
         except NotAuthenticated:
             return rx.redirect("/login?next=/owner")
         except PermissionDenied:
@@ -102,9 +101,9 @@ class OwnerState(rx.State):
             fields = owner_spaces.SpaceCreate(
                 name=self.new_name, address=self.new_address,
                 lat=self.new_lat.replace(",", ".") or None, lon=self.new_lon.replace(",", ".") or None)
-            with session_scope() as session:
-                space = owner_spaces.do_create_space(session, auth._user(session), fields)
-                space_id = space.id
+            def _work(session, effects):
+                return owner_spaces.do_create_space(session, auth._user(session), fields).id
+            space_id = run_use_case(_work)
             self.new_name = self.new_address = self.new_lat = self.new_lon = ""
             return rx.redirect(f"/owner/spaces/{space_id}")
         except _PROBLEMS as exc:
@@ -204,46 +203,42 @@ class SpaceEditorState(rx.State):
     async def _reload(self):
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
-                user = auth._user(session)
-                space = owner_spaces.access_space_for_owner(session, user, self.editing_id)
-                self._fill(session, space)
-                self.not_found = False
+            def _work(session, effects):
+                view = owner_editor.space_editor(session, auth._user(session), self.editing_id)
+                self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
+                return view
+            self._fill(run_use_case(_work))
+            self.not_found = False
         except NotAuthenticated:
             return rx.redirect(f"/login?next=/owner/spaces/{self.editing_id}")
         except (NotFound, PermissionDenied):
             self.not_found = True
 
-    def _fill(self, session, space: Space) -> None:
-        lat, lon = owner_spaces.space_point(session, space)
+    def _fill(self, view: owner_editor.SpaceEditor) -> None:
+        """The editor's fields from the one view of the space (services.owner_editor)."""
+        space = view.space
         self.status = space.status
         self.status_label = STATUS_LABELS.get(space.status, space.status)
-        self.moderation_note = space.moderation_note or ""
-        self.awaiting_review = space.changed_for_review_at is not None
-        self.gaps = [message for _field, message in owner_spaces.submission_gaps(session, space)]
+        self.moderation_note = view.moderation_note
+        self.awaiting_review = view.awaiting_review
+        self.gaps = [gap.message for gap in view.gaps]
         self.name, self.description, self.address = space.name, space.description, space.address
-        self.lat, self.lon, self.timezone = f"{lat:.6f}", f"{lon:.6f}", space.timezone
+        self.lat, self.lon, self.timezone = f"{space.lat:.6f}", f"{space.lon:.6f}", space.timezone
         self.amenities = list(space.amenities)
         hours = space.opening_hours or {}
         self.hours_open = {d: (hours.get(d) or {}).get("open", "") for d, _ in DAYS}
         self.hours_close = {d: (hours.get(d) or {}).get("close", "").replace("24:00", "00:00") for d, _ in DAYS}
-        self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
         self.resources = [ResourceView(
             id=r.id, name=r.name,
             details=f"{KIND_LABELS.get(r.kind, r.kind)} · {r.capacity} мест · "
                     f"от {r.min_minutes / 60:g} ч до {r.max_minutes / 1440:g} дн.",
             tariffs=[TariffView(t.id, f"{format_money(t.price_minor, t.currency)} / "
-                                      f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in tariffs],
-        ) for r, tariffs in owner_spaces.list_resources_with_tariffs(session, space)]
-        storage = get_storage()
-        self.photos = [PhotoView(p.id, storage.url(p.thumb_key))
-                       for p in photos.list_photos(session, space.id)]
-        city = next((c for c in catalog.list_cities(session) if c.id == space.city_id), None)
-        district = next((d for d in catalog.list_districts(session, space.city_id)
-                         if d.id == space.district_id), None)
-        self.place = ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
-        self.map_url = publish(render_map([MapPin(lat, lon, "•", space.name, space.address)],
-                                          (lat, lon), zoom=15, pickable=True))
+                                      f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in r.tariffs],
+        ) for r in view.resources]
+        self.photos = [PhotoView(p.id, p.thumb_url) for p in view.photos]
+        self.place = view.place
+        self.map_url = publish(render_map([MapPin(space.lat, space.lon, "•", space.name, space.address)],
+                                          (space.lat, space.lon), zoom=15, pickable=True))
 
     @rx.var
     def can_submit(self) -> bool:
@@ -296,8 +291,9 @@ class SpaceEditorState(rx.State):
         auth = await self.get_state(AuthState)
         self.message = self.error = self.error_field = ""
         try:
-            with session_scope() as session:
-                action(session, auth._user(session))
+            def _work(session, effects):
+                action(session, effects, auth._user(session))
+            run_use_case(_work)
             self.message, self.message_scope = done, scope
         except _PROBLEMS as exc:  # the form keeps what the owner typed, to fix it
             field_name, self.error = _message(exc)
@@ -326,24 +322,24 @@ class SpaceEditorState(rx.State):
                 self.message = ""
                 return
 
-        def action(session, user):
+        def action(session, effects, user):
             fields = owner_spaces.SpaceFields(
                 name=self.name, description=self.description, address=self.address,
                 lat=self.lat.replace(",", ".") or None, lon=self.lon.replace(",", ".") or None,
                 timezone=self.timezone, amenities=self.amenities, opening_hours=hours)
-            owner_spaces.do_update_space(session, user, self.editing_id, fields)
+            owner_spaces.do_update_space(session, effects, user, self.editing_id, fields)
 
         return await self._act(action, "Сохранено", "details")
 
     @rx.event
     async def add_resource(self, form: dict):
-        def action(session, user):
+        def action(session, effects, user):
             fields = owner_spaces.ResourceCreate(
                 kind=form.get("kind") or "hot_desk", name=form.get("name", ""),
                 capacity=_whole(form.get("capacity"), "capacity", "Мест", default=1),
                 min_minutes=_duration(form.get("min_hours"), "min_minutes", "Минимальная бронь, часов", 1, 60),
                 max_minutes=_duration(form.get("max_days"), "max_minutes", "Максимальная бронь, дней", 31, 1440))
-            owner_spaces.do_add_resource(session, user, self.editing_id, fields)
+            owner_spaces.do_add_resource(session, effects, user, self.editing_id, fields)
 
         return await self._act(action, "Место добавлено", "resource")
 
@@ -351,12 +347,12 @@ class SpaceEditorState(rx.State):
     async def set_tariff(self, form: dict):
         resource_id = parse_id(form.get("resource_id")) or 0
 
-        def action(session, user):
+        def action(session, effects, user):
             minor = parse_roubles(form.get("price", ""))
             if minor is None or not str(form.get("price", "")).strip():
                 raise InvalidInput("price", "Цена: сумма в рублях, например 350 или 350,50")
             fields = owner_spaces.TariffInput(unit=form.get("unit") or "hour", price_minor=minor)
-            owner_spaces.do_set_tariff(session, user, resource_id, fields)
+            owner_spaces.do_set_tariff(session, effects, user, resource_id, fields)
 
         return await self._act(action, "Цена сохранена", f"tariff-{resource_id}")
 
@@ -375,13 +371,14 @@ class SpaceEditorState(rx.State):
         kind, item_id = self.confirm_kind, self.confirm_id
         self.confirm_kind, self.confirm_id = "", 0
         if kind == "resource":
-            return await self._act(lambda s, u: owner_spaces.do_delete_resource(s, u, item_id), "Место удалено",
-                                   "resource")
+            return await self._act(lambda s, fx, u: owner_spaces.do_delete_resource(s, fx, u, item_id),
+                                   "Место удалено", "resource")
         if kind == "tariff":
-            return await self._act(lambda s, u: owner_spaces.do_delete_tariff(s, u, item_id), "Цена удалена",
-                                   "resource")
+            return await self._act(lambda s, fx, u: owner_spaces.do_delete_tariff(s, fx, u, item_id),
+                                   "Цена удалена", "resource")
         if kind == "photo":
-            return await self._act(lambda s, u: photos.do_delete_photo(s, u, item_id), "Фото удалено", "photos")
+            return await self._act(lambda s, fx, u: photos.do_delete_photo(s, fx, u, item_id), "Фото удалено",
+                                   "photos")
         return None
 
     @rx.event
@@ -411,9 +408,9 @@ class SpaceEditorState(rx.State):
         for file in files[:10]:
             uploaded.append(await file.read())
 
-        def action(session, user):
+        def action(session, effects, user):
             for data in uploaded:
-                photos.do_add_photo(session, user, self.editing_id, data)
+                photos.do_add_photo(session, effects, user, self.editing_id, data)
 
         result = await self._act(action, f"Загружено фото: {len(uploaded)}", "photos")
         self.uploading = False
@@ -421,8 +418,8 @@ class SpaceEditorState(rx.State):
 
     @rx.event
     async def make_cover(self, photo_id: int):
-        return await self._act(lambda s, u: photos.do_set_cover(s, u, parse_id(photo_id) or 0), "Обложка выбрана",
-                               "photos")
+        return await self._act(lambda s, fx, u: photos.do_set_cover(s, fx, u, parse_id(photo_id) or 0),
+                               "Обложка выбрана", "photos")
 
     @rx.event
     async def move_photo(self, photo_id: int, step: int):
@@ -434,11 +431,11 @@ class SpaceEditorState(rx.State):
         j = max(0, min(len(order) - 1, i + parse_step(step)))
         order[i], order[j] = order[j], order[i]
         return await self._act(
-            lambda s, u: photos.do_reorder_photos(s, u, self.editing_id, order), "Порядок сохранён", "photos")
+            lambda s, fx, u: photos.do_reorder_photos(s, fx, u, self.editing_id, order), "Порядок сохранён", "photos")
 
 
     @rx.event
     async def submit_for_review(self):
         return await self._act(
-            lambda s, u: owner_spaces.do_submit_for_review(s, u, self.editing_id),
+            lambda s, fx, u: owner_spaces.do_submit_for_review(s, fx, u, self.editing_id),
             "Отправлено на модерацию", "submit")

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_moment, format_money
 from coworking_app.services import bookings, offers, owner_spaces
 from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.uow import run_use_case
 from state.auth import AuthState, invalid
 from state.inputs import parse_id, parse_roubles
 
@@ -43,10 +43,10 @@ class BookingRulesState(rx.State):
         auth = await self.get_state(AuthState)
         self.space = self._id()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 user = auth._user(session)
                 if action is not None:
-                    action(session, user)
+                    action(session, effects, user)
                 space = owner_spaces.access_space_for_owner(session, user, self.space)
                 self.instant_book, self.policy = space.instant_book, space.cancellation_policy
                 self.vat_percent = f"{space.vat_rate_bp / 100:g}"
@@ -54,6 +54,7 @@ class BookingRulesState(rx.State):
                 self.addons = [AddonRow(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)} "
                                                 f"{ADDON_UNITS.get(a.unit, '')}")
                                for a in owner_spaces.list_addons(session, space.id)]
+            run_use_case(_work)
             self.policy_terms = bookings.policy_terms(self.policy)
             self.message, self.error = done, ""
         except NotAuthenticated:
@@ -74,8 +75,8 @@ class BookingRulesState(rx.State):
             return
         self.error = ""
 
-        def action(session, user):
-            owner_spaces.do_update_space(session, user, self.space, owner_spaces.SpaceFields(
+        def action(session, effects, user):
+            owner_spaces.do_update_space(session, effects, user, self.space, owner_spaces.SpaceFields(
                 instant_book=self.instant_book, cancellation_policy=self.policy,
                 vat_rate_bp=vat_bp, prices_include_vat=self.vat_included))
         try:
@@ -113,11 +114,11 @@ class BookingRulesState(rx.State):
                           if "price" not in str(exc) else "Опция: цена в рублях, например 300")
             return
 
-        await self._run(lambda s, u: owner_spaces.do_set_addon(s, u, self.space, fields), "Опция добавлена")
+        await self._run(lambda s, _fx, u: owner_spaces.do_set_addon(s, u, self.space, fields), "Опция добавлена")
 
     @rx.event
     async def remove_addon(self, code: str):
-        await self._run(lambda s, u: owner_spaces.do_delete_addon(s, u, self.space, str(code)[:32]),
+        await self._run(lambda s, _fx, u: owner_spaces.do_delete_addon(s, u, self.space, str(code)[:32]),
                         "Опция отключена")
 
 
@@ -144,10 +145,10 @@ class GuestOfferState(rx.State):
         auth = await self.get_state(AuthState)
         self.space = self._id()
         try:
-            with session_scope() as session:
+            def _work(session, effects):
                 space = owner_spaces.access_space_for_owner(session, auth._user(session), self.space)
-                reach = offers.offer_reach(session, auth._user(session), space.id)
-                zone = ZoneInfo(space.timezone)
+                return offers.offer_reach(session, auth._user(session), space.id), ZoneInfo(space.timezone)
+            reach, zone = run_use_case(_work)
             self.available, self.unavailable = True, ""
             self.recipients = reach.recipients
             self.next_at = format_moment(reach.next_at, zone) if reach.next_at else ""
@@ -183,9 +184,9 @@ class GuestOfferState(rx.State):
         yield
         auth = await self.get_state(AuthState)
         try:
-            with session_scope() as session:
-                offer = offers.do_create_offer(session, auth._user(session), fields)
-                sent = offer.recipients
+            def _work(session, effects):
+                return offers.do_create_offer(session, effects, auth._user(session), fields).recipients
+            sent = run_use_case(_work)
             self.title = self.text = self.promo = ""
             yield rx.toast.success(f"Предложение отправлено, получателей: {sent}")
         except ServiceError as exc:

@@ -164,7 +164,7 @@ class SpaceReviewsState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            act_as(token, lambda s, u: svc.do_reply(s, user=u, review_id=review_id, text_=draft)
+            act_as(token, lambda s, fx, u: svc.do_reply(s, fx, user=u, review_id=review_id, text_=draft)
                    if kind == "reply" else svc.do_report_review(s, user=u, review_id=review_id, reason=draft))
             self.dialog = ""
             self.notice = "Ответ опубликован" if kind == "reply" else "Жалоба отправлена модераторам"
@@ -264,9 +264,9 @@ class ReviewFormState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            def work(session, user):
+            def work(session, effects, user):
                 if review_id:
-                    return svc.do_edit_review(session, user=user, review_id=review_id, rating=rating,
+                    return svc.do_edit_review(session, effects, user=user, review_id=review_id, rating=rating,
                                               subratings=subratings, text_=text)
                 return svc.do_create_review(session, user=user, booking_id=booking_id, rating=rating,
                                             subratings=subratings, text_=text)

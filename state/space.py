@@ -159,10 +159,6 @@ class SpaceState(rx.State):
             self.viewer_open = True
 
     @rx.event
-    def close_photo(self):
-        self.viewer_open = False
-
-    @rx.event
     def set_viewer_open(self, value: bool):
         self.viewer_open = bool(value)
 

@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
-from coworking_app.db import session_scope
 from jobs import get_queue
 from models import SignUpRequest
+from tests.uow_helpers import transaction
 
 API = "/api/v1"
 PASSWORD = "Correct-Horse-42"
@@ -18,7 +18,7 @@ CODE = re.compile(r"код подтверждения: (\d{6})")
 
 def sign_up_mail(email: str) -> SignUpRequest:
     """The latest sign-up mail to this address (a free or a taken one)."""
-    with session_scope() as s:
+    with transaction() as s:
         return s.scalars(select(SignUpRequest).where(func.lower(SignUpRequest.email) == email.lower())
                          .order_by(SignUpRequest.id.desc()).limit(1)).one()
 

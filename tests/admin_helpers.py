@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
 from models import Booking
 from tests.booking_helpers import Bookable, local
+from tests.uow_helpers import transaction
 
 MSK = ZoneInfo("Europe/Moscow")
 DESK_HOUR = 30000  # make_bookable(): hot desk 300 RUB/h per seat
@@ -56,7 +57,7 @@ def insert_booking(b: Bookable, user_id: int, *, room: bool = False, start: date
     seats = 6 if room else seats
     total = int(round(hours * (ROOM_HOUR if room else DESK_HOUR * seats)))
     paid = total if paid is None else paid
-    with session_scope() as s:
+    with transaction() as s:
         booking = Booking(user_id=user_id, space_id=b.space_id, resource_id=b.room_id if room else b.desk_id,
                           start_at=start, end_at=end, seats=seats, whole=room, status=status,
                           timezone="Europe/Moscow", price={"total_minor": total}, total_minor=total,

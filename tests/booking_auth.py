@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import uuid
 
-from coworking_app.db import session_scope
 from coworking_app.services.accounts import do_sign_in_api
+from coworking_app.uow import run_use_case
 from models import User
+from tests.uow_helpers import transaction
 
 
 def headers_for(user_id: int) -> dict[str, str]:
     """Authorization headers of a new API session of an existing user."""
-    with session_scope() as s:
-        pair = do_sign_in_api(s, s.get(User, user_id))
-        return {"Authorization": f"Bearer {pair.access_token}"}
+    pair = run_use_case(lambda s, fx: do_sign_in_api(s, fx, s.get(User, user_id)))
+    return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 def signed_in(role: str = "renter") -> tuple[int, dict[str, str]]:
     """(user id, Authorization headers) of a fresh active account with `role`."""
-    with session_scope() as s:
+    with transaction() as s:
         user = User(email=f"bk-{uuid.uuid4().hex[:12]}@example.com", full_name="Иван Арендатор",
                     password_hash="!no-password-login", roles=[role])
         s.add(user)

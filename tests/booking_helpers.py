@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coworking_app.db import session_scope
 from coworking_app.services.accounts import do_register
 from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.uow import run_use_case
 from models import Addon, PromoCode, Resource, Tariff
 from tests.factories import make_space
+from tests.uow_helpers import transaction
 
 API = "/api/v1"
 # Booking tests publish spaces in Moscow; conftest hides them after each module so that
@@ -33,10 +34,9 @@ class Bookable:
 
 def new_user(role: str = "renter") -> tuple[int, str, str]:
     email = f"b-{uuid.uuid4().hex[:10]}@example.com"
-    with session_scope() as s:
-        user = do_register(s, email=email, password="Correct-Horse-42", full_name="Иван Арендатор",
-                           role=role)
-        return user.id, email, "Correct-Horse-42"
+    user = run_use_case(lambda s, fx: do_register(s, fx, email=email, password="Correct-Horse-42",
+                                                  full_name="Иван Арендатор", role=role))
+    return user.id, email, "Correct-Horse-42"
 
 
 def make_bookable(*, timezone: str = "Europe/Moscow", policy: str = "flexible",
@@ -44,7 +44,7 @@ def make_bookable(*, timezone: str = "Europe/Moscow", policy: str = "flexible",
                   hours: dict | None = None, name: str = "Коворкинг «Тест»",
                   desk_capacity: int = 10) -> Bookable:
     owner_id, owner_email, _ = new_user("owner")
-    with session_scope() as s:
+    with transaction() as s:
         space = make_space(s, name=name, lat=55.7558, lon=37.6173, resources=[],
                            description=BOOKING_TEST_MARK)
         space.owner_id = owner_id
@@ -76,7 +76,7 @@ def make_bookable(*, timezone: str = "Europe/Moscow", policy: str = "flexible",
 
 
 def make_promo(code: str, **fields) -> int:
-    with session_scope() as s:
+    with transaction() as s:
         promo = PromoCode(code=code, kind=fields.pop("kind", "percent"), value=fields.pop("value", 10),
                           **fields)
         s.add(promo)

@@ -10,9 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from coworking_app.db import get_cache_redis, get_engine, get_rq_redis, session_scope
+from coworking_app.db import get_cache_redis, get_engine, get_rq_redis
 from coworking_app.services.catalog import invalidate_reference_cache
+from coworking_app.uow import run_use_case
 from tests.factories import build_world
+from tests.uow_helpers import transaction
 
 assert "test" in os.environ["DATABASE_URL"], "tests must never run on the main database"
 
@@ -35,7 +37,7 @@ def world():
         ))
     invalidate_reference_cache()
     get_cache_redis().flushdb()
-    with session_scope() as session:
+    with transaction() as session:
         data = build_world(session)
     with get_engine().begin() as conn:
         conn.execute(text("ANALYZE"))
@@ -45,7 +47,7 @@ def world():
 
 @pytest.fixture()
 def session(world):
-    with session_scope() as s:
+    with transaction() as s:
         yield s
 
 
@@ -78,10 +80,9 @@ def make_user(world, clean_limits):
 
     def make(role: str = "renter", password: str = "Correct-Horse-42") -> tuple[int, str, str]:
         email = f"u{next(counter)}-{uuid.uuid4().hex[:8]}@example.com"
-        with session_scope() as s:
-            user = do_register(s, email=email, password=password, full_name="Тест Тестов",
-                               role=role)
-            return user.id, email, password
+        user = run_use_case(lambda s, fx: do_register(s, fx, email=email, password=password,
+                                                      full_name="Тест Тестов", role=role))
+        return user.id, email, password
 
     return make
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from models import Booking
 from tests.booking_helpers import API, Bookable
+from tests.uow_helpers import transaction
 
 GOOD_TEXT = "Тихо, быстрый интернет, удобные кресла. Вернусь ещё."
 
@@ -19,7 +19,7 @@ def insert_booking(b: Bookable, user_id: int, *, status: str = "completed", ende
     """A booking of the space's hot desk that ended `ended_days_ago` days ago (negative:
     in the future) with `status`, written straight to the database."""
     end = datetime.now(timezone.utc) - timedelta(days=ended_days_ago)
-    with session_scope() as s:
+    with transaction() as s:
         booking = Booking(user_id=user_id, space_id=b.space_id, resource_id=b.desk_id,
                           start_at=end - timedelta(hours=hours), end_at=end, seats=1, status=status,
                           timezone="Europe/Moscow", price={}, total_minor=30000 * hours,
@@ -63,5 +63,5 @@ def error_fields(response) -> list[str]:
 
 
 def sql(statement: str, **params) -> None:
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text(statement), params)

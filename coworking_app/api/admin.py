@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics, exports
@@ -210,9 +210,9 @@ def _report_out(r: exports.ReportInfo) -> ReportOut:
 
 @router.post("/admin/exports", response_model=ReportOut, status_code=status.HTTP_202_ACCEPTED,
              responses=_CONFLICT)
-def queue_export(body: ExportIn, user: CurrentUser, session: DbSession) -> ReportOut:
+def queue_export(body: ExportIn, user: CurrentUser, uow: Uow) -> ReportOut:
     """A large export as a background job; poll GET /admin/reports/{id} for progress."""
-    report = exports.do_queue_export(session, user, body.table, body.filters, body.format)
+    report = uow.run(lambda s, fx: exports.do_queue_export(s, fx, user, body.table, body.filters, body.format))
     return _report_out(exports.ReportInfo(report.id, report.kind, report.title, report.fmt, report.status,
                                           report.progress, report.rows, report.error, report.created_at,
                                           ready=False))
@@ -270,19 +270,19 @@ def _space_out(space) -> SpaceStatusOut:
 
 @router.post("/admin/moderation/spaces/{space_id}/approve", response_model=SpaceStatusOut,
              responses=_CONFLICT)
-def approve_space(space_id: PathId, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
-    return _space_out(moderation.do_approve_space(session, user, space_id))
+def approve_space(space_id: PathId, user: CurrentUser, uow: Uow) -> SpaceStatusOut:
+    return _space_out(uow.run(lambda s, fx: moderation.do_approve_space(s, fx, user, space_id)))
 
 
 @router.post("/admin/moderation/spaces/{space_id}/reject", response_model=SpaceStatusOut,
              responses=_CONFLICT)
-def reject_space(space_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
-    return _space_out(moderation.do_reject_space(session, user, space_id, body.reason))
+def reject_space(space_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> SpaceStatusOut:
+    return _space_out(uow.run(lambda s, fx: moderation.do_reject_space(s, fx, user, space_id, body.reason)))
 
 
 @router.post("/admin/spaces/{space_id}/hide", response_model=SpaceStatusOut, responses=_CONFLICT)
-def hide_space(space_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> SpaceStatusOut:
-    return _space_out(moderation.do_hide_space(session, user, space_id, body.reason))
+def hide_space(space_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> SpaceStatusOut:
+    return _space_out(uow.run(lambda s, fx: moderation.do_hide_space(s, fx, user, space_id, body.reason)))
 
 
 class StatusIn(BaseModel):
@@ -290,10 +290,10 @@ class StatusIn(BaseModel):
 
 
 @router.post("/admin/spaces/{space_id}/status")
-def set_space_status(space_id: PathId, body: StatusIn, user: CurrentUser, session: DbSession) -> dict:
+def set_space_status(space_id: PathId, body: StatusIn, user: CurrentUser, uow: Uow) -> dict:
     """Set any status directly (admins; data fixes and seeding)."""
     check_role(user, Role.admin)
-    space = do_set_space_status(session, space_id, body.status)
+    space = uow.run(lambda s, fx: do_set_space_status(s, fx, space_id, body.status))
     return {"id": space.id, "status": space.status}
 
 
@@ -302,10 +302,10 @@ class CancelIn(BaseModel):
 
 
 @router.post("/admin/bookings/{booking_id}/cancel", responses=_CONFLICT)
-def cancel_booking(booking_id: PathId, body: CancelIn, user: CurrentUser, session: DbSession) -> dict:
+def cancel_booking(booking_id: PathId, body: CancelIn, user: CurrentUser, uow: Uow) -> dict:
     """Cancel for the network with a full refund of what was paid."""
     check_role(user, Role.operator, Role.admin)
-    booking, refunded = do_cancel_booking(session, user, booking_id, reason=body.reason)
+    booking, refunded = uow.run(lambda s, fx: do_cancel_booking(s, fx, user, booking_id, reason=body.reason))
     return {"id": booking.id, "status": booking.status, "refunded_minor": refunded}
 
 
@@ -329,13 +329,13 @@ def _user_out(u) -> UserOut:
 
 
 @router.post("/admin/users/{user_id}/block", response_model=UserOut)
-def block_user(user_id: PathId, body: BlockIn, user: CurrentUser, session: DbSession) -> UserOut:
-    return _user_out(user_admin.do_set_user_blocked(session, user, user_id, body.blocked))
+def block_user(user_id: PathId, body: BlockIn, user: CurrentUser, uow: Uow) -> UserOut:
+    return _user_out(uow.run(lambda s, _fx: user_admin.do_set_user_blocked(s, user, user_id, body.blocked)))
 
 
 @router.put("/admin/users/{user_id}/roles", response_model=UserOut)
-def set_roles(user_id: PathId, body: RolesIn, user: CurrentUser, session: DbSession) -> UserOut:
-    return _user_out(user_admin.do_set_user_roles(session, user, user_id, body.roles))
+def set_roles(user_id: PathId, body: RolesIn, user: CurrentUser, uow: Uow) -> UserOut:
+    return _user_out(uow.run(lambda s, _fx: user_admin.do_set_user_roles(s, user, user_id, body.roles)))
 
 
 class AccountIn(BaseModel):
@@ -347,9 +347,9 @@ class AccountIn(BaseModel):
 
 @router.post("/admin/users", response_model=UserOut, status_code=status.HTTP_201_CREATED,
              responses=_CONFLICT)
-def create_account(body: AccountIn, user: CurrentUser, session: DbSession) -> UserOut:
-    return _user_out(user_admin.do_create_account(session, user, email=body.email, password=body.password,
-                                                  full_name=body.full_name, role=body.role))
+def create_account(body: AccountIn, user: CurrentUser, uow: Uow) -> UserOut:
+    return _user_out(uow.run(lambda s, _fx: user_admin.do_create_account(
+        s, user, email=body.email, password=body.password, full_name=body.full_name, role=body.role)))
 
 
 # --- audit ---------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from coworking_app.api.deps import Client, CurrentUser, DbSession, SignedIn
+from coworking_app.api.deps import Client, CurrentUser, SignedIn, Uow
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services import accounts
+from coworking_app.services import accounts, twofactor
 from coworking_app.services.errors import PermissionDenied
 from coworking_app.settings import get_settings
 from coworking_app.services.fields import Line
@@ -106,6 +106,12 @@ class PasswordChangeIn(BaseModel):
     new_password: str = Field(max_length=1024)
 
 
+class TwoFactorOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=1024)
+    totp_code: Line(64)
+
+
 def _tokens(pair: accounts.TokenPair) -> TokensOut:
     return TokensOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
                      expires_in=pair.expires_in)
@@ -117,45 +123,48 @@ SIGN_UP_SENT = ("Мы отправили письмо на этот адрес: 
 
 @router.post("/auth/register", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted,
              responses=responses(429))
-def register(body: RegisterIn, session: DbSession, client: Client) -> SignUpAccepted:
+def register(body: RegisterIn, uow: Uow, client: Client) -> SignUpAccepted:
     """Sign-up, step 1. The same answer whether or not the address is taken: a free one
     gets a code and a link, a taken one a note to its owner."""
-    accounts.do_request_sign_up(session, email=body.email, password=body.password,
-                                full_name=body.full_name, phone=body.phone, role=body.role,
-                                client=client)
+    uow.run(lambda s, fx: accounts.do_request_sign_up(
+        s, fx, email=body.email, password=body.password, full_name=body.full_name, phone=body.phone,
+        role=body.role, client=client))
     return SignUpAccepted(detail=SIGN_UP_SENT)
 
 
 @router.post("/auth/register/confirm", response_model=TokensOut, responses=responses(409, 429))
-def register_confirm(body: SignUpConfirmIn, session: DbSession, client: Client) -> TokensOut:
+def register_confirm(body: SignUpConfirmIn, uow: Uow, client: Client) -> TokensOut:
     """Sign-up, step 2: the code (with the address) or the link's token creates the
     account, its email verified, and signs it in."""
-    user, _next = accounts.do_confirm_sign_up(session, email=body.email, code=body.code,
-                                              token=body.token)
-    return _tokens(accounts.do_sign_in_api(session, user, client))
+    def work(s, fx):
+        user, _next = accounts.do_confirm_sign_up(s, email=body.email, code=body.code, token=body.token)
+        return accounts.do_sign_in_api(s, fx, user, client)
+    return _tokens(uow.run(work))
 
 
 @router.post("/auth/login", response_model=TokensOut, responses=_SIGNED_IN)
-def login(body: LoginIn, session: DbSession, client: Client) -> TokensOut:
-    user = accounts.authenticate(session, email=body.email, password=body.password,
-                                 totp_code=body.totp_code, client=client)
-    return _tokens(accounts.do_sign_in_api(session, user, client))
+def login(body: LoginIn, uow: Uow, client: Client) -> TokensOut:
+    def work(s, fx):
+        user = accounts.authenticate(s, email=body.email, password=body.password,
+                                     totp_code=body.totp_code, client=client)
+        return accounts.do_sign_in_api(s, fx, user, client)
+    return _tokens(uow.run(work))
 
 
 @router.post("/auth/refresh", response_model=TokensOut, responses=_SIGNED_IN)
-def refresh(body: RefreshIn, session: DbSession) -> TokensOut:
-    return _tokens(accounts.do_refresh_tokens(session, body.refresh_token))
+def refresh(body: RefreshIn, uow: Uow) -> TokensOut:
+    return _tokens(uow.run(lambda s, _fx: accounts.do_refresh_tokens(s, body.refresh_token)))
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
-def logout(signed_in: SignedIn, session: DbSession) -> Response:
-    accounts.do_sign_out(session, signed_in[1])
+def logout(signed_in: SignedIn, uow: Uow) -> Response:
+    uow.run(lambda s, _fx: accounts.do_sign_out(s, signed_in[1]))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
-def logout_everywhere(user: CurrentUser, session: DbSession) -> Response:
-    accounts.do_sign_out_everywhere(session, user)
+def logout_everywhere(user: CurrentUser, uow: Uow) -> Response:
+    uow.run(lambda s, _fx: accounts.do_sign_out_everywhere(s, user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -191,9 +200,9 @@ def ui_session_start(body: TicketIn, request: Request) -> Response:
 
 
 @router.post("/auth/ui-session/end", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
-def ui_session_end(request: Request, session: DbSession) -> Response:
+def ui_session_end(request: Request, uow: Uow) -> Response:
     _same_origin(request)
-    accounts.do_sign_out_by_token(session, request.cookies.get(accounts.SESSION_COOKIE))
+    uow.run(lambda s, _fx: accounts.do_sign_out_by_token(s, request.cookies.get(accounts.SESSION_COOKIE)))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(accounts.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=_secure_cookie(request))
@@ -202,20 +211,20 @@ def ui_session_end(request: Request, session: DbSession) -> Response:
 
 
 @router.post("/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
-def password_reset_request(body: ResetRequestIn, session: DbSession, client: Client) -> dict:
-    accounts.do_request_password_reset(session, body.email, client)
+def password_reset_request(body: ResetRequestIn, uow: Uow, client: Client) -> dict:
+    uow.run(lambda s, fx: accounts.do_request_password_reset(s, fx, body.email, client))
     return {"detail": "Если этот адрес зарегистрирован, ссылка для смены пароля уже в пути"}
 
 
 @router.post("/auth/password-reset/confirm")
-def password_reset_confirm(body: ResetConfirmIn, session: DbSession) -> dict:
-    accounts.do_reset_password(session, body.token, body.new_password)
+def password_reset_confirm(body: ResetConfirmIn, uow: Uow) -> dict:
+    uow.run(lambda s, fx: accounts.do_reset_password(s, fx, body.token, body.new_password))
     return {"detail": "Пароль изменён, войдите с новым паролем"}
 
 
 @router.post("/auth/verify-email")
-def verify_email(body: VerifyIn, session: DbSession) -> dict:
-    accounts.do_verify_email(session, body.token)
+def verify_email(body: VerifyIn, uow: Uow) -> dict:
+    uow.run(lambda s, _fx: accounts.do_verify_email(s, body.token))
     return {"detail": "Email подтверждён"}
 
 
@@ -225,14 +234,24 @@ def me(user: CurrentUser) -> UserOut:
 
 
 @router.patch("/me", response_model=UserOut, responses=_SIGNED_IN)
-def patch_me(body: ProfilePatch, user: CurrentUser, session: DbSession) -> UserOut:
-    accounts.do_update_profile(session, user, **body.model_dump(exclude_unset=True))
+def patch_me(body: ProfilePatch, user: CurrentUser, uow: Uow) -> UserOut:
+    uow.run(lambda s, _fx: accounts.do_update_profile(s, user, **body.model_dump(exclude_unset=True)))
     return user_out(user)
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
-def change_password(body: PasswordChangeIn, signed_in: SignedIn, session: DbSession) -> Response:
+def change_password(body: PasswordChangeIn, signed_in: SignedIn, uow: Uow) -> Response:
     user, auth_session = signed_in
-    accounts.do_change_password(session, user, current_password=body.current_password,
-                                new_password=body.new_password, keep_session_id=auth_session.id)
+    uow.run(lambda s, fx: accounts.do_change_password(s, fx, user, current_password=body.current_password,
+                                                      new_password=body.new_password,
+                                                      keep_session_id=auth_session.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/two-factor/disable", response_model=UserOut, responses=responses(401, 403, 409))
+def disable_two_factor(body: TwoFactorOffIn, user: CurrentUser, uow: Uow) -> UserOut:
+    """Turns two-factor sign-in off: the current password and a current code from the
+    authenticator app (or an unused recovery code). 409 when it is off; 403 for operators and
+    admins while it is required of them; 429 after too many attempts."""
+    uow.run(lambda s, _fx: twofactor.do_disable(s, user, password=body.current_password, code=body.totp_code))
+    return user_out(user)

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, bearer_caller, in_worker_thread
+from coworking_app.api.deps import (
+    CurrentUser,
+    DbSession,
+    ReadSession,
+    Uow,
+    bearer_caller,
+    header_user_id,
+    in_worker_thread,
+)
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.db import retry_in_session, run_in_transaction, session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services import documents, payments
-from coworking_app.services.availability import ResourceSlots, day_slots, utcnow
-from coworking_app.services.errors import InvalidInput, NotFound
+from coworking_app.services.availability import ResourceSlots, public_day_slots
+from coworking_app.services.errors import InvalidInput
 from coworking_app.services.fields import Day, Id, Text
 from coworking_app.services.pricing import PriceBreakdown
-from coworking_app.services.spaces import get_published_space
-from models import Resource, Space, SpaceStatus
+from coworking_app.uow import run_use_case
 
 router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -38,19 +44,8 @@ class Availability(BaseModel):
             responses=responses(404, 422))
 def availability(session: ReadSession, space_id: PathId, date: Day,
                  resource_id: Id | None = None) -> Availability:
-    space = session.get(Space, space_id)
-    if space is None or space.status != SpaceStatus.published.value or space.deleted_at:
-        raise NotFound("Пространство не найдено")
-    today = utcnow().date()
-    if not today - timedelta(days=1) <= date <= today + timedelta(days=366):
-        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
-    resources = [r for r in get_published_space(session, space_id).resources
-                 if resource_id is None or r.id == resource_id]
-    if resource_id is not None and not resources:
-        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
-    rows = [session.get(Resource, r.id) for r in resources]
-    return Availability(space_id=space.id, date=date, timezone=space.timezone,
-                        resources=day_slots(session, space, rows, date))
+    space, resources = public_day_slots(session, space_id, date, resource_id)
+    return Availability(space_id=space.id, date=date, timezone=space.timezone, resources=resources)
 
 
 class Money(BaseModel):
@@ -85,8 +80,9 @@ def _price(breakdown: dict) -> PriceOut:
 def quote(session: DbSession, user: CurrentUser, body: svc.BookingRequest) -> PriceOut:
     """The exact price of a booking request, without holding anything."""
     q = svc.quote_booking(session, user, body)
-    if q.free_seats < q.seats:
-        raise svc._seats_conflict(q.free_seats)
+    short = q.shortage()
+    if short is not None:
+        raise short
     return _price(q.price.model_dump())
 
 
@@ -112,9 +108,10 @@ _PRICE_TOTALS = ("subtotal", "addons", "discount", "vat", "total", "currency")
 
 
 def _create_booking(body: svc.BookingRequest, authorization: str | None) -> svc.NewBooking:
-    with session_scope() as session:
-        user = bearer_caller(session, authorization)
-        return retry_in_session(session, lambda s: svc.do_create_booking(s, user, body))
+    # Its own unit of work, begun as the token's user (one audit statement with BEGIN).
+    return run_use_case(
+        lambda s, fx: svc.do_create_booking(s, fx, bearer_caller(s, authorization), body),
+        actor_id=header_user_id(authorization))
 
 
 @router.get("/bookings", response_model=list[svc.BookingView])
@@ -143,13 +140,13 @@ class ChangeOut(BaseModel):
 
 
 @router.patch("/bookings/{booking_id}", response_model=ChangeOut, responses=_CONFLICT)
-def modify_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def modify_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: svc.BookingChange) -> ChangeOut:
-    def work(s):
-        booking, difference = svc.do_modify_booking(s, user, booking_id, body)
+    def work(s, fx):
+        booking, difference = svc.do_modify_booking(s, fx, user, booking_id, body)
         return ChangeOut(booking=svc.booking_views(s, [booking], user)[0],
                          difference=Money(amount=difference, currency=booking.currency))
-    return retry_in_session(session, work)
+    return uow.run(work)
 
 
 class Reason(BaseModel):
@@ -164,30 +161,29 @@ class CancelOut(BaseModel):
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=CancelOut, responses=_CONFLICT)
-def cancel_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def cancel_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
-    booking, refund = svc.do_cancel_booking(session, user, booking_id,
-                                            reason=body.reason if body else None)
+    booking, refund = uow.run(lambda s, fx: svc.do_cancel_booking(s, fx, user, booking_id,
+                                                                  reason=body.reason if body else None))
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
 @router.post("/bookings/{booking_id}/accept", response_model=svc.BookingView, responses=_CONFLICT)
-def accept_booking(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
-    booking = svc.do_accept_booking(session, user, booking_id)
-    return svc.booking_views(session, [booking], user)[0]
+def accept_booking(uow: Uow, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
+    return uow.run(lambda s, fx: svc.booking_views(s, [svc.do_accept_booking(s, fx, user, booking_id)], user)[0])
 
 
 @router.post("/bookings/{booking_id}/reject", response_model=CancelOut, responses=_CONFLICT)
-def reject_booking(session: DbSession, user: CurrentUser, booking_id: PathId,
+def reject_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: Reason | None = None) -> CancelOut:
-    booking, refund = svc.do_reject_booking(session, user, booking_id, body.reason if body else None)
+    booking, refund = uow.run(lambda s, fx: svc.do_reject_booking(s, fx, user, booking_id,
+                                                                  body.reason if body else None))
     return CancelOut(status=booking.status, refund=Money(amount=refund, currency=booking.currency))
 
 
 @router.post("/bookings/{booking_id}/no-show", response_model=svc.BookingView, responses=_CONFLICT)
-def no_show(session: DbSession, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
-    booking = svc.do_mark_no_show(session, user, booking_id)
-    return svc.booking_views(session, [booking], user)[0]
+def no_show(uow: Uow, user: CurrentUser, booking_id: PathId) -> svc.BookingView:
+    return uow.run(lambda s, fx: svc.booking_views(s, [svc.do_mark_no_show(s, fx, user, booking_id)], user)[0])
 
 
 class PaymentOut(BaseModel):
@@ -206,8 +202,8 @@ def _payment_out(payment) -> PaymentOut:
 
 
 @router.post("/bookings/{booking_id}/pay", response_model=PaymentOut, responses=responses(409, 502))
-def pay(session: DbSession, user: CurrentUser, booking_id: PathId) -> PaymentOut:
-    return _payment_out(payments.do_start_payment(session, user, booking_id))
+def pay(uow: Uow, user: CurrentUser, booking_id: PathId) -> PaymentOut:
+    return _payment_out(uow.run(lambda s, _fx: payments.do_start_payment(s, user, booking_id)))
 
 
 class TestOutcome(BaseModel):
@@ -217,10 +213,11 @@ class TestOutcome(BaseModel):
 
 
 @router.post("/payments/test/{payment_id}/complete", response_model=PaymentOut, responses=_CONFLICT)
-def complete_test_payment(session: DbSession, user: CurrentUser, payment_id: PathId,
+def complete_test_payment(uow: Uow, user: CurrentUser, payment_id: PathId,
                           body: TestOutcome) -> PaymentOut:
     """The offline test provider's "pay" / "decline" buttons (no Stripe key configured)."""
-    return _payment_out(payments.do_complete_test_payment(session, user, payment_id, body.outcome))
+    return _payment_out(uow.run(
+        lambda s, fx: payments.do_complete_test_payment(s, fx, user, payment_id, body.outcome)))
 
 
 @router.post("/payments/stripe/webhook", include_in_schema=False)
@@ -234,7 +231,7 @@ async def stripe_webhook(request: Request,
     from starlette.concurrency import run_in_threadpool
 
     outcome = await run_in_threadpool(
-        run_in_transaction, lambda s: payments.do_handle_stripe_event(s, event))
+        run_use_case, lambda s, fx: payments.do_handle_stripe_event(s, fx, event))
     return {"received": True, "result": outcome}
 
 
@@ -247,8 +244,8 @@ def _pdf(document, filename: str) -> Response:
 
 @router.get("/bookings/{booking_id}/receipt.pdf", response_class=Response, responses={**_PDF, **_CONFLICT})
 def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Response:
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_receipt(session, booking)
+    booking = documents.access_receipt(session, user, booking_id)
+    document = documents.do_issue_receipt(session, booking.id)
     return _pdf(document, f"receipt-R-{document.number:06d}.pdf")
 
 
@@ -256,8 +253,8 @@ def receipt(session: DbSession, user: CurrentUser, booking_id: PathId) -> Respon
             responses={**_PDF, **_CONFLICT})
 def credit_note(session: DbSession, user: CurrentUser, booking_id: PathId, refund_id: PathId) -> Response:
     """The credit note of one refund (ids in the booking's `credit_notes`)."""
-    booking, _role = svc.access_booking(session, user, booking_id)
-    document = documents.access_credit_note(session, booking, refund_id)
+    refund = documents.access_credit_note(session, user, booking_id, refund_id)
+    document = documents.do_issue_credit_note(session, refund.id)
     return _pdf(document, f"credit-note-CN-{document.number:06d}.pdf")
 
 

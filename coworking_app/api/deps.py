@@ -12,25 +12,47 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from coworking_app.db import read_scope, session_scope
+from coworking_app.db import read_scope
 from coworking_app.services.accounts import (
     Caller,
     ClientInfo,
     access_caller_by_bearer,
     access_user_by_access_token,
     access_user_by_bearer,
+    token_user_id,
 )
 from coworking_app.services.errors import NotAuthenticated
 from coworking_app.services.security import client_address
 from coworking_app.settings import get_settings
+from coworking_app.uow import UnitOfWork
 from models import AuthSession, User
 
 T = TypeVar("T")
 
 
-def _session() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    """The request's unit of work, begun as the user of its access token if it carries a
+    validly signed one (CurrentUser then checks that the token's session is live): the
+    audit settings go once, with the first statement. (The header is read here, not through
+    the HTTPBearer dependency: public routes must not be documented as needing a token.)"""
+    with UnitOfWork(actor_id=header_user_id(request.headers.get("authorization"))) as uow:
+        uow.begin()
+        yield uow
+
+
+# scope="function": the transaction commits (or rolls back) when the route returns, before
+# the answer is sent. A failing commit is an error answer, never a 2xx for a change that was
+# lost, and the client's next request sees what the last one wrote. A route that changes
+# data runs its use case with `uow.run(lambda session, effects: ...)`: retried on a
+# serialization failure or deadlock, its effects sent after the commit (coworking_app/uow.py).
+Uow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+
+
+async def _session(uow: Uow) -> Session:
+    return uow.session  # begun by _unit_of_work (no I/O on the event loop here)
 
 
 def _read_session() -> Iterator[Session]:
@@ -38,12 +60,8 @@ def _read_session() -> Iterator[Session]:
         yield session
 
 
-# scope="function": the transaction commits (or rolls back) when the route returns, before
-# the answer is sent. A failing commit is an error answer, never a 2xx for a change that was
-# lost, and the client's next request sees what the last one wrote.
-DbSession = Annotated[Session, Depends(_session, scope="function")]
+DbSession = Annotated[Session, Depends(_session)]  # the request's unit of work's session
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]  # GET routes that never write
-_bearer = HTTPBearer(auto_error=False)
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -90,6 +108,12 @@ def bearer_user(session: Session, authorization: str | None) -> User:
 def bearer_caller(session: Session, authorization: str | None) -> Caller:
     """bearer_user for the booking route: who is calling, without an ORM user."""
     return access_caller_by_bearer(session, _header_token(authorization))
+
+
+def header_user_id(authorization: str | None) -> int | None:
+    """token_user_id of an Authorization header (the booking route's own unit of work)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token_user_id(token.strip()) if scheme.lower() == "bearer" else None
 
 
 def _header_token(authorization: str | None) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, File, Form, Header, Query, Response, UploadFile, status
 from pydantic import BaseModel
 
-from coworking_app.api.deps import CurrentUser, DbSession, bearer_user
+from coworking_app.api.deps import CurrentUser, DbSession, Uow, bearer_user
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathBigId, PathId, responses
 from coworking_app.services import messages as svc
 from coworking_app.services.accounts import access_user_by_session_token
@@ -53,9 +53,9 @@ class Sent(BaseModel):
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=Sent, responses=_SEND)
-def start(body: StartIn, user: CurrentUser, session: DbSession) -> Sent:
-    conversation, message = svc.do_start_conversation(session, user=user, space_id=body.space_id,
-                                                      booking_id=body.booking_id, text_=body.text)
+def start(body: StartIn, user: CurrentUser, uow: Uow) -> Sent:
+    conversation, message = uow.run(lambda s, fx: svc.do_start_conversation(
+        s, fx, user=user, space_id=body.space_id, booking_id=body.booking_id, text_=body.text))
     return Sent(conversation_id=conversation.id, message_id=message.id)
 
 
@@ -68,23 +68,25 @@ def messages(conversation_id: PathId, user: CurrentUser, session: DbSession,
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED,
              response_model=Sent, responses=_SEND)
-def send(conversation_id: PathId, body: MessageIn, user: CurrentUser, session: DbSession) -> Sent:
-    message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=body.text)
+def send(conversation_id: PathId, body: MessageIn, user: CurrentUser, uow: Uow) -> Sent:
+    message = uow.run(lambda s, fx: svc.do_send_message(s, fx, user=user, conversation_id=conversation_id,
+                                                        text_=body.text))
     return Sent(conversation_id=conversation_id, message_id=message.id)
 
 
 @router.post("/conversations/{conversation_id}/images", status_code=status.HTTP_201_CREATED,
              response_model=Sent, responses=responses(400, 409, 413, 415, 429))
-def send_image(conversation_id: PathId, user: CurrentUser, session: DbSession,
+def send_image(conversation_id: PathId, user: CurrentUser, uow: Uow,
                file: UploadFile = File(...), text: Annotated[Text(4000), Form()] = "") -> Sent:
     data = file.file.read(get_settings().max_upload_bytes + 1)
-    message = svc.do_send_message(session, user=user, conversation_id=conversation_id, text_=text, image=data)
+    message = uow.run(lambda s, fx: svc.do_send_message(s, fx, user=user, conversation_id=conversation_id,
+                                                        text_=text, image=data))
     return Sent(conversation_id=conversation_id, message_id=message.id)
 
 
 @router.post("/conversations/{conversation_id}/read")
-def mark_read(conversation_id: PathId, user: CurrentUser, session: DbSession) -> dict:
-    return {"unread": svc.do_mark_read(session, user=user, conversation_id=conversation_id)}
+def mark_read(conversation_id: PathId, user: CurrentUser, uow: Uow) -> dict:
+    return {"unread": uow.run(lambda s, _fx: svc.do_mark_read(s, user=user, conversation_id=conversation_id))}
 
 
 class ReasonIn(BaseModel):
@@ -93,8 +95,9 @@ class ReasonIn(BaseModel):
 
 @router.post("/conversations/{conversation_id}/report", status_code=status.HTTP_201_CREATED,
              responses=responses(409))
-def report(conversation_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
-    row = svc.do_report_conversation(session, user=user, conversation_id=conversation_id, reason=body.reason)
+def report(conversation_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> dict:
+    row = uow.run(lambda s, _fx: svc.do_report_conversation(s, user=user, conversation_id=conversation_id,
+                                                            reason=body.reason))
     return {"id": row.id, "conversation_id": row.conversation_id}
 
 
@@ -122,6 +125,7 @@ def reported(user: CurrentUser, session: DbSession) -> list[svc.ReportedConversa
 
 
 @router.post("/admin/moderation/conversations/{conversation_id}/resolve")
-def resolve(conversation_id: PathId, user: CurrentUser, session: DbSession) -> dict:
-    closed = svc.do_resolve_conversation_reports(session, moderator=user, conversation_id=conversation_id)
+def resolve(conversation_id: PathId, user: CurrentUser, uow: Uow) -> dict:
+    closed = uow.run(lambda s, _fx: svc.do_resolve_conversation_reports(s, moderator=user,
+                                                                        conversation_id=conversation_id))
     return {"id": conversation_id, "closed": closed}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import notifications as svc
 from coworking_app.services import offers
@@ -36,15 +36,17 @@ class Unread(BaseModel):
 
 
 @router.post("/notifications/{notification_id}/read", response_model=Unread)
-def mark_read(session: DbSession, user: CurrentUser,
+def mark_read(uow: Uow, user: CurrentUser,
               notification_id: PathId) -> Unread:
-    svc.do_mark_read(session, user, notification_id)
-    return Unread(unread=svc.list_notifications(session, user, limit=1)[1])
+    def work(s, _fx):
+        svc.do_mark_read(s, user, notification_id)
+        return svc.list_notifications(s, user, limit=1)[1]
+    return Unread(unread=uow.run(work))
 
 
 @router.post("/notifications/read-all", response_model=Unread)
-def mark_all_read(session: DbSession, user: CurrentUser) -> Unread:
-    svc.do_mark_all_read(session, user)
+def mark_all_read(uow: Uow, user: CurrentUser) -> Unread:
+    uow.run(lambda s, _fx: svc.do_mark_all_read(s, user))
     return Unread(unread=0)
 
 
@@ -54,8 +56,8 @@ def get_preferences(user: CurrentUser) -> svc.Preferences:
 
 
 @router.put("/me/notification-preferences", response_model=svc.Preferences)
-def put_preferences(session: DbSession, user: CurrentUser, body: svc.Preferences) -> svc.Preferences:
-    return svc.do_set_preferences(session, user, body)
+def put_preferences(uow: Uow, user: CurrentUser, body: svc.Preferences) -> svc.Preferences:
+    return uow.run(lambda s, _fx: svc.do_set_preferences(s, user, body))
 
 
 @router.get("/admin/notifications/stats", response_model=dict[str, int])
@@ -71,10 +73,10 @@ class OfferOut(BaseModel):
 
 
 @router.post("/offers", status_code=201, response_model=OfferOut, responses=responses(409, 429))
-def create_offer(session: DbSession, user: CurrentUser, body: offers.OfferInput) -> OfferOut:
+def create_offer(uow: Uow, user: CurrentUser, body: offers.OfferInput) -> OfferOut:
     """Owners: an offer for one of their spaces; admins: for a city or everyone. Sent at once
     to the people who opted in to offers."""
-    offer = offers.do_create_offer(session, user, body)
+    offer = uow.run(lambda s, fx: offers.do_create_offer(s, fx, user, body))
     return OfferOut(id=offer.id, recipients=offer.recipients)
 
 
@@ -87,8 +89,8 @@ _UNSUBSCRIBED = """<!doctype html><html lang="ru"><meta charset="utf-8">
 
 @router.api_route("/unsubscribe/{token}", methods=["GET", "POST"], response_class=HTMLResponse,
                   include_in_schema=False)
-def unsubscribe(session: DbSession, token: Annotated[str, Path(max_length=80)]) -> HTMLResponse:
+def unsubscribe(uow: Uow, token: Annotated[str, Path(max_length=80)]) -> HTMLResponse:
     """One click from an offer email, no sign-in (GET from the link, POST from mail
     clients' List-Unsubscribe-Post)."""
-    offers.do_unsubscribe(session, token)
+    uow.run(lambda s, _fx: offers.do_unsubscribe(s, token))
     return HTMLResponse(_UNSUBSCRIBED)

@@ -2,157 +2,111 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
-from coworking_app.api.deps import CurrentUser, DbSession
+from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
+from coworking_app.services import owner_editor as editor
 from coworking_app.services import owner_spaces as owner
 from coworking_app.services import photos, promos
-from coworking_app.services.storage import get_storage
+from coworking_app.services.owner_editor import OwnerSpaceOut
 from coworking_app.settings import get_settings
 from coworking_app.services.errors import NotFound
 from coworking_app.services.fields import Id, Line
-from models import Resource, Space, Tariff
+from coworking_app.services.spaces import PhotoOut, ResourceOut, TariffOut, photo_views, tariff_view
 
 router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
 _FILE = responses(400, 409, 413, 415)
 
 
-class TariffOut(BaseModel):
-    id: int
-    unit: str
-    price_minor: int
-    currency: str
-
-
-class ResourceOut(BaseModel):
-    id: int
-    kind: str
-    name: str
-    capacity: int
-    min_minutes: int
-    max_minutes: int
-    tariffs: list[TariffOut] = []
-
-
-class OwnerSpaceOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    address: str
-    lat: float
-    lon: float
-    city_id: int
-    district_id: int | None
-    timezone: str
-    status: str
-    amenities: list[str]
-    opening_hours: dict[str, Any]
-    instant_book: bool
-    cancellation_policy: str
-    vat_rate_bp: int
-    prices_include_vat: bool
-    updated_at: datetime | None
-
-
-def _space_out(session, space: Space) -> OwnerSpaceOut:
-    lat, lon = owner.space_point(session, space)
-    return OwnerSpaceOut(
-        id=space.id, name=space.name, description=space.description, address=space.address,
-        lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
-        timezone=space.timezone, status=space.status, amenities=list(space.amenities),
-        opening_hours=space.opening_hours, instant_book=space.instant_book,
-        cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
-        prices_include_vat=space.prices_include_vat, updated_at=space.updated_at,
-    )
-
-
-def _resource_out(session, resource: Resource, tariffs: list[Tariff] | None = None) -> ResourceOut:
-    tariffs = owner.resource_tariffs(session, resource) if tariffs is None else tariffs
-    return ResourceOut(
-        id=resource.id, kind=resource.kind, name=resource.name, capacity=resource.capacity,
-        min_minutes=resource.min_minutes, max_minutes=resource.max_minutes,
-        tariffs=[TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
-                 for t in tariffs],
-    )
-
-
 @router.get("/owner/spaces", response_model=list[OwnerSpaceOut])
 def my_spaces(user: CurrentUser, session: DbSession) -> list[OwnerSpaceOut]:
-    return [_space_out(session, s) for s in owner.list_owner_spaces(session, user)]
+    return editor.my_spaces(session, user)
+
+
+@router.get("/owner/spaces/{space_id}", response_model=editor.SpaceEditor)
+def space_editor(space_id: PathId, user: CurrentUser, session: DbSession) -> editor.SpaceEditor:
+    """One of the caller's spaces as its editor shows it: the space, what it still lacks
+    before moderation, its resources with tariffs, its photos."""
+    return editor.space_editor(session, user, space_id)
 
 
 @router.post("/spaces", status_code=status.HTTP_201_CREATED, response_model=OwnerSpaceOut)
-def create_space(body: owner.SpaceCreate, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
-    return _space_out(session, owner.do_create_space(session, user, body))
+def create_space(body: owner.SpaceCreate, user: CurrentUser, uow: Uow) -> OwnerSpaceOut:
+    return uow.run(lambda s, _fx: editor.space_out(s, owner.do_create_space(s, user, body)))
 
 
 @router.patch("/spaces/{space_id}", response_model=OwnerSpaceOut)
 def update_space(space_id: PathId, body: owner.SpaceFields, user: CurrentUser,
-                 session: DbSession) -> OwnerSpaceOut:
-    return _space_out(session, owner.do_update_space(session, user, space_id, body))
+                 uow: Uow) -> OwnerSpaceOut:
+    return uow.run(lambda s, fx: editor.space_out(s, owner.do_update_space(s, fx, user, space_id, body)))
 
 
 @router.delete("/spaces/{space_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
-def delete_space(space_id: PathId, user: CurrentUser, session: DbSession) -> Response:
-    owner.do_delete_space(session, user, space_id)
+def delete_space(space_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    uow.run(lambda s, fx: owner.do_delete_space(s, fx, user, space_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/spaces/{space_id}/submit", response_model=OwnerSpaceOut, responses=_CONFLICT)
-def submit_space(space_id: PathId, user: CurrentUser, session: DbSession) -> OwnerSpaceOut:
-    return _space_out(session, owner.do_submit_for_review(session, user, space_id))
+def submit_space(space_id: PathId, user: CurrentUser, uow: Uow) -> OwnerSpaceOut:
+    return uow.run(lambda s, fx: editor.space_out(s, owner.do_submit_for_review(s, fx, user, space_id)))
 
 
 @router.get("/spaces/{space_id}/resources", response_model=list[ResourceOut])
 def list_resources(space_id: PathId, user: CurrentUser, session: DbSession) -> list[ResourceOut]:
-    space = owner.access_space_for_owner(session, user, space_id)
-    return [_resource_out(session, r, tariffs) for r, tariffs in owner.list_resources_with_tariffs(session, space)]
+    return editor.space_resources(session, user, space_id)
 
 
 @router.post("/spaces/{space_id}/resources", status_code=status.HTTP_201_CREATED,
              response_model=ResourceOut)
 def add_resource(space_id: PathId, body: owner.ResourceCreate, user: CurrentUser,
-                 session: DbSession) -> ResourceOut:
-    return _resource_out(session, owner.do_add_resource(session, user, space_id, body))
+                 uow: Uow) -> ResourceOut:
+    return uow.run(lambda s, fx: editor.resource_out(s, owner.do_add_resource(s, fx, user, space_id, body)))
 
 
 @router.patch("/spaces/{space_id}/resources/{resource_id}", response_model=ResourceOut)
 def update_resource(space_id: PathId, resource_id: PathId, body: owner.ResourceFields,
-                    user: CurrentUser, session: DbSession) -> ResourceOut:
-    _check_parent(session, user, space_id, resource_id)
-    return _resource_out(session, owner.do_update_resource(session, user, resource_id, body))
+                    user: CurrentUser, uow: Uow) -> ResourceOut:
+    def work(s, fx):
+        _check_parent(s, user, space_id, resource_id)
+        return editor.resource_out(s, owner.do_update_resource(s, fx, user, resource_id, body))
+    return uow.run(work)
 
 
 @router.delete("/spaces/{space_id}/resources/{resource_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
-def delete_resource(space_id: PathId, resource_id: PathId, user: CurrentUser, session: DbSession) -> Response:
-    _check_parent(session, user, space_id, resource_id)
-    owner.do_delete_resource(session, user, resource_id)
+def delete_resource(space_id: PathId, resource_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    def work(s, fx):
+        _check_parent(s, user, space_id, resource_id)
+        owner.do_delete_resource(s, fx, user, resource_id)
+    uow.run(work)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/spaces/{space_id}/resources/{resource_id}/tariffs", response_model=TariffOut)
 def set_tariff(space_id: PathId, resource_id: PathId, body: owner.TariffInput, user: CurrentUser,
-               session: DbSession) -> TariffOut:
-    _check_parent(session, user, space_id, resource_id)
-    t = owner.do_set_tariff(session, user, resource_id, body)
-    return TariffOut(id=t.id, unit=t.unit, price_minor=t.price_minor, currency=t.currency)
+               uow: Uow) -> TariffOut:
+    def work(s, fx):
+        _check_parent(s, user, space_id, resource_id)
+        return tariff_view(owner.do_set_tariff(s, fx, user, resource_id, body))
+    return uow.run(work)
 
 
 @router.delete("/spaces/{space_id}/resources/{resource_id}/tariffs/{tariff_id}",
                status_code=status.HTTP_204_NO_CONTENT)
 def delete_tariff(space_id: PathId, resource_id: PathId, tariff_id: PathId, user: CurrentUser,
-                  session: DbSession) -> Response:
-    _space, tariff = owner.access_tariff_for_owner(session, user, tariff_id)
-    if tariff.resource_id != resource_id:
-        raise NotFound("Тариф не найден")
-    _check_parent(session, user, space_id, resource_id)
-    owner.do_delete_tariff(session, user, tariff_id)
+                  uow: Uow) -> Response:
+    def work(s, fx):
+        _space, tariff = owner.access_tariff_for_owner(s, user, tariff_id)
+        if tariff.resource_id != resource_id:
+            raise NotFound("Тариф не найден")
+        _check_parent(s, user, space_id, resource_id)
+        owner.do_delete_tariff(s, fx, user, tariff_id)
+    uow.run(work)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -163,58 +117,45 @@ def _check_parent(session, user, space_id: int, resource_id: int) -> None:
         raise NotFound("Место не найдено")
 
 
-class PhotoOut(BaseModel):
-    id: int
-    position: int
-    url: str
-    thumb_url: str
-    width: int
-    height: int
-
-
 class PhotoOrderIn(BaseModel):
     photo_ids: list[Id] = Field(max_length=100)
 
 
-def _photos_out(rows) -> list[PhotoOut]:
-    storage = get_storage()
-    return [PhotoOut(id=p.id, position=p.position, url=storage.url(p.storage_key),
-                     thumb_url=storage.url(p.thumb_key), width=p.width, height=p.height)
-            for p in rows]
-
-
 @router.get("/spaces/{space_id}/photos", response_model=list[PhotoOut])
 def list_photos(space_id: PathId, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
-    space = owner.access_space_for_owner(session, user, space_id)
-    return _photos_out(photos.list_photos(session, space.id))
+    return editor.space_photos(session, user, space_id)
 
 
 @router.post("/spaces/{space_id}/photos", status_code=status.HTTP_201_CREATED,
              response_model=PhotoOut, responses=_FILE)
-def upload_photo(space_id: PathId, user: CurrentUser, session: DbSession,
+def upload_photo(space_id: PathId, user: CurrentUser, uow: Uow,
                  file: UploadFile = File(...)) -> PhotoOut:
     # The body limit middleware already refused anything much larger; read one byte past
     # the limit so the service can tell "exactly 5 MB" from "more".
     data = file.file.read(get_settings().max_upload_bytes + 1)
-    return _photos_out([photos.do_add_photo(session, user, space_id, data)])[0]
+    return photo_views([uow.run(lambda s, fx: photos.do_add_photo(s, fx, user, space_id, data))])[0]
 
 
 @router.put("/spaces/{space_id}/photos/order", response_model=list[PhotoOut], responses=_CONFLICT)
 def reorder_photos(space_id: PathId, body: PhotoOrderIn, user: CurrentUser,
-                   session: DbSession) -> list[PhotoOut]:
-    return _photos_out(photos.do_reorder_photos(session, user, space_id, body.photo_ids))
+                   uow: Uow) -> list[PhotoOut]:
+    return photo_views(uow.run(lambda s, fx: photos.do_reorder_photos(s, fx, user, space_id, body.photo_ids)))
 
 
 @router.post("/spaces/{space_id}/photos/{photo_id}/cover", response_model=list[PhotoOut], responses=_CONFLICT)
-def set_cover(space_id: PathId, photo_id: PathId, user: CurrentUser, session: DbSession) -> list[PhotoOut]:
-    _check_photo_parent(session, user, space_id, photo_id)
-    return _photos_out(photos.do_set_cover(session, user, photo_id))
+def set_cover(space_id: PathId, photo_id: PathId, user: CurrentUser, uow: Uow) -> list[PhotoOut]:
+    def work(s, fx):
+        _check_photo_parent(s, user, space_id, photo_id)
+        return photos.do_set_cover(s, fx, user, photo_id)
+    return photo_views(uow.run(work))
 
 
 @router.delete("/spaces/{space_id}/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_photo(space_id: PathId, photo_id: PathId, user: CurrentUser, session: DbSession) -> Response:
-    _check_photo_parent(session, user, space_id, photo_id)
-    photos.do_delete_photo(session, user, photo_id)
+def delete_photo(space_id: PathId, photo_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    def work(s, fx):
+        _check_photo_parent(s, user, space_id, photo_id)
+        photos.do_delete_photo(s, fx, user, photo_id)
+    uow.run(work)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -243,21 +184,18 @@ def _addon_out(addon) -> AddonOut:
 @router.get("/spaces/{space_id}/addons", response_model=list[AddonOut], tags=["bookings"])
 def space_addons(session: DbSession, space_id: PathId) -> list[AddonOut]:
     """Add-ons renters may choose for a published space (shown in the booking panel)."""
-    space = session.get(Space, space_id)
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
-    return [_addon_out(a) for a in owner.list_addons(session, space_id)]
+    return [_addon_out(a) for a in owner.list_public_addons(session, space_id)]
 
 
 @router.put("/spaces/{space_id}/addons", response_model=AddonOut, responses=_CONFLICT)
-def set_addon(user: CurrentUser, session: DbSession, space_id: PathId, body: owner.AddonInput) -> AddonOut:
-    return _addon_out(owner.do_set_addon(session, user, space_id, body))
+def set_addon(user: CurrentUser, uow: Uow, space_id: PathId, body: owner.AddonInput) -> AddonOut:
+    return _addon_out(uow.run(lambda s, _fx: owner.do_set_addon(s, user, space_id, body)))
 
 
 @router.delete("/spaces/{space_id}/addons/{code}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_addon(user: CurrentUser, session: DbSession, space_id: PathId,
+def delete_addon(user: CurrentUser, uow: Uow, space_id: PathId,
                  code: Annotated[Line(32), Path()]) -> Response:
-    owner.do_delete_addon(session, user, space_id, code)
+    uow.run(lambda s, _fx: owner.do_delete_addon(s, user, space_id, code))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -271,17 +209,17 @@ class PromoOut(BaseModel):
 
 @router.post("/spaces/{space_id}/promo-codes", status_code=status.HTTP_201_CREATED,
              response_model=PromoOut, responses=_CONFLICT)
-def create_space_promo(user: CurrentUser, session: DbSession, space_id: PathId,
+def create_space_promo(user: CurrentUser, uow: Uow, space_id: PathId,
                        body: owner.PromoInput) -> PromoOut:
-    promo = owner.do_create_promo(session, user, space_id, body)
+    promo = uow.run(lambda s, _fx: owner.do_create_promo(s, user, space_id, body))
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value,
                     space_id=promo.space_id)
 
 
 @router.post("/promo-codes", status_code=status.HTTP_201_CREATED, response_model=PromoOut, responses=_CONFLICT)
-def create_network_promo(user: CurrentUser, session: DbSession, body: owner.PromoInput) -> PromoOut:
+def create_network_promo(user: CurrentUser, uow: Uow, body: owner.PromoInput) -> PromoOut:
     """A promo code valid in every space (operators and admins)."""
-    promo = owner.do_create_promo(session, user, None, body)
+    promo = uow.run(lambda s, _fx: owner.do_create_promo(s, user, None, body))
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=None)
 
 
@@ -293,14 +231,14 @@ def list_promo_codes(user: CurrentUser, session: DbSession,
 
 
 @router.post("/promo-codes/{promo_id}/end", response_model=PromoOut, responses=_CONFLICT)
-def end_promo_code(user: CurrentUser, session: DbSession, promo_id: PathId) -> PromoOut:
+def end_promo_code(user: CurrentUser, uow: Uow, promo_id: PathId) -> PromoOut:
     """Stops the code now; bookings that used it keep their discount."""
-    promo = promos.do_end_promo(session, user, promo_id)
+    promo = uow.run(lambda s, _fx: promos.do_end_promo(s, user, promo_id))
     return PromoOut(id=promo.id, code=promo.code, kind=promo.kind, value=promo.value, space_id=promo.space_id)
 
 
 @router.delete("/promo-codes/{promo_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_CONFLICT)
-def delete_promo_code(user: CurrentUser, session: DbSession, promo_id: PathId) -> Response:
+def delete_promo_code(user: CurrentUser, uow: Uow, promo_id: PathId) -> Response:
     """Only a code no booking used (409 otherwise: end it instead)."""
-    promos.do_delete_promo(session, user, promo_id)
+    uow.run(lambda s, _fx: promos.do_delete_promo(s, user, promo_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

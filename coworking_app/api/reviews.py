@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from coworking_app.api.deps import CurrentUser, DbSession, ReadSession
+from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services import reviews as svc
 from coworking_app.services.fields import Line
@@ -65,15 +65,15 @@ def _created(review) -> ReviewCreated:
 
 @router.post("/bookings/{booking_id}/review", status_code=status.HTTP_201_CREATED,
              response_model=ReviewCreated, responses=_CONFLICT)
-def create_review(booking_id: PathId, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
-    return _created(svc.do_create_review(session, user=user, booking_id=booking_id, rating=body.rating,
-                                         subratings=body.subratings, text_=body.text))
+def create_review(booking_id: PathId, body: ReviewIn, user: CurrentUser, uow: Uow) -> ReviewCreated:
+    return _created(uow.run(lambda s, _fx: svc.do_create_review(
+        s, user=user, booking_id=booking_id, rating=body.rating, subratings=body.subratings, text_=body.text)))
 
 
 @router.patch("/reviews/{review_id}", response_model=ReviewCreated, responses=_CONFLICT)
-def edit_review(review_id: PathId, body: ReviewIn, user: CurrentUser, session: DbSession) -> ReviewCreated:
-    return _created(svc.do_edit_review(session, user=user, review_id=review_id, rating=body.rating,
-                                       subratings=body.subratings, text_=body.text))
+def edit_review(review_id: PathId, body: ReviewIn, user: CurrentUser, uow: Uow) -> ReviewCreated:
+    return _created(uow.run(lambda s, fx: svc.do_edit_review(
+        s, fx, user=user, review_id=review_id, rating=body.rating, subratings=body.subratings, text_=body.text)))
 
 
 class TextIn(BaseModel):
@@ -85,14 +85,14 @@ class ReasonIn(BaseModel):
 
 
 @router.post("/reviews/{review_id}/reply", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
-def reply(review_id: PathId, body: TextIn, user: CurrentUser, session: DbSession) -> dict:
-    review = svc.do_reply(session, user=user, review_id=review_id, text_=body.text)
+def reply(review_id: PathId, body: TextIn, user: CurrentUser, uow: Uow) -> dict:
+    review = uow.run(lambda s, fx: svc.do_reply(s, fx, user=user, review_id=review_id, text_=body.text))
     return {"id": review.id, "reply": review.reply_text, "reply_at": review.reply_at}
 
 
 @router.post("/reviews/{review_id}/report", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
-def report(review_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
-    row = svc.do_report_review(session, user=user, review_id=review_id, reason=body.reason)
+def report(review_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> dict:
+    row = uow.run(lambda s, _fx: svc.do_report_review(s, user=user, review_id=review_id, reason=body.reason))
     return {"id": row.id, "review_id": row.review_id}
 
 
@@ -120,16 +120,18 @@ def _decided(review) -> dict:
 
 
 @router.post("/admin/moderation/reviews/{review_id}/approve", responses=_CONFLICT)
-def approve(review_id: PathId, user: CurrentUser, session: DbSession) -> dict:
-    return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=True))
+def approve(review_id: PathId, user: CurrentUser, uow: Uow) -> dict:
+    return _decided(uow.run(lambda s, fx: svc.do_moderate_review(s, fx, moderator=user, review_id=review_id,
+                                                                 approve=True)))
 
 
 @router.post("/admin/moderation/reviews/{review_id}/reject", responses=_CONFLICT)
-def reject(review_id: PathId, body: ReasonIn, user: CurrentUser, session: DbSession) -> dict:
-    return _decided(svc.do_moderate_review(session, moderator=user, review_id=review_id, approve=False,
-                                           reason=body.reason))
+def reject(review_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> dict:
+    return _decided(uow.run(lambda s, fx: svc.do_moderate_review(s, fx, moderator=user, review_id=review_id,
+                                                                 approve=False, reason=body.reason)))
 
 
 @router.post("/admin/moderation/reviews/{review_id}/dismiss-reports")
-def dismiss_reports(review_id: PathId, user: CurrentUser, session: DbSession) -> dict:
-    return {"id": review_id, "closed": svc.do_dismiss_reports(session, moderator=user, review_id=review_id)}
+def dismiss_reports(review_id: PathId, user: CurrentUser, uow: Uow) -> dict:
+    return {"id": review_id, "closed": uow.run(lambda s, _fx: svc.do_dismiss_reports(s, moderator=user,
+                                                                                     review_id=review_id))}

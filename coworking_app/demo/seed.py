@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.demo import geo_data
 from coworking_app.demo.photos import write_photo
 from coworking_app.services.accounts import do_create_staff, find_user_by_email
+from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.catalog import invalidate_reference_cache
 from coworking_app.services.geo import haversine_m, locate_point
 from coworking_app.services.storage import get_storage
@@ -255,7 +257,7 @@ def seed_accounts(session: Session) -> tuple[dict[str, User], set[int]]:
     return owners, legacy
 
 
-def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport,
+def seed_spaces(session: Session, effects: Effects, cities: dict[str, City], report: SeedReport,
                 owners: dict[str, User], legacy_owner_ids: set[int] = frozenset()) -> None:
     """The 160 demo spaces, each owned by its chain's owner. On a database seeded by an
     earlier version, a demo space without an owner (or with another demo owner) is handed
@@ -319,6 +321,7 @@ def seed_spaces(session: Session, cities: dict[str, City], report: SeedReport,
             if space_id is not None:  # an earlier version's demo space joins its chain
                 space = session.get(Space, space_id)
                 space.owner_id, space.name, space.description = owner.id, name, description
+                drop_space_pages(effects, space.id)
                 report.spaces_assigned += 1
                 continue
             space = Space(owner_id=owner.id,
@@ -395,7 +398,7 @@ DEMO_REVIEWS = {
 }
 
 
-def seed_demo_reviews(session: Session) -> int:
+def seed_demo_reviews(session: Session, effects: Effects) -> int:
     """Completed stays of demo guests and their approved reviews on some demo spaces, so the
     demo shows ratings as they really arise (idempotent: once per database)."""
     from coworking_app.services.reviews import do_refresh_space_rating
@@ -444,7 +447,7 @@ def seed_demo_reviews(session: Session) -> int:
                                moderated_at=datetime.now(timezone.utc), **subratings))
             written += 1
         session.flush()
-        do_refresh_space_rating(session, space.id)
+        do_refresh_space_rating(session, effects, space.id)
     return written
 
 
@@ -461,13 +464,14 @@ def restore_demo_photos(session: Session, report: SeedReport) -> None:
         report.photos += 1
 
 
-def seed_demo(session: Session) -> SeedReport:
+def seed_demo(session: Session, effects: Effects) -> SeedReport:
+    """Effects: the cached pages of the spaces it changed."""
     report = SeedReport()
     cities = seed_reference(session, report)
     owners, legacy_owner_ids = seed_accounts(session)
-    seed_spaces(session, cities, report, owners, legacy_owner_ids)
+    seed_spaces(session, effects, cities, report, owners, legacy_owner_ids)
     restore_demo_photos(session, report)
     seed_booking_extras(session)
-    report.reviews = seed_demo_reviews(session)
+    report.reviews = seed_demo_reviews(session, effects)
     session.execute(text("ANALYZE space"))
     return report

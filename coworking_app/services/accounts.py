@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement, get_cache_redis
+from coworking_app.effects import Effects
 from coworking_app.services import mailer, notifications, ratelimit
 from coworking_app.services.audit import bind_actor
 from coworking_app.services.errors import (
@@ -42,7 +43,6 @@ from coworking_app.services.security import (
     read_access_token,
     verify_password,
 )
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
     STAFF_ROLES,
@@ -184,6 +184,11 @@ def password_strength(password: str, email: str = "") -> int:
 # --- sign-up and email verification --------------------------------------------------
 
 
+def find_user(session: Session, user_id: int) -> User | None:
+    """The account with this id, or None."""
+    return session.get(User, user_id) if 0 < user_id < 2**31 else None
+
+
 def find_user_by_email(session: Session, email: str) -> User | None:
     if has_bad_chars(email):  # no such address can exist (and PostgreSQL cannot hold NUL)
         return None
@@ -229,6 +234,7 @@ def _add_user(session: Session, *, email: str, full_name: str, phone: str | None
 
 def do_register(
     session: Session,
+    effects: Effects,
     *,
     email: str,
     password: str,
@@ -246,7 +252,7 @@ def do_register(
         raise Conflict("email", EMAIL_TAKEN)
     user = _add_user(session, email=email, full_name=full_name, phone=phone,
                      password_hash=hash_password(password), role=role, verified=False)
-    do_send_email_verification(session, user)
+    do_send_email_verification(session, effects, user)
     return user
 
 
@@ -256,6 +262,7 @@ def _sign_up_code_hash(email: str, code: str) -> str:
 
 def do_request_sign_up(
     session: Session,
+    effects: Effects,
     *,
     email: str,
     password: str,
@@ -314,8 +321,8 @@ def do_request_sign_up(
                         f"ваш пароль не изменился.")
     session.add(row)
     session.flush()
-    enqueue_after_commit(session, "jobs.accounts.send_sign_up_mail", row.id,
-                         job_id=f"sign-up-mail-{row.id}", retry_intervals=[10, 60, 300, 1800, 7200])
+    effects.queue_job("jobs.accounts.send_sign_up_mail", row.id, job_id=f"sign-up-mail-{row.id}",
+                      retry_intervals=(10, 60, 300, 1800, 7200))
     return email
 
 
@@ -423,7 +430,7 @@ def _consume_one_time_token(session: Session, token: str, purpose: TokenPurpose)
     return row
 
 
-def do_send_email_verification(session: Session, user: User) -> None:
+def do_send_email_verification(session: Session, effects: Effects, user: User) -> None:
     hours = get_settings().email_verification_hours
     token = _issue_one_time_token(session, user, TokenPurpose.verify_email, timedelta(hours=hours))
     link = f"{get_settings().base_url}/verify-email?token={token}"
@@ -435,7 +442,7 @@ def do_send_email_verification(session: Session, user: User) -> None:
         subject, body = ("Подтвердите email в CoSpace",
                          f"Здравствуйте, {user.full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\n"
                          f"Ссылка действует {hours} ч.")
-    do_queue_email(session, user, kind="verify_email", subject=subject, body=body)
+    do_queue_email(session, effects, user, kind="verify_email", subject=subject, body=body)
 
 
 def do_verify_email(session: Session, token: str) -> User:
@@ -488,7 +495,7 @@ def authenticate(session: Session, *, email: str, password: str, totp_code: str 
     return user
 
 
-def do_start_session(session: Session, user: User, client: ClientInfo = ClientInfo(),
+def do_start_session(session: Session, effects: Effects, user: User, client: ClientInfo = ClientInfo(),
                      *, with_refresh: bool = False) -> tuple[AuthSession, str, str | None]:
     """(row, session token, refresh token or None). Only digests are stored."""
     now = utcnow()
@@ -507,7 +514,7 @@ def do_start_session(session: Session, user: User, client: ClientInfo = ClientIn
     session.flush()
     if known_device is None and user.created_at is not None and now - user.created_at > timedelta(minutes=5):
         # A browser this person has not used before (not right after sign-up).
-        _notify_account(session, user, "new_sign_in",
+        _notify_account(session, effects, user, "new_sign_in",
                         {"device": row.user_agent[:120] or "неизвестное устройство", "ip": row.ip or "—"})
     return row, token, refresh
 
@@ -518,8 +525,9 @@ def _new_refresh_token(public_id: str) -> str:
     return f"{public_id}.{new_token()}"
 
 
-def do_sign_in_api(session: Session, user: User, client: ClientInfo = ClientInfo()) -> TokenPair:
-    row, _token, refresh = do_start_session(session, user, client, with_refresh=True)
+def do_sign_in_api(session: Session, effects: Effects, user: User,
+                   client: ClientInfo = ClientInfo()) -> TokenPair:
+    row, _token, refresh = do_start_session(session, effects, user, client, with_refresh=True)
     access, lifetime = issue_access_token(user.id, row.public_id)
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=lifetime)
 
@@ -595,6 +603,18 @@ _LIVE_CALLER = DriverStatement(select(User.id, User.email_verified_at)
                                .join(AuthSession, AuthSession.user_id == User.id).where(*_LIVE_WHERE))
 
 
+def token_user_id(token: str | None) -> int | None:
+    """Whose access token this is, by its signature alone (no query), or None: a request's
+    unit of work names them as the actor from its first statement (coworking_app/uow.py),
+    so that the audit settings are sent once; the token check (access_user_by_*) then
+    confirms that the token's session is live."""
+    try:
+        user_id, _session_id = read_access_token(token or "")
+    except InvalidAccessToken:
+        return None
+    return user_id if 0 < user_id < 2**31 else None
+
+
 def _live_token(session: Session, token: str | None, load) -> tuple:
     """The row that `load(params)` reads (a statement with _LIVE_WHERE) for a valid token of
     a live session, the user first, with the user named as the actor of the transaction's
@@ -603,16 +623,8 @@ def _live_token(session: Session, token: str | None, load) -> tuple:
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
         raise NotAuthenticated("Токен доступа недействителен или истёк: войдите снова") from exc
-    # The token is signed: name its user as the actor before the first query, so that the
-    # transaction's audit settings are sent once, with BEGIN's first statement (audit.py),
-    # instead of once anonymous and again by bind_actor.
-    early_actor = not session.in_transaction() and "audit_actor" not in session.info
-    if early_actor:
-        session.info["audit_actor"] = user_id
     row = load({"sid": session_id, "uid": user_id, "now": utcnow()}) if 0 < user_id < 2**31 else None
     if row is None:
-        if early_actor:
-            session.info.pop("audit_actor", None)
         raise NotAuthenticated("Сессия завершена или истекла: войдите снова")
     bind_actor(session, row[0])
     return row
@@ -747,16 +759,16 @@ def do_update_profile(session: Session, user: User, *, full_name: str | None = N
     return user
 
 
-def do_change_password(session: Session, user: User, *, current_password: str,
+def do_change_password(session: Session, effects: Effects, user: User, *, current_password: str,
                        new_password: str, keep_session_id: int | None = None) -> None:
     """Needs the current password; signs out every other device."""
     if not verify_password(current_password or "", user.password_hash):
         raise InvalidInput("current_password", "Текущий пароль неверен")
     check_password(new_password, user.email)
-    _set_password(session, user, new_password, keep_session_id=keep_session_id)
+    _set_password(session, effects, user, new_password, keep_session_id=keep_session_id)
 
 
-def _set_password(session: Session, user: User, new_password: str, *,
+def _set_password(session: Session, effects: Effects, user: User, new_password: str, *,
                   keep_session_id: int | None = None) -> None:
     """A new password ends everything the old one opened: every other session and every
     reset link still in a mailbox."""
@@ -766,13 +778,14 @@ def _set_password(session: Session, user: User, new_password: str, *,
         OneTimeToken.user_id == user.id, OneTimeToken.purpose == TokenPurpose.reset_password.value,
         OneTimeToken.used_at.is_(None)).values(used_at=utcnow()))
     do_sign_out_everywhere(session, user, except_session_id=keep_session_id)
-    _notify_account(session, user, "password_changed", {})
+    _notify_account(session, effects, user, "password_changed", {})
 
 
 RESETS_PER_EMAIL_PER_HOUR = 5
 
 
-def do_request_password_reset(session: Session, email: str, client: ClientInfo = ClientInfo()) -> None:
+def do_request_password_reset(session: Session, effects: Effects, email: str,
+                              client: ClientInfo = ClientInfo()) -> None:
     """Queues the reset work (do_send_password_reset, an RQ job after commit): the request
     itself does the same, and takes the same time, whether or not the account exists.
     RateLimited per email and, much higher, per client address."""
@@ -785,11 +798,10 @@ def do_request_password_reset(session: Session, email: str, client: ClientInfo =
         limits.append((f"reset:ip:{client.ip}", get_settings().password_resets_per_ip_per_hour))
     ratelimit.do_take(limits, window_seconds=3600,
                       message="Слишком много запросов сброса пароля, попробуйте позже")
-    enqueue_after_commit(session, "jobs.accounts.send_password_reset", email,
-                         retry_intervals=[10, 60, 300])
+    effects.queue_job("jobs.accounts.send_password_reset", email, retry_intervals=(10, 60, 300))
 
 
-def do_send_password_reset(session: Session, email: str) -> str:
+def do_send_password_reset(session: Session, effects: Effects, email: str) -> str:
     """The reset link for an active account with this address, queued as a mail."""
     settings = get_settings()
     user = find_user_by_email(session, email)
@@ -808,25 +820,25 @@ def do_send_password_reset(session: Session, email: str) -> str:
                          f"Чтобы задать новый пароль, откройте ссылку:\n{link}\n\n"
                          f"Ссылка действует {minutes} минут и сработает один раз. "
                          f"Если вы не просили сброс, просто удалите это письмо.")
-    do_queue_email(session, user, kind="reset_password", subject=subject, body=body)
+    do_queue_email(session, effects, user, kind="reset_password", subject=subject, body=body)
     return "queued"
 
 
-def do_reset_password(session: Session, token: str, new_password: str) -> User:
+def do_reset_password(session: Session, effects: Effects, token: str, new_password: str) -> User:
     """Sets the password from a reset link; every other reset link of the account and
     every session end with it."""
     row = _consume_one_time_token(session, token, TokenPurpose.reset_password)
     user = session.get(User, row.user_id)
     check_password(new_password, user.email)
-    _set_password(session, user, new_password)
+    _set_password(session, effects, user, new_password)
     return user
 
 
-def _notify_account(session: Session, user: User, event: str, payload: dict) -> None:
+def _notify_account(session: Session, effects: Effects, user: User, event: str, payload: dict) -> None:
     from coworking_app.services.notifications import do_notify
 
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    do_notify(session, user, event, {"link": "/cabinet", **payload}, dedupe=f"{event}:{user.id}:{stamp}")
+    do_notify(session, effects, user, event, {"link": "/cabinet", **payload}, dedupe=f"{event}:{user.id}:{stamp}")
 
 
 # --- roles ---------------------------------------------------------------------------

@@ -30,10 +30,12 @@ from coworking_app.services.query import QueryModel
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import InvalidInput, NotFound
 from coworking_app.services.fields import Day, Id
+from coworking_app.services.spaces import public_space_sql
 from coworking_app.settings import get_settings
 from models import Role, Space, User
 
 PLACED_SQL = "b.status NOT IN ('pending_payment', 'expired')"
+PUBLIC_SPACE_SQL = public_space_sql("s")  # spaces.is_public, on the space row `s`
 SEAT_SQL = "b.status IN ('paid', 'confirmed', 'completed', 'no_show')"  # seats really taken
 NET_SQL = "(b.paid_minor - b.refunded_minor)"
 MAX_PERIOD_DAYS = 731
@@ -326,7 +328,7 @@ def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) 
         capacity AS (
           SELECT s.id, sum(r.capacity) AS seats
           FROM space s JOIN resource r ON r.space_id = s.id
-          WHERE {where} AND s.status = 'published' AND s.deleted_at IS NULL GROUP BY s.id),
+          WHERE {where} AND {PUBLIC_SPACE_SQL} GROUP BY s.id),
         open_week AS (
           -- Seat-hours open on each weekday: the same for every date of that weekday.
           SELECT k, sum(c.seats * extract(epoch FROM ((d + w.closes[k]) - (d + w.opens[k]))) / 3600.0) AS hours
@@ -437,7 +439,7 @@ def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date])
     where = scope.where()
     seats = session.execute(text(f"""
         SELECT coalesce(sum(r.capacity), 0) FROM space s JOIN resource r ON r.space_id = s.id
-        WHERE {where} AND s.status = 'published' AND s.deleted_at IS NULL"""), p).scalar_one()
+        WHERE {where} AND {PUBLIC_SPACE_SQL}"""), p).scalar_one()
     rows = session.execute(text(f"""
         WITH cut AS MATERIALIZED (
           -- n bookings of `seats` seats over [a, e): local time, cut to the period;

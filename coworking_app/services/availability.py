@@ -19,8 +19,9 @@ from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
 from coworking_app.services.errors import InvalidInput
+from coworking_app.services.spaces import access_public_space, list_resources
 from coworking_app.settings import get_settings
-from models import Resource, ResourceKind, Space
+from models import Resource, ResourceKind, Space, holds_seats_sql
 
 GRID_MINUTES = 30
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -177,29 +178,21 @@ def check_seats(resource: ResourceLimits, seats: int | None) -> int:
     return seats
 
 
-# The database function (migration 8d41c7e2f0b3): every booking counts with it.
+# The database function `booked_seats(resource, start, end, exclude)` (migration
+# 7f3a2c9e5d10, built from models.holds_seats_sql): every booking counts with it.
 _BOOKED_SEATS = DriverStatement(select(func.booked_seats(bindparam("r"), bindparam("s"), bindparam("e"))))
+_BOOKED_SEATS_EXCLUDING = DriverStatement(select(func.booked_seats(
+    bindparam("r"), bindparam("s"), bindparam("e"), bindparam("x"))))
 
 
 def booked_seats(session: Session, resource_id: int, start: datetime, end: datetime,
                  *, exclude_booking_id: int | None = None) -> int:
-    """Peak seats held on the resource during [start, end) (0 when free)."""
+    """Peak seats held on the resource during [start, end) (0 when free). A modification
+    passes `exclude_booking_id`: the booking being changed does not count against itself."""
     if exclude_booking_id is None:
         return _BOOKED_SEATS.execute(session, {"r": resource_id, "s": start, "e": end}).fetchone()[0]
-    # A modification must not count the booking being changed against itself.
-    return session.connection().execute(text("""
-        WITH held AS (
-          SELECT b.start_at, b.end_at, b.seats FROM booking b
-          WHERE b.resource_id = :r AND b.id <> :x
-            AND b.status IN ('pending_payment', 'paid', 'confirmed')
-            AND (b.status <> 'pending_payment' OR b.expires_at > now())
-            AND tstzrange(b.start_at, b.end_at, '[)') && tstzrange(:s, :e, '[)')
-        ), points AS (SELECT CAST(:s AS timestamptz) AS t
-                      UNION SELECT start_at FROM held WHERE start_at > :s)
-        SELECT coalesce(max((SELECT coalesce(sum(h.seats), 0) FROM held h
-                             WHERE h.start_at <= points.t AND h.end_at > points.t)), 0)
-        FROM points
-    """), {"r": resource_id, "s": start, "e": end, "x": exclude_booking_id}).scalar_one()
+    return _BOOKED_SEATS_EXCLUDING.execute(
+        session, {"r": resource_id, "s": start, "e": end, "x": exclude_booking_id}).fetchone()[0]
 
 
 # --- the day's grid, for the calendar and GET /spaces/{id}/availability ---------------
@@ -219,7 +212,9 @@ class ResourceSlots(BaseModel):
     slots: list[Slot]
 
 
-_SLOTS_SQL = text("""
+_HELD = holds_seats_sql("b")  # models.holds_seats_sql: the one definition of seats held
+
+_SLOTS_SQL = text(f"""
     SELECT r.id, gs AS slot_start,
            r.capacity - coalesce(sum(b.seats), 0) AS free
     FROM resource r
@@ -228,8 +223,7 @@ _SLOTS_SQL = text("""
                                interval '30 minutes') gs
     LEFT JOIN booking b
       ON b.resource_id = r.id
-     AND b.status IN ('pending_payment', 'paid', 'confirmed')
-     AND (b.status <> 'pending_payment' OR b.expires_at > now())
+     AND {_HELD}
      AND tstzrange(b.start_at, b.end_at, '[)') && tstzrange(gs, gs + interval '30 minutes', '[)')
     WHERE r.id = ANY(:ids)
     GROUP BY r.id, gs
@@ -276,7 +270,7 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
     if not windows:
         return days
     # One statement for the whole month: per day, is there a 30-minute slot with room?
-    rows = session.connection().execute(text("""
+    rows = session.connection().execute(text(f"""
         SELECT w.day FROM unnest(CAST(:days AS date[]), CAST(:opens AS timestamptz[]),
                                  CAST(:closes AS timestamptz[])) AS w(day, opens, closes)
         WHERE EXISTS (
@@ -284,8 +278,7 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
                                         w.closes - interval '30 minutes', interval '30 minutes') gs
           WHERE :cap - (SELECT coalesce(sum(b.seats), 0) FROM booking b
                         WHERE b.resource_id = :r
-                          AND b.status IN ('pending_payment', 'paid', 'confirmed')
-                          AND (b.status <> 'pending_payment' OR b.expires_at > now())
+                          AND {_HELD}
                           AND tstzrange(b.start_at, b.end_at, '[)')
                               && tstzrange(gs, gs + interval '30 minutes', '[)')) >= :seats)
         ORDER BY w.day
@@ -295,12 +288,26 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
     return [row[0] for row in rows]
 
 
-def bookable_resources(session: Session, space_id: int) -> list[Resource]:
-    """The resources of a space in the order the owner created them."""
-    from sqlalchemy import select
+def public_day_slots(session: Session, space_id: int, day: date,
+                     resource_id: int | None = None) -> tuple[Space, list[ResourceSlots]]:
+    """A publicly visible space's 30-minute slots of one local day, per resource (all of
+    them, or the one asked for): GET /spaces/{id}/availability."""
+    space = access_public_space(session, space_id)
+    today = utcnow().date()
+    if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
+        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
+    resources = [r for r in list_resources(session, space.id) if resource_id is None or r.id == resource_id]
+    if resource_id is not None and not resources:
+        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
+    return space, day_slots(session, space, resources, day)
 
-    return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
-                                .order_by(Resource.id)))
+
+def resource_of_space(session: Session, space_id: int, resource_id: int) -> tuple[Space, Resource] | None:
+    """The resource and its space when the resource belongs to that space, else None."""
+    resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
+    if resource is None or resource.space_id != space_id:
+        return None
+    return session.get(Space, space_id), resource
 
 
 def start_choices(slots: list[Slot], seats: int, *, now: datetime | None = None) -> list[Slot]:

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
+from coworking_app.effects import Effects
 from coworking_app.formatting import BOOKING_STATUS_LABELS
 from coworking_app.services.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
@@ -49,18 +50,21 @@ def allowed_actions(status: str) -> set[str]:
 # Everything a screen may offer on a booking, in the order buttons are shown.
 ACTIONS = ("pay", "modify", "cancel", "accept", "reject", "no_show", "receipt", "review", "message")
 REVIEW_WINDOW = timedelta(days=30)  # a review may be written this long after the booking's end
+REVIEWED = "отзыв на эту бронь уже оставлен"
 _LIVE = (S.pending_payment, S.paid, S.confirmed)
 
 
 def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
-                    host_id: int | None = None) -> str | None:
+                    host_id: int | None = None, reviewed: bool = False) -> str | None:
     """Why `role` may not do `action` to `booking` at `now`, in words for that person; None
-    when they may. The one rule behind both the buttons a screen offers (`booking_actions`)
-    and every write (`check_booking_action`), so the two cannot disagree.
+    when they may: the table of the booking policy, by side, status and time. People reach
+    it through `bookings.can` / `bookings.refusal` (which work out the person's side), and
+    both the buttons a screen offers and every write ask it, so the two cannot disagree.
 
     role: "renter" (the booking is theirs), "owner" (of its space), "admin" (an operator or
     admin acting for the network); anything else may do nothing. host_id: the space's owner
-    (only "message" needs it: a booking of a space nobody owns has nobody to write to)."""
+    (only "message" needs it: a booking of a space nobody owns has nobody to write to).
+    reviewed: the booking already has its review (one per booking)."""
     status = booking.status
     lapsed = status == S.pending_payment and booking.expires_at is not None and booking.expires_at <= now
     staff_side = role in ("owner", "admin")
@@ -119,6 +123,8 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
             return "отзыв можно оставить после завершённого визита"
         if now > booking.end_at + REVIEW_WINDOW:
             return "отзыв можно оставить в течение 30 дней после визита"
+        if reviewed:
+            return REVIEWED
         return None
     if action == "message":
         if role == "admin":
@@ -129,19 +135,6 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
     return "такого действия с бронью нет"
 
 
-def booking_actions(booking: Booking, role: str, *, now: datetime, host_id: int | None) -> list[str]:
-    """Every action `role` may take on `booking` now (ACTIONS order): what a screen offers."""
-    return [a for a in ACTIONS if booking_refusal(booking, role, a, now=now, host_id=host_id) is None]
-
-
-def check_booking_action(booking: Booking, role: str, action: str, *, now: datetime,
-                         host_id: int | None = None) -> None:
-    """Refuses (409, field "status") what `booking_refusal` does not allow."""
-    reason = booking_refusal(booking, role, action, now=now, host_id=host_id)
-    if reason is not None:
-        raise Conflict("status", reason)
-
-
 def check_transition(booking: Booking, action: str) -> str:
     target = TRANSITIONS.get((BookingStatus(booking.status), action))
     if target is None:
@@ -150,19 +143,20 @@ def check_transition(booking: Booking, action: str) -> str:
     return target.value
 
 
-def do_transition(session: Session, booking: Booking, action: str, *, actor: User | None,
-                  actor_role: str, reason: str | None = None, data: dict | None = None) -> None:
+def do_transition(session: Session, effects: Effects, booking: Booking, action: str, *,
+                  actor: User | None, actor_role: str, reason: str | None = None,
+                  data: dict | None = None) -> None:
     target = check_transition(booking, action)
     from_status, booking.status = booking.status, target
-    do_log_event(session, booking, action, target, actor=actor, actor_role=actor_role,
+    do_log_event(session, effects, booking, action, target, actor=actor, actor_role=actor_role,
                  reason=reason, data=data, from_status=from_status)
 
 
-def do_log_event(session: Session, booking: Booking, action: str, to_status: str, *,
+def do_log_event(session: Session, effects: Effects, booking: Booking, action: str, to_status: str, *,
                  actor: User | None, actor_role: str, reason: str | None = None,
                  data: dict | None = None, from_status: str | None = None) -> None:
     """Appends to the booking's history (also used for changes that keep the status) and
-    queues what it means for people: notices (written before commit) and reminders."""
+    adds what it means for people: notices (written at commit) and reminders."""
     from coworking_app.services.notifications import queue_booking_notice
 
     # One cached INSERT rather than an ORM object: history rows are never changed later,
@@ -173,7 +167,7 @@ def do_log_event(session: Session, booking: Booking, action: str, to_status: str
         "to_status": to_status, "action": action, "actor_id": actor.id if actor else None,
         "actor_role": actor_role, "reason": reason, "data": data or {},
     })
-    queue_booking_notice(session, booking, action, actor_role=actor_role)
+    queue_booking_notice(session, effects, booking, action, actor_role=actor_role)
 
 
 _INSERT_EVENT = insert(BookingEvent.__table__)

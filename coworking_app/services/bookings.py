@@ -23,13 +23,14 @@ from sqlmodel import Session
 
 from coworking_app.formatting import POLICY_LABELS
 from coworking_app.db import DriverStatement
+from coworking_app.effects import Effects
 from coworking_app.formatting import local_moment
 from coworking_app.services import availability as av
 from coworking_app.services.accounts import Caller, check_can_book
 from coworking_app.services.booking_states import (
+    ACTIONS,
     STATUS_LABELS,
-    booking_actions,
-    check_booking_action,
+    booking_refusal,
     do_insert_booking,
     do_log_event,
     do_transition,
@@ -37,10 +38,9 @@ from coworking_app.services.booking_states import (
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from coworking_app.services.fields import Day, Id, Line, Moment, StrictId
-from coworking_app.services.spaces import is_bookable
+from coworking_app.services.spaces import is_bookable, is_public
 from coworking_app.services.text import check_chars
 from coworking_app.services.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -50,9 +50,9 @@ from models import (
     PromoCode,
     Refund,
     Resource,
+    Review,
     Role,
     Space,
-    SpaceStatus,
     User,
 )
 
@@ -115,6 +115,18 @@ class Quote:
     free_seats: int
     price: PriceBreakdown
 
+    def shortage(self) -> Conflict | None:
+        """The refusal a booking of this request would get now for want of seats, or None."""
+        return seats_conflict(self.free_seats) if self.free_seats < self.seats else None
+
+
+def seats_conflict(free: int) -> Conflict:
+    """The one refusal for too few free seats (409 on field "seats"): a lost race, a quote
+    asking for more than is free, a modification that no longer fits."""
+    if free <= 0:
+        return Conflict("seats", "На это время свободных мест нет")
+    return Conflict("seats", f"На это время осталось мест: {free}")
+
 
 # --- access ----------------------------------------------------------------------------
 
@@ -146,36 +158,81 @@ def _host_id(session: Session, booking: Booking) -> int | None:
     return space.owner_id if space is not None else None
 
 
+# --- the booking policy: what this person may do to this booking now ----------------------
+
+
+def refusal(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+            host_id: int | None, reviewed: bool = False) -> str | None:
+    """Why `viewer` may not do `action` to `booking` at `now`, in words for them; None when
+    they may. Their side of the booking is `booking_role` (host_id: the owner of its space);
+    what each side may do by status and time is booking_states.booking_refusal. reviewed:
+    the booking already has its review."""
+    role = "other" if viewer is None else booking_role(viewer, booking, host_id)
+    return booking_refusal(booking, role, action, now=now, host_id=host_id, reviewed=reviewed)
+
+
+def can(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+        host_id: int | None, reviewed: bool = False) -> bool:
+    """The booking policy: may this person do `action` (booking_states.ACTIONS: pay, modify,
+    cancel, accept, reject, no_show, receipt, review, message) to this booking now? The
+    buttons every screen shows (`actions_for`: BookingView.actions, the cabinet's cards) and
+    every write (`access_booking(..., action=...)`, `check_can`) ask this, so they cannot
+    disagree."""
+    return refusal(viewer, booking, action, now=now, host_id=host_id, reviewed=reviewed) is None
+
+
+def check_can(viewer: User | None, booking: Booking, action: str, *, now: datetime,
+              host_id: int | None, reviewed: bool = False) -> None:
+    """Refuses (409, field "status", the policy's words) what `can` does not allow."""
+    reason = refusal(viewer, booking, action, now=now, host_id=host_id, reviewed=reviewed)
+    if reason is not None:
+        raise Conflict("status", reason)
+
+
+def actions_for(viewer: User | None, booking: Booking, *, now: datetime, host_id: int | None,
+                reviewed: bool = False) -> list[str]:
+    """Every action the policy lets `viewer` take on `booking` now, in the order screens show them."""
+    return [a for a in ACTIONS if can(viewer, booking, a, now=now, host_id=host_id, reviewed=reviewed)]
+
+
 def access_booking(session: Session, user: User | None, booking_id: int,
-                   *, for_update: bool = False) -> tuple[Booking, str]:
-    """The booking and the caller's role in it: renter, owner (of its space) or admin.
-    Anyone else gets "not found" so that ids do not leak."""
+                   *, for_update: bool = False, action: str | None = None, now: datetime | None = None,
+                   sides: tuple[str, ...] = ("renter", "owner", "admin")) -> tuple[Booking, str]:
+    """The booking and the caller's side of it: renter, owner (of its space) or admin.
+    Anyone else, or a side not in `sides`, gets "not found" so that ids do not leak. With
+    `action`, the booking policy (`check_can`) must allow it now: else 409 with its words."""
     if user is None:
         raise NotAuthenticated()
     booking = _get(session, booking_id, for_update=for_update)
     if booking is None:
         raise NotFound("Бронь не найдена")
-    role = booking_role(user, booking, _host_id(session, booking))
+    host_id = _host_id(session, booking)
+    role = booking_role(user, booking, host_id)
     if role == "other":
         if user.is_staff:  # the 2FA rule's own answer (403), not "not found"
             check_role(user, Role.operator, Role.admin)
         raise NotFound("Бронь не найдена")
+    if role not in sides:
+        raise NotFound("Бронь не найдена")
+    if action is not None:
+        check_can(user, booking, action, now=now or av.utcnow(), host_id=host_id)
     return booking, role
 
 
-def access_booking_for_renter(session: Session, user: User | None, booking_id: int) -> Booking:
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    if role != "renter":  # paying and changing are the renter's own (admins cancel instead)
-        raise NotFound("Бронь не найдена")
-    return booking
+def access_booking_for_renter(session: Session, user: User | None, booking_id: int,
+                              *, action: str | None = None, now: datetime | None = None) -> Booking:
+    """The caller's own booking, locked (paying and changing are the renter's own: admins
+    cancel instead); with `action`, one the policy allows now."""
+    return access_booking(session, user, booking_id, for_update=True, action=action, now=now,
+                          sides=("renter",))[0]
 
 
-def access_booking_for_owner(session: Session, user: User | None, booking_id: int) -> tuple[Booking, str]:
-    """The booking and the caller's side ("owner" or "admin") for an owner's decision."""
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    if role not in ("owner", "admin"):
-        raise NotFound("Бронь не найдена")
-    return booking, role
+def access_booking_for_owner(session: Session, user: User | None, booking_id: int,
+                             *, action: str | None = None, now: datetime | None = None) -> tuple[Booking, str]:
+    """The booking, locked, and the caller's side ("owner" or "admin") for an owner's
+    decision; with `action`, one the policy allows now."""
+    return access_booking(session, user, booking_id, for_update=True, action=action, now=now,
+                          sides=("owner", "admin"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +279,7 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
     space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
     if not is_bookable(space):
-        if space.status != SpaceStatus.published.value or space.deleted_at is not None:
+        if not is_public(space):
             raise NotFound("Ресурс не найден")
         raise Conflict("resource_id", "Это пространство сейчас не принимает брони")
     return space, resource, row[-1]
@@ -242,7 +299,7 @@ _BOOKABLE_LOCKED = DriverStatement(_BOOKABLE_SELECT.with_for_update(of=Resource)
 # --- holds -----------------------------------------------------------------------------
 
 
-def do_expire_holds(session: Session, *, now: datetime | None = None,
+def do_expire_holds(session: Session, effects: Effects, *, now: datetime | None = None,
                     resource_id: int | None = None, booking_id: int | None = None) -> int:
     """Turns unpaid holds past their expiry into `expired` (with a history row each)."""
     now = now or av.utcnow()
@@ -255,14 +312,14 @@ def do_expire_holds(session: Session, *, now: datetime | None = None,
         query = query.where(Booking.id == booking_id)
     count = 0
     for booking in session.scalars(query):
-        do_transition(session, booking, "expire", actor=None, actor_role="system",
+        do_transition(session, effects, booking, "expire", actor=None, actor_role="system",
                       reason="не оплачено вовремя")
         count += 1
     session.flush()
     return count
 
 
-def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
+def do_complete_past(session: Session, effects: Effects, *, now: datetime | None = None) -> int:
     """Confirmed bookings whose end has passed become `completed`; paid bookings the owner
     never accepted before their start are rejected with a full refund."""
     from coworking_app.services.payments import do_refund_booking
@@ -274,17 +331,17 @@ def do_complete_past(session: Session, *, now: datetime | None = None) -> int:
         .with_for_update(skip_locked=True).limit(200)
     ):
         amount = booking.paid_minor - booking.refunded_minor
-        do_transition(session, booking, "reject", actor=None, actor_role="system",
+        do_transition(session, effects, booking, "reject", actor=None, actor_role="system",
                       reason="владелец не подтвердил бронь до начала", data={"refund": amount})
         booking.cancel_reason = "владелец не подтвердил бронь до начала"
         if amount > 0:
-            do_refund_booking(session, booking, amount, reason="не подтверждено владельцем")
+            do_refund_booking(session, effects, booking, amount, reason="не подтверждено владельцем")
         count += 1
     for booking in session.scalars(
         select(Booking).where(Booking.status == S.confirmed.value, Booking.end_at <= now)
         .with_for_update(skip_locked=True).limit(1000)
     ):
-        do_transition(session, booking, "complete", actor=None, actor_role="system")
+        do_transition(session, effects, booking, "complete", actor=None, actor_role="system")
         count += 1
     session.flush()
     return count
@@ -301,14 +358,8 @@ def _overlap_refused_as_conflict() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         if "ex_booking_whole_resource" in str(exc.orig):
-            raise _seats_conflict(0) from exc
+            raise seats_conflict(0) from exc
         raise
-
-
-def _seats_conflict(free: int) -> Conflict:
-    if free <= 0:
-        return Conflict("seats", "На это время свободных мест нет")
-    return Conflict("seats", f"На это время осталось мест: {free}")
 
 
 def quote_booking(session: Session, user: User | None, request: BookingRequest,
@@ -347,7 +398,7 @@ class NewBooking:
     cancel_reason: str | None = None
 
 
-def do_create_booking(session: Session, user: User | Caller | None, request: BookingRequest,
+def do_create_booking(session: Session, effects: Effects, user: User | Caller | None, request: BookingRequest,
                       *, now: datetime | None = None) -> NewBooking:
     """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
     user = check_can_book(user)
@@ -356,12 +407,12 @@ def do_create_booking(session: Session, user: User | Caller | None, request: Boo
     if av.is_whole(resource):
         # The exclusion constraint sees every pending_payment row, overdue or not: release
         # the overdue ones first. Seat counting (booked_seats) already ignores them.
-        do_expire_holds(session, now=now, resource_id=resource.id)
+        do_expire_holds(session, effects, now=now, resource_id=resource.id)
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
     if free < seats:
-        raise _seats_conflict(free)
+        raise seats_conflict(free)
     price, addon_rows, promo = quote(
         session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
         seats=seats,
@@ -388,24 +439,24 @@ def do_create_booking(session: Session, user: User | Caller | None, request: Boo
         total_minor=price.total, currency=price.currency)
     # One job for what follows a hold (its notice, its release at expiry): one Redis job
     # per booking on the hot path instead of one per consequence.
-    enqueue_after_commit(session, "jobs.booking.hold_created", booking.id,
-                         job_id=f"hold-created-{booking.id}", retry_intervals=[5, 30, 120])
+    effects.queue_job("jobs.booking.hold_created", booking.id,
+                      job_id=f"hold-created-{booking.id}", retry_intervals=(5, 30, 120))
     if price.total == 0:  # fully discounted: nothing to pay
         from coworking_app.services.payments import do_mark_paid_without_payment
 
         row = session.get(Booking, booking.id)
-        do_mark_paid_without_payment(session, row, actor=user)
+        do_mark_paid_without_payment(session, effects, row, actor=user)
         session.flush()
         booking.status, booking.expires_at = row.status, row.expires_at
     return booking
 
 
-def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None = None) -> str:
+def do_follow_up_hold(session: Session, effects: Effects, booking_id: int, *, now: datetime | None = None) -> str:
     """Right after a hold commits (jobs.booking.hold_created): schedules its release at
     expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
     longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
     released at once). Safe to run twice: the notice and the job are de-duplicated."""
-    from coworking_app.services.notifications import notify_booking
+    from coworking_app.services.notifications import do_notify_booking
 
     now = now or av.utcnow()
     booking = session.get(Booking, booking_id)
@@ -413,19 +464,19 @@ def do_follow_up_hold(session: Session, booking_id: int, *, now: datetime | None
         return "skipped: no such booking"
     if booking.status != S.pending_payment.value or booking.expires_at is None:
         return f"skipped: booking is {booking.status}"
-    enqueue_after_commit(session, "jobs.booking.expire_hold", booking.id,
-                         at=booking.expires_at + timedelta(seconds=1),
-                         job_id=f"expire-hold-{booking.id}")
+    effects.queue_job("jobs.booking.expire_hold", booking.id,
+                      at=booking.expires_at + timedelta(seconds=1), job_id=f"expire-hold-{booking.id}")
     if booking.expires_at <= now:
         return "overdue: released"
-    notify_booking(session, booking, "create", actor_role="renter")
+    do_notify_booking(session, effects, booking, "create", actor_role="renter")
     return "notified"
 
 
 # --- changes by the renter ---------------------------------------------------------------
 
 
-def do_modify_booking(session: Session, user: User | None, booking_id: int, change: BookingChange,
+def do_modify_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
+                      change: BookingChange,
                       *, now: datetime | None = None) -> tuple[Booking, int]:
     """New time and/or seats if free. Returns the booking and the price difference.
 
@@ -441,12 +492,11 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
 
     user = check_can_book(user)
     now = now or av.utcnow()
-    booking = access_booking_for_renter(session, user, booking_id)
-    check_booking_action(booking, "renter", "modify", now=now)
+    booking = access_booking_for_renter(session, user, booking_id, action="modify", now=now)
     if change.start is None and change.end is None and change.seats is None:
         raise InvalidInput("start", "укажите новое время или число мест")
     space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
-    do_expire_holds(session, now=now, resource_id=resource.id)
+    do_expire_holds(session, effects, now=now, resource_id=resource.id)
     session.refresh(booking)
     if booking.status == S.expired:
         raise Conflict("status", "время на оплату истекло, бронь снята")
@@ -456,7 +506,7 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
                                                exclude_booking_id=booking.id)
     if free < seats:
-        raise _seats_conflict(free)
+        raise seats_conflict(free)
     promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
     addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
     price, addon_rows, _promo = quote(
@@ -472,20 +522,21 @@ def do_modify_booking(session: Session, user: User | None, booking_id: int, chan
     booking.pending_change, booking.balance_due_minor = None, 0
     if booking.status != S.pending_payment and difference > 0:
         booking.pending_change, booking.balance_due_minor = snapshot, difference
-        do_log_event(session, booking, "request_change", booking.status, actor=user,
+        do_log_event(session, effects, booking, "request_change", booking.status, actor=user,
                      actor_role="renter", data={"change": snapshot, "difference": difference})
     else:
-        do_apply_change(session, booking, space, snapshot, actor=user, actor_role="renter")
+        do_apply_change(session, effects, booking, space, snapshot, actor=user, actor_role="renter")
         if difference < 0 and booking.status != S.pending_payment:
             percent = 100 if booking.status == S.paid else refund_percent(booking.policy, booking.start_at, now)
             amount = min(div_round(-difference * percent, 100), booking.paid_minor - booking.refunded_minor)
             if amount > 0:
-                do_refund_booking(session, booking, amount, reason=f"изменение брони ({percent} %)")
+                do_refund_booking(session, effects, booking, amount, reason=f"изменение брони ({percent} %)")
     session.flush()
     return booking, difference
 
 
-def do_apply_change(session: Session, booking: Booking, space: Space | BookableSpace, snapshot: dict, *,
+def do_apply_change(session: Session, effects: Effects, booking: Booking, space: Space | BookableSpace,
+                    snapshot: dict, *,
                     actor: User | None, actor_role: str) -> None:
     """Writes a checked change (the caller holds the resource lock and counted the seats)."""
     old = {"start": booking.start_at.isoformat(), "end": booking.end_at.isoformat(),
@@ -499,10 +550,10 @@ def do_apply_change(session: Session, booking: Booking, space: Space | BookableS
         session.flush()
     if booking.status == S.confirmed and not space.instant_book:
         # The owner approved the old booking, not this one.
-        do_transition(session, booking, "modify", actor=actor, actor_role=actor_role,
+        do_transition(session, effects, booking, "modify", actor=actor, actor_role=actor_role,
                       reason="изменение ждёт подтверждения владельца", data={"old": old})
     else:
-        do_log_event(session, booking, "modify", booking.status, actor=actor,
+        do_log_event(session, effects, booking, "modify", booking.status, actor=actor,
                      actor_role=actor_role, data={"old": old})
 
 
@@ -518,23 +569,22 @@ def cancellation_refund(booking: Booking, role: str, now: datetime) -> tuple[int
     return div_round(refundable * percent, 100), percent
 
 
-def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
+def do_cancel_booking(session: Session, effects: Effects, user: User | None, booking_id: int, *,
                       reason: str | None = None, now: datetime | None = None) -> tuple[Booking, int]:
     from coworking_app.services.payments import do_cancel_pending_payments, do_refund_booking
 
     now = now or av.utcnow()
-    booking, role = access_booking(session, user, booking_id, for_update=True)
-    check_booking_action(booking, role, "cancel", now=now)
+    booking, role = access_booking(session, user, booking_id, for_update=True, action="cancel", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     if role in ("owner", "admin") and not reason:
         raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
     amount, percent = cancellation_refund(booking, role, now)
-    do_transition(session, booking, "cancel", actor=user, actor_role=role, reason=reason,
+    do_transition(session, effects, booking, "cancel", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount, "percent": percent})
     booking.cancel_reason = reason
     do_cancel_pending_payments(session, booking)
     if amount:
-        do_refund_booking(session, booking, amount, reason=f"отмена ({percent} %)")
+        do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)")
     session.flush()
     return booking, amount
 
@@ -542,42 +592,39 @@ def do_cancel_booking(session: Session, user: User | None, booking_id: int, *,
 # --- owner decisions ----------------------------------------------------------------------
 
 
-def do_accept_booking(session: Session, user: User | None, booking_id: int,
+def do_accept_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       *, now: datetime | None = None) -> Booking:
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "accept", now=now or av.utcnow())
-    do_transition(session, booking, "accept", actor=user, actor_role=role)
+    booking, role = access_booking_for_owner(session, user, booking_id, action="accept", now=now)
+    do_transition(session, effects, booking, "accept", actor=user, actor_role=role)
     session.flush()
     return booking
 
 
-def do_reject_booking(session: Session, user: User | None, booking_id: int,
+def do_reject_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       reason: str | None = None, *, now: datetime | None = None) -> tuple[Booking, int]:
     """The owner refuses a paid booking: everything paid goes back, and the guest is told
     why (the reason is required: it goes into the notice and the booking's history)."""
     from coworking_app.services.payments import do_refund_booking
 
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "reject", now=now or av.utcnow())
+    booking, role = access_booking_for_owner(session, user, booking_id, action="reject", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True)
     if not reason:
         raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
     amount = booking.paid_minor - booking.refunded_minor
-    do_transition(session, booking, "reject", actor=user, actor_role=role, reason=reason,
+    do_transition(session, effects, booking, "reject", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount})
     booking.cancel_reason = reason
     if amount > 0:
-        do_refund_booking(session, booking, amount, reason="отклонено владельцем")
+        do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем")
     session.flush()
     return booking, amount
 
 
-def do_mark_no_show(session: Session, user: User | None, booking_id: int,
+def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
     now = now or av.utcnow()
-    booking, role = access_booking_for_owner(session, user, booking_id)
-    check_booking_action(booking, role, "no_show", now=now)
-    do_transition(session, booking, "no_show", actor=user, actor_role=role)
+    booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
+    do_transition(session, effects, booking, "no_show", actor=user, actor_role=role)
     session.flush()
     return booking
 
@@ -700,11 +747,13 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             select(Refund.id, Refund.booking_id).where(
                 Refund.booking_id.in_([b.id for b in bookings])).order_by(Refund.id)):
         notes.setdefault(booking_id, []).append(refund_id)
+    reviewed = set(session.scalars(select(Review.booking_id).where(
+        Review.booking_id.in_([b.id for b in bookings]))))
     views = []
     for b in bookings:
         space, resource = spaces[b.space_id], resources[b.resource_id]
         role = booking_role(viewer, b, space.owner_id)
-        actions = booking_actions(b, role, now=now, host_id=space.owner_id)
+        actions = actions_for(viewer, b, now=now, host_id=space.owner_id, reviewed=b.id in reviewed)
         zone = ZoneInfo(b.timezone)
         renter = renters.get(b.user_id)
         views.append(BookingView(

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from coworking_app.services.errors import InvalidInput
 from coworking_app.services.geo import lat_of, lon_of
-from models import Amenity, City, District, Space, SpaceStatus, TransitStop
+from coworking_app.services.spaces import public_space_filter
+from models import Amenity, City, District, Space, TransitStop
 
 _TTL_SECONDS = 60.0
 
@@ -169,7 +170,7 @@ def get_stop(session: Session, stop_id: int) -> StopInfo | None:
 def count_published_by_city(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Space.city_id, func.count())
-        .where(Space.status == SpaceStatus.published.value)
+        .where(public_space_filter())
         .group_by(Space.city_id)
     )
     return {city_id: count for city_id, count in rows}

@@ -15,6 +15,8 @@ from sqlmodel import Session
 
 from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS
 from coworking_app.formatting import format_money, format_moment
+from coworking_app.services.booking_states import booking_refusal
+from coworking_app.services.bookings import access_booking
 from coworking_app.services.errors import NotFound
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import (
@@ -183,27 +185,27 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
     return document
 
 
-def access_receipt(session: Session, booking: Booking) -> Document:
-    """The current receipt of a booking the caller may see (issued now if the job has not
-    run yet, so a download never waits for the queue)."""
-    document = do_issue_receipt(session, booking.id)
-    if document is None:
+def access_receipt(session: Session, user: User | None, booking_id: int) -> Booking:
+    """The booking whose receipt the caller may download: its renter, the owner of its space
+    or an admin (bookings.access_booking), once something was paid (the booking policy's
+    "receipt"); else 401/403/404. Writes nothing: the download then takes the current
+    receipt with `do_issue_receipt`, which issues it now if the job has not run yet, so a
+    download never waits for the queue."""
+    booking, role = access_booking(session, user, booking_id)
+    if booking_refusal(booking, role, "receipt", now=datetime.now(timezone.utc)) is not None:
         raise NotFound("Чек появится после оплаты")
-    return document
+    return booking
 
 
-def access_credit_note(session: Session, booking: Booking, refund_id: int) -> Document:
-    """The credit note of one refund of a booking the caller may already see (issued now
-    if the job has not run yet)."""
+def access_credit_note(session: Session, user: User | None, booking_id: int, refund_id: int) -> Refund:
+    """The refund whose credit note the caller may download: a refund of a booking they may
+    see (bookings.access_booking); else 401/403/404. Writes nothing: the download takes the
+    credit note with `do_issue_credit_note` (issued now if the job has not run yet)."""
+    booking, _role = access_booking(session, user, booking_id)
     refund = session.get(Refund, refund_id) if 0 < refund_id < 2**31 else None
     if refund is None or refund.booking_id != booking.id:
         raise NotFound("Документ не найден")
-    return do_issue_credit_note(session, refund.id)
-
-
-def list_documents(session: Session, booking: Booking) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.booking_id == booking.id)
-                                .order_by(Document.id)))
+    return refund
 
 
 # --- calendars -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ and its totals.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -22,12 +23,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.formatting import BOOKING_STATUS_LABELS, format_money, local_moment
 from coworking_app.services import admin_tables as tables
 from coworking_app.services import analytics
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import City, ReportFile, ReportStatus, Role, Space, User
 
@@ -224,7 +225,8 @@ def export_table(session: Session, user: User | None, table: str, flt: tables.Ta
 # --- background exports -----------------------------------------------------------------
 
 
-def do_queue_export(session: Session, user: User | None, table: str, flt: tables.TableFilter, fmt: str) -> ReportFile:
+def do_queue_export(session: Session, effects: Effects, user: User | None, table: str, flt: tables.TableFilter,
+                    fmt: str) -> ReportFile:
     """A ReportFile row in `queued`, and the job that fills it (after commit)."""
     user = check_role(user, Role.operator, Role.admin)
     check_format(fmt)
@@ -234,9 +236,17 @@ def do_queue_export(session: Session, user: User | None, table: str, flt: tables
                         created_by=user.id)
     session.add(report)
     session.flush()
-    enqueue_after_commit(session, "jobs.reports.run_export", report.id, job_id=f"export-{report.id}",
-                         job_timeout=1800)
+    effects.queue_job("jobs.reports.run_export", report.id, job_id=f"export-{report.id}", timeout=1800)
     return report
+
+
+@contextmanager
+def _own_transaction() -> Iterator[Session]:
+    """One short unit of work of the export job (its steps cause no effects)."""
+    from coworking_app.uow import UnitOfWork  # (the unit of work imports services)
+
+    with UnitOfWork() as uow:
+        yield uow.session
 
 
 def _set(session_factory, report_id: int, **values) -> None:
@@ -248,10 +258,9 @@ def run_export(report_id: int, *, session_factory=None) -> str:
     """The job's work: stream the rows into the file, writing progress (its own short
     transactions, so the panel sees it move), then the file; `failed` with a message on a
     refused request. Re-running a finished export does nothing."""
-    from coworking_app.db import session_scope
     from coworking_app.services.errors import ServiceError
 
-    session_factory = session_factory or session_scope
+    session_factory = session_factory or _own_transaction
     with session_factory() as session:
         report = session.get(ReportFile, report_id)
         if report is None or report.kind != "export":

@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.services import ratelimit
 from coworking_app.services.accounts import check_role
 from coworking_app.services.booking_states import booking_refusal
@@ -102,13 +103,13 @@ def _published_space(session: Session, space_id: object) -> Space:
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def do_start_conversation(session: Session, *, user: User | None, space_id: object,
+def do_start_conversation(session: Session, effects: Effects, *, user: User | None, space_id: object,
                           booking_id: object = None, text_: object = "",
                           image: bytes | None = None) -> tuple[Conversation, Message]:
     """Find or open the conversation, then send the first (or next) message in it."""
     check_text(text_, with_image=image is not None)  # a refused message opens nothing
     conversation = do_open_conversation(session, user=user, space_id=space_id, booking_id=booking_id)
-    message = do_send_message(session, user=user, conversation_id=conversation.id, text_=text_, image=image)
+    message = do_send_message(session, effects, user=user, conversation_id=conversation.id, text_=text_, image=image)
     return conversation, message
 
 
@@ -159,7 +160,7 @@ def do_open_conversation(session: Session, *, user: User | None, space_id: objec
     return session.get(Conversation, conversation_id)
 
 
-def do_send_message(session: Session, *, user: User | None, conversation_id: int, text_: object,
+def do_send_message(session: Session, effects: Effects, *, user: User | None, conversation_id: int, text_: object,
                     image: bytes | None = None) -> Message:
     conversation, member = access_conversation(session, user, conversation_id, for_write=True)
     body = check_text(text_, with_image=image is not None)
@@ -180,7 +181,7 @@ def do_send_message(session: Session, *, user: User | None, conversation_id: int
         ConversationMember.conversation_id == conversation.id, ConversationMember.user_id == user.id)
         .values(last_read_id=message.id))
     session.flush()
-    _push_to_other(session, conversation, user, message, has_image=encoded is not None)
+    _push_to_other(effects, conversation, user, message, has_image=encoded is not None)
     return message
 
 
@@ -193,16 +194,14 @@ def _encode_image(data: bytes) -> tuple[bytes, bytes, int, int]:
     return full, thumb, width, height
 
 
-def _push_to_other(session: Session, conversation: Conversation, sender: User, message: Message,
+def _push_to_other(effects: Effects, conversation: Conversation, sender: User, message: Message,
                    *, has_image: bool) -> None:
-    from coworking_app.services.notifications import publish_after_commit
-
     other = conversation.owner_id if sender.id == conversation.renter_id else conversation.renter_id
     preview = (message.text or ("Изображение" if has_image else ""))[:PREVIEW]
-    publish_after_commit(session, other, {
+    effects.publish(other, {
         "type": "message_new", "conversation_id": conversation.id, "message_id": message.id,
         "title": f"Сообщение от {sender.full_name}"[:200], "body": preview})
-    publish_after_commit(session, sender.id, {  # the sender's other tabs
+    effects.publish(sender.id, {  # the sender's other tabs
         "type": "message_sent", "conversation_id": conversation.id, "message_id": message.id})
 
 
@@ -360,7 +359,7 @@ def access_message_image(session: Session, user: User | None, conversation_id: i
 # --- unread email ----------------------------------------------------------------------------------
 
 
-def do_email_unread(session: Session, *, now: datetime | None = None) -> int:
+def do_email_unread(session: Session, effects: Effects, *, now: datetime | None = None) -> int:
     """For each participant with a message from the other side unread for 15 minutes and
     not yet covered by an email, one email, at most once an hour per conversation.
     Run every minute; returns how many emails were queued."""
@@ -393,7 +392,7 @@ def do_email_unread(session: Session, *, now: datetime | None = None) -> int:
         sender = session.get(User, unread[-1].sender_id)
         recipient = session.get(User, user_id)
         space = session.get(Space, conversation.space_id)
-        rows = do_notify(session, recipient, "message_unread", {
+        rows = do_notify(session, effects, recipient, "message_unread", {
             "space": space.name, "sender": sender.full_name,
             "preview": (unread[-1].text or "Изображение")[:PREVIEW], "more": len(unread) - 1,
             "link": f"/inbox/{conversation_id}"},

@@ -1,9 +1,11 @@
 """Notifications: who learns what, on which channel, in which language.
 
 `do_notify` writes the rows in the caller's transaction (a transactional outbox): an in-app
-row, shown at once, and an email row that jobs/notifications.deliver sends after commit.
-Booking changes call `notify_booking` from the state machine, so every transition that
-matters to a person produces its notice in the same transaction as the change.
+row, shown at once (a realtime publish after commit), and an email row that
+jobs/notifications.deliver sends after commit (both effects, coworking_app/effects.py).
+Booking changes add their notices from the state machine (`queue_booking_notice`); the unit
+of work writes them as the last step of the same transaction (`write_booking_notices`), so
+every transition that matters to a person produces its notice together with the change.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.formatting import DEFAULT_ZONE, format_money, format_stay
 from coworking_app.services.errors import NotAuthenticated, NotFound
 from coworking_app.services.fields import Id, Line
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
 
@@ -272,7 +274,7 @@ _INSERT_NOTICE = (pg_insert(_NOTICE).on_conflict_do_nothing(index_elements=["ded
                   .returning(_NOTICE.c.dedupe_key, _NOTICE.c.id))
 
 
-def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe: str,
+def do_notify(session: Session, effects: Effects, user: User, event: str, payload: dict, *, dedupe: str,
               booking_id: int | None = None,
               channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[int]:
     """The rows for one event to one person, in the caller's transaction; returns the ids
@@ -311,13 +313,11 @@ def do_notify(session: Session, user: User, event: str, payload: dict, *, dedupe
             continue
         ids.append(row_id)
         if row["channel"] == Channel.in_app.value:  # the person's open tabs show it at once
-            publish_after_commit(session, user.id, {"type": event, "title": row["title"],
-                                                    "body": text.split("\n", 1)[0],
-                                                    "booking_id": booking_id})
+            effects.publish(user.id, {"type": event, "title": row["title"],
+                                      "body": text.split("\n", 1)[0], "booking_id": booking_id})
         else:
-            enqueue_after_commit(session, "jobs.notifications.deliver", row_id,
-                                 job_id=f"notification-{row_id}",
-                                 retry_intervals=[10, 60, 300, 1800, 7200])
+            effects.queue_job("jobs.notifications.deliver", row_id, job_id=f"notification-{row_id}",
+                              retry_intervals=[10, 60, 300, 1800, 7200])
     return ids
 
 
@@ -351,7 +351,8 @@ BOOKING_EVENTS: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def notify_booking(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
+def do_notify_booking(session: Session, effects: Effects, booking: Booking, action: str, *,
+                      actor_role: str) -> None:
     """Notices for one booking change (called by the state machine, same transaction)."""
     renter_event, owner_event = BOOKING_EVENTS.get(action, (None, None))
     if action == "cancel":
@@ -366,14 +367,14 @@ def notify_booking(session: Session, booking: Booking, action: str, *, actor_rol
         if renter_event == "booking_changed":  # a change can happen many times: count them
             suffix = ":" + str(session.scalar(select(func.count()).select_from(Notification)
                                               .where(Notification.booking_id == booking.id)) or 0)
-        do_notify(session, user, renter_event, payload, dedupe=f"{renter_event}:{booking.id}{suffix}",
+        do_notify(session, effects, user, renter_event, payload, dedupe=f"{renter_event}:{booking.id}{suffix}",
                   booking_id=booking.id)
     space = session.get(Space, booking.space_id)
     if owner_event and space.owner_id:
         owner = session.get(User, space.owner_id)
         if owner_event == "owner_new_booking" and not space.instant_book:
             owner_event = "owner_needs_approval"
-        do_notify(session, owner, owner_event, {**payload, "link": "/owner/bookings"},
+        do_notify(session, effects, owner, owner_event, {**payload, "link": "/owner/bookings"},
                   dedupe=f"{owner_event}:{booking.id}", booking_id=booking.id)
 
 
@@ -432,8 +433,6 @@ def do_mark_all_read(session: Session, user: User | None) -> int:
 
 # --- from the state machine ----------------------------------------------------------------
 
-_PENDING = "booking_notices"
-
 
 # Actions whose notices a job writes after commit instead of the change's transaction. A new
 # hold: bookings are made at a rate no other change has (the notice was a fifth of a
@@ -442,23 +441,28 @@ _PENDING = "booking_notices"
 NOTICE_BY_JOB = frozenset({"create"})
 
 
-def queue_booking_notice(session: Session, booking: Booking, action: str, *, actor_role: str) -> None:
-    """Called for every booking history row. The notices are written just before the
-    transaction commits, so they see its final state (a cancellation's refund, say) and
-    vanish with it on rollback (those of NOTICE_BY_JOB: by a job after commit)."""
-    _schedule_reminders(session, booking, action)
+def queue_booking_notice(session: Session, effects: Effects, booking: Booking, action: str, *,
+                         actor_role: str) -> None:
+    """Called for every booking history row: its reminders, and its notices, which the unit
+    of work writes as the transaction's last step (`write_booking_notices`), so they see its
+    final state (a cancellation's refund, say) and vanish with it on rollback (those of
+    NOTICE_BY_JOB: by a job after commit)."""
+    _schedule_reminders(effects, booking, action)
     if action in NOTICE_BY_JOB or (action not in BOOKING_EVENTS and action != "cancel"):
         return
     # Keep the space and resource referenced until commit: the identity map holds rows only
     # weakly, and they are loaded now anyway (this saves two SELECTs per booking change).
     related = (session.get(Space, booking.space_id), session.get(Resource, booking.resource_id))
-    session.info.setdefault(_PENDING, []).append((booking, action, actor_role, related))
+    effects.add_booking_notice(booking, action, actor_role=actor_role, keep=related)
 
 
-def _write_booking_notices(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    for booking, action, actor_role, _related in pending:
-        notify_booking(session, booking, action, actor_role=actor_role)
+def write_booking_notices(session: Session, effects: Effects) -> None:
+    """The notices queue_booking_notice added: the unit of work's commit step, in the
+    transaction (coworking_app/uow.py)."""
+    pending = list(effects.booking_notices)
+    effects.booking_notices.clear()
+    for notice in pending:
+        do_notify_booking(session, effects, notice.booking, notice.action, actor_role=notice.actor_role)
 
 
 # --- delivery ------------------------------------------------------------------------------
@@ -524,32 +528,6 @@ def channel_name(user_id: int) -> str:
     return f"notify:{database}:{user_id}"
 
 
-def publish_after_commit(session: Session, user_id: int, event: dict) -> None:
-    """Send `event` (JSON-able, with at least "type") to the person's open tabs once the
-    transaction commits; nothing is sent if it rolls back."""
-    session.info.setdefault("notify_publish", []).append((user_id, event))
-
-
-def _publish(session: Session) -> None:
-    """After commit: tell the person's open tabs, across processes, through Redis."""
-    import json
-    import logging
-    import time
-
-    from coworking_app.db import get_cache_redis
-
-    pending = session.info.pop("notify_publish", [])
-    if not pending:
-        return
-    try:
-        client = get_cache_redis()
-        for user_id, event in pending:
-            client.publish(channel_name(user_id), json.dumps(
-                {**event, "committed_at": time.time()}, ensure_ascii=False))
-    except Exception:  # a missed toast is not worth a failed booking; the bell recounts on load
-        logging.getLogger(__name__).exception("could not publish %d notice(s)", len(pending))
-
-
 # --- reminders -------------------------------------------------------------------------------
 
 REMINDERS = {"24h": 24 * 3600, "1h": 3600}  # before the start
@@ -559,16 +537,14 @@ def _reminder_ids(booking: Booking) -> list[str]:
     return [f"reminder-{booking.id}-{lead}" for lead in REMINDERS]
 
 
-def _schedule_reminders(session: Session, booking: Booking, action: str) -> None:
+def _schedule_reminders(effects: Effects, booking: Booking, action: str) -> None:
     """Confirmed bookings get reminders 24 h and 1 h before the start (only those still
     ahead: a booking made 30 minutes before its start gets neither); a cancelled, rejected
     or no-show booking loses them; a changed one gets them again for its new start."""
     from datetime import timedelta
 
-    from coworking_app.services.tasks import cancel_after_commit
-
     if action in ("cancel", "reject", "no_show", "expire") or (action == "modify" and booking.status != "confirmed"):
-        cancel_after_commit(session, *_reminder_ids(booking))
+        effects.cancel_jobs(*_reminder_ids(booking))
         return
     confirmed = action in ("confirm", "accept") or (action == "modify" and booking.status == "confirmed")
     if not confirmed:
@@ -578,13 +554,13 @@ def _schedule_reminders(session: Session, booking: Booking, action: str) -> None
         at = booking.start_at - timedelta(seconds=seconds)
         job_id = f"reminder-{booking.id}-{lead}"
         if at > now:
-            enqueue_after_commit(session, "jobs.notifications.remind", booking.id, lead,
-                                 booking.start_at.isoformat(), at=at, job_id=job_id)
+            effects.queue_job("jobs.notifications.remind", booking.id, lead,
+                              booking.start_at.isoformat(), at=at, job_id=job_id)
         else:
-            cancel_after_commit(session, job_id)
+            effects.cancel_jobs(job_id)
 
 
-def do_send_reminder(session: Session, booking_id: int, lead: str, start_iso: str) -> str:
+def do_send_reminder(session: Session, effects: Effects, booking_id: int, lead: str, start_iso: str) -> str:
     """The reminder job: only for a booking still confirmed and still starting then."""
     booking = session.get(Booking, booking_id)
     if booking is None or lead not in REMINDERS:
@@ -595,18 +571,6 @@ def do_send_reminder(session: Session, booking_id: int, lead: str, start_iso: st
                "lead_ru": "через 24 часа" if lead == "24h" else "через час",
                "lead_en": "in 24 hours" if lead == "24h" else "in an hour"}
     user = session.get(User, booking.user_id)
-    rows = do_notify(session, user, "booking_reminder", payload,
+    rows = do_notify(session, effects, user, "booking_reminder", payload,
                      dedupe=f"booking_reminder_{lead}:{booking.id}:{start_iso}", booking_id=booking.id)
     return f"sent {len(rows)}"
-
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop("notify_publish", None)
-
-
-# Registered once for every session; each returns at once when nothing was queued.
-event.listen(Session, "before_commit", _write_booking_notices)
-event.listen(Session, "after_commit", _publish)
-event.listen(Session, "after_rollback", _forget)

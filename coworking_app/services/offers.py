@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.formatting import format_moment
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
@@ -119,7 +120,7 @@ def offer_reach(session: Session, user: User | None, space_id: int, *, now: date
                       next_at=next_at if next_at is not None and next_at > now else None)
 
 
-def do_create_offer(session: Session, user: User | None, fields: OfferInput) -> Offer:
+def do_create_offer(session: Session, effects: Effects, user: User | None, fields: OfferInput) -> Offer:
     """Stores the offer and writes its notices to the audience (email + in-app), in one
     transaction; the emails go out through the delivery jobs."""
     author = check_role(user, Role.owner, Role.admin)
@@ -150,7 +151,7 @@ def do_create_offer(session: Session, user: User | None, fields: OfferInput) -> 
                "until": fields.valid_until.strftime("%d.%m.%Y") if fields.valid_until else ""}
     audience = _audience(session, city_id, guests_of=space.id if space else None)
     for person in audience:
-        do_notify(session, person, "special_offer", {**payload, "unsubscribe": unsubscribe_url(person.id)},
+        do_notify(session, effects, person, "special_offer", {**payload, "unsubscribe": unsubscribe_url(person.id)},
                   dedupe=f"special_offer:{offer.id}")
     offer.recipients = len(audience)
     session.flush()

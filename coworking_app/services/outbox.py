@@ -10,13 +10,13 @@ import secrets
 
 from sqlmodel import Session
 
-from coworking_app.services.tasks import enqueue_after_commit
+from coworking_app.effects import Effects
 from models import Channel, DeliveryStatus, Notification, User
 
 log = logging.getLogger("coworking.outbox")
 
 
-def do_queue_email(session: Session, user: User, *, subject: str, body: str, kind: str) -> Notification:
+def do_queue_email(session: Session, effects: Effects, user: User, *, subject: str, body: str, kind: str) -> Notification:
     row = Notification(user_id=user.id, type=kind[:40], channel=Channel.email.value,
                        title=subject[:200], body=body, payload={},
                        dedupe_key=f"{kind}:{user.id}:{secrets.token_hex(8)}",
@@ -24,6 +24,6 @@ def do_queue_email(session: Session, user: User, *, subject: str, body: str, kin
     session.add(row)
     session.flush()
     log.info("mail queued: %s to user %s (%s)", kind, user.id, subject)
-    enqueue_after_commit(session, "jobs.notifications.deliver", row.id,
-                         job_id=f"notification-{row.id}", retry_intervals=[10, 60, 300, 1800, 7200])
+    effects.queue_job("jobs.notifications.deliver", row.id, job_id=f"notification-{row.id}",
+                      retry_intervals=(10, 60, 300, 1800, 7200))
     return row

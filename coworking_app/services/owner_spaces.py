@@ -17,12 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.services import catalog
 from coworking_app.services.accounts import check_role
+from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.fields import Latitude, Line, Longitude, Moment, MoneyMinor, StrictMoneyMinor, Text
 from coworking_app.services.geo import lat_of, locate_point, lon_of
-from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.services.spaces import access_public_space, do_refresh_space_summary
 from models import (
     Addon,
     AddonUnit,
@@ -39,6 +41,7 @@ from models import (
     SpaceStatus,
     Tariff,
     User,
+    holds_seats_sql,
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -222,20 +225,6 @@ def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
     ))
 
 
-def list_resources_with_tariffs(session: Session, space: Space) -> list[tuple[Resource, list[Tariff]]]:
-    """The space's resources (oldest first) with their tariffs (hour, day, month): the editor."""
-    resources = list(session.scalars(select(Resource).where(Resource.space_id == space.id).order_by(Resource.id)))
-    order = {unit.value: i for i, unit in enumerate(PriceUnit)}
-    tariffs: dict[int, list[Tariff]] = {}
-    for tariff in session.scalars(select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))):
-        tariffs.setdefault(tariff.resource_id, []).append(tariff)
-    return [(r, sorted(tariffs.get(r.id, []), key=lambda t: order.get(t.unit, 9))) for r in resources]
-
-
-def resource_tariffs(session: Session, resource: Resource) -> list[Tariff]:
-    return list(session.scalars(select(Tariff).where(Tariff.resource_id == resource.id).order_by(Tariff.unit)))
-
-
 def space_point(session: Session, space: Space) -> tuple[float, float]:
     """(lat, lon) of the space's pin."""
     return session.execute(select(lat_of(Space.location), lon_of(Space.location))
@@ -280,7 +269,8 @@ def do_create_space(session: Session, user: User | None, fields: SpaceCreate) ->
     return space
 
 
-def do_update_space(session: Session, user: User | None, space_id: int, fields: SpaceFields) -> Space:
+def do_update_space(session: Session, effects: Effects, user: User | None, space_id: int,
+                    fields: SpaceFields) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     before = [getattr(space, key) for key in REVIEWED_FIELDS]
     _apply(session, space, fields)
@@ -288,15 +278,17 @@ def do_update_space(session: Session, user: User | None, space_id: int, fields: 
         mark_for_review(space, user)
     space.updated_at = datetime.now(timezone.utc)
     session.flush()
+    drop_space_pages(effects, space.id)
     return space
 
 
-def do_delete_space(session: Session, user: User | None, space_id: int) -> None:
+def do_delete_space(session: Session, effects: Effects, user: User | None, space_id: int) -> None:
     """Soft delete: hidden from everyone, kept for bookings and the audit trail."""
     space = access_space_for_owner(session, user, space_id, for_update=True)
     space.deleted_at = datetime.now(timezone.utc)
     space.status = SpaceStatus.hidden.value
     session.flush()
+    drop_space_pages(effects, space.id)
 
 
 DESCRIPTION_MIN = 30
@@ -327,7 +319,7 @@ def check_ready_for_review(session: Session, space: Space) -> None:
                            + "; ".join(message for _field, message in gaps))
 
 
-def do_submit_for_review(session: Session, user: User | None, space_id: int) -> Space:
+def do_submit_for_review(session: Session, effects: Effects, user: User | None, space_id: int) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     if space.status not in (SpaceStatus.draft.value, SpaceStatus.hidden.value):
         label = {"pending_review": "уже на модерации", "published": "уже опубликовано"}.get(space.status, space.status)
@@ -337,10 +329,12 @@ def do_submit_for_review(session: Session, user: User | None, space_id: int) -> 
     space.changed_for_review_at = None
     space.moderation_note = None  # the previous rejection stays in the audit log
     session.flush()
+    drop_space_pages(effects, space.id)
     return space
 
 
-def do_add_resource(session: Session, user: User | None, space_id: int, fields: ResourceCreate) -> Resource:
+def do_add_resource(session: Session, effects: Effects, user: User | None, space_id: int,
+                    fields: ResourceCreate) -> Resource:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     _check_duration(fields.min_minutes, fields.max_minutes)
     resource = Resource(space_id=space.id, kind=fields.kind.value, name=fields.name,
@@ -349,10 +343,11 @@ def do_add_resource(session: Session, user: User | None, space_id: int, fields: 
     session.add(resource)
     session.flush()
     do_refresh_space_summary(session, space)
+    drop_space_pages(effects, space.id)
     return resource
 
 
-def do_update_resource(session: Session, user: User | None, resource_id: int,
+def do_update_resource(session: Session, effects: Effects, user: User | None, resource_id: int,
                        fields: ResourceFields) -> Resource:
     space, resource = access_resource_for_owner(session, user, resource_id)
     session.refresh(resource, with_for_update=True)  # bookings of it wait while we check
@@ -365,19 +360,22 @@ def do_update_resource(session: Session, user: User | None, resource_id: int,
     _check_duration(resource.min_minutes, resource.max_minutes)
     session.flush()
     do_refresh_space_summary(session, space)
+    drop_space_pages(effects, space.id)
     return resource
 
 
-def do_delete_resource(session: Session, user: User | None, resource_id: int) -> None:
+def do_delete_resource(session: Session, effects: Effects, user: User | None, resource_id: int) -> None:
     space, resource = access_resource_for_owner(session, user, resource_id)
     if session.scalars(select(Booking.id).where(Booking.resource_id == resource.id).limit(1)).first():
         raise Conflict("resource", "у ресурса есть брони: его нельзя удалить, можно убрать тарифы")
     session.delete(resource)
     session.flush()
     do_refresh_space_summary(session, space)
+    drop_space_pages(effects, space.id)
 
 
-def do_set_tariff(session: Session, user: User | None, resource_id: int, fields: TariffInput) -> Tariff:
+def do_set_tariff(session: Session, effects: Effects, user: User | None, resource_id: int,
+                  fields: TariffInput) -> Tariff:
     """Creates or replaces the resource's price for that unit, in the space's currency."""
     space, resource = access_resource_for_owner(session, user, resource_id)
     if fields.currency != space.currency:
@@ -389,14 +387,16 @@ def do_set_tariff(session: Session, user: User | None, resource_id: int, fields:
     session.add(tariff)
     session.flush()
     do_refresh_space_summary(session, space)
+    drop_space_pages(effects, space.id)
     return tariff
 
 
-def do_delete_tariff(session: Session, user: User | None, tariff_id: int) -> None:
+def do_delete_tariff(session: Session, effects: Effects, user: User | None, tariff_id: int) -> None:
     space, tariff = access_tariff_for_owner(session, user, tariff_id)
     session.delete(tariff)
     session.flush()
     do_refresh_space_summary(session, space)
+    drop_space_pages(effects, space.id)
 
 
 def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, kind: str) -> None:
@@ -405,10 +405,10 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
 
     from coworking_app.services.availability import WHOLE_KINDS
 
-    row = session.execute(text("""
+    row = session.execute(text(f"""
         SELECT coalesce(max(booked_seats(:r, b.start_at, b.end_at)), 0), count(*)
         FROM booking b WHERE b.resource_id = :r AND b.end_at > now()
-          AND b.status IN ('pending_payment', 'paid', 'confirmed')
+          AND {holds_seats_sql("b")}
     """), {"r": resource.id}).one()
     peak, future = row
     if peak > capacity:
@@ -442,6 +442,12 @@ def list_addons(session: Session, space_id: int, *, active_only: bool = True) ->
     if active_only:
         query = query.where(Addon.active)
     return list(session.scalars(query.order_by(Addon.name)))
+
+
+def list_public_addons(session: Session, space_id: int) -> list[Addon]:
+    """The add-ons renters may choose for a publicly visible space (the booking panel)."""
+    space = access_public_space(session, space_id)
+    return list_addons(session, space.id)
 
 
 def do_set_addon(session: Session, user: User | None, space_id: int, fields: AddonInput) -> Addon:

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.services import availability as av
-from coworking_app.services.booking_states import check_booking_action, do_log_event, do_transition
+from coworking_app.services.booking_states import do_log_event, do_transition
 from coworking_app.services.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
-from coworking_app.services.tasks import enqueue_after_commit
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -160,9 +160,8 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 # --- paying --------------------------------------------------------------------------------
 
 
-def _due(booking: Booking, now: datetime) -> tuple[int, str]:
-    """What the renter pays now and for what (booking_states.booking_refusal says whether)."""
-    check_booking_action(booking, "renter", "pay", now=now)
+def _due(booking: Booking) -> tuple[int, str]:
+    """What the renter pays now and for what (the booking policy said they may pay)."""
     if booking.status == S.pending_payment:
         return booking.total_minor - booking.paid_minor, "booking"
     return booking.balance_due_minor, "change"
@@ -172,8 +171,8 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
                      *, now: datetime | None = None) -> Payment:
     """A payment for what the booking owes, or the pending one already made for it."""
     now = now or av.utcnow()
-    booking = access_booking_for_renter(session, user, booking_id)
-    amount, purpose = _due(booking, now)
+    booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
+    amount, purpose = _due(booking)
     change = booking.pending_change if purpose == "change" else None
     existing = session.scalars(
         select(Payment).where(Payment.booking_id == booking.id,
@@ -216,7 +215,8 @@ def access_payment_for_payer(session: Session, user: User | None, payment_id: in
     return payment, booking
 
 
-def do_complete_test_payment(session: Session, user: User | None, payment_id: int, outcome: str,
+def do_complete_test_payment(session: Session, effects: Effects, user: User | None, payment_id: int,
+                             outcome: str,
                              *, now: datetime | None = None) -> Payment:
     """The offline provider's payment page: the payer chooses "succeeded" or "declined"."""
     if outcome not in ("succeeded", "declined"):
@@ -227,7 +227,7 @@ def do_complete_test_payment(session: Session, user: User | None, payment_id: in
     if payment.status != PaymentStatus.pending.value:
         raise Conflict("status", "этот платёж уже завершён")
     if outcome == "succeeded":
-        do_payment_succeeded(session, payment, provider_payment_id=f"test_pi_{payment.id}", now=now)
+        do_payment_succeeded(session, effects, payment, provider_payment_id=f"test_pi_{payment.id}", now=now)
     else:
         do_payment_failed(session, payment, "card declined (test)")
     session.flush()
@@ -251,20 +251,20 @@ def do_cancel_pending_payments(session: Session, booking: Booking) -> None:
             get_provider("stripe").expire_checkout(payment.provider_session_id)
 
 
-def do_mark_paid_without_payment(session: Session, booking: Booking, *, actor: User) -> None:
+def do_mark_paid_without_payment(session: Session, effects: Effects, booking: Booking, *, actor: User) -> None:
     """A booking whose total is 0 (a 100 % promo) is paid as soon as it is made."""
-    do_transition(session, booking, "pay", actor=actor, actor_role="renter", data={"amount": 0})
-    _after_paid(session, booking)
+    do_transition(session, effects, booking, "pay", actor=actor, actor_role="renter", data={"amount": 0})
+    _after_paid(session, effects, booking)
 
 
-def _after_paid(session: Session, booking: Booking) -> None:
+def _after_paid(session: Session, effects: Effects, booking: Booking) -> None:
     space = session.get(Space, booking.space_id)
     booking.expires_at = None
     if space.instant_book:
-        do_transition(session, booking, "confirm", actor=None, actor_role="system",
+        do_transition(session, effects, booking, "confirm", actor=None, actor_role="system",
                       reason="мгновенное бронирование")
-    enqueue_after_commit(session, "jobs.booking.render_receipt", booking.id,
-                         job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+    effects.queue_job("jobs.booking.render_receipt", booking.id,
+                      job_id=f"receipt-{booking.id}-{booking.paid_minor}")
 
 
 def _seats_still_free(session: Session, booking: Booking) -> bool:
@@ -274,7 +274,8 @@ def _seats_still_free(session: Session, booking: Booking) -> bool:
     return resource.capacity - taken >= booking.seats
 
 
-def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment_id: str | None,
+def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *,
+                         provider_payment_id: str | None,
                          now: datetime | None = None) -> None:
     """Money arrived. Idempotent: a second notice for the same payment changes nothing.
 
@@ -302,23 +303,23 @@ def do_payment_succeeded(session: Session, payment: Payment, *, provider_payment
               and payment.amount_minor == booking.balance_due_minor)
         if ok and _change_fits(session, booking):
             space = session.get(Space, booking.space_id)
-            do_apply_change(session, booking, space, payment.change, actor=None, actor_role="provider")
-            enqueue_after_commit(session, "jobs.booking.render_receipt", booking.id,
-                                 job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+            do_apply_change(session, effects, booking, space, payment.change, actor=None, actor_role="provider")
+            effects.queue_job("jobs.booking.render_receipt", booking.id,
+                              job_id=f"receipt-{booking.id}-{booking.paid_minor}")
             return
         if ok:  # the seats went to someone else meanwhile: the change is off
             booking.pending_change, booking.balance_due_minor = None, 0
-        _refund_unwanted(session, booking, payment, "оплата изменения, которое уже не действует")
+        _refund_unwanted(session, effects, booking, payment, "оплата изменения, которое уже не действует")
         return
     owed = booking.total_minor - (booking.paid_minor - payment.amount_minor)
     lapsed = booking.status == S.pending_payment and booking.expires_at and booking.expires_at <= now
     if (superseded or booking.status != S.pending_payment or payment.amount_minor != owed
             or (lapsed and not _seats_still_free(session, booking))):
-        _refund_unwanted(session, booking, payment, "оплата пришла после снятия или изменения брони")
+        _refund_unwanted(session, effects, booking, payment, "оплата пришла после снятия или изменения брони")
         return
-    do_transition(session, booking, "pay", actor=None, actor_role="provider",
+    do_transition(session, effects, booking, "pay", actor=None, actor_role="provider",
                   data={"amount": payment.amount_minor, "payment_id": payment.id})
-    _after_paid(session, booking)
+    _after_paid(session, effects, booking)
 
 
 def _change_fits(session: Session, booking: Booking) -> bool:
@@ -329,16 +330,16 @@ def _change_fits(session: Session, booking: Booking) -> bool:
     return resource.capacity - taken >= change["seats"]
 
 
-def _refund_unwanted(session: Session, booking: Booking, payment: Payment, reason: str) -> None:
-    do_log_event(session, booking, "late_payment", booking.status, actor=None,
+def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payment: Payment, reason: str) -> None:
+    do_log_event(session, effects, booking, "late_payment", booking.status, actor=None,
                  actor_role="provider", data={"amount": payment.amount_minor, "payment_id": payment.id})
-    do_refund_booking(session, booking, payment.amount_minor, reason=reason, only=payment)
+    do_refund_booking(session, effects, booking, payment.amount_minor, reason=reason, only=payment)
 
 
 # --- refunds -------------------------------------------------------------------------------
 
 
-def do_refund_booking(session: Session, booking: Booking, amount: int, *, reason: str,
+def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
                       only: Payment | None = None) -> list[Refund]:
     """Refunds `amount` across the booking's successful payments, newest first, through
     their provider; each refund gets a credit note."""
@@ -365,8 +366,7 @@ def do_refund_booking(session: Session, booking: Booking, amount: int, *, reason
         refunds.append(refund)
     session.flush()
     for refund in refunds:
-        enqueue_after_commit(session, "jobs.booking.render_credit_note", refund.id,
-                             job_id=f"credit-note-{refund.id}")
+        effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
     return refunds
 
 
@@ -395,7 +395,7 @@ def check_stripe_event(payload: bytes, signature: str | None) -> dict:
     return event
 
 
-def do_handle_stripe_event(session: Session, event: dict, *, now: datetime | None = None) -> str:
+def do_handle_stripe_event(session: Session, effects: Effects, event: dict, *, now: datetime | None = None) -> str:
     """Applies one verified event once. Returns what happened ("duplicate", "ignored", ...)."""
     inserted = session.execute(
         insert(WebhookEvent).values(id=event["id"][:255], provider="stripe",
@@ -421,7 +421,7 @@ def do_handle_stripe_event(session: Session, event: dict, *, now: datetime | Non
                 or str(obj.get("currency", "")).upper() != payment.currency):
             log.error("stripe amount mismatch for payment %s", payment.id)
             return "amount_mismatch"
-        do_payment_succeeded(session, payment, provider_payment_id=obj.get("payment_intent"), now=now)
+        do_payment_succeeded(session, effects, payment, provider_payment_id=obj.get("payment_intent"), now=now)
         return "paid"
     # expired or failed: harmless if the payment already succeeded (out of order)
     do_payment_failed(session, payment, kind)

@@ -10,6 +10,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.services.accounts import check_role
 from coworking_app.services.errors import (
     Conflict,
@@ -18,6 +19,7 @@ from coworking_app.services.errors import (
     PayloadTooLarge,
     UnsupportedMedia,
 )
+from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.owner_spaces import access_space_for_owner, mark_for_review
 from coworking_app.services.storage import get_storage
 from coworking_app.settings import get_settings
@@ -96,7 +98,7 @@ def access_photo_for_owner(session: Session, user: User | None, photo_id: int) -
     return space, photo
 
 
-def do_add_photo(session: Session, user: User | None, space_id: int, data: bytes) -> Photo:
+def do_add_photo(session: Session, effects: Effects, user: User | None, space_id: int, data: bytes) -> Photo:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     count = session.scalar(select(func.count()).select_from(Photo).where(Photo.space_id == space.id))
     if count >= PHOTO_LIMIT:
@@ -114,6 +116,7 @@ def do_add_photo(session: Session, user: User | None, space_id: int, data: bytes
     session.add(photo)
     mark_for_review(space, user)
     session.flush()
+    drop_space_pages(effects, space.id)
     return photo
 
 
@@ -123,7 +126,7 @@ def list_photos(session: Session, space_id: int) -> list[Photo]:
     ))
 
 
-def do_reorder_photos(session: Session, user: User | None, space_id: int,
+def do_reorder_photos(session: Session, effects: Effects, user: User | None, space_id: int,
                       photo_ids: list[int]) -> list[Photo]:
     """`photo_ids` must list exactly the space's photos, in the new order (first = cover)."""
     space = access_space_for_owner(session, user, space_id, for_update=True)
@@ -133,17 +136,18 @@ def do_reorder_photos(session: Session, user: User | None, space_id: int,
     for position, photo_id in enumerate(photo_ids):
         photos[photo_id].position = position
     session.flush()
+    drop_space_pages(effects, space.id)
     return list_photos(session, space.id)
 
 
-def do_set_cover(session: Session, user: User | None, photo_id: int) -> list[Photo]:
+def do_set_cover(session: Session, effects: Effects, user: User | None, photo_id: int) -> list[Photo]:
     space, photo = access_photo_for_owner(session, user, photo_id)
     order = [p.id for p in list_photos(session, space.id)]
     order.remove(photo.id)
-    return do_reorder_photos(session, user, space.id, [photo.id, *order])
+    return do_reorder_photos(session, effects, user, space.id, [photo.id, *order])
 
 
-def do_delete_photo(session: Session, user: User | None, photo_id: int) -> None:
+def do_delete_photo(session: Session, effects: Effects, user: User | None, photo_id: int) -> None:
     space, photo = access_photo_for_owner(session, user, photo_id)
     keys = (photo.storage_key, photo.thumb_key)
     session.delete(photo)
@@ -153,6 +157,7 @@ def do_delete_photo(session: Session, user: User | None, photo_id: int) -> None:
     for position, other in enumerate(remaining):
         other.position = position
     session.flush()
+    drop_space_pages(effects, space.id)
     storage = get_storage()
     for key in keys:  # after the row is gone; a leftover file is harmless, a dangling row is not
         storage.delete(key)

@@ -24,8 +24,12 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.services.accounts import check_role
-from coworking_app.services.booking_states import booking_refusal
+from coworking_app.services.booking_states import REVIEWED
+from coworking_app.services.bookings import refusal
+from coworking_app.services.cache import drop_space_pages
+from coworking_app.services.spaces import access_public_space
 from coworking_app.services.text import check_plain_text
 from coworking_app.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from models import (
@@ -106,18 +110,23 @@ def check_review_input(rating: object, subratings: object, text_: object) -> Rev
 def access_booking_for_review(session: Session, user: User | None, booking_id: int,
                               *, now: datetime | None = None) -> Booking:
     """The caller's completed booking still open for a review: 404 when there is no such
-    booking, 403 when it is someone else's, not completed, or the 30 days have passed
-    (booking_states.booking_refusal, the rule the "Оставить отзыв" button follows too)."""
+    booking, 403 when it is someone else's, not completed, or the 30 days have passed, 409
+    when it has its review already (the booking policy, bookings.refusal, which the
+    "Оставить отзыв" button follows too)."""
     if user is None:
         raise NotAuthenticated()
     booking = session.get(Booking, booking_id) if 0 < booking_id < 2**31 else None
     if booking is None:
         raise NotFound("Бронь не найдена")
-    role = "renter" if booking.user_id == user.id else "other"
-    reason = booking_refusal(booking, role, "review", now=now or datetime.now(timezone.utc))
+    if booking.user_id != user.id:
+        raise PermissionDenied("Отзыв может оставить только гость этой брони")
+    reviewed = session.scalar(select(Review.id).where(Review.booking_id == booking.id)) is not None
+    reason = refusal(user, booking, "review", now=now or datetime.now(timezone.utc), host_id=None,
+                     reviewed=reviewed)
+    if reason == REVIEWED:
+        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен")
     if reason is not None:
-        raise PermissionDenied(reason[0].upper() + reason[1:] if role == "renter"
-                               else "Отзыв может оставить только гость этой брони")
+        raise PermissionDenied(reason[0].upper() + reason[1:])
     return booking
 
 
@@ -128,8 +137,6 @@ def do_create_review(session: Session, *, user: User | None, booking_id: int, ra
                      subratings: object, text_: object) -> Review:
     booking = access_booking_for_review(session, user, booking_id)
     data = check_review_input(rating, subratings, text_)
-    if session.scalar(select(Review.id).where(Review.booking_id == booking.id)) is not None:
-        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен")
     resource = session.get(Resource, booking.resource_id)
     review = Review(
         booking_id=booking.id, space_id=booking.space_id, user_id=user.id,
@@ -156,7 +163,7 @@ def access_own_review(session: Session, user: User | None, review_id: int, *,
     return review
 
 
-def do_edit_review(session: Session, *, user: User | None, review_id: int, rating: object,
+def do_edit_review(session: Session, effects: Effects, *, user: User | None, review_id: int, rating: object,
                    subratings: object, text_: object, now: datetime | None = None) -> Review:
     """Within 48 hours of writing; the edited review is moderated again (and leaves the
     space's rating until approved)."""
@@ -174,7 +181,7 @@ def do_edit_review(session: Session, *, user: User | None, review_id: int, ratin
     session.add(review)
     session.flush()
     if was_approved:
-        do_refresh_space_rating(session, review.space_id)
+        do_refresh_space_rating(session, effects, review.space_id)
     return review
 
 
@@ -186,7 +193,7 @@ def access_review_for_moderation(session: Session, moderator: User | None, revie
     return review
 
 
-def do_moderate_review(session: Session, *, moderator: User | None, review_id: int, approve: bool,
+def do_moderate_review(session: Session, effects: Effects, *, moderator: User | None, review_id: int, approve: bool,
                        reason: object = None) -> Review:
     """Approve (shown and counted) or reject with a reason told to the author. Either
     decision also closes the review's open abuse reports."""
@@ -209,22 +216,22 @@ def do_moderate_review(session: Session, *, moderator: User | None, review_id: i
                     .values(resolved_at=now, resolved_by=moderator.id))
     session.flush()
     if previous != review.status:
-        do_refresh_space_rating(session, review.space_id)
+        do_refresh_space_rating(session, effects, review.space_id)
         space = session.get(Space, review.space_id)
         author = session.get(User, review.user_id)
         version = (review.edited_at or review.created_at).isoformat()
         payload = {"space": space.name, "reason": clean_reason or "", "link": f"/spaces/{space.id}"}
         event = "review_approved" if approve else "review_rejected"
-        do_notify(session, author, event, payload, dedupe=f"{event}:{review.id}:{version}")
+        do_notify(session, effects, author, event, payload, dedupe=f"{event}:{review.id}:{version}")
         if approve and space.owner_id and previous == ReviewStatus.pending.value:
             owner = session.get(User, space.owner_id)
-            do_notify(session, owner, "owner_new_review",
+            do_notify(session, effects, owner, "owner_new_review",
                       {**payload, "rating": review.rating, "link": f"/spaces/{space.id}#reviews"},
                       dedupe=f"owner_new_review:{review.id}:{version}")
     return review
 
 
-def do_reply(session: Session, *, user: User | None, review_id: int, text_: object) -> Review:
+def do_reply(session: Session, effects: Effects, *, user: User | None, review_id: int, text_: object) -> Review:
     """The space owner's one public reply to an approved review."""
     if user is None:
         raise NotAuthenticated()
@@ -242,7 +249,7 @@ def do_reply(session: Session, *, user: User | None, review_id: int, text_: obje
     session.flush()
     from coworking_app.services.notifications import do_notify
 
-    do_notify(session, session.get(User, review.user_id), "review_replied",
+    do_notify(session, effects, session.get(User, review.user_id), "review_replied",
               {"space": space.name, "link": f"/spaces/{space.id}#reviews"},
               dedupe=f"review_replied:{review.id}")
     return review
@@ -287,10 +294,11 @@ _AGGREGATE_SQL = text(f"""
 """)
 
 
-def do_refresh_space_rating(session: Session, space_id: int) -> SpaceRating:
+def do_refresh_space_rating(session: Session, effects: Effects, space_id: int) -> SpaceRating:
     """Recompute from the approved reviews: the aggregate is exact by construction. The
     space row is locked first, so two transactions changing reviews of one space run one
-    after the other and the second sees the first's review."""
+    after the other and the second sees the first's review. The space's cached page (it
+    shows the rating) is dropped after commit."""
     session.execute(text("SELECT 1 FROM space WHERE id = :id FOR NO KEY UPDATE"), {"id": space_id})
     row = session.execute(_AGGREGATE_SQL, {"space_id": space_id}).mappings().one()
     count, average = int(row["n"]), round(float(row["average"]), 4)
@@ -303,12 +311,11 @@ def do_refresh_space_rating(session: Session, space_id: int) -> SpaceRating:
     aggregate.count, aggregate.average = count, average
     aggregate.distribution, aggregate.subratings = distribution, subratings
     session.add(aggregate)
-    # Through the ORM (not a bulk UPDATE): the flush records the space, so its cached page
-    # (services/cache.py) is dropped after commit and shows the new rating at once.
     space = session.get(Space, space_id)
     space.rating, space.reviews_count = round(average, 2), count
     session.add(space)
     session.flush()
+    drop_space_pages(effects, space_id)
     return aggregate
 
 
@@ -365,9 +372,7 @@ def _out(review: Review, author_name: str) -> ReviewOut:
 def list_space_reviews(session: Session, space_id: int, *, page: int = 1,
                        page_size: int = 10) -> tuple[list[ReviewOut], int]:
     """Approved reviews of a published space, newest first."""
-    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
-    if space is None or space.status != "published" or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
+    access_public_space(session, space_id)
     page, page_size = max(1, page), max(1, min(page_size, 50))
     where = (Review.space_id == space_id, Review.status == ReviewStatus.approved.value)
     total = session.scalar(select(func.count()).select_from(Review).where(*where)) or 0

@@ -18,8 +18,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from coworking_app.effects import Effects
 from coworking_app.formatting import SPACE_STATUS_LABELS
 from coworking_app.services.accounts import check_role
+from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.owner_spaces import submission_gaps
 from coworking_app.services.text import check_chars
@@ -93,30 +95,31 @@ def check_reason(reason: str | None) -> str:
     return reason
 
 
-def _notify_owner(session: Session, space: Space, event: str, payload: dict) -> None:
+def _notify_owner(session: Session, effects: Effects, space: Space, event: str, payload: dict) -> None:
     from coworking_app.services.notifications import do_notify
 
     owner = session.get(User, space.owner_id) if space.owner_id else None
     if owner is not None:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        do_notify(session, owner, event, {"space": space.name, "link": f"/owner/spaces/{space.id}", **payload},
+        do_notify(session, effects, owner, event, {"space": space.name, "link": f"/owner/spaces/{space.id}", **payload},
                   dedupe=f"{event}:{space.id}:{stamp}")
 
 
-def _decide(session: Session, space: Space, status: SpaceStatus, note: str | None, event: str,
-            payload: dict) -> Space:
-    """The new status, the note the owner sees (None clears it), no pending re-review, and
-    the owner's notification: one place for approve, reject and hide."""
+def _decide(session: Session, effects: Effects, space: Space, status: SpaceStatus, note: str | None,
+            event: str, payload: dict) -> Space:
+    """The new status, the note the owner sees (None clears it), no pending re-review, the
+    owner's notification and the cached page dropped: one place for approve, reject and hide."""
     space.status = status.value
     space.changed_for_review_at = None
     space.moderation_note = note
     session.add(space)
     session.flush()
-    _notify_owner(session, space, event, payload)
+    drop_space_pages(effects, space.id)
+    _notify_owner(session, effects, space, event, payload)
     return space
 
 
-def do_approve_space(session: Session, moderator: User | None, space_id: int) -> Space:
+def do_approve_space(session: Session, effects: Effects, moderator: User | None, space_id: int) -> Space:
     check_role(moderator, Role.operator, Role.admin)
     space = _locked(session, space_id)
     changes = space.status == SpaceStatus.published.value and space.changed_for_review_at is not None
@@ -128,10 +131,10 @@ def do_approve_space(session: Session, moderator: User | None, space_id: int) ->
             raise Conflict(gaps[0][0], "Опубликовать нельзя, не хватает: " + "; ".join(m for _f, m in gaps))
         if space.owner_id is None:
             raise Conflict("owner", "Опубликовать нельзя: у пространства нет владельца")
-    return _decide(session, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
+    return _decide(session, effects, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
 
 
-def do_reject_space(session: Session, moderator: User | None, space_id: int, reason: str | None) -> Space:
+def do_reject_space(session: Session, effects: Effects, moderator: User | None, space_id: int, reason: str | None) -> Space:
     check_role(moderator, Role.operator, Role.admin)
     reason = check_reason(reason)
     space = _locked(session, space_id)
@@ -141,10 +144,10 @@ def do_reject_space(session: Session, moderator: User | None, space_id: int, rea
         status = SpaceStatus.hidden
     else:
         raise Conflict("status", f"Отклонять нечего: пространство {STATUS_WORDS.get(space.status, space.status)}")
-    return _decide(session, space, status, reason, "space_rejected", {"reason": reason})
+    return _decide(session, effects, space, status, reason, "space_rejected", {"reason": reason})
 
 
-def do_hide_space(session: Session, staff: User | None, space_id: int, reason: str | None) -> Space:
+def do_hide_space(session: Session, effects: Effects, staff: User | None, space_id: int, reason: str | None) -> Space:
     """Take a published space out of search (a table row action); the owner learns why."""
     check_role(staff, Role.operator, Role.admin)
     reason = check_reason(reason)
@@ -152,4 +155,4 @@ def do_hide_space(session: Session, staff: User | None, space_id: int, reason: s
     if space.status != SpaceStatus.published.value:
         raise Conflict("status", "Скрыть можно только опубликованное пространство, а это "
                                  f"{STATUS_WORDS.get(space.status, space.status)}")
-    return _decide(session, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})
+    return _decide(session, effects, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})

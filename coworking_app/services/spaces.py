@@ -6,10 +6,12 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from coworking_app.services.cache import cache_get, cache_set, space_detail_key
+from coworking_app.effects import Effects
+from coworking_app.services.cache import cache_get, cache_set, drop_space_pages, space_detail_key
 from coworking_app.services.errors import InvalidInput, NotFound
 from coworking_app.services.geo import lat_of, lon_of, walking_minutes
 from coworking_app.services.storage import get_storage
@@ -30,7 +32,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NEAREST_STOPS = 3
 
 
+# Resources, tariffs and photos as every reader sees them: the public page and the owner's
+# editor (services/owner_editor.py, REST and the cabinet) share these.
+
+
 class TariffOut(BaseModel):
+    id: int
     unit: PriceUnit
     price_minor: int
     currency: str
@@ -43,11 +50,12 @@ class ResourceOut(BaseModel):
     capacity: int
     min_minutes: int
     max_minutes: int
-    tariffs: list[TariffOut]
+    tariffs: list[TariffOut] = []  # hour, day, month
 
 
 class PhotoOut(BaseModel):
     id: int
+    position: int
     url: str
     thumb_url: str
     width: int
@@ -104,14 +112,51 @@ class SpaceDetail(BaseModel):
     bookable: bool = False  # spaces.is_bookable: the booking panel and "ask the host" show only then
 
 
+# --- public visibility: the one rule --------------------------------------------------
+# A space is publicly visible (its page, search results, reviews, availability, add-ons,
+# counts on the home page, analytics of the network's open seats) when it is published and
+# not deleted. The rule in Python, as a SQLAlchemy condition and as raw SQL: every place
+# asks one of these three, written side by side so they cannot drift (tests check they agree).
+
+
+def is_public(space) -> bool:
+    """Whether a space is publicly visible. `space`: a Space row or anything with its
+    status and deleted_at (bookings.BookableSpace)."""
+    return space.status == SpaceStatus.published.value and space.deleted_at is None
+
+
+def public_space_filter(space=Space) -> ColumnElement[bool]:
+    """`is_public` as a query condition on `space` (the Space table or an alias of it)."""
+    return and_(space.status == SpaceStatus.published.value, space.deleted_at.is_(None))
+
+
+def public_space_sql(alias: str) -> str:
+    """`is_public` as raw SQL on the `space` row named `alias` (for text() queries)."""
+    return f"{alias}.status = '{SpaceStatus.published.value}' AND {alias}.deleted_at IS NULL"
+
+
 def is_bookable(space) -> bool:
-    """Whether a space takes bookings and questions: published, not deleted, and someone owns
-    it (a space nobody owns has nobody to confirm a booking, be paid or answer a question).
-    `space`: a Space row or anything with its status, deleted_at and owner_id. The booking
-    path (bookings._bookable), the space page's booking panel and "ask the host"
+    """Whether a space takes bookings and questions: publicly visible (`is_public`), and
+    someone owns it (a space nobody owns has nobody to confirm a booking, be paid or answer
+    a question). `space`: a Space row or anything with its status, deleted_at and owner_id.
+    The booking path (bookings._bookable), the space page's booking panel and "ask the host"
     (SpaceDetail.bookable) and messages all ask this."""
-    return (space.status == SpaceStatus.published.value and space.deleted_at is None
-            and space.owner_id is not None)
+    return is_public(space) and space.owner_id is not None
+
+
+def access_public_space(session: Session, space_id: int) -> Space:
+    """A publicly visible space (`is_public`); NotFound for a missing or hidden one."""
+    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
+    if space is None or not is_public(space):
+        raise NotFound("Пространство не найдено")
+    return space
+
+
+def find_bookable_space(session: Session, space_id: int) -> Space | None:
+    """The space if it takes bookings now (`is_bookable`), else None (the booking panel
+    then shows nothing)."""
+    space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
+    return space if space is not None and is_bookable(space) else None
 
 
 def get_published_space(session: Session, space_id: int) -> SpaceDetail:
@@ -121,7 +166,7 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
     if cached is not None:
         return SpaceDetail.model_validate_json(cached)
     detail = load_space_detail(session, space_id)
-    if detail is None or detail.status != SpaceStatus.published.value:
+    if detail is None:
         raise NotFound("Пространство не найдено")
     cache_set(key, detail.model_dump_json())
     return detail
@@ -135,10 +180,11 @@ def is_public_space(session: Session, space_id: int) -> bool:
     if cache_get(space_detail_key(space_id)) is not None:
         return True
     return session.scalar(select(Space.id).where(
-        Space.id == space_id, Space.status == SpaceStatus.published.value)) is not None
+        Space.id == space_id, public_space_filter())) is not None
 
 
 def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
+    """The page of a publicly visible space (`is_public`); None for a missing or hidden one."""
     row = session.execute(
         select(
             Space, City.name_ru, City.slug, District.name_ru,
@@ -148,7 +194,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         .outerjoin(District, District.id == Space.district_id)
         .where(Space.id == space_id)
     ).first()
-    if row is None:
+    if row is None or not is_public(row[0]):
         return None
     space, city_name, city_slug, district_name, lat, lon = row
     amenity_rows = session.scalars(
@@ -171,13 +217,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         ],
         amenities=[AmenityOut(code=a.code, name=a.name_ru, icon=a.icon) for a in amenity_rows],
         resources=_resources(session, space_id),
-        photos=[
-            PhotoOut(
-                id=p.id, url=get_storage().url(p.storage_key), thumb_url=get_storage().url(p.thumb_key),
-                width=p.width, height=p.height, caption=p.caption,
-            )
-            for p in photos
-        ],
+        photos=photo_views(photos),
         nearest_stops=nearest_stops(session, space.location),
         price_hour_from=space.price_hour_from, price_day_from=space.price_day_from,
         price_month_from=space.price_month_from, currency=space.currency,
@@ -187,18 +227,25 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
 
 
 def _resources(session: Session, space_id: int) -> list[ResourceOut]:
-    resources = session.scalars(
-        select(Resource).where(Resource.space_id == space_id).order_by(Resource.id)
-    ).all()
+    return resource_views(session, list_resources(session, space_id))
+
+
+def list_resources(session: Session, space_id: int) -> list[Resource]:
+    """The resources of a space in the order the owner created them."""
+    return list(session.scalars(select(Resource).where(Resource.space_id == space_id)
+                                .order_by(Resource.id)))
+
+
+def resource_views(session: Session, resources: list[Resource]) -> list[ResourceOut]:
+    """Resources with their tariffs (hour, day, month), in the order given: the public page
+    and the owner's editor."""
     tariffs = session.scalars(
         select(Tariff).where(Tariff.resource_id.in_([r.id for r in resources]))
-    ).all()
+    ).all() if resources else []
     order = {unit.value: i for i, unit in enumerate(PriceUnit)}
     by_resource: dict[int, list[TariffOut]] = {}
     for t in sorted(tariffs, key=lambda t: order[t.unit]):
-        by_resource.setdefault(t.resource_id, []).append(
-            TariffOut(unit=t.unit, price_minor=t.price_minor, currency=t.currency)
-        )
+        by_resource.setdefault(t.resource_id, []).append(tariff_view(t))
     return [
         ResourceOut(
             id=r.id, kind=r.kind, name=r.name, capacity=r.capacity,
@@ -207,6 +254,18 @@ def _resources(session: Session, space_id: int) -> list[ResourceOut]:
         )
         for r in resources
     ]
+
+
+def tariff_view(tariff: Tariff) -> TariffOut:
+    return TariffOut(id=tariff.id, unit=tariff.unit, price_minor=tariff.price_minor, currency=tariff.currency)
+
+
+def photo_views(photos: list[Photo]) -> list[PhotoOut]:
+    """Photos in the order given, with their public URLs."""
+    storage = get_storage()
+    return [PhotoOut(id=p.id, position=p.position, url=storage.url(p.storage_key),
+                     thumb_url=storage.url(p.thumb_key), width=p.width, height=p.height, caption=p.caption)
+            for p in photos]
 
 
 def nearest_stops(session: Session, location, limit: int = NEAREST_STOPS) -> list[NearestStop]:
@@ -262,7 +321,7 @@ def do_refresh_space_summary(session: Session, space: Space) -> None:
     session.add(space)
 
 
-def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) -> Space:
+def do_set_space_status(session: Session, effects: Effects, space_id: int, status: SpaceStatus) -> Space:
     space = session.get(Space, space_id, with_for_update=True)
     if space is None:
         raise NotFound("Пространство не найдено")
@@ -272,4 +331,5 @@ def do_set_space_status(session: Session, space_id: int, status: SpaceStatus) ->
     space.status = status.value
     session.add(space)
     session.flush()
+    drop_space_pages(effects, space.id)
     return space

@@ -11,8 +11,10 @@ import qrcode.image.svg
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from coworking_app.services.errors import InvalidInput, SecondFactorRequired
+from coworking_app.services import ratelimit
+from coworking_app.services.errors import Conflict, InvalidInput, PermissionDenied, SecondFactorRequired
 from coworking_app.services.security import digest, verify_password
+from coworking_app.settings import get_settings
 from models import RecoveryCode, User
 
 ISSUER = "CoSpace"
@@ -53,12 +55,47 @@ def do_confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     return codes
 
 
+# Turning two-factor off: attempts per account and window (a stolen session must not be
+# able to guess the 6 digits).
+DISABLE_ATTEMPTS = 5
+DISABLE_WINDOW_SECONDS = 15 * 60
+
+
+def disable_refusal(user: User) -> str | None:
+    """Why this person may not turn two-factor off at all (None: they may, with their
+    password and a code). Operators and admins keep it while REQUIRE_2FA_FOR_STAFF is on:
+    their role works only with it."""
+    if not user.totp_enabled:
+        return "Двухфакторная защита уже выключена"
+    if get_settings().require_2fa_for_staff and user.is_staff:
+        return "Для операторов и администраторов двухфакторная защита обязательна: выключить её нельзя"
+    return None
+
+
+def check_can_disable(user: User) -> None:
+    """Refuses what `disable_refusal` says: 409 when it is off already, 403 for staff."""
+    reason = disable_refusal(user)
+    if reason is not None:
+        raise (Conflict("totp", reason) if not user.totp_enabled else PermissionDenied(reason))
+
+
 def do_disable(session: Session, user: User, *, password: str, code: str) -> None:
+    """Turns two-factor sign-in off. Needs the current password and a current code from the
+    authenticator app (or an unused recovery code, as at sign-in): a signed-in browser alone
+    cannot lower the account's protection. Attempts are counted per account before the
+    checks (RateLimited after DISABLE_ATTEMPTS in the window). The secret and the recovery
+    codes go; the audit log records the change (the app_user trigger), as it does turning on."""
+    check_can_disable(user)
+    ratelimit.do_take(f"totp-off:{user.id}", DISABLE_ATTEMPTS, DISABLE_WINDOW_SECONDS,
+                      message="Слишком много попыток выключить двухфакторную защиту")
     if not verify_password(password or "", user.password_hash):
-        raise InvalidInput("password", "Пароль неверен")
+        raise InvalidInput("current_password", "Текущий пароль неверен")
+    if not _clean(code):
+        raise InvalidInput("totp_code", "Введите код из приложения-аутентификатора или резервный код")
     check_second_factor(session, user, code)
     user.totp_secret, user.totp_enabled_at = None, None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.flush()
 
 
 def check_second_factor(session: Session, user: User, code: str | None) -> None:

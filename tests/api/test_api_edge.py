@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from coworking_app.api import create_api
-from coworking_app.db import session_scope
+from coworking_app.effects import Effects
 from coworking_app.services import accounts, messages, promos
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, RateLimited
 from coworking_app.services.owner_spaces import SpaceFields
@@ -323,5 +323,5 @@ def test_reasons_from_the_pages_refuse_bad_characters(session, owner):
     start = (msk_now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
     row = insert_booking(place, renter_id, start=start, end=start + timedelta(hours=1))
     with pytest.raises(InvalidInput) as caught:
-        do_cancel_booking(session, session.get(User, renter_id), row.id, reason="передумал\x00")
+        do_cancel_booking(session, Effects(), session.get(User, renter_id), row.id, reason="передумал\x00")
     assert caught.value.field == "reason"

@@ -26,12 +26,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from coworking_app.api import create_api
-from coworking_app.db import get_cache_redis, session_scope
+from coworking_app.db import get_cache_redis
 from coworking_app.services.accounts import do_create_staff
 from coworking_app.services.fields import MAX_ID
 from models import Role
 from tests.admin_helpers import insert_booking, msk_now
 from tests.booking_helpers import make_bookable, new_user
+from tests.uow_helpers import transaction
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -112,7 +113,7 @@ def sandbox(world):
     renter_id, renter_email, password = new_user("renter")
     victim_id, _email, _password = new_user("renter")  # what admin writes on users touch
     admin_email = f"schema-admin-{renter_id}@example.com"
-    with session_scope() as s:
+    with transaction() as s:
         do_create_staff(s, email=admin_email, password=password, full_name="Админ Схемы",
                         role=Role.admin)
     start = (msk_now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)

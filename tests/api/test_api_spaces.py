@@ -82,7 +82,8 @@ def test_space_detail(client, world):
     assert body["name"] == "Гамма лофт" and body["status"] == "published"
     assert {res["kind"] for res in body["resources"]} == {"private_office", "hot_desk"}
     office = next(res for res in body["resources"] if res["kind"] == "private_office")
-    assert office["tariffs"] == [{"unit": "month", "price_minor": 9000000, "currency": "RUB"}]
+    assert [t | {"id": 0} for t in office["tariffs"]] == [
+        {"id": 0, "unit": "month", "price_minor": 9000000, "currency": "RUB"}]
     assert [a["code"] for a in body["amenities"]] == ["wifi", "coffee", "parking", "gym"]
     assert [h["day"] for h in body["opening_hours"]][0] == "mon"
     stops = body["nearest_stops"]

@@ -10,13 +10,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from coworking_app import db
-from coworking_app.db import get_cache_redis, get_engine, session_scope
+from coworking_app.db import get_cache_redis, get_engine
 from coworking_app.services import analytics
+from tests.uow_helpers import transaction
 
 
 def _backend_pid() -> tuple[int, object]:
     """The PostgreSQL backend pid of the connection a session gets, and its pool record."""
-    with session_scope() as session:
+    with transaction() as session:
         conn = session.connection()
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         record = conn.connection._connection_record
@@ -38,7 +39,7 @@ def test_a_connection_killed_while_idle_is_replaced_without_an_error():
     record.info["idle_since"] = time.monotonic() - db.IDLE_PING_SECONDS - 1
     # Every pooled connection may be the dead one: none of the next checkouts may fail.
     for _ in range(get_engine().pool.size() + 2):
-        with session_scope() as session:
+        with transaction() as session:
             assert session.execute(text("SELECT 1")).scalar_one() == 1
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
 
@@ -53,18 +54,18 @@ def test_a_connection_killed_under_a_driver_statement_fails_once_then_the_pool_i
 
     # A pool of exactly three connections, then kill every one of them (a restarted server).
     get_engine().dispose()
-    with session_scope() as a, session_scope() as b, session_scope() as c:
+    with transaction() as a, transaction() as b, transaction() as c:
         pids = [s.execute(text("SELECT pg_backend_pid()")).scalar_one() for s in (a, b, c)]
     for pid in pids:
         _kill(pid)
     one = db.DriverStatement(select(literal(1)))
     with pytest.raises(DBAPIError) as failed:  # every pooled connection is dead
-        with session_scope() as session:
+        with transaction() as session:
             one.execute(session, {}).fetchone()
     assert failed.value.connection_invalidated
     # After one failure at most, every later checkout gets a live connection.
     for _ in range(len(pids) + 2):
-        with session_scope() as session:
+        with transaction() as session:
             assert one.execute(session, {}).fetchone()[0] == 1
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() not in pids
 
@@ -80,7 +81,7 @@ def test_a_recently_used_connection_is_not_pinged():
     get_engine().dialect.do_ping = counting_ping
     try:
         for _ in range(5):
-            with session_scope() as session:
+            with transaction() as session:
                 session.execute(text("SELECT 1"))
     finally:
         get_engine().dialect.do_ping = original
@@ -120,13 +121,13 @@ def test_reads_are_planned_with_their_own_values_and_writes_keep_their_plans():
     generic plan can never replace a plan for the actual values (docs/search.md); writing
     sessions do prepare their repeated statements (docs/booking.md)."""
     assert _prepared_after_repeats(db.read_scope) == 0
-    assert _prepared_after_repeats(session_scope) == 1
+    assert _prepared_after_repeats(transaction) == 1
     # The read scope's setting does not stick to the pooled connection: the next session
     # that gets the same connection prepares again.
     with db.read_scope() as session:
         read_connection = session.connection().connection.dbapi_connection
     for _ in range(get_engine().pool.size() + 10):
-        with session_scope() as session:
+        with transaction() as session:
             dbapi = session.connection().connection.dbapi_connection
             if dbapi is read_connection:
                 assert dbapi.prepare_threshold == db.PREPARE_THRESHOLD

@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from coworking_app.db import session_scope
 from jobs.booking import hold_created
 from coworking_app.formatting import format_place, format_stay, split_links
 from coworking_app.page_status import MISSING_PATH, page_status
@@ -28,6 +27,7 @@ from models import AuditLog, Booking, User
 from state.search_query import sort_choices, without_pointless_sort
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
+from tests.uow_helpers import transaction
 
 
 def _ok(response, code: int = 200):
@@ -129,7 +129,7 @@ def test_a_two_day_booking_card_and_notice_say_which_days(client, world):
     day = in_days(5)
     booking = _ok(client.post(f"{API}/bookings", headers=auth, json=body(
         b.desk_id, local(day, 0), local(day + timedelta(days=2), 0))), 201).json()
-    with session_scope() as s:
+    with transaction() as s:
         row = s.get(Booking, booking["id"])
         view = svc.booking_views(s, [row], s.get(User, row.user_id))[0]
     expected = f"{day:%d.%m.%Y} – {day + timedelta(days=1):%d.%m.%Y} (2 дня)"
@@ -150,13 +150,13 @@ def test_the_audit_log_shows_labels_roubles_and_local_times(client, world):
     _op_id, op = signed_in("operator")
     # The log is append-only and outlives the test database's bookings, whose ids restart:
     # only this test's rows count.
-    with session_scope() as s:
+    with transaction() as s:
         since = s.scalar(select(func.coalesce(func.max(AuditLog.id), 0)))
     booking = _ok(client.post(f"{API}/bookings", headers=auth,
                               json=body(b.desk_id, local(in_days(6), 10), local(in_days(6), 12))), 201).json()
     pay_test(client, auth, booking["id"])
     _ok(client.post(f"{API}/admin/bookings/{booking['id']}/cancel", headers=op, json={"reason": "проверка"}))
-    with session_scope() as s:
+    with transaction() as s:
         rows = s.scalars(select(AuditLog).where(AuditLog.entity == "booking", AuditLog.id > since,
                                                 AuditLog.entity_id == booking["id"]).order_by(AuditLog.id)).all()
         items = [audit.AuditItem(id=r.id, at=r.at, actor_id=r.actor_id, actor_kind=r.actor_kind,

@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
 from coworking_app.services.security import client_address
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from models import AuthSession, Notification, OneTimeToken, SignUpRequest, User
 from tests.account_helpers import (
     api_sign_up,
@@ -23,6 +24,7 @@ from tests.account_helpers import (
     run_account_jobs,
     sign_up_mail,
 )
+from tests.uow_helpers import transaction
 
 API = "/api/v1"
 
@@ -47,7 +49,7 @@ def _field_errors(response) -> dict[str, str]:
 
 
 def _reset_token(email: str, nth: int = -1) -> str:
-    with session_scope() as s:
+    with transaction() as s:
         return _mails(s, email, "reset_password")[nth].body.split("token=")[1].split()[0]
 
 
@@ -56,7 +58,7 @@ def test_sign_up_mails_a_code_that_creates_the_verified_account_and_signs_in(cli
     r = _register(client, email=email)
     assert r.status_code == 202, r.text
     assert set(r.json()) == {"detail"}  # nothing about the account
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalars(select(User).where(User.email == email)).first() is None  # not yet
     mail = sign_up_mail(email)
     assert mail.kind == "new" and mail.email == "Mixed.Case@example.com"
@@ -98,7 +100,7 @@ def test_sign_up_of_a_taken_address_answers_the_same_and_tells_its_owner(client,
     wrong_taken = client.post(f"{API}/auth/register/confirm", json={"email": taken, "code": "123456"})
     assert wrong_free.status_code == wrong_taken.status_code == 422
     assert wrong_free.json() == wrong_taken.json()
-    with session_scope() as s:  # the owner's password did not change
+    with transaction() as s:  # the owner's password did not change
         assert client.post(f"{API}/auth/login", json={"email": taken, "password": _password}).status_code == 200
         assert s.scalars(select(SignUpRequest).where(SignUpRequest.email == taken)).first() is not None
 
@@ -125,11 +127,11 @@ def test_expired_sign_ups_are_forgotten(client, clean_limits):
 
     for address in ("late-1@example.com", "late-2@example.com"):
         assert _register(client, email=address).status_code == 202
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(update(SignUpRequest).where(SignUpRequest.email == "late-1@example.com")
                   .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
     assert purge_sign_up_requests() >= 1
-    with session_scope() as s:
+    with transaction() as s:
         left = set(s.scalars(select(SignUpRequest.email).where(SignUpRequest.email.like("late-%"))))
     assert left == {"late-2@example.com"}
     body = sign_up_mail("late-2@example.com").body
@@ -158,7 +160,7 @@ def test_register_bad_fields_name_the_field_and_write_nothing(client, clean_limi
         assert field in _field_errors(r), (overrides, r.json())
     r = _register(client, email="admin-wannabe@example.com", role="admin")
     assert r.status_code == 422 and "role" in str(r.json())
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalars(select(User).where(User.email.like("bad-%"))).first() is None
         assert s.scalars(select(SignUpRequest).where(SignUpRequest.email.like("bad-%"))).first() is None
 
@@ -235,7 +237,7 @@ def test_tokens_name_their_session_by_a_random_id(client, make_user):
     user_id, email, password = make_user()
     tokens = client.post(f"{API}/auth/login", json={"email": email, "password": password}).json()
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
-    with session_scope() as s:
+    with transaction() as s:
         row = s.scalars(select(AuthSession).where(AuthSession.user_id == user_id)).one()
     assert claims["sid"] == row.public_id and len(row.public_id) >= 20
     assert str(row.id) not in (claims["sid"], tokens["refresh_token"].partition(".")[0])
@@ -326,7 +328,7 @@ def test_behind_a_proxy_one_address_cannot_lock_out_the_others(world, make_user,
         assert proxy.post(f"{API}/auth/password-reset/request", headers=_proxied("203.0.113.8"),
                           json={"email": other}).status_code == 202
     run_account_jobs()
-    with session_scope() as s:
+    with transaction() as s:
         assert len(_mails(s, other, "reset_password")) == 1
 
 
@@ -336,10 +338,10 @@ def test_password_reset_request_does_the_same_work_for_any_address(client, make_
     unknown = client.post(f"{API}/auth/password-reset/request", json={"email": "ghost@example.com"})
     known = client.post(f"{API}/auth/password-reset/request", json={"email": email})
     assert unknown.status_code == known.status_code == 202 and unknown.json() == known.json()
-    with session_scope() as s:
+    with transaction() as s:
         assert _mails(s, email, "reset_password") == []  # nothing yet: the worker does it
     assert sorted(run_account_jobs()) == ["queued", "skipped: no such account"]
-    with session_scope() as s:
+    with transaction() as s:
         assert len(_mails(s, email, "reset_password")) == 1
 
 
@@ -364,7 +366,7 @@ def test_password_reset_is_single_use_expires_and_signs_out_everywhere(client, m
     # An expired link does nothing.
     client.post(f"{API}/auth/password-reset/request", json={"email": email})
     run_account_jobs()
-    with session_scope() as s:
+    with transaction() as s:
         mails = _mails(s, email, "reset_password")
         s.execute(update(OneTimeToken).where(OneTimeToken.user_id == _id)
                   .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
@@ -451,8 +453,7 @@ def test_the_session_cookie_is_set_http_only_from_a_one_time_ticket(client, make
     from coworking_app.services.accounts import SESSION_COOKIE, do_issue_cookie_ticket, do_start_session
 
     user_id, _email, _password = make_user()
-    with session_scope() as s:
-        _row, token, _refresh = do_start_session(s, s.get(User, user_id))
+    _row, token, _refresh = run_use_case(lambda s, fx: do_start_session(s, fx, s.get(User, user_id)))
     ticket = do_issue_cookie_ticket(token)
     same_site = {"Origin": "http://testserver"}
     assert client.post(f"{API}/auth/ui-session", json={"ticket": ticket},
@@ -475,7 +476,7 @@ def test_the_session_cookie_is_set_http_only_from_a_one_time_ticket(client, make
                     cookies={SESSION_COOKIE: token})
     assert r.status_code == 204 and f'{SESSION_COOKIE}=""' in r.headers["set-cookie"]
     client.cookies.clear()
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalars(select(AuthSession).where(AuthSession.user_id == user_id)).one().revoked_at is not None
 
 
@@ -504,12 +505,12 @@ def test_profile_patch_validates_and_cannot_touch_roles(client, make_user, login
 
 def test_email_verification_link(client, make_user):
     _id, email, _password = make_user()
-    with session_scope() as s:
+    with transaction() as s:
         [mail] = _mails(s, email)
     token = mail.body.split("token=")[1].split()[0]
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 200
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 422
-    with session_scope() as s:
+    with transaction() as s:
         assert s.get(User, _id).email_verified_at is not None
 
 
@@ -523,7 +524,7 @@ def test_a_token_of_an_expired_session_or_a_blocked_user_opens_nothing(client, m
         tokens = client.post(f"{API}/auth/login", json={"email": email, "password": password}).json()
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         assert client.get(f"{API}/me", headers=auth).status_code == 200
-        with session_scope() as s:
+        with transaction() as s:
             if spoil == "expire":
                 s.execute(update(AuthSession).where(AuthSession.user_id == user_id)
                           .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pyotp
 
-from coworking_app.db import session_scope
 from coworking_app.services import twofactor
 from models import User
+from tests.uow_helpers import transaction
 
 API = "/api/v1"
 
 
 def test_totp_enrolment_then_login_needs_a_code_and_recovery_codes_work_once(client, make_user):
     user_id, email, password = make_user()
-    with session_scope() as s:
+    with transaction() as s:
         user = s.get(User, user_id)
         secret, uri, svg = twofactor.do_start_enrolment(s, user)
         assert uri.startswith("otpauth://totp/") and "<svg" in svg
-    with session_scope() as s:
+    with transaction() as s:
         user = s.get(User, user_id)
         codes = twofactor.do_confirm_enrolment(s, user, pyotp.TOTP(secret).now())
     assert len(codes) == 10 and len(set(codes)) == 10

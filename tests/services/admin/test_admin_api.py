@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 
-from coworking_app.db import session_scope
 from models import Space, User
 from tests.admin_helpers import (
     OPEN_HOURS,
@@ -27,6 +26,7 @@ from tests.admin_helpers import (
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, BOOKING_TEST_MARK, body, in_days, local, make_bookable, pay_test
 from tests.factories import jpeg_bytes, make_space
+from tests.uow_helpers import transaction
 
 OPEN_SEAT_HOURS = SEATS * OPEN_HOURS  # 16 seats x 14 h = 224 seat-hours a day
 
@@ -197,7 +197,7 @@ def test_occupancy_counts_seats_inside_opening_hours_only(client, operator):
     assert board["occupancy"] == [{"day": today.isoformat(), "pct": 5.4, "booked_hours": 12.0,
                                    "open_hours": 224.0}]
     # A closed day offers no seat-hours: the space opens on no weekday but today's.
-    with session_scope() as s:
+    with transaction() as s:
         space = s.get(Space, b.space_id)
         space.opening_hours = {**space.opening_hours, today.strftime("%a").lower(): None}
     board = _ok(client.get(f"{API}/admin/dashboard", headers=op, params=params))
@@ -212,7 +212,7 @@ def test_bookings_table_filters_sorting_and_paging(client, operator):
     tag = _tag()
     b = make_bookable(name=f"Коворкинг «Таблица {tag}»")
     (u1, _), (u2, _), (u3, _) = signed_in(), signed_in(), signed_in()
-    with session_scope() as s:
+    with transaction() as s:
         email1 = s.get(User, u1).email
     d = in_days
     k1 = insert_booking(b, u1, start=local(d(-3), 10), end=local(d(-3), 12), seats=1, status="completed")
@@ -282,7 +282,7 @@ def test_bookings_table_filters_sorting_and_paging(client, operator):
 def test_spaces_users_and_payments_tables(client, operator):
     _op_id, op = operator
     tag = _tag()
-    with session_scope() as s:  # the mark: conftest hides them from later modules' searches
+    with transaction() as s:  # the mark: conftest hides them from later modules' searches
         alpha = make_space(s, name=f"Альфа {tag}", lat=55.7558, lon=37.6173, description=BOOKING_TEST_MARK,
                            resources=[("hot_desk", 5, {"hour": 20000}), ("meeting_room", 4, {"hour": 90000})])
         beta = make_space(s, name=f"Бета {tag}", lat=55.7558, lon=37.6173, status="draft",
@@ -343,7 +343,7 @@ def test_spaces_users_and_payments_tables(client, operator):
     booking = _book(client, auth, body(b.desk_id, local(day, 10), local(day, 12), seats=1))
     pay_test(client, auth, booking["id"], outcome="declined")
     pay_test(client, auth, booking["id"])
-    with session_scope() as s:
+    with transaction() as s:
         email = s.get(User, renter).email
     pays = _ok(client.get(f"{API}/admin/payments", headers=op, params={"space": b.space_id, "sort": "id"}))
     assert pays["total"] == 2 and [p["status"] for p in pays["items"]] == ["failed", "succeeded"]
@@ -526,7 +526,7 @@ def test_moderation_of_new_and_changed_spaces(client, operator):
     pending = _queue(client, op, "pending")
     assert pending[sid]["kind"] == "new" and pending[sid]["status"] == "pending_review"
     assert pending[sid]["name"] == name and pending[sid]["city"] == "Москва"
-    with session_scope() as s:
+    with transaction() as s:
         owner_email = s.get(User, owner_id).email
     assert pending[sid]["owner_email"] == owner_email
     assert sid not in _queue(client, op, "changed") and sid in _queue(client, op, "all")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services import analytics
 from state.admin_dashboard import _kpi_cards
 from tests.admin_helpers import insert_booking, msk_today
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
+from tests.uow_helpers import transaction
 
 
 def test_money_paid_today_for_later_stays_is_received_today(client, world):
@@ -46,7 +46,7 @@ def test_money_paid_today_for_later_stays_is_received_today(client, world):
     assert {k: network[k] for k in ("received_today_minor", "received_month_minor", "revenue_today_minor")} \
         == {k: kpis[k] for k in ("received_today_minor", "received_month_minor", "revenue_today_minor")}
     # The whole network (no join to spaces): every payment and refund of today.
-    with session_scope() as s:
+    with transaction() as s:
         start = analytics.day_start(msk_today())
         expected = s.execute(text(
             "SELECT (SELECT coalesce(sum(amount_minor), 0) FROM payment WHERE succeeded_at >= :d)"
@@ -77,7 +77,7 @@ def test_money_received_counts_a_refund_on_its_own_day(client, world):
     r = client.post(f"{API}/bookings", headers=auth, json=body(b.desk_id, local(day, 10), local(day, 12), 1))
     booking_id, total = r.json()["id"], r.json()["price"]["total"]
     pay_test(client, auth, booking_id)
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("UPDATE payment SET succeeded_at = now() - interval '40 days' WHERE booking_id = :b"),
                   {"b": booking_id})
     assert client.post(f"{API}/bookings/{booking_id}/cancel", headers=auth).json()["refund"]["amount"] == total

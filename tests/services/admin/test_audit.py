@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
 from coworking_app.services import audit as audit_svc
 from models import User
 from tests.admin_helpers import MSK, audit_max_id, audit_rows_after, fields, msk_today
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, new_user
+from tests.uow_helpers import transaction
 
 
 def _ok(response, code: int = 200) -> dict:
@@ -58,7 +59,7 @@ def test_a_role_change_writes_exactly_one_row_with_the_diff_actor_request_and_ip
     assert item["id"] == row["id"] and page["total"] >= 1
     assert item["changes"] == {"roles": [["renter"], ["owner"]]}
     assert (item["actor_id"], item["request_id"], item["ip"]) == (admin_id, rid, row["ip"])
-    with session_scope() as s:
+    with transaction() as s:
         assert item["actor_email"] == s.get(User, admin_id).email
     assert all(i["entity"] == "user" and i["entity_id"] == target for i in page["items"])
 
@@ -104,7 +105,7 @@ def test_hiding_a_space_and_blocking_a_user_are_logged_as_single_diffs(client, a
 def test_a_password_change_is_logged_without_the_hash(client):
     user_id, _email, password = new_user("renter")
     auth = headers_for(user_id)
-    with session_scope() as s:
+    with transaction() as s:
         old_hash = s.get(User, user_id).password_hash
     before = audit_max_id()
     r = client.post(f"{API}/me/password", headers=auth,
@@ -114,7 +115,7 @@ def test_a_password_change_is_logged_without_the_hash(client):
     assert (row["entity"], row["entity_id"], row["action"], row["actor_id"]) == ("user", user_id, "update", user_id)
     assert row["changes"]["password_hash"] == ["***", "***"]
     assert set(row["changes"]) <= {"password_hash", "password_changed_at"}
-    with session_scope() as s:
+    with transaction() as s:
         new_hash = s.get(User, user_id).password_hash
     dumped = json.dumps(row["changes"])
     assert old_hash not in dumped and new_hash not in dumped and "argon2" not in dumped
@@ -203,7 +204,7 @@ def test_audit_days_are_report_zone_days(world):
     moscow_day = msk_today() - timedelta(days=3)
     at = datetime(moscow_day.year, moscow_day.month, moscow_day.day, 1, 30, tzinfo=MSK)
     entity_id = 2**40 + uuid.uuid4().int % 2**20
-    with session_scope() as s:
+    with transaction() as s:
         admin = User(email=f"aud-{uuid.uuid4().hex[:8]}@example.com", full_name="Аудитор", roles=["admin"],
                      password_hash="!no-password-login")
         s.add(admin)
@@ -237,7 +238,7 @@ def test_the_log_cannot_be_rewritten(client, admin, statement):
     _ok(client.put(f"{API}/admin/users/{target}/roles", headers=adm, json={"roles": ["owner"]}))
     (row,) = audit_rows_after(before)
     with pytest.raises(DBAPIError) as caught:
-        with session_scope() as s:
+        with transaction() as s:
             s.execute(text(statement), {"id": row["id"]})
     assert "append-only" in str(caught.value)
     assert audit_rows_after(before) == [row]  # unchanged, still there

@@ -13,12 +13,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
 from coworking_app.formatting import BOOKING_STATUS_LABELS, RESOURCE_KIND_LABELS, format_money
 from coworking_app.services import analytics, exports
+from coworking_app.uow import run_use_case
 from tests.admin_helpers import MSK, msk_today
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, Bookable, body, in_days, local, make_bookable, pay_test
+from tests.uow_helpers import transaction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["ID", "Пространство", "Ресурс", "Тип", "Арендатор", "Начало", "Статус", "Сумма",
@@ -219,7 +221,7 @@ def test_background_export_runs_with_progress_and_downloads(client, operator, bo
 
     # A refused export fails with the reason instead of hanging in "running".
     r = _ok(client.post(f"{API}/admin/exports", headers=op, json={"table": "payments", "format": "pdf"}), 202)
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("UPDATE report_file SET params = '{\"status\": \"lost\"}' WHERE id = :i"),
                   {"i": r.json()["id"]})
     assert run_export(r.json()["id"]) == "failed"
@@ -238,11 +240,10 @@ def test_background_export_runs_with_progress_and_downloads(client, operator, bo
 def test_background_export_reports_progress_while_it_runs(world, operator, monkeypatch):
     """Progress moves in its own transactions every 1000 rows (the panel polls it)."""
     op_id, _op = operator
-    with session_scope() as s:
-        from models import User
+    from models import User
 
-        report = exports.do_queue_export(s, s.get(User, op_id), "users", exports.tables.TableFilter(), "xlsx")
-        report_id = report.id
+    report_id = run_use_case(lambda s, fx: exports.do_queue_export(
+        s, fx, s.get(User, op_id), "users", exports.tables.TableFilter(), "xlsx")).id
     seen: list[tuple[int, int]] = []
     real = exports._set
 
@@ -266,12 +267,12 @@ def test_scheduled_report_is_made_once_per_period_as_xlsx_and_pdf(client, operat
     # A period no other run uses: a day in 2031 chosen by this run, its stale files removed.
     now = datetime(2031, 1, 1, 9, 0, tzinfo=MSK) + timedelta(days=uuid.uuid4().int % 3000)
     period = exports.report_period("daily", analytics.today(now))
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("DELETE FROM report_file WHERE kind = 'daily' AND period_from = :d"), {"d": period[0]})
-    with session_scope() as s:
+    with transaction() as s:
         created = exports.do_generate_report(s, "daily", now=now)
     assert len(created) == 2
-    with session_scope() as s:
+    with transaction() as s:
         assert exports.do_generate_report(s, "daily", now=now) == []
         assert exports.do_generate_report(s, "daily", now=now + timedelta(hours=5)) == []
     listed = {r["id"]: r for r in _ok(client.get(f"{API}/admin/reports", headers=op,
@@ -300,7 +301,7 @@ def test_scheduled_reports_through_the_job(client, operator):
     from jobs.reports import generate_report
 
     yesterday = msk_today() - timedelta(days=1)
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("DELETE FROM report_file WHERE kind = 'daily' AND period_from = :d"), {"d": yesterday})
     assert generate_report("daily") == "daily: 2 file(s)"
     assert generate_report("daily") == "daily: 0 file(s)"

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from coworking_app.db import get_engine, run_in_transaction, session_scope
+from coworking_app.db import get_engine
 from coworking_app.services import bookings as svc
 from coworking_app.services.errors import Conflict
+from coworking_app.uow import run_use_case
 from models import BookingEvent, User
 from tests.booking_auth import signed_in
 from tests.booking_helpers import in_days, local, make_bookable
+from tests.uow_helpers import transaction
 
 ATTEMPTS = 50
 # The app engine pools 5 + 10 overflow connections; the TestClient and other fixtures may
@@ -30,12 +32,12 @@ assert ATTEMPTS % WORKERS == 0
 def _book(user_id: int, resource_id: int, start, end, seats: int = 1):
     request = svc.BookingRequest(resource_id=resource_id, start=start, end=end, seats=seats)
 
-    def work(session):
+    def work(session, effects):
         user = session.get(User, user_id)
-        booking = svc.do_create_booking(session, user, request)
+        booking = svc.do_create_booking(session, effects, user, request)
         return booking.id
 
-    return run_in_transaction(work)
+    return run_use_case(work)
 
 
 def _race(resource_id: int, start, end, user_ids: list[int]) -> tuple[list[int], list[Exception]]:
@@ -74,7 +76,7 @@ def renters(world) -> list[int]:
     (registering hashes a password: ~0.3 s each)."""
     import uuid
 
-    with session_scope() as s:
+    with transaction() as s:
         users = [User(email=f"race-{uuid.uuid4().hex[:12]}@example.com", full_name="Гонщик",
                       password_hash="!unusable", roles=["renter"]) for _ in range(ATTEMPTS)]
         s.add_all(users)
@@ -97,7 +99,7 @@ def test_fifty_renters_race_for_the_last_five_desk_seats(world, renters):
     for exc in lost:
         assert isinstance(exc, Conflict), repr(exc)
         assert exc.field == "seats"
-        assert exc.message == svc._seats_conflict(0).message  # "no seats left"
+        assert exc.message == svc.seats_conflict(0).message  # "no seats left"
     assert _peak(b.desk_id, start, end) == 10
     assert _holding(b.desk_id) == 6  # the first 5-seat booking + 5 single seats
     # Any sub-interval: never above capacity.
@@ -179,7 +181,7 @@ def test_driver_level_insert_reports_the_overlap_as_the_lost_race(world):
                   timezone="Europe/Moscow", price={"total": 1}, addons=[], total_minor=1,
                   currency="RUB", promo_id=None, policy="flexible")
     caller = Caller(id=user_id, email_verified_at=None)
-    with session_scope() as s:
+    with transaction() as s:
         with pytest.raises(IntegrityError) as info:
             do_insert_booking(s, values, actor=caller, actor_role="renter", data={})
         assert info.value.orig.sqlstate == "23P01"

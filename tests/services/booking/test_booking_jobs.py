@@ -20,16 +20,18 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from coworking_app.db import get_rq_redis, session_scope
+from coworking_app.db import get_rq_redis
 from coworking_app.services import bookings as svc
 from coworking_app.services.documents import money
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from jobs import DEFAULT_QUEUE
 from jobs.booking import render_credit_note, render_receipt
 from models import Booking, Document, Notification, Refund, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
 from tests.conftest import ROOT, TEST_ENV
+from tests.uow_helpers import transaction
 
 
 def _clean_queue() -> Queue:
@@ -91,7 +93,7 @@ def _worker_output(proc: subprocess.Popen) -> str:
 
 
 def notices(booking_id: int) -> list[tuple[str, str]]:
-    with session_scope() as s:
+    with transaction() as s:
         return sorted(s.execute(select(Notification.type, Notification.channel)
                                 .where(Notification.booking_id == booking_id)).all())
 
@@ -145,7 +147,7 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
             time.sleep(0.1)
         assert job.get_status() == JobStatus.FINISHED and job.return_value() == 1
 
-    with session_scope() as s:
+    with transaction() as s:
         events = svc.list_events(s, s.get(Booking, booking_id))
         last = events[-1]
         assert (last.action, last.to_status, last.actor_role, last.actor_id) == (
@@ -210,11 +212,11 @@ def test_receipts_and_credit_notes(client):
     r = client.post(f"{API}/bookings/{second['id']}/cancel", headers=owner,
                     json={"reason": "ремонт"})
     assert r.json() == {"status": "cancelled", "refund": {"amount": 240000, "currency": "RUB"}}
-    with session_scope() as s:
+    with transaction() as s:
         (refund_id,) = s.scalars(select(Refund.id).where(Refund.booking_id == second["id"])).all()
     number = render_credit_note(refund_id)
     assert render_credit_note(refund_id) == number
-    with session_scope() as s:
+    with transaction() as s:
         document = s.scalars(select(Document).where(Document.refund_id == refund_id)).one()
         doc_id, doc_number, pdf = document.id, document.number, document.pdf
     assert doc_number == number
@@ -232,15 +234,13 @@ def test_receipts_and_credit_notes(client):
     third = client.post(f"{API}/bookings", headers=auth,
                         json=body(b.desk_id, local(day, 10), local(day, 12))).json()
     pay_test(client, auth, third["id"])
-    with session_scope() as s:
-        _booking, amount = svc.do_cancel_booking(
-            s, s.get(User, renter_id), third["id"],
-            now=local(day, 10) - timedelta(hours=3))
+    _booking, amount = run_use_case(lambda s, fx: svc.do_cancel_booking(
+        s, fx, s.get(User, renter_id), third["id"], now=local(day, 10) - timedelta(hours=3)))
     assert amount == 30000
-    with session_scope() as s:
+    with transaction() as s:
         (refund_id,) = s.scalars(select(Refund.id).where(Refund.booking_id == third["id"])).all()
     number = render_credit_note(refund_id)
-    with session_scope() as s:
+    with transaction() as s:
         pdf = s.scalars(select(Document.pdf).where(Document.refund_id == refund_id)).one()
     assert money(30000, "RUB") in _pdf_text(pdf) and "300.00 RUB" in _pdf_text(pdf)
 

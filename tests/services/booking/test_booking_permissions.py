@@ -10,23 +10,25 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services import bookings, messages, payments, reviews
+from coworking_app.services.cache import drop_space_pages
 from coworking_app.services.errors import ServiceError
+from coworking_app.uow import UnitOfWork
 from models import Booking, Space, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
+from tests.uow_helpers import transaction
 
 WRITES = {
-    "pay": lambda s, u, b: payments.do_start_payment(s, u, b),
-    "modify": lambda s, u, b: bookings.do_modify_booking(s, u, b, bookings.BookingChange(seats=1)),
-    "cancel": lambda s, u, b: bookings.do_cancel_booking(s, u, b, reason="Протечка в зале"),
-    "accept": lambda s, u, b: bookings.do_accept_booking(s, u, b),
-    "reject": lambda s, u, b: bookings.do_reject_booking(s, u, b, "Зал закрыт на ремонт"),
-    "no_show": lambda s, u, b: bookings.do_mark_no_show(s, u, b),
-    "review": lambda s, u, b: reviews.do_create_review(s, user=u, booking_id=b, rating=5, subratings={},
-                                                       text_="Отличное место, всё понравилось"),
-    "message": lambda s, u, b: messages.do_open_conversation(s, user=u, space_id=None, booking_id=b),
+    "pay": lambda s, fx, u, b: payments.do_start_payment(s, u, b),
+    "modify": lambda s, fx, u, b: bookings.do_modify_booking(s, fx, u, b, bookings.BookingChange(seats=1)),
+    "cancel": lambda s, fx, u, b: bookings.do_cancel_booking(s, fx, u, b, reason="Протечка в зале"),
+    "accept": lambda s, fx, u, b: bookings.do_accept_booking(s, fx, u, b),
+    "reject": lambda s, fx, u, b: bookings.do_reject_booking(s, fx, u, b, "Зал закрыт на ремонт"),
+    "no_show": lambda s, fx, u, b: bookings.do_mark_no_show(s, fx, u, b),
+    "review": lambda s, fx, u, b: reviews.do_create_review(s, user=u, booking_id=b, rating=5, subratings={},
+                                                           text_="Отличное место, всё понравилось"),
+    "message": lambda s, fx, u, b: messages.do_open_conversation(s, user=u, space_id=None, booking_id=b),
 }
 # (start, end) relative to now, in hours; None: as booked (10:00-12:00 some days ahead)
 TIMES = {"future": None, "running": (-1, 1), "ended": (-3, -1)}
@@ -38,8 +40,9 @@ class _Undo(Exception):
 
 def _attempt(action: str, user_id: int, booking_id: int) -> bool:
     try:
-        with session_scope() as s:
-            WRITES[action](s, s.get(User, user_id), booking_id)
+        with UnitOfWork() as uow:
+            s = uow.session
+            WRITES[action](s, uow.effects, s.get(User, user_id), booking_id)
             raise _Undo
     except _Undo:
         return True
@@ -48,7 +51,7 @@ def _attempt(action: str, user_id: int, booking_id: int) -> bool:
 
 
 def _offered(user_id: int, booking_id: int) -> set[str]:
-    with session_scope() as s:
+    with transaction() as s:
         return set(bookings.booking_views(s, [s.get(Booking, booking_id)], s.get(User, user_id))[0].actions)
 
 
@@ -63,7 +66,7 @@ def _booking(client, space, auth, status: str, when: str, day: int) -> int:
         assert client.post(f"{API}/bookings/{booking_id}/cancel", headers=auth).status_code == 200
     now = datetime.now(timezone.utc)
     start, end = TIMES[when] or (0, 0)
-    with session_scope() as s:
+    with transaction() as s:
         if TIMES[when]:
             s.execute(text("UPDATE booking SET start_at = :a, end_at = :e WHERE id = :id"),
                       {"a": now + timedelta(hours=start), "e": now + timedelta(hours=end), "id": booking_id})
@@ -114,13 +117,13 @@ def test_owner_cannot_cancel_an_ended_booking_for_a_full_refund(client, people):
 def test_nobody_is_offered_a_conversation_about_a_booking_of_an_ownerless_space(client, people):
     instant, _approval, auth, ids = people
     booking_id = _booking(client, instant, auth, "confirmed", "future", day=41)
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("UPDATE space SET owner_id = NULL WHERE id = :id"), {"id": instant.space_id})
     try:
         assert "message" not in _offered(ids["renter"], booking_id)
         assert not _attempt("message", ids["renter"], booking_id)
     finally:
-        with session_scope() as s:
+        with transaction() as s:
             s.execute(text("UPDATE space SET owner_id = :o WHERE id = :id"),
                       {"o": instant.owner_id, "id": instant.space_id})
 
@@ -130,7 +133,7 @@ def test_a_space_nobody_owns_takes_no_bookings_or_questions(client, people):
     "ask the host") and messages follow one rule."""
     _instant, _approval, auth, ids = people
     space = make_bookable()
-    with session_scope() as s:
+    with transaction() as s:
         s.get(Space, space.space_id).owner_id = None
     day = in_days(12)
     payload = body(space.desk_id, local(day, 10), local(day, 12), 1)
@@ -140,10 +143,11 @@ def test_a_space_nobody_owns_takes_no_bookings_or_questions(client, people):
         assert r.json()["detail"][0]["msg"] == "Это пространство сейчас не принимает брони"
     page = client.get(f"{API}/spaces/{space.space_id}")
     assert page.status_code == 200 and page.json()["bookable"] is False
-    with pytest.raises(ServiceError), session_scope() as s:
-        messages.do_start_conversation(s, user=s.get(User, ids["renter"]), space_id=space.space_id,
-                                       text_="Есть ли парковка?")
-    with session_scope() as s:
-        s.get(Space, space.space_id).owner_id = space.owner_id
+    with pytest.raises(ServiceError), UnitOfWork() as uow:
+        messages.do_start_conversation(uow.session, uow.effects, user=uow.session.get(User, ids["renter"]),
+                                       space_id=space.space_id, text_="Есть ли парковка?")
+    with UnitOfWork() as uow:  # a data fix: the page it changes is dropped by hand
+        uow.session.get(Space, space.space_id).owner_id = space.owner_id
+        drop_space_pages(uow.effects, space.space_id)
     assert client.get(f"{API}/spaces/{space.space_id}").json()["bookable"] is True
     assert client.post(f"{API}/bookings/quote", headers=auth, json=payload).status_code == 200

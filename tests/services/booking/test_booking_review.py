@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from coworking_app.db import session_scope
 from coworking_app.services import bookings as svc
 from coworking_app.services.payments import do_payment_succeeded
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from models import Payment, Refund
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
+from tests.uow_helpers import transaction
 
 
 def _book(client, auth, payload) -> dict:
@@ -27,15 +28,14 @@ def _view(client, auth, booking_id) -> dict:
 
 
 def _refunds(booking_id: int) -> list[int]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Refund.amount_minor).where(Refund.booking_id == booking_id)))
 
 
 def _succeed(payment_id: int) -> None:
     """What a (late) provider notice does: the same call as the Stripe webhook path."""
-    with session_scope() as s:
-        do_payment_succeeded(s, s.get(Payment, payment_id, with_for_update=True),
-                             provider_payment_id=f"pi_{payment_id}")
+    run_use_case(lambda s, fx: do_payment_succeeded(s, fx, s.get(Payment, payment_id, with_for_update=True),
+                                                    provider_payment_id=f"pi_{payment_id}"))
 
 
 def test_a_dearer_change_applies_only_once_paid_and_never_without_seats(client, world):
@@ -133,8 +133,8 @@ def test_unconfirmed_bookings_refund_in_full(client, world):
     assert r.json()["refund"]["amount"] == 30000  # never confirmed: the policy does not apply
     ignored = _book(client, auth, body(b.desk_id, local(day, 12), local(day, 13), 1))
     pay_test(client, auth, ignored["id"])
-    with session_scope() as s:  # the owner never answered and the start has passed
-        assert svc.do_complete_past(s, now=local(day, 12, 30)) >= 1
+    # The owner never answered and the start has passed.
+    assert run_use_case(lambda s, fx: svc.do_complete_past(s, fx, now=local(day, 12, 30))) >= 1
     view = _view(client, auth, ignored["id"])
     assert view["status"] == "cancelled" and view["refunded"] == 30000
 
@@ -195,7 +195,7 @@ def test_hostile_input_gets_4xx(client, world):
 
 def test_addons_of_unpublished_spaces_are_not_public(client, world):
     b = make_bookable()
-    with session_scope() as s:
+    with transaction() as s:
         from models import Space
         s.get(Space, b.space_id).status = "hidden"
     assert client.get(f"{API}/spaces/{b.space_id}/addons").status_code == 404

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
 from coworking_app.services import bookings as svc
 from coworking_app.services.booking_states import TRANSITIONS, check_transition
 from coworking_app.services.errors import Conflict
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from models import Booking, BookingStatus, Refund, User
 from tests.booking_helpers import (
     API,
@@ -27,6 +28,7 @@ from tests.booking_helpers import (
     pay_test,
 )
 from tests.booking_auth import headers_for, signed_in
+from tests.uow_helpers import transaction
 
 ALL_DAY = {d: {"open": "00:00", "close": "24:00"}
            for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -60,18 +62,18 @@ def _count(space_id: int) -> int:
 
 
 def _row(booking_id: int) -> Booking:
-    with session_scope() as s:
+    with transaction() as s:
         return s.get(Booking, booking_id)
 
 
 def _refunds(booking_id: int) -> list[int]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Refund.amount_minor).where(Refund.booking_id == booking_id)
                               .order_by(Refund.id)))
 
 
 def _events(booking_id: int):
-    with session_scope() as s:
+    with transaction() as s:
         return svc.list_events(s, s.get(Booking, booking_id))
 
 
@@ -396,10 +398,9 @@ def test_refund_follows_the_policy_tier(client, renter):
         b = spaces[policy]
         booking = _paid(client, auth, body(b.desk_id, local(day, 10), local(day, 12)))
         start = local(day, 10)
-        with session_scope() as s:
-            cancelled, amount = svc.do_cancel_booking(
-                s, s.get(User, renter_id), booking["id"], now=start - timedelta(hours=hours_before))
-            assert cancelled.status == "cancelled"
+        cancelled, amount = run_use_case(lambda s, fx: svc.do_cancel_booking(
+            s, fx, s.get(User, renter_id), booking["id"], now=start - timedelta(hours=hours_before)))
+        assert cancelled.status == "cancelled"
         expected = 60000 * percent // 100
         assert amount == expected, (policy, hours_before)
         assert _refunds(booking["id"]) == ([expected] if expected else []), (policy, hours_before)

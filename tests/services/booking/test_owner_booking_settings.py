@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from coworking_app.db import session_scope
 from coworking_app.services.accounts import do_create_staff
 from models import Role
 from tests.booking_helpers import API, body, local, make_bookable, new_user, in_days
+from tests.uow_helpers import transaction
 
 
 def _owner_auth(client, b):
@@ -94,7 +94,7 @@ def test_admin_makes_a_network_promo_valid_everywhere(client, world, clean_limit
     import uuid
     ADMIN_EMAIL = f"promo-admin-{uuid.uuid4().hex[:6]}@example.com"
     b = make_bookable()
-    with session_scope() as s:
+    with transaction() as s:
         do_create_staff(s, email=ADMIN_EMAIL, password="Admin-Password-42",
                         full_name="Админ", role=Role.admin)
     admin = _auth(client, ADMIN_EMAIL, "Admin-Password-42")

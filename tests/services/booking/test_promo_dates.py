@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coworking_app.db import session_scope
 from coworking_app.formatting import format_moment
 from coworking_app.services import admin_tables, exports, promos
 from models import PromoCode, User
 from state.admin_promos import _row as promo_row
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API
+from tests.uow_helpers import transaction
 
 NOW = datetime.now(timezone.utc)
 
@@ -58,11 +58,11 @@ def test_lists_show_rows_at_the_edges_of_the_calendar(world):
     has a local time, otherwise in UTC."""
     operator_id, _ = signed_in("operator")
     code = _code()
-    with session_scope() as s:
+    with transaction() as s:
         s.add(PromoCode(code=code, kind="percent", value=10, currency="RUB",
                         valid_from=datetime(1, 1, 1, tzinfo=timezone.utc),
                         valid_until=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)))
-    with session_scope() as s:
+    with transaction() as s:
         rows = [promo_row(p) for p in promos.list_promos(s, s.get(User, operator_id))]
     row = next(r for r in rows if r.code == code)
     assert row.period == "с 01.01.1 до 31.12.9999 23:59 UTC"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from coworking_app.db import session_scope
 from tests.factories import jpeg_bytes
+from tests.uow_helpers import transaction
 from models import Space
 
 API = "/api/v1"
@@ -46,7 +46,7 @@ def test_owner_creates_a_draft_located_in_city_and_district(client, make_user, l
     assert space["opening_hours"]["mon"] == {"open": "09:00", "close": "21:00"}
     assert space["opening_hours"]["sun"] is None
     assert tariff["currency"] == "RUB"
-    with session_scope() as s:
+    with transaction() as s:
         row = s.get(Space, space["id"])
         assert row.price_hour_from == 35000 and row.max_capacity == 20
     listed = client.get(f"{API}/owner/spaces", headers=auth).json()
@@ -115,7 +115,7 @@ def test_authorization_matrix_with_forged_ids(client, make_user, login):
                          headers=owner_auth).status_code == 404
     assert client.delete(f"{API}/spaces/{osid}/resources/{rid}", headers=owner_auth).status_code == 404
 
-    with session_scope() as s:
+    with transaction() as s:
         row = s.get(Space, sid)
         assert row.name == "Лофт на Тверской" and row.deleted_at is None
         assert row.max_capacity == 20 and row.price_hour_from == 35000
@@ -127,7 +127,7 @@ def test_authorization_matrix_with_forged_ids(client, make_user, login):
                          headers=owner_auth).status_code == 204
     assert client.delete(f"{API}/spaces/{sid}", headers=owner_auth).status_code == 204
     assert client.get(f"{API}/owner/spaces", headers=owner_auth).json() == []
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalars(select(Space.deleted_at).where(Space.id == sid)).one() is not None
 
 
@@ -137,7 +137,7 @@ def test_admin_publishes_and_can_edit_any_space_2fa_rule_for_staff(client, make_
     from coworking_app.settings import get_settings
 
     owner_auth, space, _resource, _tariff = _owner_with_space(client, make_user, login)
-    with session_scope() as s:
+    with transaction() as s:
         do_create_staff(s, email="boss@example.com", password="Boss-Password-123", full_name="Босс")
     admin = login("boss@example.com", "Boss-Password-123")
     path = f"{API}/admin/spaces/{space['id']}/status"
@@ -154,7 +154,7 @@ def test_admin_publishes_and_can_edit_any_space_2fa_rule_for_staff(client, make_
         r = client.post(path, headers=admin, json={"status": "hidden"})
         assert r.status_code == 403 and "двухфакторн" in r.json()["detail"]
     finally:  # a published space would join the search tests' fixture world
-        with session_scope() as s:
+        with transaction() as s:
             s.get(Space, space["id"]).status = "hidden"
 
 
@@ -167,7 +167,7 @@ def test_email_verification_requirement_for_booking(make_user, monkeypatch):
     from models import User
 
     user_id, _email, _password = make_user()
-    with session_scope() as s:
+    with transaction() as s:
         user = s.get(User, user_id)
         assert check_can_book(user) is user  # off by default
         monkeypatch.setattr(get_settings(), "require_email_verification", True)

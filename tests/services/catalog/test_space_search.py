@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services.search import SearchParams, search_spaces
 from tests.factories import make_space
+from tests.uow_helpers import transaction
 
 # The columns search reads, compared between the two tables.
 _SAME = text("""
@@ -39,23 +39,23 @@ def _row(session, space_id: int):
 
 @pytest.fixture
 def space_id(world):
-    with session_scope() as s:
+    with transaction() as s:
         space = make_space(s, name="Лофт Синхронный", lat=55.7601, lon=37.6186,
                            amenities=["wifi", "coffee"], rating=4.1, reviews=3,
                            description="Тихий коворкинг у бульвара")
         created = space.id
     yield created
-    with session_scope() as s:
+    with transaction() as s:
         _delete_space(s, created)  # a no-op when the test deleted it already
 
 
 def test_a_published_space_has_the_same_row_in_the_search_table(space_id):
-    with session_scope() as session:
+    with transaction() as session:
         assert session.execute(_SAME, {"id": space_id}).scalar_one() is True
 
 
 def test_edits_reach_the_search_table_in_the_same_transaction(space_id):
-    with session_scope() as session:
+    with transaction() as session:
         _edit_and_check(session, space_id)
 
 
@@ -74,7 +74,7 @@ def _edit_and_check(session, space_id: int) -> None:
 
 
 def test_unpublished_spaces_leave_the_search_table(space_id):
-    with session_scope() as session:
+    with transaction() as session:
         _unpublish_and_check(session, space_id)
 
 
@@ -92,22 +92,22 @@ def _unpublish_and_check(session, space_id: int) -> None:
 
 def test_a_rolled_back_change_leaves_the_search_table_as_it_was(space_id):
     with pytest.raises(RuntimeError):
-        with session_scope() as s:
+        with transaction() as s:
             s.execute(text("UPDATE space SET status = 'hidden' WHERE id = :id"), {"id": space_id})
             raise RuntimeError("the request failed")
-    with session_scope() as s:
+    with transaction() as s:
         assert _row(s, space_id) is not None
 
 
 def test_a_draft_space_never_enters_the_search_table(world):
     with pytest.raises(RuntimeError):
-        with session_scope() as session:
+        with transaction() as session:
             draft = make_space(session, name="Черновик", lat=55.7601, lon=37.6186, status="draft")
             assert _row(session, draft.id) is None
             raise RuntimeError("roll the draft back")
 
 
 def test_a_deleted_space_leaves_the_search_table(space_id):
-    with session_scope() as session:
+    with transaction() as session:
         _delete_space(session, space_id)
         assert _row(session, space_id) is None

@@ -15,22 +15,23 @@ import redis
 from PIL import Image
 from sqlalchemy import select, text
 
-from coworking_app.db import session_scope
 from coworking_app.services import messages as svc
 from coworking_app.services.notifications import channel_name
 from coworking_app.settings import get_settings
+from coworking_app.uow import run_use_case
 from models import Notification, User
 from tests.booking_auth import headers_for
 from tests.booking_helpers import API, make_bookable
 from tests.image_helpers import assert_no_metadata, hostile_jpeg, hostile_png
 from tests.review_helpers import error_fields, insert_booking, sql
+from tests.uow_helpers import transaction
 
 MISSING = 2**31 - 1
 
 
 def person(name: str, role: str = "renter") -> tuple[int, dict[str, str]]:
     """A fresh signed-in account with a recognisable name."""
-    with session_scope() as s:
+    with transaction() as s:
         user = User(email=f"msg-{uuid.uuid4().hex[:12]}@example.com", full_name=name,
                     password_hash="!no-password-login", roles=[role])
         s.add(user)
@@ -370,17 +371,16 @@ def test_thirty_messages_a_minute_then_429_with_retry_after(client, place):
 
 
 def _message_time(message_id: int):
-    with session_scope() as s:
+    with transaction() as s:
         return s.scalar(text("SELECT created_at FROM message WHERE id = :id"), {"id": message_id})
 
 
 def _sweep(now) -> None:
-    with session_scope() as s:
-        svc.do_email_unread(s, now=now)
+    run_use_case(lambda s, fx: svc.do_email_unread(s, fx, now=now))
 
 
 def _unread_emails(conversation_id: int) -> list[Notification]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Notification).where(
             Notification.type == "message_unread",
             Notification.dedupe_key.like(f"message_unread:{conversation_id}:%")).order_by(Notification.id)))
@@ -470,7 +470,7 @@ def test_a_new_message_is_pushed_to_the_recipients_channel(client, place, owner_
 def test_inbox_search_matches_names_and_spaces_but_never_emails(client, place, owner_auth):
     renter, auth = person("Зинаида Поисковая")
     cid = start(client, auth, space_id=place.space_id, text="Добрый день")["conversation_id"]
-    with session_scope() as s:
+    with transaction() as s:
         owner_email = s.get(User, place.owner_id).email
     found = lambda q, who: [c["id"] for c in client.get(f"{API}/conversations", headers=who,
                                                          params={"q": q}).json()["items"]]

@@ -16,16 +16,18 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from coworking_app.db import get_rq_redis, session_scope
+from coworking_app.db import get_rq_redis
 from coworking_app.services import notifications as svc
 from coworking_app.services.mailer import TransientMailError
 from coworking_app.settings import get_settings
+from coworking_app.uow import UnitOfWork, run_use_case
 from jobs.booking import hold_created
 from jobs.notifications import deliver
 from models import Notification, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
 from tests.conftest import ROOT, TEST_ENV
+from tests.uow_helpers import transaction
 
 
 @pytest.fixture()
@@ -38,7 +40,7 @@ def outbox(tmp_path, monkeypatch):
 
 
 def _rows(booking_id: int) -> list[Notification]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Notification).where(Notification.booking_id == booking_id)
                               .order_by(Notification.id)))
 
@@ -70,7 +72,7 @@ def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, w
 
     _burst_worker({"MAIL_OUTBOX_DIR": str(outbox)})
     mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
-    with session_scope() as s:
+    with transaction() as s:
         renter_email = s.get(User, renter_id).email
     paid_mails = [m for m in mails if m["To"] == renter_email and "оплачена" in m["Subject"]]
     assert len(paid_mails) == 1
@@ -148,7 +150,7 @@ def test_sendgrid_outage_is_retried_and_delivers_exactly_once(client, world, mon
         [row] = [n for n in _rows(r.json()["id"]) if n.channel == "email"]
         with pytest.raises(TransientMailError):
             deliver(row.id)  # 503: recorded, raised for RQ to retry
-        with session_scope() as s:
+        with transaction() as s:
             failed_once = s.get(Notification, row.id)
             assert (failed_once.status, failed_once.attempts) == ("pending", 1)
             assert "503" in failed_once.last_error
@@ -183,19 +185,20 @@ def test_muted_booking_email_still_reaches_the_cabinet(client, world):
 def test_rollback_writes_no_notice_and_dedupe_holds(world):
     b = make_bookable()
     renter_id, _auth = signed_in()
-    with session_scope() as s:
+    with UnitOfWork() as uow:
+        s, fx = uow.session, uow.effects
         user = s.get(User, renter_id)
-        first = svc.do_notify(s, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
-                                                             "when": "завтра"}, dedupe="test-dedupe-1")
-        again = svc.do_notify(s, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
-                                                             "when": "завтра"}, dedupe="test-dedupe-1")
+        first = svc.do_notify(s, fx, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
+                                                                 "when": "завтра"}, dedupe="test-dedupe-1")
+        again = svc.do_notify(s, fx, user, "booking_confirmed", {"id": 1, "space": "X", "resource": "Y",
+                                                                 "when": "завтра"}, dedupe="test-dedupe-1")
         assert len(first) == 2 and again == []
     with pytest.raises(RuntimeError):
-        with session_scope() as s:
-            svc.do_notify(s, s.get(User, renter_id), "booking_confirmed",
+        with UnitOfWork() as uow:
+            svc.do_notify(uow.session, uow.effects, uow.session.get(User, renter_id), "booking_confirmed",
                           {"id": 2, "space": "X", "resource": "Y", "when": "завтра"}, dedupe="test-dedupe-2")
             raise RuntimeError("the booking change failed")
-    with session_scope() as s:
+    with transaction() as s:
         assert not s.scalars(select(Notification).where(Notification.dedupe_key.like("test-dedupe-2%"))).all()
     assert b.space_id
 
@@ -298,8 +301,7 @@ def test_a_completed_booking_asks_for_a_review(client, world):
     pay_test(client, auth, booking["id"])
     from coworking_app.services.bookings import do_complete_past
 
-    with session_scope() as s:
-        assert do_complete_past(s, now=local(day, 12)) >= 1
+    assert run_use_case(lambda s, fx: do_complete_past(s, fx, now=local(day, 12))) >= 1
     types = [n.type for n in _rows(booking["id"]) if n.user_id == renter_id and n.channel == "in_app"]
     assert types.count("booking_review_request") == 1
 
@@ -310,7 +312,7 @@ def test_offers_reach_only_opted_in_past_guests_and_unsubscribe_works(client, wo
     from tests.admin_helpers import insert_booking
 
     b = make_bookable()  # a Moscow space
-    with session_scope() as s:
+    with transaction() as s:
         moscow = s.scalars(select(City).where(City.slug == "moscow")).one().id
         spb = s.scalars(select(City).where(City.slug == "saint-petersburg")).one().id
     people = {}
@@ -342,7 +344,7 @@ def test_offers_reach_only_opted_in_past_guests_and_unsubscribe_works(client, wo
     assert not got_offer("not_opted") and not got_offer("opted_stranger")
 
     user_id = people["opted_moscow"][0]
-    with session_scope() as s:
+    with transaction() as s:
         row = s.scalars(select(Notification).where(Notification.user_id == user_id,
                                                    Notification.type == "special_offer",
                                                    Notification.channel == "email")).one()
@@ -382,7 +384,7 @@ def test_account_mail_goes_out_through_the_same_transports(client, world, outbox
     assert send_sign_up_mail(request_id) == "skipped: already sent"
     # A verification link of an account made at once (demo data, tests): a notification row.
     _id, address, _password = make_user()
-    with session_scope() as s:
+    with transaction() as s:
         row_id = s.scalars(select(Notification.id).join(User, User.id == Notification.user_id).where(
             User.email == address, Notification.type == "verify_email")).one()
     assert deliver(row_id) == "sent"
@@ -400,13 +402,14 @@ def test_password_change_and_a_new_device_are_announced(client, world, clean_lim
     from coworking_app.services.accounts import ClientInfo, do_change_password, do_start_session
 
     user_id, _email, _password = make_user()
-    with session_scope() as s:
+    with UnitOfWork() as uow:
+        s, fx = uow.session, uow.effects
         user = s.get(User, user_id)
         user.created_at = user.created_at - timedelta(days=1)  # not a fresh sign-up
-        do_start_session(s, user, ClientInfo(ip="10.0.0.1", user_agent="Firefox on Linux"))
-        do_start_session(s, user, ClientInfo(ip="10.0.0.2", user_agent="Firefox on Linux"))  # same device
-        do_change_password(s, user, current_password="Correct-Horse-42", new_password="Another-Horse-43")
-    with session_scope() as s:
+        do_start_session(s, fx, user, ClientInfo(ip="10.0.0.1", user_agent="Firefox on Linux"))
+        do_start_session(s, fx, user, ClientInfo(ip="10.0.0.2", user_agent="Firefox on Linux"))  # same device
+        do_change_password(s, fx, user, current_password="Correct-Horse-42", new_password="Another-Horse-43")
+    with transaction() as s:
         types = [n.type for n in s.scalars(select(Notification).where(
             Notification.user_id == user_id, Notification.channel == "in_app"))]
     assert types.count("new_sign_in") == 1 and types.count("password_changed") == 1
@@ -420,7 +423,7 @@ def test_account_mail_follows_the_users_language(client, world, clean_limits, ma
     assert client.patch(f"{API}/me", headers=auth, json={"language": "en"}).status_code == 200
     assert client.post(f"{API}/auth/password-reset/request", json={"email": address}).status_code == 202
     run_account_jobs()
-    with session_scope() as s:
+    with transaction() as s:
         subjects = list(s.scalars(select(Notification.title).join(User, User.id == Notification.user_id)
                                   .where(User.email == address, Notification.channel == "email")))
     assert "Reset your CoSpace password" in subjects and "Подтвердите email в CoSpace" in subjects

@@ -8,27 +8,28 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services import offers
 from coworking_app.services.errors import RateLimited
+from coworking_app.uow import run_use_case
 from models import Space, User
 from tests.admin_helpers import insert_booking
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, in_days, local, make_bookable
+from tests.uow_helpers import transaction
 
 OFFER = {"title": "Неделя тишины", "text": "Тихая зона со скидкой 15 % до конца месяца."}
 
 
 def _opted_in() -> tuple[int, dict]:
     user_id, auth = signed_in()
-    with session_scope() as s:
+    with transaction() as s:
         s.get(User, user_id).notification_prefs = {"offers": True}
     return user_id, auth
 
 
 def test_a_draft_space_sends_no_offers(client, world):
     b = make_bookable()
-    with session_scope() as s:
+    with transaction() as s:
         s.get(Space, b.space_id).status = "draft"
     _opted_in()
     r = client.post(f"{API}/offers", headers=headers_for(b.owner_id), json={**OFFER, "space_id": b.space_id})
@@ -46,7 +47,7 @@ def test_one_offer_per_space_a_week_to_its_past_guests_only(client, world):
     day = in_days(-3)
     insert_booking(b, guest_id, start=local(day, 10), end=local(day, 12), status="completed")
     owner = headers_for(b.owner_id)
-    with session_scope() as s:
+    with transaction() as s:
         reach = offers.offer_reach(s, s.get(User, b.owner_id), b.space_id)
     assert (reach.recipients, reach.next_at) == (1, None)
 
@@ -62,15 +63,16 @@ def test_one_offer_per_space_a_week_to_its_past_guests_only(client, world):
     again = client.post(f"{API}/offers", headers=owner, json={**OFFER, "title": "Ещё одно", "space_id": b.space_id})
     assert again.status_code == 429, again.text
     assert 6 * 86400 < int(again.headers["Retry-After"]) <= 7 * 86400
-    with pytest.raises(RateLimited) as refused, session_scope() as s:
-        offers.do_create_offer(s, s.get(User, b.owner_id), offers.OfferInput(**OFFER, space_id=b.space_id))
+    with pytest.raises(RateLimited) as refused:
+        run_use_case(lambda s, fx: offers.do_create_offer(s, fx, s.get(User, b.owner_id),
+                                                          offers.OfferInput(**OFFER, space_id=b.space_id)))
     assert refused.value.message.startswith("По этому пространству уже было предложение на этой неделе: "
                                             "следующее можно отправить с ")
-    with session_scope() as s:
+    with transaction() as s:
         assert offers.offer_reach(s, s.get(User, b.owner_id), b.space_id).next_at is not None
 
     # The limit is the offer table's: a week later (moved back in the database) it may go.
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(text("UPDATE offer SET created_at = created_at - interval '7 days 1 minute' "
                        "WHERE space_id = :s"), {"s": b.space_id})
     r = client.post(f"{API}/offers", headers=owner, json={**OFFER, "title": "Через неделю", "space_id": b.space_id})

@@ -18,14 +18,15 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from coworking_app.db import session_scope
 from coworking_app.services.availability import utcnow
 from coworking_app.services.bookings import do_expire_holds
 from coworking_app.settings import get_settings
-from coworking_app.services.cache import invalidate_spaces
+from coworking_app.services.cache import drop_space_pages
+from coworking_app.uow import UnitOfWork, run_use_case
 from models import Booking, Payment, Refund, Space, SpaceStatus
 from tests.booking_helpers import API, body, in_days, local, make_bookable, new_user, tomorrow
 from tests.fake_stripe import FakeStripe
+from tests.uow_helpers import transaction
 
 WEBHOOK_SECRET = "whsec_test_" + "5" * 32
 WEBHOOK = f"{API}/payments/stripe/webhook"
@@ -62,10 +63,10 @@ def space(world):
     Hidden again afterwards, so that later test files see only the fixture world."""
     bookable = make_bookable(policy="flexible", instant_book=True, desk_capacity=100)
     yield bookable
-    with session_scope() as s:
-        row = s.get(Space, bookable.space_id)
+    with UnitOfWork() as uow:
+        row = uow.session.get(Space, bookable.space_id)
         row.status, row.deleted_at = SpaceStatus.hidden.value, utcnow()
-    invalidate_spaces({bookable.space_id})
+        drop_space_pages(uow.effects, bookable.space_id)
 
 
 @pytest.fixture(scope="module")
@@ -158,18 +159,18 @@ def paid_booking(client, fake, auth, resource_id: int, **kw) -> tuple[dict, dict
 
 
 def payment_rows(booking_id: int) -> list[Payment]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Payment).where(Payment.booking_id == booking_id)))
 
 
 def refund_rows(booking_id: int) -> list[Refund]:
-    with session_scope() as s:
+    with transaction() as s:
         return list(s.scalars(select(Refund).where(Refund.booking_id == booking_id)))
 
 
 def lapse_hold(booking_id: int) -> None:
     """Time passes: the unpaid hold is now past its expiry."""
-    with session_scope() as s:
+    with transaction() as s:
         s.get(Booking, booking_id).expires_at = utcnow() - timedelta(minutes=1)
 
 
@@ -389,8 +390,7 @@ def test_payment_after_hold_expired_is_refunded(client, fake, space, renter):
     payment = pay(client, renter, created["id"])
     sid = session_id_of(fake, created["id"])
     lapse_hold(created["id"])
-    with session_scope() as s:
-        assert do_expire_holds(s, booking_id=created["id"]) == 1
+    assert run_use_case(lambda s, fx: do_expire_holds(s, fx, booking_id=created["id"])) == 1
     assert get_booking(client, renter, created["id"])["status"] == "expired"
 
     r = deliver(client, event("checkout.session.completed", completed(fake, sid, pi="pi_late1")))
@@ -446,8 +446,7 @@ def test_late_payment_refund_failure_is_retried_by_stripe(client, fake, space, r
     pay(client, renter, created["id"])
     sid = session_id_of(fake, created["id"])
     lapse_hold(created["id"])
-    with session_scope() as s:
-        do_expire_holds(s, booking_id=created["id"])
+    run_use_case(lambda s, fx: do_expire_holds(s, fx, booking_id=created["id"]))
     payload = event("checkout.session.completed", completed(fake, sid))
 
     fake.fail(REFUNDS, 500)

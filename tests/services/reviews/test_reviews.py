@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from coworking_app.db import session_scope
 from coworking_app.services import reviews as svc
 from coworking_app.services.errors import Conflict
+from coworking_app.uow import UnitOfWork
 from models import SUBRATINGS, Review, Space, SpaceRating, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, make_bookable
@@ -25,6 +25,7 @@ from tests.review_helpers import (
     review_body,
     sql,
 )
+from tests.uow_helpers import transaction
 
 MISSING = 2**31 - 1  # a valid id that no row has
 
@@ -144,7 +145,7 @@ def test_invalid_reviews_name_the_field_and_write_nothing(client, place, moderat
     assert error_fields(r) == [field]
     _, pending_after = _queue(client, moderator)
     assert pending_after == pending_before
-    with session_scope() as s:
+    with transaction() as s:
         assert s.scalar(text("SELECT count(*) FROM review WHERE booking_id = :b"), {"b": booking}) == 0
 
 
@@ -471,7 +472,7 @@ def _recount(s, space_id: int) -> dict:
 
 
 def _check_against_recount(space_id: int, model: dict[int, dict], review_ids: dict[int, int]) -> dict:
-    with session_scope() as s:
+    with transaction() as s:
         # The reviews are what the operations made them...
         for index, expected in model.items():
             review = s.get(Review, review_ids[index])
@@ -511,7 +512,8 @@ def test_rating_aggregate_equals_a_recount_of_approved_reviews(client, rated, op
     expected = _check_against_recount(b.space_id, model, review_ids)
 
     for kind, index, rating, subs in ops:
-        with session_scope() as s:
+        with UnitOfWork() as uow:
+            s, fx = uow.session, uow.effects
             moderator = s.get(User, moderator_id)
             author = s.get(User, renters[index % 2])
             if kind == "create" and index in model:
@@ -525,11 +527,11 @@ def test_rating_aggregate_equals_a_recount_of_approved_reviews(client, rated, op
                 review_ids[index] = review.id
                 model[index] = {"rating": rating, "subs": dict(subs), "status": "pending"}
             if kind == "edit":
-                svc.do_edit_review(s, user=author, review_id=review_ids[index], rating=rating,
+                svc.do_edit_review(s, fx, user=author, review_id=review_ids[index], rating=rating,
                                    subratings=subs, text_=GOOD_TEXT + " (правка)")
                 model[index].update(rating=rating, subs=dict(subs), status="pending")
             elif kind in ("approve", "reject"):
-                svc.do_moderate_review(s, moderator=moderator, review_id=review_ids[index],
+                svc.do_moderate_review(s, fx, moderator=moderator, review_id=review_ids[index],
                                        approve=kind == "approve", reason="Не по правилам")
                 model[index]["status"] = "approved" if kind == "approve" else "rejected"
         # After every committed change, not only at the end: a later change must not be
