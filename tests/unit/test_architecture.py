@@ -2,10 +2,11 @@
 
 (a) no import loops among the core's modules at module level (coworking_app/, models/,
     jobs/, state/);
-(b) no queries outside services: no SQL built (`select(`, `text(`, `insert(`, `update(`,
-    `delete(` of SQLAlchemy/SQLModel) or run (`.exec(`, `.execute(`, `.scalar(`,
-    `.scalars(` with a statement) under state/, pages/, coworking_app/api/, jobs/ and in
-    coworking_app/cli.py;
+(b) no queries outside services: no SQL construct of SQLAlchemy/SQLModel imported or
+    built (`select(`, `text(`, `insert(`, `update(`, `delete(`, `func`, ...), no statement
+    run (`.exec(`, `.execute(`, `.scalar(`, `.scalars(` given one) and no rows loaded or
+    added on a session (`session.get(`, `s.add(`, ...) under state/, pages/,
+    coworking_app/api/, jobs/ and in coworking_app/cli.py;
 (c) no global SQLAlchemy Session event hooks (`event.listen` / `listens_for` on a Session
     class or session factory); hooks on an engine or a pool are allowed;
 (d) service modules import the project's modules at the top, except where the import's
@@ -210,15 +211,20 @@ def describe_loop(graph: dict[str, dict[str, int]], loop: list[str]) -> str:
 
 # --- (b) queries outside services -----------------------------------------------------------------
 
-SQL_BUILDERS = {"select", "text", "insert", "update", "delete"}
+SQL_BUILDERS = {"select", "text", "insert", "update", "delete", "func", "literal_column", "column", "table"}
 SQL_MODULES = ("sqlalchemy", "sqlmodel")
 SQL_RUNNERS = {"exec", "execute", "scalar", "scalars"}
+# Loading, adding or flushing rows on something named like a session or a connection.
+SESSION_CALLS = {"get", "query", "merge", "refresh", "flush", "add", "add_all"}
+SESSION_NAME = re.compile(r"^(session|sess|s|db|conn|connection)$|_session$", re.I)
 
 
 def queries_outside_services(root: Path, places=ADAPTERS) -> list[str]:
-    """"path:line what" for every statement built or run in an adapter. SQL builders count
-    when they come from SQLAlchemy or SQLModel (`rx.text(` is a component); runners count
-    when given a statement (a Redis pipeline's `.execute()` takes none)."""
+    """"path:line what" for every statement built, run or imported in an adapter: SQL
+    constructs of SQLAlchemy or SQLModel imported or called (`rx.text(` is a component);
+    statements run (`.exec(`, `.execute(`, `.scalar(`, `.scalars(` given one: a Redis
+    pipeline's `.execute()` takes none); rows loaded, added or flushed on a session or a
+    connection (`session.get(`, `s.add(`, ...)."""
     hits = []
     for place in places:
         for path in _py_files(root, place):
@@ -228,7 +234,10 @@ def queries_outside_services(root: Path, places=ADAPTERS) -> list[str]:
             modules: set[str] = set()  # local names of the sqlalchemy/sqlmodel modules
             for node in ast.walk(tree):
                 if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in SQL_MODULES:
-                    builders |= {a.asname or a.name for a in node.names if a.name in SQL_BUILDERS}
+                    for alias in node.names:
+                        if alias.name in SQL_BUILDERS:
+                            builders.add(alias.asname or alias.name)
+                            found.append((node.lineno, node.col_offset, f"imports {alias.name} from {node.module}"))
                     modules |= {a.asname or a.name for a in node.names if a.name in ("sql", "expression")}
                 elif isinstance(node, ast.Import):
                     modules |= {a.asname or a.name.split(".")[0] for a in node.names
@@ -245,6 +254,9 @@ def queries_outside_services(root: Path, places=ADAPTERS) -> list[str]:
                     what = f"{ast.unparse(func)}("
                 elif isinstance(func, ast.Attribute) and func.attr in SQL_RUNNERS and node.args:
                     what = f".{func.attr}("
+                elif isinstance(func, ast.Attribute) and func.attr in SESSION_CALLS \
+                        and isinstance(func.value, ast.Name) and SESSION_NAME.search(func.value.id):
+                    what = f"{func.value.id}.{func.attr}("
                 if what:
                     found.append((node.lineno, node.col_offset, what))
             hits += [f"{_rel(root, path)}:{line} {what}" for line, _col, what in sorted(found)]
@@ -324,12 +336,12 @@ def late_project_imports(root: Path, place: str = SERVICES, packages=PROJECT_PAC
 # --- the checks on this project -------------------------------------------------------------------
 
 
-def _until(branch: str, why: str):
-    """A check that fails on main until `branch` is merged: strict, so that it reports the
+def _until(fixer: str, why: str):
+    """A check that fails on main until the `fixer` branch is merged: strict, so that it reports the
     moment the fix lands (the coordinator then removes the marker), and only for the
     check's own finding (a crash of the checker is still an error)."""
     return pytest.mark.xfail(strict=True, raises=AssertionError,
-                             reason=f"on main: {why}; fixed by branch {branch} (remove this marker when it lands)")
+                             reason=f"on main: {why}; fixed by {fixer} (remove this marker when it lands)")
 
 
 def _found(what: str, count: int, at_least: int) -> None:
@@ -338,7 +350,6 @@ def _found(what: str, count: int, at_least: int) -> None:
         raise LookupError(f"only {count} {what} found: has the tree moved?")
 
 
-@_until("h-uow", "db -> services.audit (imported for its Session hook) -> services.accounts -> db")
 def test_no_import_loops_in_the_core():
     graph = import_graph(ROOT)
     _found("core modules", len(graph), 100)
@@ -346,21 +357,20 @@ def test_no_import_loops_in_the_core():
     assert not loops, "import loops at module level:\n" + "\n".join(describe_loop(graph, loop) for loop in loops)
 
 
-@_until("h-rules", "coworking_app/cli.py builds and runs SQL")
 def test_no_queries_outside_services():
     _found("adapter modules", len([p for place in ADAPTERS for p in _py_files(ROOT, place)]), 50)
     hits = queries_outside_services(ROOT)
     assert not hits, "queries outside coworking_app/services (move them into a service):\n" + "\n".join(hits)
 
 
-@_until("h-uow", "services/cache, audit, notifications and tasks hook the Session")
 def test_no_global_session_event_hooks():
     hits = session_hooks(ROOT)
     assert not hits, ("global Session event hooks (effects belong to the unit of work, "
                       "added explicitly by the service):\n" + "\n".join(hits))
 
 
-@_until("h-uow/h-rules", "32 imports inside service functions without a reason, forced by the loops")
+@_until("the branch that splits services into packages (issue 17, item 3)",
+        "25 imports inside service functions without a reason (after h-uow and h-rules)")
 def test_service_modules_import_the_project_at_the_top():
     _found("service modules", len(_py_files(ROOT, SERVICES)), 20)
     hits = late_project_imports(ROOT)
@@ -455,12 +465,32 @@ def test_queries_in_adapters_are_reported_and_components_are_not(tmp_path):
         "pages/home.py": "import reflex as rx\ndef page():\n    return rx.text('x')\n",
     })
     assert queries_outside_services(root) == [
+        "state/owner.py:3 imports select from sqlmodel",
+        "state/owner.py:4 imports text from sqlalchemy",
         "state/owner.py:6 .exec(",
         "state/owner.py:6 select(",
         "state/owner.py:7 sa.select(",
         "state/owner.py:8 .execute(",
         "state/owner.py:8 sql_text(",
         "coworking_app/cli.py:2 .scalar(",
+    ]
+
+
+def test_rows_loaded_or_added_on_a_session_in_an_adapter_are_queries(tmp_path):
+    root = _tree(tmp_path, {
+        "coworking_app/api/spaces.py": (
+            "from sqlalchemy import func\n"
+            "def route(session, db_session, state):\n"
+            "    thing = session.get(Thing, 1)\n"
+            "    db_session.add(thing)\n"
+            "    state.get('x')\n"  # not a session: a dict, a Reflex state...
+            "    return session.connection().execute(stmt)\n"),
+    })
+    assert queries_outside_services(root) == [
+        "coworking_app/api/spaces.py:1 imports func from sqlalchemy",
+        "coworking_app/api/spaces.py:3 session.get(",
+        "coworking_app/api/spaces.py:4 db_session.add(",
+        "coworking_app/api/spaces.py:6 .execute(",
     ]
 
 

@@ -1,5 +1,7 @@
-"""The booking state machine and the one rule of what a person may do to a booking now
-(services/booking_states.py), without a database: Booking rows built in memory."""
+"""The booking state machine (services/booking_states.py) and the booking policy that
+answers what a person may do to a booking now (services/bookings.can / actions_for /
+check_can), without a database: Booking and User rows built in memory. The policy's
+consistency table and the seats refusal: tests/services/booking/test_booking_policy.py."""
 
 from __future__ import annotations
 
@@ -7,22 +9,28 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from coworking_app.services import bookings
 from coworking_app.services.booking_states import (
     ACTIONS,
     TERMINAL,
     TRANSITIONS,
     allowed_actions,
-    booking_actions,
     booking_refusal,
-    check_booking_action,
     check_transition,
 )
 from coworking_app.services.errors import Conflict
-from models import Booking, BookingStatus
+from models import Booking, BookingStatus, User
 
 S = BookingStatus
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)
 RENTER, HOST = 1, 2
+PEOPLE = {
+    "renter": User(id=RENTER, email="renter@example.com", full_name="Гость", roles=["renter"], password_hash="!"),
+    "owner": User(id=HOST, email="owner@example.com", full_name="Хозяин", roles=["owner"], password_hash="!"),
+    "admin": User(id=3, email="admin@example.com", full_name="Админ", roles=["admin"], password_hash="!"),
+    "stranger": User(id=4, email="other@example.com", full_name="Другой", roles=["renter", "owner"],
+                     password_hash="!"),
+}
 
 
 def _booking(status: str = S.confirmed, *, starts_in: timedelta = timedelta(days=2),
@@ -36,8 +44,12 @@ def _booking(status: str = S.confirmed, *, starts_in: timedelta = timedelta(days
                    paid_minor=paid, balance_due_minor=balance_due, pending_change=pending_change)
 
 
-def _offered(booking: Booking, role: str, host_id: int | None = HOST) -> list[str]:
-    return booking_actions(booking, role, now=NOW, host_id=host_id)
+def _offered(booking: Booking, who: str, host_id: int | None = HOST, **kwargs) -> list[str]:
+    return bookings.actions_for(PEOPLE[who], booking, now=NOW, host_id=host_id, **kwargs)
+
+
+def _refusal(booking: Booking, who: str, action: str, host_id: int | None = HOST, **kwargs) -> str | None:
+    return bookings.refusal(PEOPLE[who], booking, action, now=NOW, host_id=host_id, **kwargs)
 
 
 # --- the transitions -------------------------------------------------------------------------------
@@ -98,16 +110,16 @@ def test_a_fresh_hold_offers_the_renter_to_pay_change_cancel_and_write():
 def test_a_lapsed_hold_offers_nothing_but_the_conversation():
     lapsed = _booking(S.pending_payment, expires_in=timedelta(0))
     assert _offered(lapsed, "renter") == ["message"]
-    assert booking_refusal(lapsed, "renter", "pay", now=NOW) == "время на оплату истекло, забронируйте заново"
+    assert _refusal(lapsed, "renter", "pay") == "время на оплату истекло, забронируйте заново"
 
 
 def test_a_paid_booking_waits_for_the_owner():
     paid = _booking(S.paid, paid=60_000)
     assert _offered(paid, "owner") == ["cancel", "accept", "reject", "receipt", "message"]
     assert _offered(paid, "renter") == ["modify", "cancel", "receipt", "message"]
-    assert booking_refusal(paid, "renter", "accept", now=NOW) == "решение по брони принимает владелец пространства"
+    assert _refusal(paid, "renter", "accept") == "решение по брони принимает владелец пространства"
     started = _booking(S.paid, paid=60_000, starts_in=timedelta(hours=-1))
-    assert booking_refusal(started, "owner", "accept", now=NOW) == (
+    assert _refusal(started, "owner", "accept") == (
         "бронь уже началась без подтверждения: она отклоняется автоматически с полным возвратом")
 
 
@@ -120,35 +132,40 @@ def test_a_dearer_change_waiting_for_payment_can_be_paid():
 def test_during_and_after_the_stay():
     during = _booking(S.confirmed, paid=60_000, starts_in=timedelta(hours=-1))
     assert _offered(during, "owner") == ["cancel", "no_show", "receipt", "message"]
-    assert booking_refusal(during, "renter", "modify", now=NOW) == "бронь уже началась, изменить её нельзя"
+    assert _refusal(during, "renter", "modify") == "бронь уже началась, изменить её нельзя"
     ended = _booking(S.confirmed, paid=60_000, starts_in=timedelta(hours=-5))
     # The owner cannot cancel an ended stay (which would refund it in full).
     assert _offered(ended, "owner") == ["no_show", "receipt", "message"]
-    assert booking_refusal(ended, "owner", "cancel", now=NOW) == "бронь уже закончилась, отменить её нельзя"
+    assert _refusal(ended, "owner", "cancel") == "бронь уже закончилась, отменить её нельзя"
 
 
 def test_a_review_within_thirty_days_of_a_completed_stay():
     recent = _booking(S.completed, paid=60_000, starts_in=-timedelta(days=29, hours=3))
     assert _offered(recent, "renter") == ["receipt", "review", "message"]
-    assert booking_refusal(recent, "owner", "review", now=NOW) == "отзыв может оставить только гость этой брони"
+    assert _refusal(recent, "owner", "review") == "отзыв может оставить только гость этой брони"
     old = _booking(S.completed, paid=60_000, starts_in=-timedelta(days=31))
-    assert booking_refusal(old, "renter", "review", now=NOW) == "отзыв можно оставить в течение 30 дней после визита"
+    assert _refusal(old, "renter", "review") == "отзыв можно оставить в течение 30 дней после визита"
+    assert _offered(recent, "renter", reviewed=True) == ["receipt", "message"]  # one review per booking
+    assert _refusal(recent, "renter", "review", reviewed=True) == "отзыв на эту бронь уже оставлен"
 
 
 def test_nobody_else_may_do_anything_and_an_ownerless_booking_has_nobody_to_write_to():
     booking = _booking(S.confirmed, paid=60_000)
-    for action in ACTIONS:
-        assert booking_refusal(booking, "stranger", action, now=NOW) == "Бронь не найдена"
+    for action in ACTIONS:  # another owner, or nobody signed in: the booking does not exist for them
+        assert _refusal(booking, "stranger", action) == "Бронь не найдена"
+        assert bookings.refusal(None, booking, action, now=NOW, host_id=HOST) == "Бронь не найдена"
+        assert booking_refusal(booking, "other", action, now=NOW, host_id=HOST) == "Бронь не найдена"
+    assert _offered(booking, "owner", host_id=PEOPLE["stranger"].id) == []  # not the owner of this space
     assert "message" not in _offered(booking, "renter", host_id=None)
     assert "message" not in _offered(booking, "renter", host_id=RENTER)
-    assert booking_refusal(booking, "admin", "message", now=NOW) == "переписка по брони — между гостем и владельцем"
-    assert booking_refusal(booking, "renter", "fly", now=NOW) == "такого действия с бронью нет"
+    assert _refusal(booking, "admin", "message") == "переписка по брони — между гостем и владельцем"
+    assert _refusal(booking, "renter", "fly") == "такого действия с бронью нет"
 
 
 
 def test_a_refused_write_is_a_conflict_naming_the_status():
     ended = _booking(S.confirmed, paid=60_000, starts_in=timedelta(hours=-5))
     with pytest.raises(Conflict) as refused:
-        check_booking_action(ended, "owner", "cancel", now=NOW, host_id=HOST)
+        bookings.check_can(PEOPLE["owner"], ended, "cancel", now=NOW, host_id=HOST)
     assert (refused.value.field, refused.value.message) == ("status", "бронь уже закончилась, отменить её нельзя")
-    check_booking_action(ended, "owner", "no_show", now=NOW, host_id=HOST)  # allowed: no error
+    bookings.check_can(PEOPLE["owner"], ended, "no_show", now=NOW, host_id=HOST)  # allowed: no error

@@ -6,36 +6,45 @@ test_admin_api.py::test_blocking_users_and_changing_roles."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
 
-from coworking_app.db import session_scope
 from coworking_app.services import user_admin
 from coworking_app.services.accounts import access_user_by_access_token, do_sign_in_api
 from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from coworking_app.uow import UnitOfWork
 from models import AuthSession, User
 from tests.booking_auth import signed_in
 
 
+@contextmanager
+def _work():
+    """One unit of work, as an adapter runs a use case: (session, effects), committed on
+    success (then its effects sent), rolled back on an error."""
+    with UnitOfWork() as uow:
+        yield uow.session, uow.effects
+
+
 def _act(call, actor_id: int | None, *args):
-    with session_scope() as s:
+    with _work() as (s, fx):
         return call(s, s.get(User, actor_id) if actor_id else None, *args)
 
 
 def test_blocking_ends_every_session_and_unblocking_starts_none(world):
     renter = signed_in()[0]
-    with session_scope() as s:
-        tokens = [do_sign_in_api(s, s.get(User, renter)).access_token for _ in range(2)]  # two more devices
+    with _work() as (s, fx):
+        tokens = [do_sign_in_api(s, fx, s.get(User, renter)).access_token for _ in range(2)]  # two more devices
     operator = signed_in("operator")[0]
     blocked = _act(user_admin.do_set_user_blocked, operator, renter, True)
     assert blocked.is_active is False
-    with session_scope() as s:
+    with _work() as (s, fx):
         rows = s.scalars(select(AuthSession).where(AuthSession.user_id == renter)).all()
         assert len(rows) == 3 and all(row.revoked_at is not None for row in rows)
     _act(user_admin.do_set_user_blocked, operator, renter, False)
     for token in tokens:  # unblocked, but the old sessions stay ended
-        with pytest.raises(NotAuthenticated), session_scope() as s:
+        with pytest.raises(NotAuthenticated), _work() as (s, fx):
             access_user_by_access_token(s, token)
 
 
@@ -75,7 +84,7 @@ def test_only_an_admin_changes_roles_and_keeps_their_own_admin_role(world):
     with pytest.raises(InvalidInput) as refused:
         _act(user_admin.do_set_user_roles, admin, admin, ["operator"])
     assert refused.value.message == "Свою роль администратора снять нельзя"
-    with session_scope() as s:
+    with _work() as (s, fx):
         assert s.get(User, admin).roles == ["admin"] and s.get(User, renter).roles == ["renter", "owner"]
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from coworking_app.db import session_scope
+from tests.uow_helpers import transaction
 from coworking_app.services.availability import check_interval
 from coworking_app.services.errors import InvalidInput
 from coworking_app.services.pricing import AddonChoice, promo_uses, quote
@@ -51,7 +51,7 @@ def _lines(breakdown) -> list[tuple[str, int]]:
 
 
 def test_each_addon_is_priced_by_its_unit_and_named_with_its_factors(place):
-    with session_scope() as s:
+    with transaction() as s:
         breakdown, rows, promo = _quote(s, place.desk_id, (10, 13), seats=2, addons=[
             {"code": "monitor", "quantity": 2}, {"code": "coffee"}, {"code": "parking"}])
     assert _lines(breakdown) == [
@@ -68,7 +68,7 @@ def test_each_addon_is_priced_by_its_unit_and_named_with_its_factors(place):
 
 
 def test_an_hourly_addon_counts_half_hours(place):
-    with session_scope() as s:
+    with transaction() as s:
         breakdown, _rows, _promo = _quote(s, place.room_id, (10, 11), addons=[{"code": "parking"}])
         half = _quote(s, place.desk_id, (10, 12), addons=[{"code": "parking", "quantity": 3}])[0]
     assert ("Парковка: 100 × 1 ч", 10_000) in _lines(breakdown)
@@ -82,18 +82,18 @@ def test_an_hourly_addon_counts_half_hours(place):
     ("desk", [{"code": "coffee", "quantity": 11}], "«Кофе-пакет»: не больше 10"),
 ])
 def test_addons_that_do_not_apply_are_refused_by_name(place, resource, addons, message):
-    with pytest.raises(InvalidInput) as refused, session_scope() as s:
+    with pytest.raises(InvalidInput) as refused, transaction() as s:
         _quote(s, place.room_id if resource == "room" else place.desk_id, (10, 12), addons=addons)
     assert (refused.value.field, refused.value.message) == ("addons", message)
 
 
 def test_a_switched_off_addon_or_another_spaces_is_unknown(place):
     other = make_bookable()
-    with session_scope() as s:
+    with transaction() as s:
         s.add(Addon(space_id=other.space_id, code="locker", name="Шкафчик", unit="booking", price_minor=10_000))
         s.add(Addon(space_id=place.space_id, code="old", name="Старое", unit="booking", price_minor=1, active=False))
     for code in ("locker", "old"):
-        with pytest.raises(InvalidInput) as refused, session_scope() as s:
+        with pytest.raises(InvalidInput) as refused, transaction() as s:
             _quote(s, place.desk_id, (10, 12), addons=[{"code": code}])
         assert refused.value.message == f"нет такой опции: {code}"
 
@@ -102,7 +102,7 @@ def test_a_promo_discounts_the_addons_too_and_vat_comes_after(renter_id):
     taxed = make_bookable(vat_rate_bp=2000, vat_included=False)
     code = f"ALL{uuid.uuid4().hex[:6].upper()}"
     make_promo(code, kind="percent", value=10, max_uses_per_user=None)
-    with session_scope() as s:
+    with transaction() as s:
         breakdown, _rows, promo = _quote(s, taxed.desk_id, (10, 12), addons=[{"code": "monitor"}],
                                          promo=code.lower(), user_id=renter_id)
     assert promo.code == code
@@ -114,7 +114,7 @@ def test_a_promo_discounts_the_addons_too_and_vat_comes_after(renter_id):
 def test_a_fixed_promo_never_makes_a_price_negative(place, renter_id):
     code = f"BIG{uuid.uuid4().hex[:6].upper()}"
     make_promo(code, kind="fixed", value=10_000_000, max_uses_per_user=None)
-    with session_scope() as s:
+    with transaction() as s:
         breakdown = _quote(s, place.desk_id, (10, 11), promo=code, user_id=renter_id)[0]
     assert (breakdown.discount, breakdown.total) == (30_000, 0)
 
@@ -122,7 +122,7 @@ def test_a_fixed_promo_never_makes_a_price_negative(place, renter_id):
 def test_a_promo_needs_a_signed_in_renter(place):
     code = f"ANON{uuid.uuid4().hex[:6].upper()}"
     make_promo(code)
-    with pytest.raises(InvalidInput) as refused, session_scope() as s:
+    with pytest.raises(InvalidInput) as refused, transaction() as s:
         _quote(s, place.desk_id, (10, 11), promo=code)
     assert (refused.value.field, refused.value.message) == ("promo_code", "войдите, чтобы применить промокод")
 
@@ -135,7 +135,7 @@ def test_held_paid_and_used_bookings_count_against_a_promo_expired_and_cancelled
     statuses = ["pending_payment", "paid", "confirmed", "completed", "no_show", "expired", "cancelled"]
     ids = [insert_booking(place, user_id, start=local(day, 9 + n), end=local(day, 10 + n), status=status).id
            for n, status in enumerate(statuses)]
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(update(Booking).where(Booking.id.in_(ids)).values(promo_id=promo_id))
         promo = s.get(PromoCode, promo_id)
         assert promo_uses(s, promo) == 5

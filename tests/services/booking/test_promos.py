@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from coworking_app.db import session_scope
+from tests.uow_helpers import transaction
 from coworking_app.services import promos
 from coworking_app.services.errors import Conflict, NotFound, PermissionDenied
 from coworking_app.services.owner_spaces import PromoInput, do_create_promo
@@ -30,14 +30,14 @@ def _code(prefix: str) -> str:
 
 
 def _create(owner_id: int, space_id: int | None, code: str, **fields) -> int:
-    with session_scope() as s:
+    with transaction() as s:
         promo = do_create_promo(s, s.get(User, owner_id), space_id,
                                 PromoInput(code=code, kind="percent", value=10, **fields))
         return promo.id
 
 
 def _listed(user_id: int, **query) -> dict[str, promos.PromoView]:
-    with session_scope() as s:
+    with transaction() as s:
         return {p.code: p for p in promos.list_promos(s, s.get(User, user_id), **query)}
 
 
@@ -76,11 +76,11 @@ def test_uses_count_every_booking_but_the_expired_holds(spaces):
     day = in_days(8)
     rows = [insert_booking(first, renter, start=local(day, 9 + n), end=local(day, 10 + n), status=status)
             for n, status in enumerate(["confirmed", "cancelled", "expired"])]
-    with session_scope() as s:
+    with transaction() as s:
         s.execute(update(Booking).where(Booking.id.in_([r.id for r in rows])).values(promo_id=promo_id))
     assert _listed(first.owner_id)[code].uses == 2
     # A used code is never deleted (bookings still show it): it can only be ended.
-    with pytest.raises(Conflict) as refused, session_scope() as s:
+    with pytest.raises(Conflict) as refused, transaction() as s:
         promos.do_delete_promo(s, s.get(User, first.owner_id), promo_id)
     assert refused.value.message == "Кодом уже воспользовались (броней: 3): его можно только завершить"
 
@@ -89,14 +89,14 @@ def test_ending_stops_a_code_once_and_deleting_an_unused_one_removes_it(spaces):
     first, _second = spaces
     code = _code("END")
     promo_id = _create(first.owner_id, first.space_id, code)
-    with session_scope() as s:
+    with transaction() as s:
         ended = promos.do_end_promo(s, s.get(User, first.owner_id), promo_id)
         assert ended.valid_until <= datetime.now(timezone.utc)
     assert _listed(first.owner_id)[code].active is False
-    with pytest.raises(Conflict) as refused, session_scope() as s:
+    with pytest.raises(Conflict) as refused, transaction() as s:
         promos.do_end_promo(s, s.get(User, first.owner_id), promo_id)
     assert (refused.value.field, refused.value.message) == ("valid_until", "Этот промокод уже завершён")
-    with session_scope() as s:
+    with transaction() as s:
         promos.do_delete_promo(s, s.get(User, first.owner_id), promo_id)
     assert code not in _listed(first.owner_id)
 
@@ -113,9 +113,9 @@ def test_another_owners_code_does_not_exist_for_them_and_renters_have_none(space
     code = _code("PRIVATE")
     promo_id = _create(first.owner_id, first.space_id, code)
     for action in (promos.do_end_promo, promos.do_delete_promo):
-        with pytest.raises(NotFound) as refused, session_scope() as s:
+        with pytest.raises(NotFound) as refused, transaction() as s:
             action(s, s.get(User, second.owner_id), promo_id)
         assert refused.value.message == "Промокод не найден"
-    with pytest.raises(PermissionDenied), session_scope() as s:
+    with pytest.raises(PermissionDenied), transaction() as s:
         promos.list_promos(s, s.get(User, signed_in()[0]))
     assert _listed(first.owner_id)[code].active is True  # untouched

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coworking_app.db import session_scope
+from tests.uow_helpers import transaction
 from coworking_app.services import catalog, geo
 from coworking_app.services.errors import InvalidInput
 from models import Amenity
@@ -47,7 +47,7 @@ def test_stops_of_a_city_in_alphabetical_order_with_their_lines(session, world):
 
 
 def test_only_published_spaces_count_per_city(world):
-    with session_scope() as s:
+    with transaction() as s:
         before = catalog.count_published_by_city(s)
         nsk = catalog.require_city(s, "novosibirsk").id
         for status in ("published", "draft", "hidden", "pending_review"):
@@ -61,15 +61,15 @@ def test_only_published_spaces_count_per_city(world):
 def test_new_reference_rows_appear_once_the_cache_is_dropped(session):
     codes = [a.code for a in catalog.list_amenities(session)]
     assert "wifi" in codes
-    with session_scope() as s:
+    with transaction() as s:
         s.add(Amenity(code="test_sauna", name_ru="Сауна", name_en="Sauna", icon="flame", position=999))
     try:
-        with session_scope() as s:
+        with transaction() as s:
             assert "test_sauna" not in [a.code for a in catalog.list_amenities(s)]  # kept for a minute
             catalog.invalidate_reference_cache()
             assert [a.code for a in catalog.list_amenities(s)][-1] == "test_sauna"  # ordered by position
     finally:
-        with session_scope() as s:
+        with transaction() as s:
             s.delete(s.get(Amenity, "test_sauna"))
         catalog.invalidate_reference_cache()
 

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from coworking_app.db import get_engine, session_scope
+from coworking_app.db import get_engine
+from tests.uow_helpers import transaction
 from coworking_app.services import maintenance
 
 
@@ -31,7 +32,7 @@ def _wait_until_all_after(column: str, since: datetime) -> dict[str, datetime | 
 
 def test_planner_statistics_are_refreshed_for_every_table_search_reads(world):
     since = datetime.now(timezone.utc)
-    with session_scope() as s:
+    with transaction() as s:
         assert maintenance.do_refresh_planner_statistics(s) == list(maintenance.SEARCH_TABLES)
     stamps = _wait_until_all_after("last_analyze", since)
     assert {table for table, at in stamps.items() if at and at >= since} == set(maintenance.SEARCH_TABLES)

@@ -5,17 +5,26 @@ sizes, metadata, authorization): test_photos_api.py."""
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 import pytest
 from PIL import Image
 
-from coworking_app.db import session_scope
 from coworking_app.services import photos
 from coworking_app.services.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 from coworking_app.services.media import media_path
+from coworking_app.uow import UnitOfWork
 from models import Photo, Space, User
 from tests.booking_helpers import make_bookable
 from tests.factories import jpeg_bytes
+
+
+@contextmanager
+def _work():
+    """One unit of work, as an adapter runs a use case: (session, effects), committed on
+    success (then its effects sent), rolled back on an error."""
+    with UnitOfWork() as uow:
+        yield uow.session, uow.effects
 
 
 @pytest.fixture()
@@ -24,18 +33,18 @@ def place(world):
 
 
 def _add(place, data: bytes) -> int:
-    with session_scope() as s:
-        return photos.do_add_photo(s, s.get(User, place.owner_id), place.space_id, data).id
+    with _work() as (s, fx):
+        return photos.do_add_photo(s, fx, s.get(User, place.owner_id), place.space_id, data).id
 
 
 def _order(place) -> list[int]:
-    with session_scope() as s:
+    with _work() as (s, fx):
         return [p.id for p in photos.list_photos(s, place.space_id)]
 
 
 def test_an_upload_is_stored_full_size_and_as_a_thumbnail_within_their_boxes(place):
     photo_id = _add(place, jpeg_bytes(size=(4000, 1000)))
-    with session_scope() as s:
+    with _work() as (s, fx):
         [photo] = photos.list_photos(s, place.space_id)
         assert (photo.id, photo.position, photo.width, photo.height) == (photo_id, 0, 1600, 400)
         full, thumb = Image.open(media_path(photo.storage_key)), Image.open(media_path(photo.thumb_key))
@@ -50,15 +59,15 @@ def test_an_upload_is_stored_full_size_and_as_a_thumbnail_within_their_boxes(pla
 def test_the_cover_is_the_first_photo_and_the_order_lists_every_photo_once(place):
     first, second, third = (_add(place, jpeg_bytes(color)) for color in ((200, 0, 0), (0, 200, 0), (0, 0, 200)))
     assert _order(place) == [first, second, third]
-    with session_scope() as s:
-        photos.do_set_cover(s, s.get(User, place.owner_id), third)
+    with _work() as (s, fx):
+        photos.do_set_cover(s, fx, s.get(User, place.owner_id), third)
     assert _order(place) == [third, first, second]
-    with session_scope() as s:
-        photos.do_reorder_photos(s, s.get(User, place.owner_id), place.space_id, [second, third, first])
+    with _work() as (s, fx):
+        photos.do_reorder_photos(s, fx, s.get(User, place.owner_id), place.space_id, [second, third, first])
     assert _order(place) == [second, third, first]
     for wrong in ([second, third], [second, third, first, first], [second, third, first + 10_000]):
-        with pytest.raises(InvalidInput) as refused, session_scope() as s:
-            photos.do_reorder_photos(s, s.get(User, place.owner_id), place.space_id, wrong)
+        with pytest.raises(InvalidInput) as refused, _work() as (s, fx):
+            photos.do_reorder_photos(s, fx, s.get(User, place.owner_id), place.space_id, wrong)
         assert (refused.value.field, refused.value.message) == (
             "photo_ids", "Перечислите каждое фото пространства ровно один раз")
     assert _order(place) == [second, third, first]
@@ -66,12 +75,12 @@ def test_the_cover_is_the_first_photo_and_the_order_lists_every_photo_once(place
 
 def test_deleting_a_photo_closes_the_gap_and_removes_its_files(place):
     ids = [_add(place, jpeg_bytes()) for _ in range(3)]
-    with session_scope() as s:
+    with _work() as (s, fx):
         gone = s.get(Photo, ids[1])
         files = [media_path(gone.storage_key), media_path(gone.thumb_key)]
         assert all(f.exists() for f in files)
-        photos.do_delete_photo(s, s.get(User, place.owner_id), ids[1])
-    with session_scope() as s:
+        photos.do_delete_photo(s, fx, s.get(User, place.owner_id), ids[1])
+    with _work() as (s, fx):
         left = photos.list_photos(s, place.space_id)
         assert [(p.id, p.position) for p in left] == [(ids[0], 0), (ids[2], 1)]
     assert not any(f.exists() for f in files)

@@ -5,6 +5,7 @@ to a person who muted email notices. The transports themselves: test_notificatio
 from __future__ import annotations
 
 import email
+from contextlib import contextmanager
 from email import policy
 
 import pytest
@@ -12,11 +13,20 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
 
-from coworking_app.db import get_rq_redis, session_scope
+from coworking_app.db import get_rq_redis
 from coworking_app.services import outbox
 from coworking_app.settings import get_settings
+from coworking_app.uow import UnitOfWork
 from models import Notification, User
 from tests.booking_auth import signed_in
+
+
+@contextmanager
+def _work():
+    """One unit of work, as an adapter runs a use case: (session, effects), committed on
+    success (then its effects sent), rolled back on an error."""
+    with UnitOfWork() as uow:
+        yield uow.session, uow.effects
 
 
 @pytest.fixture()
@@ -31,8 +41,8 @@ def mailbox(world, monkeypatch, tmp_path):
 
 
 def _queue(user_id: int, kind: str = "password_reset") -> int:
-    with session_scope() as s:
-        row = outbox.do_queue_email(s, s.get(User, user_id), subject="Сброс пароля",
+    with _work() as (s, fx):
+        row = outbox.do_queue_email(s, fx, s.get(User, user_id), subject="Сброс пароля",
                                     body="Ссылка для сброса: http://localhost:3000/reset?token=abc", kind=kind)
         return row.id
 
@@ -40,7 +50,7 @@ def _queue(user_id: int, kind: str = "password_reset") -> int:
 def test_the_mail_is_queued_after_commit_and_delivered_once(mailbox):
     user_id = signed_in()[0]
     notice_id = _queue(user_id)
-    with session_scope() as s:
+    with _work() as (s, fx):
         row = s.get(Notification, notice_id)
         assert (row.channel, row.status, row.type, row.title) == ("email", "pending", "password_reset", "Сброс пароля")
     job = Job.fetch(f"notification-{notice_id}", connection=get_rq_redis())
@@ -51,7 +61,7 @@ def test_the_mail_is_queued_after_commit_and_delivered_once(mailbox):
     assert job.perform() == "skipped: already sent"  # a job run twice sends one mail
     [sent] = list(mailbox.glob("*.eml"))
     message = email.message_from_bytes(sent.read_bytes(), policy=policy.default)
-    with session_scope() as s:
+    with _work() as (s, fx):
         assert message["To"] == s.get(User, user_id).email
         assert s.get(Notification, notice_id).status == "sent"
     assert message["Subject"] == "Сброс пароля"
@@ -60,12 +70,14 @@ def test_the_mail_is_queued_after_commit_and_delivered_once(mailbox):
 
 def test_a_rolled_back_change_leaves_no_mail_and_no_job(mailbox):
     user_id = signed_in()[0]
-    with session_scope() as s:
-        row = outbox.do_queue_email(s, s.get(User, user_id), subject="Подтвердите адрес", body="…",
+    notice_ids = []
+    with pytest.raises(RuntimeError), _work() as (s, fx):
+        row = outbox.do_queue_email(s, fx, s.get(User, user_id), subject="Подтвердите адрес", body="…",
                                     kind="email_verification")
-        notice_id = row.id
-        s.rollback()
-    with session_scope() as s:
+        notice_ids.append(row.id)
+        raise RuntimeError("the change that needed the mail failed")
+    [notice_id] = notice_ids
+    with _work() as (s, fx):
         assert s.get(Notification, notice_id) is None
     with pytest.raises(NoSuchJobError):
         Job.fetch(f"notification-{notice_id}", connection=get_rq_redis())
@@ -73,12 +85,12 @@ def test_a_rolled_back_change_leaves_no_mail_and_no_job(mailbox):
 
 def test_security_mail_reaches_a_person_who_muted_email_notices(mailbox):
     user_id = signed_in()[0]
-    with session_scope() as s:
+    with _work() as (s, fx):
         s.get(User, user_id).notification_prefs = {"email": False, "in_app": True}
     notice_id = _queue(user_id)
     assert Job.fetch(f"notification-{notice_id}", connection=get_rq_redis()).perform() == "sent"
     assert len(list(mailbox.glob("*.eml"))) == 1
-    with session_scope() as s:  # each mail its own row: two resets are two mails
+    with _work() as (s, fx):  # each mail its own row: two resets are two mails
         second = _queue(user_id)
         keys = s.scalars(select(Notification.dedupe_key).where(Notification.id.in_([notice_id, second]))).all()
         assert len(set(keys)) == 2
