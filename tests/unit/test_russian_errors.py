@@ -15,7 +15,7 @@ from coworking_app.services.fields import Day, Id, Line, MoneyMinor
 from coworking_app.services.text import has_cyrillic
 from coworking_app.services.validation import first_message, russian_errors
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # settings.py refuses bad configuration at start-up: read by whoever deploys, in English.
 SOURCES = [path for folder in ("coworking_app", "state", "jobs") for path in sorted((ROOT / folder).rglob("*.py"))
            if path.name != "settings.py"]

@@ -17,7 +17,7 @@ from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable
 from tests.uow_helpers import transaction
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]  # the project (this file: tests/services/booking/)
 
 
 def test_the_database_function_is_built_from_the_one_definition(session):

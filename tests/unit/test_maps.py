@@ -1,4 +1,4 @@
-"""Map documents (coworking_app/maps.py, served by api/maps.py): folium renders the map,
+"""Map documents (coworking_app/maps.py, served by api/maps.py: tests/api/test_map_documents.py): folium renders the map,
 user text reaches it only as JSON data that no text can end, the document loads nothing from
 another site and allows only its own inline scripts and styles (CSP by hash)."""
 
@@ -13,11 +13,8 @@ from html import unescape
 import pytest
 
 from coworking_app.maps import (
-    SANDBOX,
     MapPin,
     density_map,
-    publish,
-    published,
     render_map,
     results_map,
 )
@@ -138,26 +135,3 @@ def test_folium_renders_the_circle_the_density_dots_and_the_bounds():
 def test_the_same_map_renders_the_same_text():
     assert _maps("x") == _maps("x")
     assert render_map([], (55.7, 37.6)) != render_map([], (55.8, 37.6))
-
-
-def test_a_published_map_is_served_with_its_own_policy_and_sandbox(client):
-    html = render_map([MapPin(55.75, 37.61, "1 ₽", HOSTILE[0], href="/spaces/1")], (55.75, 37.61))
-    url = publish(html)
-    assert re.fullmatch(r"/maps/[0-9a-f]{32}", url) and publish(html) == url
-    assert published(url.rsplit("/", 1)[1]) == html
-    r = client.get(url)
-    assert r.status_code == 200 and r.text == html
-    assert r.headers["content-type"].startswith("text/html")
-    policy = r.headers["content-security-policy"]
-    assert policy.startswith(unescape(_META_CSP.search(html).group(1)))
-    assert policy.endswith(f"; frame-ancestors 'self'; sandbox {SANDBOX}")
-    assert r.headers["x-frame-options"] == "SAMEORIGIN"
-    assert r.headers["x-content-type-options"] == "nosniff"
-    # An unknown or malformed key: a page that says so, under the same sandbox.
-    for key in ("0" * 32, "../../etc/passwd", "ABC"):
-        missing = client.get(f"/maps/{key}")
-        assert missing.status_code == 404
-        if "text/html" in missing.headers["content-type"]:
-            assert "Карта устарела" in missing.text
-            assert "sandbox" in missing.headers["content-security-policy"]
-            assert missing.headers["cache-control"] == "no-store"

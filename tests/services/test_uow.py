@@ -29,7 +29,7 @@ from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable
 from tests.uow_helpers import transaction
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project (this file: tests/services/)
 SERIALIZATION_FAILURE = "DO $$BEGIN RAISE EXCEPTION 'concurrent update' USING ERRCODE = 'serialization_failure'; END$$"
 
 
