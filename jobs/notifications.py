@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.mailer import TransientMailError
-from coworking_app.services.notifications import do_deliver_email, do_send_reminder
+from coworking_app.services.messaging.mailer import TransientMailError
+from coworking_app.services.messaging.notifications import do_deliver_email, do_send_reminder
 
 # RQ retries: 10 s, 1 min, 5 min, 30 min, 2 h; then the row is `failed` for the admins.
 RETRY_INTERVALS = [10, 60, 300, 1800, 7200]

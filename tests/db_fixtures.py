@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from coworking_app.db import get_cache_redis, get_engine, get_rq_redis
-from coworking_app.services.catalog import invalidate_reference_cache
+from coworking_app.services.catalog.catalog import invalidate_reference_cache
 from coworking_app.uow import run_use_case
 from tests.factories import build_world
 from tests.uow_helpers import transaction
@@ -74,7 +74,7 @@ def make_user(world, clean_limits):
     import itertools
     import uuid
 
-    from coworking_app.services.accounts import do_register
+    from coworking_app.services.accounts.accounts import do_register
 
     counter = itertools.count()
 

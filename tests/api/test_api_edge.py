@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from coworking_app.api import create_api
 from coworking_app.effects import Effects
-from coworking_app.services import accounts, messages, promos
-from coworking_app.services.errors import InvalidInput, NotAuthenticated, RateLimited
-from coworking_app.services.owner_spaces import SpaceFields
-from coworking_app.services.search import SearchParams
-from coworking_app.services.text import check_plain_text
+from coworking_app.services.accounts import accounts
+from coworking_app.services.messaging import messages
+from coworking_app.services.booking import promos
+from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, RateLimited
+from coworking_app.services.catalog.owner_spaces import SpaceFields
+from coworking_app.services.catalog.search import SearchParams
+from coworking_app.services.common.text import check_plain_text
 from models import User
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, make_bookable
@@ -264,7 +266,7 @@ def test_profile_switches_keep_notification_preferences_readable(client):
 
 
 def test_preferences_survive_any_stored_shape(session, world):
-    from coworking_app.services.notifications import preferences
+    from coworking_app.services.messaging.notifications import preferences
 
     user = User(email="shape@example.com", full_name="Форма", password_hash="!", roles=["renter"],
                 notification_prefs={"email": True, "in_app": "yes", "offers_city_id": 2**40})
@@ -312,8 +314,8 @@ def test_reasons_from_the_pages_refuse_bad_characters(session, owner):
     """The moderation and booking dialogs pass raw text to the services."""
     from datetime import timedelta
 
-    from coworking_app.services.bookings import do_cancel_booking
-    from coworking_app.services.space_moderation import check_reason
+    from coworking_app.services.booking.bookings import do_cancel_booking
+    from coworking_app.services.catalog.space_moderation import check_reason
     from tests.admin_helpers import insert_booking, msk_now
 
     with pytest.raises(InvalidInput):

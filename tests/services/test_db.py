@@ -1,5 +1,5 @@
 """The connection pool and the per-process API timing buffer (coworking_app/db.py,
-services/analytics.py): behaviour a client sees, on the real PostgreSQL and Redis."""
+services/admin/analytics.py): behaviour a client sees, on the real PostgreSQL and Redis."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.pool import NullPool
 
 from coworking_app import db
 from coworking_app.db import get_cache_redis, get_engine
-from coworking_app.services import analytics
+from coworking_app.services.admin import analytics
 from tests.uow_helpers import transaction
 
 

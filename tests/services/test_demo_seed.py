@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from coworking_app.demo.seed import CHAINS, DEMO_PASSWORD, DEMO_RENTER, LEGACY_OWNER_NAME
-from coworking_app.services.security import verify_password
+from coworking_app.services.accounts.security import verify_password
 from tests.e2e_fixtures import E2E_ENV, ROOT, _run
 
 DEMO_EMAILS = [email for _brand, email, _name in CHAINS] + [DEMO_RENTER[0]]

@@ -1,4 +1,4 @@
-"""Whether the app can serve (services/health.py): each part answers "ok" or names the kind
+"""Whether the app can serve (services/admin/health.py): each part answers "ok" or names the kind
 of error, never a connection string or a password. Through the API: tests/api/test_api_spaces.py."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from coworking_app.services import health
+from coworking_app.services.admin import health
 from coworking_app.settings import get_settings
 
 

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from jobs.booking import hold_created
 from coworking_app.formatting import format_place, format_stay, split_links
 from coworking_app.page_status import MISSING_PATH, page_status
-from coworking_app.services import admin_tables, audit
+from coworking_app.services.admin import admin_tables, audit
 from coworking_app.settings import get_settings
 from models import AuditLog, Booking, User
 from state.search_query import sort_choices, without_pointless_sort
@@ -51,7 +51,7 @@ def test_a_notice_is_stamped_in_the_zone_its_text_uses(client, world):
     notice = next(i for i in items if i["type"] == "booking_created")
     assert notice["timezone"] == "Asia/Novosibirsk"
     created = datetime.fromisoformat(notice["created_at"])
-    from coworking_app.services.notifications import NotificationOut
+    from coworking_app.services.messaging.notifications import NotificationOut
 
     view = notice_view(NotificationOut(**notice), get_settings().base_url)
     local_now = created.astimezone(ZoneInfo("Asia/Novosibirsk"))
@@ -121,7 +121,7 @@ def test_whole_days_name_the_last_day_booked():
 
 
 def test_a_two_day_booking_card_and_notice_say_which_days(client, world):
-    from coworking_app.services import bookings as svc
+    from coworking_app.services.booking import bookings as svc
     from state.bookings import card
 
     b = make_bookable()

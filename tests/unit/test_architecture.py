@@ -336,14 +336,6 @@ def late_project_imports(root: Path, place: str = SERVICES, packages=PROJECT_PAC
 # --- the checks on this project -------------------------------------------------------------------
 
 
-def _until(fixer: str, why: str):
-    """A check that fails on main until the `fixer` branch is merged: strict, so that it reports the
-    moment the fix lands (the coordinator then removes the marker), and only for the
-    check's own finding (a crash of the checker is still an error)."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError,
-                             reason=f"on main: {why}; fixed by {fixer} (remove this marker when it lands)")
-
-
 def _found(what: str, count: int, at_least: int) -> None:
     """The checks read the real tree: an empty or moved tree must not pass them quietly."""
     if count < at_least:
@@ -369,8 +361,6 @@ def test_no_global_session_event_hooks():
                       "added explicitly by the service):\n" + "\n".join(hits))
 
 
-@_until("the branch that splits services into packages (issue 17, item 3)",
-        "25 imports inside service functions without a reason (after h-uow and h-rules)")
 def test_service_modules_import_the_project_at_the_top():
     _found("service modules", len(_py_files(ROOT, SERVICES)), 20)
     hits = late_project_imports(ROOT)

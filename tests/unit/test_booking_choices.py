@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from coworking_app.services.availability import Slot, end_choices, start_choices
+from coworking_app.services.booking.availability import Slot, end_choices, start_choices
 from models import Resource
 
 T0 = datetime(2030, 1, 7, 9, tzinfo=timezone.utc)

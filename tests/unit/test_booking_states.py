@@ -1,4 +1,4 @@
-"""The booking state machine (services/booking_states.py) and the booking policy that
+"""The booking state machine (services/booking/booking_states.py) and the booking policy that
 answers what a person may do to a booking now (services/bookings.can / actions_for /
 check_can), without a database: Booking and User rows built in memory. The policy's
 consistency table and the seats refusal: tests/services/booking/test_booking_policy.py."""
@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from coworking_app.services import bookings
-from coworking_app.services.booking_states import (
+from coworking_app.services.booking import bookings
+from coworking_app.services.booking.booking_states import (
     ACTIONS,
     TERMINAL,
     TRANSITIONS,
@@ -18,7 +18,7 @@ from coworking_app.services.booking_states import (
     booking_refusal,
     check_transition,
 )
-from coworking_app.services.errors import Conflict
+from coworking_app.services.common.errors import Conflict
 from models import Booking, BookingStatus, User
 
 S = BookingStatus

@@ -1,11 +1,11 @@
-"""Where stored files live (services/media.py): a key names a file under the media root and
+"""Where stored files live (services/common/media.py): a key names a file under the media root and
 never anything outside it; its URL is under MEDIA_URL."""
 
 from __future__ import annotations
 
 import pytest
 
-from coworking_app.services.media import media_path, media_url
+from coworking_app.services.common.media import media_path, media_url
 from coworking_app.settings import get_settings
 
 

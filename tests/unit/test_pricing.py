@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from coworking_app.services.availability import check_interval
-from coworking_app.services.bookings import BookableResource, BookableSpace
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.pricing import div_round, quote
+from coworking_app.services.booking.availability import check_interval
+from coworking_app.services.booking.bookings import BookableResource, BookableSpace
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.booking.pricing import div_round, quote
 
 NOW = datetime(2030, 3, 1, 6, 0, tzinfo=timezone.utc)  # 09:00 in Moscow
 MSK = timezone(timedelta(hours=3))

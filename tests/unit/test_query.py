@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import Field, ValidationError
 
-from coworking_app.services.query import QueryModel
+from coworking_app.services.common.query import QueryModel
 
 
 class _Filter(QueryModel):

@@ -1,4 +1,4 @@
-"""What a cancellation gives back (services/bookings.py: the cancellation policies, their
+"""What a cancellation gives back (services/booking/bookings.py: the cancellation policies, their
 terms in words, and the refund of a booking cancelled now), without a database."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from coworking_app.services.bookings import cancellation_refund, policy_terms, refund_percent
+from coworking_app.services.booking.bookings import cancellation_refund, policy_terms, refund_percent
 from models import Booking, BookingStatus
 
 S = BookingStatus

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
-from coworking_app.services import errors
-from coworking_app.services.fields import Day, Id, Line, MoneyMinor
-from coworking_app.services.text import has_cyrillic
-from coworking_app.services.validation import first_message, russian_errors
+from coworking_app.services.common import errors
+from coworking_app.services.common.fields import Day, Id, Line, MoneyMinor
+from coworking_app.services.common.text import has_cyrillic
+from coworking_app.services.common.validation import first_message, russian_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 # settings.py refuses bad configuration at start-up: read by whoever deploys, in English.
@@ -148,8 +148,8 @@ def test_a_form_shows_the_message_without_the_parameter_name():
 
 
 def test_search_and_owner_forms_name_no_parameter():
-    from coworking_app.services.errors import InvalidInput
-    from coworking_app.services.owner_spaces import SpaceFields
+    from coworking_app.services.common.errors import InvalidInput
+    from coworking_app.services.catalog.owner_spaces import SpaceFields
     from state.search_query import error_text
 
     with pytest.raises(ValidationError) as caught:

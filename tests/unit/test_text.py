@@ -1,21 +1,21 @@
-"""Text people type (services/text.py) and the Russian words for refused input
-(services/validation.py), without a database."""
+"""Text people type (services/common/text.py) and the Russian words for refused input
+(services/common/validation.py), without a database."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.fields import Line, Text
-from coworking_app.services.text import (
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.fields import Line, Text
+from coworking_app.services.common.text import (
     BAD_CHARS_MESSAGE,
     check_chars,
     check_plain_text,
     has_bad_chars,
     has_cyrillic,
 )
-from coworking_app.services.validation import first_message, russian_errors, russian_message
+from coworking_app.services.common.validation import first_message, russian_errors, russian_message
 
 # --- which characters a text may hold ----------------------------------------------------------
 

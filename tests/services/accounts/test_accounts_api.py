@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
 from coworking_app.db import get_engine
-from coworking_app.services.security import client_address
+from coworking_app.services.accounts.security import client_address
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from models import AuthSession, Notification, OneTimeToken, SignUpRequest, User
@@ -450,7 +450,7 @@ def test_a_change_whose_commit_fails_is_not_answered_with_success(client, make_u
 def test_the_session_cookie_is_set_http_only_from_a_one_time_ticket(client, make_user):
     """The pages' session cookie (state/auth.py): set by the server, HttpOnly, strict
     same-site; only a same-origin JSON POST may set or clear it."""
-    from coworking_app.services.accounts import SESSION_COOKIE, do_issue_cookie_ticket, do_start_session
+    from coworking_app.services.accounts.accounts import SESSION_COOKIE, do_issue_cookie_ticket, do_start_session
 
     user_id, _email, _password = make_user()
     _row, token, _refresh = run_use_case(lambda s, fx: do_start_session(s, fx, s.get(User, user_id)))
@@ -543,7 +543,7 @@ def test_a_remembered_token_still_expires_on_time():
     that was valid a moment ago is refused once its exp has passed."""
     import time
 
-    from coworking_app.services.security import InvalidAccessToken, issue_access_token, read_access_token
+    from coworking_app.services.accounts.security import InvalidAccessToken, issue_access_token, read_access_token
 
     lifetime = get_settings().access_token_minutes * 60
     token, _ = issue_access_token(7, "s-11", now=datetime.now(timezone.utc) - timedelta(seconds=lifetime - 2))

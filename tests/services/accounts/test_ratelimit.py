@@ -1,4 +1,4 @@
-"""Attempt limits in the cache Redis (services/ratelimit.py): how many get through, how long
+"""Attempt limits in the cache Redis (services/accounts/ratelimit.py): how many get through, how long
 the refused wait, several limits at once, and attempts that are given back. The limits as
 people meet them (sign-in, sign-up, messages): test_accounts_api.py, test_messages.py."""
 
@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from coworking_app.db import get_cache_redis
-from coworking_app.services import ratelimit
-from coworking_app.services.errors import RateLimited
+from coworking_app.services.accounts import ratelimit
+from coworking_app.services.common.errors import RateLimited
 
 
 @pytest.fixture()

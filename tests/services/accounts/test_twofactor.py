@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyotp
 
-from coworking_app.services import twofactor
+from coworking_app.services.accounts import twofactor
 from models import User
 from tests.uow_helpers import transaction
 

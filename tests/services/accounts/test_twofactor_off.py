@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from coworking_app.db import get_cache_redis
-from coworking_app.services import twofactor
+from coworking_app.services.accounts import twofactor
 from coworking_app.settings import get_settings
 from models import RecoveryCode, Role, User
 from sqlalchemy import func, select

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from coworking_app.db import get_cache_redis
-from coworking_app.services.search_log import BUFFER_KEY, do_flush_search_log
+from coworking_app.services.catalog.search_log import BUFFER_KEY, do_flush_search_log
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
 from tests.uow_helpers import transaction

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from coworking_app.services import analytics
+from coworking_app.services.admin import analytics
 from state.admin_dashboard import _kpi_cards
 from tests.admin_helpers import insert_booking, msk_today
 from tests.booking_auth import headers_for, signed_in

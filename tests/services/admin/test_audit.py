@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from coworking_app.db import get_engine
-from coworking_app.services import audit as audit_svc
+from coworking_app.services.admin import audit as audit_svc
 from models import User
 from tests.admin_helpers import MSK, audit_max_id, audit_rows_after, fields, msk_today
 from tests.booking_auth import headers_for, signed_in

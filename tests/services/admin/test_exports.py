@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from coworking_app.db import get_engine
 from coworking_app.formatting import BOOKING_STATUS_LABELS, RESOURCE_KIND_LABELS, format_money
-from coworking_app.services import analytics, exports
+from coworking_app.services.admin import analytics, exports
 from coworking_app.uow import run_use_case
 from tests.admin_helpers import MSK, msk_today
 from tests.booking_auth import signed_in

@@ -1,4 +1,4 @@
-"""What operators and admins do to accounts (services/user_admin.py): blocking signs a
+"""What operators and admins do to accounts (services/admin/user_admin.py): blocking signs a
 person out on every device, staff are blocked by admins only, nobody locks themselves out,
 roles in their canonical order, accounts opened by an admin. Through the panel's API:
 test_admin_api.py::test_blocking_users_and_changing_roles."""
@@ -11,9 +11,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from coworking_app.services import user_admin
-from coworking_app.services.accounts import access_user_by_access_token, do_sign_in_api
-from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from coworking_app.services.admin import user_admin
+from coworking_app.services.accounts.accounts import access_user_by_access_token, do_sign_in_api
+from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from coworking_app.uow import UnitOfWork
 from models import AuthSession, User
 from tests.booking_auth import signed_in

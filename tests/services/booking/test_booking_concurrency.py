@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from coworking_app.db import get_engine
-from coworking_app.services import bookings as svc
-from coworking_app.services.errors import Conflict
+from coworking_app.services.booking import bookings as svc
+from coworking_app.services.common.errors import Conflict
 from coworking_app.uow import run_use_case
 from models import BookingEvent, User
 from tests.booking_auth import signed_in
@@ -166,8 +166,8 @@ def test_exclusion_constraint_refuses_overlap_written_around_the_service(world):
 def test_driver_level_insert_reports_the_overlap_as_the_lost_race(world):
     """The booking insert runs on the driver (db.DriverStatement): PostgreSQL's refusal
     still arrives as SQLAlchemy's IntegrityError, and the service turns it into the 409."""
-    from coworking_app.services.booking_states import do_insert_booking
-    from coworking_app.services.accounts import Caller
+    from coworking_app.services.booking.booking_states import do_insert_booking
+    from coworking_app.services.accounts.permissions import Caller
 
     b = make_bookable()
     user_id = signed_in()[0]

@@ -21,8 +21,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
-from coworking_app.services import bookings as svc
-from coworking_app.services.documents import money
+from coworking_app.services.booking import bookings as svc
+from coworking_app.services.payments.documents import money
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from jobs import DEFAULT_QUEUE

@@ -10,9 +10,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from coworking_app.services import bookings, messages, payments, reviews
-from coworking_app.services.cache import drop_space_pages
-from coworking_app.services.errors import ServiceError
+from coworking_app.services.booking import bookings
+from coworking_app.services.messaging import messages
+from coworking_app.services.payments import payments
+from coworking_app.services.reviews import reviews
+from coworking_app.services.catalog.cache import drop_space_pages
+from coworking_app.services.common.errors import ServiceError
 from coworking_app.uow import UnitOfWork
 from models import Booking, Space, User
 from tests.booking_auth import headers_for, signed_in
@@ -129,7 +132,7 @@ def test_nobody_is_offered_a_conversation_about_a_booking_of_an_ownerless_space(
 
 
 def test_a_space_nobody_owns_takes_no_bookings_or_questions(client, people):
-    """services.spaces.is_bookable: the booking path, the space page (its booking panel and
+    """services.catalog.spaces.is_bookable: the booking path, the space page (its booking panel and
     "ask the host") and messages follow one rule."""
     _instant, _approval, auth, ids = people
     space = make_bookable()

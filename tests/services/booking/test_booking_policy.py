@@ -1,4 +1,4 @@
-"""The booking policy (services.bookings.can / refusal / actions_for): one answer to "may
+"""The booking policy (services.booking.bookings.can / refusal / actions_for): one answer to "may
 this person do this to this booking now", asked by the lists of actions every screen shows
 and by every write. The table behind it (booking_states.booking_refusal) is pure: most of
 these checks need no database.
@@ -17,9 +17,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from coworking_app.services import bookings
-from coworking_app.services.booking_states import ACTIONS, booking_refusal
-from coworking_app.services.errors import Conflict
+from coworking_app.services.booking import bookings
+from coworking_app.services.booking.booking_states import ACTIONS, booking_refusal
+from coworking_app.services.common.errors import Conflict
 from models import Role
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=timezone.utc)

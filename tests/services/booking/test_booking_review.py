@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from coworking_app.services import bookings as svc
-from coworking_app.services.payments import do_payment_succeeded
+from coworking_app.services.booking import bookings as svc
+from coworking_app.services.payments.payments import do_payment_succeeded
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from models import Payment, Refund

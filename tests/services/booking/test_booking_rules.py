@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, text
 
 from coworking_app.db import get_engine
-from coworking_app.services import bookings as svc
-from coworking_app.services.booking_states import TRANSITIONS, check_transition
-from coworking_app.services.errors import Conflict
+from coworking_app.services.booking import bookings as svc
+from coworking_app.services.booking.booking_states import TRANSITIONS, check_transition
+from coworking_app.services.common.errors import Conflict
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from models import Booking, BookingStatus, Refund, User

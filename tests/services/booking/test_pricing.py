@@ -1,4 +1,4 @@
-"""services/pricing.py with the database: add-ons (what each costs, how it reads, which are
+"""services/booking/pricing.py with the database: add-ons (what each costs, how it reads, which are
 refused) and promo codes (applied after the add-ons, before VAT; which bookings use them
 up). The arithmetic without a database: tests/unit/test_pricing.py."""
 
@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from tests.uow_helpers import transaction
-from coworking_app.services.availability import check_interval
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.pricing import AddonChoice, promo_uses, quote
+from coworking_app.services.booking.availability import check_interval
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.booking.pricing import AddonChoice, promo_uses, quote
 from models import Addon, Booking, PromoCode, Resource, Space, User
 from tests.admin_helpers import insert_booking
 from tests.booking_auth import signed_in

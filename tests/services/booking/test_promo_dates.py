@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coworking_app.formatting import format_moment
-from coworking_app.services import admin_tables, exports, promos
+from coworking_app.services.admin import admin_tables, exports
+from coworking_app.services.booking import promos
 from models import PromoCode, User
 from state.admin_promos import _row as promo_row
 from tests.booking_auth import signed_in
@@ -26,7 +27,7 @@ def _code() -> str:
 
 
 @pytest.mark.parametrize("dates, field, words", [
-    # Beyond what any date field takes (2000-2100, services/fields.py): the edge's message.
+    # Beyond what any date field takes (2000-2100, services/common/fields.py): the edge's message.
     ({"valid_until": "9999-12-31T23:59:59+00:00"}, "valid_until", "Дата между 01.01.2000 и 31.12.2100"),
     ({"valid_until": "2090-12-31T23:59:59+00:00"}, "valid_until", "не дольше 3 лет"),
     ({"valid_until": (NOW + timedelta(days=4 * 365)).isoformat()}, "valid_until", "не дольше 3 лет"),

@@ -1,4 +1,4 @@
-"""Promo codes after creation (services/promos.py) as an owner sees them: only the codes of
+"""Promo codes after creation (services/booking/promos.py) as an owner sees them: only the codes of
 their own spaces, how often each was used, whether it works now; ending and deleting."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from tests.uow_helpers import transaction
-from coworking_app.services import promos
-from coworking_app.services.errors import Conflict, NotFound, PermissionDenied
-from coworking_app.services.owner_spaces import PromoInput, do_create_promo
+from coworking_app.services.booking import promos
+from coworking_app.services.common.errors import Conflict, NotFound, PermissionDenied
+from coworking_app.services.catalog.owner_spaces import PromoInput, do_create_promo
 from models import Booking, User
 from tests.admin_helpers import insert_booking
 from tests.booking_auth import signed_in

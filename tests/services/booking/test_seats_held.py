@@ -1,6 +1,6 @@
 """One definition of "seats held" (models.holds_seats_sql): every seat-counting query and
 the `booked_seats` database function are built from it, and a modification counts with the
-function itself (before, services/availability.py kept a Python copy of the function to
+function itself (before, services/booking/availability.py kept a Python copy of the function to
 leave the changed booking out)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from coworking_app.services import availability
+from coworking_app.services.booking import availability
 from models import HOLDING_STATUSES, Booking, Resource, Space, holds_seats_sql
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable

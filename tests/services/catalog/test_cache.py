@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from coworking_app.db import get_cache_redis
-from coworking_app.services import owner_spaces, photos, reviews, space_moderation
-from coworking_app.services.cache import space_detail_key
-from coworking_app.services.errors import NotFound
-from coworking_app.services.spaces import do_set_space_status, get_published_space
+from coworking_app.services.catalog import owner_spaces, photos, space_moderation
+from coworking_app.services.reviews import reviews
+from coworking_app.services.catalog.cache import space_detail_key
+from coworking_app.services.common.errors import NotFound
+from coworking_app.services.catalog.spaces import do_set_space_status, get_published_space
 from coworking_app.uow import UnitOfWork, run_use_case
 from models import Photo, Review, Space, SpaceStatus, Tariff, User
 from tests.booking_auth import signed_in

@@ -1,13 +1,13 @@
-"""The reference data behind search and the editor (services/catalog.py: cities, districts,
-amenities, stops) and where a point lies (services/geo.py)."""
+"""The reference data behind search and the editor (services/catalog/catalog.py: cities, districts,
+amenities, stops) and where a point lies (services/catalog/geo.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.uow_helpers import transaction
-from coworking_app.services import catalog, geo
-from coworking_app.services.errors import InvalidInput
+from coworking_app.services.catalog import catalog, geo
+from coworking_app.services.common.errors import InvalidInput
 from models import Amenity
 from tests.factories import make_space
 

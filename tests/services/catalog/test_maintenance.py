@@ -1,4 +1,4 @@
-"""Housekeeping that keeps search fast (services/maintenance.py): the tables search reads
+"""Housekeeping that keeps search fast (services/admin/maintenance.py): the tables search reads
 get fresh planner statistics, and a bulk load is vacuumed at once."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from coworking_app.db import get_engine
 from tests.uow_helpers import transaction
-from coworking_app.services import maintenance
+from coworking_app.services.admin import maintenance
 
 
 def _stamps(column: str) -> dict[str, datetime | None]:

@@ -133,7 +133,7 @@ def test_authorization_matrix_with_forged_ids(client, make_user, login):
 
 def test_admin_publishes_and_can_edit_any_space_2fa_rule_for_staff(client, make_user, login,
                                                                      monkeypatch):
-    from coworking_app.services.accounts import do_create_staff
+    from coworking_app.services.accounts.accounts import do_create_staff
     from coworking_app.settings import get_settings
 
     owner_auth, space, _resource, _tariff = _owner_with_space(client, make_user, login)
@@ -161,8 +161,8 @@ def test_admin_publishes_and_can_edit_any_space_2fa_rule_for_staff(client, make_
 def test_email_verification_requirement_for_booking(make_user, monkeypatch):
     import pytest
 
-    from coworking_app.services.accounts import check_can_book
-    from coworking_app.services.errors import PermissionDenied
+    from coworking_app.services.accounts.permissions import check_can_book
+    from coworking_app.services.common.errors import PermissionDenied
     from coworking_app.settings import get_settings
     from models import User
 

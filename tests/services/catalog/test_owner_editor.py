@@ -1,11 +1,11 @@
-"""The owner's editor of a space is one view (services.owner_editor.space_editor), shown by
+"""The owner's editor of a space is one view (services.catalog.owner_editor.space_editor), shown by
 REST (GET /owner/spaces/{id}) and by the cabinet's editor page; its resources, tariffs and
 photos have the public page's shapes (one ResourceOut / TariffOut / PhotoOut)."""
 
 from __future__ import annotations
 
-from coworking_app.services import owner_editor
-from coworking_app.services.spaces import get_published_space
+from coworking_app.services.catalog import owner_editor
+from coworking_app.services.catalog.spaces import get_published_space
 from models import User
 from tests.booking_auth import headers_for
 from tests.booking_helpers import API, make_bookable

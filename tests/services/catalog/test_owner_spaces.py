@@ -1,4 +1,4 @@
-"""An owner's editor (services/owner_spaces.py) called as the UI and the API call it:
+"""An owner's editor (services/catalog/owner_spaces.py) called as the UI and the API call it:
 opening hours in words, the pin deciding the city, prices and the search summary, edits that
 go back to moderation, soft delete, add-ons and new promo codes. The REST contract of the
 same editor: test_owner_api.py, test_space_submission.py."""
@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from coworking_app.services import owner_editor
-from coworking_app.services import owner_spaces as editor
-from coworking_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coworking_app.services.owner_spaces import (
+from coworking_app.services.catalog import owner_editor
+from coworking_app.services.catalog import owner_spaces as editor
+from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coworking_app.services.catalog.owner_spaces import (
     AddonInput,
     PromoInput,
     ResourceCreate,

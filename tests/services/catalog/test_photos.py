@@ -1,4 +1,4 @@
-"""A space's photos (services/photos.py): what is stored for an upload, the order and the
+"""A space's photos (services/catalog/photos.py): what is stored for an upload, the order and the
 cover, what a deletion leaves, and which files are refused. Uploads over HTTP (multipart,
 sizes, metadata, authorization): test_photos_api.py."""
 
@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import pytest
 from PIL import Image
 
-from coworking_app.services import photos
-from coworking_app.services.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
-from coworking_app.services.media import media_path
+from coworking_app.services.catalog import photos
+from coworking_app.services.common.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
+from coworking_app.services.common.media import media_path
 from coworking_app.uow import UnitOfWork
 from models import Photo, Space, User
 from tests.booking_helpers import make_bookable

@@ -7,7 +7,7 @@ import os
 
 from PIL import Image
 
-from coworking_app.services.media import media_path
+from coworking_app.services.common.media import media_path
 from models import PHOTO_LIMIT
 from tests.image_helpers import assert_no_metadata, hostile_jpeg, hostile_png
 

@@ -7,10 +7,10 @@ import random
 import pytest
 from sqlalchemy import text
 
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.geo import haversine_m
-from coworking_app.services import search
-from coworking_app.services.search import SearchParams, search_spaces
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.catalog.geo import haversine_m
+from coworking_app.services.catalog import search
+from coworking_app.services.catalog.search import SearchParams, search_spaces
 from tests.factories import RANDOM_CENTER
 
 
@@ -63,7 +63,7 @@ def test_distance_field_and_distance_sort(session, world):
 def test_dense_ring_shortcuts_give_the_same_pages(session, world, monkeypatch, sort):
     """With the count over the limit, ring searches walk a sort index (or KNN) instead of
     sorting the ring: the pages must be exactly those of the plain query."""
-    from coworking_app.services import search
+    from coworking_app.services.catalog import search
 
     lat, lon = RANDOM_CENTER
     params = [dict(lat=lat, lon=lon, radius_km=15, sort=sort, page=p, page_size=10,
@@ -172,7 +172,7 @@ def test_pagination_is_stable_and_complete(session, world):
 
 
 def test_count_stops_at_the_limit_and_says_so(session, world, monkeypatch):
-    from coworking_app.services import search
+    from coworking_app.services.catalog import search
 
     monkeypatch.setattr(search, "COUNT_LIMIT", 100)
     page = search_spaces(session, SearchParams(amenities=["kitchen"], page=3, page_size=40))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from coworking_app.services.search import SearchParams, search_spaces
+from coworking_app.services.catalog.search import SearchParams, search_spaces
 from tests.factories import make_space
 from tests.uow_helpers import transaction
 

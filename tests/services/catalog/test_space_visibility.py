@@ -1,4 +1,4 @@
-"""One rule says whether a space is publicly visible (services.spaces.is_public: published
+"""One rule says whether a space is publicly visible (services.catalog.spaces.is_public: published
 and not deleted), in Python, as a query condition and as raw SQL; every public read asks it.
 Before, the space page checked the status alone while availability and add-ons also checked
 the deletion, so a deleted space whose status said "published" showed a page but no times."""
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import DateTime, String, column, select, text, values
 
 from coworking_app.db import get_cache_redis
-from coworking_app.services import catalog, spaces
+from coworking_app.services.catalog import catalog, spaces
 from models import Space, SpaceStatus
 from tests.booking_helpers import API, make_bookable, tomorrow
 from tests.uow_helpers import transaction

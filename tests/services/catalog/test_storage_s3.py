@@ -52,7 +52,7 @@ def test_upload_goes_to_the_bucket_and_urls_point_there(client, make_user, login
     stored = s3_client.get_object(Bucket="photos", Key=key)
     assert stored["ContentType"] == "image/jpeg"
     assert Image.open(io.BytesIO(stored["Body"].read())).format == "JPEG"
-    from coworking_app.services.storage import get_storage
+    from coworking_app.services.common.storage import get_storage
 
     assert get_storage().exists(key) and not get_storage().exists(key + ".missing")
 

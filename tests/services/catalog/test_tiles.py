@@ -1,4 +1,4 @@
-"""Map tiles fetched for the sandboxed map (services/tiles.py) from a local tile server:
+"""Map tiles fetched for the sandboxed map (services/catalog/tiles.py) from a local tile server:
 only images come back, with the tile server's caching or a day's; anything else is
 "unavailable". The route around it (/tiles/..., 404 and 502): tests/api/test_security_headers.py."""
 
@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from coworking_app.services import tiles
-from coworking_app.services.errors import NotFound
+from coworking_app.services.catalog import tiles
+from coworking_app.services.common.errors import NotFound
 from coworking_app.settings import get_settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

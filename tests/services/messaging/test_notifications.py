@@ -17,8 +17,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
-from coworking_app.services import notifications as svc
-from coworking_app.services.mailer import TransientMailError
+from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork, run_use_case
 from jobs.booking import hold_created
@@ -299,7 +299,7 @@ def test_a_completed_booking_asks_for_a_review(client, world):
     booking = client.post(f"{API}/bookings", headers=auth,
                           json=body(b.desk_id, local(day, 10), local(day, 11), 1)).json()
     pay_test(client, auth, booking["id"])
-    from coworking_app.services.bookings import do_complete_past
+    from coworking_app.services.booking.bookings import do_complete_past
 
     assert run_use_case(lambda s, fx: do_complete_past(s, fx, now=local(day, 12))) >= 1
     types = [n.type for n in _rows(booking["id"]) if n.user_id == renter_id and n.channel == "in_app"]
@@ -307,7 +307,7 @@ def test_a_completed_booking_asks_for_a_review(client, world):
 
 
 def test_offers_reach_only_opted_in_past_guests_and_unsubscribe_works(client, world, outbox):
-    """An owner's offer goes to the space's own past guests who opted in (services/offers.py)."""
+    """An owner's offer goes to the space's own past guests who opted in (services/messaging/offers.py)."""
     from models import City
     from tests.admin_helpers import insert_booking
 
@@ -399,7 +399,7 @@ def test_account_mail_goes_out_through_the_same_transports(client, world, outbox
 def test_password_change_and_a_new_device_are_announced(client, world, clean_limits, make_user):
     from datetime import timedelta
 
-    from coworking_app.services.accounts import ClientInfo, do_change_password, do_start_session
+    from coworking_app.services.accounts.accounts import ClientInfo, do_change_password, do_start_session
 
     user_id, _email, _password = make_user()
     with UnitOfWork() as uow:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from coworking_app.services import offers
-from coworking_app.services.errors import RateLimited
+from coworking_app.services.messaging import offers
+from coworking_app.services.common.errors import RateLimited
 from coworking_app.uow import run_use_case
 from models import Space, User
 from tests.admin_helpers import insert_booking

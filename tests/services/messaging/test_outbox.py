@@ -1,4 +1,4 @@
-"""Account mail (services/outbox.py): the email row is written with the change that needs
+"""Account mail (services/messaging/outbox.py): the email row is written with the change that needs
 it, its delivery job is queued only once that change commits, and the mail goes out even
 to a person who muted email notices. The transports themselves: test_notifications.py."""
 
@@ -14,7 +14,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
-from coworking_app.services import outbox
+from coworking_app.services.messaging import outbox
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork
 from models import Notification, User

@@ -18,10 +18,10 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from coworking_app.services.availability import utcnow
-from coworking_app.services.bookings import do_expire_holds
+from coworking_app.services.booking.availability import utcnow
+from coworking_app.services.booking.bookings import do_expire_holds
 from coworking_app.settings import get_settings
-from coworking_app.services.cache import drop_space_pages
+from coworking_app.services.catalog.cache import drop_space_pages
 from coworking_app.uow import UnitOfWork, run_use_case
 from models import Booking, Payment, Refund, Space, SpaceStatus
 from tests.booking_helpers import API, body, in_days, local, make_bookable, new_user, tomorrow

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from coworking_app.services import reviews as svc
-from coworking_app.services.errors import Conflict
+from coworking_app.services.reviews import reviews as svc
+from coworking_app.services.common.errors import Conflict
 from coworking_app.uow import UnitOfWork
 from models import SUBRATINGS, Review, Space, SpaceRating, User
 from tests.booking_auth import headers_for, signed_in
