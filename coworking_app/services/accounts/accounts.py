@@ -10,7 +10,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -45,7 +44,7 @@ from coworking_app.services.accounts.security import (
     read_access_token,
     verify_password,
 )
-from coworking_app.settings import get_settings
+from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import (
     STAFF_ROLES,
     AuthSession,
@@ -145,7 +144,7 @@ def check_full_name(full_name: str) -> str:
 
 @lru_cache
 def _common_passwords() -> frozenset[str]:
-    path = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+    path = PROJECT_ROOT / "coworking_app" / "data" / "common_passwords.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
 
