@@ -22,11 +22,13 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
 	@echo "make test  - install what is missing, run the whole suite on a separate test database"
+	@echo "             (PYTEST_ARGS=\"-x tests/services/booking\", or -m 'not browser' to skip the browser tests)"
+	@echo "make test-fast - the unit tests only (tests/unit): no database, Redis or browser, a few seconds"
 	@echo "make outbox - the latest emails (sign-up codes, reset links) when no mail transport is set"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
@@ -48,7 +50,7 @@ assets/leaflet/leaflet.js: $(TOOLS)/.installed
 	cp -r $(TOOLS)/node_modules/leaflet/dist/leaflet.js $(TOOLS)/node_modules/leaflet/dist/leaflet.css \
 		$(TOOLS)/node_modules/leaflet/dist/images assets/leaflet/
 
-# axe-core (npm): the accessibility scan that tests/test_browser_walk.py injects into every page.
+# axe-core (npm): the accessibility scan that tests/browser/test_browser_walk.py injects into every page.
 AXE := $(TOOLS)/node_modules/axe-core/axe.min.js
 $(AXE): $(TOOLS)/.installed
 	npm install --prefix $(TOOLS) --no-audit --no-fund axe-core@4.14.1
@@ -91,6 +93,17 @@ test: deps chromium $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(TEST_ENV) $(BIN)/alembic upgrade head
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Unit tests: pure functions and static checks of the source. PostgreSQL and Redis are given
+# as closed ports, so a unit test that reaches for either fails instead of passing here by luck.
+UNIT_ENV := APP_ENV=test \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:9/coworking_test_unit_no_database \
+	REDIS_URL=redis://127.0.0.1:9/0 RQ_REDIS_URL=redis://127.0.0.1:9/1 \
+	CACHE_REDIS_URL=redis://127.0.0.1:9/2 MEDIA_ROOT=$(CURDIR)/var/media-unit \
+	SECRET_KEY=test-only-secret-key-not-for-production
+
+test-fast: deps
+	$(UNIT_ENV) $(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 bench: deps
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python -m coworking_app.cli create-db

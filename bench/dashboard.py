@@ -1,12 +1,12 @@
 """Operator dashboard benchmark: the dashboard and the bookings table on 1,000,000 bookings.
 
 Measures, BENCH_RUNS times each after one warm-up, in ms (p50 / p95 / max):
-  * the full operator dashboard (services.analytics.dashboard, one session per call as a
+  * the full operator dashboard (services.admin.analytics.dashboard, one session per call as a
     request has) for the default 30-day period, a 365-day period and the default period
     filtered to one city (Moscow);
   * each of its widgets on its own (kpis, occupancy_by_day, revenue_series,
     bookings_by_status, top_spaces, occupancy_heatmap, search_density), for each of the three;
-  * one page of the admin bookings table (services.admin_tables.list_table "bookings"):
+  * one page of the admin bookings table (services.admin.admin_tables.list_table "bookings"):
     default sort (-id), and filtered by status;
   * GET /api/v1/admin/dashboard (and /api/v1/admin/bookings) through FastAPI's TestClient
     with a real bearer token, to include the HTTP layer.
@@ -47,8 +47,8 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 
 from coworking_app.db import get_engine  # noqa: E402
 from coworking_app.uow import UnitOfWork  # noqa: E402
-from coworking_app.services import analytics  # noqa: E402
-from coworking_app.services.admin_tables import TableFilter, list_table  # noqa: E402
+from coworking_app.services.admin import analytics  # noqa: E402
+from coworking_app.services.admin.admin_tables import TableFilter, list_table  # noqa: E402
 from models import Booking, City, Resource, SearchLog, Space, User  # noqa: E402
 
 TARGET_BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "1000000"))
@@ -452,7 +452,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from coworking_app.api import create_api
-    from coworking_app.services.accounts import do_sign_in_api
+    from coworking_app.services.accounts.accounts import do_sign_in_api
 
     with UnitOfWork() as uow:
         session, effects = uow.session, uow.effects

@@ -32,8 +32,8 @@ from sqlalchemy import event, func, select  # noqa: E402
 from bench.httpload import Connection  # noqa: E402
 from coworking_app.db import get_engine, read_scope  # noqa: E402
 from coworking_app.uow import UnitOfWork  # noqa: E402
-from coworking_app.services import catalog  # noqa: E402
-from coworking_app.services.search import SearchParams, search_spaces  # noqa: E402
+from coworking_app.services.catalog import catalog  # noqa: E402
+from coworking_app.services.catalog.search import SearchParams, search_spaces  # noqa: E402
 from models import Space  # noqa: E402
 
 TARGET_SPACES = int(os.environ.get("BENCH_SPACES", "100000"))
@@ -46,7 +46,7 @@ WORDS = ["коворкинг", "коворкинги у метро", "лофт",
 def ensure_data() -> int:
     from coworking_app.demo.scale import seed_scale
     from coworking_app.demo.seed import seed_demo
-    from coworking_app.services.maintenance import do_vacuum_after_bulk_load
+    from coworking_app.services.admin.maintenance import do_vacuum_after_bulk_load
 
     with UnitOfWork() as uow:
         session, effects = uow.session, uow.effects

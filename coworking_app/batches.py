@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 
 from redis import Redis
 from redis.client import Pipeline
+from rq import Queue
 
 KEY_PREFIX = "coworking:batch:"
 DRAIN_FUNC = "jobs.batches.drain"
@@ -98,8 +99,6 @@ def _drain_job_fields(queue_name: str, name: str) -> list:
     serialisation, built once per process; the timestamps are refreshed on each push)."""
     key = (queue_name, name)
     if key not in _job_fields:
-        from rq import Queue
-
         queue = Queue(queue_name, connection=Redis())  # no round trip: create_job only builds
         job = queue.create_job(DRAIN_FUNC, args=(name,), timeout=DRAIN_TIMEOUT, result_ttl=0,
                                failure_ttl=7 * 86400, description=f"{DRAIN_FUNC}({name!r})")

@@ -12,7 +12,7 @@ from coworking_app.uow import run_use_case
 
 def _create_db(args: argparse.Namespace) -> int:
     """Create the configured database if it does not exist yet."""
-    from coworking_app.services.maintenance import do_create_database
+    from coworking_app.services.admin.maintenance import do_create_database
     from coworking_app.settings import get_settings
 
     setup = do_create_database(get_settings().database_url)
@@ -42,7 +42,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 def _seed_scale(args: argparse.Namespace) -> int:
     from coworking_app.demo.scale import seed_scale
-    from coworking_app.services.maintenance import do_vacuum_after_bulk_load
+    from coworking_app.services.admin.maintenance import do_vacuum_after_bulk_load
 
     if args.spaces < 1 or args.spaces > 2_000_000:
         print("--spaces must be between 1 and 2000000", file=sys.stderr)
@@ -55,8 +55,8 @@ def _seed_scale(args: argparse.Namespace) -> int:
 
 
 def _set_status(args: argparse.Namespace) -> int:
-    from coworking_app.services.errors import InvalidInput, NotFound
-    from coworking_app.services.spaces import do_set_space_status
+    from coworking_app.services.common.errors import InvalidInput, NotFound
+    from coworking_app.services.catalog.spaces import do_set_space_status
     from models import SpaceStatus
 
     try:
@@ -73,8 +73,8 @@ def _set_status(args: argparse.Namespace) -> int:
 
 
 def _create_staff(args: argparse.Namespace) -> int:
-    from coworking_app.services.accounts import do_create_staff
-    from coworking_app.services.errors import InvalidInput
+    from coworking_app.services.accounts.accounts import do_create_staff
+    from coworking_app.services.common.errors import InvalidInput
     from models import Role
 
     role = Role.admin if args.command == "create-admin" else Role.operator
@@ -89,7 +89,7 @@ def _create_staff(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from coworking_app.services.maintenance import latest_mails
+    from coworking_app.services.admin.maintenance import latest_mails
 
     with read_scope() as session:
         for mail in latest_mails(session, args.limit):

@@ -16,7 +16,7 @@ from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coworking_app.db import read_scope
-from coworking_app.services.spaces import is_public_space
+from coworking_app.services.catalog.spaces import is_public_space
 
 _SPACE_PAGE = re.compile(r"^/spaces/([^/]*)/?$")
 MISSING_PATH = "/__not_found__"  # no file and no route: the static files answer 404.html, 404

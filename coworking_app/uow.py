@@ -3,7 +3,7 @@
     adapter ──> UnitOfWork ──> service(session, effects, ...) ──> commit ──> effects
 
 A `UnitOfWork` owns a session and its transaction. It begins the transaction itself,
-sending who acts for the audit trigger (services/audit.py), and `run(work)` calls
+sending who acts for the audit trigger (services/admin/audit.py), and `run(work)` calls
 `work(session, effects)`, commits, and runs it again from the start when PostgreSQL aborted
 it for a concurrent one (serialization failure, deadlock): every adapter retries the same
 way. The commit writes the booking notices the services added (inside the transaction,
@@ -34,9 +34,9 @@ from sqlmodel import Session
 from coworking_app import batches
 from coworking_app.db import get_cache_redis, get_engine
 from coworking_app.effects import Effects
-from coworking_app.services import audit
-from coworking_app.services.errors import ServiceError
-from coworking_app.services.notifications import channel_name, write_booking_notices
+from coworking_app.services.admin import audit
+from coworking_app.services.common.errors import ServiceError
+from coworking_app.services.messaging.notifications import channel_name, write_booking_notices
 from jobs import get_queue
 
 log = logging.getLogger(__name__)

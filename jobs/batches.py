@@ -27,9 +27,9 @@ class WorkList:
 
 # name -> what its ids are and who handles them (effects.queue_batched(name, *ids)).
 LISTS: dict[str, WorkList] = {
-    # New holds (services.bookings.do_create_booking): notice "pay by ...", release scheduled.
+    # New holds (services.booking.bookings.do_create_booking): notice "pay by ...", release scheduled.
     "holds": WorkList(follow_up_holds, 200),
-    # Email notification rows (services.notifications, services.outbox): sent.
+    # Email notification rows (services.messaging.notifications): sent.
     "emails": WorkList(deliver_batch, 100),
 }
 

@@ -1,15 +1,15 @@
-"""Booking jobs: thin adapters around services.bookings and services.documents."""
+"""Booking jobs: thin adapters around services.booking.bookings and services.payments.documents."""
 
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.bookings import (
+from coworking_app.services.booking.bookings import (
     do_complete_past,
     do_expire_holds,
     do_follow_up_holds,
     holds_without_follow_up,
 )
-from coworking_app.services.documents import do_issue_credit_note, do_issue_receipt
+from coworking_app.services.payments.documents import do_issue_credit_note, do_issue_receipt
 
 
 def _check_id(value: object) -> int:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from coworking_app.services.maintenance import do_refresh_planner_statistics
+from coworking_app.services.admin.maintenance import do_refresh_planner_statistics
 from coworking_app.uow import run_use_case
 
 
@@ -9,6 +9,6 @@ def refresh_planner_statistics() -> list[str]:
 
 
 def flush_search_log() -> str:
-    from coworking_app.services.search_log import do_flush_search_log
+    from coworking_app.services.catalog.search_log import do_flush_search_log
 
     return f"logged {run_use_case(lambda s, _fx: do_flush_search_log(s))} search(es)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.messages import do_email_unread
+from coworking_app.services.messaging.messages import do_email_unread
 
 
 def email_unread() -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.audit import audit_context
-from coworking_app.services.exports import do_generate_report, run_export as _run_export
+from coworking_app.services.admin.audit import audit_context
+from coworking_app.services.admin.exports import do_generate_report, run_export as _run_export
 
 
 def generate_report(kind: str) -> str:

@@ -46,7 +46,7 @@ _HOLDING_SQL = ", ".join(f"'{s.value}'" for s in HOLDING_STATUSES)
 def holds_seats_sql(alias: str) -> str:
     """SQL: the booking row `alias` holds its seats now (a holding status, and an unpaid
     hold only until its expiry). The one definition of "seats held": every seat-counting
-    query (services/availability.py, services/owner_spaces.py) and the `booked_seats`
+    query (services/booking/availability.py, services/catalog/owner_spaces.py) and the `booked_seats`
     database function (built from it by migration 7f3a2c9e5d10) use it. Its status list
     implies the partial index ix_booking_resource_period, so counting uses that index."""
     return (f"{alias}.status IN ({_HOLDING_SQL}) AND ({alias}.status <> "
@@ -164,7 +164,7 @@ class Booking(SQLModel, table=True):
         Index("ix_booking_user_start", "user_id", text("start_at DESC")),
         Index("ix_booking_space_start", "space_id", text("start_at DESC")),
         # The admin dashboard and tables: periods over every space, newest first. It also
-        # carries the columns the dashboard's figures read (services/analytics.py), so they
+        # carries the columns the dashboard's figures read (services/admin/analytics.py), so they
         # are counted from the index alone (index-only scans) without visiting the rows.
         Index("ix_booking_start_cover", "start_at",
               postgresql_include=["end_at", "space_id", "status", "seats", "timezone",
@@ -185,7 +185,7 @@ class Booking(SQLModel, table=True):
     status: str = Field(default=BookingStatus.pending_payment.value, max_length=16)
     expires_at: datetime | None = Field(default=None, sa_column=_ts())  # end of the hold
     timezone: str = Field(max_length=64)  # the space's zone when booked
-    # The price breakdown shown before payment, stored as shown (see services/pricing.py).
+    # The price breakdown shown before payment, stored as shown (see services/booking/pricing.py).
     price: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     addons: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False,
                                                                server_default="[]"))
@@ -233,7 +233,7 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
                         name="ck_payment_refunded"),
-        # Money received by day (services/analytics.py): succeeded payments by their date.
+        # Money received by day (services/admin/analytics.py): succeeded payments by their date.
         Index("ix_payment_succeeded_at", "succeeded_at", postgresql_where=text("succeeded_at IS NOT NULL")),
     )
 

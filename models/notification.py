@@ -65,7 +65,7 @@ class Offer(SQLModel, table=True):
     the whole network); sent once to the people who opted in to offers."""
 
     __tablename__ = "offer"
-    # The owner's limit, one offer per space a week (services/offers.py), reads this.
+    # The owner's limit, one offer per space a week (services/messaging/offers.py), reads this.
     __table_args__ = (Index("ix_offer_space_created", "space_id", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)

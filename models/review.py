@@ -30,7 +30,7 @@ def _one_to_five(column: str) -> CheckConstraint:
 
 
 class Review(SQLModel, table=True):
-    """One review per completed booking, by its renter (services/reviews.py has the rules)."""
+    """One review per completed booking, by its renter (services/reviews/reviews.py has the rules)."""
 
     __tablename__ = "review"
     __table_args__ = (

@@ -106,7 +106,7 @@ class Space(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     # Null only in synthetic benchmark data (demo.scale): a space nobody owns takes no bookings
-    # or questions (services.spaces.is_bookable), and is never published by moderation.
+    # or questions (services.catalog.spaces.is_bookable), and is never published by moderation.
     owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     name: str = Field(max_length=160)
     description: str = Field(default="", max_length=5000)
@@ -122,7 +122,7 @@ class Space(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(ARRAY(String(32)), nullable=False, server_default="{}"),
     )
-    # Denormalised from resources/tariffs by services.spaces.do_refresh_space_summary.
+    # Denormalised from resources/tariffs by services.catalog.spaces.do_refresh_space_summary.
     price_hour_from: int | None = Field(default=None)
     price_day_from: int | None = Field(default=None)
     price_month_from: int | None = Field(default=None)

@@ -498,7 +498,7 @@ def booking_rules() -> rx.Component:
 
 
 def guest_offer() -> rx.Component:
-    """The editor's "Предложение гостям" card (state/owner_rules.py, services/offers.py)."""
+    """The editor's "Предложение гостям" card (state/owner_rules.py, services/messaging/offers.py)."""
     from state.owner_rules import GuestOfferState as o
 
     def field_error(name: str) -> rx.Component:

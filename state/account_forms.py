@@ -8,15 +8,15 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from coworking_app.services import accounts
-from coworking_app.services.errors import (
+from coworking_app.services.accounts import accounts
+from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,
     RateLimited,
     SecondFactorRequired,
 )
-from coworking_app.services.mailer import file_outbox
+from coworking_app.services.messaging.mailer import file_outbox
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from models import User

@@ -17,8 +17,8 @@ from coworking_app.formatting import (
     format_audit_value,
     format_moment,
 )
-from coworking_app.services import audit, exports
-from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.admin import audit, exports
+from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
 from models import AUDIT_ENTITIES
 from state.auth import AuthState, act_as, invalid, refusal

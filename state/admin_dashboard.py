@@ -1,5 +1,5 @@
 """/admin (operators, admins: the network) and /owner/analytics (an owner: own spaces):
-one dashboard, filters applied to every widget. Numbers come from services.analytics."""
+one dashboard, filters applied to every widget. Numbers come from services.admin.analytics."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from coworking_app import maps
 from coworking_app.formatting import format_money, format_percent, zone_name
-from coworking_app.services import analytics, catalog, exports
-from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.admin import analytics, exports
+from coworking_app.services.catalog import catalog
+from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state import charts
 from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id

@@ -1,5 +1,5 @@
-"""/admin/promos: network and space promo codes for operators (services.promos,
-services.owner_spaces.do_create_promo)."""
+"""/admin/promos: network and space promo codes for operators (services.booking.promos,
+services.catalog.owner_spaces.do_create_promo)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import format_moment, format_money
-from coworking_app.services import owner_spaces, promos
-from coworking_app.services.accounts import check_role
-from coworking_app.services.analytics import report_zone
-from coworking_app.services.errors import InvalidInput, NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.booking import promos
+from coworking_app.services.accounts.permissions import check_role
+from coworking_app.services.admin.analytics import report_zone
+from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, PermissionDenied, ServiceError
 from state.auth import AuthState, act_as, invalid, refusal
 from models import Role
 from state.inputs import parse_id, parse_roubles

@@ -1,5 +1,5 @@
 """/admin/tables: bookings, spaces, users and payments with server-side filters, sorting and
-pages (services.admin_tables), exports (services.exports) and row actions (cancel a
+pages (services.admin.admin_tables), exports (services.admin.exports) and row actions (cancel a
 booking with a refund, hide a space, block a user, change roles)."""
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from coworking_app.formatting import (
     SPACE_STATUS_LABELS,
     format_money,
 )
-from coworking_app.services import admin_tables as tables
-from coworking_app.services import exports, space_moderation, user_admin
-from coworking_app.services.booking_states import STATUS_LABELS, booking_refusal
-from coworking_app.services.bookings import do_cancel_booking
-from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.admin import admin_tables as tables
+from coworking_app.services.admin import exports, user_admin
+from coworking_app.services.catalog import space_moderation
+from coworking_app.services.booking.booking_states import STATUS_LABELS, booking_refusal
+from coworking_app.services.booking.bookings import do_cancel_booking
+from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
 from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
@@ -58,7 +59,7 @@ class RowView:
 
 
 def _cell(column: tables.Column, row: dict) -> list[str]:
-    """[kind, text]: statuses as badges; every text as in the exports (services.admin_tables)."""
+    """[kind, text]: statuses as badges; every text as in the exports (services.admin.admin_tables)."""
     return ["badge" if column.kind == "status" else "text", tables.format_cell(column, row)]
 
 

@@ -17,16 +17,16 @@ from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
-from coworking_app.services.accounts import (
+from coworking_app.services.accounts.accounts import (
     SESSION_COOKIE,
     ClientInfo,
     access_user_by_session_token,
     do_issue_cookie_ticket,
     do_sign_out,
 )
-from coworking_app.services.errors import NotAuthenticated, ServiceError
-from coworking_app.services.security import client_address, new_token
-from coworking_app.services.validation import first_message
+from coworking_app.services.common.errors import NotAuthenticated, ServiceError
+from coworking_app.services.accounts.security import client_address, new_token
+from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case
 from models import User
 
@@ -199,7 +199,7 @@ def act_as(token: str, work):
 
 def invalid(exc: ValidationError) -> str:
     """What a form shows for input its model refused: the first problem, in Russian,
-    without the parameter name (services/validation.py is the one place for the text)."""
+    without the parameter name (services/common/validation.py is the one place for the text)."""
     return first_message(exc.errors())
 
 

@@ -14,8 +14,11 @@ from pydantic import ValidationError
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
-from coworking_app.services import accounts, availability, bookings, owner_spaces, payments
-from coworking_app.services.errors import (
+from coworking_app.services.accounts import accounts
+from coworking_app.services.booking import availability, bookings
+from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.payments import payments
+from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,
@@ -23,8 +26,8 @@ from coworking_app.services.errors import (
     PermissionDenied,
     ServiceError,
 )
-from coworking_app.services.pricing import AddonChoice
-from coworking_app.services.spaces import find_bookable_space, list_resources
+from coworking_app.services.booking.pricing import AddonChoice
+from coworking_app.services.catalog.spaces import find_bookable_space, list_resources
 from coworking_app.uow import run_use_case
 from models import Resource, Space
 from state.auth import AuthState
@@ -115,7 +118,7 @@ class BookingPanelState(rx.State):
             self.resources = []
             return
         with read_scope() as session:
-            space = find_bookable_space(session, space_id)  # services.spaces: public and owned
+            space = find_bookable_space(session, space_id)  # services.catalog.spaces: public and owned
             if space is None:
                 self.resources = []
                 return

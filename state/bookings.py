@@ -12,9 +12,13 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services import accounts, bookings, documents, owner_spaces, payments, reviews
-from coworking_app.services.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
-from coworking_app.services.spaces import list_resources
+from coworking_app.services.accounts import accounts
+from coworking_app.services.booking import bookings
+from coworking_app.services.payments import documents, payments
+from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.reviews import reviews
+from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.catalog.spaces import list_resources
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from coworking_app.formatting import format_moment
-from coworking_app.services import accounts, twofactor
-from coworking_app.services.errors import (
+from coworking_app.services.accounts import accounts, twofactor
+from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,

@@ -1,11 +1,11 @@
-"""Plotly figures of the dashboard, built from services.analytics results (no queries here)."""
+"""Plotly figures of the dashboard, built from services.admin.analytics results (no queries here)."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from coworking_app.services import analytics
-from coworking_app.services.booking_states import STATUS_LABELS
+from coworking_app.services.admin import analytics
+from coworking_app.services.booking.booking_states import STATUS_LABELS
 
 ACCENT = "#0d9488"
 WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]

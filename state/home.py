@@ -9,8 +9,8 @@ import reflex as rx
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import plural
-from coworking_app.services import catalog
-from coworking_app.services.search import SearchParams, SortOrder, search_spaces
+from coworking_app.services.catalog import catalog
+from coworking_app.services.catalog.search import SearchParams, SortOrder, search_spaces
 from state.views import CardView, Option, card_view
 
 FEATURED_COUNT = 6

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.services import accounts
-from coworking_app.services import messages as svc
-from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.services.accounts import accounts
+from coworking_app.services.messaging import messages as svc
+from coworking_app.services.common.errors import NotAuthenticated, ServiceError
 from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as, refusal
 from state.inputs import parse_id

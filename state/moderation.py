@@ -1,5 +1,5 @@
 """/admin/moderation: the review queue and reported conversations, for operators and admins
-(services/reviews.py, services/messages.py)."""
+(services/reviews/reviews.py, services/messaging/messages.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.formatting import format_moment, format_place
-from coworking_app.services import accounts, messages, space_moderation
-from coworking_app.services.storage import get_storage
-from coworking_app.services import reviews as svc
-from coworking_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from coworking_app.services.accounts import accounts
+from coworking_app.services.messaging import messages
+from coworking_app.services.catalog import space_moderation
+from coworking_app.services.common.storage import get_storage
+from coworking_app.services.reviews import reviews as svc
+from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from state.auth import AuthState, act_as, refusal

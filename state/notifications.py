@@ -1,7 +1,7 @@
 """The bell: unread count and notices of the signed-in person, updated in real time.
 
 Every page load counts the unread notices and, once per browser tab, starts a background
-task that listens on the person's Redis channel (`services.notifications.channel_name`).
+task that listens on the person's Redis channel (`services.messaging.notifications.channel_name`).
 A notice committed by any process (web, API, RQ worker) is published there, so the tab
 shows a toast and the new count at once. The task ends when the tab goes away or the
 person signs out.
@@ -18,9 +18,10 @@ import reflex as rx
 import redis.asyncio as aioredis
 
 from coworking_app.formatting import format_moment, split_links
-from coworking_app.services import accounts, messages
-from coworking_app.services import notifications as svc
-from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.services.accounts import accounts
+from coworking_app.services.messaging import messages
+from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.common.errors import NotAuthenticated, ServiceError
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from state.auth import AuthState

@@ -10,8 +10,8 @@ import reflex as rx
 from pydantic import ValidationError
 from coworking_app.formatting import format_money
 from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services import catalog, owner_editor, owner_spaces, photos
-from coworking_app.services.errors import (
+from coworking_app.services.catalog import catalog, owner_editor, owner_spaces, photos
+from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,
@@ -215,7 +215,7 @@ class SpaceEditorState(rx.State):
             self.not_found = True
 
     def _fill(self, view: owner_editor.SpaceEditor) -> None:
-        """The editor's fields from the one view of the space (services.owner_editor)."""
+        """The editor's fields from the one view of the space (services.catalog.owner_editor)."""
         space = view.space
         self.status = space.status
         self.status_label = STATUS_LABELS.get(space.status, space.status)

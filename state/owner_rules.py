@@ -10,8 +10,10 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import format_moment, format_money
-from coworking_app.services import bookings, offers, owner_spaces
-from coworking_app.services.errors import NotAuthenticated, ServiceError
+from coworking_app.services.booking import bookings
+from coworking_app.services.messaging import offers
+from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.common.errors import NotAuthenticated, ServiceError
 from coworking_app.uow import run_use_case
 from state.auth import AuthState, invalid
 from state.inputs import parse_id, parse_roubles
@@ -124,7 +126,7 @@ class BookingRulesState(rx.State):
 
 class GuestOfferState(rx.State):
     """The editor's "Предложение гостям": an offer to the space's own past guests who opted
-    in, at most once a week (services/offers.py says who and when; this only asks)."""
+    in, at most once a week (services/messaging/offers.py says who and when; this only asks)."""
 
     space: int = 0
     available: bool = False

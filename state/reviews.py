@@ -1,5 +1,5 @@
 """Reviews on the space page (list, summary, owner's reply, reports) and the renter's review
-form in "My bookings". Thin: every rule is in services/reviews.py."""
+form in "My bookings". Thin: every rule is in services/reviews/reviews.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import reflex as rx
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, plural
-from coworking_app.services import accounts
-from coworking_app.services import reviews as svc
-from coworking_app.services.errors import NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.accounts import accounts
+from coworking_app.services.reviews import reviews as svc
+from coworking_app.services.common.errors import NotAuthenticated, NotFound, ServiceError
 from models import SUBRATINGS
 from state.auth import AuthState, act_as, refusal
 from state.inputs import parse_id

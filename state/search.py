@@ -8,10 +8,10 @@ from pydantic import ValidationError
 from coworking_app.db import read_scope
 from coworking_app.formatting import UNIT_CHOICES, format_money, plural
 from coworking_app.maps import MapPin, publish, results_map
-from coworking_app.services import catalog
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.search_log import record_search
-from coworking_app.services.search import SearchParams, search_spaces
+from coworking_app.services.catalog import catalog
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.catalog.search_log import record_search
+from coworking_app.services.catalog.search import SearchParams, search_spaces
 from state.search_query import (
     ANY, DISTANCE, STOP_RADIUS_CHOICES, SearchForm, Widen, count_active_filters, error_text,
     form_from_query, point_label, query_from_form, search_url, sort_choices, widen_links,

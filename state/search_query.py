@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.validation import russian_message
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.validation import russian_message
 
 ANY = "any"  # Radix select items cannot have an empty value
 DEFAULT_STOP_RADIUS = "1000"

@@ -22,8 +22,8 @@ from coworking_app.formatting import (
     zone_name,
 )
 from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services.errors import NotFound
-from coworking_app.services.spaces import SpaceDetail, get_published_space, is_open_at
+from coworking_app.services.common.errors import NotFound
+from coworking_app.services.catalog.spaces import SpaceDetail, get_published_space, is_open_at
 
 
 @dataclass
@@ -71,7 +71,7 @@ class StopView:
 
 class SpaceState(rx.State):
     found: bool = True
-    bookable: bool = False  # services.spaces.is_bookable: the booking panel and "ask the host"
+    bookable: bool = False  # services.catalog.spaces.is_bookable: the booking panel and "ask the host"
     loading: bool = True
     name: str = ""
     description: str = ""

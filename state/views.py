@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coworking_app.formatting import format_distance, format_price, format_rating, plural
-from coworking_app.services.catalog import AmenityInfo
-from coworking_app.services.search import SpaceCard
+from coworking_app.services.catalog.catalog import AmenityInfo
+from coworking_app.services.catalog.search import SpaceCard
 
 
 @dataclass

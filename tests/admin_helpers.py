@@ -1,4 +1,4 @@
-"""Builders shared by the operator-panel tests (tests/test_admin_api.py, test_audit.py,
+"""Builders shared by the operator-panel tests (tests/services/admin/: test_admin_api.py, test_audit.py,
 test_exports.py): staff accounts, bookings written straight to the database for moments the
 API refuses (today's past hours, yesterday), and readers of the append-only audit log."""
 

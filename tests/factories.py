@@ -12,9 +12,9 @@ from sqlalchemy import cast, func, select
 from sqlmodel import Session
 
 from coworking_app.demo.seed import SeedReport, seed_reference
-from coworking_app.services.accounts import do_create_staff
-from coworking_app.services.geo import lat_of, locate_point, lon_of
-from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.services.accounts.accounts import do_create_staff
+from coworking_app.services.catalog.geo import lat_of, locate_point, lon_of
+from coworking_app.services.catalog.spaces import do_refresh_space_summary
 from models import City, District, Photo, Resource, Role, Space, Tariff, TransitStop
 
 RANDOM_CENTER = (55.0302, 82.9204)  # Novosibirsk, Lenin square: random-point spaces
@@ -89,7 +89,7 @@ def _inside(session: Session, district: District) -> tuple[float, float]:
 def build_world(session: Session) -> World:
     seed_reference(session, SeedReport())
     world = World()
-    # Every published space has an owner (services.spaces.is_bookable): the world's is this one.
+    # Every published space has an owner (services.catalog.spaces.is_bookable): the world's is this one.
     owner = do_create_staff(session, email="world-owner@example.com", password="World-Owner-Pass-42",
                             full_name="Владелец Мира", role=Role.owner)
     world.owner_id = owner.id

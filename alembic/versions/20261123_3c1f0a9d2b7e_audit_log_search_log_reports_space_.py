@@ -1,7 +1,7 @@
 """audit log, search log, reports, space moderation
 
 The audit log is written by the `audit_row` trigger on every audited table (see
-services/audit.py); `audit_log_append_only` refuses UPDATE, DELETE and TRUNCATE of it.
+services/admin/audit.py); `audit_log_append_only` refuses UPDATE, DELETE and TRUNCATE of it.
 
 Revision ID: 3c1f0a9d2b7e
 Revises: 0ba1f75a2520

@@ -21,7 +21,7 @@ depends_on: Union[str, Sequence[str], None] = None
 # Peak number of seats held on one resource at any moment of [p_start, p_end): the
 # occupancy can only rise where a booking starts, so it is enough to sum the overlapping
 # bookings at p_start and at every booking start inside the interval. Uses the partial
-# GiST index ix_booking_resource_period. Kept in sync with services/availability.py.
+# GiST index ix_booking_resource_period. Kept in sync with services/booking/availability.py.
 BOOKED_SEATS_FUNCTION = """
 CREATE OR REPLACE FUNCTION booked_seats(p_resource integer, p_start timestamptz, p_end timestamptz)
 RETURNS integer LANGUAGE sql STABLE PARALLEL SAFE AS $$

@@ -1,7 +1,7 @@
 """booking start covering index for the dashboard
 
 ix_booking_start_at (start_at) becomes ix_booking_start_cover: the same key, plus the
-columns the operator dashboard reads (services/analytics.py), so its figures are counted
+columns the operator dashboard reads (services/admin/analytics.py), so its figures are counted
 by index-only scans. The new index is built before the old one is dropped.
 
 Revision ID: dea0ecd9e171

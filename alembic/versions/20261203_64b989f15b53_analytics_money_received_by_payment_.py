@@ -1,11 +1,11 @@
 """analytics money received by payment date; offer limit index
 
 - `payment.succeeded_at`: when the money arrived, so the owner and operator dashboards can
-  count money received today / this month by payment date (services/analytics.py). Payments
+  count money received today / this month by payment date (services/admin/analytics.py). Payments
   that succeeded before this revision get their `created_at` (the checkout began; the money
   came within the 15-minute hold), the closest stored moment: `updated_at` moves with refunds.
 - `ix_refund_created_at`: refunds by day, subtracted from the money received.
-- `ix_offer_space_created`: owners send at most one offer per space a week (services/offers.py).
+- `ix_offer_space_created`: owners send at most one offer per space a week (services/messaging/offers.py).
 
 Revision ID: 64b989f15b53
 Revises: 3e4634a9acb0

@@ -6,7 +6,7 @@
   same; a change of the holding statuses needs a new migration that recreates it, with
   the partial index and the exclusion constraint).
 - `p_exclude`: a booking not to count (a modification must not count the booking being
-  changed against itself). services/availability.py kept a copy of the whole function in
+  changed against itself). services/booking/availability.py kept a copy of the whole function in
   Python for that; it now calls this one. Without the argument it counts as before.
 
 Revision ID: 7f3a2c9e5d10

@@ -32,8 +32,8 @@ from coworking_app.api import (
 from coworking_app.api.headers import SecurityHeaders
 from coworking_app.api.limits import BodySizeLimit
 from coworking_app.api.observe import RequestContext, request_id_of
-from coworking_app.services.payments import ProviderError
-from coworking_app.services.errors import (
+from coworking_app.services.payments.payments import ProviderError
+from coworking_app.services.common.errors import (
     Conflict,
     PayloadTooLarge,
     UnsupportedMedia,
@@ -44,8 +44,8 @@ from coworking_app.services.errors import (
     RateLimited,
     SecondFactorRequired,
 )
-from coworking_app.services.text import has_cyrillic
-from coworking_app.services.validation import russian_errors
+from coworking_app.services.common.text import has_cyrillic
+from coworking_app.services.common.validation import russian_errors
 from coworking_app.settings import get_settings
 from models import PHOTO_LIMIT
 

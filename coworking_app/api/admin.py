@@ -1,7 +1,7 @@
 """The operator panel's API (operators and admins; 403 for everyone else): dashboard
 numbers, tables, exports and reports, moderation of spaces, row actions, the audit log.
 Owners read their own spaces' analytics at /owner/analytics. Thin adapters over
-services.analytics, admin_tables, exports, space_moderation, user_admin and audit."""
+services.admin.analytics, admin_tables, exports, space_moderation, user_admin and audit."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services import admin_tables as tables
-from coworking_app.services import analytics, exports
-from coworking_app.services import audit as audit_svc
-from coworking_app.services import space_moderation as moderation
-from coworking_app.services import user_admin
-from coworking_app.services.accounts import check_role
-from coworking_app.services.bookings import do_cancel_booking
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.fields import Day, Line, Text
-from coworking_app.services.spaces import do_set_space_status
-from coworking_app.services.validation import first_message
+from coworking_app.services.admin import admin_tables as tables
+from coworking_app.services.admin import analytics, exports
+from coworking_app.services.admin import audit as audit_svc
+from coworking_app.services.catalog import space_moderation as moderation
+from coworking_app.services.admin import user_admin
+from coworking_app.services.accounts.permissions import check_role
+from coworking_app.services.booking.bookings import do_cancel_booking
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.fields import Day, Line, Text
+from coworking_app.services.catalog.spaces import do_set_space_status
+from coworking_app.services.common.validation import first_message
 from models import Role, SpaceStatus
 
 router = APIRouter(tags=["admin"], route_class=EdgeRoute, responses=SIGNED_IN)

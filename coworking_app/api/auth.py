@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import Client, CurrentUser, SignedIn, Uow
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services import accounts, twofactor
-from coworking_app.services.errors import PermissionDenied
+from coworking_app.services.accounts import accounts, twofactor
+from coworking_app.services.common.errors import PermissionDenied
 from coworking_app.settings import get_settings
-from coworking_app.services.fields import Line
+from coworking_app.services.common.fields import Line
 
 router = APIRouter(tags=["auth"], route_class=EdgeRoute, responses=responses(422, 429))
 _SIGNED_IN = responses(401, 403)

@@ -19,12 +19,12 @@ from coworking_app.api.deps import (
     in_worker_thread,
 )
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services import bookings as svc
-from coworking_app.services import documents, payments
-from coworking_app.services.availability import ResourceSlots, public_day_slots
-from coworking_app.services.errors import InvalidInput
-from coworking_app.services.fields import Day, Id, Text
-from coworking_app.services.pricing import PriceBreakdown
+from coworking_app.services.booking import bookings as svc
+from coworking_app.services.payments import documents, payments
+from coworking_app.services.booking.availability import ResourceSlots, public_day_slots
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.fields import Day, Id, Text
+from coworking_app.services.booking.pricing import PriceBreakdown
 from coworking_app.uow import run_use_case
 
 router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)

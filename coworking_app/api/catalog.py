@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from coworking_app.api.deps import DbSession
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services import catalog
-from coworking_app.services.fields import Line
+from coworking_app.services.catalog import catalog
+from coworking_app.services.common.fields import Line
 
 router = APIRouter(tags=["catalog"], route_class=EdgeRoute, responses=responses(422))
 

@@ -13,16 +13,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from coworking_app.db import read_scope
-from coworking_app.services.accounts import (
-    Caller,
+from coworking_app.services.accounts.accounts import (
     ClientInfo,
     access_caller_by_bearer,
     access_user_by_access_token,
     access_user_by_bearer,
     token_user_id,
 )
-from coworking_app.services.errors import NotAuthenticated
-from coworking_app.services.security import client_address
+from coworking_app.services.accounts.permissions import Caller
+from coworking_app.services.common.errors import NotAuthenticated
+from coworking_app.services.accounts.security import client_address
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork
 from models import AuthSession, User

@@ -14,7 +14,7 @@ from fastapi import Path, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from coworking_app.services import fields
+from coworking_app.services.common import fields
 
 PathId = Annotated[fields.Id, Path()]  # /spaces/{space_id}: 1..2^31-1
 PathBigId = Annotated[fields.BigId, Path()]  # messages

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coworking_app.services.storage import public_base_url
+from coworking_app.services.common.storage import public_base_url
 from coworking_app.settings import get_settings, origin_of
 
 _INLINE_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services.health import check_health
+from coworking_app.services.admin.health import check_health
 
 router = APIRouter(tags=["health"], route_class=EdgeRoute)
 

@@ -1,4 +1,4 @@
-"""Conversations between renters and owners: thin adapters over services.messages."""
+"""Conversations between renters and owners: thin adapters over services.messaging.messages."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow, bearer_user
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathBigId, PathId, responses
-from coworking_app.services import messages as svc
-from coworking_app.services.accounts import access_user_by_session_token
-from coworking_app.services.errors import NotAuthenticated
-from coworking_app.services.fields import BigId, Line, Text
+from coworking_app.services.messaging import messages as svc
+from coworking_app.services.accounts.accounts import access_user_by_session_token
+from coworking_app.services.common.errors import NotAuthenticated
+from coworking_app.services.common.fields import BigId, Line, Text
 from coworking_app.settings import get_settings
 
 router = APIRouter(tags=["messages"], route_class=EdgeRoute, responses=SIGNED_IN)

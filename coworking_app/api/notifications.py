@@ -1,4 +1,4 @@
-"""In-app notifications and preferences: thin adapters over services.notifications."""
+"""In-app notifications and preferences: thin adapters over services.messaging.notifications."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services import notifications as svc
-from coworking_app.services import offers
-from coworking_app.services.accounts import check_role
+from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging import offers
+from coworking_app.services.accounts.permissions import check_role
 from models import Role
 
 router = APIRouter(tags=["notifications"], route_class=EdgeRoute, responses=SIGNED_IN)

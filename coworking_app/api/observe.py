@@ -10,8 +10,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coworking_app.services.analytics import record_api_time
-from coworking_app.services.audit import audit_context
+from coworking_app.services.admin.analytics import record_api_time
+from coworking_app.services.admin.audit import audit_context
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _SCOPE_KEY = "coworking.request_id"

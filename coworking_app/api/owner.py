@@ -9,14 +9,15 @@ from pydantic import BaseModel, Field
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services import owner_editor as editor
-from coworking_app.services import owner_spaces as owner
-from coworking_app.services import photos, promos
-from coworking_app.services.owner_editor import OwnerSpaceOut
+from coworking_app.services.catalog import owner_editor as editor
+from coworking_app.services.catalog import owner_spaces as owner
+from coworking_app.services.catalog import photos
+from coworking_app.services.booking import promos
+from coworking_app.services.catalog.owner_editor import OwnerSpaceOut
 from coworking_app.settings import get_settings
-from coworking_app.services.errors import NotFound
-from coworking_app.services.fields import Id, Line
-from coworking_app.services.spaces import PhotoOut, ResourceOut, TariffOut, photo_views, tariff_view
+from coworking_app.services.common.errors import NotFound
+from coworking_app.services.common.fields import Id, Line
+from coworking_app.services.catalog.spaces import PhotoOut, ResourceOut, TariffOut, photo_views, tariff_view
 
 router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)

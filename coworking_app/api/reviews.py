@@ -1,5 +1,5 @@
 """Reviews: the public list, writing, editing, replying, reporting; moderation for staff.
-Thin adapters over services.reviews."""
+Thin adapters over services.reviews.reviews."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, ReadSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services import reviews as svc
-from coworking_app.services.fields import Line
+from coworking_app.services.reviews import reviews as svc
+from coworking_app.services.common.fields import Line
 
 router = APIRouter(tags=["reviews"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, Response
 from coworking_app.api.deps import ReadSession
 from coworking_app.api.edge import EdgeRoute, PathId, responses
 from coworking_app.db import read_scope
-from coworking_app.services.search import SearchPage, SearchParams, search_spaces
-from coworking_app.services.search_log import record_search
-from coworking_app.services.spaces import SpaceDetail, get_published_space
+from coworking_app.services.catalog.search import SearchPage, SearchParams, search_spaces
+from coworking_app.services.catalog.search_log import record_search
+from coworking_app.services.catalog.spaces import SpaceDetail, get_published_space
 
 router = APIRouter(tags=["spaces"], route_class=EdgeRoute, responses=responses(422))
 

@@ -1,12 +1,12 @@
 """GET /tiles/{z}/{x}/{y}.png: OpenStreetMap tiles for the sandboxed map frame
-(services/tiles.py). Outside /api/v1 and the OpenAPI: it is part of the map, not the API."""
+(services/catalog/tiles.py). Outside /api/v1 and the OpenAPI: it is part of the map, not the API."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from coworking_app.services.tiles import TileUnavailable, fetch_tile
+from coworking_app.services.catalog.tiles import TileUnavailable, fetch_tile
 
 router = APIRouter(include_in_schema=False)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from coworking_app.demo.seed import AMENITIES, BRANDS
-from coworking_app.services.geo import lat_of, lon_of
+from coworking_app.services.catalog.geo import lat_of, lon_of
 from models import City, Space
 
 _SPREAD_KM = {"moscow": 9.0, "saint-petersburg": 7.0, "novosibirsk": 6.0}

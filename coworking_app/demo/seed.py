@@ -20,12 +20,12 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.demo import geo_data
 from coworking_app.demo.photos import write_photo
-from coworking_app.services.accounts import do_create_staff, find_user_by_email
-from coworking_app.services.cache import drop_space_pages
-from coworking_app.services.catalog import invalidate_reference_cache
-from coworking_app.services.geo import haversine_m, locate_point
-from coworking_app.services.storage import get_storage
-from coworking_app.services.spaces import do_refresh_space_summary
+from coworking_app.services.accounts.accounts import do_create_staff, find_user_by_email
+from coworking_app.services.catalog.cache import drop_space_pages
+from coworking_app.services.catalog.catalog import invalidate_reference_cache
+from coworking_app.services.catalog.geo import haversine_m, locate_point
+from coworking_app.services.common.storage import get_storage
+from coworking_app.services.catalog.spaces import do_refresh_space_summary
 from models import (
     Addon,
     AddonUnit,
@@ -401,7 +401,7 @@ DEMO_REVIEWS = {
 def seed_demo_reviews(session: Session, effects: Effects) -> int:
     """Completed stays of demo guests and their approved reviews on some demo spaces, so the
     demo shows ratings as they really arise (idempotent: once per database)."""
-    from coworking_app.services.reviews import do_refresh_space_rating
+    from coworking_app.services.reviews.reviews import do_refresh_space_rating
     from models import Booking, Resource, Review, User
 
     if session.scalar(select(Review.id).join(User, User.id == Review.user_id)

@@ -1,0 +1,1 @@
+"""Who people are and what they may do: identity, sessions, permissions, two-factor, request security and rate limits."""

@@ -1,0 +1,1 @@
+"""The operators' side: analytics, tables, exports, the audit log, user administration, maintenance and health."""

@@ -1,0 +1,550 @@
+"""Dashboard numbers for operators (the whole network) and owners (their own spaces).
+
+Every figure is one SQL aggregate; Python only shapes the result. Definitions (docs/admin.md):
+- a day is a calendar day in settings.report_timezone, except occupancy and the heat map,
+  which count in each space's own zone (a 9:00 booking in Novosibirsk is at 9:00);
+- *placed* bookings are those that left the hold: every status but pending_payment/expired;
+- money received is what payments brought in minus what refunds gave back, on the day the
+  payment succeeded or the refund was made (the owner's "how much came in today");
+- revenue by stay date is what bookings paid minus their refunds, on the day the booking
+  starts (charts and top spaces count this way, as the KPI cards "… с заездом …" say);
+- occupancy = booked seat-hours within opening hours / seats x opening hours.
+The admin tables filter with the same conditions (services/admin/admin_tables.py), so a KPI and
+the table it summarises cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from time import monotonic
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, model_validator
+from sqlalchemy import text
+from sqlmodel import Session
+
+from coworking_app.db import get_cache_redis
+from coworking_app.services.common.query import QueryModel
+
+from coworking_app.services.accounts.permissions import check_role
+from coworking_app.services.common.errors import InvalidInput, NotFound
+from coworking_app.services.common.fields import Day, Id
+from coworking_app.services.catalog.spaces import public_space_sql
+from coworking_app.settings import get_settings
+from models import Role, Space, User
+
+PLACED_SQL = "b.status NOT IN ('pending_payment', 'expired')"
+PUBLIC_SPACE_SQL = public_space_sql("s")  # spaces.is_public, on the space row `s`
+SEAT_SQL = "b.status IN ('paid', 'confirmed', 'completed', 'no_show')"  # seats really taken
+NET_SQL = "(b.paid_minor - b.refunded_minor)"
+MAX_PERIOD_DAYS = 731
+
+
+def report_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().report_timezone)
+
+
+def today(now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(report_zone()).date()
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of `day` in the report zone, as an aware UTC moment."""
+    return datetime.combine(day, time.min, tzinfo=report_zone()).astimezone(timezone.utc)
+
+
+class DashboardFilter(QueryModel):
+    date_from: Day | None = None
+    date_to: Day | None = None
+    city_id: Id | None = None
+    space_id: Id | None = None
+    granularity: Literal["day", "week", "month"] = "day"
+
+    @model_validator(mode="after")
+    def _period(self) -> "DashboardFilter":
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("Конец периода раньше начала")
+        return self
+
+    def period(self, now: datetime | None = None) -> tuple[date, date]:
+        end = self.date_to or today(now)
+        start = self.date_from or end - timedelta(days=29)
+        if (end - start).days >= MAX_PERIOD_DAYS:
+            raise InvalidInput("from", f"Период не длиннее {MAX_PERIOD_DAYS} дней")
+        return start, end
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which spaces the numbers cover: the network, or one owner's; narrowed by city/space."""
+
+    owner_id: int | None = None
+    city_id: int | None = None
+    space_id: int | None = None
+
+    def where(self, alias: str = "s") -> str:
+        parts = ["TRUE"]
+        if self.owner_id is not None:
+            parts.append(f"{alias}.owner_id = :owner_id")
+        if self.city_id is not None:
+            parts.append(f"{alias}.city_id = :city_id")
+        if self.space_id is not None:
+            parts.append(f"{alias}.id = :space_id")
+        return " AND ".join(parts)
+
+    def params(self) -> dict:
+        return {"owner_id": self.owner_id, "city_id": self.city_id, "space_id": self.space_id}
+
+
+def access_analytics_scope(session: Session, user: User | None, flt: DashboardFilter,
+                           *, owner_view: bool) -> Scope:
+    """Operators/admins see the network (owner_view=False); an owner (owner_view=True) sees
+    their own spaces only, and another owner's space id is "not found"."""
+    if not owner_view:
+        check_role(user, Role.operator, Role.admin)
+        return Scope(city_id=flt.city_id, space_id=flt.space_id)
+    user = check_role(user, Role.owner, Role.admin)
+    if flt.space_id is not None:
+        space = session.get(Space, flt.space_id)
+        if space is None or space.owner_id != user.id:
+            raise NotFound("Пространство не найдено")
+    return Scope(owner_id=user.id, city_id=flt.city_id, space_id=flt.space_id)
+
+
+# --- API response time (for the KPI card) ---------------------------------------------
+
+_API_KEY = "apitime:{minute}"
+
+
+# Per-process sums not yet written to Redis: minute -> [milliseconds, count]. Writing every
+# response would cost a Redis round trip on the event loop per request; a process writes
+# its sums at most once a second instead (and when the minute changes).
+_api_pending: dict[int, list[float]] = {}
+_api_flushed_at = 0.0
+_API_FLUSH_SECONDS = 1.0
+
+
+def record_api_time(milliseconds: float, *, now: datetime | None = None) -> None:
+    """Adds one API response to its minute's bucket (kept two hours). Never raises."""
+    global _api_flushed_at
+
+    minute = int((now or datetime.now(timezone.utc)).timestamp() // 60)
+    bucket = _api_pending.setdefault(minute, [0.0, 0])
+    bucket[0] += milliseconds
+    bucket[1] += 1
+    clock = monotonic()
+    if clock - _api_flushed_at >= _API_FLUSH_SECONDS or len(_api_pending) > 1:
+        _api_flushed_at = clock
+        flush_api_times()
+
+
+def flush_api_times() -> None:
+    """Writes this process's pending sums to Redis. Never raises (metrics must never break
+    a request); sums that could not be written are dropped."""
+    pending = dict(_api_pending)
+    _api_pending.clear()
+    if not pending:
+        return
+    try:
+        pipe = get_cache_redis().pipeline(transaction=False)
+        for minute, (ms, n) in pending.items():
+            key = _API_KEY.format(minute=minute)
+            pipe.hincrbyfloat(key, "ms", ms)
+            pipe.hincrby(key, "n", int(n))
+            pipe.expire(key, 7200)
+        pipe.execute()
+    except Exception:  # noqa: BLE001  (metrics must never break a request)
+        pass
+
+
+def api_average_ms(*, now: datetime | None = None) -> float | None:
+    """Mean API response time over the last 60 minutes, or None without traffic."""
+    flush_api_times()  # this process's own latest responses count too
+
+    minute = int((now or datetime.now(timezone.utc)).timestamp() // 60)
+    try:
+        pipe = get_cache_redis().pipeline(transaction=False)
+        for m in range(minute - 59, minute + 1):
+            pipe.hmget(_API_KEY.format(minute=m), "ms", "n")
+        buckets = pipe.execute()
+    except Exception:  # noqa: BLE001
+        return None
+    total = sum(float(ms) for ms, n in buckets if ms is not None)
+    count = sum(int(n) for ms, n in buckets if n is not None)
+    return round(total / count, 1) if count else None
+
+
+# --- the figures ------------------------------------------------------------------------
+
+
+class Kpis(BaseModel):
+    active_now: int
+    bookings_today: int
+    received_today_minor: int = 0  # payments minus refunds, by the day they happened
+    received_month_minor: int = 0  # the same, this calendar month so far
+    revenue_today_minor: int  # bookings starting today: paid minus refunded (by stay date)
+    revenue_month_minor: int  # bookings starting this month until today's end
+    occupancy_today_pct: float
+    new_users_week: int | None  # network only
+    cancellation_rate_pct: float  # placed bookings starting in the period
+    api_avg_ms: float | None  # network only
+    currency: str = "RUB"
+
+
+def _one(session: Session, sql: str, params: dict) -> tuple:
+    return session.execute(text(sql), params).one()
+
+
+def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: datetime | None = None) -> Kpis:
+    now = now or datetime.now(timezone.utc)
+    day = today(now)
+    month_start = day.replace(day=1)
+    p = {**scope.params(), "now": now, "today": day_start(day), "tomorrow": day_start(day + timedelta(days=1)),
+         "month": day_start(month_start), "p_from": day_start(period[0]),
+         "p_to": day_start(period[1] + timedelta(days=1))}
+    where = scope.where()
+    # One pass over the bookings of this month, today and the period (all index ranges):
+    # those starting in the range, plus those created today that start outside it (the same
+    # rows as `range OR created today`, but the range is read from the covering index alone).
+    p["lookback"] = longest_booking(session) + timedelta(days=1)
+    in_range = ("b.start_at >= least(:month, :p_from) - :lookback "
+                "AND b.start_at < greatest(:tomorrow, :p_to)")
+    columns = "b.status, b.start_at, b.end_at, b.created_at, b.paid_minor, b.refunded_minor"
+    row = _one(session, f"""
+        SELECT
+          count(*) FILTER (WHERE {SEAT_SQL} AND b.start_at <= :now AND b.end_at > :now),
+          count(*) FILTER (WHERE {PLACED_SQL} AND b.created_at >= :today AND b.created_at < :tomorrow),
+          coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :today AND b.start_at < :tomorrow), 0),
+          coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :month AND b.start_at < :tomorrow), 0),
+          count(*) FILTER (WHERE {PLACED_SQL} AND b.start_at >= :p_from AND b.start_at < :p_to),
+          count(*) FILTER (WHERE b.status = 'cancelled' AND b.start_at >= :p_from AND b.start_at < :p_to)
+        FROM (SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
+              WHERE {where} AND {in_range}
+              UNION ALL
+              SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
+              WHERE {where} AND b.created_at >= :today AND NOT ({in_range})) AS b
+    """, p)
+    active, created_today, revenue_today, revenue_month, placed, cancelled = row
+    received_today, received_month = money_received(session, scope, p)
+    occupancy = occupancy_by_day(session, scope, (day, day))
+    new_users = api_ms = None
+    if scope.owner_id is None:
+        new_users = session.execute(text(
+            "SELECT count(*) FROM app_user WHERE created_at >= :since"),
+            {"since": day_start(day - timedelta(days=6))}).scalar_one()
+        api_ms = api_average_ms(now=now)
+    return Kpis(active_now=active, bookings_today=created_today, received_today_minor=received_today,
+                received_month_minor=received_month, revenue_today_minor=int(revenue_today),
+                revenue_month_minor=int(revenue_month),
+                occupancy_today_pct=occupancy[0].pct if occupancy else 0.0,
+                new_users_week=new_users,
+                cancellation_rate_pct=round(100 * cancelled / placed, 1) if placed else 0.0,
+                api_avg_ms=api_ms)
+
+
+def money_received(session: Session, scope: Scope, p: dict) -> tuple[int, int]:
+    """(today, this month) of money received: succeeded payments minus refunds, each on its
+    own date (p: kpis' parameters: :today, :tomorrow, :month). Two index ranges on the
+    payment and refund dates (ix_payment_succeeded_at, ix_refund_created_at)."""
+    narrowed = scope != Scope()  # the whole network needs no join to bookings and spaces
+    join = "JOIN booking b ON b.id = m.booking_id JOIN space s ON s.id = b.space_id" if narrowed else ""
+    row = _one(session, f"""
+        SELECT coalesce(sum(m.amount) FILTER (WHERE m.at >= :today), 0), coalesce(sum(m.amount), 0)
+        FROM (SELECT p.amount_minor AS amount, p.succeeded_at AS at, p.booking_id FROM payment p
+              WHERE p.succeeded_at >= :month AND p.succeeded_at < :tomorrow
+              UNION ALL
+              SELECT -r.amount_minor, r.created_at, r.booking_id FROM refund r
+              WHERE r.status = 'succeeded' AND r.created_at >= :month AND r.created_at < :tomorrow) AS m
+        {join}
+        WHERE {scope.where() if narrowed else "TRUE"}
+    """, p)
+    return int(row[0]), int(row[1])
+
+
+@dataclass
+class DayOccupancy:
+    day: date
+    booked_hours: float
+    open_hours: float
+
+    @property
+    def pct(self) -> float:
+        return round(min(100.0, 100 * self.booked_hours / self.open_hours), 1) if self.open_hours else 0.0
+
+
+def longest_booking(session: Session) -> timedelta:
+    """The longest booking any resource allows (owners set it, up to a year; 31 days by
+    default): how far back a booking that still runs today may have started."""
+    minutes = session.execute(text("SELECT coalesce(max(max_minutes), 0) FROM resource")).scalar_one()
+    return timedelta(minutes=int(minutes))
+
+
+def _reach(session: Session, period: tuple[date, date]) -> dict:
+    """The bookings that can touch a local day of the period: starting from the longest
+    booking (plus 2 days) before it to 2 days after it, and ending later than 2 days before
+    it (an earlier end is before the period's first midnight in every zone: zones are at
+    most 26 hours apart). The exact local-day test is done in SQL."""
+    return {"lo": day_start(period[0]) - longest_booking(session) - timedelta(days=2),
+            "hi": day_start(period[1] + timedelta(days=2)),
+            "lo_end": day_start(period[0]) - timedelta(days=2)}
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # to_char(d, 'dy'), ISO order
+
+
+def _by_weekday(template: str) -> str:
+    """An SQL array of `template` for each weekday key of opening_hours, Monday first."""
+    return "ARRAY[" + ", ".join(template.format(dy=dy) for dy in _WEEKDAYS) + "]"
+
+
+def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) -> list[DayOccupancy]:
+    """Booked seat-hours inside opening hours / seat-hours open, per local day.
+
+    A booking is split into its local days within the period only (a month booking that
+    began before it adds no rows for the days before); each space's opening hours are read
+    from its JSON once (arrays by ISO weekday), not once per booking and day; the seat-hours
+    open are summed once per weekday; bookings of the same times and seats in spaces of
+    the same hours are counted once, times their number."""
+    p = {**scope.params(), "d_from": period[0], "d_to": period[1],
+         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
+    where = scope.where()
+    rows = session.execute(text(f"""
+        WITH days AS (SELECT d::timestamp AS d, extract(isodow FROM d)::int AS k
+                      FROM generate_series(CAST(:d_from AS date), CAST(:d_to AS date), interval '1 day') AS d),
+        week AS NOT MATERIALIZED (
+          -- Per space, by ISO weekday (1 = Monday): open that day (the day's JSON is not null)
+          -- and the opening and closing times; `hours` numbers the distinct weekly hours.
+          SELECT w.*, dense_rank() OVER (ORDER BY is_open, opens, closes) AS hours
+          FROM (SELECT s.id AS space_id, {_by_weekday("s.opening_hours -> '{dy}' <> 'null'")} AS is_open,
+                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'open')::time")} AS opens,
+                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'close')::time")} AS closes
+                FROM space s WHERE {where}
+                OFFSET 0) AS w),  -- (computed once per space, not once per booking that joins it)
+        capacity AS (
+          SELECT s.id, sum(r.capacity) AS seats
+          FROM space s JOIN resource r ON r.space_id = s.id
+          WHERE {where} AND {PUBLIC_SPACE_SQL} GROUP BY s.id),
+        open_week AS (
+          -- Seat-hours open on each weekday: the same for every date of that weekday.
+          SELECT k, sum(c.seats * extract(epoch FROM ((d + w.closes[k]) - (d + w.opens[k]))) / 3600.0) AS hours
+          FROM capacity c JOIN week w ON w.space_id = c.id
+          CROSS JOIN (SELECT k, min(d) AS d FROM days GROUP BY k) AS dk
+          WHERE w.is_open[k]
+          GROUP BY k),
+        open AS (SELECT days.d::date AS day, o.hours FROM days JOIN open_week o ON o.k = days.k),
+        booked AS (
+          -- n bookings of the same times and seats in spaces of the same hours are counted
+          -- once, times n (n x the same value: the numeric sum is exactly the one of the rows).
+          SELECT d.day, sum(b.n * d.seat_hours) AS hours
+          FROM (SELECT b.seats, b.start_at AT TIME ZONE b.timezone AS a, b.end_at AT TIME ZONE b.timezone AS e,
+                       h.is_open, h.opens, h.closes, b.n
+                FROM (SELECT w.hours, b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
+                      FROM booking b JOIN week w ON w.space_id = b.space_id
+                      WHERE {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi AND b.end_at > :lo_end
+                      GROUP BY 1, 2, 3, 4, 5) AS b
+                JOIN (SELECT DISTINCT ON (hours) hours, is_open, opens, closes FROM week) AS h
+                  ON h.hours = b.hours) AS b
+          CROSS JOIN LATERAL (
+            SELECT d::date AS day,
+                   b.seats * greatest(0, extract(epoch FROM
+                     least(b.e, d + b.closes[k]) - greatest(b.a, d + b.opens[k])) / 3600.0) AS seat_hours
+            FROM generate_series(greatest(date_trunc('day', b.a), CAST(:d_from AS date)::timestamp),
+                                 least(b.e, CAST(:d_end AS date)::timestamp) - interval '1 microsecond',
+                                 interval '1 day') AS d,
+                 LATERAL (SELECT extract(isodow FROM d)::int AS k) AS k
+            WHERE d::date BETWEEN :d_from AND :d_to AND b.is_open[k]
+            OFFSET 0) AS d  -- (the sum's input is just (day, seat-hours))
+          GROUP BY 1)
+        SELECT days.d::date, coalesce(booked.hours, 0), coalesce(open.hours, 0)
+        FROM days LEFT JOIN open ON open.day = days.d::date LEFT JOIN booked ON booked.day = days.d::date
+        ORDER BY 1
+    """), p).all()
+    return [DayOccupancy(day=r[0], booked_hours=float(r[1]), open_hours=float(r[2])) for r in rows]
+
+
+@dataclass
+class RevenuePoint:
+    period: date
+    revenue_minor: int
+    bookings: int
+
+
+def revenue_series(session: Session, scope: Scope, period: tuple[date, date],
+                   granularity: str = "day") -> list[RevenuePoint]:
+    """Net revenue and placed bookings by the report-zone day/week/month the bookings start."""
+    if granularity not in ("day", "week", "month"):
+        raise InvalidInput("granularity", "Шаг: день, неделя или месяц (day, week, month)")
+    p = {**scope.params(), "tz": get_settings().report_timezone, "p_from": day_start(period[0]),
+         "p_to": day_start(period[1] + timedelta(days=1)), "unit": granularity}
+    rows = session.execute(text(f"""
+        SELECT date_trunc(:unit, b.start_at AT TIME ZONE :tz)::date AS bucket,
+               coalesce(sum({NET_SQL}), 0), count(*) FILTER (WHERE {PLACED_SQL})
+        FROM booking b JOIN space s ON s.id = b.space_id
+        WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
+        GROUP BY 1 ORDER BY 1
+    """), p).all()
+    return [RevenuePoint(r[0], int(r[1]), int(r[2])) for r in rows]
+
+
+def bookings_by_status(session: Session, scope: Scope, period: tuple[date, date]) -> dict[str, int]:
+    """Every booking starting in the period, by its status now."""
+    p = {**scope.params(), "p_from": day_start(period[0]), "p_to": day_start(period[1] + timedelta(days=1))}
+    rows = session.execute(text(f"""
+        SELECT b.status, count(*) FROM booking b JOIN space s ON s.id = b.space_id
+        WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
+        GROUP BY 1 ORDER BY 2 DESC
+    """), p).all()
+    return {status: int(n) for status, n in rows}
+
+
+@dataclass
+class TopSpace:
+    space_id: int
+    name: str
+    revenue_minor: int
+    bookings: int
+
+
+def top_spaces(session: Session, scope: Scope, period: tuple[date, date], limit: int = 10) -> list[TopSpace]:
+    p = {**scope.params(), "p_from": day_start(period[0]), "p_to": day_start(period[1] + timedelta(days=1)),
+         "limit": limit}
+    rows = session.execute(text(f"""
+        SELECT s.id, s.name, t.revenue, t.placed FROM (
+          SELECT b.space_id, sum({NET_SQL}) AS revenue, count(*) FILTER (WHERE {PLACED_SQL}) AS placed
+          FROM booking b JOIN space s ON s.id = b.space_id
+          WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
+          GROUP BY b.space_id) t JOIN space s ON s.id = t.space_id
+        WHERE t.revenue > 0 ORDER BY t.revenue DESC, s.id LIMIT :limit
+    """), p).all()
+    return [TopSpace(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date]) -> list[list[float]]:
+    """7 x 24 (Monday first, local hours): average % of the scope's seats taken.
+
+    A cell sums, over the bookings' local hours in the period, seats x the part of the hour
+    booked. Counted without listing every hour of every booking (a month booking has 720):
+    a booking cut to the period is a part of an hour, whole hours, a part of an hour; the
+    parts are summed hour by hour as before, a whole hour adds exactly its seats, so runs
+    of whole hours within a day and whole days are added up per weekday and hour. Bookings
+    of the same times and seats are counted once, times their number (n x the same value:
+    the numeric sum is exactly the one of the rows)."""
+    p = {**scope.params(), "d_from": period[0], "d_to": period[1],
+         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
+    where = scope.where()
+    seats = session.execute(text(f"""
+        SELECT coalesce(sum(r.capacity), 0) FROM space s JOIN resource r ON r.space_id = s.id
+        WHERE {where} AND {PUBLIC_SPACE_SQL}"""), p).scalar_one()
+    rows = session.execute(text(f"""
+        WITH cut AS MATERIALIZED (
+          -- n bookings of `seats` seats over [a, e): local time, cut to the period;
+          -- [h1, h2): its whole hours.
+          SELECT seats, n, a, e, date_trunc('hour', e) AS h2,
+                 CASE WHEN date_trunc('hour', a) = a THEN a ELSE date_trunc('hour', a) + interval '1 hour' END AS h1
+          FROM (SELECT seats, n, greatest(start_at AT TIME ZONE timezone, CAST(:d_from AS date)::timestamp) AS a,
+                       least(end_at AT TIME ZONE timezone, CAST(:d_end AS date)::timestamp) AS e
+                FROM (SELECT b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
+                      FROM booking b JOIN space s ON s.id = b.space_id
+                      WHERE {where} AND {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
+                        AND b.end_at > :lo_end
+                      GROUP BY 1, 2, 3, 4) AS b) AS b
+          WHERE a < e),
+        spans AS MATERIALIZED (
+          -- Whole hours [h1, h2): a run before the first midnight [h1, d0), whole days
+          -- [d0, d1), a run after the last midnight [d1, h2) (one run when no midnight).
+          SELECT seats * n AS seats, h1, h2, date_trunc('day', h2) AS d1,
+                 CASE WHEN date_trunc('day', h1) = h1 THEN h1 ELSE date_trunc('day', h1) + interval '1 day' END AS d0
+          FROM cut WHERE h1 < h2),
+        runs AS (
+          SELECT first, stop - first AS length, sum(seats) AS seats
+          FROM (SELECT seats, h1 AS first, least(d0, h2) AS stop FROM spans
+                UNION ALL
+                SELECT seats, greatest(d1, least(d0, h2)), h2 FROM spans) AS r
+          WHERE first < stop
+          GROUP BY 1, 2),
+        whole_days AS (
+          SELECT d0, d1::date - d0::date AS days, sum(seats) AS seats
+          FROM spans WHERE d0 < d1 GROUP BY 1, 2),
+        cells AS (
+          SELECT extract(isodow FROM p.h)::int AS dow, extract(hour FROM p.h)::int AS hour,
+                 c.n * (c.seats * extract(epoch FROM least(c.e, p.h + interval '1 hour') - greatest(c.a, p.h)) / 3600.0)
+                   AS seat_hours
+          FROM (SELECT * FROM cut WHERE a < h1 OR h2 < e) AS c
+          CROSS JOIN LATERAL (SELECT date_trunc('hour', c.a) WHERE c.a < c.h1
+                              UNION SELECT c.h2 WHERE c.h2 < c.e) AS p (h)
+          UNION ALL
+          SELECT extract(isodow FROM r.first)::int, extract(hour FROM r.first)::int + n, r.seats
+          FROM runs r CROSS JOIN generate_series(0, (extract(epoch FROM r.length) / 3600)::int - 1) AS n
+          UNION ALL
+          SELECT k.dow, hour, k.seats FROM (
+            -- how many of the whole days fall on each weekday
+            SELECT k AS dow, w.seats * (w.days / 7 + CASE WHEN (k - extract(isodow FROM w.d0)::int + 7) % 7 < w.days % 7
+                                                          THEN 1 ELSE 0 END) AS seats
+            FROM whole_days w CROSS JOIN generate_series(1, 7) AS k) AS k
+          CROSS JOIN generate_series(0, 23) AS hour
+          WHERE k.seats > 0)
+        SELECT dow, hour, sum(seat_hours) FROM cells GROUP BY 1, 2
+    """), p).all()
+    weekdays = [0] * 7
+    day = period[0]
+    while day <= period[1]:
+        weekdays[day.weekday()] += 1
+        day += timedelta(days=1)
+    grid = [[0.0] * 24 for _ in range(7)]
+    for dow, hour, seat_hours in rows:
+        slots = weekdays[dow - 1] * int(seats)
+        if slots:
+            grid[dow - 1][hour] = round(min(100.0, 100 * float(seat_hours) / slots), 1)
+    return grid
+
+
+@dataclass
+class SearchCell:
+    lat: float
+    lon: float
+    searches: int
+
+
+def search_density(session: Session, scope: Scope, period: tuple[date, date]) -> list[SearchCell]:
+    """Searches in the period on a ~1 km grid (network view; owners see none)."""
+    if scope.owner_id is not None:
+        return []
+    p = {"city_id": scope.city_id, "p_from": day_start(period[0]),
+         "p_to": day_start(period[1] + timedelta(days=1))}
+    city = "AND l.city_id = :city_id" if scope.city_id else ""
+    rows = session.execute(text(f"""
+        SELECT ST_Y(cell), ST_X(cell), n FROM (
+          SELECT ST_SnapToGrid(l.point::geometry, 0.01) AS cell, count(*) AS n
+          FROM search_log l WHERE l.point IS NOT NULL AND l.at >= :p_from AND l.at < :p_to {city}
+          GROUP BY 1) t ORDER BY n DESC LIMIT 500
+    """), p).all()
+    return [SearchCell(float(r[0]), float(r[1]), int(r[2])) for r in rows]
+
+
+@dataclass
+class Dashboard:
+    period: tuple[date, date]
+    kpis: Kpis
+    occupancy: list[DayOccupancy]
+    revenue: list[RevenuePoint]
+    statuses: dict[str, int]
+    top: list[TopSpace]
+    heatmap: list[list[float]]
+    searches: list[SearchCell] = field(default_factory=list)
+
+
+def dashboard(session: Session, user: User | None, flt: DashboardFilter, *, owner_view: bool = False,
+              now: datetime | None = None) -> Dashboard:
+    scope = access_analytics_scope(session, user, flt, owner_view=owner_view)
+    period = flt.period(now)
+    return Dashboard(
+        period=period, kpis=kpis(session, scope, period, now=now),
+        occupancy=occupancy_by_day(session, scope, period),
+        revenue=revenue_series(session, scope, period, flt.granularity),
+        statuses=bookings_by_status(session, scope, period),
+        top=top_spaces(session, scope, period),
+        heatmap=occupancy_heatmap(session, scope, period),
+        searches=search_density(session, scope, period),
+    )

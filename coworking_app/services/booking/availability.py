@@ -1,0 +1,333 @@
+"""When a resource can be booked: the time rules and the free-seat arithmetic.
+
+Times come in as aware datetimes (any UTC offset) and are judged in the space's time zone:
+hourly bookings sit on a 30-minute grid inside one day's opening hours; day and month
+bookings run from local midnight to local midnight. Free seats are counted in PostgreSQL
+(the `booked_seats` function of the booking migration), never by loading bookings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import bindparam, func, select, text
+from sqlmodel import Session
+
+from coworking_app.db import DriverStatement
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.catalog.spaces import access_public_space, list_resources
+from coworking_app.settings import get_settings
+from models import Resource, ResourceKind, Space, holds_seats_sql
+
+GRID_MINUTES = 30
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Booked whole (seats = capacity): the exclusion constraint protects these.
+WHOLE_KINDS = frozenset({ResourceKind.meeting_room.value, ResourceKind.private_office.value})
+# Day and month bookings are for desks and offices, not meeting rooms.
+DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value,
+                                ResourceKind.private_office.value})
+
+
+class SpaceHours(Protocol):
+    """What the checks read of a space: a Space row, or the plain copy that bookings load
+    (services.booking.bookings.BookableSpace)."""
+
+    timezone: str
+    opening_hours: dict
+
+
+class ResourceLimits(Protocol):
+    """What the checks and pricing read of a resource (a Resource row or
+    bookings.BookableResource)."""
+
+    kind: str
+    name: str
+    capacity: int
+    min_minutes: int
+    max_minutes: int
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A checked booking interval."""
+
+    start: datetime  # UTC
+    end: datetime  # UTC
+    zone: ZoneInfo
+    day_based: bool  # local midnight to local midnight
+    days: int  # local calendar days covered (1 for an hourly booking)
+
+    @property
+    def minutes(self) -> int:
+        """Real elapsed minutes (a DST night is an hour shorter or longer)."""
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(self.zone)
+
+
+def is_whole(resource: ResourceLimits) -> bool:
+    return resource.kind in WHOLE_KINDS
+
+
+def _clock(value: str) -> time | None:
+    """"09:00" -> time(9); "24:00" -> None (end of day)."""
+    if value == "24:00":
+        return None
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def opening_window(space: SpaceHours, day: date) -> tuple[datetime, datetime] | None:
+    """The space's opening hours on a local date as aware datetimes, or None when closed."""
+    hours = (space.opening_hours or {}).get(WEEKDAYS[day.weekday()])
+    if not hours:
+        return None
+    zone = ZoneInfo(space.timezone)
+    opens = datetime.combine(day, _clock(hours["open"]) or time(0), tzinfo=zone)
+    close_clock = _clock(hours["close"])
+    closes = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+              if close_clock is None else datetime.combine(day, close_clock, tzinfo=zone))
+    if closes <= opens:  # equal open and close: round the clock (the demo's 24/7 spaces)
+        closes = datetime.combine(day + timedelta(days=1), opens.timetz().replace(tzinfo=None),
+                                  tzinfo=zone)
+    # Normalise through UTC so that a wall time inside a DST gap lands on a real instant.
+    return opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)
+
+
+def _local_midnight(moment: datetime) -> bool:
+    return moment.hour == 0 and moment.minute == 0 and moment.second == 0 and moment.microsecond == 0
+
+
+def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime, end: datetime,
+                   *, now: datetime | None = None) -> Interval:
+    """Validates [start, end) for this resource; InvalidInput names the field at fault."""
+    for field, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput(field, "укажите смещение от UTC, например 2027-01-06T10:00:00+03:00")
+        if not 2000 <= value.year <= 2100:
+            raise InvalidInput(field, "дата вне допустимого диапазона")
+    now = now or utcnow()
+    zone = ZoneInfo(space.timezone)
+    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    if end <= start:
+        raise InvalidInput("end", "окончание должно быть позже начала")
+    if start < now:
+        raise InvalidInput("start", "это время уже прошло")
+    if start > now + timedelta(days=get_settings().booking_horizon_days):
+        raise InvalidInput("start", "так далеко вперёд бронировать нельзя")
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+
+    if _local_midnight(local_start) and _local_midnight(local_end):
+        if resource.kind not in DAY_BOOKABLE_KINDS:
+            raise InvalidInput("start", "переговорные бронируются по часам, не на целые дни")
+        days = (local_end.date() - local_start.date()).days
+        interval = Interval(start, end, zone, True, days)
+        minutes_for_limits = days * 24 * 60
+    else:
+        for field, moment in (("start", local_start), ("end", local_end)):
+            if moment.minute % GRID_MINUTES or moment.second or moment.microsecond:
+                raise InvalidInput(field, "время выбирается с шагом 30 минут")
+        window = opening_window(space, local_start.date())
+        if window is None:
+            raise InvalidInput("start", "в этот день пространство закрыто")
+        opens, closes = window
+        if start < opens or end > closes:
+            raise InvalidInput(
+                "end" if start >= opens else "start",
+                f"вне часов работы ({opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M})",
+            )
+        interval = Interval(start, end, zone, False, 1)
+        minutes_for_limits = interval.minutes
+    if minutes_for_limits < resource.min_minutes:
+        raise InvalidInput("end", f"минимальная длительность — {_duration(resource.min_minutes)}")
+    if minutes_for_limits > resource.max_minutes:
+        raise InvalidInput("end", f"максимальная длительность — {_duration(resource.max_minutes)}")
+    return interval
+
+
+def _duration(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} дн."
+    if minutes % 60 == 0:
+        return f"{minutes // 60} ч"
+    return f"{minutes} мин"
+
+
+def check_seats(resource: ResourceLimits, seats: int | None) -> int:
+    """Whole resources take every seat; seat resources 1..capacity."""
+    if is_whole(resource):
+        return resource.capacity
+    if seats is None or seats < 1:
+        raise InvalidInput("seats", "укажите число мест от 1")
+    if seats > resource.capacity:
+        raise InvalidInput("seats", f"в «{resource.name}» всего {resource.capacity} мест")
+    return seats
+
+
+# The database function `booked_seats(resource, start, end, exclude)` (migration
+# 7f3a2c9e5d10, built from models.holds_seats_sql): every booking counts with it.
+_BOOKED_SEATS = DriverStatement(select(func.booked_seats(bindparam("r"), bindparam("s"), bindparam("e"))))
+_BOOKED_SEATS_EXCLUDING = DriverStatement(select(func.booked_seats(
+    bindparam("r"), bindparam("s"), bindparam("e"), bindparam("x"))))
+
+
+def booked_seats(session: Session, resource_id: int, start: datetime, end: datetime,
+                 *, exclude_booking_id: int | None = None) -> int:
+    """Peak seats held on the resource during [start, end) (0 when free). A modification
+    passes `exclude_booking_id`: the booking being changed does not count against itself."""
+    if exclude_booking_id is None:
+        return _BOOKED_SEATS.execute(session, {"r": resource_id, "s": start, "e": end}).fetchone()[0]
+    return _BOOKED_SEATS_EXCLUDING.execute(
+        session, {"r": resource_id, "s": start, "e": end, "x": exclude_booking_id}).fetchone()[0]
+
+
+# --- the day's grid, for the calendar and GET /spaces/{id}/availability ---------------
+
+
+class Slot(BaseModel):
+    start: datetime  # aware, in the space's zone
+    end: datetime
+    free_seats: int
+
+
+class ResourceSlots(BaseModel):
+    resource_id: int
+    name: str
+    type: str
+    capacity: int
+    slots: list[Slot]
+
+
+_HELD = holds_seats_sql("b")  # models.holds_seats_sql: the one definition of seats held
+
+_SLOTS_SQL = text(f"""
+    SELECT r.id, gs AS slot_start,
+           r.capacity - coalesce(sum(b.seats), 0) AS free
+    FROM resource r
+    CROSS JOIN generate_series(CAST(:opens AS timestamptz),
+                               CAST(:closes AS timestamptz) - interval '30 minutes',
+                               interval '30 minutes') gs
+    LEFT JOIN booking b
+      ON b.resource_id = r.id
+     AND {_HELD}
+     AND tstzrange(b.start_at, b.end_at, '[)') && tstzrange(gs, gs + interval '30 minutes', '[)')
+    WHERE r.id = ANY(:ids)
+    GROUP BY r.id, gs
+    ORDER BY r.id, gs
+""")
+
+
+def day_slots(session: Session, space: Space, resources: list[Resource], day: date) -> list[ResourceSlots]:
+    """30-minute slots of one local day with free seats per resource. Slots step through
+    real time, so a DST night has 2 or 4 slots fewer or more, each with its own offset."""
+    window = opening_window(space, day)
+    zone = ZoneInfo(space.timezone)
+    out = [ResourceSlots(resource_id=r.id, name=r.name, type=r.kind, capacity=r.capacity, slots=[])
+           for r in resources]
+    if window is None or not resources:
+        return out
+    by_id = {row.resource_id: row for row in out}
+    rows = session.connection().execute(
+        _SLOTS_SQL, {"opens": window[0], "closes": window[1], "ids": [r.id for r in resources]}
+    )
+    step = timedelta(minutes=GRID_MINUTES)
+    for resource_id, slot_start, free in rows:
+        by_id[resource_id].slots.append(Slot(
+            start=slot_start.astimezone(zone), end=(slot_start + step).astimezone(zone),
+            free_seats=max(0, int(free)),
+        ))
+    return out
+
+
+def month_free_days(session: Session, space: Space, resource: Resource, first: date, last: date,
+                    seats: int = 1) -> list[date]:
+    """Local dates in [first, last] on which at least one slot has `seats` free: the
+    calendar greys out the others."""
+    days: list[date] = []
+    zone = ZoneInfo(space.timezone)
+    today = utcnow().astimezone(zone).date()
+    windows: list[tuple[date, datetime, datetime]] = []
+    day = first
+    while day <= last:
+        window = opening_window(space, day)
+        if window is not None and day >= today:
+            windows.append((day, *window))
+        day += timedelta(days=1)
+    if not windows:
+        return days
+    # One statement for the whole month: per day, is there a 30-minute slot with room?
+    rows = session.connection().execute(text(f"""
+        SELECT w.day FROM unnest(CAST(:days AS date[]), CAST(:opens AS timestamptz[]),
+                                 CAST(:closes AS timestamptz[])) AS w(day, opens, closes)
+        WHERE EXISTS (
+          SELECT 1 FROM generate_series(greatest(w.opens, date_bin('30 minutes', now(), w.opens)),
+                                        w.closes - interval '30 minutes', interval '30 minutes') gs
+          WHERE :cap - (SELECT coalesce(sum(b.seats), 0) FROM booking b
+                        WHERE b.resource_id = :r
+                          AND {_HELD}
+                          AND tstzrange(b.start_at, b.end_at, '[)')
+                              && tstzrange(gs, gs + interval '30 minutes', '[)')) >= :seats)
+        ORDER BY w.day
+    """), {"days": [w[0] for w in windows], "opens": [w[1] for w in windows],
+           "closes": [w[2] for w in windows], "r": resource.id, "cap": resource.capacity,
+           "seats": seats})
+    return [row[0] for row in rows]
+
+
+def public_day_slots(session: Session, space_id: int, day: date,
+                     resource_id: int | None = None) -> tuple[Space, list[ResourceSlots]]:
+    """A publicly visible space's 30-minute slots of one local day, per resource (all of
+    them, or the one asked for): GET /spaces/{id}/availability."""
+    space = access_public_space(session, space_id)
+    today = utcnow().date()
+    if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
+        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
+    resources = [r for r in list_resources(session, space.id) if resource_id is None or r.id == resource_id]
+    if resource_id is not None and not resources:
+        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
+    return space, day_slots(session, space, resources, day)
+
+
+def resource_of_space(session: Session, space_id: int, resource_id: int) -> tuple[Space, Resource] | None:
+    """The resource and its space when the resource belongs to that space, else None."""
+    resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
+    if resource is None or resource.space_id != space_id:
+        return None
+    return session.get(Space, space_id), resource
+
+
+def start_choices(slots: list[Slot], seats: int, *, now: datetime | None = None) -> list[Slot]:
+    """Slots a booking of `seats` may start at: ahead of now and with that many free."""
+    now = now or utcnow()
+    return [s for s in slots if s.free_seats >= seats and s.start > now]
+
+
+def end_choices(slots: list[Slot], resource: Resource, start: datetime, seats: int) -> list[datetime]:
+    """Ends for a booking from `start`: contiguous slots with `seats` free, within the
+    resource's minimum and maximum duration."""
+    ends: list[datetime] = []
+    running = False
+    for slot in slots:
+        running = running or slot.start == start
+        if not running:
+            continue
+        minutes = (slot.end - start).total_seconds() / 60
+        if slot.free_seats < seats or minutes > resource.max_minutes:
+            break
+        if minutes >= resource.min_minutes:
+            ends.append(slot.end)
+    return ends

@@ -1,0 +1,1 @@
+"""Spaces and finding them: the public space page, search, photos, the owner's editor, moderation of spaces, geography, map tiles and the page cache."""

@@ -1,0 +1,105 @@
+"""What an owner sees of their space: the list of their spaces and the editor of one, with
+the resources, tariffs and photos it holds. Defined once, shown by REST (api/owner.py) and by
+the cabinet's editor (state/owner.py). Resources, tariffs and photos have the public page's
+shapes (services.catalog.spaces: ResourceOut, TariffOut, PhotoOut)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from coworking_app.services.catalog import catalog, owner_spaces, photos
+from coworking_app.services.catalog.spaces import PhotoOut, ResourceOut, list_resources, photo_views, resource_views
+from models import Resource, Space, User
+
+
+class OwnerSpaceOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    address: str
+    lat: float
+    lon: float
+    city_id: int
+    district_id: int | None
+    timezone: str
+    status: str
+    amenities: list[str]
+    opening_hours: dict[str, Any]
+    instant_book: bool
+    cancellation_policy: str
+    vat_rate_bp: int
+    prices_include_vat: bool
+    updated_at: datetime | None
+
+
+class SubmissionGap(BaseModel):
+    """What the space still lacks before moderation (owner_spaces.submission_gaps)."""
+
+    field: str
+    message: str
+
+
+class SpaceEditor(BaseModel):
+    """One space in the owner's editor: GET /owner/spaces/{id} and /owner/spaces/<id>."""
+
+    space: OwnerSpaceOut
+    place: str  # city and district, derived from the point ("Москва, Тверской")
+    moderation_note: str  # why a moderator rejected or hid it
+    awaiting_review: bool  # a published space's edits wait for a moderator
+    gaps: list[SubmissionGap]
+    resources: list[ResourceOut]
+    photos: list[PhotoOut]
+
+
+def space_out(session: Session, space: Space) -> OwnerSpaceOut:
+    lat, lon = owner_spaces.space_point(session, space)
+    return OwnerSpaceOut(
+        id=space.id, name=space.name, description=space.description, address=space.address,
+        lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
+        timezone=space.timezone, status=space.status, amenities=list(space.amenities),
+        opening_hours=space.opening_hours, instant_book=space.instant_book,
+        cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
+        prices_include_vat=space.prices_include_vat, updated_at=space.updated_at,
+    )
+
+
+def resource_out(session: Session, resource: Resource) -> ResourceOut:
+    return resource_views(session, [resource])[0]
+
+
+def my_spaces(session: Session, user: User | None) -> list[OwnerSpaceOut]:
+    return [space_out(session, s) for s in owner_spaces.list_owner_spaces(session, user)]
+
+
+def space_resources(session: Session, user: User | None, space_id: int) -> list[ResourceOut]:
+    space = owner_spaces.access_space_for_owner(session, user, space_id)
+    return resource_views(session, list_resources(session, space.id))
+
+
+def space_photos(session: Session, user: User | None, space_id: int) -> list[PhotoOut]:
+    space = owner_spaces.access_space_for_owner(session, user, space_id)
+    return photo_views(photos.list_photos(session, space.id))
+
+
+def _place(session: Session, space: Space) -> str:
+    city = next((c for c in catalog.list_cities(session) if c.id == space.city_id), None)
+    district = next((d for d in catalog.list_districts(session, space.city_id)
+                     if d.id == space.district_id), None)
+    return ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
+
+
+def space_editor(session: Session, user: User | None, space_id: int) -> SpaceEditor:
+    """The editor of one of the caller's spaces (operators and admins: any space)."""
+    space = owner_spaces.access_space_for_owner(session, user, space_id)
+    return SpaceEditor(
+        space=space_out(session, space), place=_place(session, space),
+        moderation_note=space.moderation_note or "",
+        awaiting_review=space.changed_for_review_at is not None,
+        gaps=[SubmissionGap(field=f, message=m) for f, m in owner_spaces.submission_gaps(session, space)],
+        resources=resource_views(session, list_resources(session, space.id)),
+        photos=photo_views(photos.list_photos(session, space.id)),
+    )

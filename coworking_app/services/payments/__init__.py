@@ -1,0 +1,1 @@
+"""Money: payments and refunds through the providers, receipts and credit notes."""

@@ -1,0 +1,278 @@
+"""Receipts and credit notes (PDF, fpdf2 with an embedded DejaVu font for Cyrillic) and
+calendar files (.ics per booking, a private iCal feed per user)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from icalendar import Calendar, Event
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS, format_moment, format_money
+from coworking_app.services.booking.booking_states import booking_refusal
+from coworking_app.services.booking.bookings import access_booking
+from coworking_app.services.common.errors import NotFound
+from coworking_app.settings import PROJECT_ROOT, get_settings
+from models import (
+    Booking,
+    BookingStatus,
+    Document,
+    DocumentKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Resource,
+    Space,
+    User,
+)
+
+FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
+SELLER = "Коворкинг-маркетплейс"
+
+
+def money(amount: int, currency: str) -> str:
+    sign = "-" if amount < 0 else ""
+    whole, minor = divmod(abs(amount), 100)
+    return f"{sign}{whole:,}.{minor:02d} {currency}".replace(",", " ")
+
+
+def _next_number(session: Session, kind: str) -> int:
+    """Gap-free: the counter row is locked by the UPDATE until this transaction ends."""
+    session.execute(text("INSERT INTO document_counter (kind, last_number) VALUES (:k, 0) "
+                         "ON CONFLICT (kind) DO NOTHING"), {"k": kind})
+    return session.execute(text("UPDATE document_counter SET last_number = last_number + 1 "
+                                "WHERE kind = :k RETURNING last_number"), {"k": kind}).scalar_one()
+
+
+class _Pdf(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=15)
+        self.add_page()
+        self.set_font("DejaVu", size=10)
+
+    def row(self, label: str, value: str, bold: bool = False) -> None:
+        self.set_font("DejaVu", "B" if bold else "", 10)
+        self.cell(120, 7, label)
+        self.cell(0, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M %Z (UTC%z)")
+
+
+def _render(kind: str, number: int, booking: Booking, space: Space, resource: Resource,
+            renter: User, amount: int, reference: str, refund: Refund | None) -> bytes:
+    pdf = _Pdf()
+    title = "Кассовый чек / Receipt" if kind == DocumentKind.receipt else "Возврат / Credit note"
+    prefix = "R" if kind == DocumentKind.receipt else "CN"
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, f"{title} № {prefix}-{number:06d}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    issued = datetime.now(timezone.utc)
+    pdf.cell(0, 6, f"Дата: {_local(issued, booking.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Продавец: {SELLER}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Покупатель: {renter.full_name} <{renter.email}>", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.multi_cell(0, 7, space.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 6, f"Адрес: {space.address}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Бронь № {booking.id}: {resource.name}, мест: {booking.seats}",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"С {_local(booking.start_at, booking.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"До {_local(booking.end_at, booking.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    price = booking.price
+    currency = booking.currency
+    if kind == DocumentKind.receipt:
+        for line in price.get("lines", []):
+            pdf.row(line["label"], money(line["amount"], currency))
+        pdf.row("Итого / Total", money(booking.total_minor, currency), bold=True)
+        vat_label = (f"в т.ч. НДС {price.get('vat_rate_bp', 0) / 100:g} %" if price.get("vat_included")
+                     else f"НДС {price.get('vat_rate_bp', 0) / 100:g} %")
+        pdf.row(vat_label if price.get("vat_rate_bp") else "Без НДС", money(price.get("vat", 0), currency))
+        pdf.row("Оплачено / Paid", money(amount, currency), bold=True)
+    else:
+        pdf.row(f"Возврат по брони № {booking.id}: {refund.reason if refund else ''}",
+                money(amount, currency), bold=True)
+        rate = price.get("vat_rate_bp", 0)
+        if rate:
+            vat_part = amount - (2 * amount * 10_000 + 10_000 + rate) // (2 * (10_000 + rate))
+            pdf.row(f"в т.ч. НДС {rate / 100:g} %", money(vat_part, currency))
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, f"{'Оплата' if kind == DocumentKind.receipt else 'Возврат'}: {reference}",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Статус брони: {STATUS_LABELS.get(booking.status, booking.status)}",
+             new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+PAYMENT_METHODS = {"stripe": "банковской картой онлайн", "test": "тестовая оплата (деньги не списывались)"}
+
+
+def payment_description(payment: Payment, zone: str) -> str:
+    """A payment as a person reads it: "банковской картой онлайн, 1 200 ₽, 15.12.2025 10:03,
+    операция pi_3N…" (the provider's id only where a bank or support could use it)."""
+    parts = [PAYMENT_METHODS.get(payment.provider, "онлайн"),
+             format_money(payment.amount_minor, payment.currency),
+             format_moment(payment.updated_at or payment.created_at, zone, named=True)]
+    if payment.provider != "test" and payment.provider_payment_id:
+        parts.append(f"операция {payment.provider_payment_id}")
+    return ", ".join(parts)
+
+
+def _refund_description(session: Session, refund: Refund, zone: str) -> str:
+    payment = session.get(Payment, refund.payment_id)
+    way = ("на карту, которой оплачена бронь" if payment is None or payment.provider != "test"
+           else "тестовый возврат (деньги не списывались)")
+    parts = [way, format_moment(refund.created_at, zone, named=True)]
+    if payment is not None and payment.provider != "test" and refund.provider_refund_id:
+        parts.append(f"операция {refund.provider_refund_id}")
+    return ", ".join(parts)
+
+
+def do_issue_receipt(session: Session, booking_id: int) -> Document | None:
+    """The receipt for everything paid so far; a new one only when more has been paid.
+    None for a booking with nothing paid."""
+    booking = session.get(Booking, booking_id, with_for_update=True)
+    if booking is None or booking.paid_minor <= 0:
+        return None
+    latest = session.scalars(select(Document).where(
+        Document.booking_id == booking.id, Document.kind == DocumentKind.receipt.value)
+        .order_by(Document.id.desc())).first()
+    if latest is not None and latest.amount_minor == booking.paid_minor:
+        return latest
+    payments = list(session.scalars(select(Payment).where(
+        Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)
+        .order_by(Payment.id)))
+    reference = "; ".join(payment_description(p, booking.timezone) for p in payments) or "—"
+    number = _next_number(session, DocumentKind.receipt.value)
+    pdf = _render(DocumentKind.receipt.value, number, booking, session.get(Space, booking.space_id),
+                  session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
+                  booking.paid_minor, reference, None)
+    document = Document(booking_id=booking.id, kind=DocumentKind.receipt.value, number=number,
+                        amount_minor=booking.paid_minor, currency=booking.currency, pdf=pdf)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
+    refund = session.get(Refund, refund_id)
+    if refund is None:
+        return None
+    existing = session.scalars(select(Document).where(Document.refund_id == refund.id)).first()
+    if existing is not None:
+        return existing
+    booking = session.get(Booking, refund.booking_id, with_for_update=True)
+    number = _next_number(session, DocumentKind.credit_note.value)
+    pdf = _render(DocumentKind.credit_note.value, number, booking, session.get(Space, booking.space_id),
+                  session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
+                  refund.amount_minor, _refund_description(session, refund, booking.timezone), refund)
+    document = Document(booking_id=booking.id, refund_id=refund.id, kind=DocumentKind.credit_note.value,
+                        number=number, amount_minor=refund.amount_minor, currency=refund.currency, pdf=pdf)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def access_receipt(session: Session, user: User | None, booking_id: int) -> Booking:
+    """The booking whose receipt the caller may download: its renter, the owner of its space
+    or an admin (bookings.access_booking), once something was paid (the booking policy's
+    "receipt"); else 401/403/404. Writes nothing: the download then takes the current
+    receipt with `do_issue_receipt`, which issues it now if the job has not run yet, so a
+    download never waits for the queue."""
+    booking, role = access_booking(session, user, booking_id)
+    if booking_refusal(booking, role, "receipt", now=datetime.now(timezone.utc)) is not None:
+        raise NotFound("Чек появится после оплаты")
+    return booking
+
+
+def access_credit_note(session: Session, user: User | None, booking_id: int, refund_id: int) -> Refund:
+    """The refund whose credit note the caller may download: a refund of a booking they may
+    see (bookings.access_booking); else 401/403/404. Writes nothing: the download takes the
+    credit note with `do_issue_credit_note` (issued now if the job has not run yet)."""
+    booking, _role = access_booking(session, user, booking_id)
+    refund = session.get(Refund, refund_id) if 0 < refund_id < 2**31 else None
+    if refund is None or refund.booking_id != booking.id:
+        raise NotFound("Документ не найден")
+    return refund
+
+
+# --- calendars -------------------------------------------------------------------------------
+
+CALENDAR_STATUSES = (BookingStatus.pending_payment, BookingStatus.paid, BookingStatus.confirmed,
+                     BookingStatus.completed)
+
+
+def _event(booking: Booking, space: Space, resource: Resource) -> Event:
+    event = Event()
+    event.add("uid", f"booking-{booking.id}@coworking")
+    event.add("dtstamp", datetime.now(timezone.utc))
+    event.add("dtstart", booking.start_at.astimezone(ZoneInfo(booking.timezone)))
+    event.add("dtend", booking.end_at.astimezone(ZoneInfo(booking.timezone)))
+    event.add("summary", f"{space.name}: {resource.name}")
+    event.add("location", space.address)
+    event.add("description", f"Бронь № {booking.id}, мест: {booking.seats}. "
+                             f"{get_settings().base_url}/cabinet/bookings")
+    event.add("status", "CANCELLED" if booking.status == BookingStatus.cancelled else "CONFIRMED")
+    return event
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//Coworking marketplace//RU")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def booking_ics(session: Session, booking: Booking) -> bytes:
+    cal = _calendar("Бронь")
+    cal.add_component(_event(booking, session.get(Space, booking.space_id),
+                             session.get(Resource, booking.resource_id)))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def calendar_token(user: User) -> str:
+    """The feed URL's secret: an HMAC (SECRET_KEY) of the user id and of when the password
+    last changed, so that a password change or reset, which ends every session, also gives
+    a new feed URL (a leaked one stops working)."""
+    key = get_settings().secret_key.encode()
+    changed = user.password_changed_at.timestamp() if user.password_changed_at else ""
+    return hmac.new(key, f"ical-feed:{user.id}:{changed}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def calendar_feed_path(user: User) -> str:
+    return f"/api/v1/calendar/{user.id}-{calendar_token(user)}.ics"
+
+
+def access_feed_user(session: Session, feed_id: str) -> User:
+    user_part, _, token = feed_id.partition("-")
+    ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
+    user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
+    if user is None or not hmac.compare_digest(token.encode(), calendar_token(user).encode()) or not user.is_active:
+        raise NotFound("Календарь не найден")
+    return user
+
+
+def feed_ics(session: Session, user: User) -> bytes:
+    cal = _calendar("Мои брони")
+    rows = session.execute(
+        select(Booking, Space, Resource).join(Space, Space.id == Booking.space_id)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .where(Booking.user_id == user.id, Booking.status.in_([s.value for s in CALENDAR_STATUSES]))
+        .order_by(Booking.start_at.desc()).limit(500))
+    for booking, space, resource in rows:
+        cal.add_component(_event(booking, space, resource))
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,428 @@
+"""Payments: one provider interface, Stripe and a built-in offline test provider.
+
+Stripe is used when STRIPE_SECRET_KEY is set; otherwise the test provider, whose payment
+page (/checkout/<payment id>) has "pay" and "decline" buttons, so that `make run` shows
+the whole flow without any account. Provider calls carry idempotency keys derived from our
+own rows, so a retried request never charges or refunds twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import stripe
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
+
+from coworking_app.effects import Effects
+from coworking_app.services.booking import availability as av
+from coworking_app.services.booking.booking_states import do_log_event, do_transition
+from coworking_app.services.booking.bookings import access_booking_for_renter, do_apply_change
+from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, ServiceError
+from coworking_app.settings import get_settings
+from models import (
+    Booking,
+    BookingStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Resource,
+    Space,
+    User,
+    WebhookEvent,
+)
+
+log = logging.getLogger(__name__)
+S = BookingStatus
+
+
+class ProviderError(ServiceError):
+    """The payment provider refused or could not be reached (502 to API clients)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Checkout:
+    session_id: str
+    url: str
+    payment_intent: str | None = None
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout: ...
+
+    def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str: ...
+
+    def expire_checkout(self, session_id: str) -> None: ...
+
+
+class TestProvider:
+    """Offline provider: no money moves; the payer picks the outcome on our own page."""
+
+    name = "test"
+
+    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
+        return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=f"/checkout/{payment.id}")
+
+    def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
+        return f"test_re_{secrets.token_hex(8)}"
+
+    def expire_checkout(self, session_id: str) -> None:
+        return None
+
+
+class StripeProvider:
+    """Stripe Checkout Sessions and Refunds through the official library."""
+
+    name = "stripe"
+
+    def __init__(self, api_key: str, api_base: str = "") -> None:
+        kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
+        self.client = stripe.StripeClient(api_key, max_network_retries=2, **kwargs)
+
+    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
+        base = get_settings().base_url
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params={
+                    "mode": "payment",
+                    "client_reference_id": str(booking.id),
+                    "line_items": [{
+                        "quantity": 1,
+                        "price_data": {"currency": payment.currency.lower(),
+                                       "unit_amount": payment.amount_minor,
+                                       "product_data": {"name": description[:250]}},
+                    }],
+                    "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
+                    "payment_intent_data": {"metadata": {"booking_id": str(booking.id),
+                                                         "payment_id": str(payment.id)}},
+                    # Stripe's shortest session life (30 min): a payment after the hold
+                    # lapsed is kept if the seats are still free, refunded otherwise.
+                    "expires_at": int(time.time()) + 30 * 60 + 60,
+                    "success_url": f"{base}/cabinet/bookings?paid={booking.id}",
+                    "cancel_url": f"{base}/cabinet/bookings?cancelled_payment={booking.id}",
+                },
+                options={"idempotency_key": payment.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            log.warning("stripe checkout failed: %s", exc)
+            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+        # A StripeObject is no dict (stripe >= 15): `session.get(...)` raises AttributeError.
+        return Checkout(session_id=session.id, url=session.url or "",
+                        payment_intent=getattr(session, "payment_intent", None))
+
+    def expire_checkout(self, session_id: str) -> None:
+        """Best effort: a checkout that cannot be closed is harmless, because a payment
+        that arrives for a superseded amount is refunded."""
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.StripeError as exc:
+            log.info("could not expire checkout %s: %s", session_id, exc)
+
+    def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
+        if not payment.provider_payment_id:
+            raise ProviderError("у платежа нет payment_intent, возврат невозможен")
+        try:
+            refund = self.client.v1.refunds.create(
+                params={"payment_intent": payment.provider_payment_id, "amount": amount,
+                        "metadata": {"booking_id": str(payment.booking_id)}},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            log.warning("stripe refund failed: %s", exc)
+            raise ProviderError("возврат не прошёл: платёжная система недоступна") from exc
+        return refund.id
+
+
+def get_provider(name: str | None = None) -> PaymentProvider:
+    settings = get_settings()
+    if (name or ("stripe" if settings.stripe_secret_key else "test")) == "stripe":
+        if not settings.stripe_secret_key:
+            raise ProviderError("Stripe не настроен")
+        return StripeProvider(settings.stripe_secret_key, settings.stripe_api_base)
+    if settings.environment == "production" and not settings.allow_test_payments:
+        raise ProviderError("оплата не настроена: задайте STRIPE_SECRET_KEY")
+    return TestProvider()
+
+
+# --- paying --------------------------------------------------------------------------------
+
+
+def _due(booking: Booking) -> tuple[int, str]:
+    """What the renter pays now and for what (the booking policy said they may pay)."""
+    if booking.status == S.pending_payment:
+        return booking.total_minor - booking.paid_minor, "booking"
+    return booking.balance_due_minor, "change"
+
+
+def do_start_payment(session: Session, user: User | None, booking_id: int,
+                     *, now: datetime | None = None) -> Payment:
+    """A payment for what the booking owes, or the pending one already made for it."""
+    now = now or av.utcnow()
+    booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
+    amount, purpose = _due(booking)
+    change = booking.pending_change if purpose == "change" else None
+    existing = session.scalars(
+        select(Payment).where(Payment.booking_id == booking.id,
+                              Payment.status == PaymentStatus.pending.value,
+                              Payment.amount_minor == amount, Payment.purpose == purpose)
+        .order_by(Payment.id.desc())
+    ).first()
+    if existing is not None and existing.change != change:
+        do_payment_failed(session, existing, "superseded")
+        existing = None
+    if existing is not None:
+        return existing
+    provider = get_provider()
+    attempt = session.scalar(select(func.count()).select_from(Payment)
+                             .where(Payment.booking_id == booking.id)) or 0
+    payment = Payment(booking_id=booking.id, provider=provider.name, purpose=purpose,
+                      # Unique per /pay attempt: the library's own retries of one call
+                      # share it, but Stripe also stores a 5xx under a key, so a key that
+                      # failed once must not come back on the renter's next try.
+                      idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}-"
+                                      f"{secrets.token_hex(4)}",
+                      amount_minor=amount, currency=booking.currency, change=change)
+    session.add(payment)
+    session.flush()
+    space = session.get(Space, booking.space_id)
+    checkout = provider.create_checkout(payment=payment, booking=booking,
+                                        description=f"{space.name}, бронь №{booking.id}")
+    payment.provider_session_id = checkout.session_id
+    payment.provider_payment_id = checkout.payment_intent
+    payment.payment_url = checkout.url
+    session.flush()
+    return payment
+
+
+def access_payment_for_payer(session: Session, user: User | None, payment_id: int) -> tuple[Payment, Booking]:
+    payment = session.get(Payment, payment_id, with_for_update=True) if 0 < payment_id < 2**31 else None
+    if payment is None:
+        raise NotFound("Платёж не найден")
+    booking = access_booking_for_renter(session, user, payment.booking_id)  # 404 for others
+    return payment, booking
+
+
+def do_complete_test_payment(session: Session, effects: Effects, user: User | None, payment_id: int,
+                             outcome: str,
+                             *, now: datetime | None = None) -> Payment:
+    """The offline provider's payment page: the payer chooses "succeeded" or "declined"."""
+    if outcome not in ("succeeded", "declined"):
+        raise InvalidInput("outcome", "Допустимые значения: succeeded, declined")
+    payment, _booking = access_payment_for_payer(session, user, payment_id)
+    if payment.provider != "test":
+        raise NotFound("Платёж не найден")
+    if payment.status != PaymentStatus.pending.value:
+        raise Conflict("status", "этот платёж уже завершён")
+    if outcome == "succeeded":
+        do_payment_succeeded(session, effects, payment, provider_payment_id=f"test_pi_{payment.id}", now=now)
+    else:
+        do_payment_failed(session, payment, "card declined (test)")
+    session.flush()
+    return payment
+
+
+def do_payment_failed(session: Session, payment: Payment, reason: str) -> None:
+    if payment.status == PaymentStatus.pending.value:
+        payment.status = PaymentStatus.failed.value
+        payment.failure = reason[:255]
+
+
+def do_cancel_pending_payments(session: Session, booking: Booking) -> None:
+    """Unpaid payments of a booking that changed or ended: ours are marked failed and the
+    provider's checkout is closed, so nobody pays an out-of-date amount (if someone still
+    manages to, do_payment_succeeded refunds it)."""
+    for payment in session.scalars(select(Payment).where(
+            Payment.booking_id == booking.id, Payment.status == PaymentStatus.pending.value)):
+        do_payment_failed(session, payment, "superseded")
+        if payment.provider == "stripe" and payment.provider_session_id:
+            get_provider("stripe").expire_checkout(payment.provider_session_id)
+
+
+def do_mark_paid_without_payment(session: Session, effects: Effects, booking: Booking, *, actor: User) -> None:
+    """A booking whose total is 0 (a 100 % promo) is paid as soon as it is made."""
+    do_transition(session, effects, booking, "pay", actor=actor, actor_role="renter", data={"amount": 0})
+    _after_paid(session, effects, booking)
+
+
+def _after_paid(session: Session, effects: Effects, booking: Booking) -> None:
+    space = session.get(Space, booking.space_id)
+    booking.expires_at = None
+    if space.instant_book:
+        do_transition(session, effects, booking, "confirm", actor=None, actor_role="system",
+                      reason="мгновенное бронирование")
+    effects.queue_job("jobs.booking.render_receipt", booking.id,
+                      job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+
+
+def _seats_still_free(session: Session, booking: Booking) -> bool:
+    resource = session.get(Resource, booking.resource_id, with_for_update=True)
+    taken = av.booked_seats(session, booking.resource_id, booking.start_at, booking.end_at,
+                            exclude_booking_id=booking.id)
+    return resource.capacity - taken >= booking.seats
+
+
+def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *,
+                         provider_payment_id: str | None,
+                         now: datetime | None = None) -> None:
+    """Money arrived. Idempotent: a second notice for the same payment changes nothing.
+
+    The money is kept only when it pays exactly what the booking owes now: the booking's
+    total (a hold that lapsed counts if its seats are still free) or the pending change it
+    was made for (applied now, if its seats are free). Anything else (a superseded
+    payment, a cancelled or expired booking, a change replaced by another) is refunded in
+    full, automatically."""
+    now = now or av.utcnow()
+    if payment.status == PaymentStatus.succeeded.value:
+        return
+    # Replaced by a newer payment (a failure reported by the provider itself, such as an
+    # expired checkout, may still be followed by its own success: events come out of order).
+    superseded = payment.status != PaymentStatus.pending.value and payment.failure == "superseded"
+    payment.status = PaymentStatus.succeeded.value
+    payment.succeeded_at = now  # the payment date of the dashboards' "money received"
+    payment.failure = None
+    if provider_payment_id:
+        payment.provider_payment_id = provider_payment_id
+    booking = session.get(Booking, payment.booking_id, with_for_update=True)
+    booking.paid_minor += payment.amount_minor
+    if payment.purpose == "change":
+        ok = (not superseded and booking.status in (S.paid, S.confirmed)
+              and booking.pending_change is not None and booking.pending_change == payment.change
+              and payment.amount_minor == booking.balance_due_minor)
+        if ok and _change_fits(session, booking):
+            space = session.get(Space, booking.space_id)
+            do_apply_change(session, effects, booking, space, payment.change, actor=None, actor_role="provider")
+            effects.queue_job("jobs.booking.render_receipt", booking.id,
+                              job_id=f"receipt-{booking.id}-{booking.paid_minor}")
+            return
+        if ok:  # the seats went to someone else meanwhile: the change is off
+            booking.pending_change, booking.balance_due_minor = None, 0
+        _refund_unwanted(session, effects, booking, payment, "оплата изменения, которое уже не действует")
+        return
+    owed = booking.total_minor - (booking.paid_minor - payment.amount_minor)
+    lapsed = booking.status == S.pending_payment and booking.expires_at and booking.expires_at <= now
+    if (superseded or booking.status != S.pending_payment or payment.amount_minor != owed
+            or (lapsed and not _seats_still_free(session, booking))):
+        _refund_unwanted(session, effects, booking, payment, "оплата пришла после снятия или изменения брони")
+        return
+    do_transition(session, effects, booking, "pay", actor=None, actor_role="provider",
+                  data={"amount": payment.amount_minor, "payment_id": payment.id})
+    _after_paid(session, effects, booking)
+
+
+def _change_fits(session: Session, booking: Booking) -> bool:
+    resource = session.get(Resource, booking.resource_id, with_for_update=True)
+    change = booking.pending_change
+    taken = av.booked_seats(session, booking.resource_id, datetime.fromisoformat(change["start"]),
+                            datetime.fromisoformat(change["end"]), exclude_booking_id=booking.id)
+    return resource.capacity - taken >= change["seats"]
+
+
+def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payment: Payment, reason: str) -> None:
+    do_log_event(session, effects, booking, "late_payment", booking.status, actor=None,
+                 actor_role="provider", data={"amount": payment.amount_minor, "payment_id": payment.id})
+    do_refund_booking(session, effects, booking, payment.amount_minor, reason=reason, only=payment)
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+
+def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
+                      only: Payment | None = None) -> list[Refund]:
+    """Refunds `amount` across the booking's successful payments, newest first, through
+    their provider; each refund gets a credit note."""
+    refunds: list[Refund] = []
+    remaining = amount
+    payments = [only] if only is not None else session.scalars(select(Payment).where(
+        Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)
+        .order_by(Payment.id.desc()).with_for_update())
+    for payment in payments:
+        available = payment.amount_minor - payment.refunded_minor
+        if remaining <= 0 or available <= 0:
+            continue
+        part = min(available, remaining)
+        key = f"refund-{payment.id}-{payment.refunded_minor}-{part}"
+        provider_refund_id = get_provider(payment.provider).refund(
+            payment=payment, amount=part, idempotency_key=key)
+        refund = Refund(payment_id=payment.id, booking_id=booking.id, amount_minor=part,
+                        currency=payment.currency, provider_refund_id=provider_refund_id,
+                        reason=reason[:255])
+        session.add(refund)
+        payment.refunded_minor += part
+        booking.refunded_minor += part
+        remaining -= part
+        refunds.append(refund)
+    session.flush()
+    for refund in refunds:
+        effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
+    return refunds
+
+
+# --- Stripe webhooks -------------------------------------------------------------------------
+
+
+def check_stripe_event(payload: bytes, signature: str | None) -> dict:
+    """Verifies the Stripe-Signature header (HMAC-SHA256 over "<t>.<raw body>", timestamp
+    within the tolerance) and returns the event. InvalidInput -> 400."""
+    settings = get_settings()
+    if not settings.stripe_webhook_secret:
+        raise InvalidInput("Stripe-Signature", "Вебхуки Stripe не настроены")
+    if not signature:
+        raise InvalidInput("Stripe-Signature", "Нет заголовка с подписью")
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.stripe_webhook_secret,
+            settings.stripe_webhook_tolerance_seconds)
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
+        raise InvalidInput("Stripe-Signature", "Подпись не совпала") from exc
+    except ValueError as exc:
+        raise InvalidInput("body", "Событие не в формате JSON") from exc
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
+        raise InvalidInput("body", "Это не событие Stripe")
+    return event
+
+
+def do_handle_stripe_event(session: Session, effects: Effects, event: dict, *, now: datetime | None = None) -> str:
+    """Applies one verified event once. Returns what happened ("duplicate", "ignored", ...)."""
+    inserted = session.execute(
+        insert(WebhookEvent).values(id=event["id"][:255], provider="stripe",
+                                    type=str(event["type"])[:80])
+        .on_conflict_do_nothing(index_elements=["id"]).returning(WebhookEvent.id)
+    ).first()
+    if inserted is None:
+        return "duplicate"
+    kind = event["type"]
+    obj = (event.get("data") or {}).get("object") or {}
+    if kind not in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
+                    "checkout.session.expired", "checkout.session.async_payment_failed"):
+        return "ignored"
+    payment = session.scalars(select(Payment).where(
+        Payment.provider_session_id == str(obj.get("id"))).with_for_update()).first()
+    if payment is None:
+        log.warning("stripe event %s for an unknown checkout session", event["id"])
+        return "unknown_session"
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if obj.get("payment_status") != "paid":
+            return "awaiting_payment"  # e.g. a bank transfer: the async event follows
+        if (int(obj.get("amount_total") or 0) != payment.amount_minor
+                or str(obj.get("currency", "")).upper() != payment.currency):
+            log.error("stripe amount mismatch for payment %s", payment.id)
+            return "amount_mismatch"
+        do_payment_succeeded(session, effects, payment, provider_payment_id=obj.get("payment_intent"), now=now)
+        return "paid"
+    # expired or failed: harmless if the payment already succeeded (out of order)
+    do_payment_failed(session, payment, kind)
+    return "failed"

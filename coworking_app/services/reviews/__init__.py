@@ -1,0 +1,1 @@
+"""Reviews, ratings and their moderation."""
