@@ -10,6 +10,15 @@ client of bench/httpload.py), BENCH_REQUESTS requests per client:
   2. "one hot resource": every client books the SAME hot desk (capacity BENCH_HOT_CAPACITY)
      for intervals drawn at random from a small, overlapping set: heavy contention, most
      requests get 409 once the intervals are full.
+  3. "sustained, worker alongside": a real RQ worker, started as `make run` starts it
+     (`rq worker -w rq.worker.SimpleWorker --with-scheduler`), runs while the same clients
+     book their own desks for BENCH_SUSTAINED_SECONDS (60) as fast as they can (or at
+     BENCH_SUSTAINED_RATE bookings/s in all), and the bench then waits until every
+     booking's follow-up has finished: its "pay by" notice written and its email sent. It
+     prints the bookings/s accepted, the end-to-end figure (bookings whose follow-ups have
+     all finished, per second from the start of the load to the last one finished), how
+     long after its booking a follow-up finished, the worker's CPU per booking (its process
+     only) and the RQ jobs it ran.
 For each: requests, bookings/s (201 per second of wall time), requests/s, p50/p95/p99 of
 all requests in ms, counts of 201/409/other, then one SQL query proving that no resource in
 the database is overbooked ("overbooked seats: N", must be 0). Between them, a reference
@@ -57,11 +66,13 @@ from sqlalchemy import select, text  # noqa: E402
 from bench.cpu import CpuMeter  # noqa: E402
 from bench.httpload import Connection  # noqa: E402
 from coworking_app.db import get_engine  # noqa: E402
+from coworking_app.settings import get_settings  # noqa: E402
 from coworking_app.uow import UnitOfWork  # noqa: E402
 from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
 from coworking_app.services.accounts.accounts import do_register, do_sign_in_api  # noqa: E402
 from coworking_app.services.catalog.spaces import do_refresh_space_summary  # noqa: E402
 from jobs import DEFAULT_QUEUE, get_queue  # noqa: E402
+from rq import Worker  # noqa: E402
 from models import City, Resource, Tariff, User  # noqa: E402
 from tests.booking_helpers import ALL_WEEK  # noqa: E402  (open 08:00-22:00 every day)
 from tests.factories import make_space  # noqa: E402
@@ -73,6 +84,8 @@ PORT = int(os.environ.get("BENCH_PORT", "3398"))
 # Dockerfile: cores + 1).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
 HOT_CAPACITY = int(os.environ.get("BENCH_HOT_CAPACITY", "20"))
+SUSTAINED_SECONDS = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "60"))
+SUSTAINED_RATE = float(os.environ.get("BENCH_SUSTAINED_RATE", "0"))  # bookings/s offered; 0: as fast as they go
 TARGET_P95_MS = 50.0  # on distinct resources
 TZ = "Europe/Moscow"
 PASSWORD = "Correct-Horse-42"
@@ -91,6 +104,7 @@ class Setup:
     owner_id: int
     space_ids: list[int]
     desk_ids: list[int]  # one per client (scenario 1)
+    sustained_desk_ids: list[int]  # one per client (scenario 3)
     hot_desk_id: int  # shared (scenario 2)
     renters: list[tuple[int, str]]  # (user id, email)
 
@@ -119,7 +133,7 @@ def _space(session, owner_id: int, name: str):
 def setup() -> Setup:
     run = uuid.uuid4().hex[:8]
     if os.environ["RQ_REDIS_URL"] == BENCH_RQ_URL:  # the bench's own Redis database
-        get_queue().empty()  # jobs that earlier runs left
+        get_queue().connection.flushdb()  # jobs (queued and scheduled) that earlier runs left
     with UnitOfWork() as uow:
         session, effects = uow.session, uow.effects
         if session.scalar(select(City.id).limit(1)) is None:
@@ -129,12 +143,13 @@ def setup() -> Setup:
         session, effects = uow.session, uow.effects
         owner = do_register(session, effects, email=f"bench-owner-{run}@example.com", password=PASSWORD,
                             full_name="Владелец Бенчмарков", role="owner")
-        space_ids, desk_ids = [], []
-        for n in range(0, CLIENTS, DESKS_PER_SPACE):
+        space_ids, desk_ids, sustained_desk_ids = [], [], []
+        for n in range(0, 2 * CLIENTS, DESKS_PER_SPACE):
             space = _space(session, owner.id, f"Бенч {run} №{n // DESKS_PER_SPACE + 1}")
             space_ids.append(space.id)
-            for k in range(n, min(n + DESKS_PER_SPACE, CLIENTS)):
-                desk_ids.append(_desk(session, space.id, 10, f"Стол {k + 1}"))
+            for k in range(n, min(n + DESKS_PER_SPACE, 2 * CLIENTS)):
+                desk = _desk(session, space.id, 10, f"Стол {k + 1}")
+                (desk_ids if k < CLIENTS else sustained_desk_ids).append(desk)
             session.flush()
             do_refresh_space_summary(session, space)
         hot = _space(session, owner.id, f"Бенч {run} горячий")
@@ -148,7 +163,7 @@ def setup() -> Setup:
             user = do_register(session, effects, email=email, password=PASSWORD,
                                full_name=f"Арендатор {k + 1}")
             renters.append((user.id, email))
-        return Setup(owner.id, space_ids, desk_ids, hot_desk_id, renters)
+        return Setup(owner.id, space_ids, desk_ids, sustained_desk_ids, hot_desk_id, renters)
 
 
 def access_tokens(renters: list[tuple[int, str]]) -> list[str]:
@@ -170,6 +185,7 @@ class Result:
     statuses: Counter = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)  # bodies of unexpected answers
     wall: float = 0.0  # s
+    started_at: float = 0.0  # time.time() when the load began
 
 
 def local(day: date, hour: int) -> datetime:
@@ -197,23 +213,34 @@ def hot_bodies(desk_id: int, day: date, rnd: random.Random) -> list[dict]:
     return out
 
 
-def run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Result:
+def run_clients(base_url: str, tokens: list[str], plans: list[list[dict]], *,
+                seconds: float | None = None, rate: float = 0.0) -> Result:
     """Every client a keep-alive connection of its own, all of them in one asyncio loop
-    (bench/httpload.py: a light client, so that the figures are the server's)."""
-    return asyncio.run(_run_clients(base_url, tokens, plans))
+    (bench/httpload.py: a light client, so that the figures are the server's). `seconds`:
+    stop starting requests then (else when the plans end); `rate`: requests per second
+    offered by all clients together (each waits for its turn; 0: back to back)."""
+    return asyncio.run(_run_clients(base_url, tokens, plans, seconds, rate))
 
 
-async def _run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]) -> Result:
+async def _run_clients(base_url: str, tokens: list[str], plans: list[list[dict]],
+                       seconds: float | None = None, rate: float = 0.0) -> Result:
     result = Result()
     host, port = base_url.removeprefix("http://").split(":")
     start = asyncio.Event()
+    started = 0.0
 
-    async def client(token: str, plan: list[dict]) -> None:
+    async def client(token: str, plan: list[dict], k: int) -> None:
         conn = Connection(host, int(port), {"authorization": f"Bearer {token}"})
         await conn.request("GET", "/api/v1/me")  # warm-up: the connection, a worker's DB pool
         await start.wait()
         try:
-            for body in plan:
+            for n, body in enumerate(plan):
+                if seconds is not None and time.perf_counter() - started > seconds:
+                    break
+                if rate:  # this client's turn in a schedule of `rate` requests per second
+                    delay = started + (n * len(plans) + k) / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
                 # A plan item is a booking body, or None for the reference request.
                 try:
                     r = await (conn.request("POST", "/api/v1/bookings", json=body) if body is not None
@@ -229,9 +256,10 @@ async def _run_clients(base_url: str, tokens: list[str], plans: list[list[dict]]
         finally:
             await conn.close()
 
-    tasks = [asyncio.create_task(client(tokens[k], plans[k])) for k in range(len(plans))]
+    tasks = [asyncio.create_task(client(tokens[k], plans[k], k)) for k in range(len(plans))]
     await asyncio.sleep(0.5)  # every client connected and warmed up
     started = time.perf_counter()
+    result.started_at = time.time()
     start.set()
     await asyncio.gather(*tasks)
     result.wall = time.perf_counter() - started
@@ -317,9 +345,104 @@ def drain_follow_up_jobs(bookings: int) -> None:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_ms = 1000 * ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     failed = queue.failed_job_registry.count - failed_before
+    if not bookings:
+        return
     print(f"\n== follow-up jobs (RQ burst worker, after the requests) ==\n"
           f"{jobs} queued jobs and those they queued, {time.perf_counter() - started:.1f} s; "
           f"worker CPU ms per booking {worker_ms / bookings:.2f}; failed jobs: {failed}")
+
+
+def start_worker(outbox: str) -> subprocess.Popen:
+    """An RQ worker as `make run` starts it (jobs in the worker process, with the scheduler)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MAIL_OUTBOX_DIR": outbox}
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "rq"), "worker", "-w", "rq.worker.SimpleWorker", "--with-scheduler",
+         "--quiet", "--url", os.environ["RQ_REDIS_URL"], DEFAULT_QUEUE],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(w.pid == worker.pid for w in Worker.all(queue=get_queue())):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the RQ worker did not start")
+        time.sleep(0.1)
+    return worker
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process so far (/proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Per booking of the sustained run: when its follow-up finished (its "pay by" notice written
+# and its email sent), or null while it has not.
+FOLLOW_UPS_SQL = text("""
+    SELECT b.id, CAST(extract(epoch FROM b.created_at) AS float8),
+           CASE WHEN i.id IS NOT NULL AND e.sent_at IS NOT NULL  -- (greatest ignores nulls)
+                THEN CAST(extract(epoch FROM greatest(i.created_at, e.sent_at)) AS float8) END
+    FROM booking b
+    LEFT JOIN notification i ON i.booking_id = b.id AND i.type = 'booking_created' AND i.channel = 'in_app'
+    LEFT JOIN notification e ON e.booking_id = b.id AND e.type = 'booking_created' AND e.channel = 'email'
+                             AND e.status = 'sent'
+    WHERE b.resource_id = ANY(:desks)
+""")
+
+
+def sustained(base_url: str, data: Setup, today: date) -> None:
+    """Scenario 3 (see the module): bookings for SUSTAINED_SECONDS with a real worker
+    alongside, then until every follow-up has finished."""
+    if os.environ["RQ_REDIS_URL"] != BENCH_RQ_URL:
+        print(f"\nsustained run skipped: RQ_REDIS_URL is not the bench's own ({BENCH_RQ_URL})")
+        return
+    per_day = CLOSE_HOUR - OPEN_HOUR
+    room = per_day * (get_settings().booking_horizon_days - 3)
+    plans = [[{"resource_id": desk, "start": local(today + timedelta(days=2 + n // per_day), OPEN_HOUR + n % per_day).isoformat(),
+               "end": local(today + timedelta(days=2 + n // per_day), OPEN_HOUR + n % per_day + 1).isoformat(),
+               "seats": 1} for n in range(room)] for desk in data.sustained_desk_ids]
+    outbox = tempfile.mkdtemp(prefix="bench-booking-outbox-")
+    worker = start_worker(outbox)
+    try:
+        tokens = access_tokens(data.renters)
+        worker_before = cpu_seconds(worker.pid)
+        with CpuMeter() as meter:
+            load = run_clients(base_url, tokens, plans, seconds=SUSTAINED_SECONDS, rate=SUSTAINED_RATE)
+            created = load.statuses.get(201, 0)
+            # Until every booking's follow-up has finished (or none finished for a minute).
+            done, last_progress = 0, time.monotonic()
+            while True:
+                with get_engine().connect() as conn:
+                    rows = conn.execute(FOLLOW_UPS_SQL, {"desks": data.sustained_desk_ids}).all()
+                finished = [row for row in rows if row[2] is not None]
+                if len(finished) > done:
+                    done, last_progress = len(finished), time.monotonic()
+                if done >= len(rows) or time.monotonic() - last_progress > 60:
+                    break
+                time.sleep(1.0)
+        worker_ms = 1000 * (cpu_seconds(worker.pid) - worker_before)
+        jobs_run = next((w.successful_job_count + w.failed_job_count for w in Worker.all(queue=get_queue())
+                         if w.pid == worker.pid), 0)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    rate = f"{SUSTAINED_RATE:.0f} bookings/s offered" if SUSTAINED_RATE else "as fast as they go"
+    report(f"scenario 3: sustained, worker alongside ({SUSTAINED_SECONDS:.0f} s, {rate})", load)
+    print(meter.split.per_request_ms(created).replace("per request", "per booking (load and follow-ups)"))
+    if not finished:
+        print("follow-ups finished: none")
+        return
+    started, last = load.started_at, max(row[2] for row in finished)
+    lags = [1000 * (row[2] - row[1]) for row in finished]
+    print(f"follow-ups finished: {len(finished)} of {len(rows)} bookings; the last {last - started - load.wall:.1f} s "
+          f"after the load ended")
+    print(f"end-to-end: {len(finished) / (last - started):.1f} bookings/s with all follow-ups finished "
+          f"(accepted {created / load.wall:.1f}/s)")
+    print(f"follow-up finished after its booking: p50 {pct(lags, 50):.0f} ms   p95 {pct(lags, 95):.0f} ms   "
+          f"max {max(lags):.0f} ms")
+    print(f"worker CPU ms per booking {worker_ms / max(1, created):.2f}; RQ jobs run {jobs_run} "
+          f"({jobs_run / max(1, created):.3f} per booking); emails written {len(os.listdir(outbox))}")
 
 
 def start_server(log) -> subprocess.Popen:
@@ -404,6 +527,10 @@ def main() -> None:
             load = conn.execute(HOT_LOAD_SQL, {"r": data.hot_desk_id}).all()
         print(f"hot desk seats held at each booking start (capacity {HOT_CAPACITY}): "
               + ", ".join(f"{t.astimezone(ZoneInfo(TZ)):%H:%M}={s}" for t, s in load))
+
+        # 3. sustained, with the worker alongside (scenario 2's follow-ups drained first).
+        drain_follow_up_jobs(0)
+        sustained(base_url, data, today)
     finally:
         server.terminate()
         try:

@@ -39,6 +39,8 @@ def _processes() -> dict[int, tuple[str, float]]:
             group = "postgres"
         elif comm.startswith("redis"):
             group = "redis"
+        elif "rq" in cmdline and " worker " in cmdline:
+            group = "worker"
         else:
             group = "other"
         out[pid] = (group, seconds)
@@ -51,7 +53,8 @@ class CpuSplit:
 
     def per_request_ms(self, requests: int) -> str:
         parts = [f"{group} {1000 * self.seconds.get(group, 0.0) / max(1, requests):.2f}"
-                 for group in ("server", "postgres", "redis", "client", "other")]
+                 for group in ("server", "worker", "postgres", "redis", "client", "other")
+                 if group != "worker" or group in self.seconds]
         total = 1000 * sum(self.seconds.values()) / max(1, requests)
         return "CPU ms per request: " + ", ".join(parts) + f" (total {total:.2f})"
 

@@ -60,10 +60,16 @@ class Effects:
     publishes: list[Publish] = field(default_factory=list)
     cache_keys: set[str] = field(default_factory=set)
     booking_notices: list[BookingNotice] = field(default_factory=list)
+    batched: dict[str, list] = field(default_factory=dict)
 
     def queue_job(self, func: str, *args: object, at: datetime | None = None, job_id: str | None = None,
                   retry_intervals: list[int] | tuple[int, ...] = (), timeout: int = 120) -> None:
         self.jobs.append(Job(func, args, at, job_id, tuple(retry_intervals), timeout))
+
+    def queue_batched(self, name: str, *items: int) -> None:
+        """Ids for the batched work list `name` (coworking_app/batches.py): pushed after
+        commit, handled many at a time by one job (jobs/batches.py names the lists)."""
+        self.batched.setdefault(name, []).extend(items)
 
     def cancel_jobs(self, *job_ids: str) -> None:
         """Scheduled jobs to remove (a cancelled booking's reminders); a job that runs anyway
@@ -81,7 +87,7 @@ class Effects:
 
     def after_commit(self) -> bool:
         """Whether anything is left to do once the transaction has committed."""
-        return bool(self.jobs or self.cancelled_jobs or self.publishes or self.cache_keys)
+        return bool(self.jobs or self.cancelled_jobs or self.batched or self.publishes or self.cache_keys)
 
     def clear(self) -> None:
         self.jobs.clear()
@@ -89,3 +95,4 @@ class Effects:
         self.publishes.clear()
         self.cache_keys.clear()
         self.booking_notices.clear()
+        self.batched.clear()

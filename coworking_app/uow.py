@@ -8,8 +8,9 @@ sending who acts for the audit trigger (services/admin/audit.py), and `run(work)
 it for a concurrent one (serialization failure, deadlock): every adapter retries the same
 way. The commit writes the booking notices the services added (inside the transaction,
 seeing its final state), then commits; only then does it send the other effects to Redis:
-the jobs and job cancellations in one pipeline to RQ's database, the cache deletions and
-realtime publishes in one pipeline to the cache database. A Redis failure there is logged
+the jobs, job cancellations and batched ids (coworking_app/batches.py) in one pipeline to
+RQ's database, the cache deletions and realtime publishes in one pipeline to the cache
+database. A Redis failure there is logged
 and never turns a committed change into an error: the cron sweeps (jobs/cron.py) catch up.
 A rollback forgets every effect.
 
@@ -30,6 +31,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from coworking_app import batches
 from coworking_app.db import get_cache_redis, get_engine
 from coworking_app.effects import Effects
 from coworking_app.services.admin import audit
@@ -155,7 +157,7 @@ def send_effects(effects: Effects) -> None:
     """A committed transaction's effects: one pipeline per Redis database. Failures are
     logged only (the change is committed; the cron sweeps catch up on jobs, the cache
     expires, the bell recounts on load)."""
-    if effects.jobs or effects.cancelled_jobs:
+    if effects.jobs or effects.cancelled_jobs or effects.batched:
         _to_rq(effects)
     if effects.cache_keys or effects.publishes:
         _to_cache_redis(effects)
@@ -167,10 +169,13 @@ def _to_rq(effects: Effects) -> None:
 
     try:
         queue = get_queue()
-        # One round trip for all of a transaction's jobs instead of three or four per job
-        # (a booking queues its follow-up job on the hot path).
-        pipe = queue.connection.pipeline()
-        pipe.multi()  # RQ starts MULTI itself on a caller's pipeline unless it already is
+        # One round trip for all of a transaction's jobs instead of three or four per job.
+        # A commit with batched ids only (a booking: its follow-up) sends one script.
+        pipe = queue.connection.pipeline(transaction=bool(effects.jobs or effects.cancelled_jobs))
+        if effects.jobs or effects.cancelled_jobs:
+            pipe.multi()  # RQ starts MULTI itself on a caller's pipeline unless it already is
+        for name, items in effects.batched.items():
+            batches.push(pipe, queue.name, name, items)
         for job in effects.jobs:
             options = {"job_id": job.job_id, "timeout": job.timeout, "result_ttl": 86400,
                        "failure_ttl": 7 * 86400}
@@ -191,8 +196,9 @@ def _to_rq(effects: Effects) -> None:
             pipe.delete(key, Job.dependents_key_for(job_id), f"{key}:dependencies")
         pipe.execute()
     except Exception:  # Redis unavailable: the cron sweeps will do it
-        log.exception("could not queue %d job(s) / cancel %d scheduled job(s)",
-                      len(effects.jobs), len(effects.cancelled_jobs))
+        log.exception("could not queue %d job(s) / cancel %d scheduled job(s) / push %d batched id(s)",
+                      len(effects.jobs), len(effects.cancelled_jobs),
+                      sum(len(items) for items in effects.batched.values()))
 
 
 def _to_cache_redis(effects: Effects) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.booking.bookings import do_complete_past, do_expire_holds, do_follow_up_hold
+from coworking_app.services.booking.bookings import (
+    do_complete_past,
+    do_expire_holds,
+    do_follow_up_holds,
+    holds_without_follow_up,
+)
 from coworking_app.services.payments.documents import do_issue_credit_note, do_issue_receipt
 
 
@@ -13,23 +18,39 @@ def _check_id(value: object) -> int:
     return value
 
 
+def follow_up_holds(booking_ids: list[int]) -> dict[int, str]:
+    """A batch of the "holds" list (jobs.batches.drain): the holds' notices, their release
+    scheduled (bookings.do_follow_up_holds)."""
+    return run_use_case(lambda s, fx: do_follow_up_holds(s, fx, booking_ids))
+
+
 def hold_created(booking_id: int) -> str:
-    """Queued by every new hold: its notice, and its release scheduled at expiry."""
+    """The follow-up of one hold (a batch of one): what jobs queued before holds were batched
+    run, and a way to run it by hand."""
     booking_id = _check_id(booking_id)
-    return run_use_case(lambda s, fx: do_follow_up_hold(s, fx, booking_id))
+    return follow_up_holds([booking_id])[booking_id]
+
+
+def release_expired_holds() -> int:
+    """Scheduled by the holds' follow-up, one per HOLD_RELEASE_STEP seconds of expiry times:
+    releases every hold overdue by then (bookings.do_expire_holds)."""
+    return run_use_case(do_expire_holds)
 
 
 def expire_hold(booking_id: int) -> int:
-    """Scheduled at a hold's expiry (RQ scheduler): releases it if still unpaid."""
+    """One hold's release: what jobs scheduled before releases were batched run."""
     booking_id = _check_id(booking_id)
     return run_use_case(lambda s, fx: do_expire_holds(s, fx, booking_id=booking_id))
 
 
 def sweep_bookings() -> dict[str, int]:
-    """Every minute (jobs.cron): overdue holds the scheduled job missed, and completion."""
+    """Every minute (jobs.cron): overdue holds the release jobs missed, holds whose follow-up
+    was lost (Redis lost the "holds" list, a batch failed), and completion."""
     expired = run_use_case(do_expire_holds)
+    lost = run_use_case(lambda s, _fx: holds_without_follow_up(s))
+    followed = follow_up_holds(lost) if lost else {}
     completed = run_use_case(do_complete_past)
-    return {"expired": expired, "completed": completed}
+    return {"expired": expired, "followed_up": len(followed), "completed": completed}
 
 
 def render_receipt(booking_id: int) -> int | None:

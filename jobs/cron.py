@@ -4,9 +4,11 @@ from rq import cron
 
 from jobs import DEFAULT_QUEUE
 from jobs.accounts import purge_sign_up_requests
+from jobs.batches import kick_all
 from jobs.booking import sweep_bookings
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.messages import email_unread
+from jobs.notifications import sweep_emails
 from jobs.reports import generate_report
 
 cron.register(
@@ -21,10 +23,18 @@ cron.register(
 cron.register(purge_sign_up_requests, queue_name=DEFAULT_QUEUE, cron="40 3 * * *", job_timeout=300,
               name="purge-sign-up-requests")
 
-# Holds are released by a job scheduled at their expiry; this catches any the scheduler
-# missed (Redis restarted, worker down) and marks finished bookings completed.
+# Holds are released by jobs scheduled at their expiry (one per 5 s of expiry times); this
+# catches any the scheduler missed (Redis restarted, worker down), follows up holds whose
+# batched follow-up was lost, and marks finished bookings completed.
 cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="sweep-bookings")
+
+# Batched work (coworking_app/batches.py): email rows whose id was lost are queued again, and
+# every list with ids but no drain job gets one.
+cron.register(sweep_emails, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
+              name="sweep-emails")
+cron.register(kick_all, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=60,
+              name="kick-batch-drains")
 
 # Messages unread for 15 minutes: one email per conversation per hour at most.
 

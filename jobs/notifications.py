@@ -1,16 +1,34 @@
-"""Email delivery: one job per notification row, retried with backoff on transient errors."""
+"""Email delivery: batches of notification rows (the "emails" list, jobs/batches.py), and one
+job per row that failed for now, retried with backoff."""
 
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
 from coworking_app.services.messaging.mailer import TransientMailError
-from coworking_app.services.messaging.notifications import do_deliver_email, do_send_reminder
+from coworking_app.services.messaging.notifications import (
+    do_deliver_email,
+    do_deliver_emails,
+    do_requeue_lost_emails,
+    do_send_reminder,
+)
 
-# RQ retries: 10 s, 1 min, 5 min, 30 min, 2 h; then the row is `failed` for the admins.
-RETRY_INTERVALS = [10, 60, 300, 1800, 7200]
+
+def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
+    """A batch of the "emails" list (jobs.batches.drain): sent in one transaction; an email
+    that fails for now gets its own `deliver` job (services.messaging.notifications.EMAIL_RETRY_INTERVALS:
+    10 s, then RQ retries after 1 min, 5 min, 30 min, 2 h; then the row is `failed`)."""
+    # Never run again (attempts=1): what it sent before a failure stays sent.
+    return run_use_case(lambda s, fx: do_deliver_emails(s, fx, notification_ids), attempts=1)
+
+
+def sweep_emails() -> int:
+    """Every minute (jobs.cron): email rows whose id was lost on the way are queued again."""
+    return run_use_case(do_requeue_lost_emails)
 
 
 def deliver(notification_id: int) -> str:
+    """One email row: a retry after the batch's try failed for now (or a job queued before
+    emails were batched)."""
     if not isinstance(notification_id, int) or isinstance(notification_id, bool) \
             or not 0 < notification_id < 2**31:
         raise ValueError(f"expected a notification id, got {notification_id!r}")

@@ -17,12 +17,13 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Integer, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from coworking_app.services.catalog.owner_spaces import access_resource_for_owner
-from coworking_app.services.messaging.notifications import do_notify_booking
+from coworking_app.services.messaging.notifications import Notice, do_notify_many, payload_of_booking
 from coworking_app.formatting import POLICY_LABELS, local_moment
 from coworking_app.db import DriverStatement
 from coworking_app.effects import Effects
@@ -47,6 +48,7 @@ from models import (
     BookingEvent,
     BookingStatus,
     CancellationPolicy,
+    Notification,
     PromoCode,
     Refund,
     Resource,
@@ -438,10 +440,10 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
         start_at=interval.start, end_at=interval.end, seats=seats, status=values["status"],
         expires_at=values["expires_at"], timezone=space.timezone, price=price_json,
         total_minor=price.total, currency=price.currency)
-    # One job for what follows a hold (its notice, its release at expiry): one Redis job
-    # per booking on the hot path instead of one per consequence.
-    effects.queue_job("jobs.booking.hold_created", booking.id,
-                      job_id=f"hold-created-{booking.id}", retry_intervals=(5, 30, 120))
+    # What follows a hold (its notice and email, its release at expiry) is done for many
+    # holds at a time: the id goes onto the batched "holds" list (do_follow_up_holds), one
+    # script in the commit's Redis round trip instead of an RQ job per booking.
+    effects.queue_batched("holds", booking.id)
     if price.total == 0:  # fully discounted: nothing to pay
         # payments imports this module (access, changes) at its top: imported here
         from coworking_app.services.payments.payments import do_mark_paid_without_payment
@@ -453,23 +455,108 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
     return booking
 
 
-def do_follow_up_hold(session: Session, effects: Effects, booking_id: int, *, now: datetime | None = None) -> str:
-    """Right after a hold commits (jobs.booking.hold_created): schedules its release at
-    expiry and writes the renter's notice "pay by ...". Nothing for a booking that is no
-    longer an unpaid hold (paid in the meantime, say); no notice for an overdue one (it is
-    released at once). Safe to run twice: the notice and the job are de-duplicated."""
+# Holds are released by one job per HOLD_RELEASE_STEP seconds of expiry times (scheduled by
+# do_follow_up_holds), not one per hold; the cron sweep releases any it missed within a minute.
+HOLD_RELEASE_STEP = 5
+
+
+def hold_release_at(expires_at: datetime) -> datetime:
+    """When the release job of a hold expiring at `expires_at` runs: the end of its
+    HOLD_RELEASE_STEP-second step (so at most that long after the expiry)."""
+    epoch = int(expires_at.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % HOLD_RELEASE_STEP + HOLD_RELEASE_STEP, timezone.utc)
+
+
+_FOLLOW_UP = DriverStatement(
+    select(Booking.id, Booking.status, Booking.expires_at, Booking.user_id, Booking.timezone,
+           Booking.start_at, Booking.end_at, Booking.seats, Booking.total_minor, Booking.currency,
+           Booking.refunded_minor, Booking.cancel_reason, Space.name, Space.address, Resource.name,
+           User.full_name, User.language, User.notification_prefs)
+    .join(Space, Space.id == Booking.space_id).join(Resource, Resource.id == Booking.resource_id)
+    .join(User, User.id == Booking.user_id)
+    .where(Booking.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+    # A payment committing meanwhile is waited for, and its status is what we read.
+    .with_for_update(of=Booking, key_share=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _HoldRow:
+    id: int
+    status: str
+    expires_at: datetime | None
+    user_id: int
+    timezone: str
+    start_at: datetime
+    end_at: datetime
+    seats: int
+    total_minor: int
+    currency: str
+    refunded_minor: int
+    cancel_reason: str | None
+    space: str
+    address: str
+    resource: str
+    renter: str
+    language: str
+    notification_prefs: dict | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Renter:
+    id: int
+    language: str
+    notification_prefs: dict | None
+
+
+def do_follow_up_holds(session: Session, effects: Effects, booking_ids: list[int], *,
+                       now: datetime | None = None) -> dict[int, str]:
+    """What follows new holds (the batched "holds" list, jobs.booking.follow_up_holds): each
+    renter's notice "pay by ..." (in-app and email, notifications.NOTICE_BY_JOB), and the
+    job that releases the holds at expiry (one per HOLD_RELEASE_STEP seconds of expiry
+    times). Three statements for the batch: the bookings with what the notice shows, the
+    notices, and (after commit) their emails go to the "emails" list. Nothing for a booking
+    that is no longer an unpaid hold (paid in the meantime, say); no notice for an overdue
+    one (it is released at once). Safe to run twice: notices and jobs are de-duplicated.
+    Returns the outcome per booking id."""
     now = now or av.utcnow()
-    booking = session.get(Booking, booking_id)
-    if booking is None:
-        return "skipped: no such booking"
-    if booking.status != S.pending_payment.value or booking.expires_at is None:
-        return f"skipped: booking is {booking.status}"
-    effects.queue_job("jobs.booking.expire_hold", booking.id,
-                      at=booking.expires_at + timedelta(seconds=1), job_id=f"expire-hold-{booking.id}")
-    if booking.expires_at <= now:
-        return "overdue: released"
-    do_notify_booking(session, effects, booking, "create", actor_role="renter")
-    return "notified"
+    outcomes = {booking_id: "skipped: no such booking" for booking_id in booking_ids}
+    if not booking_ids:
+        return outcomes
+    rows = [_HoldRow(*row) for row in _FOLLOW_UP.execute(session, {"ids": list(booking_ids)}).fetchall()]
+    notices, releases = [], set()
+    for b in rows:
+        if b.status != S.pending_payment.value or b.expires_at is None:
+            outcomes[b.id] = f"skipped: booking is {b.status}"
+            continue
+        releases.add(hold_release_at(b.expires_at))
+        if b.expires_at <= now:
+            outcomes[b.id] = "overdue: released"
+            continue
+        payload = payload_of_booking(b, space=b.space, address=b.address, resource=b.resource,
+                                     renter=b.renter)
+        notices.append(Notice(_Renter(b.user_id, b.language, b.notification_prefs), "booking_created",
+                              payload, f"booking_created:{b.id}", b.id))
+        outcomes[b.id] = "notified"
+    for at in sorted(releases):
+        effects.queue_job("jobs.booking.release_expired_holds", at=max(at, now),
+                          job_id=f"release-holds-{int(at.timestamp())}")
+    do_notify_many(session, effects, notices)
+    return outcomes
+
+
+def holds_without_follow_up(session: Session, *, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Unpaid holds made over a minute ago, not expiring within a minute, that have no
+    "pay by" notice: their follow-up was lost (Redis lost the "holds" list, a batch failed).
+    A renter who muted both channels has none either: following up again writes nothing."""
+    now = now or av.utcnow()
+    created = select(Notification.id).where(Notification.booking_id == Booking.id,
+                                            Notification.type == "booking_created")
+    return list(session.scalars(
+        select(Booking.id).where(Booking.status == S.pending_payment.value,
+                                 Booking.expires_at > now + timedelta(minutes=1),
+                                 Booking.created_at < now - timedelta(minutes=1),
+                                 ~created.exists())
+        .order_by(Booking.id).limit(limit)))
 
 
 # --- changes by the renter ---------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Notifications: who learns what, on which channel, in which language.
 
 `do_notify` writes the rows in the caller's transaction (a transactional outbox): an in-app
-row, shown at once (a realtime publish after commit), and an email row that
-jobs/notifications.deliver sends after commit (both effects, coworking_app/effects.py).
+row, shown at once (a realtime publish after commit), and an email row whose id goes onto the
+batched "emails" list after commit, sent many at a time by jobs.notifications.deliver_batch
+(both effects, coworking_app/effects.py; `do_notify_many` writes many notices at once).
 Booking changes add their notices from the state machine (`queue_booking_notice`); the unit
 of work writes them as the last step of the same transaction (`write_booking_notices`), so
 every transition that matters to a person produces its notice together with the change.
@@ -10,14 +11,20 @@ every transition that matters to a person produces its notice together with the 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Integer, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from coworking_app.services.messaging import mailer
@@ -27,6 +34,8 @@ from coworking_app.formatting import DEFAULT_ZONE, format_money, format_stay
 from coworking_app.services.common.fields import Id, Line
 from coworking_app.settings import get_settings
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
+
+log = logging.getLogger(__name__)
 
 GROUPS = {  # preference groups shown in the cabinet
     "booking": "Мои брони",
@@ -269,8 +278,31 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
 
 
 _NOTICE = Notification.__table__
-_INSERT_NOTICE = (pg_insert(_NOTICE).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                  .returning(_NOTICE.c.dedupe_key, _NOTICE.c.id))
+_NOTICE_COLUMNS = ("user_id", "booking_id", "type", "channel", "title", "body", "html", "payload",
+                   "dedupe_key", "attempts", "status", "sent_at")
+# Every row of a call in one statement with one parameter, the rows as JSON: a short
+# statement, prepared once per connection, whatever the number of rows. (A multi-row VALUES
+# list is a new statement for psycopg to parse at every size, and array parameters are
+# escaped element by element: each cost a third of the CPU of writing a batch of holds'
+# notices, measured.)
+_INSERT_NOTICES = text(
+    f"INSERT INTO notification ({', '.join(_NOTICE_COLUMNS)}) SELECT {', '.join(_NOTICE_COLUMNS)} "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS r("
+    + ", ".join(f"{c} {_NOTICE.c[c].type.compile(dialect=postgresql.dialect())}" for c in _NOTICE_COLUMNS)
+    + ") ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One event to one person: `user` is a User or anything with its id, language and
+    notification_prefs (a row of a set-based query); the same `dedupe` (e.g.
+    "booking_paid:42") never produces a second row."""
+
+    user: Any
+    event: str
+    payload: dict
+    dedupe: str
+    booking_id: int | None = None
 
 
 def do_notify(session: Session, effects: Effects, user: User, event: str, payload: dict, *, dedupe: str,
@@ -279,63 +311,96 @@ def do_notify(session: Session, effects: Effects, user: User, event: str, payloa
     """The rows for one event to one person, in the caller's transaction; returns the ids
     of the rows written. The same `dedupe` (e.g. "booking_paid:42") never produces a
     second row."""
-    group = EVENT_GROUP.get(event, "account")
-    prefs = preferences(user)
-    if group == "offers" and not prefs.offers:  # marketing goes only to those who opted in
-        return []
-    subject, text, html = render(event, user.language, payload)
+    return do_notify_many(session, effects, [Notice(user, event, payload, dedupe, booking_id)],
+                          channels=channels)
+
+
+def do_notify_many(session: Session, effects: Effects, notices: list[Notice], *,
+                   channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[int]:
+    """The rows of many notices in one statement (do_notify of each); returns the ids of the
+    rows written. In-app rows are published to the person's open tabs after commit, email
+    rows go to the batched "emails" list (jobs.notifications.deliver_batch)."""
     now = datetime.now(timezone.utc)
     values = []
-    for channel in channels:
-        if not (prefs.in_app if channel == Channel.in_app else prefs.email).get(group, True):
+    for notice in notices:
+        user, event = notice.user, notice.event
+        group = EVENT_GROUP.get(event, "account")
+        prefs = preferences(user)
+        if group == "offers" and not prefs.offers:  # marketing goes only to those who opted in
             continue
-        in_app = channel == Channel.in_app
-        values.append({
-            "user_id": user.id, "booking_id": booking_id, "type": event, "channel": channel.value,
-            "title": subject[:200], "body": text, "html": "" if in_app else html, "payload": payload,
-            "dedupe_key": f"{dedupe}:{user.id}:{channel.value}", "attempts": 0,
-            # In-app rows are delivered by being stored.
-            "status": DeliveryStatus.sent.value if in_app else DeliveryStatus.pending.value,
-            "sent_at": now if in_app else None,
-        })
+        wanted = [channel for channel in channels
+                  if (prefs.in_app if channel == Channel.in_app else prefs.email).get(group, True)]
+        if not wanted:
+            continue
+        subject, text, html = render(event, user.language, notice.payload)
+        for channel in wanted:
+            in_app = channel == Channel.in_app
+            values.append({
+                "user_id": user.id, "booking_id": notice.booking_id, "type": event, "channel": channel.value,
+                "title": subject[:200], "body": text, "html": "" if in_app else html,
+                "payload": notice.payload, "dedupe_key": f"{notice.dedupe}:{user.id}:{channel.value}",
+                "attempts": 0,
+                # In-app rows are delivered by being stored.
+                "status": DeliveryStatus.sent.value if in_app else DeliveryStatus.pending.value,
+                "sent_at": now if in_app else None,
+            })
     if not values:
         return []
-    # One statement for both channels; a key already there (the same event again) is skipped.
-    # The rows go as parameters of one cached statement (SQLAlchemy's "insertmanyvalues"
-    # sends them as one multi-row INSERT): `.values(list)` would be compiled again for every
-    # call, which cost about a tenth of a booking's CPU.
-    created = dict(session.connection().execute(_INSERT_NOTICE, values).all())
-    ids = []
+    # One statement for every row; a key already there (the same event again) is skipped.
+    rows = json.dumps(values, ensure_ascii=False, default=datetime.isoformat)
+    created = dict(session.connection().execute(_INSERT_NOTICES, {"rows": rows}).all())
+    ids, emails = [], []
     for row in values:
-        row_id = created.get(row["dedupe_key"])
-        if row_id is None:
+        row_id = created.pop(row["dedupe_key"], None)
+        if row_id is None:  # there already (or twice in this call)
             continue
         ids.append(row_id)
         if row["channel"] == Channel.in_app.value:  # the person's open tabs show it at once
-            effects.publish(user.id, {"type": event, "title": row["title"],
-                                      "body": text.split("\n", 1)[0], "booking_id": booking_id})
+            effects.publish(row["user_id"], {"type": row["type"], "title": row["title"],
+                                             "body": row["body"].split("\n", 1)[0],
+                                             "booking_id": row["booking_id"]})
         else:
-            effects.queue_job("jobs.notifications.deliver", row_id, job_id=f"notification-{row_id}",
-                              retry_intervals=[10, 60, 300, 1800, 7200])
+            emails.append(row_id)
+    if emails:
+        queue_emails(effects, *emails)
     return ids
+
+
+def queue_emails(effects: Effects, *notification_ids: int) -> None:
+    """Email rows to send after commit: the batched "emails" list, sent many at a time by
+    jobs.notifications.deliver_batch (do_deliver_emails)."""
+    effects.queue_batched("emails", *notification_ids)
 
 
 def booking_payload(session: Session, booking: Booking) -> dict:
     space = session.get(Space, booking.space_id)
     resource = session.get(Resource, booking.resource_id)
     renter = session.get(User, booking.user_id)
-    zone = ZoneInfo(booking.timezone)
+    return payload_of_booking(booking, space=space.name, address=space.address, resource=resource.name,
+                              renter=renter.full_name if renter else "")
+
+
+def payload_of_booking(booking, *, space: str, address: str, resource: str, renter: str) -> dict:
+    """A booking notice's template variables: `booking` is a Booking or a row with its
+    columns (id, timezone, start_at, end_at, seats, total_minor, currency, refunded_minor,
+    expires_at, cancel_reason)."""
+    zone = _zone(booking.timezone)
     start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
     when = format_stay(start, end)
     return {
-        "id": booking.id, "space": space.name, "resource": resource.name, "when": when,
+        "id": booking.id, "space": space, "resource": resource, "when": when,
         "seats": booking.seats, "total": format_money(booking.total_minor, booking.currency),
         "refund": format_money(booking.refunded_minor, booking.currency),
         "expires": booking.expires_at.astimezone(zone).strftime("%H:%M") if booking.expires_at else "",
-        "reason": booking.cancel_reason or "", "renter": renter.full_name if renter else "",
-        "address": space.address,
+        "reason": booking.cancel_reason or "", "renter": renter,
+        "address": address,
         "link": "/cabinet/bookings",
     }
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 # action of the state machine -> (event for the renter, event for the owner)
@@ -436,7 +501,8 @@ def do_mark_all_read(session: Session, user: User | None) -> int:
 # Actions whose notices a job writes after commit instead of the change's transaction. A new
 # hold: bookings are made at a rate no other change has (the notice was a fifth of a
 # booking's CPU, measured), and its notice ("pay by 14:30") matters only while the hold
-# lasts. jobs.booking.hold_created writes it (services.booking.bookings.do_follow_up_hold).
+# lasts. The holds' batched follow-up writes it, many holds at a time
+# (services.booking.bookings.do_follow_up_holds).
 NOTICE_BY_JOB = frozenset({"create"})
 
 
@@ -466,22 +532,107 @@ def write_booking_notices(session: Session, effects: Effects) -> None:
 
 # --- delivery ------------------------------------------------------------------------------
 
-MAX_EMAIL_ATTEMPTS = 6  # the first try and RQ's 5 retries
+MAX_EMAIL_ATTEMPTS = 6  # the first try and 5 retries
+# Seconds before each retry of an email that failed for now: its own job
+# (jobs.notifications.deliver), scheduled after the first, then RQ's retries of that job.
+EMAIL_RETRY_INTERVALS = (10, 60, 300, 1800, 7200)
 
 
 def do_deliver_email(session: Session, notification_id: int) -> str:
-    """Sends one email row: "sent", "failed", "skipped: ..." or "retry: <error>" (the job
-    raises then, after this transaction has recorded the attempt). The row is locked while
-    sending, and a row already sent is skipped: a job run twice sends one email."""
-    # documents -> bookings -> notifications at module level: the receipt is imported here
-    from coworking_app.services.payments.documents import do_issue_receipt
-
+    """Sends one email row (a retry, jobs.notifications.deliver): "sent", "failed",
+    "skipped: ..." or "retry: <error>" (the job raises then, after this transaction has
+    recorded the attempt). The row is locked while sending, and a row already sent is
+    skipped: a job run twice sends one email."""
     row = session.get(Notification, notification_id, with_for_update=True)
     if row is None or row.channel != Channel.email.value:
         return "skipped: no such email"
     if row.status != DeliveryStatus.pending.value:
         return f"skipped: already {row.status}"
     user = session.get(User, row.user_id)
+    outcome, error = _send(_mail(session, row, user.email))
+    row.attempts += 1
+    if outcome == "sent":
+        row.status, row.sent_at, row.last_error = DeliveryStatus.sent.value, datetime.now(timezone.utc), None
+        return "sent"
+    row.last_error = error[:500]
+    if outcome == "failed" or row.attempts >= MAX_EMAIL_ATTEMPTS:
+        row.status = DeliveryStatus.failed.value
+        return "failed"
+    return f"retry: {error}"
+
+
+_N = Notification.__table__.c
+_PENDING_EMAILS = (
+    select(_N.id, _N.type, _N.title, _N.body, _N.html, _N.payload, _N.booking_id, _N.attempts, User.email)
+    .join(User, User.id == _N.user_id)
+    .where(_N.id == any_(bindparam("ids", type_=ARRAY(Integer))), _N.channel == Channel.email.value,
+           _N.status == DeliveryStatus.pending.value)
+    .order_by(_N.id)
+    .with_for_update(of=Notification, skip_locked=True))
+
+
+def do_deliver_emails(session: Session, effects: Effects, notification_ids: list[int]) -> dict[str, int]:
+    """Sends a batch of email rows (the "emails" list, jobs.notifications.deliver_batch):
+    those still pending, locked while sending (a row another job holds is skipped: that job
+    sends it), and records the outcomes in two statements. A row already sent is skipped, so
+    a batch run twice sends nothing twice. An email that fails for now is retried on its
+    own: its attempt is recorded and its own job scheduled (jobs.notifications.deliver,
+    EMAIL_RETRY_INTERVALS). Returns how many were sent, retried and failed."""
+    rows = session.execute(_PENDING_EMAILS, {"ids": list(notification_ids)}).all()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    sent = []
+    for row in rows:
+        try:
+            outcome, error = _send(_mail(session, row, row.email))
+        except DBAPIError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (a broken row must not take its batch with it)
+            log.exception("email %s could not be built", row.id)
+            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        counts[outcome] += 1
+        if outcome == "sent":
+            sent.append(row.id)
+            continue
+        retry = outcome == "retry" and row.attempts + 1 < MAX_EMAIL_ATTEMPTS
+        session.execute(update(Notification).where(Notification.id == row.id).values(
+            attempts=Notification.attempts + 1, last_error=error[:500],
+            status=DeliveryStatus.pending.value if retry else DeliveryStatus.failed.value)
+            .execution_options(synchronize_session=False))
+        if retry:
+            effects.queue_job("jobs.notifications.deliver", row.id, job_id=f"notification-{row.id}",
+                              at=datetime.now(timezone.utc) + timedelta(seconds=EMAIL_RETRY_INTERVALS[0]),
+                              retry_intervals=EMAIL_RETRY_INTERVALS[1:])
+    if sent:
+        session.execute(update(Notification).where(Notification.id == any_(bindparam("sent", type_=ARRAY(Integer))))
+                        .values(status=DeliveryStatus.sent.value, sent_at=datetime.now(timezone.utc),
+                                attempts=Notification.attempts + 1, last_error=None)
+                        .execution_options(synchronize_session=False), {"sent": sent})
+    return counts
+
+
+def do_requeue_lost_emails(session: Session, effects: Effects, *, now: datetime | None = None,
+                           limit: int = 1000) -> int:
+    """Email rows never tried, written between a day and two minutes ago: their id was lost
+    on the way (Redis lost the "emails" list, a batch failed); queued again. (A row waiting
+    behind a long queue may be queued twice: the second try finds it sent.)"""
+    now = now or datetime.now(timezone.utc)
+    ids = list(session.scalars(
+        select(Notification.id).where(Notification.status == DeliveryStatus.pending.value,
+                                      Notification.channel == Channel.email.value,
+                                      Notification.attempts == 0,
+                                      Notification.created_at < now - timedelta(minutes=2),
+                                      Notification.created_at > now - timedelta(days=1))
+        .order_by(Notification.created_at).limit(limit)))
+    if ids:
+        queue_emails(effects, *ids)
+    return len(ids)
+
+
+def _mail(session: Session, row, to: str):
+    """The mail of an email row (a Notification or a row with its columns)."""
+    # documents -> bookings -> notifications at module level: the receipt is imported here
+    from coworking_app.services.payments.documents import do_issue_receipt
+
     attachments = []
     if row.type == "booking_paid" and row.booking_id:
         receipt = do_issue_receipt(session, row.booking_id)
@@ -491,22 +642,19 @@ def do_deliver_email(session: Session, notification_id: int) -> str:
     if row.type == "special_offer" and row.payload.get("unsubscribe"):
         headers = {"List-Unsubscribe": f"<{row.payload['unsubscribe']}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    mail = mailer.Mail(to=user.email, subject=row.title, text=row.body, html=row.html,
+    return mailer.Mail(to=to, subject=row.title, text=row.body, html=row.html,
                        attachments=attachments, headers=headers)
-    row.attempts += 1
+
+
+def _send(mail) -> tuple[str, str]:
+    """("sent", ""), ("retry", error) for a failure for now, ("failed", error) for good."""
     try:
         mailer.send(mail)
     except mailer.TransientMailError as exc:
-        row.last_error = str(exc)[:500]
-        if row.attempts >= MAX_EMAIL_ATTEMPTS:
-            row.status = DeliveryStatus.failed.value
-            return "failed"
-        return f"retry: {exc}"
+        return "retry", str(exc)
     except mailer.MailError as exc:
-        row.status, row.last_error = DeliveryStatus.failed.value, str(exc)[:500]
-        return "failed"
-    row.status, row.sent_at, row.last_error = DeliveryStatus.sent.value, datetime.now(timezone.utc), None
-    return "sent"
+        return "failed", str(exc)
+    return "sent", ""
 
 
 def delivery_counts(session: Session) -> dict[str, int]:

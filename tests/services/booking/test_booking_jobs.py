@@ -114,9 +114,15 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
                     json=body(b.desk_id, local(day, 10), local(day, 12), seats=3))
     assert r.status_code == 201, r.text
     booking_id = r.json()["id"]
-    # The request queued one follow-up job; the worker writes the notice and schedules the
-    # release at expiry.
-    assert Job.fetch(f"hold-created-{booking_id}", connection=get_rq_redis()) is not None
+    # The request pushed the hold onto the batched "holds" list; the worker's drain job
+    # writes the notice and schedules the release job of the hold's 5-second step of
+    # expiry times.
+    release_id = f"release-holds-{int(svc.hold_release_at(_at(r.json()['expires_at'])).timestamp())}"
+    deadline = time.monotonic() + 20
+    while not Job.exists(release_id, connection=get_rq_redis()) and time.monotonic() < deadline:
+        assert worker.poll() is None, f"the RQ worker exited:\n{_worker_output(worker)}"
+        time.sleep(0.1)
+    assert Job.exists(release_id, connection=get_rq_redis()), _worker_output(worker)
 
     def desk_free() -> set[int]:
         r = client.get(f"{API}/spaces/{b.space_id}/availability",
@@ -136,16 +142,16 @@ def test_unpaid_hold_is_expired_by_the_rq_scheduler(client, short_hold, rq_worke
         assert worker.poll() is None, f"the RQ worker exited:\n{_worker_output(worker)}"
         time.sleep(0.25)
     assert status == "expired", f"still {status!r} after 20 s:\n{_worker_output(worker)}"
-    # It was the scheduled job that did it (and it released exactly this hold).
+    # It was the scheduled release job that did it (with any other overdue hold).
     # (Only the worker runs here: no cron sweep, and a desk booking is never expired inline.)
     try:
-        job = Job.fetch(f"expire-hold-{booking_id}", connection=get_rq_redis())
+        job = Job.fetch(release_id, connection=get_rq_redis())
     except NoSuchJobError:
         job = None  # already cleaned up by RQ; the history row below still names the system
     if job is not None:
         while job.get_status() != JobStatus.FINISHED and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert job.get_status() == JobStatus.FINISHED and job.return_value() == 1
+        assert job.get_status() == JobStatus.FINISHED and job.return_value() >= 1
 
     with transaction() as s:
         events = svc.list_events(s, s.get(Booking, booking_id))
