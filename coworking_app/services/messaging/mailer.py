@@ -65,11 +65,16 @@ class Mail:
         return (linesep.join(lines + body) + linesep).encode("ascii")
 
     def ascii_envelope(self, sender: str) -> bool:
-        """Addresses, extra headers and file names all ASCII (the subject and text may be
-        anything)."""
-        return (sender.isascii() and self.to.isascii()
-                and all(f"{k}{v}".isascii() for k, v in self.headers.items())
-                and all(item.filename.isascii() for item in self.attachments))
+        """Addresses, extra headers and file names all ASCII, and no line break in any header
+        (the subject and text may be any other text). Anything else takes the EmailMessage
+        way, which encodes what it can and refuses a header with a line break."""
+
+        def plain(value: str) -> bool:  # a line break would start a header of its own
+            return value.isascii() and "\r" not in value and "\n" not in value
+
+        return (plain(sender) and plain(self.to) and "\r" not in self.subject and "\n" not in self.subject
+                and all(plain(f"{k}{v}") for k, v in self.headers.items())
+                and all(plain(item.filename) and '"' not in item.filename for item in self.attachments))
 
     def _as_email_message(self, sender: str) -> EmailMessage:
         message = EmailMessage()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
 from coworking_app.services.messaging import outbox
+from coworking_app.services.messaging.mailer import Mail
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork
 from models import Notification, User
@@ -94,3 +95,16 @@ def test_security_mail_reaches_a_person_who_muted_email_notices(mailbox):
         second = _queue(user_id)
         keys = s.scalars(select(Notification.dedupe_key).where(Notification.id.in_([notice_id, second]))).all()
         assert len(set(keys)) == 2
+
+
+def test_a_line_break_in_a_subject_never_becomes_a_header_of_its_own():
+    """The fast MIME writer hands anything with a line break to the email package, which
+    refuses it: no Bcc smuggled in through a space name in a subject."""
+    mail = Mail(to="renter@example.com", subject="Бронь\nBcc: thief@example.com", text="текст")
+    assert not mail.ascii_envelope("CoSpace <noreply@cospace.ru>")
+    with pytest.raises(ValueError):
+        mail.as_bytes("CoSpace <noreply@cospace.ru>")
+    plain = Mail(to="renter@example.com", subject="Бронь подтверждена", text="текст").as_bytes(
+        "CoSpace <noreply@cospace.ru>")
+    headers = plain.split(b"\n\n", 1)[0].decode()
+    assert "Bcc" not in headers and headers.count("Subject:") == 1
