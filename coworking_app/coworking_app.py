@@ -44,7 +44,7 @@ from state.cabinet import CabinetState
 from state.home import HomeState
 from state.inbox import InboxState
 from state.moderation import ModerationState
-from state.notifications import NotificationPrefsState, NotificationState
+from state.notifications import NotificationPrefsState, NotificationState, serve_from
 from state.owner import OwnerState, SpaceEditorState
 from state.owner_rules import BookingRulesState, GuestOfferState
 from state.search import SearchState
@@ -66,6 +66,7 @@ app = rx.App(
     backend_exception_handler=on_backend_exception,
 )
 app.register_lifespan_task(limit_api_threads)
+serve_from(app)  # the notification listener asks the app whether its tab is still open
 # Every page first learns who is signed in (header, verify banner, private-page redirect).
 user = AuthState.load_user
 PAGES = [

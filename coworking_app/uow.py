@@ -15,7 +15,7 @@ and never turns a committed change into an error: the cron sweeps (jobs/cron.py)
 A rollback forgets every effect.
 
 Adapters: `run_use_case(work)` for one use case in its own unit of work (RQ jobs, the CLI,
-Reflex handlers through state.auth.act_as, the booking route); `with UnitOfWork() as uow:`
+Reflex handlers through state.page.PageState, the booking route); `with UnitOfWork() as uow:`
 where the unit of work spans more than the use case (a REST request: api/deps.Uow, whose
 routes call `uow.run(work)`). Pure reads use db.read_scope.
 """

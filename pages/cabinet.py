@@ -8,6 +8,7 @@ from pages.auth import field_error
 from pages.components import NOT_LIVE, private_form, section
 from pages.layout import page_frame
 from state.cabinet import CabinetState, DeviceView
+from state.notifications import NotificationPrefsState
 
 
 def _labelled(label: str, child: rx.Component) -> rx.Component:
@@ -199,7 +200,7 @@ def cabinet_page() -> rx.Component:
 
 
 def notification_preferences() -> rx.Component:
-    from state.notifications import NotificationPrefsState as p
+    p = NotificationPrefsState
 
     return section(
         "Уведомления",

@@ -7,6 +7,8 @@ import reflex as rx
 from coworking_app import maps
 from pages.session import session_sync
 from state.auth import AuthState
+from state.inbox import InboxBadgeState
+from state.notifications import NotificationState
 
 BRAND = "CoSpace"
 CONTENT_WIDTH = "1240px"
@@ -83,14 +85,11 @@ def _counter_link(icon: str, count, href: str, label: str, test_id: str, count_t
 
 
 def _inbox() -> rx.Component:
-    from state.notifications import NotificationState as n
-
-    return _counter_link("message-circle", n.messages_unread, "/inbox", "Сообщения", "inbox-link", "inbox-count")
+    return _counter_link("message-circle", InboxBadgeState.messages_unread, "/inbox", "Сообщения", "inbox-link", "inbox-count")
 
 
 def _bell() -> rx.Component:
-    from state.notifications import NotificationState as n
-
+    n = NotificationState
     return _counter_link("bell", n.unread, "/cabinet/notifications", "Уведомления", "bell", "bell-count",
                          **{"data-last-delay-ms": n.last_delay_ms})
 

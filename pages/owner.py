@@ -22,6 +22,7 @@ from state.owner import (
     TariffView,
 )
 from state.views import Option
+from state.owner_rules import BookingRulesState, GuestOfferState
 
 STATUS_COLORS = {"draft": "gray", "pending_review": "amber", "published": "green", "hidden": "red"}
 
@@ -442,7 +443,7 @@ def space_editor_page() -> rx.Component:
 
 def booking_rules() -> rx.Component:
     """The editor's "Booking" card (state/owner_rules.py)."""
-    from state.owner_rules import BookingRulesState as r
+    r = BookingRulesState
 
     return rx.card(rx.vstack(
         rx.heading("Бронирование", size="4"),
@@ -499,7 +500,7 @@ def booking_rules() -> rx.Component:
 
 def guest_offer() -> rx.Component:
     """The editor's "Предложение гостям" card (state/owner_rules.py, services/messaging/offers.py)."""
-    from state.owner_rules import GuestOfferState as o
+    o = GuestOfferState
 
     def field_error(name: str) -> rx.Component:
         return rx.cond((o.error != "") & (o.error_field == name),

@@ -9,18 +9,13 @@ from urllib.parse import quote
 import reflex as rx
 
 from coworking_app.services.accounts import accounts
-from coworking_app.services.common.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    RateLimited,
-    SecondFactorRequired,
-)
+from coworking_app.services.accounts.accounts import ClientInfo
+from coworking_app.services.common.errors import InvalidInput, RateLimited, SecondFactorRequired
 from coworking_app.services.messaging.mailer import file_outbox
 from coworking_app.settings import get_settings
-from coworking_app.uow import run_use_case
 from models import User
 from state.auth import AuthState
+from state.page import PageState
 
 STRENGTH_LABELS = ["Слишком простой", "Слабый", "Средний", "Хороший", "Надёжный"]
 SIGNUP_FIELDS = ("full_name", "email", "phone", "password", "accepted_terms")
@@ -42,6 +37,13 @@ def _wait(exc: RateLimited) -> str:
     return f"через {math.ceil(exc.retry_after / 60)} мин."
 
 
+def _confirmed(session, effects, client: ClientInfo, **proof: str) -> tuple[User, str, str]:
+    """A sign-up confirmed by its code or its link, and the new person signed in."""
+    user, next_path = accounts.do_confirm_sign_up(session, **proof)
+    _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+    return user, next_path, token
+
+
 def _with_next(path: str, next_path: str) -> str:
     return f"{path}?next={quote(next_path, safe='/')}" if next_path else path
 
@@ -53,7 +55,7 @@ def _typed(form: dict, name: str, current: str, limit: int) -> str:
     return str(value)[:limit] if isinstance(value, str) and value else current
 
 
-class SignupState(rx.State):
+class SignupState(PageState):
     full_name: str = ""
     email: str = ""
     phone: str = ""
@@ -135,24 +137,25 @@ class SignupState(rx.State):
             return
         self.submitting = True
         yield
-        auth = await self.get_state(AuthState)
-        try:
-            next_path, client = _safe_next(self.router.url.query_parameters.get("next"), ""), auth._client()
-            self.sent_to = run_use_case(lambda s, fx: accounts.do_request_sign_up(
-                s, fx, email=self.email, password=self.password, full_name=self.full_name,
-                phone=self.phone, role=self.role, accepted_terms=self.accepted_terms,
-                next_path=next_path, client=client))
+        next_path = _safe_next(self.router.url.query_parameters.get("next"), "")
+        client = (await self.get_state(AuthState))._client()
+        email, password, full_name, phone = self.email, self.password, self.full_name, self.phone
+        role, accepted_terms = self.role, self.accepted_terms
+        done = self._run(lambda s, fx: accounts.do_request_sign_up(
+            s, fx, email=email, password=password, full_name=full_name, phone=phone, role=role,
+            accepted_terms=accepted_terms, next_path=next_path, client=client))
+        self.submitting = False
+        if isinstance(done.reason, RateLimited):
+            self.errors = {**self.errors, "form": f"Слишком много регистраций с этого адреса. "
+                                                  f"Попробуйте снова {_wait(done.reason)}"}
+        elif not done.ok:
+            self.errors = {**self.errors, **done.errors}
+        else:
+            self.sent_to = done.value
             outbox = file_outbox() if get_settings().environment == "development" else None
             self.outbox_hint = str(outbox) if outbox is not None else ""
             self.password, self.strength, self.code, self.code_error = "", 0, "", ""
             self.step = "code"
-        except InvalidInput as exc:
-            self.errors = {**self.errors, exc.field: exc.message}
-        except RateLimited as exc:
-            self.errors = {**self.errors, "form": f"Слишком много регистраций с этого адреса. "
-                                                  f"Попробуйте снова {_wait(exc)}"}
-        finally:
-            self.submitting = False
 
     @rx.event
     def load(self):
@@ -181,23 +184,18 @@ class SignupState(rx.State):
         self.submitting = True
         yield
         auth = await self.get_state(AuthState)
-        try:
-            client = auth._client()
-
-            def work(session, effects):
-                user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to, code=self.code)
-                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
-                return user, next_path, token
-            user, next_path, token = run_use_case(work)
-            self.code, self.code_error, self.step = "", "", "done"
-            yield auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
-        except (InvalidInput, Conflict) as exc:
-            self.code_error = exc.message
-        finally:
-            self.submitting = False
+        client, email, code = auth._client(), self.sent_to, self.code
+        done = self._run(lambda s, fx: _confirmed(s, fx, client, email=email, code=code))
+        self.submitting = False
+        if not done.ok:
+            self.code_error = done.message
+            return
+        user, next_path, token = done.value
+        self.code, self.code_error, self.step = "", "", "done"
+        yield auth._signed_in_as(token, user, _safe_next(next_path, _landing(user)))
 
 
-class SignupConfirmState(rx.State):
+class SignupConfirmState(PageState):
     """/signup/confirm?token=…: the link from the sign-up mail."""
 
     error: str = ""
@@ -206,21 +204,16 @@ class SignupConfirmState(rx.State):
     async def load(self):
         token = self.router.url.query_parameters.get("token", "")
         auth = await self.get_state(AuthState)
-        try:
-            client = auth._client()
-
-            def work(session, effects):
-                user, next_path = accounts.do_confirm_sign_up(session, token=token)
-                _row, session_token, _refresh = accounts.do_start_session(session, effects, user, client)
-                return user, next_path, session_token
-            user, next_path, session_token = run_use_case(work)
-            self.error = ""
-            return auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
-        except (InvalidInput, Conflict) as exc:
-            self.error = exc.message
+        client = auth._client()
+        done = self._run(lambda s, fx: _confirmed(s, fx, client, token=token))
+        self.error = done.message
+        if not done.ok:
+            return None
+        user, next_path, session_token = done.value
+        return auth._signed_in_as(session_token, user, _safe_next(next_path, _landing(user)))
 
 
-class LoginState(rx.State):
+class LoginState(PageState):
     email: str = ""
     password: str = ""
     totp_code: str = ""
@@ -260,44 +253,41 @@ class LoginState(rx.State):
         self.submitting, self.error = True, ""
         yield
         auth = await self.get_state(AuthState)
-        try:
-            client = auth._client()
+        client, email, password, code = auth._client(), self.email, self.password, self.totp_code or None
 
-            def work(session, effects):
-                user = accounts.authenticate(session, email=self.email, password=self.password,
-                                             totp_code=self.totp_code or None, client=client)
-                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
-                return user, token
-            user, token = run_use_case(work)
+        def work(session, effects):
+            user = accounts.authenticate(session, email=email, password=password, totp_code=code, client=client)
+            _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+            return user, token
+        # (a wrong password is NotAuthenticated: a refusal here, not an ended session)
+        done = self._run(work)
+        self.submitting = False
+        if isinstance(done.reason, RateLimited):
+            self.error = f"Слишком много попыток входа. Попробуйте снова {_wait(done.reason)}"
+        elif isinstance(done.reason, SecondFactorRequired):
+            self.need_code = True
+            self.error = "Введите код из приложения-аутентификатора или резервный код"
+        elif not done.ok:
+            self.error = done.message
+        else:
+            user, token = done.value
             self.password, self.totp_code, self.need_code = "", "", False
             yield auth._signed_in_as(token, user, _safe_next(self.router.url.query_parameters.get("next"),
                                                              _landing(user)))
-        except RateLimited as exc:
-            self.error = f"Слишком много попыток входа. Попробуйте снова {_wait(exc)}"
-        except SecondFactorRequired:
-            self.need_code = True
-            self.error = "Введите код из приложения-аутентификатора или резервный код"
-        except (NotAuthenticated, InvalidInput) as exc:
-            self.error = exc.message
-        finally:
-            self.submitting = False
 
 
-class VerifyEmailState(rx.State):
+class VerifyEmailState(PageState):
     done: bool = False
     error: str = ""
 
     @rx.event
     def load(self):
         token = self.router.url.query_parameters.get("token", "")
-        try:
-            run_use_case(lambda s, _fx: accounts.do_verify_email(s, token))
-            self.done, self.error = True, ""
-        except InvalidInput as exc:
-            self.done, self.error = False, exc.message
+        done = self._run(lambda s, _fx: accounts.do_verify_email(s, token))
+        self.done, self.error = done.ok, done.message
 
 
-class ResetState(rx.State):
+class ResetState(PageState):
     email: str = ""
     new_password: str = ""
     sent: bool = False
@@ -315,21 +305,18 @@ class ResetState(rx.State):
     @rx.event
     async def request(self, form: dict):
         self.email = _typed(form, "email", self.email, 320)
-        auth = await self.get_state(AuthState)
-        try:
-            client = auth._client()
-            run_use_case(lambda s, fx: accounts.do_request_password_reset(s, fx, self.email, client))
-        except RateLimited as exc:
-            self.error = f"Слишком много запросов. Попробуйте снова {_wait(exc)}"
+        client, email = (await self.get_state(AuthState))._client(), self.email
+        done = self._run(lambda s, fx: accounts.do_request_password_reset(s, fx, email, client))
+        if isinstance(done.reason, RateLimited):
+            self.error = f"Слишком много запросов. Попробуйте снова {_wait(done.reason)}"
             return
         self.sent, self.error = True, ""  # the same answer whether or not the account exists
 
     @rx.event
     def confirm(self, form: dict):
         self.new_password = _typed(form, "new-password", self.new_password, 1024)
-        token = self.router.url.query_parameters.get("token", "")
-        try:
-            run_use_case(lambda s, fx: accounts.do_reset_password(s, fx, token, self.new_password))
-            self.done, self.error, self.new_password = True, "", ""
-        except InvalidInput as exc:
-            self.error = exc.message
+        token, new_password = self.router.url.query_parameters.get("token", ""), self.new_password
+        done = self._run(lambda s, fx: accounts.do_reset_password(s, fx, token, new_password))
+        self.error = done.message
+        if done.ok:
+            self.done, self.new_password = True, ""

@@ -18,11 +18,11 @@ from coworking_app.formatting import (
     format_moment,
 )
 from coworking_app.services.admin import audit, exports
-from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
 from models import AUDIT_ENTITIES
-from state.auth import AuthState, act_as, invalid, refusal
+from state.auth import invalid
 from state.inputs import parse_id
+from state.page import PageState
 
 ENTITY_LABELS = AUDIT_ENTITY_LABELS
 ACTION_LABELS = AUDIT_ACTION_LABELS
@@ -73,7 +73,7 @@ def _row(item: audit.AuditItem) -> AuditRow:
             for name, values in fields))
 
 
-class AuditState(rx.State):
+class AuditState(PageState):
     entity: str = ""
     entity_id: str = ""
     actor_id: str = ""
@@ -107,21 +107,20 @@ class AuditState(rx.State):
         self.loading = False
 
     async def _reload(self) -> None:
-        token = (await self.get_state(AuthState)).session_token
-        self.error = ""
         try:
             flt = audit.AuditFilter(entity=self.entity or None, entity_id=parse_id(self.entity_id),
                                     actor_id=parse_id(self.actor_id), action=self.action or None,
                                     date_from=self.date_from or None, date_to=self.date_to or None,
                                     page=self.page, page_size=PAGE_SIZE)
-            items, self.total = act_as(token, lambda s, _fx, u: audit.list_audit(s, u, flt))
-        except (NotAuthenticated, PermissionDenied):
-            self.allowed, self.rows = False, []
-            return
         except ValidationError as exc:
             self.error = invalid(exc)
             return
-        self.allowed = True
+        done = await self._act(lambda s, _fx, u: audit.list_audit(s, u, flt))
+        self.allowed, self.error = not done.denied, "" if done.denied else done.message
+        if not done.ok:
+            self.rows = []
+            return
+        items, self.total = done.value
         self.rows = [_row(i) for i in items]
 
     @rx.event
@@ -160,7 +159,7 @@ class ReportRow:
 KIND_LABELS = {"daily": "Ежедневный", "weekly": "Еженедельный", "monthly": "Ежемесячный", "export": "Выгрузка"}
 
 
-class ReportsState(rx.State):
+class ReportsState(PageState):
     reports: list[ReportRow] = []
     allowed: bool = True
     loading: bool = True
@@ -171,13 +170,8 @@ class ReportsState(rx.State):
         return any(r.status in ("queued", "running") for r in self.reports)
 
     async def _reload(self) -> None:
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            infos = act_as(token, lambda s, _fx, u: exports.list_reports(s, u))
-        except (NotAuthenticated, PermissionDenied):
-            self.allowed, self.reports = False, []
-            return
-        self.allowed = True
+        done = await self._act(lambda s, _fx, u: exports.list_reports(s, u))
+        self.allowed, infos = done.ok, done.value or []
         self.reports = [ReportRow(
             id=r.id, title=r.title, kind=KIND_LABELS.get(r.kind, r.kind), fmt=r.fmt.upper(), status=r.status,
             progress=r.progress, rows=r.rows, error=r.error or "", ready=r.ready,
@@ -215,9 +209,5 @@ class ReportsState(rx.State):
         report_id = parse_id(report_id)
         if report_id is None:
             return
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            file = act_as(token, lambda s, _fx, u: exports.report_download(exports.access_report_file(s, u, report_id)))
-            return rx.download(data=file.content, filename=file.filename)
-        except ServiceError as exc:
-            return rx.toast.error(refusal(exc))
+        done = await self._act(lambda s, _fx, u: exports.report_download(exports.access_report_file(s, u, report_id)))
+        return rx.download(data=done.value.content, filename=done.value.filename) if done.ok else done.toast()

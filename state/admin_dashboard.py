@@ -14,10 +14,9 @@ from coworking_app import maps
 from coworking_app.formatting import format_money, format_percent, zone_name
 from coworking_app.services.admin import analytics, exports
 from coworking_app.services.catalog import catalog
-from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from state import charts
-from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
+from state.page import PageState
 
 PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}
 
@@ -57,7 +56,7 @@ def _kpi_cards(k: analytics.Kpis) -> list[KpiCard]:
     return cards
 
 
-class DashboardState(rx.State):
+class DashboardState(PageState):
     owner_view: bool = False
     date_from: str = ""
     date_to: str = ""
@@ -103,27 +102,16 @@ class DashboardState(rx.State):
                                          granularity=self.granularity)
 
     async def _refresh(self) -> None:
-        token = (await self.get_state(AuthState)).session_token
-        self.error = ""
-        try:
-            flt = self._filter()
-            owner_view = self.owner_view
+        owner_view = self.owner_view
 
-            def work(session, _effects, user):
-                cities = catalog.list_cities(session)
-                return cities, analytics.dashboard(session, user, flt, owner_view=owner_view)
-
-            cities, board = act_as(token, work)
-        except (NotAuthenticated, PermissionDenied):
-            self.allowed = False
+        def work(session, _effects, user):
+            flt = self._filter()  # a bad period is refused like any other input
+            return catalog.list_cities(session), analytics.dashboard(session, user, flt, owner_view=owner_view)
+        done = await self._act(work)
+        self.allowed, self.error = not done.denied, "" if done.denied else done.message
+        if not done.ok:
             return
-        except ValidationError as exc:
-            self.error = invalid(exc)
-            return
-        except ServiceError as exc:
-            self.error = refusal(exc)
-            return
-        self.allowed = True
+        cities, board = done.value
         self.cities = [[str(c.id), c.name_ru] for c in cities]
         self.kpis = _kpi_cards(board.kpis)
         self.report_zone = zone_name(datetime.now(analytics.report_zone()))
@@ -182,14 +170,15 @@ class DashboardState(rx.State):
     async def export(self, fmt: str):
         if fmt not in exports.FORMATS:
             return
-        token = (await self.get_state(AuthState)).session_token
+        try:
+            flt, owner_view = self._filter(), self.owner_view
+        except ValidationError:
+            yield rx.toast.error("Проверьте период")
+            return
         self.exporting = fmt
         yield
         try:
-            flt, owner_view = self._filter(), self.owner_view
-            file = act_as(token, lambda s, _fx, u: exports.export_dashboard(s, u, flt, fmt, owner_view=owner_view))
-            yield rx.download(data=file.content, filename=file.filename)
-        except (ServiceError, ValidationError) as exc:
-            yield rx.toast.error(refusal(exc) if isinstance(exc, ServiceError) else "Проверьте период")
+            done = await self._act(lambda s, _fx, u: exports.export_dashboard(s, u, flt, fmt, owner_view=owner_view))
+            yield rx.download(data=done.value.content, filename=done.value.filename) if done.ok else done.toast()
         finally:
             self.exporting = ""

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 import reflex as rx
-from pydantic import ValidationError
 
 from coworking_app.formatting import format_moment, format_money
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.booking import promos
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.admin.analytics import report_zone
-from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, PermissionDenied, ServiceError
-from state.auth import AuthState, act_as, invalid, refusal
+from coworking_app.services.common.errors import InvalidInput
 from models import Role
 from state.inputs import parse_id, parse_roubles
+from state.page import PageState
 
 
 # The service's field names -> this form's fields (where its error is shown).
@@ -52,7 +51,7 @@ def _row(p: promos.PromoView) -> PromoRow:
         uses=p.uses, active=p.active)
 
 
-class PromoState(rx.State):
+class PromoState(PageState):
     rows: list[PromoRow] = []
     q: str = ""
     allowed: bool = True
@@ -75,9 +74,6 @@ class PromoState(rx.State):
     confirm_id: int = 0
     confirm_code: str = ""
 
-    async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
-
     @rx.event
     async def load(self):
         self.loading = True
@@ -92,12 +88,8 @@ class PromoState(rx.State):
             check_role(user, Role.operator, Role.admin)  # the whole network: staff only
             return promos.list_promos(session, user, q=q or None)
 
-        try:
-            found = act_as(await self._token(), staff_list)
-        except (NotAuthenticated, PermissionDenied):
-            self.allowed, self.rows = False, []
-            return
-        self.allowed, self.rows = True, [_row(p) for p in found]
+        done = await self._act(staff_list)
+        self.allowed, self.rows = done.ok, [_row(p) for p in done.value or []]
 
     @rx.event
     async def set_q(self, value: str):
@@ -134,18 +126,16 @@ class PromoState(rx.State):
         self.error, self.error_field, self.saving = "", "", True
         yield
         try:
-            fields, space_id = self._input(), parse_id(self.space)
-            act_as(await self._token(), lambda s, _fx, u: owner_spaces.do_create_promo(s, u, space_id, fields))
+            space_id = parse_id(self.space)
+            # The form's input is checked in the use case: a bad field is refused like the
+            # service's own refusals, with the field named.
+            done = await self._act(lambda s, _fx, u: owner_spaces.do_create_promo(s, u, space_id, self._input()))
+            if not done.ok:
+                self._fail(done.field, done.message)
+                return
             self.code = self.value = self.until = self.max_total = self.min_amount = self.space = ""
             yield rx.toast.success("Промокод создан")
             await self._reload()
-        except ValidationError as exc:
-            field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
-            self._fail(field, invalid(exc).removeprefix(f"{field}: "))
-        except InvalidInput as exc:
-            self._fail(exc.field, exc.message)
-        except ServiceError as exc:
-            self._fail(getattr(exc, "field", "") or "", refusal(exc))
         finally:
             self.saving = False
 
@@ -171,11 +161,12 @@ class PromoState(rx.State):
         self.busy_id, self.confirming = promo_id, ""
         yield
         try:
-            act_as(await self._token(), lambda s, _fx, u: work(s, u, promo_id))
+            done = await self._act(lambda s, _fx, u: work(s, u, promo_id))
+            if not done.ok:
+                yield done.toast()
+                return
             yield rx.toast.success(f"Промокод {self.confirm_code} завершён: новые брони его не примут"
                                    if action == "end" else f"Промокод {self.confirm_code} удалён")
             await self._reload()
-        except ServiceError as exc:
-            yield rx.toast.error(refusal(exc))
         finally:
             self.busy_id, self.confirm_id = 0, 0

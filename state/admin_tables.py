@@ -24,10 +24,9 @@ from coworking_app.services.admin import exports, user_admin
 from coworking_app.services.catalog import space_moderation
 from coworking_app.services.booking.booking_states import STATUS_LABELS, booking_refusal
 from coworking_app.services.booking.bookings import do_cancel_booking
-from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
-from state.auth import AuthState, act_as, invalid, refusal
 from state.inputs import parse_id
+from state.page import PageState
 
 STATUS_CHOICES = {
     "bookings": [("placed", "Оформленные"), *STATUS_LABELS.items()],
@@ -91,7 +90,7 @@ def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]]
     return [["booking", "Открыть бронь"]], ""
 
 
-class AdminTableState(rx.State):
+class AdminTableState(PageState):
     table: str = "bookings"
     q: str = ""
     status: str = ""
@@ -133,9 +132,6 @@ class AdminTableState(rx.State):
     def pages(self) -> int:
         return max(1, (self.total + self.page_size - 1) // self.page_size)
 
-    async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
-
     def _filter(self) -> tables.TableFilter:
         return tables.TableFilter(
             id=parse_id(self.row_id), status=self.status or None, type=self.kind or None,
@@ -152,21 +148,17 @@ class AdminTableState(rx.State):
         self.loading = False
 
     async def _reload(self) -> None:
-        token = await self._token()
-        self.error = ""
-        try:
-            flt, table = self._filter(), self.table
-            page, is_admin = act_as(token, lambda s, _fx, u: (tables.list_table(s, u, table, flt), u.has_role("admin")))
-        except (NotAuthenticated, PermissionDenied):
-            self.allowed, self.rows, self.total = False, [], 0
+        table = self.table
+        # (the filter is built in the use case: a bad one is refused like any other input)
+        done = await self._act(lambda s, _fx, u: (tables.list_table(s, u, table, self._filter()),
+                                                  u.has_role("admin")))
+        self.allowed, self.error = not done.denied, "" if done.denied else done.message
+        if done.denied:
+            self.rows, self.total = [], 0
+        if not done.ok:
             return
-        except ValidationError as exc:
-            self.error = invalid(exc)
-            return
-        except ServiceError as exc:
-            self.error = refusal(exc)
-            return
-        self.allowed, self.is_admin = True, is_admin
+        page, self.is_admin = done.value
+        is_admin = self.is_admin
         self.columns = [ColumnView(c.key, c.label, c.kind in ("money", "id", "number")) for c in page.columns]
         views = []
         for row in page.rows:
@@ -221,22 +213,27 @@ class AdminTableState(rx.State):
     async def export(self, fmt: str):
         if fmt not in exports.FORMATS:
             return
-        token, table = await self._token(), self.table
+        table = self.table
+        try:
+            flt = self._filter()
+        except ValidationError:
+            yield rx.toast.error("Проверьте фильтры")
+            return
         self.exporting = fmt
         yield
         try:
-            flt = self._filter()
             if self.total > get_settings().export_sync_max_rows:
-                act_as(token, lambda s, fx, u: exports.do_queue_export(s, fx, u, table, flt, fmt))
-                yield rx.toast.info("Строк много: файл готовится в фоне, он появится в «Отчётах»")
-                yield rx.redirect("/admin/reports")
-                return
-            file = act_as(token, lambda s, _fx, u: exports.export_table(s, u, table, flt, fmt))
-            yield rx.download(data=file.content, filename=file.filename)
-        except ServiceError as exc:
-            yield rx.toast.error(refusal(exc))
-        except ValidationError:
-            yield rx.toast.error("Проверьте фильтры")
+                done = await self._act(lambda s, fx, u: exports.do_queue_export(s, fx, u, table, flt, fmt))
+                if done.ok:
+                    yield rx.toast.info("Строк много: файл готовится в фоне, он появится в «Отчётах»")
+                    yield rx.redirect("/admin/reports")
+                    return
+            else:
+                done = await self._act(lambda s, _fx, u: exports.export_table(s, u, table, flt, fmt))
+                if done.ok:
+                    yield rx.download(data=done.value.content, filename=done.value.filename)
+                    return
+            yield done.toast()
         finally:
             self.exporting = ""
 
@@ -307,11 +304,13 @@ class AdminTableState(rx.State):
         }.get(action)
         if work is None or (not target and action != "create"):
             return
-        token = await self._token()
         self.acting, self.action_error = True, ""
         yield
         try:
-            act_as(token, work)
+            done = await self._act(work)
+            self.action_error = done.message
+            if not done.ok:
+                return
             self.action, self.action_id = "", 0
             yield rx.toast.success({
                 "cancel": f"Бронь № {target} отменена, оплата возвращена; гость и владелец увидят причину",
@@ -320,7 +319,5 @@ class AdminTableState(rx.State):
                 "unblock": "Пользователь разблокирован", "roles": "Роли сохранены",
                 "create": "Пользователь создан"}[action])
             await self._reload()
-        except ServiceError as exc:
-            self.action_error = refusal(exc)
         finally:
             self.acting = False

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
-from coworking_app.effects import Effects
 from coworking_app.services.accounts.accounts import (
     SESSION_COOKIE,
     ClientInfo,
@@ -24,7 +23,7 @@ from coworking_app.services.accounts.accounts import (
     do_issue_cookie_ticket,
     do_sign_out,
 )
-from coworking_app.services.common.errors import NotAuthenticated, ServiceError
+from coworking_app.services.common.errors import NotAuthenticated
 from coworking_app.services.accounts.security import client_address, new_token
 from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case
@@ -52,7 +51,8 @@ def _cookie(header: str, name: str) -> str:
 
 class SessionEnded(Exception):
     """The person's session ended while a page was open (signed out in another tab or on
-    another device, expired). Raised by refusal(); the app's backend exception handler
+    another device, expired). Raised by state.page for a use case run as the person; the
+    app's backend exception handler
     (on_backend_exception) sends the person to /login?next=<the page>."""
 
 
@@ -187,25 +187,7 @@ def on_backend_exception(exception: Exception):
     return default_backend_exception_handler(exception)
 
 
-def act_as(token: str, work):
-    """Runs `work(session, effects, user)` in a unit of work of its own (coworking_app/uow.py:
-    retried on serialization failures and deadlocks, effects after commit) as the person
-    signed in with this cookie token; ServiceError when they may not."""
-    def run(session: Session, effects: Effects):
-        user, _row = access_user_by_session_token(session, token)
-        return work(session, effects, user)
-    return run_use_case(run)
-
-
 def invalid(exc: ValidationError) -> str:
     """What a form shows for input its model refused: the first problem, in Russian,
     without the parameter name (services/common/validation.py is the one place for the text)."""
     return first_message(exc.errors())
-
-
-def refusal(exc: ServiceError) -> str:
-    """What a form shows for a refused action. A refusal because the session has ended is
-    not shown in the form: SessionEnded takes the person to sign-in and back."""
-    if isinstance(exc, NotAuthenticated):
-        raise SessionEnded() from exc
-    return getattr(exc, "message", str(exc))

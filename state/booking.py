@@ -12,26 +12,18 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
 from coworking_app.services.accounts import accounts
 from coworking_app.services.booking import availability, bookings
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.payments import payments
-from coworking_app.services.common.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    ServiceError,
-)
+from coworking_app.services.common.errors import InvalidInput, ServiceError
 from coworking_app.services.booking.pricing import AddonChoice
 from coworking_app.services.catalog.spaces import find_bookable_space, list_resources
-from coworking_app.uow import run_use_case
 from models import Resource, Space
 from state.auth import AuthState
 from state.inputs import parse_id, parse_step
+from state.page import PageState
 
 MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь",
           "Октябрь", "Ноябрь", "Декабрь"]
@@ -74,7 +66,7 @@ def _error_message(exc: ServiceError) -> tuple[str, str]:
     return field, getattr(exc, "message", str(exc))
 
 
-class BookingPanelState(rx.State):
+class BookingPanelState(PageState):
     space_id: int = 0
     timezone: str = "Europe/Moscow"
     resources: list[ResourceOption] = []
@@ -114,25 +106,20 @@ class BookingPanelState(rx.State):
     def load(self):
         space_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         self.error, self.error_field, self.lines, self.total = "", "", [], ""
-        if space_id is None:
+        found = self._read(lambda s: _panel(s, space_id)) if space_id is not None else None
+        if found is None or not found.ok or found.value is None:
             self.resources = []
-            return
-        with read_scope() as session:
-            space = find_bookable_space(session, space_id)  # services.catalog.spaces: public and owned
-            if space is None:
-                self.resources = []
-                return
-            self.space_id, self.timezone = space.id, space.timezone
-            rows = list_resources(session, space.id)
-            self.resources = [ResourceOption(str(r.id), f"{r.name} · {RESOURCE_KIND_LABELS.get(r.kind, r.kind)}")
-                              for r in rows]
-            self.addons = [AddonOption(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)}"
-                                       f"{_ADDON_UNITS.get(a.unit, '')}")
-                           for a in owner_spaces.list_addons(session, space.id)]
-            self.policy_name = bookings.POLICY_NAMES[space.cancellation_policy]
-            self.policy_terms = bookings.policy_terms(space.cancellation_policy)
-            self.approval_note = ("" if space.instant_book else
-                                  "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
+            return None
+        space, rows, addons = found.value
+        self.space_id, self.timezone = space.id, space.timezone
+        self.resources = [ResourceOption(str(r.id), f"{r.name} · {RESOURCE_KIND_LABELS.get(r.kind, r.kind)}")
+                          for r in rows]
+        self.addons = [AddonOption(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)}"
+                                   f"{_ADDON_UNITS.get(a.unit, '')}") for a in addons]
+        self.policy_name = bookings.POLICY_NAMES[space.cancellation_policy]
+        self.policy_terms = bookings.policy_terms(space.cancellation_policy)
+        self.approval_note = ("" if space.instant_book else
+                              "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
         today = self._today()
         self.day, self.month, self.days, self.seats, self.promo, self.mode = today.isoformat(), today.strftime("%Y-%m"), 1, 1, "", "hours"
         self.promo_error = ""
@@ -224,20 +211,22 @@ class BookingPanelState(rx.State):
 
     def _refresh(self, *, keep_times: bool = True) -> None:
         """Calendar, time options and price for the current choices."""
-        with read_scope() as session:
-            found = self._resource(session)
-            if found is None:
-                return
-            space, resource = found
-            self.whole = availability.is_whole(resource)
-            self.capacity = resource.capacity
-            self.day_mode_allowed = resource.kind in availability.DAY_BOOKABLE_KINDS
-            if not self.day_mode_allowed:
-                self.mode = "hours"
-            self.seats = resource.capacity if self.whole else max(1, min(self.seats, resource.capacity))
-            self._calendar(session, space, resource)
-            self._times(session, space, resource, keep_times)
-            self._quote(session)
+        self._read(lambda session: self._refresh_in(session, keep_times))
+
+    def _refresh_in(self, session, keep_times: bool) -> None:
+        found = self._resource(session)
+        if found is None:
+            return
+        space, resource = found
+        self.whole = availability.is_whole(resource)
+        self.capacity = resource.capacity
+        self.day_mode_allowed = resource.kind in availability.DAY_BOOKABLE_KINDS
+        if not self.day_mode_allowed:
+            self.mode = "hours"
+        self.seats = resource.capacity if self.whole else max(1, min(self.seats, resource.capacity))
+        self._calendar(session, space, resource)
+        self._times(session, space, resource, keep_times)
+        self._quote(session)
 
     def _calendar(self, session, space: Space, resource: Resource) -> None:
         year, month = (int(p) for p in self.month.split("-"))
@@ -401,55 +390,55 @@ class BookingPanelState(rx.State):
 
     @rx.event
     async def apply_promo(self):
-        auth = await self.get_state(AuthState)
-        def _work(session, effects):
-            user = _user_or_none(session, auth.session_token)
+        def work(session, _effects, user):
             self.promo_error, self._promo_user_id = "", user.id if user else 0
             self._quote(session, user)
-        run_use_case(_work)
+        await self._visit(work)
 
     # --- booking -----------------------------------------------------------------------
 
     @rx.event
     async def book(self):
-        auth = await self.get_state(AuthState)
-        if not auth.signed_in:
+        sign_in = rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
+        if not (await self.get_state(AuthState)).signed_in:
             # Sign-in (or sign-up from there) comes back to this page with the same choice.
-            yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
+            yield sign_in
+            return
+        try:
+            request = self._request()
+        except ValidationError:
+            self.error = "Проверьте дату, время и число мест"
+            return
+        if request is None:
+            self.error = "Выберите время"
             return
         self.busy = True
         yield
-        try:
-            request = self._request()
-            if request is None:
-                self.error = "Выберите время"
-                return
 
-            def work(session, effects):
-                user, _row = accounts.access_user_by_session_token(session, auth.session_token)
-                booking = bookings.do_create_booking(session, effects, user, request)
-                if booking.status != "pending_payment":
-                    return None
-                return payments.do_start_payment(session, user, booking.id).payment_url
-            url = run_use_case(work)
-            yield rx.redirect(url or "/cabinet/bookings")
-        except NotAuthenticated:
-            yield rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
-        except ValidationError:
-            self.error = "Проверьте дату, время и число мест"
-        except InvalidInput as exc:
-            if exc.field == "promo_code":
-                self.promo_error = exc.message
+        def work(session, effects, user):
+            if user is None:
+                return sign_in
+            booking = bookings.do_create_booking(session, effects, user, request)
+            if booking.status != "pending_payment":
+                return rx.redirect("/cabinet/bookings")
+            return rx.redirect(payments.do_start_payment(session, user, booking.id).payment_url)
+        try:
+            done = await self._visit(work)  # a session that ended meanwhile: sign-in, same choice
+            if done.ok:
+                yield done.value
+            elif done.field == "promo_code":
+                self.promo_error = done.message
             else:
-                self.error_field, self.error = _error_message(exc)
-        except (Conflict, NotFound, PermissionDenied, payments.ProviderError) as exc:
-            self.error_field, self.error = _error_message(exc)
-            with read_scope() as session:
-                found = self._resource(session)
-                if found:
-                    self._times(session, *found, keep=True)
+                self.error_field, self.error = done.field, done.message
+                # (taken meanwhile, gone, refused by the provider: the times as they are now)
+                self._read(self._times_again)
         finally:
             self.busy = False
+
+    def _times_again(self, session) -> None:
+        found = self._resource(session)
+        if found:
+            self._times(session, *found, keep=True)
 
 
 def _int_in(value: object, low: int, high: int, default: int) -> int:
@@ -474,8 +463,9 @@ def _is_time(value: object) -> bool:
 _ADDON_UNITS = {"booking": "", "hour": " в час", "seat": " за место"}
 
 
-def _user_or_none(session, token: str):
-    try:
-        return accounts.access_user_by_session_token(session, token)[0]
-    except NotAuthenticated:
+def _panel(session, space_id: int) -> tuple[Space, list[Resource], list] | None:
+    """The space (public and owned: services.catalog.spaces), its resources and add-ons."""
+    space = find_bookable_space(session, space_id)
+    if space is None:
         return None
+    return space, list_resources(session, space.id), owner_spaces.list_addons(session, space.id)

@@ -12,17 +12,15 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services.accounts import accounts
 from coworking_app.services.booking import bookings
 from coworking_app.services.payments import documents, payments
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.reviews import reviews
-from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, NotFound, ServiceError
+from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.catalog.spaces import list_resources
 from coworking_app.settings import get_settings
-from coworking_app.uow import run_use_case
-from state.auth import AuthState, act_as
 from state.inputs import parse_id
+from state.page import Outcome, PageState
 
 REVIEW_LABELS = {"pending": "Отзыв на модерации", "approved": "Отзыв опубликован",
                  "rejected": "Отзыв отклонён модератором"}
@@ -94,14 +92,7 @@ def card(view: bookings.BookingView) -> BookingCard:
     )
 
 
-class _SignedIn(rx.State):
-    """Shared helpers: the signed-in user of this browser, checked on every call."""
-
-    async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
-
-
-class CheckoutState(_SignedIn):
+class CheckoutState(PageState):
     found: bool = False
     amount: str = ""
     title: str = ""
@@ -109,51 +100,43 @@ class CheckoutState(_SignedIn):
     busy: bool = False
     message: str = ""
 
+    def _payment_id(self) -> int:
+        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
+
     @rx.event
     async def load(self):
-        token = await self._token()
-        payment_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
+        payment_id = self._payment_id()
         self.found, self.message = False, ""
-        if payment_id is None:
+
+        def work(session, _effects, user):
+            payment, booking = payments.access_payment_for_payer(session, user, payment_id)
+            view = bookings.booking_views(session, [booking], user)[0]
+            return payment, view
+        done = await self._act(work)
+        if not done.ok or done.value[0].provider != "test":
             return
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                payment, booking = payments.access_payment_for_payer(session, user, payment_id)
-                if payment.provider != "test":
-                    return
-                view = bookings.booking_views(session, [booking], user)[0]
-                self.amount = format_money(payment.amount_minor, payment.currency)
-                self.title = f"{view.space_name}: {view.resource_name}, {_when(view)}"
-                self.status = payment.status
-                self.found = True
-            run_use_case(_work)
-        except (NotAuthenticated, NotFound):
-            self.found = False
+        payment, view = done.value
+        self.amount = format_money(payment.amount_minor, payment.currency)
+        self.title = f"{view.space_name}: {view.resource_name}, {_when(view)}"
+        self.status, self.found = payment.status, True
 
     @rx.event
     async def complete(self, outcome: str):
-        token = await self._token()
-        payment_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
+        payment_id = self._payment_id()
         self.busy = True
         yield
-        try:
-            def work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return payments.do_complete_test_payment(session, effects, user, payment_id,
-                                                         str(outcome)).booking_id
-            booking_id = run_use_case(work)
-            if outcome == "succeeded":
-                yield rx.redirect(f"/cabinet/bookings?paid={booking_id}")
-            else:
-                self.status, self.message = "failed", "Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится."
-        except ServiceError as exc:
-            self.message = getattr(exc, "message", str(exc))
-        finally:
-            self.busy = False
+        done = await self._act(lambda s, fx, u: payments.do_complete_test_payment(
+            s, fx, u, payment_id, str(outcome)).booking_id)
+        self.busy = False
+        if not done.ok:
+            self.message = done.message
+        elif outcome == "succeeded":
+            yield rx.redirect(f"/cabinet/bookings?paid={done.value}")
+        else:
+            self.status, self.message = "failed", "Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится."
 
 
-class MyBookingsState(_SignedIn):
+class MyBookingsState(PageState):
     tab: str = "upcoming"
     cards: list[BookingCard] = []
     loading: bool = True
@@ -178,22 +161,24 @@ class MyBookingsState(_SignedIn):
         self.loading = False
 
     async def _reload(self) -> None:
-        token = await self._token()
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
-                cards = [card(v) for v in bookings.booking_views(session, rows, user)]
-                written = reviews.review_statuses(session, user, [c.id for c in cards])
-                for c in cards:
-                    review_id, status, editable = written.get(c.id, (0, "", False))
-                    c.review_label = REVIEW_LABELS.get(status, "")
-                    c.review_id = review_id if editable else 0
-                self.cards = cards
-                self.feed_url = get_settings().base_url + documents.calendar_feed_path(user)
-            run_use_case(_work)
-        except NotAuthenticated:
-            self.cards = []
+        tab = self.tab
+
+        def work(session, _effects, user):
+            rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=tab))
+            views = bookings.booking_views(session, rows, user)
+            written = reviews.review_statuses(session, user, [v.id for v in views])
+            return views, written, documents.calendar_feed_path(user)
+        done = await self._act(work)
+        if not done.ok:
+            self.cards, self.error = [], done.message
+            return
+        views, written, feed_path = done.value
+        cards = [card(v) for v in views]
+        for c in cards:
+            review_id, status, editable = written.get(c.id, (0, "", False))
+            c.review_label = REVIEW_LABELS.get(status, "")
+            c.review_id = review_id if editable else 0
+        self.cards, self.feed_url = cards, get_settings().base_url + feed_path
 
     @rx.event
     async def refresh(self):
@@ -231,27 +216,22 @@ class MyBookingsState(_SignedIn):
             setattr(self, name, str(value)[:500])
             self.error = ""  # the complaint was about what is being changed now
 
-    async def _act(self, work) -> tuple[bool, object]:
-        """Runs work(session, effects, user) in a unit of work; a refusal becomes self.error."""
-        token = await self._token()
-        self.error = ""
-        try:
-            return True, act_as(token, work)
-        except NotAuthenticated:
-            self.error = "Войдите снова"
-        except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
-        return False, None
+    async def _change(self, work) -> Outcome:
+        """A change from a dialog or a card's button: a refusal is shown in self.error."""
+        done = await self._act(work)
+        self.error = done.message
+        return done
 
     @rx.event
     async def confirm_cancel(self):
         booking_id = self.target.id
         self.busy = True
         yield
-        ok, result = await self._act(
-            lambda s, fx, u: bookings.do_cancel_booking(s, fx, u, booking_id, reason=self.reason))
-        if ok:
-            refund = result[1]
+        reason = self.reason
+        done = await self._change(
+            lambda s, fx, u: bookings.do_cancel_booking(s, fx, u, booking_id, reason=reason))
+        if done.ok:
+            refund = done.value[1]
             self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
                             else f"Бронь № {booking_id} отменена.")
             self.dialog = ""
@@ -280,8 +260,9 @@ class MyBookingsState(_SignedIn):
             except ValidationError as exc:
                 raise InvalidInput("seats", "число мест от 1") from exc
             return bookings.do_modify_booking(session, effects, user, booking_id, change)
-        ok, result = await self._act(work)
-        if ok:
+        done = await self._change(work)
+        if done.ok:
+            result = done.value
             difference = result[1]
             self.message = (f"Изменение применится после доплаты {format_money(difference)} — кнопка «Оплатить»"
                             if difference > 0 and result[0].pending_change
@@ -297,33 +278,28 @@ class MyBookingsState(_SignedIn):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return None
-        ok, url = await self._act(lambda s, _fx, u: payments.do_start_payment(s, u, booking_id).payment_url)
-        return rx.redirect(url) if ok else None
+        done = await self._change(lambda s, _fx, u: payments.do_start_payment(s, u, booking_id).payment_url)
+        return rx.redirect(done.value) if done.ok else None
 
     @rx.event
     async def download(self, booking_id: int, kind: str):
-        token = await self._token()
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return None
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                if kind == "ics":
-                    booking, _role = bookings.access_booking(session, user, booking_id)
-                    return rx.download(data=documents.booking_ics(session, booking),
-                                       filename=f"booking-{booking.id}.ics")
-                if kind.startswith("credit-note-"):
-                    refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
-                    note = documents.do_issue_credit_note(session, refund.id)
-                    return rx.download(data=note.pdf, filename=f"credit-note-CN-{note.number:06d}.pdf")
-                booking = documents.access_receipt(session, user, booking_id)
-                document = documents.do_issue_receipt(session, booking.id)
-                return rx.download(data=document.pdf, filename=f"receipt-R-{document.number:06d}.pdf")
-            return run_use_case(_work)
-        except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
-        return None
+
+        def work(session, _effects, user):
+            if kind == "ics":
+                booking, _role = bookings.access_booking(session, user, booking_id)
+                return documents.booking_ics(session, booking), f"booking-{booking.id}.ics"
+            if kind.startswith("credit-note-"):
+                refund = documents.access_credit_note(session, user, booking_id, parse_id(kind[12:]) or 0)
+                note = documents.do_issue_credit_note(session, refund.id)
+                return note.pdf, f"credit-note-CN-{note.number:06d}.pdf"
+            booking = documents.access_receipt(session, user, booking_id)
+            document = documents.do_issue_receipt(session, booking.id)
+            return document.pdf, f"receipt-R-{document.number:06d}.pdf"
+        done = await self._change(work)
+        return rx.download(data=done.value[0], filename=done.value[1]) if done.ok else None
 
 
 @dataclass
@@ -355,17 +331,14 @@ class OwnerBookingsState(MyBookingsState):
     @rx.event
     async def load_owner(self):
         self.loading = True
-        token = await self._token()
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                owned = owner_spaces.list_owner_spaces(session, user)
-                self.spaces = [Option(str(s.id), s.name) for s in owned]
-                self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
-                                  for r in list_resources(session, s.id)]
-            run_use_case(_work)
-        except ServiceError:
-            self.spaces, self.resources = [], []
+
+        def work(session, _effects, user):
+            owned = owner_spaces.list_owner_spaces(session, user)
+            return owned, [(s, r) for s in owned for r in list_resources(session, s.id)]
+        done = await self._act(work)
+        owned, resources = done.value if done.ok else ([], [])
+        self.spaces = [Option(str(s.id), s.name) for s in owned]
+        self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s, r in resources]
         if self.resources and not self.day_resource:
             self.day_resource = self.resources[0].value
         self.day = self.day or date.today().isoformat()
@@ -374,7 +347,6 @@ class OwnerBookingsState(MyBookingsState):
         self.loading = False
 
     async def _reload(self) -> None:
-        token = await self._token()
         try:
             flt = bookings.BookingFilter(
                 scope="owner", status=[] if self.status_filter == "all" else [self.status_filter],
@@ -384,14 +356,8 @@ class OwnerBookingsState(MyBookingsState):
         except ValidationError:
             self.error = "Проверьте фильтры"
             return
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                rows = bookings.list_bookings(session, user, flt)
-                self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
-            run_use_case(_work)
-        except ServiceError:
-            self.cards = []
+        done = await self._act(lambda s, _fx, u: bookings.booking_views(s, bookings.list_bookings(s, u, flt), u))
+        self.cards = [card(v) for v in done.value] if done.ok else []
 
     async def _day_view(self) -> None:
         day = _date(self.day)
@@ -399,14 +365,10 @@ class OwnerBookingsState(MyBookingsState):
         resource_id = parse_id(self.day_resource)
         if day is None or resource_id is None:
             return
-        token = await self._token()
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return bookings.owner_day_slots(session, user, resource_id, day)
-            resource, slots = run_use_case(_work)
-        except ServiceError:
+        done = await self._act(lambda s, _fx, u: bookings.owner_day_slots(s, u, resource_id, day))
+        if not done.ok:
             return
+        resource, slots = done.value
         self.occupancy = [OccupancyRow(f"{s.start:%H:%M}", resource.capacity - s.free_seats,
                                        resource.capacity,
                                        round(100 * (resource.capacity - s.free_seats) / resource.capacity))
@@ -431,8 +393,8 @@ class OwnerBookingsState(MyBookingsState):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return
-        ok, _result = await self._act(lambda s, fx, u: bookings.do_accept_booking(s, fx, u, booking_id))
-        if ok:
+        done = await self._change(lambda s, fx, u: bookings.do_accept_booking(s, fx, u, booking_id))
+        if done.ok:
             self.message = f"Бронь № {booking_id} подтверждена: гость получил уведомление"
             yield rx.toast.success(self.message)
             await self._reload()
@@ -453,9 +415,9 @@ class OwnerBookingsState(MyBookingsState):
             return
         self.busy = True
         yield
-        ok, result = await self._act(operations[action])
-        if ok:
-            self.message = (f"Бронь № {booking_id} отклонена. Гостю вернётся {format_money(result[1])}, "
+        done = await self._change(operations[action])
+        if done.ok:
+            self.message = (f"Бронь № {booking_id} отклонена. Гостю вернётся {format_money(done.value[1])}, "
                             "причину он увидит в уведомлении" if action == "reject"
                             else f"Бронь № {booking_id}: отмечена неявка")
             self.dialog = ""

@@ -9,17 +9,10 @@ import reflex as rx
 
 from coworking_app.formatting import format_moment
 from coworking_app.services.accounts import accounts, twofactor
-from coworking_app.services.common.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-)
 from coworking_app.settings import get_settings
-from coworking_app.uow import run_use_case
 from state.auth import AuthState
+from state.inputs import parse_id
+from state.page import PageState
 
 
 @dataclass
@@ -37,7 +30,7 @@ def _device_label(user_agent: str) -> str:
     return f"{'Edge' if browser == 'Edg' else browser}{', ' + system if system else ''}"
 
 
-class CabinetState(rx.State):
+class CabinetState(PageState):
     full_name: str = ""
     phone: str = ""
     language: str = "ru"
@@ -59,27 +52,21 @@ class CabinetState(rx.State):
     off_code: str = ""
     totp_message: str = ""
 
-    async def _auth(self) -> AuthState:
-        return await self.get_state(AuthState)
-
     @rx.event
     async def load(self):
-        auth = await self._auth()
-        try:
-            def _work(session, effects):
-                user, row = accounts.access_user_by_session_token(session, auth.session_token)
-                self.full_name, self.phone = user.full_name, user.phone or ""
-                self.language, self.totp_enabled = user.language, user.totp_enabled
-                self.totp_off_refusal = (twofactor.disable_refusal(user) or "") if user.totp_enabled else ""
-                self.devices = [
-                    DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
-                               seen=format_moment(s.last_seen_at, get_settings().report_timezone, named=True),
-                               current=s.id == row.id)
-                    for s in accounts.list_sessions(session, user)
-                ]
-            run_use_case(_work)
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/cabinet")
+        done = await self._act_here(lambda s, _fx, user, here: (user, here.id, accounts.list_sessions(s, user)))
+        if not done.ok:
+            return
+        user, current_id, sessions = done.value
+        self.full_name, self.phone = user.full_name, user.phone or ""
+        self.language, self.totp_enabled = user.language, user.totp_enabled
+        self.totp_off_refusal = (twofactor.disable_refusal(user) or "") if user.totp_enabled else ""
+        self.devices = [
+            DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
+                       seen=format_moment(s.last_seen_at, get_settings().report_timezone, named=True),
+                       current=s.id == current_id)
+            for s in sessions
+        ]
 
     @rx.event
     def set_form(self, field: str, value: str):
@@ -104,85 +91,60 @@ class CabinetState(rx.State):
 
     @rx.event
     async def save_profile(self, _form: dict):
-        auth = await self._auth()
-        try:
-            def _work(session, effects):
-                user = auth._user(session)
-                accounts.do_update_profile(session, user, full_name=self.full_name,
-                                           phone=self.phone, language=self.language)
-                auth._show(user)
-            run_use_case(_work)
-            self.errors, self.profile_message = {}, "Сохранено"
-        except InvalidInput as exc:
-            self.errors, self.profile_message = {exc.field: exc.message}, ""
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/cabinet")
+        full_name, phone, language = self.full_name, self.phone, self.language
+
+        def work(session, _effects, user):
+            accounts.do_update_profile(session, user, full_name=full_name, phone=phone, language=language)
+            return user
+        done = await self._act(work)
+        self.errors, self.profile_message = done.errors, "Сохранено" if done.ok else ""
+        if done.ok:
+            (await self.get_state(AuthState))._show(done.value)  # the header's name
 
     @rx.event
     async def change_password(self, _form: dict):
-        auth = await self._auth()
-        try:
-            def _work(session, effects):
-                user, row = accounts.access_user_by_session_token(session, auth.session_token)
-                accounts.do_change_password(session, effects, user, current_password=self.current_password,
-                                            new_password=self.new_password, keep_session_id=row.id)
-            run_use_case(_work)
-            self.current_password = self.new_password = ""
-            self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
-            return CabinetState.load
-        except InvalidInput as exc:
-            self.password_message = exc.message
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/cabinet")
+        current, new = self.current_password, self.new_password
+        done = await self._act_here(lambda s, fx, user, here: accounts.do_change_password(
+            s, fx, user, current_password=current, new_password=new, keep_session_id=here.id))
+        if not done.ok:
+            self.password_message = done.message
+            return None
+        self.current_password = self.new_password = ""
+        self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
+        return CabinetState.load
 
     @rx.event
     async def revoke(self, session_id: int):
-        auth = await self._auth()
-        try:
-            def _work(session, effects):
-                user = auth._user(session)
-                accounts.do_sign_out(session, accounts.access_session_of_user(session, user, int(session_id)))
-            run_use_case(_work)
-        except (NotAuthenticated, NotFound, ValueError, TypeError):
-            pass
+        session_id = parse_id(session_id)
+        if session_id is not None:
+            await self._act(lambda s, _fx, u: accounts.do_sign_out(
+                s, accounts.access_session_of_user(s, u, session_id)))
         return CabinetState.load
 
     @rx.event
     async def sign_out_everywhere(self):
-        auth = await self._auth()
-        def _work(session, effects):
-            try:
-                accounts.do_sign_out_everywhere(session, auth._user(session))
-            except NotAuthenticated:
-                pass
-        run_use_case(_work)
-        return auth._signed_out("/login")
+        await self._act(lambda s, _fx, u: accounts.do_sign_out_everywhere(s, u))
+        return (await self.get_state(AuthState))._signed_out("/login")
 
     @rx.event
     async def start_totp(self):
-        auth = await self._auth()
-        try:
-            secret, _uri, svg = run_use_case(
-                lambda session, _effects: twofactor.do_start_enrolment(session, auth._user(session)))
-            self.totp_secret_shown = secret
-            self.totp_qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-        except (InvalidInput, NotAuthenticated) as exc:
-            self.password_message = getattr(exc, "message", "")
+        done = await self._act(lambda s, _fx, u: twofactor.do_start_enrolment(s, u))
+        if not done.ok:
+            self.password_message = done.message
+            return
+        secret, _uri, svg = done.value
+        self.totp_secret_shown = secret
+        self.totp_qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
     @rx.event
     async def confirm_totp(self, _form: dict):
-        auth = await self._auth()
-        try:
-            def _work(session, effects):
-                self.recovery_codes = twofactor.do_confirm_enrolment(session, auth._user(session),
-                                                                     self.totp_code)
-            run_use_case(_work)
+        code = self.totp_code
+        done = await self._act(lambda s, _fx, u: twofactor.do_confirm_enrolment(s, u, code))
+        self.errors = done.errors
+        if done.ok:
+            self.recovery_codes = done.value
             self.totp_enabled, self.totp_qr, self.totp_secret_shown, self.totp_code = True, "", "", ""
-            self.errors, self.totp_message = {}, ""
-        except InvalidInput as exc:
-            self.errors = {exc.field: exc.message}
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/cabinet")
+            self.totp_message = ""
 
     @rx.event
     def open_totp_off(self, open_: bool = True):
@@ -196,22 +158,14 @@ class CabinetState(rx.State):
         form = form if isinstance(form, dict) else {}
         password = str(form.get("off_password") or self.off_password)[:1024]
         code = str(form.get("off_code") or self.off_code)[:64]
-        auth = await self._auth()
         self.errors, self.totp_message = {}, ""
-        try:
-            run_use_case(lambda session, _effects: twofactor.do_disable(
-                session, auth._user(session), password=password, code=code))
-        except InvalidInput as exc:
-            self.errors = {exc.field: exc.message}
+        done = await self._act(lambda s, _fx, u: twofactor.do_disable(s, u, password=password, code=code))
+        if not done.ok:
+            # A refusal that names no input of the form (a rate limit, staff who must keep
+            # it) is shown above the form.
+            self.errors = {done.field if done.field in ("current_password", "totp_code") else "totp_off":
+                           done.message}
             return None
-        except RateLimited as exc:
-            self.errors = {"totp_off": exc.wait_text}
-            return None
-        except (Conflict, PermissionDenied) as exc:
-            self.errors = {"totp_off": exc.message}
-            return None
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/cabinet")
         self.totp_enabled, self.totp_off_open, self.recovery_codes = False, False, []
         self.off_password = self.off_code = ""
         self.totp_message = "Двухфакторная защита выключена: для входа снова нужен только пароль"

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from coworking_app.db import read_scope
 from coworking_app.formatting import plural
 from coworking_app.services.catalog import catalog
 from coworking_app.services.catalog.search import SearchParams, SortOrder, search_spaces
+from state.page import PageState
 from state.views import CardView, Option, card_view
 
 FEATURED_COUNT = 6
@@ -24,7 +24,7 @@ class CityCard:
     href: str = ""
 
 
-class HomeState(rx.State):
+class HomeState(PageState):
     cities: list[CityCard] = []
     city_options: list[Option] = []
     featured: list[CardView] = []
@@ -34,13 +34,11 @@ class HomeState(rx.State):
 
     @rx.event
     def load(self):
-        with read_scope() as session:
-            counts = catalog.count_published_by_city(session)
-            cities = catalog.list_cities(session)
-            icons = {a.code: a for a in catalog.list_amenities(session)}
-            featured = search_spaces(
-                session, SearchParams(sort=SortOrder.rating, page_size=FEATURED_COUNT)
-            )
+        found = self._read(lambda session: (
+            catalog.count_published_by_city(session), catalog.list_cities(session),
+            {a.code: a for a in catalog.list_amenities(session)},
+            search_spaces(session, SearchParams(sort=SortOrder.rating, page_size=FEATURED_COUNT))))
+        counts, cities, icons, featured = found.value
         self.cities = [
             CityCard(c.slug, c.name_ru,
                      plural(counts.get(c.id, 0), "пространство", "пространства", "пространств"),

@@ -9,12 +9,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.services.accounts import accounts
 from coworking_app.services.messaging import messages as svc
-from coworking_app.services.common.errors import NotAuthenticated, ServiceError
-from coworking_app.uow import run_use_case
-from state.auth import AuthState, act_as, refusal
+from state.auth import AuthState
 from state.inputs import parse_id
+from state.page import PageState
 
 # Times are shown in Moscow time: the network's home zone (the space's zone is not known
 # for a whole inbox, and a person's own zone is not stored).
@@ -55,7 +53,13 @@ def _row(c: svc.ConversationOut) -> ConversationRow:
         last=c.last_message, when=_when(c.last_message_at), unread=c.unread)
 
 
-class InboxState(rx.State):
+class InboxBadgeState(rx.State):
+    """The header's count of unread messages (state/notifications.py keeps it current)."""
+
+    messages_unread: int = 0
+
+
+class InboxState(PageState):
     rows: list[ConversationRow] = []
     q: str = ""
     loading: bool = True
@@ -72,9 +76,6 @@ class InboxState(rx.State):
     error: str = ""
     sending: bool = False
 
-    async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
-
     # --- the list ---------------------------------------------------------------------------
 
     @rx.event
@@ -84,16 +85,9 @@ class InboxState(rx.State):
         self.loading = False
 
     async def _reload_list(self) -> None:
-        token = await self._token()
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return svc.list_conversations(session, user, q=self.q, page_size=100)[0]
-            items = run_use_case(_work)
-        except NotAuthenticated:
-            self.rows = []
-            return
-        self.rows = [_row(c) for c in items]
+        q = self.q
+        done = await self._act(lambda s, _fx, u: svc.list_conversations(s, u, q=q, page_size=100)[0])
+        self.rows = [_row(c) for c in done.value] if done.ok else []
 
     @rx.event
     async def search(self, value: str):
@@ -110,20 +104,18 @@ class InboxState(rx.State):
         self.loading = False
 
     async def _reload_thread(self, *, mark_read: bool) -> None:
-        from state.notifications import NotificationState
-
-        token = await self._token()
         conversation_id = self.conversation_id
-        try:
-            def work(session, _effects, user):
-                thread = svc.list_messages(session, user, conversation_id, limit=100)
-                unread = svc.do_mark_read(session, user=user, conversation_id=conversation_id) \
-                    if mark_read and thread.conversation is not None else None
-                return user.id, thread, unread
-            user_id, thread, unread = act_as(token, work)
-        except ServiceError:
+
+        def work(session, _effects, user):
+            thread = svc.list_messages(session, user, conversation_id, limit=100)
+            unread = svc.do_mark_read(session, user=user, conversation_id=conversation_id) \
+                if mark_read and thread.conversation is not None else None
+            return user.id, thread, unread
+        done = await self._act(work)
+        if not done.ok:
             self.found, self.messages, self.title = False, [], ""
             return
+        user_id, thread, unread = done.value
         self.found = True
         mine = thread.conversation
         self.read_only = mine is None
@@ -142,8 +134,7 @@ class InboxState(rx.State):
             full=f"{base}/{m.id}/image" if m.has_image else "") for m in thread.items]
         self.has_more = thread.has_more
         if unread is not None:
-            notifications = await self.get_state(NotificationState)
-            notifications.messages_unread = unread
+            (await self.get_state(InboxBadgeState)).messages_unread = unread
 
     @rx.event
     def set_draft(self, value: str):
@@ -165,16 +156,16 @@ class InboxState(rx.State):
         """The draft (and an image) as a new message of the open conversation."""
         if self.sending or not self.conversation_id:
             return
-        token, conversation_id, draft = await self._token(), self.conversation_id, self.draft
+        conversation_id, draft = self.conversation_id, self.draft
         self.sending, self.error = True, ""
         yield
         try:
-            act_as(token, lambda s, fx, u: svc.do_send_message(s, fx, user=u, conversation_id=conversation_id,
-                                                           text_=draft, image=image))
-            self.draft = ""
-            await self._reload_thread(mark_read=False)
-        except ServiceError as exc:
-            self.error = refusal(exc)
+            done = await self._act(lambda s, fx, u: svc.do_send_message(
+                s, fx, user=u, conversation_id=conversation_id, text_=draft, image=image))
+            self.error = done.message
+            if done.ok:
+                self.draft = ""
+                await self._reload_thread(mark_read=False)
         finally:
             self.sending = False
 
@@ -194,16 +185,12 @@ class InboxState(rx.State):
         booking_id = parse_id(booking_id)
         if booking_id is None:
             return None
-        token = await self._token()
-        try:
-            conversation = act_as(token, lambda s, _fx, u: svc.do_open_conversation(
-                s, user=u, space_id=None, booking_id=booking_id))
-            return rx.redirect(f"/inbox/{conversation.id}")
-        except ServiceError as exc:
-            return rx.toast.error(refusal(exc))
+        done = await self._act(lambda s, _fx, u: svc.do_open_conversation(
+            s, user=u, space_id=None, booking_id=booking_id))
+        return rx.redirect(f"/inbox/{done.value.id}") if done.ok else done.toast()
 
 
-class AskHostState(rx.State):
+class AskHostState(PageState):
     """The "Ask the host" dialog of the space page."""
 
     open: bool = False
@@ -230,17 +217,16 @@ class AskHostState(rx.State):
 
     @rx.event
     async def send(self):
-        token = (await self.get_state(AuthState)).session_token
         space_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         text = self.text
         self.busy, self.error = True, ""
         yield
         try:
-            conversation, _message = act_as(token, lambda s, fx, u: svc.do_start_conversation(
+            done = await self._act(lambda s, fx, u: svc.do_start_conversation(
                 s, fx, user=u, space_id=space_id, text_=text))
-            self.open, self.text = False, ""
-            yield rx.redirect(f"/inbox/{conversation.id}")
-        except ServiceError as exc:
-            self.error = refusal(exc)
+            self.error = done.message
+            if done.ok:
+                self.open, self.text = False, ""
+                yield rx.redirect(f"/inbox/{done.value[0].id}")
         finally:
             self.busy = False

@@ -9,17 +9,14 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.formatting import format_moment, format_place
-from coworking_app.services.accounts import accounts
 from coworking_app.services.messaging import messages
 from coworking_app.services.catalog import space_moderation
 from coworking_app.services.common.storage import get_storage
 from coworking_app.services.reviews import reviews as svc
-from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, ServiceError
 from coworking_app.settings import get_settings
-from coworking_app.uow import run_use_case
-from state.auth import AuthState, act_as, refusal
-from state.reviews import stars
 from state.inputs import parse_id
+from state.reviews import stars
+from state.page import PageState
 
 FLAG_LABELS = {"link": "ссылка", "phone": "телефон", "profanity": "ненормативная лексика"}
 
@@ -91,7 +88,7 @@ def _space(q: space_moderation.QueuedSpace) -> SpaceItem:
 VIEWS = ("spaces", *svc.MODERATION_VIEWS, "conversations")
 
 
-class ModerationState(rx.State):
+class ModerationState(PageState):
     view: str = "spaces"
     items: list[QueueItem] = []
     spaces: list[SpaceItem] = []
@@ -105,9 +102,6 @@ class ModerationState(rx.State):
     error: str = ""
     busy_id: int = 0
 
-    async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
-
     @rx.event
     async def load(self):
         wanted = self.router.url.query_parameters.get("view", "spaces")
@@ -117,26 +111,22 @@ class ModerationState(rx.State):
         self.loading = False
 
     async def _reload(self) -> None:
-        token = await self._token()
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                self.spaces = []
-                if self.view == "spaces":
-                    queued, self.total = space_moderation.list_space_queue(session, user)
-                    self.spaces, self.items, self.threads = [_space(q) for q in queued], [], []
-                elif self.view == "conversations":
-                    threads = messages.list_reported_conversations(session, user)
-                    self.threads, self.items, self.total = [ReportedThread(
-                        t.id, f"/inbox/{t.id}", f"{t.space}: {t.renter} ↔ {t.owner}", t.reasons,
-                        _moment(t.reported_at)) for t in threads], [], len(threads)
-                else:
-                    items, self.total = svc.list_moderation_reviews(session, user, view=self.view, page_size=50)
-                    self.items, self.threads = [_item(m) for m in items], []
-            run_use_case(_work)
-            self.allowed = True
-        except (NotAuthenticated, PermissionDenied):
-            self.items, self.total, self.allowed = [], 0, False
+        view = self.view
+
+        def work(session, _effects, user):
+            if view == "spaces":
+                return space_moderation.list_space_queue(session, user)
+            if view == "conversations":
+                threads = messages.list_reported_conversations(session, user)
+                return threads, len(threads)
+            return svc.list_moderation_reviews(session, user, view=view, page_size=50)
+        done = await self._act(work)
+        self.allowed = done.ok
+        found, self.total = done.value if done.ok else ([], 0)
+        self.spaces = [_space(q) for q in found] if view == "spaces" else []
+        self.threads = [ReportedThread(t.id, f"/inbox/{t.id}", f"{t.space}: {t.renter} ↔ {t.owner}", t.reasons,
+                                       _moment(t.reported_at)) for t in found] if view == "conversations" else []
+        self.items = [_item(m) for m in found] if view not in ("spaces", "conversations") else []
 
     @rx.event
     async def set_view(self, value: str | list[str]):
@@ -164,18 +154,17 @@ class ModerationState(rx.State):
             yield event
 
     async def _decide(self, target_id: int, work, done: str):
-        token = await self._token()
         self.busy_id, self.error = target_id, ""
         yield
         try:
-            act_as(token, work)
-            self.rejecting = 0
-            yield rx.toast.success(done)
-            await self._reload()
-        except ServiceError as exc:
-            self.error = refusal(exc)
-            if not self.rejecting:  # no dialog open to show it in (approve, dismiss, resolve)
-                yield rx.toast.error(self.error)
+            outcome = await self._act(work)
+            self.error = outcome.message
+            if outcome.ok:
+                self.rejecting = 0
+                yield rx.toast.success(done)
+                await self._reload()
+            elif not self.rejecting:  # no dialog open to show it in (approve, dismiss, resolve)
+                yield outcome.toast()
         finally:
             self.busy_id = 0
 

@@ -18,15 +18,13 @@ import reflex as rx
 import redis.asyncio as aioredis
 
 from coworking_app.formatting import format_moment, split_links
-from coworking_app.services.accounts import accounts
 from coworking_app.services.messaging import messages
 from coworking_app.services.messaging import notifications as svc
-from coworking_app.services.common.errors import NotAuthenticated, ServiceError
 from coworking_app.settings import get_settings
-from coworking_app.uow import run_use_case
-from state.auth import AuthState
 from state.bookings import MyBookingsState, OwnerBookingsState
+from state.inbox import InboxBadgeState, InboxState
 from state.inputs import parse_id
+from state.page import PageState
 
 
 @dataclass
@@ -54,26 +52,27 @@ def notice_view(n: svc.NotificationOut, base_url: str) -> NoticeView:
                       format_moment(n.created_at, n.timezone), n.read)
 
 
-class NotificationState(rx.State):
+class NotificationState(PageState):
     unread: int = 0
-    messages_unread: int = 0  # the inbox badge
     items: list[NoticeView] = []
     last_delay_ms: int = -1  # commit of the last notice -> this tab's listener (measured)
     _user_id: int = 0
     _listening: bool = False
 
-    def _load(self, token: str, *, with_items: bool) -> None:
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                items, self.unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
-                self.messages_unread = messages.unread_total(session, user)
-                self._user_id = user.id
-                return items
-            items = run_use_case(_work)
-        except NotAuthenticated:
-            self.unread, self.messages_unread, self.items, self._user_id = 0, 0, [], 0
+    async def _load(self, *, with_items: bool) -> None:
+        """The bell's and the inbox badge's counts (and the list): nothing for a stranger."""
+        def work(session, _effects, user):
+            if user is None:
+                return None
+            items, unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
+            return user.id, items, unread, messages.unread_total(session, user)
+        done = await self._visit(work)
+        if not done.ok or done.value is None:
+            self.unread, self.items, self._user_id = 0, [], 0
+            (await self.get_state(InboxBadgeState)).messages_unread = 0
             return
+        self._user_id, items, self.unread, messages_unread = done.value
+        (await self.get_state(InboxBadgeState)).messages_unread = messages_unread
         if with_items:
             base_url = get_settings().base_url
             self.items = [notice_view(n, base_url) for n in items]
@@ -81,43 +80,27 @@ class NotificationState(rx.State):
     @rx.event
     async def start(self):
         """on_load of every page: the count for the bell, and the listener for this tab."""
-        token = (await self.get_state(AuthState)).session_token
-        self._load(token, with_items=False)
+        await self._load(with_items=False)
         if self._user_id and not self._listening:
             return NotificationState.listen
         return None
 
     @rx.event
     async def load_page(self):
-        token = (await self.get_state(AuthState)).session_token
-        self._load(token, with_items=True)
+        await self._load(with_items=True)
 
     @rx.event
     async def mark_read(self, notification_id: int):
-        token = (await self.get_state(AuthState)).session_token
         notification_id = parse_id(notification_id)
         if notification_id is None:
             return
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                svc.do_mark_read(session, user, notification_id)
-            run_use_case(_work)
-        except ServiceError:
-            return
-        self._load(token, with_items=True)
+        if (await self._act(lambda s, _fx, u: svc.do_mark_read(s, u, notification_id))).ok:
+            await self._load(with_items=True)
 
     @rx.event
     async def mark_all_read(self):
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                svc.do_mark_all_read(session, user)
-            run_use_case(_work)
-        except ServiceError:
-            return
-        self._load(token, with_items=True)
+        if (await self._act(lambda s, _fx, u: svc.do_mark_all_read(s, u))).ok:
+            await self._load(with_items=True)
 
     @rx.event(background=True)
     async def listen(self):
@@ -174,14 +157,12 @@ class NotificationState(rx.State):
     async def _on_message(self, notice: dict, kind: str):
         """A message in one of the person's conversations: the inbox badge, a toast unless
         that conversation is open in this tab, and the open inbox or conversation updated."""
-        from state.inbox import InboxState
-
         conversation_id = notice.get("conversation_id")
         async with self:
             inbox = await self.get_state(InboxState)
             open_here = bool(inbox.conversation_id) and inbox.conversation_id == conversation_id
             if kind == "message_new" and not open_here:
-                self.messages_unread += 1
+                (await self.get_state(InboxBadgeState)).messages_unread += 1
             committed = notice.get("committed_at")
             if isinstance(committed, (int, float)):
                 self.last_delay_ms = max(0, round((time.time() - committed) * 1000))
@@ -198,10 +179,18 @@ class NotificationState(rx.State):
         return namespace is None or token in namespace.token_to_sid
 
 
-def _event_namespace():
-    from coworking_app.coworking_app import app  # imported late: the app imports this module
+_served_by: list[rx.App] = []  # the app, handed over by coworking_app/coworking_app.py
 
-    return app.event_namespace
+
+def serve_from(app: rx.App) -> None:
+    """The app module hands its App over once it exists: the listener asks it whether a tab
+    is still connected. (Importing the app from here would be a loop: the app imports the
+    pages, the pages import the states.)"""
+    _served_by[:] = [app]
+
+
+def _event_namespace():
+    return _served_by[0].event_namespace if _served_by else None
 
 
 @dataclass
@@ -212,7 +201,7 @@ class PreferenceRow:
     in_app: bool = True
 
 
-class NotificationPrefsState(rx.State):
+class NotificationPrefsState(PageState):
     """The cabinet's "Notifications" card: per group and channel, and offers (opt-in)."""
 
     rows: list[PreferenceRow] = []
@@ -221,14 +210,10 @@ class NotificationPrefsState(rx.State):
 
     @rx.event
     async def load(self):
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                return svc.preferences(user)
-            prefs = run_use_case(_work)
-        except NotAuthenticated:
+        done = await self._act(lambda _s, _fx, u: svc.preferences(u))
+        if not done.ok:
             return
+        prefs = done.value
         self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in svc.GROUPS.items()]
         self.offers, self.message = prefs.offers, ""
 
@@ -248,14 +233,7 @@ class NotificationPrefsState(rx.State):
         await self._save()
 
     async def _save(self) -> None:
-        token = (await self.get_state(AuthState)).session_token
         prefs = svc.Preferences(email={r.group: r.email for r in self.rows},
                                 in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
-        try:
-            def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
-                svc.do_set_preferences(session, user, prefs)
-            run_use_case(_work)
-            self.message = "Сохранено"
-        except ServiceError:
-            self.message = "Войдите снова"
+        done = await self._act(lambda s, _fx, u: svc.do_set_preferences(s, u, prefs))
+        self.message = "Сохранено" if done.ok else done.message

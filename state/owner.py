@@ -7,22 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import reflex as rx
-from pydantic import ValidationError
 from coworking_app.formatting import format_money
 from coworking_app.maps import MapPin, publish, render_map
 from coworking_app.services.catalog import catalog, owner_editor, owner_spaces, photos
-from coworking_app.services.common.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PayloadTooLarge,
-    PermissionDenied,
-    UnsupportedMedia,
-)
-from coworking_app.uow import run_use_case
-from state.auth import AuthState, invalid
+from coworking_app.services.common.errors import InvalidInput
 from state.inputs import parse_id, parse_roubles, parse_step
+from state.page import Outcome, PageState
 from state.views import Option
 
 STATUS_LABELS = {"draft": "Черновик", "pending_review": "На модерации",
@@ -32,7 +22,6 @@ KIND_LABELS = {"hot_desk": "Незакреплённые места", "fixed_des
 UNIT_LABELS = {"hour": "час", "day": "день", "month": "месяц"}
 DAYS = [("mon", "Пн"), ("tue", "Вт"), ("wed", "Ср"), ("thu", "Чт"), ("fri", "Пт"),
         ("sat", "Сб"), ("sun", "Вс")]
-_PROBLEMS = (InvalidInput, Conflict, PayloadTooLarge, UnsupportedMedia, ValidationError)
 
 
 @dataclass
@@ -64,7 +53,7 @@ class PhotoView:
     thumb: str = ""
 
 
-class OwnerState(rx.State):
+class OwnerState(PageState):
     spaces: list[OwnerSpaceRow] = []
     new_name: str = ""
     new_address: str = ""
@@ -75,17 +64,11 @@ class OwnerState(rx.State):
 
     @rx.event
     async def load(self):
-        auth = await self.get_state(AuthState)
-        try:
-            def _work(session, effects):
-                rows = owner_spaces.list_owner_spaces(session, auth._user(session))
-                self.spaces = [OwnerSpaceRow(s.id, s.name, s.address, s.status,
-                                             STATUS_LABELS.get(s.status, s.status)) for s in rows]
-            run_use_case(_work)
-        except NotAuthenticated:
-            return rx.redirect("/login?next=/owner")
-        except PermissionDenied:
+        done = await self._act(lambda s, _fx, u: owner_spaces.list_owner_spaces(s, u))
+        if done.denied:
             self.error = "Раздел для владельцев пространств"
+        self.spaces = [OwnerSpaceRow(s.id, s.name, s.address, s.status, STATUS_LABELS.get(s.status, s.status))
+                       for s in done.value or []]
 
     @rx.event
     def set_new(self, name: str, value: str):
@@ -95,21 +78,17 @@ class OwnerState(rx.State):
 
     @rx.event
     async def create(self, _form: dict):
-        auth = await self.get_state(AuthState)
         self.creating, self.error = True, ""
+        name, address = self.new_name, self.new_address
+        lat, lon = self.new_lat.replace(",", ".") or None, self.new_lon.replace(",", ".") or None
         try:
-            fields = owner_spaces.SpaceCreate(
-                name=self.new_name, address=self.new_address,
-                lat=self.new_lat.replace(",", ".") or None, lon=self.new_lon.replace(",", ".") or None)
-            def _work(session, effects):
-                return owner_spaces.do_create_space(session, auth._user(session), fields).id
-            space_id = run_use_case(_work)
+            done = await self._act(lambda s, _fx, u: owner_spaces.do_create_space(
+                s, u, owner_spaces.SpaceCreate(name=name, address=address, lat=lat, lon=lon)).id)
+            if not done.ok:
+                self.error = _message(done)[1]
+                return None
             self.new_name = self.new_address = self.new_lat = self.new_lon = ""
-            return rx.redirect(f"/owner/spaces/{space_id}")
-        except _PROBLEMS as exc:
-            self.error = _message(exc)[1]
-        except (NotAuthenticated, PermissionDenied):
-            return rx.redirect("/login?next=/owner")
+            return rx.redirect(f"/owner/spaces/{done.value}")
         finally:
             self.creating = False
 
@@ -124,16 +103,11 @@ UPLOAD_REFUSALS = {"file-invalid-type": "это не JPEG и не PNG", "file-to
                    "too-many-files": "за один раз — не больше 10 файлов"}
 
 
-def _message(exc: Exception) -> tuple[str, str]:
+def _message(refusal: Outcome) -> tuple[str, str]:
     """(field, Russian message) of a refusal: a service message is a whole sentence; a model's
     gets the field's label in front."""
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        field_name = str(first["loc"][0]) if first["loc"] else ""
-        text = invalid(exc).removeprefix(f"{field_name}: ")
-        label = FIELD_LABELS.get(field_name)
-        return field_name, f"{label}: {text}" if label else text
-    return getattr(exc, "field", ""), getattr(exc, "message", str(exc))
+    label = FIELD_LABELS.get(refusal.field) if refusal.from_model else None
+    return refusal.field, f"{label}: {refusal.message}" if label else refusal.message
 
 
 def _whole(value: object, field: str, label: str, default: int | None = None) -> int:
@@ -157,7 +131,7 @@ def _duration(value: object, field: str, label: str, default: float, unit_minute
     return round(number * unit_minutes)
 
 
-class SpaceEditorState(rx.State):
+class SpaceEditorState(PageState):
     editing_id: int = 0  # not `space_id`: that name is the route argument
     status: str = ""
     status_label: str = ""
@@ -201,18 +175,14 @@ class SpaceEditorState(rx.State):
         return await self._reload()
 
     async def _reload(self):
-        auth = await self.get_state(AuthState)
-        try:
-            def _work(session, effects):
-                view = owner_editor.space_editor(session, auth._user(session), self.editing_id)
-                self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
-                return view
-            self._fill(run_use_case(_work))
-            self.not_found = False
-        except NotAuthenticated:
-            return rx.redirect(f"/login?next=/owner/spaces/{self.editing_id}")
-        except (NotFound, PermissionDenied):
-            self.not_found = True
+        space_id = self.editing_id
+        done = await self._act(lambda s, _fx, u: (owner_editor.space_editor(s, u, space_id),
+                                                  catalog.list_amenities(s)))
+        self.not_found = not done.ok
+        if done.ok:
+            view, amenities = done.value
+            self.amenity_options = [Option(a.code, a.name_ru) for a in amenities]
+            self._fill(view)
 
     def _fill(self, view: owner_editor.SpaceEditor) -> None:
         """The editor's fields from the one view of the space (services.catalog.owner_editor)."""
@@ -285,24 +255,20 @@ class SpaceEditorState(rx.State):
     def clear_error(self, scope: str):
         self._clear(str(scope)[:40])
 
-    async def _act(self, action, done: str, scope: str = ""):
-        """Run one service call as the signed-in user, then show the fresh space. A refusal
-        is shown where it belongs: next to the field in "Описание и место", else at `scope`."""
-        auth = await self.get_state(AuthState)
+    async def _change(self, action, done: str, scope: str = ""):
+        """Runs `action(session, effects, user)` as the signed-in person, then shows the fresh
+        space. A refusal is shown where it belongs: next to the field in "Описание и место",
+        else at `scope`; the form keeps what the owner typed, to fix it."""
         self.message = self.error = self.error_field = ""
-        try:
-            def _work(session, effects):
-                action(session, effects, auth._user(session))
-            run_use_case(_work)
-            self.message, self.message_scope = done, scope
-        except _PROBLEMS as exc:  # the form keeps what the owner typed, to fix it
-            field_name, self.error = _message(exc)
+        outcome = await self._act(action)
+        if outcome.denied:
+            self.error = "Нет доступа к этому пространству"
+        elif not outcome.ok:
+            field_name, self.error = _message(outcome)
             self.error_field = field_name if scope == "details" and field_name in DETAIL_FIELDS else scope
             return None
-        except (NotFound, PermissionDenied):
-            self.error = "Нет доступа к этому пространству"
-        except NotAuthenticated:
-            return rx.redirect("/login")
+        else:
+            self.message, self.message_scope = done, scope
         return await self._reload()
 
     @rx.event
@@ -322,26 +288,30 @@ class SpaceEditorState(rx.State):
                 self.message = ""
                 return
 
-        def action(session, effects, user):
-            fields = owner_spaces.SpaceFields(
-                name=self.name, description=self.description, address=self.address,
-                lat=self.lat.replace(",", ".") or None, lon=self.lon.replace(",", ".") or None,
-                timezone=self.timezone, amenities=self.amenities, opening_hours=hours)
-            owner_spaces.do_update_space(session, effects, user, self.editing_id, fields)
+        space_id, name, description, address = self.editing_id, self.name, self.description, self.address
+        lat, lon = self.lat.replace(",", ".") or None, self.lon.replace(",", ".") or None
+        timezone, amenities = self.timezone, list(self.amenities)
 
-        return await self._act(action, "Сохранено", "details")
+        def action(session, effects, user):
+            fields = owner_spaces.SpaceFields(name=name, description=description, address=address, lat=lat,
+                                              lon=lon, timezone=timezone, amenities=amenities, opening_hours=hours)
+            owner_spaces.do_update_space(session, effects, user, space_id, fields)
+
+        return await self._change(action, "Сохранено", "details")
 
     @rx.event
     async def add_resource(self, form: dict):
+        space_id = self.editing_id
+
         def action(session, effects, user):
             fields = owner_spaces.ResourceCreate(
                 kind=form.get("kind") or "hot_desk", name=form.get("name", ""),
                 capacity=_whole(form.get("capacity"), "capacity", "Мест", default=1),
                 min_minutes=_duration(form.get("min_hours"), "min_minutes", "Минимальная бронь, часов", 1, 60),
                 max_minutes=_duration(form.get("max_days"), "max_minutes", "Максимальная бронь, дней", 31, 1440))
-            owner_spaces.do_add_resource(session, effects, user, self.editing_id, fields)
+            owner_spaces.do_add_resource(session, effects, user, space_id, fields)
 
-        return await self._act(action, "Место добавлено", "resource")
+        return await self._change(action, "Место добавлено", "resource")
 
     @rx.event
     async def set_tariff(self, form: dict):
@@ -354,7 +324,7 @@ class SpaceEditorState(rx.State):
             fields = owner_spaces.TariffInput(unit=form.get("unit") or "hour", price_minor=minor)
             owner_spaces.do_set_tariff(session, effects, user, resource_id, fields)
 
-        return await self._act(action, "Цена сохранена", f"tariff-{resource_id}")
+        return await self._change(action, "Цена сохранена", f"tariff-{resource_id}")
 
     @rx.event
     def ask_delete(self, kind: str, item_id: int):
@@ -371,13 +341,13 @@ class SpaceEditorState(rx.State):
         kind, item_id = self.confirm_kind, self.confirm_id
         self.confirm_kind, self.confirm_id = "", 0
         if kind == "resource":
-            return await self._act(lambda s, fx, u: owner_spaces.do_delete_resource(s, fx, u, item_id),
+            return await self._change(lambda s, fx, u: owner_spaces.do_delete_resource(s, fx, u, item_id),
                                    "Место удалено", "resource")
         if kind == "tariff":
-            return await self._act(lambda s, fx, u: owner_spaces.do_delete_tariff(s, fx, u, item_id),
+            return await self._change(lambda s, fx, u: owner_spaces.do_delete_tariff(s, fx, u, item_id),
                                    "Цена удалена", "resource")
         if kind == "photo":
-            return await self._act(lambda s, fx, u: photos.do_delete_photo(s, fx, u, item_id), "Фото удалено",
+            return await self._change(lambda s, fx, u: photos.do_delete_photo(s, fx, u, item_id), "Фото удалено",
                                    "photos")
         return None
 
@@ -408,17 +378,19 @@ class SpaceEditorState(rx.State):
         for file in files[:10]:
             uploaded.append(await file.read())
 
+        space_id = self.editing_id
+
         def action(session, effects, user):
             for data in uploaded:
-                photos.do_add_photo(session, effects, user, self.editing_id, data)
+                photos.do_add_photo(session, effects, user, space_id, data)
 
-        result = await self._act(action, f"Загружено фото: {len(uploaded)}", "photos")
+        result = await self._change(action, f"Загружено фото: {len(uploaded)}", "photos")
         self.uploading = False
         yield result
 
     @rx.event
     async def make_cover(self, photo_id: int):
-        return await self._act(lambda s, fx, u: photos.do_set_cover(s, fx, u, parse_id(photo_id) or 0),
+        return await self._change(lambda s, fx, u: photos.do_set_cover(s, fx, u, parse_id(photo_id) or 0),
                                "Обложка выбрана", "photos")
 
     @rx.event
@@ -430,12 +402,13 @@ class SpaceEditorState(rx.State):
         i = order.index(photo_id)
         j = max(0, min(len(order) - 1, i + parse_step(step)))
         order[i], order[j] = order[j], order[i]
-        return await self._act(
-            lambda s, fx, u: photos.do_reorder_photos(s, fx, u, self.editing_id, order), "Порядок сохранён", "photos")
-
+        space_id = self.editing_id
+        return await self._change(
+            lambda s, fx, u: photos.do_reorder_photos(s, fx, u, space_id, order), "Порядок сохранён", "photos")
 
     @rx.event
     async def submit_for_review(self):
-        return await self._act(
-            lambda s, fx, u: owner_spaces.do_submit_for_review(s, fx, u, self.editing_id),
+        space_id = self.editing_id
+        return await self._change(
+            lambda s, fx, u: owner_spaces.do_submit_for_review(s, fx, u, space_id),
             "Отправлено на модерацию", "submit")

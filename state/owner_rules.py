@@ -13,10 +13,9 @@ from coworking_app.formatting import format_moment, format_money
 from coworking_app.services.booking import bookings
 from coworking_app.services.messaging import offers
 from coworking_app.services.catalog import owner_spaces
-from coworking_app.services.common.errors import NotAuthenticated, ServiceError
-from coworking_app.uow import run_use_case
-from state.auth import AuthState, invalid
+from state.auth import invalid
 from state.inputs import parse_id, parse_roubles
+from state.page import PageState
 
 ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
 
@@ -27,7 +26,7 @@ class AddonRow:
     label: str = ""
 
 
-class BookingRulesState(rx.State):
+class BookingRulesState(PageState):
     space: int = 0
     instant_book: bool = True
     policy: str = "flexible"
@@ -42,27 +41,25 @@ class BookingRulesState(rx.State):
         return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
     async def _run(self, action=None, done: str = "") -> None:
-        auth = await self.get_state(AuthState)
-        self.space = self._id()
-        try:
-            def _work(session, effects):
-                user = auth._user(session)
-                if action is not None:
-                    action(session, effects, user)
-                space = owner_spaces.access_space_for_owner(session, user, self.space)
-                self.instant_book, self.policy = space.instant_book, space.cancellation_policy
-                self.vat_percent = f"{space.vat_rate_bp / 100:g}"
-                self.vat_included = space.prices_include_vat
-                self.addons = [AddonRow(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)} "
-                                                f"{ADDON_UNITS.get(a.unit, '')}")
-                               for a in owner_spaces.list_addons(session, space.id)]
-            run_use_case(_work)
-            self.policy_terms = bookings.policy_terms(self.policy)
-            self.message, self.error = done, ""
-        except NotAuthenticated:
-            self.error = "Войдите снова"
-        except ServiceError as exc:
-            self.error, self.message = getattr(exc, "message", str(exc)), ""
+        """`action(session, effects, user)` (if any), then the space's rules read again."""
+        self.space = space_id = self._id()
+
+        def work(session, effects, user):
+            if action is not None:
+                action(session, effects, user)
+            space = owner_spaces.access_space_for_owner(session, user, space_id)
+            return space, owner_spaces.list_addons(session, space.id)
+        outcome = await self._act(work)
+        self.message, self.error = (done, "") if outcome.ok else ("", outcome.message)
+        if not outcome.ok:
+            return
+        space, addons = outcome.value
+        self.instant_book, self.policy = space.instant_book, space.cancellation_policy
+        self.vat_percent = f"{space.vat_rate_bp / 100:g}"
+        self.vat_included = space.prices_include_vat
+        self.addons = [AddonRow(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)} "
+                                        f"{ADDON_UNITS.get(a.unit, '')}") for a in addons]
+        self.policy_terms = bookings.policy_terms(self.policy)
 
     @rx.event
     async def load(self):
@@ -76,15 +73,15 @@ class BookingRulesState(rx.State):
             self.error = "НДС: укажите число процентов, например 22"
             return
         self.error = ""
-
-        def action(session, effects, user):
-            owner_spaces.do_update_space(session, effects, user, self.space, owner_spaces.SpaceFields(
-                instant_book=self.instant_book, cancellation_policy=self.policy,
-                vat_rate_bp=vat_bp, prices_include_vat=self.vat_included))
         try:
-            await self._run(action, "Правила бронирования сохранены")
-        except ValueError as exc:  # pydantic: VAT out of range
-            self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else str(exc)[:200]
+            fields = owner_spaces.SpaceFields(instant_book=self.instant_book, cancellation_policy=self.policy,
+                                              vat_rate_bp=vat_bp, prices_include_vat=self.vat_included)
+        except ValidationError as exc:  # VAT out of range
+            self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else invalid(exc)
+            return
+        space_id = self._id()
+        await self._run(lambda s, fx, u: owner_spaces.do_update_space(s, fx, u, space_id, fields),
+                        "Правила бронирования сохранены")
 
     @rx.event
     def clear_error(self):
@@ -116,15 +113,16 @@ class BookingRulesState(rx.State):
                           if "price" not in str(exc) else "Опция: цена в рублях, например 300")
             return
 
-        await self._run(lambda s, _fx, u: owner_spaces.do_set_addon(s, u, self.space, fields), "Опция добавлена")
+        space_id = self._id()
+        await self._run(lambda s, _fx, u: owner_spaces.do_set_addon(s, u, space_id, fields), "Опция добавлена")
 
     @rx.event
     async def remove_addon(self, code: str):
-        await self._run(lambda s, _fx, u: owner_spaces.do_delete_addon(s, u, self.space, str(code)[:32]),
-                        "Опция отключена")
+        space_id, code = self._id(), str(code)[:32]
+        await self._run(lambda s, _fx, u: owner_spaces.do_delete_addon(s, u, space_id, code), "Опция отключена")
 
 
-class GuestOfferState(rx.State):
+class GuestOfferState(PageState):
     """The editor's "Предложение гостям": an offer to the space's own past guests who opted
     in, at most once a week (services/messaging/offers.py says who and when; this only asks)."""
 
@@ -144,18 +142,17 @@ class GuestOfferState(rx.State):
         return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
     async def _refresh(self) -> None:
-        auth = await self.get_state(AuthState)
-        self.space = self._id()
-        try:
-            def _work(session, effects):
-                space = owner_spaces.access_space_for_owner(session, auth._user(session), self.space)
-                return offers.offer_reach(session, auth._user(session), space.id), ZoneInfo(space.timezone)
-            reach, zone = run_use_case(_work)
-            self.available, self.unavailable = True, ""
+        self.space = space_id = self._id()
+
+        def work(session, _effects, user):
+            space = owner_spaces.access_space_for_owner(session, user, space_id)
+            return offers.offer_reach(session, user, space.id), ZoneInfo(space.timezone)
+        done = await self._act(work)
+        self.available, self.unavailable = done.ok, done.message
+        if done.ok:
+            reach, zone = done.value
             self.recipients = reach.recipients
             self.next_at = format_moment(reach.next_at, zone) if reach.next_at else ""
-        except ServiceError as exc:
-            self.available, self.unavailable = False, getattr(exc, "message", "")
 
     @rx.event
     async def load(self):
@@ -184,15 +181,12 @@ class GuestOfferState(rx.State):
             return
         self.sending = True
         yield
-        auth = await self.get_state(AuthState)
         try:
-            def _work(session, effects):
-                return offers.do_create_offer(session, effects, auth._user(session), fields).recipients
-            sent = run_use_case(_work)
-            self.title = self.text = self.promo = ""
-            yield rx.toast.success(f"Предложение отправлено, получателей: {sent}")
-        except ServiceError as exc:
-            self.error = getattr(exc, "message", str(exc))
+            done = await self._act(lambda s, fx, u: offers.do_create_offer(s, fx, u, fields).recipients)
+            self.error = done.message
+            if done.ok:
+                self.title = self.text = self.promo = ""
+                yield rx.toast.success(f"Предложение отправлено, получателей: {done.value}")
         finally:
             self.sending = False
         await self._refresh()

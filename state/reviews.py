@@ -8,14 +8,12 @@ from datetime import date
 
 import reflex as rx
 
-from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, plural
-from coworking_app.services.accounts import accounts
 from coworking_app.services.reviews import reviews as svc
-from coworking_app.services.common.errors import NotAuthenticated, NotFound, ServiceError
 from models import SUBRATINGS
-from state.auth import AuthState, act_as, refusal
+from state.bookings import MyBookingsState
 from state.inputs import parse_id
+from state.page import PageState
 
 PAGE_SIZE = 5
 
@@ -65,7 +63,7 @@ def _comma(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-class SpaceReviewsState(rx.State):
+class SpaceReviewsState(PageState):
     space_id: int = 0
     items: list[ReviewView] = []
     total: int = 0
@@ -96,19 +94,14 @@ class SpaceReviewsState(rx.State):
         self.space_id = space_id or 0
         if space_id is None:
             return
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            with read_scope() as session:
-                items, self.total = svc.list_space_reviews(session, space_id, page=1, page_size=PAGE_SIZE)
-                summary = svc.rating_summary(session, space_id)
-                try:
-                    user, _ = accounts.access_user_by_session_token(session, token)
-                except NotAuthenticated:
-                    user = None
-                self.signed_in = user is not None
-                self.viewer_is_owner = svc.viewer_owns_space(session, user, space_id)
-        except NotFound:
+        def work(session, _effects, user):
+            (items, total), summary = (svc.list_space_reviews(session, space_id, page=1, page_size=PAGE_SIZE),
+                                       svc.rating_summary(session, space_id))
+            return items, total, summary, user is not None, svc.viewer_owns_space(session, user, space_id)
+        done = await self._visit(work)
+        if not done.ok:
             return
+        items, self.total, summary, self.signed_in, self.viewer_is_owner = done.value
         self.items = [_view(r) for r in items]
         self._summary(summary)
 
@@ -122,17 +115,22 @@ class SpaceReviewsState(rx.State):
         self.subratings = [SubratingView(svc.SUBRATING_LABELS[k], _comma(v))
                            for k, v in summary.subratings.items() if k in svc.SUBRATING_LABELS]
 
+    async def _page(self, page: int, page_size: int = PAGE_SIZE) -> list[svc.ReviewOut]:
+        """Reviews of the space from `page` on (none when it has gone), self.total updated."""
+        space_id = self.space_id
+        done = await self._visit(lambda s, _fx, _u: svc.list_space_reviews(
+            s, space_id, page=page, page_size=page_size))
+        if not done.ok:
+            return []
+        items, self.total = done.value
+        return items
+
     @rx.event
-    def load_more(self):
+    async def load_more(self):
         if not self.space_id or not self.has_more:
             return
         self.loading_more = True
-        try:
-            with read_scope() as session:
-                items, self.total = svc.list_space_reviews(session, self.space_id, page=self.page + 1,
-                                                           page_size=PAGE_SIZE)
-        except NotFound:
-            items = []
+        items = await self._page(self.page + 1)
         known = {r.id for r in self.items}
         self.items = self.items + [_view(r) for r in items if r.id not in known]
         self.page += 1
@@ -159,22 +157,19 @@ class SpaceReviewsState(rx.State):
 
     @rx.event
     async def submit(self):
-        token = (await self.get_state(AuthState)).session_token
         kind, review_id, draft = self.dialog, self.target_id, self.draft
         self.busy, self.error = True, ""
         yield
         try:
-            act_as(token, lambda s, fx, u: svc.do_reply(s, fx, user=u, review_id=review_id, text_=draft)
-                   if kind == "reply" else svc.do_report_review(s, user=u, review_id=review_id, reason=draft))
-            self.dialog = ""
-            self.notice = "Ответ опубликован" if kind == "reply" else "Жалоба отправлена модераторам"
-            if kind == "reply":
-                with read_scope() as session:
-                    items, self.total = svc.list_space_reviews(session, self.space_id, page=1,
-                                                               page_size=PAGE_SIZE * self.page)
-                self.items = [_view(r) for r in items]
-        except ServiceError as exc:
-            self.error = refusal(exc)
+            done = await self._act(
+                lambda s, fx, u: svc.do_reply(s, fx, user=u, review_id=review_id, text_=draft)
+                if kind == "reply" else svc.do_report_review(s, user=u, review_id=review_id, reason=draft))
+            self.error = done.message
+            if done.ok:
+                self.dialog = ""
+                self.notice = "Ответ опубликован" if kind == "reply" else "Жалоба отправлена модераторам"
+                if kind == "reply":
+                    self.items = [_view(r) for r in await self._page(1, PAGE_SIZE * self.page)]
         finally:
             self.busy = False
 
@@ -186,7 +181,7 @@ class SubratingInput:
     value: str = ""  # "" = not rated, "1".."5"
 
 
-class ReviewFormState(rx.State):
+class ReviewFormState(PageState):
     """The "Leave a review" dialog of My bookings."""
 
     open: bool = False
@@ -218,13 +213,10 @@ class ReviewFormState(rx.State):
         review_id = parse_id(review_id)
         if review_id is None:
             return
-        token = (await self.get_state(AuthState)).session_token
-        try:
-            with read_scope() as session:
-                user, _ = accounts.access_user_by_session_token(session, token)
-                review = svc.access_own_review(session, user, review_id, for_update=False)
-        except ServiceError:
+        done = await self._act(lambda s, _fx, u: svc.access_own_review(s, u, review_id, for_update=False))
+        if not done.ok:
             return
+        review = done.value
         self.booking_id, self.review_id, self.title = review.booking_id, review.id, str(title)[:200]
         self.rating, self.text, self.error, self.open = str(review.rating), review.text, "", True
         self.subratings = [SubratingInput(code, svc.SUBRATING_LABELS[code],
@@ -253,9 +245,6 @@ class ReviewFormState(rx.State):
 
     @rx.event
     async def submit(self):
-        from state.bookings import MyBookingsState
-
-        token = (await self.get_state(AuthState)).session_token
         if not self.rating:
             self.error = "Поставьте общую оценку от 1 до 5"
             return
@@ -263,19 +252,19 @@ class ReviewFormState(rx.State):
         subratings = {s.code: int(s.value) for s in self.subratings if s.value}
         self.busy, self.error = True, ""
         yield
+        def work(session, effects, user):
+            if review_id:
+                return svc.do_edit_review(session, effects, user=user, review_id=review_id, rating=rating,
+                                          subratings=subratings, text_=text)
+            return svc.do_create_review(session, user=user, booking_id=booking_id, rating=rating,
+                                        subratings=subratings, text_=text)
         try:
-            def work(session, effects, user):
-                if review_id:
-                    return svc.do_edit_review(session, effects, user=user, review_id=review_id, rating=rating,
-                                              subratings=subratings, text_=text)
-                return svc.do_create_review(session, user=user, booking_id=booking_id, rating=rating,
-                                            subratings=subratings, text_=text)
-            act_as(token, work)
-            self.open = False
-            yield rx.toast.success("Отзыв изменён и снова отправлен на проверку." if review_id
-                                   else "Спасибо! Отзыв появится после проверки модератором.")
-            yield MyBookingsState.refresh
-        except ServiceError as exc:
-            self.error = refusal(exc)
+            done = await self._act(work)
+            self.error = done.message
+            if done.ok:
+                self.open = False
+                yield rx.toast.success("Отзыв изменён и снова отправлен на проверку." if review_id
+                                       else "Спасибо! Отзыв появится после проверки модератором.")
+                yield MyBookingsState.refresh
         finally:
             self.busy = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.db import read_scope
 from coworking_app.formatting import UNIT_CHOICES, format_money, plural
 from coworking_app.maps import MapPin, publish, results_map
 from coworking_app.services.catalog import catalog
@@ -18,11 +17,12 @@ from state.search_query import (
     without_pointless_sort,
 )
 from state.views import CardView, Option, card_view
+from state.page import PageState
 
 PAGE_SIZE = 20
 
 
-class SearchState(rx.State):
+class SearchState(PageState):
     # Filter form, as typed.
     city: str = ANY
     district: str = ANY
@@ -73,7 +73,7 @@ class SearchState(rx.State):
         self.loading = True
         yield
         try:
-            self._run(query)
+            self._search(query)
         finally:
             self.loading = False
 
@@ -94,34 +94,17 @@ class SearchState(rx.State):
             day=self.day, time_from=self.time_from, time_to=self.time_to,
         )
 
-    def _run(self, query: dict[str, str]) -> None:
+    def _search(self, query: dict[str, str]) -> None:
         self.error, self.error_field, self.widen = "", "", []
-        with read_scope() as session:
-            self._load_choices(session)
-            try:
-                params = SearchParams.model_validate({"page_size": PAGE_SIZE, **query})
-                result = search_spaces(session, params)
-                last = max(1, -(-result.total // PAGE_SIZE))
-                if not result.items and params.page > last:
-                    # A page past the end (an old link, "page=99"): show the last one.
-                    params = params.model_copy(update={"page": last})
-                    result = search_spaces(session, params)
-                    self.page = last
-                    self._query = {**self._query, "page": str(last)} if last > 1 else \
-                        {k: v for k, v in self._query.items() if k != "page"}
-                record_search(params, result.total)
-            except (InvalidInput, ValidationError) as exc:
-                self.error_field, self.error = error_text(exc)
-                self.results, self.total, self.pages, self.map_url = [], 0, 0, ""
-                self.summary = ""
-                return
-            icons = {a.code: a for a in catalog.list_amenities(session)}
-            city = catalog.find_city(session, params.city) if params.city else None
+        found = self._read(lambda session: self._search_in(session, query))
+        if not found.ok or found.value is None:
+            return
+        params, result, icons, city = found.value
         self.results = [card_view(card, icons) for card in result.items]
         self.total = result.total
         self.pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
-        found = plural(result.total, "пространство", "пространства", "пространств")
-        self.summary = ("Найдено " if result.total_exact else "Найдено более ") + found
+        count = plural(result.total, "пространство", "пространства", "пространств")
+        self.summary = ("Найдено " if result.total_exact else "Найдено более ") + count
         if not result.items:
             self.widen = widen_links(query)
         pins = [
@@ -132,6 +115,30 @@ class SearchState(rx.State):
         point = (params.lat, params.lon) if params.lat is not None and params.lon is not None else None
         self.map_url = publish(results_map(pins, point, city and (city.lat, city.lon),
                                            params.radius_km))
+
+    def _search_in(self, session, query: dict[str, str]):
+        """The page's choices and the results (None when the query is refused: self.error)."""
+        self._load_choices(session)
+        try:
+            params = SearchParams.model_validate({"page_size": PAGE_SIZE, **query})
+            result = search_spaces(session, params)
+            last = max(1, -(-result.total // PAGE_SIZE))
+            if not result.items and params.page > last:
+                # A page past the end (an old link, "page=99"): show the last one.
+                params = params.model_copy(update={"page": last})
+                result = search_spaces(session, params)
+                self.page = last
+                self._query = {**self._query, "page": str(last)} if last > 1 else \
+                    {k: v for k, v in self._query.items() if k != "page"}
+            record_search(params, result.total)
+        except (InvalidInput, ValidationError) as exc:
+            self.error_field, self.error = error_text(exc)
+            self.results, self.total, self.pages, self.map_url = [], 0, 0, ""
+            self.summary = ""
+            return None
+        icons = {a.code: a for a in catalog.list_amenities(session)}
+        city = catalog.find_city(session, params.city) if params.city else None
+        return params, result, icons, city
 
     def _load_choices(self, session) -> None:
         cities = catalog.list_cities(session)
@@ -155,8 +162,8 @@ class SearchState(rx.State):
         return rx.redirect(search_url(query))
 
     def _query_from_form(self) -> dict[str, str]:
-        with read_scope() as session:
-            city = catalog.find_city(session, self.city) if self.city != ANY else None
+        found = self._read(lambda session: catalog.find_city(session, self.city) if self.city != ANY else None)
+        city = found.value if found.ok else None
         return query_from_form(self._form(), city.timezone if city else "Europe/Moscow")
 
     @rx.event

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.db import read_scope
 from coworking_app.formatting import (
     RESOURCE_KIND_LABELS,
     UNIT_LABELS,
@@ -22,8 +21,9 @@ from coworking_app.formatting import (
     zone_name,
 )
 from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services.common.errors import NotFound
 from coworking_app.services.catalog.spaces import SpaceDetail, get_published_space, is_open_at
+from state.inputs import parse_id
+from state.page import PageState
 
 
 @dataclass
@@ -69,7 +69,7 @@ class StopView:
     distance: str = ""
 
 
-class SpaceState(rx.State):
+class SpaceState(PageState):
     found: bool = True
     bookable: bool = False  # services.catalog.spaces.is_bookable: the booking panel and "ask the host"
     loading: bool = True
@@ -95,17 +95,12 @@ class SpaceState(rx.State):
     @rx.event
     def load(self):
         self.loading, self.viewer_open = True, False
-        raw_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
-        try:
-            space_id = int(raw_id)
-            if not 1 <= space_id < 2**31:
-                raise ValueError(raw_id)
-            with read_scope() as session:
-                detail = get_published_space(session, space_id)
-        except (ValueError, NotFound):
+        space_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
+        found = self._read(lambda session: get_published_space(session, space_id)) if space_id else None
+        if found is None or not found.ok:  # (NotFound: not public, or no such space)
             self.found, self.loading, self.name = False, False, ""
             return
-        self._show(detail)
+        self._show(found.value)
         self.found, self.loading = True, False
 
     def _show(self, d: SpaceDetail) -> None:

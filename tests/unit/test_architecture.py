@@ -9,8 +9,12 @@
     coworking_app/api/, jobs/ and in coworking_app/cli.py;
 (c) no global SQLAlchemy Session event hooks (`event.listen` / `listens_for` on a Session
     class or session factory); hooks on an engine or a pool are allowed;
-(d) service modules import the project's modules at the top, except where the import's
-    line or the line above says why in a comment.
+(d) service modules, page states and pages import the project's modules at the top, except
+    where the import's line or the line above says why in a comment;
+(e) page states run use cases one way: every state class derives from state.page.PageState
+    (but for the few that hold no page: who is signed in, the inbox badge), and no state
+    module but state/page.py and state/auth.py opens a unit of work, a read scope or looks
+    up the signed-in person itself.
 
 Each checker is a plain function over a source tree, so the tests at the end of this file
 can feed it a tiny tree with a violation and see it reported.
@@ -293,6 +297,37 @@ def session_hooks(root: Path, packages=PROJECT_PACKAGES) -> list[str]:
     return hits
 
 
+# --- (e) page states ------------------------------------------------------------------------------
+
+# States that hold no page: who is signed in (state/auth.py), the header's inbox badge, and
+# the base itself.
+PLAIN_STATES = {"AuthState", "InboxBadgeState", "PageState"}
+# Only the base and the sign-in state run use cases or look the person up themselves.
+_BYPASSES = {"run_use_case", "UnitOfWork", "read_scope", "access_user_by_session_token", "act_as"}
+_RUNNERS = ("state/page.py", "state/auth.py")
+
+
+def page_state_bypasses(root: Path, place: str = "state") -> list[str]:
+    """"path:line what" for a state class deriving from rx.State directly (not in
+    PLAIN_STATES) and for a use of one of _BYPASSES outside _RUNNERS."""
+    hits = []
+    for path in _py_files(root, place):
+        rel = _rel(root, path)
+        for node in ast.walk(_parse(path)):
+            if isinstance(node, ast.ClassDef) and node.name not in PLAIN_STATES and any(
+                    ast.unparse(base) in ("rx.State", "State") for base in node.bases):
+                hits.append(f"{rel}:{node.lineno} class {node.name}(rx.State)")
+            if rel in _RUNNERS:
+                continue
+            name = (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name)
+                    else None)
+            if name in _BYPASSES:
+                hits.append(f"{rel}:{node.lineno} {name}")
+            if isinstance(node, ast.ImportFrom):
+                hits += [f"{rel}:{node.lineno} {a.name}" for a in node.names if a.name in _BYPASSES]
+    return sorted(set(hits))
+
+
 # --- (d) imports inside service functions ---------------------------------------------------------
 
 _PRAGMA = re.compile(r"\b(noqa(:\s*[A-Z]+[0-9]+(\s*,\s*[A-Z]+[0-9]+)*)?|type:\s*ignore(\[[\w,-]+\])?"
@@ -366,6 +401,19 @@ def test_service_modules_import_the_project_at_the_top():
     hits = late_project_imports(ROOT)
     assert not hits, ("project imports inside service functions; move them to the top, or say "
                       "why in a comment on the line or the one above:\n" + "\n".join(hits))
+
+
+def test_page_states_and_pages_import_the_project_at_the_top():
+    hits = late_project_imports(ROOT, "state") + late_project_imports(ROOT, "pages")
+    assert not hits, ("project imports inside functions of state/ or pages/; move them to the top, "
+                      "or say why in a comment:\n" + "\n".join(hits))
+
+
+def test_page_states_run_use_cases_through_page_state():
+    _found("state modules", len(_py_files(ROOT, "state")), 15)
+    hits = page_state_bypasses(ROOT)
+    assert not hits, ("page states that bypass state.page.PageState (derive from it and run use "
+                      "cases with _act/_visit/_run/_read):\n" + "\n".join(hits))
 
 
 def test_engine_hooks_in_db_are_not_session_hooks():
@@ -530,3 +578,17 @@ def test_late_project_imports_need_a_comment_saying_why(tmp_path):
         "coworking_app/services/booking/changes.py:9 coworking_app.services.booking",
         "coworking_app/services/booking/changes.py:14 coworking_app.services.payments",
     ]
+
+
+def test_a_page_state_on_rx_state_or_opening_its_own_unit_of_work_is_reported(tmp_path):
+    root = _tree(tmp_path, {
+        "state/__init__.py": "",
+        "state/page.py": "import reflex as rx\nfrom coworking_app.uow import run_use_case\n"
+                         "class PageState(rx.State):\n    pass\n",
+        "state/good.py": "from state.page import PageState\nclass GoodState(PageState):\n    pass\n",
+        "state/bad.py": "import reflex as rx\nfrom coworking_app.db import read_scope\n"
+                        "class BadState(rx.State):\n"
+                        "    def load(self):\n        with read_scope() as s:\n            pass\n",
+    })
+    assert page_state_bypasses(root) == ["state/bad.py:2 read_scope", "state/bad.py:3 class BadState(rx.State)",
+                                         "state/bad.py:5 read_scope"]
