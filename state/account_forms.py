@@ -14,7 +14,6 @@ from coworking_app.services.common.errors import InvalidInput, RateLimited, Seco
 from coworking_app.services.messaging.mailer import file_outbox
 from coworking_app.settings import get_settings
 from models import User
-from state.auth import AuthState
 from state.page import PageState
 
 STRENGTH_LABELS = ["Слишком простой", "Слабый", "Средний", "Хороший", "Надёжный"]
@@ -138,7 +137,7 @@ class SignupState(PageState):
         self.submitting = True
         yield
         next_path = _safe_next(self.router.url.query_parameters.get("next"), "")
-        client = (await self.get_state(AuthState))._client()
+        client = (await self._auth())._client()
         email, password, full_name, phone = self.email, self.password, self.full_name, self.phone
         role, accepted_terms = self.role, self.accepted_terms
         done = self._run(lambda s, fx: accounts.do_request_sign_up(
@@ -183,7 +182,7 @@ class SignupState(PageState):
             return
         self.submitting = True
         yield
-        auth = await self.get_state(AuthState)
+        auth = await self._auth()
         client, email, code = auth._client(), self.sent_to, self.code
         done = self._run(lambda s, fx: _confirmed(s, fx, client, email=email, code=code))
         self.submitting = False
@@ -203,7 +202,7 @@ class SignupConfirmState(PageState):
     @rx.event
     async def load(self):
         token = self.router.url.query_parameters.get("token", "")
-        auth = await self.get_state(AuthState)
+        auth = await self._auth()
         client = auth._client()
         done = self._run(lambda s, fx: _confirmed(s, fx, client, token=token))
         self.error = done.message
@@ -228,7 +227,7 @@ class LoginState(PageState):
     @rx.event
     async def load(self):
         """Already signed in (in another tab, say): straight on to where they were going."""
-        auth = await self.get_state(AuthState)
+        auth = await self._auth()
         if auth.signed_in:
             return rx.redirect(_safe_next(self.router.url.query_parameters.get("next"), "/cabinet"))
         return None
@@ -252,7 +251,7 @@ class LoginState(PageState):
         self.totp_code = _typed(form, "code", self.totp_code, 32)
         self.submitting, self.error = True, ""
         yield
-        auth = await self.get_state(AuthState)
+        auth = await self._auth()
         client, email, password, code = auth._client(), self.email, self.password, self.totp_code or None
 
         def work(session, effects):
@@ -305,7 +304,7 @@ class ResetState(PageState):
     @rx.event
     async def request(self, form: dict):
         self.email = _typed(form, "email", self.email, 320)
-        client, email = (await self.get_state(AuthState))._client(), self.email
+        client, email = (await self._auth())._client(), self.email
         done = self._run(lambda s, fx: accounts.do_request_password_reset(s, fx, email, client))
         if isinstance(done.reason, RateLimited):
             self.error = f"Слишком много запросов. Попробуйте снова {_wait(done.reason)}"

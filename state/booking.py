@@ -21,7 +21,6 @@ from coworking_app.services.common.errors import InvalidInput, ServiceError
 from coworking_app.services.booking.pricing import AddonChoice
 from coworking_app.services.catalog.spaces import find_bookable_space, list_resources
 from models import Resource, Space
-from state.auth import AuthState
 from state.inputs import parse_id, parse_step
 from state.page import PageState
 
@@ -400,7 +399,7 @@ class BookingPanelState(PageState):
     @rx.event
     async def book(self):
         sign_in = rx.redirect("/login?next=" + quote(self.choice_url(), safe=""))
-        if not (await self.get_state(AuthState)).signed_in:
+        if not (await self._auth()).signed_in:
             # Sign-in (or sign-up from there) comes back to this page with the same choice.
             yield sign_in
             return

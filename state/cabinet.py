@@ -10,7 +10,6 @@ import reflex as rx
 from coworking_app.formatting import format_moment
 from coworking_app.services.accounts import accounts, twofactor
 from coworking_app.settings import get_settings
-from state.auth import AuthState
 from state.inputs import parse_id
 from state.page import PageState
 
@@ -99,7 +98,7 @@ class CabinetState(PageState):
         done = await self._act(work)
         self.errors, self.profile_message = done.errors, "Сохранено" if done.ok else ""
         if done.ok:
-            (await self.get_state(AuthState))._show(done.value)  # the header's name
+            (await self._auth())._show(done.value)  # the header's name
 
     @rx.event
     async def change_password(self, _form: dict):
@@ -124,7 +123,7 @@ class CabinetState(PageState):
     @rx.event
     async def sign_out_everywhere(self):
         await self._act(lambda s, _fx, u: accounts.do_sign_out_everywhere(s, u))
-        return (await self.get_state(AuthState))._signed_out("/login")
+        return (await self._auth())._signed_out("/login")
 
     @rx.event
     async def start_totp(self):

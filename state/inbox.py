@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from coworking_app.services.messaging import messages as svc
-from state.auth import AuthState
 from state.inputs import parse_id
 from state.page import PageState
 
@@ -200,7 +199,7 @@ class AskHostState(PageState):
 
     @rx.event
     async def start(self):
-        auth = await self.get_state(AuthState)
+        auth = await self._auth()
         if not auth.signed_in:
             return rx.redirect(f"/login?next={self.router.url.path}")
         self.open, self.error = True, ""

@@ -105,8 +105,12 @@ def run_as(token: str, work: Callable[..., T], *, optional: bool = False,
 class PageState(rx.State):
     """The base of the page states: the person of this tab, checked on every call."""
 
+    async def _auth(self) -> AuthState:
+        """Who is signed in on this tab (the header, sign-in and sign-out, the device)."""
+        return await self.get_state(AuthState)
+
     async def _token(self) -> str:
-        return (await self.get_state(AuthState)).session_token
+        return (await self._auth()).session_token
 
     async def _act(self, work: Callable[[Session, Effects, User], T]) -> Outcome[T]:
         """`work` as the signed-in person; SessionEnded when nobody is signed in any more."""
