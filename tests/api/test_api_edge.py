@@ -266,7 +266,7 @@ def test_profile_switches_keep_notification_preferences_readable(client):
 
 
 def test_preferences_survive_any_stored_shape(session, world):
-    from coworking_app.services.messaging.notifications import preferences
+    from coworking_app.services.messaging.preferences import preferences
 
     user = User(email="shape@example.com", full_name="Форма", password_hash="!", roles=["renter"],
                 notification_prefs={"email": True, "in_app": "yes", "offers_city_id": 2**40})

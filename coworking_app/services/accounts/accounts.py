@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from coworking_app.db import DriverStatement, get_cache_redis
 from coworking_app.effects import Effects
-from coworking_app.services.messaging import mailer, notifications
+from coworking_app.services.messaging import mailer, notifications, preferences
 from coworking_app.services.accounts import ratelimit
 from coworking_app.services.admin.audit import bind_actor
 from coworking_app.services.common.errors import (
@@ -741,13 +741,13 @@ def do_update_profile(session: Session, user: User, *, full_name: str | None = N
         if not isinstance(notification_prefs, dict) or not set(notification_prefs) <= allowed \
                 or not all(isinstance(v, bool) for v in notification_prefs.values()):
             raise InvalidInput("notification_prefs", "ожидается {email: bool, browser: bool}")
-        # Switches over every group, stored in the one shape notifications.preferences reads.
-        prefs = notifications.preferences(user)
+        # Switches over every group, stored in the one shape preferences.preferences reads.
+        prefs = preferences.preferences(user)
         if "email" in notification_prefs:
             prefs.email = dict.fromkeys(prefs.email, notification_prefs["email"])
         if "browser" in notification_prefs:
             prefs.in_app = dict.fromkeys(prefs.in_app, notification_prefs["browser"])
-        notifications.do_set_preferences(session, user, prefs)
+        preferences.do_set_preferences(session, user, prefs)
     session.flush()
     return user
 

@@ -17,7 +17,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
-from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging import notifications as svc, templates
 from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork, run_use_case
@@ -204,7 +204,7 @@ def test_rollback_writes_no_notice_and_dedupe_holds(world):
 
 
 def test_english_users_get_english_mail():
-    subject, text, html = svc.render("booking_cancelled", "en", {
+    subject, text, html = templates.render("booking_cancelled", "en", {
         "id": 7, "space": "Loft <b>", "when": "tomorrow", "reason": "", "refund": "100 ₽",
         "link": "/cabinet/bookings"})
     assert subject == "Booking #7 cancelled" and "Refund: 100 ₽" in text
