@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import identity, lifecycle, passwords, sessions, signup
 from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
@@ -85,10 +85,10 @@ class SignupState(rx.State):
                 raise InvalidInput("accepted_terms", "Нужно согласие с условиями сервиса")
 
         checks = {
-            "full_name": lambda: accounts.check_full_name(self.full_name),
-            "email": lambda: accounts.check_email(self.email),
-            "phone": lambda: accounts.check_phone(self.phone),
-            "password": lambda: accounts.check_password(self.password, self.email),
+            "full_name": lambda: identity.check_full_name(self.full_name),
+            "email": lambda: identity.check_email(self.email),
+            "phone": lambda: identity.check_phone(self.phone),
+            "password": lambda: passwords.check_password(self.password, self.email),
             "accepted_terms": terms,
         }
         errors = dict(self.errors)
@@ -106,7 +106,7 @@ class SignupState(rx.State):
             return
         setattr(self, field, str(value)[:320])
         if field == "password":
-            self.strength = accounts.password_strength(self.password, self.email)
+            self.strength = passwords.password_strength(self.password, self.email)
         if field in self.errors:  # re-check as they fix it
             self._check(field)
 
@@ -138,7 +138,7 @@ class SignupState(rx.State):
         auth = await self.get_state(AuthState)
         try:
             next_path, client = _safe_next(self.router.url.query_parameters.get("next"), ""), auth._client()
-            self.sent_to = run_use_case(lambda s, fx: accounts.do_request_sign_up(
+            self.sent_to = run_use_case(lambda s, fx: signup.do_request_sign_up(
                 s, fx, email=self.email, password=self.password, full_name=self.full_name,
                 phone=self.phone, role=self.role, accepted_terms=self.accepted_terms,
                 next_path=next_path, client=client))
@@ -185,8 +185,8 @@ class SignupState(rx.State):
             client = auth._client()
 
             def work(session, effects):
-                user, next_path = accounts.do_confirm_sign_up(session, email=self.sent_to, code=self.code)
-                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+                user, next_path = signup.do_confirm_sign_up(session, email=self.sent_to, code=self.code)
+                _row, token, _refresh = sessions.do_start_session(session, effects, user, client)
                 return user, next_path, token
             user, next_path, token = run_use_case(work)
             self.code, self.code_error, self.step = "", "", "done"
@@ -210,8 +210,8 @@ class SignupConfirmState(rx.State):
             client = auth._client()
 
             def work(session, effects):
-                user, next_path = accounts.do_confirm_sign_up(session, token=token)
-                _row, session_token, _refresh = accounts.do_start_session(session, effects, user, client)
+                user, next_path = signup.do_confirm_sign_up(session, token=token)
+                _row, session_token, _refresh = sessions.do_start_session(session, effects, user, client)
                 return user, next_path, session_token
             user, next_path, session_token = run_use_case(work)
             self.error = ""
@@ -264,9 +264,9 @@ class LoginState(rx.State):
             client = auth._client()
 
             def work(session, effects):
-                user = accounts.authenticate(session, email=self.email, password=self.password,
+                user = sessions.authenticate(session, email=self.email, password=self.password,
                                              totp_code=self.totp_code or None, client=client)
-                _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+                _row, token, _refresh = sessions.do_start_session(session, effects, user, client)
                 return user, token
             user, token = run_use_case(work)
             self.password, self.totp_code, self.need_code = "", "", False
@@ -291,7 +291,7 @@ class VerifyEmailState(rx.State):
     def load(self):
         token = self.router.url.query_parameters.get("token", "")
         try:
-            run_use_case(lambda s, _fx: accounts.do_verify_email(s, token))
+            run_use_case(lambda s, _fx: lifecycle.do_verify_email(s, token))
             self.done, self.error = True, ""
         except InvalidInput as exc:
             self.done, self.error = False, exc.message
@@ -318,7 +318,7 @@ class ResetState(rx.State):
         auth = await self.get_state(AuthState)
         try:
             client = auth._client()
-            run_use_case(lambda s, fx: accounts.do_request_password_reset(s, fx, self.email, client))
+            run_use_case(lambda s, fx: passwords.do_request_password_reset(s, fx, self.email, client))
         except RateLimited as exc:
             self.error = f"Слишком много запросов. Попробуйте снова {_wait(exc)}"
             return
@@ -329,7 +329,7 @@ class ResetState(rx.State):
         self.new_password = _typed(form, "new-password", self.new_password, 1024)
         token = self.router.url.query_parameters.get("token", "")
         try:
-            run_use_case(lambda s, fx: accounts.do_reset_password(s, fx, token, self.new_password))
+            run_use_case(lambda s, fx: passwords.do_reset_password(s, fx, token, self.new_password))
             self.done, self.error, self.new_password = True, "", ""
         except InvalidInput as exc:
             self.error = exc.message

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import identity, sessions
 from coworking_app.services.booking import availability, bookings
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.payments import payments
@@ -292,7 +292,7 @@ class BookingPanelState(rx.State):
         if user is None and self._promo_user_id and self.promo.strip():
             # A code applied while signed in keeps counting when the dates or seats change
             # ("Book" checks the person and the code again).
-            user = accounts.find_user(session, self._promo_user_id)
+            user = identity.find_user(session, self._promo_user_id)
         request = self._request()
         if request is None:
             self.error = "На этот день свободного времени нет — выберите другой день"
@@ -426,7 +426,7 @@ class BookingPanelState(rx.State):
                 return
 
             def work(session, effects):
-                user, _row = accounts.access_user_by_session_token(session, auth.session_token)
+                user, _row = sessions.access_user_by_session_token(session, auth.session_token)
                 booking = bookings.do_create_booking(session, effects, user, request)
                 if booking.status != "pending_payment":
                     return None
@@ -476,6 +476,6 @@ _ADDON_UNITS = {"booking": "", "hour": " в час", "seat": " за место"}
 
 def _user_or_none(session, token: str):
     try:
-        return accounts.access_user_by_session_token(session, token)[0]
+        return sessions.access_user_by_session_token(session, token)[0]
     except NotAuthenticated:
         return None

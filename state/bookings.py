@@ -12,7 +12,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.booking import bookings
 from coworking_app.services.payments import documents, payments
 from coworking_app.services.catalog import owner_spaces
@@ -118,7 +118,7 @@ class CheckoutState(_SignedIn):
             return
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 payment, booking = payments.access_payment_for_payer(session, user, payment_id)
                 if payment.provider != "test":
                     return
@@ -139,7 +139,7 @@ class CheckoutState(_SignedIn):
         yield
         try:
             def work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 return payments.do_complete_test_payment(session, effects, user, payment_id,
                                                          str(outcome)).booking_id
             booking_id = run_use_case(work)
@@ -181,7 +181,7 @@ class MyBookingsState(_SignedIn):
         token = await self._token()
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=self.tab))
                 cards = [card(v) for v in bookings.booking_views(session, rows, user)]
                 written = reviews.review_statuses(session, user, [c.id for c in cards])
@@ -308,7 +308,7 @@ class MyBookingsState(_SignedIn):
             return None
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 if kind == "ics":
                     booking, _role = bookings.access_booking(session, user, booking_id)
                     return rx.download(data=documents.booking_ics(session, booking),
@@ -358,7 +358,7 @@ class OwnerBookingsState(MyBookingsState):
         token = await self._token()
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 owned = owner_spaces.list_owner_spaces(session, user)
                 self.spaces = [Option(str(s.id), s.name) for s in owned]
                 self.resources = [Option(str(r.id), f"{s.name}: {r.name}") for s in owned
@@ -386,7 +386,7 @@ class OwnerBookingsState(MyBookingsState):
             return
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 rows = bookings.list_bookings(session, user, flt)
                 self.cards = [card(v) for v in bookings.booking_views(session, rows, user)]
             run_use_case(_work)
@@ -402,7 +402,7 @@ class OwnerBookingsState(MyBookingsState):
         token = await self._token()
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 return bookings.owner_day_slots(session, user, resource_id, day)
             resource, slots = run_use_case(_work)
         except ServiceError:

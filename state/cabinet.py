@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from coworking_app.formatting import format_moment
-from coworking_app.services.accounts import accounts, twofactor
+from coworking_app.services.accounts import identity, passwords, sessions, twofactor
 from coworking_app.services.common.errors import (
     Conflict,
     InvalidInput,
@@ -67,7 +67,7 @@ class CabinetState(rx.State):
         auth = await self._auth()
         try:
             def _work(session, effects):
-                user, row = accounts.access_user_by_session_token(session, auth.session_token)
+                user, row = sessions.access_user_by_session_token(session, auth.session_token)
                 self.full_name, self.phone = user.full_name, user.phone or ""
                 self.language, self.totp_enabled = user.language, user.totp_enabled
                 self.totp_off_refusal = (twofactor.disable_refusal(user) or "") if user.totp_enabled else ""
@@ -75,7 +75,7 @@ class CabinetState(rx.State):
                     DeviceView(id=s.id, label=_device_label(s.user_agent) + (f" · {s.ip}" if s.ip else ""),
                                seen=format_moment(s.last_seen_at, get_settings().report_timezone, named=True),
                                current=s.id == row.id)
-                    for s in accounts.list_sessions(session, user)
+                    for s in sessions.list_sessions(session, user)
                 ]
             run_use_case(_work)
         except NotAuthenticated:
@@ -108,7 +108,7 @@ class CabinetState(rx.State):
         try:
             def _work(session, effects):
                 user = auth._user(session)
-                accounts.do_update_profile(session, user, full_name=self.full_name,
+                identity.do_update_profile(session, user, full_name=self.full_name,
                                            phone=self.phone, language=self.language)
                 auth._show(user)
             run_use_case(_work)
@@ -123,9 +123,9 @@ class CabinetState(rx.State):
         auth = await self._auth()
         try:
             def _work(session, effects):
-                user, row = accounts.access_user_by_session_token(session, auth.session_token)
-                accounts.do_change_password(session, effects, user, current_password=self.current_password,
-                                            new_password=self.new_password, keep_session_id=row.id)
+                user, row = sessions.access_user_by_session_token(session, auth.session_token)
+                passwords.do_change_password(session, effects, user, current_password=self.current_password,
+                                             new_password=self.new_password, keep_session_id=row.id)
             run_use_case(_work)
             self.current_password = self.new_password = ""
             self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
@@ -141,7 +141,7 @@ class CabinetState(rx.State):
         try:
             def _work(session, effects):
                 user = auth._user(session)
-                accounts.do_sign_out(session, accounts.access_session_of_user(session, user, int(session_id)))
+                sessions.do_sign_out(session, sessions.access_session_of_user(session, user, int(session_id)))
             run_use_case(_work)
         except (NotAuthenticated, NotFound, ValueError, TypeError):
             pass
@@ -152,7 +152,7 @@ class CabinetState(rx.State):
         auth = await self._auth()
         def _work(session, effects):
             try:
-                accounts.do_sign_out_everywhere(session, auth._user(session))
+                sessions.do_sign_out_everywhere(session, auth._user(session))
             except NotAuthenticated:
                 pass
         run_use_case(_work)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.messaging import messages as svc
 from coworking_app.services.common.errors import NotAuthenticated, ServiceError
 from coworking_app.uow import run_use_case
@@ -87,7 +87,7 @@ class InboxState(rx.State):
         token = await self._token()
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 return svc.list_conversations(session, user, q=self.q, page_size=100)[0]
             items = run_use_case(_work)
         except NotAuthenticated:

@@ -9,7 +9,7 @@ from dataclasses import field as dataclass_field
 import reflex as rx
 
 from coworking_app.formatting import format_moment, format_place
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.messaging import messages
 from coworking_app.services.catalog import space_moderation
 from coworking_app.services.common.storage import get_storage
@@ -120,7 +120,7 @@ class ModerationState(rx.State):
         token = await self._token()
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 self.spaces = []
                 if self.view == "spaces":
                     queued, self.total = space_moderation.list_space_queue(session, user)

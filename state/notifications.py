@@ -18,7 +18,7 @@ import reflex as rx
 import redis.asyncio as aioredis
 
 from coworking_app.formatting import format_moment, split_links
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.messaging import messages
 from coworking_app.services.messaging import notifications as svc, preferences, realtime, templates
 from coworking_app.services.common.errors import NotAuthenticated, ServiceError
@@ -65,7 +65,7 @@ class NotificationState(rx.State):
     def _load(self, token: str, *, with_items: bool) -> None:
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 items, self.unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
                 self.messages_unread = messages.unread_total(session, user)
                 self._user_id = user.id
@@ -100,7 +100,7 @@ class NotificationState(rx.State):
             return
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 svc.do_mark_read(session, user, notification_id)
             run_use_case(_work)
         except ServiceError:
@@ -112,7 +112,7 @@ class NotificationState(rx.State):
         token = (await self.get_state(AuthState)).session_token
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 svc.do_mark_all_read(session, user)
             run_use_case(_work)
         except ServiceError:
@@ -224,7 +224,7 @@ class NotificationPrefsState(rx.State):
         token = (await self.get_state(AuthState)).session_token
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 return preferences.preferences(user)
             prefs = run_use_case(_work)
         except NotAuthenticated:
@@ -253,7 +253,7 @@ class NotificationPrefsState(rx.State):
                                         in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
         try:
             def _work(session, effects):
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 preferences.do_set_preferences(session, user, prefs)
             run_use_case(_work)
             self.message = "Сохранено"

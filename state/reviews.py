@@ -10,7 +10,7 @@ import reflex as rx
 
 from coworking_app.db import read_scope
 from coworking_app.formatting import RESOURCE_KIND_LABELS, plural
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.reviews import reviews as svc
 from coworking_app.services.common.errors import NotAuthenticated, NotFound, ServiceError
 from models import SUBRATINGS
@@ -102,7 +102,7 @@ class SpaceReviewsState(rx.State):
                 items, self.total = svc.list_space_reviews(session, space_id, page=1, page_size=PAGE_SIZE)
                 summary = svc.rating_summary(session, space_id)
                 try:
-                    user, _ = accounts.access_user_by_session_token(session, token)
+                    user, _ = sessions.access_user_by_session_token(session, token)
                 except NotAuthenticated:
                     user = None
                 self.signed_in = user is not None
@@ -221,7 +221,7 @@ class ReviewFormState(rx.State):
         token = (await self.get_state(AuthState)).session_token
         try:
             with read_scope() as session:
-                user, _ = accounts.access_user_by_session_token(session, token)
+                user, _ = sessions.access_user_by_session_token(session, token)
                 review = svc.access_own_review(session, user, review_id, for_update=False)
         except ServiceError:
             return

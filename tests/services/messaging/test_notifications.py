@@ -399,7 +399,9 @@ def test_account_mail_goes_out_through_the_same_transports(client, world, outbox
 def test_password_change_and_a_new_device_are_announced(client, world, clean_limits, make_user):
     from datetime import timedelta
 
-    from coworking_app.services.accounts.accounts import ClientInfo, do_change_password, do_start_session
+    from coworking_app.services.accounts.identity import ClientInfo
+    from coworking_app.services.accounts.passwords import do_change_password
+    from coworking_app.services.accounts.sessions import do_start_session
 
     user_id, _email, _password = make_user()
     with UnitOfWork() as uow:
