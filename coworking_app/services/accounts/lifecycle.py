@@ -69,4 +69,5 @@ def do_verify_email(session: Session, token: str) -> User:
 def notify_account(session: Session, effects: Effects, user: User, event: str, payload: dict) -> None:
     """A notice about the account itself (templates: "password_changed", "new_sign_in")."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    notifications.do_notify(session, effects, user, event, {"link": "/cabinet", **payload}, dedupe=f"{event}:{user.id}:{stamp}")
+    notifications.do_notify(session, effects, user, event, {"link": "/cabinet", **payload},
+                            dedupe=f"{event}:{user.id}:{stamp}")
