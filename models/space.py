@@ -102,6 +102,11 @@ class Space(SQLModel, table=True):
               postgresql_where=text("status = 'published'")),
         Index("ix_space_price_month_id", "price_month_from", "id",
               postgresql_where=text("status = 'published'")),
+        # Place suggestions (services/catalog/places.py): words of names and addresses.
+        Index("ix_space_place_text",
+              text("(translate(lower((name || ' ') || address), 'ё', 'е')) gin_trgm_ops"),
+              postgresql_using="gin",
+              postgresql_where=text("status = 'published' AND deleted_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

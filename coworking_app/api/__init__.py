@@ -25,6 +25,7 @@ from coworking_app.api import (
     messages,
     notifications,
     owner,
+    places,
     reviews,
     spaces,
     tiles,
@@ -182,7 +183,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
-    for module in (health, catalog, spaces, bookings, notifications, auth, owner, admin, reviews,
+    for module in (health, catalog, places, spaces, bookings, notifications, auth, owner, admin, reviews,
                    messages):
         api.include_router(module.router, prefix="/api/v1")
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
