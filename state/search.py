@@ -39,6 +39,7 @@ GEO_MESSAGES = {
     "timeout": "Не удалось быстро определить, где вы. Попробуйте ещё раз или выберите точку на карте.",
     "unavailable": "Местоположение сейчас недоступно. Выберите точку на карте или найдите адрес.",
 }
+PLACE_KEYS = ("city", "district", "stop_id", "stop_radius_m", "lat", "lon", "radius_km", "bbox")
 PLACE_KINDS = {"stop": "train-front", "district": "map", "city": "building-2", "space": "briefcase"}
 
 
@@ -240,6 +241,10 @@ class SearchState(PageState):
     # --- form events -------------------------------------------------------------
 
     def _navigate(self, query: dict[str, str]):
+        # A new filter keeps the map where the person has it; a new place (city, district,
+        # station, point, area) moves it there, unless a handler said otherwise.
+        if not self._keep_view:
+            self._keep_view = all(query.get(k) == self._query.get(k) for k in PLACE_KEYS)
         return rx.redirect(search_url(query))
 
     def _query_from_form(self) -> dict[str, str]:

@@ -1,14 +1,19 @@
 """The search map: every result of the search's filters inside the map's view, clustered on
 the server for the view's zoom (`GET /api/v1/spaces/map` and the /search page's map).
 
-Clustering is a grid in web-mercator space, the projection of the map's tiles: a cell is
-CELL_PX screen pixels square at the requested zoom (and never smaller than 1/MAX_CELLS of
-the view's larger side, so a view asks for at most about MAX_CELLS² cells whatever zoom it
-names). Cells are aligned to the world, not to the view, so panning moves clusters with the
-map instead of regrouping them. Spaces are grouped in SQL (GROUP BY on the cell numbers, on
-the narrow space_search table with the list's own filter conditions); a cell with one space
-is that space, with its id, name and price; a cell with more is a cluster with its count,
-the mean of its points and the box of its cell (a click zooms there).
+Clustering is a grid in web-mercator space, the projection of the map's tiles, on the
+integer coordinates space_search keeps (merc_x, merc_y: the world 2^30 wide). A cell is
+CELL_PX screen pixels square at the requested zoom, a power of two in merc units, and never
+smaller than 1/MAX_CELLS of the view's larger side, so a view asks for at most about
+MAX_CELLS² cells whatever zoom it names. Cells are aligned to the world, not to the view, so
+panning moves clusters with the map instead of regrouping them. The view's box is widened
+to whole map cells (2^MAP_CELL_SHIFT units, 344 m at 55 N).
+
+A cell with one space is that space, with its id, name and price; a cell with more is a
+cluster with its count, the mean of its points and its cell's box (a click zooms there).
+With filters the spaces themselves are grouped (GROUP BY on the shifted coordinates, the
+list's own conditions); with none but the city, the per-cell counts of space_map_cell are
+summed instead: a whole city is a few thousand rows, not every space in it.
 """
 
 from __future__ import annotations
