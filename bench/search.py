@@ -6,6 +6,11 @@ Measures, for the same 1000 searches:
   * the HTTP API (GET /api/v1/spaces) served by granian, as in production.
 Prints p50/p95/p99 in ms and the ratio of API p95 to raw SQL p95.
 
+Then the search map (GET /api/v1/spaces/map, services/catalog/search_map.py): BENCH_MAPS
+(300) whole-city views, a 1280x800 px map at zoom 11 around a city's centre (every space of
+the city is in view), through the same server; first with the city alone, then with the
+list's filters mixed in (amenities, price, seats, text).
+
 Run with `make bench` (uses the coworking_bench database) or directly with DATABASE_URL set.
 """
 
@@ -38,6 +43,7 @@ from models import Space  # noqa: E402
 
 TARGET_SPACES = int(os.environ.get("BENCH_SPACES", "100000"))
 SEARCHES = int(os.environ.get("BENCH_SEARCHES", "1000"))
+MAPS = int(os.environ.get("BENCH_MAPS", "300"))
 PORT = int(os.environ.get("BENCH_PORT", "3399"))
 WORDS = ["коворкинг", "коворкинги у метро", "лофт", "переговорная", "офис", "open space",
          "студия", "кабинет", "бизнес-центр", "рабочее место"]
@@ -158,9 +164,48 @@ def bench_raw_sql(statements: list[list[tuple[str, object]]]) -> list[float]:
     return times
 
 
-def bench_api(searches: list[dict]) -> list[float]:
+def city_views(n: int, filtered: bool) -> list[dict]:
+    """Whole-city map views: a 1280x800 px map at zoom 11 (43 m a pixel at 55 N: 55 x 34 km)
+    around a city's centre, a little off it each time; with `filtered`, the list's filters
+    as a person sets them."""
+    from coworking_app.services.catalog.search import Bounds, format_bbox
+    from coworking_app.services.catalog.search_map import lat_of_y, lon_of_x
+    from coworking_app.services.catalog.search import merc_x, merc_y
+    from models.space import MERC_SCALE
+
+    rnd = random.Random(11 if filtered else 10)
+    with UnitOfWork() as uow:
+        cities = catalog.list_cities(uow.session)
+        amenities = [a.code for a in catalog.list_amenities(uow.session)]
+    zoom, width, height = 11, 1280, 800
+    per_px = MERC_SCALE / (256 * 2 ** zoom)
+    out = []
+    for _ in range(n):
+        city = rnd.choices(cities, [0.5, 0.3, 0.2][:len(cities)])[0]
+        x = merc_x(city.lon + rnd.uniform(-0.02, 0.02))
+        y = merc_y(city.lat + rnd.uniform(-0.01, 0.01))
+        box = Bounds(lon_of_x(x - width / 2 * per_px), lat_of_y(y + height / 2 * per_px),
+                     lon_of_x(x + width / 2 * per_px), lat_of_y(y - height / 2 * per_px))
+        p: dict = {"city": city.slug, "zoom": zoom, "bbox": format_bbox(box)}
+        if filtered:
+            kind = rnd.random()
+            if kind < 0.4:
+                p["amenities"] = ",".join(rnd.sample(amenities, rnd.randint(1, 3)))
+            elif kind < 0.6:
+                p["price_unit"] = "hour"
+                p["max_price"] = rnd.randrange(20000, 60000, 1000)
+            elif kind < 0.8:
+                p["seats"] = rnd.choice([2, 5, 10, 20])
+            else:
+                p["q"] = rnd.choice(WORDS)
+        out.append(p)
+    return out
+
+
+def bench_api(searches: list[dict], *more: list[dict]) -> list[list[float]]:
     """One client, one keep-alive connection, searches one after another (bench/httpload.py:
-    a light client, so that the figure is the server's and not httpx's)."""
+    a light client, so that the figure is the server's and not httpx's). `more`: further
+    lists of requests, each {"path": ..., **params}, timed on the same server."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory",
@@ -169,13 +214,13 @@ def bench_api(searches: list[dict]) -> list[float]:
         cwd=ROOT, env=env,
     )
     try:
-        return asyncio.run(_api_times(searches, server))
+        return asyncio.run(_api_times([searches, *more], server))
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
-async def _api_times(searches: list[dict], server: subprocess.Popen) -> list[float]:
+async def _api_times(batches: list[list[dict]], server: subprocess.Popen) -> list[list[float]]:
     conn = Connection("127.0.0.1", PORT)
     for _ in range(150):
         if server.poll() is not None:
@@ -186,19 +231,24 @@ async def _api_times(searches: list[dict], server: subprocess.Popen) -> list[flo
         except OSError:
             await conn.close()
             await asyncio.sleep(0.2)
-    paths = [f"/api/v1/spaces?{urlencode(p)}" for p in searches]
     try:
-        for path in paths[:50]:  # warm-up: connections, caches
-            await conn.request("GET", path)
-        times = []
-        for p, path in zip(searches, paths):
-            r = await conn.request("GET", path)
-            times.append(r.ms)
-            if r.status != 200:
-                raise SystemExit(f"API answered {r.status} for {p}: {r.text[:200]}")
-        return times
+        return [await _timed(conn, batch) for batch in batches]
     finally:
         await conn.close()
+
+
+async def _timed(conn: Connection, requests: list[dict]) -> list[float]:
+    paths = [f"{p.get('path', '/api/v1/spaces')}?{urlencode({k: v for k, v in p.items() if k != 'path'})}"
+             for p in requests]
+    for path in paths[:50]:  # warm-up: connections, caches
+        await conn.request("GET", path)
+    times = []
+    for p, path in zip(requests, paths):
+        r = await conn.request("GET", path)
+        times.append(r.ms)
+        if r.status != 200:
+            raise SystemExit(f"API answered {r.status} for {p}: {r.text[:200]}")
+    return times
 
 
 def main() -> None:
@@ -208,12 +258,17 @@ def main() -> None:
     bench_service(searches[:50])  # warm-up
     service, statements = bench_service(searches)
     raw = bench_raw_sql(statements)
-    api = bench_api(searches)
+    views = [{"path": "/api/v1/spaces/map", **p} for p in city_views(MAPS, filtered=False)]
+    filtered = [{"path": "/api/v1/spaces/map", **p} for p in city_views(MAPS, filtered=True)]
+    api, maps, maps_filtered = bench_api(searches, views, filtered)
     report("raw SQL", raw)
     report("service", service)
     report("HTTP API", api)
     print(f"API p95 / raw SQL p95 = {pct(api, 95) / pct(raw, 95):.2f}")
     print(f"service p95 / raw SQL p95 = {pct(service, 95) / pct(raw, 95):.2f}")
+    print(f"search map, whole-city views at zoom 11 ({len(maps)} views; target p95 <= 50 ms):")
+    report("map, city alone", maps)
+    report("map, city + filters", maps_filtered)
 
 
 if __name__ == "__main__":

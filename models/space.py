@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Computed,
@@ -160,6 +161,19 @@ class Space(SQLModel, table=True):
     )
 
 
+# A point in web-mercator, the projection of map tiles, as integers: the world is MERC_SCALE
+# wide and high, x from the antimeridian eastwards, y from the north (about 4 cm a step at
+# the equator). Generated on space_search from `location` (migration e7a9b3c5d1f2); the
+# search map's boxes and clusters read them (services/catalog/search_map.py).
+MERC_SCALE = 2 ** 30
+MERC_MAX_LAT = 85.05112878
+MERC_X_SQL = f"floor((st_x(location::geometry) + 180.0) / 360.0 * {MERC_SCALE})::integer"
+MERC_Y_SQL = (
+    "floor((0.5 - ln(tan(pi() / 4 + radians(least(greatest(st_y(location::geometry), "
+    f"-{MERC_MAX_LAT}), {MERC_MAX_LAT})) / 2)) / (2 * pi())) * {MERC_SCALE})::integer"
+)
+
+
 class SpaceSearch(SQLModel, table=True):
     """What search filters and sorts on, one narrow row per published space, kept by the
     `space_search_sync` trigger on `space` (migration 5b2e9c41d7aa); never written by code.
@@ -191,6 +205,9 @@ class SpaceSearch(SQLModel, table=True):
         Index("ix_space_search_price_hour", "price_hour_from", "space_id"),
         Index("ix_space_search_price_day", "price_day_from", "space_id"),
         Index("ix_space_search_price_month", "price_month_from", "space_id"),
+        # The search map: boxes and clusters, a city's from an index-only scan.
+        Index("ix_space_search_city_merc", "city_id", "merc_x", "merc_y", "space_id"),
+        Index("ix_space_search_merc", "merc_x", "merc_y", "space_id"),
     )
 
     space_id: int = Field(
@@ -208,6 +225,30 @@ class SpaceSearch(SQLModel, table=True):
     reviews_count: int
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     search_vector: Any = Field(default=None, sa_column=Column(TSVECTOR))
+    merc_x: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed(MERC_X_SQL, persisted=True)))
+    merc_y: int | None = Field(default=None, sa_column=Column(
+        Integer, Computed(MERC_Y_SQL, persisted=True)))
+
+
+MAP_CELL_SHIFT = 14  # a map cell is 2^14 merc units wide: 611 m at the equator, 344 m at 55 N
+
+
+class SpaceMapCell(SQLModel, table=True):
+    """Published spaces counted per small square of the map (2^MAP_CELL_SHIFT merc units) and
+    city, kept by the `space_map_cell_sync` trigger on space_search (migration e7a9b3c5d1f2);
+    never written by code. The search map's clusters of an unfiltered view (a city, a box)
+    are sums of these instead of a scan of every space in view."""
+
+    __tablename__ = "space_map_cell"
+
+    city_id: int = Field(primary_key=True)
+    cx: int = Field(primary_key=True, description="merc_x >> MAP_CELL_SHIFT")
+    cy: int = Field(primary_key=True, description="merc_y >> MAP_CELL_SHIFT")
+    spaces: int
+    sum_x: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sum_y: int = Field(sa_column=Column(BigInteger, nullable=False))
+    min_id: int = Field(description="The smallest space id in the cell: the space of a cell of one")
 
 
 class Photo(SQLModel, table=True):

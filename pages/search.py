@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.components import empty_state, space_card
-from pages.layout import map_frame, page_frame
-from state.search import SearchState
+from pages.layout import page_frame
+from pages.live_map import live_map, map_styles
+from state.search import PlaceOption, SearchState
 from state.search_query import ANY
-from state.views import Option
+from state.views import CardView, Option
 
 
 def _select(label: str, value, options, on_change, any_label: str, test_id: str,
@@ -68,14 +69,6 @@ def filters() -> rx.Component:
                             s.stop_radius_options, lambda o: rx.select.item(o.label, value=o.value))),
                         value=s.stop_radius_m, on_change=s.set_stop_radius,
                     ),
-                ),
-            ),
-            rx.cond(
-                s.point_label != "",
-                rx.badge(
-                    rx.icon("locate", size=12), s.point_label,
-                    rx.icon("x", size=12, cursor="pointer", on_click=s.clear_point),
-                    size="2", variant="soft",
                 ),
             ),
             _labelled(
@@ -209,7 +202,7 @@ def results() -> rx.Component:
                         custom_attrs={"data-testid": "widen-links"},
                     ),
                 ),
-                rx.vstack(rx.foreach(s.results, space_card), spacing="3", width="100%",
+                rx.vstack(rx.foreach(s.results, _result), spacing="3", width="100%",
                           custom_attrs={"data-testid": "results"}),
             ),
         ),
@@ -228,6 +221,195 @@ def results() -> rx.Component:
         spacing="3",
         width="100%",
         min_width="0",
+    )
+
+
+def _result(card: CardView) -> rx.Component:
+    """A result card; under the pointer its pin stands out on the map, and a click on the pin
+    highlights it here."""
+    s = SearchState
+    return rx.box(
+        space_card(card),
+        id=f"card-{card.id}",
+        on_mouse_enter=s.card_enter(card.id),
+        on_mouse_leave=s.card_leave,
+        class_name=rx.cond(s.highlighted == card.id, "cw-card-active", ""),
+        width="100%",
+        custom_attrs={"data-card": card.id},
+    )
+
+
+def _place_option(option: PlaceOption) -> rx.Component:
+    return rx.el.button(
+        rx.icon(option.icon, size=16, color=rx.color("accent", 11), flex_shrink="0"),
+        rx.vstack(
+            rx.text(option.label, size="2", weight="medium", color=rx.color("gray", 12)),
+            rx.text(option.detail, size="1", color=rx.color("gray", 11)),
+            spacing="0", align="start", min_width="0",
+        ),
+        type="button",
+        role="option",
+        on_click=SearchState.choose_place(option.index),
+        class_name="cw-place-option",
+        custom_attrs={"data-testid": "place-option"},
+    )
+
+
+def _place_box() -> rx.Component:
+    """An address, a station or a landmark: suggestions from our own data as you type."""
+    s = SearchState
+    return rx.box(
+        rx.input(
+            rx.input.slot(rx.icon("map-pin", size=16)),
+            value=s.place_q,
+            on_change=s.set_place_q,
+            on_key_down=lambda key: rx.cond(key == "Enter", s.choose_place(0),
+                                            rx.cond(key == "Escape", s.close_places(), rx.noop())),
+            debounce_timeout=200,
+            placeholder="Адрес, метро или район",
+            max_length=100,
+            aria_label="Адрес, станция метро или район: точка на карте",
+            auto_complete="off",
+            width="100%",
+            custom_attrs={"data-testid": "place-input", "role": "combobox",
+                          "aria-autocomplete": "list"},
+        ),
+        rx.cond(
+            (s.place_options.length() > 0) | (s.place_message != ""),
+            rx.box(
+                rx.foreach(s.place_options, _place_option),
+                rx.cond(s.place_message != "",
+                        rx.text(s.place_message, size="2", color=rx.color("gray", 11), padding="8px 10px")),
+                role="listbox",
+                aria_label="Подсказки",
+                class_name="cw-place-list",
+                custom_attrs={"data-testid": "place-options"},
+            ),
+        ),
+        position="relative",
+        flex="1",
+        min_width="0",
+    )
+
+
+def map_tools() -> rx.Component:
+    """Above the map: the address box, "Рядом со мной", the point and its radius."""
+    s = SearchState
+    return rx.vstack(
+        rx.flex(
+            _place_box(),
+            rx.button(
+                rx.cond(s.locating, rx.spinner(size="2"), rx.icon("locate-fixed", size=16)),
+                "Рядом со мной",
+                on_click=s.locate,
+                variant="soft",
+                disabled=s.locating,
+                custom_attrs={"data-testid": "near-me"},
+            ),
+            gap="2", width="100%", align="center",
+        ),
+        rx.cond(
+            s.geo_message != "",
+            rx.callout(s.geo_message, icon="locate-off", color_scheme="amber", size="1",
+                       width="100%", role="alert", custom_attrs={"data-testid": "geo-message"}),
+        ),
+        rx.cond(
+            s.point_label != "",
+            rx.flex(
+                rx.badge(
+                    rx.icon("map-pin", size=12), s.point_label,
+                    rx.el.button(
+                        rx.icon("x", size=12), on_click=s.clear_point, type="button",
+                        aria_label="Убрать точку", class_name="cw-chip-x",
+                        custom_attrs={"data-testid": "clear-point"},
+                    ),
+                    size="2", variant="soft", max_width="100%",
+                    custom_attrs={"data-testid": "point-label"},
+                ),
+                rx.select.root(
+                    rx.select.trigger(placeholder="Радиус", aria_label="Радиус вокруг точки",
+                                      custom_attrs={"data-testid": "radius"}),
+                    rx.select.content(
+                        rx.select.item("Любое расстояние", value=ANY),
+                        rx.foreach(s.radius_options, lambda o: rx.select.item(o.label, value=o.value)),
+                    ),
+                    value=s.radius, on_change=s.set_radius, size="1",
+                ),
+                gap="2", align="center", wrap="wrap",
+            ),
+        ),
+        rx.cond(
+            s.area_active,
+            rx.badge(
+                rx.icon("scan", size=12), "Только в выбранной области карты",
+                rx.el.button(rx.icon("x", size=12), on_click=s.clear_area, type="button",
+                             aria_label="Искать не только в этой области", class_name="cw-chip-x",
+                             custom_attrs={"data-testid": "clear-area"}),
+                size="2", variant="soft", color_scheme="gray",
+                custom_attrs={"data-testid": "area-label"},
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def search_map() -> rx.Component:
+    """The live map of every result of the filters, with what floats over it."""
+    s = SearchState
+    return rx.box(
+        *map_styles(),
+        live_map(
+            clusters=s.map_clusters, pins=s.map_pins, highlighted=s.highlighted,
+            highlight_lat=s.highlight_lat, highlight_lon=s.highlight_lon,
+            point=s.point_latlon, radius_m=s.radius_m, fit=s.map_fit, fit_key=s.map_fit_key,
+            on_view=s.map_view, on_pick=s.map_pick, on_pin=s.pin_clicked,
+            custom_attrs={"data-testid": "live-map", "role": "region",
+                          "aria-label": "Карта результатов: щелчок ставит точку"},
+        ),
+        rx.cond(
+            s.map_moved,
+            rx.button(rx.icon("search", size=16), "Искать в этой области", on_click=s.search_area,
+                      size="2", radius="full", class_name="cw-map-float cw-map-top",
+                      custom_attrs={"data-testid": "search-area"}),
+        ),
+        rx.cond(
+            s.map_summary != "",
+            rx.badge(s.map_summary, variant="surface", size="2", color_scheme="gray",
+                     high_contrast=True, class_name="cw-map-float cw-map-bottom",
+                     custom_attrs={"data-testid": "map-summary", "aria-live": "polite"}),
+        ),
+        rx.cond(
+            s.map_loading,
+            rx.box(rx.spinner(size="2"), class_name="cw-map-float cw-map-corner",
+                   aria_label="Карта обновляется"),
+        ),
+        rx.cond(
+            s.map_error != "",
+            rx.callout(s.map_error, icon="triangle_alert", color_scheme="red", size="1",
+                       class_name="cw-map-float cw-map-top"),
+        ),
+        position="relative",
+        width="100%",
+        height=rx.breakpoints(initial="340px", lg="auto"),
+        min_height="300px",
+        # In the sticky column (wide screens) the map takes what the tools leave; above the
+        # results (phones, tablets) it has a height of its own.
+        flex=rx.breakpoints(initial="none", lg="1"),
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="var(--radius-4)",
+        overflow="hidden",
+        background=rx.color("gray", 3),
+    )
+
+
+def map_panel() -> rx.Component:
+    return rx.vstack(
+        map_tools(),
+        search_map(),
+        spacing="2",
+        width="100%",
+        height=rx.breakpoints(initial="auto", lg="calc(100vh - 96px)"),
     )
 
 
@@ -262,8 +444,7 @@ def search_page() -> rx.Component:
                 grid_row=rx.breakpoints(initial="auto", md="span 2", lg="auto"),
             ),
             rx.box(
-                map_frame(s.map_url, rx.breakpoints(initial="300px", lg="calc(100vh - 110px)"),
-                          "results-map"),
+                map_panel(),
                 position=rx.breakpoints(initial="static", lg="sticky"),
                 top="72px",
                 align_self="start",

@@ -33,9 +33,14 @@ FIELD_LABELS = {
     "min_price": "Цена от", "max_price": "Цена до", "seats": "Мест", "q": "Запрос",
     "lat": "Широта", "lon": "Долгота", "radius_km": "Радиус", "sort": "Сортировка",
     "page": "Страница", "price_unit": "Единица цены", "stop_radius_m": "Радиус от метро",
-    "start": "Свободно с", "end": "Свободно до",
+    "start": "Свободно с", "end": "Свободно до", "bbox": "Область карты",
 }
-_POINT_KEYS = ("lat", "lon", "radius_km")
+# The point: where it is, the radius around it and the name it was chosen by (a station,
+# an address, "your location"); the name only labels it.
+_POINT_KEYS = ("lat", "lon", "radius_km", "near")
+RADIUS_CHOICES = [("1", "1 км"), ("2", "2 км"), ("3", "3 км"), ("5", "5 км"), ("10", "10 км"),
+                  ("25", "25 км")]
+MAX_NEAR_LENGTH = 80
 
 
 @dataclass
@@ -64,6 +69,7 @@ class SearchForm:
     day: str = ""  # YYYY-MM-DD: free on this day ...
     time_from: str = ""  # ... from HH:MM
     time_to: str = ""  # ... to HH:MM, in the city's local time
+    area: str = ""  # the map area searched ("Искать в этой области"): bbox
 
 
 def has_point(query: dict[str, str]) -> bool:
@@ -171,6 +177,7 @@ def form_from_query(query: dict[str, str]) -> SearchForm:
         sort=query.get("sort", "relevance"),
         point={k: query[k] for k in _POINT_KEYS if k in query},
         page=page,
+        area=query.get("bbox", ""),
     )
 
 
@@ -184,6 +191,8 @@ def query_from_form(form: SearchForm, zone: str = "Europe/Moscow") -> dict[str, 
     if "stop_id" in query and form.stop_radius_m not in ("", DEFAULT_STOP_RADIUS):
         query["stop_radius_m"] = form.stop_radius_m
     query.update(form.point)
+    if form.area:
+        query["bbox"] = form.area
     if form.amenities:
         query["amenities"] = ",".join(form.amenities)
     for key in ("min_price", "max_price"):
@@ -200,16 +209,25 @@ def query_from_form(form: SearchForm, zone: str = "Europe/Moscow") -> dict[str, 
     return without_pointless_sort(query)
 
 
+def near_name(query: dict[str, str]) -> str:
+    """The name the point was chosen by, as shown: one line, at most MAX_NEAR_LENGTH."""
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in query.get("near", "")).split())
+    return name[:MAX_NEAR_LENGTH]
+
+
 def point_label(query: dict[str, str]) -> str:
+    if "lat" not in query or "lon" not in query:
+        return ""
+    name = near_name(query)
     if "radius_km" in query:
-        return f"В радиусе {query['radius_km']} км от точки"
-    return "Рядом с точкой" if "lat" in query else ""
+        return f"{query['radius_km']} км от: {name}" if name else f"В радиусе {query['radius_km']} км от точки"
+    return f"Рядом: {name}" if name else "Рядом с точкой на карте"
 
 
 def count_active_filters(query: dict[str, str]) -> int:
     """How many filters narrow the search (city and sorting do not count)."""
     keys = ("district", "stop_id", "amenities", "min_price", "max_price", "seats", "q", "lat",
-            "start")
+            "start", "bbox")
     return sum(1 for k in keys if query.get(k))
 
 
@@ -218,7 +236,7 @@ _REMOVABLE = [
     ("min_price", "Без нижней цены"), ("max_price", "Без верхней цены"),
     ("seats", "Любое число мест"), ("district", "Во всём городе"),
     ("stop_id", "Не только у метро"), ("radius_km", "Без радиуса"),
-    ("start", "В любое время"),
+    ("start", "В любое время"), ("bbox", "Не только в области карты"),
 ]
 
 

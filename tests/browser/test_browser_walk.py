@@ -49,6 +49,7 @@ OVERFLOW_JS = """(width) => {
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none' || style.opacity === '0') continue;
     if (el.closest('[aria-hidden="true"]')) continue;  // e.g. Radix's hidden form inputs
+    if (el.closest('.leaflet-container')) continue;  // map tiles and pins: clipped by the map
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2) continue;
     if (r.right <= 0) continue;  // parked off screen on purpose (Plotly's text measuring)

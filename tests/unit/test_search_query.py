@@ -69,3 +69,27 @@ def test_free_time_filter_round_trips_in_the_city_zone():
     # Widening drops start and end together.
     links = {w.label: w.href for w in widen_links(query)}
     assert links["В любое время"] == "/search?city=novosibirsk"
+
+
+def test_the_map_area_and_the_named_point_round_trip_through_the_form():
+    from state.search_query import point_label
+
+    query = {"city": "moscow", "bbox": "37.5,55.7,37.7,55.8", "lat": "55.76", "lon": "37.61",
+             "radius_km": "2", "near": "Тверская"}
+    form = form_from_query(query)
+    assert form.area == "37.5,55.7,37.7,55.8" and form.point["near"] == "Тверская"
+    assert query_from_form(form) == query
+    assert point_label(query) == "2 км от: Тверская"
+    assert point_label({"lat": "55.76", "lon": "37.61", "near": "вы здесь"}) == "Рядом: вы здесь"
+    assert point_label({"lat": "55.76", "lon": "37.61"}) == "Рядом с точкой на карте"
+    assert point_label({"near": "Тверская"}) == ""  # a name without a point is no point
+    # A name is shown on one line and cut to length, whatever the link says.
+    assert point_label({"lat": "1", "lon": "2", "near": "a\nb\x00c" + "x" * 200}).startswith("Рядом: a b c")
+    assert len(point_label({"lat": "1", "lon": "2", "near": "x" * 200})) <= len("Рядом: ") + 80
+
+
+def test_the_area_counts_as_a_filter_and_can_be_dropped():
+    query = {"city": "moscow", "bbox": "37.5,55.7,37.7,55.8"}
+    assert count_active_filters(query) == 1
+    links = {w.label: parse_qs(urlparse(w.href).query) for w in widen_links(query)}
+    assert links["Не только в области карты"] == {"city": ["moscow"]}

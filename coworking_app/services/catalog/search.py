@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
@@ -17,6 +19,7 @@ from coworking_app.services.common.fields import Id, Latitude, Line, Longitude, 
 from coworking_app.services.catalog.geo import lat_of, lon_of, point
 from coworking_app.services.common.storage import get_storage
 from models import City, District, Photo, PriceUnit, Space, SpaceSearch as SS
+from models.space import MERC_MAX_LAT, MERC_SCALE
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
@@ -24,6 +27,57 @@ MAX_RADIUS_KM = 100
 MAX_STOP_RADIUS_M = 10_000
 MAX_FREE_INTERVAL_DAYS = 366
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+MAX_BBOX_SPAN_LON = 60.0  # degrees: wider than any city, narrower than the country
+MAX_BBOX_SPAN_LAT = 30.0
+BBOX_MESSAGE = "Укажите область как «долгота,широта,долгота,широта» (запад, юг, восток, север)"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A box on the map in degrees (WGS 84): west, south, east, north."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    def intersect(self, other: "Bounds") -> "Bounds | None":
+        box = Bounds(max(self.min_lon, other.min_lon), max(self.min_lat, other.min_lat),
+                     min(self.max_lon, other.max_lon), min(self.max_lat, other.max_lat))
+        return box if box.min_lon < box.max_lon and box.min_lat < box.max_lat else None
+
+
+def parse_bbox(value: object) -> Bounds:
+    """"minLon,minLat,maxLon,maxLat" (or four numbers) as Bounds; InvalidInput naming `bbox`
+    unless they are four finite numbers, longitudes within ±180 and latitudes within ±90,
+    west < east and south < north, and the box no larger than a region."""
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, (list, tuple)) or len(parts) != 4:
+        raise InvalidInput("bbox", BBOX_MESSAGE)
+    try:
+        numbers = [float(str(p).strip()) for p in parts]
+    except ValueError:
+        raise InvalidInput("bbox", BBOX_MESSAGE) from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise InvalidInput("bbox", BBOX_MESSAGE)
+    west, south, east, north = numbers
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise InvalidInput("bbox", "Долгота области должна быть от −180 до 180")
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise InvalidInput("bbox", "Широта области должна быть от −90 до 90")
+    if west >= east or south >= north:
+        raise InvalidInput("bbox", "Запад области должен быть меньше востока, а юг — меньше севера")
+    if east - west > MAX_BBOX_SPAN_LON or north - south > MAX_BBOX_SPAN_LAT:
+        raise InvalidInput("bbox", "Область слишком большая: приблизьте карту")
+    return Bounds(west, south, east, north)
+
+
+def format_bbox(bounds: Bounds) -> str:
+    """The canonical text of a box: six decimals (about 10 cm), no trailing zeros."""
+    return ",".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in
+                    (bounds.min_lon, bounds.min_lat, bounds.max_lon, bounds.max_lat))
 
 
 class SortOrder(StrEnum):
@@ -49,6 +103,9 @@ class SearchParams(BaseModel):
     radius_km: float | None = Field(
         None, gt=0, le=MAX_RADIUS_KM, allow_inf_nan=False, description="Radius around lat/lon, km"
     )
+    bbox: str | None = Field(
+        None, max_length=120,
+        description="Only inside this box: minLon,minLat,maxLon,maxLat (degrees, WGS 84)")
     stop_id: Id | None = Field(None, description="Transit stop id")
     stop_radius_m: int = Field(1000, gt=0, le=MAX_STOP_RADIUS_M, description="Metres from stop")
     amenities: list[Line(40)] = Field(default_factory=list, max_length=40,
@@ -87,6 +144,13 @@ class SearchParams(BaseModel):
         text_value = _CONTROL_CHARS.sub(" ", str(value)).strip()
         return text_value or None
 
+    @field_validator("bbox", mode="before")
+    @classmethod
+    def _check_bbox(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return format_bbox(parse_bbox(value))
+
     @field_validator("city", "district", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -119,6 +183,10 @@ class SearchParams(BaseModel):
         if self.sort == SortOrder.distance and self.lat is None and self.stop_id is None:
             raise InvalidInput("sort", "Чтобы сортировать по расстоянию, выберите точку на карте или станцию")
         return self
+
+    @property
+    def bounds(self) -> "Bounds | None":
+        return parse_bbox(self.bbox) if self.bbox else None
 
     @property
     def has_price_filter(self) -> bool:
@@ -191,12 +259,24 @@ def _text_query(session: Session, q: str) -> ColumnElement | None:
 _has_words: dict[str, bool] = {}
 
 
-def search_spaces(session: Session, params: SearchParams) -> SearchPage:
-    """Published spaces matching every given filter, sorted and paginated.
+@dataclass
+class Filters:
+    """The conditions of a search on space_search (SS), and what its sort orders need."""
 
-    Conditions, the count and the sort orders run on the narrow `space_search` table (SS:
-    published spaces only, kept by a trigger); `space` is joined for the page's rows only,
-    and for the free-time filter, which needs a space's time zone and opening hours."""
+    conditions: list[ColumnElement]
+    origin: ColumnElement | None  # the point distances are measured from
+    ring: ColumnElement | None  # the "within N metres of origin" condition, if any
+    ring_metres: float
+    unit: PriceUnit | None  # the price unit filtered (and shown) by
+    needs_space: bool  # a condition reads `space` (the free-time filter)
+    tsq: ColumnElement | None  # the text query, if it has words
+    city_id: int | None  # the city searched in, if any
+    narrowed: bool  # a condition other than the city and the box
+
+
+def search_filters(session: Session, params: SearchParams) -> Filters:
+    """Every filter of `params` as conditions on space_search; the list and the map use the
+    same ones. InvalidInput naming the field for an unknown city, district, stop or amenity."""
     conditions: list[ColumnElement] = []
 
     city = None
@@ -214,6 +294,9 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
         if unknown:
             raise InvalidInput("amenities", f"Нет таких удобств: {', '.join(unknown)[:120]}")
         conditions.append(SS.amenities.contains(sorted(set(params.amenities))))
+    bounds = params.bounds
+    if bounds is not None:
+        conditions.append(in_bounds(bounds))
 
     origin = None
     ring = None  # the "within N metres of origin" condition, if any
@@ -252,6 +335,39 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
     tsq = _text_query(session, params.q) if params.q else None
     if tsq is not None:
         conditions.append(SS.search_vector.op("@@")(tsq))
+    place_only = (city is not None) + (bounds is not None)
+    return Filters(conditions, origin, ring, ring_metres, unit, needs_space, tsq,
+                   city.id if city else None, len(conditions) > place_only)
+
+
+def merc_x(lon: float) -> int:
+    """Web-mercator x of a longitude as space_search.merc_x holds it (models.MERC_X_SQL)."""
+    return math.floor((lon + 180.0) / 360.0 * MERC_SCALE)
+
+
+def merc_y(lat: float) -> int:
+    """Web-mercator y of a latitude as space_search.merc_y holds it (models.MERC_Y_SQL)."""
+    lat = max(-MERC_MAX_LAT, min(MERC_MAX_LAT, lat))
+    return math.floor((0.5 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+                       / (2 * math.pi)) * MERC_SCALE)
+
+
+def in_bounds(bounds: Bounds) -> ColumnElement:
+    """A space inside the box: two integer ranges on its web-mercator coordinates (north
+    has the smaller y), read from the (city_id, merc_x, merc_y) indexes."""
+    return and_(SS.merc_x.between(merc_x(bounds.min_lon), merc_x(bounds.max_lon)),
+                SS.merc_y.between(merc_y(bounds.max_lat), merc_y(bounds.min_lat)))
+
+
+def search_spaces(session: Session, params: SearchParams) -> SearchPage:
+    """Published spaces matching every given filter, sorted and paginated.
+
+    Conditions, the count and the sort orders run on the narrow `space_search` table (SS:
+    published spaces only, kept by a trigger); `space` is joined for the page's rows only,
+    and for the free-time filter, which needs a space's time zone and opening hours."""
+    found = search_filters(session, params)
+    conditions, origin, ring, ring_metres = found.conditions, found.origin, found.ring, found.ring_metres
+    unit, needs_space, tsq = found.unit, found.needs_space, found.tsq
 
     where = _all(conditions)
     # Column-only statements run on the session's connection: the ORM layer adds nothing
