@@ -69,7 +69,8 @@ from coworking_app.db import get_engine  # noqa: E402
 from coworking_app.settings import get_settings  # noqa: E402
 from coworking_app.uow import UnitOfWork  # noqa: E402
 from coworking_app.demo.seed import SeedReport, seed_reference  # noqa: E402
-from coworking_app.services.accounts.accounts import do_register, do_sign_in_api  # noqa: E402
+from coworking_app.services.accounts.signup import do_register  # noqa: E402
+from coworking_app.services.accounts.sessions import do_sign_in_api  # noqa: E402
 from coworking_app.services.catalog.spaces import do_refresh_space_summary  # noqa: E402
 from jobs import DEFAULT_QUEUE, get_queue  # noqa: E402
 from rq import Worker  # noqa: E402

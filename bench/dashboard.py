@@ -452,7 +452,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from coworking_app.api import create_api
-    from coworking_app.services.accounts.accounts import do_sign_in_api
+    from coworking_app.services.accounts.sessions import do_sign_in_api
 
     with UnitOfWork() as uow:
         session, effects = uow.session, uow.effects

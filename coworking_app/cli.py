@@ -73,7 +73,7 @@ def _set_status(args: argparse.Namespace) -> int:
 
 
 def _create_staff(args: argparse.Namespace) -> int:
-    from coworking_app.services.accounts.accounts import do_create_staff
+    from coworking_app.services.accounts.signup import do_create_staff
     from coworking_app.services.common.errors import InvalidInput
     from models import Role
 

@@ -22,7 +22,6 @@ routes call `uow.run(work)`). Pure reads use db.read_scope.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -36,7 +35,8 @@ from coworking_app.db import get_cache_redis, get_engine
 from coworking_app.effects import Effects
 from coworking_app.services.admin import audit
 from coworking_app.services.common.errors import ServiceError
-from coworking_app.services.messaging.notifications import channel_name, write_booking_notices
+from coworking_app.services.messaging import realtime
+from coworking_app.services.messaging.notifications import write_booking_notices
 from jobs import get_queue
 
 log = logging.getLogger(__name__)
@@ -206,10 +206,7 @@ def _to_cache_redis(effects: Effects) -> None:
         pipe = get_cache_redis().pipeline(transaction=False)
         if effects.cache_keys:
             pipe.delete(*effects.cache_keys)
-        committed_at = time.time()
-        for publish in effects.publishes:
-            pipe.publish(channel_name(publish.user_id), json.dumps(
-                {**publish.event, "committed_at": committed_at}, ensure_ascii=False))
+        realtime.publish(pipe, effects.publishes, committed_at=time.time())
         pipe.execute()
     except Exception:  # a stale page expires in minutes; a missed toast: the bell recounts on load
         log.exception("could not drop %d cache key(s) / publish %d event(s)",

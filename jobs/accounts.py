@@ -4,11 +4,8 @@ addresses than for others: sent from here, after the request has answered."""
 from __future__ import annotations
 
 from coworking_app.uow import run_use_case
-from coworking_app.services.accounts.accounts import (
-    do_purge_sign_up_requests,
-    do_send_password_reset,
-    do_send_sign_up_mail,
-)
+from coworking_app.services.accounts.signup import do_purge_sign_up_requests, do_send_sign_up_mail
+from coworking_app.services.accounts.passwords import do_send_password_reset
 from coworking_app.services.messaging.mailer import TransientMailError
 
 

@@ -29,7 +29,7 @@ class WorkList:
 LISTS: dict[str, WorkList] = {
     # New holds (services.booking.bookings.do_create_booking): notice "pay by ...", release scheduled.
     "holds": WorkList(follow_up_holds, 200),
-    # Email notification rows (services.messaging.notifications): sent.
+    # Email notification rows (services.messaging.delivery): sent.
     "emails": WorkList(deliver_batch, 100),
 }
 

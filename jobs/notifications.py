@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from coworking_app.uow import run_use_case
 from coworking_app.services.messaging.mailer import TransientMailError
-from coworking_app.services.messaging.notifications import (
+from coworking_app.services.messaging.delivery import (
     do_deliver_email,
     do_deliver_emails,
     do_requeue_lost_emails,
-    do_send_reminder,
 )
+from coworking_app.services.messaging.reminders import do_send_reminder
 
 
 def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
     """A batch of the "emails" list (jobs.batches.drain): sent in one transaction; an email
-    that fails for now gets its own `deliver` job (services.messaging.notifications.EMAIL_RETRY_INTERVALS:
+    that fails for now gets its own `deliver` job (services.messaging.delivery.EMAIL_RETRY_INTERVALS:
     10 s, then RQ retries after 1 min, 5 min, 30 min, 2 h; then the row is `failed`)."""
     # Never run again (attempts=1): what it sent before a failure stays sent.
     return run_use_case(lambda s, fx: do_deliver_emails(s, fx, notification_ids), attempts=1)

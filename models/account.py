@@ -141,7 +141,7 @@ class SignUpRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=8)
-    email: str = Field(max_length=254)  # normalised (accounts.check_email)
+    email: str = Field(max_length=254)  # normalised (identity.check_email)
     full_name: str = Field(default="", max_length=120)
     phone: str | None = Field(default=None, max_length=20)
     role: str = Field(default="renter", max_length=16)

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from coworking_app.services.accounts import accounts
-from coworking_app.services.accounts.accounts import ClientInfo
+from coworking_app.services.accounts import identity, lifecycle, passwords, sessions, signup
+from coworking_app.services.accounts.identity import ClientInfo
 from coworking_app.services.common.errors import InvalidInput, RateLimited, SecondFactorRequired
 from coworking_app.services.messaging.mailer import file_outbox
 from coworking_app.settings import get_settings
@@ -38,8 +38,8 @@ def _wait(exc: RateLimited) -> str:
 
 def _confirmed(session, effects, client: ClientInfo, **proof: str) -> tuple[User, str, str]:
     """A sign-up confirmed by its code or its link, and the new person signed in."""
-    user, next_path = accounts.do_confirm_sign_up(session, **proof)
-    _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+    user, next_path = signup.do_confirm_sign_up(session, **proof)
+    _row, token, _refresh = sessions.do_start_session(session, effects, user, client)
     return user, next_path, token
 
 
@@ -86,10 +86,10 @@ class SignupState(PageState):
                 raise InvalidInput("accepted_terms", "Нужно согласие с условиями сервиса")
 
         checks = {
-            "full_name": lambda: accounts.check_full_name(self.full_name),
-            "email": lambda: accounts.check_email(self.email),
-            "phone": lambda: accounts.check_phone(self.phone),
-            "password": lambda: accounts.check_password(self.password, self.email),
+            "full_name": lambda: identity.check_full_name(self.full_name),
+            "email": lambda: identity.check_email(self.email),
+            "phone": lambda: identity.check_phone(self.phone),
+            "password": lambda: passwords.check_password(self.password, self.email),
             "accepted_terms": terms,
         }
         errors = dict(self.errors)
@@ -107,7 +107,7 @@ class SignupState(PageState):
             return
         setattr(self, field, str(value)[:320])
         if field == "password":
-            self.strength = accounts.password_strength(self.password, self.email)
+            self.strength = passwords.password_strength(self.password, self.email)
         if field in self.errors:  # re-check as they fix it
             self._check(field)
 
@@ -140,7 +140,7 @@ class SignupState(PageState):
         client = (await self._auth())._client()
         email, password, full_name, phone = self.email, self.password, self.full_name, self.phone
         role, accepted_terms = self.role, self.accepted_terms
-        done = self._run(lambda s, fx: accounts.do_request_sign_up(
+        done = self._run(lambda s, fx: signup.do_request_sign_up(
             s, fx, email=email, password=password, full_name=full_name, phone=phone, role=role,
             accepted_terms=accepted_terms, next_path=next_path, client=client))
         self.submitting = False
@@ -255,8 +255,8 @@ class LoginState(PageState):
         client, email, password, code = auth._client(), self.email, self.password, self.totp_code or None
 
         def work(session, effects):
-            user = accounts.authenticate(session, email=email, password=password, totp_code=code, client=client)
-            _row, token, _refresh = accounts.do_start_session(session, effects, user, client)
+            user = sessions.authenticate(session, email=email, password=password, totp_code=code, client=client)
+            _row, token, _refresh = sessions.do_start_session(session, effects, user, client)
             return user, token
         # (a wrong password is NotAuthenticated: a refusal here, not an ended session)
         done = self._run(work)
@@ -282,7 +282,7 @@ class VerifyEmailState(PageState):
     @rx.event
     def load(self):
         token = self.router.url.query_parameters.get("token", "")
-        done = self._run(lambda s, _fx: accounts.do_verify_email(s, token))
+        done = self._run(lambda s, _fx: lifecycle.do_verify_email(s, token))
         self.done, self.error = done.ok, done.message
 
 
@@ -305,7 +305,7 @@ class ResetState(PageState):
     async def request(self, form: dict):
         self.email = _typed(form, "email", self.email, 320)
         client, email = (await self._auth())._client(), self.email
-        done = self._run(lambda s, fx: accounts.do_request_password_reset(s, fx, email, client))
+        done = self._run(lambda s, fx: passwords.do_request_password_reset(s, fx, email, client))
         if isinstance(done.reason, RateLimited):
             self.error = f"Слишком много запросов. Попробуйте снова {_wait(done.reason)}"
             return
@@ -315,7 +315,7 @@ class ResetState(PageState):
     def confirm(self, form: dict):
         self.new_password = _typed(form, "new-password", self.new_password, 1024)
         token, new_password = self.router.url.query_parameters.get("token", ""), self.new_password
-        done = self._run(lambda s, fx: accounts.do_reset_password(s, fx, token, new_password))
+        done = self._run(lambda s, fx: passwords.do_reset_password(s, fx, token, new_password))
         self.error = done.message
         if done.ok:
             self.done, self.new_password = True, ""

@@ -16,13 +16,13 @@ from pydantic import ValidationError
 from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
-from coworking_app.services.accounts.accounts import (
+from coworking_app.services.accounts.sessions import (
     SESSION_COOKIE,
-    ClientInfo,
     access_user_by_session_token,
     do_issue_cookie_ticket,
     do_sign_out,
 )
+from coworking_app.services.accounts.identity import ClientInfo
 from coworking_app.services.common.errors import NotAuthenticated
 from coworking_app.services.accounts.security import client_address, new_token
 from coworking_app.services.common.validation import first_message

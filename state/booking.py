@@ -13,7 +13,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import identity
 from coworking_app.services.booking import availability, bookings
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.payments import payments
@@ -280,7 +280,7 @@ class BookingPanelState(PageState):
         if user is None and self._promo_user_id and self.promo.strip():
             # A code applied while signed in keeps counting when the dates or seats change
             # ("Book" checks the person and the code again).
-            user = accounts.find_user(session, self._promo_user_id)
+            user = identity.find_user(session, self._promo_user_id)
         request = self._request()
         if request is None:
             self.error = "На этот день свободного времени нет — выберите другой день"

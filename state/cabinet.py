@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from coworking_app.formatting import format_moment
-from coworking_app.services.accounts import accounts, twofactor
+from coworking_app.services.accounts import identity, passwords, sessions as auth_sessions, twofactor
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
 from state.page import PageState
@@ -53,7 +53,7 @@ class CabinetState(PageState):
 
     @rx.event
     async def load(self):
-        done = await self._act_here(lambda s, _fx, user, here: (user, here.id, accounts.list_sessions(s, user)))
+        done = await self._act_here(lambda s, _fx, user, here: (user, here.id, auth_sessions.list_sessions(s, user)))
         if not done.ok:
             return
         user, current_id, sessions = done.value
@@ -93,7 +93,7 @@ class CabinetState(PageState):
         full_name, phone, language = self.full_name, self.phone, self.language
 
         def work(session, _effects, user):
-            accounts.do_update_profile(session, user, full_name=full_name, phone=phone, language=language)
+            identity.do_update_profile(session, user, full_name=full_name, phone=phone, language=language)
             return user
         done = await self._act(work)
         self.errors, self.profile_message = done.errors, "Сохранено" if done.ok else ""
@@ -103,7 +103,7 @@ class CabinetState(PageState):
     @rx.event
     async def change_password(self, _form: dict):
         current, new = self.current_password, self.new_password
-        done = await self._act_here(lambda s, fx, user, here: accounts.do_change_password(
+        done = await self._act_here(lambda s, fx, user, here: passwords.do_change_password(
             s, fx, user, current_password=current, new_password=new, keep_session_id=here.id))
         if not done.ok:
             self.password_message = done.message
@@ -116,13 +116,13 @@ class CabinetState(PageState):
     async def revoke(self, session_id: int):
         session_id = parse_id(session_id)
         if session_id is not None:
-            await self._act(lambda s, _fx, u: accounts.do_sign_out(
-                s, accounts.access_session_of_user(s, u, session_id)))
+            await self._act(lambda s, _fx, u: auth_sessions.do_sign_out(
+                s, auth_sessions.access_session_of_user(s, u, session_id)))
         return CabinetState.load
 
     @rx.event
     async def sign_out_everywhere(self):
-        await self._act(lambda s, _fx, u: accounts.do_sign_out_everywhere(s, u))
+        await self._act(lambda s, _fx, u: auth_sessions.do_sign_out_everywhere(s, u))
         return (await self._auth())._signed_out("/login")
 
     @rx.event

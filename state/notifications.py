@@ -1,7 +1,7 @@
 """The bell: unread count and notices of the signed-in person, updated in real time.
 
 Every page load counts the unread notices and, once per browser tab, starts a background
-task that listens on the person's Redis channel (`services.messaging.notifications.channel_name`).
+task that listens on the person's Redis channel (`services.messaging.realtime.channel_name`).
 A notice committed by any process (web, API, RQ worker) is published there, so the tab
 shows a toast and the new count at once. The task ends when the tab goes away or the
 person signs out.
@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 
 from coworking_app.formatting import format_moment, split_links
 from coworking_app.services.messaging import messages
-from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging import notifications as svc, preferences, realtime, templates
 from coworking_app.settings import get_settings
 from state.bookings import MyBookingsState, OwnerBookingsState
 from state.inbox import InboxBadgeState, InboxState
@@ -111,7 +111,7 @@ class NotificationState(PageState):
         client = aioredis.from_url(get_settings().cache_redis_url)
         pubsub = client.pubsub()
         try:
-            await pubsub.subscribe(svc.channel_name(user_id))
+            await pubsub.subscribe(realtime.channel_name(user_id))
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=10)
                 async with self:
@@ -210,16 +210,16 @@ class NotificationPrefsState(PageState):
 
     @rx.event
     async def load(self):
-        done = await self._act(lambda _s, _fx, u: svc.preferences(u))
+        done = await self._act(lambda _s, _fx, u: preferences.preferences(u))
         if not done.ok:
             return
         prefs = done.value
-        self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in svc.GROUPS.items()]
+        self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in templates.GROUPS.items()]
         self.offers, self.message = prefs.offers, ""
 
     @rx.event
     async def toggle(self, group: str, channel: str, value: bool):
-        if channel not in ("email", "in_app") or group not in svc.GROUPS:
+        if channel not in ("email", "in_app") or group not in templates.GROUPS:
             return
         self.rows = [PreferenceRow(r.group, r.label,
                                    (value is True) if (r.group == group and channel == "email") else r.email,
@@ -233,7 +233,7 @@ class NotificationPrefsState(PageState):
         await self._save()
 
     async def _save(self) -> None:
-        prefs = svc.Preferences(email={r.group: r.email for r in self.rows},
-                                in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
-        done = await self._act(lambda s, _fx, u: svc.do_set_preferences(s, u, prefs))
+        prefs = preferences.Preferences(email={r.group: r.email for r in self.rows},
+                                        in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
+        done = await self._act(lambda s, _fx, u: preferences.do_set_preferences(s, u, prefs))
         self.message = "Сохранено" if done.ok else done.message

@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from coworking_app.db import read_scope
 from coworking_app.effects import Effects
-from coworking_app.services.accounts.accounts import access_user_by_session_token
+from coworking_app.services.accounts.sessions import access_user_by_session_token
 from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied, RateLimited, ServiceError
 from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case

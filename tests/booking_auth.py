@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from coworking_app.services.accounts.accounts import do_sign_in_api
+from coworking_app.services.accounts.sessions import do_sign_in_api
 from coworking_app.uow import run_use_case
 from models import User
 from tests.uow_helpers import transaction

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coworking_app.services.accounts.accounts import do_register
+from coworking_app.services.accounts.signup import do_register
 from coworking_app.services.catalog.spaces import do_refresh_space_summary
 from coworking_app.uow import run_use_case
 from models import Addon, PromoCode, Resource, Tariff

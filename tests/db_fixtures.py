@@ -74,7 +74,7 @@ def make_user(world, clean_limits):
     import itertools
     import uuid
 
-    from coworking_app.services.accounts.accounts import do_register
+    from coworking_app.services.accounts.signup import do_register
 
     counter = itertools.count()
 

@@ -12,7 +12,7 @@ from sqlalchemy import cast, func, select
 from sqlmodel import Session
 
 from coworking_app.demo.seed import SeedReport, seed_reference
-from coworking_app.services.accounts.accounts import do_create_staff
+from coworking_app.services.accounts.signup import do_create_staff
 from coworking_app.services.catalog.geo import lat_of, locate_point, lon_of
 from coworking_app.services.catalog.spaces import do_refresh_space_summary
 from models import City, District, Photo, Resource, Role, Space, Tariff, TransitStop

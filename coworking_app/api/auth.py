@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import Client, CurrentUser, SignedIn, Uow
 from coworking_app.api.edge import EdgeRoute, responses
-from coworking_app.services.accounts import accounts, twofactor
+from coworking_app.services.accounts import identity, lifecycle, passwords, sessions, signup, twofactor
 from coworking_app.services.common.errors import PermissionDenied
 from coworking_app.settings import get_settings
 from coworking_app.services.common.fields import Line
@@ -112,7 +112,7 @@ class TwoFactorOffIn(BaseModel):
     totp_code: Line(64)
 
 
-def _tokens(pair: accounts.TokenPair) -> TokensOut:
+def _tokens(pair: sessions.TokenPair) -> TokensOut:
     return TokensOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
                      expires_in=pair.expires_in)
 
@@ -126,7 +126,7 @@ SIGN_UP_SENT = ("Мы отправили письмо на этот адрес: 
 def register(body: RegisterIn, uow: Uow, client: Client) -> SignUpAccepted:
     """Sign-up, step 1. The same answer whether or not the address is taken: a free one
     gets a code and a link, a taken one a note to its owner."""
-    uow.run(lambda s, fx: accounts.do_request_sign_up(
+    uow.run(lambda s, fx: signup.do_request_sign_up(
         s, fx, email=body.email, password=body.password, full_name=body.full_name, phone=body.phone,
         role=body.role, client=client))
     return SignUpAccepted(detail=SIGN_UP_SENT)
@@ -137,34 +137,34 @@ def register_confirm(body: SignUpConfirmIn, uow: Uow, client: Client) -> TokensO
     """Sign-up, step 2: the code (with the address) or the link's token creates the
     account, its email verified, and signs it in."""
     def work(s, fx):
-        user, _next = accounts.do_confirm_sign_up(s, email=body.email, code=body.code, token=body.token)
-        return accounts.do_sign_in_api(s, fx, user, client)
+        user, _next = signup.do_confirm_sign_up(s, email=body.email, code=body.code, token=body.token)
+        return sessions.do_sign_in_api(s, fx, user, client)
     return _tokens(uow.run(work))
 
 
 @router.post("/auth/login", response_model=TokensOut, responses=_SIGNED_IN)
 def login(body: LoginIn, uow: Uow, client: Client) -> TokensOut:
     def work(s, fx):
-        user = accounts.authenticate(s, email=body.email, password=body.password,
+        user = sessions.authenticate(s, email=body.email, password=body.password,
                                      totp_code=body.totp_code, client=client)
-        return accounts.do_sign_in_api(s, fx, user, client)
+        return sessions.do_sign_in_api(s, fx, user, client)
     return _tokens(uow.run(work))
 
 
 @router.post("/auth/refresh", response_model=TokensOut, responses=_SIGNED_IN)
 def refresh(body: RefreshIn, uow: Uow) -> TokensOut:
-    return _tokens(uow.run(lambda s, _fx: accounts.do_refresh_tokens(s, body.refresh_token)))
+    return _tokens(uow.run(lambda s, _fx: sessions.do_refresh_tokens(s, body.refresh_token)))
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout(signed_in: SignedIn, uow: Uow) -> Response:
-    uow.run(lambda s, _fx: accounts.do_sign_out(s, signed_in[1]))
+    uow.run(lambda s, _fx: sessions.do_sign_out(s, signed_in[1]))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout_everywhere(user: CurrentUser, uow: Uow) -> Response:
-    uow.run(lambda s, _fx: accounts.do_sign_out_everywhere(s, user))
+    uow.run(lambda s, _fx: sessions.do_sign_out_everywhere(s, user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -191,9 +191,9 @@ def _secure_cookie(request: Request) -> bool:
 @router.post("/auth/ui-session", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
 def ui_session_start(body: TicketIn, request: Request) -> Response:
     _same_origin(request)
-    token = accounts.do_take_cookie_ticket(body.ticket)
+    token = sessions.do_take_cookie_ticket(body.ticket)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.set_cookie(accounts.SESSION_COOKIE, token, max_age=get_settings().session_days * 86400,
+    response.set_cookie(sessions.SESSION_COOKIE, token, max_age=get_settings().session_days * 86400,
                         path="/", httponly=True, samesite="strict", secure=_secure_cookie(request))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -202,9 +202,9 @@ def ui_session_start(body: TicketIn, request: Request) -> Response:
 @router.post("/auth/ui-session/end", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
 def ui_session_end(request: Request, uow: Uow) -> Response:
     _same_origin(request)
-    uow.run(lambda s, _fx: accounts.do_sign_out_by_token(s, request.cookies.get(accounts.SESSION_COOKIE)))
+    uow.run(lambda s, _fx: sessions.do_sign_out_by_token(s, request.cookies.get(sessions.SESSION_COOKIE)))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(accounts.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+    response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=_secure_cookie(request))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -212,19 +212,19 @@ def ui_session_end(request: Request, uow: Uow) -> Response:
 
 @router.post("/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
 def password_reset_request(body: ResetRequestIn, uow: Uow, client: Client) -> dict:
-    uow.run(lambda s, fx: accounts.do_request_password_reset(s, fx, body.email, client))
+    uow.run(lambda s, fx: passwords.do_request_password_reset(s, fx, body.email, client))
     return {"detail": "Если этот адрес зарегистрирован, ссылка для смены пароля уже в пути"}
 
 
 @router.post("/auth/password-reset/confirm")
 def password_reset_confirm(body: ResetConfirmIn, uow: Uow) -> dict:
-    uow.run(lambda s, fx: accounts.do_reset_password(s, fx, body.token, body.new_password))
+    uow.run(lambda s, fx: passwords.do_reset_password(s, fx, body.token, body.new_password))
     return {"detail": "Пароль изменён, войдите с новым паролем"}
 
 
 @router.post("/auth/verify-email")
 def verify_email(body: VerifyIn, uow: Uow) -> dict:
-    uow.run(lambda s, _fx: accounts.do_verify_email(s, body.token))
+    uow.run(lambda s, _fx: lifecycle.do_verify_email(s, body.token))
     return {"detail": "Email подтверждён"}
 
 
@@ -235,16 +235,16 @@ def me(user: CurrentUser) -> UserOut:
 
 @router.patch("/me", response_model=UserOut, responses=_SIGNED_IN)
 def patch_me(body: ProfilePatch, user: CurrentUser, uow: Uow) -> UserOut:
-    uow.run(lambda s, _fx: accounts.do_update_profile(s, user, **body.model_dump(exclude_unset=True)))
+    uow.run(lambda s, _fx: identity.do_update_profile(s, user, **body.model_dump(exclude_unset=True)))
     return user_out(user)
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def change_password(body: PasswordChangeIn, signed_in: SignedIn, uow: Uow) -> Response:
     user, auth_session = signed_in
-    uow.run(lambda s, fx: accounts.do_change_password(s, fx, user, current_password=body.current_password,
-                                                      new_password=body.new_password,
-                                                      keep_session_id=auth_session.id))
+    uow.run(lambda s, fx: passwords.do_change_password(s, fx, user, current_password=body.current_password,
+                                                       new_password=body.new_password,
+                                                       keep_session_id=auth_session.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,8 +13,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from coworking_app.db import read_scope
-from coworking_app.services.accounts.accounts import (
-    ClientInfo,
+from coworking_app.services.accounts.identity import ClientInfo
+from coworking_app.services.accounts.sessions import (
     access_caller_by_bearer,
     access_user_by_access_token,
     access_user_by_bearer,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from coworking_app.api.deps import CurrentUser, DbSession, Uow, bearer_user
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathBigId, PathId, responses
 from coworking_app.services.messaging import messages as svc
-from coworking_app.services.accounts.accounts import access_user_by_session_token
+from coworking_app.services.accounts.sessions import access_user_by_session_token
 from coworking_app.services.common.errors import NotAuthenticated
 from coworking_app.services.common.fields import BigId, Line, Text
 from coworking_app.settings import get_settings

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging import delivery, notifications as svc, preferences
 from coworking_app.services.messaging import offers
 from coworking_app.services.accounts.permissions import check_role
 from models import Role
@@ -50,21 +50,21 @@ def mark_all_read(uow: Uow, user: CurrentUser) -> Unread:
     return Unread(unread=0)
 
 
-@router.get("/me/notification-preferences", response_model=svc.Preferences)
-def get_preferences(user: CurrentUser) -> svc.Preferences:
-    return svc.preferences(user)
+@router.get("/me/notification-preferences", response_model=preferences.Preferences)
+def get_preferences(user: CurrentUser) -> preferences.Preferences:
+    return preferences.preferences(user)
 
 
-@router.put("/me/notification-preferences", response_model=svc.Preferences)
-def put_preferences(uow: Uow, user: CurrentUser, body: svc.Preferences) -> svc.Preferences:
-    return uow.run(lambda s, _fx: svc.do_set_preferences(s, user, body))
+@router.put("/me/notification-preferences", response_model=preferences.Preferences)
+def put_preferences(uow: Uow, user: CurrentUser, body: preferences.Preferences) -> preferences.Preferences:
+    return uow.run(lambda s, _fx: preferences.do_set_preferences(s, user, body))
 
 
 @router.get("/admin/notifications/stats", response_model=dict[str, int])
 def delivery_stats(session: DbSession, user: CurrentUser) -> dict[str, int]:
     """Email deliveries by status (pending, sent, failed) for the admin panel."""
     check_role(user, Role.admin, Role.operator)
-    return svc.delivery_counts(session)
+    return delivery.delivery_counts(session)
 
 
 class OfferOut(BaseModel):

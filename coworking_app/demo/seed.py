@@ -20,7 +20,8 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.demo import geo_data
 from coworking_app.demo.photos import write_photo
-from coworking_app.services.accounts.accounts import do_create_staff, find_user_by_email
+from coworking_app.services.accounts.signup import do_create_staff
+from coworking_app.services.accounts.identity import find_user_by_email
 from coworking_app.services.catalog.cache import drop_space_pages
 from coworking_app.services.catalog.catalog import invalidate_reference_cache
 from coworking_app.services.catalog.geo import haversine_m, locate_point

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from coworking_app.api import create_api
 from coworking_app.effects import Effects
-from coworking_app.services.accounts import accounts
+from coworking_app.services.accounts import sessions
 from coworking_app.services.messaging import messages
 from coworking_app.services.booking import promos
 from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, RateLimited
@@ -241,7 +241,7 @@ def test_openapi_documents_bounds_and_refusals(client):
 
 def test_services_refuse_bad_characters_from_the_pages(session, world):
     with pytest.raises(NotAuthenticated):  # no such account, and no database error either
-        accounts.authenticate(session, email="a\x00@example.com", password="x" * 12)
+        sessions.authenticate(session, email="a\x00@example.com", password="x" * 12)
     user = session.get(User, signed_in("owner")[0])
     with pytest.raises(InvalidInput) as caught:
         messages.list_conversations(session, user, q="a\x00")
@@ -266,7 +266,7 @@ def test_profile_switches_keep_notification_preferences_readable(client):
 
 
 def test_preferences_survive_any_stored_shape(session, world):
-    from coworking_app.services.messaging.notifications import preferences
+    from coworking_app.services.messaging.preferences import preferences
 
     user = User(email="shape@example.com", full_name="Форма", password_hash="!", roles=["renter"],
                 notification_prefs={"email": True, "in_app": "yes", "offers_city_id": 2**40})

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from coworking_app.api import create_api
 from coworking_app.db import get_cache_redis
-from coworking_app.services.accounts.accounts import do_create_staff
+from coworking_app.services.accounts.signup import do_create_staff
 from coworking_app.services.common.fields import MAX_ID
 from models import Role
 from tests.admin_helpers import insert_booking, msk_now

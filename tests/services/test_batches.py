@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from coworking_app import batches
 from coworking_app.db import get_rq_redis
 from coworking_app.services.booking import bookings as svc
-from coworking_app.services.messaging.notifications import do_requeue_lost_emails
+from coworking_app.services.messaging.delivery import do_requeue_lost_emails
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork, run_use_case
 from jobs import DEFAULT_QUEUE

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from coworking_app import uow as uow_module
 from coworking_app.db import get_cache_redis, get_rq_redis
-from coworking_app.services.messaging.notifications import channel_name
+from coworking_app.services.messaging.realtime import channel_name
 from coworking_app.uow import UnitOfWork, run_use_case
 from models import City
 from tests.booking_auth import signed_in

@@ -7,7 +7,8 @@ import pytest
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from coworking_app.services.accounts.accounts import ClientInfo, authenticate, do_start_session, do_update_profile
+from coworking_app.services.accounts.identity import ClientInfo, do_update_profile
+from coworking_app.services.accounts.sessions import authenticate, do_start_session
 from coworking_app.services.common.errors import InvalidInput, PermissionDenied, RateLimited
 from coworking_app.uow import run_use_case
 from models import AuthSession, User

@@ -1,6 +1,6 @@
 """What a person may do: roles (with the staff two-factor rule) and who may book. Apart from
-identity and account life (accounts.py), so any service may check a permission without
-importing sign-in, mail or audit."""
+identity and account life (identity.py, sessions.py, signup.py, ...), so any service may
+check a permission without importing sign-in, mail or audit."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import qrcode.image.svg
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from coworking_app.services.accounts import accounts, ratelimit
+from coworking_app.services.accounts import identity, ratelimit
 from coworking_app.services.common.errors import Conflict, InvalidInput, PermissionDenied, SecondFactorRequired
 from coworking_app.services.accounts.security import digest, verify_password
 from coworking_app.settings import get_settings
@@ -45,7 +45,7 @@ def do_confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     if not pyotp.TOTP(user.totp_secret).verify(_clean(code), valid_window=1):
         raise InvalidInput("totp_code", "Код не подошёл: проверьте время на телефоне")
 
-    user.totp_enabled_at = accounts.utcnow()
+    user.totp_enabled_at = identity.utcnow()
     codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}"
              for _ in range(RECOVERY_CODES)]
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -114,5 +114,5 @@ def check_second_factor(session: Session, user: User, code: str | None) -> None:
     if row is None:
         raise InvalidInput("totp_code", "Неверный код")
 
-    row.used_at = accounts.utcnow()
+    row.used_at = identity.utcnow()
 

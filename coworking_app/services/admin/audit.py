@@ -9,7 +9,7 @@ Who and where come from transaction-local settings (`audit.actor_id`, `audit.act
 `audit.request_id`, `audit.ip`) that this module sends:
 - `begin_audited` when a unit of work begins its transaction (coworking_app/uow.py), with
   the request's context and the actor if already known (`expect_actor`: a signed token);
-- `bind_actor` when a request's user is identified later (services.accounts.accounts does it on every
+- `bind_actor` when a request's user is identified later (services.accounts.sessions does it on every
   token check); the unit of work sends it again with every later transaction of its session;
 - `audit_context` around an API request (request id, IP) or a job (`job:<name>`).
 Without any of them the row says actor_kind "system".
@@ -43,7 +43,7 @@ from models import AUDIT_ENTITIES, AuditLog, Role, User
 
 
 class Identified(Protocol):
-    """Whoever acts: a User row or an accounts.Caller (only the id is recorded)."""
+    """Whoever acts: a User row or a permissions.Caller (only the id is recorded)."""
 
     id: int
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from coworking_app.services.accounts.accounts import recent_sign_up_mails
+from coworking_app.services.accounts.signup import recent_sign_up_mails
 from models import Channel, Notification, User
 
 SEARCH_TABLES = ("space", "space_search", "resource", "tariff", "photo", "transit_stop", "district")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from coworking_app.services.accounts.accounts import do_create_staff, do_sign_out_everywhere
+from coworking_app.services.accounts.signup import do_create_staff
+from coworking_app.services.accounts.sessions import do_sign_out_everywhere
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import InvalidInput, NotFound, PermissionDenied
 from models import Role, User

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, literal, null, select
 from sqlmodel import Session
 
 from coworking_app.services.messaging.notifications import queue_booking_notice
+from coworking_app.services.messaging.reminders import schedule_reminders
 from coworking_app.db import DriverStatement
 from coworking_app.effects import Effects
 from coworking_app.formatting import BOOKING_STATUS_LABELS
@@ -166,6 +167,7 @@ def do_log_event(session: Session, effects: Effects, booking: Booking, action: s
         "to_status": to_status, "action": action, "actor_id": actor.id if actor else None,
         "actor_role": actor_role, "reason": reason, "data": data or {},
     })
+    schedule_reminders(effects, booking, action)
     queue_booking_notice(session, effects, booking, action, actor_role=actor_role)
 
 

@@ -26,7 +26,8 @@ from coworking_app.services.catalog import catalog
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from coworking_app.services.common.fields import Id, Line, Moment, Text
-from coworking_app.services.messaging.notifications import do_notify, preferences
+from coworking_app.services.messaging.notifications import do_notify
+from coworking_app.services.messaging.preferences import preferences
 from coworking_app.services.catalog.owner_spaces import access_space_for_owner
 from coworking_app.services.catalog.spaces import is_bookable
 from coworking_app.settings import get_settings

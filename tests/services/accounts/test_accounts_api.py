@@ -450,7 +450,11 @@ def test_a_change_whose_commit_fails_is_not_answered_with_success(client, make_u
 def test_the_session_cookie_is_set_http_only_from_a_one_time_ticket(client, make_user):
     """The pages' session cookie (state/auth.py): set by the server, HttpOnly, strict
     same-site; only a same-origin JSON POST may set or clear it."""
-    from coworking_app.services.accounts.accounts import SESSION_COOKIE, do_issue_cookie_ticket, do_start_session
+    from coworking_app.services.accounts.sessions import (
+        SESSION_COOKIE,
+        do_issue_cookie_ticket,
+        do_start_session,
+    )
 
     user_id, _email, _password = make_user()
     _row, token, _refresh = run_use_case(lambda s, fx: do_start_session(s, fx, s.get(User, user_id)))

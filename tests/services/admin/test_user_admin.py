@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from coworking_app.services.admin import user_admin
-from coworking_app.services.accounts.accounts import access_user_by_access_token, do_sign_in_api
+from coworking_app.services.accounts.sessions import access_user_by_access_token, do_sign_in_api
 from coworking_app.services.common.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from coworking_app.uow import UnitOfWork
 from models import AuthSession, User

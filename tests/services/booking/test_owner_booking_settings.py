@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from coworking_app.services.accounts.accounts import do_create_staff
+from coworking_app.services.accounts.signup import do_create_staff
 from models import Role
 from tests.booking_helpers import API, body, local, make_bookable, new_user, in_days
 from tests.uow_helpers import transaction

@@ -133,7 +133,7 @@ def test_authorization_matrix_with_forged_ids(client, make_user, login):
 
 def test_admin_publishes_and_can_edit_any_space_2fa_rule_for_staff(client, make_user, login,
                                                                      monkeypatch):
-    from coworking_app.services.accounts.accounts import do_create_staff
+    from coworking_app.services.accounts.signup import do_create_staff
     from coworking_app.settings import get_settings
 
     owner_auth, space, _resource, _tariff = _owner_with_space(client, make_user, login)

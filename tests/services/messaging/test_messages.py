@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from coworking_app.services.messaging import messages as svc
-from coworking_app.services.messaging.notifications import channel_name
+from coworking_app.services.messaging.realtime import channel_name
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
 from models import Notification, User

@@ -17,7 +17,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
-from coworking_app.services.messaging import notifications as svc
+from coworking_app.services.messaging import notifications as svc, templates
 from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork, run_use_case
@@ -204,7 +204,7 @@ def test_rollback_writes_no_notice_and_dedupe_holds(world):
 
 
 def test_english_users_get_english_mail():
-    subject, text, html = svc.render("booking_cancelled", "en", {
+    subject, text, html = templates.render("booking_cancelled", "en", {
         "id": 7, "space": "Loft <b>", "when": "tomorrow", "reason": "", "refund": "100 ₽",
         "link": "/cabinet/bookings"})
     assert subject == "Booking #7 cancelled" and "Refund: 100 ₽" in text
@@ -399,7 +399,9 @@ def test_account_mail_goes_out_through_the_same_transports(client, world, outbox
 def test_password_change_and_a_new_device_are_announced(client, world, clean_limits, make_user):
     from datetime import timedelta
 
-    from coworking_app.services.accounts.accounts import ClientInfo, do_change_password, do_start_session
+    from coworking_app.services.accounts.identity import ClientInfo
+    from coworking_app.services.accounts.passwords import do_change_password
+    from coworking_app.services.accounts.sessions import do_start_session
 
     user_id, _email, _password = make_user()
     with UnitOfWork() as uow:
