@@ -128,6 +128,21 @@ class PinPicker(PageState, mixin=True):
         if not self._locate(lat, lon):
             self._map_at(*self._point())  # the marker goes back where it was
 
+    @rx.event
+    def suggest(self, query: str):
+        """Suggestions for what is typed into the address field."""
+        query = str(query)[:100]
+        done = self._read(lambda session: owner_spaces.address_suggestions(session, query, limit=6))
+        found = done.value if done.ok else []
+        self._suggested = [{"lat": p.lat, "lon": p.lon, "label": p.label, "detail": p.detail, "kind": p.kind}
+                           for p in found]
+        self.suggestions = [PlaceOption(i, p.label, p.detail, PLACE_ICONS.get(p.kind, "map-pin"))
+                            for i, p in enumerate(found)]
+
+    @rx.event
+    def close_suggestions(self):
+        self.suggestions, self._suggested = [], []
+
     def _chosen(self, index: int) -> dict | None:
         """The suggestion picked, the pin moved to it and the list closed (None if gone)."""
         try:

@@ -274,7 +274,7 @@ def _map_ready(page, test_id: str):
 
 
 @pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
-def test_owner_places_the_pin_by_dragging_the_marker(
+def test_owner_places_the_pin_by_an_address_suggestion_and_by_dragging_the_marker(
         app_url, browser, width, height):
     SHOTS.mkdir(parents=True, exist_ok=True)
     email, owner = _register(app_url, "owner", "Олег Точкин")
@@ -290,7 +290,23 @@ def test_owner_places_the_pin_by_dragging_the_marker(
         expect(lat).to_have_attribute("readonly", "")  # shown, never typed
         expect(page.get_by_test_id("edit-timezone")).to_have_value(re.compile(r"^Europe/Moscow"))
 
-        # Dragging the marker moves the point.
+        # An address suggestion: the pin goes to the station, city and district follow.
+        address = page.get_by_test_id("edit-address")
+        address.fill("Москва, Чистые пр")
+        suggestion = page.get_by_test_id("place-suggestion").filter(has_text="Чистые пруды").first
+        expect(suggestion).to_be_visible()
+        _shots(page, "owner-editor-suggestions", width)
+        old_map = page.get_by_test_id("editor-map").get_attribute("src")
+        suggestion.click()
+        expect(page.get_by_test_id("place-suggestions")).to_have_count(0)
+        expect(lat).to_have_value("55.765000")
+        expect(lon).to_have_value("37.638300")
+        expect(page.get_by_test_id("editor-place")).to_have_text(re.compile(r"^Москва, \S"))
+        expect(page.get_by_test_id("pin-moved")).to_be_visible()
+        expect(address).to_have_value("Москва, Чистые пр")  # the address stays as typed
+
+        # The map is drawn again around the new point; dragging its marker moves the point further.
+        expect(page.get_by_test_id("editor-map")).not_to_have_attribute("src", old_map)
         frame = _map_ready(page, "editor-map")
         marker = frame.locator(".cw-drag-icon")
         marker.scroll_into_view_if_needed()
@@ -302,10 +318,9 @@ def test_owner_places_the_pin_by_dragging_the_marker(
         page.mouse.move(x + 40, y + 30, steps=8)
         page.mouse.move(x + 70, y + 50, steps=8)
         page.mouse.up()
-        expect(lat).not_to_have_value("55.764900")
+        expect(lat).not_to_have_value("55.765000")
         dragged = (lat.input_value(), lon.input_value())
-        assert float(dragged[0]) < 55.7649 and float(dragged[1]) > 37.6050, dragged  # south-east
-        expect(page.get_by_test_id("pin-moved")).to_be_visible()
+        assert float(dragged[0]) < 55.765 and float(dragged[1]) > 37.6383, dragged  # south-east
         expect(page.get_by_test_id("editor-place")).to_have_text(re.compile(r"^Москва"))
         assert_no_horizontal_scroll(page, width)
         page.get_by_test_id("edit-address").scroll_into_view_if_needed()

@@ -136,6 +136,19 @@ def test_the_pin_decides_city_district_and_time_zone_never_the_owner(owner_id):
         assert s.get(Space, space_id).timezone == "Europe/Moscow"
 
 
+@pytest.mark.parametrize(("typed", "first"), [
+    ("Чистые пр", "Чистые пруды"),
+    ("Москва, Чистые пр", "Чистые пруды"),  # the city in front
+    ("Москва, ул. Тверская, 7", "Тверская"),  # a postal address: the street
+    ("пр. Мира, 10", "Проспект Мира"),
+])
+def test_an_address_as_owners_type_it_finds_a_place_to_put_the_pin(world, typed, first):
+    with _work() as (s, fx):
+        found = editor.address_suggestions(s, typed)
+        assert found and found[0].label == first, [p.label for p in found]
+        assert editor.address_suggestions(s, "Шшшщщщ, 12") == []
+
+
 def test_prices_replace_each_other_per_unit_and_the_search_sees_the_lowest(owner_id):
     space_id = _new_space(owner_id)
     with _work() as (s, fx):
