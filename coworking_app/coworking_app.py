@@ -24,7 +24,7 @@ from pages.notifications import notifications_page
 from pages.home import home_page
 from pages.inbox import inbox_page, thread_page
 from pages.moderation import moderation_page
-from pages.owner import owner_page, space_editor_page
+from pages.owner import owner_page, space_editor_page, space_preview_page
 from pages.search import search_page
 from pages.space import space_page
 from state.account_forms import (
@@ -45,8 +45,8 @@ from state.home import HomeState
 from state.inbox import InboxState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
-from state.owner import OwnerState, SpaceEditorState
-from state.owner_rules import BookingRulesState, GuestOfferState
+from state.owner import OwnerState, SpaceEditorState, SpacePreviewState
+from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
 from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
@@ -94,7 +94,9 @@ PAGES = [
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
-     [SpaceEditorState.load, BookingRulesState.load, GuestOfferState.load]),
+     [SpaceEditorState.load, BookingRulesState.load, ClosuresState.load, GuestOfferState.load]),
+    (space_preview_page, "/owner/spaces/[space_id]/preview", "Предпросмотр пространства — CoSpace",
+     [SpacePreviewState.load, SpaceReviewsState.load]),
     (not_found_page, "404", "Страница не найдена — CoSpace", []),
 ]
 for component, route, title, on_load in PAGES:

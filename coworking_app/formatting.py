@@ -208,7 +208,7 @@ def _parse_moment(value: object) -> datetime | None:
 
 AUDIT_ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф",
                        "addon": "Доп. услуга", "promo_code": "Промокод", "booking": "Бронь",
-                       "payment": "Платёж", "user": "Пользователь"}
+                       "payment": "Платёж", "user": "Пользователь", "closure": "Закрытые дни"}
 AUDIT_ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
 # Column -> label, shared by every audited table; a few differ per entity.
 AUDIT_FIELD_LABELS = {
@@ -240,6 +240,8 @@ AUDIT_FIELD_LABELS = {
     "phone": "Телефон", "full_name": "Имя", "password_hash": "Пароль", "roles": "Роли",
     "language": "Язык", "notification_prefs": "Настройки уведомлений", "totp_secret": "Ключ 2FA",
     "totp_enabled_at": "2FA включена", "is_active": "Активен", "password_changed_at": "Пароль изменён",
+    "first_day": "Первый закрытый день", "last_day": "Последний закрытый день", "reason": "Причина",
+    "created_by": "Кто закрыл (ID)",
 }
 _AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
     ("booking", "status"): BOOKING_STATUS_LABELS, ("space", "status"): SPACE_STATUS_LABELS,

@@ -68,12 +68,20 @@ _STYLE = (
     "white-space:nowrap;transform:translate(-50%,-50%);display:inline-block;"
     "border:2px solid #fff}"
     ".cw-popup a{color:" + ACCENT + ";font-weight:600}"
+    # The owner's draggable pin: a teardrop whose tip is the point.
+    ".cw-drag-icon{background:none;border:none;cursor:grab}"
+    ".cw-drag-icon:active{cursor:grabbing}"
+    ".cw-drag{display:block;width:24px;height:24px;background:" + ACCENT + ";"
+    "border:3px solid #fff;border-radius:50% 50% 50% 0;transform:rotate(-45deg);"
+    "box-sizing:border-box;box-shadow:-1px 1px 4px rgba(0,0,0,.45)}"
+    ".cw-drag-icon:focus-visible .cw-drag{outline:3px solid #1e40af;outline-offset:2px}"
 )
 
 
 class _Pins(folium.MacroElement):
-    """Pins with their popups and tooltips, read from the map's JSON block; a metric scale;
-    on a pickable map a click posts {type: "cw-pick", lat, lon} to the parent page
+    """Pins with their popups and tooltips, read from the map's JSON block; a metric scale.
+    On a pickable map the first pin is a draggable marker: a click on the map moves it
+    there, and a click or a drag posts {type: "cw-pick", lat, lon} to the parent page
     (assets/map-pick.js). The script is fixed text apart from the element names."""
 
     _template = Template("""
@@ -89,6 +97,27 @@ class _Pins(folium.MacroElement):
   }
   map.attributionControl.setPrefix(false);
   L.control.scale({imperial: false}).addTo(map);
+  if (data.pickable) {
+    var first = data.pins[0];
+    var mark = L.marker(first ? [first.lat, first.lon] : map.getCenter(), {
+      draggable: true, autoPan: true, keyboard: true, title: data.drag_label, alt: data.drag_label,
+      icon: L.divIcon({html: el('span', 'cw-drag'), className: 'cw-drag-icon',
+                       iconSize: [24, 24], iconAnchor: [12, 29]})
+    });
+    if (first) mark.addTo(map);
+    var pick = function (latlng) {
+      window.parent.postMessage({type: 'cw-pick', lat: latlng.lat, lon: latlng.lng}, '*');
+    };
+    mark.on('dragend', function () { pick(mark.getLatLng()); });
+    map.getContainer().style.cursor = 'crosshair';
+    map.on('click', function (e) {
+      mark.setLatLng(e.latlng);
+      if (!map.hasLayer(mark)) mark.addTo(map);
+      pick(e.latlng);
+    });
+    map.getContainer().setAttribute('data-ready', '1');
+    return;
+  }
   data.pins.forEach(function (p) {
     var icon = L.divIcon({html: el('span', 'cw-pin', p.label), className: 'cw-pin-icon',
                           iconSize: [0, 0]});
@@ -109,12 +138,6 @@ class _Pins(folium.MacroElement):
       .bindPopup(popup, {maxWidth: 260})
       .bindTooltip(el('span', null, p.title), {sticky: true});
   });
-  if (data.pickable) {
-    map.getContainer().style.cursor = 'crosshair';
-    map.on('click', function (e) {
-      window.parent.postMessage({type: 'cw-pick', lat: e.latlng.lat, lon: e.latlng.lng}, '*');
-    });
-  }
 })({{ this._parent.get_name() }}, JSON.parse(document.getElementById('{{ this.get_name() }}').textContent));
 {% endmacro %}
 """)
@@ -123,7 +146,8 @@ class _Pins(folium.MacroElement):
         super().__init__()
         self._name = "cw_pins"
         self.style = _STYLE
-        self.data = _json_for_html({"pins": pins, "pickable": pickable, "open_label": "Открыть"})
+        self.data = _json_for_html({"pins": pins, "pickable": pickable, "open_label": "Открыть",
+                                    "drag_label": "Точка пространства: перетащите её"})
 
 
 def _json_for_html(value: object) -> str:
@@ -235,7 +259,9 @@ def render_map(
     pickable: bool = False,
 ) -> str:
     """Full HTML of a map with one labelled pin per item, fitted to the pins. A pickable map
-    posts {type: "cw-pick", lat, lon} to the parent page when clicked (assets/map-pick.js)."""
+    shows its first pin (if any) as a draggable marker instead, and posts {type: "cw-pick",
+    lat, lon} to the parent page when the marker is dropped or the map clicked
+    (assets/map-pick.js)."""
     pins = [p for p in pins if _finite(p.lat, p.lon)]
     fmap = _base_map(center, zoom)
     if circle_m and _finite(circle_m):

@@ -35,6 +35,8 @@ from models.notification import Channel, DeliveryStatus, Notification, Offer
 from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
 from models.geo import City, District, TransitStop
 from models.space import (
+    CLOSURE_MAX_DAYS,
+    CLOSURE_REASON_MAX,
     PHOTO_LIMIT,
     Amenity,
     Photo,
@@ -42,6 +44,7 @@ from models.space import (
     Resource,
     ResourceKind,
     Space,
+    SpaceClosure,
     SpaceMapCell,
     SpaceSearch,
     SpaceStatus,
@@ -93,6 +96,8 @@ __all__ = [
     "Role",
     "TokenPurpose",
     "User",
+    "CLOSURE_MAX_DAYS",
+    "CLOSURE_REASON_MAX",
     "PHOTO_LIMIT",
     "Amenity",
     "City",
@@ -102,6 +107,7 @@ __all__ = [
     "Resource",
     "ResourceKind",
     "Space",
+    "SpaceClosure",
     "SpaceMapCell",
     "SpaceSearch",
     "SpaceStatus",

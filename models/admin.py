@@ -24,6 +24,7 @@ AUDITED_TABLES = {
     "booking": "booking",
     "payment": "payment",
     "app_user": "user",
+    "space_closure": "closure",
 }
 AUDIT_ENTITIES = tuple(AUDITED_TABLES.values())
 

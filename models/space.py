@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import created_column, point_column, updated_column
@@ -249,6 +249,43 @@ class SpaceMapCell(SQLModel, table=True):
     sum_x: int = Field(sa_column=Column(BigInteger, nullable=False))
     sum_y: int = Field(sa_column=Column(BigInteger, nullable=False))
     min_id: int = Field(description="The smallest space id in the cell: the space of a cell of one")
+
+
+CLOSURE_MAX_DAYS = 731  # a closure spans at most two years (services/catalog/owner_spaces.py)
+CLOSURE_REASON_MAX = 200
+
+
+class SpaceClosure(SQLModel, table=True):
+    """Days the owner closed the space (holidays, repairs): local calendar dates of the
+    space's time zone, `first_day` to `last_day` inclusive. No booking, search or calendar
+    offers time on them (services/booking/availability.py, `closed_*`). Two closures of one
+    space never overlap (the exclusion constraint; the owner gets a clear 409 first)."""
+
+    __tablename__ = "space_closure"
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="ck_space_closure_order"),
+        CheckConstraint(f"last_day - first_day < {CLOSURE_MAX_DAYS}", name="ck_space_closure_length"),
+        CheckConstraint(f"char_length(reason) BETWEEN 2 AND {CLOSURE_REASON_MAX}",
+                        name="ck_space_closure_reason"),
+        ExcludeConstraint(
+            (Column("space_id"), "="),
+            (text("daterange(first_day, last_day, '[]')"), "&&"),
+            name="ex_space_closure_overlap",
+            using="gist",
+        ),
+        # "Is any of these days closed?" per space: booking, search and the calendars.
+        Index("ix_space_closure_space_last", "space_id", "last_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), nullable=False))
+    first_day: date
+    last_day: date
+    reason: str = Field(max_length=CLOSURE_REASON_MAX)
+    created_by: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True))
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
 
 
 class Photo(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""/owner (my spaces) and /owner/spaces/[space_id] (the editor)."""
+"""/owner (my spaces), /owner/spaces/[space_id] (the editor) and
+/owner/spaces/[space_id]/preview (the public page as guests will see it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from reflex.vars import ArrayVar, ObjectVar
 from coworking_app.settings import get_settings
 from pages.components import empty_state, named_upload, section
 from pages.layout import map_frame, page_frame
+from pages.not_found import not_found_content
+from pages.space import details, gallery, photo_viewer
 from state.owner import (
     DAYS,
     KIND_LABELS,
@@ -17,12 +20,21 @@ from state.owner import (
     OwnerSpaceRow,
     OwnerState,
     PhotoView,
+    PlaceOption,
     ResourceView,
     SpaceEditorState,
+    SpacePreviewState,
     TariffView,
 )
+from state.space import SpaceState
 from state.views import Option
-from state.owner_rules import BookingRulesState, GuestOfferState
+from state.owner_rules import (
+    BookingRulesState,
+    ClosedBookingRow,
+    ClosureRow,
+    ClosuresState,
+    GuestOfferState,
+)
 
 STATUS_COLORS = {"draft": "gray", "pending_review": "amber", "published": "green", "hidden": "red"}
 
@@ -45,34 +57,107 @@ def _space_row(row: OwnerSpaceRow) -> rx.Component:
     )
 
 
+def _suggestion(state, option: PlaceOption) -> rx.Component:
+    return rx.button(
+        rx.icon(option.icon, size=16, color=rx.color("accent", 10), flex_shrink="0"),
+        rx.vstack(rx.text(option.label, size="2", weight="medium", color=rx.color("gray", 12)),
+                  rx.text(option.detail, size="1", color=rx.color("gray", 11)),
+                  spacing="0", align="start", min_width="0"),
+        variant="ghost", color_scheme="gray", width="100%", height="auto", padding="6px 8px",
+        justify_content="flex-start", text_align="left", white_space="normal", margin="0",
+        on_click=state.choose_place(option.index), role="option", type="button",
+        custom_attrs={"data-testid": "place-suggestion"},
+    )
+
+
+def _suggestions(state) -> rx.Component:
+    return rx.cond(
+        state.suggestions.length() > 0,
+        rx.box(
+            rx.vstack(rx.foreach(state.suggestions, lambda o: _suggestion(state, o)), spacing="1", width="100%"),
+            role="listbox", aria_label="Подсказки адреса", width="100%", padding="4px",
+            border=f"1px solid {rx.color('gray', 6)}", border_radius="var(--radius-3)",
+            background=rx.color("gray", 1), box_shadow="0 4px 12px rgba(0, 0, 0, 0.08)",
+            custom_attrs={"data-testid": "place-suggestions"},
+        ),
+    )
+
+
+def _readonly(label: str, value, test_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.input(value=value, read_only=True, variant="soft", color_scheme="gray", size="1", width="100%",
+                 aria_label=f"{label} (по точке на карте)", tab_index=-1,
+                 custom_attrs={"data-testid": test_id}),
+        spacing="1", width="100%", min_width="0",
+    )
+
+
+def pin_picker(state, map_id: str, *errors: rx.Component) -> rx.Component:
+    """The pin on a pickable map (coworking_app/maps.py): a click moves it, the marker drags;
+    the frame posts the point to the hidden input "<map_id>-pick" (assets/map-pick.js).
+    Under it what follows from the point, read-only: city and district, coordinates, the
+    city's time zone. `errors`: the form's own messages about the point."""
+    return rx.vstack(
+        map_frame(state.map_url, rx.breakpoints(initial="240px", md="280px"), map_id),
+        rx.el.input(type="text", aria_hidden="true", tab_index=-1, style={"display": "none"},
+                    on_change=state.pick_point, custom_attrs={"data-testid": f"{map_id}-pick"}),
+        rx.script(src="/map-pick.js"),
+        rx.text("Нажмите на карту или перетащите метку, чтобы уточнить, где вход.", size="1",
+                color=rx.color("gray", 11)),
+        rx.cond(state.pin_error != "", rx.text(state.pin_error, size="1", color=rx.color("red", 11), role="alert",
+                                                custom_attrs={"data-testid": "pin-error"})),
+        *errors,
+        rx.hstack(
+            rx.icon("map-pin", size=14, color=rx.color("accent", 10), flex_shrink="0"),
+            rx.text(rx.cond(state.place != "", state.place, "Точка ещё не выбрана"), size="2",
+                    custom_attrs={"data-testid": "editor-place"}),
+            align="center", spacing="1",
+        ),
+        rx.grid(
+            _readonly("Широта", state.lat, "edit-lat"),
+            _readonly("Долгота", state.lon, "edit-lon"),
+            _readonly("Часовой пояс города", state.timezone_label, "edit-timezone"),
+            columns=rx.breakpoints(initial="2", sm="3"), gap="8px", width="100%",
+        ),
+        rx.cond(state.pin_moved & (state.pin_error == ""),
+                rx.text("Точка перенесена — сохраните, чтобы гости увидели её.", size="1",
+                        color=rx.color("amber", 11), custom_attrs={"data-testid": "pin-moved"})),
+        spacing="2", width="100%",
+    )
+
+
 def _new_space_form() -> rx.Component:
     s = OwnerState
     return section(
         "Новое пространство",
         rx.form(
             rx.vstack(
-                rx.input(placeholder="Название", value=s.new_name, width="100%",
-                         on_change=lambda v: s.set_new("new_name", v),
-                         custom_attrs={"data-testid": "new-name"}),
-                rx.input(placeholder="Адрес", value=s.new_address, width="100%",
-                         on_change=lambda v: s.set_new("new_address", v),
-                         custom_attrs={"data-testid": "new-address"}),
-                rx.hstack(
-                    rx.input(placeholder="Широта, 55.7649", value=s.new_lat, input_mode="decimal",
-                             on_change=lambda v: s.set_new("new_lat", v),
-                             custom_attrs={"data-testid": "new-lat"}),
-                    rx.input(placeholder="Долгота, 37.6050", value=s.new_lon, input_mode="decimal",
-                             on_change=lambda v: s.set_new("new_lon", v),
-                             custom_attrs={"data-testid": "new-lon"}),
-                    width="100%",
+                rx.vstack(
+                    rx.text("Название", size="2", weight="medium"),
+                    rx.input(placeholder="Например, Лофт «Кирпич»", value=s.new_name, width="100%",
+                             aria_label="Название", on_change=lambda v: s.set_new("new_name", v),
+                             custom_attrs={"data-testid": "new-name"}),
+                    spacing="1", width="100%",
                 ),
-                rx.text("Город и район определятся по точке.", size="1", color=rx.color("gray", 10)),
+                rx.vstack(
+                    rx.text("Адрес", size="2", weight="medium"),
+                    rx.input(placeholder="Улица и дом, метро или район", value=s.new_address, width="100%",
+                             aria_label="Адрес", auto_complete="off",
+                             on_change=lambda v: [s.set_new("new_address", v), s.suggest(v)],
+                             custom_attrs={"data-testid": "new-address"}),
+                    _suggestions(s),
+                    rx.text("Начните вводить и выберите подсказку — точка встанет на карту.", size="1",
+                            color=rx.color("gray", 11)),
+                    spacing="1", width="100%",
+                ),
+                pin_picker(s, "new-map"),
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
                                                   width="100%", custom_attrs={"data-testid": "owner-error"})),
                 rx.button(rx.cond(s.creating, rx.spinner(size="2"), rx.icon("plus", size=16)),
                           "Создать черновик", type="submit", disabled=s.creating,
                           custom_attrs={"data-testid": "create-space"}),
-                spacing="2", width="100%",
+                spacing="3", width="100%",
             ),
             on_submit=s.create, reset_on_submit=False, width="100%",
         ),
@@ -145,12 +230,14 @@ def _hours_row(day: tuple[str, str]) -> rx.Component:
     code, label = day
     return rx.hstack(
         rx.text(label, width="28px", size="2"),
-        rx.input(type="time", step="1800", value=s.hours_open.get(code, ""), size="1",
-                 aria_label=f"{label}: открытие", on_change=lambda v: s.set_hours(code, "open", v),
+        rx.input(value=s.hours_open.get(code, ""), size="1", width="72px", placeholder="09:00", max_length=5,
+                 input_mode="numeric", auto_complete="off", aria_label=f"{label}: открытие, ЧЧ:ММ",
+                 on_change=lambda v: s.set_hours(code, "open", v),
                  custom_attrs={"data-testid": f"hours-open-{code}"}),
         rx.text("—"),
-        rx.input(type="time", step="1800", value=s.hours_close.get(code, ""), size="1",
-                 aria_label=f"{label}: закрытие", on_change=lambda v: s.set_hours(code, "close", v),
+        rx.input(value=s.hours_close.get(code, ""), size="1", width="72px", placeholder="21:00", max_length=5,
+                 input_mode="numeric", auto_complete="off", aria_label=f"{label}: закрытие, ЧЧ:ММ",
+                 on_change=lambda v: s.set_hours(code, "close", v),
                  custom_attrs={"data-testid": f"hours-close-{code}"}),
         align="center", wrap="wrap",
     )
@@ -175,19 +262,24 @@ def _details() -> rx.Component:
                                        custom_attrs={"data-testid": "edit-description"}),
                           _field_error("description"),
                           spacing="1", width="100%"),
-                _input("Адрес", "address"),
-                rx.grid(_input("Широта", "lat", input_mode="decimal"),
-                        _input("Долгота", "lon", input_mode="decimal"), columns="2", spacing="2", width="100%"),
-                rx.hstack(rx.icon("map-pin", size=14), rx.text(s.place, size="2"),
-                          align="center", custom_attrs={"data-testid": "editor-place"}),
-                map_frame(s.map_url, "220px", "editor-map"),
-                rx.text("Нажмите на карту, чтобы поставить точку, затем «Сохранить».", size="1",
-                        color=rx.color("gray", 10)),
-                rx.script(src="/map-pick.js"),
-                _input("Часовой пояс (IANA)", "timezone"),
+                rx.vstack(
+                    rx.text("Адрес", size="2", weight="medium"),
+                    rx.input(value=s.address, width="100%", aria_label="Адрес", auto_complete="off",
+                             placeholder="Улица и дом, метро или район",
+                             color_scheme=rx.cond(s.error_field == "address", "red", "gray"),
+                             on_change=lambda v: [s.set_field("address", v), s.suggest(v)],
+                             custom_attrs={"data-testid": "edit-address"}),
+                    _suggestions(s),
+                    _field_error("address"),
+                    rx.text("Гости увидят адрес как он написан. Выберите подсказку — точка встанет на карту.",
+                            size="1", color=rx.color("gray", 11)),
+                    spacing="1", width="100%",
+                ),
+                pin_picker(s, "editor-map", _field_error("lat"), _field_error("lon"), _field_error("timezone")),
                 rx.vstack(
                     rx.text("Часы работы", size="2", weight="medium"),
-                    rx.text("Время с шагом 30 минут; пустой день — выходной; закрытие 00:00 — в полночь.",
+                    rx.text("Время как 09:00 или 21:30, с шагом 30 минут; пустой день — выходной; "
+                            "закрытие 00:00 — в полночь.",
                             size="1", color=rx.color("gray", 10)),
                     rx.hstack(rx.switch(checked=s.round_the_clock, on_change=s.set_round_the_clock,
                                         aria_label="Круглосуточно, без выходных",
@@ -406,6 +498,10 @@ def space_editor_page() -> rx.Component:
                     rx.spacer(),
                     rx.flex(
                         rx.badge(s.status_label, size="2", custom_attrs={"data-testid": "editor-status"}),
+                        rx.link(rx.button(rx.icon("eye", size=16), "Как увидят гости", variant="soft",
+                                          color_scheme="gray"),
+                                href="/owner/spaces/" + s.editing_id.to_string() + "/preview",
+                                custom_attrs={"data-testid": "editor-preview"}),
                         rx.cond((s.status == "draft") | (s.status == "hidden"),
                                 rx.button("На модерацию", variant="soft", on_click=s.submit_for_review,
                                           disabled=~s.can_submit, custom_attrs={"data-testid": "submit-space"})),
@@ -430,8 +526,8 @@ def space_editor_page() -> rx.Component:
                 _notice(""),
                 rx.grid(
                     _details(),
-                    rx.vstack(_resources(), booking_rules(), guest_offer(), _photos(), spacing="4", width="100%",
-                              min_width="0"),
+                    rx.vstack(_resources(), booking_rules(), closures(), guest_offer(), _photos(), spacing="4",
+                              width="100%", min_width="0"),
                     columns=rx.breakpoints(initial="1", lg="2"), gap="16px", width="100%",
                 ),
                 _delete_dialog(),
@@ -474,27 +570,32 @@ def booking_rules() -> rx.Component:
             spacing="2", width="100%"), on_submit=r.save, reset_on_submit=False, width="100%"),
         rx.separator(size="4"),
         rx.text("Дополнительные опции", size="2", weight="medium"),
+        rx.text("Что гость может добавить к брони: монитор, парковку, шкафчик. То же название ещё раз "
+                "меняет цену опции.", size="1", color=rx.color("gray", 11)),
         rx.foreach(r.addons, lambda a: rx.hstack(
-            rx.text(a.label, size="2"), rx.spacer(),
+            rx.text(a.name, size="2", weight="medium"), rx.text(a.label, size="2", color=rx.color("gray", 11)),
+            rx.spacer(),
             rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="red",
-                           on_click=r.remove_addon(a.code), aria_label="Отключить опцию"),
-            width="100%", align="center")),
+                           on_click=r.remove_addon(a.code), aria_label="Отключить опцию «" + a.name + "»"),
+            width="100%", align="center", wrap="wrap", custom_attrs={"data-testid": "addon-row"})),
         rx.form(rx.flex(
-            rx.input(name="code", placeholder="код: monitor", width="110px", aria_label="Код опции (латиницей)",
-                     on_change=r.clear_error),
-            rx.input(name="name", placeholder="Название", flex="1", min_width="140px", aria_label="Название опции",
-                     on_change=r.clear_error),
-            rx.input(name="price", placeholder="Цена, ₽", width="90px", aria_label="Цена опции, ₽",
-                     on_change=r.clear_error),
+            rx.input(name="name", placeholder="Название", flex="1 1 160px", min_width="0",
+                     aria_label="Название опции", on_change=r.clear_error,
+                     custom_attrs={"data-testid": "addon-name"}),
+            rx.input(name="price", placeholder="Цена, ₽", width="96px", aria_label="Цена опции, ₽",
+                     input_mode="decimal", on_change=r.clear_error, custom_attrs={"data-testid": "addon-price"}),
             rx.select.root(rx.select.trigger(aria_label="Как считается цена опции"),
                            rx.select.content(rx.select.item("за бронь", value="booking"),
                                              rx.select.item("в час", value="hour"),
                                              rx.select.item("за место", value="seat")),
                            name="unit", default_value="booking"),
-            rx.button("Добавить", type="submit", variant="soft"),
-            spacing="2", wrap="wrap", width="100%"), on_submit=r.add_addon, width="100%"),
-        rx.cond(r.error != "", rx.text(r.error, size="2", color=rx.color("red", 11))),
-        rx.cond(r.message != "", rx.text(r.message, size="2", color=rx.color("green", 11))),
+            rx.button("Добавить", type="submit", variant="soft", custom_attrs={"data-testid": "addon-submit"}),
+            spacing="2", wrap="wrap", width="100%", align="center"), on_submit=r.add_addon, reset_on_submit=True,
+            width="100%"),
+        rx.cond(r.error != "", rx.text(r.error, size="2", color=rx.color("red", 11), role="alert",
+                                       custom_attrs={"data-testid": "rules-error"})),
+        rx.cond(r.message != "", rx.text(r.message, size="2", color=rx.color("green", 11),
+                                         custom_attrs={"data-testid": "rules-message"})),
         spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "booking-rules"})
 
 
@@ -546,3 +647,157 @@ def guest_offer() -> rx.Component:
                     color=rx.color("gray", 11)),
         ),
         spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "guest-offer"})
+
+
+# --- closed days ---------------------------------------------------------------------------
+
+
+def _closed_booking(closure: ClosureRow, b: ClosedBookingRow) -> rx.Component:
+    c = ClosuresState
+    return rx.flex(
+        rx.vstack(
+            rx.text(b.label, size="2", weight="medium"),
+            rx.text(b.when, " · ", b.refund, size="1", color=rx.color("gray", 11)),
+            spacing="0", min_width="0", flex="1 1 200px",
+        ),
+        rx.cond(b.can_cancel, rx.button(
+            "Отменить с возвратом", size="1", variant="soft", color_scheme="red", disabled=c.busy,
+            on_click=c.ask_cancel(closure.id, b.id), custom_attrs={"data-testid": "closure-cancel-booking"})),
+        gap="8px", align="center", wrap="wrap", width="100%",
+        padding_y="6px", border_top=f"1px solid {rx.color('gray', 4)}",
+        custom_attrs={"data-testid": "closure-booking"},
+    )
+
+
+def _closure(closure: ClosureRow) -> rx.Component:
+    c = ClosuresState
+    return rx.box(
+        rx.flex(
+            rx.icon("calendar-x", size=16, color=rx.color("accent", 10), flex_shrink="0"),
+            rx.vstack(rx.text(closure.period, size="2", weight="bold"),
+                      rx.text(closure.reason, size="2", color=rx.color("gray", 11)),
+                      spacing="0", min_width="0", flex="1"),
+            rx.button("Открыть дни", size="1", variant="ghost", on_click=c.ask_open(closure.id),
+                      aria_label="Открыть дни " + closure.period + " для бронирования",
+                      custom_attrs={"data-testid": "closure-open"}),
+            gap="8px", align="start", width="100%",
+        ),
+        rx.cond(closure.bookings.length() > 0, rx.vstack(
+            rx.callout("На эти дни уже есть брони. Отмените их — гостям вернётся вся оплаченная сумма, "
+                       "они получат уведомление с причиной.", icon="triangle_alert", color_scheme="amber",
+                       size="1", width="100%"),
+            rx.foreach(closure.bookings, lambda b: _closed_booking(closure, b)),
+            spacing="1", width="100%", margin_top="8px",
+        )),
+        padding="10px", border=f"1px solid {rx.color('gray', 5)}", border_radius="var(--radius-3)",
+        width="100%", custom_attrs={"data-testid": "closure"},
+    )
+
+
+def _date_input(label: str, name: str, value) -> rx.Component:
+    """A date typed as people write it here, дд.мм.гггг, whatever the browser's locale (a
+    native date field would show the browser's own format)."""
+    c = ClosuresState
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.input(value=value, on_change=lambda v: c.set_field(name, v), aria_label=f"{label}, дд.мм.гггг",
+                 placeholder="дд.мм.гггг", input_mode="numeric", max_length=10, auto_complete="off",
+                 color_scheme=rx.cond(c.error_field == name, "red", "gray"), width="100%",
+                 custom_attrs={"data-testid": f"closure-{name.replace('_', '-')}"}),
+        spacing="1", flex="1 1 140px", min_width="0",
+    )
+
+
+def closures() -> rx.Component:
+    """The editor's "Закрытые дни" (state/owner_rules.py ClosuresState)."""
+    c = ClosuresState
+    return rx.card(rx.vstack(
+        rx.heading("Закрытые дни", size="4"),
+        rx.text("Праздники, ремонт, санитарный день: в эти дни пространство нельзя забронировать.",
+                size="2", color=rx.color("gray", 11)),
+        rx.form(rx.vstack(
+            rx.flex(
+                _date_input("Первый день", "first_day", c.first_day),
+                _date_input("Последний день", "last_day", c.last_day),
+                gap="8px", wrap="wrap", width="100%",
+            ),
+            rx.text("Чтобы закрыть один день, оставьте последний пустым.", size="1", color=rx.color("gray", 11)),
+            rx.vstack(
+                rx.text("Причина — её увидят гости", size="1", color=rx.color("gray", 11)),
+                rx.input(value=c.reason, on_change=lambda v: c.set_field("reason", v), width="100%",
+                         placeholder="Например, «Новогодние праздники»", aria_label="Причина",
+                         color_scheme=rx.cond(c.error_field == "reason", "red", "gray"),
+                         custom_attrs={"data-testid": "closure-reason"}),
+                spacing="1", width="100%",
+            ),
+            rx.cond(c.error != "", rx.text(c.error, size="2", color=rx.color("red", 11), role="alert",
+                                           custom_attrs={"data-testid": "closure-error"})),
+            rx.button(rx.icon("calendar-x", size=14), "Закрыть дни", type="submit", variant="soft",
+                      disabled=c.busy, custom_attrs={"data-testid": "closure-submit"}),
+            spacing="2", width="100%"), on_submit=c.close_days, reset_on_submit=False, width="100%"),
+        rx.cond(c.message != "", rx.text(c.message, size="2", color=rx.color("green", 11),
+                                         custom_attrs={"data-testid": "closure-message"})),
+        rx.cond(c.closures.length() > 0,
+                rx.vstack(rx.foreach(c.closures, _closure), spacing="2", width="100%"),
+                rx.text("Закрытых дней нет.", size="2", color=rx.color("gray", 10))),
+        rx.alert_dialog.root(rx.alert_dialog.content(
+            rx.alert_dialog.title(rx.cond(c.confirm_kind == "open", "Открыть дни для бронирования?",
+                                          "Отменить бронь и вернуть деньги?")),
+            rx.alert_dialog.description(c.confirm_text, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Не сейчас", variant="soft", color_scheme="gray",
+                                                 on_click=c.dismiss)),
+                rx.alert_dialog.action(rx.button(rx.cond(c.confirm_kind == "open", "Открыть", "Отменить бронь"),
+                                                 color_scheme=rx.cond(c.confirm_kind == "open", "teal", "red"),
+                                                 on_click=c.confirm,
+                                                 custom_attrs={"data-testid": "closure-confirm"})),
+                spacing="3", justify="end", margin_top="16px",
+            ),
+        ), open=c.confirm_kind != ""),
+        spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "closures"})
+
+
+# --- preview -------------------------------------------------------------------------------
+
+
+def space_preview_page() -> rx.Component:
+    """The space's public page as guests will see it (pages/space.py's parts, SpaceState filled
+    by SpacePreviewState), under a banner; booking opens once it is published."""
+    p, s = SpacePreviewState, SpaceState
+    return page_frame(
+        rx.cond(
+            s.loading,
+            rx.vstack(rx.skeleton(height="40px", width="60%"), rx.skeleton(height="360px"),
+                      width="100%", spacing="3"),
+            rx.cond(
+                s.found,
+                rx.vstack(
+                    rx.callout(
+                        rx.flex(
+                            rx.text(rx.text.strong("Так пространство увидят гости. "),
+                                    "Статус: ", p.status_label, ". Бронирование и вопросы владельцу "
+                                    "откроются после публикации.", size="2"),
+                            rx.link(rx.hstack(rx.icon("pencil", size=14), "Вернуться к редактору", align="center",
+                                              spacing="1"),
+                                    href="/owner/spaces/" + p.editing_id.to_string(), size="2",
+                                    custom_attrs={"data-testid": "preview-back"}),
+                            direction="column", gap="4px",
+                        ),
+                        icon="eye", color_scheme="blue", width="100%",
+                        custom_attrs={"data-testid": "preview-banner"},
+                    ),
+                    rx.heading(s.name, size=rx.breakpoints(initial="6", md="8"),
+                               custom_attrs={"data-testid": "space-name"}),
+                    rx.hstack(rx.icon("map-pin", size=16, color=rx.color("gray", 10)),
+                              rx.text(s.place, size="2", color=rx.color("gray", 11)),
+                              align="center", spacing="1"),
+                    gallery(),
+                    details(),
+                    photo_viewer(),
+                    spacing="3", width="100%",
+                ),
+                not_found_content("Пространство не найдено",
+                                  "Возможно, оно удалено или ссылка неверна."),
+            ),
+        ),
+    )

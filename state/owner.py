@@ -1,18 +1,23 @@
-"""The owner cabinet: my spaces, and the editor of one space. Every handler re-checks the
-session and ownership through the services (`access_space_for_owner`), whatever ids the
-browser sends."""
+"""The owner cabinet: my spaces, the editor of one space and its preview. Every handler
+re-checks the session and ownership through the services (`access_space_for_owner`),
+whatever ids the browser sends."""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import reflex as rx
-from coworking_app.formatting import format_money
-from coworking_app.maps import MapPin, publish, render_map
-from coworking_app.services.catalog import catalog, owner_editor, owner_spaces, photos
+from coworking_app.formatting import format_money, zone_name
+from coworking_app.maps import MOSCOW_CENTRE, MapPin, publish, render_map
+from coworking_app.services.catalog import catalog, geo, owner_editor, owner_spaces, photos
 from coworking_app.services.common.errors import InvalidInput
 from state.inputs import parse_id, parse_roubles, parse_step
 from state.page import Outcome, PageState
+from state.space import SpaceState
 from state.views import Option
 
 STATUS_LABELS = {"draft": "Черновик", "pending_review": "На модерации",
@@ -53,13 +58,122 @@ class PhotoView:
     thumb: str = ""
 
 
-class OwnerState(PageState):
+@dataclass
+class PlaceOption:
+    """An address suggestion under the address field (services/catalog/places.py)."""
+
+    index: int = 0
+    label: str = ""
+    detail: str = ""
+    icon: str = "map-pin"
+
+
+PLACE_ICONS = {"stop": "train-front", "district": "map", "city": "building-2", "space": "building"}
+PICK_HINT = "Точка перенесена: нажмите «Сохранить», чтобы гости увидели её"
+
+
+class PinPicker(PageState, mixin=True):
+    """The space's pin, placed by an address suggestion, a click on the map or a dragged
+    marker; latitude, longitude, city, district and time zone follow from it
+    (services/catalog/geo.place_of_point), nobody types them. Shared by the new-space
+    form and the editor."""
+
+    lat: str = ""
+    lon: str = ""
+    place: str = ""  # "Москва, Тверской"
+    timezone: str = ""
+    map_url: str = ""
+    pin_error: str = ""
+    pin_moved: bool = False  # a new point not saved yet
+    suggestions: list[PlaceOption] = []
+    _suggested: list[dict] = []  # the suggestions' points (server side only)
+
+    def _map_at(self, lat: float | None, lon: float | None, title: str = "", zoom: int = 15) -> None:
+        if lat is None or lon is None:
+            self.map_url = publish(render_map([], MOSCOW_CENTRE, zoom=10, pickable=True))
+        else:
+            self.map_url = publish(render_map([MapPin(lat, lon, "•", title or "Точка пространства")],
+                                              (lat, lon), zoom=zoom, pickable=True))
+
+    def _show_place(self, place: geo.PointPlace) -> None:
+        self.lat, self.lon = f"{place.lat:.6f}", f"{place.lon:.6f}"
+        self.place, self.timezone = place.label, place.timezone
+
+    def _point(self) -> tuple[float, float] | tuple[None, None]:
+        try:
+            lat, lon = float(self.lat), float(self.lon)
+        except ValueError:
+            return None, None
+        return (lat, lon) if math.isfinite(lat) and math.isfinite(lon) else (None, None)
+
+    def _locate(self, lat: float, lon: float) -> bool:
+        """The pin at (lat, lon) with the city, district and zone it lies in; False (and the
+        reason) for a point outside the service's cities."""
+        done = self._read(lambda session: geo.place_of_point(session, lat, lon))
+        if not done.ok:
+            self.pin_error = done.message
+            return False
+        self._show_place(done.value)
+        self.pin_error, self.pin_moved = "", True
+        return True
+
+    @rx.event
+    def pick_point(self, value: str):
+        """A click on the map or a dropped marker ("lat,lon" from assets/map-pick.js)."""
+        parts = str(value)[:64].split(",")
+        try:
+            lat, lon = (round(float(p), 6) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+        except ValueError:
+            return
+        if not self._locate(lat, lon):
+            self._map_at(*self._point())  # the marker goes back where it was
+
+    @rx.event
+    def suggest(self, query: str):
+        """Suggestions for what is typed into the address field."""
+        query = str(query)[:100]
+        done = self._read(lambda session: owner_spaces.address_suggestions(session, query, limit=6))
+        found = done.value if done.ok else []
+        self._suggested = [{"lat": p.lat, "lon": p.lon, "label": p.label, "detail": p.detail, "kind": p.kind}
+                           for p in found]
+        self.suggestions = [PlaceOption(i, p.label, p.detail, PLACE_ICONS.get(p.kind, "map-pin"))
+                            for i, p in enumerate(found)]
+
+    @rx.event
+    def close_suggestions(self):
+        self.suggestions, self._suggested = [], []
+
+    def _chosen(self, index: int) -> dict | None:
+        """The suggestion picked, the pin moved to it and the list closed (None if gone)."""
+        try:
+            i = int(index)
+        except (TypeError, ValueError):
+            i = -1
+        chosen = self._suggested[i] if 0 <= i < len(self._suggested) else None
+        self.suggestions, self._suggested = [], []
+        if chosen is not None and self._locate(chosen["lat"], chosen["lon"]):
+            self._map_at(chosen["lat"], chosen["lon"], chosen["label"], zoom=16 if chosen["kind"] == "space" else 15)
+            return chosen
+        return None
+
+    @rx.var
+    def timezone_label(self) -> str:
+        """"Europe/Moscow, МСК": the city's zone, as the page shows it."""
+        if not self.timezone:
+            return ""
+        try:
+            now = datetime.now(timezone.utc).astimezone(ZoneInfo(self.timezone))
+        except (KeyError, ValueError):
+            return self.timezone
+        return f"{self.timezone}, {zone_name(now)}"
+
+
+class OwnerState(PinPicker, PageState):
     spaces: list[OwnerSpaceRow] = []
     new_name: str = ""
     new_address: str = ""
-    new_lat: str = ""
-    new_lon: str = ""
     error: str = ""
+    error_field: str = ""
     creating: bool = False
 
     @rx.event
@@ -69,25 +183,39 @@ class OwnerState(PageState):
             self.error = "Раздел для владельцев пространств"
         self.spaces = [OwnerSpaceRow(s.id, s.name, s.address, s.status, STATUS_LABELS.get(s.status, s.status))
                        for s in done.value or []]
+        if not self.map_url:
+            self._map_at(*self._point())
 
     @rx.event
     def set_new(self, name: str, value: str):
-        if name in ("new_name", "new_address", "new_lat", "new_lon"):
+        if name in ("new_name", "new_address"):
             setattr(self, name, str(value)[:255])
-            self.error = ""  # the complaint was about what the owner is changing now
+            self.error, self.error_field = "", ""  # the complaint was about what the owner is changing now
+
+    @rx.event
+    def choose_place(self, index: int):
+        chosen = self._chosen(index)
+        if chosen is not None and chosen["kind"] == "space":
+            self.new_address = chosen["detail"]  # a known address: as it is written there
 
     @rx.event
     async def create(self, _form: dict):
-        self.creating, self.error = True, ""
+        self.error, self.error_field = "", ""
+        lat, lon = self._point()
+        if lat is None:
+            self.error, self.error_field = ("Отметьте, где пространство: выберите адрес из подсказок "
+                                            "или нажмите на карту"), "lat"
+            return None
+        self.creating = True
         name, address = self.new_name, self.new_address
-        lat, lon = self.new_lat.replace(",", ".") or None, self.new_lon.replace(",", ".") or None
         try:
             done = await self._act(lambda s, _fx, u: owner_spaces.do_create_space(
                 s, u, owner_spaces.SpaceCreate(name=name, address=address, lat=lat, lon=lon)).id)
             if not done.ok:
-                self.error = _message(done)[1]
+                self.error_field, self.error = _message(done)
                 return None
-            self.new_name = self.new_address = self.new_lat = self.new_lon = ""
+            self.new_name = self.new_address = self.lat = self.lon = self.place = self.timezone = ""
+            self.pin_moved, self.map_url = False, ""
             return rx.redirect(f"/owner/spaces/{done.value}")
         finally:
             self.creating = False
@@ -95,6 +223,8 @@ class OwnerState(PageState):
 
 # Which part of the editor shows an error about a field (the rest go to the top).
 DETAIL_FIELDS = ("name", "description", "address", "lat", "lon", "timezone", "opening_hours", "amenities")
+# Refusals about the pin are said under the map.
+PIN_FIELDS = ("lat", "lon", "timezone")
 FIELD_LABELS = {"name": "Название", "description": "Описание", "address": "Адрес", "lat": "Широта",
                 "lon": "Долгота", "timezone": "Часовой пояс", "kind": "Тип", "capacity": "Мест",
                 "min_minutes": "Минимальная бронь", "max_minutes": "Максимальная бронь", "unit": "Единица",
@@ -120,6 +250,14 @@ def _whole(value: object, field: str, label: str, default: int | None = None) ->
     return int(text)
 
 
+def _clock(value: str) -> str:
+    """A time as typed ("9:00", "09.30", " 21:00 ") in the form the service checks ("09:00");
+    anything else as it is, for the service to refuse in words."""
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else text
+
+
 def _duration(value: object, field: str, label: str, default: float, unit_minutes: int) -> int:
     text = str(value if value is not None else "").strip().replace(",", ".")
     try:
@@ -131,7 +269,7 @@ def _duration(value: object, field: str, label: str, default: float, unit_minute
     return round(number * unit_minutes)
 
 
-class SpaceEditorState(PageState):
+class SpaceEditorState(PinPicker, PageState):
     editing_id: int = 0  # not `space_id`: that name is the route argument
     status: str = ""
     status_label: str = ""
@@ -141,17 +279,12 @@ class SpaceEditorState(PageState):
     name: str = ""
     description: str = ""
     address: str = ""
-    lat: str = ""
-    lon: str = ""
-    timezone: str = "Europe/Moscow"
     amenities: list[str] = []
     hours_open: dict[str, str] = {}
     hours_close: dict[str, str] = {}
     amenity_options: list[Option] = []
     resources: list[ResourceView] = []
     photos: list[PhotoView] = []
-    map_url: str = ""
-    place: str = ""  # city and district derived from the point
     message: str = ""
     message_scope: str = ""  # where the last success is said (the part of the editor acted on)
     error: str = ""
@@ -194,6 +327,7 @@ class SpaceEditorState(PageState):
         self.gaps = [gap.message for gap in view.gaps]
         self.name, self.description, self.address = space.name, space.description, space.address
         self.lat, self.lon, self.timezone = f"{space.lat:.6f}", f"{space.lon:.6f}", space.timezone
+        self.pin_moved, self.pin_error, self.suggestions = False, "", []
         self.amenities = list(space.amenities)
         hours = space.opening_hours or {}
         self.hours_open = {d: (hours.get(d) or {}).get("open", "") for d, _ in DAYS}
@@ -207,8 +341,7 @@ class SpaceEditorState(PageState):
         ) for r in view.resources]
         self.photos = [PhotoView(p.id, p.thumb_url) for p in view.photos]
         self.place = view.place
-        self.map_url = publish(render_map([MapPin(space.lat, space.lon, "•", space.name, space.address)],
-                                          (space.lat, space.lon), zoom=15, pickable=True))
+        self._map_at(space.lat, space.lon, space.name)
 
     @rx.var
     def can_submit(self) -> bool:
@@ -225,9 +358,18 @@ class SpaceEditorState(PageState):
 
     @rx.event
     def set_field(self, name: str, value: str):
-        if name in ("name", "description", "address", "lat", "lon", "timezone"):
+        if name in ("name", "description", "address"):
             setattr(self, name, str(value)[:5000])
-            self._clear(name, *(("lat", "lon") if name in ("lat", "lon") else ()))
+            self._clear(name)
+
+    @rx.event
+    def choose_place(self, index: int):
+        chosen = self._chosen(index)
+        if chosen is not None:
+            self._clear(*PIN_FIELDS)
+            if chosen["kind"] == "space":
+                self.address = chosen["detail"]  # a known address: as it is written there
+                self._clear("address")
 
     @rx.event
     def set_hours(self, day: str, edge: str, value: str):
@@ -275,7 +417,7 @@ class SpaceEditorState(PageState):
     async def save(self, _form: dict):
         hours = {}
         for d, _ in DAYS:
-            opens, closes = self.hours_open.get(d, ""), self.hours_close.get(d, "")
+            opens, closes = _clock(self.hours_open.get(d, "")), _clock(self.hours_close.get(d, ""))
             if not opens and not closes:
                 hours[d] = None
             elif opens == closes == "00:00":
@@ -289,12 +431,13 @@ class SpaceEditorState(PageState):
                 return
 
         space_id, name, description, address = self.editing_id, self.name, self.description, self.address
-        lat, lon = self.lat.replace(",", ".") or None, self.lon.replace(",", ".") or None
-        timezone, amenities = self.timezone, list(self.amenities)
+        lat, lon = self._point()
+        amenities = list(self.amenities)
+        point = {"lat": lat, "lon": lon} if lat is not None else {}
 
         def action(session, effects, user):
-            fields = owner_spaces.SpaceFields(name=name, description=description, address=address, lat=lat,
-                                              lon=lon, timezone=timezone, amenities=amenities, opening_hours=hours)
+            fields = owner_spaces.SpaceFields(name=name, description=description, address=address,
+                                              amenities=amenities, opening_hours=hours, **point)
             owner_spaces.do_update_space(session, effects, user, space_id, fields)
 
         return await self._change(action, "Сохранено", "details")
@@ -412,3 +555,26 @@ class SpaceEditorState(PageState):
         return await self._change(
             lambda s, fx, u: owner_spaces.do_submit_for_review(s, fx, u, space_id),
             "Отправлено на модерацию", "submit")
+
+
+class SpacePreviewState(PageState):
+    """/owner/spaces/<id>/preview: the public space page (pages/space.py, SpaceState) filled
+    with the space as it is now, whatever its status, for its owner and staff
+    (owner_editor.space_preview); anyone else gets the page's "not found"."""
+
+    editing_id: int = 0
+    status_label: str = ""
+
+    @rx.event
+    async def load(self):
+        parts = str(self.router.url.path).rstrip("/").split("/")
+        self.editing_id = space_id = parse_id(parts[-2]) if len(parts) >= 2 else 0
+        page = await self.get_state(SpaceState)
+        page.loading = True
+        done = await self._act(lambda s, _fx, u: owner_editor.space_preview(s, u, space_id or 0))
+        if done.ok:
+            page._show(done.value)
+            self.status_label = STATUS_LABELS.get(done.value.status, done.value.status)
+        page.found, page.loading = done.ok, False
+        if not done.ok:
+            page.name, self.status_label = "", ""

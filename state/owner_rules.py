@@ -1,18 +1,20 @@
-"""The owner's booking rules for one space: approval, cancellation preset, VAT, add-ons.
-Its own small state on the editor page; the services check ownership on every call."""
+"""The owner's booking rules for one space: approval, cancellation preset, VAT, add-ons;
+the days the space is closed, with the bookings on them; the offer to past guests. Small
+states of their own on the editor page; the services check ownership on every call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.formatting import format_moment, format_money
+from coworking_app.formatting import format_moment, format_money, format_stay
 from coworking_app.services.booking import bookings
 from coworking_app.services.messaging import offers
-from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.catalog import owner_editor, owner_spaces
 from state.auth import invalid
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState
@@ -23,7 +25,8 @@ ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за 
 @dataclass
 class AddonRow:
     code: str = ""
-    label: str = ""
+    name: str = ""
+    label: str = ""  # its price and how it counts: "300 ₽ за бронь"
 
 
 class BookingRulesState(PageState):
@@ -40,8 +43,9 @@ class BookingRulesState(PageState):
     def _id(self) -> int:
         return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
-    async def _run(self, action=None, done: str = "") -> None:
-        """`action(session, effects, user)` (if any), then the space's rules read again."""
+    async def _run(self, action=None, done: str = ""):
+        """`action(session, effects, user)` (if any), then the space's rules read again; the
+        outcome."""
         self.space = space_id = self._id()
 
         def work(session, effects, user):
@@ -52,14 +56,15 @@ class BookingRulesState(PageState):
         outcome = await self._act(work)
         self.message, self.error = (done, "") if outcome.ok else ("", outcome.message)
         if not outcome.ok:
-            return
+            return outcome
         space, addons = outcome.value
         self.instant_book, self.policy = space.instant_book, space.cancellation_policy
         self.vat_percent = f"{space.vat_rate_bp / 100:g}"
         self.vat_included = space.prices_include_vat
-        self.addons = [AddonRow(a.code, f"{a.name} — {format_money(a.price_minor, space.currency)} "
-                                        f"{ADDON_UNITS.get(a.unit, '')}") for a in addons]
+        self.addons = [AddonRow(a.code, a.name, f"{format_money(a.price_minor, space.currency)} "
+                                                f"{ADDON_UNITS.get(a.unit, '')}") for a in addons]
         self.policy_terms = bookings.policy_terms(self.policy)
+        return outcome
 
     @rx.event
     async def load(self):
@@ -101,20 +106,28 @@ class BookingRulesState(PageState):
 
     @rx.event
     async def add_addon(self, form: dict):
+        """A name and a price: its internal code is made by the service (owner_spaces.addon_code).
+        The name of an existing add-on changes its price (and switches it back on)."""
+        name, unit = str(form.get("name", ""))[:200].strip(), str(form.get("unit", "booking"))[:16]
         price = parse_roubles(form.get("price", ""))
-        try:
-            if price is None:
-                raise ValueError("price")
-            fields = owner_spaces.AddonInput(
-                code=str(form.get("code", "")).strip().lower(), name=str(form.get("name", "")),
-                unit=str(form.get("unit", "booking")), price_minor=price)
-        except ValueError as exc:
-            self.error = ("Опция: код латиницей (a-z, 0-9, -), название и цена в рублях"
-                          if "price" not in str(exc) else "Опция: цена в рублях, например 300")
+        if not name:
+            self.message, self.error = "", "Опция: напишите название, например «Монитор» или «Парковка»"
             return
-
+        if price is None or not str(form.get("price", "")).strip():
+            self.message, self.error = "", "Опция: цена в рублях, например 300 или 300,50"
+            return
+        known = {a.name.casefold() for a in self.addons}
         space_id = self._id()
-        await self._run(lambda s, _fx, u: owner_spaces.do_set_addon(s, u, space_id, fields), "Опция добавлена")
+
+        def action(session, _effects, user):
+            fields = owner_spaces.AddonInput(name=name, unit=unit, price_minor=price)
+            owner_spaces.do_set_addon(session, user, space_id, fields)
+
+        outcome = await self._run(action, f"Опция «{name}» обновлена" if name.casefold() in known
+                                  else f"Опция «{name}» добавлена")
+        if outcome.from_model:  # the model's words do not name the field
+            label = {"name": "название", "price_minor": "цена", "unit": "как считается цена"}.get(outcome.field, "")
+            self.error = f"Опция, {label}: {outcome.message.lower()}" if label else f"Опция: {outcome.message}"
 
     @rx.event
     async def remove_addon(self, code: str):
@@ -190,3 +203,169 @@ class GuestOfferState(PageState):
         finally:
             self.sending = False
         await self._refresh()
+
+
+@dataclass
+class ClosedBookingRow:
+    """A booking still on closed days: who, what, when, and what cancelling returns."""
+
+    id: int = 0
+    label: str = ""  # "№ 123 · Иван Петров · Переговорная «Альфа»"
+    when: str = ""  # "31.12.2026, 10:00–12:00"
+    refund: str = ""  # "вернётся 1 500 ₽" / "не оплачена"
+    can_cancel: bool = False
+
+
+@dataclass
+class ClosureRow:
+    id: int = 0
+    period: str = ""
+    reason: str = ""
+    bookings: list[ClosedBookingRow] = field(default_factory=list)
+
+
+CLOSURE_FIELD_LABELS = {"first_day": "Первый день", "last_day": "Последний день", "reason": "Причина"}
+
+
+class ClosuresState(PageState):
+    """The editor's "Закрытые дни": close one day or several (holidays, repairs), open them
+    again, and cancel the bookings still on them with a full refund
+    (owner_spaces closures, bookings.do_cancel_for_closure)."""
+
+    space: int = 0
+    first_day: str = ""  # as typed: дд.мм.гггг
+    last_day: str = ""
+    reason: str = ""
+    closures: list[ClosureRow] = []
+    message: str = ""
+    error: str = ""
+    error_field: str = ""  # first_day | last_day | reason | "" (the card)
+    # Asked before doing: "open" a closure again, or "cancel" a booking on one.
+    confirm_kind: str = ""
+    confirm_closure: int = 0
+    confirm_booking: int = 0
+    confirm_text: str = ""
+    busy: bool = False
+
+    def _id(self) -> int:
+        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
+
+    async def _refresh(self, action=None, done: str = ""):
+        """`action(session, effects, user)` (if any), then the closures read again."""
+        self.space = space_id = self._id()
+
+        def work(session, effects, user):
+            value = action(session, effects, user) if action is not None else None
+            return value, owner_editor.space_closures(session, user, space_id)
+        outcome = await self._act(work)
+        if outcome.ok:
+            self.message, self.error, self.error_field = done, "", ""
+            self.closures = [_closure_row(c) for c in outcome.value[1]]
+        else:
+            self.message, self.error = "", outcome.message
+            label = CLOSURE_FIELD_LABELS.get(outcome.field) if outcome.from_model else None
+            if label:
+                self.error = f"{label}: {outcome.message[0].lower()}{outcome.message[1:]}"
+            self.error_field = outcome.field if outcome.field in CLOSURE_FIELD_LABELS else ""
+        return outcome
+
+    @rx.event
+    async def load(self):
+        self.message = self.error = self.error_field = ""
+        self.confirm_kind = ""
+        await self._refresh()
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name in ("first_day", "last_day", "reason"):
+            setattr(self, name, str(value)[:400])
+            if self.error_field in (name, ""):
+                self.error, self.error_field = "", ""
+
+    def _day(self, name: str, label: str) -> date | None | bool:
+        """The date typed into `name` (дд.мм.гггг, or ISO); None when empty; False (and the
+        message next to the field) when it is not a date."""
+        text = getattr(self, name).strip()
+        if not text:
+            return None
+        try:
+            return (datetime.strptime(text, "%d.%m.%Y") if "." in text else datetime.fromisoformat(text)).date()
+        except ValueError:
+            self.message, self.error_field = "", name
+            self.error = f"{label}: дата в виде дд.мм.гггг, например 31.12.2026"
+            return False
+
+    @rx.event
+    async def close_days(self, _form: dict):
+        first = self._day("first_day", "Первый день")
+        last = self._day("last_day", "Последний день") if first is not False else False
+        if first is False or last is False:
+            return
+        if first is None:
+            self.message, self.error, self.error_field = "", "Укажите первый закрытый день", "first_day"
+            return
+        space_id, reason = self._id(), self.reason
+
+        def action(session, _effects, user):
+            fields = owner_spaces.ClosureInput(first_day=first, last_day=last, reason=reason)
+            return owner_editor.add_closure(session, user, space_id, fields)
+
+        outcome = await self._refresh(action)
+        if outcome.ok:
+            closure = outcome.value[0]
+            self.first_day = self.last_day = self.reason = ""
+            self.message = (f"Закрыто {closure.period}. На эти дни есть брони — решите, отменить ли их"
+                            if closure.bookings else f"Закрыто {closure.period}: бронировать эти дни нельзя")
+
+    @rx.event
+    def ask_open(self, closure_id: int):
+        row = next((c for c in self.closures if c.id == parse_id(closure_id)), None)
+        if row is not None:
+            self.confirm_kind, self.confirm_closure, self.confirm_booking = "open", row.id, 0
+            self.confirm_text = f"Дни {row.period} снова можно будет бронировать."
+
+    @rx.event
+    def ask_cancel(self, closure_id: int, booking_id: int):
+        row = next((c for c in self.closures if c.id == parse_id(closure_id)), None)
+        booking = next((b for b in row.bookings if b.id == parse_id(booking_id)), None) if row else None
+        if booking is not None:
+            self.confirm_kind, self.confirm_closure, self.confirm_booking = "cancel", row.id, booking.id
+            self.confirm_text = (f"{booking.label}, {booking.when}. Гость получит уведомление с причиной "
+                                 f"«{row.reason}»; {booking.refund}.")
+
+    @rx.event
+    def dismiss(self):
+        self.confirm_kind = ""
+
+    @rx.event
+    async def confirm(self):
+        kind, space_id = self.confirm_kind, self._id()
+        closure_id, booking_id = self.confirm_closure, self.confirm_booking
+        self.confirm_kind, self.busy = "", True
+        yield
+        try:
+            if kind == "open":
+                await self._refresh(lambda s, _fx, u: owner_spaces.do_delete_closure(s, u, space_id, closure_id),
+                                    "Дни снова открыты для бронирования")
+            elif kind == "cancel":
+                outcome = await self._refresh(lambda s, fx, u: bookings.do_cancel_for_closure(
+                    s, fx, u, space_id, closure_id, booking_id)[1], "")
+                if outcome.ok:
+                    refund = outcome.value[0]
+                    self.message = (f"Бронь № {booking_id} отменена, гостю вернётся {format_money(refund)}"
+                                    if refund else f"Бронь № {booking_id} отменена")
+                    yield rx.toast.success(self.message)
+        finally:
+            self.busy = False
+
+
+def _closure_row(closure: owner_editor.ClosureOut) -> ClosureRow:
+    rows = []
+    for b in closure.bookings:
+        who = b.renter_name or b.renter_email or "гость"
+        refund = (f"гостю вернётся {format_money(b.refund_if_cancelled_now, b.currency)}"
+                  if b.refund_if_cancelled_now else "бронь не оплачена, возвращать нечего")
+        rows.append(ClosedBookingRow(
+            id=b.id, label=f"№ {b.id} · {who} · {b.resource_name}", when=format_stay(b.start, b.end),
+            refund=refund, can_cancel="cancel" in b.actions))
+    return ClosureRow(closure.id, closure.period, closure.reason, rows)

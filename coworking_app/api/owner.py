@@ -12,12 +12,19 @@ from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services.catalog import owner_editor as editor
 from coworking_app.services.catalog import owner_spaces as owner
 from coworking_app.services.catalog import photos
-from coworking_app.services.booking import promos
+from coworking_app.services.booking import bookings, promos
 from coworking_app.services.catalog.owner_editor import OwnerSpaceOut
 from coworking_app.settings import get_settings
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.common.fields import Id, Line
-from coworking_app.services.catalog.spaces import PhotoOut, ResourceOut, TariffOut, photo_views, tariff_view
+from coworking_app.services.catalog.spaces import (
+    PhotoOut,
+    ResourceOut,
+    SpaceDetail,
+    TariffOut,
+    photo_views,
+    tariff_view,
+)
 
 router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -116,6 +123,49 @@ def _check_parent(session, user, space_id: int, resource_id: int) -> None:
     space, _resource = owner.access_resource_for_owner(session, user, resource_id)
     if space.id != space_id:
         raise NotFound("Место не найдено")
+
+
+@router.get("/owner/spaces/{space_id}/preview", response_model=SpaceDetail)
+def space_preview(space_id: PathId, user: CurrentUser, session: DbSession) -> SpaceDetail:
+    """The space's public page as guests will see it, whatever its status (a draft, one
+    under moderation): its owner and staff only."""
+    return editor.space_preview(session, user, space_id)
+
+
+@router.get("/owner/spaces/{space_id}/closures", response_model=list[editor.ClosureOut])
+def list_closures(space_id: PathId, user: CurrentUser, session: DbSession) -> list[editor.ClosureOut]:
+    """Days the owner closed that have not ended, soonest first, each with the bookings
+    still on those days."""
+    return editor.space_closures(session, user, space_id)
+
+
+@router.post("/owner/spaces/{space_id}/closures", status_code=status.HTTP_201_CREATED,
+             response_model=editor.ClosureOut, responses=_CONFLICT)
+def add_closure(space_id: PathId, body: owner.ClosureInput, user: CurrentUser, uow: Uow) -> editor.ClosureOut:
+    """Closes one day (`last_day` omitted) or a range of days, inclusive, in the space's
+    local calendar; nothing can be booked on them afterwards. The answer lists bookings
+    already on those days: the owner may cancel each with a full refund (below). 409 when
+    some of the days are closed already."""
+    return uow.run(lambda s, _fx: editor.add_closure(s, user, space_id, body))
+
+
+@router.delete("/owner/spaces/{space_id}/closures/{closure_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_closure(space_id: PathId, closure_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    """Opens the days again."""
+    uow.run(lambda s, _fx: owner.do_delete_closure(s, user, space_id, closure_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/owner/spaces/{space_id}/closures/{closure_id}/bookings/{booking_id}/cancel",
+             response_model=bookings.BookingView, responses=_CONFLICT)
+def cancel_closed_day_booking(space_id: PathId, closure_id: PathId, booking_id: PathId,
+                              user: CurrentUser, uow: Uow) -> bookings.BookingView:
+    """Cancels a booking on the closed days as the owner: everything paid goes back, and the
+    guest is told the closure's dates and reason."""
+    def work(s, fx):
+        booking, _refund = bookings.do_cancel_for_closure(s, fx, user, space_id, closure_id, booking_id)
+        return bookings.booking_views(s, [booking], user)[0]
+    return uow.run(work)
 
 
 class PhotoOrderIn(BaseModel):

@@ -86,9 +86,14 @@ def test_owner_signs_up_and_creates_a_space_with_resource_tariff_and_photos(
         expect(page.get_by_test_id("verify-banner")).to_have_count(0)  # the code proved the address
 
         page.get_by_test_id("new-name").fill("Лофт Е2Е")
+        # No point yet: the draft is not created, and the page says how to place it.
+        page.get_by_test_id("create-space").click()
+        expect(page.get_by_test_id("owner-error")).to_contain_text("выберите адрес из подсказок")
+        # The address box suggests the station; picking it places the pin (city and district).
+        page.get_by_test_id("new-address").fill("Тверская")
+        page.get_by_test_id("place-suggestion").filter(has_text="Замоскворецкая").first.click()
+        expect(page.get_by_test_id("editor-place")).to_have_text("Москва, Тверской")
         page.get_by_test_id("new-address").fill("Москва, ул. Тверская, 7")
-        page.get_by_test_id("new-lat").fill("55.7649")
-        page.get_by_test_id("new-lon").fill("37.6050")
         page.get_by_test_id("create-space").click()
         page.wait_for_url("**/owner/spaces/*")
         expect(page.get_by_test_id("editor-title")).to_have_text("Лофт Е2Е")
@@ -97,18 +102,18 @@ def test_owner_signs_up_and_creates_a_space_with_resource_tariff_and_photos(
 
         # Clicking the map moves the point; saving re-derives the district from it.
         lat_input = page.get_by_test_id("edit-lat")
-        expect(lat_input).to_have_value("55.764900")
+        expect(lat_input).to_have_value("55.764800")
         # A click before the frame's script has wired the map up does nothing (a person clicks
         # again): on a loaded machine the first one can land that early.
         for _attempt in range(5):
             page.frame_locator("[data-testid=editor-map]").locator(".leaflet-container").click(
                 position={"x": 60, "y": 40})
             try:
-                expect(lat_input).not_to_have_value("55.764900", timeout=3000)
+                expect(lat_input).not_to_have_value("55.764800", timeout=3000)
                 break
             except AssertionError:
                 continue
-        expect(lat_input).not_to_have_value("55.764900")
+        expect(lat_input).not_to_have_value("55.764800")
         page.get_by_test_id("save-space").click()
         expect(page.get_by_test_id("editor-message")).to_have_text("Сохранено")
 

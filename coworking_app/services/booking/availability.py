@@ -4,24 +4,31 @@ Times come in as aware datetimes (any UTC offset) and are judged in the space's 
 hourly bookings sit on a 30-minute grid inside one day's opening hours; day and month
 bookings run from local midnight to local midnight. Free seats are counted in PostgreSQL
 (the `booked_seats` function of the booking migration), never by loading bookings.
+
+Closures (models.SpaceClosure: days the owner closed, local dates inclusive) are the one
+rule "no time on a closed day", in three forms side by side: `check_interval` refuses an
+interval touching one (bookings load the space's closures with the resource), the
+calendars drop closed days (`closed_days`), and SQL conditions read `closed_sql` (search's
+free-time filter).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import ScalarSelect, bindparam, func, literal_column, select, text
 from sqlmodel import Session
 
 from coworking_app.db import DriverStatement
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.catalog.spaces import access_public_space, list_resources
 from coworking_app.settings import get_settings
-from models import Resource, ResourceKind, Space, holds_seats_sql
+from models import Resource, ResourceKind, Space, SpaceClosure, holds_seats_sql
 
 GRID_MINUTES = 30
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,12 +39,32 @@ DAY_BOOKABLE_KINDS = frozenset({ResourceKind.hot_desk.value, ResourceKind.fixed_
                                 ResourceKind.private_office.value})
 
 
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """Days the owner closed: local dates `first_day`..`last_day` inclusive, and why."""
+
+    first_day: date
+    last_day: date
+    reason: str
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.first_day <= last and first <= self.last_day
+
+    @property
+    def period(self) -> str:
+        """"31.12.2026" or "с 31.12.2026 по 08.01.2027"."""
+        if self.first_day == self.last_day:
+            return f"{self.first_day:%d.%m.%Y}"
+        return f"с {self.first_day:%d.%m.%Y} по {self.last_day:%d.%m.%Y}"
+
+
 class SpaceHours(Protocol):
-    """What the checks read of a space: a Space row, or the plain copy that bookings load
-    (services.booking.bookings.BookableSpace)."""
+    """What the checks read of a space: the plain copy that bookings load
+    (services.booking.bookings.BookableSpace), with its current and future closures."""
 
     timezone: str
     opening_hours: dict
+    closures: tuple[Closure, ...]
 
 
 class ResourceLimits(Protocol):
@@ -130,6 +157,7 @@ def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime,
     if start > now + timedelta(days=get_settings().booking_horizon_days):
         raise InvalidInput("start", "так далеко вперёд бронировать нельзя")
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    check_not_closed(space.closures, local_start.date(), (local_end - timedelta(microseconds=1)).date())
 
     if _local_midnight(local_start) and _local_midnight(local_end):
         if resource.kind not in DAY_BOOKABLE_KINDS:
@@ -157,6 +185,55 @@ def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime,
     if minutes_for_limits > resource.max_minutes:
         raise InvalidInput("end", f"максимальная длительность — {_duration(resource.max_minutes)}")
     return interval
+
+
+def check_not_closed(closures: Iterable[Closure], first: date, last: date) -> None:
+    """Refuses local days first..last when the owner closed any of them."""
+    hit = min((c for c in closures if c.overlaps(first, last)), key=lambda c: c.first_day, default=None)
+    if hit is not None:
+        raise InvalidInput("start", f"пространство закрыто {hit.period}: {hit.reason}")
+
+
+def closures_of_space() -> ScalarSelect:
+    """A correlated column for a query over `space`: the space's closures that have not
+    ended (a day of slack for zones ahead of the database's), as JSON [[first, last,
+    reason], ...]; `closures_from_json` reads it. The booking path loads them with the
+    resource (bookings._BOOKABLE), in the same statement."""
+    return (select(func.coalesce(func.json_agg(func.json_build_array(
+                SpaceClosure.first_day, SpaceClosure.last_day, SpaceClosure.reason)),
+                literal_column("'[]'::json")))
+            .where(SpaceClosure.space_id == Space.id,
+                   SpaceClosure.last_day >= func.current_date() - 1)
+            .correlate(Space).scalar_subquery())
+
+
+def closures_from_json(rows: list | None) -> tuple[Closure, ...]:
+    return tuple(sorted((Closure(date.fromisoformat(first), date.fromisoformat(last), reason)
+                         for first, last, reason in rows or ()), key=lambda c: c.first_day))
+
+
+def closed_days(session: Session, space_id: int, first: date, last: date) -> dict[date, str]:
+    """The local days in [first, last] the owner closed, with the reason of each: the
+    calendars leave them out."""
+    out: dict[date, str] = {}
+    for closure in session.scalars(select(SpaceClosure).where(
+            SpaceClosure.space_id == space_id, SpaceClosure.first_day <= last,
+            SpaceClosure.last_day >= first)):
+        day = max(first, closure.first_day)
+        while day <= min(last, closure.last_day):
+            out[day] = closure.reason
+            day += timedelta(days=1)
+    return out
+
+
+def closed_sql(space: str, start: str, end: str) -> str:
+    """SQL: the space row named `space` has a closure on a local day of [start, end) (SQL
+    expressions of aware timestamps), judged in the space's own time zone."""
+    local_start = f"(CAST({start} AS timestamptz) AT TIME ZONE {space}.timezone)"
+    local_end = f"(CAST({end} AS timestamptz) AT TIME ZONE {space}.timezone)"
+    return (f"EXISTS (SELECT 1 FROM space_closure sc WHERE sc.space_id = {space}.id "
+            f"AND sc.first_day <= ({local_end} - interval '1 microsecond')::date "
+            f"AND sc.last_day >= {local_start}::date)")
 
 
 def _duration(minutes: int) -> str:
@@ -238,7 +315,7 @@ def day_slots(session: Session, space: Space, resources: list[Resource], day: da
     zone = ZoneInfo(space.timezone)
     out = [ResourceSlots(resource_id=r.id, name=r.name, type=r.kind, capacity=r.capacity, slots=[])
            for r in resources]
-    if window is None or not resources:
+    if window is None or not resources or closed_days(session, space.id, day, day):
         return out
     by_id = {row.resource_id: row for row in out}
     rows = session.connection().execute(
@@ -256,15 +333,16 @@ def day_slots(session: Session, space: Space, resources: list[Resource], day: da
 def month_free_days(session: Session, space: Space, resource: Resource, first: date, last: date,
                     seats: int = 1) -> list[date]:
     """Local dates in [first, last] on which at least one slot has `seats` free: the
-    calendar greys out the others."""
+    calendar greys out the others (closed days among them)."""
     days: list[date] = []
     zone = ZoneInfo(space.timezone)
     today = utcnow().astimezone(zone).date()
+    closed = closed_days(session, space.id, first, last)
     windows: list[tuple[date, datetime, datetime]] = []
     day = first
     while day <= last:
         window = opening_window(space, day)
-        if window is not None and day >= today:
+        if window is not None and day >= today and day not in closed:
             windows.append((day, *window))
         day += timedelta(days=1)
     if not windows:

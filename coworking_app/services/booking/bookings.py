@@ -22,7 +22,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from coworking_app.services.catalog.owner_spaces import access_resource_for_owner
+from coworking_app.services.catalog.owner_spaces import (
+    access_closure_for_owner,
+    access_resource_for_owner,
+    bookings_on_closure,
+    closure_of,
+)
 from coworking_app.services.messaging.notifications import Notice, do_notify_many, payload_of_booking
 from coworking_app.formatting import POLICY_LABELS, local_moment
 from coworking_app.db import DriverStatement
@@ -267,6 +272,7 @@ class BookableSpace:
     prices_include_vat: bool
     cancellation_policy: str
     instant_book: bool
+    closures: tuple[av.Closure, ...] = ()  # current and future ones (availability.check_interval)
 
 
 def _bookable(session: Session, resource_id: int, *, lock: bool,
@@ -279,7 +285,7 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
     if row is None:
         raise NotFound("Ресурс не найден")
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
-    space = BookableSpace(*row[_RESOURCE_WIDTH:-1])
+    space = BookableSpace(*row[_RESOURCE_WIDTH:-2], closures=av.closures_from_json(row[-2]))
     if not is_bookable(space):
         if not is_public(space):
             raise NotFound("Ресурс не найден")
@@ -288,11 +294,12 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
 
 
 # One statement, built once, run by the driver (db.DriverStatement): the resource's and its
-# space's columns in the dataclasses' order, then the tariff prices.
+# space's columns in the dataclasses' order, the space's closures, then the tariff prices.
 _RESOURCE_WIDTH = len(fields(BookableResource))
 _BOOKABLE_SELECT = (
     select(*(getattr(Resource, f.name) for f in fields(BookableResource)),
-           *(getattr(Space, f.name) for f in fields(BookableSpace)), TARIFF_PRICES)
+           *(getattr(Space, f.name) for f in fields(BookableSpace) if f.name != "closures"),
+           av.closures_of_space(), TARIFF_PRICES)
     .join(Space, Space.id == Resource.space_id).where(Resource.id == bindparam("rid")))
 _BOOKABLE = DriverStatement(_BOOKABLE_SELECT)
 _BOOKABLE_LOCKED = DriverStatement(_BOOKABLE_SELECT.with_for_update(of=Resource))
@@ -708,6 +715,19 @@ def do_reject_booking(session: Session, effects: Effects, user: User | None, boo
         do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем")
     session.flush()
     return booking, amount
+
+
+def do_cancel_for_closure(session: Session, effects: Effects, user: User | None, space_id: int,
+                          closure_id: int, booking_id: int, *,
+                          now: datetime | None = None) -> tuple[Booking, int]:
+    """The owner cancels a booking that falls on days they closed: an owner's cancellation
+    (`do_cancel_booking`: everything paid goes back), with the closure as the reason the
+    guest reads. Only bookings still holding seats on those days (`bookings_on_closure`)."""
+    space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    if booking_id not in {b.id for b in bookings_on_closure(session, space, closure)}:
+        raise NotFound("Бронь не найдена среди броней на закрытые дни")
+    reason = f"пространство закрыто {closure_of(closure).period}: {closure.reason}"
+    return do_cancel_booking(session, effects, user, booking_id, reason=reason, now=now)
 
 
 def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from geoalchemy2 import Geometry
 from sqlalchemy import ColumnElement, cast, func, literal, select
 from sqlmodel import Session
 
+from coworking_app.services.common.errors import InvalidInput
 from models import City, District
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -59,3 +61,42 @@ def locate_point(session: Session, lat: float, lon: float) -> tuple[int | None, 
         .limit(1)
     )
     return city_id, None
+
+
+OUTSIDE_CITIES = "Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск"
+
+
+@dataclass(frozen=True)
+class PointPlace:
+    """Where a pin lies: its city (with the city's time zone) and district."""
+
+    lat: float
+    lon: float
+    city_id: int
+    city: str
+    city_slug: str
+    timezone: str
+    district_id: int | None
+    district: str | None
+
+    @property
+    def label(self) -> str:
+        """"Москва, Тверской" (the district when the point lies in one)."""
+        return ", ".join(x for x in (self.city, self.district) if x)
+
+
+def place_of_point(session: Session, lat: float, lon: float) -> PointPlace:
+    """The city, district and time zone of a pin (`locate_point`); InvalidInput on "lat" for
+    a point outside every city of the service. The owner's editor fills them from the pin:
+    nobody types them."""
+    if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+            and math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("lat", "Укажите точку на карте")
+    city_id, district_id = locate_point(session, lat, lon)
+    if city_id is None:
+        raise InvalidInput("lat", OUTSIDE_CITIES)
+    city = session.get(City, city_id)
+    district = session.get(District, district_id) if district_id is not None else None
+    return PointPlace(lat=lat, lon=lon, city_id=city.id, city=city.name_ru, city_slug=city.slug,
+                      timezone=city.timezone, district_id=district_id,
+                      district=district.name_ru if district else None)

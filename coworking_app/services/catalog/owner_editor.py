@@ -5,15 +5,25 @@ shapes (services.catalog.spaces: ResourceOut, TariffOut, PhotoOut)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from coworking_app.services.booking import bookings
 from coworking_app.services.catalog import catalog, owner_spaces, photos
-from coworking_app.services.catalog.spaces import PhotoOut, ResourceOut, list_resources, photo_views, resource_views
-from models import Resource, Space, User
+from coworking_app.services.common.errors import NotFound
+from coworking_app.services.catalog.spaces import (
+    PhotoOut,
+    ResourceOut,
+    SpaceDetail,
+    list_resources,
+    load_space_detail,
+    photo_views,
+    resource_views,
+)
+from models import Resource, Space, SpaceClosure, User
 
 
 class OwnerSpaceOut(BaseModel):
@@ -103,3 +113,54 @@ def space_editor(session: Session, user: User | None, space_id: int) -> SpaceEdi
         resources=resource_views(session, list_resources(session, space.id)),
         photos=photo_views(photos.list_photos(session, space.id)),
     )
+
+
+# --- closed days ------------------------------------------------------------------------
+
+
+class ClosureOut(BaseModel):
+    """Days the owner closed, and the bookings still on them (each with what cancelling it
+    now gives back: an owner's cancellation refunds everything paid)."""
+
+    id: int
+    first_day: date
+    last_day: date
+    period: str  # "31.12.2026" or "с 31.12.2026 по 08.01.2027"
+    reason: str
+    bookings: list[bookings.BookingView]
+
+
+def closure_out(session: Session, user: User, space: Space, closure: SpaceClosure) -> ClosureOut:
+    on_days = owner_spaces.bookings_on_closure(session, space, closure)
+    return ClosureOut(id=closure.id, first_day=closure.first_day, last_day=closure.last_day,
+                      period=owner_spaces.closure_of(closure).period, reason=closure.reason,
+                      bookings=bookings.booking_views(session, on_days, user))
+
+
+def space_closures(session: Session, user: User | None, space_id: int) -> list[ClosureOut]:
+    """The space's closures that have not ended, soonest first, with their bookings:
+    GET /owner/spaces/{id}/closures and the editor's "Закрытые дни"."""
+    space, closures = owner_spaces.list_closures(session, user, space_id)
+    return [closure_out(session, user, space, c) for c in closures]
+
+
+def add_closure(session: Session, user: User | None, space_id: int,
+                fields: owner_spaces.ClosureInput) -> ClosureOut:
+    """Closes the days and lists the bookings already on them (POST .../closures)."""
+    closure = owner_spaces.do_add_closure(session, user, space_id, fields)
+    space = owner_spaces.access_space_for_owner(session, user, space_id)
+    return closure_out(session, user, space, closure)
+
+
+# --- preview ------------------------------------------------------------------------------
+
+
+def space_preview(session: Session, user: User | None, space_id: int) -> SpaceDetail:
+    """The space's public page as guests will see it, whatever its status (a draft, one
+    under moderation): for its owner and staff only (anyone else: NotFound). Never cached,
+    and it takes no bookings (`bookable` False) until it is published."""
+    space = owner_spaces.access_space_for_owner(session, user, space_id)
+    detail = load_space_detail(session, space.id, public_only=False)
+    if detail is None:
+        raise NotFound("Пространство не найдено")
+    return detail.model_copy(update={"bookable": False})

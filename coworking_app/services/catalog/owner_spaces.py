@@ -1,4 +1,5 @@
-"""Owners run their spaces: create, edit, soft-delete, submit for review, resources, tariffs.
+"""Owners run their spaces: create, edit, soft-delete, submit for review, resources, tariffs,
+add-ons, promo codes and closed days.
 
 Every entry point takes the acting user and goes through an `access_*` helper that fetches
 the row and checks ownership in one place. Another owner's row answers "not found", so ids
@@ -8,23 +9,32 @@ of drafts never leak.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from coworking_app.services.booking.availability import WHOLE_KINDS
+from coworking_app.services.booking.availability import WHOLE_KINDS, Closure
 from coworking_app.effects import Effects
-from coworking_app.services.catalog import catalog
+from coworking_app.services.catalog import catalog, places
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.catalog.cache import drop_space_pages
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound
-from coworking_app.services.common.fields import Latitude, Line, Longitude, Moment, MoneyMinor, StrictMoneyMinor, Text
-from coworking_app.services.catalog.geo import lat_of, locate_point, lon_of
+from coworking_app.services.common.fields import (
+    Day,
+    Latitude,
+    Line,
+    Longitude,
+    Moment,
+    MoneyMinor,
+    StrictMoneyMinor,
+    Text,
+)
+from coworking_app.services.catalog.geo import lat_of, lon_of, place_of_point
 from coworking_app.services.catalog.spaces import access_public_space, do_refresh_space_summary
 from models import (
     Addon,
@@ -38,7 +48,10 @@ from models import (
     Resource,
     ResourceKind,
     Role,
+    CLOSURE_MAX_DAYS,
+    CLOSURE_REASON_MAX,
     Space,
+    SpaceClosure,
     SpaceStatus,
     Tariff,
     User,
@@ -62,8 +75,11 @@ class SpaceFields(BaseModel):
     name: Line(160, min_length=2) | None = None
     description: Text(5000) | None = None
     address: Line(255, min_length=3) | None = None
+    # The pin: the city, district and time zone follow from it (never set by hand).
     lat: Latitude | None = None
     lon: Longitude | None = None
+    # Optional, and only the city's own zone (it follows the pin): kept for API clients
+    # that send it.
     timezone: Line(64) | None = None
     amenities: list[Line(40)] | None = Field(None, max_length=40)
     opening_hours: dict[str, Any] | None = None
@@ -80,7 +96,6 @@ class SpaceCreate(SpaceFields):
     address: Line(255, min_length=3)
     lat: Latitude
     lon: Longitude
-    timezone: Line(64) = "Europe/Moscow"
 
 
 class ResourceFields(BaseModel):
@@ -218,6 +233,31 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
     return space, tariff
 
 
+_ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,4}\.")  # "ул.", "д.", "пр." of a postal address
+
+
+def address_suggestions(session: Session, text: str, *, limit: int = 6) -> list[places.Place]:
+    """Places for what an owner types as an address (places.suggest_places): the whole text
+    first; when nothing matches, without the city in front ("Москва, Чистые пр"), then each
+    comma-separated part from the last, without abbreviations like "ул." and house numbers
+    ("Москва, ул. Тверская, 7" finds «Тверская»). At most four lookups."""
+    text = str(text)[:places.MAX_QUERY_LENGTH]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    cities = {places.normalize(c.name_ru) for c in catalog.list_cities(session)}
+    tries = [text]
+    if len(parts) > 1 and places.normalize(parts[0]) in cities:
+        tries.append(", ".join(parts[1:]))
+    for part in reversed(parts):
+        bare = " ".join(w for w in _ABBREVIATION.sub(" ", part).split() if not any(ch.isdigit() for ch in w))
+        if bare and places.normalize(bare) not in cities:
+            tries.append(bare)
+    for query in list(dict.fromkeys(tries))[:4]:
+        found = places.suggest_places(session, query, limit=limit)
+        if found:
+            return found
+    return []
+
+
 def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
     user = _owner(user)
     return list(session.scalars(
@@ -245,18 +285,18 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
             setattr(space, key, data[key])
     if data.get("cancellation_policy") is not None:
         space.cancellation_policy = CancellationPolicy(data["cancellation_policy"]).value
-    if data.get("timezone") is not None:
-        space.timezone = check_timezone(data["timezone"])
     if data.get("amenities") is not None:
         space.amenities = check_amenities(session, data["amenities"])
     if data.get("opening_hours") is not None:
         space.opening_hours = check_opening_hours(data["opening_hours"])
     if data.get("lat") is not None and data.get("lon") is not None:
-        city_id, district_id = locate_point(session, data["lat"], data["lon"])
-        if city_id is None:
-            raise InvalidInput("lat", "Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск")
+        place = place_of_point(session, data["lat"], data["lon"])
         space.location = f"SRID=4326;POINT({data['lon']:.7f} {data['lat']:.7f})"
-        space.city_id, space.district_id = city_id, district_id
+        space.city_id, space.district_id = place.city_id, place.district_id
+        space.timezone = place.timezone  # the city's: never typed
+    if data.get("timezone") is not None and check_timezone(data["timezone"]) != space.timezone:
+        raise InvalidInput("timezone", f"Часовой пояс задаётся городом пространства: {space.timezone}. "
+                                       "Чтобы сменить его, перенесите точку в другой город")
 
 
 def do_create_space(session: Session, user: User | None, fields: SpaceCreate) -> Space:
@@ -425,9 +465,12 @@ def _check_duration(min_minutes: int, max_minutes: int) -> None:
 
 
 class AddonInput(BaseModel):
+    """An add-on's name and price. `code` is its internal name in bookings and the API:
+    made from the name when not given (`addon_code`), and never changed afterwards."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    code: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,32}$")
     name: Line(120, min_length=1)
     unit: AddonUnit
     price_minor: MoneyMinor
@@ -449,13 +492,39 @@ def list_public_addons(session: Session, space_id: int) -> list[Addon]:
     return list_addons(session, space.id)
 
 
+_TRANSLIT = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+ADDON_CODE_BASE = 28  # characters of the name in a code: room for "-999"
+
+
+def addon_code(name: str, taken: set[str]) -> str:
+    """The internal code of a new add-on: its name in Latin letters ("Шкафчик с замком" ->
+    "shkafchik-s-zamkom"), cut short, with "-2", "-3"... when the space already has it;
+    "addon" when nothing of the name is Latin or Cyrillic."""
+    latin = "".join(_TRANSLIT.get(ch, ch) for ch in name.lower())
+    base = re.sub(r"[^a-z0-9]+", "-", latin).strip("-")[:ADDON_CODE_BASE].strip("-") or "addon"
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
 def do_set_addon(session: Session, user: User | None, space_id: int, fields: AddonInput) -> Addon:
-    """Creates or replaces the space's add-on with that code."""
-    space = access_space_for_owner(session, user, space_id, for_update=True)
-    addon = session.scalars(select(Addon).where(Addon.space_id == space.id,
-                                                Addon.code == fields.code)).first()
+    """Creates or replaces one of the space's add-ons: the one with `code` when given (API),
+    else the one with this name (the editor's form: the same name again changes its price
+    and switches it back on), else a new one with a code made from the name."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)  # new codes one at a time
+    existing = list(session.scalars(select(Addon).where(Addon.space_id == space.id)))
+    if fields.code is not None:
+        addon = next((a for a in existing if a.code == fields.code), None)
+    else:
+        addon = next((a for a in existing if a.name.casefold() == fields.name.casefold()), None)
     if addon is None:
-        addon = Addon(space_id=space.id, code=fields.code, name=fields.name, unit=fields.unit.value,
+        code = fields.code or addon_code(fields.name, {a.code for a in existing})
+        addon = Addon(space_id=space.id, code=code, name=fields.name, unit=fields.unit.value,
                       price_minor=fields.price_minor)
     addon.name, addon.unit, addon.price_minor = fields.name, fields.unit.value, fields.price_minor
     addon.resource_kinds = sorted({k.value for k in fields.resource_kinds})
@@ -539,3 +608,125 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
     except IntegrityError as exc:  # the same code created concurrently
         raise Conflict("code", "Такой код уже есть: придумайте другой") from exc
     return promo
+
+
+# --- closed days ----------------------------------------------------------------------------
+
+
+CLOSURE_AHEAD_YEARS = 2  # a closure's days lie at most this far ahead
+
+
+class ClosureInput(BaseModel):
+    """Days to close: one day (`last_day` omitted) or a range, inclusive, in the space's
+    local calendar; and why (the guests whose bookings are cancelled read it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_day: Day
+    last_day: Day | None = None
+    reason: Line(CLOSURE_REASON_MAX * 5)  # the exact bounds: check_closure, in words
+
+
+def local_today(space: Space, now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(space.timezone)).date()
+
+
+def _years_ahead(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_closure(fields: ClosureInput, today: date) -> tuple[date, date, str]:
+    """(first, last, reason) of days to close, or InvalidInput naming the field: not in the
+    past, the last not before the first, within CLOSURE_AHEAD_YEARS, a reason of 2 to
+    CLOSURE_REASON_MAX characters."""
+    first, last = fields.first_day, fields.last_day or fields.first_day
+    if first < today:
+        raise InvalidInput("first_day", "Этот день уже прошёл: закрыть можно сегодняшний день или будущие")
+    if last < first:
+        raise InvalidInput("last_day", "Последний закрытый день не может быть раньше первого")
+    horizon = _years_ahead(today, CLOSURE_AHEAD_YEARS)
+    if last > horizon:
+        raise InvalidInput("last_day" if fields.last_day else "first_day",
+                           f"Закрыть можно дни не дальше чем на {CLOSURE_AHEAD_YEARS} года вперёд: "
+                           f"до {horizon:%d.%m.%Y}")
+    if (last - first).days >= CLOSURE_MAX_DAYS:  # implied by the horizon; the table checks it too
+        raise InvalidInput("last_day", "Закрыть можно не больше двух лет подряд")
+    reason = " ".join(fields.reason.split())
+    if len(reason) < 2:
+        raise InvalidInput("reason", "Напишите причину, например «Новогодние праздники» или «Ремонт»: "
+                                     "её увидят гости, чьи брони придётся отменить")
+    if len(reason) > CLOSURE_REASON_MAX:
+        raise InvalidInput("reason", f"Причина — не длиннее {CLOSURE_REASON_MAX} символов "
+                                     f"(сейчас {len(reason)})")
+    return first, last, reason
+
+
+def closure_of(row: SpaceClosure) -> Closure:
+    return Closure(row.first_day, row.last_day, row.reason)
+
+
+def list_closures(session: Session, user: User | None, space_id: int, *,
+                  now: datetime | None = None) -> tuple[Space, list[SpaceClosure]]:
+    """The space's closures that have not ended yet, soonest first."""
+    space = access_space_for_owner(session, user, space_id)
+    return space, list(session.scalars(
+        select(SpaceClosure).where(SpaceClosure.space_id == space.id,
+                                   SpaceClosure.last_day >= local_today(space, now))
+        .order_by(SpaceClosure.first_day)))
+
+
+def access_closure_for_owner(session: Session, user: User | None, space_id: int,
+                             closure_id: int) -> tuple[Space, SpaceClosure]:
+    """One closure of one of the caller's spaces (locked with the space), else NotFound."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)
+    closure = session.get(SpaceClosure, closure_id) if 0 < closure_id < 2**31 else None
+    if closure is None or closure.space_id != space.id:
+        raise NotFound("Закрытые дни не найдены")
+    return space, closure
+
+
+def do_add_closure(session: Session, user: User | None, space_id: int, fields: ClosureInput,
+                   *, now: datetime | None = None) -> SpaceClosure:
+    """Closes days of the space: from now on nothing can be booked on them (bookings already
+    there stay until the owner cancels them: `bookings_on_closure`)."""
+    space = access_space_for_owner(session, user, space_id, for_update=True)  # closures one at a time
+    first, last, reason = check_closure(fields, local_today(space, now))
+    clash = session.scalars(select(SpaceClosure).where(
+        SpaceClosure.space_id == space.id, SpaceClosure.first_day <= last,
+        SpaceClosure.last_day >= first).order_by(SpaceClosure.first_day)).first()
+    if clash is not None:
+        raise Conflict("first_day", f"Эти дни уже закрыты: {closure_of(clash).period} («{clash.reason}»). "
+                                    "Выберите другие даты или сначала откройте те")
+    closure = SpaceClosure(space_id=space.id, first_day=first, last_day=last, reason=reason,
+                           created_by=user.id if user else None)
+    session.add(closure)
+    session.flush()
+    return closure
+
+
+def do_delete_closure(session: Session, user: User | None, space_id: int, closure_id: int) -> None:
+    """Opens the days again: they can be booked from now on."""
+    _space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    session.delete(closure)
+    session.flush()
+
+
+def closure_bounds(space: Space, closure: SpaceClosure) -> tuple[datetime, datetime]:
+    """The closed days as [local midnight of the first, local midnight after the last)."""
+    zone = ZoneInfo(space.timezone)
+    start = datetime.combine(closure.first_day, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(closure.last_day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def bookings_on_closure(session: Session, space: Space, closure: SpaceClosure) -> list[Booking]:
+    """Bookings of the space that still hold seats (models.holds_seats_sql) at some moment of
+    the closed days: the owner decides about each (cancel with a full refund)."""
+    start, end = closure_bounds(space, closure)
+    return list(session.scalars(
+        select(Booking).where(Booking.space_id == space.id, Booking.start_at < end,
+                              Booking.end_at > start, text(holds_seats_sql("booking")))
+        .order_by(Booking.start_at, Booking.id)))

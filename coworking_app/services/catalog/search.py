@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select, text, true
 from sqlmodel import Session
 
+from coworking_app.services.booking.availability import closed_sql
 from coworking_app.services.catalog import catalog
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.fields import Id, Latitude, Line, Longitude, Moment, MoneyMinor
@@ -474,9 +475,11 @@ def _filtered(query, needs_space: bool):
 
 def _free_condition(params: SearchParams) -> ColumnElement:
     """A resource of the space has `seats` (default 1) free for all of [start, end), counted
-    by booked_seats() like the booking itself; a same-day interval must also fall inside
-    that weekday's opening hours in the space's time zone."""
-    sql = ("EXISTS (SELECT 1 FROM resource fr WHERE fr.space_id = space.id "
+    by booked_seats() like the booking itself; no day of it closed by the owner
+    (availability.closed_sql); a same-day interval must also fall inside that weekday's
+    opening hours in the space's time zone."""
+    sql = (f"NOT {closed_sql('space', ':fs', ':fe')} "
+           "AND EXISTS (SELECT 1 FROM resource fr WHERE fr.space_id = space.id "
            "AND fr.capacity >= :fseats AND fr.capacity - booked_seats(fr.id, :fs, :fe) >= :fseats)")
     if params.end - params.start < timedelta(hours=24):
         local_start = "(CAST(:fs AS timestamptz) AT TIME ZONE space.timezone)"

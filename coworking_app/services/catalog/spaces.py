@@ -183,8 +183,10 @@ def is_public_space(session: Session, space_id: int) -> bool:
         Space.id == space_id, public_space_filter())) is not None
 
 
-def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
-    """The page of a publicly visible space (`is_public`); None for a missing or hidden one."""
+def load_space_detail(session: Session, space_id: int, *, public_only: bool = True) -> SpaceDetail | None:
+    """The page of a publicly visible space (`is_public`); None for a missing or hidden one.
+    `public_only=False`: whatever its status (the owner's preview, after an access check:
+    owner_editor.space_preview)."""
     row = session.execute(
         select(
             Space, City.name_ru, City.slug, District.name_ru,
@@ -194,7 +196,7 @@ def load_space_detail(session: Session, space_id: int) -> SpaceDetail | None:
         .outerjoin(District, District.id == Space.district_id)
         .where(Space.id == space_id)
     ).first()
-    if row is None or not is_public(row[0]):
+    if row is None or (public_only and not is_public(row[0])):
         return None
     space, city_name, city_slug, district_name, lat, lon = row
     amenity_rows = session.scalars(

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from tests.uow_helpers import transaction
+from coworking_app.services.booking import bookings
 from coworking_app.services.booking.availability import check_interval
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.booking.pricing import AddonChoice, promo_uses, quote
-from models import Addon, Booking, PromoCode, Resource, Space, User
+from models import Addon, Booking, PromoCode, User
 from tests.admin_helpers import insert_booking
 from tests.booking_auth import signed_in
 from tests.booking_helpers import in_days, local, make_bookable, make_promo
@@ -35,8 +36,8 @@ def renter_id(world):
 
 def _quote(session, resource_id: int, hours: tuple[int, int], *, seats: int = 1,
            addons: list[dict] | None = None, promo: str | None = None, user_id: int | None = None):
-    resource = session.get(Resource, resource_id)
-    space = session.get(Space, resource.space_id)
+    # As the booking path reads them: plain copies, with the space's closures.
+    space, resource, _tariffs = bookings._bookable(session, resource_id, lock=False)
     day = in_days(4)
     interval = check_interval(space, resource, local(day, hours[0]), local(day, hours[1]))
     tariffs = ROOM_TARIFFS if resource.kind == "meeting_room" else DESK_TARIFFS

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from coworking_app.services.catalog import owner_editor
 from coworking_app.services.catalog.spaces import get_published_space
-from models import User
-from tests.booking_auth import headers_for
+from models import Space, User
+from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, make_bookable
 from tests.factories import jpeg_bytes
 from tests.uow_helpers import transaction
@@ -46,3 +46,24 @@ def test_another_owner_sees_no_editor(client, world):
     r = client.get(f"{API}/owner/spaces/{b.space_id}", headers=headers_for(other.owner_id))
     assert r.status_code == 404
     assert client.get(f"{API}/owner/spaces/{b.space_id}").status_code == 401
+
+
+def test_the_preview_is_the_public_page_of_a_draft_for_its_owner_and_staff_only(client, world):
+    b = make_bookable()
+    owner = headers_for(b.owner_id)
+    with transaction() as s:
+        s.get(Space, b.space_id).status = "draft"
+    assert client.get(f"{API}/spaces/{b.space_id}").status_code == 404  # guests: nothing yet
+    r = client.get(f"{API}/owner/spaces/{b.space_id}/preview", headers=owner)
+    assert r.status_code == 200, r.text
+    preview = r.json()
+    assert (preview["id"], preview["status"], preview["bookable"]) == (b.space_id, "draft", False)
+    assert [x["id"] for x in preview["resources"]] == [b.desk_id, b.room_id]
+    other = make_bookable()
+    _renter_id, renter = signed_in()
+    assert client.get(f"{API}/owner/spaces/{b.space_id}/preview", headers=headers_for(other.owner_id)).status_code == 404
+    assert client.get(f"{API}/owner/spaces/{b.space_id}/preview", headers=renter).status_code == 403
+    assert client.get(f"{API}/owner/spaces/{b.space_id}/preview").status_code == 401
+    with transaction() as s:
+        assert owner_editor.space_preview(s, s.get(User, b.owner_id), b.space_id).name == preview["name"]
+        s.get(Space, b.space_id).status = "published"

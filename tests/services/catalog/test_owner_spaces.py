@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from coworking_app.services.catalog import owner_editor
+from coworking_app.services.catalog import geo, owner_editor
 from coworking_app.services.catalog import owner_spaces as editor
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coworking_app.services.catalog.owner_spaces import (
@@ -107,12 +107,46 @@ def test_a_new_space_is_a_closed_draft_placed_in_the_city_of_its_pin(owner_id):
         # Moving the pin to Novosibirsk moves the space there.
         editor.do_update_space(s, fx, _user(s, owner_id), space_id, SpaceFields(lat=55.0302, lon=82.9204))
         assert s.get(City, space.city_id).slug == "novosibirsk"
+        assert space.timezone == "Asia/Novosibirsk"  # the city's zone follows the pin
     with pytest.raises(InvalidInput) as refused, _work() as (s, fx):
         editor.do_update_space(s, fx, _user(s, owner_id), space_id, SpaceFields(lat=0.0, lon=0.0))
     assert refused.value.message == "Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск"
     with pytest.raises(InvalidInput) as refused, _work() as (s, fx):
         editor.do_update_space(s, fx, _user(s, owner_id), space_id, SpaceFields(lat=55.7))
     assert (refused.value.field, refused.value.message) == ("lon", "Укажите и широту, и долготу")
+
+
+def test_the_pin_decides_city_district_and_time_zone_never_the_owner(owner_id):
+    with _work() as (s, fx):
+        place = geo.place_of_point(s, *TVERSKAYA)
+        assert (place.city_slug, place.timezone, place.district_id is not None) == ("moscow", "Europe/Moscow", True)
+        assert place.label.startswith("Москва, ")
+        for lat, lon in ((0.0, 0.0), (float("nan"), 37.6), (91.0, 37.6)):
+            with pytest.raises(InvalidInput) as refused:
+                geo.place_of_point(s, lat, lon)
+            assert refused.value.field == "lat"
+    # A zone other than the city's is refused (with the one it would be); the city's own is accepted.
+    with pytest.raises(InvalidInput) as refused, _work() as (s, fx):
+        editor.do_create_space(s, _user(s, owner_id), SpaceCreate(
+            name="Лофт", address="Новосибирск, Красный проспект, 1", lat=55.0302, lon=82.9204,
+            timezone="Europe/Moscow"))
+    assert refused.value.field == "timezone" and "Asia/Novosibirsk" in refused.value.message
+    space_id = _new_space(owner_id, timezone="Europe/Moscow")
+    with _work() as (s, fx):
+        assert s.get(Space, space_id).timezone == "Europe/Moscow"
+
+
+@pytest.mark.parametrize(("typed", "first"), [
+    ("Чистые пр", "Чистые пруды"),
+    ("Москва, Чистые пр", "Чистые пруды"),  # the city in front
+    ("Москва, ул. Тверская, 7", "Тверская"),  # a postal address: the street
+    ("пр. Мира, 10", "Проспект Мира"),
+])
+def test_an_address_as_owners_type_it_finds_a_place_to_put_the_pin(world, typed, first):
+    with _work() as (s, fx):
+        found = editor.address_suggestions(s, typed)
+        assert found and found[0].label == first, [p.label for p in found]
+        assert editor.address_suggestions(s, "Шшшщщщ, 12") == []
 
 
 def test_prices_replace_each_other_per_unit_and_the_search_sees_the_lowest(owner_id):
@@ -208,6 +242,31 @@ def test_an_addon_is_replaced_by_its_code_and_switched_off_not_deleted():
         with pytest.raises(NotFound) as refused:
             editor.do_delete_addon(s, owner, b.space_id, "sauna")
         assert refused.value.message == "Опция не найдена"
+
+
+def test_addon_codes_are_made_from_the_name_unique_in_the_space_and_kept():
+    assert editor.addon_code("Шкафчик с замком", set()) == "shkafchik-s-zamkom"
+    assert editor.addon_code("Монитор 27\"", {"monitor-27"}) == "monitor-27-2"
+    assert editor.addon_code("☕☕", set()) == "addon"
+    long_code = editor.addon_code("Очень длинное название дополнительной услуги", set())
+    assert len(long_code) <= 28 and long_code.isascii() and not long_code.endswith("-")
+    b = make_bookable()  # has "monitor", "coffee" and "parking"
+    with _work() as (s, fx):
+        owner = _user(s, b.owner_id)
+        towel = editor.do_set_addon(s, owner, b.space_id, AddonInput(name="Полотенце", unit="booking",
+                                                                     price_minor=5_000))
+        second = editor.do_set_addon(s, owner, b.space_id, AddonInput(name="Монитор", unit="hour",
+                                                                      price_minor=7_000))
+        other = editor.do_set_addon(s, owner, b.space_id, AddonInput(name="Monitor", unit="seat",
+                                                                     price_minor=1_000))
+        assert towel.code == "polotentse"
+        # The same name again is the same add-on, with the new price; its code stays.
+        assert (second.code, second.price_minor, second.unit) == ("monitor", 7_000, "hour")
+        assert other.code == "monitor-2"
+        editor.do_delete_addon(s, owner, b.space_id, "polotentse")
+        again = editor.do_set_addon(s, owner, b.space_id, AddonInput(name="полотенце", unit="booking",
+                                                                     price_minor=6_000))
+        assert (again.id, again.code, again.active, again.price_minor) == (towel.id, "polotentse", True, 6_000)
 
 
 def test_new_promo_codes_are_unique_whatever_the_case_and_percentages_stop_at_100():
