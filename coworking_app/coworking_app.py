@@ -19,6 +19,7 @@ from pages.auth import (
 )
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
+from pages.favourites import favourites_page
 from pages.not_found import not_found_page
 from pages.notifications import notifications_page
 from pages.home import home_page
@@ -41,6 +42,7 @@ from state.auth import AuthState, on_backend_exception
 from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
+from state.favourites import FavouritesState
 from state.home import HomeState
 from state.inbox import InboxState
 from state.moderation import ModerationState
@@ -80,6 +82,7 @@ PAGES = [
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load, NotificationPrefsState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
+    (favourites_page, "/cabinet/favourites", "Избранное — CoSpace", [FavouritesState.load]),
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),

@@ -30,6 +30,7 @@ from models.booking import (
     WebhookEvent,
     holds_seats_sql,
 )
+from models.favourite import Favourite
 from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
 from models.notification import Channel, DeliveryStatus, Notification, Offer
 from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
@@ -58,6 +59,7 @@ __all__ = [
     "ReportFile",
     "ReportStatus",
     "SearchLog",
+    "Favourite",
     "Conversation",
     "ConversationMember",
     "ConversationReport",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.admin import admin_nav, no_access
-from pages.components import empty_state, section
+from pages.components import date_input, empty_state, section
 from pages.layout import page_frame
 from state.admin_promos import PromoRow, PromoState
 
@@ -16,6 +16,9 @@ def _field(label, name: str, value, **props) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"promo-{name}", style={"font_size": "var(--font-size-1)",
                                                             "color": "var(--gray-11)"}),
+        date_input(value, lambda v: s.set_field(name, v), label=label, test_id=f"promo-{name}",
+                   id=f"promo-{name}", width="100%")
+        if props.get("type") == "date" else
         rx.input(value=value, on_change=lambda v: s.set_field(name, v), size="2", width="100%",
                  id=f"promo-{name}", color_scheme=rx.cond(wrong, "red", "gray"),
                  custom_attrs={"data-testid": f"promo-{name}", "aria-invalid": rx.cond(wrong, "true", "false")},

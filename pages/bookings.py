@@ -4,17 +4,102 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import empty_state
+from pages.components import countdown, date_input, empty_state
 from pages.layout import page_frame
 from pages.reviews import review_form_dialog
 from state.inbox import InboxState
 from state.reviews import ReviewFormState
-from state.bookings import BookingCard, CheckoutState, MyBookingsState, OccupancyRow, OwnerBookingsState
+from state.bookings import (
+    BookingCard,
+    CheckoutState,
+    MyBookingsState,
+    OccupancyRow,
+    OwnerBookingsState,
+    PriceLineView,
+)
 
 STATUS_CHOICES = [("all", "Все статусы"), ("pending_payment", "Ожидает оплаты"),
                   ("paid", "Ждёт подтверждения"), ("confirmed", "Подтверждено"),
                   ("cancelled", "Отменено"), ("expired", "Истекло"), ("completed", "Завершено"),
                   ("no_show", "Неявка")]
+
+
+def _checkout_line(line: PriceLineView) -> rx.Component:
+    return rx.hstack(rx.text(line.label, size="2", color=rx.color("gray", 11)), rx.spacer(),
+                     rx.text(line.amount, size="2", white_space="nowrap"),
+                     width="100%", align="start", spacing="3", custom_attrs={"data-testid": "checkout-line"})
+
+
+def _hold() -> rx.Component:
+    """The hold's countdown, or (once it ran out) the way back to the same choice."""
+    c = CheckoutState
+    return rx.cond(
+        c.lapsed,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("timer-off", size=18)),
+            rx.vstack(
+                rx.text("Время на оплату вышло", weight="bold", size="3"),
+                rx.text("Бронь снята, места снова свободны для всех. Можно забронировать то же самое "
+                        "ещё раз — дата, время, места и опции уже выбраны.", size="2"),
+                rx.link(rx.button(rx.icon("rotate-ccw", size=16), "Забронировать снова", size="3"),
+                        href=c.rebook_href, custom_attrs={"data-testid": "checkout-rebook"}),
+                spacing="2", align="start",
+            ),
+            color_scheme="red", width="100%", role="alert", custom_attrs={"data-testid": "checkout-expired"},
+        ),
+        rx.cond(
+            c.holding & (c.status == "pending"),
+            rx.callout.root(
+                rx.callout.icon(rx.icon("timer", size=18)),
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("Места держатся за вами ещё", size="2"),
+                        rx.text(countdown(c.seconds_left, c.run, c.hold_ran_out, test_id="checkout-countdown",
+                                          label="Осталось времени на оплату"),
+                                size="6", weight="bold", style={"font_variant_numeric": "tabular-nums"}),
+                        align="baseline", spacing="2", wrap="wrap",
+                    ),
+                    rx.text("Оплатите ", c.expires_label, ", иначе бронь снимется и места освободятся.",
+                            size="1"),
+                    spacing="1",
+                ),
+                color_scheme="amber", width="100%", custom_attrs={"data-testid": "checkout-hold"},
+            ),
+        ),
+    )
+
+
+def _money_row(label, amount, *, strong: bool = False, test_id: str = "") -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="3" if strong else "2", weight="bold" if strong else "regular",
+                color=None if strong else rx.color("gray", 11)),
+        rx.spacer(),
+        rx.text(amount, size="5" if strong else "2", weight="bold" if strong else "regular", white_space="nowrap",
+                custom_attrs={"data-testid": test_id} if test_id else {}),
+        width="100%", align="baseline",
+    )
+
+
+def _breakdown() -> rx.Component:
+    c = CheckoutState
+    return rx.vstack(
+        rx.text(rx.cond(c.purpose == "change", "Новая цена брони", "Из чего складывается цена"),
+                size="2", weight="medium"),
+        rx.foreach(c.lines, _checkout_line),
+        rx.separator(size="4"),
+        rx.cond(
+            c.purpose == "change",
+            rx.vstack(
+                _money_row("Новая цена", c.total, test_id="checkout-total"),
+                _money_row("Уже оплачено", "−" + c.paid_before),
+                _money_row("К доплате", c.amount, strong=True, test_id="checkout-amount"),
+                spacing="1", width="100%",
+            ),
+            _money_row("Итого к оплате", c.amount, strong=True, test_id="checkout-amount"),
+        ),
+        rx.cond(c.vat_note != "", rx.text(c.vat_note, size="1", color=rx.color("gray", 10))),
+        spacing="2", width="100%", custom_attrs={"data-testid": "checkout-breakdown"},
+    )
 
 
 def checkout_page() -> rx.Component:
@@ -24,13 +109,23 @@ def checkout_page() -> rx.Component:
             c.found,
             rx.vstack(
                 rx.badge("Тестовый платёж — деньги не списываются", color_scheme="amber"),
-                rx.heading("Оплата брони", size="5"),
-                rx.text(c.title, size="2", color=rx.color("gray", 11)),
-                rx.text(c.amount, size="7", weight="bold", custom_attrs={"data-testid": "checkout-amount"}),
-                rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1")),
+                rx.heading(rx.cond(c.purpose == "change", "Доплата за изменение брони", "Оплата брони"), size="5"),
+                rx.vstack(
+                    rx.text(c.space, weight="bold", size="3"),
+                    rx.text(c.resource, size="2", color=rx.color("gray", 11)),
+                    rx.hstack(rx.text(c.when, size="2"), rx.text("·", size="2", color=rx.color("gray", 9)),
+                              rx.text(c.seats, size="2"), spacing="2", wrap="wrap"),
+                    spacing="1", width="100%", custom_attrs={"data-testid": "checkout-booking"},
+                ),
+                _hold(),
+                _breakdown(),
+                rx.cond(c.policy_name != "", rx.text("Условия отмены: ", c.policy_name, size="1",
+                                                     color=rx.color("gray", 11))),
+                rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1",
+                                                    width="100%", role="alert")),
                 rx.cond(
-                    c.status == "pending",
-                    rx.hstack(
+                    (c.status == "pending") & ~c.lapsed,
+                    rx.flex(
                         rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
                                   "Оплатить", size="3", disabled=c.busy,
                                   on_click=c.complete("succeeded"),
@@ -38,17 +133,17 @@ def checkout_page() -> rx.Component:
                         rx.button("Отклонить", size="3", variant="soft", color_scheme="red",
                                   disabled=c.busy, on_click=c.complete("declined"),
                                   custom_attrs={"data-testid": "checkout-decline"}),
-                        spacing="3",
+                        spacing="3", wrap="wrap",
                     ),
                     rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
                 ),
-                spacing="3", align="start",
+                spacing="4", align="start", width="100%",
             ),
             empty_state("credit-card", "Платёж не найден",
                         rx.link(rx.button("К моим броням"), href="/cabinet/bookings")),
         ),
-        width="100%", max_width="520px",
-    ), width="100%", padding_y="24px"))
+        width="100%", max_width="560px",
+    ), width="100%", padding_y=rx.breakpoints(initial="8px", md="24px")))
 
 
 def _actions(b: BookingCard, owner: bool) -> rx.Component:
@@ -70,7 +165,8 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
             rx.cond(b.can_pay, rx.button("Оплатить", size="1", on_click=s.pay(b.id),
                                          custom_attrs={"data-testid": "booking-pay"})),
             rx.cond(b.can_modify, rx.button("Изменить", size="1", variant="soft",
-                                            on_click=s.open_dialog("modify", b))),
+                                            on_click=s.open_dialog("modify", b),
+                                            custom_attrs={"data-testid": "booking-modify"})),
         ]
     buttons.append(rx.cond(b.can_cancel, rx.button(
         "Отменить", size="1", variant="soft", color_scheme="red", on_click=s.open_dialog("cancel", b),
@@ -187,32 +283,97 @@ def _dialogs(s, owner: bool = False) -> rx.Component:
                 spacing="3", justify="end", margin_top="16px",
             ),
         ), open=s.dialog == "cancel"),
-        rx.dialog.root(rx.dialog.content(
-            rx.dialog.title("Изменить бронь № ", s.target.id),
-            rx.vstack(
-                rx.text("Начало", size="2"),
-                rx.input(type="datetime-local", value=s.new_start, step="1800", aria_label="Новое начало",
-                         on_change=lambda v: s.set_field("new_start", v)),
-                rx.text("Конец", size="2"),
-                rx.input(type="datetime-local", value=s.new_end, step="1800", aria_label="Новый конец",
-                         on_change=lambda v: s.set_field("new_end", v)),
-                rx.text("Мест", size="2"),
-                rx.input(type="number", min="1", value=s.new_seats, aria_label="Мест",
-                         on_change=lambda v: s.set_field("new_seats", v)),
-                rx.text("Время — по часовому поясу пространства. Разница в цене будет доплачена или возвращена.",
-                        size="1", color=rx.color("gray", 10)),
-                rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2")),
-                spacing="2", width="100%",
-            ),
-            rx.flex(
-                rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray",
-                                          on_click=s.close_dialog)),
-                rx.button(rx.cond(s.busy, rx.spinner(size="2"), "Сохранить"), on_click=s.confirm_modify,
-                          disabled=s.busy),
-                spacing="3", justify="end", margin_top="16px",
-            ),
-        ), open=s.dialog == "modify"),
+        _modify_dialog(s) if not owner else rx.fragment(),
     )
+
+
+# The 30-minute grid of local times a booking starts and ends on (24-hour).
+TIMES = [f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)]
+
+
+def _time_select(value, on_change, label: str, test_id: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=label, width="100%", custom_attrs={"data-testid": test_id}),
+        rx.select.content(*[rx.select.item(t, value=t) for t in TIMES]),
+        value=value, on_change=on_change,
+    )
+
+
+def _labelled(label: str, child: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), child, spacing="1", width="100%", min_width="0")
+
+
+def _preview_line(line: PriceLineView) -> rx.Component:
+    return rx.hstack(rx.text(line.label, size="1", color=rx.color("gray", 11)), rx.spacer(),
+                     rx.text(line.amount, size="1", white_space="nowrap"), width="100%", align="start")
+
+
+def _change_preview(s) -> rx.Component:
+    """The new price and the difference, before "Сохранить" (bookings.quote_change)."""
+    p = s.preview
+    return rx.vstack(
+        rx.cond(p.error != "", rx.callout(p.error, icon="triangle-alert", color_scheme="red", size="1",
+                                          width="100%", role="alert",
+                                          custom_attrs={"data-testid": "change-error"})),
+        rx.cond(p.ready, rx.box(rx.vstack(
+            rx.foreach(p.lines, _preview_line),
+            rx.separator(size="4"),
+            rx.hstack(rx.text("Новая цена", size="2", weight="bold"), rx.spacer(),
+                      rx.text(p.total, size="2", weight="bold", custom_attrs={"data-testid": "change-total"}),
+                      width="100%"),
+            rx.hstack(rx.text("Было", size="2", color=rx.color("gray", 11)), rx.spacer(),
+                      rx.text(p.old_total, size="2", color=rx.color("gray", 11)), width="100%"),
+            rx.hstack(rx.text("Разница", size="2"), rx.spacer(),
+                      rx.text(p.difference, size="2", weight="bold",
+                              custom_attrs={"data-testid": "change-difference"}), width="100%"),
+            rx.callout(p.money, icon="wallet", color_scheme=p.tone, size="1", width="100%",
+                       custom_attrs={"data-testid": "change-money"}),
+            rx.cond(p.approval != "", rx.text(p.approval, size="1", color=rx.color("gray", 11))),
+            spacing="1", width="100%"),
+            padding="10px", border_radius="var(--radius-3)", background=rx.color("gray", 2),
+            border=f"1px solid {rx.color('gray', 5)}", width="100%",
+            custom_attrs={"data-testid": "change-preview"})),
+        spacing="2", width="100%", aria_live="polite",
+    )
+
+
+def _modify_dialog(s) -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Изменить бронь № ", s.target.id),
+        rx.dialog.description(s.target.space, " — ", s.target.when, size="2", color=rx.color("gray", 11)),
+        rx.vstack(
+            rx.grid(
+                _labelled("Дата начала", date_input(s.new_day, lambda v: s.set_field("new_day", v),
+                                                    label="Дата начала", test_id="change-day", width="100%")),
+                _labelled("Время начала", _time_select(s.new_from, lambda v: s.set_field("new_from", v),
+                                                       "Время начала", "change-from")),
+                _labelled("Дата окончания", date_input(s.new_end_day, lambda v: s.set_field("new_end_day", v),
+                                                       label="Дата окончания", test_id="change-end-day",
+                                                       width="100%")),
+                _labelled("Время окончания", _time_select(s.new_to, lambda v: s.set_field("new_to", v),
+                                                          "Время окончания", "change-to")),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+            ),
+            rx.cond(~s.target.whole, _labelled("Мест", rx.input(
+                type="number", min="1", value=s.new_seats, aria_label="Мест", width="8rem",
+                on_change=lambda v: s.set_field("new_seats", v), debounce_timeout=400,
+                custom_attrs={"data-testid": "change-seats"}))),
+            rx.text("Время — по часовому поясу пространства. Добавки и промокод остаются прежними.",
+                    size="1", color=rx.color("gray", 10)),
+            _change_preview(s),
+            rx.cond(s.error != "", rx.text(s.error, color=rx.color("red", 11), size="2", role="alert")),
+            spacing="3", width="100%", margin_top="12px",
+        ),
+        rx.flex(
+            rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray",
+                                      on_click=s.close_dialog)),
+            rx.button(rx.cond(s.busy, rx.spinner(size="2"), "Сохранить изменение"), on_click=s.confirm_modify,
+                      disabled=s.busy | ~s.preview.ready | (s.preview.error != ""),
+                      custom_attrs={"data-testid": "change-confirm"}),
+            spacing="3", justify="end", margin_top="16px", wrap="wrap",
+        ),
+        max_width="520px",
+    ), open=s.dialog == "modify")
 
 
 def _list(s, owner: bool, empty_text: str) -> rx.Component:
@@ -299,10 +460,10 @@ def owner_bookings_page() -> rx.Component:
                     lambda v: s.set_filter("resource_filter", v), label="Ресурс"),
             _select(s.status_filter, [rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
                     lambda v: s.set_filter("status_filter", v), label="Статус"),
-            rx.input(type="date", value=s.date_from, on_change=lambda v: s.set_filter("date_from", v),
-                     aria_label="С даты"),
-            rx.input(type="date", value=s.date_to, on_change=lambda v: s.set_filter("date_to", v),
-                     aria_label="По дату"),
+            date_input(s.date_from, lambda v: s.set_filter("date_from", v), label="С даты",
+                       test_id="owner-date-from", width="9.5rem"),
+            date_input(s.date_to, lambda v: s.set_filter("date_to", v), label="По дату",
+                       test_id="owner-date-to", width="9.5rem"),
             spacing="2", wrap="wrap", width="100%",
         ),
         _list(s, True, "Броней по этим условиям нет"),
@@ -310,7 +471,8 @@ def owner_bookings_page() -> rx.Component:
             rx.heading("Загрузка ресурса за день", size="3"),
             rx.flex(
                 _select(s.day_resource, s.resources, lambda v: s.set_day_view("day_resource", v), "Ресурс"),
-                rx.input(type="date", value=s.day, on_change=lambda v: s.set_day_view("day", v), aria_label="День"),
+                date_input(s.day, lambda v: s.set_day_view("day", v), label="День", test_id="day-view-day",
+                           width="9.5rem"),
                 spacing="2", wrap="wrap", width="100%"),
             rx.cond(s.occupancy.length() > 0,
                     rx.vstack(rx.foreach(s.occupancy, _occupancy), spacing="1", width="100%"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import no_args_event_spec, passthrough_event_spec
 
 from state.views import AmenityIcon, CardView
 
@@ -116,14 +117,12 @@ def pager(page, pages, go) -> rx.Component:
 
 
 def date_range(date_from, date_to, on_from, on_to) -> rx.Component:
-    """Two date inputs, "from — to"; the handlers take the new value."""
+    """Two date inputs (дд.мм.гггг), "from — to"; the handlers take the new ISO value."""
     return rx.hstack(
-        rx.input(type="date", value=date_from, on_change=on_from, size="2", aria_label="С",
-                 custom_attrs={"data-testid": "period-from"}),
+        date_input(date_from, on_from, label="С", test_id="period-from", width="9.5rem"),
         rx.text("—", color=rx.color("gray", 10)),
-        rx.input(type="date", value=date_to, on_change=on_to, size="2", aria_label="По",
-                 custom_attrs={"data-testid": "period-to"}),
-        align="center", spacing="2",
+        date_input(date_to, on_to, label="По", test_id="period-to", width="9.5rem"),
+        align="center", spacing="2", wrap="wrap",
     )
 
 
@@ -146,3 +145,266 @@ def named_upload(name: str, upload: rx.Component) -> rx.Component:
     file_input = zone.children[0]
     file_input.custom_attrs["aria-label"] = name
     return upload
+
+
+# --- Russian date and time inputs, the hold's countdown ---------------------------------------
+#
+# A native <input type="date"> or "time" shows the browser's own format (an English browser:
+# mm/dd/yyyy and a 12-hour clock, whatever the page's lang says). These show and accept
+# Russian formats everywhere: дд.мм.гггг with a calendar of Russian months, and a 24-hour
+# чч:мм. The state keeps ISO values ("2026-12-31", "09:30"): the inputs convert on the
+# browser's side and send a value only once it is a real date or time ("" when cleared).
+# They are small React components compiled into the page (no eval), on Radix's TextField.
+
+_INPUTS_JS = r"""
+const COSPACE_MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
+  "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
+const COSPACE_MONTHS_OF = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+  "сентября", "октября", "ноября", "декабря"];
+const COSPACE_WEEK = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
+const cospacePad = (n) => String(n).padStart(2, "0");
+const cospaceIso = (y, m, d) => `${y}-${cospacePad(m)}-${cospacePad(d)}`;
+
+function cospaceIsoToRu(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : "";
+}
+
+// "31.12.2026", "31/12/2026", "31-12-2026", "31122026", "1.2.2026" or a pasted ISO date -> ISO, else "".
+function cospaceParseDate(text) {
+  const t = (text || "").trim();
+  let m = /^(\d{1,2})[.\/\- ](\d{1,2})[.\/\- ](\d{4})$/.exec(t) || /^(\d{2})(\d{2})(\d{4})$/.exec(t);
+  let d, mo, y;
+  if (m) { d = +m[1]; mo = +m[2]; y = +m[3]; }
+  else if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) { y = +m[1]; mo = +m[2]; d = +m[3]; }
+  else return "";
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 2000 || y > 2100 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return "";
+  return cospaceIso(y, mo, d);
+}
+
+// "9", "930", "0930", "9:30", "9.30", "09 30" -> "09:30"; "24:00" only where allowed; else "".
+function cospaceParseTime(text, allow24) {
+  const t = (text || "").trim();
+  let m = /^(\d{1,2})(?:[:.\- ](\d{2}))?$/.exec(t) || /^(\d{2})(\d{2})$/.exec(t) || /^(\d)(\d{2})$/.exec(t);
+  if (!m) return "";
+  const h = +m[1], mi = m[2] === undefined ? 0 : +m[2];
+  if (mi > 59 || h > 24 || (h === 24 && (mi !== 0 || !allow24))) return "";
+  return `${cospacePad(h)}:${cospacePad(mi)}`;
+}
+
+function cospaceToday() {
+  const now = new Date();
+  return cospaceIso(now.getFullYear(), now.getMonth() + 1, now.getDate());
+}
+
+function CospaceDateInput({value, onChange, min, max, size, label, invalidText, ...rest}) {
+  const [text, setText] = useState(cospaceIsoToRu(value));
+  const [invalid, setInvalid] = useState(false);
+  const [open, setOpen] = useState(false);
+  const [month, setMonth] = useState((value || cospaceToday()).slice(0, 7));
+  const sent = useRef(value);
+  useEffect(() => {
+    if (value !== sent.current) {
+      sent.current = value;
+      setText(cospaceIsoToRu(value));
+      setInvalid(false);
+      if (value) setMonth(value.slice(0, 7));
+    }
+  }, [value]);
+  const allowed = (iso) => (!min || iso >= min) && (!max || iso <= max);
+  const send = (iso) => { sent.current = iso; if (onChange) onChange(iso); };
+  const typed = (e) => {
+    const t = e.target.value.replace(/[^\d.\/\- ]/g, "").slice(0, 10);
+    setText(t);
+    if (t.trim() === "") { setInvalid(false); send(""); return; }
+    const iso = cospaceParseDate(t);
+    if (iso && allowed(iso)) { setInvalid(false); setMonth(iso.slice(0, 7)); send(iso); }
+  };
+  const left = () => {
+    if (text.trim() === "") return;
+    const iso = cospaceParseDate(text);
+    if (iso && allowed(iso)) { setText(cospaceIsoToRu(iso)); setInvalid(false); }
+    else setInvalid(true);
+  };
+  const pick = (iso) => { setText(cospaceIsoToRu(iso)); setInvalid(false); setOpen(false); send(iso); };
+  const [y, mo] = month.split("-").map(Number);
+  const shift = (step) => {
+    const n = new Date(Date.UTC(y, mo - 1 + step, 1));
+    setMonth(`${n.getUTCFullYear()}-${cospacePad(n.getUTCMonth() + 1)}`);
+  };
+  const first = (new Date(Date.UTC(y, mo - 1, 1)).getUTCDay() + 6) % 7;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const today = cospaceToday();
+  const cells = [];
+  for (let i = 0; i < first; i++) cells.push(jsx("span", {key: "b" + i}));
+  for (let d = 1; d <= days; d++) {
+    const iso = cospaceIso(y, mo, d);
+    const chosen = iso === value;
+    cells.push(jsx(RadixThemesButton, {
+      key: iso, type: "button", size: "1", variant: chosen ? "solid" : (iso === today ? "soft" : "ghost"),
+      color: chosen || iso === today ? undefined : "gray", disabled: !allowed(iso),
+      "aria-label": `${d} ${COSPACE_MONTHS_OF[mo - 1]} ${y}`, "aria-pressed": chosen,
+      "data-day": iso, onClick: () => pick(iso),
+      style: {margin: 0, width: "100%", padding: 0, fontVariantNumeric: "tabular-nums"},
+    }, String(d)));
+  }
+  const calendar = jsx(RadixThemesPopover.Root, {open: open, onOpenChange: setOpen},
+    jsx(RadixThemesPopover.Trigger, {},
+      jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", color: "gray",
+        "aria-label": label ? `Календарь — ${label}` : "Календарь"},
+        jsx(CospaceCalendarIcon, {size: 16, "aria-hidden": true}))),
+    jsx(RadixThemesPopover.Content, {size: "1", style: {width: "17rem", maxWidth: "calc(100vw - 24px)"}},
+      jsx("div", {style: {display: "flex", alignItems: "center", justifyContent: "space-between", marginBottom: 8}},
+        jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", onClick: () => shift(-1),
+          "aria-label": "Предыдущий месяц календаря"}, jsx(CospaceChevronLeftIcon, {size: 16, "aria-hidden": true})),
+        jsx(RadixThemesText, {size: "2", weight: "medium"}, `${COSPACE_MONTHS[mo - 1]} ${y}`),
+        jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", onClick: () => shift(1),
+          "aria-label": "Следующий месяц календаря"}, jsx(CospaceChevronRightIcon, {size: 16, "aria-hidden": true}))),
+      jsx("div", {style: {display: "grid", gridTemplateColumns: "repeat(7, 1fr)", gap: 2}},
+        ...COSPACE_WEEK.map((w) => jsx(RadixThemesText, {key: w, size: "1", align: "center", color: "gray"}, w)),
+        ...cells)));
+  return jsx(RadixThemesTextField.Root, {
+    ...rest, size: size || "2", value: text, onChange: typed, onBlur: left,
+    placeholder: "дд.мм.гггг", inputMode: "numeric", autoComplete: "off", maxLength: 10,
+    "aria-label": label, "aria-invalid": invalid ? "true" : undefined,
+    title: invalid ? (invalidText || "Введите дату как дд.мм.гггг") : undefined,
+    color: invalid ? "red" : undefined, style: {fontVariantNumeric: "tabular-nums", ...(rest.style || {})},
+  }, jsx(RadixThemesTextField.Slot, {side: "right"}, calendar));
+}
+
+function CospaceTimeInput({value, onChange, allow24, size, label, ...rest}) {
+  const [text, setText] = useState(value || "");
+  const [invalid, setInvalid] = useState(false);
+  const sent = useRef(value);
+  useEffect(() => {
+    if (value !== sent.current) { sent.current = value; setText(value || ""); setInvalid(false); }
+  }, [value]);
+  const send = (v) => { sent.current = v; if (onChange) onChange(v); };
+  const typed = (e) => {
+    const t = e.target.value.replace(/[^\d:. \-]/g, "").slice(0, 5);
+    setText(t);
+    if (t.trim() === "") { setInvalid(false); send(""); return; }
+    const v = /^\d{1,2}[:.\- ]\d{2}$|^\d{4}$/.test(t.trim()) ? cospaceParseTime(t, allow24) : "";
+    if (v) { setInvalid(false); send(v); }
+  };
+  const left = () => {
+    if (text.trim() === "") return;
+    const v = cospaceParseTime(text, allow24);
+    if (v) { setText(v); setInvalid(false); if (v !== sent.current) send(v); } else setInvalid(true);
+  };
+  return jsx(RadixThemesTextField.Root, {
+    ...rest, size: size || "2", value: text, onChange: typed, onBlur: left, placeholder: "чч:мм",
+    inputMode: "numeric", autoComplete: "off", maxLength: 5, "aria-label": label,
+    "aria-invalid": invalid ? "true" : undefined, title: invalid ? "Введите время как чч:мм, от 00:00 до 23:59" : undefined,
+    color: invalid ? "red" : undefined, style: {fontVariantNumeric: "tabular-nums", ...(rest.style || {})},
+  });
+}
+
+// Counts down to a moment `seconds` after it was given (the server's count: the browser's
+// clock may be off), shows mm:ss and calls onExpire once at zero. `run` restarts it.
+function CospaceCountdown({seconds, run, onExpire, ...rest}) {
+  const [left, setLeft] = useState(Math.max(0, seconds || 0));
+  useEffect(() => {
+    const end = Date.now() + Math.max(0, seconds || 0) * 1000;
+    let fired = false;
+    const tick = () => {
+      const s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      setLeft(s);
+      if (s === 0 && !fired) { fired = true; clearInterval(timer); if (onExpire) onExpire(); }
+    };
+    const timer = setInterval(tick, 250);
+    tick();
+    return () => clearInterval(timer);
+  }, [seconds, run]);
+  return jsx("span", {...rest, role: "timer", "data-seconds": left},
+    `${cospacePad(Math.floor(left / 60))}:${cospacePad(left % 60)}`);
+}
+"""
+
+_RADIX = "@radix-ui/themes@3.3.0"  # the version Reflex's own Radix components import
+_LUCIDE = "lucide-react@1.26.0"  # likewise for icons (one module per icon)
+
+
+def _icon(name: str, file: str) -> rx.ImportVar:
+    return rx.ImportVar(tag=name, is_default=True, package_path=f"/dist/esm/icons/{file}.mjs")
+
+
+_JS_IMPORTS = {
+    "react": [rx.ImportVar(tag="useEffect"), rx.ImportVar(tag="useRef"), rx.ImportVar(tag="useState")],
+    "@emotion/react": [rx.ImportVar(tag="jsx")],
+    _RADIX: [rx.ImportVar(tag="TextField", alias="RadixThemesTextField"),
+             rx.ImportVar(tag="Popover", alias="RadixThemesPopover"),
+             rx.ImportVar(tag="IconButton", alias="RadixThemesIconButton"),
+             rx.ImportVar(tag="Button", alias="RadixThemesButton"),
+             rx.ImportVar(tag="Text", alias="RadixThemesText")],
+    _LUCIDE: [_icon("CospaceCalendarIcon", "calendar"), _icon("CospaceChevronLeftIcon", "chevron-left"),
+              _icon("CospaceChevronRightIcon", "chevron-right")],
+}
+
+
+class _LocalWidget(rx.Component):
+    """A component defined by _INPUTS_JS (compiled into the page, no library to install)."""
+
+    library = None
+
+    def add_imports(self):
+        return _JS_IMPORTS
+
+    def add_custom_code(self) -> list[str]:
+        return [_INPUTS_JS]
+
+
+class _DateInput(_LocalWidget):
+    tag = "CospaceDateInput"
+    value: rx.Var[str]
+    min: rx.Var[str]
+    max: rx.Var[str]
+    size: rx.Var[str]
+    label: rx.Var[str]
+    on_change: rx.EventHandler[passthrough_event_spec(str)]
+
+
+class _TimeInput(_LocalWidget):
+    tag = "CospaceTimeInput"
+    value: rx.Var[str]
+    allow24: rx.Var[bool]
+    size: rx.Var[str]
+    label: rx.Var[str]
+    on_change: rx.EventHandler[passthrough_event_spec(str)]
+
+
+class _Countdown(_LocalWidget):
+    tag = "CospaceCountdown"
+    seconds: rx.Var[int]
+    run: rx.Var[int]
+    on_expire: rx.EventHandler[no_args_event_spec]
+
+
+def date_input(value, on_change, *, label: str, test_id: str = "", min_date=None, max_date=None,
+               size: str = "2", **props) -> rx.Component:
+    """A date as дд.мм.гггг whatever the browser's language, with a Russian calendar; the
+    state gets ISO ("2026-12-31", "" when cleared). `label`: its accessible name."""
+    attrs = {"min": min_date, "max": max_date}
+    return _DateInput.create(
+        value=value, on_change=on_change, label=label, size=size,
+        **{k: v for k, v in attrs.items() if v is not None},
+        custom_attrs={"data-testid": test_id, "data-date-input": "ru"} if test_id else {"data-date-input": "ru"},
+        **props)
+
+
+def time_input(value, on_change, *, label: str, test_id: str = "", allow_24: bool = False,
+               size: str = "2", **props) -> rx.Component:
+    """A 24-hour time as чч:мм whatever the browser's language; the state gets "09:30"
+    ("" when cleared; "24:00" only with allow_24, for "until midnight")."""
+    return _TimeInput.create(
+        value=value, on_change=on_change, label=label, size=size, allow24=allow_24,
+        custom_attrs={"data-testid": test_id, "data-time-input": "ru"} if test_id else {"data-time-input": "ru"},
+        **props)
+
+
+def countdown(seconds, run, on_expire, *, label: str, test_id: str = "countdown") -> rx.Component:
+    """mm:ss counting down from `seconds` (restarted when `run` changes); `on_expire` at zero.
+    `label`: what it counts, for screen readers (a role="timer" is not read out each second)."""
+    return _Countdown.create(seconds=seconds, run=run, on_expire=on_expire,
+                             custom_attrs={"data-testid": test_id, "aria-label": label})

@@ -8,7 +8,7 @@ from coworking_app import maps
 from pages.session import session_sync
 from state.auth import AuthState
 from state.inbox import InboxBadgeState
-from state.notifications import NotificationState
+from state.notifications import NoticeView, NotificationState, TextPart
 
 BRAND = "CoSpace"
 CONTENT_WIDTH = "1240px"
@@ -88,10 +88,88 @@ def _inbox() -> rx.Component:
     return _counter_link("message-circle", InboxBadgeState.messages_unread, "/inbox", "Сообщения", "inbox-link", "inbox-count")
 
 
+def _bell_part(part: TextPart) -> rx.Component:
+    """Plain text, or a link to one of our own pages (never HTML from the notice)."""
+    return rx.cond(part.href != "",
+                   rx.popover.close(rx.link(part.text, href=part.href, weight="medium")),
+                   rx.text.span(part.text))
+
+
+def _bell_notice(n: NoticeView) -> rx.Component:
+    return rx.hstack(
+        rx.box(width="8px", height="8px", border_radius="50%", flex_shrink="0", margin_top="7px",
+               background=rx.cond(n.read, "transparent", rx.color("accent", 9)),
+               aria_hidden="true"),
+        rx.vstack(
+            rx.text(n.title, size="2", weight=rx.cond(n.read, "regular", "bold")),
+            rx.text(rx.foreach(n.parts, _bell_part), size="1", color=rx.color("gray", 11),
+                    white_space="pre-line", word_break="break-word",
+                    style={"display": "-webkit-box", "-webkit-line-clamp": "3",
+                           "-webkit-box-orient": "vertical", "overflow": "hidden"}),
+            rx.text(n.when, size="1", color=rx.color("gray", 10)),
+            spacing="1", min_width="0", width="100%",
+        ),
+        padding="8px 4px", width="100%", align="start",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        custom_attrs={"data-testid": "bell-notice"},
+    )
+
+
 def _bell() -> rx.Component:
+    """The bell: the unread count, and a dropdown with the latest notices and "Показать все"
+    (the full list at /cabinet/notifications). On a phone the dropdown spans the screen."""
     n = NotificationState
-    return _counter_link("bell", n.unread, "/cabinet/notifications", "Уведомления", "bell", "bell-count",
-                         **{"data-last-delay-ms": n.last_delay_ms})
+    return rx.cond(
+        AuthState.signed_in,
+        rx.popover.root(
+            rx.popover.trigger(
+                rx.button(
+                    rx.icon("bell", size=20),
+                    rx.cond(n.unread > 0, rx.badge(
+                        n.unread, color_scheme="red", variant="solid", radius="full", size="1",
+                        position="absolute", top="-4px", right="-8px",
+                        custom_attrs={"data-testid": "bell-count"})),
+                    variant="ghost", color_scheme="gray", size="2", position="relative",
+                    padding="6px", margin="0",
+                    aria_label=rx.cond(n.unread > 0, "Уведомления: " + n.unread.to_string() + " непрочитанных",
+                                       "Уведомления"),
+                    custom_attrs={"data-testid": "bell", "data-last-delay-ms": n.last_delay_ms},
+                ),
+            ),
+            rx.popover.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("Уведомления", weight="bold", size="3"),
+                        rx.spacer(),
+                        rx.cond(n.unread > 0, rx.button("Прочитать все", size="1", variant="ghost",
+                                                        on_click=n.mark_all_read,
+                                                        custom_attrs={"data-testid": "bell-read-all"})),
+                        width="100%", align="center",
+                    ),
+                    rx.cond(
+                        n.latest.length() > 0,
+                        rx.box(rx.foreach(n.latest, _bell_notice), width="100%",
+                               max_height="min(60vh, 420px)", overflow_y="auto"),
+                        rx.cond(n.bell_loaded,
+                                rx.text("Пока ничего нового", size="2", color=rx.color("gray", 10),
+                                        padding_y="12px"),
+                                rx.vstack(rx.skeleton(height="44px", width="100%"),
+                                          rx.skeleton(height="44px", width="100%"), width="100%")),
+                    ),
+                    rx.popover.close(rx.link(
+                        rx.button("Показать все", variant="soft", width="100%"),
+                        href="/cabinet/notifications", width="100%",
+                        custom_attrs={"data-testid": "bell-all"})),
+                    spacing="2", width="100%",
+                ),
+                align="end", side="bottom", size="1", collision_padding=8,
+                width="380px", max_width="calc(100vw - 16px)",
+                aria_label="Последние уведомления",
+                custom_attrs={"data-testid": "bell-dropdown"},
+            ),
+            on_open_change=n.bell_opened,
+        ),
+    )
 
 
 def _account_menu() -> rx.Component:
@@ -108,6 +186,8 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.content(
                 rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item("Избранное", on_click=rx.redirect("/cabinet/favourites"),
+                             custom_attrs={"data-testid": "menu-favourites"}),
                 rx.menu.item("Сообщения", on_click=rx.redirect("/inbox")),
                 rx.menu.item("Уведомления", on_click=rx.redirect("/cabinet/notifications")),
                 rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),

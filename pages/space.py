@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from pages.booking_panel import booking_panel
-from pages.components import section
+from pages.components import section, space_card
 from pages.layout import map_frame, page_frame
 from pages.not_found import not_found_content
 from pages.reviews import ask_host, reviews_section
 from state.booking import BookingPanelState
-from state.space import PhotoView, ResourceView, SpaceState, StopView
+from state.space import SHARE_SCRIPT, PhotoView, ResourceView, SpaceState, StopView
 
 
 def gallery() -> rx.Component:
@@ -207,6 +208,43 @@ def booking_bar() -> rx.Component:
     )
 
 
+def actions() -> rx.Component:
+    """"Сохранить" (favourites; a stranger signs in first and comes back saving it) and
+    "Поделиться" (the phone's share sheet, or the link copied)."""
+    s = SpaceState
+    return rx.hstack(
+        rx.button(
+            rx.icon("heart", size=16, fill=rx.cond(s.saved, "currentColor", "none")),
+            rx.cond(s.saved, "Сохранено", "Сохранить"),
+            variant=rx.cond(s.saved, "soft", "outline"), size="2", on_click=s.toggle_save,
+            disabled=s.save_busy, aria_pressed=rx.cond(s.saved, "true", "false"),
+            custom_attrs={"data-testid": "space-save"},
+        ),
+        rx.button(
+            rx.icon("share-2", size=16), "Поделиться", variant="outline", size="2",
+            on_click=rx.call_function(Var(_js_expr=SHARE_SCRIPT), callback=SpaceState.shared),
+            custom_attrs={"data-testid": "space-share"},
+        ),
+        spacing="2", wrap="wrap", flex_shrink="0",
+    )
+
+
+def similar_nearby() -> rx.Component:
+    """"Похожие рядом": same kind of place, same price band, nearest first."""
+    return rx.cond(
+        SpaceState.similar.length() > 0,
+        rx.box(
+            rx.heading("Похожие рядом", size="5", margin_bottom="12px", id="similar-heading"),
+            rx.grid(
+                rx.foreach(SpaceState.similar, space_card),
+                columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
+            ),
+            width="100%", margin_top="16px", role="region", aria_labelledby="similar-heading",
+            custom_attrs={"data-testid": "similar"},
+        ),
+    )
+
+
 def space_page() -> rx.Component:
     s = SpaceState
     return page_frame(
@@ -220,13 +258,23 @@ def space_page() -> rx.Component:
                     rx.link(rx.hstack(rx.icon("chevron-left", size=16), "К поиску",
                                       align="center", spacing="1"),
                             href=s.search_href, size="2"),
-                    rx.heading(s.name, size=rx.breakpoints(initial="6", md="8"),
-                               custom_attrs={"data-testid": "space-name"}),
-                    rx.hstack(rx.icon("map-pin", size=16, color=rx.color("gray", 10)),
-                              rx.text(s.place, size="2", color=rx.color("gray", 11)),
-                              align="center", spacing="1"),
+                    rx.flex(
+                        rx.vstack(
+                            rx.heading(s.name, size=rx.breakpoints(initial="6", md="8"),
+                                       custom_attrs={"data-testid": "space-name"}),
+                            rx.hstack(rx.icon("map-pin", size=16, color=rx.color("gray", 10)),
+                                      rx.text(s.place, size="2", color=rx.color("gray", 11)),
+                                      align="center", spacing="1"),
+                            spacing="2", min_width="0",
+                        ),
+                        rx.spacer(),
+                        actions(),
+                        direction=rx.breakpoints(initial="column", sm="row"),
+                        align=rx.breakpoints(initial="start", sm="end"), gap="3", width="100%",
+                    ),
                     gallery(),
                     details(),
+                    similar_nearby(),
                     photo_viewer(),
                     booking_bar(),
                     # room for the phone's booking bar below the last card

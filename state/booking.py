@@ -20,6 +20,7 @@ from coworking_app.services.payments import payments
 from coworking_app.services.common.errors import InvalidInput, ServiceError
 from coworking_app.services.booking.pricing import AddonChoice
 from coworking_app.services.catalog.spaces import find_bookable_space, list_resources
+from coworking_app.settings import get_settings
 from models import Resource, Space
 from state.inputs import parse_id, parse_step
 from state.page import PageState
@@ -60,6 +61,24 @@ class Line:
     amount: str = ""
 
 
+def choice_url(space_id: int, resource_id: int | str, day: str, *, days: int = 0, start: str = "",
+               end: str = "", seats: int = 1, whole: bool = False, addons: list[str] | None = None) -> str:
+    """A choice of the booking panel as the space page's URL: what "Book" keeps through
+    sign-in and what "Забронировать снова" offers after a hold ran out (the panel restores
+    it on load, `BookingPanelState._restore`). `day` ISO; `days` for whole days, else the
+    local times "10:00" / "13:00"."""
+    query = {"resource": str(resource_id), "day": day}
+    if days:
+        query["days"] = str(days)
+    elif start and end:
+        query["from"], query["to"] = start, end
+    if seats > 1 and not whole:
+        query["seats"] = str(seats)
+    if addons:
+        query["addons"] = ",".join(addons)
+    return f"/spaces/{space_id}?" + urlencode(query)
+
+
 def _error_message(exc: ServiceError) -> tuple[str, str]:
     field = getattr(exc, "field", "") or ""
     return field, getattr(exc, "message", str(exc))
@@ -96,6 +115,8 @@ class BookingPanelState(PageState):
     error: str = ""
     error_field: str = ""
     promo_error: str = ""  # shown under the promo field; gone as soon as the code is edited
+    promo_note: str = ""  # "Промокод … применён": the discount is in the lines
+    hold_minutes: int = 15  # settings.booking_hold_seconds: how long "Book" keeps the seats unpaid
     _promo_user_id: int = 0  # who applied the code (server-side only)
     busy: bool = False
 
@@ -121,7 +142,8 @@ class BookingPanelState(PageState):
                               "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
         today = self._today()
         self.day, self.month, self.days, self.seats, self.promo, self.mode = today.isoformat(), today.strftime("%Y-%m"), 1, 1, "", "hours"
-        self.promo_error = ""
+        self.promo_error, self.promo_note = "", ""
+        self.hold_minutes = max(1, round(get_settings().booking_hold_seconds / 60))
         if self.resources:
             self.resource_id = self.resources[0].id
             self._refresh(keep_times=False)
@@ -132,25 +154,15 @@ class BookingPanelState(PageState):
 
     # --- the choice in the URL (kept through sign-in and sign-up) ----------------------
 
-    def _choice_query(self) -> dict[str, str]:
-        """The current choice as the space page's URL query (see `_restore`)."""
-        query = {"resource": self.resource_id, "day": self.day}
-        if self.mode == "days":
-            query["days"] = str(self.days)
-        else:
-            labels = {o.value: o.label for o in self.starts}
-            ends = {o.value: o.label for o in self.ends}
-            if self.start in labels and self.end in ends:
-                query["from"], query["to"] = labels[self.start], ends[self.end]
-        if self.seats > 1 and not self.whole:
-            query["seats"] = str(self.seats)
-        chosen = [a.code for a in self.addons if a.checked]
-        if chosen:
-            query["addons"] = ",".join(chosen)
-        return query
-
     def choice_url(self) -> str:
-        return f"/spaces/{self.space_id}?" + urlencode(self._choice_query())
+        """The current choice as the space page's URL (see `_restore`)."""
+        labels = {o.value: o.label for o in self.starts}
+        ends = {o.value: o.label for o in self.ends}
+        hourly = self.mode != "days" and self.start in labels and self.end in ends
+        return choice_url(
+            self.space_id, self.resource_id, self.day, days=self.days if self.mode == "days" else 0,
+            start=labels[self.start] if hourly else "", end=ends[self.end] if hourly else "",
+            seats=self.seats, whole=self.whole, addons=[a.code for a in self.addons if a.checked])
 
     def _restore(self, query: dict[str, str]) -> bool:
         """The choice from the URL (after sign-in, or a shared link). Each value is checked
@@ -249,7 +261,10 @@ class BookingPanelState(PageState):
             return
         day = date.fromisoformat(self.day)
         slots = availability.day_slots(session, space, [resource], day)[0].slots
-        ok = availability.start_choices(slots, self.seats)
+        # Only starts that some end fits (the minimum duration before closing time): at
+        # 20:30 in a space closing at 21:00 an hour's booking has no end left.
+        ok = [s for s in availability.start_choices(slots, self.seats)
+              if availability.end_choices(slots, resource, s.start, self.seats)]
         self.starts = [TimeOption(s.start.isoformat(), s.start.strftime("%H:%M")) for s in ok]
         if not keep or self.start not in {o.value for o in self.starts}:
             self.start = self.starts[0].value if self.starts else ""
@@ -277,6 +292,7 @@ class BookingPanelState(PageState):
 
     def _quote(self, session, user=None) -> None:
         self.error, self.error_field, self.lines, self.total, self.vat_note, self.free_note = "", "", [], "", "", ""
+        self.promo_note = ""
         if user is None and self._promo_user_id and self.promo.strip():
             # A code applied while signed in keeps counting when the dates or seats change
             # ("Book" checks the person and the code again).
@@ -292,7 +308,7 @@ class BookingPanelState(PageState):
                 self.error_field, self.error = _error_message(exc)
                 return
             # The price without the code, and what is wrong with the code under its field.
-            self.promo_error = exc.message
+            self.promo_error = _sentence(exc.message)
             try:
                 q = bookings.quote_booking(session, user, request.model_copy(update={"promo_code": None}))
             except ServiceError as again:
@@ -302,6 +318,8 @@ class BookingPanelState(PageState):
             self.error_field, self.error = _error_message(exc)
             return
         p = q.price
+        self.promo_note = (f"Промокод {p.promo_code} применён: скидка {format_money(p.discount, p.currency)}"
+                           if p.promo_code and p.discount else "")
         self.lines = [Line(l.label, format_money(l.amount, p.currency)) for l in p.lines]
         self.total = format_money(p.total, p.currency)
         if p.vat_rate_bp:
@@ -388,7 +406,16 @@ class BookingPanelState(PageState):
             self._refresh()  # the price without any code again
 
     @rx.event
+    async def promo_key(self, key: str):
+        """Enter in the promo field applies the code, as the button does."""
+        if key == "Enter":
+            await self._apply_promo()
+
+    @rx.event
     async def apply_promo(self):
+        await self._apply_promo()
+
+    async def _apply_promo(self) -> None:
         def work(session, _effects, user):
             self.promo_error, self._promo_user_id = "", user.id if user else 0
             self._quote(session, user)
@@ -426,7 +453,7 @@ class BookingPanelState(PageState):
             if done.ok:
                 yield done.value
             elif done.field == "promo_code":
-                self.promo_error = done.message
+                self.promo_error = _sentence(done.message)
             else:
                 self.error_field, self.error = done.field, done.message
                 # (taken meanwhile, gone, refused by the provider: the times as they are now)
@@ -438,6 +465,11 @@ class BookingPanelState(PageState):
         found = self._resource(session)
         if found:
             self._times(session, *found, keep=True)
+
+
+def _sentence(message: str) -> str:
+    """A service's refusal ("такого промокода нет") as a sentence under a field."""
+    return message[:1].upper() + message[1:]
 
 
 def _int_in(value: object, low: int, high: int, default: int) -> int:

@@ -13,12 +13,13 @@ from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
 from coworking_app.services.booking import bookings
-from coworking_app.services.payments import documents, payments
+from coworking_app.services.booking.availability import WHOLE_KINDS
+from coworking_app.services.payments import checkout, documents, payments
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.reviews import reviews
-from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.catalog.spaces import list_resources
 from coworking_app.settings import get_settings
+from state.booking import choice_url
 from state.inputs import parse_id
 from state.page import Outcome, PageState
 
@@ -56,6 +57,7 @@ class BookingCard:
     review_label: str = ""  # the status of the renter's review of this booking
     start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
     end_local: str = ""
+    whole: bool = False  # booked whole (meeting rooms, offices): the seats are not chosen
 
 
 def _when(view: bookings.BookingView) -> str:
@@ -89,40 +91,148 @@ def card(view: bookings.BookingView) -> BookingCard:
         can_message="message" in view.actions, can_review="review" in view.actions,
         credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
+        whole=view.resource_type in WHOLE_KINDS,
     )
 
 
+@dataclass
+class PriceLineView:
+    label: str = ""
+    amount: str = ""
+
+
+@dataclass
+class ChangePreview:
+    """The modify dialog's preview of a change (bookings.ChangeQuote in words)."""
+
+    ready: bool = False
+    lines: list[PriceLineView] = dataclass_field(default_factory=list)
+    total: str = ""  # the new price
+    old_total: str = ""
+    difference: str = ""  # "+600 ₽", "−300 ₽", "0 ₽"
+    money: str = ""  # what happens to the money, a sentence
+    tone: str = "gray"  # amber: to pay; green: money back; gray: no change
+    approval: str = ""  # the owner confirms again
+    error: str = ""  # why this change cannot be made (the price may still show)
+
+
+def change_preview(q: bookings.ChangeQuote) -> ChangePreview:
+    money = q.currency
+    diff = q.difference
+    sign = "+" if diff > 0 else "−" if diff < 0 else ""
+    if q.unpaid:
+        sentence, tone = f"Бронь ещё не оплачена: после изменения к оплате будет {format_money(q.price.total, money)}.", "amber"
+    elif q.to_pay:
+        sentence, tone = (f"К доплате: {format_money(q.to_pay, money)}. Изменение вступит в силу после оплаты — "
+                          "кнопка «Оплатить» в карточке брони.", "amber")
+    elif diff < 0 and q.refund:
+        share = "вся разница" if q.refund_percent == 100 else f"{q.refund_percent} % разницы по условиям отмены"
+        sentence, tone = f"Вернём: {format_money(q.refund, money)} ({share}).", "green"
+    elif diff < 0:
+        sentence, tone = ("Новая цена ниже, но по условиям отмены сейчас разница не возвращается.", "gray")
+    else:
+        sentence, tone = "Цена не меняется.", "gray"
+    short = q.shortage()
+    return ChangePreview(
+        ready=True,
+        lines=[PriceLineView(line.label, format_money(line.amount, q.price.currency)) for line in q.price.lines],
+        total=format_money(q.price.total, money), old_total=format_money(q.old_total, money),
+        difference=sign + format_money(abs(diff), money), money=sentence, tone=tone,
+        approval="После изменения бронь снова подтвердит владелец пространства." if q.needs_approval else "",
+        error=short.message if short is not None else "")
+
+
+def _change_in_zone(session, user, booking_id: int, start: datetime, end: datetime,
+                    seats: int | None) -> bookings.BookingChange:
+    """The dialog's local times in the booking's zone (the space's), as a change."""
+    booking, _role = bookings.access_booking(session, user, booking_id)
+    zone = ZoneInfo(booking.timezone)  # the form shows the space's local time
+    # (A ValidationError, a year out of range or 0 seats, is a refusal like any other.)
+    return bookings.BookingChange(start=start.replace(tzinfo=zone), end=end.replace(tzinfo=zone), seats=seats)
+
+
 class CheckoutState(PageState):
+    """/checkout/<payment id> (the test provider's payment page): what is paid for line by
+    line, the hold's countdown (services.payments.checkout), "Оплатить" / "Отклонить"; when
+    the hold runs out, the page says so and offers the same choice again."""
+
     found: bool = False
     amount: str = ""
     title: str = ""
-    status: str = ""
+    space: str = ""
+    resource: str = ""
+    when: str = ""
+    seats: str = ""
+    status: str = ""  # of the payment: pending, succeeded, failed
+    purpose: str = "booking"  # or "change": the balance of a dearer change
+    lines: list[PriceLineView] = []
+    total: str = ""
+    vat_note: str = ""
+    paid_before: str = ""  # a change: what the booking has cost so far
+    policy_name: str = ""
+    holding: bool = False  # an unpaid hold is counting down
+    seconds_left: int = 0
+    run: int = 0  # restarts the countdown (pages/components.countdown)
+    expires_label: str = ""  # "до 14:35 (МСК)"
+    lapsed: bool = False  # the hold ran out: nothing to pay here any more
+    booking_status: str = ""
+    rebook_href: str = ""  # the space page with the same choice
     busy: bool = False
     message: str = ""
 
     def _payment_id(self) -> int:
         return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
+    def _show(self, view: checkout.CheckoutView) -> None:
+        b, price = view.booking, view.price
+        money = view.currency
+        self.amount = format_money(view.amount, money)
+        self.space, self.resource = b.space_name, f"{b.resource_name} · {RESOURCE_KIND_LABELS.get(b.resource_type, '')}"
+        self.title = f"{b.space_name}: {b.resource_name}, {_when(b)}"
+        self.when, self.seats = _when(b), f"мест: {b.seats}"
+        self.status, self.purpose, self.booking_status = view.status, view.purpose, b.status
+        self.lines = [PriceLineView(line.label, format_money(line.amount, price.currency)) for line in price.lines]
+        self.total = format_money(price.total, price.currency)
+        self.vat_note = (f"в т.ч. НДС {price.vat_rate_bp / 100:g} %: {format_money(price.vat, price.currency)}"
+                         if price.vat_rate_bp and price.vat_included and price.vat else "")
+        self.paid_before = format_money(view.paid_before, money) if view.purpose == "change" else ""
+        self.policy_name = bookings.POLICY_NAMES.get(b.policy, "")
+        self.holding = view.expires_at is not None and not view.lapsed
+        self.seconds_left, self.run = view.seconds_left, self.run + 1
+        self.expires_label = (f"до {view.expires_at:%H:%M} ({zone_name(view.expires_at)})"
+                              if view.expires_at is not None else "")
+        self.lapsed = view.lapsed
+        start, end = b.start, b.end
+        self.rebook_href = choice_url(
+            b.space_id, b.resource_id, start.date().isoformat(),
+            days=(end.date() - start.date()).days if view.day_based else 0,
+            start=f"{start:%H:%M}", end=f"{end:%H:%M}", seats=b.seats,
+            whole=b.resource_type in WHOLE_KINDS, addons=[a["code"] for a in b.addons])
+
     @rx.event
     async def load(self):
         payment_id = self._payment_id()
         self.found, self.message = False, ""
-
-        def work(session, _effects, user):
-            payment, booking = payments.access_payment_for_payer(session, user, payment_id)
-            view = bookings.booking_views(session, [booking], user)[0]
-            return payment, view
-        done = await self._act(work)
-        if not done.ok or done.value[0].provider != "test":
+        done = await self._act(lambda s, _fx, u: checkout.checkout_view(s, u, payment_id))
+        if not done.ok or done.value.provider != "test":
             return
-        payment, view = done.value
-        self.amount = format_money(payment.amount_minor, payment.currency)
-        self.title = f"{view.space_name}: {view.resource_name}, {_when(view)}"
-        self.status, self.found = payment.status, True
+        self._show(done.value)
+        self.found = True
+
+    @rx.event
+    async def hold_ran_out(self):
+        """The countdown reached zero: the server's clock decides (an early call restarts
+        the countdown with the time really left)."""
+        payment_id = self._payment_id()
+        done = await self._act(lambda s, fx, u: checkout.do_release_lapsed_hold(s, fx, u, payment_id))
+        if done.ok:
+            self._show(done.value)
 
     @rx.event
     async def complete(self, outcome: str):
         payment_id = self._payment_id()
+        if self.lapsed or outcome not in ("succeeded", "declined"):
+            return
         self.busy = True
         yield
         done = await self._act(lambda s, fx, u: payments.do_complete_test_payment(
@@ -147,9 +257,13 @@ class MyBookingsState(PageState):
     dialog: str = ""  # "" | cancel | modify | reject | no_show
     target: BookingCard = BookingCard()
     reason: str = ""
-    new_start: str = ""
-    new_end: str = ""
+    # the modify dialog: the new time in the space's zone (ISO day, "HH:MM"), and its preview
+    new_day: str = ""
+    new_from: str = ""
+    new_end_day: str = ""
+    new_to: str = ""
     new_seats: str = ""
+    preview: ChangePreview = ChangePreview()
     busy: bool = False
 
     @rx.event
@@ -202,19 +316,55 @@ class MyBookingsState(PageState):
         if target is None or kind not in ("cancel", "modify", "reject", "no_show"):
             return
         self.target, self.dialog = target, kind
-        self.error, self.reason = "", ""
-        self.new_start, self.new_end = target.start_local, target.end_local
+        self.error, self.reason, self.preview = "", "", ChangePreview()
+        self.new_day, self.new_from = target.start_local[:10], target.start_local[11:16]
+        self.new_end_day, self.new_to = target.end_local[:10], target.end_local[11:16]
         self.new_seats = target.seats.removeprefix("мест: ")
+        return MyBookingsState.preview_change if kind == "modify" else None
 
     @rx.event
     def close_dialog(self):
         self.dialog = ""
 
     @rx.event
-    def set_field(self, name: str, value: str):
-        if name in ("reason", "new_start", "new_end", "new_seats"):
-            setattr(self, name, str(value)[:500])
+    async def set_field(self, name: str, value: str):
+        if name in ("reason", "new_day", "new_from", "new_end_day", "new_to", "new_seats"):
+            value = str(value)[:500]
+            if name == "new_day" and self.new_end_day == self.new_day and value:
+                self.new_end_day = value  # a one-day booking moves as a whole
+            setattr(self, name, value)
             self.error = ""  # the complaint was about what is being changed now
+            if name != "reason" and self.dialog == "modify":
+                await self._preview()
+
+    def _new_change(self) -> tuple[datetime, datetime, int | None] | str:
+        """The dialog's new time (local, naive: the space's zone is the booking's) and
+        seats, or what is wrong with them."""
+        try:
+            start = datetime.fromisoformat(f"{self.new_day}T{self.new_from}")
+            end = datetime.fromisoformat(f"{self.new_end_day}T{self.new_to}")
+        except ValueError:
+            return "Укажите дату (дд.мм.гггг) и время начала и конца"
+        seats_text = self.new_seats.strip()
+        if seats_text and not (seats_text.isascii() and seats_text.isdigit() and len(seats_text) <= 5):
+            return "Число мест — целое число от 1"
+        return start, end, int(seats_text) if seats_text and not self.target.whole else None
+
+    async def _preview(self) -> None:
+        """The new price and what happens to the money, before "Сохранить"
+        (bookings.quote_change: the same computation the change itself makes)."""
+        booking_id, form = self.target.id, self._new_change()
+        if isinstance(form, str):
+            self.preview = ChangePreview(error=form)
+            return
+        start, end, seats = form
+        done = await self._act(lambda s, _fx, u: bookings.quote_change(
+            s, u, booking_id, _change_in_zone(s, u, booking_id, start, end, seats)))
+        self.preview = change_preview(done.value) if done.ok else ChangePreview(error=done.message)
+
+    @rx.event
+    async def preview_change(self):
+        await self._preview()
 
     async def _change(self, work) -> Outcome:
         """A change from a dialog or a card's button: a refusal is shown in self.error."""
@@ -241,26 +391,15 @@ class MyBookingsState(PageState):
 
     @rx.event
     async def confirm_modify(self):
-        booking_id = self.target.id
-        try:
-            start, end = datetime.fromisoformat(self.new_start), datetime.fromisoformat(self.new_end)
-            seats = int(self.new_seats) if self.new_seats.strip() else None
-        except (ValueError, TypeError, OverflowError):
-            self.error = "Проверьте дату, время и число мест"
+        booking_id, form = self.target.id, self._new_change()
+        if isinstance(form, str):
+            self.error = form
             return
+        start, end, seats = form
         self.busy = True
         yield
-
-        def work(session, effects, user):
-            booking, _role = bookings.access_booking(session, user, booking_id)
-            zone = ZoneInfo(booking.timezone)  # the form shows the space's local time
-            try:
-                change = bookings.BookingChange(start=start.replace(tzinfo=zone),
-                                                end=end.replace(tzinfo=zone), seats=seats)
-            except ValidationError as exc:
-                raise InvalidInput("seats", "число мест от 1") from exc
-            return bookings.do_modify_booking(session, effects, user, booking_id, change)
-        done = await self._change(work)
+        done = await self._change(lambda s, fx, u: bookings.do_modify_booking(
+            s, fx, u, booking_id, _change_in_zone(s, u, booking_id, start, end, seats)))
         if done.ok:
             result = done.value
             difference = result[1]
@@ -270,6 +409,7 @@ class MyBookingsState(PageState):
                             else "Бронь изменена" + (", часть суммы вернётся по условиям отмены"
                                                      if difference < 0 else ""))
             self.dialog = ""
+            yield rx.toast.success(self.message)
             await self._reload()
         self.busy = False
 

@@ -52,30 +52,41 @@ def notice_view(n: svc.NotificationOut, base_url: str) -> NoticeView:
                       format_moment(n.created_at, n.timezone), n.read)
 
 
+BELL_LIMIT = 6  # notices in the bell's dropdown; "Показать все" opens the page with 50
+
+
 class NotificationState(PageState):
     unread: int = 0
-    items: list[NoticeView] = []
+    items: list[NoticeView] = []  # /cabinet/notifications
+    latest: list[NoticeView] = []  # the bell's dropdown
+    bell_loaded: bool = False
     last_delay_ms: int = -1  # commit of the last notice -> this tab's listener (measured)
     _user_id: int = 0
     _listening: bool = False
 
-    async def _load(self, *, with_items: bool) -> None:
-        """The bell's and the inbox badge's counts (and the list): nothing for a stranger."""
+    async def _load(self, *, with_items: bool = False, latest: bool = False) -> None:
+        """The bell's and the inbox badge's counts, with the page's list or the dropdown's
+        latest notices: nothing for a stranger."""
+        limit = 50 if with_items else BELL_LIMIT if latest else 1
+
         def work(session, _effects, user):
             if user is None:
                 return None
-            items, unread = svc.list_notifications(session, user, limit=50 if with_items else 1)
+            items, unread = svc.list_notifications(session, user, limit=limit)
             return user.id, items, unread, messages.unread_total(session, user)
         done = await self._visit(work)
         if not done.ok or done.value is None:
-            self.unread, self.items, self._user_id = 0, [], 0
+            self.unread, self.items, self.latest, self._user_id = 0, [], [], 0
             (await self.get_state(InboxBadgeState)).messages_unread = 0
             return
         self._user_id, items, self.unread, messages_unread = done.value
         (await self.get_state(InboxBadgeState)).messages_unread = messages_unread
+        base_url = get_settings().base_url
         if with_items:
-            base_url = get_settings().base_url
             self.items = [notice_view(n, base_url) for n in items]
+        if latest or with_items:
+            self.latest = [notice_view(n, base_url) for n in items[:BELL_LIMIT]]
+            self.bell_loaded = True
 
     @rx.event
     async def start(self):
@@ -90,17 +101,23 @@ class NotificationState(PageState):
         await self._load(with_items=True)
 
     @rx.event
+    async def bell_opened(self, value: bool):
+        """The bell's dropdown opened: its latest notices, read afresh."""
+        if value is True:
+            await self._load(latest=True)
+
+    @rx.event
     async def mark_read(self, notification_id: int):
         notification_id = parse_id(notification_id)
         if notification_id is None:
             return
         if (await self._act(lambda s, _fx, u: svc.do_mark_read(s, u, notification_id))).ok:
-            await self._load(with_items=True)
+            await self._load(with_items=bool(self.items), latest=True)
 
     @rx.event
     async def mark_all_read(self):
         if (await self._act(lambda s, _fx, u: svc.do_mark_all_read(s, u))).ok:
-            await self._load(with_items=True)
+            await self._load(with_items=bool(self.items), latest=True)
 
     @rx.event(background=True)
     async def listen(self):
@@ -131,6 +148,7 @@ class NotificationState(PageState):
                     continue
                 async with self:
                     self.unread += 1  # recounted from the database on every page load
+                    self.bell_loaded = False  # the dropdown reads its list again when opened
                     committed = notice.get("committed_at")
                     if isinstance(committed, (int, float)):
                         self.last_delay_ms = max(0, round((time.time() - committed) * 1000))

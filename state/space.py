@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from coworking_app.formatting import (
     RESOURCE_KIND_LABELS,
@@ -21,9 +22,13 @@ from coworking_app.formatting import (
     zone_name,
 )
 from coworking_app.maps import MapPin, publish, render_map
+from coworking_app.services.catalog import catalog, favourites
+from coworking_app.services.catalog.similar import similar_spaces
 from coworking_app.services.catalog.spaces import SpaceDetail, get_published_space, is_open_at
+from state.auth import AuthState, login_url
 from state.inputs import parse_id
 from state.page import PageState
+from state.views import CardView, card_view
 
 
 @dataclass
@@ -70,6 +75,7 @@ class StopView:
 
 
 class SpaceState(PageState):
+    space_id: int = 0
     found: bool = True
     bookable: bool = False  # services.catalog.spaces.is_bookable: the booking panel and "ask the host"
     loading: bool = True
@@ -91,17 +97,65 @@ class SpaceState(PageState):
     search_href: str = "/search"
     viewer_open: bool = False
     viewer_index: int = 0
+    saved: bool = False  # in the signed-in person's favourites
+    save_busy: bool = False
+    similar: list[CardView] = []  # "Похожие рядом"
 
     @rx.event
-    def load(self):
-        self.loading, self.viewer_open = True, False
+    async def load(self):
+        self.loading, self.viewer_open, self.similar, self.saved = True, False, [], False
         space_id = parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         found = self._read(lambda session: get_published_space(session, space_id)) if space_id else None
         if found is None or not found.ok:  # (NotFound: not public, or no such space)
             self.found, self.loading, self.name = False, False, ""
-            return
+            return None
+        self.space_id = found.value.id
         self._show(found.value)
         self.found, self.loading = True, False
+        nearby = self._read(lambda session: (similar_spaces(session, space_id),
+                                             {a.code: a for a in catalog.list_amenities(session)}))
+        if nearby.ok:
+            cards, icons = nearby.value
+            self.similar = [card_view(c, icons) for c in cards]
+        if not (await self.get_state(AuthState)).signed_in:
+            return None
+        # Back from sign-in after "Сохранить" (?save=1): saved now, as the person asked.
+        wants = self.router.url.query_parameters.get("save") == "1"
+        done = await self._visit(lambda s, _fx, u: (
+            u is not None and (favourites.do_save_space(s, u, space_id) if wants
+                               else favourites.is_saved(s, u, space_id))))
+        self.saved = bool(done.ok and done.value)
+        if wants and self.saved:
+            # The address without ?save=1: a later reload does not save it again.
+            return [rx.toast.success("Сохранено в избранное", description="Список — в кабинете, «Избранное»"),
+                    rx.call_function(Var(_js_expr=FORGET_SAVE_SCRIPT))]
+        return None
+
+    @rx.event
+    async def toggle_save(self):
+        """"Сохранить" / "Сохранено": a stranger goes to sign-in and comes back saving it."""
+        space_id = self.space_id
+        if not (await self.get_state(AuthState)).signed_in:
+            return rx.redirect(login_url(f"/spaces/{space_id}?save=1"))
+        saving = not self.saved
+        self.save_busy = True
+        done = await self._act(lambda s, _fx, u: (favourites.do_save_space if saving
+                                                   else favourites.do_unsave_space)(s, u, space_id))
+        self.save_busy = False
+        if not done.ok:
+            return done.toast()
+        self.saved = saving
+        return rx.toast.success("Сохранено в избранное" if saving else "Убрано из избранного")
+
+    @rx.event
+    def shared(self, outcome: str):
+        """What the share button's script did (SHARE_SCRIPT): a toast saying so."""
+        outcome = str(outcome)
+        if outcome == "copied":
+            return rx.toast.success("Ссылка скопирована", description="Вставьте её в сообщение или письмо")
+        if outcome.startswith("failed"):
+            return rx.toast.error("Не удалось скопировать ссылку: скопируйте адрес страницы из адресной строки")
+        return None
 
     def _show(self, d: SpaceDetail) -> None:
         now = datetime.now(timezone.utc)
@@ -180,3 +234,32 @@ class SpaceState(PageState):
     @rx.var
     def cover_url(self) -> str:
         return self.photos[0].url if self.photos else ""
+
+
+FORGET_SAVE_SCRIPT = """() => {
+  const url = new URL(window.location.href);
+  url.searchParams.delete("save");
+  window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+}"""
+
+# The share button's script (pages/space.py): the phone's own share sheet where there is one
+# (Web Share API on touch screens), otherwise the link into the clipboard; "copied",
+# "shared", "cancelled" or "failed" goes to SpaceState.shared. The link is the page's own
+# address without the booking choice in its query.
+SHARE_SCRIPT = """async () => {
+  const url = window.location.origin + window.location.pathname;
+  const touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  if (touch && navigator.share) {
+    try { await navigator.share({title: document.title, url: url}); return "shared"; }
+    catch (e) { if (e && e.name === "AbortError") return "cancelled"; }
+  }
+  try { await navigator.clipboard.writeText(url); return "copied"; } catch (e) {}
+  try {
+    const area = document.createElement("textarea");
+    area.value = url; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    const ok = document.execCommand("copy"); document.body.removeChild(area);
+    if (ok) return "copied";
+  } catch (e) {}
+  return "failed";
+}"""

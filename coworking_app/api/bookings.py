@@ -139,6 +139,42 @@ class ChangeOut(BaseModel):
     difference: Money
 
 
+class ChangeQuoteOut(BaseModel):
+    """What PATCH /bookings/{id} with the same body would do now."""
+
+    start: str  # the new interval in the space's time, with its offset
+    end: str
+    seats: int
+    free_seats: int
+    price: PriceOut  # the new price (same add-ons and promo code)
+    old_total: int
+    difference: int  # new total - old total
+    to_pay: int  # to be paid before a dearer change of a paid booking applies
+    refund: int  # given back at once for a cheaper change of a paid booking
+    refund_percent: int  # of the difference, under the cancellation policy now
+    applies_now: bool
+    needs_approval: bool  # the owner confirms the changed booking again
+    currency: str
+
+
+@router.post("/bookings/{booking_id}/change-quote", response_model=ChangeQuoteOut, responses=_CONFLICT)
+def change_quote(session: DbSession, user: CurrentUser, booking_id: PathId,
+                 body: svc.BookingChange) -> ChangeQuoteOut:
+    """The preview of a change: the new price and the difference (to pay, or to be refunded
+    under the cancellation policy), computed as the change itself would be; writes nothing."""
+    q = svc.quote_change(session, user, booking_id, body)
+    short = q.shortage()
+    if short is not None:
+        raise short
+    zone = q.interval.zone
+    return ChangeQuoteOut(
+        start=q.interval.start.astimezone(zone).isoformat(), end=q.interval.end.astimezone(zone).isoformat(),
+        seats=q.seats, free_seats=q.free_seats, price=_price(q.price.model_dump()),
+        old_total=q.old_total, difference=q.difference, to_pay=q.to_pay, refund=q.refund,
+        refund_percent=q.refund_percent, applies_now=q.applies_now, needs_approval=q.needs_approval,
+        currency=q.currency)
+
+
 @router.patch("/bookings/{booking_id}", response_model=ChangeOut, responses=_CONFLICT)
 def modify_booking(uow: Uow, user: CurrentUser, booking_id: PathId,
                    body: svc.BookingChange) -> ChangeOut:

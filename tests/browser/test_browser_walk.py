@@ -155,7 +155,7 @@ def _pages(w: World) -> dict[str, list[str]]:
         "visitor": ["/", "/search", "/search?city=moscow&sort=price", f"/spaces/{w.space_id}",
                     "/signup", "/login", "/reset-password", "/verify-email?token=broken",
                     "/no-such-page"],
-        "renter": ["/cabinet", "/cabinet/bookings", "/cabinet/notifications",
+        "renter": ["/cabinet", "/cabinet/bookings", "/cabinet/notifications", "/cabinet/favourites",
                    f"/checkout/{w.payment_id}", "/inbox", f"/inbox/{w.conversation_id}",
                    f"/spaces/{w.space_id}"],
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",

@@ -569,6 +569,84 @@ def holds_without_follow_up(session: Session, *, now: datetime | None = None, li
 # --- changes by the renter ---------------------------------------------------------------
 
 
+@dataclass
+class ChangeQuote:
+    """What a change of a booking would come to, before anything is written: the new
+    interval, seats and price, the difference, and what happens to the money. The preview
+    in "Мои брони" (`quote_change`) and the write (`do_modify_booking`) both come from
+    `_price_change`, so they cannot disagree."""
+
+    booking_id: int
+    interval: av.Interval
+    seats: int
+    free_seats: int  # free for the new interval, this booking left out
+    price: PriceBreakdown  # the new price (same add-ons and promo code)
+    addon_rows: list[dict]
+    old_total: int
+    difference: int  # new total - old total
+    to_pay: int  # charged: a dearer change of a paid booking, applied after its payment
+    refund: int  # given back now: a cheaper change of a paid booking, under the policy
+    refund_percent: int  # of the difference, the policy's rate at this moment
+    applies_now: bool  # False: the change waits for its payment (`pending_change`)
+    unpaid: bool  # the booking is not paid yet: its new total is simply what is due
+    needs_approval: bool  # a confirmed booking of an approval space goes back to the owner
+    currency: str
+
+    def shortage(self) -> Conflict | None:
+        """The refusal the change would get now for want of seats, or None."""
+        return seats_conflict(self.free_seats) if self.free_seats < self.seats else None
+
+
+def _price_change(session: Session, user: User, booking: Booking, space: BookableSpace,
+                  resource: BookableResource, tariffs: dict[str, int], change: BookingChange,
+                  *, now: datetime, lock_promo: bool) -> ChangeQuote:
+    """The one computation of a change: the checks of the new time and seats, the new price
+    with the booking's add-ons and promo code, and the money (see do_modify_booking)."""
+    if change.start is None and change.end is None and change.seats is None:
+        raise InvalidInput("start", "укажите новое время или число мест")
+    interval = av.check_interval(space, resource, change.start or booking.start_at,
+                                 change.end or booking.end_at, now=now)
+    seats = av.check_seats(resource, change.seats if change.seats is not None else booking.seats)
+    free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
+                                               exclude_booking_id=booking.id)
+    promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
+    addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
+    price, addon_rows, _promo = quote(
+        session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
+        seats=seats, addons=addons, promo_code=promo.code if promo else None, now=now,
+        lock_promo=lock_promo, exclude_booking_id=booking.id)
+    difference = price.total - booking.total_minor
+    unpaid = booking.status == S.pending_payment
+    to_pay = refund = percent = 0
+    if not unpaid and difference > 0:
+        to_pay = difference
+    elif not unpaid and difference < 0:
+        # Shrinking is a partial cancellation: the policy's rate now (everything while the
+        # owner has not confirmed yet), never more than what is left of the payments.
+        percent = 100 if booking.status == S.paid else refund_percent(booking.policy, booking.start_at, now)
+        refund = max(0, min(div_round(-difference * percent, 100), booking.paid_minor - booking.refunded_minor))
+    return ChangeQuote(
+        booking_id=booking.id, interval=interval, seats=seats, free_seats=free, price=price,
+        addon_rows=addon_rows, old_total=booking.total_minor, difference=difference,
+        to_pay=to_pay, refund=refund, refund_percent=percent, applies_now=to_pay == 0,
+        unpaid=unpaid, needs_approval=booking.status == S.confirmed and not space.instant_book,
+        currency=price.currency)
+
+
+def quote_change(session: Session, user: User | None, booking_id: int, change: BookingChange,
+                 *, now: datetime | None = None) -> ChangeQuote:
+    """The preview of a change (the modify dialog, POST /bookings/{id}/change-quote):
+    exactly what `do_modify_booking` would do now, without writing anything. Refuses what
+    it would refuse (the booking policy, a bad time, a closed day), except for want of
+    seats, which the preview reports (`ChangeQuote.shortage`) with the price beside it."""
+    user = check_can_book(user)
+    now = now or av.utcnow()
+    booking = access_booking(session, user, booking_id, action="modify", now=now, sides=("renter",))[0]
+    space, resource, tariffs = _bookable(session, booking.resource_id, lock=False)
+    return _price_change(session, user, booking, space, resource, tariffs, change, now=now,
+                         lock_promo=False)
+
+
 def do_modify_booking(session: Session, effects: Effects, user: User | None, booking_id: int,
                       change: BookingChange,
                       *, now: datetime | None = None) -> tuple[Booking, int]:
@@ -581,6 +659,7 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
       `pending_change` with `balance_due`, and applies only when that payment succeeds and
       the seats are still free (services.payments.payments); otherwise the money goes back.
     On a space where the owner approves bookings, a changed booking waits for approval again.
+    The numbers are `_price_change`'s, the same the preview (`quote_change`) shows.
     """
     # payments imports this module (access, changes) at its top: imported here
     from coworking_app.services.payments.payments import do_cancel_pending_payments, do_refund_booking
@@ -595,39 +674,27 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
     session.refresh(booking)
     if booking.status == S.expired:
         raise Conflict("status", "время на оплату истекло, бронь снята")
-    interval = av.check_interval(space, resource, change.start or booking.start_at,
-                                 change.end or booking.end_at, now=now)
-    seats = av.check_seats(resource, change.seats if change.seats is not None else booking.seats)
-    free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end,
-                                               exclude_booking_id=booking.id)
-    if free < seats:
-        raise seats_conflict(free)
-    promo = session.get(PromoCode, booking.promo_id) if booking.promo_id else None
-    addons = [AddonChoice(code=a["code"], quantity=a["quantity"]) for a in booking.addons]
-    price, addon_rows, _promo = quote(
-        session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
-        seats=seats,
-        addons=addons, promo_code=promo.code if promo else None, now=now, lock_promo=True,
-        exclude_booking_id=booking.id)
-    difference = price.total - booking.total_minor
+    q = _price_change(session, user, booking, space, resource, tariffs, change, now=now, lock_promo=True)
+    short = q.shortage()
+    if short is not None:
+        raise short
+    interval, price = q.interval, q.price
     snapshot = {"start": interval.start.isoformat(), "end": interval.end.isoformat(),
-                "seats": seats, "price": price.model_dump(mode="json"), "addons": addon_rows,
+                "seats": q.seats, "price": price.model_dump(mode="json"), "addons": q.addon_rows,
                 "total": price.total, "requested_at": now.isoformat()}
     do_cancel_pending_payments(session, booking)  # whatever was unpaid is superseded
     booking.pending_change, booking.balance_due_minor = None, 0
-    if booking.status != S.pending_payment and difference > 0:
-        booking.pending_change, booking.balance_due_minor = snapshot, difference
+    if not q.applies_now:
+        booking.pending_change, booking.balance_due_minor = snapshot, q.to_pay
         do_log_event(session, effects, booking, "request_change", booking.status, actor=user,
-                     actor_role="renter", data={"change": snapshot, "difference": difference})
+                     actor_role="renter", data={"change": snapshot, "difference": q.difference})
     else:
         do_apply_change(session, effects, booking, space, snapshot, actor=user, actor_role="renter")
-        if difference < 0 and booking.status != S.pending_payment:
-            percent = 100 if booking.status == S.paid else refund_percent(booking.policy, booking.start_at, now)
-            amount = min(div_round(-difference * percent, 100), booking.paid_minor - booking.refunded_minor)
-            if amount > 0:
-                do_refund_booking(session, effects, booking, amount, reason=f"изменение брони ({percent} %)")
+        if q.refund > 0:
+            do_refund_booking(session, effects, booking, q.refund,
+                              reason=f"изменение брони ({q.refund_percent} %)")
     session.flush()
-    return booking, difference
+    return booking, q.difference
 
 
 def do_apply_change(session: Session, effects: Effects, booking: Booking, space: Space | BookableSpace,
