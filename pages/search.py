@@ -272,7 +272,8 @@ def _place_box() -> rx.Component:
             auto_complete="off",
             width="100%",
             custom_attrs={"data-testid": "place-input", "role": "combobox",
-                          "aria-autocomplete": "list"},
+                          "aria-autocomplete": "list", "aria-controls": "place-options",
+                          "aria-expanded": rx.cond(s.place_options.length() > 0, "true", "false")},
         ),
         rx.cond(
             (s.place_options.length() > 0) | (s.place_message != ""),
@@ -282,6 +283,7 @@ def _place_box() -> rx.Component:
                         rx.text(s.place_message, size="2", color=rx.color("gray", 11), padding="8px 10px")),
                 role="listbox",
                 aria_label="Подсказки",
+                id="place-options",
                 class_name="cw-place-list",
                 custom_attrs={"data-testid": "place-options"},
             ),

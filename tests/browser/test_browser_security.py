@@ -191,7 +191,7 @@ def test_owner_editor_map_with_a_hostile_name_still_picks_the_point(app_url, bro
         space_id = hostile_spaces["owned"]
         ui_login(page, app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, f"/owner/spaces/{space_id}")
         frame = page.frame_locator("[data-testid=editor-map]")
-        expect(frame.locator(".cw-pin")).to_have_count(1)
+        expect(frame.locator(".cw-drag-icon")).to_have_count(1)  # the space's pin, a draggable marker
         lat = page.get_by_test_id("edit-lat")
         before = lat.input_value()
         frame.locator(".leaflet-container").click(position={"x": 60, "y": 40})

@@ -193,8 +193,9 @@ def _walk(browser, base: str, role: str, paths: list[str], credentials, problems
             if message.type != "error":
                 return
             where = message.location.get("url", "") if message.location else ""
-            if "Failed to load resource" in message.text and urlparse(where).netloc not in ("", urlparse(base).netloc):
-                return  # map tiles and other third-party hosts: unreachable here
+            if "Failed to load resource" in message.text and (
+                    urlparse(where).netloc not in ("", urlparse(base).netloc) or urlparse(where).path.startswith("/tiles/")):
+                return  # map tiles (our /tiles/ proxy answers 502 offline) and third-party hosts: unreachable here
             if "status of 404" in message.text and where.rstrip("/") == page.url.rstrip("/") \
                     and urlparse(where).path.startswith(EXPECTED_404):
                 return  # the page itself, answered 404 on purpose
