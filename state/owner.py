@@ -132,7 +132,9 @@ class PinPicker(PageState, mixin=True):
     def suggest(self, query: str):
         """Suggestions for what is typed into the address field."""
         query = str(query)[:100]
-        done = self._read(lambda session: owner_spaces.address_suggestions(session, query, limit=6))
+        client_ip = self._client_ip()
+        done = self._read(lambda session: owner_spaces.address_suggestions(session, query, client_ip=client_ip,
+                                                                           limit=6))
         found = done.value if done.ok else []
         self._suggested = [{"lat": p.lat, "lon": p.lon, "label": p.label, "detail": p.detail, "kind": p.kind}
                            for p in found]

@@ -236,11 +236,15 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
 _ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,4}\.")  # "ул.", "д.", "пр." of a postal address
 
 
-def address_suggestions(session: Session, text: str, *, limit: int = 6) -> list[places.Place]:
+def address_suggestions(session: Session, text: str, *, client_ip: str | None = None,
+                        limit: int = 6) -> list[places.Place]:
     """Places for what an owner types as an address (places.suggest_places): the whole text
     first; when nothing matches, without the city in front ("Москва, Чистые пр"), then each
     comma-separated part from the last, without abbreviations like "ул." and house numbers
-    ("Москва, ул. Тверская, 7" finds «Тверская»). At most four lookups."""
+    ("Москва, ул. Тверская, 7" finds «Тверская»). At most four lookups, counted as one
+    against the client's limit (places.do_count_lookup) when `client_ip` is given."""
+    if client_ip is not None:
+        places.do_count_lookup(client_ip)
     text = str(text)[:places.MAX_QUERY_LENGTH]
     parts = [p.strip() for p in text.split(",") if p.strip()]
     cities = {places.normalize(c.name_ru) for c in catalog.list_cities(session)}
@@ -708,8 +712,11 @@ def do_add_closure(session: Session, user: User | None, space_id: int, fields: C
 
 
 def do_delete_closure(session: Session, user: User | None, space_id: int, closure_id: int) -> None:
-    """Opens the days again: they can be booked from now on."""
-    _space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    """Opens the days again: they can be booked from now on. A closure that has ended stays:
+    it is the record behind the bookings it cancelled."""
+    space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    if closure.last_day < local_today(space):
+        raise Conflict("closure", "эти дни уже прошли: запись о закрытии остаётся в истории")
     session.delete(closure)
     session.flush()
 

@@ -200,6 +200,14 @@ def _spaces(session: Session, query_words: list[str],
             for space_id, name, address, lat, lon, slug in rows]
 
 
+def do_suggest_for(session: Session, client_ip: str, q: str, *, city_id: int | None = None,
+                   limit: int = 8) -> list[Place]:
+    """`suggest_places` for one client address: every call counts against
+    LOOKUPS_PER_MINUTE (the API and the search page's box alike)."""
+    do_count_lookup(client_ip)
+    return suggest_places(session, q, city_id=city_id, limit=limit)
+
+
 def do_count_lookup(client_ip: str) -> None:
     """One suggestion lookup from this client address; RateLimited past LOOKUPS_PER_MINUTE."""
     ratelimit.do_take(f"places:{client_ip}", LOOKUPS_PER_MINUTE, 60,
