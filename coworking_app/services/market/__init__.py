@@ -1,0 +1,1 @@
+"""Market data: competitors' listings crawled from sources operators manage (docs/market.md)."""
