@@ -1,1 +1,1 @@
-"""Market data: competitors' listings crawled from sources operators manage (docs/market.md)."""
+"""Market data (issue 19): competitors' listings, normalised to our prices, terms and amenities."""
