@@ -71,7 +71,7 @@ class MarketSource(SQLModel, table=True):
     name: str = Field(max_length=100)
     start_url: str = Field(max_length=2000)
     kind: str = Field(max_length=16)
-    selectors: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    selectors: dict | None = Field(default=None, sa_column=Column(JSONB(none_as_null=True), nullable=True))
     schedule: str | None = Field(default=None, max_length=16)
     enabled: bool = Field(default=True)
     created_by: int | None = Field(

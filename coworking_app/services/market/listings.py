@@ -134,6 +134,7 @@ class TrendPoint(BaseModel):
 
 class MarketNear(BaseModel):
     space_id: int
+    space_name: str
     currency: str
     radius_m: int
     count: int
@@ -177,7 +178,7 @@ def market_near_space(session: Session, user: User | None, space_id: int, radius
                    select(MarketListing, distance, geo.lat_of(MarketListing.location), geo.lon_of(MarketListing.location))
                    .where(near, MarketListing.price_minor.is_not(None)).order_by(distance, MarketListing.id)
                    .limit(NEAREST))]
-    return MarketNear(space_id=space.id, currency=space.currency, radius_m=radius_m, count=len(per_unit),
+    return MarketNear(space_id=space.id, space_name=space.name, currency=space.currency, radius_m=radius_m, count=len(per_unit),
                       units=units, nearest=nearest, trend=_trend(session, near, now), lat=here[0], lon=here[1])
 
 

@@ -4,11 +4,11 @@ counters filled by the crawler's batches as they arrive (ingest.py)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
@@ -133,13 +133,9 @@ def do_add_to_run(session: Session, run_id: int, *, pages: int, items: int, stor
             pages=MarketRun.pages + pages, items=MarketRun.items + items, stored=MarketRun.stored + stored,
             error_count=MarketRun.error_count + len(errors),
             errors=func.jsonb_path_query_array(
-                MarketRun.errors.op("||")(func.cast(_json(errors), MarketRun.errors.type)),
-                f"$[0 to {ERRORS_KEPT - 1}]"),
+                MarketRun.errors.op("||")(literal(errors, JSONB)),
+                literal_column(f"'$[0 to {ERRORS_KEPT - 1}]'::jsonpath")),
         ))
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def do_queue_due_crawls(session: Session, effects: Effects, now: datetime | None = None) -> list[MarketRun]:

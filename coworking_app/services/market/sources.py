@@ -199,10 +199,10 @@ def do_update_source(session: Session, user: User | None, source_id: int, data: 
     if "kind" in given and given["kind"] is None:
         raise InvalidInput("kind", "укажите вид: jsonld или css")
     kind = given.get("kind") or source.kind
-    if "selectors" in given or kind != source.kind:
-        selectors = data.selectors if "selectors" in given else (
-            Selectors.model_validate(source.selectors) if source.selectors else None)
-        source.selectors = check_selectors(kind, selectors)
+    if "selectors" in given:
+        source.selectors = check_selectors(kind, data.selectors)
+    elif kind != source.kind:  # a new kind: a css source needs selectors, another drops them
+        source.selectors = check_selectors(kind, None) if kind == SourceKind.css.value else None
     source.kind = kind
     if "schedule" in given:
         source.schedule = given["schedule"]

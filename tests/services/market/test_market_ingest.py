@@ -177,7 +177,7 @@ def test_the_operators_table_filters_by_city(client, operator, world):
     _post(client, key, source_id, run_id, [_item("msk", lat=55.7601, lon=37.6186),
                                             _item("spb", lat=59.9343, lon=30.3351)])
     page = client.get(f"{API}/admin/market/listings", headers=operator,
-                      params={"source_id": source_id, "city": "spb"}).json()
+                      params={"source_id": source_id, "city": "saint-petersburg"}).json()
     assert [i["external_id"] for i in page["items"]] == ["spb"]
     assert page["items"][0]["price_minor"] == 50000 and page["items"][0]["lat"] == pytest.approx(59.9343)
     r = client.get(f"{API}/admin/market/listings", headers=operator, params={"city": "atlantis"})
