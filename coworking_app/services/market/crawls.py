@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,6 +42,16 @@ def _base_command(source: MarketSource) -> list[str]:
     return command
 
 
+def _child_env(key: str | None = None) -> dict[str, str]:
+    """The child's environment: the run's key in MARKET_API_TOKEN (not in the process list)
+    and the contact URL its User-Agent names."""
+    settings = get_settings()
+    env = {**os.environ, "MARKET_CONTACT_URL": settings.market_contact_url or settings.base_url}
+    if key:
+        env["MARKET_API_TOKEN"] = key
+    return env
+
+
 def _summary(stdout: str) -> dict | None:
     for line in reversed(stdout.strip().splitlines()):
         try:
@@ -57,13 +68,12 @@ def run_crawl(source: MarketSource, run_id: int, key: str, *, max_pages: int | N
     """Crawls `source` in a child process for run `run_id`; the outcome in words."""
     settings = get_settings()
     command = _base_command(source) + [
-        "--run-id", str(run_id), "--api", settings.market_api, "--token", key,
-        "--max-pages", str(max_pages or settings.market_max_pages)]
+        "--run-id", str(run_id), "--api", settings.market_api, "--max-pages", str(max_pages or settings.market_max_pages)]
     if not throttle:
         command.append("--no-throttle")
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=settings.market_crawl_timeout_seconds,
-                              check=False)
+                              check=False, env=_child_env(key))
     except subprocess.TimeoutExpired:
         return CrawlOutcome(False, f"обход не уложился в {settings.market_crawl_timeout_seconds} с и остановлен", {})
     summary = _summary(done.stdout) or {}
@@ -81,13 +91,17 @@ def test_source(session: Session, user: User | None, source_id: int, url: str) -
     url = check_start_url(url) if url else source.start_url
     command = _base_command(source) + ["--test-url", url]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TEST_TIMEOUT, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TEST_TIMEOUT, check=False,
+                              env=_child_env())
     except subprocess.TimeoutExpired:
         raise InvalidInput("url", f"страница не ответила за {TEST_TIMEOUT} с") from None
     summary = _summary(done.stdout)
     if summary is None:
         log.warning("market test of source %s gave no answer: %s", source_id, done.stderr[-2000:])
         raise InvalidInput("url", "проверка не удалась: обходчик не ответил, подробности в журнале сервера")
-    if summary.get("error"):
-        raise InvalidInput("url", str(summary["error"])[:500])
-    return list(summary.get("items") or [])
+    items, errors = list(summary.get("items") or []), list(summary.get("errors") or [])
+    if not items and errors:
+        raise InvalidInput("url", str(errors[0].get("reason") or "на странице ничего не найдено")[:500])
+    if not items:
+        raise InvalidInput("url", "на этой странице источник не нашёл ни одного предложения")
+    return items
