@@ -22,7 +22,7 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard bench-market clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
 	@echo "make bench-dashboard - operator dashboard and bookings table on 1M bookings (BENCH_RUNS, BENCH_BOOKINGS)"
+	@echo "make bench-market - a crawl of a generated 500-page site through the API (BENCH_MARKET_PAGES, BENCH_MARKET_RUNS)"
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -82,6 +83,7 @@ setup: seed
 run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/rq worker -w rq.worker.SimpleWorker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
+	$(BIN)/rq worker -w rq.worker.SimpleWorker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
@@ -113,6 +115,16 @@ bench: deps
 BENCH_BOOKING_ENV := APP_ENV=development \
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_booking \
 	CACHE_REDIS_URL=redis://127.0.0.1:6379/9 RQ_REDIS_URL=redis://127.0.0.1:6379/10
+
+BENCH_MARKET_ENV := APP_ENV=development \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_market \
+	CACHE_REDIS_URL=redis://127.0.0.1:6379/9 RQ_REDIS_URL=redis://127.0.0.1:6379/10
+
+bench-market: deps
+	$(BENCH_MARKET_ENV) $(BIN)/python -m coworking_app.cli create-db
+	$(BENCH_MARKET_ENV) $(BIN)/alembic upgrade head
+	$(BENCH_MARKET_ENV) $(BIN)/python -m coworking_app.cli seed-demo
+	$(BENCH_MARKET_ENV) $(BIN)/python bench/market.py
 
 bench-booking: deps
 	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db

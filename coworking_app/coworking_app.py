@@ -24,6 +24,7 @@ from pages.not_found import not_found_page
 from pages.notifications import notifications_page
 from pages.home import home_page
 from pages.inbox import inbox_page, thread_page
+from pages.market import owner_market_page
 from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page, space_preview_page
 from pages.search import search_page
@@ -45,6 +46,7 @@ from state.cabinet import CabinetState
 from state.favourites import FavouritesState
 from state.home import HomeState
 from state.inbox import InboxState
+from state.market import OwnerMarketState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
 from state.owner import OwnerState, SpaceEditorState, SpacePreviewState
@@ -100,6 +102,7 @@ PAGES = [
      [SpaceEditorState.load, BookingRulesState.load, ClosuresState.load, GuestOfferState.load]),
     (space_preview_page, "/owner/spaces/[space_id]/preview", "Предпросмотр пространства — CoSpace",
      [SpacePreviewState.load, SpaceReviewsState.load]),
+    (owner_market_page, "/owner/spaces/[space_id]/market", "Рынок рядом — CoSpace", [OwnerMarketState.load]),
     (not_found_page, "404", "Страница не найдена — CoSpace", []),
 ]
 for component, route, title, on_load in PAGES:

@@ -29,6 +29,7 @@ class Job:
     job_id: str | None = None
     retry_intervals: tuple[int, ...] = ()
     timeout: int = 120
+    queue: str | None = None  # another RQ queue than the default (jobs/__init__.py names them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +64,9 @@ class Effects:
     batched: dict[str, list] = field(default_factory=dict)
 
     def queue_job(self, func: str, *args: object, at: datetime | None = None, job_id: str | None = None,
-                  retry_intervals: list[int] | tuple[int, ...] = (), timeout: int = 120) -> None:
-        self.jobs.append(Job(func, args, at, job_id, tuple(retry_intervals), timeout))
+                  retry_intervals: list[int] | tuple[int, ...] = (), timeout: int = 120,
+                  queue: str | None = None) -> None:
+        self.jobs.append(Job(func, args, at, job_id, tuple(retry_intervals), timeout, queue))
 
     def queue_batched(self, name: str, *items: int) -> None:
         """Ids for the batched work list `name` (coworking_app/batches.py): pushed after

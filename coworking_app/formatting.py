@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
-UNIT_LABELS = {"hour": "час", "day": "день", "month": "месяц"}
+UNIT_LABELS = {"hour": "час", "day": "день", "week": "неделя", "month": "месяц"}
 UNIT_CHOICES = [("hour", "в час"), ("day", "в день"), ("month", "в месяц")]
 WEEKDAY_LABELS = {"mon": "Пн", "tue": "Вт", "wed": "Ср", "thu": "Чт", "fri": "Пт",
                   "sat": "Сб", "sun": "Вс"}

@@ -135,6 +135,14 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # Market data (docs/market.md): the crawler's child process posts its batches to
+    # MARKET_API_URL (default: this app's own API at 127.0.0.1:PORT); it may crawl private and
+    # loopback addresses only in development and test, or with MARKET_ALLOW_PRIVATE_HOSTS.
+    market_api_url: str = ""
+    market_allow_private_hosts: bool = False
+    market_contact_url: str = ""  # named in the crawler's User-Agent (default: PUBLIC_URL)
+    market_crawl_timeout_seconds: int = Field(default=3600, ge=10, le=6 * 3600)
+    market_max_pages: int = Field(default=500, ge=1, le=100_000)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -170,6 +178,11 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://localhost:{self.port}"
+
+    @property
+    def market_api(self) -> str:
+        """Where the crawler posts its batches (this app's API unless MARKET_API_URL)."""
+        return (self.market_api_url or f"http://127.0.0.1:{self.port}/api/v1").rstrip("/")
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -184,6 +184,8 @@ def _to_rq(effects: Effects) -> None:
             if job.at is not None:
                 created = queue.create_job(job.func, args=job.args, status=JobStatus.SCHEDULED, **options)
                 queue.schedule_job(created, job.at, pipeline=pipe)
+            elif job.queue and job.queue != queue.name:
+                get_queue(job.queue).enqueue_call(job.func, args=job.args, pipeline=pipe, **options)
             else:
                 queue.enqueue_call(job.func, args=job.args, pipeline=pipe, **options)
         for job_id in effects.cancelled_jobs:

@@ -7,6 +7,9 @@ from rq import Queue
 from coworking_app.db import get_rq_redis
 
 DEFAULT_QUEUE = "default"
+# Crawls take minutes and run one at a time in their own worker (`make run` starts it), so
+# that bookings' follow-ups never wait behind one (docs/market.md).
+MARKET_QUEUE = "market"
 
 
 def get_queue(name: str = DEFAULT_QUEUE) -> Queue:

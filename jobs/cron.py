@@ -7,6 +7,7 @@ from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
+from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
 from jobs.notifications import sweep_emails
 from jobs.reports import generate_report
@@ -51,3 +52,10 @@ cron.register(flush_search_log, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_
 for kind, schedule in (("daily", "10 0 * * *"), ("weekly", "20 0 * * 1"), ("monthly", "30 0 1 * *")):
     cron.register(generate_report, queue_name=DEFAULT_QUEUE, args=(kind,), cron=schedule, job_timeout=900,
                   name=f"report-{kind}")
+
+# Market data (docs/market.md): sources whose daily/weekly schedule is due get a crawl (a
+# source's next run counts from its previous one); listings unseen for 30 days are marked gone.
+cron.register(queue_due_crawls, queue_name=DEFAULT_QUEUE, cron="5 * * * *", job_timeout=120,
+              name="market-queue-due-crawls")
+cron.register(mark_gone_listings, queue_name=DEFAULT_QUEUE, cron="50 3 * * *", job_timeout=300,
+              name="market-mark-gone")

@@ -31,6 +31,17 @@ from models.booking import (
     holds_seats_sql,
 )
 from models.favourite import Favourite
+from models.market import (
+    MarketListing,
+    MarketPrice,
+    MarketRun,
+    MarketSource,
+    MarketUnit,
+    RunStatus,
+    ServiceKey,
+    SourceKind,
+    SourceSchedule,
+)
 from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
 from models.notification import Channel, DeliveryStatus, Notification, Offer
 from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
@@ -60,6 +71,15 @@ __all__ = [
     "ReportStatus",
     "SearchLog",
     "Favourite",
+    "MarketListing",
+    "MarketPrice",
+    "MarketRun",
+    "MarketSource",
+    "MarketUnit",
+    "RunStatus",
+    "ServiceKey",
+    "SourceKind",
+    "SourceSchedule",
     "Conversation",
     "ConversationMember",
     "ConversationReport",

@@ -34,6 +34,14 @@ SIGNED_OUT_KEY = "cospace-signed-out"  # localStorage: a tab signed out (pages/s
 PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin")
 
 
+def client_of(router) -> ClientInfo:
+    """The address and browser of the tab behind `router` (a state's `self.router`)."""
+    headers = router.headers
+    peer = headers.raw_headers.get("asgi-scope-client") or router.session.client_ip or ""
+    return ClientInfo(ip=client_address(peer, headers.raw_headers.get("x-forwarded-for", "")),
+                      user_agent=(headers.user_agent or "")[:255])
+
+
 def login_url(path: str) -> str:
     """/login that comes back to `path` (a local path, with its query) once signed in."""
     return "/login?next=" + quote(path or "/", safe="/")
@@ -96,10 +104,7 @@ class AuthState(rx.State):
         return (url.path.rstrip("/") or "/") + (f"?{url.query}" if url.query else "")
 
     def _client(self) -> ClientInfo:
-        headers = self.router.headers
-        peer = headers.raw_headers.get("asgi-scope-client") or self.router.session.client_ip or ""
-        return ClientInfo(ip=client_address(peer, headers.raw_headers.get("x-forwarded-for", "")),
-                          user_agent=(headers.user_agent or "")[:255])
+        return client_of(self.router)
 
     def _user(self, session: Session) -> User:
         """The signed-in user, checked against the database now; NotAuthenticated else."""

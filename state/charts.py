@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from coworking_app.services.admin import analytics
+from coworking_app.formatting import CURRENCY_SIGNS, UNIT_LABELS
 from coworking_app.services.booking.booking_states import STATUS_LABELS
 
 ACCENT = "#0d9488"
@@ -72,5 +73,26 @@ def heatmap(grid: list[list[float]]) -> go.Figure:
         zmin=0, zmax=max(1.0, max((max(row) for row in grid), default=0.0)), hovertemplate="%{y} %{x}:00 — %{z:.1f} %<extra></extra>", colorbar={"title": "%", "thickness": 10}))
     fig = _layout(fig, height=280)
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def market_prices(units: list) -> go.Figure:
+    """"Рынок рядом": competitors' prices as one box per unit and currency (listings.UnitStats),
+    every price a point beside its box, the space's own price a diamond."""
+    from_minor = 100
+    fig = go.Figure()
+    names = [f"за {UNIT_LABELS.get(u.unit, u.unit)}, {CURRENCY_SIGNS.get(u.currency, u.currency)}" for u in units]
+    for name, u in zip(names, units):
+        fig.add_trace(go.Box(
+            y=[p / from_minor for p in u.prices], name=name, boxpoints="all", jitter=0.4, pointpos=-1.6,
+            marker={"color": ACCENT, "size": 5, "opacity": 0.6}, line={"color": ACCENT}, fillcolor="rgba(13,148,136,0.12)",
+            hovertemplate="%{y:,.0f}<extra></extra>"))
+        if u.own_price is not None:
+            fig.add_trace(go.Scatter(
+                x=[name], y=[u.own_price / from_minor], mode="markers", name="Ваша цена",
+                marker={"symbol": "diamond", "size": 14, "color": "#f5a524", "line": {"color": "#3f4654", "width": 1}},
+                hovertemplate="Ваша цена: %{y:,.0f}<extra></extra>"))
+    fig = _layout(fig, height=340)
     fig.update_layout(hovermode="closest")
     return fig

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from coworking_app.formatting import format_money, zone_name
 from coworking_app.maps import MOSCOW_CENTRE, MapPin, publish, render_map
-from coworking_app.services.catalog import catalog, geo, owner_editor, owner_spaces, photos
+from coworking_app.services.catalog import catalog, geo, owner_editor, owner_spaces, photos, places
 from coworking_app.services.common.errors import InvalidInput
 from state.inputs import parse_id, parse_roubles, parse_step
 from state.page import Outcome, PageState
@@ -132,7 +132,8 @@ class PinPicker(PageState, mixin=True):
     def suggest(self, query: str):
         """Suggestions for what is typed into the address field."""
         query = str(query)[:100]
-        done = self._read(lambda session: owner_spaces.address_suggestions(session, query, limit=6))
+        client_ip = self._client_ip()
+        done = self._read(lambda session: places.address_suggestions(session, query, client_ip=client_ip, limit=6))
         found = done.value if done.ok else []
         self._suggested = [{"lat": p.lat, "lon": p.lon, "label": p.label, "detail": p.detail, "kind": p.kind}
                            for p in found]

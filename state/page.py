@@ -35,7 +35,7 @@ from coworking_app.services.common.errors import NotAuthenticated, PermissionDen
 from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case
 from models import AuthSession, User
-from state.auth import AuthState, SessionEnded
+from state.auth import AuthState, SessionEnded, client_of
 
 T = TypeVar("T")
 
@@ -111,6 +111,10 @@ class PageState(rx.State):
 
     async def _token(self) -> str:
         return (await self._auth()).session_token
+
+    def _client_ip(self) -> str:
+        """This tab's client address (the key of per-address limits)."""
+        return client_of(self.router).ip
 
     async def _act(self, work: Callable[[Session, Effects, User], T]) -> Outcome[T]:
         """`work` as the signed-in person; SessionEnded when nobody is signed in any more."""

@@ -520,11 +520,11 @@ class SearchState(PageState):
     def set_place_q(self, value: str):
         """The address box: suggestions from our stations, districts and spaces."""
         typed = self.place_q = str(value)[:places.MAX_QUERY_LENGTH]
-        city_slug = self._query.get("city")
+        city_slug, client_ip = self._query.get("city"), self._client_ip()
 
         def suggest(session):
             city = catalog.find_city(session, city_slug) if city_slug else None
-            return places.suggest_places(session, typed, city_id=city.id if city else None)
+            return places.do_suggest_for(session, client_ip, typed, city_id=city.id if city else None)
 
         found = self._read(suggest)
         if not found.ok:

@@ -23,6 +23,7 @@ from coworking_app.api import (
     favourites,
     health,
     maps,
+    market,
     messages,
     notifications,
     owner,
@@ -185,7 +186,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
     for module in (health, catalog, places, spaces, favourites, bookings, notifications, auth, owner, admin,
-                   reviews, messages):
+                   reviews, messages, market):
         api.include_router(module.router, prefix="/api/v1")
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents

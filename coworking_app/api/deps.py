@@ -99,6 +99,17 @@ def _current_user(
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
+def _service_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
+    """The raw `Authorization: Bearer` value for routes machines call with a service key
+    (services/market/keys.py checks it inside the route's unit of work)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        return None
+    return credentials.credentials
+
+
+ServiceKeyHeader = Annotated[str | None, Depends(_service_key)]
+
+
 def bearer_user(session: Session, authorization: str | None) -> User:
     """The same check as CurrentUser, called inside a route's own session: hot routes use
     it to run in one worker-thread hop instead of one per dependency."""

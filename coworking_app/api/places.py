@@ -23,6 +23,5 @@ def suggest(
     city: Annotated[Line(100) | None, Query(description="City slug or name: its places only")] = None,
     limit: Annotated[int, Query(ge=1, le=places.MAX_LIMIT)] = 8,
 ) -> list[places.Place]:
-    places.do_count_lookup(client.ip)
     city_id = catalog.require_city(session, city).id if city else None
-    return places.suggest_places(session, q, city_id=city_id, limit=limit)
+    return places.do_suggest_for(session, client.ip, q, city_id=city_id, limit=limit)

@@ -157,7 +157,7 @@ def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime,
     if start > now + timedelta(days=get_settings().booking_horizon_days):
         raise InvalidInput("start", "так далеко вперёд бронировать нельзя")
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    check_not_closed(space.closures, local_start.date(), (local_end - timedelta(microseconds=1)).date())
+    check_not_closed(space.closures, *local_days(zone, start, end))
 
     if _local_midnight(local_start) and _local_midnight(local_end):
         if resource.kind not in DAY_BOOKABLE_KINDS:
@@ -185,6 +185,17 @@ def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime,
     if minutes_for_limits > resource.max_minutes:
         raise InvalidInput("end", f"максимальная длительность — {_duration(resource.max_minutes)}")
     return interval
+
+
+def local_days(zone: ZoneInfo, start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and the last local day that [start, end) touches."""
+    return start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(microseconds=1)).date()
+
+
+def is_closed_during(session: Session, space_id: int, zone: str, start: datetime, end: datetime) -> bool:
+    """Whether [start, end) touches a day the owner closed (a change paid after the days
+    were closed: payments._change_fits)."""
+    return bool(closed_days(session, space_id, *local_days(ZoneInfo(zone), start, end)))
 
 
 def check_not_closed(closures: Iterable[Closure], first: date, last: date) -> None:

@@ -8,21 +8,16 @@ from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
 from coworking_app.services.catalog.geo import lat_of, lon_of
-from coworking_app.services.catalog.search import SpaceCard
+from coworking_app.services.catalog.search import SpaceCard, shown_price
 from coworking_app.services.catalog.spaces import public_space_filter
 from coworking_app.services.common.storage import get_storage
 from models import City, District, Photo, PriceUnit, Space
 
-UNITS = (PriceUnit.hour, PriceUnit.day, PriceUnit.month)
 
 
-def shown_price(space) -> tuple[PriceUnit | None, int | None]:
-    """The price a card shows: the lowest of the first unit the space has a tariff in
-    (hour, then day, then month), as the search shows it without a price filter."""
-    for unit, price in zip(UNITS, (space.price_hour_from, space.price_day_from, space.price_month_from)):
-        if price is not None:
-            return unit, price
-    return None, None
+def space_price(space) -> tuple[PriceUnit | None, int | None]:
+    """The price a card of this space shows (search.shown_price without a price filter)."""
+    return shown_price(space.price_hour_from, space.price_day_from, space.price_month_from)
 
 
 def _cover(column) -> ColumnElement:
@@ -48,7 +43,7 @@ def space_cards(session: Session, space_ids: list[int], *,
     by_id = {}
     for space, city, city_slug, district, lat, lon, cover, thumb in rows:
         metres = (distances or {}).get(space.id)
-        unit, price = shown_price(space)
+        unit, price = space_price(space)
         by_id[space.id] = SpaceCard(
             id=space.id, name=space.name, city=city, city_slug=city_slug, district=district,
             address=space.address, lat=lat, lon=lon,

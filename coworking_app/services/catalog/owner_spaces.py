@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from coworking_app.services.booking.availability import WHOLE_KINDS, Closure
 from coworking_app.effects import Effects
-from coworking_app.services.catalog import catalog, places
+from coworking_app.services.catalog import catalog
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.catalog.cache import drop_space_pages
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound
@@ -231,31 +231,6 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
         raise NotFound("Тариф не найден")
     space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
     return space, tariff
-
-
-_ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,4}\.")  # "ул.", "д.", "пр." of a postal address
-
-
-def address_suggestions(session: Session, text: str, *, limit: int = 6) -> list[places.Place]:
-    """Places for what an owner types as an address (places.suggest_places): the whole text
-    first; when nothing matches, without the city in front ("Москва, Чистые пр"), then each
-    comma-separated part from the last, without abbreviations like "ул." and house numbers
-    ("Москва, ул. Тверская, 7" finds «Тверская»). At most four lookups."""
-    text = str(text)[:places.MAX_QUERY_LENGTH]
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    cities = {places.normalize(c.name_ru) for c in catalog.list_cities(session)}
-    tries = [text]
-    if len(parts) > 1 and places.normalize(parts[0]) in cities:
-        tries.append(", ".join(parts[1:]))
-    for part in reversed(parts):
-        bare = " ".join(w for w in _ABBREVIATION.sub(" ", part).split() if not any(ch.isdigit() for ch in w))
-        if bare and places.normalize(bare) not in cities:
-            tries.append(bare)
-    for query in list(dict.fromkeys(tries))[:4]:
-        found = places.suggest_places(session, query, limit=limit)
-        if found:
-            return found
-    return []
 
 
 def list_owner_spaces(session: Session, user: User | None) -> list[Space]:
@@ -708,8 +683,11 @@ def do_add_closure(session: Session, user: User | None, space_id: int, fields: C
 
 
 def do_delete_closure(session: Session, user: User | None, space_id: int, closure_id: int) -> None:
-    """Opens the days again: they can be booked from now on."""
-    _space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    """Opens the days again: they can be booked from now on. A closure that has ended stays:
+    it is the record behind the bookings it cancelled."""
+    space, closure = access_closure_for_owner(session, user, space_id, closure_id)
+    if closure.last_day < local_today(space):
+        raise Conflict("closure", "эти дни уже прошли: запись о закрытии остаётся в истории")
     session.delete(closure)
     session.flush()
 

@@ -200,7 +200,44 @@ def _spaces(session: Session, query_words: list[str],
             for space_id, name, address, lat, lon, slug in rows]
 
 
+def do_suggest_for(session: Session, client_ip: str, q: str, *, city_id: int | None = None,
+                   limit: int = 8) -> list[Place]:
+    """`suggest_places` for one client address: every call counts against
+    LOOKUPS_PER_MINUTE (the API and the search page's box alike)."""
+    do_count_lookup(client_ip)
+    return suggest_places(session, q, city_id=city_id, limit=limit)
+
+
 def do_count_lookup(client_ip: str) -> None:
     """One suggestion lookup from this client address; RateLimited past LOOKUPS_PER_MINUTE."""
     ratelimit.do_take(f"places:{client_ip}", LOOKUPS_PER_MINUTE, 60,
                       message="Слишком много запросов подсказок, подождите немного")
+
+
+_ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,4}\.")  # "ул.", "д.", "пр." of a postal address
+
+
+def address_suggestions(session: Session, text: str, *, client_ip: str | None = None,
+                        limit: int = 6) -> list[Place]:
+    """Places for a whole postal address as people write it (suggest_places): the whole text
+    first; when nothing matches, without the city in front ("Москва, Чистые пр"), then each
+    comma-separated part from the last, without abbreviations like "ул." and house numbers
+    ("Москва, ул. Тверская, 7" finds «Тверская»). At most four lookups, counted as one
+    against the client's limit (do_count_lookup) when `client_ip` is given."""
+    if client_ip is not None:
+        do_count_lookup(client_ip)
+    text = str(text)[:MAX_QUERY_LENGTH]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    cities = {normalize(c.name_ru) for c in catalog.list_cities(session)}
+    tries = [text]
+    if len(parts) > 1 and normalize(parts[0]) in cities:
+        tries.append(", ".join(parts[1:]))
+    for part in reversed(parts):
+        bare = " ".join(w for w in _ABBREVIATION.sub(" ", part).split() if not any(ch.isdigit() for ch in w))
+        if bare and normalize(bare) not in cities:
+            tries.append(bare)
+    for query in list(dict.fromkeys(tries))[:4]:
+        found = suggest_places(session, query, limit=limit)
+        if found:
+            return found
+    return []

@@ -201,6 +201,17 @@ class SearchParams(BaseModel):
         return {key: str(value) for key, value in data.items() if value not in (None, "")}
 
 
+def shown_price(hour: int | None, day: int | None, month: int | None,
+                unit: PriceUnit | None = None) -> tuple[PriceUnit | None, int | None]:
+    """The "from" price a card or a pin shows: the lowest in `unit` when the search filters
+    by a unit's price, else in the first unit the space rents by (hour, then day, then
+    month); (None, None) when it has no price there."""
+    prices = {PriceUnit.hour: hour, PriceUnit.day: day, PriceUnit.month: month}
+    shown = unit or next((u for u, v in prices.items() if v is not None), None)
+    price = prices[shown] if shown else None
+    return (shown if price is not None else None), price
+
+
 class SpaceCard(BaseModel):
     id: int
     name: str
@@ -436,16 +447,14 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
     ).all()
     items = []
     for row in rows:
-        prices = {PriceUnit.hour: row[9], PriceUnit.day: row[10], PriceUnit.month: row[11]}
-        shown_unit = unit or next((u for u, v in prices.items() if v is not None), None)
+        shown_unit, shown = shown_price(row[9], row[10], row[11], unit)
         cover = (row[17], row[18]) if row[17] else None
         items.append(
             SpaceCard(
                 id=row[0], name=row[1], city=row[2], city_slug=row[3], district=row[4],
                 address=row[5], lat=row[6], lon=row[7],
                 distance_m=round(row[8], 1) if row[8] is not None else None,
-                price_from=prices[shown_unit] if shown_unit else None,
-                price_unit=shown_unit, currency=row[12], max_capacity=row[13],
+                price_from=shown, price_unit=shown_unit, currency=row[12], max_capacity=row[13],
                 amenities=list(row[14] or []),
                 cover_photo_url=get_storage().url(cover[0]) if cover else None,
                 cover_thumb_url=get_storage().url(cover[1]) if cover else None,

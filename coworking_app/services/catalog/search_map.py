@@ -26,7 +26,9 @@ from sqlmodel import Session
 
 from coworking_app.formatting import format_money
 from coworking_app.services.catalog.geo import lat_of, lon_of
-from coworking_app.services.catalog.search import Bounds, SearchParams, merc_x, merc_y, search_filters
+from coworking_app.services.catalog.search import (
+    Bounds, SearchParams, merc_x, merc_y, search_filters, shown_price,
+)
 from models import PriceUnit, Space, SpaceMapCell as MC, SpaceSearch as SS
 from models.space import MAP_CELL_SHIFT, MERC_SCALE
 
@@ -203,11 +205,9 @@ def _singles(db, ids: list[int], unit: PriceUnit | None) -> list[MapSpace]:
     ).all()
     out = []
     for space_id, name, lat, lon, hour, day, month, currency in rows:
-        prices = {PriceUnit.hour: hour, PriceUnit.day: day, PriceUnit.month: month}
-        shown = unit or next((u for u, v in prices.items() if v is not None), None)
-        price = prices[shown] if shown else None
+        shown, price = shown_price(hour, day, month, unit)
         out.append(MapSpace(id=space_id, name=name, lat=round(lat, 6), lon=round(lon, 6), price_from=price,
-                            price_unit=shown if price is not None else None, currency=currency,
+                            price_unit=shown, currency=currency,
                             price_label=format_money(price, currency) if price is not None else ""))
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
-from coworking_app.services.catalog.cards import shown_price, space_cards
+from coworking_app.services.catalog.cards import space_cards, space_price
 from coworking_app.services.catalog.search import SpaceCard
 from coworking_app.services.catalog.spaces import access_public_space, public_space_filter
 from models import PriceUnit, Resource, Space
@@ -31,7 +31,7 @@ def similar_spaces(session: Session, space_id: int, *, limit: int = SIMILAR_COUN
                   func.ST_DWithin(Space.location, space.location, SIMILAR_RADIUS_M)]
     if kinds:
         conditions.append(exists().where(Resource.space_id == Space.id, Resource.kind.in_(kinds)))
-    unit, price = shown_price(space)
+    unit, price = space_price(space)
     if unit is not None:
         low, high = PRICE_BAND
         conditions.append(PRICE_COLUMNS[unit].between(-(-price * low // high), price * high))

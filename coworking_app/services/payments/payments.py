@@ -307,7 +307,7 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
             effects.queue_job("jobs.booking.render_receipt", booking.id,
                               job_id=f"receipt-{booking.id}-{booking.paid_minor}")
             return
-        if ok:  # the seats went to someone else meanwhile: the change is off
+        if ok:  # the seats went to someone else or the days were closed meanwhile: the change is off
             booking.pending_change, booking.balance_due_minor = None, 0
         _refund_unwanted(session, effects, booking, payment, "оплата изменения, которое уже не действует")
         return
@@ -323,10 +323,15 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
 
 
 def _change_fits(session: Session, booking: Booking) -> bool:
+    """A paid change still fits when it was paid: enough seats, and no day of it closed by
+    the owner since it was asked for."""
     resource = session.get(Resource, booking.resource_id, with_for_update=True)
     change = booking.pending_change
-    taken = av.booked_seats(session, booking.resource_id, datetime.fromisoformat(change["start"]),
-                            datetime.fromisoformat(change["end"]), exclude_booking_id=booking.id)
+    start, end = datetime.fromisoformat(change["start"]), datetime.fromisoformat(change["end"])
+    space = session.get(Space, booking.space_id)
+    if av.is_closed_during(session, booking.space_id, space.timezone, start, end):
+        return False
+    taken = av.booked_seats(session, booking.resource_id, start, end, exclude_booking_id=booking.id)
     return resource.capacity - taken >= change["seats"]
 
 

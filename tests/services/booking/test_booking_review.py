@@ -9,7 +9,7 @@ from coworking_app.services.booking import bookings as svc
 from coworking_app.services.payments.payments import do_payment_succeeded
 from coworking_app.settings import get_settings
 from coworking_app.uow import run_use_case
-from models import Payment, Refund
+from models import Payment, Refund, SpaceClosure
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
 from tests.uow_helpers import transaction
@@ -64,6 +64,28 @@ def test_a_dearer_change_applies_only_once_paid_and_never_without_seats(client, 
         1, local(day, 11).isoformat(), None, 0)
     assert _refunds(booking["id"]) == [payment["amount"]]
     assert view["paid"] - view["refunded"] == view["total"] == 30000
+
+
+def test_a_change_paid_after_the_owner_closed_its_day_is_refunded(client, world):
+    """The guest asks to move to another day, the owner closes that day, the guest pays: the
+    change does not land on the closed day, the money goes back."""
+    b = make_bookable()
+    _a, auth = signed_in()
+    day, other_day = in_days(5), in_days(6)
+    booking = _book(client, auth, body(b.desk_id, local(day, 10), local(day, 11), 1))
+    pay_test(client, auth, booking["id"])
+    r = client.patch(f"{API}/bookings/{booking['id']}", headers=auth,
+                     json={"start": local(other_day, 10).isoformat(), "end": local(other_day, 13).isoformat()})
+    assert r.status_code == 200 and r.json()["booking"]["balance_due"] > 0, r.text
+    with transaction() as s:
+        s.add(SpaceClosure(space_id=b.space_id, first_day=other_day, last_day=other_day, reason="Ремонт"))
+    payment = client.post(f"{API}/bookings/{booking['id']}/pay", headers=auth).json()
+    client.post(f"{API}/payments/test/{payment['payment_id']}/complete", headers=auth,
+                json={"outcome": "succeeded"})
+    view = _view(client, auth, booking["id"])
+    assert (view["start"], view["end"], view["pending_change"], view["balance_due"]) == (
+        local(day, 10).isoformat(), local(day, 11).isoformat(), None, 0)
+    assert _refunds(booking["id"]) == [payment["amount"]]
 
 
 def test_an_old_payment_for_a_changed_booking_is_refunded(client, world):

@@ -202,6 +202,25 @@ def test_closures_do_not_overlap_and_reopening_frees_the_days(client):
         assert [(c.first_day, c.last_day) for c in left] == [(in_days(13), in_days(14))]
 
 
+def test_a_closure_that_has_ended_stays_as_the_record(client):
+    """Reopening days already past would erase why their bookings were cancelled: refused
+    (409 naming the closure), the row stays; a current one still reopens."""
+    b = make_bookable()
+    with transaction() as s:
+        past = SpaceClosure(space_id=b.space_id, first_day=in_days(-5), last_day=in_days(-3), reason="Ремонт")
+        s.add(past)
+        s.flush()
+        past_id = past.id
+    r = client.delete(f"{API}/owner/spaces/{b.space_id}/closures/{past_id}", headers=headers_for(b.owner_id))
+    assert r.status_code == 409, r.text
+    assert "уже прошли" in str(r.json()["detail"]) and "closure" in str(r.json()["detail"])
+    with transaction() as s:
+        assert s.get(SpaceClosure, past_id) is not None
+    current_id = _close(b, in_days(0), in_days(2))
+    r = client.delete(f"{API}/owner/spaces/{b.space_id}/closures/{current_id}", headers=headers_for(b.owner_id))
+    assert r.status_code in (200, 204), r.text
+
+
 def test_only_the_owner_and_staff_see_or_change_closures(client):
     b = make_bookable()
     other = make_bookable()

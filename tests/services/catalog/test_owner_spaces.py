@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from coworking_app.services.catalog import geo, owner_editor
+from coworking_app.services.catalog import geo, owner_editor, places
 from coworking_app.services.catalog import owner_spaces as editor
-from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from coworking_app.services.catalog.owner_spaces import (
     AddonInput,
     PromoInput,
@@ -144,9 +144,25 @@ def test_the_pin_decides_city_district_and_time_zone_never_the_owner(owner_id):
 ])
 def test_an_address_as_owners_type_it_finds_a_place_to_put_the_pin(world, typed, first):
     with _work() as (s, fx):
-        found = editor.address_suggestions(s, typed)
+        found = places.address_suggestions(s, typed)
         assert found and found[0].label == first, [p.label for p in found]
-        assert editor.address_suggestions(s, "Шшшщщщ, 12") == []
+        assert places.address_suggestions(s, "Шшшщщщ, 12") == []
+
+
+def test_address_suggestions_count_against_the_same_limit_as_the_search_box(world, monkeypatch):
+    """Four lookups of one owner's keystroke count once; the search box and the API share the
+    client address's limit (places.do_suggest_for), so the page is no way around it."""
+    monkeypatch.setattr(places, "LOOKUPS_PER_MINUTE", 3)
+    ip, other = (f"2001:db8::{uuid.uuid4().hex[:4]}" for _ in range(2))
+    with _work() as (s, fx):
+        assert places.address_suggestions(s, "Москва, ул. Тверская, 7", client_ip=ip)  # 1
+        assert places.do_suggest_for(s, ip, "тверская")  # 2
+        assert places.address_suggestions(s, "Шшшщщщ, 12", client_ip=ip) == []  # 3
+        with pytest.raises(RateLimited):
+            places.do_suggest_for(s, ip, "тверская")
+        with pytest.raises(RateLimited):
+            places.address_suggestions(s, "Чистые пр", client_ip=ip)
+        assert places.do_suggest_for(s, other, "тверская")  # another address
 
 
 def test_prices_replace_each_other_per_unit_and_the_search_sees_the_lowest(owner_id):

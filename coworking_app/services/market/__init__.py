@@ -1,0 +1,1 @@
+"""Market data (issue 19): competitors' listings, normalised to our prices, terms and amenities."""

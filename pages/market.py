@@ -1,0 +1,115 @@
+"""The owner's "Рынок рядом" (/owner/spaces/<id>/market): competitors' prices around the
+space (state/market.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pages.components import empty_state, section
+from pages.layout import map_frame, page_frame
+from pages.not_found import not_found_content
+from state.market import RADII, NeighbourRow, OwnerMarketState, UnitRow
+
+
+def _unit_row(row: UnitRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.label),
+        rx.table.cell(row.count),
+        rx.table.cell(row.median, font_weight="bold"),
+        rx.table.cell(row.quartiles),
+        rx.table.cell(row.spread),
+        rx.table.cell(row.own),
+        rx.table.cell(row.standing),
+        custom_attrs={"data-testid": "market-unit"},
+    )
+
+
+def _units() -> rx.Component:
+    s = OwnerMarketState
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                *[rx.table.column_header_cell(h) for h in
+                  ("Цена", "Предложений", "Медиана", "Половина цен", "Все цены", "Ваша цена", "Где вы")])),
+            rx.table.body(rx.foreach(s.rows, _unit_row)),
+            size="1", variant="surface", width="100%",
+        ),
+        overflow_x="auto", width="100%",
+    )
+
+
+def _neighbour(n: NeighbourRow) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.link(n.name, href=n.url, is_external=True, weight="medium", size="2"),
+            rx.text(n.distance, size="1", color=rx.color("gray", 11)),
+            spacing="0", min_width="0",
+        ),
+        rx.spacer(),
+        rx.text(n.price, size="2", weight="bold", white_space="nowrap"),
+        width="100%", align="center", padding_y="6px",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        custom_attrs={"data-testid": "market-neighbour"},
+    )
+
+
+def owner_market_page() -> rx.Component:
+    s = OwnerMarketState
+    return page_frame(
+        rx.cond(
+            s.loading,
+            rx.vstack(rx.skeleton(height="40px", width="60%"), rx.skeleton(height="300px"), width="100%",
+                      spacing="3"),
+            rx.cond(
+                s.found,
+                rx.vstack(
+                    rx.flex(
+                        rx.vstack(
+                            rx.link(rx.hstack(rx.icon("arrow-left", size=14), "К редактору", align="center",
+                                              spacing="1"),
+                                    href="/owner/spaces/" + s.space_id.to_string(), size="2"),
+                            rx.heading("Рынок рядом", size="7"),
+                            rx.text(s.space_name, color=rx.color("gray", 11), size="2"),
+                            spacing="1",
+                        ),
+                        rx.spacer(),
+                        rx.select.root(
+                            rx.select.trigger(aria_label="Радиус"),
+                            rx.select.content(*[rx.select.item(label, value=value) for value, label in RADII]),
+                            value=s.radius, on_change=s.set_radius,
+                            custom_attrs={"data-testid": "market-radius"},
+                        ),
+                        width="100%", align="end", gap="3", wrap="wrap",
+                    ),
+                    rx.text(s.summary, size="2", custom_attrs={"data-testid": "market-summary"}),
+                    rx.cond(
+                        s.rows.length() > 0,
+                        rx.vstack(
+                            section("Цены конкурентов", _units(),
+                                    rx.text("Половина цен — от первой до третьей квартили; «Где вы» — доля "
+                                            "конкурентов, которые дешевле вас. Валюты не пересчитываются.",
+                                            size="1", color=rx.color("gray", 11)),
+                                    test_id="market-units"),
+                            section("Разброс цен",
+                                    rx.plotly(data=s.figure, config={"displaylogo": False, "responsive": True},
+                                              locale="ru", use_resize_handler=True, width="100%"),
+                                    rx.text("Ромб — ваша цена.", size="1", color=rx.color("gray", 11)),
+                                    test_id="market-chart"),
+                            rx.grid(
+                                section("На карте", map_frame(s.map_url, "360px", "market-map"),
+                                        test_id="market-map-card"),
+                                section("Ближайшие", rx.foreach(s.nearest, _neighbour), test_id="market-nearest"),
+                                columns=rx.breakpoints(initial="1", md="2"), gap="4", width="100%",
+                            ),
+                            spacing="4", width="100%",
+                        ),
+                        empty_state("chart-no-axes-column", "Пока не с чем сравнить",
+                                    rx.text("Данные о ценах конкурентов собирает оператор. Выберите радиус "
+                                            "больше или загляните позже.", size="2", text_align="center")),
+                    ),
+                    spacing="4", width="100%",
+                ),
+                not_found_content(),
+            ),
+        ),
+    )
