@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import empty_state, space_card
+from pages.components import date_input, empty_state, space_card, time_input
 from pages.layout import page_frame
 from pages.live_map import live_map, map_styles
 from state.search import PlaceOption, SearchState
@@ -103,16 +103,13 @@ def filters() -> rx.Component:
             _labelled(
                 "Свободно в это время",
                 rx.vstack(
-                    rx.input(type="date", value=s.day, on_change=lambda v: s.set_free("day", v),
-                             width="100%", aria_label="Дата",
-                             custom_attrs={"data-testid": "filter-day"}),
+                    date_input(s.day, lambda v: s.set_free("day", v), label="Дата", test_id="filter-day",
+                               width="100%"),
                     rx.hstack(
-                        rx.input(type="time", step="1800", value=s.time_from,
-                                 on_change=lambda v: s.set_free("time_from", v), aria_label="С",
-                                 custom_attrs={"data-testid": "filter-from"}),
-                        rx.input(type="time", step="1800", value=s.time_to,
-                                 on_change=lambda v: s.set_free("time_to", v), aria_label="До",
-                                 custom_attrs={"data-testid": "filter-to"}),
+                        time_input(s.time_from, lambda v: s.set_free("time_from", v), label="С",
+                                   test_id="filter-from"),
+                        time_input(s.time_to, lambda v: s.set_free("time_to", v), label="До", allow_24=True,
+                                   test_id="filter-to"),
                         spacing="2", width="100%",
                     ),
                     spacing="2", width="100%",

@@ -164,10 +164,11 @@ def test_booking_panel_and_cabinet_on_a_phone(app_url, browser, owned_space):
 def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
     context, page = new_page(browser, 1280, 900)
     try:
-        day = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).date().isoformat()
+        when = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=2)).date()
+        day = when.isoformat()
         page.goto(f"{app_url}/search?city=moscow")
         page.get_by_test_id("space-card").first.wait_for()
-        page.get_by_test_id("filter-day").fill(day)
+        page.get_by_test_id("filter-day").fill(f"{when:%d.%m.%Y}")  # Russian, whatever the browser's language
         page.get_by_test_id("filter-from").fill("10:00")
         page.get_by_test_id("filter-to").fill("13:00")
         page.get_by_test_id("filter-submit").click()
@@ -179,7 +180,7 @@ def test_search_by_free_time_keeps_it_in_the_url(app_url, browser):
         page.get_by_test_id("space-card").first.wait_for()
         expect(page.get_by_test_id("filter-from")).to_have_value("10:00", timeout=15_000)
         expect(page.get_by_test_id("filter-to")).to_have_value("13:00")
-        expect(page.get_by_test_id("filter-day")).to_have_value(day)
+        expect(page.get_by_test_id("filter-day")).to_have_value(f"{when:%d.%m.%Y}")
     finally:
         context.close()
 

@@ -112,7 +112,7 @@ def test_a_listing_seen_again_keeps_one_row_and_its_price_history_changes_only_w
         history = s.execute(select(MarketPrice.unit, MarketPrice.amount_minor)
                             .where(MarketPrice.listing_id == first.id).order_by(MarketPrice.id)).all()
         assert [tuple(h) for h in history] == [("hour", 35000), ("day", 120000), ("hour", 40000)]
-        assert s.query(MarketListing).filter(MarketListing.source_id == source_id).count() == 1
+        assert len(s.scalars(select(MarketListing.id).where(MarketListing.source_id == source_id)).all()) == 1
 
 
 def test_keys_post_only_to_their_own_running_run(client, operator, world):

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from rq import Queue
+from sqlalchemy import select
 
 from coworking_app.db import get_rq_redis
 from coworking_app.services.market import keys, runs
@@ -86,7 +87,7 @@ def test_wrong_sources_are_refused_naming_the_field_and_nothing_is_written(clien
     text = _refused(client.post(f"{API}/admin/market/sources", headers=operator, json=payload), 422, field)
     assert words in text
     with transaction() as s:
-        assert s.query(MarketSource).filter(MarketSource.name == name).count() == 0
+        assert s.scalar(select(MarketSource.id).where(MarketSource.name == name)) is None
 
 
 def test_a_name_is_used_once_and_private_addresses_only_where_allowed(client, operator, monkeypatch):
@@ -159,12 +160,12 @@ def test_the_schedule_queues_due_sources_once_and_fails_stuck_runs(client, opera
     # A day later the daily one is due again once its run has ended; a run left queued for
     # longer than a run's key lives is failed.
     with transaction() as s:
-        for run in s.query(MarketRun).filter(MarketRun.source_id.in_([daily["id"], weekly["id"]])):
+        for run in s.scalars(select(MarketRun).where(MarketRun.source_id.in_([daily["id"], weekly["id"]]))):
             run.created_at = run.created_at - runs.STUCK_AFTER - runs.SCHEDULE_EVERY["daily"]
     again = {r.source_id for r in run_use_case(lambda s, fx: runs.do_queue_due_crawls(s, fx))}
     assert daily["id"] in again and weekly["id"] not in again
     with transaction() as s:
-        stuck = s.query(MarketRun).filter(MarketRun.source_id == weekly["id"]).one()
+        stuck = s.scalars(select(MarketRun).where(MarketRun.source_id == weekly["id"])).one()
         assert (stuck.status, stuck.reason) == ("failed", "обход не завершился вовремя")
 
 
