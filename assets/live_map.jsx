@@ -54,7 +54,7 @@ function Watcher({ fit, fitKey, onView, onPick }) {
     const box = parseBox(fit);
     fitting.current = true;
     if (box) {
-      map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { animate: false, maxZoom: 16 });
+      map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { animate: false, maxZoom: 16, padding: [28, 28] });
     }
     fitting.current = false;
     report(false);
