@@ -155,7 +155,6 @@ def create_key(uow: Uow, user: CurrentUser, body: KeyIn) -> NewKey:
     """A key for a crawler on another machine (scope market:ingest); `key` is shown once."""
     def work(s, _fx):
         key, raw = keys.do_create_key(s, user, body.name.strip())
-        s.refresh(key)
         return NewKey(key=raw, **_key_out(key))
     return uow.run(work)
 

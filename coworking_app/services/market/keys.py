@@ -35,6 +35,7 @@ def do_create_key(session: Session, user: User | None, name: str, scope: str = I
     key, raw = _mint(name, scope, created_by=staff.id)
     session.add(key)
     session.flush()
+    session.refresh(key)  # created_at, from the database
     return key, raw
 
 
