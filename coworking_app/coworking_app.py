@@ -8,6 +8,7 @@ from coworking_app.api import create_api, limit_api_threads
 from coworking_app.page_status import page_status
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
+from pages.admin_market import market_admin_page
 from pages.admin_promos import promos_page
 from pages.admin_tables import tables_page
 from pages.auth import (
@@ -37,6 +38,7 @@ from state.account_forms import (
 )
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
+from state.admin_market import MarketListingsState, MarketRunsState, MarketSourcesState
 from state.admin_promos import PromoState
 from state.admin_tables import AdminTableState
 from state.auth import AuthState, on_backend_exception
@@ -94,6 +96,8 @@ PAGES = [
     (dashboard_page, "/admin", "Панель оператора — CoSpace", [DashboardState.load]),
     (tables_page, "/admin/tables", "Таблицы — CoSpace", [AdminTableState.load]),
     (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
+    (market_admin_page, "/admin/market", "Рынок — CoSpace",
+     [MarketSourcesState.load, MarketRunsState.load, MarketListingsState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),

@@ -99,6 +99,14 @@ POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
 PROMO_KIND_LABELS = {"percent": "Процент", "fixed": "Фиксированная сумма"}
 LANGUAGE_LABELS = {"ru": "Русский", "en": "English"}
+# Market data (docs/market.md): crawl sources, their runs, competitors' listings.
+MARKET_KIND_LABELS = {"jsonld": "JSON-LD", "css": "CSS-селекторы"}
+MARKET_SCHEDULE_LABELS = {"": "нет", "daily": "ежедневно", "weekly": "еженедельно"}
+MARKET_RUN_STATUS_LABELS = {"queued": "в очереди", "running": "идёт", "finished": "завершён", "failed": "ошибка"}
+MARKET_TRIGGER_LABELS = {"manual": "вручную", "schedule": "по расписанию"}
+MARKET_CANCELLATION_LABELS = {**POLICY_LABELS, "unknown": "не указаны"}
+MARKET_LOCATED_LABELS = {"page": "по координатам страницы", "address": "по адресу", "city": "только город",
+                         "none": "не определено"}
 
 
 def join_labels(values, labels: dict[str, str]) -> str:

@@ -15,7 +15,7 @@ CONTENT_WIDTH = "1240px"
 # Every section of the operator panel: the header menu and the panel's own tabs list them all.
 ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
                ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
-               ("/admin/reports", "Отчёты", "file-spreadsheet"),
+               ("/admin/market", "Рынок", "chart-candlestick"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
                ("/admin/audit", "Журнал аудита", "history")]
 
 

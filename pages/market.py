@@ -13,13 +13,13 @@ from state.market import RADII, NeighbourRow, OwnerMarketState, UnitRow
 
 def _unit_row(row: UnitRow) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(row.label),
+        rx.table.row_header_cell(row.label, white_space="nowrap"),
         rx.table.cell(row.count),
-        rx.table.cell(row.median, font_weight="bold"),
-        rx.table.cell(row.quartiles),
-        rx.table.cell(row.spread),
-        rx.table.cell(row.own),
-        rx.table.cell(row.standing),
+        rx.table.cell(row.median, font_weight="bold", white_space="nowrap"),
+        rx.table.cell(row.quartiles, white_space="nowrap"),
+        rx.table.cell(row.spread, white_space="nowrap"),
+        rx.table.cell(row.own, white_space="nowrap"),
+        rx.table.cell(row.standing, white_space="nowrap"),
         custom_attrs={"data-testid": "market-unit"},
     )
 
@@ -79,7 +79,7 @@ def owner_market_page() -> rx.Component:
                             value=s.radius, on_change=s.set_radius,
                             custom_attrs={"data-testid": "market-radius"},
                         ),
-                        width="100%", align="end", gap="3", wrap="wrap",
+                        width="100%", align="end", spacing="3", wrap="wrap",
                     ),
                     rx.text(s.summary, size="2", custom_attrs={"data-testid": "market-summary"}),
                     rx.cond(
@@ -96,10 +96,12 @@ def owner_market_page() -> rx.Component:
                                     rx.text("Ромб — ваша цена.", size="1", color=rx.color("gray", 11)),
                                     test_id="market-chart"),
                             rx.grid(
-                                section("На карте", map_frame(s.map_url, "360px", "market-map"),
+                                section("На карте", map_frame(s.map_url, rx.breakpoints(initial="320px", md="480px"),
+                                                              "market-map"),
                                         test_id="market-map-card"),
                                 section("Ближайшие", rx.foreach(s.nearest, _neighbour), test_id="market-nearest"),
-                                columns=rx.breakpoints(initial="1", md="2"), gap="4", width="100%",
+                                columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+                                align="start",
                             ),
                             spacing="4", width="100%",
                         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from coworking_app.services.admin import analytics
 from coworking_app.formatting import CURRENCY_SIGNS, UNIT_LABELS
@@ -79,20 +80,25 @@ def heatmap(grid: list[list[float]]) -> go.Figure:
 
 def market_prices(units: list) -> go.Figure:
     """"Рынок рядом": competitors' prices as one box per unit and currency (listings.UnitStats),
-    every price a point beside its box, the space's own price a diamond."""
+    every price a point beside its box, the space's own price a diamond. Each unit has a
+    panel and a scale of its own: an hour's 500 ₽ beside a month's 12 000 ₽ on one axis
+    would be a flat line at the bottom."""
     from_minor = 100
-    fig = go.Figure()
     names = [f"за {UNIT_LABELS.get(u.unit, u.unit)}, {CURRENCY_SIGNS.get(u.currency, u.currency)}" for u in units]
-    for name, u in zip(names, units):
+    fig = make_subplots(rows=1, cols=max(1, len(units)), horizontal_spacing=0.13 if len(units) < 4 else 0.08)
+    for i, (name, u) in enumerate(zip(names, units), start=1):
         fig.add_trace(go.Box(
             y=[p / from_minor for p in u.prices], name=name, boxpoints="all", jitter=0.4, pointpos=-1.6,
             marker={"color": ACCENT, "size": 5, "opacity": 0.6}, line={"color": ACCENT}, fillcolor="rgba(13,148,136,0.12)",
-            hovertemplate="%{y:,.0f}<extra></extra>"))
+            hovertemplate="%{y:,.0f}<extra></extra>"), row=1, col=i)
         if u.own_price is not None:
             fig.add_trace(go.Scatter(
                 x=[name], y=[u.own_price / from_minor], mode="markers", name="Ваша цена",
                 marker={"symbol": "diamond", "size": 14, "color": "#f5a524", "line": {"color": "#3f4654", "width": 1}},
-                hovertemplate="Ваша цена: %{y:,.0f}<extra></extra>"))
+                hovertemplate="Ваша цена: %{y:,.0f}<extra></extra>"), row=1, col=i)
     fig = _layout(fig, height=340)
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", margin={"l": 8, "r": 8, "t": 12, "b": 40})
+    fig.update_yaxes(gridcolor="#e5e7eb", zeroline=False, rangemode="tozero", automargin=True, tickformat=",.0f",
+                     tickfont={"size": 10})
+    fig.update_xaxes(gridcolor="#f3f4f6", automargin=True)
     return fig

@@ -98,7 +98,7 @@ class OwnerMarketState(PageState):
                                      f"{format_money(n.price_minor, n.currency)}/{UNIT_LABELS.get(n.unit, n.unit)}")
                         for n in market.nearest]
         radius_text = dict(RADII)[self.radius]
-        self.summary = (f"{market.count} {plural(market.count, 'предложение', 'предложения', 'предложений')} "
+        self.summary = (f"{plural(market.count, 'предложение', 'предложения', 'предложений')} "
                         f"конкурентов в радиусе {radius_text}" if market.count else
                         f"В радиусе {radius_text} пока нет предложений конкурентов: попробуйте радиус больше.")
         self.figure = charts.market_prices(market.units)

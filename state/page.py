@@ -20,6 +20,7 @@ field it names, ready for a form (`outcome.errors`) or a toast (`outcome.toast()
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -119,6 +120,14 @@ class PageState(rx.State):
     async def _act(self, work: Callable[[Session, Effects, User], T]) -> Outcome[T]:
         """`work` as the signed-in person; SessionEnded when nobody is signed in any more."""
         return run_as(await self._token(), work)
+
+    @staticmethod
+    async def _act_as_in_thread(token: str, work: Callable[[Session, Effects, User], T]) -> Outcome[T]:
+        """`_act` for work that waits on something slow outside the database (the crawler's
+        test of one page, a child process): from a background handler, with the token read
+        under `async with self`, in a worker thread, so that neither the event loop nor the
+        state's lock waits for it."""
+        return await asyncio.to_thread(run_as, token, work)
 
     async def _act_here(self, work: Callable[[Session, Effects, User, AuthSession], T]) -> Outcome[T]:
         """`_act` for what concerns this device's sign-in (the cabinet's device list, a

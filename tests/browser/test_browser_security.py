@@ -223,7 +223,7 @@ def test_every_page_runs_under_the_csp(app_url, browser):
         page.frame_locator("[data-testid=space-map]").locator(".cw-pin").wait_for()
         ui_login(page, app_url, ADMIN[0], ADMIN[1], "/admin")
         page.frame_locator("[data-testid=search-map]").locator(".leaflet-container").wait_for()
-        for path in ("/admin/moderation", "/admin/tables", "/admin/promos", "/admin/reports",
+        for path in ("/admin/moderation", "/admin/tables", "/admin/promos", "/admin/market", "/admin/reports",
                      "/admin/audit", "/cabinet", "/cabinet/bookings", "/inbox"):
             page.goto(f"{app_url}{path}")
             page.wait_for_load_state("networkidle")

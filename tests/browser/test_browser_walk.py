@@ -161,8 +161,8 @@ def _pages(w: World) -> dict[str, list[str]]:
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",
                   "/owner/bookings", "/owner/analytics",
                   "/inbox", f"/inbox/{w.conversation_id}"],
-        "admin": ["/admin", "/admin/tables", "/admin/moderation", "/admin/promos", "/admin/reports",
-                  "/admin/audit"],
+        "admin": ["/admin", "/admin/tables", "/admin/moderation", "/admin/promos", "/admin/market",
+                  "/admin/reports", "/admin/audit"],
     }
 
 

@@ -9,10 +9,21 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
+from coworking_app.formatting import (
+    MARKET_CANCELLATION_LABELS,
+    UNIT_LABELS,
+    format_money,
+    format_moment,
+    local_moment,
+)
+from coworking_app.services.admin import exports
+from coworking_app.services.admin.admin_tables import Column
+from coworking_app.services.admin.analytics import report_zone
 from coworking_app.services.catalog import catalog, geo
 from coworking_app.services.catalog.owner_spaces import access_space_for_owner
-from coworking_app.services.common.errors import InvalidInput
-from coworking_app.services.market.sources import check_staff
+from coworking_app.services.common.errors import Conflict, InvalidInput
+from coworking_app.services.market.sources import check_staff, list_sources
+from coworking_app.settings import get_settings
 from models import District, MarketListing, MarketPrice, Space, User
 from models.common import utcnow
 
@@ -67,10 +78,14 @@ def _out(row) -> ListingOut:
 
 
 def list_listings(session: Session, user: User | None, *, source_id: int | None = None, city: str | None = None,
-                  include_gone: bool = False, limit: int = 50, offset: int = 0) -> ListingPage:
-    """The operators' table: newest seen first, filtered by source and city."""
+                  include_gone: bool = False, located: bool = False, limit: int = 50,
+                  offset: int = 0) -> ListingPage:
+    """The operators' table: newest seen first, filtered by source and city (`located`:
+    only listings with a point, for the panel's map)."""
     check_staff(user)
     conditions = []
+    if located:
+        conditions.append(MarketListing.location.is_not(None))
     if source_id is not None:
         conditions.append(MarketListing.source_id == source_id)
     if city:
@@ -84,6 +99,49 @@ def list_listings(session: Session, user: User | None, *, source_id: int | None 
         .where(where).order_by(MarketListing.last_seen_at.desc(), MarketListing.id.desc())
         .limit(limit).offset(offset)).all()
     return ListingPage(items=[_out(r) for r in rows], total=total)
+
+
+EXPORT_COLUMNS = [
+    Column("id", "ID", "id"), Column("source", "Источник"), Column("external_id", "ID на сайте"),
+    Column("name", "Название"), Column("address", "Адрес"), Column("district", "Район"),
+    Column("price", "Цена от"), Column("amount", "Сумма", "number"), Column("currency", "Валюта"),
+    Column("unit", "За", labels=UNIT_LABELS), Column("cancellation", "Условия отмены", labels=MARKET_CANCELLATION_LABELS),
+    Column("min_minutes", "Мин. срок, минут", "number"), Column("lat", "Широта"), Column("lon", "Долгота"),
+    Column("url", "Ссылка"), Column("last_seen_at", "Виден последний раз", "datetime"),
+]
+
+
+def export_listings(session: Session, user: User | None, *, source_id: int | None = None, city: str | None = None,
+                    now: datetime | None = None) -> exports.ExportFile:
+    """The operators' table as Excel: every listing matching the filters (not just the
+    page), at most settings.export_sync_max_rows of them."""
+    check_staff(user)
+    limit = get_settings().export_sync_max_rows
+    page = list_listings(session, user, source_id=source_id, city=city, limit=limit)
+    if page.total > limit:
+        raise Conflict("rows", f"Подходит объявлений: {page.total}, а в Excel за раз выгружается не больше {limit}: "
+                               "выберите источник или город")
+    names = {s.id: s.name for s in list_sources(session, user)}
+    rows = [{
+        "id": item.id, "source": names.get(item.source_id, ""), "external_id": item.external_id, "name": item.name,
+        "address": item.address, "district": item.district,
+        "price": format_money(item.price_minor, item.currency) if item.price_minor else None,
+        "amount": (item.price_minor // 100 if item.price_minor % 100 == 0 else item.price_minor / 100)
+        if item.price_minor else None,
+        "currency": item.currency, "unit": item.unit, "cancellation": item.cancellation,
+        "min_minutes": item.min_minutes, "lat": f"{item.lat:.6f}" if item.lat is not None else None,
+        "lon": f"{item.lon:.6f}" if item.lon is not None else None, "url": item.url,
+        "last_seen_at": item.last_seen_at,
+    } for item in page.items]
+    zone, now = report_zone(), now or utcnow()
+    filters = [f"источник «{names[source_id]}»" if source_id in names else "",
+               f"город {catalog.require_city(session, city).name_ru}" if city else ""]
+    subtitle = (f"Фильтры: {', '.join(f for f in filters if f) or 'нет'}. Объявлений: {page.total}. "
+                f"Сформировано {format_moment(now, zone)} ({zone.key}).")
+    content = exports.render_xlsx([("Объявления", EXPORT_COLUMNS, rows, {})],
+                                  title="Объявления конкурентов — CoSpace", subtitle=subtitle)
+    stamp = local_moment(now, zone).strftime("%Y%m%d-%H%M")
+    return exports.ExportFile(f"market-listings-{stamp}.xlsx", exports.CONTENT_TYPES["xlsx"], content)
 
 
 def do_mark_gone(session: Session, now: datetime | None = None) -> int:
