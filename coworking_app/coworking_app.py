@@ -39,6 +39,7 @@ from state.account_forms import (
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
 from state.admin_market import MarketListingsState, MarketRunsState, MarketSourcesState
+from state.admin_market_keys import MarketKeysState
 from state.admin_promos import PromoState
 from state.admin_tables import AdminTableState
 from state.auth import AuthState, on_backend_exception
@@ -97,7 +98,7 @@ PAGES = [
     (tables_page, "/admin/tables", "Таблицы — CoSpace", [AdminTableState.load]),
     (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
     (market_admin_page, "/admin/market", "Рынок — CoSpace",
-     [MarketSourcesState.load, MarketRunsState.load, MarketListingsState.load]),
+     [MarketSourcesState.load, MarketRunsState.load, MarketListingsState.load, MarketKeysState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),

@@ -8,6 +8,7 @@ import reflex as rx
 from pages.admin import admin_nav, no_access
 from pages.components import empty_state, pager
 from pages.layout import map_frame, page_frame
+from state.admin_market_keys import KeyRow, MarketKeysState
 from state.admin_market import (
     ListingRow,
     MarketListingsState,
@@ -437,6 +438,54 @@ def _listings_tab() -> rx.Component:
 # --- the page -------------------------------------------------------------------------------
 
 
+# --- service keys ----------------------------------------------------------------------------
+
+
+def _key_row(row: KeyRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row.name, weight="medium")),
+        rx.table.cell(rx.code(row.prefix, variant="ghost")),
+        rx.table.cell(row.created, white_space="nowrap"),
+        rx.table.cell(row.used, white_space="nowrap"),
+        rx.table.cell(rx.cond(
+            row.revoked, rx.badge("отозван", color_scheme="gray", variant="soft"),
+            rx.button("Отозвать", size="1", variant="soft", color_scheme="red",
+                      on_click=MarketKeysState.revoke(row.id),
+                      aria_label="Отозвать ключ " + row.name, custom_attrs={"data-testid": "key-revoke"}))),
+        custom_attrs={"data-testid": "key-row"},
+    )
+
+
+def _keys_tab() -> rx.Component:
+    s = MarketKeysState
+    return rx.vstack(
+        rx.text("Ключ нужен обходчику, запущенному на другой машине: с ним он отправляет найденные "
+                "объявления в наш API (POST /api/v1/market/listings/batch, заголовок Authorization: "
+                "Bearer …). Обходы, запущенные отсюда, получают свой ключ сами.", size="2", color=GRAY),
+        rx.flex(
+            rx.input(value=s.name, on_change=s.set_name, placeholder="Название, например «Обходчик на сервере Б»",
+                     max_length=100, aria_label="Название ключа", width="100%",
+                     custom_attrs={"data-testid": "key-name"}),
+            rx.button(rx.icon("key-round", size=16), "Создать ключ", on_click=s.create,
+                      custom_attrs={"data-testid": "key-create"}),
+            spacing="2", width="100%", direction=rx.breakpoints(initial="column", sm="row"),
+        ),
+        _error(s.error),
+        rx.cond(s.new_key != "", rx.callout(
+            rx.vstack(
+                rx.text("Ключ «", s.new_key_name, "» создан. Скопируйте его сейчас: больше он показан не будет.",
+                        size="2"),
+                rx.code(s.new_key, size="2", word_break="break-all", custom_attrs={"data-testid": "key-value"}),
+                spacing="2"),
+            icon="key-round", color_scheme="green", width="100%")),
+        rx.cond(s.rows.length() > 0,
+                _table(["Название", "Начало ключа", "Создан", "Последний раз", ""],
+                       rx.foreach(s.rows, _key_row), "key-table"),
+                rx.text("Ключей пока нет.", size="2", color=GRAY)),
+        spacing="3", width="100%",
+    )
+
+
 def market_admin_page() -> rx.Component:
     allowed = MarketSourcesState.allowed & MarketRunsState.allowed & MarketListingsState.allowed
     return page_frame(rx.vstack(
@@ -454,10 +503,12 @@ def market_admin_page() -> rx.Component:
                                               align="center", spacing="2"),
                                     value="runs", custom_attrs={"data-testid": "tab-runs"}),
                     rx.tabs.trigger("Объявления", value="listings", custom_attrs={"data-testid": "tab-listings"}),
+                    rx.tabs.trigger("Ключи", value="keys", custom_attrs={"data-testid": "tab-keys"}),
                 ), overflow_x="auto", width="100%"),
                 rx.tabs.content(_sources_tab(), value="sources", padding_top="12px"),
                 rx.tabs.content(_runs_tab(), value="runs", padding_top="12px"),
                 rx.tabs.content(_listings_tab(), value="listings", padding_top="12px"),
+                rx.tabs.content(_keys_tab(), value="keys", padding_top="12px"),
                 default_value="sources", width="100%",
             ),
             no_access(),

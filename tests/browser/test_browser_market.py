@@ -314,6 +314,27 @@ def _runs_and_listings(app_url, page, tag: str, tmp_path) -> None:
     page.get_by_role("option", name="Москва").click()
     expect(page.get_by_test_id("listings-total")).to_have_text("Найдено: 3")
 
+    # A key for a crawler on another machine: shown once, works against the API, stops when revoked.
+    page.get_by_role("tab", name="Ключи").click()
+    page.get_by_test_id("key-create").click()
+    expect(page.get_by_text("Назовите ключ")).to_be_visible()
+    key_name = f"Обходчик {tag}"
+    page.get_by_test_id("key-name").fill(key_name)
+    page.get_by_test_id("key-create").click()
+    key = page.get_by_test_id("key-value").inner_text()
+    assert key.startswith("csk_")
+    row = page.get_by_test_id("key-row").filter(has_text=key_name)
+    expect(row).to_contain_text(key[:12])
+    expect(row).not_to_contain_text(key[12:])  # the table shows only its beginning
+    _shot(page, "market-keys-1280.png")
+    batch = {"source_id": source_id, "items": []}
+    assert httpx.post(f"{app_url}{API}/market/listings/batch", json=batch, timeout=20,
+                      headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    row.get_by_test_id("key-revoke").click()
+    expect(row).to_contain_text("отозван")
+    assert httpx.post(f"{app_url}{API}/market/listings/batch", json=batch, timeout=20,
+                      headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
 
 def _phone(app_url, browser, name: str) -> None:
     context, page = new_page(browser, 390, 844)
