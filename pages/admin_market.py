@@ -491,7 +491,7 @@ def market_admin_page() -> rx.Component:
     return page_frame(rx.vstack(
         admin_nav("/admin/market"),
         rx.hstack(rx.heading("Рынок", size="6"),
-                  rx.text("цены конкурентов: источники, обходы, объявления", size="2", color=GRAY),
+                  rx.text("цены конкурентов: источники, обходы, объявления, ключи", size="2", color=GRAY),
                   align="baseline", spacing="3", wrap="wrap"),
         rx.cond(
             allowed,

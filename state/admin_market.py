@@ -54,7 +54,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _sentence(message: str) -> str:
-    """A service's message ("селектор не разобрать (...)") as a sentence on its own."""
+    """A service's message ("селектор не разобрать: ...") as a sentence on its own."""
     return message[:1].upper() + message[1:]
 
 

@@ -128,8 +128,8 @@ def check_selector(field: str, css: str) -> None:
     """A selector Scrapy can run (CSS with ::text / ::attr(x))."""
     try:
         Selector(text="<html></html>").css(css)
-    except (SelectorError, ValueError) as exc:
-        raise InvalidInput(field, f"селектор не разобрать ({str(exc)[:120]})") from None
+    except (SelectorError, ValueError):
+        raise InvalidInput(field, "селектор не разобрать: проверьте скобки, кавычки и ::text / ::attr(имя)") from None
 
 
 def check_selectors(kind: str, selectors: Selectors | None) -> dict | None:
