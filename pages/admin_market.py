@@ -54,7 +54,7 @@ def _error(message) -> rx.Component:
 
 def _run_badge(status, label) -> rx.Component:
     return rx.badge(rx.cond(status == "running", rx.spinner(size="1"), rx.fragment()), label,
-                    color_scheme=rx.match(status, *RUN_COLOURS, "gray"), variant="soft",
+                    color_scheme=rx.match(status, *RUN_COLOURS, "gray"), variant="soft", high_contrast=True,
                     custom_attrs={"data-testid": "run-status"})
 
 
@@ -74,7 +74,7 @@ def _source_row(row: SourceRow) -> rx.Component:
         rx.table.cell(row.kind, white_space="nowrap"),
         rx.table.cell(row.schedule, white_space="nowrap"),
         rx.table.cell(rx.badge(rx.cond(row.enabled, "включён", "выключен"),
-                               color_scheme=rx.cond(row.enabled, "green", "gray"), variant="soft")),
+                               color_scheme=rx.cond(row.enabled, "green", "gray"), variant="soft", high_contrast=True)),
         rx.table.cell(rx.vstack(
             rx.cond(row.last_status == "", rx.text(row.last_label, size="1", color=GRAY),
                     _run_badge(row.last_status, row.last_label)),
@@ -346,7 +346,7 @@ def _runs_tab() -> rx.Component:
         rx.flex(
             rx.text("Последние обходы. Время московское.", size="2", color=GRAY),
             rx.cond(r.active, rx.badge(rx.spinner(size="1"), "обновляется сам, пока обход в очереди или идёт",
-                                       variant="soft", color_scheme="blue",
+                                       variant="soft", color_scheme="blue", high_contrast=True,
                                        custom_attrs={"data-testid": "runs-live"})),
             rx.spacer(),
             rx.button(rx.icon("refresh-cw", size=14), "Обновить", variant="soft", size="2", on_click=r.refresh),
@@ -448,7 +448,7 @@ def _key_row(row: KeyRow) -> rx.Component:
         rx.table.cell(row.created, white_space="nowrap"),
         rx.table.cell(row.used, white_space="nowrap"),
         rx.table.cell(rx.cond(
-            row.revoked, rx.badge("отозван", color_scheme="gray", variant="soft"),
+            row.revoked, rx.badge("отозван", color_scheme="gray", variant="soft", high_contrast=True),
             rx.button("Отозвать", size="1", variant="soft", color_scheme="red",
                       on_click=MarketKeysState.revoke(row.id),
                       aria_label="Отозвать ключ " + row.name, custom_attrs={"data-testid": "key-revoke"}))),
