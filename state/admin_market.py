@@ -44,7 +44,7 @@ EMPTY_FORM = {"name": "", "start_url": "", "kind": "jsonld", "schedule": "none",
 TEST_LABELS = {"external_id": "ID на сайте", "name": "Название", "url": "Страница", "address": "Адрес",
                "lat": "Широта", "lon": "Долгота", "prices": "Цены на странице", "terms": "Условия",
                "min_duration": "Минимальный срок", "amenities": "Удобства"}
-ACTIVE = ("queued", "running")
+ACTIVE = runs.ACTIVE  # queued or running: the one definition in services/market/runs.py
 RUNS_SHOWN = 30
 MAP_PINS = 300
 
