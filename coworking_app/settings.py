@@ -143,6 +143,17 @@ class Settings(BaseSettings):
     market_contact_url: str = ""  # named in the crawler's User-Agent (default: PUBLIC_URL)
     market_crawl_timeout_seconds: int = Field(default=3600, ge=10, le=6 * 3600)
     market_max_pages: int = Field(default=500, ge=1, le=100_000)
+    # Telegram (docs/telegram.md). Only the bot process (`python -m coworking_app.bot`) talks
+    # to Telegram; the others write its messages to the database and never need the token.
+    # An empty token: no bot, nothing fails. Methods are called at {base}/bot{token}/{method}.
+    telegram_bot_token: str = ""
+    telegram_bot_username: str = Field(default="cospace_bot", pattern=r"^[A-Za-z0-9_]{3,64}$")
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_url: str = ""  # set: Telegram posts updates there instead of long polling
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_alert_chat_id: int | None = None  # operators' chat for critical errors
+    telegram_outbox_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -43,7 +43,7 @@ from models.market import (
     SourceSchedule,
 )
 from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
-from models.notification import Channel, DeliveryStatus, Notification, Offer
+from models.notification import Channel, DeliveryStatus, Notification, Offer, TelegramLink
 from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
 from models.geo import City, District, TransitStop
 from models.space import (
@@ -94,6 +94,7 @@ __all__ = [
     "DeliveryStatus",
     "Notification",
     "Offer",
+    "TelegramLink",
     "HOLDING_STATUSES",
     "holds_seats_sql",
     "Addon",

@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -68,6 +69,11 @@ class User(SQLModel, table=True):
     totp_enabled_at: datetime | None = Field(default=None, sa_column=_ts())
     is_active: bool = Field(default=True)
     password_changed_at: datetime | None = Field(default=None, sa_column=_ts())
+    # The Telegram chat this person linked (services/messaging/telegram.py): notices with the
+    # telegram channel go there, the bot acts as this person in it. One chat, one person.
+    telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, unique=True))
+    telegram_name: str | None = Field(default=None, max_length=100)
+    telegram_linked_at: datetime | None = Field(default=None, sa_column=_ts())
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
 

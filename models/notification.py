@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +16,7 @@ from models.common import created_column
 class Channel(StrEnum):
     in_app = "in_app"
     email = "email"
+    telegram = "telegram"  # sent by the bot process only (coworking_app/bot/outbox.py)
 
 
 class DeliveryStatus(StrEnum):
@@ -31,12 +32,15 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (
-        CheckConstraint("channel IN ('in_app', 'email')", name="ck_notification_channel"),
+        CheckConstraint("channel IN ('in_app', 'email', 'telegram')", name="ck_notification_channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')",
                         name="ck_notification_status"),
         Index("ix_notification_user_feed", "user_id", "channel", text("created_at DESC")),
         Index("ix_notification_pending", "status", "created_at",
               postgresql_where=text("status = 'pending'")),
+        # The bot's outbox: Telegram rows waiting to be sent, oldest first.
+        Index("ix_notification_telegram_pending", "id",
+              postgresql_where=text("status = 'pending' AND channel = 'telegram'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +59,9 @@ class Notification(SQLModel, table=True):
     status: str = Field(default=DeliveryStatus.pending.value, max_length=10)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
+    # Not before this moment: a Telegram row being sent (a lease, so two bot processes never
+    # send it both) or waiting for its next try.
+    retry_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
@@ -80,4 +87,27 @@ class Offer(SQLModel, table=True):
         Integer, ForeignKey("space.id", ondelete="CASCADE"), nullable=True))
     valid_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     recipients: int = Field(default=0)
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class TelegramLink(SQLModel, table=True):
+    """A one-time code linking a Telegram chat to an account (10 minutes, single use). Made
+    on the site for a person (`user_id`; the bot's `/start <code>` names the chat) or by the
+    bot for a chat (`chat_id`; the person signs in on the site and confirms). Only the
+    SHA-256 of the code is stored."""
+
+    __tablename__ = "telegram_link"
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR chat_id IS NOT NULL", name="ck_telegram_link_side"),
+        Index("ix_telegram_link_user_created", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_digest: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=True))
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    chat_name: str | None = Field(default=None, max_length=100)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=created_column())

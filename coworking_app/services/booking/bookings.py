@@ -478,7 +478,7 @@ _FOLLOW_UP = DriverStatement(
     select(Booking.id, Booking.status, Booking.expires_at, Booking.user_id, Booking.timezone,
            Booking.start_at, Booking.end_at, Booking.seats, Booking.total_minor, Booking.currency,
            Booking.refunded_minor, Booking.cancel_reason, Space.name, Space.address, Resource.name,
-           User.full_name, User.language, User.notification_prefs)
+           User.full_name, User.language, User.notification_prefs, User.telegram_chat_id)
     .join(Space, Space.id == Booking.space_id).join(Resource, Resource.id == Booking.resource_id)
     .join(User, User.id == Booking.user_id)
     .where(Booking.id == any_(bindparam("ids", type_=ARRAY(Integer))))
@@ -506,6 +506,7 @@ class _HoldRow:
     renter: str
     language: str
     notification_prefs: dict | None
+    telegram_chat_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,6 +514,7 @@ class _Renter:
     id: int
     language: str
     notification_prefs: dict | None
+    telegram_chat_id: int | None
 
 
 def do_follow_up_holds(session: Session, effects: Effects, booking_ids: list[int], *,
@@ -541,8 +543,8 @@ def do_follow_up_holds(session: Session, effects: Effects, booking_ids: list[int
             continue
         payload = payload_of_booking(b, space=b.space, address=b.address, resource=b.resource,
                                      renter=b.renter)
-        notices.append(Notice(_Renter(b.user_id, b.language, b.notification_prefs), "booking_created",
-                              payload, f"booking_created:{b.id}", b.id))
+        renter = _Renter(b.user_id, b.language, b.notification_prefs, b.telegram_chat_id)
+        notices.append(Notice(renter, "booking_created", payload, f"booking_created:{b.id}", b.id))
         outcomes[b.id] = "notified"
     for at in sorted(releases):
         effects.queue_job("jobs.booking.release_expired_holds", at=max(at, now),

@@ -58,3 +58,9 @@ def check_plain_text(field: str, value: object, *, minimum: int, maximum: int, w
     if len(clean) > maximum:
         raise InvalidInput(field, f"{what}: не длиннее {maximum} символов")
     return clean
+
+
+def clean_line(value: str, maximum: int) -> str:
+    """A one-line text from outside that is shown, not refused (a Telegram profile's name):
+    forbidden characters dropped, spaces trimmed, at most `maximum` characters."""
+    return _BAD_LINE.sub("", value).strip()[:maximum]

@@ -394,7 +394,8 @@ def do_email_unread(session: Session, effects: Effects, *, now: datetime | None 
             "space": space.name, "sender": sender.full_name,
             "preview": (unread[-1].text or "Изображение")[:PREVIEW], "more": len(unread) - 1,
             "link": f"/inbox/{conversation_id}"},
-            dedupe=f"message_unread:{conversation_id}:{user_id}:{unread[-1].id}", channels=(Channel.email,))
+            dedupe=f"message_unread:{conversation_id}:{user_id}:{unread[-1].id}",
+            channels=(Channel.email, Channel.telegram))
         session.execute(update(ConversationMember).where(
             ConversationMember.conversation_id == conversation_id, ConversationMember.user_id == user_id)
             .values(emailed_id=unread[-1].id, emailed_at=now))

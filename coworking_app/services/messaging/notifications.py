@@ -30,7 +30,7 @@ from coworking_app.effects import Effects
 from coworking_app.formatting import DEFAULT_ZONE, format_money, format_stay
 from coworking_app.services.common.errors import NotAuthenticated, NotFound
 from coworking_app.services.messaging.delivery import queue_emails
-from coworking_app.services.messaging.preferences import preferences
+from coworking_app.services.messaging.preferences import channel_on, preferences
 from coworking_app.services.messaging.templates import EVENT_GROUP, render
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
 
@@ -66,9 +66,13 @@ class Notice:
     booking_id: int | None = None
 
 
+# Every channel: in-app, email, and Telegram for a person with a linked chat.
+ALL_CHANNELS = (Channel.in_app, Channel.email, Channel.telegram)
+
+
 def do_notify(session: Session, effects: Effects, user: User, event: str, payload: dict, *, dedupe: str,
               booking_id: int | None = None,
-              channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[int]:
+              channels: tuple[Channel, ...] = ALL_CHANNELS) -> list[int]:
     """The rows for one event to one person, in the caller's transaction; returns the ids
     of the rows written. The same `dedupe` (e.g. "booking_paid:42") never produces a
     second row."""
@@ -77,10 +81,11 @@ def do_notify(session: Session, effects: Effects, user: User, event: str, payloa
 
 
 def do_notify_many(session: Session, effects: Effects, notices: list[Notice], *,
-                   channels: tuple[Channel, ...] = (Channel.in_app, Channel.email)) -> list[int]:
+                   channels: tuple[Channel, ...] = ALL_CHANNELS) -> list[int]:
     """The rows of many notices in one statement (do_notify of each); returns the ids of the
     rows written. In-app rows are published to the person's open tabs after commit, email
-    rows go to the batched "emails" list (jobs.notifications.deliver_batch)."""
+    rows go to the batched "emails" list (jobs.notifications.deliver_batch), Telegram rows
+    (only for a person with a linked chat) wait for the bot process (services/messaging/telegram.py)."""
     now = datetime.now(timezone.utc)
     values = []
     for notice in notices:
@@ -89,8 +94,8 @@ def do_notify_many(session: Session, effects: Effects, notices: list[Notice], *,
         prefs = preferences(user)
         if group == "offers" and not prefs.offers:  # marketing goes only to those who opted in
             continue
-        wanted = [channel for channel in channels
-                  if (prefs.in_app if channel == Channel.in_app else prefs.email).get(group, True)]
+        wanted = [channel for channel in channels if channel_on(prefs, channel.value, group)
+                  and (channel != Channel.telegram or getattr(user, "telegram_chat_id", None))]
         if not wanted:
             continue
         subject, text, html = render(event, user.language, notice.payload)
@@ -120,7 +125,7 @@ def do_notify_many(session: Session, effects: Effects, notices: list[Notice], *,
             effects.publish(row["user_id"], {"type": row["type"], "title": row["title"],
                                              "body": row["body"].split("\n", 1)[0],
                                              "booking_id": row["booking_id"]})
-        else:
+        elif row["channel"] == Channel.email.value:
             emails.append(row_id)
     if emails:
         queue_emails(effects, *emails)

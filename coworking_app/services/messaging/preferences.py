@@ -19,6 +19,7 @@ class Preferences(BaseModel):
 
     email: dict[Line(40), bool] = {}
     in_app: dict[Line(40), bool] = {}
+    telegram: dict[Line(40), bool] = {}  # sent only while a chat is linked (services/messaging/telegram.py)
     offers: bool = False
     offers_city_id: Id | None = None  # offers of one city only (none = every city)
 
@@ -29,6 +30,7 @@ def preferences(user: User) -> Preferences:
     return Preferences(
         email=_switches(stored.get("email")),
         in_app=_switches(stored.get("in_app")),
+        telegram=_switches(stored.get("telegram")),
         offers=bool(stored.get("offers", False)),
         offers_city_id=city_id if isinstance(city_id, int) and 0 < city_id < 2**31 else None,
     )
@@ -49,9 +51,16 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
     if prefs.offers_city_id is not None and not 0 < prefs.offers_city_id < 2**31:
         raise InvalidInput("offers_city_id", "Такого города нет")
     clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
-                        in_app={g: prefs.in_app.get(g, True) for g in GROUPS}, offers=prefs.offers,
+                        in_app={g: prefs.in_app.get(g, True) for g in GROUPS},
+                        telegram={g: prefs.telegram.get(g, True) for g in GROUPS}, offers=prefs.offers,
                         offers_city_id=prefs.offers_city_id)
     user.notification_prefs = clean.model_dump()
     session.add(user)
     session.flush()
     return clean
+
+
+def channel_on(prefs: Preferences, channel: str, group: str) -> bool:
+    """Whether the person wants notices of this group on this channel (on unless switched off)."""
+    switches = {"in_app": prefs.in_app, "email": prefs.email, "telegram": prefs.telegram}.get(channel, {})
+    return switches.get(group, True)

@@ -32,7 +32,7 @@ EVENT_GROUP = {
     "review_approved": "reviews", "review_rejected": "reviews", "review_replied": "reviews",
     "owner_new_review": "reviews",
     "message_unread": "messages",
-    "password_changed": "account", "new_sign_in": "account",
+    "password_changed": "account", "new_sign_in": "account", "telegram_linked": "account",
 }
 
 # (subject, text) per event and language; Jinja2 with the payload as variables.
@@ -167,6 +167,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Исправьте описание или фото в кабинете владельца и отправьте на проверку снова."),
         "en": ("{{ space }} did not pass moderation", "Reason: {{ reason }}.\n"
                "Fix the description or photos in your owner cabinet and submit it again."),
+    },
+    "telegram_linked": {
+        "ru": ("Telegram подключён", "Этот чат подключён к аккаунту {{ name }} на CoSpace. Сюда будут приходить"
+               " уведомления о бронях; настроить их можно в личном кабинете."),
+        "en": ("Telegram is linked", "This chat is linked to the CoSpace account of {{ name }}. Booking notices"
+               " will come here; choose which in your account."),
     },
     "space_hidden": {
         "ru": ("«{{ space }}» скрыто из поиска", "Причина: {{ reason }}.\n"
