@@ -82,9 +82,12 @@ setup: seed
 
 run: setup
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/rq worker -w rq.worker.SimpleWorker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
-	$(BIN)/rq worker -w rq.worker.SimpleWorker --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market & \
+	$(BIN)/rq worker -w rq.worker.SimpleWorker --exception-handler coworking_app.alerts.job_failed \
+		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
+	$(BIN)/rq worker -w rq.worker.SimpleWorker --exception-handler coworking_app.alerts.job_failed \
+		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
+	if [ -n "$${TELEGRAM_BOT_TOKEN:-$$(grep -s '^TELEGRAM_BOT_TOKEN=.' .env)}" ]; then $(BIN)/python -m coworking_app.bot & fi; \
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 

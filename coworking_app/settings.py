@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     telegram_alert_chat_id: int | None = None  # operators' chat for critical errors
     telegram_outbox_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
 
+    @field_validator("telegram_alert_chat_id", mode="before")
+    @classmethod
+    def _empty_chat_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:

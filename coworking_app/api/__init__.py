@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
+from coworking_app import alerts
 from coworking_app.api import (
     admin,
     auth,
@@ -86,6 +87,9 @@ def _server_error(request: Request, exc: Exception) -> JSONResponse:
     request_id = request_id_of(request.scope) or uuid.uuid4().hex
     log.error("Unhandled %s in %s %s (request %s)", type(exc).__name__, request.method,
               request.url.path, request_id, exc_info=exc)
+    route = getattr(request.scope.get("route"), "path", None) or request.url.path[:100]
+    alerts.alert("error", f"{type(exc).__name__} в {request.method} {request.url.path[:200]} "
+                          f"(запрос {request_id}): {str(exc)[:500]}", f"{type(exc).__name__}:{request.method}:{route}")
     return JSONResponse(status_code=500, headers={"X-Request-ID": request_id}, content={
         "detail": f"Внутренняя ошибка сервера. Мы уже разбираемся; номер запроса {request_id}",
         "request_id": request_id,

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 
+from coworking_app import alerts
 from coworking_app.api.deps import (
     CurrentUser,
     DbSession,
@@ -263,8 +265,9 @@ async def stripe_webhook(request: Request,
     try:
         event = payments.check_stripe_event(payload, stripe_signature)
     except InvalidInput as exc:  # a delivery we refuse is a 400 (not the API's usual 422)
+        await run_in_threadpool(alerts.alert, "payment_webhook",
+                                f"Stripe webhook отклонён: {exc.message}", f"stripe:{exc.field}")
         return JSONResponse(status_code=400, content={"detail": str(exc)})
-    from starlette.concurrency import run_in_threadpool
 
     outcome = await run_in_threadpool(
         run_use_case, lambda s, fx: payments.do_handle_stripe_event(s, fx, event))

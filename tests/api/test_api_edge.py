@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from coworking_app import alerts
 from coworking_app.api import create_api
+from coworking_app.db import get_rq_redis
 from coworking_app.effects import Effects
 from coworking_app.services.accounts import sessions
 from coworking_app.services.messaging import messages
@@ -327,3 +329,24 @@ def test_reasons_from_the_pages_refuse_bad_characters(session, owner):
     with pytest.raises(InvalidInput) as caught:
         do_cancel_booking(session, Effects(), session.get(User, renter_id), row.id, reason="передумал\x00")
     assert caught.value.field == "reason"
+
+
+def test_an_unexpected_error_alerts_the_operators_once_per_ten_minutes(app_with_failures):
+    """Operator alerts (coworking_app/alerts.py): the 500 is queued for the bot's alert chat,
+    and the same error on the same route again within the window is not queued twice."""
+    redis = get_rq_redis()
+    redis.delete(alerts.ALERTS_LIST, *redis.keys("telegram:alert-seen:*"))
+    for n in range(3):
+        assert app_with_failures.get(f"{API}/test-only/boom", headers={"X-Request-ID": f"req-alert-{n}"}).status_code == 500
+    queued = alerts.take_alerts(10)
+    assert len(queued) == 1
+    assert queued[0]["kind"] == "error" and "RuntimeError" in queued[0]["text"] and "req-alert-0" in queued[0]["text"]
+
+
+def test_a_refused_stripe_webhook_alerts_the_operators(client):
+    redis = get_rq_redis()
+    redis.delete(alerts.ALERTS_LIST, *redis.keys("telegram:alert-seen:*"))
+    r = client.post(f"{API}/payments/stripe/webhook", content=b"{}", headers={"Stripe-Signature": "t=1,v1=forged"})
+    assert r.status_code == 400
+    queued = alerts.take_alerts(10)
+    assert [a["kind"] for a in queued] == ["payment_webhook"] and "Stripe webhook отклонён" in queued[0]["text"]

@@ -35,7 +35,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = ("coworking_app", "models", "jobs", "state", "pages")
 CORE = ("coworking_app", "models", "jobs", "state")
-ADAPTERS = ("state", "pages", "coworking_app/api", "jobs", "coworking_app/cli.py")
+ADAPTERS = ("state", "pages", "coworking_app/api", "jobs", "coworking_app/cli.py", "coworking_app/bot")
 SERVICES = "coworking_app/services"
 
 
@@ -414,6 +414,40 @@ def test_page_states_run_use_cases_through_page_state():
     hits = page_state_bypasses(ROOT)
     assert not hits, ("page states that bypass state.page.PageState (derive from it and run use "
                       "cases with _act/_visit/_run/_read):\n" + "\n".join(hits))
+
+
+def model_or_sql_imports(root: Path, place: str) -> list[str]:
+    """"path:line module" for every import of the tables (`models`) or of SQLAlchemy, and of
+    anything from SQLModel but its Session type, under `place`."""
+    hits = []
+    for path in _py_files(root, place):
+        for node in ast.walk(_parse(path)):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+                if names[0] == "sqlmodel" and all(a.name == "Session" for a in node.names):
+                    continue
+            else:
+                continue
+            hits += [f"{_rel(root, path)}:{node.lineno} {name}" for name in names
+                     if name.split(".")[0] in ("models", "sqlalchemy", "sqlmodel")]
+    return hits
+
+
+def test_the_bot_imports_services_never_models_or_sql():
+    """The bot is a second front end over the services: it copies no rule and runs no query."""
+    _found("bot modules", len(_py_files(ROOT, "coworking_app/bot")), 8)
+    hits = model_or_sql_imports(ROOT, "coworking_app/bot")
+    assert not hits, "the bot imports the tables or SQL; call a service instead:\n" + "\n".join(hits)
+
+
+def test_model_and_sql_imports_are_reported(tmp_path):
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "a.py").write_text("from sqlmodel import Session\nfrom models import User\n"
+                                           "import sqlalchemy as sa\nfrom sqlmodel import select\n")
+    assert model_or_sql_imports(tmp_path, "bot") == ["bot/a.py:2 models", "bot/a.py:3 sqlalchemy",
+                                                     "bot/a.py:4 sqlmodel"]
 
 
 def test_engine_hooks_in_db_are_not_session_hooks():

@@ -43,6 +43,7 @@ CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what Telegram carries in a /sta
 MAX_TEXT = 4096  # Telegram's limit per message
 MAX_ATTEMPTS = 8  # tries of one message before it is marked failed
 LEASE = timedelta(seconds=60)  # a claimed row is not claimed again before this
+RETRY_INTERVALS = (5, 30, 120, 600, 1800, 3600, 7200)  # seconds before each next try
 
 
 @dataclass(frozen=True)
@@ -247,15 +248,19 @@ def claim_outgoing(session: Session, *, limit: int = 50, now: datetime | None = 
     return claimed
 
 
-def do_mark_sent(session: Session, notification_id: int) -> None:
+def do_mark_sent(session: Session, notification_ids: list[int]) -> None:
+    """Rows Telegram accepted (one statement for a batch)."""
+    if not notification_ids:
+        return
     session.execute(update(Notification).where(
-        Notification.id == notification_id, Notification.status == DeliveryStatus.pending.value,
+        Notification.id.in_(notification_ids), Notification.status == DeliveryStatus.pending.value,
     ).values(status=DeliveryStatus.sent.value, sent_at=_now(), retry_at=None, last_error=None,
              attempts=Notification.attempts + 1))
 
 
-def do_retry_later(session: Session, notification_id: int, error: str, delay_seconds: float) -> str:
-    """A try that failed for now: tried again after `delay_seconds`, or marked failed after
+def do_retry_later(session: Session, notification_id: int, error: str, delay_seconds: float = 0) -> str:
+    """A try that failed for now: tried again after RETRY_INTERVALS (by the attempts so far)
+    or `delay_seconds` (Telegram's retry_after) if longer, or marked failed after
     MAX_ATTEMPTS. Returns the row's status."""
     row = session.get(Notification, notification_id, with_for_update=True)
     if row is None or row.status != DeliveryStatus.pending.value:
@@ -265,7 +270,8 @@ def do_retry_later(session: Session, notification_id: int, error: str, delay_sec
     if row.attempts >= MAX_ATTEMPTS:
         row.status, row.retry_at = DeliveryStatus.failed.value, None
     else:
-        row.retry_at = _now() + timedelta(seconds=max(0.0, delay_seconds))
+        backoff = RETRY_INTERVALS[min(row.attempts, len(RETRY_INTERVALS)) - 1]
+        row.retry_at = _now() + timedelta(seconds=max(float(backoff), delay_seconds))
     session.flush()
     return row.status
 

@@ -1,0 +1,196 @@
+"""The bot process: handlers, the outbox task, long polling or a webhook.
+
+`python -m coworking_app.bot`. Without TELEGRAM_BOT_TOKEN it says so and exits 0 (no bot,
+nothing fails). Bot API calls go to TELEGRAM_API_BASE (`{base}/bot{token}/{method}`: the
+official server or a self-hosted telegram-bot-api; tests point it at a local fake).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sys
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
+                          MessageHandler, filters)
+
+from coworking_app import alerts
+from coworking_app.bot import booking, cabinet, search, start
+from coworking_app.bot.dialog import Dialogs
+from coworking_app.bot.outbox import Outbox
+from coworking_app.bot.ui import parse_day, parse_int, parse_month, show
+from coworking_app.settings import Settings, get_settings
+
+log = logging.getLogger("coworking_app.bot")
+
+MAX_REASON = 500
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button: `head:rest` callback data, short ids into the chat's dialogue."""
+    query = update.callback_query
+    try:
+        await query.answer()
+    except TelegramError:
+        pass
+    data = (query.data or "")[:64]
+    head, _, rest = data.partition(":")
+    if head == "noop":
+        return
+    if head != "rej":
+        state = await search.dialogs(context).get(update.effective_chat.id)
+        if state.get("awaiting"):
+            state["awaiting"] = None
+            await search.dialogs(context).save(update.effective_chat.id, state)
+    number = parse_int(rest)
+    simple = {
+        "menu": lambda: start.menu(update, context),
+        "help": lambda: start.help_command(update, context),
+        "near": lambda: search.ask_location(update, context),
+        "c": lambda: search.choose_city(update, context, number),
+        "d": lambda: search.set_place(update, context, "d", number),
+        "m": lambda: search.set_place(update, context, "m", number),
+        "r": lambda: search.show_result(update, context, number or 0),
+        "b": lambda: booking.choose_resource(update, context, number),
+        "rs": lambda: booking.choose_month(update, context, number, None),
+        "cal": lambda: booking.choose_month(update, context, None, parse_month(rest)),
+        "day": lambda: booking.choose_start(update, context, parse_day(rest)),
+        "st": lambda: booking.choose_end(update, context, number),
+        "en": lambda: booking.choose_seats(update, context, number),
+        "se": lambda: booking.set_seats(update, context, number),
+        "ok": lambda: booking.confirm(update, context),
+        "resume": lambda: booking.resume(update, context),
+        "my": lambda: cabinet.my_bookings(update, context, "past" if rest == "p" else "upcoming"),
+        "bk": lambda: cabinet.show_booking(update, context, number),
+        "cx": lambda: cabinet.ask_cancel(update, context, number),
+        "cy": lambda: cabinet.cancel(update, context, number),
+        "pay": lambda: cabinet.pay(update, context, number),
+        "rc": lambda: cabinet.send_file(update, context, "rc", number),
+        "ic": lambda: cabinet.send_file(update, context, "ic", number),
+        "acc": lambda: cabinet.accept(update, context, number),
+        "rej": lambda: cabinet.ask_reject_reason(update, context, number),
+    }
+    if head in simple:
+        await simple[head]()
+    elif head == "w":
+        kind, _, page = rest.partition(":")
+        if kind in ("all", "d", "m"):
+            await search.choose_place(update, context, kind, parse_int(page) or 0)
+    elif head == "f":
+        what, _, value = rest.partition(":")
+        if what == "go":
+            await search.show_result(update, context, 0)
+        elif what == "back":
+            await search.show_filters(update, context)
+        else:
+            await search.set_filter(update, context, what, value)
+    elif head == "ad":
+        if rest == "ok":
+            await booking.show_quote(update, context)
+        else:
+            await booking.choose_addons(update, context, parse_int(rest))
+    else:
+        await show(update, "Эта кнопка устарела. Откройте меню: /start", new=True)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain text: the reason of a refusal when one was asked for, otherwise the menu."""
+    chat_id = update.effective_chat.id
+    state = await search.dialogs(context).get(chat_id)
+    awaiting = state.get("awaiting") or ""
+    if awaiting.startswith("reject:"):
+        booking_id = parse_int(awaiting.partition(":")[2])
+        text = (update.effective_message.text or "").strip()
+        if not text:
+            await update.effective_chat.send_message("Напишите причину текстом.")
+            return
+        state["awaiting"] = None
+        await search.dialogs(context).save(chat_id, state)
+        if booking_id:
+            await cabinet.reject(update, context, booking_id, text[:MAX_REASON])
+        return
+    await start.show_menu(update, "Я понимаю кнопки и команды. Где ищем коворкинг?", new=True)
+
+
+async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await cabinet.my_bookings(update, context)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything unexpected in a handler: logged, the operators alerted, the person told."""
+    error = context.error
+    log.error("Unhandled %s in the bot", type(error).__name__, exc_info=error)
+    where = getattr(getattr(update, "callback_query", None), "data", None) or "message"
+    await asyncio.to_thread(alerts.alert, "bot", f"{type(error).__name__} в боте ({str(where)[:40]}): {error}"[:1000],
+                            f"{type(error).__name__}:{str(where).partition(':')[0]}")
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message("Что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз: /start")
+        except TelegramError:
+            pass
+
+
+def build(settings: Settings) -> Application:
+    base = settings.telegram_api_base.rstrip("/")
+    outbox_stop = asyncio.Event()
+
+    async def post_init(application: Application) -> None:
+        application.bot_data["dialogs"] = Dialogs(settings.redis_url)
+        try:
+            await application.bot.set_my_commands([
+                BotCommand("start", "Меню: город, рядом со мной"), BotCommand("my", "Мои брони"),
+                BotCommand("help", "Как пользоваться")])
+        except TelegramError as exc:
+            log.warning("Commands not set: %s", exc)
+        outbox = Outbox(application.bot)
+        application.bot_data["outbox_task"] = asyncio.get_running_loop().create_task(outbox.run(outbox_stop))
+        log.info("Bot @%s started", application.bot.username)
+
+    async def post_stop(application: Application) -> None:
+        outbox_stop.set()
+        task = application.bot_data.get("outbox_task")
+        if task is not None:
+            await asyncio.wait([task], timeout=10)
+        await application.bot_data["dialogs"].close()
+
+    application = (ApplicationBuilder().token(settings.telegram_bot_token)
+                   .base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+                   .concurrent_updates(16).post_init(post_init).post_stop(post_stop).build())
+    application.add_handler(CommandHandler("start", start.start))
+    application.add_handler(CommandHandler("help", start.help_command))
+    application.add_handler(CommandHandler("my", on_my))
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(filters.LOCATION, search.got_location))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_error_handler(on_error)
+    return application
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with every webhook call (X-Telegram-Bot-Api-Secret-Token)."""
+    return hashlib.sha256(f"telegram-webhook:{settings.secret_key}".encode()).hexdigest()[:64]
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = get_settings()
+    if not settings.telegram_bot_token:
+        log.warning("TELEGRAM_BOT_TOKEN is empty: the Telegram bot is off (nothing else depends on it)")
+        return 0
+    application = build(settings)
+    if settings.telegram_webhook_url:
+        path = hashlib.sha256(settings.telegram_bot_token.encode()).hexdigest()[:32]
+        application.run_webhook(listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
+                                url_path=path, webhook_url=f"{settings.telegram_webhook_url.rstrip('/')}/{path}",
+                                secret_token=webhook_secret(settings), allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""/start (with a code: linking the chat), the main menu, help, and the way a chat that is
+not linked signs in on the site."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from coworking_app.bot import calls
+from coworking_app.bot.ui import Row, show
+from coworking_app.services.catalog import catalog
+from coworking_app.services.common.errors import ServiceError
+from coworking_app.services.messaging import telegram
+
+HELP = (
+    "Я помогу найти и забронировать коворкинг.\n\n"
+    "• Выберите город или нажмите «Рядом со мной» и отправьте геопозицию.\n"
+    "• Уточните район или метро и фильтры, листайте варианты.\n"
+    "• «Забронировать»: день в календаре, время, места, и ссылка на оплату.\n"
+    "• «Мои брони»: отмена, чек и файл для календаря.\n\n"
+    "Чтобы бронировать и получать уведомления, подключите аккаунт CoSpace: в личном кабинете "
+    "на сайте нажмите «Подключить Telegram» или просто начните бронь здесь.\n\n"
+    "Команды: /start — меню, /my — мои брони, /help — эта справка."
+)
+
+
+def _name(update: Update) -> str:
+    user = update.effective_user
+    if user is None:
+        return "Telegram"
+    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return (f"{name} (@{user.username})" if user.username else name) or "Telegram"
+
+
+def _cities(session) -> list[tuple[int, str]]:
+    counts = catalog.count_published_by_city(session)
+    return [(c.id, c.name_ru) for c in catalog.list_cities(session) if counts.get(c.id)]
+
+
+async def menu_rows() -> list[Row]:
+    cities = await calls.read(_cities)
+    rows: list[Row] = [[(name, f"c:{city_id}") for city_id, name in cities[i:i + 2]]
+                       for i in range(0, len(cities), 2)]
+    rows.append([("📍 Рядом со мной", "near")])
+    rows.append([("Мои брони", "my"), ("Помощь", "help")])
+    return rows
+
+
+async def show_menu(update: Update, text: str = "Где ищем коворкинг?", *, new: bool = False) -> None:
+    await show(update, text, await menu_rows(), new=new)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    code = context.args[0] if context.args else ""
+    if code:
+        try:
+            person = await calls.act(lambda s, fx: telegram.do_link_chat(s, code, chat.id, _name(update)).full_name)
+        except ServiceError as exc:
+            await show(update, f"Не получилось подключить аккаунт. {exc.message}\n"
+                               "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
+                       await menu_rows(), new=True)
+            return
+        await show_menu(update, f"Готово, {person}! Чат подключён к вашему аккаунту CoSpace: сюда будут "
+                                "приходить уведомления о бронях, а бронировать можно прямо здесь.\n\n"
+                                "Где ищем коворкинг?", new=True)
+        return
+    await show_menu(update, "Привет! Это CoSpace: коворкинги с бронированием по часам и дням.\n\n"
+                            "Где ищем коворкинг?", new=True)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await show(update, HELP, [[("« В меню", "menu")]], new=update.callback_query is None)
+
+
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await show_menu(update)
+
+
+async def sign_in_rows(chat_id: int, name: str) -> tuple[str, list[Row]] | None:
+    """A chat that is not linked: the site's link that signs in and links it (None when the
+    chat asked for too many links this hour; the text says so)."""
+    try:
+        link = await calls.act(lambda s, fx: telegram.do_create_chat_link(s, chat_id, name))
+    except ServiceError as exc:
+        return exc.message, [[("« В меню", "menu")]]
+    return ("Чтобы продолжить, войдите на сайте CoSpace: чат подключится к вашему аккаунту. "
+            "Ссылка действует 10 минут. После входа вернитесь сюда и нажмите «Продолжить».",
+            [[("Войти и подключить чат", link.url)], [("Продолжить", "resume")], [("« В меню", "menu")]])
+
+
+async def ask_to_sign_in(update: Update) -> None:
+    text, rows = await sign_in_rows(update.effective_chat.id, _name(update))
+    await show(update, text, rows)
