@@ -9,6 +9,7 @@ from coworking_app.services.booking.bookings import (
     do_follow_up_holds,
     holds_without_follow_up,
 )
+from coworking_app.services.messaging.reminders import do_warn_expiring_holds
 from coworking_app.services.payments.documents import do_issue_credit_note, do_issue_receipt
 
 
@@ -51,6 +52,11 @@ def sweep_bookings() -> dict[str, int]:
     followed = follow_up_holds(lost) if lost else {}
     completed = run_use_case(do_complete_past)
     return {"expired": expired, "followed_up": len(followed), "completed": completed}
+
+
+def warn_expiring_holds() -> int:
+    """Every minute (jobs.cron): unpaid holds about to lapse get their warning."""
+    return run_use_case(do_warn_expiring_holds)
 
 
 def render_receipt(booking_id: int) -> int | None:

@@ -5,7 +5,7 @@ from rq import cron
 from jobs import DEFAULT_QUEUE
 from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
-from jobs.booking import sweep_bookings
+from jobs.booking import sweep_bookings, warn_expiring_holds
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
@@ -29,6 +29,10 @@ cron.register(purge_sign_up_requests, queue_name=DEFAULT_QUEUE, cron="40 3 * * *
 # batched follow-up was lost, and marks finished bookings completed.
 cron.register(sweep_bookings, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="sweep-bookings")
+
+# Unpaid holds with five minutes left: a warning in the app and in Telegram.
+cron.register(warn_expiring_holds, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
+              name="warn-expiring-holds")
 
 # Batched work (coworking_app/batches.py): email rows whose id was lost are queued again, and
 # every list with ids but no drain job gets one.

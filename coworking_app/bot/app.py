@@ -14,19 +14,22 @@ import sys
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
+                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
 from coworking_app import alerts
 from coworking_app.bot import booking, cabinet, search, start
 from coworking_app.bot.dialog import Dialogs
 from coworking_app.bot.outbox import Outbox
 from coworking_app.bot.ui import parse_day, parse_int, parse_month, show
+from coworking_app.services.accounts import ratelimit
+from coworking_app.services.common.errors import RateLimited
 from coworking_app.settings import Settings, get_settings
 
 log = logging.getLogger("coworking_app.bot")
 
 MAX_REASON = 500
+UPDATES_PER_MINUTE = 60  # from one chat; a person pressing buttons stays far below
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,6 +118,23 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await start.show_menu(update, "Я понимаю кнопки и команды. Где ищем коворкинг?", new=True)
 
 
+async def limit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before every handler: at most UPDATES_PER_MINUTE updates a minute from one chat; the
+    rest are dropped (a pressed button is told to wait), so a flood costs no queries."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await asyncio.to_thread(ratelimit.do_take, f"bot:chat:{chat.id}", UPDATES_PER_MINUTE, 60)
+    except RateLimited:
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer("Слишком часто: подождите минуту", show_alert=False)
+            except TelegramError:
+                pass
+        raise ApplicationHandlerStop
+
+
 async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await cabinet.my_bookings(update, context)
 
@@ -159,6 +179,7 @@ def build(settings: Settings) -> Application:
     application = (ApplicationBuilder().token(settings.telegram_bot_token)
                    .base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
                    .concurrent_updates(16).post_init(post_init).post_stop(post_stop).build())
+    application.add_handler(TypeHandler(Update, limit_chat), group=-1)
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("my", on_my))

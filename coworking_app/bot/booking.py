@@ -44,7 +44,7 @@ async def choose_resource(update: Update, context: ContextTypes.DEFAULT_TYPE, sp
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
     state.update(space_id=space_id, space_name=name, resource_id=None, day=None, start=None, end=None,
-                 seats=1, addons=[], awaiting=None)
+                 book_seats=1, addons=[], awaiting=None)
     await dialogs(context).save(chat_id, state)
     if len(resources) == 1:
         await choose_month(update, context, resources[0][0], None, new=True)
@@ -79,7 +79,7 @@ async def choose_month(update: Update, context: ContextTypes.DEFAULT_TYPE, resou
     if not space_id or not resource_id:
         await show(update, "Выберите коворкинг заново: /start")
         return
-    seats = state.get("seats") or 1
+    seats = state.get("book_seats") or 1
     found = await calls.read(lambda s: _month(s, space_id, resource_id, month or date.today().replace(day=1), seats))
     if found is None:
         await show(update, "Это место больше не бронируется. Выберите другое: /start")
@@ -116,7 +116,7 @@ async def choose_start(update: Update, context: ContextTypes.DEFAULT_TYPE, day: 
     if day is None or not state.get("resource_id"):
         await show(update, "Выберите день заново: /start")
         return
-    found = await calls.read(lambda s: _day(s, state["space_id"], state["resource_id"], day, state.get("seats") or 1))
+    found = await calls.read(lambda s: _day(s, state["space_id"], state["resource_id"], day, state.get("book_seats") or 1))
     starts = found[1] if found else []
     if not starts:
         await show(update, f"На {day:%d.%m} свободного времени нет. Выберите другой день.",
@@ -138,12 +138,12 @@ async def choose_end(update: Update, context: ContextTypes.DEFAULT_TYPE, index: 
         return
     start = datetime.fromisoformat(starts[index])
     found = await calls.read(lambda s: _day(s, state["space_id"], state["resource_id"], start.date(),
-                                            state.get("seats") or 1))
+                                            state.get("book_seats") or 1))
     if not found:
         await show(update, "Это место больше не бронируется: /start")
         return
     slots, _starts, resource = found
-    ends = availability.end_choices(slots, resource, start, state.get("seats") or 1)
+    ends = availability.end_choices(slots, resource, start, state.get("book_seats") or 1)
     if not ends:
         await show(update, f"С {start:%H:%M} время уже заняли. Выберите другое.", [[("« Время", "day:" + f"{start:%Y%m%d}")]])
         return
@@ -194,7 +194,7 @@ async def set_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, seats: i
     if seats is None or not 1 <= seats <= MAX_SEATS_BUTTONS:
         await show(update, "Выберите число мест кнопкой.")
         return
-    state["seats"] = seats
+    state["book_seats"] = seats
     await dialogs(context).save(chat_id, state)
     await choose_addons(update, context, None)
 
@@ -222,7 +222,7 @@ async def choose_addons(update: Update, context: ContextTypes.DEFAULT_TYPE, togg
 def _request(state: dict) -> bookings.BookingRequest:
     return bookings.BookingRequest(
         resource_id=state["resource_id"], start=datetime.fromisoformat(state["start"]),
-        end=datetime.fromisoformat(state["end"]), seats=state.get("seats") or 1,
+        end=datetime.fromisoformat(state["end"]), seats=state.get("book_seats") or 1,
         addons=[AddonChoice(code=c, quantity=1) for c in state.get("addons") or []])
 
 

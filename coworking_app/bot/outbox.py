@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from coworking_app import alerts
 from coworking_app.bot import calls
-from coworking_app.bot.ui import Row, clip, keyboard
+from coworking_app.bot.ui import Row, clip, keyboard, with_links
 from coworking_app.services.messaging import telegram
 from coworking_app.settings import get_settings
 
@@ -70,7 +70,7 @@ def buttons(message: telegram.Outgoing) -> list[Row]:
     booking_id = message.booking_id
     if message.type == "owner_needs_approval" and booking_id:
         return [[("Принять", f"acc:{booking_id}"), ("Отклонить", f"rej:{booking_id}")], [("Бронь", f"bk:{booking_id}")]]
-    if message.type == "booking_created" and booking_id:
+    if message.type in ("booking_created", "booking_hold_expiring") and booking_id:
         return [[("Оплатить", f"pay:{booking_id}")], [("Бронь", f"bk:{booking_id}")]]
     if message.type.startswith(("booking_", "owner_")) and booking_id:
         return [[("Бронь", f"bk:{booking_id}"), ("Открыть на сайте", message.link)]]
@@ -116,7 +116,8 @@ class Outbox:
     async def _send_chat(self, chat_id: int, messages: list[telegram.Outgoing]) -> list[int]:
         sent: list[int] = []
         for message in messages:
-            outcome = await self._send(chat_id, message.text, keyboard(buttons(message)))
+            rows = buttons(message)
+            outcome = await self._send(chat_id, with_links(message.text, rows), keyboard(rows))
             if outcome == "sent":
                 sent.append(message.id)
             elif outcome == "blocked":

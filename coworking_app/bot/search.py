@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
 from coworking_app.bot.dialog import Dialogs
-from coworking_app.bot.ui import MAX_CAPTION, Row, chunks, clip, keyboard, parse_int, show, site
+from coworking_app.bot.ui import MAX_CAPTION, Row, chunks, clip, keyboard, parse_int, show, site, with_links
 from coworking_app.formatting import format_distance, format_price, format_rating
 from coworking_app.services.catalog import catalog, search, spaces
 from coworking_app.services.common.errors import ServiceError
@@ -237,7 +237,7 @@ async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index:
     if index + 1 < total:
         nav.append(("Следующий ›", f"r:{index + 1}"))
     rows.append(nav)
-    message = await chat.send_message(card_text(card, detail, index, total), reply_markup=keyboard(rows),
+    message = await chat.send_message(with_links(card_text(card, detail, index, total), rows), reply_markup=keyboard(rows),
                                       disable_web_page_preview=True)
     state.update(index=index, card_messages=sent_ids + [message.message_id], space_id=card.id)
     await dialogs(context).save(chat.id, state)

@@ -4,8 +4,10 @@ characters per message, 1024 per caption, 64 bytes per callback data)."""
 from __future__ import annotations
 
 import calendar
+import ipaddress
 import logging
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -34,13 +36,26 @@ def site(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else get_settings().base_url + path
 
 
+def reachable(url: str) -> bool:
+    """Telegram refuses URL buttons to hosts it cannot reach (localhost, private addresses):
+    a development site without a public PUBLIC_URL gets no link buttons instead of no message."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True
+
+
 def keyboard(rows: list[Row]) -> InlineKeyboardMarkup | None:
     built = []
     for row in rows:
         buttons = []
         for label, target in row:
             if target.startswith(("http://", "https://")):
-                buttons.append(InlineKeyboardButton(label, url=target))
+                if reachable(target):
+                    buttons.append(InlineKeyboardButton(label, url=target))
             else:
                 if len(target.encode()) > MAX_CALLBACK:  # a bug of ours, never a user's input
                     raise ValueError(f"callback data too long: {target!r}")
@@ -50,10 +65,18 @@ def keyboard(rows: list[Row]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(built) if built else None
 
 
+def with_links(text: str, rows: list[Row]) -> str:
+    """The text with the links Telegram would refuse as buttons (see `reachable`) written out."""
+    lines = [f"{label}: {target}" for row in rows for label, target in row
+             if target.startswith(("http://", "https://")) and not reachable(target)]
+    return text + "\n\n" + "\n".join(lines) if lines else text
+
+
 async def show(update: Update, text: str, rows: list[Row] | None = None, *, new: bool = False) -> None:
     """The screen in place of the message whose button was pressed (editMessageText), or as
     a new message (a command, a location, `new`)."""
     markup = keyboard(rows or [])
+    text = with_links(text, rows or [])
     query = update.callback_query
     if query is not None and query.message is not None and not new and getattr(query.message, "text", None):
         try:

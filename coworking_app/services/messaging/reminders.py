@@ -1,19 +1,23 @@
 """Booking reminders: a confirmed booking gets one 24 h and one 1 h before its start, as
 scheduled jobs (jobs.notifications.remind) that the booking's later changes cancel or move.
 The state machine schedules them with every history row (booking_states.do_log_event).
+An unpaid hold gets a warning when HOLD_WARNING is left to pay (`do_warn_expiring_holds`,
+every minute from jobs.cron: in the app and in Telegram, not by email).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
 from coworking_app.services.messaging.notifications import booking_payload, do_notify
-from models import Booking, User
+from models import Booking, BookingStatus, Channel, User
 
 REMINDERS = {"24h": 24 * 3600, "1h": 3600}  # before the start
+HOLD_WARNING = timedelta(minutes=5)  # an unpaid hold is warned about when this much is left
 
 
 def _reminder_ids(booking: Booking) -> list[str]:
@@ -55,3 +59,22 @@ def do_send_reminder(session: Session, effects: Effects, booking_id: int, lead: 
     rows = do_notify(session, effects, user, "booking_reminder", payload,
                      dedupe=f"booking_reminder_{lead}:{booking.id}:{start_iso}", booking_id=booking.id)
     return f"sent {len(rows)}"
+
+
+def do_warn_expiring_holds(session: Session, effects: Effects, *, now: datetime | None = None) -> int:
+    """Unpaid holds with at most HOLD_WARNING left: "N minutes left to pay", once per hold
+    (the notice's dedupe key), in the app and in Telegram (an email would come too late to
+    matter). Returns how many holds were warned."""
+    now = now or datetime.now(timezone.utc)
+    holds = session.scalars(select(Booking).where(
+        Booking.status == BookingStatus.pending_payment.value,
+        Booking.expires_at > now, Booking.expires_at <= now + HOLD_WARNING).order_by(Booking.id).limit(1000)).all()
+    warned = 0
+    for booking in holds:
+        minutes = max(1, int((booking.expires_at - now).total_seconds() // 60))
+        payload = {**booking_payload(session, booking), "minutes": minutes}
+        user = session.get(User, booking.user_id)
+        if do_notify(session, effects, user, "booking_hold_expiring", payload, dedupe=f"booking_hold_expiring:{booking.id}",
+                     booking_id=booking.id, channels=(Channel.in_app, Channel.telegram)):
+            warned += 1
+    return warned

@@ -76,7 +76,7 @@ def do_create_site_link(session: Session, user: User | None) -> LinkCode:
     if user is None:
         raise NotAuthenticated()
     ratelimit.do_take(f"telegram-link:user:{user.id}", LINKS_PER_HOUR, 3600,
-                      "Слишком много кодов за час, попробуйте позже")
+                      "Слишком много кодов за час")
     code, expires = _new_code(), _now() + LINK_TTL
     session.add(TelegramLink(code_digest=digest(code), user_id=user.id, expires_at=expires))
     session.flush()
@@ -87,7 +87,7 @@ def do_create_chat_link(session: Session, chat_id: int, chat_name: str) -> LinkC
     """A code for a chat that is not linked: the site's page links it to whoever signs in
     and confirms."""
     ratelimit.do_take(f"telegram-link:chat:{chat_id}", LINKS_PER_HOUR, 3600,
-                      "Слишком много ссылок за час, попробуйте позже")
+                      "Слишком много ссылок за час")
     code, expires = _new_code(), _now() + LINK_TTL
     session.add(TelegramLink(code_digest=digest(code), chat_id=chat_id, chat_name=_name(chat_name),
                              expires_at=expires))

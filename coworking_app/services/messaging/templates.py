@@ -23,7 +23,7 @@ GROUPS = {  # preference groups shown in the cabinet
 EVENT_GROUP = {
     "booking_created": "booking", "booking_paid": "booking", "booking_confirmed": "booking",
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
-    "booking_hold_expired": "booking", "booking_reminder": "booking",
+    "booking_hold_expired": "booking", "booking_hold_expiring": "booking", "booking_reminder": "booking",
     "booking_review_request": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
@@ -74,6 +74,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{{ space }}, {{ when }}.{% if reason %} Причина: {{ reason }}.{% endif %} Возврат: {{ refund }}."),
         "en": ("Booking #{{ id }} cancelled",
                "{{ space }}, {{ when }}.{% if reason %} Reason: {{ reason }}.{% endif %} Refund: {{ refund }}."),
+    },
+    "booking_hold_expiring": {
+        "ru": ("Бронь № {{ id }}: осталось {{ minutes }} мин на оплату",
+               "{{ space }}: {{ resource }}, {{ when }}. Оплатите до {{ expires }}, иначе бронь снимется."),
+        "en": ("Booking #{{ id }}: {{ minutes }} min left to pay",
+               "{{ space }}: {{ resource }}, {{ when }}. Pay by {{ expires }} or the hold is released."),
     },
     "booking_hold_expired": {
         "ru": ("Бронь № {{ id }} снята", "Оплата не пришла вовремя: {{ space }}, {{ when }}. Места освобождены."),

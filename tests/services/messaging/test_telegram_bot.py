@@ -20,7 +20,7 @@ from coworking_app import alerts
 from coworking_app.db import get_rq_redis
 from coworking_app.services.booking import bookings
 from coworking_app.services.catalog import catalog
-from coworking_app.services.messaging import preferences, telegram
+from coworking_app.services.messaging import preferences, reminders, telegram
 from coworking_app.services.payments import payments
 from coworking_app.uow import run_use_case
 from models import District, Notification, Payment, Space, TelegramLink, User
@@ -453,3 +453,41 @@ def test_webhook_mode_registers_the_webhook_and_answers_only_telegram(world):
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def test_a_flooding_chat_is_answered_sixty_times_a_minute_and_no_more(bot_api):
+    chat = _chat()
+    mark = bot_api.mark()
+    for _ in range(70):
+        bot_api.send_text(chat, "/help")
+    bot_api.wait_for("sendMessage", lambda c: c.chat_id == chat, after=mark)
+    time.sleep(3)
+    answered = [c for c in bot_api.of("sendMessage", mark) if c.chat_id == chat]
+    assert len(answered) == 60
+
+
+def test_an_unpaid_hold_is_warned_once_five_minutes_before_it_lapses_with_a_pay_button(bot_api):
+    space = make_bookable(name="Коворкинг «Предупреждение»")
+    renter_id, _e, _ = new_user()
+    chat = _chat()
+    _link(renter_id, chat)
+    booking = run_use_case(lambda s, fx: bookings.do_create_booking(s, fx, s.get(User, renter_id), bookings.BookingRequest(
+        resource_id=space.desk_id, start=local(tomorrow(), 18), end=local(tomorrow(), 19), seats=1)))
+    early = booking.expires_at - timedelta(minutes=10)
+    def warned_types() -> list[str]:
+        with transaction() as s:
+            return list(s.scalars(select(Notification.channel).where(
+                Notification.booking_id == booking.id, Notification.type == "booking_hold_expiring")))
+    run_use_case(lambda s, fx: reminders.do_warn_expiring_holds(s, fx, now=early))
+    assert warned_types() == []  # ten minutes left: not yet
+    mark = bot_api.mark()
+    late = booking.expires_at - timedelta(minutes=4, seconds=30)
+    assert run_use_case(lambda s, fx: reminders.do_warn_expiring_holds(s, fx, now=late)) >= 1
+    assert run_use_case(lambda s, fx: reminders.do_warn_expiring_holds(s, fx, now=late)) == 0  # once
+    warned = bot_api.wait_for("sendMessage", lambda c: c.chat_id == chat and "на оплату" in c.text, after=mark)
+    assert f"Бронь № {booking.id}: осталось 4 мин на оплату" in warned.text
+    assert warned.button("Оплатить")["callback_data"] == f"pay:{booking.id}"
+    with transaction() as s:
+        channels = sorted(s.scalars(select(Notification.channel).where(
+            Notification.booking_id == booking.id, Notification.type == "booking_hold_expiring")))
+    assert channels == ["in_app", "telegram"]  # no email for a five-minute warning
