@@ -30,6 +30,7 @@ from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page, space_preview_page
 from pages.search import search_page
 from pages.space import space_page
+from pages.telegram import telegram_page
 from state.account_forms import (
     LoginState,
     SignupConfirmState,
@@ -57,6 +58,7 @@ from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
 from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
+from state.telegram import TelegramLinkState, TelegramState
 
 app = rx.App(
     html_lang="ru",  # screen readers read the pages as Russian
@@ -85,10 +87,12 @@ PAGES = [
     (login_page, "/login", "Вход — CoSpace", [LoginState.load]),
     (verify_email_page, "/verify-email", "Подтверждение email — CoSpace", [VerifyEmailState.load]),
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
-    (cabinet_page, "/cabinet", "Личный кабинет — CoSpace", [CabinetState.load, NotificationPrefsState.load]),
+    (cabinet_page, "/cabinet", "Личный кабинет — CoSpace",
+     [CabinetState.load, NotificationPrefsState.load, TelegramState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
     (favourites_page, "/cabinet/favourites", "Избранное — CoSpace", [FavouritesState.load]),
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
+    (telegram_page, "/telegram", "Подключение Telegram — CoSpace", [TelegramLinkState.load]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),

@@ -7,6 +7,7 @@ import reflex as rx
 from pages.auth import field_error
 from pages.components import NOT_LIVE, private_form, section
 from pages.layout import page_frame
+from pages.telegram import telegram_card
 from state.cabinet import CabinetState, DeviceView
 from state.notifications import NotificationPrefsState
 
@@ -188,6 +189,7 @@ def cabinet_page() -> rx.Component:
                     rx.link("Уведомления", href="/cabinet/notifications", size="2"),
                     align="center", width="100%")),
                 notification_preferences(),
+                telegram_card(),
                 _placeholder("Сообщения", "message-circle", "Переписка с владельцами пространств."),
                 _profile(),
                 spacing="4", width="100%",
@@ -199,22 +201,34 @@ def cabinet_page() -> rx.Component:
     )
 
 
+def _column(title: str) -> rx.Component:
+    return rx.text(title, size="1", weight="medium", text_align="center")
+
+
 def notification_preferences() -> rx.Component:
     p = NotificationPrefsState
+    off = ~p.telegram_linked
 
     return section(
         "Уведомления",
         rx.grid(
-            rx.text(""), rx.text("Email", size="1", weight="medium"), rx.text("В кабинете", size="1", weight="medium"),
+            rx.text(""), _column("Email"), _column("В кабинете"), _column("Telegram"),
             rx.foreach(p.rows, lambda r: rx.fragment(
-                rx.text(r.label, size="2"),
-                rx.switch(checked=r.email, on_change=lambda v: p.toggle(r.group, "email", v),
-                          aria_label=r.label + ": по email"),
-                rx.switch(checked=r.in_app, on_change=lambda v: p.toggle(r.group, "in_app", v),
-                          aria_label=r.label + ": в кабинете"),
+                rx.text(r.label, size="2", min_width="0"),
+                rx.center(rx.switch(checked=r.email, on_change=lambda v: p.toggle(r.group, "email", v),
+                                    aria_label=r.label + ": по email")),
+                rx.center(rx.switch(checked=r.in_app, on_change=lambda v: p.toggle(r.group, "in_app", v),
+                                    aria_label=r.label + ": в кабинете")),
+                rx.center(rx.switch(checked=r.telegram & p.telegram_linked, disabled=off,
+                                    on_change=lambda v: p.toggle(r.group, "telegram", v),
+                                    aria_label=r.label + ": в Telegram",
+                                    custom_attrs={"data-testid": "pref-telegram"})),
             )),
-            columns="3", spacing="3", align="center", width="100%",
+            grid_template_columns="minmax(0, 1fr) repeat(3, auto)", column_gap="12px", row_gap="12px",
+            align_items="center", width="100%",
         ),
+        rx.cond(off, rx.text("Подключите Telegram, чтобы получать уведомления в чат", size="1",
+                             color=rx.color("gray", 11), custom_attrs={"data-testid": "pref-telegram-hint"})),
         rx.hstack(rx.switch(checked=p.offers, on_change=p.set_offers, aria_label="Получать специальные предложения"),
                   rx.vstack(rx.text("Получать специальные предложения", size="2"),
                             rx.text("От пространств, где вы уже бывали (не чаще раза в неделю от каждого), "

@@ -31,7 +31,7 @@ from models import User
 
 COOKIE = SESSION_COOKIE
 SIGNED_OUT_KEY = "cospace-signed-out"  # localStorage: a tab signed out (pages/session.py)
-PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin")
+PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin", "/telegram")
 
 
 def client_of(router) -> ClientInfo:

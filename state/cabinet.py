@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 import reflex as rx
 
 from coworking_app.formatting import format_moment
 from coworking_app.services.accounts import identity, passwords, sessions as auth_sessions, twofactor
+from coworking_app.services.common.qr import svg_data_uri
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
 from state.page import PageState
@@ -133,7 +133,7 @@ class CabinetState(PageState):
             return
         secret, _uri, svg = done.value
         self.totp_secret_shown = secret
-        self.totp_qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        self.totp_qr = svg_data_uri(svg)
 
     @rx.event
     async def confirm_totp(self, _form: dict):

@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 
 from coworking_app.formatting import format_moment, split_links
 from coworking_app.services.messaging import messages
-from coworking_app.services.messaging import notifications as svc, preferences, realtime, templates
+from coworking_app.services.messaging import notifications as svc, preferences, realtime, telegram, templates
 from coworking_app.settings import get_settings
 from state.bookings import MyBookingsState, OwnerBookingsState
 from state.inbox import InboxBadgeState, InboxState
@@ -217,32 +217,41 @@ class PreferenceRow:
     label: str = ""
     email: bool = True
     in_app: bool = True
+    telegram: bool = True
+
+
+CHANNELS = ("email", "in_app", "telegram")
 
 
 class NotificationPrefsState(PageState):
-    """The cabinet's "Notifications" card: per group and channel, and offers (opt-in)."""
+    """The cabinet's "Notifications" card: per group and channel, and offers (opt-in). The
+    Telegram column works while a chat is linked (state/telegram.py keeps `telegram_linked`
+    up to date when the person links or unlinks one)."""
 
     rows: list[PreferenceRow] = []
     offers: bool = False
+    telegram_linked: bool = False
     message: str = ""
+    _offers_city_id: int | None = None  # set through the API; kept when the cabinet saves
 
     @rx.event
     async def load(self):
-        done = await self._act(lambda _s, _fx, u: preferences.preferences(u))
+        done = await self._act(lambda _s, _fx, u: (preferences.preferences(u), telegram.linked_chat(u)))
         if not done.ok:
             return
-        prefs = done.value
-        self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g]) for g, label in templates.GROUPS.items()]
-        self.offers, self.message = prefs.offers, ""
+        prefs, chat = done.value
+        self.rows = [PreferenceRow(g, label, prefs.email[g], prefs.in_app[g], prefs.telegram[g])
+                     for g, label in templates.GROUPS.items()]
+        self.offers, self.message, self._offers_city_id = prefs.offers, "", prefs.offers_city_id
+        self.telegram_linked = chat.chat_id is not None
 
     @rx.event
     async def toggle(self, group: str, channel: str, value: bool):
-        if channel not in ("email", "in_app") or group not in templates.GROUPS:
+        if channel not in CHANNELS or group not in templates.GROUPS:
             return
-        self.rows = [PreferenceRow(r.group, r.label,
-                                   (value is True) if (r.group == group and channel == "email") else r.email,
-                                   (value is True) if (r.group == group and channel == "in_app") else r.in_app)
-                     for r in self.rows]
+        self.rows = [PreferenceRow(r.group, r.label, *[
+            (value is True) if (r.group == group and channel == c) else getattr(r, c) for c in CHANNELS])
+            for r in self.rows]
         await self._save()
 
     @rx.event
@@ -252,6 +261,8 @@ class NotificationPrefsState(PageState):
 
     async def _save(self) -> None:
         prefs = preferences.Preferences(email={r.group: r.email for r in self.rows},
-                                        in_app={r.group: r.in_app for r in self.rows}, offers=self.offers)
+                                        in_app={r.group: r.in_app for r in self.rows},
+                                        telegram={r.group: r.telegram for r in self.rows}, offers=self.offers,
+                                        offers_city_id=self._offers_city_id)
         done = await self._act(lambda s, _fx, u: preferences.do_set_preferences(s, u, prefs))
         self.message = "Сохранено" if done.ok else done.message

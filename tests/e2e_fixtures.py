@@ -161,6 +161,32 @@ def e2e_sign_up_code(email: str) -> str:
     return re.search(r"код подтверждения: (\d{6})", body).group(1)
 
 
+def e2e_python(source: str) -> str:
+    """Runs `source` with the running app's settings (its database, Redis and secret key), as
+    another process of the app would (the Telegram bot); what it printed."""
+    done = subprocess.run([sys.executable, "-c", source], cwd=ROOT, env=_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def bot_chat_code(chat_id: int, chat_name: str) -> str:
+    """What the Telegram bot does for a chat that is not linked: a code for the site's
+    /telegram page (services/messaging/telegram.do_create_chat_link)."""
+    return e2e_python(
+        "from coworking_app.services.messaging import telegram\n"
+        "from coworking_app.uow import run_use_case\n"
+        f"print(run_use_case(lambda s, _fx: telegram.do_create_chat_link(s, {int(chat_id)}, {chat_name!r})).code)")
+
+
+def bot_start(code: str, chat_id: int, chat_name: str) -> None:
+    """The bot's `/start <code>` in a chat: links it to whoever made the code on the site."""
+    e2e_python(
+        "from coworking_app.services.messaging import telegram\n"
+        "from coworking_app.uow import run_use_case\n"
+        f"run_use_case(lambda s, _fx: telegram.do_link_chat(s, {code!r}, {int(chat_id)}, {chat_name!r}))")
+
+
 def api_sign_up(base: str, email: str, password: str, full_name: str, **extra) -> dict:
     """Signs up through the API as a person would (the form, then the code from the mail);
     Authorization headers of the new account."""

@@ -31,6 +31,7 @@ from coworking_app.api import (
     places,
     reviews,
     spaces,
+    telegram,
     tiles,
 )
 from coworking_app.api.headers import SecurityHeaders
@@ -97,7 +98,8 @@ def _server_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _invalid_input(request: Request, exc: InvalidInput) -> JSONResponse:
-    location = "query" if request.method == "GET" else "body"
+    # A refused path parameter (a link's code) is named where it came from.
+    location = "path" if exc.field in request.path_params else "query" if request.method == "GET" else "body"
     return JSONResponse(
         status_code=422,
         content={
@@ -190,7 +192,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
     for module in (health, catalog, places, spaces, favourites, bookings, notifications, auth, owner, admin,
-                   reviews, messages, market):
+                   reviews, messages, market, telegram):
         api.include_router(module.router, prefix="/api/v1")
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents

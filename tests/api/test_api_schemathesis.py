@@ -47,7 +47,7 @@ ENDS_SESSION = {"/api/v1/auth/logout", "/api/v1/auth/logout-everywhere", "/api/v
 # runs once per operation, as the role the operation is for; random fuzzing runs everywhere.
 COVERAGE_TAGS = {
     "anonymous": ["health", "catalog", "spaces", "auth"],
-    "renter": ["auth", "bookings", "reviews", "messages", "notifications"],
+    "renter": ["auth", "bookings", "reviews", "messages", "notifications", "telegram"],
     "owner": ["owner"],
     "admin": ["admin"],
 }

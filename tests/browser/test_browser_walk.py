@@ -13,7 +13,6 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import ROOT, SHOTS, _run, api_login, api_sign_up, needs_chromium, ui_login
+from tests.e2e_fixtures import ROOT, SHOTS, _run, api_login, api_sign_up, bot_chat_code, needs_chromium, ui_login
 
 pytestmark = needs_chromium
 API = "/api/v1"
@@ -95,6 +94,7 @@ class World:
     booking_id: int
     payment_id: int
     conversation_id: int
+    telegram_code: str  # a chat asking to be linked (/telegram?code=...)
     renter: tuple[str, str]
     owner: tuple[str, str]
     admin: tuple[str, str]
@@ -146,7 +146,8 @@ def world(app_url) -> World:
         "space_id": space["id"], "booking_id": paid["id"], "text": "Здравствуйте! Есть ли парковка?"})
     assert r.status_code == 201, r.text
     return World(space_id=space["id"], booking_id=paid["id"], payment_id=checkout["payment_id"],
-                 conversation_id=r.json()["conversation_id"], renter=renter,
+                 conversation_id=r.json()["conversation_id"],
+                 telegram_code=bot_chat_code(4_200_000_001, "Вера в Telegram"), renter=renter,
                  owner=(DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD), admin=ADMIN)
 
 
@@ -157,7 +158,7 @@ def _pages(w: World) -> dict[str, list[str]]:
                     "/no-such-page"],
         "renter": ["/cabinet", "/cabinet/bookings", "/cabinet/notifications", "/cabinet/favourites",
                    f"/checkout/{w.payment_id}", "/inbox", f"/inbox/{w.conversation_id}",
-                   f"/spaces/{w.space_id}"],
+                   f"/spaces/{w.space_id}", f"/telegram?code={w.telegram_code}", "/telegram"],
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",
                   "/owner/bookings", "/owner/analytics",
                   "/inbox", f"/inbox/{w.conversation_id}"],

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import secrets
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from coworking_app.services.accounts import identity, ratelimit
 from coworking_app.services.common.errors import Conflict, InvalidInput, PermissionDenied, SecondFactorRequired
+from coworking_app.services.common.qr import qr_svg
 from coworking_app.services.accounts.security import digest, verify_password
 from coworking_app.settings import get_settings
 from models import RecoveryCode, User
@@ -33,9 +31,7 @@ def do_start_enrolment(session: Session, user: User) -> tuple[str, str, str]:
     user.totp_secret = secret
     session.flush()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    buffer = io.BytesIO()
-    qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
-    return secret, uri, buffer.getvalue().decode()
+    return secret, uri, qr_svg(uri)
 
 
 def do_confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
