@@ -22,7 +22,7 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard bench-market clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard bench-market bench-telegram clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
@@ -128,6 +128,15 @@ bench-market: deps
 	$(BENCH_MARKET_ENV) $(BIN)/alembic upgrade head
 	$(BENCH_MARKET_ENV) $(BIN)/python -m coworking_app.cli seed-demo
 	$(BENCH_MARKET_ENV) $(BIN)/python bench/market.py
+
+BENCH_TELEGRAM_ENV := APP_ENV=development \
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench_telegram \
+	REDIS_URL=redis://127.0.0.1:6379/11 CACHE_REDIS_URL=redis://127.0.0.1:6379/12 RQ_REDIS_URL=redis://127.0.0.1:6379/13
+
+bench-telegram: deps
+	$(BENCH_TELEGRAM_ENV) $(BIN)/python -m coworking_app.cli create-db
+	$(BENCH_TELEGRAM_ENV) $(BIN)/alembic upgrade head
+	$(BENCH_TELEGRAM_ENV) $(BIN)/python bench/telegram.py
 
 bench-booking: deps
 	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db

@@ -219,6 +219,16 @@ async def choose_addons(update: Update, context: ContextTypes.DEFAULT_TYPE, togg
     await show(update, "Добавить что-нибудь к брони?", rows)
 
 
+def _chosen(state: dict) -> bool:
+    """A resource and a time are chosen: the price can be shown."""
+    return bool(state.get("resource_id") and state.get("start") and state.get("end"))
+
+
+def _day_of(state: dict) -> str:
+    """The button back to the chosen day's times."""
+    return f"day:{datetime.fromisoformat(state['start']):%Y%m%d}"
+
+
 def _request(state: dict) -> bookings.BookingRequest:
     return bookings.BookingRequest(
         resource_id=state["resource_id"], start=datetime.fromisoformat(state["start"]),
@@ -250,20 +260,20 @@ def quote_text(state: dict, quote) -> str:
 async def show_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
-    if not (state.get("resource_id") and state.get("start") and state.get("end")):
+    if not _chosen(state):
         await show(update, "Выберите коворкинг и время заново: /start")
         return
     try:
         request = _request(state)
         quote = await calls.read_as_person(chat_id, lambda s, u: _quote(s, u, request))
     except ServiceError as exc:
-        await show(update, f"{exc.message}", [[("« Выбрать другое время", f"day:{state['start'][:10].replace('-', '')}")]])
+        await show(update, f"{exc.message}", [[("« Выбрать другое время", _day_of(state))]])
         return
     except ValueError:
         await show(update, "Выбор устарел. Начните заново: /start")
         return
     await show(update, quote_text(state, quote), [
-        [("Оплатить", "ok")], [("« Изменить время", f"day:{state['start'][:10].replace('-', '')}")],
+        [("Оплатить", "ok")], [("« Изменить время", _day_of(state))],
         [("Отмена", "menu")]])
 
 
@@ -280,7 +290,7 @@ def _book(session, effects, user, request: bookings.BookingRequest):
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
-    if not (state.get("resource_id") and state.get("start") and state.get("end")):
+    if not _chosen(state):
         await show(update, "Выберите коворкинг и время заново: /start")
         return
     try:
@@ -288,7 +298,7 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         made = await calls.as_person(chat_id, lambda s, fx, u: _book(s, fx, u, request))
     except ServiceError as exc:
         await show(update, f"Не получилось забронировать: {exc.message}",
-                   [[("« Выбрать другое время", f"day:{state['start'][:10].replace('-', '')}")]])
+                   [[("« Выбрать другое время", _day_of(state))]])
         return
     if made is None:  # not linked yet: sign in on the site, then "Продолжить"
         await ask_to_sign_in(update)
@@ -309,7 +319,7 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"Продолжить" after signing in on the site: back to the price of the booking being made."""
     state = await dialogs(context).get(update.effective_chat.id)
-    if state.get("resource_id") and state.get("start") and state.get("end"):
+    if _chosen(state):
         await show_quote(update, context)
         return
     await show_menu(update)

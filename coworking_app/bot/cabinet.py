@@ -17,6 +17,21 @@ from coworking_app.services.common.errors import ServiceError
 from coworking_app.services.payments import documents, payments
 
 LIST_LIMIT = 10
+DONE = object()  # what `_run` gives back when it has already answered
+
+
+async def _run(update: Update, call, refusal: str = "", back: tuple[str, str] = ("« Мои брони", "my")):
+    """The result of `call` (one of calls.*, which gives None for a chat not linked), or DONE
+    when the chat was already answered: the service's refusal, or the way to sign in."""
+    try:
+        value = await call
+    except ServiceError as exc:
+        await show(update, f"{refusal}{exc.message}", [[back]] if back else None)
+        return DONE
+    if value is None:
+        await ask_to_sign_in(update)
+        return DONE
+    return value
 
 
 def _list(session, user, tab: str):
@@ -27,9 +42,8 @@ def _list(session, user, tab: str):
 
 
 async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE, tab: str = "upcoming") -> None:
-    views = await calls.read_as_person(update.effective_chat.id, lambda s, u: _list(s, u, tab))
-    if views is None:
-        await ask_to_sign_in(update)
+    views = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _list(s, u, tab)))
+    if views is DONE:
         return
     other = ("past", "Прошедшие") if tab == "upcoming" else ("upcoming", "Предстоящие")
     rows: list[Row] = [[(f"№ {v.id} · {v.start:%d.%m %H:%M} · {v.space_name}"[:60], f"bk:{v.id}")] for v in views]
@@ -64,13 +78,8 @@ def booking_text(v) -> str:
 
 
 async def show_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
-    try:
-        view = await calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0))
-    except ServiceError as exc:
-        await show(update, exc.message, [[("« Мои брони", "my")]])
-        return
-    if view is None:
-        await ask_to_sign_in(update)
+    view = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
+    if view is DONE:
         return
     rows: list[Row] = []
     if "pay" in view.actions:
@@ -89,13 +98,8 @@ async def show_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, booki
 
 
 async def ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
-    try:
-        view = await calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0))
-    except ServiceError as exc:
-        await show(update, exc.message, [[("« Мои брони", "my")]])
-        return
-    if view is None:
-        await ask_to_sign_in(update)
+    view = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
+    if view is DONE:
         return
     if "cancel" not in view.actions:
         await show(update, "Эту бронь уже нельзя отменить.", [[("« Бронь", f"bk:{view.id}")]])
@@ -112,13 +116,8 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
             return None
         booking, refund = bookings.do_cancel_booking(session, effects, user, booking_id or 0)
         return booking.id, format_money(refund, booking.currency)
-    try:
-        done = await calls.as_person(update.effective_chat.id, work)
-    except ServiceError as exc:
-        await show(update, f"Не получилось отменить: {exc.message}", [[("« Мои брони", "my")]])
-        return
-    if done is None:
-        await ask_to_sign_in(update)
+    done = await _run(update, calls.as_person(update.effective_chat.id, work), "Не получилось отменить: ")
+    if done is DONE:
         return
     await show(update, f"Бронь № {done[0]} отменена. Возврат: {done[1]}.", [[("« Мои брони", "my")]])
 
@@ -126,13 +125,8 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
 async def pay(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
     def work(session, effects, user):
         return None if user is None else payments.do_start_payment(session, user, booking_id or 0).payment_url
-    try:
-        url = await calls.as_person(update.effective_chat.id, work)
-    except ServiceError as exc:
-        await show(update, f"Оплатить не получится: {exc.message}", [[("« Мои брони", "my")]])
-        return
-    if url is None:
-        await ask_to_sign_in(update)
+    url = await _run(update, calls.as_person(update.effective_chat.id, work), "Оплатить не получится: ")
+    if url is DONE:
         return
     await show(update, f"Бронь № {booking_id}: оплата на защищённой странице, как на сайте.",
                [[("Оплатить", site(url))], [("« Мои брони", "my")]])
@@ -153,13 +147,8 @@ async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
             return None
         booking, _role = bookings.access_booking(session, user, booking_id or 0)
         return documents.booking_ics(session, booking), f"booking-{booking.id}.ics"
-    try:
-        found = await calls.as_person(update.effective_chat.id, receipt if kind == "rc" else ics)
-    except ServiceError as exc:
-        await show(update, exc.message, [[("« Мои брони", "my")]])
-        return
-    if found is None:
-        await ask_to_sign_in(update)
+    found = await _run(update, calls.as_person(update.effective_chat.id, receipt if kind == "rc" else ics))
+    if found is DONE:
         return
     data, name = found
     if not data:
@@ -175,13 +164,9 @@ async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
 async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
     def work(session, effects, user):
         return None if user is None else bookings.do_accept_booking(session, effects, user, booking_id or 0).id
-    try:
-        done = await calls.as_person(update.effective_chat.id, work)
-    except ServiceError as exc:
-        await show(update, f"Не получилось принять бронь № {booking_id}: {exc.message}")
-        return
-    if done is None:
-        await ask_to_sign_in(update)
+    done = await _run(update, calls.as_person(update.effective_chat.id, work),
+                      f"Не получилось принять бронь № {booking_id}: ", back=None)
+    if done is DONE:
         return
     await show(update, f"Бронь № {done} принята: гость получит подтверждение.", [[("Бронь", f"bk:{done}")]])
 
@@ -201,12 +186,8 @@ async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
             return None
         booking, refund = bookings.do_reject_booking(session, effects, user, booking_id, reason)
         return booking.id, format_money(refund, booking.currency)
-    try:
-        done = await calls.as_person(update.effective_chat.id, work)
-    except ServiceError as exc:
-        await show(update, f"Не получилось отклонить бронь № {booking_id}: {exc.message}", new=True)
-        return
-    if done is None:
-        await ask_to_sign_in(update)
+    done = await _run(update, calls.as_person(update.effective_chat.id, work),
+                      f"Не получилось отклонить бронь № {booking_id}: ", back=None)
+    if done is DONE:
         return
     await show(update, f"Бронь № {done[0]} отклонена. Гостю вернётся {done[1]}.", new=True)
