@@ -136,7 +136,7 @@ BENCH_TELEGRAM_ENV := APP_ENV=development \
 bench-telegram: deps
 	$(BENCH_TELEGRAM_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(BENCH_TELEGRAM_ENV) $(BIN)/alembic upgrade head
-	$(BENCH_TELEGRAM_ENV) $(BIN)/python bench/telegram.py
+	$(BENCH_TELEGRAM_ENV) $(BIN)/python bench/telegram_outbox.py
 
 bench-booking: deps
 	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db

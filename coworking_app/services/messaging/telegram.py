@@ -42,7 +42,7 @@ LINKS_PER_HOUR = 10  # codes one person (or one chat) may ask for in an hour
 CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what Telegram carries in a /start parameter
 MAX_TEXT = 4096  # Telegram's limit per message
 MAX_ATTEMPTS = 8  # tries of one message before it is marked failed
-LEASE = timedelta(seconds=60)  # a claimed row is not claimed again before this
+LEASE = timedelta(seconds=180)  # a claimed row is not claimed again before this (a batch takes seconds)
 RETRY_INTERVALS = (5, 30, 120, 600, 1800, 3600, 7200)  # seconds before each next try
 
 
@@ -222,29 +222,36 @@ def _text(title: str, body: str) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
 
-def claim_outgoing(session: Session, *, limit: int = 50, now: datetime | None = None) -> list[Outgoing]:
+def claim_outgoing(session: Session, *, limit: int = 200, now: datetime | None = None) -> list[Outgoing]:
     """Up to `limit` Telegram rows due now, oldest first, leased to the caller for LEASE (a
-    second bot process skips them). Rows of people whose chat is gone are cancelled."""
+    second bot process skips them: FOR UPDATE SKIP LOCKED), in one statement. Rows of people
+    whose chat is gone meanwhile are cancelled."""
     now = now or _now()
+    due = (select(Notification.id)
+           .where(Notification.channel == Channel.telegram.value,
+                  Notification.status == DeliveryStatus.pending.value,
+                  (Notification.retry_at.is_(None)) | (Notification.retry_at <= now))
+           .order_by(Notification.id).limit(max(1, min(limit, 500)))
+           .with_for_update(skip_locked=True).subquery("due"))
     rows = session.execute(
-        select(Notification, User.telegram_chat_id).join(User, User.id == Notification.user_id)
-        .where(Notification.channel == Channel.telegram.value,
-               Notification.status == DeliveryStatus.pending.value,
-               (Notification.retry_at.is_(None)) | (Notification.retry_at <= now))
-        .order_by(Notification.id).limit(max(1, min(limit, 500)))
-        .with_for_update(of=Notification, skip_locked=True)).all()
-    claimed = []
+        update(Notification).where(Notification.id == due.c.id, User.id == Notification.user_id)
+        .values(retry_at=now + LEASE)
+        .returning(Notification.id, User.telegram_chat_id, Notification.type, Notification.title,
+                   Notification.body, Notification.booking_id, Notification.payload)
+        .execution_options(synchronize_session=False)).all()
     base = get_settings().base_url
-    for row, chat_id in rows:
+    claimed, gone = [], []
+    for row_id, chat_id, kind, title, body, booking_id, payload in sorted(rows):
         if chat_id is None:
-            row.status, row.last_error = DeliveryStatus.cancelled.value, "чат отключён"
+            gone.append(row_id)
             continue
-        row.retry_at = now + LEASE
-        link = base + str((row.payload or {}).get("link") or "/cabinet")
+        link = base + str((payload or {}).get("link") or "/cabinet")
         # The rendered text ends with the link (for email); the bot shows it as a button.
-        body = row.body.removesuffix(f"\n\n{link}")
-        claimed.append(Outgoing(row.id, chat_id, row.type, _text(row.title, body), row.booking_id, link))
-    session.flush()
+        claimed.append(Outgoing(row_id, chat_id, kind, _text(title, body.removesuffix(f"\n\n{link}")),
+                                booking_id, link))
+    if gone:
+        session.execute(update(Notification).where(Notification.id.in_(gone)).values(
+            status=DeliveryStatus.cancelled.value, last_error="чат отключён", retry_at=None))
     return claimed
 
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from coworking_app.db import get_engine  # noqa: E402
 from coworking_app.services.accounts.signup import do_register  # noqa: E402
+from coworking_app.bot.outbox import BATCH  # noqa: E402
 from coworking_app.services.messaging import telegram  # noqa: E402
 from coworking_app.services.messaging.notifications import Notice, do_notify_many  # noqa: E402
 from coworking_app.uow import UnitOfWork, run_use_case  # noqa: E402
@@ -34,7 +35,7 @@ CHAT_BASE = 9_100_000_000
 def setup() -> int:
     with get_engine().begin() as conn:
         conn.exec_driver_sql("DELETE FROM notification WHERE channel = 'telegram'")
-        conn.exec_driver_sql("DELETE FROM app_user WHERE email LIKE 'tg-bench-%'")
+        conn.exec_driver_sql("DELETE FROM app_user WHERE email LIKE 'tg-bench-%%'")
     stamp = int(time.time())
 
     def people(s, fx):
@@ -57,13 +58,13 @@ def setup() -> int:
 
 
 def claim_costs(rounds: int = 40) -> tuple[float, float]:
-    """Claiming a batch of 50 from a backlog (rolled back: nothing is sent)."""
+    """Claiming a batch (the outbox's size) from a backlog (rolled back: nothing is sent)."""
     times = []
     for _ in range(rounds):
         with UnitOfWork() as uow:
             started = time.perf_counter()
             uow.session.connection()
-            telegram.claim_outgoing(uow.session, limit=50)
+            telegram.claim_outgoing(uow.session, limit=BATCH)
             times.append((time.perf_counter() - started) * 1000)
             uow.session.rollback()
     times.sort()
@@ -101,7 +102,7 @@ def main() -> None:
     print(f"telegram outbox: {total} notices to {PEOPLE} chats ({NOTICES_EACH} each)")
     print(f"  drained in {elapsed:.1f} s: {total / elapsed:.1f} messages/s (Telegram allows about 30/s)")
     print(f"  busiest second: {max(per_second.values())} messages; closest two in one chat: {closest:.2f} s (limit 1 s)")
-    print(f"  claiming a batch of 50 from the backlog: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+    print(f"  claiming a batch of {BATCH} from the backlog: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
 
 
 if __name__ == "__main__":
