@@ -34,7 +34,7 @@ from tests.admin_helpers import insert_booking, msk_now
 from tests.booking_helpers import make_bookable, new_user
 from tests.uow_helpers import transaction
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 CLIENT_ADDRESS = ("192.0.2.16", 50000)  # TEST-NET-1: no other test signs in from here

@@ -34,26 +34,35 @@ ALERT_CHAT = 999000111
 PUBLIC = "https://cospace.example"
 
 
+def _spawn(fake: FakeBotApi, log) -> subprocess.Popen:
+    """The bot process, as `make run` starts it, pointed at the fake; returns once it is polling."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
+           "TELEGRAM_ALERT_CHAT_ID": str(ALERT_CHAT), "TELEGRAM_OUTBOX_POLL_SECONDS": "0.2",
+           "PUBLIC_URL": PUBLIC, "PTB_TIMEDELTA": "1"}
+    mark = fake.mark()
+    process = subprocess.Popen([sys.executable, "-m", "coworking_app.bot"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    fake.wait_for("setMyCommands", after=mark, timeout=30)
+    return process
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="module")
 def bot_api(world):
-    with FakeBotApi() as fake:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": fake.url,
-               "TELEGRAM_ALERT_CHAT_ID": str(ALERT_CHAT), "TELEGRAM_OUTBOX_POLL_SECONDS": "0.2",
-               "PUBLIC_URL": PUBLIC, "PTB_TIMEDELTA": "1"}
-        (ROOT / "var").mkdir(exist_ok=True)
-        log = open(ROOT / "var" / "bot-test.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", "coworking_app.bot"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+    (ROOT / "var").mkdir(exist_ok=True)
+    with FakeBotApi() as fake, open(ROOT / "var" / "bot-test.log", "wb") as log:
+        process = _spawn(fake, log)
         try:
-            fake.wait_for("setMyCommands", timeout=30)
             yield fake
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+            _stop(process)
 
 
 _chat_ids = iter(range(700_000_001, 800_000_000))
@@ -491,3 +500,25 @@ def test_an_unpaid_hold_is_warned_once_five_minutes_before_it_lapses_with_a_pay_
         channels = sorted(s.scalars(select(Notification.channel).where(
             Notification.booking_id == booking.id, Notification.type == "booking_hold_expiring")))
     assert channels == ["in_app", "telegram"]  # no email for a five-minute warning
+
+
+def test_a_dialogue_survives_a_restart_of_the_bot(world):
+    """Where a chat is in the search lives in Redis: a new bot process continues it."""
+    chat = _chat()
+    with FakeBotApi() as fake, open(os.devnull, "wb") as log:
+        first = _spawn(fake, log)
+        try:
+            menu = (fake.send_text(chat, "/start"), _last_screen(fake, chat, 0, "Где ищем"))[1]
+            _press(fake, chat, menu.button("Москва")["callback_data"], "Где искать?")
+            _press(fake, chat, "w:all", "Поиск: Москва")
+            _press(fake, chat, "f:s:4", "Мест: 4+")
+        finally:
+            _stop(first)
+        second = _spawn(fake, log)
+        try:
+            card = _press(fake, chat, "f:go", "Вариант 1 из")  # the filters chosen before the restart
+            assert card.button("Забронировать")
+            again = _press(fake, chat, "f:back", "Поиск: Москва")
+            assert "Мест: 4+" in again.text
+        finally:
+            _stop(second)
