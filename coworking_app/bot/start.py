@@ -77,9 +77,9 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show_menu(update)
 
 
-async def sign_in_rows(chat_id: int, name: str) -> tuple[str, list[Row]] | None:
-    """A chat that is not linked: the site's link that signs in and links it (None when the
-    chat asked for too many links this hour; the text says so)."""
+async def sign_in_rows(chat_id: int, name: str) -> tuple[str, list[Row]]:
+    """A chat that is not linked: the text and the site's link that signs in and links it
+    (or, past the chat's links for this hour, the refusal)."""
     try:
         link = await calls.act(lambda s, fx: telegram.do_create_chat_link(s, chat_id, name))
     except ServiceError as exc:
