@@ -98,10 +98,12 @@ class FakeBotApi:
     def _user(chat_id: int, name: str) -> dict:
         return {"id": chat_id, "is_bot": False, "first_name": name, "username": f"user{chat_id}"}
 
-    def send_text(self, chat_id: int, text: str, name: str = "Анна") -> None:
-        message = {"message_id": self._message_id(), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": name},
-                   "from": self._user(chat_id, name), "text": text}
+    def send_text(self, chat_id: int, text: str, name: str = "Анна", *, from_id: int | None = None) -> None:
+        """A message in the chat (a group's when `chat_id` is negative; `from_id` is then its author)."""
+        chat = ({"id": chat_id, "type": "private", "first_name": name} if chat_id > 0
+                else {"id": chat_id, "type": "group", "title": "Группа"})
+        message = {"message_id": self._message_id(), "date": int(time.time()), "chat": chat,
+                   "from": self._user(from_id or abs(chat_id), name), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._push({"message": message})

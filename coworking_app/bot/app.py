@@ -14,8 +14,9 @@ import sys
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
-                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
+from telegram.constants import ChatType
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, BaseUpdateProcessor,
+                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
 from coworking_app import alerts
 from coworking_app.bot import booking, cabinet, search, start
@@ -28,7 +29,6 @@ from coworking_app.settings import Settings, get_settings
 
 log = logging.getLogger("coworking_app.bot")
 
-MAX_REASON = 500
 UPDATES_PER_MINUTE = 60  # from one chat; a person pressing buttons stays far below
 
 
@@ -43,11 +43,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     head, _, rest = data.partition(":")
     if head == "noop":
         return
-    if head != "rej":
-        state = await search.dialogs(context).get(update.effective_chat.id)
-        if state.get("awaiting"):
-            state["awaiting"] = None
-            await search.dialogs(context).save(update.effective_chat.id, state)
+    # Any other button: a reason is no longer awaited, a link no longer about to be confirmed.
+    await forget_pending(update, context, keep_reason=head in ("rej", "rjy", "cxy"), keep_link=head == "lk")
     number = parse_int(rest)
     simple = {
         "menu": lambda: start.menu(update, context),
@@ -64,7 +61,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         "st": lambda: booking.choose_end(update, context, number),
         "en": lambda: booking.choose_seats(update, context, number),
         "se": lambda: booking.set_seats(update, context, number),
-        "ok": lambda: booking.confirm(update, context),
+        "ok": lambda: booking.confirm(update, context, rest),
+        "lk": lambda: start.confirm_link(update, context),
         "resume": lambda: booking.resume(update, context),
         "my": lambda: cabinet.my_bookings(update, context, "past" if rest == "p" else "upcoming"),
         "bk": lambda: cabinet.show_booking(update, context, number),
@@ -74,7 +72,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         "rc": lambda: cabinet.send_file(update, context, "rc", number),
         "ic": lambda: cabinet.send_file(update, context, "ic", number),
         "acc": lambda: cabinet.accept(update, context, number),
-        "rej": lambda: cabinet.ask_reject_reason(update, context, number),
+        "rej": lambda: cabinet.ask_reason(update, context, "reject", number),
+        "rjy": lambda: cabinet.act_with_reason(update, context, "reject", number),
+        "cxy": lambda: cabinet.act_with_reason(update, context, "cancel", number),
     }
     if head in simple:
         await simple[head]()
@@ -100,30 +100,33 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Plain text: the reason of a refusal when one was asked for, otherwise the menu."""
-    chat_id = update.effective_chat.id
-    state = await search.dialogs(context).get(chat_id)
-    awaiting = state.get("awaiting") or ""
-    if awaiting.startswith("reject:"):
-        booking_id = parse_int(awaiting.partition(":")[2])
-        text = (update.effective_message.text or "").strip()
-        if not text:
-            await update.effective_chat.send_message("Напишите причину текстом.")
-            return
-        state["awaiting"] = None
-        await search.dialogs(context).save(chat_id, state)
-        if booking_id:
-            await cabinet.reject(update, context, booking_id, text[:MAX_REASON])
+    """Plain text: the reason of a refusal or a cancellation when one was asked for (then
+    confirmed with a button), otherwise the menu."""
+    if await cabinet.got_reason(update, context, update.effective_message.text or ""):
         return
     await start.show_menu(update, "Я понимаю кнопки и команды. Где ищем коворкинг?", new=True)
 
 
+async def forget_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, *, keep_reason: bool = False,
+                         keep_link: bool = False) -> None:
+    """What a question waits for ends when the person does something else: a reason asked for
+    ("Отклонить"), a link shown for confirming (/start <code>)."""
+    state = await search.dialogs(context).get(update.effective_chat.id)
+    drop = [key for key, keep in (("awaiting", keep_reason), ("pending_code", keep_link)) if state.get(key) and not keep]
+    if drop:
+        for key in drop:
+            state[key] = None
+        await search.dialogs(context).save(update.effective_chat.id, state)
+
+
 async def limit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Before every handler: at most UPDATES_PER_MINUTE updates a minute from one chat; the
-    rest are dropped (a pressed button is told to wait), so a flood costs no queries."""
+    """Before every handler. Only private chats: in a group every member would act as the
+    person linked (the operators' alert group gets alerts, never menus). At most
+    UPDATES_PER_MINUTE updates a minute from one chat; the rest are dropped (a pressed button
+    is told to wait), so a flood costs no queries. A command ends a reason being awaited."""
     chat = update.effective_chat
-    if chat is None:
-        return
+    if chat is None or chat.type != ChatType.PRIVATE:
+        raise ApplicationHandlerStop
     try:
         await asyncio.to_thread(ratelimit.do_take, f"bot:chat:{chat.id}", UPDATES_PER_MINUTE, 60)
     except RateLimited:
@@ -133,6 +136,44 @@ async def limit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             except TelegramError:
                 pass
         raise ApplicationHandlerStop
+    except Exception:  # noqa: BLE001 (Redis away: the limit is skipped, the person still answered)
+        log.warning("Chat limit not checked", exc_info=True)
+        return
+    message = update.message
+    if message is not None and (message.text or "").startswith("/"):
+        await forget_pending(update, context)
+
+
+class OneAtATimePerChat(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; one chat's run in order, one at a time (a
+    double tap never runs twice side by side, a dialogue is never read and written at once)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        chat = getattr(update, "effective_chat", None)
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
+        self._locks[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[chat.id]
+            if users <= 1:
+                del self._locks[chat.id]
+            else:
+                self._locks[chat.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -178,14 +219,15 @@ def build(settings: Settings) -> Application:
 
     application = (ApplicationBuilder().token(settings.telegram_bot_token)
                    .base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-                   .concurrent_updates(16).post_init(post_init).post_stop(post_stop).build())
+                   .concurrent_updates(OneAtATimePerChat(16)).post_init(post_init).post_stop(post_stop).build())
     application.add_handler(TypeHandler(Update, limit_chat), group=-1)
-    application.add_handler(CommandHandler("start", start.start))
-    application.add_handler(CommandHandler("help", start.help_command))
-    application.add_handler(CommandHandler("my", on_my))
+    new_messages = filters.UpdateType.MESSAGE  # not edits: a live location or an edited text is no new request
+    application.add_handler(CommandHandler("start", start.start, filters=new_messages))
+    application.add_handler(CommandHandler("help", start.help_command, filters=new_messages))
+    application.add_handler(CommandHandler("my", on_my, filters=new_messages))
     application.add_handler(CallbackQueryHandler(on_callback))
-    application.add_handler(MessageHandler(filters.LOCATION, search.got_location))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(filters.LOCATION & new_messages, search.got_location))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new_messages, on_text))
     application.add_error_handler(on_error)
     return application
 

@@ -5,6 +5,7 @@ booking is the web's: the same services, and it shows in the cabinet."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,21 +26,30 @@ from coworking_app.services.payments import payments
 
 MONTHS_AHEAD = 6
 MAX_SEATS_BUTTONS = 8
+SEAT_STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 75, 100)
 
 
 def _resources(session, space_id: int):
+    """The space's resources bookable by the hour (what the chat offers: a day's times); those
+    rented only by the day or month are booked on the site."""
     detail = spaces.get_published_space(session, space_id)
-    return detail.name, detail.bookable, [(r.id, r.name, r.kind, r.capacity, r.tariffs) for r in detail.resources]
+    hourly = [(r.id, r.name, r.kind, r.capacity, r.tariffs) for r in detail.resources
+              if any(t.unit == "hour" for t in r.tariffs)]
+    return detail.name, detail.bookable, hourly, len(detail.resources)
 
 
 async def choose_resource(update: Update, context: ContextTypes.DEFAULT_TYPE, space_id: int | None) -> None:
     try:
-        name, bookable, resources = await calls.read(lambda s: _resources(s, space_id or 0))
+        name, bookable, resources, every = await calls.read(lambda s: _resources(s, space_id or 0))
     except ServiceError as exc:
         await show(update, exc.message, [[("« В меню", "menu")]], new=True)
         return
-    if not bookable or not resources:
+    if not bookable or not every:
         await show(update, f"«{name}» пока не принимает брони через CoSpace.", [[("« В меню", "menu")]], new=True)
+        return
+    if not resources:
+        await show(update, f"В «{name}» места сдаются по дням и месяцам: такие брони оформляются на сайте.",
+                   [[("Забронировать на сайте", site(f"/spaces/{space_id}"))], [("« В меню", "menu")]], new=True)
         return
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
@@ -58,16 +68,24 @@ async def choose_resource(update: Update, context: ContextTypes.DEFAULT_TYPE, sp
     await show(update, f"{name}: что бронируем?", rows, new=True)
 
 
-def _month(session, space_id: int, resource_id: int, month: date, seats: int):
+def _month(session, space_id: int, resource_id: int, month: date | None, seats: int):
+    """The resource's name, the space's today, the month shown (this one unless a month within
+    MONTHS_AHEAD was asked for) and its days with free time."""
     found = availability.resource_of_space(session, space_id, resource_id)
     if found is None or not spaces.is_bookable(found[0]):
         return None
     space, resource = found
     today = availability.utcnow().astimezone(ZoneInfo(space.timezone)).date()
+    if month is None or not today.replace(day=1) <= month <= _last_month(today):
+        month = today.replace(day=1)
     first = max(month, today)
     last = date(month.year + (month.month == 12), month.month % 12 + 1, 1) - timedelta(days=1)
     free = set(availability.month_free_days(session, space, resource, first, last, seats)) if first <= last else set()
-    return resource.name, today, free
+    return resource.name, today, month, free
+
+
+def _last_month(today: date) -> date:
+    return (today.replace(day=1) + timedelta(days=31 * MONTHS_AHEAD)).replace(day=1)
 
 
 async def choose_month(update: Update, context: ContextTypes.DEFAULT_TYPE, resource_id: int | None,
@@ -80,15 +98,12 @@ async def choose_month(update: Update, context: ContextTypes.DEFAULT_TYPE, resou
         await show(update, "Выберите коворкинг заново: /start")
         return
     seats = state.get("book_seats") or 1
-    found = await calls.read(lambda s: _month(s, space_id, resource_id, month or date.today().replace(day=1), seats))
+    found = await calls.read(lambda s: _month(s, space_id, resource_id, month, seats))
     if found is None:
         await show(update, "Это место больше не бронируется. Выберите другое: /start")
         return
-    name, today, free = found
-    month = month or today.replace(day=1)
-    last_month = (today.replace(day=1) + timedelta(days=31 * MONTHS_AHEAD)).replace(day=1)
-    if not today.replace(day=1) <= month <= last_month:
-        month = today.replace(day=1)
+    name, today, month, free = found
+    last_month = _last_month(today)
     state.update(resource_id=resource_id, resource_name=name)
     await dialogs(context).save(chat_id, state)
     rows = month_grid(month, free, today, day_prefix="day:", nav_prefix="cal:", last_month=last_month)
@@ -155,43 +170,52 @@ async def choose_end(update: Update, context: ContextTypes.DEFAULT_TYPE, index: 
     await show(update, f"{start:%d.%m.%Y}, с {start:%H:%M}. До скольки?", rows)
 
 
-def _capacity(session, space_id: int, resource_id: int):
+def _capacity(session, space_id: int, resource_id: int, start: datetime, end: datetime):
+    """Whether the resource is booked whole, the seats free through the whole chosen time,
+    and the add-ons that apply to it."""
     found = availability.resource_of_space(session, space_id, resource_id)
     if found is None:
         return None
     space, resource = found
+    slots = availability.day_slots(session, space, [resource], start.astimezone(ZoneInfo(space.timezone)).date())[0].slots
+    free = min((slot.free_seats for slot in slots if start <= slot.start < end), default=0)
     addons = [(a.code, a.name, a.unit, a.price_minor, space.currency) for a in owner_spaces.list_addons(session, space.id)
               if not a.resource_kinds or resource.kind in a.resource_kinds]
-    return availability.is_whole(resource), resource.capacity, addons
+    return availability.is_whole(resource), free, addons
+
+
+def seat_options(free: int) -> list[int]:
+    """1 to 8 one by one, then in steps a team would choose, up to the seats free."""
+    return [n for n in (*range(1, MAX_SEATS_BUTTONS + 1), *SEAT_STEPS) if n <= free]
 
 
 async def choose_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, index: int | None) -> None:
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
     ends = state.get("ends") or []
-    if index is None or index >= len(ends):
+    if index is None or index >= len(ends) or not state.get("start"):
         await choose_end(update, context, None)
         return
     state["end"] = ends[index]
-    found = await calls.read(lambda s: _capacity(s, state["space_id"], state["resource_id"]))
+    start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
+    found = await calls.read(lambda s: _capacity(s, state["space_id"], state["resource_id"], start, end))
     if found is None:
         await show(update, "Это место больше не бронируется: /start")
         return
-    whole, capacity, addons = found
-    state["addon_options"] = addons
+    whole, free, addons = found
+    state.update(addon_options=addons, max_seats=free, book_seats=1)
     await dialogs(context).save(chat_id, state)
-    if whole or capacity <= 1:
+    if whole or free <= 1:
         await choose_addons(update, context, None)
         return
-    options = list(range(1, min(capacity, MAX_SEATS_BUTTONS) + 1))
-    rows = [[(str(n), f"se:{n}") for n in pair] for pair in chunks(options, 4)]
-    await show(update, f"Сколько мест? Свободно до {capacity}.", rows)
+    rows = [[(str(n), f"se:{n}") for n in row] for row in chunks(seat_options(free), 4)]
+    await show(update, f"Сколько мест? На это время свободно {free}.", rows)
 
 
 async def set_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, seats: int | None) -> None:
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
-    if seats is None or not 1 <= seats <= MAX_SEATS_BUTTONS:
+    if seats is None or not 1 <= seats <= (state.get("max_seats") or 1):
         await show(update, "Выберите число мест кнопкой.")
         return
     state["book_seats"] = seats
@@ -272,8 +296,11 @@ async def show_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     except ValueError:
         await show(update, "Выбор устарел. Начните заново: /start")
         return
+    # "Оплатить" names this very choice: a button under an older price books nothing.
+    state["draft"] = secrets.token_hex(4)
+    await dialogs(context).save(chat_id, state)
     await show(update, quote_text(state, quote), [
-        [("Оплатить", "ok")], [("« Изменить время", _day_of(state))],
+        [("Оплатить", f"ok:{state['draft']}")], [("« Изменить время", _day_of(state))],
         [("Отмена", "menu")]])
 
 
@@ -287,11 +314,18 @@ def _book(session, effects, user, request: bookings.BookingRequest):
     return booking.id, booking.status, payment.payment_url, booking.expires_at
 
 
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: str) -> None:
+    """"Оплатить" under the price: books the choice that price was for, once."""
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
-    if not _chosen(state):
-        await show(update, "Выберите коворкинг и время заново: /start")
+    if draft and draft == state.get("booked"):
+        await show(update, "Эта бронь уже оформлена.", [[("Мои брони", "my")]])
+        return
+    if not _chosen(state) or not draft or draft != state.get("draft"):
+        await show(update, "Эта цена устарела: выбор с тех пор изменился. Выберите время заново: /start")
+        return
+    if not await dialogs(context).once(chat_id, f"book:{draft}"):
+        await show(update, "Эта бронь уже оформлена.", [[("Мои брони", "my")]])
         return
     try:
         request = _request(state)
@@ -301,10 +335,10 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                    [[("« Выбрать другое время", _day_of(state))]])
         return
     if made is None:  # not linked yet: sign in on the site, then "Продолжить"
-        await ask_to_sign_in(update)
+        await ask_to_sign_in(update, context)
         return
     booking_id, status, url, expires = made
-    state.update(start=None, end=None, starts=None, ends=None)
+    state.update(start=None, end=None, starts=None, ends=None, draft=None, booked=draft)
     await dialogs(context).save(chat_id, state)
     if url is None:
         await show(update, f"Бронь № {booking_id} оформлена. Она уже в «Моих бронях» и в личном кабинете на сайте.",

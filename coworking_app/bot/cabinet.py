@@ -4,32 +4,36 @@ it now (pay, cancel with the refund shown first, receipt PDF, .ics), and the own
 
 from __future__ import annotations
 
+import time
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
 from coworking_app.bot.search import dialogs
 from coworking_app.bot.start import ask_to_sign_in
-from coworking_app.bot.ui import Row, show, site
+from coworking_app.bot.ui import Row, parse_int, show, site
 from coworking_app.formatting import POLICY_LABELS, format_money, format_stay
 from coworking_app.services.booking import bookings
 from coworking_app.services.common.errors import ServiceError
 from coworking_app.services.payments import documents, payments
 
 LIST_LIMIT = 10
+MAX_REASON = 500
 DONE = object()  # what `_run` gives back when it has already answered
 
 
-async def _run(update: Update, call, refusal: str = "", back: tuple[str, str] = ("« Мои брони", "my")):
+async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, call, refusal: str = "",
+               back: tuple[str, str] | None = ("« Мои брони", "my"), new: bool = False):
     """The result of `call` (one of calls.*, which gives None for a chat not linked), or DONE
     when the chat was already answered: the service's refusal, or the way to sign in."""
     try:
         value = await call
     except ServiceError as exc:
-        await show(update, f"{refusal}{exc.message}", [[back]] if back else None)
+        await show(update, f"{refusal}{exc.message}", [[back]] if back else None, new=new)
         return DONE
     if value is None:
-        await ask_to_sign_in(update)
+        await ask_to_sign_in(update, context)
         return DONE
     return value
 
@@ -42,7 +46,7 @@ def _list(session, user, tab: str):
 
 
 async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE, tab: str = "upcoming") -> None:
-    views = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _list(s, u, tab)))
+    views = await _run(update, context, calls.read_as_person(update.effective_chat.id, lambda s, u: _list(s, u, tab)))
     if views is DONE:
         return
     other = ("past", "Прошедшие") if tab == "upcoming" else ("upcoming", "Предстоящие")
@@ -78,7 +82,7 @@ def booking_text(v) -> str:
 
 
 async def show_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
-    view = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
+    view = await _run(update, context, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
     if view is DONE:
         return
     rows: list[Row] = []
@@ -98,11 +102,14 @@ async def show_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, booki
 
 
 async def ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
-    view = await _run(update, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
+    view = await _run(update, context, calls.read_as_person(update.effective_chat.id, lambda s, u: _one(s, u, booking_id or 0)))
     if view is DONE:
         return
     if "cancel" not in view.actions:
         await show(update, "Эту бронь уже нельзя отменить.", [[("« Бронь", f"bk:{view.id}")]])
+        return
+    if view.renter_name is not None:  # the host or an admin: the guest is told why
+        await ask_reason(update, context, "cancel", view.id)
         return
     refund = (f"Вернём {format_money(view.refund_if_cancelled_now, view.currency)} "
               f"по условиям «{POLICY_LABELS.get(view.policy, view.policy)}»." if view.paid else "Оплаты не было: возвращать нечего.")
@@ -116,7 +123,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
             return None
         booking, refund = bookings.do_cancel_booking(session, effects, user, booking_id or 0)
         return booking.id, format_money(refund, booking.currency)
-    done = await _run(update, calls.as_person(update.effective_chat.id, work), "Не получилось отменить: ")
+    done = await _run(update, context, calls.as_person(update.effective_chat.id, work), "Не получилось отменить: ")
     if done is DONE:
         return
     await show(update, f"Бронь № {done[0]} отменена. Возврат: {done[1]}.", [[("« Мои брони", "my")]])
@@ -125,11 +132,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
 async def pay(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
     def work(session, effects, user):
         return None if user is None else payments.do_start_payment(session, user, booking_id or 0).payment_url
-    url = await _run(update, calls.as_person(update.effective_chat.id, work), "Оплатить не получится: ")
+    url = await _run(update, context, calls.as_person(update.effective_chat.id, work), "Оплатить не получится: ")
     if url is DONE:
         return
     await show(update, f"Бронь № {booking_id}: оплата на защищённой странице, как на сайте.",
-               [[("Оплатить", site(url))], [("« Мои брони", "my")]])
+               [[("Оплатить", site(url))], [("« Мои брони", "my")]], new=True)
 
 
 async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, booking_id: int | None) -> None:
@@ -147,7 +154,7 @@ async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
             return None
         booking, _role = bookings.access_booking(session, user, booking_id or 0)
         return documents.booking_ics(session, booking), f"booking-{booking.id}.ics"
-    found = await _run(update, calls.as_person(update.effective_chat.id, receipt if kind == "rc" else ics))
+    found = await _run(update, context, calls.as_person(update.effective_chat.id, receipt if kind == "rc" else ics))
     if found is DONE:
         return
     data, name = found
@@ -164,30 +171,78 @@ async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
 async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
     def work(session, effects, user):
         return None if user is None else bookings.do_accept_booking(session, effects, user, booking_id or 0).id
-    done = await _run(update, calls.as_person(update.effective_chat.id, work),
-                      f"Не получилось принять бронь № {booking_id}: ", back=None)
+    done = await _run(update, context, calls.as_person(update.effective_chat.id, work),
+                      f"Не получилось принять бронь № {booking_id}: ", back=None, new=True)
     if done is DONE:
         return
-    await show(update, f"Бронь № {done} принята: гость получит подтверждение.", [[("Бронь", f"bk:{done}")]])
+    await show(update, f"Бронь № {done} принята: гость получит подтверждение.", [[("Бронь", f"bk:{done}")]], new=True)
 
 
-async def ask_reject_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
-    chat_id = update.effective_chat.id
-    if booking_id is None:
+REASON_SECONDS = 600  # a reason asked for is awaited this long; a later text is just a text
+_REASON_ACTIONS = {  # kind: (what to write, the confirming button, its callback prefix)
+    "reject": ("причину отказа", "Да, отклонить", "rjy"),
+    "cancel": ("причину отмены", "Да, отменить", "cxy"),
+}
+
+
+async def ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, booking_id: int | None) -> None:
+    """"Отклонить" (or an owner's "Отменить"): the reason comes as the next text message."""
+    if booking_id is None or kind not in _REASON_ACTIONS:
         return
-    await dialogs(context).update(chat_id, awaiting=f"reject:{booking_id}")
-    await show(update, f"Бронь № {booking_id}: напишите причину отказа одним сообщением — гость увидит её "
-                       "в уведомлении. Деньги вернутся ему полностью.", [[("Не отклонять", f"bk:{booking_id}")]])
+    await dialogs(context).update(update.effective_chat.id, awaiting={"kind": kind, "id": booking_id, "at": time.time()},
+                                  reason=None)
+    await show(update, f"Бронь № {booking_id}: напишите {_REASON_ACTIONS[kind][0]} одним сообщением — гость увидит её "
+                       "в уведомлении, а деньги вернутся ему полностью.", [[("Не надо", f"bk:{booking_id}")]], new=True)
 
 
-async def reject(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int, reason: str) -> None:
+async def got_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    """A text while a reason is awaited: kept, and the action asked to be confirmed. False when
+    no reason is awaited (or the question is older than REASON_SECONDS)."""
+    chat_id = update.effective_chat.id
+    state = await dialogs(context).get(chat_id)
+    awaiting = state.get("awaiting") if isinstance(state.get("awaiting"), dict) else None
+    if awaiting is None or time.time() - float(awaiting.get("at") or 0) > REASON_SECONDS:
+        return False
+    kind, booking_id = awaiting.get("kind"), parse_int(str(awaiting.get("id")))
+    if kind not in _REASON_ACTIONS or booking_id is None:
+        return False
+    reason = text.strip()[:MAX_REASON]
+    if not reason:
+        await update.effective_chat.send_message("Напишите причину текстом.")
+        return True
+    state.update(awaiting=None, reason={"kind": kind, "id": booking_id, "text": reason})
+    await dialogs(context).save(chat_id, state)
+    _what, button, prefix = _REASON_ACTIONS[kind]
+    verb = "Отклонить" if kind == "reject" else "Отменить"
+    await show(update, f"{verb} бронь № {booking_id}?\nПричина: «{reason}»\nГостю вернётся всё, что он оплатил.",
+               [[(button, f"{prefix}:{booking_id}"), ("Нет", f"bk:{booking_id}")]], new=True)
+    return True
+
+
+async def act_with_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, booking_id: int | None) -> None:
+    """"Да, отклонить" / "Да, отменить": with the reason written for this very booking."""
+    chat_id = update.effective_chat.id
+    state = await dialogs(context).get(chat_id)
+    kept = state.get("reason") if isinstance(state.get("reason"), dict) else {}
+    if booking_id is None or kept.get("kind") != kind or kept.get("id") != booking_id or not kept.get("text"):
+        await ask_reason(update, context, kind, booking_id)
+        return
+    reason = str(kept["text"])
+    state["reason"] = None
+    await dialogs(context).save(chat_id, state)
+
     def work(session, effects, user):
         if user is None:
             return None
-        booking, refund = bookings.do_reject_booking(session, effects, user, booking_id, reason)
+        if kind == "reject":
+            booking, refund = bookings.do_reject_booking(session, effects, user, booking_id, reason)
+        else:
+            booking, refund = bookings.do_cancel_booking(session, effects, user, booking_id, reason=reason)
         return booking.id, format_money(refund, booking.currency)
-    done = await _run(update, calls.as_person(update.effective_chat.id, work),
-                      f"Не получилось отклонить бронь № {booking_id}: ", back=None)
+    verb = "отклонить" if kind == "reject" else "отменить"
+    done = await _run(update, context, calls.as_person(chat_id, work), f"Не получилось {verb} бронь № {booking_id}: ",
+                      back=None)
     if done is DONE:
         return
-    await show(update, f"Бронь № {done[0]} отклонена. Гостю вернётся {done[1]}.", new=True)
+    await show(update, f"Бронь № {done[0]} {'отклонена' if kind == 'reject' else 'отменена'}. "
+                       f"Гостю вернётся {done[1]}.", [[("« Мои брони", "my")]])

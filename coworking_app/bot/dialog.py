@@ -36,5 +36,10 @@ class Dialogs:
         await self.save(chat_id, value)
         return value
 
+    async def once(self, chat_id: int, token: str, seconds: int = 600) -> bool:
+        """True the first time `token` is used in this chat (within `seconds`): a double tap on
+        "Оплатить", or the same press delivered to two processes, books once."""
+        return bool(await self._redis.set(f"bot:once:{chat_id}:{token}", 1, nx=True, ex=seconds))
+
     async def close(self) -> None:
         await self._redis.aclose()

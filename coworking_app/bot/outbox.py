@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from coworking_app import alerts
 from coworking_app.bot import calls
@@ -29,6 +29,7 @@ from coworking_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 BATCH = 200  # 200 messages take Telegram's 30/s about 7 s: well inside the claim's lease
+CHAT_BUDGET = 100  # seconds one round may spend on one chat (the claim's lease is 180)
 RETRY_AFTER_TRIES = 3  # a message hit by 429 is tried this many times before it waits in the database
 
 
@@ -84,9 +85,11 @@ class Outbox:
         self.bot = bot
         self.limiter = limiter or SendLimiter()
         self.settings = get_settings()
+        self.stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sends what is due, then waits TELEGRAM_OUTBOX_POLL_SECONDS when there was nothing."""
+        self.stop = stop
         while not stop.is_set():
             try:
                 busy = await self.drain_once()
@@ -107,29 +110,36 @@ class Outbox:
         by_chat: dict[int, list[telegram.Outgoing]] = defaultdict(list)
         for message in claimed:
             by_chat[message.chat_id].append(message)
-        results = await asyncio.gather(*(self._send_chat(chat_id, messages) for chat_id, messages in by_chat.items()))
-        sent = [i for ids in results for i in ids]
-        if sent:
-            await calls.act(lambda s, fx: telegram.do_mark_sent(s, sent))
+        started = time.monotonic()
+        results = await asyncio.gather(*(self._send_chat(chat_id, messages, started)
+                                         for chat_id, messages in by_chat.items()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):  # that chat's rows are tried again after the lease
+                log.error("Sending to a chat failed", exc_info=result)
         return True
 
-    async def _send_chat(self, chat_id: int, messages: list[telegram.Outgoing]) -> list[int]:
-        sent: list[int] = []
-        for message in messages:
+    async def _send_chat(self, chat_id: int, messages: list[telegram.Outgoing], started: float) -> None:
+        """One chat's messages in order, each marked sent as soon as Telegram took it. Past
+        CHAT_BUDGET seconds of this round (well inside the claim's lease), or when the bot is
+        stopping, the rest are released for the next round instead of risking a second send."""
+        for position, message in enumerate(messages):
+            if self.stop.is_set() or time.monotonic() - started > CHAT_BUDGET:
+                rest = [m.id for m in messages[position:]]
+                await calls.act(lambda s, fx: telegram.do_release(s, rest))
+                return
             rows = buttons(message)
             outcome = await self._send(chat_id, with_links(message.text, rows), keyboard(rows))
             if outcome == "sent":
-                sent.append(message.id)
+                await calls.act(lambda s, fx, m=message: telegram.do_mark_sent(s, [m.id]))
             elif outcome == "blocked":
                 forgotten = await calls.act(lambda s, fx: telegram.do_forget_chat(s, chat_id))
                 log.info("Chat %s blocked the bot: unlinked from %s account(s)", chat_id, forgotten)
-                break  # the chat's other rows were cancelled with it
+                return  # the chat's other rows were cancelled with it
             elif outcome.startswith("failed"):
                 await calls.act(lambda s, fx, m=message: telegram.do_mark_failed(s, m.id, outcome))
             else:  # "later: <seconds>: <error>"
                 _, delay, error = outcome.split(":", 2)
                 await calls.act(lambda s, fx, m=message: telegram.do_retry_later(s, m.id, error.strip(), float(delay)))
-        return sent
 
     async def _send(self, chat_id: int, text: str, markup) -> str:
         """"sent", "blocked", "failed: ..." or "later: <seconds>: <error>"."""
@@ -146,6 +156,8 @@ class Outbox:
                 last = f"later: {seconds}: 429 {exc}"
             except Forbidden:
                 return "blocked"
+            except ChatMigrated as exc:  # a group became a supergroup: a new id to configure
+                return f"failed: the chat moved to {exc.new_chat_id}"
             except BadRequest as exc:
                 if "chat not found" in str(exc).lower():
                     return "blocked"

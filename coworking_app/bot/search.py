@@ -24,6 +24,7 @@ PRICES = (None, 30000, 60000, 100000)  # the most an hour may cost, minor units 
 AMENITIES_SHOWN = 8
 PLACES_PER_PAGE = 10
 MAX_PHOTOS = 10
+MAX_RESULT = 9_999  # search pages stop at 10 000: a crafted "r:" beyond gets "all shown"
 
 
 def dialogs(context: ContextTypes.DEFAULT_TYPE) -> Dialogs:
@@ -208,6 +209,7 @@ def card_text(card, detail, index: int, total: int) -> str:
 
 async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index: int, *, new: bool = False) -> None:
     chat = update.effective_chat
+    index = min(max(index, 0), MAX_RESULT)
     state = await dialogs(context).get(chat.id)
     if not state.get("city") and state.get("lat") is None:
         await show(update, "Сначала выберите город: /start")
@@ -228,7 +230,10 @@ async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index:
     sent_ids: list[int] = []
     if photos:
         try:
-            sent = await chat.send_media_group(photos)
+            if len(photos) == 1:  # a media group takes 2 to 10
+                sent = [await chat.send_photo(photos[0].media, caption=photos[0].caption)]
+            else:
+                sent = await chat.send_media_group(photos)
             sent_ids = [m.message_id for m in sent]
         except TelegramError as exc:  # a photo Telegram could not fetch: the card still comes
             log.info("Photos of space %s not sent: %s", card.id, exc)
@@ -239,7 +244,7 @@ async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index:
     rows.append(nav)
     message = await chat.send_message(with_links(card_text(card, detail, index, total), rows), reply_markup=keyboard(rows),
                                       disable_web_page_preview=True)
-    state.update(index=index, card_messages=sent_ids + [message.message_id], space_id=card.id)
+    state.update(index=index, card_messages=sent_ids + [message.message_id], card_id=card.id)
     await dialogs(context).save(chat.id, state)
 
 

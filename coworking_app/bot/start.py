@@ -3,6 +3,8 @@ not linked signs in on the site."""
 
 from __future__ import annotations
 
+import time
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -54,19 +56,45 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     code = context.args[0] if context.args else ""
     if code:
+        # Whose account first, then a button: a link someone else sent must not attach this
+        # chat to their account unseen.
         try:
-            person = await calls.act(lambda s, fx: telegram.do_link_chat(s, code, chat.id, _name(update)).full_name)
+            account = await calls.read(lambda s: telegram.access_site_link(s, code))
         except ServiceError as exc:
             await show(update, f"Не получилось подключить аккаунт. {exc.message}\n"
                                "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
                        await menu_rows(), new=True)
             return
-        await show_menu(update, f"Готово, {person}! Чат подключён к вашему аккаунту CoSpace: сюда будут "
-                                "приходить уведомления о бронях, а бронировать можно прямо здесь.\n\n"
-                                "Где ищем коворкинг?", new=True)
+        await context.bot_data["dialogs"].update(chat.id, pending_code=code)
+        await show(update, f"Подключить этот чат к аккаунту CoSpace «{account.name}» ({account.email})? "
+                           "Бот будет бронировать от его имени и присылать его уведомления.",
+                   [[("Подключить", "lk"), ("Отмена", "menu")]], new=True)
         return
     await show_menu(update, "Привет! Это CoSpace: коворкинги с бронированием по часам и дням.\n\n"
                             "Где ищем коворкинг?", new=True)
+
+
+async def confirm_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"Подключить" under /start <code>: the code kept in the dialogue is used now."""
+    chat = update.effective_chat
+    dialogs = context.bot_data["dialogs"]
+    state = await dialogs.get(chat.id)
+    code = state.pop("pending_code", None)
+    await dialogs.save(chat.id, state)
+    if not code:
+        await show(update, "Ссылка уже использована. Новую можно получить в личном кабинете на сайте.",
+                   await menu_rows())
+        return
+    try:
+        person = await calls.act(lambda s, fx: telegram.do_link_chat(s, code, chat.id, _name(update)).full_name)
+    except ServiceError as exc:
+        await show(update, f"Не получилось подключить аккаунт. {exc.message}\n"
+                           "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
+                   await menu_rows())
+        return
+    await show_menu(update, f"Готово, {person}! Чат подключён к вашему аккаунту CoSpace: сюда будут "
+                            "приходить уведомления о бронях, а бронировать можно прямо здесь.\n\n"
+                            "Где ищем коворкинг?")
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,18 +105,25 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show_menu(update)
 
 
-async def sign_in_rows(chat_id: int, name: str) -> tuple[str, list[Row]]:
+async def sign_in_rows(chat_id: int, name: str, dialogs) -> tuple[str, list[Row]]:
     """A chat that is not linked: the text and the site's link that signs in and links it
-    (or, past the chat's links for this hour, the refusal)."""
-    try:
-        link = await calls.act(lambda s, fx: telegram.do_create_chat_link(s, chat_id, name))
-    except ServiceError as exc:
-        return exc.message, [[("« В меню", "menu")]]
+    (the same link while it has a few minutes left; past the chat's links for this hour, the
+    refusal)."""
+    state = await dialogs.get(chat_id)
+    code, until = state.get("signin_code"), state.get("signin_until") or 0
+    if not code or until - time.time() < 120 or not await calls.read(lambda s: telegram.chat_link_open(s, code)):
+        try:
+            link = await calls.act(lambda s, fx: telegram.do_create_chat_link(s, chat_id, name))
+        except ServiceError as exc:
+            return exc.message, [[("« В меню", "menu")]]
+        code = link.code
+        await dialogs.update(chat_id, signin_code=code, signin_until=link.expires_at.timestamp())
+    url = telegram.site_link(code)
     return ("Чтобы продолжить, войдите на сайте CoSpace: чат подключится к вашему аккаунту. "
             "Ссылка действует 10 минут. После входа вернитесь сюда и нажмите «Продолжить».",
-            [[("Войти и подключить чат", link.url)], [("Продолжить", "resume")], [("« В меню", "menu")]])
+            [[("Войти и подключить чат", url)], [("Продолжить", "resume")], [("« В меню", "menu")]])
 
 
-async def ask_to_sign_in(update: Update) -> None:
-    text, rows = await sign_in_rows(update.effective_chat.id, _name(update))
+async def ask_to_sign_in(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text, rows = await sign_in_rows(update.effective_chat.id, _name(update), context.bot_data["dialogs"])
     await show(update, text, rows)

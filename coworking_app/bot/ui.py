@@ -133,15 +133,21 @@ def parse_int(value: str | None, *, low: int = 0, high: int = 2**31 - 1) -> int 
     return number if low <= number <= high else None
 
 
+def _in_range(day: date | None) -> date | None:
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
 def parse_day(value: str | None) -> date | None:
+    """A day from callback data (20261205), None for anything else or outside 2000–2100."""
     try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:8])) if value and len(value) == 8 else None
+        return _in_range(date(int(value[:4]), int(value[4:6]), int(value[6:8]))) \
+            if value and len(value) == 8 and value.isdigit() else None
     except ValueError:
         return None
 
 
 def parse_month(value: str | None) -> date | None:
     try:
-        return date(int(value[:4]), int(value[4:6]), 1) if value and len(value) == 6 and value.isdigit() else None
+        return _in_range(date(int(value[:4]), int(value[4:6]), 1)) if value and len(value) == 6 and value.isdigit() else None
     except ValueError:
         return None

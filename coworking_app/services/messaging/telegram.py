@@ -86,6 +86,7 @@ def do_create_site_link(session: Session, user: User | None) -> LinkCode:
 def do_create_chat_link(session: Session, chat_id: int, chat_name: str) -> LinkCode:
     """A code for a chat that is not linked: the site's page links it to whoever signs in
     and confirms."""
+    check_private_chat(chat_id)
     ratelimit.do_take(f"telegram-link:chat:{chat_id}", LINKS_PER_HOUR, 3600,
                       "Слишком много ссылок за час")
     code, expires = _new_code(), _now() + LINK_TTL
@@ -115,8 +116,38 @@ def _usable(session: Session, code: str, *, side: str, lock: bool = True) -> Tel
     return row
 
 
+def check_private_chat(chat_id: int) -> None:
+    """Only a person's own chat with the bot is linked: in a group every member would act
+    as the account (Telegram gives groups negative ids)."""
+    if not isinstance(chat_id, int) or chat_id <= 0:
+        raise InvalidInput("chat", "Подключить можно только личный чат с ботом, не группу")
+
+
+def _masked(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+@dataclass(frozen=True)
+class SiteLink:
+    name: str
+    email: str  # masked: a***@example.com
+
+
+def access_site_link(session: Session, code: str) -> SiteLink:
+    """Whose account a site-made code links to, for the bot to ask before linking (a link
+    someone else sent would otherwise attach your chat to their account unseen)."""
+    row = _usable(session, code, side="user", lock=False)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise InvalidInput("code", "Такого кода нет: получите новый")
+    return SiteLink(user.full_name, _masked(user.email))
+
+
 def do_link_chat(session: Session, code: str, chat_id: int, chat_name: str) -> User:
-    """The bot's `/start <code>`: links the chat to the person who made the code."""
+    """The bot's `/start <code>`, once the person confirmed: links the chat to the person
+    who made the code."""
+    check_private_chat(chat_id)
     row = _usable(session, code, side="user")
     user = session.get(User, row.user_id, with_for_update=True)
     if user is None or not user.is_active:
@@ -132,6 +163,16 @@ class ChatLink:
     expires_at: datetime
 
 
+def chat_link_open(session: Session, code: str) -> bool:
+    """Whether a chat's code can still be confirmed on the site (the bot shows it again
+    instead of making a new one)."""
+    try:
+        _usable(session, code, side="chat", lock=False)
+    except InvalidInput:
+        return False
+    return True
+
+
 def access_chat_link(session: Session, user: User | None, code: str) -> ChatLink:
     """What the site's confirmation page shows: whose chat asks to be linked."""
     if user is None:
@@ -144,6 +185,9 @@ def do_confirm_chat_link(session: Session, effects: Effects, user: User | None, 
     """The person signed in on the site links the chat that made the code; the chat is told."""
     if user is None:
         raise NotAuthenticated()
+    if user.is_staff:  # a chat an outsider made must never act with an operator's powers
+        raise InvalidInput("code", "Сотрудники подключают Telegram только из личного кабинета: "
+                                   "«Подключить Telegram», затем «Старт» в боте")
     row = _usable(session, code, side="chat")
     row.used_at, row.user_id = _now(), user.id
     _attach(session, user, row.chat_id, row.chat_name or "Telegram")
@@ -281,6 +325,15 @@ def do_retry_later(session: Session, notification_id: int, error: str, delay_sec
         row.retry_at = _now() + timedelta(seconds=max(float(backoff), delay_seconds))
     session.flush()
     return row.status
+
+
+def do_release(session: Session, notification_ids: list[int]) -> None:
+    """Claimed rows the bot did not get to (it is stopping, or a chat's turn ran long): due
+    again at once, for whichever process claims next."""
+    if notification_ids:
+        session.execute(update(Notification).where(
+            Notification.id.in_(notification_ids), Notification.status == DeliveryStatus.pending.value,
+        ).values(retry_at=None))
 
 
 def do_mark_failed(session: Session, notification_id: int, error: str) -> None:

@@ -14,13 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import select, update
 
 from coworking_app import alerts
 from coworking_app.db import get_rq_redis
+from coworking_app.settings import get_settings
 from coworking_app.services.booking import bookings
 from coworking_app.services.catalog import catalog
 from coworking_app.services.messaging import preferences, reminders, telegram
+from coworking_app.services.accounts.signup import do_create_staff
+from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.payments import payments
 from coworking_app.uow import run_use_case
 from models import District, Notification, Payment, Space, TelegramLink, User
@@ -57,6 +61,9 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def bot_api(world):
     (ROOT / "var").mkdir(exist_ok=True)
+    state = redis.Redis.from_url(get_settings().redis_url)
+    for key in state.scan_iter("bot:*"):  # dialogues of an earlier run's chats (the ids repeat)
+        state.delete(key)
     with FakeBotApi() as fake, open(ROOT / "var" / "bot-test.log", "wb") as log:
         process = _spawn(fake, log)
         try:
@@ -189,7 +196,12 @@ def test_booking_in_the_chat_to_the_payment_link_and_into_the_cabinet(bot_api):
     quote = _book_to_quote(bot_api, chat, space)
     # 2 seats x 2 hours x 300 ₽ + a monitor 500 ₽ = 1 700 ₽
     assert "Итого: 1\u202f700 ₽" in quote.text, quote.text
-    paying = _press(bot_api, chat, "ok", "ждёт оплаты")
+    pay = quote.button("Оплатить")["callback_data"]
+    mark = bot_api.mark()
+    bot_api.press(chat, pay)
+    bot_api.press(chat, pay)  # a double tap books once
+    paying = _last_screen(bot_api, chat, mark, "ждёт оплаты")
+    _last_screen(bot_api, chat, mark, "уже оформлена")
     url = paying.button("Оплатить")["url"]
     with transaction() as s:
         user = s.get(User, renter_id)
@@ -205,8 +217,10 @@ def test_booking_in_the_chat_to_the_payment_link_and_into_the_cabinet(bot_api):
 def test_a_chat_that_is_not_linked_signs_in_on_the_site_and_comes_back_linked(bot_api):
     space = make_bookable(name="Коворкинг «Без аккаунта»")
     chat = _chat()
-    _book_to_quote(bot_api, chat, space)
-    asked = _press(bot_api, chat, "ok", "войдите на сайте")
+    quote = _book_to_quote(bot_api, chat, space)
+    asked = _press(bot_api, chat, quote.button("Оплатить")["callback_data"], "войдите на сайте")
+    again = _press(bot_api, chat, "my", "войдите на сайте")
+    assert again.button("Войти и подключить чат")["url"] == asked.button("Войти и подключить чат")["url"]  # one link, reused
     link = asked.button("Войти и подключить чат")["url"]
     assert link.startswith(f"{PUBLIC}/telegram?code=")
     code = link.split("code=", 1)[1]
@@ -226,8 +240,13 @@ def test_linking_with_a_code_fresh_expired_and_used(bot_api):
     chat = _chat()
     mark = bot_api.mark()
     bot_api.send_text(chat, f"/start {code}")
-    done = _last_screen(bot_api, chat, mark, "Готово, Иван Арендатор!")
-    assert done.method == "sendMessage"
+    # Whose account it is first (a link someone else sent must not take the chat unseen).
+    asked = _last_screen(bot_api, chat, mark, "Подключить этот чат к аккаунту CoSpace «Иван Арендатор»")
+    assert "(b***@example.com)" in asked.text
+    with transaction() as s:
+        assert s.get(User, user_id).telegram_chat_id is None  # not before the button
+    done = _press(bot_api, chat, asked.button("Подключить")["callback_data"], "Готово, Иван Арендатор!")
+    assert done.method == "editMessageText"
     with transaction() as s:
         assert s.get(User, user_id).telegram_chat_id == chat
     # The same code again, from another chat: used.
@@ -246,6 +265,19 @@ def test_linking_with_a_code_fresh_expired_and_used(bot_api):
     mark = bot_api.mark()
     bot_api.send_text(other, "/start not-a-code!")
     _last_screen(bot_api, other, mark, "Код не подходит")
+    # A fresh code opened and then refused with "Отмена" links nothing.
+    declined = run_use_case(lambda s, fx: telegram.do_create_site_link(s, s.get(User, user_id)).code)
+    mark = bot_api.mark()
+    bot_api.send_text(other, f"/start {declined}")
+    _last_screen(bot_api, other, mark, "Подключить этот чат")
+    _press(bot_api, other, "menu", "Где ищем")
+    _press(bot_api, other, "lk", "Ссылка уже использована")
+    # In a group the bot says nothing and links nothing: every member would act as the account.
+    group = -_chat()
+    mark = bot_api.mark()
+    bot_api.send_text(group, f"/start {declined}", from_id=_chat())
+    time.sleep(1.5)
+    assert not [c for c in bot_api.calls[mark:] if c.chat_id == group]
     with transaction() as s:
         assert s.get(User, user_id).telegram_chat_id == chat  # nothing changed by the refusals
 
@@ -395,7 +427,8 @@ def test_search_by_metro_station(bot_api, world):
 
 def test_crafted_and_stale_buttons_get_a_plain_answer(bot_api):
     chat = _chat()
-    for data in ("c:999999", "bk:abc", "day:20261399", "zz:1", "st:5", "my:p"):
+    for data in ("c:999999", "bk:abc", "day:20261399", "zz:1", "st:5", "my:p", "r:99999", "cal:999912",
+                 "day:00010101", "ok:forged", "rjy:1", "se:500"):
         mark = bot_api.mark()
         bot_api.press(chat, data)
         screen = bot_api.wait_for("sendMessage", lambda c: c.chat_id == chat, after=mark) \
@@ -522,3 +555,52 @@ def test_a_dialogue_survives_a_restart_of_the_bot(world):
             assert "Мест: 4+" in again.text
         finally:
             _stop(second)
+
+
+def test_an_owner_declines_with_a_reason_confirmed_by_a_button(bot_api):
+    space = make_bookable(name="Коворкинг «Отказ»", instant_book=False)
+    renter_id, _e, _ = new_user()
+    owner_chat = _chat()
+    _link(space.owner_id, owner_chat, "Владелец")
+    booking_id = _paid_booking(renter_id, space, 12)
+    asked = _press(bot_api, owner_chat, f"rej:{booking_id}", "напишите причину отказа")
+    assert asked.method == "sendMessage"  # the notice with the buttons keeps its text
+    mark = bot_api.mark()
+    bot_api.send_text(owner_chat, "Ремонт в переговорной")
+    confirm = _last_screen(bot_api, owner_chat, mark, "Причина: «Ремонт в переговорной»")
+    with transaction() as s:
+        assert bookings._get(s, booking_id).status == "paid"  # not before the button
+    done = _press(bot_api, owner_chat, confirm.button("Да, отклонить")["callback_data"], "отклонена")
+    assert f"Бронь № {booking_id} отклонена. Гостю вернётся 300 ₽" in done.text
+    with transaction() as s:
+        rejected = bookings._get(s, booking_id)
+        assert (rejected.status, rejected.cancel_reason) == ("cancelled", "Ремонт в переговорной")
+    # A text after the question was left for a command is just a text: nothing is rejected by it.
+    other = _paid_booking(renter_id, space, 14)
+    _press(bot_api, owner_chat, f"rej:{other}", "напишите причину")
+    mark = bot_api.mark()
+    bot_api.send_text(owner_chat, "/my")
+    _last_screen(bot_api, owner_chat, mark, "брони")
+    mark = bot_api.mark()
+    bot_api.send_text(owner_chat, "спасибо")
+    _last_screen(bot_api, owner_chat, mark, "Я понимаю кнопки")
+    with transaction() as s:
+        assert bookings._get(s, other).status == "paid"
+
+
+def test_staff_never_link_a_chat_someone_else_started_and_groups_are_never_linked(world):
+    """An operator's powers must not reach a chat an outsider made: staff link from their cabinet."""
+    admin_id = run_use_case(lambda s, fx: do_create_staff(
+        s, email=f"tg-admin-{time.time_ns()}@example.com", password="Admin-Pass-2026-long", full_name="Админ")).id
+    code = run_use_case(lambda s, fx: telegram.do_create_chat_link(s, _chat(), "Чужой чат")).code
+    with pytest.raises(InvalidInput) as refused:
+        run_use_case(lambda s, fx: telegram.do_confirm_chat_link(s, fx, s.get(User, admin_id), code))
+    assert refused.value.field == "code" and "Сотрудники подключают Telegram только из личного кабинета" in refused.value.message
+    with transaction() as s:
+        assert s.get(User, admin_id).telegram_chat_id is None
+    with pytest.raises(InvalidInput) as group:
+        run_use_case(lambda s, fx: telegram.do_create_chat_link(s, -100123, "Группа"))
+    assert group.value.field == "chat"
+    site_code = run_use_case(lambda s, fx: telegram.do_create_site_link(s, s.get(User, admin_id)).code)
+    with pytest.raises(InvalidInput):
+        run_use_case(lambda s, fx: telegram.do_link_chat(s, site_code, -100123, "Группа"))
