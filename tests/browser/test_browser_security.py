@@ -198,8 +198,16 @@ def test_owner_editor_map_with_a_hostile_name_still_picks_the_point(app_url, bro
         expect(frame.locator(".cw-drag-icon")).to_have_count(1)  # the space's pin, a draggable marker
         lat = page.get_by_test_id("edit-lat")
         before = lat.input_value()
-        frame.locator(".leaflet-container").click(position={"x": 60, "y": 40})
-        expect(lat).not_to_have_value(before)
+        # Under load the frame can be ready before the page is live (its React input not yet
+        # hydrated): a click then is lost, and a person clicks again; so does the test.
+        for attempt in range(3):
+            frame.locator(".leaflet-container").click(position={"x": 60 + 10 * attempt, "y": 40})
+            try:
+                expect(lat).not_to_have_value(before, timeout=5000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         assert re.fullmatch(r"\d+\.\d{6}", lat.input_value())
         # A page in another frame cannot post points: only the editor's map frame counts.
         page.evaluate("window.postMessage({type: 'cw-pick', lat: 1, lon: 2}, '*')")
