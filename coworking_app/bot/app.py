@@ -20,7 +20,7 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
 
 from coworking_app import alerts
 from coworking_app.bot import booking, cabinet, search, start
-from coworking_app.bot.dialog import Dialogs
+from coworking_app.bot.dialog import Dialogs, dialogs
 from coworking_app.bot.outbox import Outbox
 from coworking_app.bot.ui import parse_day, parse_int, parse_month, show
 from coworking_app.services.accounts import ratelimit
@@ -111,12 +111,12 @@ async def forget_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, *, 
                          keep_link: bool = False) -> None:
     """What a question waits for ends when the person does something else: a reason asked for
     ("Отклонить"), a link shown for confirming (/start <code>)."""
-    state = await search.dialogs(context).get(update.effective_chat.id)
+    state = await dialogs(context).get(update.effective_chat.id)
     drop = [key for key, keep in (("awaiting", keep_reason), ("pending_code", keep_link)) if state.get(key) and not keep]
     if drop:
         for key in drop:
             state[key] = None
-        await search.dialogs(context).save(update.effective_chat.id, state)
+        await dialogs(context).save(update.effective_chat.id, state)
 
 
 async def limit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

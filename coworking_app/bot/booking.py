@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
-from coworking_app.bot.search import dialogs
+from coworking_app.bot.dialog import dialogs
 from coworking_app.bot.start import ask_to_sign_in, show_menu
 from coworking_app.bot.ui import Row, chunks, month_grid, show, site
 from coworking_app.formatting import (ADDON_UNIT_LABELS, POLICY_LABELS, RESOURCE_KIND_LABELS, format_money,

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
-from coworking_app.bot.search import dialogs
+from coworking_app.bot.dialog import dialogs
 from coworking_app.bot.start import ask_to_sign_in
 from coworking_app.bot.ui import Row, parse_int, show, site
 from coworking_app.formatting import POLICY_LABELS, format_money, format_stay

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import redis.asyncio as aioredis
+from telegram.ext import ContextTypes
 
 TTL_SECONDS = 3 * 24 * 3600  # a dialogue left alone for three days starts over
 _PREFIX = "bot:dialog:"
@@ -43,3 +44,8 @@ class Dialogs:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def dialogs(context: ContextTypes.DEFAULT_TYPE) -> Dialogs:
+    """The process's dialogue store (made in app.post_init)."""
+    return context.bot_data["dialogs"]

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
-from coworking_app.bot.dialog import Dialogs
+from coworking_app.bot.dialog import dialogs
 from coworking_app.bot.ui import MAX_CAPTION, Row, chunks, clip, keyboard, parse_int, show, site, with_links
 from coworking_app.formatting import format_distance, format_price, format_rating
 from coworking_app.services.catalog import catalog, search, spaces
@@ -25,10 +25,6 @@ AMENITIES_SHOWN = 8
 PLACES_PER_PAGE = 10
 MAX_PHOTOS = 10
 MAX_RESULT = 9_999  # search pages stop at 10 000: a crafted "r:" beyond gets "all shown"
-
-
-def dialogs(context: ContextTypes.DEFAULT_TYPE) -> Dialogs:
-    return context.bot_data["dialogs"]
 
 
 # --- city and place ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from coworking_app.bot import calls
+from coworking_app.bot.dialog import Dialogs, dialogs
 from coworking_app.bot.ui import Row, show
 from coworking_app.services.catalog import catalog
 from coworking_app.services.common.errors import ServiceError
@@ -65,7 +66,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
                        await menu_rows(), new=True)
             return
-        await context.bot_data["dialogs"].update(chat.id, pending_code=code)
+        await dialogs(context).update(chat.id, pending_code=code)
         await show(update, f"Подключить этот чат к аккаунту CoSpace «{account.name}» ({account.email})? "
                            "Бот будет бронировать от его имени и присылать его уведомления.",
                    [[("Подключить", "lk"), ("Отмена", "menu")]], new=True)
@@ -77,10 +78,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def confirm_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"Подключить" under /start <code>: the code kept in the dialogue is used now."""
     chat = update.effective_chat
-    dialogs = context.bot_data["dialogs"]
-    state = await dialogs.get(chat.id)
+    state = await dialogs(context).get(chat.id)
     code = state.pop("pending_code", None)
-    await dialogs.save(chat.id, state)
+    await dialogs(context).save(chat.id, state)
     if not code:
         await show(update, "Ссылка уже использована. Новую можно получить в личном кабинете на сайте.",
                    await menu_rows())
@@ -105,11 +105,11 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show_menu(update)
 
 
-async def sign_in_rows(chat_id: int, name: str, dialogs) -> tuple[str, list[Row]]:
+async def sign_in_rows(chat_id: int, name: str, store: Dialogs) -> tuple[str, list[Row]]:
     """A chat that is not linked: the text and the site's link that signs in and links it
     (the same link while it has a few minutes left; past the chat's links for this hour, the
     refusal)."""
-    state = await dialogs.get(chat_id)
+    state = await store.get(chat_id)
     code, until = state.get("signin_code"), state.get("signin_until") or 0
     if not code or until - time.time() < 120 or not await calls.read(lambda s: telegram.chat_link_open(s, code)):
         try:
@@ -117,7 +117,7 @@ async def sign_in_rows(chat_id: int, name: str, dialogs) -> tuple[str, list[Row]
         except ServiceError as exc:
             return exc.message, [[("« В меню", "menu")]]
         code = link.code
-        await dialogs.update(chat_id, signin_code=code, signin_until=link.expires_at.timestamp())
+        await store.update(chat_id, signin_code=code, signin_until=link.expires_at.timestamp())
     url = telegram.site_link(code)
     return ("Чтобы продолжить, войдите на сайте CoSpace: чат подключится к вашему аккаунту. "
             "Ссылка действует 10 минут. После входа вернитесь сюда и нажмите «Продолжить».",
@@ -125,5 +125,5 @@ async def sign_in_rows(chat_id: int, name: str, dialogs) -> tuple[str, list[Row]
 
 
 async def ask_to_sign_in(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    text, rows = await sign_in_rows(update.effective_chat.id, _name(update), context.bot_data["dialogs"])
+    text, rows = await sign_in_rows(update.effective_chat.id, _name(update), dialogs(context))
     await show(update, text, rows)
