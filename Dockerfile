@@ -46,5 +46,8 @@ STOPSIGNAL SIGKILL
 # Migrations first, then the backend (websocket, /api/v1, /media) on port 8000, with one
 # server process per core plus one (Reflex would start 2 x cores + 1: more CPU per request,
 # measured in docs/booking.md).
+# PROMETHEUS_MULTIPROC_DIR: the server processes' metrics in one emptied folder, so /metrics
+# shows their totals (docs/operations.md).
 CMD alembic upgrade head && export GRANIAN_WORKERS=${GRANIAN_WORKERS:-$(( $(nproc) + 1 ))} \
+    && rm -rf /tmp/metrics && mkdir -p /tmp/metrics && export PROMETHEUS_MULTIPROC_DIR=/tmp/metrics \
     && exec reflex run --env prod --backend-only --backend-port 8000

@@ -22,7 +22,7 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium worker cron outbox bench bench-booking bench-dashboard bench-market bench-telegram clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium prometheus worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
 	@echo "make bench-dashboard - operator dashboard and bookings table on 1M bookings (BENCH_RUNS, BENCH_BOOKINGS)"
+	@echo "make bench-ops - one instance's search requests/s and the metrics' CPU cost (after make bench)"
 	@echo "make bench-market - a crawl of a generated 500-page site through the API (BENCH_MARKET_PAGES, BENCH_MARKET_RUNS)"
 
 $(BIN)/.installed: requirements.txt
@@ -63,6 +64,15 @@ postgis:
 		 (apt-get update -qq && apt-get install -y -qq postgresql-15-postgis-3)) ; \
 	else echo "PostGIS is missing: install postgresql-15-postgis-3 (as root: apt-get install -y postgresql-15-postgis-3)"; exit 1; fi
 
+# promtool checks the alert rules in the suite, and a real Prometheus scrapes a test app
+# (tests/services/ops/test_prometheus.py): Debian's `prometheus` package brings both.
+prometheus:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)); \
+	else echo "Prometheus is missing: install the Debian package prometheus"; exit 1; fi
+
 chromium:
 	@if command -v chromium >/dev/null; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
@@ -80,11 +90,16 @@ seed: db
 
 setup: seed
 
+# Every process of `make run` writes its metrics into one emptied folder, and /metrics on any
+# server process adds them all up (docs/operations.md).
+METRICS_DIR := $(CURDIR)/var/metrics
+
 run: setup
-	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/rq worker -w rq.worker.SimpleWorker --exception-handler coworking_app.alerts.job_failed \
+	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	@export PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR); trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
 		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
-	$(BIN)/rq worker -w rq.worker.SimpleWorker --exception-handler coworking_app.alerts.job_failed \
+	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
 		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
 	if [ -n "$${TELEGRAM_BOT_TOKEN:-$$(grep -s '^TELEGRAM_BOT_TOKEN=.' .env)}" ]; then $(BIN)/python -m coworking_app.bot & fi; \
@@ -94,7 +109,7 @@ run: setup
 outbox:
 	@$(BIN)/python -m coworking_app.cli outbox --limit $${LIMIT:-5}
 
-test: deps chromium $(AXE)
+test: deps chromium prometheus $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(TEST_ENV) $(BIN)/alembic upgrade head
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
@@ -137,6 +152,10 @@ bench-telegram: deps
 	$(BENCH_TELEGRAM_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(BENCH_TELEGRAM_ENV) $(BIN)/alembic upgrade head
 	$(BENCH_TELEGRAM_ENV) $(BIN)/python bench/telegram_outbox.py
+
+# One instance's search throughput with and without metrics (needs `make bench`'s database).
+bench-ops: deps
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/coworking_bench $(BIN)/python bench/ops.py
 
 bench-booking: deps
 	$(BENCH_BOOKING_ENV) $(BIN)/python -m coworking_app.cli create-db

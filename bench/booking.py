@@ -447,7 +447,9 @@ def sustained(base_url: str, data: Setup, today: date) -> None:
 
 
 def start_server(log) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # As `make run`: every process's metrics in one folder (the server processes write them).
+    metrics_dir = tempfile.mkdtemp(prefix="bench-booking-metrics-")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     return subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory",
          "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(WORKERS),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from coworking_app.api import create_api, limit_api_threads
 from coworking_app.page_status import page_status
+from coworking_app.reflex_events import measure_events
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
 from pages.admin_market import market_admin_page
@@ -75,6 +76,7 @@ app = rx.App(
     backend_exception_handler=on_backend_exception,
 )
 app.register_lifespan_task(limit_api_threads)
+measure_events()  # coworking_reflex_event_duration_seconds by handler
 serve_from(app)  # the notification listener asks the app whether its tab is still open
 # Every page first learns who is signed in (header, verify banner, private-page redirect).
 user = AuthState.load_user

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.settings import get_settings
 
 
@@ -45,7 +46,21 @@ def get_engine() -> Engine:
         },
     )
     _ping_when_idle(engine)
+    _measure_pool(engine, settings.db_pool_size + max(5, 2 * settings.api_threads - settings.db_pool_size))
     return engine
+
+
+def _measure_pool(engine: Engine, limit: int) -> None:
+    """The pool's connections for the metrics: open, in use, and the most it may open."""
+    metrics.DB_POOL_LIMIT.inc(limit)
+
+    @event.listens_for(engine, "connect")
+    def _opened(dbapi_connection, record) -> None:
+        metrics.DB_POOL_OPEN.inc()
+
+    @event.listens_for(engine, "close")
+    def _closed(dbapi_connection, record) -> None:
+        metrics.DB_POOL_OPEN.dec()
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -58,6 +73,7 @@ def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _checked_in(dbapi_connection, record) -> None:
         record.info["idle_since"] = time.monotonic()
+        metrics.DB_POOL_IN_USE.dec()
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection, record, proxy) -> None:
@@ -68,6 +84,7 @@ def _ping_when_idle(engine: Engine) -> None:
                 engine.dialect.do_ping(dbapi_connection)
             except Exception as exc:  # noqa: BLE001  (any failure: drop it, take another)
                 raise DisconnectionError("connection was closed while idle") from exc
+        metrics.DB_POOL_IN_USE.inc()  # after the ping: a refused checkout is never checked in
 
 
 @lru_cache

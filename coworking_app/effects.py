@@ -62,6 +62,7 @@ class Effects:
     cache_keys: set[str] = field(default_factory=set)
     booking_notices: list[BookingNotice] = field(default_factory=list)
     batched: dict[str, list] = field(default_factory=dict)
+    counts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def queue_job(self, func: str, *args: object, at: datetime | None = None, job_id: str | None = None,
                   retry_intervals: list[int] | tuple[int, ...] = (), timeout: int = 120,
@@ -72,6 +73,11 @@ class Effects:
         """Ids for the batched work list `name` (coworking_app/batches.py): pushed after
         commit, handled many at a time by one job (jobs/batches.py names the lists)."""
         self.batched.setdefault(name, []).extend(items)
+
+    def count(self, metric: str, *labels: str) -> None:
+        """One more of `metric` (coworking_app.metrics names them) with `labels`, counted
+        only if the transaction commits: a rolled-back booking was never made."""
+        self.counts.append((metric, labels))
 
     def cancel_jobs(self, *job_ids: str) -> None:
         """Scheduled jobs to remove (a cancelled booking's reminders); a job that runs anyway
@@ -89,7 +95,8 @@ class Effects:
 
     def after_commit(self) -> bool:
         """Whether anything is left to do once the transaction has committed."""
-        return bool(self.jobs or self.cancelled_jobs or self.batched or self.publishes or self.cache_keys)
+        return bool(self.jobs or self.cancelled_jobs or self.batched or self.publishes or self.cache_keys
+                    or self.counts)
 
     def clear(self) -> None:
         self.jobs.clear()
@@ -98,3 +105,4 @@ class Effects:
         self.cache_keys.clear()
         self.booking_notices.clear()
         self.batched.clear()
+        self.counts.clear()

@@ -155,6 +155,20 @@ class Settings(BaseSettings):
     telegram_alert_chat_id: int | None = None  # operators' chat for critical errors
     telegram_outbox_poll_seconds: float = Field(default=1.0, ge=0.05, le=60)
 
+    # Operations (docs/operations.md). /metrics wants `Authorization: Bearer METRICS_TOKEN`
+    # when it is set; production refuses to start without one.
+    metrics_token: str = ""
+    # false: no /metrics and no per-request measurement or request log line (bench/ops.py
+    # compares the two to price the metrics; nobody needs it off in production).
+    metrics_enabled: bool = True
+    # Sentry: empty DSN, off. Errors always go; traces of a sample of requests and jobs.
+    sentry_dsn: str = ""
+    sentry_traces_sample_rate: float = Field(default=0.05, ge=0.0, le=1.0)
+    release: str = Field(default="", alias="APP_RELEASE")  # e.g. the git commit; Sentry's release
+    # Logs on stdout: one JSON object a line (production default) or text for people.
+    log_format: Literal["json", "text", ""] = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     @field_validator("telegram_alert_chat_id", mode="before")
     @classmethod
     def _empty_chat_is_none(cls, value: object) -> object:
@@ -187,9 +201,20 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _require_metrics_token(self) -> "Settings":
+        if self.environment == "production" and len(self.metrics_token) < 16:
+            raise ValueError("METRICS_TOKEN must be set (16+ characters) in production: "
+                             "/metrics shows traffic and business figures")
+        return self
+
+    @model_validator(mode="after")
     def _check_origins(self) -> "Settings":
         self.allowed_origins  # PUBLIC_URL and CORS_EXTRA_ORIGINS must be http(s) origins
         return self
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (not self.log_format and self.environment == "production")
 
     @property
     def base_url(self) -> str:

@@ -10,7 +10,7 @@ way. The commit writes the booking notices the services added (inside the transa
 seeing its final state), then commits; only then does it send the other effects to Redis:
 the jobs, job cancellations and batched ids (coworking_app/batches.py) in one pipeline to
 RQ's database, the cache deletions and realtime publishes in one pipeline to the cache
-database. A Redis failure there is logged
+database, and counts the committed changes in the metrics. A Redis failure there is logged
 and never turns a committed change into an error: the cron sweeps (jobs/cron.py) catch up.
 A rollback forgets every effect.
 
@@ -30,7 +30,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from coworking_app import batches
+from coworking_app import batches, metrics
 from coworking_app.db import get_cache_redis, get_engine
 from coworking_app.effects import Effects
 from coworking_app.services.admin import audit
@@ -161,6 +161,8 @@ def send_effects(effects: Effects) -> None:
         _to_rq(effects)
     if effects.cache_keys or effects.publishes:
         _to_cache_redis(effects)
+    for metric, labels in effects.counts:  # in this process's memory (or its metrics file)
+        metrics.count(metric, *labels)
 
 
 def _to_rq(effects: Effects) -> None:
@@ -176,9 +178,12 @@ def _to_rq(effects: Effects) -> None:
             pipe.multi()  # RQ starts MULTI itself on a caller's pipeline unless it already is
         for name, items in effects.batched.items():
             batches.push(pipe, queue.name, name, items)
+        # The request that caused the jobs: their log lines and audit rows name it
+        # (coworking_app/worker.py).
+        meta = {"request_id": request_id} if (request_id := audit.current_request_id()) else None
         for job in effects.jobs:
             options = {"job_id": job.job_id, "timeout": job.timeout, "result_ttl": 86400,
-                       "failure_ttl": 7 * 86400}
+                       "failure_ttl": 7 * 86400, "meta": meta}
             if job.retry_intervals:
                 options["retry"] = Retry(max=len(job.retry_intervals), interval=list(job.retry_intervals))
             if job.at is not None:

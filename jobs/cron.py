@@ -1,6 +1,15 @@
-"""Periodic jobs, loaded by `rq cron jobs.cron` (run exactly one such process)."""
+"""Periodic jobs, loaded by `rq cron jobs.cron` (run exactly one such process).
+
+This module is the scheduler process's entry point, so it also sets up that process's logs,
+Sentry and (with METRICS_PORT) its own metrics server; the app's scrape counts the live
+schedulers (coworking_rq_cron_schedulers, alerted when it is not 1).
+"""
 
 from rq import cron
+
+from coworking_app.logs import configure_logging
+from coworking_app.metrics import serve_own_metrics
+from coworking_app.observability import start_sentry
 
 from jobs import DEFAULT_QUEUE
 from jobs.accounts import purge_sign_up_requests
@@ -63,3 +72,7 @@ cron.register(queue_due_crawls, queue_name=DEFAULT_QUEUE, cron="5 * * * *", job_
               name="market-queue-due-crawls")
 cron.register(mark_gone_listings, queue_name=DEFAULT_QUEUE, cron="50 3 * * *", job_timeout=300,
               name="market-mark-gone")
+
+configure_logging()
+start_sentry("scheduler")
+serve_own_metrics()

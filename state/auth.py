@@ -8,14 +8,15 @@ the accounts service (page guards are only cosmetic)."""
 
 from __future__ import annotations
 
+import logging
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
 from pydantic import ValidationError
-from reflex.app import default_backend_exception_handler
 from sqlmodel import Session
 
+from coworking_app import observability
 from coworking_app.services.accounts.sessions import (
     SESSION_COOKIE,
     access_user_by_session_token,
@@ -28,6 +29,8 @@ from coworking_app.services.accounts.security import client_address, new_token
 from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case
 from models import User
+
+log = logging.getLogger(__name__)
 
 COOKIE = SESSION_COOKIE
 SIGNED_OUT_KEY = "cospace-signed-out"  # localStorage: a tab signed out (pages/session.py)
@@ -186,10 +189,14 @@ class AuthState(rx.State):
 
 def on_backend_exception(exception: Exception):
     """The app's backend exception handler: an ended session goes to sign-in; anything
-    else as Reflex does by default (logged, a toast)."""
+    else goes to Sentry and the log, and the person gets a toast in Russian (Reflex's own
+    says "An error occurred. Contact the website administrator.")."""
     if isinstance(exception, SessionEnded):
         return AuthState.session_ended()
-    return default_backend_exception_handler(exception)
+    observability.report(exception)  # before the log line, which would be the event without context
+    log.error("Unhandled %s in a page's event handler", type(exception).__name__, exc_info=exception)
+    return rx.toast.error("Что-то пошло не так. Мы уже разбираемся — попробуйте ещё раз.",
+                          id="backend_error", position="top-center")
 
 
 def invalid(exc: ValidationError) -> str:

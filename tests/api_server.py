@@ -24,10 +24,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_api(*, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Yields the API's base URL (".../api/v1") once /api/v1/health answers."""
+def serve_api(*, workers: int = 1, env: dict[str, str] | None = None,
+              log_path: Path | None = None) -> Iterator[str]:
+    """Yields the API's base URL (".../api/v1") once /api/v1/health answers; the server's
+    output goes to `log_path` when given."""
     port = free_port()
-    log = open(os.devnull, "wb")
+    log = open(log_path or os.devnull, "wb")
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "coworking_app.api:create_api"],

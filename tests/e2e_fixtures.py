@@ -35,6 +35,8 @@ E2E_ENV = {
     "RQ_REDIS_URL": f"{_REDIS}/7",
     "CACHE_REDIS_URL": f"{_REDIS}/8",
     "MEDIA_ROOT": str(ROOT / "var" / "media-e2e"),
+    # As `make run`: every server process's metrics in one folder, /metrics adds them up.
+    "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / f"metrics-{os.environ.get('E2E_DB', 'coworking_e2e')}"),
     "SECRET_KEY": "e2e-only-secret-key-not-for-production",
     "PORT": str(PORT),
     "REFLEX_USE_NPM": "1",
@@ -76,6 +78,8 @@ def _fresh_world() -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     engine.dispose()
     shutil.rmtree(E2E_ENV["MEDIA_ROOT"], ignore_errors=True)
+    shutil.rmtree(E2E_ENV["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    Path(E2E_ENV["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True)
     for key in ("REDIS_URL", "RQ_REDIS_URL", "CACHE_REDIS_URL"):
         redis.Redis.from_url(E2E_ENV[key]).flushdb()
 

@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from coworking_app import alerts
+from coworking_app import alerts, observability
+from coworking_app.api.deps import header_user_id
+from coworking_app.logs import configure_logging
 from coworking_app.api import (
     admin,
     auth,
@@ -36,6 +38,7 @@ from coworking_app.api import (
 )
 from coworking_app.api.headers import SecurityHeaders
 from coworking_app.api.limits import BodySizeLimit
+from coworking_app.api.metrics import API_PREFIX, Measured, router as metrics_router
 from coworking_app.api.observe import RequestContext, request_id_of
 from coworking_app.services.payments.payments import ProviderError
 from coworking_app.services.common.errors import (
@@ -86,6 +89,13 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 def _server_error(request: Request, exc: Exception) -> JSONResponse:
     """Anything unexpected: logged with the request id, answered with JSON naming it."""
     request_id = request_id_of(request.scope) or uuid.uuid4().hex
+    try:
+        user_id = header_user_id(request.headers.get("authorization"))
+    except Exception:  # noqa: BLE001 (the report must not fail on a malformed header)
+        user_id = None
+    # Sentry first, with who and which request: the log line below would otherwise become
+    # the event (its logging integration), without them.
+    observability.report(exc, request_id=request_id, user_id=user_id)
     log.error("Unhandled %s in %s %s (request %s)", type(exc).__name__, request.method,
               request.url.path, request_id, exc_info=exc)
     route = getattr(request.scope.get("route"), "path", None) or request.url.path[:100]
@@ -170,6 +180,8 @@ async def _lifespan(app: FastAPI):
 
 
 def create_api() -> FastAPI:
+    configure_logging()
+    observability.start_sentry("app")  # before the app exists: its integrations wrap Starlette
     api = FastAPI(
         lifespan=_lifespan,
         title="Coworking marketplace API",
@@ -193,10 +205,12 @@ def create_api() -> FastAPI:
     api.add_exception_handler(ProviderError, _provider_error)
     for module in (health, catalog, places, spaces, favourites, bookings, notifications, auth, owner, admin,
                    reviews, messages, market, telegram):
-        api.include_router(module.router, prefix="/api/v1")
+        api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents
     settings = get_settings()
+    if settings.metrics_enabled:
+        api.include_router(metrics_router)  # /metrics: Prometheus (docs/operations.md)
     upload = settings.max_upload_bytes
     api.add_middleware(
         BodySizeLimit,
@@ -208,7 +222,9 @@ def create_api() -> FastAPI:
         ],
     )
     api.add_middleware(SecurityHeaders)  # every response: pages, API, media, uploads, tiles, maps
-    api.add_middleware(RequestContext)  # outermost: its time covers the whole request
+    api.add_middleware(RequestContext)  # request id, audit context, the dashboard's API time
+    if settings.metrics_enabled:  # outermost: its time covers the whole request, pages included
+        api.add_middleware(Measured)
     settings.media_root.mkdir(parents=True, exist_ok=True)
     api.mount(
         settings.media_url, StaticFiles(directory=settings.media_root), name="media"

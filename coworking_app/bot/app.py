@@ -18,7 +18,9 @@ from telegram.constants import ChatType
 from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, BaseUpdateProcessor,
                           CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from coworking_app import alerts
+from coworking_app import alerts, metrics
+from coworking_app.logs import configure_logging
+from coworking_app.observability import report, start_sentry
 from coworking_app.bot import booking, cabinet, search, start
 from coworking_app.bot.dialog import Dialogs, dialogs
 from coworking_app.bot.outbox import Outbox
@@ -184,6 +186,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything unexpected in a handler: logged, the operators alerted, the person told."""
     error = context.error
     log.error("Unhandled %s in the bot", type(error).__name__, exc_info=error)
+    report(error)
     where = getattr(getattr(update, "callback_query", None), "data", None) or "message"
     await asyncio.to_thread(alerts.alert, "bot", f"{type(error).__name__} в боте ({str(where)[:40]}): {error}"[:1000],
                             f"{type(error).__name__}:{str(where).partition(':')[0]}")
@@ -238,8 +241,10 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    start_sentry("bot")
+    metrics.serve_own_metrics()
     settings = get_settings()
     if not settings.telegram_bot_token:
         log.warning("TELEGRAM_BOT_TOKEN is empty: the Telegram bot is off (nothing else depends on it)")

@@ -20,7 +20,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from coworking_app import alerts
+from coworking_app import alerts, metrics
 from coworking_app.bot import calls
 from coworking_app.bot.ui import Row, clip, keyboard, with_links
 from coworking_app.services.messaging import telegram
@@ -129,6 +129,7 @@ class Outbox:
                 return
             rows = buttons(message)
             outcome = await self._send(chat_id, with_links(message.text, rows), keyboard(rows))
+            metrics.NOTIFICATIONS.labels("telegram", outcome.partition(":")[0].replace("later", "retry")).inc()
             if outcome == "sent":
                 await calls.act(lambda s, fx, m=message: telegram.do_mark_sent(s, [m.id]))
             elif outcome == "blocked":
@@ -147,7 +148,9 @@ class Outbox:
         for _ in range(RETRY_AFTER_TRIES):
             await self.limiter.wait(chat_id)
             try:
-                await self.bot.send_message(chat_id, clip(text), reply_markup=markup, disable_web_page_preview=True)
+                with metrics.external_call("telegram", "send_message"):
+                    await self.bot.send_message(chat_id, clip(text), reply_markup=markup,
+                                                disable_web_page_preview=True)
                 return "sent"
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)

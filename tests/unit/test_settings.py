@@ -40,6 +40,7 @@ def test_development_generates_its_own_key_once_and_production_accepts_a_real_on
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("METRICS_TOKEN", "m" * 24)
     settings = Settings(_env_file=None)
     assert settings.environment == "production" and settings.secret_key == "k" * 40
 
@@ -59,6 +60,7 @@ def test_a_missing_secret_key_is_refused_outside_development(monkeypatch, env, t
 def test_trusted_proxies_are_a_comma_separated_list_of_networks(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("METRICS_TOKEN", "m" * 24)
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12,fd00::/8")
     assert Settings(_env_file=None).trusted_proxies == ["10.0.0.1", "172.16.0.0/12", "fd00::/8"]
     monkeypatch.setenv("TRUSTED_PROXIES", "caddy")
@@ -89,3 +91,18 @@ def test_api_threads_bounds_the_worker_threads_of_an_api_process():
     with TestClient(create_api()) as client:
         tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
     assert tokens == get_settings().api_threads == 8
+
+
+def test_production_wants_a_metrics_token(monkeypatch):
+    """/metrics shows traffic and business figures: never open in production."""
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    for value in ("", "short"):
+        monkeypatch.setenv("METRICS_TOKEN", value)
+        with pytest.raises(ValidationError, match="METRICS_TOKEN must be set"):
+            Settings(_env_file=None)
+    monkeypatch.setenv("METRICS_TOKEN", "m" * 24)
+    assert Settings(_env_file=None).metrics_token == "m" * 24
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.delenv("METRICS_TOKEN")
+    assert Settings(_env_file=None).metrics_token == ""  # development: /metrics open

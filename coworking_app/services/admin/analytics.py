@@ -281,6 +281,17 @@ def longest_booking(session: Session) -> timedelta:
     return timedelta(minutes=int(minutes))
 
 
+def active_bookings_now(session: Session, *, now: datetime | None = None) -> int:
+    """Bookings under way right now, network-wide (the dashboard's "active now", for the
+    metrics scrape): seats really taken and the moment inside the booking. An index range
+    on start_at (back to the longest booking a resource allows), not a scan."""
+    now = now or datetime.now(timezone.utc)
+    return int(session.execute(text(
+        f"SELECT count(*) FROM booking b WHERE b.start_at >= :since AND b.start_at <= :now "
+        f"AND b.end_at > :now AND {SEAT_SQL}"),
+        {"now": now, "since": now - longest_booking(session) - timedelta(days=1)}).scalar_one())
+
+
 def _reach(session: Session, period: tuple[date, date]) -> dict:
     """The bookings that can touch a local day of the period: starting from the longest
     booking (plus 2 days) before it to 2 days after it, and ending later than 2 days before

@@ -78,6 +78,12 @@ def audit_context(*, actor_kind: str = "anonymous", request_id: str | None = Non
         _context.reset(token)
 
 
+def current_request_id() -> str | None:
+    """The request (or the job's originating request) being served, for logs and new jobs."""
+    ctx = _context.get()
+    return ctx.request_id if ctx else None
+
+
 def _params(session: OrmSession) -> dict[str, str] | None:
     ctx = _context.get()
     actor = session.info.get("audit_actor")

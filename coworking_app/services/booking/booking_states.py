@@ -169,17 +169,19 @@ def do_log_event(session: Session, effects: Effects, booking: Booking, action: s
     })
     schedule_reminders(effects, booking, action)
     queue_booking_notice(session, effects, booking, action, actor_role=actor_role)
+    effects.count("booking_events", action)
 
 
 _INSERT_EVENT = insert(BookingEvent.__table__)
 
 
-def do_insert_booking(session: Session, values: dict, *, actor: User | Caller, actor_role: str,
-                      data: dict) -> int:
+def do_insert_booking(session: Session, effects: Effects, values: dict, *, actor: User | Caller,
+                      actor_role: str, data: dict) -> int:
     """A new booking row (`values`: its columns) and its "create" history row, in one
     statement run by the driver (db.DriverStatement; one round trip fewer on the busiest
     write); returns the booking's id. The hold's notice is written by a job after commit
     (notifications.NOTICE_BY_JOB)."""
+    effects.count("booking_events", "create")  # counted if the transaction commits
     return _INSERT_BOOKING_LOGGED.execute(session, {
         **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
     }).fetchone()[0]

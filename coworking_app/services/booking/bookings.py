@@ -440,7 +440,7 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
     # One cached INSERT (with the history row), not an ORM unit of work (a quarter of a
     # booking's CPU, measured).
     with _overlap_refused_as_conflict():
-        booking_id = do_insert_booking(session, values, actor=user, actor_role="renter",
+        booking_id = do_insert_booking(session, effects, values, actor=user, actor_role="renter",
                                        data={"total": price.total})
     booking = NewBooking(
         id=booking_id, user_id=user.id, space_id=space.id, resource_id=resource.id,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import ColumnElement, and_, func, literal, literal_column, select, text, true
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.services.booking.availability import closed_sql
 from coworking_app.services.catalog import catalog
 from coworking_app.services.common.errors import InvalidInput
@@ -371,6 +372,7 @@ def in_bounds(bounds: Bounds) -> ColumnElement:
                 SS.merc_y.between(merc_y(bounds.max_lat), merc_y(bounds.min_lat)))
 
 
+@metrics.timed(metrics.SEARCH_DURATION, "list")
 def search_spaces(session: Session, params: SearchParams) -> SearchPage:
     """Published spaces matching every given filter, sorted and paginated.
 

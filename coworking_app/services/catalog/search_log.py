@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.db import get_cache_redis
 from coworking_app.services.catalog import catalog
 from coworking_app.services.catalog.search import SearchParams
@@ -29,6 +30,9 @@ def record_search(params: SearchParams, results: int, *, now: datetime | None = 
     """Never raises: a lost log entry must not cost anyone their search."""
     if params.page != 1:
         return
+    # The city as asked (a known one: an unknown city is refused before any search), so
+    # the label's values stay the cities' names and slugs.
+    metrics.SEARCHES.labels((params.city or "").strip().lower()[:40] or "без города").inc()
     kind = "radius" if params.lat is not None else "metro" if params.stop_id else "text" if params.q else "city"
     entry = {"at": (now or datetime.now(timezone.utc)).isoformat(), "city": params.city, "lat": params.lat,
              "lon": params.lon, "stop_id": params.stop_id, "kind": kind, "results": results}

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.formatting import format_money
 from coworking_app.services.catalog.geo import lat_of, lon_of
 from coworking_app.services.catalog.search import (
@@ -103,6 +104,7 @@ def _fmt(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+@metrics.timed(metrics.SEARCH_DURATION, "map")
 def search_map(session: Session, params: MapParams) -> MapResults:
     """Clusters and single spaces of the search's results inside params.bbox widened to whole
     map cells (module docstring); InvalidInput as for the list."""

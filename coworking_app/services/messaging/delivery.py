@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.effects import Effects
 from coworking_app.services.messaging import mailer
 from models import Channel, DeliveryStatus, Notification, User
@@ -146,9 +147,12 @@ def _send(mail) -> tuple[str, str]:
     try:
         mailer.send(mail)
     except mailer.TransientMailError as exc:
+        metrics.NOTIFICATIONS.labels("email", "retry").inc()
         return "retry", str(exc)
     except mailer.MailError as exc:
+        metrics.NOTIFICATIONS.labels("email", "failed").inc()
         return "failed", str(exc)
+    metrics.NOTIFICATIONS.labels("email", "sent").inc()  # sent is sent, whatever the transaction does
     return "sent", ""
 
 

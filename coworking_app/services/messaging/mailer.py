@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from coworking_app import metrics
 from coworking_app.settings import get_settings
 
 
@@ -135,8 +136,10 @@ def send(mail: Mail) -> str:
     if file_outbox() is not None:
         return _send_file(mail)
     if get_settings().sendgrid_api_key:
-        return _send_sendgrid(mail)
-    return _send_smtp(mail)
+        with metrics.external_call("sendgrid", "send"):
+            return _send_sendgrid(mail)
+    with metrics.external_call("smtp", "send"):
+        return _send_smtp(mail)
 
 
 def _send_file(mail: Mail) -> str:

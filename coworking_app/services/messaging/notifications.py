@@ -122,6 +122,7 @@ def do_notify_many(session: Session, effects: Effects, notices: list[Notice], *,
             continue
         ids.append(row_id)
         if row["channel"] == Channel.in_app.value:  # the person's open tabs show it at once
+            effects.count("notifications", "in_app", "sent")
             effects.publish(row["user_id"], {"type": row["type"], "title": row["title"],
                                              "body": row["body"].split("\n", 1)[0],
                                              "booking_id": row["booking_id"]})

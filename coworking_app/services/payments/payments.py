@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
+from coworking_app import metrics
 from coworking_app.effects import Effects
 from coworking_app.services.booking import availability as av
 from coworking_app.services.booking.booking_states import do_log_event, do_transition
@@ -95,27 +96,28 @@ class StripeProvider:
     def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
         base = get_settings().base_url
         try:
-            session = self.client.v1.checkout.sessions.create(
-                params={
-                    "mode": "payment",
-                    "client_reference_id": str(booking.id),
-                    "line_items": [{
-                        "quantity": 1,
-                        "price_data": {"currency": payment.currency.lower(),
-                                       "unit_amount": payment.amount_minor,
-                                       "product_data": {"name": description[:250]}},
-                    }],
-                    "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
-                    "payment_intent_data": {"metadata": {"booking_id": str(booking.id),
-                                                         "payment_id": str(payment.id)}},
-                    # Stripe's shortest session life (30 min): a payment after the hold
-                    # lapsed is kept if the seats are still free, refunded otherwise.
-                    "expires_at": int(time.time()) + 30 * 60 + 60,
-                    "success_url": f"{base}/cabinet/bookings?paid={booking.id}",
-                    "cancel_url": f"{base}/cabinet/bookings?cancelled_payment={booking.id}",
-                },
-                options={"idempotency_key": payment.idempotency_key},
-            )
+            with metrics.external_call("stripe", "checkout_create"):
+                session = self.client.v1.checkout.sessions.create(
+                    params={
+                        "mode": "payment",
+                        "client_reference_id": str(booking.id),
+                        "line_items": [{
+                            "quantity": 1,
+                            "price_data": {"currency": payment.currency.lower(),
+                                           "unit_amount": payment.amount_minor,
+                                           "product_data": {"name": description[:250]}},
+                        }],
+                        "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
+                        "payment_intent_data": {"metadata": {"booking_id": str(booking.id),
+                                                             "payment_id": str(payment.id)}},
+                        # Stripe's shortest session life (30 min): a payment after the hold
+                        # lapsed is kept if the seats are still free, refunded otherwise.
+                        "expires_at": int(time.time()) + 30 * 60 + 60,
+                        "success_url": f"{base}/cabinet/bookings?paid={booking.id}",
+                        "cancel_url": f"{base}/cabinet/bookings?cancelled_payment={booking.id}",
+                    },
+                    options={"idempotency_key": payment.idempotency_key},
+                )
         except stripe.StripeError as exc:
             log.warning("stripe checkout failed: %s", exc)
             raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
@@ -127,7 +129,8 @@ class StripeProvider:
         """Best effort: a checkout that cannot be closed is harmless, because a payment
         that arrives for a superseded amount is refunded."""
         try:
-            self.client.v1.checkout.sessions.expire(session_id)
+            with metrics.external_call("stripe", "checkout_expire"):
+                self.client.v1.checkout.sessions.expire(session_id)
         except stripe.StripeError as exc:
             log.info("could not expire checkout %s: %s", session_id, exc)
 
@@ -135,11 +138,12 @@ class StripeProvider:
         if not payment.provider_payment_id:
             raise ProviderError("у платежа нет payment_intent, возврат невозможен")
         try:
-            refund = self.client.v1.refunds.create(
-                params={"payment_intent": payment.provider_payment_id, "amount": amount,
-                        "metadata": {"booking_id": str(payment.booking_id)}},
-                options={"idempotency_key": idempotency_key},
-            )
+            with metrics.external_call("stripe", "refund_create"):
+                refund = self.client.v1.refunds.create(
+                    params={"payment_intent": payment.provider_payment_id, "amount": amount,
+                            "metadata": {"booking_id": str(payment.booking_id)}},
+                    options={"idempotency_key": idempotency_key},
+                )
         except stripe.StripeError as exc:
             log.warning("stripe refund failed: %s", exc)
             raise ProviderError("возврат не прошёл: платёжная система недоступна") from exc

@@ -166,6 +166,7 @@ def test_exclusion_constraint_refuses_overlap_written_around_the_service(world):
 def test_driver_level_insert_reports_the_overlap_as_the_lost_race(world):
     """The booking insert runs on the driver (db.DriverStatement): PostgreSQL's refusal
     still arrives as SQLAlchemy's IntegrityError, and the service turns it into the 409."""
+    from coworking_app.effects import Effects
     from coworking_app.services.booking.booking_states import do_insert_booking
     from coworking_app.services.accounts.permissions import Caller
 
@@ -183,17 +184,17 @@ def test_driver_level_insert_reports_the_overlap_as_the_lost_race(world):
     caller = Caller(id=user_id, email_verified_at=None)
     with transaction() as s:
         with pytest.raises(IntegrityError) as info:
-            do_insert_booking(s, values, actor=caller, actor_role="renter", data={})
+            do_insert_booking(s, Effects(), values, actor=caller, actor_role="renter", data={})
         assert info.value.orig.sqlstate == "23P01"
         s.rollback()
         with pytest.raises(Conflict) as lost:
             with svc._overlap_refused_as_conflict():
-                do_insert_booking(s, values, actor=caller, actor_role="renter", data={})
+                do_insert_booking(s, Effects(), values, actor=caller, actor_role="renter", data={})
         assert lost.value.field == "seats"
         s.rollback()
         # The session is usable again, and nothing of the refused inserts was written.
         assert _holding(b.room_id) == 1
-        booking_id = do_insert_booking(s, values | {"start_at": end, "end_at": end + timedelta(hours=1)},
+        booking_id = do_insert_booking(s, Effects(), values | {"start_at": end, "end_at": end + timedelta(hours=1)},
                                        actor=caller, actor_role="renter", data={"total": 1})
         assert s.get(BookingEvent, s.scalar(select(BookingEvent.id).where(
             BookingEvent.booking_id == booking_id))).action == "create"

@@ -229,6 +229,7 @@ def test_production_without_stripe_refuses_the_test_provider(client, world, monk
     day = in_days(5)
     booking = _book(client, auth, body(b.desk_id, local(day, 10), local(day, 11), 1))
     monkeypatch.setenv("APP_ENV", "production")  # the test SECRET_KEY is long enough for it
+    monkeypatch.setenv("METRICS_TOKEN", "metrics-token-for-the-test")
     monkeypatch.setenv("STRIPE_SECRET_KEY", "")
     get_settings.cache_clear()
     try:

@@ -457,7 +457,7 @@ def test_no_token_no_bot_and_nothing_fails():
     done = subprocess.run([sys.executable, "-m", "coworking_app.bot"], cwd=ROOT, env=env, capture_output=True,
                           timeout=60)
     assert done.returncode == 0
-    assert b"TELEGRAM_BOT_TOKEN is empty" in done.stderr
+    assert b"TELEGRAM_BOT_TOKEN is empty" in done.stdout  # logs go to stdout (coworking_app/logs.py)
 
 
 def test_webhook_mode_registers_the_webhook_and_answers_only_telegram(world):
