@@ -22,12 +22,13 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium prometheus worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium prometheus nginx cluster worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
 	@echo "make test  - install what is missing, run the whole suite on a separate test database"
 	@echo "             (PYTEST_ARGS=\"-x tests/services/booking\", or -m 'not browser' to skip the browser tests)"
+	@echo "make cluster - two app instances behind nginx on http://127.0.0.1:$${CLUSTER_PORT:-8080} (CLUSTER_PORT)"
 	@echo "make test-fast - the unit tests only (tests/unit): no database, Redis or browser, a few seconds"
 	@echo "make outbox - the latest emails (sign-up codes, reset links) when no mail transport is set"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
@@ -65,13 +66,20 @@ postgis:
 	else echo "PostGIS is missing: install postgresql-15-postgis-3 (as root: apt-get install -y postgresql-15-postgis-3)"; exit 1; fi
 
 # promtool checks the alert rules in the suite, and a real Prometheus scrapes a test app
-# (tests/services/ops/test_prometheus.py): Debian's `prometheus` package brings both.
+# (tests/api/test_prometheus.py): Debian's `prometheus` package brings both.
 prometheus:
 	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		(apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || \
 		 (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)); \
 	else echo "Prometheus is missing: install the Debian package prometheus"; exit 1; fi
+
+# Debian's nginx: the load balancer of `make cluster` and tests/browser/test_browser_cluster.py.
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -qq nginx >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx)); \
+	else echo "nginx is missing: install the Debian package nginx"; exit 1; fi
 
 chromium:
 	@if command -v chromium >/dev/null; then :; \
@@ -106,10 +114,20 @@ run: setup
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
+# Two instances of the app behind nginx on CLUSTER_PORT (default 8080), the worker and cron
+# once, on the same database and Redis as `make run` (docs/operations-scaling.md).
+CLUSTER_PORT ?= 8080
+cluster: setup nginx
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
+		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default market & \
+	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
+	$(BIN)/python deploy/cluster/run.py --port $(CLUSTER_PORT)
+
 outbox:
 	@$(BIN)/python -m coworking_app.cli outbox --limit $${LIMIT:-5}
 
-test: deps chromium prometheus $(AXE)
+test: deps chromium prometheus nginx $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(TEST_ENV) $(BIN)/alembic upgrade head
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

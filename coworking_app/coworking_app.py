@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coworking_app import cluster
+
 from coworking_app.api import create_api, limit_api_threads
 from coworking_app.page_status import page_status
 from coworking_app.reflex_events import measure_events
@@ -60,6 +62,10 @@ from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
 from state.telegram import TelegramLinkState, TelegramState
+
+# Tabs keep their page state when the instance holding their websocket dies (several
+# instances on one Redis: coworking_app/cluster.py).
+cluster.install()
 
 app = rx.App(
     html_lang="ru",  # screen readers read the pages as Russian

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # booking route (api/deps.in_worker_thread); more requests wait on the event loop, which
     # costs nothing. Many threads fighting for one GIL cost CPU (docs/booking.md).
     api_threads: int = Field(default=8, ge=1, le=200)
+    # Names this instance in an `X-Instance` header on every HTTP answer, when set (several
+    # identical instances behind a load balancer: which one answered; Kubernetes: the pod).
+    instance_id: str = Field(default="", pattern=r"^[A-Za-z0-9._-]{0,63}$")
 
     # Accounts (see docs/accounts.md).
     session_days: int = 14  # sliding expiry of a sign-in session (UI cookie and API refresh)

@@ -52,6 +52,7 @@ def notice_view(n: svc.NotificationOut, base_url: str) -> NoticeView:
                       format_moment(n.created_at, n.timezone), n.read)
 
 
+LISTENER_STALE_SECONDS = 30  # a listener loops at least every 10 s (its get_message timeout)
 BELL_LIMIT = 6  # notices in the bell's dropdown; "Показать все" opens the page with 50
 
 
@@ -62,7 +63,11 @@ class NotificationState(PageState):
     bell_loaded: bool = False
     last_delay_ms: int = -1  # commit of the last notice -> this tab's listener (measured)
     _user_id: int = 0
-    _listening: bool = False
+    # The websocket (sid) whose tab the running listener serves, and when it last looped. A
+    # reconnect (maybe to another instance, the old one dead) brings a new sid: the new page
+    # load starts a listener there, and the old one, if alive, sees it is no longer the tab's.
+    _listener_sid: str = ""
+    _listener_beat: float = 0.0
 
     async def _load(self, *, with_items: bool = False, latest: bool = False) -> None:
         """The bell's and the inbox badge's counts, with the page's list or the dropdown's
@@ -92,9 +97,14 @@ class NotificationState(PageState):
     async def start(self):
         """on_load of every page: the count for the bell, and the listener for this tab."""
         await self._load(with_items=False)
-        if self._user_id and not self._listening:
+        if self._user_id and not self._listener_alive():
             return NotificationState.listen
         return None
+
+    def _listener_alive(self) -> bool:
+        """A listener serves this tab's current websocket and looped recently."""
+        return (self._listener_sid == self.router.session.session_id
+                and time.time() - self._listener_beat < LISTENER_STALE_SECONDS)
 
     @rx.event
     async def load_page(self):
@@ -122,9 +132,10 @@ class NotificationState(PageState):
     @rx.event(background=True)
     async def listen(self):
         async with self:
-            if self._listening or not self._user_id:
+            if self._listener_alive() or not self._user_id:
                 return
-            self._listening, user_id = True, self._user_id
+            sid = self.router.session.session_id
+            self._listener_sid, self._listener_beat, user_id = sid, time.time(), self._user_id
         client = aioredis.from_url(get_settings().cache_redis_url)
         pubsub = client.pubsub()
         try:
@@ -132,8 +143,10 @@ class NotificationState(PageState):
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=10)
                 async with self:
-                    signed_in_as = self._user_id
-                if signed_in_as != user_id or not self._tab_connected():
+                    signed_in_as, still_mine = self._user_id, self._listener_sid == sid
+                    if still_mine:
+                        self._listener_beat = time.time()
+                if signed_in_as != user_id or not still_mine or not self._tab_connected():
                     break
                 if message is None:
                     continue
@@ -170,7 +183,8 @@ class NotificationState(PageState):
             await pubsub.aclose()
             await client.aclose()
             async with self:
-                self._listening = False
+                if self._listener_sid == sid:
+                    self._listener_sid = ""
 
     async def _on_message(self, notice: dict, kind: str):
         """A message in one of the person's conversations: the inbox badge, a toast unless

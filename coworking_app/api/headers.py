@@ -108,6 +108,12 @@ def common_headers() -> list[tuple[str, str]]:
     return headers
 
 
+def instance_headers() -> list[tuple[str, str]]:
+    """`X-Instance: <INSTANCE_ID>` when the instance has a name (docs/operations-scaling.md)."""
+    instance = get_settings().instance_id
+    return [("X-Instance", instance)] if instance else []
+
+
 def caddy_headers(build_dir: Path) -> str:
     """The same page headers as a Caddyfile `header` block, for the Docker setup where
     Caddy serves the exported pages (Dockerfile writes it next to the export)."""
@@ -148,7 +154,8 @@ class SecurityHeaders:
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 policy = policy_for(scope["path"], content_type.lower())
                 added = [(name.encode(), value.encode())
-                         for name, value in [("Content-Security-Policy", policy), *common_headers()]
+                         for name, value in [("Content-Security-Policy", policy), *common_headers(),
+                                             *instance_headers()]
                          if name.lower().encode() not in present]
                 message["headers"] = [*headers, *added]
             await send(message)

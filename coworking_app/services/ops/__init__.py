@@ -1,0 +1,1 @@
+"""Operations: what load balancers, orchestrators and operators ask of a running instance."""
