@@ -1,0 +1,2 @@
+"""Operations: backups of the database and the media files, and restoring them
+(docs/operations-backup.md)."""
