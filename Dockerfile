@@ -3,7 +3,7 @@
 #   stage "frontend": Caddy serving the exported frontend, proxying backend routes to `app`
 #   stage "backend":  Python only; `reflex run --env prod --backend-only`, migrations at start
 
-FROM python:3.11-slim AS build
+FROM python:3.11-slim-bookworm AS build
 ENV PYTHONUNBUFFERED=1 REFLEX_USE_NPM=1 VIRTUAL_ENV=/app/.venv PATH=/app/.venv/bin:$PATH
 RUN apt-get update -y && apt-get install -y --no-install-recommends curl ca-certificates npm \
     && rm -rf /var/lib/apt/lists/*
@@ -33,9 +33,10 @@ COPY --from=build /app/.web/build/client /srv
 COPY docker/Caddyfile /etc/caddy/Caddyfile
 COPY --from=build /app/docker/security-headers.caddy /etc/caddy/security-headers.caddy
 
-FROM python:3.11-slim AS backend
+FROM python:3.11-slim-bookworm AS backend
 ENV PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH APP_ENV=production PORT=8000
-RUN apt-get update -y && apt-get install -y --no-install-recommends libpq5 \
+# postgresql-client-15: pg_dump / pg_restore for `cli backup` and `cli restore` (the server is 15; Debian 12 has it, hence -bookworm above).
+RUN apt-get update -y && apt-get install -y --no-install-recommends libpq5 postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/* && adduser --disabled-password --home /app app
 WORKDIR /app
 COPY --from=build --chown=app /app /app

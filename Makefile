@@ -22,7 +22,7 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium prometheus nginx cluster worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
+.PHONY: run test test-fast setup deps db seed postgis chromium prometheus nginx pg-client cluster backup restore worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
@@ -30,6 +30,8 @@ help:
 	@echo "             (PYTEST_ARGS=\"-x tests/services/booking\", or -m 'not browser' to skip the browser tests)"
 	@echo "make cluster - two app instances behind nginx on http://127.0.0.1:$${CLUSTER_PORT:-8080} (CLUSTER_PORT)"
 	@echo "make test-fast - the unit tests only (tests/unit): no database, Redis or browser, a few seconds"
+	@echo "make backup - dump the database into BACKUP_DIR (var/backups) or BACKUP_S3_BUCKET; prints the path or key"
+	@echo "make restore FILE=<path or key> DB=<new database> [FORCE=1] - restore a dump into a new database and verify it"
 	@echo "make outbox - the latest emails (sign-up codes, reset links) when no mail transport is set"
 	@echo "make bench - seed 100k synthetic spaces into the bench database and measure search"
 	@echo "make bench-booking - concurrent bookings through the API (BENCH_CLIENTS, BENCH_REQUESTS, BENCH_PORT)"
@@ -87,6 +89,14 @@ chromium:
 		(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)); \
 	else echo "Chromium is missing: install the Debian package chromium"; exit 1; fi
 
+# pg_dump / pg_restore of the server's version, for `make backup` / `make restore`.
+pg-client:
+	@if command -v pg_dump >/dev/null && command -v pg_restore >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -qq postgresql-client-15 >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq postgresql-client-15)); \
+	else echo "pg_dump is missing: install postgresql-client-15 (as root: apt-get install -y postgresql-client-15)"; exit 1; fi
+
 deps: $(BIN)/.installed $(TOOLS)/.installed assets/leaflet/leaflet.js postgis
 
 db: deps
@@ -108,26 +118,33 @@ run: setup
 	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
 		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default & \
 	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
-		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market & \
+		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} market ops & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
 	if [ -n "$${TELEGRAM_BOT_TOKEN:-$$(grep -s '^TELEGRAM_BOT_TOKEN=.' .env)}" ]; then $(BIN)/python -m coworking_app.bot & fi; \
 	GRANIAN_WORKERS=$${GRANIAN_WORKERS:-$$(( $$(nproc) + 1 ))} \
 		$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
 # Two instances of the app behind nginx on CLUSTER_PORT (default 8080), the worker and cron
-# once, on the same database and Redis as `make run` (docs/operations-scaling.md).
+# once, on the same database and Redis as `make run` (docs/operations.md).
 CLUSTER_PORT ?= 8080
 cluster: setup nginx
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/rq worker -w coworking_app.worker.Worker --exception-handler coworking_app.alerts.job_failed \
-		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default market & \
+		--url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} --with-scheduler default market ops & \
 	$(BIN)/rq cron --url $${RQ_REDIS_URL:-redis://127.0.0.1:6379/1} jobs.cron & \
 	$(BIN)/python deploy/cluster/run.py --port $(CLUSTER_PORT)
+
+backup: $(BIN)/.installed pg-client
+	$(BIN)/python -m coworking_app.cli backup
+
+restore: $(BIN)/.installed pg-client
+	@if [ -z "$(FILE)" ] || [ -z "$(DB)" ]; then echo "usage: make restore FILE=<path or key> DB=<new database> [FORCE=1]"; exit 2; fi
+	$(BIN)/python -m coworking_app.cli restore "$(FILE)" --database "$(DB)" $(if $(FORCE),--force,)
 
 outbox:
 	@$(BIN)/python -m coworking_app.cli outbox --limit $${LIMIT:-5}
 
-test: deps chromium prometheus nginx $(AXE)
+test: deps chromium prometheus nginx pg-client $(AXE)
 	$(TEST_ENV) $(BIN)/python -m coworking_app.cli create-db
 	$(TEST_ENV) $(BIN)/alembic upgrade head
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)

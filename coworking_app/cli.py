@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 
@@ -98,6 +99,55 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    """Dumps the database into the backup store; the dump's path or key is the last line."""
+    from coworking_app.services.ops.backup import do_backup
+
+    try:
+        result = do_backup()
+    except Exception as exc:  # noqa: BLE001 (logged, recorded and alerted by do_backup)
+        print(f"Резервная копия не создана: {exc}", file=sys.stderr)
+        return 1
+    print(f"копия: {result.size_bytes} байт, таблиц: {len(result.tables)}; "
+          f"удалено старых копий: {len(result.deleted)}")
+    print(result.location)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Restores a dump into a new database and verifies it (exit 2: refused, nothing left
+    behind; 1: the verification failed or the restore broke)."""
+    from coworking_app.services.common.errors import InvalidInput
+    from coworking_app.services.ops.backup import BackupError, do_restore
+
+    try:
+        report = do_restore(args.source, args.database, force=args.force)
+    except InvalidInput as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 (a failure of the server or the store, said in Russian)
+        logging.getLogger(__name__).exception("Restore failed")
+        print(f"Восстановление не удалось: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    width = max([len("таблица")] + [len(t.table) for t in report.tables])
+    print(f"{'таблица':<{width}}  {'в копии':>10}  {'восстановлено':>13}")
+    for t in report.tables:
+        shown = ["—" if n is None else str(n) for n in (t.expected, t.restored)]
+        print(f"{t.table:<{width}}  {shown[0]:>10}  {shown[1]:>13}{'' if t.ok else '  ≠'}")
+    print(f"миграции: {', '.join(sorted(report.versions)) or 'нет'} "
+          f"({'последняя версия' if report.migrations_at_head else 'в коде ' + ', '.join(sorted(report.heads))})")
+    if not report.ok:
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        print(f"Проверка не пройдена; база {report.database} оставлена для разбора", file=sys.stderr)
+        return 1
+    print(f"База {report.database} восстановлена из {report.source} и проверена")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coworking_app.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,10 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     outbox = commands.add_parser("outbox", help="print the latest queued emails (development)")
     outbox.add_argument("--limit", type=int, default=10)
 
+    commands.add_parser("backup", help="dump the database into BACKUP_DIR or the backup bucket")
+    restore = commands.add_parser("restore", help="restore a dump into a new database and verify it")
+    restore.add_argument("source", metavar="PATH_OR_KEY", help="a dump's path, name or S3 key")
+    restore.add_argument("--database", required=True, help="the new database ([a-z_][a-z0-9_]*)")
+    restore.add_argument("--force", action="store_true", help="drop that database first if it exists")
+
     args = parser.parse_args(argv)
     handler = {"create-db": _create_db, "seed-demo": _seed_demo, "seed-scale": _seed_scale,
                "set-space-status": _set_status, "create-admin": _create_staff,
-               "create-operator": _create_staff, "outbox": _outbox}
+               "create-operator": _create_staff, "outbox": _outbox,
+               "backup": _backup, "restore": _restore}
     return handler[args.command](args)
 
 

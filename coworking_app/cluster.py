@@ -1,4 +1,4 @@
-"""Several instances of the app on one Redis (docs/operations-scaling.md): what Reflex 0.10's
+"""Several instances of the app on one Redis (docs/operations.md): what Reflex 0.10's
 Redis token manager needs for a tab to keep its session when the instance holding its
 websocket dies.
 

@@ -113,6 +113,20 @@ class Settings(BaseSettings):
     s3_secret_key: str = ""
     s3_public_url: str = ""  # where browsers fetch objects; default <endpoint>/<bucket>
 
+    # Backups (docs/operations.md): `cli backup` (daily by `rq cron`) writes pg_dump
+    # archives to BACKUP_DIR, or to BACKUP_S3_BUCKET under BACKUP_S3_PREFIX when that is set
+    # (then MEDIA_ROOT is also copied there every 4 hours). Credentials: the two keys below,
+    # else boto3's usual lookup (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, profiles, roles).
+    backup_dir: Path = PROJECT_ROOT / "var" / "backups"
+    backup_s3_bucket: str = ""
+    backup_s3_endpoint_url: str = ""  # e.g. http://minio:9000; empty = AWS
+    backup_s3_prefix: str = "cospace/"  # dumps under <prefix>db/, media under <prefix>media/
+    backup_s3_region: str = "us-east-1"
+    backup_s3_access_key_id: str = ""
+    backup_s3_secret_access_key: str = ""
+    backup_pg_bin_dir: str = ""  # where pg_dump/pg_restore are; empty = PATH
+    backup_timeout_seconds: int = Field(default=3 * 3600, ge=60, le=24 * 3600)
+
     # Booking and payments (see docs/booking.md).
     booking_hold_seconds: int = 15 * 60  # an unpaid booking holds its seats this long
     booking_horizon_days: int = 365  # how far ahead one may book

@@ -10,6 +10,9 @@ DEFAULT_QUEUE = "default"
 # Crawls take minutes and run one at a time in their own worker (`make run` starts it), so
 # that bookings' follow-ups never wait behind one (docs/market.md).
 MARKET_QUEUE = "market"
+# Backups and the media copy run for minutes too: in the same worker as crawls (`make run`,
+# docker-compose's market-worker listen on both), never in the bookings' way.
+OPS_QUEUE = "ops"
 
 
 def get_queue(name: str = DEFAULT_QUEUE) -> Queue:

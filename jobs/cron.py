@@ -11,7 +11,7 @@ from coworking_app.logs import configure_logging
 from coworking_app.metrics import serve_own_metrics
 from coworking_app.observability import start_sentry
 
-from jobs import DEFAULT_QUEUE
+from jobs import DEFAULT_QUEUE, OPS_QUEUE
 from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings, warn_expiring_holds
@@ -19,6 +19,7 @@ from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
 from jobs.notifications import sweep_emails
+from jobs.ops import run_backup, sync_media
 from jobs.reports import generate_report
 
 cron.register(
@@ -72,6 +73,16 @@ cron.register(queue_due_crawls, queue_name=DEFAULT_QUEUE, cron="5 * * * *", job_
               name="market-queue-due-crawls")
 cron.register(mark_gone_listings, queue_name=DEFAULT_QUEUE, cron="50 3 * * *", job_timeout=300,
               name="market-mark-gone")
+
+# Backups (docs/operations.md): the database nightly at 02:30 (a failure alerts and
+# fails the job; retention keeps 7 daily, 4 weekly, 12 monthly dumps), media files into the
+# backup bucket every 4 hours (a logged no-op without BACKUP_S3_BUCKET). On the `ops` queue,
+# worked by the crawls' worker. The timeout is above BACKUP_TIMEOUT_SECONDS' default (3 h),
+# which bounds pg_dump itself.
+cron.register(run_backup, queue_name=OPS_QUEUE, cron="30 2 * * *", job_timeout=4 * 3600,
+              name="backup-database")
+cron.register(sync_media, queue_name=OPS_QUEUE, cron="0 */4 * * *", job_timeout=2 * 3600,
+              name="backup-sync-media")
 
 configure_logging()
 start_sentry("scheduler")

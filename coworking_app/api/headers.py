@@ -109,7 +109,7 @@ def common_headers() -> list[tuple[str, str]]:
 
 
 def instance_headers() -> list[tuple[str, str]]:
-    """`X-Instance: <INSTANCE_ID>` when the instance has a name (docs/operations-scaling.md)."""
+    """`X-Instance: <INSTANCE_ID>` when the instance has a name (docs/operations.md)."""
     instance = get_settings().instance_id
     return [("X-Instance", instance)] if instance else []
 

@@ -29,6 +29,7 @@ from coworking_app.api.observe import request_id_of
 from coworking_app.db import read_scope
 from coworking_app.services.admin import analytics
 from coworking_app.services.admin.queues import cron_schedulers, queue_lengths, workers_by_queue
+from coworking_app.services.ops.backup import last_backup
 from coworking_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -147,15 +148,19 @@ class ScrapeTime:
             yield disk
         except Exception:  # noqa: BLE001
             log.warning("metrics: disk space unreadable", exc_info=True)
+        finished_at, size = last_backup()  # never raises: Redis away reads as unknown
+        yield GaugeMetricFamily("coworking_backup_last_success_timestamp_seconds",
+                                "When the last good backup finished (0: never or unknown).", value=finished_at or 0)
+        if size is not None:
+            yield GaugeMetricFamily("coworking_backup_last_size_bytes", "The last good backup's size.", value=size)
 
 
 def disk_paths() -> list[tuple[str, Path]]:
     """The folders whose disks fill up: uploads, and the backups when they are kept locally."""
     settings = get_settings()
     paths = [("media", settings.media_root)]
-    backups = getattr(settings, "backup_dir", None)
-    if backups and Path(backups).exists():
-        paths.append(("backups", Path(backups)))
+    if not settings.backup_s3_bucket:  # dumps kept on this machine
+        paths.append(("backups", settings.backup_dir))
     return [(label, path) for label, path in paths if Path(path).exists()]
 
 

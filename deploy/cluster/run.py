@@ -7,7 +7,7 @@ then starts the instances as Reflex's production server does (granian, the compi
 mounted on the backend's port: frontend and backend on one port each) and nginx in front of
 them, with its config, pid, logs and temp files under var/cluster/. Every instance uses the
 same PostgreSQL and Redis (DATABASE_URL, REDIS_URL, ...): nothing else is shared, and no
-stickiness is configured (docs/operations-scaling.md). Ctrl-C stops everything.
+stickiness is configured (docs/operations.md). Ctrl-C stops everything.
 
 tests/browser/test_browser_cluster.py uses `Cluster` below with the e2e app's build.
 """

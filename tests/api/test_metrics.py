@@ -75,6 +75,7 @@ def test_a_committed_booking_is_counted_and_a_refused_one_is_not(client):
     assert ("coworking_bookings_active", ()) in after
     assert value(after, "coworking_rq_jobs", queue="default", state="queued") >= 0
     assert ("coworking_rq_jobs", (("queue", "market"), ("state", "failed"))) in after
+    assert ("coworking_backup_last_success_timestamp_seconds", ()) in after
     assert ("coworking_rq_cron_schedulers", ()) in after and ("coworking_rq_workers", (("queue", "default"),)) in after
     assert 0 < value(after, "coworking_disk_free_ratio", path="media") <= 1
     assert value(after, "coworking_db_pool_connections_limit") > 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rq import Worker
 from rq.cron import CronScheduler
 
-from jobs import DEFAULT_QUEUE, MARKET_QUEUE, get_queue
+from jobs import DEFAULT_QUEUE, MARKET_QUEUE, OPS_QUEUE, get_queue
 
-QUEUES = (DEFAULT_QUEUE, MARKET_QUEUE)
+QUEUES = (DEFAULT_QUEUE, MARKET_QUEUE, OPS_QUEUE)
 
 
 def queue_lengths() -> dict[tuple[str, str], int]:
