@@ -161,3 +161,35 @@ def test_every_server_process_is_in_every_scrape_and_totals_never_go_down(tmp_pa
             assert seen[0] >= 40 and seen[1] - seen[0] == 40 and seen[2] - seen[1] == 40, seen
             pids = {p.name.split("_")[-1] for p in tmp_path.glob("*.db")}
             assert len(pids) >= 2, pids  # more than one process wrote its values
+
+
+def test_the_scheduler_on_a_machine_of_its_own_serves_its_metrics_on_metrics_port():
+    """`rq cron jobs.cron` with METRICS_PORT (Kubernetes: the scheduler's own pod) answers a
+    scrape itself; its Redis is a database no other test uses."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.api_server import free_port
+
+    root = Path(__file__).resolve().parents[2]
+    port = free_port()
+    redis_base = os.environ.get("TEST_REDIS", "redis://127.0.0.1:6379")
+    env = {**os.environ, "PYTHONPATH": str(root), "METRICS_PORT": str(port), "RQ_REDIS_URL": f"{redis_base}/12"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "cron", "--url", env["RQ_REDIS_URL"],
+                                "jobs.cron"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        text = ""
+        while time.monotonic() < deadline:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert "process_cpu_seconds_total" in text and "coworking_job_duration_seconds" in text, text[:500]
+    finally:
+        process.terminate()
+        process.wait(15)

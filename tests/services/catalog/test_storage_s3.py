@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import io
-import socket
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from coworking_app.settings import get_settings
+from tests.fake_s3 import fake_s3
 
 API = "/api/v1"
 
 
 @pytest.fixture()
 def s3(monkeypatch):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    settings = get_settings()
-    for key, value in {"s3_bucket": "photos", "s3_endpoint_url": endpoint, "s3_access_key": "test",
-                       "s3_secret_key": "test", "s3_public_url": ""}.items():
-        monkeypatch.setattr(settings, key, value)
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    client.create_bucket(Bucket="photos")
-    yield client, endpoint
-    server.stop()
+    with fake_s3("photos") as (client, endpoint):
+        settings = get_settings()
+        for key, value in {"s3_bucket": "photos", "s3_endpoint_url": endpoint, "s3_access_key": "test",
+                           "s3_secret_key": "test", "s3_public_url": ""}.items():
+            monkeypatch.setattr(settings, key, value)
+        yield client, endpoint
 
 
 def test_upload_goes_to_the_bucket_and_urls_point_there(client, make_user, login, s3):

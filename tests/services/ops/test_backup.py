@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,9 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -32,6 +29,7 @@ from coworking_app.services.ops.backup import (BackupConfig, do_backup, do_resto
 from coworking_app.services.ops.retention import dump_name
 from coworking_app.settings import get_settings
 from tests.factories import make_space
+from tests.fake_s3 import fake_s3
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVER = make_url(get_settings().database_url).set(drivername="postgresql+psycopg")
@@ -86,21 +84,12 @@ def local_config(tmp_path) -> BackupConfig:
 @pytest.fixture()
 def s3(tmp_path):
     """(boto3 client, BackupConfig for the bucket `backups` on a fresh moto server)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    client.create_bucket(Bucket="backups")
-    config = dataclasses.replace(
-        BackupConfig.from_settings(get_settings()), backup_dir=tmp_path / "unused", media_root=tmp_path / "media",
-        s3_bucket="backups", s3_endpoint_url=endpoint, s3_prefix="cospace/", s3_access_key_id="test",
-        s3_secret_access_key="test")
-    yield client, config
-    server.stop()
+    with fake_s3("backups") as (client, endpoint):
+        config = dataclasses.replace(
+            BackupConfig.from_settings(get_settings()), backup_dir=tmp_path / "unused", media_root=tmp_path / "media",
+            s3_bucket="backups", s3_endpoint_url=endpoint, s3_prefix="cospace/", s3_access_key_id="test",
+            s3_secret_access_key="test")
+        yield client, config
 
 
 def _keys(client, prefix: str) -> list[str]:
