@@ -36,6 +36,8 @@ from prometheus_client import (
 from prometheus_client import multiprocess
 
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+if MULTIPROC_DIR:  # a process started before anyone emptied the folder (a CLI command) still runs
+    os.makedirs(MULTIPROC_DIR, exist_ok=True)
 
 # Request and job durations: 5 ms to 10 s (the API's alert is on p95 > 300 ms).
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
