@@ -273,7 +273,6 @@ def seed_spaces(session: Session, effects: Effects, cities: dict[str, City], rep
     for city_slug, count in SPACES_PER_CITY.items():
         city = cities[city_slug]
         streets = geo_data.STREETS[city_slug]
-        district_names = {d["slug"]: d["name_ru"] for d in geo_data.DISTRICTS[city_slug]}
         for i in range(count):
             # One generator per space, so a re-run regenerates exactly the same space.
             rnd = random.Random(f"{city_slug}-{i}")

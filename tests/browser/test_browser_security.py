@@ -301,7 +301,7 @@ def test_cors_answers_only_the_apps_own_origins(app_url):
 def _websocket_status(origin: str | None) -> str:
     """The status line of a websocket handshake on /_event (as socket.io's client opens it)."""
     key = base64.b64encode(os.urandom(16)).decode()
-    lines = [f"GET /_event/?EIO=4&transport=websocket HTTP/1.1", f"Host: 127.0.0.1:{PORT}",
+    lines = ["GET /_event/?EIO=4&transport=websocket HTTP/1.1", f"Host: 127.0.0.1:{PORT}",
              "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
              "Sec-WebSocket-Version: 13"]
     if origin:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, literal, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
@@ -163,7 +163,7 @@ def do_queue_due_crawls(session: Session, effects: Effects, now: datetime | None
 def newest_runs(session: Session, user: User | None, source_id: int | None = None) -> dict[int, MarketRun]:
     """Each source's newest run (the panel's "last crawl" column), in one query."""
     check_staff(user)
-    query = (select(MarketRun).distinct(MarketRun.source_id)
+    query = (select(MarketRun).ext(distinct_on(MarketRun.source_id))
              .order_by(MarketRun.source_id, MarketRun.created_at.desc(), MarketRun.id.desc()))
     if source_id is not None:
         query = query.where(MarketRun.source_id == source_id)
