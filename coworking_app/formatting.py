@@ -27,9 +27,10 @@ def group_thousands(value: int) -> str:
 def format_money(minor: int | None, currency: str = "RUB") -> str:
     if minor is None:
         return "—"
-    major, cents = divmod(minor, 100)
+    sign = "−" if minor < 0 else ""
+    major, cents = divmod(abs(minor), 100)
     amount = group_thousands(major) + (f",{cents:02d}" if cents else "")
-    return f"{amount} {CURRENCY_SIGNS.get(currency, currency)}"
+    return f"{sign}{amount} {CURRENCY_SIGNS.get(currency, currency)}"
 
 
 def format_price(minor: int | None, currency: str, unit: str | None) -> str:
@@ -93,7 +94,8 @@ BOOKING_STATUS_LABELS = {
     "completed": "завершено",
     "no_show": "неявка",
 }
-PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "test": "Тестовый"}
+PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "yookassa": "ЮKassa", "test": "Тестовый",
+                           "account": "Счёт компании"}
 PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение"}
 POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
@@ -212,11 +214,31 @@ def _parse_moment(value: object) -> datetime | None:
         return None
 
 
+# --- finance (services/finance) ----------------------------------------------------------------
+
+JOURNAL_KIND_LABELS = {
+    "payment": "Оплата", "refund": "Возврат", "completion": "Бронь завершена",
+    "cancellation": "Отмена брони", "rejection": "Бронь отклонена", "no_show": "Неявка",
+    "change": "Изменение брони", "penalty_waived": "Штраф отменён", "payout": "Выплата",
+    "payout_paid": "Выплата проведена банком", "payout_failed": "Выплата не прошла",
+    "invoice": "Выставлен счёт", "invoice_paid": "Счёт оплачен", "adjustment": "Корректировка",
+}
+PENALTY_KIND_LABELS = {"late_cancellation": "Штраф за позднюю отмену", "no_show": "Штраф за неявку"}
+PENALTY_STATUS_LABELS = {"charged": "Удержан", "waived": "Отменён"}
+PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "Выплачена", "failed": "Не прошла",
+                        "rolled_over": "Перенесена на следующий месяц"}
+INVOICE_STATUS_LABELS = {"issued": "Выставлен", "paid": "Оплачен"}
+COMPANY_ROLE_LABELS = {"admin": "Администратор компании", "member": "Сотрудник"}
+VAT_STATUS_LABELS = {"vat": "Плательщик НДС", "no_vat": "Без НДС"}
+
+
 # --- the audit log ---------------------------------------------------------------------------
 
 AUDIT_ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф",
                        "addon": "Доп. услуга", "promo_code": "Промокод", "booking": "Бронь",
-                       "payment": "Платёж", "user": "Пользователь", "closure": "Закрытые дни"}
+                       "payment": "Платёж", "user": "Пользователь", "closure": "Закрытые дни",
+                       "penalty": "Штраф", "owner_finance": "Выплаты владельца",
+                       "company": "Компания", "company_member": "Сотрудник компании"}
 AUDIT_ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
 # Column -> label, shared by every audited table; a few differ per entity.
 AUDIT_FIELD_LABELS = {
@@ -250,6 +272,12 @@ AUDIT_FIELD_LABELS = {
     "totp_enabled_at": "2FA включена", "is_active": "Активен", "password_changed_at": "Пароль изменён",
     "first_day": "Первый закрытый день", "last_day": "Последний закрытый день", "reason": "Причина",
     "created_by": "Кто закрыл (ID)",
+    "waived_by": "Кто отменил (ID)", "waive_reason": "Причина отмены штрафа", "waived_at": "Штраф отменён",
+    "commission_bp": "Комиссия", "payee_name": "Получатель", "payee_inn": "ИНН получателя",
+    "bank_name": "Банк", "bank_bik": "БИК", "bank_account": "Расчётный счёт",
+    "bank_corr_account": "Корр. счёт", "inn": "ИНН", "kpp": "КПП", "billing_email": "Email для счетов",
+    "credit_limit_minor": "Кредитный лимит", "vat_status": "НДС", "company_id": "Компания (ID)",
+    "role": "Роль", "monthly_limit_minor": "Лимит в месяц", "no_show_fee_percent": "Штраф за неявку, %",
 }
 _AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
     ("booking", "status"): BOOKING_STATUS_LABELS, ("space", "status"): SPACE_STATUS_LABELS,
@@ -259,6 +287,8 @@ _AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
     ("payment", "purpose"): PAYMENT_PURPOSE_LABELS, ("*", "cancellation_policy"): POLICY_LABELS,
     ("*", "policy"): POLICY_LABELS, ("*", "language"): LANGUAGE_LABELS,
     ("*", "roles"): ROLE_LABELS, ("*", "resource_kinds"): RESOURCE_KIND_LABELS,
+    ("penalty", "kind"): PENALTY_KIND_LABELS, ("penalty", "status"): PENALTY_STATUS_LABELS,
+    ("company_member", "role"): COMPANY_ROLE_LABELS, ("company", "vat_status"): VAT_STATUS_LABELS,
 }
 _AUDIT_MONEY = {"price_hour_from", "price_day_from", "price_month_from"}
 

@@ -61,6 +61,13 @@ BOOKING_EVENTS = Counter(
     "coworking_booking_events_total",
     "Committed booking changes by action (create, pay, cancel, confirm, expire, ...).",
     ["action"])
+LEDGER_ENTRIES = Counter(
+    "coworking_ledger_entries_total",
+    "Committed journal entries by kind (payment, refund, completion, cancellation, payout, ...).",
+    ["kind"])
+LEDGER_CHECK_FAILURES = Counter(
+    "coworking_ledger_check_failures_total",
+    "Nightly ledger checks that found a difference (kept balance, entry or currency).")
 JOB_DURATION = Histogram(
     "coworking_job_duration_seconds", "RQ jobs by function and outcome (ok, failed).",
     ["function", "outcome"], buckets=_JOB)
@@ -100,7 +107,8 @@ def count(metric: str, *labels: str) -> None:
     _COUNTERS[metric].labels(*labels).inc()
 
 
-_COUNTERS = {"booking_events": BOOKING_EVENTS, "notifications": NOTIFICATIONS}
+_COUNTERS = {"booking_events": BOOKING_EVENTS, "notifications": NOTIFICATIONS,
+             "ledger_entries": LEDGER_ENTRIES}
 
 
 @contextmanager

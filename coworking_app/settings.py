@@ -137,6 +137,25 @@ class Settings(BaseSettings):
     # The offline test provider (no money moves) in production too; off by default there.
     allow_test_payments: bool = False
 
+    # Finance (see docs/finance.md). Commission: basis points of a booking's price before
+    # VAT (1500 = 15 %), unless an admin set another for the owner; the platform's VAT is
+    # inside its commission.
+    platform_commission_bp: int = Field(default=1500, ge=0, le=10000)
+    platform_vat_bp: int = Field(default=2000, ge=0, le=5000)
+    payout_minimum_minor: int = Field(default=100_000, ge=0)  # smaller payouts roll over
+    invoice_due_days: int = Field(default=14, ge=1, le=90)  # then the invoice is overdue
+    company_invitation_days: int = Field(default=7, ge=1, le=60)
+    # The platform as the supplier on invoices (счёт на оплату). The defaults are a made-up
+    # company with valid check digits: set the real details in production.
+    supplier_name: str = "ООО «Коспейс»"
+    supplier_inn: str = "7709123453"
+    supplier_kpp: str = "770901001"
+    supplier_address: str = "101000, г. Москва, ул. Мясницкая, д. 1"
+    supplier_bank: str = "АО «Тестовый банк»"
+    supplier_bik: str = "044525974"
+    supplier_account: str = "40702810500000012345"
+    supplier_corr_account: str = "30101810145250000974"
+
     # Operator panel (see docs/admin.md): the zone whose days reports and KPIs count in.
     report_timezone: str = "Europe/Moscow"
     export_sync_max_rows: int = 5000  # larger exports run as an RQ job with progress

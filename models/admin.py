@@ -25,6 +25,10 @@ AUDITED_TABLES = {
     "payment": "payment",
     "app_user": "user",
     "space_closure": "closure",
+    "penalty": "penalty",
+    "owner_finance": "owner_finance",
+    "company": "company",
+    "company_member": "company_member",
 }
 AUDIT_ENTITIES = tuple(AUDITED_TABLES.values())
 

@@ -205,6 +205,11 @@ class Booking(SQLModel, table=True):
     # succeeds (and the seats are still free), so a renter cannot take more than they paid.
     pending_change: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=500)
+    # The platform's commission on this booking (basis points of its price before VAT),
+    # fixed when its first money reaches the ledger (services/finance/ledger.py).
+    commission_bp: int | None = None
+    # Booked on a company's account (paid by the company's weekly invoice).
+    company_id: int | None = Field(default=None, sa_column=_fk("company", nullable=True, index=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
 
@@ -239,7 +244,7 @@ class Payment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int = Field(sa_column=_fk("booking", index=True))
-    provider: str = Field(max_length=16)  # stripe | test
+    provider: str = Field(max_length=16)  # stripe | yookassa | test | account (a company's)
     purpose: str = Field(default="booking", max_length=16)  # booking | change
     provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
     provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent

@@ -77,6 +77,8 @@ class Space(SQLModel, table=True):
         CheckConstraint("cancellation_policy IN ('flexible', 'moderate', 'strict')",
                         name="ck_space_cancellation_policy"),
         CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 5000", name="ck_space_vat_rate"),
+        CheckConstraint("no_show_fee_percent >= 0 AND no_show_fee_percent <= 100",
+                        name="ck_space_no_show_fee"),
         Index("ix_space_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_space_amenities", "amenities", postgresql_using="gin"),
         Index("ix_space_city_status", "city_id", "status"),
@@ -139,6 +141,8 @@ class Space(SQLModel, table=True):
     instant_book: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})
     cancellation_policy: str = Field(default="flexible", max_length=16,
                                      sa_column_kwargs={"server_default": "flexible"})
+    # What a no-show costs, in percent of what was paid (the rest goes back): 100 keeps it all.
+    no_show_fee_percent: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
     # Basis points: 2200 = 22 %.
     vat_rate_bp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     prices_include_vat: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})

@@ -46,6 +46,8 @@ from coworking_app.services.common.errors import Conflict, InvalidInput, NotAuth
 from coworking_app.services.common.fields import Day, Id, Line, Moment, StrictId
 from coworking_app.services.catalog.spaces import is_bookable, is_public
 from coworking_app.services.common.text import check_chars
+from coworking_app.services.finance import ledger
+from coworking_app.services.finance.penalties import do_charge_penalty, no_show_fee
 from coworking_app.services.booking.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.settings import get_settings
 from models import (
@@ -54,6 +56,7 @@ from models import (
     BookingStatus,
     CancellationPolicy,
     Notification,
+    PenaltyKind,
     PromoCode,
     Refund,
     Resource,
@@ -345,13 +348,16 @@ def do_complete_past(session: Session, effects: Effects, *, now: datetime | None
                       reason="владелец не подтвердил бронь до начала", data={"refund": amount})
         booking.cancel_reason = "владелец не подтвердил бронь до начала"
         if amount > 0:
-            do_refund_booking(session, effects, booking, amount, reason="не подтверждено владельцем")
+            do_refund_booking(session, effects, booking, amount, reason="не подтверждено владельцем",
+                              ledger_kind="rejection")
         count += 1
     for booking in session.scalars(
         select(Booking).where(Booking.status == S.confirmed.value, Booking.end_at <= now)
         .with_for_update(skip_locked=True).limit(1000)
     ):
         do_transition(session, effects, booking, "complete", actor=None, actor_role="system")
+        # The owner's share becomes payable: in the month the stay ended.
+        ledger.do_post_booking(session, effects, booking, "completion", effective_at=booking.end_at)
         count += 1
     session.flush()
     return count
@@ -694,7 +700,8 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
         do_apply_change(session, effects, booking, space, snapshot, actor=user, actor_role="renter")
         if q.refund > 0:
             do_refund_booking(session, effects, booking, q.refund,
-                              reason=f"изменение брони ({q.refund_percent} %)")
+                              reason=f"изменение брони ({q.refund_percent} %)", ledger_kind="change",
+                              actor_id=user.id)
     session.flush()
     return booking, q.difference
 
@@ -749,7 +756,12 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
     booking.cancel_reason = reason
     do_cancel_pending_payments(session, booking)
     if amount:
-        do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)")
+        do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)",
+                          ledger_kind="cancellation", actor_id=user.id)
+    # What the policy did not give back is the late-cancellation fee.
+    penalty = do_charge_penalty(session, booking, PenaltyKind.late_cancellation)
+    ledger.do_post_booking(session, effects, booking, "cancellation", actor_id=user.id,
+                           penalty_id=penalty.id if penalty else None)
     session.flush()
     return booking, amount
 
@@ -781,7 +793,8 @@ def do_reject_booking(session: Session, effects: Effects, user: User | None, boo
                   data={"refund": amount})
     booking.cancel_reason = reason
     if amount > 0:
-        do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем")
+        do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем",
+                          ledger_kind="rejection", actor_id=user.id)
     session.flush()
     return booking, amount
 
@@ -801,9 +814,24 @@ def do_cancel_for_closure(session: Session, effects: Effects, user: User | None,
 
 def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
+    """The guest did not come: the booking keeps the space's no-show fee (its
+    `no_show_fee_percent` of what was paid, all of it by default) and the rest goes back."""
+    # payments imports this module (access, changes) at its top: imported here
+    from coworking_app.services.payments.payments import do_refund_booking
+
     now = now or av.utcnow()
     booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
-    do_transition(session, effects, booking, "no_show", actor=user, actor_role=role)
+    space = session.get(Space, booking.space_id)
+    fee = no_show_fee(booking, space.no_show_fee_percent)
+    back = booking.paid_minor - booking.refunded_minor - fee
+    do_transition(session, effects, booking, "no_show", actor=user, actor_role=role,
+                  data={"fee": fee, "refund": back})
+    if back > 0:
+        do_refund_booking(session, effects, booking, back, reason="неявка: возврат сверх штрафа",
+                          ledger_kind="no_show", actor_id=user.id)
+    penalty = do_charge_penalty(session, booking, PenaltyKind.no_show)
+    ledger.do_post_booking(session, effects, booking, "no_show", actor_id=user.id,
+                           penalty_id=penalty.id if penalty else None)
     session.flush()
     return booking
 

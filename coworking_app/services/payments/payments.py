@@ -27,6 +27,7 @@ from coworking_app.services.booking import availability as av
 from coworking_app.services.booking.booking_states import do_log_event, do_transition
 from coworking_app.services.booking.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, ServiceError
+from coworking_app.services.finance import ledger
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -150,7 +151,26 @@ class StripeProvider:
         return refund.id
 
 
+class AccountProvider:
+    """A company's account (services/finance/companies.py): the booking is paid by the
+    company's weekly invoice, so no money moves now; a refund lowers what the next
+    invoice asks for."""
+
+    name = ledger.ON_ACCOUNT
+
+    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
+        raise ProviderError("оплата на счёт компании не проходит через платёжную страницу")
+
+    def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
+        return f"account_re_{secrets.token_hex(8)}"
+
+    def expire_checkout(self, session_id: str) -> None:
+        return None
+
+
 def get_provider(name: str | None = None) -> PaymentProvider:
+    if name == ledger.ON_ACCOUNT:
+        return AccountProvider()
     settings = get_settings()
     if (name or ("stripe" if settings.stripe_secret_key else "test")) == "stripe":
         if not settings.stripe_secret_key:
@@ -301,6 +321,8 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
         payment.provider_payment_id = provider_payment_id
     booking = session.get(Booking, payment.booking_id, with_for_update=True)
     booking.paid_minor += payment.amount_minor
+    # The money is in: posted now, before anything below refunds or applies it.
+    ledger.do_post_booking(session, effects, booking, "payment", effective_at=now)
     if payment.purpose == "change":
         ok = (not superseded and booking.status in (S.paid, S.confirmed)
               and booking.pending_change is not None and booking.pending_change == payment.change
@@ -349,9 +371,11 @@ def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payme
 
 
 def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
-                      only: Payment | None = None) -> list[Refund]:
+                      only: Payment | None = None, ledger_kind: str = "refund",
+                      actor_id: int | None = None) -> list[Refund]:
     """Refunds `amount` across the booking's successful payments, newest first, through
-    their provider; each refund gets a credit note."""
+    their provider; each refund gets a credit note, and the ledger follows (`ledger_kind`:
+    the use case the entry is listed under, e.g. "cancellation")."""
     refunds: list[Refund] = []
     remaining = amount
     payments = [only] if only is not None else session.scalars(select(Payment).where(
@@ -374,6 +398,7 @@ def do_refund_booking(session: Session, effects: Effects, booking: Booking, amou
         remaining -= part
         refunds.append(refund)
     session.flush()
+    ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id)
     for refund in refunds:
         effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
     return refunds
