@@ -18,7 +18,7 @@ from sqlmodel import Session
 from coworking_app import metrics
 from coworking_app.effects import Effects
 from coworking_app.services.messaging import mailer
-from models import Channel, DeliveryStatus, Notification, User
+from models import Channel, DeliveryStatus, Invoice, Notification, Payout, User
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +134,28 @@ def _mail(session: Session, row, to: str):
         receipt = do_issue_receipt(session, row.booking_id)
         if receipt is not None:
             attachments.append(mailer.Attachment(f"receipt-R-{receipt.number:06d}.pdf", receipt.pdf))
+    attachments.extend(_finance_attachments(session, row))
+    to = (row.payload or {}).get("mail_to") or to  # an invoice goes to the company's billing address
     headers = {}
     if row.type == "special_offer" and row.payload.get("unsubscribe"):
         headers = {"List-Unsubscribe": f"<{row.payload['unsubscribe']}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return mailer.Mail(to=to, subject=row.title, text=row.body, html=row.html,
                        attachments=attachments, headers=headers)
+
+
+def _finance_attachments(session: Session, row) -> list:
+    """The PDF a finance notice carries: the payout statement or the invoice."""
+    payload = row.payload or {}
+    if row.type == "payout_statement" and payload.get("payout_id"):
+        found = session.execute(select(Payout.number, Payout.pdf).where(Payout.id == payload["payout_id"])).first()
+        if found and found.pdf:
+            return [mailer.Attachment(f"payout-{found.number:06d}.pdf", found.pdf)]
+    if row.type == "invoice_issued" and payload.get("invoice_id"):
+        found = session.execute(select(Invoice.number, Invoice.pdf).where(Invoice.id == payload["invoice_id"])).first()
+        if found and found.pdf:
+            return [mailer.Attachment(f"invoice-{found.number:06d}.pdf", found.pdf)]
+    return []
 
 
 def _send(mail) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from coworking_app.settings import get_settings
 GROUPS = {  # preference groups shown in the cabinet
     "booking": "Мои брони",
     "owner": "Брони гостей (для владельцев)",
+    "finance": "Выплаты, счета и штрафы",
     "reviews": "Отзывы",
     "messages": "Сообщения",
     "account": "Аккаунт и безопасность",
@@ -33,6 +34,9 @@ EVENT_GROUP = {
     "owner_new_review": "reviews",
     "message_unread": "messages",
     "password_changed": "account", "new_sign_in": "account", "telegram_linked": "account",
+    "payout_statement": "finance", "payout_failed": "finance", "invoice_issued": "finance",
+    "invoice_overdue": "finance", "invoice_paid": "finance", "company_invitation": "account",
+    "penalty_waived": "finance",
 }
 
 # (subject, text) per event and language; Jinja2 with the payload as variables.
@@ -173,6 +177,55 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Исправьте описание или фото в кабинете владельца и отправьте на проверку снова."),
         "en": ("{{ space }} did not pass moderation", "Reason: {{ reason }}.\n"
                "Fix the description or photos in your owner cabinet and submit it again."),
+    },
+    "payout_statement": {
+        "ru": ("Отчёт о выплате № {{ number }} за {{ period }}",
+               "К выплате: {{ amount }}. Статус: {{ status }}.{% if reason %}\n{{ reason }}.{% endif %}\n"
+               "Отчёт в PDF — во вложении и в разделе «Финансы»."),
+        "en": ("Payout statement #{{ number }} for {{ period }}",
+               "To be paid: {{ amount }}. Status: {{ status }}.{% if reason %}\n{{ reason }}.{% endif %}\n"
+               "The PDF statement is attached and in Finance."),
+    },
+    "payout_failed": {
+        "ru": ("Выплата № {{ number }} не прошла",
+               "Банк не принял перевод {{ amount }}: {{ reason }}.\n"
+               "Сумма вернулась на ваш баланс и уйдёт со следующей выплатой. Проверьте реквизиты в разделе «Финансы»."),
+        "en": ("Payout #{{ number }} failed",
+               "The bank did not accept the transfer of {{ amount }}: {{ reason }}.\n"
+               "The amount is back in your balance and goes with the next payout. Check your bank details."),
+    },
+    "invoice_issued": {
+        "ru": ("Счёт № {{ number }} для {{ company }} на {{ amount }}",
+               "Счёт за бронирования с {{ period }}. Оплатить до {{ due }}.\n"
+               "Счёт в PDF — во вложении и в разделе «Компания»."),
+        "en": ("Invoice #{{ number }} for {{ company }}: {{ amount }}",
+               "Invoice for bookings of {{ period }}. Due by {{ due }}.\nThe PDF is attached."),
+    },
+    "invoice_overdue": {
+        "ru": ("Счёт № {{ number }} просрочен",
+               "Счёт на {{ amount }} нужно было оплатить до {{ due }}. Пока он не оплачен, бронировать на счёт "
+               "компании {{ company }} нельзя."),
+        "en": ("Invoice #{{ number }} is overdue",
+               "The invoice for {{ amount }} was due by {{ due }}. Until it is paid, {{ company }}'s members "
+               "cannot book on account."),
+    },
+    "invoice_paid": {
+        "ru": ("Счёт № {{ number }} оплачен", "Оплата {{ amount }} получена. Спасибо!"),
+        "en": ("Invoice #{{ number }} is paid", "We received {{ amount }}. Thank you!"),
+    },
+    "company_invitation": {
+        "ru": ("Приглашение в компанию {{ company }}",
+               "{{ inviter }} приглашает вас бронировать на счёт компании {{ company }}.\n"
+               "Чтобы принять приглашение, откройте ссылку (она действует {{ days }} дн.)."),
+        "en": ("Invitation to {{ company }}",
+               "{{ inviter }} invites you to book on {{ company }}'s account.\n"
+               "Open the link to accept (valid for {{ days }} days)."),
+    },
+    "penalty_waived": {
+        "ru": ("Штраф по брони № {{ booking_id }} отменён",
+               "{{ kind }} на {{ amount }} отменён: {{ reason }}. Деньги вернутся тем же способом, которым вы платили."),
+        "en": ("The fee of booking #{{ booking_id }} is waived",
+               "{{ kind }} of {{ amount }} is waived: {{ reason }}. The money goes back the way you paid."),
     },
     "telegram_linked": {
         "ru": ("Telegram подключён", "Этот чат подключён к аккаунту {{ name }} на CoSpace. Сюда будут приходить"

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from icalendar import Calendar, Event
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 
 from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS, format_moment, format_money
 from coworking_app.services.booking.booking_states import booking_refusal
 from coworking_app.services.booking.bookings import access_booking
 from coworking_app.services.common.errors import NotFound
+from coworking_app.services.common.numbering import next_number
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import (
     Booking,
@@ -39,14 +40,6 @@ def money(amount: int, currency: str) -> str:
     sign = "-" if amount < 0 else ""
     whole, minor = divmod(abs(amount), 100)
     return f"{sign}{whole:,}.{minor:02d} {currency}".replace(",", " ")
-
-
-def _next_number(session: Session, kind: str) -> int:
-    """Gap-free: the counter row is locked by the UPDATE until this transaction ends."""
-    session.execute(text("INSERT INTO document_counter (kind, last_number) VALUES (:k, 0) "
-                         "ON CONFLICT (kind) DO NOTHING"), {"k": kind})
-    return session.execute(text("UPDATE document_counter SET last_number = last_number + 1 "
-                                "WHERE kind = :k RETURNING last_number"), {"k": kind}).scalar_one()
 
 
 class _Pdf(FPDF):
@@ -154,7 +147,7 @@ def do_issue_receipt(session: Session, booking_id: int) -> Document | None:
         Payment.booking_id == booking.id, Payment.status == PaymentStatus.succeeded.value)
         .order_by(Payment.id)))
     reference = "; ".join(payment_description(p, booking.timezone) for p in payments) or "—"
-    number = _next_number(session, DocumentKind.receipt.value)
+    number = next_number(session, DocumentKind.receipt.value)
     pdf = _render(DocumentKind.receipt.value, number, booking, session.get(Space, booking.space_id),
                   session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
                   booking.paid_minor, reference, None)
@@ -173,7 +166,7 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
     if existing is not None:
         return existing
     booking = session.get(Booking, refund.booking_id, with_for_update=True)
-    number = _next_number(session, DocumentKind.credit_note.value)
+    number = next_number(session, DocumentKind.credit_note.value)
     pdf = _render(DocumentKind.credit_note.value, number, booking, session.get(Space, booking.space_id),
                   session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
                   refund.amount_minor, _refund_description(session, refund, booking.timezone), refund)
