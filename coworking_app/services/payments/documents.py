@@ -8,7 +8,6 @@ import hmac
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,7 +17,8 @@ from coworking_app.services.booking.booking_states import booking_refusal
 from coworking_app.services.booking.bookings import access_booking
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.common.numbering import next_number
-from coworking_app.settings import PROJECT_ROOT, get_settings
+from coworking_app.services.common.pdf import DejaVuPdf
+from coworking_app.settings import get_settings
 from models import (
     Booking,
     BookingStatus,
@@ -32,7 +32,6 @@ from models import (
     User,
 )
 
-FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
 SELLER = "Коворкинг-маркетплейс"
 
 
@@ -42,12 +41,9 @@ def money(amount: int, currency: str) -> str:
     return f"{sign}{whole:,}.{minor:02d} {currency}".replace(",", " ")
 
 
-class _Pdf(FPDF):
+class _Pdf(DejaVuPdf):
     def __init__(self) -> None:
-        super().__init__(format="A4")
-        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_auto_page_break(True, margin=15)
+        super().__init__()
         self.add_page()
         self.set_font("DejaVu", size=10)
 
