@@ -15,6 +15,7 @@ from jobs import DEFAULT_QUEUE, OPS_QUEUE
 from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings, warn_expiring_holds
+from jobs.finance import check_ledger, run_payouts
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
@@ -83,6 +84,14 @@ cron.register(run_backup, queue_name=OPS_QUEUE, cron="30 2 * * *", job_timeout=4
               name="backup-database")
 cron.register(sync_media, queue_name=OPS_QUEUE, cron="0 */4 * * *", job_timeout=2 * 3600,
               name="backup-sync-media")
+
+# Finance (docs/finance.md). Payouts: daily at 06:00, which pays the last month on the 1st
+# and catches up on any later day (owners already paid for the month are skipped); the
+# ledger check nightly (a difference alerts).
+cron.register(run_payouts, queue_name=OPS_QUEUE, cron="0 6 * * *", job_timeout=3600,
+              name="finance-payouts")
+cron.register(check_ledger, queue_name=OPS_QUEUE, cron="45 2 * * *", job_timeout=1800,
+              name="finance-ledger-check")
 
 configure_logging()
 start_sentry("scheduler")

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
+from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.booking.pricing import div_round
 from coworking_app.settings import get_settings
 from models import (
@@ -47,7 +48,9 @@ from models import (
     OwnerFinance,
     Payment,
     PaymentStatus,
+    Role,
     Space,
+    User,
 )
 
 S = BookingStatus
@@ -298,6 +301,12 @@ class LedgerCheck:
     entries_checked: int
     differences: list[Difference]
     checked_at: datetime
+
+
+def access_ledger_check(session: Session, user: User | None) -> LedgerCheck:
+    """The check for admins and operators (the operator panel, the REST endpoint)."""
+    check_role(user, Role.admin, Role.operator)
+    return ledger_check(session)
 
 
 def ledger_check(session: Session) -> LedgerCheck:

@@ -32,6 +32,7 @@ from coworking_app.services.common.fields import Line
 from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.text import check_chars
 from coworking_app.services.finance import ledger, requisites
+from coworking_app.services.finance.exports import OperationRow, write_operations_xlsx
 from coworking_app.services.finance.pdfs import BankDetails, StatementDoc, StatementLine, render_payout_statement
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
@@ -542,3 +543,55 @@ def do_request_payout_run(session: Session, effects: Effects, user: User | None,
     effects.queue_job("jobs.finance.run_payouts", period.isoformat(), admin.id,
                       job_id=f"payouts-{period.isoformat()}", timeout=3600, queue="ops")
     return period
+
+
+@dataclass(frozen=True)
+class PayoutOut:
+    id: int
+    number: int
+    owner_id: int
+    period_start: date
+    period_end: date
+    currency: str
+    status: str
+    status_label: str
+    carried_minor: int
+    gross_minor: int
+    commission_minor: int
+    refunds_minor: int
+    penalties_minor: int
+    amount_minor: int
+    bank_masked: str
+    bank_reference: str | None
+    failure_reason: str | None
+    created_at: datetime
+    settled_at: datetime | None
+    statement_url: str
+    owner_name: str = ""
+    owner_email: str = ""
+
+
+def payout_out(payout: Payout, owner_name: str = "", owner_email: str = "") -> PayoutOut:
+    return PayoutOut(
+        id=payout.id, number=payout.number, owner_id=payout.owner_id, period_start=payout.period_start,
+        period_end=payout.period_end, currency=payout.currency, status=payout.status,
+        status_label=PAYOUT_STATUS_LABELS[payout.status], carried_minor=payout.carried_minor,
+        gross_minor=payout.gross_minor, commission_minor=payout.commission_minor,
+        refunds_minor=payout.refunds_minor, penalties_minor=payout.penalties_minor,
+        amount_minor=payout.amount_minor, bank_masked=payout.bank_masked,
+        bank_reference=payout.bank_reference, failure_reason=payout.failure_reason,
+        created_at=payout.created_at, settled_at=payout.settled_at,
+        statement_url=f"/api/v1/owner/payouts/{payout.id}/statement.pdf",
+        owner_name=owner_name, owner_email=owner_email)
+
+
+def owner_operations_xlsx(session: Session, user: User | None, *, currency: str | None = None) -> bytes:
+    """Every line of the owner's balance as an Excel sheet (the finance page's export)."""
+    view = owner_finance(session, user, currency=currency, limit=50_000)
+    account_words = {"pending": "ожидает завершения", "payable": "к выплате"}
+    rows = [OperationRow(at=line.at, kind=line.label,
+                         description=f"{line.space} — {account_words[line.account]}".strip(" —"),
+                         booking_id=line.booking_id, amount_minor=line.net_minor, currency=view.currency)
+            for line in reversed(view.lines)]
+    return write_operations_xlsx(rows, f"Операции по балансу ({view.currency})",
+                                 zone=get_settings().report_timezone)

@@ -35,14 +35,3 @@ def do_charge_penalty(session: Session, booking: Booking, kind: PenaltyKind) -> 
         status=PenaltyStatus.charged.value).on_conflict_do_nothing(constraint="uq_penalty_booking_kind"))
     return session.scalars(select(Penalty).where(Penalty.booking_id == booking.id,
                                                  Penalty.kind == kind.value)).one()
-
-
-def penalties_of(session: Session, booking_ids: list[int]) -> dict[int, list[Penalty]]:
-    """The penalties of these bookings (receipts, statements, booking views)."""
-    found: dict[int, list[Penalty]] = {}
-    if not booking_ids:
-        return found
-    for penalty in session.scalars(select(Penalty).where(Penalty.booking_id.in_(booking_ids))
-                                   .order_by(Penalty.id)):
-        found.setdefault(penalty.booking_id, []).append(penalty)
-    return found

@@ -1,0 +1,205 @@
+"""Finance over REST: owners' earnings and payouts, admins' payouts, ledger check, penalties
+and reconciliation (services/finance; docs/finance.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from coworking_app.api.deps import CurrentUser, DbSession, Uow
+from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
+from coworking_app.services.common.fields import Day, Line, MoneyMinor, Text
+from coworking_app.services.finance import adjustments, ledger, payouts
+from models import PenaltyStatus
+
+router = APIRouter(tags=["finance"], route_class=EdgeRoute, responses=SIGNED_IN)
+_PDF = {200: {"content": {"application/pdf": {}}, "description": "The PDF document"}}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSX = {200: {"content": {XLSX_TYPE: {}}, "description": "The Excel file"}}
+_CONFLICT = responses(409)
+Currency = Annotated[str | None, Query(pattern="^[A-Z]{3}$", description="ISO 4217, e.g. RUB")]
+
+
+def _file(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
+# --- owners ------------------------------------------------------------------------------------
+
+
+@router.get("/owner/finance", response_model=payouts.OwnerFinanceOut)
+def owner_finance(user: CurrentUser, session: DbSession, currency: Currency = None) -> payouts.OwnerFinanceOut:
+    """The owner's balance: `pending_minor` (their share of paid bookings not completed yet),
+    `available_minor` (their share of completed bookings not paid out yet), the next payout
+    date and the lines that make up the balance, newest first."""
+    return payouts.owner_finance(session, user, currency=currency)
+
+
+@router.get("/owner/finance/operations.xlsx", response_class=Response, responses=_XLSX)
+def owner_operations(user: CurrentUser, session: DbSession, currency: Currency = None) -> Response:
+    content = payouts.owner_operations_xlsx(session, user, currency=currency)
+    return _file(content, XLSX_TYPE, "operations.xlsx")
+
+
+@router.put("/owner/finance/bank-details", response_model=payouts.BankDetailsOut)
+def set_bank_details(body: payouts.BankDetailsIn, user: CurrentUser, uow: Uow) -> payouts.BankDetailsOut:
+    """The owner's bank details for payouts (checked: ИНН, БИК, the accounts' keys); shown masked."""
+    return uow.run(lambda s, _fx: payouts.do_set_bank_details(s, user, body))
+
+
+@router.get("/owner/payouts", response_model=list[payouts.PayoutOut])
+def owner_payouts(user: CurrentUser, session: DbSession) -> list[payouts.PayoutOut]:
+    return [payouts.payout_out(p) for p in payouts.list_owner_payouts(session, user)]
+
+
+@router.get("/owner/payouts/{payout_id}/statement.pdf", response_class=Response, responses=_PDF)
+def payout_statement(payout_id: PathId, user: CurrentUser, session: DbSession) -> Response:
+    payout = payouts.access_payout_pdf(session, user, payout_id)
+    return _file(payout.pdf, "application/pdf", f"payout-{payout.number:06d}.pdf")
+
+
+# --- admins ------------------------------------------------------------------------------------
+
+
+class DifferenceOut(BaseModel):
+    kind: str
+    reference: str
+    kept_minor: int
+    counted_minor: int
+
+
+class LedgerCheckOut(BaseModel):
+    balanced: bool
+    accounts_checked: int
+    entries_checked: int
+    differences: list[DifferenceOut]
+
+
+@router.get("/admin/finance/ledger/check", response_model=LedgerCheckOut)
+def ledger_check(user: CurrentUser, session: DbSession) -> LedgerCheckOut:
+    """Every account's kept balance against the sum of its lines; every entry and every
+    currency summing to zero."""
+    check = ledger.access_ledger_check(session, user)
+    return LedgerCheckOut(balanced=check.balanced, accounts_checked=check.accounts_checked,
+                          entries_checked=check.entries_checked,
+                          differences=[DifferenceOut(**d.__dict__) for d in check.differences])
+
+
+class PayoutRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: Day | None = Field(None, description="The month's first day; default: the last month")
+
+
+class PayoutRunOut(BaseModel):
+    period_start: date
+    queued: bool
+
+
+@router.post("/admin/finance/payouts/run", status_code=status.HTTP_202_ACCEPTED, response_model=PayoutRunOut)
+def run_payouts(body: PayoutRunIn, user: CurrentUser, uow: Uow) -> PayoutRunOut:
+    """Runs a month's payouts now (as the 1st of the month does); owners already paid for it are skipped."""
+    period = uow.run(lambda s, fx: payouts.do_request_payout_run(s, fx, user, body.period_start))
+    return PayoutRunOut(period_start=period, queued=True)
+
+
+@router.get("/admin/finance/payouts", response_model=list[payouts.PayoutOut])
+def admin_payouts(user: CurrentUser, session: DbSession,
+                  flt: Annotated[payouts.PayoutFilter, Query()]) -> list[payouts.PayoutOut]:
+    return [payouts.payout_out(p, name, email) for p, name, email in payouts.list_payouts(session, user, flt)]
+
+
+class PaidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bank_reference: Line(120, min_length=1)
+
+
+class FailedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text(500, min_length=1)
+
+
+@router.post("/admin/finance/payouts/{payout_id}/paid", response_model=payouts.PayoutOut, responses=_CONFLICT)
+def payout_paid(payout_id: PathId, body: PaidIn, user: CurrentUser, uow: Uow) -> payouts.PayoutOut:
+    """The bank sent the money: its reference is recorded, the payout is `paid`."""
+    return uow.run(lambda s, fx: payouts.payout_out(
+        payouts.do_mark_payout_paid(s, fx, user, payout_id, body.bank_reference)))
+
+
+@router.post("/admin/finance/payouts/{payout_id}/failed", response_model=payouts.PayoutOut, responses=_CONFLICT)
+def payout_failed(payout_id: PathId, body: FailedIn, user: CurrentUser, uow: Uow) -> payouts.PayoutOut:
+    """The bank returned the transfer: the amount goes back to the owner's balance."""
+    return uow.run(lambda s, fx: payouts.payout_out(
+        payouts.do_mark_payout_failed(s, fx, user, payout_id, body.reason)))
+
+
+class CommissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commission_bp: int | None = Field(None, ge=0, le=10_000,
+                                      description="Basis points of the price before VAT (1500 = 15 %); null = the default")
+
+
+class CommissionOut(BaseModel):
+    owner_id: int
+    commission_bp: int
+
+
+@router.put("/admin/owners/{owner_id}/commission", response_model=CommissionOut)
+def set_commission(owner_id: PathId, body: CommissionIn, user: CurrentUser, uow: Uow) -> CommissionOut:
+    rate = uow.run(lambda s, _fx: payouts.do_set_commission(s, user, owner_id, body.commission_bp))
+    return CommissionOut(owner_id=owner_id, commission_bp=rate)
+
+
+# --- penalties and refunds by hand ------------------------------------------------------------
+
+
+@router.get("/admin/finance/penalties", response_model=list[adjustments.PenaltyOut])
+def penalties(user: CurrentUser, session: DbSession,
+              penalty_status: Annotated[PenaltyStatus | None, Query(alias="status")] = None) -> list[adjustments.PenaltyOut]:
+    return adjustments.list_penalties(session, user, status=penalty_status)
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text(500, min_length=1)
+
+
+@router.post("/admin/finance/penalties/{penalty_id}/waive", response_model=adjustments.PenaltyOut,
+             responses=_CONFLICT)
+def waive_penalty(penalty_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> adjustments.PenaltyOut:
+    """Waives a penalty with a reason (audited): the fee goes back to the renter."""
+    def work(s, fx):
+        penalty = adjustments.do_waive_penalty(s, fx, user, penalty_id, body.reason)
+        return adjustments.booking_penalties(s, [penalty.booking_id])[penalty.booking_id][-1]
+    return uow.run(work)
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: MoneyMinor
+    reason: Text(500, min_length=1)
+
+
+class RefundOut(BaseModel):
+    booking_id: int
+    refunded_minor: int
+    held_minor: int
+
+
+@router.post("/admin/bookings/{booking_id}/refund", response_model=RefundOut)
+def admin_refund(booking_id: PathId, body: RefundIn, user: CurrentUser, uow: Uow) -> RefundOut:
+    """A goodwill refund of any booking holding money, also after it completed (the owner's
+    share comes off their next payout)."""
+    booking = uow.run(lambda s, fx: adjustments.do_admin_refund(s, fx, user, booking_id, body.amount_minor,
+                                                                body.reason))
+    return RefundOut(booking_id=booking.id, refunded_minor=booking.refunded_minor,
+                     held_minor=booking.paid_minor - booking.refunded_minor)

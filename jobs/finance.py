@@ -1,0 +1,51 @@
+"""Finance jobs (`rq cron`, jobs/cron.py): the monthly payout run, the weekly invoices, the
+overdue reminders, the nightly ledger check and the provider reconciliation. Thin adapters
+over services/finance: each owner and each company in a transaction of its own, so one that
+fails does not hold back the others."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from coworking_app import alerts, metrics
+from coworking_app.services.finance import ledger, payouts
+from coworking_app.uow import run_use_case
+
+log = logging.getLogger(__name__)
+
+
+def run_payouts(period_start: str | None = None, actor_id: int | None = None) -> dict:
+    """Every owner's statement for the month (default: the last one), and the transfer when
+    due. Idempotent: owners with a payout for that month are skipped."""
+    period = payouts.check_period(date.fromisoformat(period_start) if period_start else None)
+    candidates = run_use_case(lambda s, _fx: payouts.payout_candidates(s, period))
+    result = {"period": period.isoformat(), "pending": 0, "rolled_over": 0, "nothing": 0, "failed": 0}
+    for owner_id, currency in candidates:
+        try:
+            payout = run_use_case(lambda s, fx: payouts.do_run_owner_payout(
+                s, fx, owner_id, currency, period, actor_id=actor_id), actor_id=actor_id)
+        except Exception:  # one owner's failure is reported, the run goes on
+            log.exception("payout of owner %s (%s) for %s failed", owner_id, currency, period)
+            result["failed"] += 1
+            continue
+        result[payout.status if payout else "nothing"] += 1
+    if result["failed"]:
+        alerts.alert("payouts", f"Выплаты за {period:%m.%Y}: {result['failed']} владельцев не обработаны, "
+                                "смотрите журнал воркера", key=f"payouts:{period}")
+    return result
+
+
+def check_ledger() -> dict:
+    """The nightly check: kept balances against their lines, entries and currencies summing
+    to zero. A difference is logged, counted and alerted."""
+    check = run_use_case(lambda s, _fx: ledger.ledger_check(s))
+    if not check.balanced:
+        metrics.LEDGER_CHECK_FAILURES.inc()
+        first = "; ".join(f"{d.kind} {d.reference}: {d.kept_minor} vs {d.counted_minor}"
+                          for d in check.differences[:5])
+        log.error("ledger check found %d differences: %s", len(check.differences), first)
+        alerts.alert("ledger", f"Проверка книги: {len(check.differences)} расхождений. {first}",
+                     key="ledger-check")
+    return {"balanced": check.balanced, "accounts_checked": check.accounts_checked,
+            "differences": len(check.differences)}
