@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     payout_minimum_minor: int = Field(default=100_000, ge=0)  # smaller payouts roll over
     invoice_due_days: int = Field(default=14, ge=1, le=90)  # then the invoice is overdue
     company_invitation_days: int = Field(default=7, ge=1, le=60)
+    # What a new company may owe (unbilled + invoiced, unpaid) until an admin sets its own limit.
+    company_credit_limit_minor: int = Field(default=5_000_000, ge=0)
     # The platform as the supplier on invoices (счёт на оплату). The defaults are a made-up
     # company with valid check digits: set the real details in production.
     supplier_name: str = "ООО «Коспейс»"

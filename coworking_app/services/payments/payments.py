@@ -184,7 +184,7 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 # --- paying --------------------------------------------------------------------------------
 
 
-def _due(booking: Booking) -> tuple[int, str]:
+def amount_due(booking: Booking) -> tuple[int, str]:
     """What the renter pays now and for what (the booking policy said they may pay)."""
     if booking.status == S.pending_payment:
         return booking.total_minor - booking.paid_minor, "booking"
@@ -196,7 +196,7 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
     """A payment for what the booking owes, or the pending one already made for it."""
     now = now or av.utcnow()
     booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
-    amount, purpose = _due(booking)
+    amount, purpose = amount_due(booking)
     change = booking.pending_change if purpose == "change" else None
     existing = session.scalars(
         select(Payment).where(Payment.booking_id == booking.id,
