@@ -93,7 +93,7 @@ BOOKING_STATUS_LABELS = {
     "completed": "завершено",
     "no_show": "неявка",
 }
-PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "test": "Тестовый"}
+PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "yookassa": "ЮKassa", "test": "Тестовый"}
 PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение"}
 POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}

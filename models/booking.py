@@ -239,7 +239,7 @@ class Payment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int = Field(sa_column=_fk("booking", index=True))
-    provider: str = Field(max_length=16)  # stripe | test
+    provider: str = Field(max_length=16)  # stripe | yookassa | test
     purpose: str = Field(default="booking", max_length=16)  # booking | change
     provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
     provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent
