@@ -136,6 +136,22 @@ class Settings(BaseSettings):
     stripe_webhook_tolerance_seconds: int = 300  # older signed timestamps are refused
     # The offline test provider (no money moves) in production too; off by default there.
     allow_test_payments: bool = False
+    # Which provider takes a new payment (docs/booking.md, Payments): PAYMENT_PROVIDER_BY_CURRENCY
+    # first ("RUB=yookassa,EUR=stripe"), then PAYMENT_PROVIDER; both empty: Stripe when its key
+    # is set, else the test provider. A payment keeps its provider: refunds go back through it.
+    payment_provider: Literal["", "stripe", "yookassa", "test"] = ""
+    payment_provider_by_currency: Annotated[dict[str, str], NoDecode] = {}
+    # YooKassa (ЮKassa): shop id and secret key (HTTP basic auth of its API v3).
+    yookassa_shop_id: str = ""
+    yookassa_secret_key: str = ""
+    yookassa_api_base: str = ""  # empty = https://api.yookassa.ru/v3; tests: a local fake server
+    # Addresses (IPs or CIDRs, comma-separated) notifications may come from (behind
+    # TRUSTED_PROXIES: the client address they name); empty = any (each one is checked
+    # against the API anyway). YooKassa's addresses: docs/booking.md, Payments.
+    yookassa_notify_ips: Annotated[list[str], NoDecode] = []
+    # The 54-FZ receipt's payment mode: "full_payment" (полный расчёт) or "full_prepayment"
+    # (предоплата 100 %, with the calculated VAT rates 20/120 ...): docs/booking.md.
+    yookassa_payment_mode: Literal["full_payment", "full_prepayment"] = "full_payment"
 
     # Finance (see docs/finance.md). Commission: basis points of a booking's price before
     # VAT (1500 = 15 %), unless an admin set another for the owner; the platform's VAT is
@@ -222,6 +238,35 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(str(item).strip(), strict=False)
             except ValueError as exc:
                 raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
+        return value
+
+    @field_validator("yookassa_notify_ips", mode="before")
+    @classmethod
+    def _split_notify_ips(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for item in value or []:
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"YOOKASSA_NOTIFY_IPS: {item!r} is not an IP address or network") from exc
+        return value
+
+    @field_validator("payment_provider_by_currency", mode="before")
+    @classmethod
+    def _split_currency_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError("PAYMENT_PROVIDER_BY_CURRENCY: expected CURRENCY=provider pairs, "
+                                 "e.g. RUB=yookassa,EUR=stripe")
+            value = {currency.strip().upper(): name.strip() for currency, name in pairs}
+        for currency, name in dict(value or {}).items():
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise ValueError(f"PAYMENT_PROVIDER_BY_CURRENCY: {currency!r} is not a currency code")
+            if name not in ("stripe", "yookassa", "test"):
+                raise ValueError(f"PAYMENT_PROVIDER_BY_CURRENCY: unknown provider {name!r} "
+                                 "(stripe, yookassa or test)")
         return value
 
     @model_validator(mode="after")

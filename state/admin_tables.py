@@ -13,6 +13,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import (
+    PAYMENT_PROVIDER_LABELS,
     PAYMENT_STATUS_LABELS,
     RESOURCE_KIND_LABELS,
     ROLE_LABELS,
@@ -38,7 +39,7 @@ TYPE_CHOICES = {
     "bookings": list(RESOURCE_KIND_LABELS.items()),
     "spaces": list(RESOURCE_KIND_LABELS.items()),
     "users": list(ROLE_LABELS.items()),
-    "payments": [("stripe", "Stripe"), ("test", "Тестовый")],
+    "payments": list(PAYMENT_PROVIDER_LABELS.items()),
 }
 
 

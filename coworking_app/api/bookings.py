@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from coworking_app import alerts
 from coworking_app.api.deps import (
+    Client,
     CurrentUser,
     DbSession,
     ReadSession,
@@ -22,9 +23,9 @@ from coworking_app.api.deps import (
 )
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services.booking import bookings as svc
-from coworking_app.services.payments import documents, payments
+from coworking_app.services.payments import documents, payments, yookassa
 from coworking_app.services.booking.availability import ResourceSlots, public_day_slots
-from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.errors import InvalidInput, PermissionDenied
 from coworking_app.services.common.fields import Day, Id, Text
 from coworking_app.services.booking.pricing import PriceBreakdown
 from coworking_app.uow import run_use_case
@@ -271,6 +272,26 @@ async def stripe_webhook(request: Request,
 
     outcome = await run_in_threadpool(
         run_use_case, lambda s, fx: payments.do_handle_stripe_event(s, fx, event))
+    return {"received": True, "result": outcome}
+
+
+@router.post("/payments/yookassa/notifications", include_in_schema=False)
+async def yookassa_notification(request: Request, client: Client) -> dict:
+    """YooKassa's HTTP notifications: nothing in them is believed but the object's id,
+    which is read back from the API (services/payments/yookassa.py). Any answer but 200
+    makes YooKassa deliver again (for 24 hours)."""
+    payload = await request.body()
+    try:
+        notice = await run_in_threadpool(yookassa.check_yookassa_notification, payload, client.ip)
+    except (InvalidInput, PermissionDenied) as exc:  # a refused delivery: 400 or 403
+        await run_in_threadpool(alerts.alert, "payment_webhook",
+                                f"Уведомление ЮKassa отклонено ({client.ip}): {exc.message}",
+                                f"yookassa:{type(exc).__name__}")
+        status_code = 403 if isinstance(exc, PermissionDenied) else 400
+        return JSONResponse(status_code=status_code, content={"detail": exc.message})
+
+    outcome = await run_in_threadpool(
+        run_use_case, lambda s, fx: yookassa.do_handle_yookassa_notification(s, fx, notice))
     return {"received": True, "result": outcome}
 
 

@@ -70,6 +70,29 @@ def test_trusted_proxies_are_a_comma_separated_list_of_networks(monkeypatch):
     assert Settings(_env_file=None).trusted_proxies == []
 
 
+def test_payment_provider_settings_are_checked_when_read(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "test")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("YOOKASSA_NOTIFY_IPS", "185.71.76.0/27, 77.75.156.11,2a02:5180::/32")
+    monkeypatch.setenv("PAYMENT_PROVIDER_BY_CURRENCY", "rub=yookassa, EUR=stripe")
+    settings = Settings(_env_file=None)
+    assert settings.yookassa_notify_ips == ["185.71.76.0/27", "77.75.156.11", "2a02:5180::/32"]
+    assert settings.payment_provider_by_currency == {"RUB": "yookassa", "EUR": "stripe"}
+    assert settings.payment_provider == "" and settings.yookassa_payment_mode == "full_payment"
+    for name, value, words in [
+        ("YOOKASSA_NOTIFY_IPS", "185.71.76.0/27,yookassa.ru", "YOOKASSA_NOTIFY_IPS"),
+        ("PAYMENT_PROVIDER_BY_CURRENCY", "RUB", "CURRENCY=provider"),
+        ("PAYMENT_PROVIDER_BY_CURRENCY", "RUB=paypal", "unknown provider"),
+        ("PAYMENT_PROVIDER_BY_CURRENCY", "RUBLE=yookassa", "not a currency"),
+        ("PAYMENT_PROVIDER", "paypal", "PAYMENT_PROVIDER|payment_provider"),
+        ("YOOKASSA_PAYMENT_MODE", "partial_payment", "yookassa_payment_mode|YOOKASSA_PAYMENT_MODE"),
+    ]:
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            with pytest.raises(ValidationError, match=words):
+                Settings(_env_file=None)
+
+
 def test_defaults_match_the_documented_configuration(monkeypatch):
     for key in ("DATABASE_URL", "REDIS_URL", "PORT"):
         monkeypatch.delenv(key, raising=False)

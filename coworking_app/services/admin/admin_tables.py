@@ -311,7 +311,7 @@ SPECS: dict[str, _Spec] = {
                  Column("purpose", "Назначение", labels=PAYMENT_PURPOSE_LABELS), Column("amount", "Сумма", "money"),
                  Column("refunded", "Возвращено", "money"), Column("status", "Статус", "status", PAYMENT_STATUS_LABELS),
                  Column("created", "Создан", "datetime")),
-        statuses=tuple(s.value for s in PaymentStatus), types=("stripe", "test"), sums=("amount", "refunded")),
+        statuses=tuple(s.value for s in PaymentStatus), types=tuple(PAYMENT_PROVIDER_LABELS), sums=("amount", "refunded")),
 }
 _BUILDERS = {"bookings": _bookings, "spaces": _spaces, "users": _users, "payments": _payments}
 

@@ -1,6 +1,8 @@
-"""Payments: one provider interface, Stripe and a built-in offline test provider.
+"""Payments: one provider interface, Stripe, YooKassa (yookassa.py) and a built-in offline
+test provider.
 
-Stripe is used when STRIPE_SECRET_KEY is set; otherwise the test provider, whose payment
+Settings choose the provider of a new payment (`provider_for`); by default Stripe when
+STRIPE_SECRET_KEY is set, otherwise the test provider, whose payment
 page (/checkout/<payment id>) has "pay" and "decline" buttons, so that `make run` shows
 the whole flow without any account. Provider calls carry idempotency keys derived from our
 own rows, so a retried request never charges or refunds twice.
@@ -8,6 +10,7 @@ own rows, so a retried request never charges or refunds twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -79,7 +82,8 @@ class TestProvider:
         return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=f"/checkout/{payment.id}")
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
-        return f"test_re_{secrets.token_hex(8)}"
+        # Idempotent like the real ones: the same key names the same refund.
+        return f"test_re_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]}"
 
     def expire_checkout(self, session_id: str) -> None:
         return None
@@ -168,16 +172,34 @@ class AccountProvider:
         return None
 
 
-def get_provider(name: str | None = None) -> PaymentProvider:
+def provider_for(currency: str | None) -> str:
+    """The provider that takes a new payment in `currency`: PAYMENT_PROVIDER_BY_CURRENCY,
+    else PAYMENT_PROVIDER, else Stripe when its key is set, else the test provider."""
+    settings = get_settings()
+    chosen = settings.payment_provider_by_currency.get((currency or "").upper()) or settings.payment_provider
+    return chosen or ("stripe" if settings.stripe_secret_key else "test")
+
+
+def get_provider(name: str | None = None, *, currency: str | None = None) -> PaymentProvider:
+    """`name`: the provider a payment was made with (its refunds go back through it);
+    without it, the one that takes new payments in `currency`. A provider that is chosen
+    but not configured is refused (502) in every environment, the test provider in
+    production unless ALLOW_TEST_PAYMENTS."""
     if name == ledger.ON_ACCOUNT:
         return AccountProvider()
     settings = get_settings()
-    if (name or ("stripe" if settings.stripe_secret_key else "test")) == "stripe":
+    name = name or provider_for(currency)
+    if name == "stripe":
         if not settings.stripe_secret_key:
-            raise ProviderError("Stripe не настроен")
+            raise ProviderError("Stripe не настроен: задайте STRIPE_SECRET_KEY")
         return StripeProvider(settings.stripe_secret_key, settings.stripe_api_base)
+    if name == "yookassa":
+        # Late import: the YooKassa module applies its notifications through this module.
+        from coworking_app.services.payments.yookassa import YooKassaProvider
+        return YooKassaProvider.from_settings(settings)
     if settings.environment == "production" and not settings.allow_test_payments:
-        raise ProviderError("оплата не настроена: задайте STRIPE_SECRET_KEY")
+        raise ProviderError("оплата не настроена: задайте STRIPE_SECRET_KEY или YOOKASSA_SHOP_ID "
+                            "и YOOKASSA_SECRET_KEY")
     return TestProvider()
 
 
@@ -209,7 +231,7 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
         existing = None
     if existing is not None:
         return existing
-    provider = get_provider()
+    provider = get_provider(currency=booking.currency)
     attempt = session.scalar(select(func.count()).select_from(Payment)
                              .where(Payment.booking_id == booking.id)) or 0
     payment = Payment(booking_id=booking.id, provider=provider.name, purpose=purpose,
