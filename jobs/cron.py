@@ -15,7 +15,7 @@ from jobs import DEFAULT_QUEUE, OPS_QUEUE
 from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings, warn_expiring_holds
-from jobs.finance import check_ledger, run_payouts
+from jobs.finance import check_ledger, issue_invoices, remind_overdue_invoices, run_payouts
 from jobs.maintenance import flush_search_log, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
@@ -92,6 +92,12 @@ cron.register(run_payouts, queue_name=OPS_QUEUE, cron="0 6 * * *", job_timeout=3
               name="finance-payouts")
 cron.register(check_ledger, queue_name=OPS_QUEUE, cron="45 2 * * *", job_timeout=1800,
               name="finance-ledger-check")
+# Companies' invoices: hourly at :30, each company once its own Monday 00:30 has come;
+# overdue reminders daily.
+cron.register(issue_invoices, queue_name=OPS_QUEUE, cron="30 * * * *", job_timeout=1800,
+              name="finance-invoices")
+cron.register(remind_overdue_invoices, queue_name=DEFAULT_QUEUE, cron="0 7 * * *", job_timeout=600,
+              name="finance-invoice-reminders")
 
 configure_logging()
 start_sentry("scheduler")

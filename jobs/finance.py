@@ -6,10 +6,11 @@ fails does not hold back the others."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime, timezone
 
 from coworking_app import alerts, metrics
-from coworking_app.services.finance import ledger, payouts
+from coworking_app.services.finance import companies, invoices, ledger, payouts
+from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.uow import run_use_case
 
 log = logging.getLogger(__name__)
@@ -49,3 +50,35 @@ def check_ledger() -> dict:
                      key="ledger-check")
     return {"balanced": check.balanced, "accounts_checked": check.accounts_checked,
             "differences": len(check.differences)}
+
+
+def issue_invoices() -> dict:
+    """Hourly: each company whose Monday 00:30 has come gets last week's invoice (once)."""
+    candidates = run_use_case(lambda s, _fx: invoices.invoice_candidates(s, datetime.now(timezone.utc)))
+    result = {"issued": 0, "nothing": 0, "failed": 0}
+    for company_id, period_start in candidates:
+        try:
+            invoice = run_use_case(lambda s, fx: invoices.do_issue_invoice(s, fx, company_id, period_start))
+        except Exception:  # one company's failure is reported, the others are invoiced
+            log.exception("invoice of company %s for the week of %s failed", company_id, period_start)
+            result["failed"] += 1
+            continue
+        result["issued" if invoice else "nothing"] += 1
+    if result["failed"]:
+        alerts.alert("invoices", f"Счета компаниям: {result['failed']} не выставлены, смотрите журнал воркера",
+                     key="invoices-failed")
+    return result
+
+
+def remind_overdue_invoices() -> int:
+    """Daily: companies with overdue invoices are reminded (every 3 days until paid)."""
+    return run_use_case(lambda s, fx: invoices.do_remind_overdue(s, fx))
+
+
+def send_company_invitation(invitation_id: int) -> str:
+    if not isinstance(invitation_id, int) or isinstance(invitation_id, bool) or not 0 < invitation_id < 2**31:
+        raise ValueError(f"expected an invitation id, got {invitation_id!r}")
+    outcome = run_use_case(lambda s, _fx: companies.do_send_invitation_mail(s, invitation_id))
+    if outcome.startswith("retry"):
+        raise TransientMailError(outcome)  # RQ tries again later
+    return outcome

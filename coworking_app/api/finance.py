@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
-from coworking_app.services.common.fields import Day, Line, MoneyMinor, Text
-from coworking_app.services.finance import adjustments, ledger, payouts
+from coworking_app.services.booking.bookings import BookingView, booking_views
+from coworking_app.services.common.fields import Day, Id, Line, MoneyMinor, Text
+from coworking_app.services.finance import adjustments, companies, invoices, ledger, payouts
+from coworking_app.services.finance.penalties import PenaltyOut, booking_penalties
 from models import PenaltyStatus
 
 router = APIRouter(tags=["finance"], route_class=EdgeRoute, responses=SIGNED_IN)
@@ -160,9 +162,9 @@ def set_commission(owner_id: PathId, body: CommissionIn, user: CurrentUser, uow:
 # --- penalties and refunds by hand ------------------------------------------------------------
 
 
-@router.get("/admin/finance/penalties", response_model=list[adjustments.PenaltyOut])
+@router.get("/admin/finance/penalties", response_model=list[PenaltyOut])
 def penalties(user: CurrentUser, session: DbSession,
-              penalty_status: Annotated[PenaltyStatus | None, Query(alias="status")] = None) -> list[adjustments.PenaltyOut]:
+              penalty_status: Annotated[PenaltyStatus | None, Query(alias="status")] = None) -> list[PenaltyOut]:
     return adjustments.list_penalties(session, user, status=penalty_status)
 
 
@@ -172,13 +174,13 @@ class ReasonIn(BaseModel):
     reason: Text(500, min_length=1)
 
 
-@router.post("/admin/finance/penalties/{penalty_id}/waive", response_model=adjustments.PenaltyOut,
+@router.post("/admin/finance/penalties/{penalty_id}/waive", response_model=PenaltyOut,
              responses=_CONFLICT)
-def waive_penalty(penalty_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> adjustments.PenaltyOut:
+def waive_penalty(penalty_id: PathId, body: ReasonIn, user: CurrentUser, uow: Uow) -> PenaltyOut:
     """Waives a penalty with a reason (audited): the fee goes back to the renter."""
     def work(s, fx):
         penalty = adjustments.do_waive_penalty(s, fx, user, penalty_id, body.reason)
-        return adjustments.booking_penalties(s, [penalty.booking_id])[penalty.booking_id][-1]
+        return booking_penalties(s, [penalty.booking_id])[penalty.booking_id][-1]
     return uow.run(work)
 
 
@@ -203,3 +205,174 @@ def admin_refund(booking_id: PathId, body: RefundIn, user: CurrentUser, uow: Uow
                                                                 body.reason))
     return RefundOut(booking_id=booking.id, refunded_minor=booking.refunded_minor,
                      held_minor=booking.paid_minor - booking.refunded_minor)
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+@router.post("/companies", status_code=status.HTTP_201_CREATED, response_model=companies.CompanyOut)
+def create_company(body: companies.CompanyIn, user: CurrentUser, uow: Uow) -> companies.CompanyOut:
+    """A company account; the caller becomes its admin. An ИНН with a wrong check digit is
+    refused (422 on `inn`), as is an organisation without a КПП."""
+    def work(s, _fx):
+        created = companies.do_create_company(s, user, body)
+        return companies.company_out(s, *companies.access_company(s, user, created.id))
+    return uow.run(work)
+
+
+class CompanyBrief(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+@router.get("/companies", response_model=list[CompanyBrief])
+def my_companies(user: CurrentUser, session: DbSession) -> list[CompanyBrief]:
+    return [CompanyBrief(id=c.id, name=c.name, role=m.role) for c, m in companies.my_companies(session, user)]
+
+
+@router.get("/companies/{company_id}", response_model=companies.CompanyOut)
+def company(company_id: PathId, user: CurrentUser, session: DbSession) -> companies.CompanyOut:
+    return companies.company_out(session, *companies.access_company(session, user, company_id))
+
+
+@router.patch("/companies/{company_id}", response_model=companies.CompanyOut)
+def update_company(company_id: PathId, body: companies.CompanyUpdate, user: CurrentUser,
+                   uow: Uow) -> companies.CompanyOut:
+    def work(s, _fx):
+        companies.do_update_company(s, user, company_id, body)
+        return companies.company_out(s, *companies.access_company(s, user, company_id))
+    return uow.run(work)
+
+
+class InvitationCreated(BaseModel):
+    id: int
+    email: str
+    link: str
+
+
+@router.post("/companies/{company_id}/invitations", status_code=status.HTTP_201_CREATED,
+             response_model=InvitationCreated, responses=_CONFLICT)
+def invite(company_id: PathId, body: companies.InvitationIn, user: CurrentUser, uow: Uow) -> InvitationCreated:
+    """Invites a member by email (the link is mailed, and returned to share it another way)."""
+    invitation, link = uow.run(lambda s, fx: companies.do_invite(s, fx, user, company_id, body))
+    return InvitationCreated(id=invitation.id, email=invitation.email, link=link)
+
+
+@router.delete("/companies/{company_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_invitation(company_id: PathId, invitation_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    uow.run(lambda s, _fx: companies.do_revoke_invitation(s, user, company_id, invitation_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Line(80, min_length=3)
+
+
+@router.post("/companies/invitations/accept", response_model=companies.CompanyOut, responses=_CONFLICT)
+def accept_invitation(body: AcceptIn, user: CurrentUser, uow: Uow) -> companies.CompanyOut:
+    def work(s, _fx):
+        joined = companies.do_accept_invitation(s, user, body.token)
+        return companies.company_out(s, *companies.access_company(s, user, joined.id))
+    return uow.run(work)
+
+
+@router.patch("/companies/{company_id}/members/{member_id}", response_model=companies.CompanyOut,
+              responses=_CONFLICT)
+def update_member(company_id: PathId, member_id: PathId, body: companies.MemberUpdate, user: CurrentUser,
+                  uow: Uow) -> companies.CompanyOut:
+    def work(s, _fx):
+        companies.do_update_member(s, user, company_id, member_id, body)
+        return companies.company_out(s, *companies.access_company(s, user, company_id))
+    return uow.run(work)
+
+
+@router.delete("/companies/{company_id}/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=_CONFLICT)
+def remove_member(company_id: PathId, member_id: PathId, user: CurrentUser, uow: Uow) -> Response:
+    uow.run(lambda s, _fx: companies.do_remove_member(s, user, company_id, member_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/companies/{company_id}/bookings", response_model=list[BookingView])
+def company_bookings(company_id: PathId, user: CurrentUser, session: DbSession) -> list[BookingView]:
+    """The bookings on the company's account: all members' for its admins, one's own for a member."""
+    return booking_views(session, companies.company_bookings(session, user, company_id), user)
+
+
+@router.get("/companies/{company_id}/invoices", response_model=list[invoices.InvoiceOut])
+def company_invoices(company_id: PathId, user: CurrentUser, session: DbSession) -> list[invoices.InvoiceOut]:
+    return invoices.company_invoices(session, user, company_id)
+
+
+@router.get("/invoices/{invoice_id}.pdf", response_class=Response, responses=_PDF)
+def invoice_pdf(invoice_id: PathId, user: CurrentUser, session: DbSession) -> Response:
+    invoice = invoices.access_invoice_pdf(session, user, invoice_id)
+    return _file(invoice.pdf, "application/pdf", f"invoice-{invoice.number:06d}.pdf")
+
+
+class OnAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    company_id: Id
+
+
+@router.post("/bookings/{booking_id}/pay-on-account", response_model=BookingView, responses=_CONFLICT)
+def pay_on_account(booking_id: PathId, body: OnAccountIn, user: CurrentUser, uow: Uow) -> BookingView:
+    """Pays what the booking owes from the company's account ("на счёт компании"), within
+    its credit limit and the member's monthly limit; refused while an invoice is overdue."""
+    return uow.run(lambda s, fx: booking_views(
+        s, [companies.do_pay_on_account(s, fx, user, booking_id, body.company_id)], user)[0])
+
+
+# --- companies and invoices for the network's admins ------------------------------------------
+
+
+class CompanyRow(BaseModel):
+    id: int
+    name: str
+    inn: str
+    billing_email: str
+    credit_limit_minor: int
+
+
+@router.get("/admin/companies", response_model=list[CompanyRow])
+def admin_companies(user: CurrentUser, session: DbSession) -> list[CompanyRow]:
+    return [CompanyRow(id=c.id, name=c.name, inn=c.inn, billing_email=c.billing_email,
+                       credit_limit_minor=c.credit_limit_minor) for c in companies.list_companies(session, user)]
+
+
+class CreditLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credit_limit_minor: MoneyMinor
+
+
+@router.put("/admin/companies/{company_id}/credit-limit", response_model=CompanyRow)
+def set_credit_limit(company_id: PathId, body: CreditLimitIn, user: CurrentUser, uow: Uow) -> CompanyRow:
+    c = uow.run(lambda s, _fx: companies.do_set_credit_limit(s, user, company_id, body.credit_limit_minor))
+    return CompanyRow(id=c.id, name=c.name, inn=c.inn, billing_email=c.billing_email,
+                      credit_limit_minor=c.credit_limit_minor)
+
+
+@router.get("/admin/finance/invoices", response_model=list[invoices.InvoiceOut])
+def admin_invoices(user: CurrentUser, session: DbSession,
+                   flt: Annotated[invoices.InvoiceFilter, Query()]) -> list[invoices.InvoiceOut]:
+    return invoices.list_invoices(session, user, flt)
+
+
+class InvoicePaidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_reference: Line(120, min_length=1)
+
+
+@router.post("/admin/finance/invoices/{invoice_id}/paid", response_model=invoices.InvoiceOut, responses=_CONFLICT)
+def invoice_paid(invoice_id: PathId, body: InvoicePaidIn, user: CurrentUser, uow: Uow) -> invoices.InvoiceOut:
+    """Records the company's bank transfer."""
+    def work(s, fx):
+        invoice = invoices.do_record_invoice_payment(s, fx, user, invoice_id, body.payment_reference)
+        return invoices.invoice_out(invoice, invoices.company_of(s, invoice))
+    return uow.run(work)

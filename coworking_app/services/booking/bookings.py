@@ -47,7 +47,7 @@ from coworking_app.services.common.fields import Day, Id, Line, Moment, StrictId
 from coworking_app.services.catalog.spaces import is_bookable, is_public
 from coworking_app.services.common.text import check_chars
 from coworking_app.services.finance import ledger
-from coworking_app.services.finance.penalties import do_charge_penalty, no_show_fee
+from coworking_app.services.finance.penalties import booking_penalties, do_charge_penalty, no_show_fee
 from coworking_app.services.booking.pricing import TARIFF_PRICES, AddonChoice, PriceBreakdown, div_round, quote
 from coworking_app.settings import get_settings
 from models import (
@@ -932,6 +932,8 @@ class BookingView(BaseModel):
     refund_if_cancelled_now: int = 0
     actions: list[str] = []  # what the viewer may do now: pay, cancel, modify, accept, ...
     credit_notes: list[int] = []  # refund ids: each refund has a credit note
+    company_id: int | None = None  # booked on this company's account
+    penalties: list[dict] = []  # fees kept: {"kind", "label", "amount", "status", "status_label"}
     created_at: datetime | None
 
 
@@ -956,6 +958,7 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
         notes.setdefault(booking_id, []).append(refund_id)
     reviewed = set(session.scalars(select(Review.booking_id).where(
         Review.booking_id.in_([b.id for b in bookings]))))
+    fees = booking_penalties(session, [b.id for b in bookings if b.status in (S.cancelled, S.no_show)])
     views = []
     for b in bookings:
         space, resource = spaces[b.space_id], resources[b.resource_id]
@@ -979,7 +982,10 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             renter_name=renter.full_name if renter and role in ("owner", "admin") else None,
             renter_email=renter.email if renter and role in ("owner", "admin") else None,
             refund_if_cancelled_now=cancellation_refund(b, role, now)[0],
-            actions=actions, credit_notes=notes.get(b.id, []), created_at=b.created_at,
+            actions=actions, credit_notes=notes.get(b.id, []), company_id=b.company_id,
+            penalties=[{"kind": p.kind, "label": p.kind_label, "amount": p.amount_minor, "status": p.status,
+                        "status_label": p.status_label} for p in fees.get(b.id, [])],
+            created_at=b.created_at,
         ))
     return views
 

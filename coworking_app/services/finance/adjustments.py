@@ -4,7 +4,6 @@ it comes off their next payout, services/finance/ledger.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from coworking_app.formatting import PENALTY_KIND_LABELS, PENALTY_STATUS_LABELS,
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound
 from coworking_app.services.common.text import check_chars
+from coworking_app.services.finance.penalties import PenaltyOut
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.services.payments.payments import do_refund_booking
 from models import Booking, Penalty, PenaltyStatus, Role, Space, User
@@ -72,21 +72,6 @@ def do_admin_refund(session: Session, effects: Effects, user: User | None, booki
     return booking
 
 
-@dataclass(frozen=True)
-class PenaltyOut:
-    id: int
-    booking_id: int
-    space: str
-    kind: str
-    kind_label: str
-    amount_minor: int
-    currency: str
-    status: str
-    status_label: str
-    waive_reason: str | None
-    created_at: datetime
-
-
 def list_penalties(session: Session, user: User | None, *, status: PenaltyStatus | None = None,
                    limit: int = 200) -> list[PenaltyOut]:
     check_role(user, Role.admin, Role.operator)
@@ -97,16 +82,3 @@ def list_penalties(session: Session, user: User | None, *, status: PenaltyStatus
     return [PenaltyOut(p.id, p.booking_id, name, p.kind, PENALTY_KIND_LABELS[p.kind], p.amount_minor,
                        p.currency, p.status, PENALTY_STATUS_LABELS[p.status], p.waive_reason, p.created_at)
             for p, name in session.execute(query)]
-
-
-def booking_penalties(session: Session, booking_ids: list[int]) -> dict[int, list[PenaltyOut]]:
-    """Penalties of these bookings, for receipts and booking views."""
-    out: dict[int, list[PenaltyOut]] = {}
-    if not booking_ids:
-        return out
-    for p in session.scalars(select(Penalty).where(Penalty.booking_id.in_(booking_ids)).order_by(Penalty.id)):
-        out.setdefault(p.booking_id, []).append(PenaltyOut(
-            p.id, p.booking_id, "", p.kind, PENALTY_KIND_LABELS[p.kind], p.amount_minor, p.currency,
-            p.status, PENALTY_STATUS_LABELS[p.status], p.waive_reason, p.created_at))
-    return out
-

@@ -113,7 +113,7 @@ def _vat_inside(amount: int, rate_bp: int) -> int:
 
 
 def _line_name(booking: Booking, space: str, resource: str) -> str:
-    when = local_moment(booking.start_at, booking.timezone).strftime("%d.%m.%Y")
+    when = local_moment(booking.start_at, ZoneInfo(booking.timezone)).strftime("%d.%m.%Y")
     return f"Аренда рабочего пространства: {space}, {resource}, бронь № {booking.id} от {when}"
 
 
@@ -281,6 +281,10 @@ def invoice_out(invoice: Invoice, company: Company, now: datetime | None = None)
                       invoice.vat_minor, invoice.currency, invoice.status,
                       "Просрочен" if overdue else INVOICE_STATUS_LABELS[invoice.status], overdue,
                       invoice.paid_at, invoice.payment_reference, f"/api/v1/invoices/{invoice.id}.pdf")
+
+
+def company_of(session: Session, invoice: Invoice) -> Company:
+    return session.get(Company, invoice.company_id)
 
 
 def company_invoices(session: Session, user: User | None, company_id: int) -> list[InvoiceOut]:
