@@ -14,6 +14,7 @@ from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services.booking.bookings import BookingView, booking_views
 from coworking_app.services.common.fields import Day, Id, Line, MoneyMinor, Text
 from coworking_app.services.finance import adjustments, companies, invoices, ledger, payouts
+from coworking_app.services.finance.exports import PeriodFilter
 from coworking_app.services.finance.penalties import PenaltyOut, booking_penalties
 from models import PenaltyStatus
 
@@ -34,16 +35,18 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/owner/finance", response_model=payouts.OwnerFinanceOut)
-def owner_finance(user: CurrentUser, session: DbSession, currency: Currency = None) -> payouts.OwnerFinanceOut:
+def owner_finance(user: CurrentUser, session: DbSession, period: Annotated[PeriodFilter, Query()],
+                  currency: Currency = None) -> payouts.OwnerFinanceOut:
     """The owner's balance: `pending_minor` (their share of paid bookings not completed yet),
     `available_minor` (their share of completed bookings not paid out yet), the next payout
     date and the lines that make up the balance, newest first."""
-    return payouts.owner_finance(session, user, currency=currency)
+    return payouts.owner_finance(session, user, currency=currency, period=period)
 
 
 @router.get("/owner/finance/operations.xlsx", response_class=Response, responses=_XLSX)
-def owner_operations(user: CurrentUser, session: DbSession, currency: Currency = None) -> Response:
-    content = payouts.owner_operations_xlsx(session, user, currency=currency)
+def owner_operations(user: CurrentUser, session: DbSession, period: Annotated[PeriodFilter, Query()],
+                     currency: Currency = None) -> Response:
+    content = payouts.owner_operations_xlsx(session, user, currency=currency, period=period)
     return _file(content, XLSX_TYPE, "operations.xlsx")
 
 
@@ -376,3 +379,16 @@ def invoice_paid(invoice_id: PathId, body: InvoicePaidIn, user: CurrentUser, uow
         invoice = invoices.do_record_invoice_payment(s, fx, user, invoice_id, body.payment_reference)
         return invoices.invoice_out(invoice, invoices.company_of(s, invoice))
     return uow.run(work)
+
+
+@router.get("/companies/{company_id}/operations", response_model=list[invoices.CompanyOperation])
+def company_operations(company_id: PathId, user: CurrentUser, session: DbSession,
+                       flt: Annotated[PeriodFilter, Query()]) -> list[invoices.CompanyOperation]:
+    """The company account's history (its admins): charges, refunds, invoices, payments."""
+    return invoices.company_operations(session, user, company_id, flt)
+
+
+@router.get("/companies/{company_id}/operations.xlsx", response_class=Response, responses=_XLSX)
+def company_operations_xlsx(company_id: PathId, user: CurrentUser, session: DbSession,
+                            flt: Annotated[PeriodFilter, Query()]) -> Response:
+    return _file(invoices.company_operations_xlsx(session, user, company_id, flt), XLSX_TYPE, "company-operations.xlsx")

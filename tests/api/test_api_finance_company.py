@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from coworking_app.services.common.errors import Conflict
@@ -193,3 +194,18 @@ def test_a_company_week(client, company):
         s, fx, data["id"], monday + timedelta(days=7), now=next_monday + timedelta(days=7))) is None
     with UnitOfWork() as uow:
         assert ledger.ledger_check(uow.session).balanced
+
+    # The account's history, on screen and in Excel.
+    ops = client.get(f"{API}/companies/{data['id']}/operations", headers=admin).json()
+    kinds = [op["kind"] for op in ops]
+    assert kinds.count("payment") == 3 and {"invoice", "invoice_paid", "cancellation"} <= set(kinds)
+    assert sum(op["amount_minor"] for op in ops) == -DESK_2H  # what the account owes now
+    assert client.get(f"{API}/companies/{data['id']}/operations", headers=other).status_code == 403
+    r = client.get(f"{API}/companies/{data['id']}/operations", headers=admin,
+                   params={"date_from": "2026-12-10", "date_to": "2026-12-01"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "date_from"
+    xlsx = client.get(f"{API}/companies/{data['id']}/operations.xlsx", headers=admin)
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("Счёт №" in c for c in cells) and any("Отмена брони" in c for c in cells)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from coworking_app.services.booking.bookings import do_complete_past
@@ -201,3 +202,22 @@ def test_the_payout_run_refuses_a_month_that_has_not_ended(client, month):
     assert r.status_code == 202 and r.json()["period_start"] == last_month().isoformat()
     r = client.post(f"{API}/admin/finance/payouts/run", headers=owner, json={})
     assert r.status_code == 403
+
+
+def test_the_owner_history_filters_by_period_and_exports(client, month):
+    space, renter, owner, admin, ids = month
+    run_use_case(lambda s, fx: do_complete_past(s, fx))
+    start = last_month()
+    all_lines = owner_finance(client, owner)["lines"]
+    # Three payments into "pending"; each completion moves its share from "pending" to "payable".
+    assert len(all_lines) == 9
+    assert sum(line["net_minor"] for line in all_lines if line["account"] == "pending") == 0
+    r = client.get(f"{API}/owner/finance", headers=owner,
+                   params={"date_from": start.isoformat(), "date_to": (start + timedelta(days=5)).isoformat()})
+    assert {line["booking_id"] for line in r.json()["lines"]} == {ids[0]}  # the first stay ended on the 3rd
+    xlsx = client.get(f"{API}/owner/finance/operations.xlsx", headers=owner)
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert sum("Бронь завершена" in c for c in cells) == 6
+    assert client.get(f"{API}/owner/finance", headers=owner, params={"currency": "rub"}).status_code == 422

@@ -11,10 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from pydantic import BaseModel, ConfigDict
+
+from coworking_app.services.common.errors import InvalidInput
+from coworking_app.services.common.fields import Day
 
 from coworking_app.formatting import CURRENCY_SIGNS, DEFAULT_ZONE, local_moment
 
@@ -90,3 +94,21 @@ def write_operations_xlsx(rows: Sequence[OperationRow], title: str, *, zone: str
         r += 1
     book.close()
     return buffer.getvalue()
+
+
+class PeriodFilter(BaseModel):
+    """The period of a money history (owners, companies, renters): local days, both included."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    date_from: Day | None = None
+    date_to: Day | None = None
+
+    def bounds(self, zone: str) -> tuple[datetime, datetime]:
+        """[start, end) as aware moments in `zone`; InvalidInput when the period is backwards."""
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidInput("date_from", "Начало периода позже его конца")
+        tz = ZoneInfo(zone)
+        start = datetime.combine(self.date_from or date(2000, 1, 1), time.min, tzinfo=tz)
+        end = datetime.combine((self.date_to or date(2099, 12, 30)) + timedelta(days=1), time.min, tzinfo=tz)
+        return start, end

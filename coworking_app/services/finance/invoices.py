@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
-from coworking_app.formatting import INVOICE_STATUS_LABELS, format_money, local_moment
+from coworking_app.formatting import INVOICE_STATUS_LABELS, JOURNAL_KIND_LABELS, format_money, local_moment
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.booking.pricing import div_round
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -31,6 +31,7 @@ from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.text import check_chars
 from coworking_app.services.finance import ledger
 from coworking_app.services.finance.companies import access_company, company_today
+from coworking_app.services.finance.exports import OperationRow, PeriodFilter, write_operations_xlsx
 from coworking_app.services.finance.pdfs import BankDetails, InvoiceDoc, InvoiceLine as PdfLine, Party, render_invoice
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
@@ -333,3 +334,61 @@ def lines_of(session: Session, invoice_ids: list[int]) -> dict[int, list[Invoice
                                 .order_by(InvoiceLine.id)):
         out[line.invoice_id].append(line)
     return out
+
+
+# --- the company's history of operations ------------------------------------------------
+
+_COMPANY_LINES = text("""
+SELECT e.effective_at, e.kind, e.booking_id, e.invoice_id, a.code, l.amount_minor, coalesce(s.name, ''),
+       i.number
+  FROM journal_line l
+  JOIN ledger_account a ON a.id = l.account_id
+  JOIN journal_entry e ON e.id = l.entry_id
+  LEFT JOIN booking b ON b.id = e.booking_id
+  LEFT JOIN space s ON s.id = b.space_id
+  LEFT JOIN invoice i ON i.id = e.invoice_id
+ WHERE a.code = ANY(:codes) AND e.effective_at >= :start AND e.effective_at < :end
+ ORDER BY e.effective_at DESC, e.id DESC
+ LIMIT :limit
+""")
+
+
+@dataclass(frozen=True)
+class CompanyOperation:
+    at: datetime
+    kind: str
+    label: str
+    description: str
+    booking_id: int | None
+    invoice_number: int | None
+    amount_minor: int  # + the company owes more, - it owes less
+    currency: str
+
+
+def company_operations(session: Session, user: User | None, company_id: int, flt: PeriodFilter, *,
+                       limit: int = 5000) -> list[CompanyOperation]:
+    """Every money event of the company's account, newest first: bookings charged to it,
+    refunds, invoices issued (moving the amount from "not invoiced" to "to pay") and paid."""
+    company, _ = access_company(session, user, company_id, admin=True)
+    start, end = flt.bounds(company.timezone)
+    unbilled = ledger.unbilled(company.id, company.currency).code
+    receivable = ledger.receivable(company.id, company.currency).code
+    out = []
+    for at, kind, booking_id, invoice_id, code, amount, space, number in session.execute(_COMPANY_LINES, {
+            "codes": [unbilled, receivable], "start": start, "end": end, "limit": limit}):
+        if kind == "invoice" and code == unbilled:
+            continue  # an invoice moves the amount between the two: shown once, on "to pay"
+        label = JOURNAL_KIND_LABELS.get(kind, kind)
+        description = (f"Счёт № {number}" if number else
+                       f"{space}, бронь № {booking_id}" if booking_id else "")
+        out.append(CompanyOperation(at, kind, label, description, booking_id, number,
+                                    0 if kind == "invoice" else int(amount), company.currency))
+    return out
+
+
+def company_operations_xlsx(session: Session, user: User | None, company_id: int, flt: PeriodFilter) -> bytes:
+    company, _ = access_company(session, user, company_id, admin=True)
+    rows = [OperationRow(at=op.at, kind=op.label, description=op.description, booking_id=op.booking_id,
+                         amount_minor=op.amount_minor, currency=op.currency)
+            for op in reversed(company_operations(session, user, company_id, flt))]
+    return write_operations_xlsx(rows, f"Операции по счёту компании {company.name}", zone=company.timezone)

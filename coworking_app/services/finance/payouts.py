@@ -32,7 +32,7 @@ from coworking_app.services.common.fields import Line
 from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.text import check_chars
 from coworking_app.services.finance import ledger, requisites
-from coworking_app.services.finance.exports import OperationRow, write_operations_xlsx
+from coworking_app.services.finance.exports import OperationRow, PeriodFilter, write_operations_xlsx
 from coworking_app.services.finance.pdfs import BankDetails, StatementDoc, StatementLine, render_payout_statement
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
@@ -472,7 +472,8 @@ def owner_currencies(session: Session, owner_id: int) -> list[str]:
 
 
 def owner_finance(session: Session, user: User | None, *, currency: str | None = None,
-                  limit: int = 200, now: datetime | None = None) -> OwnerFinanceOut:
+                  limit: int = 200, period: PeriodFilter | None = None,
+                  now: datetime | None = None) -> OwnerFinanceOut:
     """The owner's finance page: pending (share of paid bookings not completed), available
     (share of completed bookings not paid out), what is on its way, the next payout date,
     and the lines that make up the balance, newest first."""
@@ -484,8 +485,8 @@ def owner_finance(session: Session, user: User | None, *, currency: str | None =
     found = ledger.balances(session, [ledger.owner_pending(owner.id, cur), ledger.owner_payable(owner.id, cur)])
     in_transit = int(session.scalar(select(func.sum(Payout.amount_minor)).where(
         Payout.owner_id == owner.id, Payout.currency == cur, Payout.status == PayoutStatus.pending.value)) or 0)
-    lines = owner_lines(session, owner.id, cur, start=datetime(2000, 1, 1, tzinfo=timezone.utc),
-                        end=datetime(2100, 1, 1, tzinfo=timezone.utc), limit=limit)
+    start, end = (period or PeriodFilter()).bounds(get_settings().report_timezone)
+    lines = owner_lines(session, owner.id, cur, start=start, end=end, limit=limit)
     return OwnerFinanceOut(
         currency=cur, pending_minor=-found[ledger.owner_pending(owner.id, cur).code],
         available_minor=-found[ledger.owner_payable(owner.id, cur).code], in_transit_minor=in_transit,
@@ -585,9 +586,10 @@ def payout_out(payout: Payout, owner_name: str = "", owner_email: str = "") -> P
         owner_name=owner_name, owner_email=owner_email)
 
 
-def owner_operations_xlsx(session: Session, user: User | None, *, currency: str | None = None) -> bytes:
+def owner_operations_xlsx(session: Session, user: User | None, *, currency: str | None = None,
+                          period: PeriodFilter | None = None) -> bytes:
     """Every line of the owner's balance as an Excel sheet (the finance page's export)."""
-    view = owner_finance(session, user, currency=currency, limit=50_000)
+    view = owner_finance(session, user, currency=currency, limit=50_000, period=period)
     account_words = {"pending": "ожидает завершения", "payable": "к выплате"}
     rows = [OperationRow(at=line.at, kind=line.label,
                          description=f"{line.space} — {account_words[line.account]}".strip(" —"),
