@@ -18,6 +18,7 @@ from coworking_app.services.booking.bookings import access_booking
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.pdf import DejaVuPdf
+from coworking_app.services.finance.penalties import booking_penalties
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -26,6 +27,7 @@ from models import (
     DocumentKind,
     Payment,
     PaymentStatus,
+    PenaltyStatus,
     Refund,
     Resource,
     Space,
@@ -58,7 +60,8 @@ def _local(moment: datetime, zone: str) -> str:
 
 
 def _render(kind: str, number: int, booking: Booking, space: Space, resource: Resource,
-            renter: User, amount: int, reference: str, refund: Refund | None) -> bytes:
+            renter: User, amount: int, reference: str, refund: Refund | None,
+            kept: list[tuple[str, int]] = ()) -> bytes:
     pdf = _Pdf()
     title = "Кассовый чек / Receipt" if kind == DocumentKind.receipt else "Возврат / Credit note"
     prefix = "R" if kind == DocumentKind.receipt else "CN"
@@ -92,6 +95,8 @@ def _render(kind: str, number: int, booking: Booking, space: Space, resource: Re
     else:
         pdf.row(f"Возврат по брони № {booking.id}: {refund.reason if refund else ''}",
                 money(amount, currency), bold=True)
+        for label, fee in kept:  # what the policy kept: a late cancellation or a no-show
+            pdf.row(f"Удержано: {label.lower()}", money(fee, currency))
         rate = price.get("vat_rate_bp", 0)
         if rate:
             vat_part = amount - (2 * amount * 10_000 + 10_000 + rate) // (2 * (10_000 + rate))
@@ -104,7 +109,9 @@ def _render(kind: str, number: int, booking: Booking, space: Space, resource: Re
     return bytes(pdf.output())
 
 
-PAYMENT_METHODS = {"stripe": "банковской картой онлайн", "test": "тестовая оплата (деньги не списывались)"}
+PAYMENT_METHODS = {"stripe": "банковской картой онлайн", "yookassa": "онлайн через ЮKassa",
+                   "account": "на счёт компании (по счёту на оплату)",
+                   "test": "тестовая оплата (деньги не списывались)"}
 
 
 def payment_description(payment: Payment, zone: str) -> str:
@@ -120,8 +127,9 @@ def payment_description(payment: Payment, zone: str) -> str:
 
 def _refund_description(session: Session, refund: Refund, zone: str) -> str:
     payment = session.get(Payment, refund.payment_id)
-    way = ("на карту, которой оплачена бронь" if payment is None or payment.provider != "test"
-           else "тестовый возврат (деньги не списывались)")
+    way = {"test": "тестовый возврат (деньги не списывались)",
+           "account": "на счёт компании: уменьшает её следующий счёт на оплату"}.get(
+        payment.provider if payment else "", "на карту, которой оплачена бронь")
     parts = [way, format_moment(refund.created_at, zone, named=True)]
     if payment is not None and payment.provider != "test" and refund.provider_refund_id:
         parts.append(f"операция {refund.provider_refund_id}")
@@ -163,9 +171,11 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
         return existing
     booking = session.get(Booking, refund.booking_id, with_for_update=True)
     number = next_number(session, DocumentKind.credit_note.value)
+    kept = [(p.kind_label, p.amount_minor) for p in booking_penalties(session, [booking.id]).get(booking.id, [])
+            if p.status == PenaltyStatus.charged]
     pdf = _render(DocumentKind.credit_note.value, number, booking, session.get(Space, booking.space_id),
                   session.get(Resource, booking.resource_id), session.get(User, booking.user_id),
-                  refund.amount_minor, _refund_description(session, refund, booking.timezone), refund)
+                  refund.amount_minor, _refund_description(session, refund, booking.timezone), refund, kept)
     document = Document(booking_id=booking.id, refund_id=refund.id, kind=DocumentKind.credit_note.value,
                         number=number, amount_minor=refund.amount_minor, currency=refund.currency, pdf=pdf)
     session.add(document)
