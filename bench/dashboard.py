@@ -2,23 +2,29 @@
 
 Measures, BENCH_RUNS times each after one warm-up, in ms (p50 / p95 / max):
   * the full operator dashboard (services.admin.analytics.dashboard, one session per call as a
-    request has) for the default 30-day period, a 365-day period and the default period
-    filtered to one city (Moscow);
+    request has) for the default 30-day period, a 365-day period, both filtered to one city
+    (Moscow), and the owner's analytics (owner_view=True) of the owner with most spaces for
+    30 and 365 days;
   * each of its widgets on its own (kpis, occupancy_by_day, revenue_series,
-    bookings_by_status, top_spaces, occupancy_heatmap, search_density), for each of the three;
+    bookings_by_status, top_spaces, occupancy_heatmap, search_density), for each of them;
+  * the rollups (services/admin/rollups.py): the 30- and 365-day dashboards while
+    BENCH_CHANGES booking changes are noted but not rolled up yet (readers add them), and
+    the refresh job applying them (do_refresh_rollups: N bookings cancelled, then restored;
+    each N of BENCH_CHANGES), and a refresh with nothing to do;
   * one page of the admin bookings table (services.admin.admin_tables.list_table "bookings"):
     default sort (-id), and filtered by status;
   * GET /api/v1/admin/dashboard (and /api/v1/admin/bookings) through FastAPI's TestClient
     with a real bearer token, to include the HTTP layer.
-Requirement: the dashboard loads in under 1 s (p95). When a full dashboard misses it, the
-statements of its slowest widget are run again under EXPLAIN (ANALYZE, BUFFERS) and their
-total execution times printed.
+Requirement: the dashboard loads in 300 ms (p95) for any period (issue 22). When a full
+dashboard misses it, the statements of its slowest widget are run again under EXPLAIN
+(ANALYZE, BUFFERS) and their total execution times printed.
 
 Data (seeded once; skipped when the database already holds >= BENCH_BOOKINGS bookings):
 the demo seed (3 cities, 160 spaces with hot desks, fixed desks, meeting rooms, offices),
 BENCH_SPACES synthetic spaces (demo.scale.seed_scale: one hot desk each), BENCH_RENTERS
 renters, then BENCH_BOOKINGS bookings and BENCH_SEARCHES search_log rows, each inserted by
-ONE set-based INSERT ... SELECT FROM generate_series, then VACUUM ANALYZE.
+ONE set-based INSERT ... SELECT FROM generate_series (without triggers, so the rollups are
+then rebuilt: rollups.do_rebuild_rollups), then VACUUM ANALYZE.
 
 Run with `make bench-dashboard` (database coworking_bench_dashboard, Redis dbs 14/15) or
 directly with DATABASE_URL set.
@@ -47,7 +53,7 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 
 from coworking_app.db import get_engine  # noqa: E402
 from coworking_app.uow import UnitOfWork  # noqa: E402
-from coworking_app.services.admin import analytics  # noqa: E402
+from coworking_app.services.admin import analytics, rollups  # noqa: E402
 from coworking_app.services.admin.admin_tables import TableFilter, list_table  # noqa: E402
 from models import Booking, City, Resource, SearchLog, Space, User  # noqa: E402
 
@@ -56,7 +62,8 @@ SYNTHETIC_SPACES = int(os.environ.get("BENCH_SPACES", "2000"))
 RENTERS = int(os.environ.get("BENCH_RENTERS", "20000"))
 SEARCHES = int(os.environ.get("BENCH_SEARCHES", "200000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
-TARGET_MS = 1000.0  # the full dashboard, p95
+CHANGES = [int(n) for n in os.environ.get("BENCH_CHANGES", "100,1000,10000").split(",")]
+TARGET_MS = 300.0  # the full dashboard, p95
 ADMIN_EMAIL = "bench-dashboard-admin@example.com"
 RENTER_EMAIL = "bench-renter-{n}@example.com"
 
@@ -279,10 +286,15 @@ def ensure_data() -> None:
             added = session.execute(text(SEARCHES_SQL), {"searches": SEARCHES - searches}).rowcount
             print(f"  {added} search_log rows {time.perf_counter() - step:6.1f} s", flush=True)
     step = time.perf_counter()
+    with UnitOfWork() as uow:
+        result = rollups.do_rebuild_rollups(uow.session)
+    print(f"  rollups rebuilt ({result.cells} space cells) {time.perf_counter() - step:6.1f} s", flush=True)
+    step = time.perf_counter()
     # After a bulk load: statistics for the planner, and the visibility map / hint bits a
     # live database has (autovacuum), so the first measured reads do not rewrite pages.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("booking", "search_log", "app_user", "space", "resource", "tariff"):
+        for table in ("booking", "search_log", "app_user", "space", "resource", "tariff",
+                      "booking_day_space", "booking_day_city"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     print(f"  VACUUM ANALYZE {time.perf_counter() - step:6.1f} s", flush=True)
     print(f"seeding took {time.perf_counter() - started:.1f} s", flush=True)
@@ -346,9 +358,9 @@ def print_table() -> None:
               f"{max(values):9.1f}")
 
 
-def widgets(admin: User, flt: analytics.DashboardFilter) -> dict[str, Callable]:
+def widgets(user: User, flt: analytics.DashboardFilter, owner_view: bool = False) -> dict[str, Callable]:
     def scope_period(session):
-        return (analytics.access_analytics_scope(session, admin, flt, owner_view=False),
+        return (analytics.access_analytics_scope(session, user, flt, owner_view=owner_view),
                 flt.period())
 
     def call(fn, **kw):
@@ -405,41 +417,97 @@ def explain(label: str, work: Callable) -> None:
         raw.close()
 
 
+def biggest_owner() -> int:
+    """The owner of the most spaces (the demo's owners have 27 each)."""
+    with UnitOfWork() as uow:
+        return uow.session.execute(text(
+            "SELECT owner_id FROM space WHERE owner_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+        ).scalar_one()
+
+
+def refresh_costs(admin: User) -> None:
+    """The rollups with N booking changes noted: the dashboard meanwhile (readers add the
+    noted changes), then the refresh job applying them. N confirmed bookings of the last
+    and next 30 days are cancelled (occupancy, heat map and statuses all move), then
+    restored, so the data stays as seeded."""
+    print("\n== rollups: N booking changes (cancel, then restore) ==", flush=True)
+    today = analytics.today()
+    boards = {"30 days": analytics.DashboardFilter(),
+              "365 days": analytics.DashboardFilter(date_from=today - timedelta(days=364))}
+    for n in CHANGES:
+        with UnitOfWork() as uow:
+            ids = list(uow.session.execute(text(
+                "SELECT id FROM booking WHERE status = 'confirmed' AND start_at >= now() - interval '30 days' "
+                "AND start_at < now() + interval '30 days' ORDER BY id LIMIT :n"), {"n": n}).scalars())
+        for status in ("cancelled", "confirmed"):
+            with UnitOfWork() as uow:
+                uow.session.execute(text("UPDATE booking SET status = :status WHERE id = ANY(:ids)"),
+                                    {"status": status, "ids": ids})
+            if status == "cancelled":
+                for name, flt in boards.items():
+                    record(f"dashboard {name}, {len(ids)} changes pending", timed(in_session(
+                        lambda s, flt=flt: analytics.dashboard(s, admin, flt, owner_view=False)), runs=5))
+            started = time.perf_counter()
+            with UnitOfWork() as uow:
+                done = rollups.do_refresh_rollups(uow.session)
+            record(f"refresh: {len(ids)} bookings {status} ({done.changes} rows)",
+                   [(time.perf_counter() - started) * 1000])
+    record("refresh: nothing noted", timed(in_session(rollups.do_refresh_rollups), runs=5))
+
+
 def main() -> None:
     print(f"database {get_engine().url.render_as_string(hide_password=True)}")
     ensure_data()
     admin_id = ensure_admin()
+    owner_id = biggest_owner()
     with UnitOfWork() as uow:
         session, effects = uow.session, uow.effects
         counts = {name: count(session, model) for name, model in
                   (("bookings", Booking), ("spaces", Space), ("resources", Resource),
                    ("search_log", SearchLog), ("users", User))}
         admin = session.get(User, admin_id)
+        owner = session.get(User, owner_id)
+        owner_spaces = session.scalar(select(func.count()).select_from(Space).where(Space.owner_id == owner_id))
         moscow = session.scalar(select(City).where(City.slug == "moscow"))
-    print("rows: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        rollup_rows = session.execute(text(
+            "SELECT (SELECT count(*) FROM booking_day_space), (SELECT count(*) FROM booking_day_city)")).one()
+    print("rows: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+          + f"; rollups: {rollup_rows[0]} space cells, {rollup_rows[1]} city cells")
 
     today = analytics.today()
+    year = today - timedelta(days=364)
+    # name: (filter, query string, user, owner view)
     scenarios = {
-        "30 days (default)": (analytics.DashboardFilter(), {}),
-        "365 days": (analytics.DashboardFilter(date_from=today - timedelta(days=364)),
-                     {"from": (today - timedelta(days=364)).isoformat()}),
+        "30 days (default)": (analytics.DashboardFilter(), {}, admin, False),
+        "365 days": (analytics.DashboardFilter(date_from=year), {"from": year.isoformat()}, admin, False),
         f"30 days, city {moscow.slug}": (analytics.DashboardFilter(city_id=moscow.id),
-                                        {"city": str(moscow.id)}),
+                                        {"city": str(moscow.id)}, admin, False),
+        f"365 days, city {moscow.slug}": (analytics.DashboardFilter(city_id=moscow.id, date_from=year),
+                                         {"city": str(moscow.id), "from": year.isoformat()}, admin, False),
+        f"owner ({owner_spaces} spaces) 30 days": (analytics.DashboardFilter(), {}, owner, True),
+        f"owner ({owner_spaces} spaces) 365 days": (analytics.DashboardFilter(date_from=year),
+                                                  {"from": year.isoformat()}, owner, True),
     }
     print(f"runs per item: {RUNS} (after one warm-up); report day {today}; "
-          f"target: full dashboard p95 < {TARGET_MS:.0f} ms")
+          f"target: full dashboard p95 <= {TARGET_MS:.0f} ms")
 
     misses = []
-    for name, (flt, _query) in scenarios.items():
+    for name, (flt, _query, user, owner_view) in scenarios.items():
         print(f"\n== dashboard, {name} ==", flush=True)
         full = record(f"dashboard {name}", timed(in_session(
-            lambda s, flt=flt: analytics.dashboard(s, admin, flt, owner_view=False))))
+            lambda s, flt=flt, user=user, owner_view=owner_view: analytics.dashboard(
+                s, user, flt, owner_view=owner_view))))
         widget_p95 = {}
-        for widget, work in widgets(admin, flt).items():
+        for widget, work in widgets(user, flt, owner_view).items():
             widget_p95[widget] = pct(record(f"  {widget}", timed(in_session(work))), 95)
-        if pct(full, 95) >= TARGET_MS:
+        money = sum(widget_p95[w] for w in MONEY_WIDGETS)
+        print(f"  (widgets' p95 summed: {sum(widget_p95.values()):.1f} ms, of which the money widgets "
+              f"{', '.join(MONEY_WIDGETS)} {money:.1f} ms)")
+        if pct(full, 95) > TARGET_MS:
             slowest = max(widget_p95, key=widget_p95.get)
-            misses.append((name, slowest, widgets(admin, flt)[slowest]))
+            misses.append((name, slowest, widgets(user, flt, owner_view)[slowest]))
+
+    refresh_costs(admin)
 
     print("\n== admin table: bookings, page 1 of 25 ==", flush=True)
     for label, flt in (("bookings table, default sort (-id)", TableFilter()),
@@ -454,20 +522,24 @@ def main() -> None:
     from coworking_app.api import create_api
     from coworking_app.services.accounts.sessions import do_sign_in_api
 
-    with UnitOfWork() as uow:
-        session, effects = uow.session, uow.effects
-        token = do_sign_in_api(session, effects, session.get(User, admin_id)).access_token
-    headers = {"Authorization": f"Bearer {token}"}
+    tokens = {}
+    for user_id in (admin_id, owner_id):
+        with UnitOfWork() as uow:
+            session, effects = uow.session, uow.effects
+            tokens[user_id] = do_sign_in_api(session, effects, session.get(User, user_id)).access_token
     with TestClient(create_api()) as client:
-        def get(path: str, params: dict) -> Callable[[], object]:
+        def get(path: str, params: dict, user_id: int = admin_id) -> Callable[[], object]:
+            headers = {"Authorization": f"Bearer {tokens[user_id]}"}
+
             def run():
                 r = client.get(path, params=params, headers=headers)
                 if r.status_code != 200:
                     raise SystemExit(f"GET {path} {params} answered {r.status_code}: {r.text[:300]}")
                 return r
             return run
-        for name, (_flt, query) in scenarios.items():
-            record(f"GET /api/v1/admin/dashboard {name}", timed(get("/api/v1/admin/dashboard", query)))
+        for name, (_flt, query, user, owner_view) in scenarios.items():
+            path = "/api/v1/owner/analytics" if owner_view else "/api/v1/admin/dashboard"
+            record(f"GET {path} {name}", timed(get(path, query, user.id)))
         record("GET /api/v1/admin/bookings (page 1)", timed(get("/api/v1/admin/bookings", {})))
         record("GET /api/v1/admin/bookings?status=cancelled",
                timed(get("/api/v1/admin/bookings", {"status": "cancelled"})))
@@ -475,12 +547,16 @@ def main() -> None:
     print_table()
     print("\nrows: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for name, values in RESULTS:
-        if name.startswith("dashboard "):
+        if name.startswith("dashboard ") and "pending" not in name:
             p95 = pct(values, 95)
-            print(f"target: {name} p95 {p95:.1f} ms < {TARGET_MS:.0f} ms "
-                  f"[{'met' if p95 < TARGET_MS else 'NOT met'}]")
+            print(f"target: {name} p95 {p95:.1f} ms <= {TARGET_MS:.0f} ms "
+                  f"[{'met' if p95 <= TARGET_MS else 'NOT met'}]")
     for name, widget, work in misses:
         explain(f"{widget} ({name}, the slowest widget)", work)
+
+
+# Revenue by stay date, still read from the bookings: they move onto the ledger's rollup.
+MONEY_WIDGETS = ("revenue_series", "top_spaces")
 
 
 if __name__ == "__main__":

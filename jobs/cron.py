@@ -16,7 +16,7 @@ from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings, warn_expiring_holds
 from jobs.finance import check_ledger, issue_invoices, remind_overdue_invoices, run_payouts
-from jobs.maintenance import flush_search_log, refresh_planner_statistics
+from jobs.maintenance import flush_search_log, refresh_dashboard_rollups, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
 from jobs.notifications import sweep_emails
@@ -60,6 +60,12 @@ cron.register(email_unread, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_time
 # Searches buffered in Redis go to search_log (the dashboard's map).
 cron.register(flush_search_log, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=120,
               name="flush-search-log")
+
+# The dashboard's rollups take the booking changes noted since the last run (readers add the
+# ones still noted meanwhile, so the figures never lag; docs/admin.md, "Rollups"). A change of
+# REPORT_TIMEZONE makes one run rebuild them (about a minute per million bookings).
+cron.register(refresh_dashboard_rollups, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=900,
+              name="refresh-dashboard-rollups")
 
 # Operator reports for the last complete day / week / month (report time zone is the
 # server's here: run the cron process with TZ=Europe/Moscow, see docs/admin.md). A period

@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Date, DateTime, Inde
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from models.booking import BookingStatus
 from models.common import created_column, point_column
 
 # Tables whose every insert/update/delete a trigger records, and the entity name the audit
@@ -112,3 +113,118 @@ class ReportFile(SQLModel, table=True):
     created_by: int | None = Field(default=None)
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+# --- the dashboard's daily rollups (services/admin/rollups.py, migration 0bdafa54968c) ------
+#
+# Figures of bookings per space and day, summed per city and day, kept by the per-minute job
+# jobs.maintenance.refresh_dashboard_rollups from the changes triggers note. Never written by
+# other code. Every figure column is NULL when zero (a NULL costs one bit), so a day with
+# three one-hour bookings stores three hour columns, not twenty-four zeros.
+ROLLUP_HOURS = tuple(f"h{hour:02d}" for hour in range(24))  # h00 .. h23: local hours
+ROLLUP_STATUSES = tuple(status.value for status in BookingStatus)  # n_<status>, one column each
+ROLLUP_FIGURES = ("booked_open_us", *ROLLUP_HOURS, *(f"n_{status}" for status in ROLLUP_STATUSES))
+
+
+class BookingDayFigures(SQLModel):
+    """What a (space or city, day) cell holds. Two kinds of day:
+    - the local day of the booking's own zone: `booked_open_us` (seat-microseconds booked
+      inside the space's opening hours: occupancy) and h00..h23 (seat-microseconds booked in
+      each local hour: the heat map), from bookings whose seats were taken (SEAT_STATUSES);
+    - the report-zone day the booking starts: n_<status>, every booking by its status now."""
+
+    booked_open_us: int | None = Field(default=None, sa_type=BigInteger)
+    h00: int | None = Field(default=None, sa_type=BigInteger)
+    h01: int | None = Field(default=None, sa_type=BigInteger)
+    h02: int | None = Field(default=None, sa_type=BigInteger)
+    h03: int | None = Field(default=None, sa_type=BigInteger)
+    h04: int | None = Field(default=None, sa_type=BigInteger)
+    h05: int | None = Field(default=None, sa_type=BigInteger)
+    h06: int | None = Field(default=None, sa_type=BigInteger)
+    h07: int | None = Field(default=None, sa_type=BigInteger)
+    h08: int | None = Field(default=None, sa_type=BigInteger)
+    h09: int | None = Field(default=None, sa_type=BigInteger)
+    h10: int | None = Field(default=None, sa_type=BigInteger)
+    h11: int | None = Field(default=None, sa_type=BigInteger)
+    h12: int | None = Field(default=None, sa_type=BigInteger)
+    h13: int | None = Field(default=None, sa_type=BigInteger)
+    h14: int | None = Field(default=None, sa_type=BigInteger)
+    h15: int | None = Field(default=None, sa_type=BigInteger)
+    h16: int | None = Field(default=None, sa_type=BigInteger)
+    h17: int | None = Field(default=None, sa_type=BigInteger)
+    h18: int | None = Field(default=None, sa_type=BigInteger)
+    h19: int | None = Field(default=None, sa_type=BigInteger)
+    h20: int | None = Field(default=None, sa_type=BigInteger)
+    h21: int | None = Field(default=None, sa_type=BigInteger)
+    h22: int | None = Field(default=None, sa_type=BigInteger)
+    h23: int | None = Field(default=None, sa_type=BigInteger)
+    n_pending_payment: int | None = None
+    n_paid: int | None = None
+    n_confirmed: int | None = None
+    n_cancelled: int | None = None
+    n_expired: int | None = None
+    n_completed: int | None = None
+    n_no_show: int | None = None
+
+
+class BookingDaySpace(BookingDayFigures, table=True):
+    """One space's cell of one day. `city_id`: the space's city when the cell was last
+    written (its sums are in that city's booking_day_city row)."""
+
+    __tablename__ = "booking_day_space"
+    __table_args__ = (Index("ix_booking_day_space_day", "day"),)
+
+    space_id: int = Field(primary_key=True)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    city_id: int
+
+
+class BookingDayCity(BookingDayFigures, table=True):
+    """The sum of the booking_day_space rows of one city and day (the network and city
+    views read these: a few rows a day instead of one per space)."""
+
+    __tablename__ = "booking_day_city"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    city_id: int = Field(primary_key=True)
+
+
+class BookingRollupChange(SQLModel, table=True):
+    """A booking version the rollups do not hold yet, written by the `booking_rollup_note`
+    triggers in the transaction that changes the booking: +1 the new version (insert,
+    update), -1 the old one (update, delete). No key and no index: the refresh takes every
+    row at once (DELETE ... RETURNING) and readers add the pending ones to the rollups."""
+
+    __tablename__ = "booking_rollup_change"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    sign: int
+    space_id: int
+    start_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    end_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    timezone: str = Field(max_length=64)
+    seats: int
+    status: str = Field(max_length=16)
+
+
+class BookingRollupSpace(SQLModel, table=True):
+    """A space whose cells must be counted again whole: its opening hours (occupancy) or its
+    city changed (the `booking_rollup_space_note` trigger on space)."""
+
+    __tablename__ = "booking_rollup_space"
+
+    space_id: int = Field(primary_key=True)
+
+
+class BookingRollupState(SQLModel, table=True):
+    """One row: the report zone the status counts' days are in (a different REPORT_TIMEZONE
+    makes the next refresh rebuild everything) and the last refresh."""
+
+    __tablename__ = "booking_rollup_state"
+    __table_args__ = (CheckConstraint("id", name="ck_booking_rollup_state_one"),)
+
+    id: bool = Field(default=True, primary_key=True)
+    report_timezone: str = Field(max_length=64)
+    refreshed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    applied: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"),
+                         description="change rows applied by the refreshes so far")

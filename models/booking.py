@@ -41,6 +41,9 @@ class BookingStatus(StrEnum):
 # booking service turns overdue holds into `expired` before it counts or inserts.
 HOLDING_STATUSES = (BookingStatus.pending_payment, BookingStatus.paid, BookingStatus.confirmed)
 _HOLDING_SQL = ", ".join(f"'{s.value}'" for s in HOLDING_STATUSES)
+# Statuses whose seats were really taken (the dashboard's occupancy, heat map, "active now";
+# services/admin/analytics.py SEAT_SQL and the `booking_rollup_cells` database function).
+SEAT_STATUSES = (BookingStatus.paid, BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
 
 
 def holds_seats_sql(alias: str) -> str:

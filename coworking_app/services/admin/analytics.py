@@ -11,6 +11,12 @@ Every figure is one SQL aggregate; Python only shapes the result. Definitions (d
 - occupancy = booked seat-hours within opening hours / seats x opening hours.
 The admin tables filter with the same conditions (services/admin/admin_tables.py), so a KPI and
 the table it summarises cannot disagree.
+
+Occupancy, the heat map and bookings by status (so the cancellation rate) are read from the
+daily rollups (services/admin/rollups.py) plus the changes not yet rolled up: a few rows a
+day for the network or a city, one per space and day for an owner or a space, whatever the
+period. The money figures (revenue by stay date, money received) still read bookings,
+payments and refunds (index ranges): they move onto the ledger's own daily rollup.
 """
 
 from __future__ import annotations
@@ -31,13 +37,16 @@ from coworking_app.services.common.query import QueryModel
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import InvalidInput, NotFound
 from coworking_app.services.common.fields import Day, Id
+from coworking_app.services.admin import rollups
 from coworking_app.services.catalog.spaces import public_space_sql
 from coworking_app.settings import get_settings
-from models import Role, Space, User
+from models import ROLLUP_HOURS, ROLLUP_STATUSES, SEAT_STATUSES, Role, Space, User
 
+PLACED_STATUSES = tuple(s for s in ROLLUP_STATUSES if s not in ("pending_payment", "expired"))
 PLACED_SQL = "b.status NOT IN ('pending_payment', 'expired')"
 PUBLIC_SPACE_SQL = public_space_sql("s")  # spaces.is_public, on the space row `s`
-SEAT_SQL = "b.status IN ('paid', 'confirmed', 'completed', 'no_show')"  # seats really taken
+SEAT_SQL = f"b.status IN ({', '.join(repr(s.value) for s in SEAT_STATUSES)})"  # seats really taken
+US_PER_HOUR = 3_600_000_000  # the rollups count seat-microseconds
 NET_SQL = "(b.paid_minor - b.refunded_minor)"
 MAX_PERIOD_DAYS = 731
 
@@ -202,31 +211,24 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
     day = today(now)
     month_start = day.replace(day=1)
     p = {**scope.params(), "now": now, "today": day_start(day), "tomorrow": day_start(day + timedelta(days=1)),
-         "month": day_start(month_start), "p_from": day_start(period[0]),
-         "p_to": day_start(period[1] + timedelta(days=1))}
+         "month": day_start(month_start), "since": now - longest_booking(session) - timedelta(days=1)}
     where = scope.where()
-    # One pass over the bookings of this month, today and the period (all index ranges):
-    # those starting in the range, plus those created today that start outside it (the same
-    # rows as `range OR created today`, but the range is read from the covering index alone).
-    p["lookback"] = longest_booking(session) + timedelta(days=1)
-    in_range = ("b.start_at >= least(:month, :p_from) - :lookback "
-                "AND b.start_at < greatest(:tomorrow, :p_to)")
-    columns = "b.status, b.start_at, b.end_at, b.created_at, b.paid_minor, b.refunded_minor"
+    # Index ranges only: bookings under way now (_active_sql), placed today (created_at),
+    # and the month's revenue by stay date (start_at, at most 31 days).
     row = _one(session, f"""
-        SELECT
-          count(*) FILTER (WHERE {SEAT_SQL} AND b.start_at <= :now AND b.end_at > :now),
-          count(*) FILTER (WHERE {PLACED_SQL} AND b.created_at >= :today AND b.created_at < :tomorrow),
-          coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :today AND b.start_at < :tomorrow), 0),
-          coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :month AND b.start_at < :tomorrow), 0),
-          count(*) FILTER (WHERE {PLACED_SQL} AND b.start_at >= :p_from AND b.start_at < :p_to),
-          count(*) FILTER (WHERE b.status = 'cancelled' AND b.start_at >= :p_from AND b.start_at < :p_to)
-        FROM (SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
-              WHERE {where} AND {in_range}
-              UNION ALL
-              SELECT {columns} FROM booking b JOIN space s ON s.id = b.space_id
-              WHERE {where} AND b.created_at >= :today AND NOT ({in_range})) AS b
+        SELECT ({_active_sql(where)}),
+          (SELECT count(*) FROM booking b JOIN space s ON s.id = b.space_id
+           WHERE {where} AND {PLACED_SQL} AND b.created_at >= :today AND b.created_at < :tomorrow),
+          m.revenue_today, m.revenue_month
+        FROM (SELECT coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :today), 0) AS revenue_today,
+                     coalesce(sum({NET_SQL}), 0) AS revenue_month
+              FROM booking b JOIN space s ON s.id = b.space_id
+              WHERE {where} AND b.start_at >= :month AND b.start_at < :tomorrow) AS m
     """, p)
-    active, created_today, revenue_today, revenue_month, placed, cancelled = row
+    active, created_today, revenue_today, revenue_month = row
+    statuses = bookings_by_status(session, scope, period)
+    placed = sum(n for status, n in statuses.items() if status in PLACED_STATUSES)
+    cancelled = statuses.get("cancelled", 0)
     received_today, received_month = money_received(session, scope, p)
     occupancy = occupancy_by_day(session, scope, (day, day))
     new_users = api_ms = None
@@ -281,25 +283,56 @@ def longest_booking(session: Session) -> timedelta:
     return timedelta(minutes=int(minutes))
 
 
+def _active_sql(where: str) -> str:
+    """SQL: the count of bookings under way at :now (seats really taken, :now inside the
+    booking) in spaces `s` matching `where`. Two index ranges: bookings of a day or less
+    that started within the last day (ix_booking_start_cover), and longer ones that started
+    since :since, the longest booking a resource allows before :now (the partial index
+    ix_booking_long_start): not a year of every booking's starts."""
+    return f"""
+        SELECT (SELECT count(*) FROM booking b JOIN space s ON s.id = b.space_id
+                WHERE {where} AND {SEAT_SQL} AND b.start_at > CAST(:now AS timestamptz) - interval '1 day'
+                  AND b.start_at <= :now AND b.end_at > :now AND NOT (b.end_at - b.start_at > interval '1 day'))
+             + (SELECT count(*) FROM booking b JOIN space s ON s.id = b.space_id
+                WHERE {where} AND {SEAT_SQL} AND b.end_at - b.start_at > interval '1 day'
+                  AND b.start_at >= :since AND b.start_at <= :now AND b.end_at > :now)"""
+
+
 def active_bookings_now(session: Session, *, now: datetime | None = None) -> int:
     """Bookings under way right now, network-wide (the dashboard's "active now", for the
-    metrics scrape): seats really taken and the moment inside the booking. An index range
-    on start_at (back to the longest booking a resource allows), not a scan."""
+    metrics scrape): seats really taken and the moment inside the booking (_active_sql)."""
     now = now or datetime.now(timezone.utc)
-    return int(session.execute(text(
-        f"SELECT count(*) FROM booking b WHERE b.start_at >= :since AND b.start_at <= :now "
-        f"AND b.end_at > :now AND {SEAT_SQL}"),
-        {"now": now, "since": now - longest_booking(session) - timedelta(days=1)}).scalar_one())
+    return int(session.execute(text(_active_sql("TRUE")),
+                               {"now": now, "since": now - longest_booking(session) - timedelta(days=1)}
+                               ).scalar_one())
 
 
-def _reach(session: Session, period: tuple[date, date]) -> dict:
-    """The bookings that can touch a local day of the period: starting from the longest
-    booking (plus 2 days) before it to 2 days after it, and ending later than 2 days before
-    it (an earlier end is before the period's first midnight in every zone: zones are at
-    most 26 hours apart). The exact local-day test is done in SQL."""
-    return {"lo": day_start(period[0]) - longest_booking(session) - timedelta(days=2),
-            "hi": day_start(period[1] + timedelta(days=2)),
-            "lo_end": day_start(period[0]) - timedelta(days=2)}
+def _rollup_sql(scope: Scope, columns: str) -> str:
+    """Rows (day, <columns> of `r`) of the scope's cells with days in [:d_from, :d_to]: the
+    rollups' rows plus what the changes not yet refreshed add (rollups.pending_sql), to be
+    summed by day. The network and a city read booking_day_city (a few rows a day); an
+    owner's spaces or one space read booking_day_space."""
+    pending = rollups.pending_sql()
+    if scope.owner_id is None and scope.space_id is None:
+        city = "AND r.city_id = :city_id" if scope.city_id is not None else ""
+        return f"""
+            SELECT r.day, {columns} FROM booking_day_city r
+            WHERE r.day BETWEEN CAST(:d_from AS date) AND CAST(:d_to AS date) {city}
+            UNION ALL
+            SELECT r.day, {columns} FROM ({pending}) AS r WHERE TRUE {city}"""
+    where = scope.where()
+    return f"""
+        SELECT r.day, {columns} FROM booking_day_space r JOIN space s ON s.id = r.space_id
+        WHERE {where} AND r.day BETWEEN CAST(:d_from AS date) AND CAST(:d_to AS date)
+        UNION ALL
+        SELECT r.day, {columns} FROM ({pending}) AS r JOIN space s ON s.id = r.space_id WHERE {where}"""
+
+
+def _rollup_params(scope: Scope, period: tuple[date, date]) -> dict:
+    # A booking starting after the period's last day + 2 (report zone) touches none of its
+    # days in any zone (zones are at most 26 hours apart).
+    return {**scope.params(), **rollups.pending_params(period[0], period[1],
+                                                       day_start(period[1] + timedelta(days=2)))}
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # to_char(d, 'dy'), ISO order
@@ -313,66 +346,42 @@ def _by_weekday(template: str) -> str:
 def occupancy_by_day(session: Session, scope: Scope, period: tuple[date, date]) -> list[DayOccupancy]:
     """Booked seat-hours inside opening hours / seat-hours open, per local day.
 
-    A booking is split into its local days within the period only (a month booking that
-    began before it adds no rows for the days before); each space's opening hours are read
-    from its JSON once (arrays by ISO weekday), not once per booking and day; the seat-hours
-    open are summed once per weekday; bookings of the same times and seats in spaces of
-    the same hours are counted once, times their number."""
-    p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
+    Booked: the rollups' `booked_open_us` (each booking split into the local days of its own
+    zone, seats x the time inside that day's opening hours; services/admin/rollups.py).
+    Open: each space's opening hours read from its JSON once (arrays by ISO weekday), the
+    seat-hours open summed once per weekday, of the published spaces in scope."""
+    p = _rollup_params(scope, period)
     where = scope.where()
     rows = session.execute(text(f"""
         WITH days AS (SELECT d::timestamp AS d, extract(isodow FROM d)::int AS k
                       FROM generate_series(CAST(:d_from AS date), CAST(:d_to AS date), interval '1 day') AS d),
-        week AS NOT MATERIALIZED (
+        week AS MATERIALIZED (
           -- Per space, by ISO weekday (1 = Monday): open that day (the day's JSON is not null)
-          -- and the opening and closing times; `hours` numbers the distinct weekly hours.
-          SELECT w.*, dense_rank() OVER (ORDER BY is_open, opens, closes) AS hours
-          FROM (SELECT s.id AS space_id, {_by_weekday("s.opening_hours -> '{dy}' <> 'null'")} AS is_open,
-                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'open')::time")} AS opens,
-                       {_by_weekday("(s.opening_hours -> '{dy}' ->> 'close')::time")} AS closes
-                FROM space s WHERE {where}
-                OFFSET 0) AS w),  -- (computed once per space, not once per booking that joins it)
+          -- and the opening and closing times (read once per space, not once per weekday).
+          SELECT s.id AS space_id, {_by_weekday("s.opening_hours -> '{dy}' <> 'null'")} AS is_open,
+                 {_by_weekday("(s.opening_hours -> '{dy}' ->> 'open')::time")} AS opens,
+                 {_by_weekday("(s.opening_hours -> '{dy}' ->> 'close')::time")} AS closes
+          FROM space s WHERE {where} AND {PUBLIC_SPACE_SQL}),
         capacity AS (
           SELECT s.id, sum(r.capacity) AS seats
           FROM space s JOIN resource r ON r.space_id = s.id
           WHERE {where} AND {PUBLIC_SPACE_SQL} GROUP BY s.id),
         open_week AS (
-          -- Seat-hours open on each weekday: the same for every date of that weekday.
-          SELECT k, sum(c.seats * extract(epoch FROM ((d + w.closes[k]) - (d + w.opens[k]))) / 3600.0) AS hours
+          -- Seat-microseconds open on each weekday: the same for every date of that weekday.
+          SELECT k, sum(c.seats * (extract(epoch FROM ((d + w.closes[k]) - (d + w.opens[k]))) * 1000000)::bigint)
+                   AS us
           FROM capacity c JOIN week w ON w.space_id = c.id
           CROSS JOIN (SELECT k, min(d) AS d FROM days GROUP BY k) AS dk
           WHERE w.is_open[k]
           GROUP BY k),
-        open AS (SELECT days.d::date AS day, o.hours FROM days JOIN open_week o ON o.k = days.k),
-        booked AS (
-          -- n bookings of the same times and seats in spaces of the same hours are counted
-          -- once, times n (n x the same value: the numeric sum is exactly the one of the rows).
-          SELECT d.day, sum(b.n * d.seat_hours) AS hours
-          FROM (SELECT b.seats, b.start_at AT TIME ZONE b.timezone AS a, b.end_at AT TIME ZONE b.timezone AS e,
-                       h.is_open, h.opens, h.closes, b.n
-                FROM (SELECT w.hours, b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
-                      FROM booking b JOIN week w ON w.space_id = b.space_id
-                      WHERE {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi AND b.end_at > :lo_end
-                      GROUP BY 1, 2, 3, 4, 5) AS b
-                JOIN (SELECT DISTINCT ON (hours) hours, is_open, opens, closes FROM week) AS h
-                  ON h.hours = b.hours) AS b
-          CROSS JOIN LATERAL (
-            SELECT d::date AS day,
-                   b.seats * greatest(0, extract(epoch FROM
-                     least(b.e, d + b.closes[k]) - greatest(b.a, d + b.opens[k])) / 3600.0) AS seat_hours
-            FROM generate_series(greatest(date_trunc('day', b.a), CAST(:d_from AS date)::timestamp),
-                                 least(b.e, CAST(:d_end AS date)::timestamp) - interval '1 microsecond',
-                                 interval '1 day') AS d,
-                 LATERAL (SELECT extract(isodow FROM d)::int AS k) AS k
-            WHERE d::date BETWEEN :d_from AND :d_to AND b.is_open[k]
-            OFFSET 0) AS d  -- (the sum's input is just (day, seat-hours))
-          GROUP BY 1)
-        SELECT days.d::date, coalesce(booked.hours, 0), coalesce(open.hours, 0)
-        FROM days LEFT JOIN open ON open.day = days.d::date LEFT JOIN booked ON booked.day = days.d::date
+        booked AS (SELECT r.day, sum(r.booked_open_us) AS us FROM ({_rollup_sql(scope, "r.booked_open_us")}) AS r
+                   GROUP BY r.day)
+        SELECT days.d::date, coalesce(booked.us, 0), coalesce(open_week.us, 0)
+        FROM days LEFT JOIN open_week ON open_week.k = days.k LEFT JOIN booked ON booked.day = days.d::date
         ORDER BY 1
     """), p).all()
-    return [DayOccupancy(day=r[0], booked_hours=float(r[1]), open_hours=float(r[2])) for r in rows]
+    return [DayOccupancy(day=r[0], booked_hours=int(r[1]) / US_PER_HOUR, open_hours=int(r[2]) / US_PER_HOUR)
+            for r in rows]
 
 
 @dataclass
@@ -400,14 +409,14 @@ def revenue_series(session: Session, scope: Scope, period: tuple[date, date],
 
 
 def bookings_by_status(session: Session, scope: Scope, period: tuple[date, date]) -> dict[str, int]:
-    """Every booking starting in the period, by its status now."""
-    p = {**scope.params(), "p_from": day_start(period[0]), "p_to": day_start(period[1] + timedelta(days=1))}
-    rows = session.execute(text(f"""
-        SELECT b.status, count(*) FROM booking b JOIN space s ON s.id = b.space_id
-        WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
-        GROUP BY 1 ORDER BY 2 DESC
-    """), p).all()
-    return {status: int(n) for status, n in rows}
+    """Every booking starting in the period (report-zone days), by its status now: the
+    rollups' n_<status> counts. Largest first."""
+    sums = ", ".join(f"coalesce(sum(r.n_{status}), 0)" for status in ROLLUP_STATUSES)
+    columns = ", ".join(f"r.n_{status}" for status in ROLLUP_STATUSES)
+    row = session.execute(text(f"SELECT {sums} FROM ({_rollup_sql(scope, columns)}) AS r"),
+                          _rollup_params(scope, period)).one()
+    counts = [(status, int(n)) for status, n in zip(ROLLUP_STATUSES, row) if n]
+    return dict(sorted(counts, key=lambda item: (-item[1], item[0])))
 
 
 @dataclass
@@ -435,68 +444,19 @@ def top_spaces(session: Session, scope: Scope, period: tuple[date, date], limit:
 def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date]) -> list[list[float]]:
     """7 x 24 (Monday first, local hours): average % of the scope's seats taken.
 
-    A cell sums, over the bookings' local hours in the period, seats x the part of the hour
-    booked. Counted without listing every hour of every booking (a month booking has 720):
-    a booking cut to the period is a part of an hour, whole hours, a part of an hour; the
-    parts are summed hour by hour as before, a whole hour adds exactly its seats, so runs
-    of whole hours within a day and whole days are added up per weekday and hour. Bookings
-    of the same times and seats are counted once, times their number (n x the same value:
-    the numeric sum is exactly the one of the rows)."""
-    p = {**scope.params(), "d_from": period[0], "d_to": period[1],
-         "d_end": period[1] + timedelta(days=1), **_reach(session, period)}
+    A cell sums, over the period's local days of its weekday, the rollups' seat-microseconds
+    booked in that local hour (h00..h23: each booking cut to its local hours, seats x the
+    part of the hour booked), divided by the seats of the published spaces in scope times
+    the number of such days."""
+    p = _rollup_params(scope, period)
     where = scope.where()
     seats = session.execute(text(f"""
         SELECT coalesce(sum(r.capacity), 0) FROM space s JOIN resource r ON r.space_id = s.id
         WHERE {where} AND {PUBLIC_SPACE_SQL}"""), p).scalar_one()
+    hours = ", ".join(f"r.{h}" for h in ROLLUP_HOURS)
+    sums = ", ".join(f"sum(r.{h})" for h in ROLLUP_HOURS)
     rows = session.execute(text(f"""
-        WITH cut AS MATERIALIZED (
-          -- n bookings of `seats` seats over [a, e): local time, cut to the period;
-          -- [h1, h2): its whole hours.
-          SELECT seats, n, a, e, date_trunc('hour', e) AS h2,
-                 CASE WHEN date_trunc('hour', a) = a THEN a ELSE date_trunc('hour', a) + interval '1 hour' END AS h1
-          FROM (SELECT seats, n, greatest(start_at AT TIME ZONE timezone, CAST(:d_from AS date)::timestamp) AS a,
-                       least(end_at AT TIME ZONE timezone, CAST(:d_end AS date)::timestamp) AS e
-                FROM (SELECT b.start_at, b.end_at, b.timezone, b.seats, count(*) AS n
-                      FROM booking b JOIN space s ON s.id = b.space_id
-                      WHERE {where} AND {SEAT_SQL} AND b.start_at >= :lo AND b.start_at < :hi
-                        AND b.end_at > :lo_end
-                      GROUP BY 1, 2, 3, 4) AS b) AS b
-          WHERE a < e),
-        spans AS MATERIALIZED (
-          -- Whole hours [h1, h2): a run before the first midnight [h1, d0), whole days
-          -- [d0, d1), a run after the last midnight [d1, h2) (one run when no midnight).
-          SELECT seats * n AS seats, h1, h2, date_trunc('day', h2) AS d1,
-                 CASE WHEN date_trunc('day', h1) = h1 THEN h1 ELSE date_trunc('day', h1) + interval '1 day' END AS d0
-          FROM cut WHERE h1 < h2),
-        runs AS (
-          SELECT first, stop - first AS length, sum(seats) AS seats
-          FROM (SELECT seats, h1 AS first, least(d0, h2) AS stop FROM spans
-                UNION ALL
-                SELECT seats, greatest(d1, least(d0, h2)), h2 FROM spans) AS r
-          WHERE first < stop
-          GROUP BY 1, 2),
-        whole_days AS (
-          SELECT d0, d1::date - d0::date AS days, sum(seats) AS seats
-          FROM spans WHERE d0 < d1 GROUP BY 1, 2),
-        cells AS (
-          SELECT extract(isodow FROM p.h)::int AS dow, extract(hour FROM p.h)::int AS hour,
-                 c.n * (c.seats * extract(epoch FROM least(c.e, p.h + interval '1 hour') - greatest(c.a, p.h)) / 3600.0)
-                   AS seat_hours
-          FROM (SELECT * FROM cut WHERE a < h1 OR h2 < e) AS c
-          CROSS JOIN LATERAL (SELECT date_trunc('hour', c.a) WHERE c.a < c.h1
-                              UNION SELECT c.h2 WHERE c.h2 < c.e) AS p (h)
-          UNION ALL
-          SELECT extract(isodow FROM r.first)::int, extract(hour FROM r.first)::int + n, r.seats
-          FROM runs r CROSS JOIN generate_series(0, (extract(epoch FROM r.length) / 3600)::int - 1) AS n
-          UNION ALL
-          SELECT k.dow, hour, k.seats FROM (
-            -- how many of the whole days fall on each weekday
-            SELECT k AS dow, w.seats * (w.days / 7 + CASE WHEN (k - extract(isodow FROM w.d0)::int + 7) % 7 < w.days % 7
-                                                          THEN 1 ELSE 0 END) AS seats
-            FROM whole_days w CROSS JOIN generate_series(1, 7) AS k) AS k
-          CROSS JOIN generate_series(0, 23) AS hour
-          WHERE k.seats > 0)
-        SELECT dow, hour, sum(seat_hours) FROM cells GROUP BY 1, 2
+        SELECT extract(isodow FROM r.day)::int, {sums} FROM ({_rollup_sql(scope, hours)}) AS r GROUP BY 1
     """), p).all()
     weekdays = [0] * 7
     day = period[0]
@@ -504,10 +464,12 @@ def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date])
         weekdays[day.weekday()] += 1
         day += timedelta(days=1)
     grid = [[0.0] * 24 for _ in range(7)]
-    for dow, hour, seat_hours in rows:
+    for dow, *by_hour in rows:
         slots = weekdays[dow - 1] * int(seats)
         if slots:
-            grid[dow - 1][hour] = round(min(100.0, 100 * float(seat_hours) / slots), 1)
+            for hour, us in enumerate(by_hour):
+                if us:
+                    grid[dow - 1][hour] = round(min(100.0, 100 * (int(us) / US_PER_HOUR) / slots), 1)
     return grid
 
 
