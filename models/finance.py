@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    String as sqlalchemy_string,
     UniqueConstraint,
     text,
 )
@@ -347,3 +348,23 @@ class ReconciliationItem(SQLModel, table=True):
     provider_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     payment_id: int | None = Field(default=None, sa_column=_fk("payment", nullable=True))
+
+
+class LedgerDaySpace(SQLModel, table=True):
+    """The ledger's booking money per report-zone day, space and currency, kept by every
+    posting in its own transaction (services/finance/ledger.py `do_post`): what the
+    dashboards' money figures read, so any period is a range of small rows. Equal to a
+    recount of the journal (tests/services/finance/test_ledger_days.py)."""
+
+    __tablename__ = "ledger_day_space"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    space_id: int = Field(sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True))
+    currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
+    # Money taken from renters and companies, less refunds (cash and on-account lines).
+    received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # Revenue recognized: completed stays and penalties at their full price, less refunds
+    # after completion (the owners' share, the commission and its VAT).
+    earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # The platform's part of it, VAT apart (commission, penalties' share, less refunds of it).
+    commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
