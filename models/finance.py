@@ -368,3 +368,17 @@ class LedgerDaySpace(SQLModel, table=True):
     earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     # The platform's part of it, VAT apart (commission, penalties' share, less refunds of it).
     commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class LedgerDayCity(SQLModel, table=True):
+    """`ledger_day_space` summed per city (the network's and a city's dashboards read a few
+    rows a day); kept by the same postings."""
+
+    __tablename__ = "ledger_day_city"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    city_id: int = Field(sa_column=Column(Integer, primary_key=True))  # 0: a space with no city
+    currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
+    received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

@@ -42,11 +42,6 @@ def set_space(space_id: int, **values) -> None:
 def set_commission(owner_id: int, commission_bp: int | None) -> None:
     """What an admin would set for the owner (none: the settings' default)."""
     with transaction() as s:
-        # The audit trigger cannot write owner_finance rows yet (audit_row() takes the
-        # entity's id from an `id` column this table lacks: the xfail test in
-        # tests/services/finance/test_ledger.py); until it can, this setup row is written
-        # without triggers, in this transaction only.
-        s.execute(text("SET LOCAL session_replication_role = replica"))
         row = s.get(OwnerFinance, owner_id) or OwnerFinance(owner_id=owner_id)
         row.commission_bp = commission_bp
         s.add(row)

@@ -258,11 +258,6 @@ def test_the_platforms_own_space_without_vat_keeps_everything_as_commission():
                                "commission:RUB": -10_000}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A space nobody owns (the platform's own) keeps everything (commission_rate 10000), but "
-    "split() takes the commission from the price before the booking's VAT: the VAT part is "
-    "the owner's share, and booking_targets drops it when owner_id is None, so the entry "
-    "does not balance (do_post raises LedgerError on the renter's payment)."))
 @pytest.mark.parametrize("status", (S.confirmed, S.completed))
 def test_the_platforms_own_space_with_vat_still_balances(status):
     targets = booking_targets(_booking(status, vat_bp=2000), {"test": 12_000}, owner_id=None,

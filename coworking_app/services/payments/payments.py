@@ -394,7 +394,7 @@ def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payme
 
 def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
                       only: Payment | None = None, ledger_kind: str = "refund",
-                      actor_id: int | None = None) -> list[Refund]:
+                      actor_id: int | None = None, penalty_id: int | None = None) -> list[Refund]:
     """Refunds `amount` across the booking's successful payments, newest first, through
     their provider; each refund gets a credit note, and the ledger follows (`ledger_kind`:
     the use case the entry is listed under, e.g. "cancellation")."""
@@ -420,7 +420,7 @@ def do_refund_booking(session: Session, effects: Effects, booking: Booking, amou
         remaining -= part
         refunds.append(refund)
     session.flush()
-    ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id)
+    ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id, penalty_id=penalty_id)
     for refund in refunds:
         effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
     return refunds

@@ -211,11 +211,6 @@ def test_the_check_finds_a_kept_balance_that_differs_from_its_lines(world):
     _assert_balanced()
 
 
-@pytest.mark.xfail(strict=True, raises=IntegrityError, reason=(
-    "owner_finance and company_member are audited (migration fc854c22184b, AUDITED), but "
-    "audit_row() takes entity_id from the row's `id` and these tables have none (keys: "
-    "owner_id; company_id + user_id): audit_log.entity_id is NOT NULL, so every INSERT or "
-    "UPDATE of them fails. No owner's commission or bank details, no company member can be saved."))
 @pytest.mark.parametrize("table", ["owner_finance", "company_member"])
 def test_the_audited_finance_rows_keyed_without_an_id_can_be_written(world, table):
     user_id, _ = signed_in("owner")
@@ -380,12 +375,6 @@ def test_a_cancellation_too_late_for_any_refund_names_its_penalty(world):
     _assert_balanced()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "do_cancel_booking refunds first: do_refund_booking(ledger_kind='cancellation') already "
-    "posts the booking as cancelled, penalty revenue included, with penalty_id NULL; the "
-    "penalty row is charged after it, and the second do_post_booking(penalty_id=...) finds "
-    "nothing left to post. So a partly refunded late cancellation (and a no-show with a fee "
-    "below 100 %) has no journal entry naming its penalty."))
 @pytest.mark.parametrize("how", ["late_cancellation", "no_show"])
 def test_the_entry_that_books_a_partly_refunded_fee_names_its_penalty(world, how):
     b = make_bookable()
