@@ -255,7 +255,10 @@ def seed_ledger_days() -> None:
     revenue on the day a completed stay ended, the commission 15 % of it."""
     step = time.perf_counter()
     with UnitOfWork() as uow:
-        uow.session.execute(text(LEDGER_DAYS_SQL), {"tz": analytics.get_settings().report_timezone})
+        for statement in LEDGER_DAYS_SQL.split(";"):
+            if statement.strip():
+                uow.session.execute(text(statement), {"tz": analytics.get_settings().report_timezone}
+                                    if ":tz" in statement else {})
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE ledger_day_space"))
         conn.execute(text("VACUUM ANALYZE ledger_day_city"))

@@ -218,7 +218,7 @@ def test_the_audited_finance_rows_keyed_without_an_id_can_be_written(world, tabl
         if table == "owner_finance":
             s.add(OwnerFinance(owner_id=user_id, commission_bp=1000))
         else:
-            company = Company(name="ООО «Ромашка»", inn="7707083893", address="Москва, ул. Тверская, 1",
+            company = Company(name="ООО «Ромашка»", inn="7723456782", address="Москва, ул. Тверская, 1",
                               billing_email="buh@example.com")
             s.add(company)
             s.flush()
