@@ -230,6 +230,15 @@ PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "
 INVOICE_STATUS_LABELS = {"issued": "Выставлен", "paid": "Оплачен"}
 COMPANY_ROLE_LABELS = {"admin": "Администратор компании", "member": "Сотрудник"}
 VAT_STATUS_LABELS = {"vat": "Плательщик НДС", "no_vat": "Без НДС"}
+RECONCILIATION_STATUS_LABELS = {"ok": "Сходится", "mismatches": "Есть расхождения",
+                                "failed": "Не выполнена"}
+RECONCILIATION_KIND_LABELS = {
+    "missing_in_ledger": "Есть у платёжной системы, нет у нас",
+    "missing_at_provider": "Есть у нас, нет у платёжной системы",
+    "amount_differs": "Сумма не совпадает",
+    "ledger_differs": "Деньги в книге не равны нашим платежам",
+}
+RECONCILIATION_SUBJECT_LABELS = {"payment": "Платёж", "refund": "Возврат", "cash": "Счёт книги"}
 
 
 # --- the audit log ---------------------------------------------------------------------------

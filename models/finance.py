@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.common import created_column, updated_column
@@ -322,7 +323,9 @@ class InvoiceLine(SQLModel, table=True):
 
 
 class ReconciliationRun(SQLModel, table=True):
-    """One comparison of the ledger's cash at a provider with the provider's own records."""
+    """One comparison of the ledger's cash at a provider with our payment rows and the
+    provider's own records (services/finance/reconciliation.py). `totals` holds the figures
+    per currency; `ledger_minor`/`provider_minor` repeat them when the run saw one currency."""
 
     __tablename__ = "reconciliation_run"
 
@@ -334,6 +337,10 @@ class ReconciliationRun(SQLModel, table=True):
     ledger_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     provider_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     error: str | None = Field(default=None, max_length=500)
+    # The provider's records compared were those made since then (our rows: succeeded since).
+    since_at: datetime | None = Field(default=None, sa_column=_ts())
+    # [{"currency", "ledger_minor", "ours_minor", "period_ours_minor", "period_provider_minor"}]
+    totals: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]"))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
 
 
@@ -342,9 +349,13 @@ class ReconciliationItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(sa_column=_fk("reconciliation_run", ondelete="CASCADE", index=True))
-    reference: str = Field(max_length=255)  # the provider's payment/refund id
-    kind: str = Field(max_length=24)  # missing_in_ledger | missing_at_provider | amount_differs
+    reference: str = Field(max_length=255)  # the provider's payment/refund id; the cash account's code
+    # missing_in_ledger | missing_at_provider | amount_differs | ledger_differs
+    kind: str = Field(max_length=24)
+    subject: str = Field(default="payment", max_length=8,  # payment | refund | cash
+                         sa_column_kwargs={"server_default": "payment"})
     ledger_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    ours_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     provider_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     payment_id: int | None = Field(default=None, sa_column=_fk("payment", nullable=True))

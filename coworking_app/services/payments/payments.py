@@ -154,6 +154,18 @@ class StripeProvider:
             raise ProviderError("возврат не прошёл: платёжная система недоступна") from exc
         return refund.id
 
+    def balance_transactions(self, since: datetime) -> list:
+        """The account's balance transactions created since `since` (newest first), each
+        with its source (a charge, a refund, ...) expanded, every page through the
+        library's auto-paging (services/finance/reconciliation.py reads them)."""
+        params = {"created": {"gte": int(since.timestamp())}, "limit": 100, "expand": ["data.source"]}
+        try:
+            with metrics.external_call("stripe", "balance_transactions_list"):
+                return list(self.client.v1.balance_transactions.list(params=params).auto_paging_iter())
+        except stripe.StripeError as exc:
+            log.warning("stripe balance transactions failed: %s", exc)
+            raise ProviderError("Stripe недоступен: не удалось получить его записи") from exc
+
 
 class AccountProvider:
     """A company's account (services/finance/companies.py): the booking is paid by the
