@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
@@ -223,6 +223,21 @@ JOURNAL_KIND_LABELS = {
     "payout_paid": "Выплата проведена банком", "payout_failed": "Выплата не прошла",
     "invoice": "Выставлен счёт", "invoice_paid": "Счёт оплачен", "adjustment": "Корректировка",
 }
+MONTHS_OF = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+             "октября", "ноября", "декабря")
+
+
+def format_day_long(day: date) -> str:
+    """1 августа 2026 (a date people read in a sentence: the next payout)."""
+    return f"{day.day} {MONTHS_OF[day.month - 1]} {day.year}"
+
+
+def format_commission(bp: int) -> str:
+    """A commission in basis points as people say it: 1500 -> "15 %", 1250 -> "12,5 %"."""
+    whole, rest = divmod(bp, 100)
+    return (f"{whole}" if not rest else f"{bp / 100:.2f}".rstrip("0").replace(".", ",")) + " %"
+
+
 PENALTY_KIND_LABELS = {"late_cancellation": "Штраф за позднюю отмену", "no_show": "Штраф за неявку"}
 PENALTY_STATUS_LABELS = {"charged": "Удержан", "waived": "Отменён"}
 PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "Выплачена", "failed": "Не прошла",
