@@ -45,6 +45,7 @@ from state.account_forms import (
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
 from state.admin_finance import AdminFinanceState
+from state.admin_invoices import AdminInvoicesState
 from state.admin_market import MarketListingsState, MarketRunsState, MarketSourcesState
 from state.admin_market_keys import MarketKeysState
 from state.admin_promos import PromoState
@@ -115,7 +116,7 @@ PAGES = [
     (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
     (market_admin_page, "/admin/market", "Рынок — CoSpace",
      [MarketSourcesState.load, MarketRunsState.load, MarketListingsState.load, MarketKeysState.load]),
-    (admin_finance_page, "/admin/finance", "Финансы — CoSpace", [AdminFinanceState.load]),
+    (admin_finance_page, "/admin/finance", "Финансы — CoSpace", [AdminFinanceState.load, AdminInvoicesState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pages.admin import admin_nav, no_access
+from pages.admin_invoices import invoices_tab, paid_dialog, reconciliation_tab
 from pages.components import empty_state
 from state.admin_finance import PAYOUT_FILTERS, PENALTY_FILTERS, AdminFinanceState, DiffRow, PayoutRow, PenaltyRow
 from pages.layout import page_frame
@@ -347,10 +348,11 @@ def _commission_tab() -> rx.Component:
     )
 
 
-# The panel's tabs. "Счета компаний" (invoices) and "Сверка" (reconciliation with the payment
-# providers) go here too, as their own tabs after "Комиссии".
+# The panel's tabs; companies' invoices and the reconciliation with the payment providers have
+# their own small state (state/admin_invoices.py, pages/admin_invoices.py).
 TABS = [("payouts", "Выплаты", _payouts_tab), ("penalties", "Штрафы", _penalties_tab),
-        ("commission", "Комиссии", _commission_tab)]
+        ("commission", "Комиссии", _commission_tab), ("invoices", "Счета компаний", invoices_tab),
+        ("reconciliation", "Сверка", reconciliation_tab)]
 
 
 def admin_finance_page() -> rx.Component:
@@ -358,7 +360,8 @@ def admin_finance_page() -> rx.Component:
     return page_frame(rx.vstack(
         admin_nav("/admin/finance"),
         rx.hstack(rx.heading("Финансы", size="6"),
-                  rx.text("книга, выплаты владельцам, штрафы, комиссии", size="2", color=GRAY),
+                  rx.text("книга, выплаты владельцам, штрафы, комиссии, счета компаний, сверка", size="2",
+                          color=GRAY),
                   align="baseline", spacing="3", wrap="wrap"),
         rx.cond(
             s.allowed,
@@ -388,5 +391,6 @@ def admin_finance_page() -> rx.Component:
         ),
         _payout_dialog(),
         _waive_dialog(),
+        paid_dialog(),
         spacing="3", width="100%",
     ), wide=True)

@@ -119,6 +119,23 @@ def test_admin_runs_payouts_marks_one_paid_and_waives_a_penalty(app_url, browser
         assert httpx.get(f"{app_url}{API}/owner/finance", headers=owner, timeout=20).json()["commission_bp"] == 1250
         page.get_by_test_id("ledger-check").click()
         expect(page.get_by_test_id("ledger-balanced")).to_be_visible()
+
+        # Companies' invoices and the demo company's credit limit; the reconciliation.
+        page.get_by_test_id("tab-invoices").click()
+        demo = page.get_by_test_id("company-row").filter(has_text="ООО «Демо Софт»")
+        expect(demo).to_contain_text("50 000")
+        demo.get_by_role("button", name="Изменить лимит").click()
+        page.get_by_test_id("limit-input").fill("много")
+        page.get_by_role("button", name="Сохранить").click()
+        expect(page.get_by_role("alert").filter(has_text="Укажите лимит в рублях")).to_be_visible()
+        page.get_by_test_id("limit-input").fill("80000")
+        page.get_by_role("button", name="Сохранить").click()
+        expect(demo).to_contain_text("80 000")
+        _shot(page, "admin-finance-invoices-1280.png")
+        page.get_by_test_id("tab-reconciliation").click()
+        page.get_by_test_id("recon-run-now").click()
+        expect(page.get_by_text("Сверка запущена")).to_be_visible()
+        _shot(page, "admin-finance-reconciliation-1280.png")
     finally:
         context.close()
 
