@@ -243,6 +243,9 @@ SELECT day, space_id, 'RUB', sum(received), sum(earned), sum(earned) * 15 / 100 
   SELECT (end_at AT TIME ZONE :tz)::date, space_id, 0, paid_minor - refunded_minor
     FROM booking WHERE status = 'completed' AND paid_minor > refunded_minor) AS x
 GROUP BY 1, 2;
+INSERT INTO ledger_month_space (month, space_id, currency, received_minor, earned_minor, commission_minor)
+SELECT date_trunc('month', day)::date, space_id, currency, sum(received_minor), sum(earned_minor), sum(commission_minor)
+  FROM ledger_day_space GROUP BY 1, 2, 3;
 INSERT INTO ledger_day_city (day, city_id, currency, received_minor, earned_minor, commission_minor)
 SELECT r.day, coalesce(s.city_id, 0), r.currency, sum(r.received_minor), sum(r.earned_minor), sum(r.commission_minor)
   FROM ledger_day_space r JOIN space s ON s.id = r.space_id GROUP BY 1, 2, 3;
@@ -262,6 +265,7 @@ def seed_ledger_days() -> None:
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE ledger_day_space"))
         conn.execute(text("VACUUM ANALYZE ledger_day_city"))
+        conn.execute(text("VACUUM ANALYZE ledger_month_space"))
     print(f"  ledger day figures {time.perf_counter() - step:6.1f} s", flush=True)
 
 

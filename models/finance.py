@@ -368,6 +368,11 @@ class LedgerDaySpace(SQLModel, table=True):
     recount of the journal (tests/services/finance/test_ledger_days.py)."""
 
     __tablename__ = "ledger_day_space"
+    __table_args__ = (
+        # An owner's or one space's days: their own rows, not every space's of the period.
+        Index("ix_ledger_day_space_space_day", "space_id", "day",
+              postgresql_include=["currency", "earned_minor", "received_minor"]),
+    )
 
     day: date = Field(sa_column=Column(Date, primary_key=True))
     space_id: int = Field(sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True))
@@ -389,6 +394,24 @@ class LedgerDayCity(SQLModel, table=True):
 
     day: date = Field(sa_column=Column(Date, primary_key=True))
     city_id: int = Field(sa_column=Column(Integer, primary_key=True))  # 0: a space with no city
+    currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
+    received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class LedgerMonthSpace(SQLModel, table=True):
+    """`ledger_day_space` by report-zone month: the top spaces of a long period read whole
+    months here and only the period's edge days there. Kept by the same postings."""
+
+    __tablename__ = "ledger_month_space"
+    __table_args__ = (
+        Index("ix_ledger_month_space_space_month", "space_id", "month",
+              postgresql_include=["currency", "earned_minor"]),
+    )
+
+    month: date = Field(sa_column=Column(Date, primary_key=True))
+    space_id: int = Field(sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True))
     currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
     received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

@@ -429,15 +429,27 @@ class TopSpace:
 def top_spaces(session: Session, scope: Scope, period: tuple[date, date], limit: int = 10) -> list[TopSpace]:
     """The spaces with the most revenue recognized in the period (the ledger's day figures),
     with the bookings placed that start in it."""
+    # Whole months inside the period from the month figures, the edge days from the day ones.
+    months_from = period[0] if period[0].day == 1 else (period[0].replace(day=28) + timedelta(days=4)).replace(day=1)
+    months_to = (period[1] + timedelta(days=1)).replace(day=1)  # exclusive
+    if months_from >= months_to:
+        months_from = months_to = period[1] + timedelta(days=1)  # no whole month: days only
+    money = f"r.currency = '{REPORT_CURRENCY}'"
     rows = session.execute(text(f"""
         SELECT s.id, s.name, t.revenue FROM (
-          SELECT r.space_id, sum(r.earned_minor) AS revenue
-          FROM ledger_day_space r JOIN space s ON s.id = r.space_id
-          WHERE {scope.where()} AND r.day BETWEEN CAST(:d_from AS date) AND CAST(:d_to AS date)
-            AND r.currency = '{REPORT_CURRENCY}'
-          GROUP BY r.space_id) t JOIN space s ON s.id = t.space_id
+          SELECT x.space_id, sum(x.earned) AS revenue FROM (
+            SELECT r.space_id, r.earned_minor AS earned
+            FROM ledger_month_space r JOIN space s ON s.id = r.space_id
+            WHERE {scope.where()} AND {money} AND r.month >= :m_from AND r.month < :m_to
+            UNION ALL
+            SELECT r.space_id, r.earned_minor
+            FROM ledger_day_space r JOIN space s ON s.id = r.space_id
+            WHERE {scope.where()} AND {money}
+              AND (r.day BETWEEN :d_from AND :before_months OR r.day BETWEEN :m_to AND :d_to)) AS x
+          GROUP BY x.space_id) t JOIN space s ON s.id = t.space_id
         WHERE t.revenue > 0 ORDER BY t.revenue DESC, s.id LIMIT :limit
-    """), {**scope.params(), "d_from": period[0], "d_to": period[1], "limit": limit}).all()
+    """), {**scope.params(), "d_from": period[0], "d_to": period[1], "m_from": months_from, "m_to": months_to,
+           "before_months": months_from - timedelta(days=1), "limit": limit}).all()
     placed = dict(session.execute(text(f"""
         SELECT b.space_id, count(*) FROM booking b
         WHERE b.space_id = ANY(:ids) AND {PLACED_SQL} AND b.start_at >= :p_from AND b.start_at < :p_to

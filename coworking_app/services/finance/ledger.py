@@ -48,6 +48,7 @@ from models import (
     LedgerAccount,
     LedgerDayCity,
     LedgerDaySpace,
+    LedgerMonthSpace,
     OwnerFinance,
     Payment,
     PaymentStatus,
@@ -183,12 +184,15 @@ def _add_day_figures(session: Session, space_id: int, city_id: int | None, effec
     if not figures:
         return
     day = report_day(effective_at)
-    for table, key, value in ((LedgerDaySpace, "space_id", space_id), (LedgerDayCity, "city_id", city_id or 0)):
-        rows = [{"day": day, key: value, "currency": cur, "received_minor": r, "earned_minor": e,
+    for table, period, when, key, value in (
+            (LedgerDaySpace, "day", day, "space_id", space_id),
+            (LedgerMonthSpace, "month", day.replace(day=1), "space_id", space_id),
+            (LedgerDayCity, "day", day, "city_id", city_id or 0)):
+        rows = [{period: when, key: value, "currency": cur, "received_minor": r, "earned_minor": e,
                  "commission_minor": c} for cur, (r, e, c) in sorted(figures.items())]
         upsert = pg_insert(table).values(rows)
         session.execute(upsert.on_conflict_do_update(
-            index_elements=["day", key, "currency"],
+            index_elements=[period, key, "currency"],
             set_={name: getattr(table, name) + getattr(upsert.excluded, name) for name in _FIGURES}))
 
 

@@ -69,6 +69,12 @@ def test_the_day_figures_equal_a_recount_of_the_journal_and_feed_the_dashboards(
         assert by_city == _nonzero(s.execute(text(
             "SELECT day, city_id, currency, received_minor, earned_minor, commission_minor FROM ledger_day_city"
         )).all())
+        by_month = _nonzero(s.execute(text(
+            "SELECT date_trunc('month', day)::date, space_id, currency, sum(received_minor), sum(earned_minor), "
+            "sum(commission_minor) FROM ledger_day_space GROUP BY 1, 2, 3")).all())
+        assert by_month == _nonzero(s.execute(text(
+            "SELECT month, space_id, currency, received_minor, earned_minor, commission_minor FROM ledger_month_space"
+        )).all())
         mine = {k: v for k, v in recount.items() if k[1] == space.space_id}
         # Two stays of 600 ₽ completed, the cancelled one kept 300 ₽, 200 ₽ went back after a stay.
         assert sum(v[1] for v in mine.values()) == 60_000 + 60_000 + 30_000 - 20_000
@@ -85,6 +91,10 @@ def test_the_day_figures_equal_a_recount_of_the_journal_and_feed_the_dashboards(
         assert sum(p.revenue_minor for p in network) == sum(
             v[1] for k, v in recount.items() if k[2] == "RUB" and period[0] <= k[0] <= period[1])
         top = analytics.top_spaces(s, analytics.Scope(owner_id=space.owner_id), period)
+        assert [(t.space_id, t.revenue_minor) for t in top] == [(space.space_id, 130_000)]
+        # A period of whole months and edge days reads both tables: the same sum.
+        wide = (period[0] - timedelta(days=75), period[1] + timedelta(days=75))
+        top = analytics.top_spaces(s, analytics.Scope(owner_id=space.owner_id), wide)
         assert [(t.space_id, t.revenue_minor) for t in top] == [(space.space_id, 130_000)]
 
     with UnitOfWork() as uow:
