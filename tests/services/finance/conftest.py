@@ -1,0 +1,3 @@
+"""The database and Redis fixtures (tests/db_fixtures.py) for the tests in this folder."""
+
+from tests.db_fixtures import *  # noqa: F401,F403
