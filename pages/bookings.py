@@ -346,7 +346,7 @@ def _account_dialog(s) -> rx.Component:
                       custom_attrs={"data-testid": "account-confirm"}),
             spacing="3", justify="end", margin_top="16px", wrap="wrap",
         ),
-    ), open=s.dialog == "account")
+    ), open=s.dialog == "account", on_open_change=s.dialog_open_changed)
 
 
 # The 30-minute grid of local times a booking starts and ends on (24-hour).

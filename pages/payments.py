@@ -14,25 +14,29 @@ MUTED = rx.color("gray", 11)
 
 
 def _operation(o: OperationView) -> rx.Component:
-    return rx.flex(
-        rx.vstack(
-            rx.text(o.kind_label, size="2", weight="bold"),
-            rx.text(o.at, size="1", color=MUTED, white_space="nowrap"),
-            spacing="0", min_width="150px", flex="1 1 150px",
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.text(o.kind_label, size="2", weight="bold"),
+                rx.text(o.space, size="2", word_break="break-word"),
+                spacing="0", min_width="0",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.text(o.amount, size="3", weight="bold", white_space="nowrap",
+                        color=rx.match(o.tone, ("green", rx.color("green", 11)), ("amber", rx.color("amber", 11)),
+                                       rx.color("gray", 12)),
+                        custom_attrs={"data-testid": "operation-amount"}),
+                rx.text(o.at, size="1", color=MUTED, white_space="nowrap"),
+                spacing="0", align="end", flex_shrink="0",
+            ),
+            width="100%", align="start", spacing="3",
         ),
-        rx.vstack(
-            rx.text(o.space, size="2", word_break="break-word"),
-            rx.text(rx.link("Бронь ", o.booking, href=o.booking_href, size="1"),
-                    rx.cond(o.method != "", rx.text.span(" · ", o.method)), size="1", color=MUTED),
-            rx.cond(o.note != "", rx.text(o.note, size="1", color=MUTED)),
-            spacing="0", min_width="0", flex="3 1 240px",
-        ),
-        rx.text(o.amount, size="3", weight="bold", white_space="nowrap", text_align="right",
-                color=rx.match(o.tone, ("green", rx.color("green", 11)), ("amber", rx.color("amber", 11)),
-                               rx.color("gray", 12)),
-                min_width="110px", custom_attrs={"data-testid": "operation-amount"}),
-        spacing="3", wrap="wrap", align="center", width="100%", padding="12px 4px",
-        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        rx.flex(rx.link("Бронь ", o.booking, href=o.booking_href, size="1", underline="always"),
+                rx.cond(o.method != "", rx.text("· ", o.method, size="1", color=MUTED)),
+                spacing="1", wrap="wrap", align="baseline"),
+        rx.cond(o.note != "", rx.text(o.note, size="1", color=MUTED)),
+        spacing="1", width="100%", padding="12px 4px", border_bottom=f"1px solid {rx.color('gray', 4)}",
         custom_attrs={"data-testid": "operation", "data-kind": o.kind},
     )
 
@@ -42,7 +46,6 @@ def payments_page() -> rx.Component:
         rx.flex(
             rx.heading("Платежи", size="6"), rx.spacer(),
             rx.link("Мои брони", href="/cabinet/bookings", size="2"),
-            rx.link("Личный кабинет", href="/cabinet", size="2"),
             width="100%", align="center", wrap="wrap", spacing="4",
         ),
         rx.text("Оплаты, возвраты и штрафы по вашим броням. Брони на счёт компании оплачивает компания по "
@@ -83,8 +86,8 @@ def payments_page() -> rx.Component:
                     rx.box(rx.foreach(P.rows, _operation), width="100%",
                            custom_attrs={"data-testid": "payments-list"}),
                     rx.text(P.summary, size="2", weight="medium", custom_attrs={"data-testid": "payments-summary"}),
-                    rx.text("Штраф удерживается из уже оплаченной суммы и в итог не входит.", size="1",
-                            color=MUTED),
+                    rx.cond(P.has_penalties, rx.text(
+                        "Штраф удерживается из уже оплаченной суммы и в итог не входит.", size="1", color=MUTED)),
                     spacing="3", width="100%",
                 ), width="100%"),
                 empty_state("receipt", rx.cond((P.date_from != "") | (P.date_to != "") | (P.kind != "all"),

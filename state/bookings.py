@@ -327,7 +327,7 @@ class MyBookingsState(PageState):
 
     @rx.event
     async def load(self):
-        self.loading = True
+        self.loading, self.dialog, self.error = True, "", ""
         query = self.router.url.query_parameters
         paid = parse_id(query.get("paid", ""))
         self.message = ("" if not paid else
@@ -391,6 +391,12 @@ class MyBookingsState(PageState):
     @rx.event
     def close_dialog(self):
         self.dialog = ""
+
+    @rx.event
+    def dialog_open_changed(self, open_: bool):
+        """Escape or a click outside closes a dialog on the page: the state follows."""
+        if not open_:
+            self.dialog = ""
 
     @rx.event
     async def set_field(self, name: str, value: str):

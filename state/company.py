@@ -132,7 +132,8 @@ class CompanyState(PageState):
     # the company shown
     title: str = ""
     title_quoted: str = ""
-    inn_kpp: str = ""
+    inn_shown: str = ""
+    kpp_shown: str = ""
     address_shown: str = ""
     billing_shown: str = ""
     vat_label: str = ""
@@ -170,7 +171,7 @@ class CompanyState(PageState):
 
     @rx.event
     async def load(self):
-        self.loading, self.error, self.invite_link, self.creating = True, "", "", False
+        self.loading, self.error, self.invite_link, self.creating, self.dialog = True, "", "", False, ""
         wanted = parse_id(self.router.url.query_parameters.get("company", ""))
         await self._show(wanted)
         self.loading = False
@@ -197,7 +198,7 @@ class CompanyState(PageState):
         me, (c, admin, bills, rows) = done.value
         money = lambda v: format_money(v, c.currency)  # noqa: E731
         self.title, self.title_quoted = c.name, quoted(c.name)
-        self.inn_kpp = f"ИНН {c.inn}" + (f", КПП {c.kpp}" if c.kpp else "")
+        self.inn_shown, self.kpp_shown = c.inn, c.kpp or "нет (ИП)"
         self.address_shown, self.billing_shown = c.address, c.billing_email
         self.vat_label = VAT_STATUS_LABELS.get(c.vat_status, "")
         self.credit_limit = money(c.credit_limit_minor)
@@ -333,6 +334,12 @@ class CompanyState(PageState):
     @rx.event
     def close_dialog(self):
         self.dialog = ""
+
+    @rx.event
+    def dialog_open_changed(self, open_: bool):
+        """Escape or a click outside closes a dialog on the page: the state follows."""
+        if not open_:
+            self.dialog = ""
 
     @rx.event
     def set_edit(self, field: str, value: str):

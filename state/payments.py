@@ -58,6 +58,10 @@ class PaymentsState(PageState):
     summary: str = ""
     error: str = ""
 
+    @rx.var
+    def has_penalties(self) -> bool:
+        return any(r.kind == "penalty" for r in self.rows)
+
     def _filter(self) -> history.OperationFilter | str:
         try:
             return history.OperationFilter(date_from=_day(self.date_from), date_to=_day(self.date_to),
