@@ -233,6 +233,38 @@ ORDER BY d.at
 """
 
 
+LEDGER_DAYS_SQL = """
+TRUNCATE ledger_day_space;
+INSERT INTO ledger_day_space (day, space_id, currency, received_minor, earned_minor, commission_minor)
+SELECT day, space_id, 'RUB', sum(received), sum(earned), sum(earned) * 15 / 100 FROM (
+  SELECT (created_at AT TIME ZONE :tz)::date AS day, space_id, paid_minor - refunded_minor AS received, 0 AS earned
+    FROM booking WHERE paid_minor > 0
+  UNION ALL
+  SELECT (end_at AT TIME ZONE :tz)::date, space_id, 0, paid_minor - refunded_minor
+    FROM booking WHERE status = 'completed' AND paid_minor > refunded_minor) AS x
+GROUP BY 1, 2;
+INSERT INTO ledger_day_city (day, city_id, currency, received_minor, earned_minor, commission_minor)
+SELECT r.day, coalesce(s.city_id, 0), r.currency, sum(r.received_minor), sum(r.earned_minor), sum(r.commission_minor)
+  FROM ledger_day_space r JOIN space s ON s.id = r.space_id GROUP BY 1, 2, 3;
+"""
+
+
+def seed_ledger_days() -> None:
+    """The ledger's day figures these bookings would have left (the journal itself is not
+    seeded: the dashboards read only these): money received on the day a booking was made,
+    revenue on the day a completed stay ended, the commission 15 % of it."""
+    step = time.perf_counter()
+    with UnitOfWork() as uow:
+        for statement in LEDGER_DAYS_SQL.split(";"):
+            if statement.strip():
+                uow.session.execute(text(statement), {"tz": analytics.get_settings().report_timezone}
+                                    if ":tz" in statement else {})
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE ledger_day_space"))
+        conn.execute(text("VACUUM ANALYZE ledger_day_city"))
+    print(f"  ledger day figures {time.perf_counter() - step:6.1f} s", flush=True)
+
+
 def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -243,6 +275,10 @@ def ensure_data() -> None:
         have = count(session, Booking)
     if have >= TARGET_BOOKINGS:
         print(f"seeding skipped: {have} bookings already", flush=True)
+        with UnitOfWork() as uow:
+            seeded = uow.session.scalar(text("SELECT count(*) FROM ledger_day_space"))
+        if not seeded:
+            seed_ledger_days()
         return
     from coworking_app.demo.scale import seed_scale
     from coworking_app.demo.seed import seed_demo
@@ -285,6 +321,7 @@ def ensure_data() -> None:
         if searches < SEARCHES:
             added = session.execute(text(SEARCHES_SQL), {"searches": SEARCHES - searches}).rowcount
             print(f"  {added} search_log rows {time.perf_counter() - step:6.1f} s", flush=True)
+    seed_ledger_days()
     step = time.perf_counter()
     with UnitOfWork() as uow:
         result = rollups.do_rebuild_rollups(uow.session)
@@ -294,7 +331,7 @@ def ensure_data() -> None:
     # live database has (autovacuum), so the first measured reads do not rewrite pages.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("booking", "search_log", "app_user", "space", "resource", "tariff",
-                      "booking_day_space", "booking_day_city"):
+                      "booking_day_space", "booking_day_city", "ledger_day_space", "ledger_day_city"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     print(f"  VACUUM ANALYZE {time.perf_counter() - step:6.1f} s", flush=True)
     print(f"seeding took {time.perf_counter() - started:.1f} s", flush=True)

@@ -11,6 +11,7 @@ from coworking_app.page_status import page_status
 from coworking_app.reflex_events import measure_events
 from pages.admin import dashboard_page
 from pages.admin_audit import audit_page, reports_page
+from pages.admin_finance import admin_finance_page
 from pages.admin_market import market_admin_page
 from pages.admin_promos import promos_page
 from pages.admin_tables import tables_page
@@ -32,6 +33,7 @@ from pages.inbox import inbox_page, thread_page
 from pages.market import owner_market_page
 from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page, space_preview_page
+from pages.owner_finance import owner_finance_page
 from pages.payments import payments_page
 from pages.search import search_page
 from pages.space import space_page
@@ -44,6 +46,8 @@ from state.account_forms import (
 )
 from state.admin_audit import AuditState, ReportsState
 from state.admin_dashboard import DashboardState
+from state.admin_finance import AdminFinanceState
+from state.admin_invoices import AdminInvoicesState
 from state.admin_market import MarketListingsState, MarketRunsState, MarketSourcesState
 from state.admin_market_keys import MarketKeysState
 from state.admin_promos import PromoState
@@ -60,6 +64,7 @@ from state.market import OwnerMarketState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
 from state.owner import OwnerState, SpaceEditorState, SpacePreviewState
+from state.owner_finance import OwnerFinanceState
 from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
 from state.payments import PaymentsState
 from state.search import SearchState
@@ -119,10 +124,12 @@ PAGES = [
     (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
     (market_admin_page, "/admin/market", "Рынок — CoSpace",
      [MarketSourcesState.load, MarketRunsState.load, MarketListingsState.load, MarketKeysState.load]),
+    (admin_finance_page, "/admin/finance", "Финансы — CoSpace", [AdminFinanceState.load, AdminInvoicesState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
     (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
+    (owner_finance_page, "/owner/finance", "Финансы — CoSpace", [OwnerFinanceState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
      [SpaceEditorState.load, BookingRulesState.load, ClosuresState.load, GuestOfferState.load]),
     (space_preview_page, "/owner/spaces/[space_id]/preview", "Предпросмотр пространства — CoSpace",

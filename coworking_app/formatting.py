@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
@@ -238,6 +238,21 @@ JOURNAL_KIND_LABELS = {
     "payout_paid": "Выплата проведена банком", "payout_failed": "Выплата не прошла",
     "invoice": "Выставлен счёт", "invoice_paid": "Счёт оплачен", "adjustment": "Корректировка",
 }
+MONTHS_OF = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+             "октября", "ноября", "декабря")
+
+
+def format_day_long(day: date) -> str:
+    """1 августа 2026 (a date people read in a sentence: the next payout)."""
+    return f"{day.day} {MONTHS_OF[day.month - 1]} {day.year}"
+
+
+def format_commission(bp: int) -> str:
+    """A commission in basis points as people say it: 1500 -> "15 %", 1250 -> "12,5 %"."""
+    whole, rest = divmod(bp, 100)
+    return (f"{whole}" if not rest else f"{bp / 100:.2f}".rstrip("0").replace(".", ",")) + " %"
+
+
 PENALTY_KIND_LABELS = {"late_cancellation": "Штраф за позднюю отмену", "no_show": "Штраф за неявку"}
 PENALTY_STATUS_LABELS = {"charged": "Удержан", "waived": "Отменён"}
 PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "Выплачена", "failed": "Не прошла",
@@ -245,6 +260,15 @@ PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "
 INVOICE_STATUS_LABELS = {"issued": "Выставлен", "paid": "Оплачен"}
 COMPANY_ROLE_LABELS = {"admin": "Администратор компании", "member": "Сотрудник"}
 VAT_STATUS_LABELS = {"vat": "Плательщик НДС", "no_vat": "Без НДС"}
+RECONCILIATION_STATUS_LABELS = {"ok": "Сходится", "mismatches": "Есть расхождения",
+                                "failed": "Не выполнена"}
+RECONCILIATION_KIND_LABELS = {
+    "missing_in_ledger": "Есть у платёжной системы, нет у нас",
+    "missing_at_provider": "Есть у нас, нет у платёжной системы",
+    "amount_differs": "Сумма не совпадает",
+    "ledger_differs": "Деньги в книге не равны нашим платежам",
+}
+RECONCILIATION_SUBJECT_LABELS = {"payment": "Платёж", "refund": "Возврат", "cash": "Счёт книги"}
 
 
 # --- the audit log ---------------------------------------------------------------------------

@@ -68,6 +68,10 @@ LEDGER_ENTRIES = Counter(
 LEDGER_CHECK_FAILURES = Counter(
     "coworking_ledger_check_failures_total",
     "Nightly ledger checks that found a difference (kept balance, entry or currency).")
+RECONCILIATION_PROBLEMS = Counter(
+    "coworking_reconciliation_problems_total",
+    "Provider reconciliations that failed (provider unreachable) or found mismatches.",
+    ["provider", "outcome"])
 JOB_DURATION = Histogram(
     "coworking_job_duration_seconds", "RQ jobs by function and outcome (ok, failed).",
     ["function", "outcome"], buckets=_JOB)

@@ -15,7 +15,7 @@ from jobs import DEFAULT_QUEUE, OPS_QUEUE
 from jobs.accounts import purge_sign_up_requests
 from jobs.batches import kick_all
 from jobs.booking import sweep_bookings, warn_expiring_holds
-from jobs.finance import check_ledger, issue_invoices, remind_overdue_invoices, run_payouts
+from jobs.finance import check_ledger, issue_invoices, reconcile_providers, remind_overdue_invoices, run_payouts
 from jobs.maintenance import flush_search_log, refresh_dashboard_rollups, refresh_planner_statistics
 from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
@@ -104,6 +104,10 @@ cron.register(issue_invoices, queue_name=OPS_QUEUE, cron="30 * * * *", job_timeo
               name="finance-invoices")
 cron.register(remind_overdue_invoices, queue_name=DEFAULT_QUEUE, cron="0 7 * * *", job_timeout=600,
               name="finance-invoice-reminders")
+# Provider reconciliation nightly, after the ledger check: the ledger's cash at each
+# configured provider against our payments and the provider's records of the last 31 days.
+cron.register(reconcile_providers, queue_name=OPS_QUEUE, cron="15 3 * * *", job_timeout=1800,
+              name="finance-reconciliation")
 
 configure_logging()
 start_sentry("scheduler")

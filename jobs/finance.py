@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime, timezone
 
 from coworking_app import alerts, metrics
-from coworking_app.services.finance import companies, invoices, ledger, payouts
+from coworking_app.services.finance import companies, invoices, ledger, payouts, reconciliation
 from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.uow import run_use_case
 
@@ -82,3 +82,32 @@ def send_company_invitation(invitation_id: int) -> str:
     if outcome.startswith("retry"):
         raise TransientMailError(outcome)  # RQ tries again later
     return outcome
+
+
+def reconcile_providers(since: str | None = None, provider: str | None = None,
+                        actor_id: int | None = None) -> dict:
+    """Nightly (and on demand): each configured provider's cash in the ledger against our
+    payment rows and the provider's own records, a run per provider in a transaction of its
+    own. A provider that cannot be reached, or mismatches, are logged, counted and alerted."""
+    now = datetime.now(timezone.utc)
+    start = reconciliation.period_start(date.fromisoformat(since) if since else None, now)
+    result: dict[str, str] = {}
+    for name in [provider] if provider else reconciliation.configured_providers():
+        fetched = reconciliation.fetch(name, start)  # before the transaction: the provider may be slow
+        run = run_use_case(lambda s, _fx: reconciliation.do_reconcile(s, name, since=start, now=now,
+                                                                      fetched=fetched), actor_id=actor_id)
+        result[name] = run.status
+        if run.status == "failed":
+            metrics.RECONCILIATION_PROBLEMS.labels(name, "failed").inc()
+            log.error("reconciliation with %s failed: %s", name, run.error)
+            alerts.alert("reconciliation", f"{run.provider_label}: {run.error}",
+                         key=f"reconciliation-failed:{name}")
+        elif run.mismatches:
+            metrics.RECONCILIATION_PROBLEMS.labels(name, "mismatches").inc()
+            first = "; ".join(f"{i.kind_label}: {i.reference} ({i.currency}) у нас {i.ours_minor}, "
+                              f"в книге {i.ledger_minor}, у платёжной системы {i.provider_minor}"
+                              for i in run.items[:5])
+            log.error("reconciliation with %s found %d mismatches: %s", name, run.mismatches, first)
+            alerts.alert("reconciliation", f"Сверка с {run.provider_label}: {run.mismatches} расхождений. {first}",
+                         key=f"reconciliation:{name}")
+    return result

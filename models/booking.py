@@ -173,6 +173,10 @@ class Booking(SQLModel, table=True):
               postgresql_include=["end_at", "space_id", "status", "seats", "timezone",
                                   "paid_minor", "refunded_minor", "created_at"]),
         Index("ix_booking_created_at", "created_at"),
+        # Bookings longer than a day, by start: what "active now" reads besides the last
+        # day's starts (services/admin/analytics.py).
+        Index("ix_booking_long_start", "start_at", postgresql_include=["end_at", "space_id", "status"],
+              postgresql_where=text("end_at - start_at > interval '1 day'")),
         Index("ix_booking_hold_expiry", "expires_at",
               postgresql_where=text("status = 'pending_payment'")),
     )

@@ -23,9 +23,11 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    String as sqlalchemy_string,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.common import created_column, updated_column
@@ -321,7 +323,9 @@ class InvoiceLine(SQLModel, table=True):
 
 
 class ReconciliationRun(SQLModel, table=True):
-    """One comparison of the ledger's cash at a provider with the provider's own records."""
+    """One comparison of the ledger's cash at a provider with our payment rows and the
+    provider's own records (services/finance/reconciliation.py). `totals` holds the figures
+    per currency; `ledger_minor`/`provider_minor` repeat them when the run saw one currency."""
 
     __tablename__ = "reconciliation_run"
 
@@ -333,6 +337,10 @@ class ReconciliationRun(SQLModel, table=True):
     ledger_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     provider_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     error: str | None = Field(default=None, max_length=500)
+    # The provider's records compared were those made since then (our rows: succeeded since).
+    since_at: datetime | None = Field(default=None, sa_column=_ts())
+    # [{"currency", "ledger_minor", "ours_minor", "period_ours_minor", "period_provider_minor"}]
+    totals: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]"))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
 
 
@@ -341,9 +349,47 @@ class ReconciliationItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(sa_column=_fk("reconciliation_run", ondelete="CASCADE", index=True))
-    reference: str = Field(max_length=255)  # the provider's payment/refund id
-    kind: str = Field(max_length=24)  # missing_in_ledger | missing_at_provider | amount_differs
+    reference: str = Field(max_length=255)  # the provider's payment/refund id; the cash account's code
+    # missing_in_ledger | missing_at_provider | amount_differs | ledger_differs
+    kind: str = Field(max_length=24)
+    subject: str = Field(default="payment", max_length=8,  # payment | refund | cash
+                         sa_column_kwargs={"server_default": "payment"})
     ledger_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    ours_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     provider_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     payment_id: int | None = Field(default=None, sa_column=_fk("payment", nullable=True))
+
+
+class LedgerDaySpace(SQLModel, table=True):
+    """The ledger's booking money per report-zone day, space and currency, kept by every
+    posting in its own transaction (services/finance/ledger.py `do_post`): what the
+    dashboards' money figures read, so any period is a range of small rows. Equal to a
+    recount of the journal (tests/services/finance/test_ledger_days.py)."""
+
+    __tablename__ = "ledger_day_space"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    space_id: int = Field(sa_column=Column(Integer, ForeignKey("space.id", ondelete="CASCADE"), primary_key=True))
+    currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
+    # Money taken from renters and companies, less refunds (cash and on-account lines).
+    received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # Revenue recognized: completed stays and penalties at their full price, less refunds
+    # after completion (the owners' share, the commission and its VAT).
+    earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # The platform's part of it, VAT apart (commission, penalties' share, less refunds of it).
+    commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class LedgerDayCity(SQLModel, table=True):
+    """`ledger_day_space` summed per city (the network's and a city's dashboards read a few
+    rows a day); kept by the same postings."""
+
+    __tablename__ = "ledger_day_city"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    city_id: int = Field(sa_column=Column(Integer, primary_key=True))  # 0: a space with no city
+    currency: str = Field(sa_column=Column("currency", sqlalchemy_string(3), primary_key=True))
+    received_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    earned_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    commission_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

@@ -103,7 +103,7 @@ def _board() -> rx.Component:
         rx.grid(
             _chart("Загрузка по дням, %", s.fig_occupancy, "chart-occupancy", span=2),
             _chart("Брони по статусам", s.fig_statuses, "chart-statuses", empty=~s.has_bookings),
-            _chart("Оплачено за визиты, по дате визита", s.fig_revenue, "chart-revenue", empty=~s.has_bookings,
+            _chart("Выручка: завершённые визиты и штрафы", s.fig_revenue, "chart-revenue", empty=~s.has_bookings,
                    span=2),
             _chart("Топ пространств: оплачено за визиты периода", s.fig_top, "chart-top", empty=~s.has_top),
             _chart("Загрузка по дням недели и часам, %", s.fig_heatmap, "chart-heatmap", span=3),

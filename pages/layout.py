@@ -15,7 +15,8 @@ CONTENT_WIDTH = "1240px"
 # Every section of the operator panel: the header menu and the panel's own tabs list them all.
 ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
                ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
-               ("/admin/market", "Рынок", "chart-candlestick"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
+               ("/admin/market", "Рынок", "chart-candlestick"),
+               ("/admin/finance", "Финансы", "banknote"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
                ("/admin/audit", "Журнал аудита", "history")]
 
 
@@ -201,6 +202,9 @@ def _account_menu() -> rx.Component:
                         rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
                 rx.cond(a.is_owner,
                         rx.menu.item("Аналитика", on_click=rx.redirect("/owner/analytics"))),
+                rx.cond(a.is_owner,
+                        rx.menu.item("Финансы", on_click=rx.redirect("/owner/finance"),
+                                     custom_attrs={"data-testid": "menu-owner-finance"})),
                 rx.cond(a.is_staff, rx.fragment(
                     rx.menu.separator(),
                     rx.text("Панель оператора", size="1", weight="medium", color=rx.color("gray", 10),

@@ -171,6 +171,8 @@ def owner_page() -> rx.Component:
             rx.heading("Мои пространства", size="6"), rx.spacer(),
             rx.link(rx.button(rx.icon("calendar-check", size=16), "Брони гостей", variant="soft"),
                     href="/owner/bookings"),
+            rx.link(rx.button(rx.icon("wallet", size=16), "Финансы", variant="soft"),
+                    href="/owner/finance", custom_attrs={"data-testid": "owner-finance-link"}),
             width="100%", align="center", spacing="2", wrap="wrap", margin_bottom="16px",
         ),
         rx.grid(

@@ -35,3 +35,15 @@ def parse_roubles(value: object) -> int | None:
     if not 0 <= number < 10**9:  # also refuses inf and nan
         return None
     return round(number * 100)
+
+
+def parse_percent_bp(value: object) -> int | None:
+    """"15", "12,5", "12.25 %" -> basis points (1500, 1250, 1225); None for anything else,
+    or more than 100 %. Read as digits, never through a float."""
+    text = str(value).strip().rstrip("%").strip().replace(",", ".")
+    whole, _, part = text.partition(".")
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= 3) or (part and not (
+            part.isascii() and part.isdigit() and len(part) <= 2)):
+        return None
+    bp = int(whole) * 100 + int(part.ljust(2, "0") or 0)
+    return bp if bp <= 10_000 else None

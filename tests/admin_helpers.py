@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from coworking_app.db import get_engine
-from models import Booking
+from coworking_app.services.finance import ledger
+from models import Booking, Payment, Refund
 from tests.booking_helpers import Bookable, local
 from tests.uow_helpers import transaction
 
@@ -57,14 +58,27 @@ def insert_booking(b: Bookable, user_id: int, *, room: bool = False, start: date
     seats = 6 if room else seats
     total = int(round(hours * (ROOM_HOUR if room else DESK_HOUR * seats)))
     paid = total if paid is None else paid
+    created_at = created_at or min(start, datetime.now(timezone.utc)) - timedelta(days=2)
     with transaction() as s:
         booking = Booking(user_id=user_id, space_id=b.space_id, resource_id=b.room_id if room else b.desk_id,
                           start_at=start, end_at=end, seats=seats, whole=room, status=status,
                           timezone="Europe/Moscow", price={"total_minor": total}, total_minor=total,
                           currency="RUB", policy="flexible", paid_minor=paid, refunded_minor=refunded,
-                          created_at=created_at or min(start, datetime.now(timezone.utc)) - timedelta(days=2))
+                          created_at=created_at)
         s.add(booking)
         s.flush()
+        if paid > 0:  # its money in the ledger, as the services would have posted it
+            payment = Payment(booking_id=booking.id, provider="test", idempotency_key=f"insert-{booking.id}",
+                              amount_minor=paid, currency="RUB", status="succeeded", succeeded_at=created_at)
+            s.add(payment)
+            booking.status = "confirmed"  # paid when it was made...
+            ledger.do_post_booking(s, None, booking, "payment", effective_at=created_at)
+            payment.refunded_minor, booking.status = refunded, status  # ...and as it is now
+            if refunded:
+                s.add(Refund(payment_id=payment.id, booking_id=booking.id, amount_minor=refunded, currency="RUB"))
+            ledger.do_post_booking(s, None, booking, "completion" if status == "completed" else "adjustment",
+                                   effective_at=end if status == "completed" else max(created_at, min(
+                                       start, datetime.now(timezone.utc))))
         return Row(booking.id, start, end, seats, status, paid, refunded)
 
 

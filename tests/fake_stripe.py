@@ -1,10 +1,19 @@
 """A tiny local stand-in for the Stripe API, enough for the real `stripe` library.
 
-Implements POST /v1/checkout/sessions and POST /v1/refunds with Stripe's wire format:
-form-encoded requests (``a[b][0][c]=v``), JSON answers, ``Authorization: Bearer sk_...``
+Implements POST /v1/checkout/sessions, POST /v1/refunds and GET /v1/balance_transactions
+with Stripe's wire format: form-encoded requests (``a[b][0][c]=v``, in the query string for
+GET), JSON answers, ``Authorization: Bearer sk_...``
 and idempotency as Stripe does it: a request repeating an ``Idempotency-Key`` gets the
 saved answer again (header ``Idempotent-Replayed: true``), the same key with different
 parameters gets 400 ``idempotency_error``.
+
+Money moves as in Stripe: `pay(session_id)` plays the customer paying a checkout (a
+succeeded PaymentIntent, its charge and a `charge` balance transaction; the session
+complete, as the webhook carries it), a refund adds a `refund` balance transaction, and
+`charge(amount)` is a payment made outside our checkout. The balance transactions list
+newest first with Stripe's list format (``object: list``, ``url``, ``has_more``,
+``starting_after``, ``limit``, ``created[gte]``, ``expand[]=data.source``), at most
+`page_size` per page, so the library's auto-paging is exercised.
 
 Tests can inject failures per path (``server.fail("/v1/refunds", 500)``); injected failures
 model an outage before Stripe executed anything, so they are not saved under the key and a
@@ -79,6 +88,9 @@ class _State:
     failures: dict[str, _Failure] = field(default_factory=dict)
     sessions: dict[str, dict] = field(default_factory=dict)
     refunds: dict[str, dict] = field(default_factory=dict)
+    payment_intents: dict[str, dict] = field(default_factory=dict)
+    charges: dict[str, dict] = field(default_factory=dict)
+    balance_transactions: list[dict] = field(default_factory=list)  # oldest first
 
 
 def _error(kind: str, message: str, **extra: Any) -> dict:
@@ -91,6 +103,7 @@ class FakeStripe:
     def __init__(self) -> None:
         self.state = _State()
         self.lock = threading.Lock()
+        self.page_size = 100  # Stripe's largest `limit`; tests lower it to see several pages
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -164,9 +177,10 @@ class FakeStripe:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length).decode("utf-8") if length else ""
-        path = h.path.split("?", 1)[0]
+        path, _, query = h.path.partition("?")
+        form = query if h.command == "GET" else raw
         record = Recorded(method=h.command, path=path,
-                          params=decode_form(parse_qsl(raw, keep_blank_values=True)),
+                          params=decode_form(parse_qsl(form, keep_blank_values=True)),
                           raw_body=raw, idempotency_key=h.headers.get("Idempotency-Key"),
                           authorization=h.headers.get("Authorization"))
         status, body, replayed = self._answer(record)
@@ -216,6 +230,8 @@ class FakeStripe:
             return self._create_session(r.params)
         if r.method == "POST" and r.path == "/v1/refunds":
             return self._create_refund(r.params)
+        if r.method == "GET" and r.path == "/v1/balance_transactions":
+            return self._list_balance_transactions(r.params)
         return 404, _error("invalid_request_error",
                            f"Unrecognized request URL ({r.method}: {r.path}).")
 
@@ -252,16 +268,92 @@ class FakeStripe:
             amount = int(p["amount"])
         except (KeyError, ValueError):
             return 400, _error("invalid_request_error", "amount is required", param="amount")
+        intent = self.state.payment_intents.get(p["payment_intent"])
         refund = {
             "id": f"re_{secrets.token_hex(12)}", "object": "refund", "amount": amount,
-            "currency": "rub", "status": "succeeded", "payment_intent": p["payment_intent"],
+            "currency": intent["currency"] if intent else "rub", "status": "succeeded",
+            "payment_intent": p["payment_intent"], "charge": intent["latest_charge"] if intent else None,
             "metadata": p.get("metadata") or {}, "created": int(time.time()),
         }
         self.state.refunds[refund["id"]] = refund
+        self._add_transaction("refund", refund["id"], -amount, refund["currency"])
         return 200, refund
+
+    def _add_transaction(self, kind: str, source: str, amount: int, currency: str) -> dict:
+        txn = {"id": f"txn_{secrets.token_hex(12)}", "object": "balance_transaction", "type": kind,
+               "source": source, "amount": amount, "currency": currency, "fee": 0, "net": amount,
+               "status": "pending", "created": int(time.time()), "available_on": int(time.time()) + 2 * 86400}
+        self.state.balance_transactions.append(txn)
+        return txn
+
+    def _new_payment(self, amount: int, currency: str, metadata: dict) -> dict:
+        """A succeeded PaymentIntent with its charge and the charge's balance transaction."""
+        intent_id, charge_id = f"pi_{secrets.token_hex(12)}", f"ch_{secrets.token_hex(12)}"
+        intent = {"id": intent_id, "object": "payment_intent", "amount": amount, "amount_received": amount,
+                  "currency": currency, "status": "succeeded", "latest_charge": charge_id,
+                  "metadata": metadata, "created": int(time.time())}
+        charge = {"id": charge_id, "object": "charge", "amount": amount, "amount_captured": amount,
+                  "amount_refunded": 0, "captured": True, "paid": True, "status": "succeeded",
+                  "currency": currency, "payment_intent": intent_id, "metadata": metadata,
+                  "created": int(time.time())}
+        self.state.payment_intents[intent_id] = intent
+        self.state.charges[charge_id] = charge
+        charge["balance_transaction"] = self._add_transaction("charge", charge_id, amount, currency)["id"]
+        return intent
+
+    def _list_balance_transactions(self, p: dict) -> tuple[int, dict]:
+        try:
+            limit = min(int(p.get("limit", 10)), self.page_size)
+            since = int((p.get("created") or {}).get("gte", 0))
+        except (TypeError, ValueError, AttributeError):
+            return 400, _error("invalid_request_error", "bad limit or created")
+        expand = p.get("expand") or []
+        newest_first = [t for t in reversed(self.state.balance_transactions) if t["created"] >= since]
+        after = p.get("starting_after")
+        if after:
+            ids = [t["id"] for t in newest_first]
+            if after not in ids:
+                return 400, _error("invalid_request_error", f"No such balance transaction: '{after}'",
+                                   param="starting_after")
+            newest_first = newest_first[ids.index(after) + 1:]
+        page = [dict(t) for t in newest_first[:limit]]
+        if "data.source" in expand:
+            for txn in page:
+                source = self.state.charges.get(txn["source"]) or self.state.refunds.get(txn["source"])
+                txn["source"] = dict(source) if source else txn["source"]
+        return 200, {"object": "list", "url": "/v1/balance_transactions",
+                     "has_more": len(newest_first) > limit, "data": page}
 
     # --- helpers for tests ------------------------------------------------------------------
 
     def session(self, session_id: str) -> dict:
         with self.lock:
             return dict(self.state.sessions[session_id])
+
+    def pay(self, session_id: str) -> dict:
+        """The customer pays the checkout: the session as Stripe reports it then (the body
+        of `checkout.session.completed`), its PaymentIntent and charge made."""
+        with self.lock:
+            session = self.state.sessions[session_id]
+            intent = self._new_payment(session["amount_total"], session["currency"], session["metadata"])
+            session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
+            return dict(session)
+
+    def charge(self, amount: int, currency: str = "rub", metadata: dict | None = None) -> str:
+        """A payment made outside our checkout (e.g. in Stripe's dashboard); its PaymentIntent id."""
+        with self.lock:
+            return self._new_payment(amount, currency, metadata or {})["id"]
+
+    def change_charge(self, payment_intent: str, amount: int) -> None:
+        """What Stripe says a payment took (e.g. another amount than ours)."""
+        with self.lock:
+            charge = self.state.charges[self.state.payment_intents[payment_intent]["latest_charge"]]
+            charge.update(amount=amount, amount_captured=amount)
+
+    def forget(self, payment_intent: str) -> None:
+        """Stripe has no record of the payment (nor of its balance transaction)."""
+        with self.lock:
+            charge_id = self.state.payment_intents.pop(payment_intent)["latest_charge"]
+            self.state.charges.pop(charge_id)
+            self.state.balance_transactions = [t for t in self.state.balance_transactions
+                                               if t["source"] != charge_id]

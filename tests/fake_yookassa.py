@@ -1,7 +1,9 @@
 """A tiny local stand-in for the YooKassa API v3, enough for the real `yookassa` SDK.
 
 Implements POST /v3/payments, GET /v3/payments/{id}, POST /v3/payments/{id}/capture and
-/cancel, POST /v3/refunds and GET /v3/refunds/{id} with YooKassa's wire format: JSON both
+/cancel, POST /v3/refunds, GET /v3/refunds/{id}, and the lists GET /v3/payments and
+GET /v3/refunds (filters `status`, `created_at.gte`, `limit`; newest first, at most
+`page_size` per page, `next_cursor` while more remain) with YooKassa's wire format: JSON both
 ways, HTTP basic auth "<shop id>:<secret key>", amounts as decimal strings
 ({"value": "1500.00", "currency": "RUB"}), errors as {"type": "error", "code", ...}.
 Idempotency as YooKassa documents it: every POST needs an `Idempotence-Key`; a request
@@ -11,7 +13,8 @@ email or phone, items whose amounts add up to the payment's, known vat codes, it
 of at most 128 characters.
 
 The payer is played by the test: `pay(id)` (succeeded, or waiting_for_capture for a
-payment made with capture off), `decline(id)` (canceled). Failures are injected per path
+payment made with capture off), `decline(id)` (canceled); `outside_payment(amount)` is a
+payment made without us (YooKassa's dashboard), `forget(id)` drops one. Failures are injected per path
 prefix under /v3 (`fail("/refunds", 500)`, `fail("", 500)` for everything); like an outage before
 YooKassa executed anything, they are not saved under the key.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from urllib.parse import parse_qsl
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -51,6 +55,7 @@ class Recorded:
     status: int = 0  # what was answered
     response: dict = field(default_factory=dict)
     replayed: bool = False
+    query: dict = field(default_factory=dict)  # GET parameters
 
 
 @dataclass
@@ -70,6 +75,10 @@ def _error(code: str, description: str, parameter: str | None = None) -> dict:
     return body
 
 
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _value(amount: Any) -> Decimal | None:
     if not isinstance(amount, dict) or not _AMOUNT.match(str(amount.get("value", ""))):
         return None
@@ -87,8 +96,9 @@ class FakeYooKassa:
         self._requests: list[Recorded] = []
         self._saved: dict[str, tuple[str, str, int, dict]] = {}  # key -> (path, body, status, answer)
         self._failures: dict[str, _Failure] = {}
-        self.payments: dict[str, dict] = {}
+        self.payments: dict[str, dict] = {}  # in the order made
         self.refunds: dict[str, dict] = {}
+        self.page_size = 100  # YooKassa's largest `limit`; tests lower it to see several pages
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -192,10 +202,12 @@ class FakeYooKassa:
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = None
-        record = Recorded(method=h.command, path=h.path.split("?", 1)[0],
+        path, _, query = h.path.partition("?")
+        record = Recorded(method=h.command, path=path,
                           body=body if isinstance(body, dict) else {}, raw_body=raw,
                           idempotence_key=h.headers.get("Idempotence-Key"),
-                          authorization=h.headers.get("Authorization"))
+                          authorization=h.headers.get("Authorization"),
+                          query=dict(parse_qsl(query, keep_blank_values=True)))
         if body is None:
             status, answer, replayed = 400, _error("invalid_request", "Body is not JSON"), False
         else:
@@ -243,6 +255,10 @@ class FakeYooKassa:
             return self._create_payment(r.body)
         if r.method == "POST" and r.path == "/v3/refunds":
             return self._create_refund(r.body)
+        if r.method == "GET" and r.path == "/v3/payments":
+            return self._list([self._public(p) for p in self.payments.values()], r.query)
+        if r.method == "GET" and r.path == "/v3/refunds":
+            return self._list([dict(x) for x in self.refunds.values()], r.query)
         match = _PAYMENT.match(r.path)
         if match and (r.method == "GET") == (match.group(2) is None):
             p = self.payments.get(match.group(1))
@@ -354,6 +370,42 @@ class FakeYooKassa:
         p["_refunded"] = f"{Decimal(p['_refunded']) + wanted:.2f}"
         p["refunded_amount"] = {"value": p["_refunded"], "currency": p["amount"]["currency"]}
         return 200, dict(refund)
+
+    def _list(self, objects: list[dict], q: dict) -> tuple[int, dict]:
+        """YooKassa's list: newest first, `next_cursor` (here: the offset) while more remain."""
+        try:
+            limit = min(int(q.get("limit", 10)), self.page_size)
+            offset = int(q.get("cursor", 0))
+            since = _moment(q["created_at.gte"]) if q.get("created_at.gte") else None
+        except ValueError:
+            return 400, _error("invalid_request", "Illegal list parameters")
+        chosen = [o for o in reversed(objects)
+                  if (not q.get("status") or o["status"] == q["status"])
+                  and (since is None or _moment(o["created_at"]) >= since)]
+        page = chosen[offset:offset + limit]
+        answer = {"type": "list", "items": page}
+        if offset + limit < len(chosen):
+            answer["next_cursor"] = str(offset + limit)
+        return 200, answer
+
+    # --- money made or lost outside the shop's own calls -----------------------------------------
+
+    def outside_payment(self, amount: str, currency: str = "RUB") -> str:
+        """A succeeded payment nobody asked us for; its id."""
+        with self.lock:
+            payment_id = str(uuid.uuid4())
+            p = {"id": payment_id, "status": "pending", "paid": False,
+                 "amount": {"value": amount, "currency": currency}, "created_at": _now(),
+                 "description": "Оплата из личного кабинета", "metadata": {},
+                 "recipient": {"account_id": SHOP_ID, "gateway_id": "1"}, "refundable": False,
+                 "test": True, "_capture": True, "_receipt": None, "_refunded": "0.00"}
+            self.payments[payment_id] = p
+            self._succeed(p)
+            return payment_id
+
+    def forget(self, payment_id: str) -> None:
+        with self.lock:
+            del self.payments[payment_id]
 
     @staticmethod
     def _public(p: dict) -> dict:

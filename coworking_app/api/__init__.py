@@ -32,6 +32,7 @@ from coworking_app.api import (
     notifications,
     owner,
     places,
+    reconciliation,
     reviews,
     spaces,
     telegram,
@@ -205,7 +206,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
     for module in (health, catalog, places, spaces, favourites, bookings, notifications, auth, owner, admin,
-                   reviews, messages, market, telegram, finance):
+                   reviews, messages, market, telegram, finance, reconciliation):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents

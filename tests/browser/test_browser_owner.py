@@ -248,7 +248,7 @@ def test_owner_analytics_say_what_each_figure_counts(app_url, browser, width, he
         received = page.locator("[data-kpi=received_today]")
         expect(received).to_contain_text("Получено сегодня")
         expect(received.get_by_test_id("kpi-hint")).to_have_text("оплаты за сегодня минус возвраты, по дате платежа")
-        expect(page.locator("[data-kpi=revenue_today]")).to_contain_text("Визиты сегодня: оплачено")
+        expect(page.locator("[data-kpi=revenue_today]")).to_contain_text("Выручка сегодня")
         expect(page.get_by_test_id("kpi-note")).to_contain_text("по дате начала брони")
         assert_no_horizontal_scroll(page, width)
         page.screenshot(path=str(SHOTS / f"owner-analytics-{width}.png"))

@@ -347,10 +347,10 @@ def test_phone_booking_bar_toasts_and_staff_menu(app_url, browser, space):
             assert box and box["x"] + box["width"] <= 390, box  # every tab on screen, none scrolled away
         page.get_by_test_id("account-menu").click()
         items = page.get_by_test_id("menu-admin")
-        expect(items).to_have_count(7)
-        hrefs = [items.nth(i).get_attribute("data-href") for i in range(7)]
+        expect(items).to_have_count(8)
+        hrefs = [items.nth(i).get_attribute("data-href") for i in range(8)]
         assert hrefs == ["/admin", "/admin/tables", "/admin/moderation", "/admin/promos", "/admin/market",
-                         "/admin/reports", "/admin/audit"]
+                         "/admin/finance", "/admin/reports", "/admin/audit"]
         page.screenshot(path=str(SHOTS / "staff-menu-390.png"))
         page.get_by_role("menuitem", name="Промокоды").click()
         page.wait_for_url("**/admin/promos")

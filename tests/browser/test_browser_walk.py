@@ -160,10 +160,10 @@ def _pages(w: World) -> dict[str, list[str]]:
                    f"/checkout/{w.payment_id}", "/inbox", f"/inbox/{w.conversation_id}",
                    f"/spaces/{w.space_id}", f"/telegram?code={w.telegram_code}", "/telegram"],
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",
-                  "/owner/bookings", "/owner/analytics",
+                  "/owner/bookings", "/owner/analytics", "/owner/finance",
                   "/inbox", f"/inbox/{w.conversation_id}"],
         "admin": ["/admin", "/admin/tables", "/admin/moderation", "/admin/promos", "/admin/market",
-                  "/admin/reports", "/admin/audit"],
+                  "/admin/finance", "/admin/reports", "/admin/audit"],
     }
 
 

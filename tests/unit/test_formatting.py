@@ -139,3 +139,17 @@ def test_links_to_our_own_pages_only():
     parts = split_links(f"Открыть: {base}/owner/spaces/9, ответить: /inbox/4!", base)
     assert parts == [("Открыть: ", ""), ("Открыть пространство в кабинете", "/owner/spaces/9"),
                      (", ответить: ", ""), ("Открыть переписку", "/inbox/4"), ("!", "")]
+
+
+def test_finance_words():
+    from datetime import date
+
+    from coworking_app.formatting import format_commission, format_day_long
+    from state.inputs import parse_percent_bp
+
+    assert format_day_long(date(2027, 1, 1)) == "1 января 2027"
+    assert [format_commission(bp) for bp in (1500, 1250, 1225, 5, 0, 10_000)] == [
+        "15 %", "12,5 %", "12,25 %", "0,05 %", "0 %", "100 %"]
+    # What an admin types as a commission: read as digits, never through a float.
+    assert [parse_percent_bp(v) for v in ("15", "12,5", " 12.25 % ", "0", "100")] == [1500, 1250, 1225, 0, 10_000]
+    assert [parse_percent_bp(v) for v in ("100,01", "", "abc", "1.234", "-1", "1e2", "١٢")] == [None] * 7

@@ -49,6 +49,7 @@ SEAT_SQL = f"b.status IN ({', '.join(repr(s.value) for s in SEAT_STATUSES)})"  #
 US_PER_HOUR = 3_600_000_000  # the rollups count seat-microseconds
 NET_SQL = "(b.paid_minor - b.refunded_minor)"
 MAX_PERIOD_DAYS = 731
+REPORT_CURRENCY = "RUB"  # the dashboards' money (Kpis.currency); other currencies are not added in
 
 
 def report_zone() -> ZoneInfo:
@@ -191,15 +192,16 @@ def api_average_ms(*, now: datetime | None = None) -> float | None:
 class Kpis(BaseModel):
     active_now: int
     bookings_today: int
-    received_today_minor: int = 0  # payments minus refunds, by the day they happened
+    # From the ledger (ledger_day_space / ledger_day_city, services/finance/ledger.py):
+    received_today_minor: int = 0  # money taken from renters and companies less refunds, today
     received_month_minor: int = 0  # the same, this calendar month so far
-    revenue_today_minor: int  # bookings starting today: paid minus refunded (by stay date)
-    revenue_month_minor: int  # bookings starting this month until today's end
+    revenue_today_minor: int  # revenue recognized today: completed stays and fees, less later refunds
+    revenue_month_minor: int  # the same, this calendar month so far
     occupancy_today_pct: float
     new_users_week: int | None  # network only
     cancellation_rate_pct: float  # placed bookings starting in the period
     api_avg_ms: float | None  # network only
-    currency: str = "RUB"
+    currency: str = REPORT_CURRENCY
 
 
 def _one(session: Session, sql: str, params: dict) -> tuple:
@@ -213,23 +215,23 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
     p = {**scope.params(), "now": now, "today": day_start(day), "tomorrow": day_start(day + timedelta(days=1)),
          "month": day_start(month_start), "since": now - longest_booking(session) - timedelta(days=1)}
     where = scope.where()
-    # Index ranges only: bookings under way now (_active_sql), placed today (created_at),
-    # and the month's revenue by stay date (start_at, at most 31 days).
-    row = _one(session, f"""
+    # Index ranges only: bookings under way now (_active_sql), placed today (created_at);
+    # the money from the ledger's day figures of this month.
+    active, created_today = _one(session, f"""
         SELECT ({_active_sql(where)}),
           (SELECT count(*) FROM booking b JOIN space s ON s.id = b.space_id
-           WHERE {where} AND {PLACED_SQL} AND b.created_at >= :today AND b.created_at < :tomorrow),
-          m.revenue_today, m.revenue_month
-        FROM (SELECT coalesce(sum({NET_SQL}) FILTER (WHERE b.start_at >= :today), 0) AS revenue_today,
-                     coalesce(sum({NET_SQL}), 0) AS revenue_month
-              FROM booking b JOIN space s ON s.id = b.space_id
-              WHERE {where} AND b.start_at >= :month AND b.start_at < :tomorrow) AS m
+           WHERE {where} AND {PLACED_SQL} AND b.created_at >= :today AND b.created_at < :tomorrow)
     """, p)
-    active, created_today, revenue_today, revenue_month = row
+    revenue_today, revenue_month, received_today, received_month = _one(session, f"""
+        SELECT coalesce(sum(r.earned_minor) FILTER (WHERE r.day = CAST(:d_to AS date)), 0),
+               coalesce(sum(r.earned_minor), 0),
+               coalesce(sum(r.received_minor) FILTER (WHERE r.day = CAST(:d_to AS date)), 0),
+               coalesce(sum(r.received_minor), 0)
+        FROM ({_money_sql(scope, "r.earned_minor, r.received_minor")}) AS r
+    """, {**scope.params(), "d_from": month_start, "d_to": day})
     statuses = bookings_by_status(session, scope, period)
     placed = sum(n for status, n in statuses.items() if status in PLACED_STATUSES)
     cancelled = statuses.get("cancelled", 0)
-    received_today, received_month = money_received(session, scope, p)
     occupancy = occupancy_by_day(session, scope, (day, day))
     new_users = api_ms = None
     if scope.owner_id is None:
@@ -246,23 +248,17 @@ def kpis(session: Session, scope: Scope, period: tuple[date, date], *, now: date
                 api_avg_ms=api_ms)
 
 
-def money_received(session: Session, scope: Scope, p: dict) -> tuple[int, int]:
-    """(today, this month) of money received: succeeded payments minus refunds, each on its
-    own date (p: kpis' parameters: :today, :tomorrow, :month). Two index ranges on the
-    payment and refund dates (ix_payment_succeeded_at, ix_refund_created_at)."""
-    narrowed = scope != Scope()  # the whole network needs no join to bookings and spaces
-    join = "JOIN booking b ON b.id = m.booking_id JOIN space s ON s.id = b.space_id" if narrowed else ""
-    row = _one(session, f"""
-        SELECT coalesce(sum(m.amount) FILTER (WHERE m.at >= :today), 0), coalesce(sum(m.amount), 0)
-        FROM (SELECT p.amount_minor AS amount, p.succeeded_at AS at, p.booking_id FROM payment p
-              WHERE p.succeeded_at >= :month AND p.succeeded_at < :tomorrow
-              UNION ALL
-              SELECT -r.amount_minor, r.created_at, r.booking_id FROM refund r
-              WHERE r.status = 'succeeded' AND r.created_at >= :month AND r.created_at < :tomorrow) AS m
-        {join}
-        WHERE {scope.where() if narrowed else "TRUE"}
-    """, p)
-    return int(row[0]), int(row[1])
+def _money_sql(scope: Scope, columns: str) -> str:
+    """Rows (day, <columns> of `r`) of the ledger's day figures for the scope with days in
+    [:d_from, :d_to] (services/finance/ledger.py keeps them with every posting): the network
+    and a city read ledger_day_city (a few rows a day), an owner's spaces or one space
+    ledger_day_space."""
+    days = f"r.day BETWEEN CAST(:d_from AS date) AND CAST(:d_to AS date) AND r.currency = '{REPORT_CURRENCY}'"
+    if scope.owner_id is None and scope.space_id is None:
+        city = "AND r.city_id = :city_id" if scope.city_id is not None else ""
+        return f"SELECT r.day, {columns} FROM ledger_day_city r WHERE {days} {city}"
+    return (f"SELECT r.day, r.space_id, {columns} FROM ledger_day_space r JOIN space s ON s.id = r.space_id "
+            f"WHERE {scope.where()} AND {days}")
 
 
 @dataclass
@@ -393,19 +389,22 @@ class RevenuePoint:
 
 def revenue_series(session: Session, scope: Scope, period: tuple[date, date],
                    granularity: str = "day") -> list[RevenuePoint]:
-    """Net revenue and placed bookings by the report-zone day/week/month the bookings start."""
+    """Revenue recognized (the ledger: completed stays and fees, less refunds after them) by
+    report-zone day/week/month, with the bookings placed that start in each (the rollups)."""
     if granularity not in ("day", "week", "month"):
         raise InvalidInput("granularity", "Шаг: день, неделя или месяц (day, week, month)")
-    p = {**scope.params(), "tz": get_settings().report_timezone, "p_from": day_start(period[0]),
-         "p_to": day_start(period[1] + timedelta(days=1)), "unit": granularity}
-    rows = session.execute(text(f"""
-        SELECT date_trunc(:unit, b.start_at AT TIME ZONE :tz)::date AS bucket,
-               coalesce(sum({NET_SQL}), 0), count(*) FILTER (WHERE {PLACED_SQL})
-        FROM booking b JOIN space s ON s.id = b.space_id
-        WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
-        GROUP BY 1 ORDER BY 1
-    """), p).all()
-    return [RevenuePoint(r[0], int(r[1]), int(r[2])) for r in rows]
+    revenue = dict(session.execute(text(f"""
+        SELECT date_trunc(:unit, r.day)::date, sum(r.earned_minor)
+        FROM ({_money_sql(scope, "r.earned_minor")}) AS r GROUP BY 1
+    """), {**scope.params(), "d_from": period[0], "d_to": period[1], "unit": granularity}).all())
+    placed_sum = " + ".join(f"coalesce(r.n_{status}, 0)" for status in PLACED_STATUSES)
+    placed = dict(session.execute(text(f"""
+        SELECT date_trunc(:unit, r.day)::date, sum(r.placed)
+        FROM ({_rollup_sql(scope, f"{placed_sum} AS placed")}) AS r GROUP BY 1
+    """), {**_rollup_params(scope, period), "unit": granularity}).all())
+    return [RevenuePoint(bucket, int(revenue.get(bucket) or 0), int(placed.get(bucket) or 0))
+            for bucket in sorted(set(revenue) | set(placed))
+            if revenue.get(bucket) or placed.get(bucket)]
 
 
 def bookings_by_status(session: Session, scope: Scope, period: tuple[date, date]) -> dict[str, int]:
@@ -428,17 +427,24 @@ class TopSpace:
 
 
 def top_spaces(session: Session, scope: Scope, period: tuple[date, date], limit: int = 10) -> list[TopSpace]:
-    p = {**scope.params(), "p_from": day_start(period[0]), "p_to": day_start(period[1] + timedelta(days=1)),
-         "limit": limit}
+    """The spaces with the most revenue recognized in the period (the ledger's day figures),
+    with the bookings placed that start in it."""
     rows = session.execute(text(f"""
-        SELECT s.id, s.name, t.revenue, t.placed FROM (
-          SELECT b.space_id, sum({NET_SQL}) AS revenue, count(*) FILTER (WHERE {PLACED_SQL}) AS placed
-          FROM booking b JOIN space s ON s.id = b.space_id
-          WHERE {scope.where()} AND b.start_at >= :p_from AND b.start_at < :p_to
-          GROUP BY b.space_id) t JOIN space s ON s.id = t.space_id
+        SELECT s.id, s.name, t.revenue FROM (
+          SELECT r.space_id, sum(r.earned_minor) AS revenue
+          FROM ledger_day_space r JOIN space s ON s.id = r.space_id
+          WHERE {scope.where()} AND r.day BETWEEN CAST(:d_from AS date) AND CAST(:d_to AS date)
+            AND r.currency = '{REPORT_CURRENCY}'
+          GROUP BY r.space_id) t JOIN space s ON s.id = t.space_id
         WHERE t.revenue > 0 ORDER BY t.revenue DESC, s.id LIMIT :limit
-    """), p).all()
-    return [TopSpace(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+    """), {**scope.params(), "d_from": period[0], "d_to": period[1], "limit": limit}).all()
+    placed = dict(session.execute(text(f"""
+        SELECT b.space_id, count(*) FROM booking b
+        WHERE b.space_id = ANY(:ids) AND {PLACED_SQL} AND b.start_at >= :p_from AND b.start_at < :p_to
+        GROUP BY b.space_id
+    """), {"ids": [r[0] for r in rows], "p_from": day_start(period[0]),
+           "p_to": day_start(period[1] + timedelta(days=1))}).all()) if rows else {}
+    return [TopSpace(r[0], r[1], int(r[2]), int(placed.get(r[0], 0))) for r in rows]
 
 
 def occupancy_heatmap(session: Session, scope: Scope, period: tuple[date, date]) -> list[list[float]]:

@@ -300,8 +300,8 @@ _KPI_LABELS = (
     ("active_now", "Активных броней сейчас", "number"), ("bookings_today", "Новых броней сегодня", "number"),
     ("received_today_minor", "Получено сегодня (оплаты минус возвраты, по дате платежа)", "money"),
     ("received_month_minor", "Получено за месяц (по дате платежа)", "money"),
-    ("revenue_today_minor", "Визиты сегодня: оплачено (по дате начала брони)", "money"),
-    ("revenue_month_minor", "Визиты месяца: оплачено (по дате начала брони)", "money"),
+    ("revenue_today_minor", "Выручка сегодня (завершённые визиты и штрафы)", "money"),
+    ("revenue_month_minor", "Выручка за месяц (завершённые визиты и штрафы)", "money"),
     ("occupancy_today_pct", "Загрузка сегодня, %", "number"), ("new_users_week", "Новых пользователей за неделю", "number"),
     ("cancellation_rate_pct", "Доля отмен за период, %", "number"), ("api_avg_ms", "Среднее время ответа API, мс", "number"),
 )
@@ -314,7 +314,7 @@ def dashboard_sections(board: analytics.Dashboard) -> list[tuple[str, list[table
         ("Показатели", [C("name", "Показатель"), C("value", "Значение", "number"), C("money", "Сумма", "money")],
          [{"name": label, **({"money": kpi[key]} if kind == "money" else {"value": kpi[key]})}
           for key, label, kind in _KPI_LABELS if kpi.get(key) is not None], {}),
-        ("Выручка", [C("period", "Период (по дате визита)", "date"), C("revenue", "Оплачено за визиты", "money"),
+        ("Выручка", [C("period", "Период", "date"), C("revenue", "Выручка (завершённые визиты и штрафы)", "money"),
                      C("bookings", "Броней", "number")],
          [{"period": p.period, "revenue": p.revenue_minor, "bookings": p.bookings} for p in board.revenue],
          {"revenue": sum(p.revenue_minor for p in board.revenue)}),

@@ -755,13 +755,14 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
                   data={"refund": amount, "percent": percent})
     booking.cancel_reason = reason
     do_cancel_pending_payments(session, booking)
+    # What the policy does not give back is the late-cancellation fee.
+    penalty = do_charge_penalty(session, booking, PenaltyKind.late_cancellation,
+                                booking.paid_minor - booking.refunded_minor - amount)
+    penalty_id = penalty.id if penalty else None
     if amount:
         do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)",
-                          ledger_kind="cancellation", actor_id=user.id)
-    # What the policy did not give back is the late-cancellation fee.
-    penalty = do_charge_penalty(session, booking, PenaltyKind.late_cancellation)
-    ledger.do_post_booking(session, effects, booking, "cancellation", actor_id=user.id,
-                           penalty_id=penalty.id if penalty else None)
+                          ledger_kind="cancellation", actor_id=user.id, penalty_id=penalty_id)
+    ledger.do_post_booking(session, effects, booking, "cancellation", actor_id=user.id, penalty_id=penalty_id)
     session.flush()
     return booking, amount
 
@@ -826,12 +827,12 @@ def do_mark_no_show(session: Session, effects: Effects, user: User | None, booki
     back = booking.paid_minor - booking.refunded_minor - fee
     do_transition(session, effects, booking, "no_show", actor=user, actor_role=role,
                   data={"fee": fee, "refund": back})
+    penalty = do_charge_penalty(session, booking, PenaltyKind.no_show, fee)
+    penalty_id = penalty.id if penalty else None
     if back > 0:
         do_refund_booking(session, effects, booking, back, reason="неявка: возврат сверх штрафа",
-                          ledger_kind="no_show", actor_id=user.id)
-    penalty = do_charge_penalty(session, booking, PenaltyKind.no_show)
-    ledger.do_post_booking(session, effects, booking, "no_show", actor_id=user.id,
-                           penalty_id=penalty.id if penalty else None)
+                          ledger_kind="no_show", actor_id=user.id, penalty_id=penalty_id)
+    ledger.do_post_booking(session, effects, booking, "no_show", actor_id=user.id, penalty_id=penalty_id)
     session.flush()
     return booking
 

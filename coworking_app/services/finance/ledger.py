@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,6 +46,8 @@ from models import (
     JournalEntry,
     JournalLine,
     LedgerAccount,
+    LedgerDayCity,
+    LedgerDaySpace,
     OwnerFinance,
     Payment,
     PaymentStatus,
@@ -104,10 +107,13 @@ def platform(name: str, currency: str) -> Acct:
 def do_post(session: Session, effects: Effects | None, kind: str, lines: list[tuple[Acct, int]], *,
             effective_at: datetime | None = None, booking_id: int | None = None,
             payout_id: int | None = None, invoice_id: int | None = None,
-            penalty_id: int | None = None, actor_id: int | None = None, memo: str = "") -> int | None:
+            penalty_id: int | None = None, actor_id: int | None = None, memo: str = "",
+            space_id: int | None = None, city_id: int | None = None) -> int | None:
     """One journal entry with `lines` (same accounts merged, zeros dropped), the accounts'
-    kept balances moved in the same statement. Returns the entry's id, None when nothing
-    remains to post. Refuses (LedgerError) lines that do not add up to zero per currency."""
+    kept balances moved in the same statement, and (for a booking's entry: `space_id`,
+    `city_id`) the day's figures of its space and city (`ledger_day_space`, `ledger_day_city`). Returns the entry's id, None when
+    nothing remains to post. Refuses (LedgerError) lines that do not add up to zero per
+    currency."""
     merged: dict[Acct, int] = defaultdict(int)
     for acct, amount in lines:
         merged[acct] += int(amount)
@@ -119,10 +125,11 @@ def do_post(session: Session, effects: Effects | None, kind: str, lines: list[tu
         totals[acct.currency] += amount
     if any(totals.values()):
         raise LedgerError(f"entry {kind} does not balance: {dict(totals)}")
+    effective_at = effective_at or datetime.now(timezone.utc)
     entry_id = session.execute(insert(JournalEntry).values(
         kind=kind, booking_id=booking_id, payout_id=payout_id, invoice_id=invoice_id,
         penalty_id=penalty_id, actor_id=actor_id, memo=memo[:255],
-        effective_at=effective_at or func.now()).returning(JournalEntry.id)).scalar_one()
+        effective_at=effective_at).returning(JournalEntry.id)).scalar_one()
     ordered = sorted(merged)  # accounts locked in one order: two postings never deadlock
     upsert = pg_insert(LedgerAccount).values([
         {"code": a.code, "kind": a.kind, "currency": a.currency, "owner_id": a.owner_id,
@@ -135,9 +142,54 @@ def do_post(session: Session, effects: Effects | None, kind: str, lines: list[tu
     session.execute(insert(JournalLine), [
         {"entry_id": entry_id, "account_id": ids[a.code], "currency": a.currency,
          "amount_minor": merged[a]} for a in ordered])
+    if space_id is not None:
+        _add_day_figures(session, space_id, city_id, effective_at, merged)
     if effects is not None:
         effects.count("ledger_entries", kind)
     return entry_id
+
+
+# What a booking entry adds to its space's day (ledger_day_space; the migration's backfill
+# and tests/services/finance/test_ledger_days.py count the same from the journal):
+RECEIVED = ("cash:", "unbilled:")  # money taken from renters and companies, less refunds
+EARNED = ("owner_payable:", "commission:", "penalties:", "refunds:", "vat_payable:")  # revenue recognized
+PLATFORM = ("commission:", "penalties:", "refunds:")  # the platform's part of it, VAT apart
+
+
+def day_figures(merged: dict[Acct, int]) -> dict[str, tuple[int, int, int]]:
+    """Per currency: (received, earned, commission) of one entry's lines (pure)."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for acct, amount in merged.items():
+        figures = out[acct.currency]
+        if acct.code.startswith(RECEIVED):
+            figures[0] += amount
+        if acct.code.startswith(EARNED):
+            figures[1] -= amount
+        if acct.code.startswith(PLATFORM):
+            figures[2] -= amount
+    return {cur: (r, e, c) for cur, (r, e, c) in out.items() if r or e or c}
+
+
+def report_day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(get_settings().report_timezone)).date()
+
+
+_FIGURES = ("received_minor", "earned_minor", "commission_minor")
+
+
+def _add_day_figures(session: Session, space_id: int, city_id: int | None, effective_at: datetime,
+                     merged: dict[Acct, int]) -> None:
+    figures = day_figures(merged)
+    if not figures:
+        return
+    day = report_day(effective_at)
+    for table, key, value in ((LedgerDaySpace, "space_id", space_id), (LedgerDayCity, "city_id", city_id or 0)):
+        rows = [{"day": day, key: value, "currency": cur, "received_minor": r, "earned_minor": e,
+                 "commission_minor": c} for cur, (r, e, c) in sorted(figures.items())]
+        upsert = pg_insert(table).values(rows)
+        session.execute(upsert.on_conflict_do_update(
+            index_elements=["day", key, "currency"],
+            set_={name: getattr(table, name) + getattr(upsert.excluded, name) for name in _FIGURES}))
 
 
 # --- what a booking means in money ---------------------------------------------------------
@@ -223,9 +275,13 @@ def booking_targets(booking: Booking, held: dict[str, int], *, owner_id: int | N
     kept = sum(held.values())
     if kept == 0 and not posted_commission:
         return dict(target)
-    parts = split(kept, commission_bp=commission_bp,
-                  booking_vat_bp=int((booking.price or {}).get("vat_rate_bp") or 0),
-                  platform_vat_bp=platform_vat_bp)
+    if owner_id is None:  # the platform's own space: everything kept is its own
+        parts = Split(owner=0, commission=kept, vat=split(kept, commission_bp=10_000, booking_vat_bp=0,
+                                                          platform_vat_bp=platform_vat_bp).vat)
+    else:
+        parts = split(kept, commission_bp=commission_bp,
+                      booking_vat_bp=int((booking.price or {}).get("vat_rate_bp") or 0),
+                      platform_vat_bp=platform_vat_bp)
     owner_share = owner_pending if booking.status in LIVE else owner_payable
     if owner_id is not None and parts.owner:
         target[owner_share(owner_id, cur)] -= parts.owner
@@ -256,7 +312,8 @@ def do_post_booking(session: Session, effects: Effects | None, booking: Booking,
     posted = posted_for_booking(session, booking.id)
     if not held and not posted.amounts:
         return None
-    owner_id = session.scalar(select(Space.owner_id).where(Space.id == booking.space_id))
+    owner_id, city_id = session.execute(select(Space.owner_id, Space.city_id)
+                                        .where(Space.id == booking.space_id)).one()
     if booking.commission_bp is None:
         booking.commission_bp = commission_rate(session, owner_id)
     cur = booking.currency
@@ -268,7 +325,7 @@ def do_post_booking(session: Session, effects: Effects | None, booking: Booking,
     for code, amount in posted.amounts.items():
         lines.append((posted.accounts[code], -amount))
     return do_post(session, effects, kind, lines, effective_at=effective_at, booking_id=booking.id,
-                   actor_id=actor_id, penalty_id=penalty_id)
+                   actor_id=actor_id, penalty_id=penalty_id, space_id=booking.space_id, city_id=city_id)
 
 
 # --- balances and the check ----------------------------------------------------------------

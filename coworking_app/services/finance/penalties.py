@@ -28,10 +28,10 @@ def no_show_fee(booking: Booking, fee_percent: int) -> int:
     return div_round(max(held, 0) * fee_percent, 100)
 
 
-def do_charge_penalty(session: Session, booking: Booking, kind: PenaltyKind) -> Penalty | None:
-    """Records the money the booking keeps now (after its refund) as a penalty of `kind`;
-    nothing when it keeps nothing. Once per booking and kind."""
-    amount = booking.paid_minor - booking.refunded_minor
+def do_charge_penalty(session: Session, booking: Booking, kind: PenaltyKind, amount: int) -> Penalty | None:
+    """Records `amount` the booking keeps as a penalty of `kind` (before the refund of the
+    rest, so that the ledger entry which books the fee names it); nothing for 0. Once per
+    booking and kind."""
     if amount <= 0:
         return None
     session.execute(insert(Penalty).values(

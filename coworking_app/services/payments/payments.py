@@ -154,6 +154,18 @@ class StripeProvider:
             raise ProviderError("возврат не прошёл: платёжная система недоступна") from exc
         return refund.id
 
+    def balance_transactions(self, since: datetime) -> list:
+        """The account's balance transactions created since `since` (newest first), each
+        with its source (a charge, a refund, ...) expanded, every page through the
+        library's auto-paging (services/finance/reconciliation.py reads them)."""
+        params = {"created": {"gte": int(since.timestamp())}, "limit": 100, "expand": ["data.source"]}
+        try:
+            with metrics.external_call("stripe", "balance_transactions_list"):
+                return list(self.client.v1.balance_transactions.list(params=params).auto_paging_iter())
+        except stripe.StripeError as exc:
+            log.warning("stripe balance transactions failed: %s", exc)
+            raise ProviderError("Stripe недоступен: не удалось получить его записи") from exc
+
 
 class AccountProvider:
     """A company's account (services/finance/companies.py): the booking is paid by the
@@ -394,7 +406,7 @@ def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payme
 
 def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
                       only: Payment | None = None, ledger_kind: str = "refund",
-                      actor_id: int | None = None) -> list[Refund]:
+                      actor_id: int | None = None, penalty_id: int | None = None) -> list[Refund]:
     """Refunds `amount` across the booking's successful payments, newest first, through
     their provider; each refund gets a credit note, and the ledger follows (`ledger_kind`:
     the use case the entry is listed under, e.g. "cancellation")."""
@@ -420,7 +432,7 @@ def do_refund_booking(session: Session, effects: Effects, booking: Booking, amou
         remaining -= part
         refunds.append(refund)
     session.flush()
-    ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id)
+    ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id, penalty_id=penalty_id)
     for refund in refunds:
         effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
     return refunds

@@ -25,7 +25,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -255,6 +255,20 @@ class YooKassaProvider:
             return dict(_call("refund_get", _Refunds.find_one, provider_id))
         except NotFoundError:
             return None
+
+    def succeeded_since(self, kind: str, since: datetime) -> list[dict]:
+        """Every succeeded payment (`kind` "payment") or refund ("refund") created since
+        `since`, following `next_cursor` page by page (services/finance/reconciliation.py)."""
+        sdk, operation = (_Payments, "payment_list") if kind == "payment" else (_Refunds, "refund_list")
+        params = {"status": "succeeded", "limit": 100,
+                  "created_at.gte": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        found: list[dict] = []
+        while True:
+            page = _call(operation, sdk.list, params, message="ЮKassa недоступна: не удалось получить её записи")
+            found.extend(dict(item) for item in page.items or [])
+            if not page.next_cursor:
+                return found
+            params = {**params, "cursor": page.next_cursor}
 
 
 # --- notifications -----------------------------------------------------------------------------

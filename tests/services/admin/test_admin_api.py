@@ -96,8 +96,10 @@ def test_kpis_dashboard_and_tables_agree_with_hand_computed_numbers(client, oper
     active = sum(1 for row in seat_rows if row.start <= check < row.end)
     assert active >= 1  # t2
     today_seat_hours = sum(row.seats * overlap_hours(row.start, row.end, today) for row in seat_rows)
-    revenue_today = t1.net + t2.net
-    revenue_month = revenue_today + (y1.net if yesterday.month == today.month else 0)
+    # Revenue is the ledger's: recognized when a stay completes (y1, yesterday), not by stay
+    # date; t1 and t2 are still under way, b1 is tomorrow.
+    revenue_today = 0
+    revenue_month = y1.net if yesterday.month == today.month else 0
     # placed bookings starting yesterday..tomorrow: y1, t1, t2, b1, b2; cancelled: b2 -> 1/5
     expected_kpis = {
         "active_now": active,
@@ -126,15 +128,15 @@ def test_kpis_dashboard_and_tables_agree_with_hand_computed_numbers(client, oper
         for d in (yesterday, today, tmr)]
     if day_hours[tmr] == 6:  # the brief's case: 2 seats x 3 h of 16 x 14 -> 2.7 %
         assert board["occupancy"][2]["pct"] == 2.7
-    # Revenue by the day the booking starts; bookings = placed ones.
+    # Revenue by the day it was recognized (the ledger); bookings = placed ones by start day.
     assert board["revenue"] == [
         {"period": yesterday.isoformat(), "revenue_minor": 300000, "bookings": 1},
-        {"period": today.isoformat(), "revenue_minor": t1.net + t2.net, "bookings": 2},
-        {"period": tmr.isoformat(), "revenue_minor": 180000 + 0 + 0, "bookings": 2},
+        {"period": today.isoformat(), "revenue_minor": 0, "bookings": 2},
+        {"period": tmr.isoformat(), "revenue_minor": 0, "bookings": 2},
     ]
     assert board["statuses"] == {"completed": 1, "confirmed": 2, "paid": 1, "cancelled": 1, "pending_payment": 1}
     period_net = 300000 + t1.net + t2.net + 180000
-    assert board["top_spaces"] == [{"space_id": b.space_id, "name": name, "revenue_minor": period_net,
+    assert board["top_spaces"] == [{"space_id": b.space_id, "name": name, "revenue_minor": 300000,
                                    "bookings": 5}]
     # Heat map: tomorrow's weekday, 2 of 16 seats from 10 to 13 (one such day in the period).
     dow = tmr.weekday()
@@ -148,11 +150,9 @@ def test_kpis_dashboard_and_tables_agree_with_hand_computed_numbers(client, oper
     assert period["total"] == 6
     assert period["totals"] == {"total": 180000 + 300000 + 30000 + t1.paid + t2.paid + 300000,
                                 "net": period_net}
-    assert period["totals"]["net"] == sum(p["revenue_minor"] for p in board["revenue"])
-    assert table("bookings", **{"from": today.isoformat(), "to": today.isoformat()})["totals"]["net"] \
-        == stats["kpis"]["revenue_today_minor"]
-    assert table("bookings", **{"from": today.replace(day=1).isoformat(), "to": today.isoformat()})["totals"]["net"] \
-        == stats["kpis"]["revenue_month_minor"]
+    # The completed stays of the period are its revenue.
+    completed = table("bookings", status="completed", **{"from": yesterday.isoformat(), "to": tmr.isoformat()})
+    assert completed["totals"]["net"] == sum(p["revenue_minor"] for p in board["revenue"])
     created_today = table("bookings", status="placed", created_from=today.isoformat(), created_to=today.isoformat())
     assert created_today["total"] == stats["kpis"]["bookings_today"] == 2
     assert sorted(r["id"] for r in created_today["items"]) == sorted([b1["id"], b2["id"]])
@@ -161,12 +161,13 @@ def test_kpis_dashboard_and_tables_agree_with_hand_computed_numbers(client, oper
     for status, n in board["statuses"].items():
         assert table("bookings", status=status, **{"from": yesterday.isoformat(),
                                                    "to": tmr.isoformat()})["total"] == n, status
-    # Payments: the two test-provider payments, one refunded in full.
+    # Payments: the two test-provider payments through the API, one refunded in full, and
+    # those of the bookings written directly.
     payments = table("payments")
-    assert payments["total"] == 2
-    assert payments["totals"] == {"amount": 180000 + 300000, "refunded": 300000}
-    assert {p["booking"] for p in payments["items"]} == {b1["id"], b2["id"]}
-    assert table("payments", status="succeeded")["total"] == 2
+    assert payments["total"] == 5
+    assert payments["totals"] == {"amount": 180000 + 300000 + t1.paid + t2.paid + y1.paid, "refunded": 300000}
+    assert {p["booking"] for p in payments["items"]} == {b1["id"], b2["id"], t1.id, t2.id, y1.id}
+    assert table("payments", status="succeeded")["total"] == 5
     assert table("payments", type="stripe")["total"] == 0
 
     # A day before anything here: zeros, and the KPIs of a space nobody booked are zero.
