@@ -24,6 +24,7 @@ from pages.auth import (
 )
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
+from pages.company import company_page, join_company_page
 from pages.favourites import favourites_page
 from pages.not_found import not_found_page
 from pages.notifications import notifications_page
@@ -33,6 +34,7 @@ from pages.market import owner_market_page
 from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page, space_preview_page
 from pages.owner_finance import owner_finance_page
+from pages.payments import payments_page
 from pages.search import search_page
 from pages.space import space_page
 from pages.telegram import telegram_page
@@ -54,6 +56,7 @@ from state.auth import AuthState, on_backend_exception
 from state.booking import BookingPanelState
 from state.bookings import CheckoutState, MyBookingsState, OwnerBookingsState
 from state.cabinet import CabinetState
+from state.company import CompanyState, JoinCompanyState
 from state.favourites import FavouritesState
 from state.home import HomeState
 from state.inbox import InboxState
@@ -63,6 +66,7 @@ from state.notifications import NotificationPrefsState, NotificationState, serve
 from state.owner import OwnerState, SpaceEditorState, SpacePreviewState
 from state.owner_finance import OwnerFinanceState
 from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
+from state.payments import PaymentsState
 from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
@@ -94,7 +98,8 @@ user = AuthState.load_user
 PAGES = [
     (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
     (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
-    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load, SpaceReviewsState.load]),
+    (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load, BookingPanelState.load_payers,
+      SpaceReviewsState.load]),
     (signup_page, "/signup", "Регистрация — CoSpace", [SignupState.load]),
     (signup_confirm_page, "/signup/confirm", "Регистрация — CoSpace", [SignupConfirmState.load]),
     (login_page, "/login", "Вход — CoSpace", [LoginState.load]),
@@ -103,6 +108,9 @@ PAGES = [
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace",
      [CabinetState.load, NotificationPrefsState.load, TelegramState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
+    (payments_page, "/cabinet/payments", "Платежи — CoSpace", [PaymentsState.load]),
+    (company_page, "/cabinet/company", "Компания — CoSpace", [CompanyState.load]),
+    (join_company_page, "/company/join", "Приглашение в компанию — CoSpace", [JoinCompanyState.load]),
     (favourites_page, "/cabinet/favourites", "Избранное — CoSpace", [FavouritesState.load]),
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (telegram_page, "/telegram", "Подключение Telegram — CoSpace", [TelegramLinkState.load]),

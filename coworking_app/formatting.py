@@ -96,6 +96,21 @@ BOOKING_STATUS_LABELS = {
 }
 PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "yookassa": "ЮKassa", "test": "Тестовый",
                            "account": "Счёт компании"}
+# How a renter paid, as their money history names it (a company's account names the company).
+PAYMENT_METHOD_LABELS = {"stripe": "Банковская карта (Stripe)", "yookassa": "ЮKassa", "test": "Тестовая оплата",
+                         "account": "На счёт компании"}
+
+
+def quoted(name: str) -> str:
+    """«Ромашка»; a name already quoted (ООО «Ромашка») is not quoted again."""
+    return name if "«" in name or '"' in name else f"«{name}»"
+
+
+def on_account_of(company: str | None) -> str:
+    """"на счёт компании «Ромашка»" ("на счёт компании ООО «Ромашка»")."""
+    return f"на счёт компании {quoted(company)}" if company else "на счёт компании"
+
+
 PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение"}
 POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}

@@ -81,6 +81,21 @@ def _line(line: Line) -> rx.Component:
                      align="start")
 
 
+def _payer() -> rx.Component:
+    """How to pay, for members of companies: by card or on a company's account."""
+    return rx.cond(B.payers.length() > 0, rx.vstack(
+        rx.text("Оплата", size="2", weight="medium", id="book-payer-label"),
+        rx.radio_group.root(
+            rx.vstack(rx.foreach(B.payers, lambda p: rx.el.label(
+                rx.flex(rx.radio_group.item(value=p.id), rx.text(p.label, size="2"), spacing="2", align="center"),
+                custom_attrs={"data-payer": p.id})), spacing="2"),
+            value=B.payer, on_change=B.set_payer,
+            custom_attrs={"aria-labelledby": "book-payer-label", "data-testid": "book-payer"},
+        ),
+        spacing="1", width="100%",
+    ))
+
+
 def booking_panel() -> rx.Component:
     return rx.cond(
         B.resources.length() > 0,
@@ -165,9 +180,11 @@ def booking_panel() -> rx.Component:
                     rx.cond(B.vat_note != "", rx.text(B.vat_note, size="1", color=rx.color("gray", 10))),
                     spacing="1", width="100%", custom_attrs={"data-testid": "book-price"},
                 )),
+                _payer(),
                 rx.button(
-                    rx.cond(B.busy, rx.spinner(size="2"), rx.icon("credit-card", size=16)),
-                    "Забронировать и оплатить",
+                    rx.cond(B.busy, rx.spinner(size="2"),
+                            rx.icon(rx.cond(B.payer == "card", "credit-card", "building-2"), size=16)),
+                    rx.cond(B.payer == "card", "Забронировать и оплатить", "Забронировать на счёт компании"),
                     width="100%", size="3", on_click=B.book,
                     disabled=B.busy | (B.total == "") | (B.error != ""),
                     custom_attrs={"data-testid": "book-submit"},

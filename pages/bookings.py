@@ -102,6 +102,21 @@ def _breakdown() -> rx.Component:
     )
 
 
+def _on_account() -> rx.Component:
+    """"Оплатить на счёт компании" for members of companies, next to the card."""
+    c = CheckoutState
+    return rx.vstack(
+        rx.separator(size="4"),
+        rx.text("Или без карты — компания оплатит по недельному счёту:", size="2", color=rx.color("gray", 11)),
+        company_picker(c.account_company, c.companies, c.choose_company, "checkout-company"),
+        rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("building-2", size=16)),
+                  "Оплатить ", c.account_label, size="3", variant="outline", disabled=c.busy,
+                  on_click=c.pay_on_account, white_space="normal", height="auto", min_height="40px",
+                  custom_attrs={"data-testid": "checkout-pay-account"}),
+        spacing="3", width="100%", align="start", custom_attrs={"data-testid": "checkout-on-account"},
+    )
+
+
 def checkout_page() -> rx.Component:
     c = CheckoutState
     return page_frame(rx.center(rx.card(
@@ -137,6 +152,7 @@ def checkout_page() -> rx.Component:
                     ),
                     rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
                 ),
+                rx.cond((c.status == "pending") & ~c.lapsed & (c.companies.length() > 0), _on_account()),
                 spacing="4", align="start", width="100%",
             ),
             empty_state("credit-card", "Платёж не найден",
@@ -164,6 +180,9 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
         buttons = [
             rx.cond(b.can_pay, rx.button("Оплатить", size="1", on_click=s.pay(b.id),
                                          custom_attrs={"data-testid": "booking-pay"})),
+            rx.cond(b.can_pay & (s.companies.length() > 0), rx.button(
+                rx.icon("building-2", size=14), "На счёт компании", size="1", variant="soft",
+                on_click=s.open_dialog("account", b), custom_attrs={"data-testid": "booking-pay-account"})),
             rx.cond(b.can_modify, rx.button("Изменить", size="1", variant="soft",
                                             on_click=s.open_dialog("modify", b),
                                             custom_attrs={"data-testid": "booking-modify"})),
@@ -208,7 +227,14 @@ def booking_card(b: BookingCard, owner: bool = False) -> rx.Component:
             rx.flex(rx.text(b.when, size="2"), rx.text(b.seats, size="2"),
                     rx.text(b.total, size="2", weight="bold"), spacing="3", wrap="wrap"),
             rx.cond(b.renter != "", rx.text("Арендатор: ", b.renter, size="2")),
+            rx.cond(b.on_account != "", rx.badge(rx.icon("building-2", size=12), b.on_account, variant="soft",
+                                                 color_scheme="teal", white_space="normal",
+                                                 custom_attrs={"data-testid": "booking-on-account"})),
             rx.cond(b.note != "", rx.text(b.note, size="1", color=rx.color("gray", 10))),
+            rx.foreach(b.penalties, lambda p: rx.text(rx.icon("receipt", size=12, display="inline", margin_right="4px",
+                                                              vertical_align="-1px"), p,
+                                                      size="1", color=rx.color("amber", 11),
+                                                      custom_attrs={"data-testid": "booking-penalty"})),
             rx.cond(b.review_label != "", rx.badge(b.review_label, variant="soft", color_scheme="gray",
                                                    custom_attrs={"data-testid": "booking-review-status"})),
             _actions(b, owner),
@@ -284,7 +310,43 @@ def _dialogs(s, owner: bool = False) -> rx.Component:
             ),
         ), open=s.dialog == "cancel"),
         _modify_dialog(s) if not owner else rx.fragment(),
+        _account_dialog(s) if not owner else rx.fragment(),
     )
+
+
+def company_picker(value, companies, on_change, test_id: str) -> rx.Component:
+    """Which company pays: a select when the person belongs to several."""
+    return rx.cond(
+        companies.length() > 1,
+        rx.select.root(
+            rx.select.trigger(aria_label="Компания", width="100%", custom_attrs={"data-testid": test_id}),
+            rx.select.content(rx.foreach(companies, lambda o: rx.select.item(o.label, value=o.value))),
+            value=value, on_change=on_change,
+        ),
+    )
+
+
+def _account_dialog(s) -> rx.Component:
+    """"На счёт компании" from a booking card: the company (if several) and the confirmation."""
+    return rx.alert_dialog.root(rx.alert_dialog.content(
+        rx.alert_dialog.title("Оплатить бронь № ", s.target.id, " на счёт компании"),
+        rx.alert_dialog.description(rx.vstack(
+            rx.text(s.target.space, " — ", s.target.when, size="2"),
+            rx.text("Сумма: ", rx.text.strong(s.target.total), ". Картой платить не нужно: компания оплатит "
+                    "бронь по недельному счёту.", size="2"),
+            spacing="1")),
+        rx.box(company_picker(s.account_company, s.companies, s.choose_company, "account-company"),
+               margin_top="12px", width="100%"),
+        rx.cond(s.error != "", rx.callout(s.error, icon="circle-alert", color_scheme="red", size="1", role="alert",
+                                          margin_top="12px", custom_attrs={"data-testid": "account-error"})),
+        rx.flex(
+            rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray", on_click=s.close_dialog)),
+            rx.button(rx.cond(s.busy, rx.spinner(size="2"), rx.icon("building-2", size=16)),
+                      "Оплатить на счёт компании", on_click=s.confirm_pay_on_account, disabled=s.busy,
+                      custom_attrs={"data-testid": "account-confirm"}),
+            spacing="3", justify="end", margin_top="16px", wrap="wrap",
+        ),
+    ), open=s.dialog == "account", on_open_change=s.dialog_open_changed)
 
 
 # The 30-minute grid of local times a booking starts and ends on (24-hour).

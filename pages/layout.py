@@ -187,6 +187,10 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.content(
                 rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item("Платежи", on_click=rx.redirect("/cabinet/payments"),
+                             custom_attrs={"data-testid": "menu-payments"}),
+                rx.menu.item("Компания", on_click=rx.redirect("/cabinet/company"),
+                             custom_attrs={"data-testid": "menu-company"}),
                 rx.menu.item("Избранное", on_click=rx.redirect("/cabinet/favourites"),
                              custom_attrs={"data-testid": "menu-favourites"}),
                 rx.menu.item("Сообщения", on_click=rx.redirect("/inbox")),

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = SESSION_COOKIE
 SIGNED_OUT_KEY = "cospace-signed-out"  # localStorage: a tab signed out (pages/session.py)
-PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin", "/telegram")
+PROTECTED_PREFIXES = ("/cabinet", "/owner", "/checkout", "/inbox", "/admin", "/telegram", "/company")
 
 
 def client_of(router) -> ClientInfo:

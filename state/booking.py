@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money
+from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, on_account_of
 from coworking_app.services.accounts import identity
 from coworking_app.services.booking import availability, bookings
 from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.finance import companies
 from coworking_app.services.payments import payments
 from coworking_app.services.common.errors import InvalidInput, ServiceError
 from coworking_app.services.booking.pricing import AddonChoice
@@ -119,6 +120,10 @@ class BookingPanelState(PageState):
     hold_minutes: int = 15  # settings.booking_hold_seconds: how long "Book" keeps the seats unpaid
     _promo_user_id: int = 0  # who applied the code (server-side only)
     busy: bool = False
+    # How "Book" pays: "card" (the provider's page) or a company's id ("на счёт компании");
+    # the choice is offered to members of companies only.
+    payers: list[ResourceOption] = []
+    payer: str = "card"
 
     # --- loading ---------------------------------------------------------------------
 
@@ -151,6 +156,27 @@ class BookingPanelState(PageState):
                 return rx.scroll_to("booking-panel")
             self._skip_to_free_day(today)
         return None
+
+    @rx.event
+    async def load_payers(self):
+        """The person's companies, for paying on a company's account (nothing for strangers)."""
+        self.payers = []
+        if not (await self._auth()).signed_in:
+            return
+        done = await self._visit(lambda s, _fx, u: [(c.id, c.name) for c, _m in companies.my_companies(s, u)])
+        if done.ok and done.value:
+            self.payers = [ResourceOption("card", "Картой")] + [
+                ResourceOption(str(i), on_account_of(name)[:1].upper() + on_account_of(name)[1:])
+                for i, name in done.value]
+        if self.payer not in {p.id for p in self.payers}:
+            self.payer = "card"
+
+    @rx.event
+    def set_payer(self, value: str):
+        if value in {p.id for p in self.payers}:
+            self.payer = value
+            if self.error_field == "company_id":
+                self.error, self.error_field = "", ""
 
     # --- the choice in the URL (kept through sign-in and sign-up) ----------------------
 
@@ -440,6 +466,7 @@ class BookingPanelState(PageState):
             return
         self.busy = True
         yield
+        company_id = parse_id(self.payer) if self.payer != "card" else None
 
         def work(session, effects, user):
             if user is None:
@@ -447,6 +474,10 @@ class BookingPanelState(PageState):
             booking = bookings.do_create_booking(session, effects, user, request)
             if booking.status != "pending_payment":
                 return rx.redirect("/cabinet/bookings")
+            if company_id is not None:
+                # Refused (a limit, an overdue invoice): nothing is booked, the card remains.
+                companies.do_pay_on_account(session, effects, user, booking.id, company_id)
+                return rx.redirect(f"/cabinet/bookings?paid={booking.id}&on_account=1")
             return rx.redirect(payments.do_start_payment(session, user, booking.id).payment_url)
         try:
             done = await self._visit(work)  # a session that ended meanwhile: sign-in, same choice

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from pydantic import ValidationError
 
-from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, zone_name
+from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, on_account_of, zone_name
 from coworking_app.services.booking import bookings
 from coworking_app.services.booking.availability import WHOLE_KINDS
 from coworking_app.services.payments import checkout, documents, payments
 from coworking_app.services.catalog import owner_spaces
+from coworking_app.services.finance import companies
 from coworking_app.services.reviews import reviews
 from coworking_app.services.catalog.spaces import list_resources
 from coworking_app.settings import get_settings
@@ -27,6 +28,12 @@ REVIEW_LABELS = {"pending": "Отзыв на модерации", "approved": "�
                  "rejected": "Отзыв отклонён модератором"}
 BADGE_COLORS = {"pending_payment": "amber", "paid": "blue", "confirmed": "green",
                 "cancelled": "gray", "expired": "gray", "completed": "teal", "no_show": "red"}
+
+
+@dataclass
+class Option:
+    value: str = ""
+    label: str = ""
 
 
 @dataclass
@@ -58,6 +65,8 @@ class BookingCard:
     start_local: str = ""  # YYYY-MM-DDTHH:MM for the modify form
     end_local: str = ""
     whole: bool = False  # booked whole (meeting rooms, offices): the seats are not chosen
+    on_account: str = ""  # "на счёт компании «Ромашка»": paid by the company's account
+    penalties: list[str] = dataclass_field(default_factory=list)  # "Штраф за неявку: 600 ₽"
 
 
 def _when(view: bookings.BookingView) -> str:
@@ -65,7 +74,12 @@ def _when(view: bookings.BookingView) -> str:
     return f"{format_stay(view.start, view.end)} ({zone_name(view.start)})"
 
 
-def card(view: bookings.BookingView) -> BookingCard:
+def _penalty(p: dict, currency: str) -> str:
+    kept = f"{p['label']}: {format_money(p['amount'], currency)}"
+    return kept if p["status"] == "charged" else f"{kept} — {p['status_label'].lower()}"
+
+
+def card(view: bookings.BookingView, company_names: dict[int, str] | None = None) -> BookingCard:
     note = ""
     if view.status == "pending_payment" and view.expires_at:
         note = f"Оплатите до {view.expires_at:%H:%M}, иначе бронь снимется"
@@ -92,6 +106,8 @@ def card(view: bookings.BookingView) -> BookingCard:
         credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
         whole=view.resource_type in WHOLE_KINDS,
+        on_account=on_account_of((company_names or {}).get(view.company_id)) if view.company_id else "",
+        penalties=[_penalty(p, view.currency) for p in view.penalties],
     )
 
 
@@ -142,6 +158,11 @@ def change_preview(q: bookings.ChangeQuote) -> ChangePreview:
         error=short.message if short is not None else "")
 
 
+def my_companies(session, user) -> list[Option]:
+    """The companies the person may book on the account of (value: the id, label: the name)."""
+    return [Option(str(c.id), c.name) for c, _m in companies.my_companies(session, user)]
+
+
 def _change_in_zone(session, user, booking_id: int, start: datetime, end: datetime,
                     seats: int | None) -> bookings.BookingChange:
     """The dialog's local times in the booking's zone (the space's), as a change."""
@@ -179,6 +200,10 @@ class CheckoutState(PageState):
     rebook_href: str = ""  # the space page with the same choice
     busy: bool = False
     message: str = ""
+    # "Оплатить на счёт компании": the person's companies (none: only the card)
+    booking_id: int = 0
+    companies: list[Option] = []
+    account_company: str = ""
 
     def _payment_id(self) -> int:
         return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
@@ -202,6 +227,7 @@ class CheckoutState(PageState):
         self.expires_label = (f"до {view.expires_at:%H:%M} ({zone_name(view.expires_at)})"
                               if view.expires_at is not None else "")
         self.lapsed = view.lapsed
+        self.booking_id = b.id
         start, end = b.start, b.end
         self.rebook_href = choice_url(
             b.space_id, b.resource_id, start.date().isoformat(),
@@ -213,10 +239,14 @@ class CheckoutState(PageState):
     async def load(self):
         payment_id = self._payment_id()
         self.found, self.message = False, ""
-        done = await self._act(lambda s, _fx, u: checkout.checkout_view(s, u, payment_id))
-        if not done.ok or done.value.provider != "test":
+        done = await self._act(lambda s, _fx, u: (checkout.checkout_view(s, u, payment_id), my_companies(s, u)))
+        if not done.ok or done.value[0].provider != "test":
             return
-        self._show(done.value)
+        view, mine = done.value
+        self._show(view)
+        self.companies = mine
+        if self.account_company not in {o.value for o in mine}:
+            self.account_company = mine[0].value if mine else ""
         self.found = True
 
     @rx.event
@@ -245,6 +275,32 @@ class CheckoutState(PageState):
         else:
             self.status, self.message = "failed", "Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится."
 
+    @rx.var
+    def account_label(self) -> str:
+        """"на счёт компании «Ромашка»": the company chosen."""
+        return on_account_of(next((o.label for o in self.companies if o.value == self.account_company), ""))
+
+    @rx.event
+    def choose_company(self, value: str):
+        if value in {o.value for o in self.companies}:
+            self.account_company = value
+            self.message = ""
+
+    @rx.event
+    async def pay_on_account(self):
+        """"Оплатить на счёт компании": no card; the company's weekly invoice pays it."""
+        booking_id, company_id = self.booking_id, parse_id(self.account_company)
+        if self.lapsed or not booking_id or company_id is None:
+            return
+        self.busy, self.message = True, ""
+        yield
+        done = await self._act(lambda s, fx, u: companies.do_pay_on_account(s, fx, u, booking_id, company_id).id)
+        self.busy = False
+        if not done.ok:
+            self.message = done.message
+            return
+        yield rx.redirect(f"/cabinet/bookings?paid={done.value}&on_account=1")
+
 
 class MyBookingsState(PageState):
     tab: str = "upcoming"
@@ -265,12 +321,18 @@ class MyBookingsState(PageState):
     new_seats: str = ""
     preview: ChangePreview = ChangePreview()
     busy: bool = False
+    # "На счёт компании": the person's companies and the one chosen in the dialog
+    companies: list[Option] = []
+    account_company: str = ""
 
     @rx.event
     async def load(self):
-        self.loading = True
-        paid = self.router.url.query_parameters.get("paid", "")
-        self.message = "Оплата прошла, бронь оформлена." if paid else ""
+        self.loading, self.dialog, self.error = True, "", ""
+        query = self.router.url.query_parameters
+        paid = parse_id(query.get("paid", ""))
+        self.message = ("" if not paid else
+                        f"Бронь № {paid} оплачена на счёт компании — картой платить не нужно."
+                        if query.get("on_account") else "Оплата прошла, бронь оформлена.")
         await self._reload()
         self.loading = False
 
@@ -281,13 +343,15 @@ class MyBookingsState(PageState):
             rows = bookings.list_bookings(session, user, bookings.BookingFilter(tab=tab))
             views = bookings.booking_views(session, rows, user)
             written = reviews.review_statuses(session, user, [v.id for v in views])
-            return views, written, documents.calendar_feed_path(user)
+            return views, written, documents.calendar_feed_path(user), my_companies(session, user)
         done = await self._act(work)
         if not done.ok:
             self.cards, self.error = [], done.message
             return
-        views, written, feed_path = done.value
-        cards = [card(v) for v in views]
+        views, written, feed_path, mine = done.value
+        self.companies = mine
+        names = {int(o.value): o.label for o in mine}
+        cards = [card(v, names) for v in views]
         for c in cards:
             review_id, status, editable = written.get(c.id, (0, "", False))
             c.review_label = REVIEW_LABELS.get(status, "")
@@ -313,8 +377,10 @@ class MyBookingsState(PageState):
         target = next((c for c in self.cards if c.id == booking_id), None)
         # (One handler for both pages: OwnerBookingsState's events for it run here, on the
         # vars it shares with this state. The writes check who may do what.)
-        if target is None or kind not in ("cancel", "modify", "reject", "no_show"):
+        if target is None or kind not in ("cancel", "modify", "reject", "no_show", "account"):
             return
+        if kind == "account" and self.account_company not in {o.value for o in self.companies}:
+            self.account_company = self.companies[0].value if self.companies else ""
         self.target, self.dialog = target, kind
         self.error, self.reason, self.preview = "", "", ChangePreview()
         self.new_day, self.new_from = target.start_local[:10], target.start_local[11:16]
@@ -325,6 +391,12 @@ class MyBookingsState(PageState):
     @rx.event
     def close_dialog(self):
         self.dialog = ""
+
+    @rx.event
+    def dialog_open_changed(self, open_: bool):
+        """Escape or a click outside closes a dialog on the page: the state follows."""
+        if not open_:
+            self.dialog = ""
 
     @rx.event
     async def set_field(self, name: str, value: str):
@@ -414,6 +486,31 @@ class MyBookingsState(PageState):
         self.busy = False
 
     @rx.event
+    def choose_company(self, value: str):
+        if value in {o.value for o in self.companies}:
+            self.account_company = value
+            self.error = ""
+
+    @rx.event
+    async def confirm_pay_on_account(self):
+        """"Оплатить на счёт компании" in the dialog: a refusal (the credit or the monthly
+        limit, an overdue invoice) stays in the dialog."""
+        booking_id, company_id = self.target.id, parse_id(self.account_company)
+        if company_id is None:
+            self.error = "Выберите компанию"
+            return
+        self.busy = True
+        yield
+        done = await self._change(lambda s, fx, u: companies.do_pay_on_account(s, fx, u, booking_id, company_id))
+        self.busy = False
+        if done.ok:
+            name = next((o.label for o in self.companies if o.value == self.account_company), "")
+            self.message = f"Бронь № {booking_id} оплачена {on_account_of(name)}"
+            self.dialog = ""
+            yield rx.toast.success(self.message)
+            await self._reload()
+
+    @rx.event
     async def pay(self, booking_id: int):
         booking_id = parse_id(booking_id)
         if booking_id is None:
@@ -440,12 +537,6 @@ class MyBookingsState(PageState):
             return document.pdf, f"receipt-R-{document.number:06d}.pdf"
         done = await self._change(work)
         return rx.download(data=done.value[0], filename=done.value[1]) if done.ok else None
-
-
-@dataclass
-class Option:
-    value: str = ""
-    label: str = ""
 
 
 @dataclass

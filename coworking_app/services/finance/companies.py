@@ -356,6 +356,40 @@ def do_accept_invitation(session: Session, user: User | None, token: str) -> Com
     return session.get(Company, invitation.company_id)
 
 
+@dataclass(frozen=True)
+class InvitationPreview:
+    """What the invitation page says before "Принять": whose invitation it is, and whether
+    this account can accept it (`refusal`: why not, as do_accept_invitation would say)."""
+
+    company: str
+    email: str
+    role_label: str
+    monthly_limit_minor: int | None
+    currency: str
+    member_already: bool
+    refusal: str
+
+
+def access_invitation(session: Session, user: User | None, token: str) -> InvitationPreview:
+    """The invitation behind a link, for the signed-in person who opened it (404 for a
+    wrong link)."""
+    user = check_role(user, Role.renter, Role.owner, Role.operator, Role.admin)
+    invitation = _invitation_by_token(session, token)
+    company = session.get(Company, invitation.company_id)
+    member = _member(session, company.id, user.id) is not None
+    refusal = ""
+    if invitation.revoked_at is not None:
+        refusal = "Приглашение отозвано администратором компании"
+    elif invitation.accepted_at is not None:
+        refusal = "Приглашение уже принято"
+    elif invitation.expires_at <= datetime.now(timezone.utc):
+        refusal = "Срок приглашения истёк: попросите администратора компании прислать новое"
+    elif user.email.lower() != invitation.email.lower():
+        refusal = f"Приглашение отправлено на {invitation.email}: войдите с этим адресом"
+    return InvitationPreview(company.name, invitation.email, COMPANY_ROLE_LABELS[invitation.role],
+                             invitation.monthly_limit_minor, company.currency, member, refusal)
+
+
 def do_revoke_invitation(session: Session, user: User | None, company_id: int, invitation_id: int) -> None:
     company, _ = access_company(session, user, company_id, admin=True)
     invitation = session.get(CompanyInvitation, invitation_id, with_for_update=True)
