@@ -50,7 +50,7 @@ from tests.ledger_helpers import (
 from tests.uow_helpers import transaction
 
 XTS = "XTS"
-CASH = cash("test", XTS)
+CASH = cash("lab", XTS)
 COMMISSION = platform("commission", XTS)
 VAT = platform("vat_payable", XTS)
 
@@ -83,7 +83,7 @@ def test_an_unbalanced_entry_is_refused_and_nothing_is_written(world):
             do_post(s, None, "test", [(CASH, 100), (COMMISSION, -99)])
         # Zero in total but not per currency: refused too.
         with pytest.raises(LedgerError, match="does not balance"):
-            do_post(s, None, "test", [(CASH, 100), (cash("test", "XXX"), -100)])
+            do_post(s, None, "test", [(CASH, 100), (cash("lab", "XXX"), -100)])
         assert (_counts(s), balances(s, [CASH, COMMISSION])) == before
         s.rollback()
 
@@ -96,11 +96,11 @@ def test_a_posting_merges_its_lines_and_moves_the_kept_balances(world):
         lines = s.execute(text("SELECT a.code, l.amount_minor, l.currency FROM journal_line l "
                                "JOIN ledger_account a ON a.id = l.account_id WHERE l.entry_id = :e "
                                "ORDER BY a.code"), {"e": entry_id}).all()
-        assert [tuple(row) for row in lines] == [("cash:test:XTS", 1000, XTS), ("commission:XTS", -850, XTS),
+        assert [tuple(row) for row in lines] == [("cash:lab:XTS", 1000, XTS), ("commission:XTS", -850, XTS),
                                                  ("vat_payable:XTS", -150, XTS)]
         after = balances(s, [CASH, COMMISSION, VAT])
         assert {code: after[code] - before[code] for code in after} == {
-            "cash:test:XTS": 1000, "commission:XTS": -850, "vat_payable:XTS": -150}
+            "cash:lab:XTS": 1000, "commission:XTS": -850, "vat_payable:XTS": -150}
         assert balance(s, VAT) == after["vat_payable:XTS"]
         assert balance(s, platform("payouts_in_transit", "XTS")) == 0  # never posted to
         # Lines that cancel out leave nothing to post: no entry at all.
@@ -147,11 +147,11 @@ def _insert_line(s: Session, entry_id: int, code: str, currency: str, amount: in
 def test_the_database_refuses_an_unbalanced_entry_written_by_hand_at_commit(world):
     _post_xts()
     with transaction() as s:
-        do_post(s, None, "test", [(cash("test", "XXX"), 1), (platform("commission", "XXX"), -1)])
-    for lines in ([("cash:test:XTS", XTS, 100)],
-                  [("cash:test:XTS", XTS, 100), ("commission:XTS", XTS, -99)],
+        do_post(s, None, "test", [(cash("lab", "XXX"), 1), (platform("commission", "XXX"), -1)])
+    for lines in ([("cash:lab:XTS", XTS, 100)],
+                  [("cash:lab:XTS", XTS, 100), ("commission:XTS", XTS, -99)],
                   # zero in total, but not in each currency
-                  [("cash:test:XTS", XTS, 100), ("cash:test:XXX", "XXX", -100)]):
+                  [("cash:lab:XTS", XTS, 100), ("cash:lab:XXX", "XXX", -100)]):
         with Session(get_engine()) as s:
             entry_id = _insert_entry(s, "by hand")
             for code, currency, amount in lines:
@@ -169,11 +169,11 @@ def test_the_database_refuses_an_unbalanced_entry_written_by_hand_at_commit(worl
     # Balanced by hand, line by line: accepted (the trigger waits for the whole entry).
     with transaction() as s:
         entry_id = _insert_entry(s, "by hand, balanced")
-        _insert_line(s, entry_id, "cash:test:XTS", XTS, 100)
+        _insert_line(s, entry_id, "cash:lab:XTS", XTS, 100)
         _insert_line(s, entry_id, "commission:XTS", XTS, -100)
         s.execute(text("UPDATE ledger_account SET balance_minor = balance_minor + "
-                       "CASE code WHEN 'cash:test:XTS' THEN 100 ELSE -100 END "
-                       "WHERE code IN ('cash:test:XTS', 'commission:XTS')"))
+                       "CASE code WHEN 'cash:lab:XTS' THEN 100 ELSE -100 END "
+                       "WHERE code IN ('cash:lab:XTS', 'commission:XTS')"))
     _assert_balanced()
 
 
@@ -182,7 +182,7 @@ def test_a_line_in_another_currency_than_its_account_is_refused(world):
     with Session(get_engine()) as s:
         entry_id = _insert_entry(s, "wrong currency")
         with pytest.raises(IntegrityError, match="fk_journal_line_account_currency"):
-            _insert_line(s, entry_id, "cash:test:XTS", "RUB", 100)
+            _insert_line(s, entry_id, "cash:lab:XTS", "RUB", 100)
         s.rollback()
 
 
@@ -194,7 +194,7 @@ def test_the_check_finds_a_kept_balance_that_differs_from_its_lines(world):
         accounts = int(s.scalar(text("SELECT count(*) FROM ledger_account")))
     assert check.balanced, check.differences
     assert check.accounts_checked == accounts and check.entries_checked >= 1
-    tamper = "UPDATE ledger_account SET balance_minor = balance_minor + :d WHERE code = 'cash:test:XTS'"
+    tamper = "UPDATE ledger_account SET balance_minor = balance_minor + :d WHERE code = 'cash:lab:XTS'"
     with transaction() as s:
         s.execute(text(tamper), {"d": 7})
     try:
@@ -202,7 +202,7 @@ def test_the_check_finds_a_kept_balance_that_differs_from_its_lines(world):
             check = ledger_check(s)
         assert not check.balanced
         assert set(check.differences) == {
-            Difference("account_balance", "cash:test:XTS", kept + 7, kept),
+            Difference("account_balance", "cash:lab:XTS", kept + 7, kept),
             Difference("currency_unbalanced", XTS, 0, 7),
         }
     finally:

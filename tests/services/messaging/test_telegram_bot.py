@@ -28,7 +28,7 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.payments import payments
 from coworking_app.uow import run_use_case
 from models import District, Notification, Payment, Space, TelegramLink, User
-from tests.booking_helpers import local, make_bookable, new_user, tomorrow
+from tests.booking_helpers import in_days, local, make_bookable, new_user, tomorrow
 from tests.api_server import free_port
 from tests.telegram_fake import TOKEN, FakeBotApi
 from tests.uow_helpers import transaction
@@ -282,11 +282,13 @@ def test_linking_with_a_code_fresh_expired_and_used(bot_api):
         assert s.get(User, user_id).telegram_chat_id == chat  # nothing changed by the refusals
 
 
-def _paid_booking(renter_id: int, space, hour: int) -> int:
+def _paid_booking(renter_id: int, space, hour: int, day=None) -> int:
+    day = day or tomorrow()
+
     def work(s, fx):
         user = s.get(User, renter_id)
         booking = bookings.do_create_booking(s, fx, user, bookings.BookingRequest(
-            resource_id=space.desk_id, start=local(tomorrow(), hour), end=local(tomorrow(), hour + 1), seats=1))
+            resource_id=space.desk_id, start=local(day, hour), end=local(day, hour + 1), seats=1))
         payment = payments.do_start_payment(s, user, booking.id)
         return booking.id, payment.id
     booking_id, payment_id = run_use_case(work)
@@ -328,7 +330,8 @@ def test_my_bookings_cancel_shows_the_refund_first_and_sends_the_receipt_and_ics
     renter_id, _email, _ = new_user()
     chat = _chat()
     _link(renter_id, chat)
-    booking_id = _paid_booking(renter_id, space, 15)
+    # Two days ahead: more than a day before the start whatever the time of day (flexible: all back).
+    booking_id = _paid_booking(renter_id, space, 15, in_days(2))
     listing = _press(bot_api, chat, "my", "Предстоящие брони")
     one = _press(bot_api, chat, listing.button(f"№ {booking_id}")["callback_data"], f"Бронь № {booking_id}: ")
     mark = bot_api.mark()
