@@ -96,12 +96,12 @@ def _payout(p: PayoutRow) -> rx.Component:
                                 spacing="0")),
         rx.table.cell(rx.vstack(
             rx.badge(p.status_label, variant="soft", color_scheme=rx.match(p.status, *PAYOUT_COLORS.items(), "gray"),
-                     custom_attrs={"data-testid": "payout-status"}),
+                     high_contrast=True, custom_attrs={"data-testid": "payout-status"}),
             rx.cond(p.note != "", rx.text(p.note, size="1", color=GRAY, max_width="240px")),
             spacing="1")),
         rx.table.cell(rx.hstack(
             rx.cond(s.is_admin & p.pending, rx.fragment(
-                rx.button("Выплачено", size="1", color_scheme="green", on_click=s.ask_payout("paid", p.id),
+                rx.button("Выплачено", size="1", on_click=s.ask_payout("paid", p.id),
                           custom_attrs={"data-testid": "payout-paid"}),
                 rx.button("Не прошла", size="1", variant="soft", color_scheme="red",
                           on_click=s.ask_payout("failed", p.id), custom_attrs={"data-testid": "payout-failed"}),
@@ -222,7 +222,7 @@ def _penalty(p: PenaltyRow) -> rx.Component:
                                 rx.text(p.day, size="1", color=rx.color("gray", 10)), spacing="0")),
         rx.table.cell(p.amount, white_space="nowrap"),
         rx.table.cell(rx.vstack(
-            rx.badge(p.status_label, variant="soft", color_scheme=rx.cond(p.charged, "amber", "gray"),
+            rx.badge(p.status_label, variant="soft", high_contrast=True, color_scheme=rx.cond(p.charged, "amber", "gray"),
                      custom_attrs={"data-testid": "penalty-status"}),
             rx.cond(p.reason != "", rx.text(p.reason, size="1", color=GRAY, max_width="240px")),
             spacing="1")),

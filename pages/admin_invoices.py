@@ -28,7 +28,7 @@ def _invoice(i: InvoiceRow) -> rx.Component:
                                 spacing="0")),
         rx.table.cell(i.amount, white_space="nowrap", text_align="right"),
         rx.table.cell(i.due, white_space="nowrap"),
-        rx.table.cell(rx.badge(i.status_label, color_scheme=i.tone, variant="soft",
+        rx.table.cell(rx.badge(i.status_label, color_scheme=i.tone, variant="soft", high_contrast=True,
                                custom_attrs={"data-testid": "invoice-status"})),
         rx.table.cell(rx.cond(s.is_admin & i.payable,
                               rx.button("Оплачен", size="1", variant="soft", on_click=s.ask_paid(i.id),
@@ -122,7 +122,7 @@ def _item(i: ReconItem) -> rx.Component:
 
 def _run(r: ReconRun) -> rx.Component:
     return rx.card(rx.vstack(
-        rx.hstack(rx.text(r.provider, weight="bold"), rx.badge(r.status_label, color_scheme=r.tone, variant="soft"),
+        rx.hstack(rx.text(r.provider, weight="bold"), rx.badge(r.status_label, color_scheme=r.tone, variant="soft", high_contrast=True),
                   rx.spacer(), rx.text(r.when, size="1", color=GRAY), width="100%", align="center", wrap="wrap"),
         rx.text(r.summary, size="2"),
         rx.cond(r.error != "", rx.callout(r.error, icon="triangle-alert", color_scheme="red", size="1")),

@@ -113,7 +113,7 @@ def _statement(row: StatementRow) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.hstack(rx.text(row.period, weight="medium", size="3"),
-                      rx.badge(row.status_label, variant="soft",
+                      rx.badge(row.status_label, variant="soft", high_contrast=True,
                                color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray"),
                                custom_attrs={"data-testid": "statement-status"}),
                       spacing="2", align="center", wrap="wrap"),
@@ -125,7 +125,7 @@ def _statement(row: StatementRow) -> rx.Component:
             rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
             rx.button(rx.cond(busy, rx.spinner(size="1"), rx.icon("file-down", size=14)), "PDF",
                       size="2", variant="soft", disabled=busy, on_click=s.download_statement(row.id),
-                      aria_label="Скачать отчёт за " + row.period + " (PDF)",
+                      aria_label="PDF — отчёт за " + row.period,
                       custom_attrs={"data-testid": "statement-pdf"}),
             spacing="3", align="center",
         ),

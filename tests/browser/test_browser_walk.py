@@ -157,6 +157,7 @@ def _pages(w: World) -> dict[str, list[str]]:
                     "/signup", "/login", "/reset-password", "/verify-email?token=broken",
                     "/no-such-page"],
         "renter": ["/cabinet", "/cabinet/bookings", "/cabinet/notifications", "/cabinet/favourites",
+                   "/cabinet/company", "/cabinet/payments",
                    f"/checkout/{w.payment_id}", "/inbox", f"/inbox/{w.conversation_id}",
                    f"/spaces/{w.space_id}", f"/telegram?code={w.telegram_code}", "/telegram"],
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",
