@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -228,28 +228,17 @@ class Settings(BaseSettings):
     def _empty_chat_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "yookassa_notify_ips", mode="before")
     @classmethod
-    def _split_proxies(cls, value: object) -> object:
+    def _split_networks(cls, value: object, info: ValidationInfo) -> object:
+        """A comma-separated list of IP addresses or networks (TRUSTED_PROXIES, YOOKASSA_NOTIFY_IPS)."""
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         for item in value or []:
             try:
                 ipaddress.ip_network(str(item).strip(), strict=False)
             except ValueError as exc:
-                raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
-        return value
-
-    @field_validator("yookassa_notify_ips", mode="before")
-    @classmethod
-    def _split_notify_ips(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        for item in value or []:
-            try:
-                ipaddress.ip_network(str(item).strip(), strict=False)
-            except ValueError as exc:
-                raise ValueError(f"YOOKASSA_NOTIFY_IPS: {item!r} is not an IP address or network") from exc
+                raise ValueError(f"{info.field_name.upper()}: {item!r} is not an IP address or network") from exc
         return value
 
     @field_validator("payment_provider_by_currency", mode="before")
