@@ -189,11 +189,20 @@ def booking_panel() -> rx.Component:
                     disabled=B.busy | (B.total == "") | (B.error != ""),
                     custom_attrs={"data-testid": "book-submit"},
                 ),
-                rx.hstack(
-                    rx.icon("timer", size=14, color=rx.color("gray", 10), flex_shrink="0"),
-                    rx.text("После нажатия места держатся за вами ", B.hold_minutes,
-                            " мин — за это время нужно оплатить", size="1", color=rx.color("gray", 11)),
-                    spacing="1", align="center", custom_attrs={"data-testid": "book-hold-note"},
+                rx.cond(
+                    B.payer == "card",
+                    rx.hstack(
+                        rx.icon("timer", size=14, color=rx.color("gray", 10), flex_shrink="0"),
+                        rx.text("После нажатия места держатся за вами ", B.hold_minutes,
+                                " мин — за это время нужно оплатить", size="1", color=rx.color("gray", 11)),
+                        spacing="1", align="center", custom_attrs={"data-testid": "book-hold-note"},
+                    ),
+                    rx.hstack(
+                        rx.icon("receipt-text", size=14, color=rx.color("gray", 10), flex_shrink="0"),
+                        rx.text("Бронь оплачивается сразу, со счёта компании; сумма войдёт в её счёт за неделю",
+                                size="1", color=rx.color("gray", 11)),
+                        spacing="1", align="center", custom_attrs={"data-testid": "book-account-note"},
+                    ),
                 ),
                 rx.vstack(
                     rx.text("Условия отмены: ", B.policy_name, size="1", weight="medium"),
