@@ -6,21 +6,13 @@ import reflex as rx
 
 from pages.admin import admin_nav, no_access
 from pages.admin_invoices import invoices_tab, paid_dialog, reconciliation_tab
-from pages.components import empty_state
+from pages.components import empty_state, scroll_table
 from state.admin_finance import PAYOUT_FILTERS, PENALTY_FILTERS, AdminFinanceState, DiffRow, PayoutRow, PenaltyRow
 from pages.layout import page_frame
 
 GRAY = rx.color("gray", 11)
 PAYOUT_COLORS = {"pending": "blue", "paid": "green", "failed": "red", "rolled_over": "amber"}
 LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500"}
-
-
-def _table(headers: list[str], body, test_id: str, label: str) -> rx.Component:
-    return rx.box(rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(body), size="1", variant="surface", width="100%", aria_label=label,
-        custom_attrs={"data-testid": test_id},
-    ), overflow_x="auto", width="100%")
 
 
 def _select(value, on_change, label: str, test_id: str, *items) -> rx.Component:
@@ -74,7 +66,7 @@ def _ledger() -> rx.Component:
                 spacing="3", align="center", wrap="wrap", width="100%",
             ),
             rx.cond(s.differences.length() > 0,
-                    _table(["Что не так", "Где", "Записано, коп.", "По проводкам, коп."],
+                    scroll_table(["Что не так", "Где", "Записано, коп.", "По проводкам, коп."],
                            rx.foreach(s.differences, _difference), "ledger-differences", "Расхождения книги")),
             spacing="3", width="100%",
         ),
@@ -156,7 +148,7 @@ def _payouts_tab() -> rx.Component:
         ),
         rx.cond(
             s.payout_rows.length() > 0,
-            _table(["Владелец", "Сумма", "Статус", "", "Месяц", "Счёт"], rx.foreach(s.payout_rows, _payout),
+            scroll_table(["Владелец", "Сумма", "Статус", "", "Месяц", "Счёт"], rx.foreach(s.payout_rows, _payout),
                    "payouts-table", "Выплаты владельцам"),
             empty_state("banknote", "Выплат нет",
                         rx.text("Выплаты появляются после месячного расчёта: 1-го числа или по кнопке выше.",
@@ -241,7 +233,7 @@ def _penalties_tab() -> rx.Component:
         _select(s.penalty_filter, s.set_penalty_filter, "Статус штрафа", "penalty-filter", *_options(PENALTY_FILTERS)),
         rx.cond(
             s.penalty_rows.length() > 0,
-            _table(["Бронь", "Сумма", "Статус", "", "За что", "Пространство"],
+            scroll_table(["Бронь", "Сумма", "Статус", "", "За что", "Пространство"],
                    rx.foreach(s.penalty_rows, _penalty), "penalties-table", "Штрафы"),
             empty_state("scale", "Штрафов нет",
                         rx.text("Штраф удерживается при поздней отмене или неявке по правилам пространства.",

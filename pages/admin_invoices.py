@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import empty_state
+from pages.components import empty_state, scroll_table
 from state.admin_invoices import INVOICE_FILTERS, AdminInvoicesState, CompanyRow, InvoiceRow, ReconItem, ReconRun
 
 GRAY = rx.color("gray", 11)
 LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500"}
-
-
-def _table(headers: list[str], body, test_id: str, label: str) -> rx.Component:
-    return rx.box(rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(body), size="1", variant="surface", width="100%", aria_label=label,
-        custom_attrs={"data-testid": test_id},
-    ), overflow_x="auto", width="100%")
 
 
 def _invoice(i: InvoiceRow) -> rx.Component:
@@ -70,7 +62,7 @@ def invoices_tab() -> rx.Component:
             value=s.invoice_filter, on_change=s.set_invoice_filter, size="2"),
         rx.cond(
             s.invoice_rows.length() > 0,
-            _table(["Счёт", "Компания, период", "Сумма", "Оплатить до", "Статус", ""],
+            scroll_table(["Счёт", "Компания, период", "Сумма", "Оплатить до", "Статус", ""],
                    rx.foreach(s.invoice_rows, _invoice), "invoices-table", "Счета компаний"),
             empty_state("receipt-text", "Счетов нет",
                         rx.text("Компании получают счета по понедельникам за брони на счёт компании прошлой недели.",
@@ -82,7 +74,7 @@ def invoices_tab() -> rx.Component:
         rx.cond(s.limit_error != "", rx.text(s.limit_error, size="1", color=rx.color("red", 11), role="alert")),
         rx.cond(
             s.company_rows.length() > 0,
-            _table(["Компания", "Email для счетов", "Кредитный лимит", ""], rx.foreach(s.company_rows, _company),
+            scroll_table(["Компания", "Email для счетов", "Кредитный лимит", ""], rx.foreach(s.company_rows, _company),
                    "companies-table", "Компании"),
             rx.text("Компаний пока нет.", size="2", color=GRAY),
         ),
@@ -127,7 +119,7 @@ def _run(r: ReconRun) -> rx.Component:
         rx.text(r.summary, size="2"),
         rx.cond(r.error != "", rx.callout(r.error, icon="triangle-alert", color_scheme="red", size="1")),
         rx.cond(r.rows.length() > 0,
-                _table(["Расхождение", "Что", "Номер у провайдера", "В книге", "У нас", "У провайдера"],
+                scroll_table(["Расхождение", "Что", "Номер у провайдера", "В книге", "У нас", "У провайдера"],
                        rx.foreach(r.rows, _item), "recon-items", "Расхождения")),
         spacing="2", width="100%"), width="100%", custom_attrs={"data-testid": "recon-run"})
 

@@ -90,6 +90,15 @@ def section(title: str, *children: rx.Component, test_id: str = "") -> rx.Compon
     )
 
 
+def scroll_table(headers: list[str], body, test_id: str, label: str) -> rx.Component:
+    """A small table with its header row, scrolling sideways inside its own box on a phone."""
+    return rx.box(rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(body), size="1", variant="surface", width="100%", aria_label=label,
+        custom_attrs={"data-testid": test_id},
+    ), overflow_x="auto", width="100%")
+
+
 def empty_state(icon: str, title: str, *children: rx.Component) -> rx.Component:
     return rx.center(
         rx.vstack(

@@ -47,7 +47,6 @@ PLACED_SQL = "b.status NOT IN ('pending_payment', 'expired')"
 PUBLIC_SPACE_SQL = public_space_sql("s")  # spaces.is_public, on the space row `s`
 SEAT_SQL = f"b.status IN ({', '.join(repr(s.value) for s in SEAT_STATUSES)})"  # seats really taken
 US_PER_HOUR = 3_600_000_000  # the rollups count seat-microseconds
-NET_SQL = "(b.paid_minor - b.refunded_minor)"
 MAX_PERIOD_DAYS = 731
 REPORT_CURRENCY = "RUB"  # the dashboards' money (Kpis.currency); other currencies are not added in
 
