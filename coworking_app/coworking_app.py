@@ -25,6 +25,7 @@ from pages.auth import (
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
 from pages.company import company_page, join_company_page
+from pages.invoice_checkout import invoice_checkout_page
 from pages.favourites import favourites_page
 from pages.not_found import not_found_page
 from pages.notifications import notifications_page
@@ -60,6 +61,7 @@ from state.company import CompanyState, JoinCompanyState
 from state.favourites import FavouritesState
 from state.home import HomeState
 from state.inbox import InboxState
+from state.invoice_payment import InvoiceCheckoutState, InvoicePayState
 from state.market import OwnerMarketState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
@@ -109,12 +111,13 @@ PAGES = [
      [CabinetState.load, NotificationPrefsState.load, TelegramState.load]),
     (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
     (payments_page, "/cabinet/payments", "Платежи — CoSpace", [PaymentsState.load]),
-    (company_page, "/cabinet/company", "Компания — CoSpace", [CompanyState.load]),
+    (company_page, "/cabinet/company", "Компания — CoSpace", [CompanyState.load, InvoicePayState.came_back]),
     (join_company_page, "/company/join", "Приглашение в компанию — CoSpace", [JoinCompanyState.load]),
     (favourites_page, "/cabinet/favourites", "Избранное — CoSpace", [FavouritesState.load]),
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (telegram_page, "/telegram", "Подключение Telegram — CoSpace", [TelegramLinkState.load]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
+    (invoice_checkout_page, "/checkout/invoice/[payment_id]", "Оплата счёта — CoSpace", [InvoiceCheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),
     (thread_page, "/inbox/[conversation_id]", "Переписка — CoSpace", [InboxState.load_thread]),

@@ -111,7 +111,8 @@ def on_account_of(company: str | None) -> str:
     return f"на счёт компании {quoted(company)}" if company else "на счёт компании"
 
 
-PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение"}
+PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение",
+                          "invoice": "Оплата счёта компании картой"}
 POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
 PROMO_KIND_LABELS = {"percent": "Процент", "fixed": "Фиксированная сумма"}
@@ -237,6 +238,7 @@ JOURNAL_KIND_LABELS = {
     "change": "Изменение брони", "penalty_waived": "Штраф отменён", "payout": "Выплата",
     "payout_paid": "Выплата проведена банком", "payout_failed": "Выплата не прошла",
     "invoice": "Выставлен счёт", "invoice_paid": "Счёт оплачен", "adjustment": "Корректировка",
+    "invoice_overpaid": "Лишняя оплата счёта картой", "invoice_refund": "Возврат лишней оплаты счёта",
 }
 MONTHS_OF = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
              "октября", "ноября", "декабря")

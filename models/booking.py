@@ -245,14 +245,18 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
                         name="ck_payment_refunded"),
+        # A payment pays for one thing: a booking (or its change) or a company's invoice.
+        CheckConstraint("num_nonnulls(booking_id, invoice_id) = 1", name="ck_payment_target"),
         # Money received by day (services/admin/analytics.py): succeeded payments by their date.
         Index("ix_payment_succeeded_at", "succeeded_at", postgresql_where=text("succeeded_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    booking_id: int | None = Field(default=None, sa_column=_fk("booking", nullable=True, index=True))
+    # A company's invoice paid by card online (services/finance/settlement.py).
+    invoice_id: int | None = Field(default=None, sa_column=_fk("invoice", nullable=True, index=True))
     provider: str = Field(max_length=16)  # stripe | yookassa | test | account (a company's)
-    purpose: str = Field(default="booking", max_length=16)  # booking | change
+    purpose: str = Field(default="booking", max_length=16)  # booking | change | invoice
     provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
     provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent
     idempotency_key: str = Field(max_length=80, unique=True)
@@ -278,7 +282,8 @@ class Refund(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(sa_column=_fk("payment", index=True))
-    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    # None for the refund of an invoice's card payment (its payment names the invoice).
+    booking_id: int | None = Field(default=None, sa_column=_fk("booking", nullable=True, index=True))
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     provider_refund_id: str | None = Field(default=None, max_length=255)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import countdown, date_input, empty_state
+from pages.components import countdown, date_input, empty_state, offline_payment_card
 from pages.layout import page_frame
 from pages.reviews import review_form_dialog
 from state.inbox import InboxState
@@ -119,47 +119,39 @@ def _on_account() -> rx.Component:
 
 def checkout_page() -> rx.Component:
     c = CheckoutState
-    return page_frame(rx.center(rx.card(
-        rx.cond(
-            c.found,
-            rx.vstack(
-                rx.badge("Тестовый платёж — деньги не списываются", color_scheme="amber"),
-                rx.heading(rx.cond(c.purpose == "change", "Доплата за изменение брони", "Оплата брони"), size="5"),
-                rx.vstack(
-                    rx.text(c.space, weight="bold", size="3"),
-                    rx.text(c.resource, size="2", color=rx.color("gray", 11)),
-                    rx.hstack(rx.text(c.when, size="2"), rx.text("·", size="2", color=rx.color("gray", 9)),
-                              rx.text(c.seats, size="2"), spacing="2", wrap="wrap"),
-                    spacing="1", width="100%", custom_attrs={"data-testid": "checkout-booking"},
-                ),
-                _hold(),
-                _breakdown(),
-                rx.cond(c.policy_name != "", rx.text("Условия отмены: ", c.policy_name, size="1",
-                                                     color=rx.color("gray", 11))),
-                rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1",
-                                                    width="100%", role="alert")),
-                rx.cond(
-                    (c.status == "pending") & ~c.lapsed,
-                    rx.flex(
-                        rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
-                                  "Оплатить", size="3", disabled=c.busy,
-                                  on_click=c.complete("succeeded"),
-                                  custom_attrs={"data-testid": "checkout-pay"}),
-                        rx.button("Отклонить", size="3", variant="soft", color_scheme="red",
-                                  disabled=c.busy, on_click=c.complete("declined"),
-                                  custom_attrs={"data-testid": "checkout-decline"}),
-                        spacing="3", wrap="wrap",
-                    ),
-                    rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
-                ),
-                rx.cond((c.status == "pending") & ~c.lapsed & (c.companies.length() > 0), _on_account()),
-                spacing="4", align="start", width="100%",
-            ),
-            empty_state("credit-card", "Платёж не найден",
-                        rx.link(rx.button("К моим броням"), href="/cabinet/bookings")),
+    return page_frame(offline_payment_card(
+        c.found, rx.cond(c.purpose == "change", "Доплата за изменение брони", "Оплата брони"),
+        rx.vstack(
+            rx.text(c.space, weight="bold", size="3"),
+            rx.text(c.resource, size="2", color=rx.color("gray", 11)),
+            rx.hstack(rx.text(c.when, size="2"), rx.text("·", size="2", color=rx.color("gray", 9)),
+                      rx.text(c.seats, size="2"), spacing="2", wrap="wrap"),
+            spacing="1", width="100%", custom_attrs={"data-testid": "checkout-booking"},
         ),
-        width="100%", max_width="560px",
-    ), width="100%", padding_y=rx.breakpoints(initial="8px", md="24px")))
+        _hold(),
+        _breakdown(),
+        rx.cond(c.policy_name != "", rx.text("Условия отмены: ", c.policy_name, size="1",
+                                             color=rx.color("gray", 11))),
+        rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1",
+                                            width="100%", role="alert")),
+        rx.cond(
+            (c.status == "pending") & ~c.lapsed,
+            rx.flex(
+                rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
+                          "Оплатить", size="3", disabled=c.busy,
+                          on_click=c.complete("succeeded"),
+                          custom_attrs={"data-testid": "checkout-pay"}),
+                rx.button("Отклонить", size="3", variant="soft", color_scheme="red",
+                          disabled=c.busy, on_click=c.complete("declined"),
+                          custom_attrs={"data-testid": "checkout-decline"}),
+                spacing="3", wrap="wrap",
+            ),
+            rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
+        ),
+        rx.cond((c.status == "pending") & ~c.lapsed & (c.companies.length() > 0), _on_account()),
+        missing=empty_state("credit-card", "Платёж не найден",
+                            rx.link(rx.button("К моим броням"), href="/cabinet/bookings")),
+    ))
 
 
 def _actions(b: BookingCard, owner: bool) -> rx.Component:

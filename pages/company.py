@@ -8,6 +8,7 @@ import reflex as rx
 from pages.auth import field_error
 from pages.components import NOT_LIVE, empty_state, private_form, section
 from pages.layout import page_frame
+from state.invoice_payment import InvoicePayState as P
 from state.company import (
     ROLES,
     CompanyBookingRow,
@@ -316,8 +317,15 @@ def _invoice(i: InvoiceRow) -> rx.Component:
         rx.vstack(rx.text("Оплатить до", size="1", color=MUTED), rx.text(i.due, size="2"), spacing="0",
                   min_width="100px"),
         rx.badge(i.status_label, color_scheme=i.color, custom_attrs={"data-testid": "invoice-status"}),
-        rx.button(rx.icon("file-text", size=14), "PDF", size="1", variant="outline",
-                  on_click=S.download_invoice(i.id), aria_label="Счёт " + i.number + " в PDF"),
+        rx.flex(
+            rx.cond(i.payable, rx.button(
+                rx.cond(P.paying_id == i.id, rx.spinner(size="1"), rx.icon("credit-card", size=14)),
+                "Оплатить картой", size="1", disabled=P.paying_id != 0, on_click=P.pay(i.id),
+                aria_label="Оплатить картой счёт " + i.number, custom_attrs={"data-testid": "invoice-pay-card"})),
+            rx.button(rx.icon("file-text", size=14), "PDF", size="1", variant="outline",
+                      on_click=S.download_invoice(i.id), aria_label="Счёт " + i.number + " в PDF"),
+            spacing="2", wrap="wrap",
+        ),
         spacing="3", wrap="wrap", align="center", width="100%", padding_y="10px",
         border_bottom=f"1px solid {rx.color('gray', 4)}", custom_attrs={"data-testid": "company-invoice"},
     )
@@ -326,6 +334,8 @@ def _invoice(i: InvoiceRow) -> rx.Component:
 def _invoices() -> rx.Component:
     return section(
         "Счета",
+        rx.cond(P.note != "", rx.callout(P.note, icon="info", color_scheme=P.note_color, width="100%",
+                                         role="status", custom_attrs={"data-testid": "invoice-pay-note"})),
         rx.cond(S.invoices.length() > 0, rx.box(rx.foreach(S.invoices, _invoice), width="100%"),
                 _hint("Счетов пока нет. Первый придёт в понедельник после недели с бронями на счёт компании.")),
         rx.button(rx.icon("file-spreadsheet", size=14), "Все операции по счёту в Excel", size="1", variant="soft",

@@ -417,3 +417,18 @@ def countdown(seconds, run, on_expire, *, label: str, test_id: str = "countdown"
     `label`: what it counts, for screen readers (a role="timer" is not read out each second)."""
     return _Countdown.create(seconds=seconds, run=run, on_expire=on_expire,
                              custom_attrs={"data-testid": test_id, "aria-label": label})
+
+
+def offline_payment_card(found, heading, *body: rx.Component, missing: rx.Component,
+                      max_width: str = "560px") -> rx.Component:
+    """The test provider's payment pages (a booking's, an invoice's): a card with the badge that
+    no money moves, the heading and `body`; `missing` when the payment is not the person's."""
+    return rx.center(rx.card(
+        rx.cond(
+            found,
+            rx.vstack(rx.badge("Тестовый платёж — деньги не списываются", color_scheme="amber"),
+                      rx.heading(heading, size="5"), *body, spacing="4", align="start", width="100%"),
+            missing,
+        ),
+        width="100%", max_width=max_width,
+    ), width="100%", padding_y=rx.breakpoints(initial="8px", md="24px"))

@@ -265,7 +265,7 @@ class CheckoutState(PageState):
             return
         self.busy = True
         yield
-        done = await self._act(lambda s, fx, u: payments.do_complete_test_payment(
+        done = await self._act(lambda s, fx, u: checkout.do_complete_test_payment(
             s, fx, u, payment_id, str(outcome)).booking_id)
         self.busy = False
         if not done.ok:

@@ -70,6 +70,7 @@ class InvoiceRow:
     due: str = ""
     status_label: str = ""
     color: str = "gray"
+    payable: bool = False  # unpaid: its company's admins may pay it by card
 
 
 @dataclass
@@ -101,7 +102,7 @@ def _invoice_row(i: invoices.InvoiceOut) -> InvoiceRow:
         amount=format_money(i.amount_minor, i.currency),
         vat=format_money(i.vat_minor, i.currency) if i.vat_minor else "без НДС",
         due=f"{i.due_date:%d.%m.%Y}", status_label=i.status_label,
-        color="red" if i.overdue else "green" if i.status == "paid" else "amber")
+        color="red" if i.overdue else "green" if i.status == "paid" else "amber", payable=i.status == "issued")
 
 
 def _company_view(session, user, company_id: int):

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from coworking_app.services.booking import bookings as svc
-from coworking_app.services.payments.payments import do_complete_test_payment, do_start_payment
+from coworking_app.services.payments.checkout import do_complete_test_payment
+from coworking_app.services.payments.payments import do_start_payment
 from coworking_app.uow import run_use_case
 from models import OwnerFinance, Payment, PaymentStatus, Space, User
 from tests.uow_helpers import transaction

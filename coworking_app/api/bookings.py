@@ -23,7 +23,7 @@ from coworking_app.api.deps import (
 )
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services.booking import bookings as svc
-from coworking_app.services.payments import documents, payments, yookassa
+from coworking_app.services.payments import checkout, documents, payments, yookassa
 from coworking_app.services.booking.availability import ResourceSlots, public_day_slots
 from coworking_app.services.common.errors import InvalidInput, PermissionDenied
 from coworking_app.services.common.fields import Day, Id, Text
@@ -234,7 +234,7 @@ class PaymentOut(BaseModel):
     status: str
 
 
-def _payment_out(payment) -> PaymentOut:
+def payment_out(payment) -> PaymentOut:
     return PaymentOut(payment_id=payment.id, payment_url=payment.payment_url,
                       amount=payment.amount_minor, currency=payment.currency,
                       provider=payment.provider, status=payment.status)
@@ -242,7 +242,7 @@ def _payment_out(payment) -> PaymentOut:
 
 @router.post("/bookings/{booking_id}/pay", response_model=PaymentOut, responses=responses(409, 502))
 def pay(uow: Uow, user: CurrentUser, booking_id: PathId) -> PaymentOut:
-    return _payment_out(uow.run(lambda s, _fx: payments.do_start_payment(s, user, booking_id)))
+    return payment_out(uow.run(lambda s, _fx: payments.do_start_payment(s, user, booking_id)))
 
 
 class TestOutcome(BaseModel):
@@ -255,8 +255,8 @@ class TestOutcome(BaseModel):
 def complete_test_payment(uow: Uow, user: CurrentUser, payment_id: PathId,
                           body: TestOutcome) -> PaymentOut:
     """The offline test provider's "pay" / "decline" buttons (no Stripe key configured)."""
-    return _payment_out(uow.run(
-        lambda s, fx: payments.do_complete_test_payment(s, fx, user, payment_id, body.outcome)))
+    return payment_out(uow.run(
+        lambda s, fx: checkout.do_complete_test_payment(s, fx, user, payment_id, body.outcome)))
 
 
 @router.post("/payments/stripe/webhook", include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from coworking_app.api.bookings import PaymentOut, payment_out
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
 from coworking_app.services.booking.bookings import BookingView, booking_views
@@ -314,6 +315,14 @@ def company_invoices(company_id: PathId, user: CurrentUser, session: DbSession) 
 def invoice_pdf(invoice_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     invoice = invoices.access_invoice_pdf(session, user, invoice_id)
     return _file(invoice.pdf, "application/pdf", f"invoice-{invoice.number:06d}.pdf")
+
+
+@router.post("/invoices/{invoice_id}/pay", response_model=PaymentOut, responses=responses(403, 409, 502))
+def pay_invoice(invoice_id: PathId, user: CurrentUser, uow: Uow) -> PaymentOut:
+    """Opens a card payment for the whole of an unpaid invoice (its company's admins): the
+    payer goes to `payment_url`; the invoice is paid when the provider confirms the money.
+    Called again within 25 minutes, it returns the same payment."""
+    return payment_out(uow.run(lambda s, _fx: invoices.do_start_invoice_payment(s, user, invoice_id)))
 
 
 class OnAccountIn(BaseModel):

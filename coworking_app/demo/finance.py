@@ -1,7 +1,8 @@
 """Demo money (`seed-demo`): last month's stays of demo guests at owner@demo's first space,
 paid and completed through the ledger, that month's payout sent, bank details on file; and a
 company for the demo renter, so /owner/finance, /admin/finance and /cabinet/company show a
-working month, not empty pages. Idempotent: once per database."""
+working month, not empty pages; the company has last week's invoice to pay. Idempotent:
+once per database."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import Session
 
 from coworking_app.effects import Effects
 from coworking_app.services.accounts.identity import find_user_by_email
-from coworking_app.services.finance import ledger, payouts
+from coworking_app.services.finance import invoices, ledger, payouts
 from models import Booking, Company, CompanyMember, OwnerFinance, Payment, Resource, Space, User
 
 DEMO_COMPANY = {"name": "ООО «Демо Софт»", "inn": "7723456782", "kpp": "772301001",
@@ -74,4 +75,34 @@ def seed_demo_finance(session: Session, effects: Effects, *, now: datetime | Non
         ledger.do_post_booking(session, effects, booking, "completion", effective_at=booking.end_at)
         stays += 1
     payouts.do_run_owner_payout(session, effects, owner.id, space.currency, last_month, now=now)
+    if renter is not None:
+        _demo_invoice(session, effects, company, renter, resource, space, now)
     return stays
+
+
+def _demo_invoice(session: Session, effects: Effects, company: Company, renter: User, resource: Resource,
+                  space: Space, now: datetime) -> None:
+    """Two of last week's days of the demo renter on the company's account, and the week's
+    invoice, unpaid: /cabinet/company shows it with "Оплатить картой"."""
+    zone = ZoneInfo(company.timezone)
+    monday = invoices.week_before(company, now)[0]
+    for offset, total in ((1, 120_000), (3, 90_000)):
+        start = datetime.combine(monday + timedelta(days=offset), time(10), tzinfo=ZoneInfo(space.timezone))
+        booking = Booking(user_id=renter.id, space_id=space.id, resource_id=resource.id, company_id=company.id,
+                          start_at=start, end_at=start + timedelta(hours=6), seats=1, status="confirmed",
+                          timezone=space.timezone, currency=space.currency, policy=space.cancellation_policy,
+                          price={"total": total, "vat": 0, "vat_rate_bp": 0, "vat_included": True,
+                                 "lines": [{"label": "Рабочее место, 6 ч", "amount": total}]},
+                          total_minor=total, paid_minor=total, created_at=start - timedelta(days=1))
+        session.add(booking)
+        session.flush()
+        session.add(Payment(booking_id=booking.id, provider=ledger.ON_ACCOUNT, idempotency_key=f"demo-account-{booking.id}",
+                            amount_minor=total, currency=booking.currency, status="succeeded",
+                            succeeded_at=booking.created_at))
+        session.flush()
+        ledger.do_post_booking(session, effects, booking, "payment", effective_at=booking.created_at)
+        if booking.end_at < now:
+            booking.status = "completed"
+            ledger.do_post_booking(session, effects, booking, "completion", effective_at=booking.end_at)
+    issue_at = datetime.combine(monday + timedelta(days=7), time(0, 30), tzinfo=zone)
+    invoices.do_issue_invoice(session, effects, company.id, monday, now=issue_at.astimezone(timezone.utc))

@@ -5,7 +5,8 @@ space's booking panel and sees the booking paid; a monthly limit set by the admi
 next one with its message (in the panel, on the checkout page and from the booking's card);
 the admin sees the booking among the company's; cancelled late, the booking shows the penalty
 kept; the colleague's "Платежи" lists the payment with the company as the method and the
-penalty. Screenshots at 1280 and 390 px."""
+penalty; the week's invoice, overdue, is paid by card by the company's admin (the test
+provider's page and back). Screenshots at 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -241,7 +242,9 @@ def test_a_company_books_on_account(app_url, browser, space):
         r = httpx.post(f"{app_url}{API}/bookings/{booking_id}/cancel", headers=member_api, json={}, timeout=20)
         assert r.status_code == 200, r.text
         member.goto(f"{app_url}/cabinet/bookings")
+        expect(member.get_by_role("link", name="Войти")).to_have_count(0)  # the page is live: signed in
         member.get_by_role("tab", name="Отменённые").click()
+        expect(member.get_by_role("tab", name="Отменённые")).to_have_attribute("aria-selected", "true")
         card = member.locator(f"[data-testid=booking-card][data-booking='{booking_id}']")
         expect(card.get_by_test_id("booking-penalty")).to_have_text(re.compile(r"^Штраф за позднюю отмену: \d"))
         expect(card.get_by_test_id("booking-on-account")).to_be_visible()
@@ -271,6 +274,21 @@ def test_a_company_books_on_account(app_url, browser, space):
             invoice.get_by_role("button", name=f"Счёт № {number} в PDF").click()
         assert download.value.suggested_filename == f"invoice-{number:06d}.pdf"
         _shoot(admin, "company-overdue", 1280, problems)
+
+        # --- the admin pays it by card: the provider's page, then back with the invoice paid ------
+        invoice.get_by_role("button", name=f"Оплатить картой счёт № {number}").click()
+        admin.wait_for_url(re.compile(r"/checkout/invoice/\d+$"))
+        expect(admin.get_by_role("heading", name=f"Оплата счёта № {number}")).to_be_visible()
+        expect(admin.get_by_test_id("invoice-checkout-company")).to_have_text("ООО «Ромашка»")
+        _shoot(admin, "invoice-checkout", 1280, problems)
+        _shoot(admin, "invoice-checkout", 390, problems)
+        admin.get_by_test_id("invoice-checkout-pay").click()
+        admin.wait_for_url(re.compile(r"/cabinet/company\?company=\d+&paid_invoice=\d+$"))
+        expect(admin.get_by_test_id("invoice-pay-note")).to_contain_text(f"Счёт № {number} оплачен картой")
+        expect(admin.get_by_test_id("company-invoice").get_by_test_id("invoice-status")).to_have_text("Оплачен")
+        expect(admin.get_by_test_id("invoice-pay-card")).to_have_count(0)
+        expect(admin.get_by_test_id("company-overdue")).to_have_count(0)
+        _shoot(admin, "company-invoice-paid", 1280, problems)
         assert not problems, "\n".join(problems)
     finally:
         admin_ctx.close()

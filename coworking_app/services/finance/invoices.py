@@ -13,13 +13,14 @@ booking on account stops (companies.check_can_charge) and the company is reminde
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
@@ -32,18 +33,19 @@ from coworking_app.services.common.text import check_chars
 from coworking_app.services.finance import ledger
 from coworking_app.services.finance.companies import access_company, company_today
 from coworking_app.services.finance.exports import OperationRow, PeriodFilter, write_operations_xlsx
+from coworking_app.services.finance.settlement import BANK_TRANSFER, do_settle_invoice, tell_company_admins
 from coworking_app.services.finance.pdfs import BankDetails, InvoiceDoc, InvoiceLine as PdfLine, Party, render_invoice
-from coworking_app.services.messaging.notifications import do_notify
+from coworking_app.services.payments import payments
 from coworking_app.settings import get_settings
 from models import (
     Booking,
-    Channel,
     Company,
-    CompanyMember,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     LedgerAccount,
+    Payment,
+    PaymentStatus,
     Resource,
     Role,
     Space,
@@ -159,24 +161,11 @@ def do_issue_invoice(session: Session, effects: Effects, company_id: int, period
         effective_at=now, invoice_id=invoice.id, memo=f"счёт № {invoice.number}")
     invoice.pdf = render_invoice(invoice_doc(company, invoice, lines, max(rates) if rates else 0))
     session.flush()
-    _tell_admins(session, effects, company, "invoice_issued", invoice, {
+    tell_company_admins(session, effects, company, "invoice_issued", invoice, {
         "company": company.name, "number": invoice.number, "amount": format_money(total, invoice.currency),
         "period": f"{invoice.period_start:%d.%m.%Y} по {invoice.period_end:%d.%m.%Y}",
         "due": f"{invoice.due_date:%d.%m.%Y}", "invoice_id": invoice.id, "link": "/cabinet/company"})
     return invoice
-
-
-def _tell_admins(session: Session, effects: Effects, company: Company, event: str, invoice: Invoice,
-                 payload: dict) -> None:
-    """In the company admins' notices, and one email to the company's billing address."""
-    admins = list(session.scalars(select(User).join(CompanyMember, CompanyMember.user_id == User.id).where(
-        CompanyMember.company_id == company.id, CompanyMember.role == "admin").order_by(User.id)))
-    for admin in admins:
-        do_notify(session, effects, admin, event, payload, dedupe=f"{event}:{invoice.id}:{invoice.reminded_at}",
-                  channels=(Channel.in_app,))
-    if admins:
-        do_notify(session, effects, admins[0], event, {**payload, "mail_to": company.billing_email},
-                  dedupe=f"{event}:{invoice.id}:{invoice.reminded_at}:billing", channels=(Channel.email,))
 
 
 def invoice_doc(company: Company, invoice: Invoice, lines: list[InvoiceLine], rate_bp: int) -> InvoiceDoc:
@@ -213,19 +202,58 @@ def do_record_invoice_payment(session: Session, effects: Effects, user: User | N
         raise InvalidInput("payment_reference", "Укажите номер платёжного поручения")
     if invoice.status != InvoiceStatus.issued:
         raise Conflict("status", "счёт уже оплачен")
-    now = now or datetime.now(timezone.utc)
-    company = session.get(Company, invoice.company_id)
-    invoice.status, invoice.paid_at, invoice.paid_by = InvoiceStatus.paid.value, now, admin.id
-    invoice.payment_method, invoice.payment_reference = "bank_transfer", reference
-    ledger.do_post(session, effects, "invoice_paid", [
-        (ledger.cash("bank", invoice.currency), invoice.amount_minor),
-        (ledger.receivable(company.id, invoice.currency), -invoice.amount_minor)],
-        effective_at=now, invoice_id=invoice.id, actor_id=admin.id, memo=reference)
-    session.flush()
-    _tell_admins(session, effects, company, "invoice_paid", invoice, {
-        "number": invoice.number, "amount": format_money(invoice.amount_minor, invoice.currency),
-        "link": "/cabinet/company"})
+    do_settle_invoice(session, effects, invoice, method=BANK_TRANSFER, reference=reference,
+                      cash=ledger.cash("bank", invoice.currency), now=now or datetime.now(timezone.utc),
+                      actor_id=admin.id)
+    do_cancel_invoice_checkouts(session, invoice)
     return invoice
+
+
+def access_invoice_to_pay(session: Session, user: User | None, invoice_id: int) -> Invoice:
+    """The (locked) invoice for one of its company's own admins, who pay it; 404 for anyone
+    outside the company, 403 for its other members and for the network's staff."""
+    invoice = session.get(Invoice, invoice_id) if 0 < invoice_id < 2**31 else None
+    if invoice is None:
+        raise NotFound("Счёт не найден")
+    try:
+        _company, member = access_company(session, user, invoice.company_id, admin=True)
+    except NotFound as exc:
+        raise NotFound("Счёт не найден") from exc
+    if member is None or member.role != "admin":
+        raise PermissionDenied("Оплатить счёт картой может администратор компании")
+    session.refresh(invoice, with_for_update=True)
+    return invoice
+
+
+def do_start_invoice_payment(session: Session, user: User | None, invoice_id: int, *,
+                             now: datetime | None = None) -> Payment:
+    """A card payment for the whole of an unpaid invoice (the provider's page is at
+    `payment_url`), or the one already open for it. The invoice is settled when the
+    provider's money arrives (payments.do_payment_succeeded, settlement.do_settle_by_card)."""
+    now = now or datetime.now(timezone.utc)
+    invoice = access_invoice_to_pay(session, user, invoice_id)
+    if invoice.status != InvoiceStatus.issued:
+        raise Conflict("status", "счёт уже оплачен")
+    pending = list(session.scalars(select(Payment).where(
+        Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.pending.value)))
+    existing = payments.reusable_checkout(session, pending, invoice.amount_minor, now=now)
+    if existing is not None:
+        return existing
+    provider = payments.get_provider(currency=invoice.currency)
+    if provider.name == ledger.ON_ACCOUNT:
+        raise Conflict("provider", "счёт нельзя оплатить со счёта компании")
+    attempt = session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == invoice.id)) or 0
+    return payments.do_open_checkout(session, Payment(
+        invoice_id=invoice.id, provider=provider.name, purpose="invoice",
+        idempotency_key=f"invoice-{invoice.id}-{attempt + 1}-{secrets.token_hex(4)}",
+        amount_minor=invoice.amount_minor, currency=invoice.currency), provider)
+
+
+def do_cancel_invoice_checkouts(session: Session, invoice: Invoice) -> None:
+    """The invoice was paid another way: its open card checkouts are closed."""
+    for payment in session.scalars(select(Payment).where(
+            Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.pending.value)):
+        payments.do_close_checkout(session, payment)
 
 
 def do_remind_overdue(session: Session, effects: Effects, *, now: datetime | None = None) -> int:
@@ -242,7 +270,7 @@ def do_remind_overdue(session: Session, effects: Effects, *, now: datetime | Non
         if invoice.reminded_at is not None and invoice.reminded_at > now - timedelta(days=3):
             continue
         invoice.reminded_at = now
-        _tell_admins(session, effects, company, "invoice_overdue", invoice, {
+        tell_company_admins(session, effects, company, "invoice_overdue", invoice, {
             "company": company.name, "number": invoice.number,
             "amount": format_money(invoice.amount_minor, invoice.currency), "due": f"{invoice.due_date:%d.%m.%Y}",
             "link": "/cabinet/company"})

@@ -5,7 +5,8 @@ Per provider and currency, three figures:
 
 - the ledger: the balance of `cash:<provider>:<cur>` (`ledger.cash`);
 - ours: what our succeeded payments of that provider still hold (amount minus refunded),
-  which is exactly what `ledger.do_post_booking` posts to that account. A difference is a
+  which is exactly what `ledger.do_post_booking` (bookings) and `settlement` (invoices paid
+  by card, and such a payment given back) post to that account. A difference is a
   `ledger_differs` item (company payments on account, `ledger.ON_ACCOUNT`, are no provider's
   cash and are never reconciled);
 - the provider's: its succeeded payments minus its refunds made in the period, read through

@@ -4,23 +4,53 @@ how long the hold still keeps the seats.
 The hold's length is BOOKING_HOLD_SECONDS (settings.booking_hold_seconds), fixed on the
 booking as `expires_at` when it is made; the page counts down to that moment. When it has
 passed, the page asks `do_release_lapsed_hold`, which releases the hold at once (instead of
-waiting for the release job) and says so; the person may then book the same choice again."""
+waiting for the release job) and says so; the person may then book the same choice again.
+
+A company's invoice paid by card with the test provider has its own page
+(/checkout/invoice/<payment id>, `invoice_checkout_view`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
 from coworking_app.services.booking import availability as av
-from coworking_app.services.booking.bookings import BookingView, booking_views, do_expire_holds
+from coworking_app.services.booking.bookings import (
+    BookingView,
+    access_booking_for_renter,
+    booking_views,
+    do_expire_holds,
+)
 from coworking_app.services.booking.pricing import PriceBreakdown
-from coworking_app.services.payments.payments import access_payment_for_payer
-from models import BookingStatus, PaymentStatus, User
+from coworking_app.services.common.errors import NotFound
+from coworking_app.services.finance.invoices import access_invoice_to_pay, company_of
+from coworking_app.services.payments.payments import do_apply_test_outcome
+from models import Booking, BookingStatus, Payment, PaymentStatus, User
 
 S = BookingStatus
+
+
+def access_payment_for_payer(session: Session, user: User | None, payment_id: int) -> Payment:
+    """The (locked) payment for whoever pays it: the booking's renter, or an admin of the
+    company whose invoice it pays; 404 for anyone else."""
+    payment = session.get(Payment, payment_id, with_for_update=True) if 0 < payment_id < 2**31 else None
+    if payment is None:
+        raise NotFound("Платёж не найден")
+    if payment.invoice_id is not None:
+        access_invoice_to_pay(session, user, payment.invoice_id)
+    else:
+        access_booking_for_renter(session, user, payment.booking_id)  # 404 for others
+    return payment
+
+
+def do_complete_test_payment(session: Session, effects: Effects, user: User | None, payment_id: int,
+                             outcome: str, *, now: datetime | None = None) -> Payment:
+    """The test provider's page: the payer pressed "Оплатить" or "Отклонить"."""
+    return do_apply_test_outcome(session, effects, access_payment_for_payer(session, user, payment_id), outcome,
+                                 now=now)
 
 
 @dataclass
@@ -54,7 +84,10 @@ def checkout_view(session: Session, user: User | None, payment_id: int, *,
                   now: datetime | None = None) -> CheckoutView:
     """The checkout of one of the person's own payments (NotFound for anyone else's)."""
     now = now or av.utcnow()
-    payment, booking = access_payment_for_payer(session, user, payment_id)
+    payment = access_payment_for_payer(session, user, payment_id)
+    if payment.booking_id is None:
+        raise NotFound("Платёж не найден")
+    booking = session.get(Booking, payment.booking_id)
     view = booking_views(session, [booking], user, now=now)[0]
     if payment.purpose == "change" and payment.change:
         price = PriceBreakdown.model_validate(payment.change["price"])
@@ -78,8 +111,36 @@ def do_release_lapsed_hold(session: Session, effects: Effects, user: User | None
     clock decides), the booking is released now (`expired`, its notice, the seats free for
     anyone); an early call changes nothing. The checkout as it is afterwards."""
     now = now or av.utcnow()
-    payment, booking = access_payment_for_payer(session, user, payment_id)
-    if (payment.purpose == "booking" and booking.status == S.pending_payment
+    payment = access_payment_for_payer(session, user, payment_id)
+    booking = session.get(Booking, payment.booking_id) if payment.booking_id else None
+    if (booking is not None and payment.purpose == "booking" and booking.status == S.pending_payment
             and booking.expires_at is not None and booking.expires_at <= now):
         do_expire_holds(session, effects, now=now, booking_id=booking.id)
     return checkout_view(session, user, payment_id, now=now)
+
+
+@dataclass(frozen=True)
+class InvoiceCheckoutView:
+    payment_id: int
+    provider: str
+    status: str  # of the payment
+    amount: int
+    currency: str
+    invoice_id: int
+    number: int
+    company_id: int
+    company: str
+    period_start: date
+    period_end: date
+    invoice_status: str  # issued | paid
+
+
+def invoice_checkout_view(session: Session, user: User | None, payment_id: int) -> InvoiceCheckoutView:
+    """The test provider's page for an invoice's card payment (its company's admins only)."""
+    payment = access_payment_for_payer(session, user, payment_id)
+    if payment.invoice_id is None:
+        raise NotFound("Платёж не найден")
+    invoice = access_invoice_to_pay(session, user, payment.invoice_id)
+    return InvoiceCheckoutView(payment.id, payment.provider, payment.status, payment.amount_minor, payment.currency,
+                               invoice.id, invoice.number, invoice.company_id, company_of(session, invoice).name,
+                               invoice.period_start, invoice.period_end, invoice.status)

@@ -30,7 +30,8 @@ from coworking_app.services.booking import availability as av
 from coworking_app.services.booking.booking_states import do_log_event, do_transition
 from coworking_app.services.booking.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, ServiceError
-from coworking_app.services.finance import ledger
+from coworking_app.services.finance import ledger, settlement
+from coworking_app.services.payments.charge import Charge, ReceiptItem
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -46,6 +47,11 @@ from models import (
 
 log = logging.getLogger(__name__)
 S = BookingStatus
+
+
+CHECKOUT_LIFE_SECONDS = 30 * 60 + 60  # Stripe's shortest session life and a minute
+# A pending payment whose checkout is older is not offered again (its page may be closed).
+CHECKOUT_REUSE_SECONDS = 25 * 60
 
 
 class ProviderError(ServiceError):
@@ -66,7 +72,7 @@ class Checkout:
 class PaymentProvider(Protocol):
     name: str
 
-    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout: ...
+    def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout: ...
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str: ...
 
@@ -78,8 +84,9 @@ class TestProvider:
 
     name = "test"
 
-    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
-        return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=f"/checkout/{payment.id}")
+    def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
+        page = f"/checkout/invoice/{payment.id}" if payment.invoice_id else f"/checkout/{payment.id}"
+        return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=page)
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         # Idempotent like the real ones: the same key names the same refund.
@@ -98,28 +105,27 @@ class StripeProvider:
         kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
         self.client = stripe.StripeClient(api_key, max_network_retries=2, **kwargs)
 
-    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
+    def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
         base = get_settings().base_url
         try:
             with metrics.external_call("stripe", "checkout_create"):
                 session = self.client.v1.checkout.sessions.create(
                     params={
                         "mode": "payment",
-                        "client_reference_id": str(booking.id),
+                        "client_reference_id": str(payment.booking_id or f"invoice-{payment.invoice_id}"),
                         "line_items": [{
                             "quantity": 1,
                             "price_data": {"currency": payment.currency.lower(),
                                            "unit_amount": payment.amount_minor,
-                                           "product_data": {"name": description[:250]}},
+                                           "product_data": {"name": charge.description[:250]}},
                         }],
-                        "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
-                        "payment_intent_data": {"metadata": {"booking_id": str(booking.id),
-                                                             "payment_id": str(payment.id)}},
+                        "metadata": charge.metadata,
+                        "payment_intent_data": {"metadata": charge.metadata},
                         # Stripe's shortest session life (30 min): a payment after the hold
                         # lapsed is kept if the seats are still free, refunded otherwise.
-                        "expires_at": int(time.time()) + 30 * 60 + 60,
-                        "success_url": f"{base}/cabinet/bookings?paid={booking.id}",
-                        "cancel_url": f"{base}/cabinet/bookings?cancelled_payment={booking.id}",
+                        "expires_at": int(time.time()) + CHECKOUT_LIFE_SECONDS,
+                        "success_url": f"{base}{charge.return_path}",
+                        "cancel_url": f"{base}{charge.cancel_path}",
                     },
                     options={"idempotency_key": payment.idempotency_key},
                 )
@@ -146,7 +152,7 @@ class StripeProvider:
             with metrics.external_call("stripe", "refund_create"):
                 refund = self.client.v1.refunds.create(
                     params={"payment_intent": payment.provider_payment_id, "amount": amount,
-                            "metadata": {"booking_id": str(payment.booking_id)}},
+                            "metadata": payment_metadata(payment)},
                     options={"idempotency_key": idempotency_key},
                 )
         except stripe.StripeError as exc:
@@ -174,7 +180,7 @@ class AccountProvider:
 
     name = ledger.ON_ACCOUNT
 
-    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
+    def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
         raise ProviderError("оплата на счёт компании не проходит через платёжную страницу")
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
@@ -225,39 +231,50 @@ def amount_due(booking: Booking) -> tuple[int, str]:
     return booking.balance_due_minor, "change"
 
 
-def do_start_payment(session: Session, user: User | None, booking_id: int,
-                     *, now: datetime | None = None) -> Payment:
-    """A payment for what the booking owes, or the pending one already made for it."""
-    now = now or av.utcnow()
-    booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
-    amount, purpose = amount_due(booking)
-    change = booking.pending_change if purpose == "change" else None
-    existing = session.scalars(
-        select(Payment).where(Payment.booking_id == booking.id,
-                              Payment.status == PaymentStatus.pending.value,
-                              Payment.amount_minor == amount, Payment.purpose == purpose)
-        .order_by(Payment.id.desc())
-    ).first()
-    if existing is not None and existing.change != change:
-        do_payment_failed(session, existing, "superseded")
-        existing = None
-    if existing is not None:
-        return existing
-    provider = get_provider(currency=booking.currency)
-    attempt = session.scalar(select(func.count()).select_from(Payment)
-                             .where(Payment.booking_id == booking.id)) or 0
-    payment = Payment(booking_id=booking.id, provider=provider.name, purpose=purpose,
-                      # Unique per /pay attempt: the library's own retries of one call
-                      # share it, but Stripe also stores a 5xx under a key, so a key that
-                      # failed once must not come back on the renter's next try.
-                      idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}-"
-                                      f"{secrets.token_hex(4)}",
-                      amount_minor=amount, currency=booking.currency, change=change)
+def payment_metadata(payment: Payment) -> dict[str, str]:
+    """What ties a provider's object to our row: the payment, and the booking or invoice."""
+    target = {"invoice_id": str(payment.invoice_id)} if payment.invoice_id else {"booking_id": str(payment.booking_id)}
+    return {**target, "payment_id": str(payment.id)}
+
+
+def booking_charge(session: Session, payment: Payment) -> Charge:
+    booking = session.get(Booking, payment.booking_id)
+    space = session.get(Space, booking.space_id)
+    text = f"{space.name}, бронь №{booking.id}"
+    return Charge(description=text, email=session.get(User, booking.user_id).email,
+                  return_path=f"/cabinet/bookings?paid={booking.id}",
+                  cancel_path=f"/cabinet/bookings?cancelled_payment={booking.id}",
+                  metadata=payment_metadata(payment),
+                  items=(ReceiptItem(text, payment.amount_minor, int(booking.price.get("vat_rate_bp", 0))),),
+                  refund_text=f"Возврат по брони №{booking.id}")
+
+
+def charge_of(session: Session, payment: Payment) -> Charge:
+    """What the payment asks for, as the providers show it (services/payments/charge.py)."""
+    return settlement.invoice_charge(session, payment) if payment.invoice_id else booking_charge(session, payment)
+
+
+def reusable_checkout(session: Session, pending: list[Payment], amount: int, *, now: datetime,
+                      change: dict | None = None) -> Payment | None:
+    """The newest of `pending` (payments waiting for the same thing) that may be offered
+    again: same amount and change, checkout opened less than CHECKOUT_REUSE_SECONDS ago.
+    The others are closed (`superseded`), so that at most one checkout stays open."""
+    keep = None
+    for payment in sorted(pending, key=lambda p: p.id, reverse=True):
+        fresh = payment.created_at is None or (now - payment.created_at).total_seconds() < CHECKOUT_REUSE_SECONDS
+        if keep is None and fresh and payment.amount_minor == amount and payment.change == change:
+            keep = payment
+            continue
+        do_close_checkout(session, payment)
+    return keep
+
+
+def do_open_checkout(session: Session, payment: Payment, provider: PaymentProvider) -> Payment:
+    """Saves the new `payment` and opens its checkout at `provider` (its page's address is
+    `payment.payment_url`)."""
     session.add(payment)
     session.flush()
-    space = session.get(Space, booking.space_id)
-    checkout = provider.create_checkout(payment=payment, booking=booking,
-                                        description=f"{space.name}, бронь №{booking.id}")
+    checkout = provider.create_checkout(payment=payment, charge=charge_of(session, payment))
     payment.provider_session_id = checkout.session_id
     payment.provider_payment_id = checkout.payment_intent
     payment.payment_url = checkout.url
@@ -265,21 +282,37 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
     return payment
 
 
-def access_payment_for_payer(session: Session, user: User | None, payment_id: int) -> tuple[Payment, Booking]:
-    payment = session.get(Payment, payment_id, with_for_update=True) if 0 < payment_id < 2**31 else None
-    if payment is None:
-        raise NotFound("Платёж не найден")
-    booking = access_booking_for_renter(session, user, payment.booking_id)  # 404 for others
-    return payment, booking
+def do_start_payment(session: Session, user: User | None, booking_id: int,
+                     *, now: datetime | None = None) -> Payment:
+    """A payment for what the booking owes, or the pending one already made for it."""
+    now = now or av.utcnow()
+    booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
+    amount, purpose = amount_due(booking)
+    change = booking.pending_change if purpose == "change" else None
+    pending = list(session.scalars(select(Payment).where(
+        Payment.booking_id == booking.id, Payment.status == PaymentStatus.pending.value,
+        Payment.purpose == purpose)))
+    existing = reusable_checkout(session, pending, amount, now=now, change=change)
+    if existing is not None:
+        return existing
+    provider = get_provider(currency=booking.currency)
+    attempt = session.scalar(select(func.count()).select_from(Payment)
+                             .where(Payment.booking_id == booking.id)) or 0
+    return do_open_checkout(session, Payment(
+        booking_id=booking.id, provider=provider.name, purpose=purpose,
+        # Unique per /pay attempt: the library's own retries of one call share it, but
+        # Stripe also stores a 5xx under a key, so a key that failed once must not come
+        # back on the renter's next try.
+        idempotency_key=f"booking-{booking.id}-{purpose}-{attempt + 1}-{secrets.token_hex(4)}",
+        amount_minor=amount, currency=booking.currency, change=change), provider)
 
 
-def do_complete_test_payment(session: Session, effects: Effects, user: User | None, payment_id: int,
-                             outcome: str,
-                             *, now: datetime | None = None) -> Payment:
-    """The offline provider's payment page: the payer chooses "succeeded" or "declined"."""
+def do_apply_test_outcome(session: Session, effects: Effects, payment: Payment, outcome: str,
+                          *, now: datetime | None = None) -> Payment:
+    """The offline provider's payment page: the payer chose "succeeded" or "declined" for
+    their (locked, access-checked: services/payments/checkout.py) payment."""
     if outcome not in ("succeeded", "declined"):
         raise InvalidInput("outcome", "Допустимые значения: succeeded, declined")
-    payment, _booking = access_payment_for_payer(session, user, payment_id)
     if payment.provider != "test":
         raise NotFound("Платёж не найден")
     if payment.status != PaymentStatus.pending.value:
@@ -298,15 +331,20 @@ def do_payment_failed(session: Session, payment: Payment, reason: str) -> None:
         payment.failure = reason[:255]
 
 
+def do_close_checkout(session: Session, payment: Payment) -> None:
+    """An unpaid payment replaced by another or no longer wanted: ours is marked failed and
+    the provider's checkout is closed, so nobody pays an out-of-date amount (if someone
+    still manages to, do_payment_succeeded refunds it)."""
+    do_payment_failed(session, payment, "superseded")
+    if payment.provider == "stripe" and payment.provider_session_id:
+        get_provider("stripe").expire_checkout(payment.provider_session_id)
+
+
 def do_cancel_pending_payments(session: Session, booking: Booking) -> None:
-    """Unpaid payments of a booking that changed or ended: ours are marked failed and the
-    provider's checkout is closed, so nobody pays an out-of-date amount (if someone still
-    manages to, do_payment_succeeded refunds it)."""
+    """Unpaid payments of a booking that changed or ended."""
     for payment in session.scalars(select(Payment).where(
             Payment.booking_id == booking.id, Payment.status == PaymentStatus.pending.value)):
-        do_payment_failed(session, payment, "superseded")
-        if payment.provider == "stripe" and payment.provider_session_id:
-            get_provider("stripe").expire_checkout(payment.provider_session_id)
+        do_close_checkout(session, payment)
 
 
 def do_mark_paid_without_payment(session: Session, effects: Effects, booking: Booking, *, actor: User) -> None:
@@ -353,6 +391,11 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
     payment.failure = None
     if provider_payment_id:
         payment.provider_payment_id = provider_payment_id
+    if payment.invoice_id is not None:  # kept while the invoice waits for it, even from an older checkout
+        if not settlement.do_settle_by_card(session, effects, payment, now=now):
+            settlement.do_post_unwanted(session, effects, payment, now=now)
+            do_refund_invoice_payment(session, effects, payment, reason="счёт уже оплачен или изменился")
+        return
     booking = session.get(Booking, payment.booking_id, with_for_update=True)
     booking.paid_minor += payment.amount_minor
     # The money is in: posted now, before anything below refunds or applies it.
@@ -404,6 +447,18 @@ def _refund_unwanted(session: Session, effects: Effects, booking: Booking, payme
 # --- refunds -------------------------------------------------------------------------------
 
 
+def do_refund_payment(session: Session, payment: Payment, amount: int, *, reason: str) -> Refund:
+    """Gives `amount` of the (locked) payment back through its provider and records it;
+    the caller posts the ledger entry."""
+    key = f"refund-{payment.id}-{payment.refunded_minor}-{amount}"
+    provider_refund_id = get_provider(payment.provider).refund(payment=payment, amount=amount, idempotency_key=key)
+    refund = Refund(payment_id=payment.id, booking_id=payment.booking_id, amount_minor=amount,
+                    currency=payment.currency, provider_refund_id=provider_refund_id, reason=reason[:255])
+    session.add(refund)
+    payment.refunded_minor += amount
+    return refund
+
+
 def do_refund_booking(session: Session, effects: Effects, booking: Booking, amount: int, *, reason: str,
                       only: Payment | None = None, ledger_kind: str = "refund",
                       actor_id: int | None = None, penalty_id: int | None = None) -> list[Refund]:
@@ -420,22 +475,25 @@ def do_refund_booking(session: Session, effects: Effects, booking: Booking, amou
         if remaining <= 0 or available <= 0:
             continue
         part = min(available, remaining)
-        key = f"refund-{payment.id}-{payment.refunded_minor}-{part}"
-        provider_refund_id = get_provider(payment.provider).refund(
-            payment=payment, amount=part, idempotency_key=key)
-        refund = Refund(payment_id=payment.id, booking_id=booking.id, amount_minor=part,
-                        currency=payment.currency, provider_refund_id=provider_refund_id,
-                        reason=reason[:255])
-        session.add(refund)
-        payment.refunded_minor += part
+        refunds.append(do_refund_payment(session, payment, part, reason=reason))
         booking.refunded_minor += part
         remaining -= part
-        refunds.append(refund)
     session.flush()
     ledger.do_post_booking(session, effects, booking, ledger_kind, actor_id=actor_id, penalty_id=penalty_id)
     for refund in refunds:
         effects.queue_job("jobs.booking.render_credit_note", refund.id, job_id=f"credit-note-{refund.id}")
     return refunds
+
+
+def do_refund_invoice_payment(session: Session, effects: Effects, payment: Payment, *, reason: str) -> Refund | None:
+    """An invoice's card payment given back whole (what is left of it)."""
+    left = payment.amount_minor - payment.refunded_minor
+    if left <= 0:
+        return None
+    refund = do_refund_payment(session, payment, left, reason=reason)
+    session.flush()
+    settlement.do_post_refund(session, effects, payment, left)
+    return refund
 
 
 # --- Stripe webhooks -------------------------------------------------------------------------

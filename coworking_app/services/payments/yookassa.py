@@ -45,14 +45,16 @@ from yookassa.domain.exceptions import ApiError, NotFoundError
 from coworking_app import metrics
 from coworking_app.effects import Effects
 from coworking_app.services.common.errors import InvalidInput, PermissionDenied
+from coworking_app.services.payments.charge import Charge, ReceiptItem
 from coworking_app.services.payments.payments import (
     Checkout,
     ProviderError,
+    charge_of,
     do_payment_failed,
     do_payment_succeeded,
 )
 from coworking_app.settings import Settings, get_settings
-from models import Booking, Payment, PaymentStatus, Refund, Space, User, WebhookEvent
+from models import Payment, PaymentStatus, Refund, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -149,30 +151,26 @@ def vat_code(rate_bp: int, payment_mode: str) -> int:
     return codes[1] if payment_mode == "full_prepayment" else codes[0]
 
 
-def receipt(*, email: str, text: str, minor: int, currency: str, rate_bp: int,
-            payment_mode: str) -> dict:
-    """A 54-FZ receipt of one service line for `minor` (payments and refunds alike)."""
+def receipt_of(*, email: str, items: tuple[ReceiptItem, ...], currency: str, payment_mode: str) -> dict:
+    """A 54-FZ receipt: one service line per item (payments and refunds alike)."""
     return {
         "customer": {"email": email},
         "items": [{
-            "description": text[:ITEM_TEXT_MAX],
+            "description": item.text[:ITEM_TEXT_MAX],
             "quantity": "1",
-            "amount": api_amount(minor, currency),
-            "vat_code": vat_code(rate_bp, payment_mode),
+            "amount": api_amount(item.minor, currency),
+            "vat_code": vat_code(item.vat_rate_bp, payment_mode),
             "payment_subject": "service",
             "payment_mode": payment_mode,
-        }],
+        } for item in items],
     }
 
 
-def _fiscal(payment: Payment) -> tuple[Booking, str, str]:
-    """The booking, the payer's email and the receipt line of a payment, read through the
-    payment's own session (the provider interface passes rows, not the session)."""
-    session = object_session(payment)
-    booking = session.get(Booking, payment.booking_id)
-    email = session.get(User, booking.user_id).email
-    space = session.get(Space, booking.space_id)
-    return booking, email, f"{space.name}, бронь №{booking.id}"
+def receipt(*, email: str, text: str, minor: int, currency: str, rate_bp: int,
+            payment_mode: str) -> dict:
+    """A receipt of one service line for `minor`."""
+    return receipt_of(email=email, items=(ReceiptItem(text, minor, rate_bp),), currency=currency,
+                      payment_mode=payment_mode)
 
 
 # --- the provider ----------------------------------------------------------------------------
@@ -195,18 +193,15 @@ class YooKassaProvider:
         return cls(settings.yookassa_shop_id, settings.yookassa_secret_key,
                    settings.yookassa_api_base, settings.yookassa_payment_mode)
 
-    def create_checkout(self, *, payment: Payment, booking: Booking, description: str) -> Checkout:
-        _booking, email, _line = _fiscal(payment)
+    def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
         params = {
             "amount": api_amount(payment.amount_minor, payment.currency),
             "capture": True,
-            "confirmation": {"type": "redirect",
-                             "return_url": f"{get_settings().base_url}/cabinet/bookings?paid={booking.id}"},
-            "description": description[:ITEM_TEXT_MAX],
-            "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
-            "receipt": receipt(email=email, text=description, minor=payment.amount_minor,
-                               currency=payment.currency, rate_bp=int(booking.price.get("vat_rate_bp", 0)),
-                               payment_mode=self.payment_mode),
+            "confirmation": {"type": "redirect", "return_url": f"{get_settings().base_url}{charge.return_path}"},
+            "description": charge.description[:ITEM_TEXT_MAX],
+            "metadata": charge.metadata,
+            "receipt": receipt_of(email=charge.email, items=charge.items_for(payment.amount_minor),
+                                  currency=payment.currency, payment_mode=self.payment_mode),
         }
         answer = _call("payment_create", _Payments.create, params, payment.idempotency_key)
         url = answer.confirmation.confirmation_url if answer.confirmation else None
@@ -215,15 +210,15 @@ class YooKassaProvider:
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         if not payment.provider_payment_id:
             raise ProviderError("у платежа нет номера в ЮKassa, возврат невозможен")
-        booking, email, line = _fiscal(payment)
+        # The interface passes rows, not the session: the charge is read through the payment's own.
+        charge = charge_of(object_session(payment), payment)
         params = {
             "payment_id": payment.provider_payment_id,
             "amount": api_amount(amount, payment.currency),
-            "description": f"Возврат по брони №{booking.id}",
-            "metadata": {"booking_id": str(booking.id), "payment_id": str(payment.id)},
-            "receipt": receipt(email=email, text=line, minor=amount, currency=payment.currency,
-                               rate_bp=int(booking.price.get("vat_rate_bp", 0)),
-                               payment_mode=self.payment_mode),
+            "description": charge.refund_text,
+            "metadata": charge.metadata,
+            "receipt": receipt_of(email=charge.email, items=charge.items_for(amount), currency=payment.currency,
+                                  payment_mode=self.payment_mode),
         }
         answer = _call("refund_create", _Refunds.create, params, idempotency_key,
                        message="возврат не прошёл: платёжная система недоступна")

@@ -25,7 +25,7 @@ from coworking_app.services.catalog import catalog
 from coworking_app.services.messaging import preferences, reminders, telegram
 from coworking_app.services.accounts.signup import do_create_staff
 from coworking_app.services.common.errors import InvalidInput
-from coworking_app.services.payments import payments
+from coworking_app.services.payments import checkout, payments
 from coworking_app.uow import run_use_case
 from models import District, Notification, Payment, Space, TelegramLink, User
 from tests.booking_helpers import in_days, local, make_bookable, new_user, tomorrow
@@ -292,7 +292,7 @@ def _paid_booking(renter_id: int, space, hour: int, day=None) -> int:
         payment = payments.do_start_payment(s, user, booking.id)
         return booking.id, payment.id
     booking_id, payment_id = run_use_case(work)
-    run_use_case(lambda s, fx: payments.do_complete_test_payment(s, fx, s.get(User, renter_id), payment_id,
+    run_use_case(lambda s, fx: checkout.do_complete_test_payment(s, fx, s.get(User, renter_id), payment_id,
                                                                  "succeeded"))
     return booking_id
 

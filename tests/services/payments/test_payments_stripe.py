@@ -480,7 +480,7 @@ def test_cancel_paid_booking_refunds_through_stripe(client, fake, space, renter)
     assert call.authorization == "Bearer sk_test_x"
     assert call.params["payment_intent"] == pi
     assert call.params["amount"] == str(total)
-    assert call.params["metadata"] == {"booking_id": str(view["id"])}
+    assert call.params["metadata"] == {"booking_id": str(view["id"]), "payment_id": str(payment["payment_id"])}
     assert call.idempotency_key == f"refund-{payment['payment_id']}-0-{total}"
     after = get_booking(client, renter, view["id"])
     assert (after["status"], after["paid"], after["refunded"]) == ("cancelled", total, total)

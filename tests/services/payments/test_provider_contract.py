@@ -21,6 +21,7 @@ import pytest
 import stripe
 from sqlalchemy import select
 
+from coworking_app.services.finance import ledger, reconciliation
 from coworking_app.services.payments import yookassa as yk
 from coworking_app.services.payments.payments import get_provider
 from coworking_app.settings import get_settings
@@ -29,6 +30,7 @@ from jobs.booking import render_credit_note
 from models import Document, Payment, Refund
 from tests.booking_auth import signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable
+from tests.company_helpers import company_with_invoice
 from tests.fake_stripe import FakeStripe
 from tests.fake_yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 from tests.uow_helpers import transaction
@@ -293,3 +295,97 @@ def test_provider_down_leaves_nothing_half_written(client, provider, space):
     r = client.post(f"{API}/bookings/{view['id']}/cancel", headers=auth)
     assert r.status_code == 200 and r.json()["refund"]["amount"] == view["total"], r.text
     assert len(rows(Refund, view["id"])) == 1
+
+
+# --- a company's invoice paid by card ---------------------------------------------------------
+
+
+def invoice_payment_rows(invoice_id: int) -> list[Payment]:
+    with transaction() as s:
+        return list(s.scalars(select(Payment).where(Payment.invoice_id == invoice_id).order_by(Payment.id)))
+
+
+def cash_matches_payments(provider: str) -> None:
+    """What reconciliation checks first: the ledger's cash at the provider is what our
+    succeeded payments there still hold (and the books balance)."""
+    with transaction() as s:
+        assert reconciliation.ledger_cash(s, provider) == reconciliation.held_by_currency(s, provider)
+        assert ledger.ledger_check(s).balanced
+
+
+def test_an_invoice_paid_by_card_is_settled_once(client, provider, space):
+    bill = company_with_invoice(client, space)
+    r = client.post(f"{API}/invoices/{bill.invoice_id}/pay", headers=bill.admin)
+    assert r.status_code == 200, r.text
+    payment = r.json()
+    assert (payment["provider"], payment["status"], payment["amount"], payment["currency"]) == \
+        (provider.name, "pending", bill.amount, "RUB")
+    assert payment["payment_url"]
+    again = client.post(f"{API}/invoices/{bill.invoice_id}/pay", headers=bill.admin)
+    assert again.json() == payment  # the open checkout is offered again, not a second one
+    if provider.checkouts() is not None:
+        assert provider.checkouts() == 1
+
+    provider.complete(client, bill.admin, payment)  # delivered twice: settled once
+    [listed] = client.get(f"{API}/companies/{bill.company_id}/invoices", headers=bill.admin).json()
+    assert (listed["status"], listed["status_label"]) == ("paid", "Оплачен")
+    assert listed["payment_reference"]
+    seen = client.get(f"{API}/companies/{bill.company_id}", headers=bill.admin).json()
+    assert seen["invoiced_unpaid_minor"] == 0
+    [row] = invoice_payment_rows(bill.invoice_id)
+    assert (row.status, row.booking_id, row.purpose, row.refunded_minor) == ("succeeded", None, "invoice", 0)
+    ops = client.get(f"{API}/companies/{bill.company_id}/operations", headers=bill.admin).json()
+    assert [(o["label"], o["amount_minor"]) for o in ops if o["kind"] == "invoice_paid"] == \
+        [("Счёт оплачен", -bill.amount)]
+    cash_matches_payments(provider.name)
+    r = client.post(f"{API}/invoices/{bill.invoice_id}/pay", headers=bill.admin)
+    assert r.status_code == 409 and "уже оплачен" in r.text
+    assert provider.refunds() in (None, [])
+
+
+def test_a_card_payment_for_an_invoice_paid_meanwhile_goes_back(client, provider, space):
+    if provider.name == "test":
+        pytest.skip("the test provider's page refuses a checkout that was closed: it cannot be paid late")
+    bill = company_with_invoice(client, space, days=(4,))
+    payment = client.post(f"{API}/invoices/{bill.invoice_id}/pay", headers=bill.admin).json()
+    _admin_id, network_admin = signed_in("admin")
+    r = client.post(f"{API}/admin/finance/invoices/{bill.invoice_id}/paid", headers=network_admin,
+                    json={"payment_reference": "п/п 15"})
+    assert r.status_code == 200, r.text
+    [row] = invoice_payment_rows(bill.invoice_id)
+    assert (row.status, row.failure) == ("failed", "superseded")  # its checkout was closed
+
+    provider.complete(client, bill.admin, payment)  # the payer got through anyway
+    [row] = invoice_payment_rows(bill.invoice_id)
+    assert (row.status, row.refunded_minor) == ("succeeded", bill.amount)
+    with transaction() as s:
+        [refund] = s.scalars(select(Refund).where(Refund.payment_id == row.id)).all()
+        assert (refund.booking_id, refund.amount_minor) == (None, bill.amount)
+    assert provider.refunds() == [(bill.amount, f"refund-{row.id}-0-{bill.amount}")]
+    [listed] = client.get(f"{API}/companies/{bill.company_id}/invoices", headers=bill.admin).json()
+    assert (listed["status"], listed["payment_reference"]) == ("paid", "п/п 15")
+    seen = client.get(f"{API}/companies/{bill.company_id}", headers=bill.admin).json()
+    assert seen["invoiced_unpaid_minor"] == 0
+    cash_matches_payments(provider.name)
+
+
+def test_an_invoice_checkout_names_the_invoice(client, provider, space):
+    bill = company_with_invoice(client, space)
+    payment = client.post(f"{API}/invoices/{bill.invoice_id}/pay", headers=bill.admin).json()
+    if provider.name == "test":
+        assert payment["payment_url"] == f"/checkout/invoice/{payment['payment_id']}"
+    elif provider.name == "stripe":
+        [call] = [c for c in provider.fake.calls("/v1/checkout/sessions") if c.status == 200]
+        assert call.params["metadata"] == {"invoice_id": str(bill.invoice_id),
+                                           "payment_id": str(payment["payment_id"])}
+        assert call.params["success_url"].endswith(f"/cabinet/company?paid_invoice={bill.invoice_id}")
+        assert f"счёта № {bill.number}" in call.params["line_items"][0]["price_data"]["product_data"]["name"]
+    else:  # a 54-FZ receipt: one line per booking at its VAT rate, to the billing address
+        [call] = [c for c in provider.fake.calls("POST", "/v3/payments") if c.status == 200]
+        receipt = call.body["receipt"]
+        assert receipt["customer"] == {"email": "buh@romashka.example"}
+        assert [(i["description"], i["amount"]["value"], i["vat_code"]) for i in receipt["items"]] == [
+            (f"Аренда рабочего пространства, бронь № {b}", "600.00", 4) for b in bill.bookings]
+        assert {k: call.body["metadata"][k] for k in ("invoice_id", "payment_id")} == {
+            "invoice_id": str(bill.invoice_id), "payment_id": str(payment["payment_id"])}
+        assert call.body["confirmation"]["return_url"].endswith(f"/cabinet/company?paid_invoice={bill.invoice_id}")

@@ -1,0 +1,113 @@
+"""Paying a company's invoice by card: "Оплатить картой" on /cabinet/company (to the
+provider's page and back, with what became of it) and the test provider's own page
+(/checkout/invoice/<payment id>). Rules: services/finance/invoices.py, settlement.py."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from coworking_app.formatting import format_money
+from coworking_app.services.finance import invoices
+from coworking_app.services.payments import checkout
+from state.inputs import parse_id
+from state.page import PageState
+
+PAID = "Спасибо! Счёт № {number} оплачен картой, квитанция придёт на адрес для счетов."
+PROCESSING = ("Платёж по счёту № {number} обрабатывается: счёт отметится оплаченным, как только платёжная "
+              "система подтвердит оплату. Обычно это минута.")
+CANCELLED = "Оплата счёта № {number} не завершена. Можно попробовать ещё раз."
+
+
+class InvoicePayState(PageState):
+    """The invoices' "Оплатить картой" and the note after coming back from the payment page."""
+
+    paying_id: int = 0
+    note: str = ""
+    note_color: str = "green"
+
+    @rx.event
+    async def pay(self, invoice_id: int):
+        invoice_id = parse_id(invoice_id)
+        if invoice_id is None or self.paying_id:
+            return
+        self.paying_id, self.note = invoice_id, ""
+        yield
+        done = await self._act(lambda s, _fx, u: invoices.do_start_invoice_payment(s, u, invoice_id).payment_url)
+        self.paying_id = 0
+        if not done.ok:
+            self.note, self.note_color = done.message[:1].upper() + done.message[1:], "red"
+            return
+        yield rx.redirect(done.value)
+
+    @rx.event
+    async def came_back(self):
+        """/cabinet/company?paid_invoice=<id> (or cancelled_invoice): what became of the payment."""
+        query = self.router.url.query_parameters
+        paid, cancelled = parse_id(query.get("paid_invoice", "")), parse_id(query.get("cancelled_invoice", ""))
+        self.note, self.paying_id = "", 0
+        invoice_id = paid or cancelled
+        if invoice_id is None:
+            return
+        done = await self._act(lambda s, _fx, u: invoices.access_invoice_to_pay(s, u, invoice_id))
+        if not done.ok:
+            return
+        invoice = done.value
+        if invoice.status == "paid":
+            self.note, self.note_color = PAID.format(number=invoice.number), "green"
+        elif paid:
+            self.note, self.note_color = PROCESSING.format(number=invoice.number), "blue"
+        else:
+            self.note, self.note_color = CANCELLED.format(number=invoice.number), "amber"
+
+
+class InvoiceCheckoutState(PageState):
+    """/checkout/invoice/<payment id>: the test provider's page for an invoice ("Оплатить" /
+    "Отклонить"), shown to the company's admins only."""
+
+    found: bool = False
+    number: int = 0
+    company: str = ""
+    period: str = ""
+    amount: str = ""
+    status: str = ""  # of the payment
+    invoice_status: str = ""
+    company_href: str = "/cabinet/company"
+    busy: bool = False
+    message: str = ""
+
+    def _payment_id(self) -> int:
+        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
+
+    @rx.event
+    async def load(self):
+        payment_id = self._payment_id()
+        self.found, self.message = False, ""
+        done = await self._act(lambda s, _fx, u: checkout.invoice_checkout_view(s, u, payment_id))
+        if not done.ok or done.value.provider != "test":
+            return
+        v = done.value
+        self.number, self.company = v.number, v.company
+        self.period = f"{v.period_start:%d.%m.%Y} – {v.period_end:%d.%m.%Y}"
+        self.amount = format_money(v.amount, v.currency)
+        self.status, self.invoice_status = v.status, v.invoice_status
+        self.company_href = f"/cabinet/company?company={v.company_id}"
+        self.found = True
+
+    @rx.event
+    async def complete(self, outcome: str):
+        payment_id = self._payment_id()
+        if outcome not in ("succeeded", "declined") or self.busy:
+            return
+        self.busy, self.message = True, ""
+        yield
+        done = await self._act(lambda s, fx, u: checkout.do_complete_test_payment(
+            s, fx, u, payment_id, str(outcome)).invoice_id)
+        back = f"{self.company_href}&paid_invoice={done.value}" if done.ok else ""
+        self.busy = False
+        if not done.ok:
+            self.message = done.message
+        elif outcome == "succeeded":
+            yield rx.redirect(back)
+        else:
+            self.status = "failed"
+            self.message = "Платёж отклонён. Счёт не оплачен — можно попробовать ещё раз со страницы компании."
