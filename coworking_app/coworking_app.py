@@ -24,6 +24,7 @@ from pages.auth import (
 )
 from pages.bookings import checkout_page, my_bookings_page, owner_bookings_page
 from pages.cabinet import cabinet_page
+from pages.checkin import staff_checkin_page
 from pages.company import company_page, join_company_page
 from pages.invoice_checkout import invoice_checkout_page
 from pages.favourites import favourites_page
@@ -62,6 +63,8 @@ from state.favourites import FavouritesState
 from state.home import HomeState
 from state.inbox import InboxState
 from state.invoice_payment import InvoiceCheckoutState, InvoicePayState
+from state.checkin import StaffCheckinState
+from state.waitlist import MyWaitlistState
 from state.market import OwnerMarketState
 from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
@@ -109,7 +112,7 @@ PAGES = [
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace",
      [CabinetState.load, NotificationPrefsState.load, TelegramState.load]),
-    (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load]),
+    (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load, MyWaitlistState.load]),
     (payments_page, "/cabinet/payments", "Платежи — CoSpace", [PaymentsState.load]),
     (company_page, "/cabinet/company", "Компания — CoSpace", [CompanyState.load, InvoicePayState.came_back]),
     (join_company_page, "/company/join", "Приглашение в компанию — CoSpace", [JoinCompanyState.load]),
@@ -117,6 +120,7 @@ PAGES = [
     (notifications_page, "/cabinet/notifications", "Уведомления — CoSpace", [NotificationState.load_page]),
     (telegram_page, "/telegram", "Подключение Telegram — CoSpace", [TelegramLinkState.load]),
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
+    (staff_checkin_page, "/checkin", "Отметка о приходе — CoSpace", [StaffCheckinState.load]),
     (invoice_checkout_page, "/checkout/invoice/[payment_id]", "Оплата счёта — CoSpace", [InvoiceCheckoutState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),

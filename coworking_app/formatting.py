@@ -319,6 +319,8 @@ AUDIT_FIELD_LABELS = {
     "bank_corr_account": "Корр. счёт", "inn": "ИНН", "kpp": "КПП", "billing_email": "Email для счетов",
     "credit_limit_minor": "Кредитный лимит", "vat_status": "НДС", "company_id": "Компания (ID)",
     "role": "Роль", "monthly_limit_minor": "Лимит в месяц", "no_show_fee_percent": "Штраф за неявку, %",
+    "no_show_release": "Снимать бронь при неявке", "checkin_grace_minutes": "Ждать гостя, минут",
+    "checked_in_at": "Гость пришёл", "checkin_method": "Как отмечен приход", "checked_in_by": "Кто отметил приход (ID)",
 }
 _AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
     ("booking", "status"): BOOKING_STATUS_LABELS, ("space", "status"): SPACE_STATUS_LABELS,

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
 
     # Booking and payments (see docs/booking.md).
     booking_hold_seconds: int = 15 * 60  # an unpaid booking holds its seats this long
+    # A waitlist offer (services/booking/waitlist.py) holds the freed seats this long.
+    waitlist_hold_seconds: int = Field(default=30 * 60, ge=60, le=24 * 3600)
+    waitlist_max_entries: int = Field(default=20, ge=1, le=1000)  # waiting entries per person
     booking_horizon_days: int = 365  # how far ahead one may book
     stripe_secret_key: str = ""  # sk_...; empty = the built-in offline test provider
     stripe_webhook_secret: str = ""  # whsec_... for POST /api/v1/payments/stripe/webhook

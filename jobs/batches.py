@@ -13,7 +13,7 @@ from rq import get_current_job
 from coworking_app import batches
 from coworking_app.db import get_rq_redis
 from jobs import DEFAULT_QUEUE
-from jobs.booking import follow_up_holds
+from jobs.booking import follow_up_holds, offer_waitlist
 from jobs.notifications import deliver_batch
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class WorkList:
 LISTS: dict[str, WorkList] = {
     # New holds (services.booking.bookings.do_create_booking): notice "pay by ...", release scheduled.
     "holds": WorkList(follow_up_holds, 200),
+    # Resources where a booking freed seats (booking_states.do_log_event): their waitlists offered.
+    "freed": WorkList(offer_waitlist, 50),
     # Email notification rows (services.messaging.delivery): sent.
     "emails": WorkList(deliver_batch, 100),
 }

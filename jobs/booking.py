@@ -9,6 +9,8 @@ from coworking_app.services.booking.bookings import (
     do_follow_up_holds,
     holds_without_follow_up,
 )
+from coworking_app.services.booking.checkin import do_release_no_shows
+from coworking_app.services.booking.waitlist import do_offer_freed_seats, lines_waiting
 from coworking_app.services.messaging.reminders import do_warn_expiring_holds
 from coworking_app.services.payments.documents import do_issue_credit_note, do_issue_receipt
 
@@ -46,12 +48,27 @@ def expire_hold(booking_id: int) -> int:
 
 def sweep_bookings() -> dict[str, int]:
     """Every minute (jobs.cron): overdue holds the release jobs missed, holds whose follow-up
-    was lost (Redis lost the "holds" list, a batch failed), and completion."""
+    was lost (Redis lost the "holds" list, a batch failed), completion, no-shows released
+    (checkin.do_release_no_shows) and the waitlists of resources someone waits for."""
     expired = run_use_case(do_expire_holds)
     lost = run_use_case(lambda s, _fx: holds_without_follow_up(s))
     followed = follow_up_holds(lost) if lost else {}
     completed = run_use_case(do_complete_past)
-    return {"expired": expired, "followed_up": len(followed), "completed": completed}
+    released = run_use_case(do_release_no_shows)
+    offered = offer_waitlist(run_use_case(lambda s, _fx: lines_waiting(s)))
+    return {"expired": expired, "followed_up": len(followed), "completed": completed, "no_shows_released": released,
+            "offered": offered}
+
+
+def offer_waitlist(resource_ids: list[int]) -> int:
+    """A batch of the "freed" list (jobs.batches.drain): resources where seats may have freed
+    up; each one's waitlist is walked in a transaction of its own (waitlist.do_offer_freed_seats).
+    Returns the entries offered a hold."""
+    offered = 0
+    for resource_id in sorted(set(resource_ids)):
+        resource_id = _check_id(resource_id)
+        offered += len(run_use_case(lambda s, fx: do_offer_freed_seats(s, fx, resource_id)))
+    return offered
 
 
 def warn_expiring_holds() -> int:

@@ -43,6 +43,8 @@ from models.booking import (
     PromoCode,
     PromoKind,
     Refund,
+    WaitlistEntry,
+    WaitlistStatus,
     WebhookEvent,
     holds_seats_sql,
 )
@@ -180,6 +182,8 @@ __all__ = [
     "PromoCode",
     "PromoKind",
     "Refund",
+    "WaitlistEntry",
+    "WaitlistStatus",
     "WebhookEvent",
     "STAFF_ROLES",
     "AuthSession",

@@ -217,6 +217,11 @@ class Booking(SQLModel, table=True):
     commission_bp: int | None = None
     # Booked on a company's account (paid by the company's weekly invoice).
     company_id: int | None = Field(default=None, sa_column=_fk("company", nullable=True, index=True))
+    # The guest's arrival (services/booking/checkin.py): when, how ("qr" scanned by the space's
+    # staff, "geo" by the guest near the space) and who marked it.
+    checked_in_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    checkin_method: str | None = Field(default=None, max_length=8)
+    checked_in_by: int | None = Field(default=None, sa_column=_fk("app_user", nullable=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
 
@@ -327,4 +332,42 @@ class Document(SQLModel, table=True):
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class WaitlistStatus(StrEnum):
+    waiting = "waiting"  # in line
+    offered = "offered"  # seats freed up: a hold was made for the person (booking_id)
+    left = "left"  # the person left the line
+    closed = "closed"  # the time came, or the request could no longer be offered
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A place in line for a resource's interval with no free seats (services/booking/waitlist.py):
+    when seats free up, the first entry whose request fits gets a hold."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ck_waitlist_interval"),
+        CheckConstraint("seats >= 1", name="ck_waitlist_seats"),
+        CheckConstraint("status IN (" + ", ".join(f"'{s.value}'" for s in WaitlistStatus) + ")",
+                        name="ck_waitlist_status"),
+        # The line of a resource: waiting entries in order of arrival.
+        Index("ix_waitlist_line", "resource_id", "id", postgresql_where=text("status = 'waiting'")),
+        # One place in line per person, resource and interval.
+        Index("uq_waitlist_waiting", "user_id", "resource_id", "start_at", "end_at", unique=True,
+              postgresql_where=text("status = 'waiting'")),
+        Index("ix_waitlist_user", "user_id", text("id DESC")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("app_user"))
+    space_id: int = Field(sa_column=_fk("space", ondelete="CASCADE", index=True))
+    resource_id: int = Field(sa_column=_fk("resource", ondelete="CASCADE"))
+    start_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    end_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    seats: int = 1
+    status: str = Field(default=WaitlistStatus.waiting.value, max_length=8)
+    booking_id: int | None = Field(default=None, sa_column=_fk("booking", nullable=True, ondelete="SET NULL"))
+    offered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())

@@ -77,6 +77,7 @@ class Space(SQLModel, table=True):
         CheckConstraint("cancellation_policy IN ('flexible', 'moderate', 'strict')",
                         name="ck_space_cancellation_policy"),
         CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 5000", name="ck_space_vat_rate"),
+        CheckConstraint("checkin_grace_minutes >= 5 AND checkin_grace_minutes <= 240", name="ck_space_checkin_grace"),
         CheckConstraint("no_show_fee_percent >= 0 AND no_show_fee_percent <= 100",
                         name="ck_space_no_show_fee"),
         Index("ix_space_search_vector", "search_vector", postgresql_using="gin"),
@@ -143,6 +144,10 @@ class Space(SQLModel, table=True):
                                      sa_column_kwargs={"server_default": "flexible"})
     # What a no-show costs, in percent of what was paid (the rest goes back): 100 keeps it all.
     no_show_fee_percent: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    # Check-in (services/booking/checkin.py): a confirmed booking nobody checked in for within
+    # `checkin_grace_minutes` of its start is released as a no-show, when the owner turned it on.
+    no_show_release: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
+    checkin_grace_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     # Basis points: 2200 = 22 %.
     vat_rate_bp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     prices_include_vat: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})

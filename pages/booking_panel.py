@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.waitlist import join_waitlist
 from state.booking import BookingPanelState, DayCell, Line
 
 B = BookingPanelState
@@ -15,7 +16,8 @@ def _label(text: str) -> rx.Component:
 
 
 def _day(cell: DayCell) -> rx.Component:
-    clickable = (cell.state == "free") | (cell.state == "selected")
+    # A full day can be chosen too: its hours are offered for the waitlist.
+    clickable = (cell.state == "free") | (cell.state == "selected") | (cell.state == "full")
     return rx.box(
         rx.text(cell.label, size="2", align="center",
                 weight=rx.cond(cell.state == "selected", "bold", "regular")),
@@ -138,6 +140,12 @@ def booking_panel() -> rx.Component:
                              disabled=B.whole),
                     width="100%", align="center",
                 ),
+                rx.cond((B.mode == "hours") & ~B.full,
+                        rx.button(rx.cond(B.show_taken, "Показать только свободное время",
+                                          "Нужное время занято? Показать всё и встать в лист ожидания"),
+                                  size="1", variant="ghost", on_click=B.toggle_taken, white_space="normal",
+                                  height="auto", text_align="left",
+                                  custom_attrs={"data-testid": "book-show-taken"})),
                 rx.cond(B.whole, rx.text("Бронируется целиком", size="1", color=rx.color("gray", 10))),
                 rx.text(B.free_note, size="1", color=rx.color("gray", 10),
                         custom_attrs={"data-testid": "book-free"}),
@@ -170,6 +178,7 @@ def booking_panel() -> rx.Component:
                 rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red",
                                                   size="1", width="100%",
                                                   custom_attrs={"data-testid": "book-error"})),
+                join_waitlist(),
                 rx.cond(B.total != "", rx.vstack(
                     rx.foreach(B.lines, _line),
                     rx.separator(size="4"),

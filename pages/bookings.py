@@ -7,6 +7,8 @@ import reflex as rx
 from pages.components import countdown, date_input, empty_state, offline_payment_card
 from pages.layout import page_frame
 from pages.reviews import review_form_dialog
+from pages.checkin import checkin_button, checkin_pass_dialog
+from pages.waitlist import my_waitlist
 from state.inbox import InboxState
 from state.reviews import ReviewFormState
 from state.bookings import (
@@ -190,6 +192,7 @@ def _actions(b: BookingCard, owner: bool) -> rx.Component:
         on_click=s.download(b.id, "credit-note-" + note_id),
         custom_attrs={"data-testid": "booking-credit-note"})))
     if not owner:
+        buttons.append(rx.cond(b.can_check_in, checkin_button(b.id)))
         buttons.append(rx.button(rx.icon("calendar-plus", size=14), "В календарь", size="1",
                                  variant="outline", on_click=s.download(b.id, "ics")))
         buttons.append(rx.cond(b.can_review, rx.button(
@@ -462,6 +465,8 @@ def my_bookings_page() -> rx.Component:
             value=s.tab, on_change=s.set_tab, width="100%",
         ),
         rx.box(_list(s, False, "Здесь пока пусто"), id="bookings-list", role="tabpanel", width="100%"),
+        my_waitlist(),
+        checkin_pass_dialog(),
         rx.card(rx.vstack(
             rx.text("Календарь броней", weight="bold", size="2"),
             rx.text("Добавьте эту ссылку в Google, Outlook или Apple Календарь как подписку — брони появятся там сами. "
@@ -531,6 +536,13 @@ def owner_bookings_page() -> rx.Component:
             rx.cond(s.occupancy.length() > 0,
                     rx.vstack(rx.foreach(s.occupancy, _occupancy), spacing="1", width="100%"),
                     rx.text("В этот день пространство закрыто", size="2", color=rx.color("gray", 10))),
+            rx.cond(s.waiting.length() > 0, rx.vstack(
+                rx.text("Лист ожидания", weight="bold", size="2"),
+                rx.foreach(s.waiting, lambda w: rx.flex(
+                    rx.text(w.when, size="2", min_width="100px"), rx.text(w.seats, size="2", color=rx.color("gray", 11)),
+                    rx.text(w.status, size="2", color=rx.color("gray", 11)),
+                    spacing="3", wrap="wrap", custom_attrs={"data-testid": "day-waitlist-row"})),
+                spacing="1", width="100%")),
             spacing="3", width="100%"), width="100%", custom_attrs={"data-testid": "day-view"}),
         _dialogs(s, owner=True),
         spacing="3", width="100%",

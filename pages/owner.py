@@ -29,6 +29,7 @@ from state.owner import (
 from state.space import SpaceState
 from state.views import Option
 from state.owner_rules import (
+    GRACE_CHOICES,
     BookingRulesState,
     ClosedBookingRow,
     ClosureRow,
@@ -572,6 +573,16 @@ def booking_rules() -> rx.Component:
                 rx.text("цены уже с НДС", size="2"),
                 align="center", wrap="wrap",
             ),
+            rx.hstack(rx.switch(checked=r.no_show_release, on_change=lambda v: r.set_choice("no_show_release", v),
+                                aria_label="Снимать бронь, если гость не отметился",
+                                custom_attrs={"data-testid": "rules-no-show-release"}),
+                      rx.text("Снимать бронь, если гость не отметился о приходе (QR-код или геопозиция) за",
+                              size="2"),
+                      rx.select.root(rx.select.trigger(aria_label="Сколько ждать гостя, минут", width="80px"),
+                                     rx.select.content(*[rx.select.item(m, value=m) for m in GRACE_CHOICES]),
+                                     value=r.grace, on_change=lambda v: r.set_choice("grace", v)),
+                      rx.text("мин после начала — места уйдут листу ожидания", size="2"),
+                      align="center", wrap="wrap"),
             rx.button("Сохранить правила", type="submit", variant="soft"),
             spacing="2", width="100%"), on_submit=r.save, reset_on_submit=False, width="100%"),
         rx.separator(size="4"),

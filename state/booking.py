@@ -110,6 +110,8 @@ class BookingPanelState(PageState):
     total: str = ""
     vat_note: str = ""
     free_note: str = ""
+    full: bool = False  # the day has no free time: its open hours are offered for the waitlist
+    show_taken: bool = False  # the person asked to see taken times too (to wait for one)
     policy_name: str = ""
     policy_terms: list[str] = []
     approval_note: str = ""
@@ -215,6 +217,10 @@ class BookingPanelState(PageState):
         self._refresh(keep_times=False)
         if self.mode == "hours":
             start = next((o.value for o in self.starts if o.label == query.get("from")), "")
+            if not start and query.get("from"):  # a taken time (a link to wait for it): offered too
+                self.show_taken = True
+                self._refresh(keep_times=False)
+                start = next((o.value for o in self.starts if o.label == query.get("from")), "")
             if start:
                 self.start = start
                 self._refresh(keep_times=True)
@@ -228,12 +234,12 @@ class BookingPanelState(PageState):
         """Late in the evening (or on a full day) today has no start left: open the panel on
         the next day, within two weeks, that has one."""
         for ahead in range(1, 15):
-            if self.starts or self.mode != "hours":
+            if (self.starts and not self.full) or self.mode != "hours":
                 return
             day = today + timedelta(days=ahead)
             self.day, self.month = day.isoformat(), day.strftime("%Y-%m")
             self._refresh(keep_times=False)
-        if not self.starts:  # nothing free soon: show today, with its message
+        if not self.starts or self.full:  # nothing free soon: show today, with its message
             self.day, self.month = today.isoformat(), today.strftime("%Y-%m")
             self._refresh(keep_times=False)
 
@@ -289,14 +295,22 @@ class BookingPanelState(PageState):
         slots = availability.day_slots(session, space, [resource], day)[0].slots
         # Only starts that some end fits (the minimum duration before closing time): at
         # 20:30 in a space closing at 21:00 an hour's booking has no end left.
-        ok = [s for s in availability.start_choices(slots, self.seats)
-              if availability.end_choices(slots, resource, s.start, self.seats)]
+        needed = self.seats
+        ok = [s for s in availability.start_choices(slots, needed)
+              if availability.end_choices(slots, resource, s.start, needed)]
+        # A day with no free time, or taken times asked for: the hours as the space is open,
+        # for the waitlist (the quote then says there are no seats, and the panel offers to
+        # wait for them).
+        self.full = not ok
+        if self.full or self.show_taken:
+            needed = 0
+            ok = [s for s in availability.start_choices(slots, 0) if availability.end_choices(slots, resource, s.start, 0)]
         self.starts = [TimeOption(s.start.isoformat(), s.start.strftime("%H:%M")) for s in ok]
         if not keep or self.start not in {o.value for o in self.starts}:
             self.start = self.starts[0].value if self.starts else ""
         ends = [TimeOption(end.isoformat(), end.strftime("%H:%M")) for end in
                 availability.end_choices(slots, resource, datetime.fromisoformat(self.start),
-                                         self.seats)] if self.start else []
+                                         needed)] if self.start else []
         self.ends = ends
         if not keep or self.end not in {o.value for o in ends}:
             self.end = ends[min(len(ends) - 1, 1)].value if ends else ""
@@ -394,6 +408,12 @@ class BookingPanelState(PageState):
             return
         self.month = f"{year:04d}-{month:02d}"
         self._refresh()
+
+    @rx.event
+    def toggle_taken(self):
+        """"Показать занятое время": every open hour, to join the waitlist for a taken one."""
+        self.show_taken = not self.show_taken
+        self._refresh(keep_times=True)
 
     @rx.event
     def set_start(self, value: str):

@@ -12,7 +12,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app.formatting import RESOURCE_KIND_LABELS, format_money, format_stay, on_account_of, zone_name
-from coworking_app.services.booking import bookings
+from coworking_app.services.booking import bookings, waitlist
 from coworking_app.services.booking.availability import WHOLE_KINDS
 from coworking_app.services.payments import checkout, documents, payments
 from coworking_app.services.catalog import owner_spaces
@@ -67,6 +67,7 @@ class BookingCard:
     whole: bool = False  # booked whole (meeting rooms, offices): the seats are not chosen
     on_account: str = ""  # "на счёт компании «Ромашка»": paid by the company's account
     penalties: list[str] = dataclass_field(default_factory=list)  # "Штраф за неявку: 600 ₽"
+    can_check_in: bool = False  # the guest's QR code for the door (services/booking/checkin.py)
 
 
 def _when(view: bookings.BookingView) -> str:
@@ -89,6 +90,8 @@ def card(view: bookings.BookingView, company_names: dict[int, str] | None = None
                 f"{change['seats']} применится после доплаты {format_money(view.balance_due, view.currency)}")
     elif view.refunded:
         note = f"Возвращено: {format_money(view.refunded, view.currency)}"
+    if view.checked_in_at is not None:
+        note = (note + " · " if note else "") + f"Приход отмечен: {view.checked_in_at:%d.%m %H:%M}"
     if view.cancel_reason and view.status == "cancelled":
         note = (note + " · " if note else "") + f"Причина: {view.cancel_reason}"
     return BookingCard(
@@ -103,6 +106,7 @@ def card(view: bookings.BookingView, company_names: dict[int, str] | None = None
         can_modify="modify" in view.actions, can_accept="accept" in view.actions,
         can_no_show="no_show" in view.actions, has_receipt="receipt" in view.actions,
         can_message="message" in view.actions, can_review="review" in view.actions,
+        can_check_in="check_in" in view.actions,
         credit_notes=[str(d) for d in view.credit_notes],
         start_local=f"{view.start:%Y-%m-%dT%H:%M}", end_local=f"{view.end:%Y-%m-%dT%H:%M}",
         whole=view.resource_type in WHOLE_KINDS,
@@ -547,6 +551,19 @@ class OccupancyRow:
     percent: int = 0
 
 
+@dataclass
+class WaitingRow:
+    when: str = ""
+    seats: str = ""
+    status: str = ""
+
+
+def waiting_row(e: waitlist.WaitlistEntryOut) -> WaitingRow:
+    status = (f"{e.position}-й в очереди" if e.status == "waiting" else
+              f"предложено: бронь № {e.booking_id}" if e.booking_id else "предложено")
+    return WaitingRow(f"{e.start:%H:%M}–{e.end:%H:%M}", f"мест: {e.seats}", status)
+
+
 class OwnerBookingsState(MyBookingsState):
     spaces: list[Option] = []
     space_filter: str = "all"
@@ -558,6 +575,7 @@ class OwnerBookingsState(MyBookingsState):
     day_resource: str = ""
     day: str = ""
     occupancy: list[OccupancyRow] = []
+    waiting: list[WaitingRow] = []  # the day's waitlist of the resource
 
     @rx.event
     async def load_owner(self):
@@ -592,7 +610,7 @@ class OwnerBookingsState(MyBookingsState):
 
     async def _day_view(self) -> None:
         day = _date(self.day)
-        self.occupancy = []
+        self.occupancy, self.waiting = [], []
         resource_id = parse_id(self.day_resource)
         if day is None or resource_id is None:
             return
@@ -600,6 +618,9 @@ class OwnerBookingsState(MyBookingsState):
         if not done.ok:
             return
         resource, slots = done.value
+        line = await self._act(lambda s, _fx, u: waitlist.owner_waitlist(s, u, resource.space_id, day,
+                                                                          resource_id=resource.id))
+        self.waiting = [waiting_row(e) for e in line.value] if line.ok else []
         self.occupancy = [OccupancyRow(f"{s.start:%H:%M}", resource.capacity - s.free_seats,
                                        resource.capacity,
                                        round(100 * (resource.capacity - s.free_seats) / resource.capacity))

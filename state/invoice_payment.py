@@ -12,7 +12,7 @@ from coworking_app.services.payments import checkout
 from state.inputs import parse_id
 from state.page import PageState
 
-PAID = "Спасибо! Счёт № {number} оплачен картой, квитанция придёт на адрес для счетов."
+PAID = "Спасибо! Счёт № {number} оплачен картой."
 PROCESSING = ("Платёж по счёту № {number} обрабатывается: счёт отметится оплаченным, как только платёжная "
               "система подтвердит оплату. Обычно это минута.")
 CANCELLED = "Оплата счёта № {number} не завершена. Можно попробовать ещё раз."

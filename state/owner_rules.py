@@ -20,6 +20,7 @@ from state.inputs import parse_id, parse_roubles
 from state.page import PageState
 
 ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
+GRACE_CHOICES = ("15", "30", "45", "60", "90")  # minutes a guest may be late before the release
 
 
 @dataclass
@@ -36,6 +37,8 @@ class BookingRulesState(PageState):
     policy_terms: list[str] = []
     vat_percent: str = "0"
     vat_included: bool = True
+    no_show_release: bool = False  # check-in: release a booking nobody checked in for
+    grace: str = "30"  # minutes after the start
     addons: list[AddonRow] = []
     message: str = ""
     error: str = ""
@@ -61,6 +64,7 @@ class BookingRulesState(PageState):
         self.instant_book, self.policy = space.instant_book, space.cancellation_policy
         self.vat_percent = f"{space.vat_rate_bp / 100:g}"
         self.vat_included = space.prices_include_vat
+        self.no_show_release, self.grace = space.no_show_release, str(space.checkin_grace_minutes)
         self.addons = [AddonRow(a.code, a.name, f"{format_money(a.price_minor, space.currency)} "
                                                 f"{ADDON_UNITS.get(a.unit, '')}") for a in addons]
         self.policy_terms = bookings.policy_terms(self.policy)
@@ -80,7 +84,9 @@ class BookingRulesState(PageState):
         self.error = ""
         try:
             fields = owner_spaces.SpaceFields(instant_book=self.instant_book, cancellation_policy=self.policy,
-                                              vat_rate_bp=vat_bp, prices_include_vat=self.vat_included)
+                                              vat_rate_bp=vat_bp, prices_include_vat=self.vat_included,
+                                              no_show_release=self.no_show_release,
+                                              checkin_grace_minutes=int(self.grace))
         except ValidationError as exc:  # VAT out of range
             self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else invalid(exc)
             return
@@ -100,6 +106,10 @@ class BookingRulesState(PageState):
             self.instant_book = value is True
         elif name == "vat_included":
             self.vat_included = value is True
+        elif name == "no_show_release":
+            self.no_show_release = value is True
+        elif name == "grace" and value in GRACE_CHOICES:
+            self.grace = str(value)
         elif name == "policy" and isinstance(value, str) and value in bookings.POLICIES:
             self.policy = str(value)
             self.policy_terms = bookings.policy_terms(self.policy)

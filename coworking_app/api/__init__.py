@@ -23,6 +23,7 @@ from coworking_app.api import (
     auth,
     bookings,
     catalog,
+    checkin,
     favourites,
     finance,
     health,
@@ -37,6 +38,7 @@ from coworking_app.api import (
     spaces,
     telegram,
     tiles,
+    waitlist,
 )
 from coworking_app.api.headers import SecurityHeaders
 from coworking_app.api.limits import BodySizeLimit
@@ -205,8 +207,8 @@ def create_api() -> FastAPI:
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
-    for module in (health, catalog, places, spaces, favourites, bookings, notifications, auth, owner, admin,
-                   reviews, messages, market, telegram, finance, reconciliation):
+    for module in (health, catalog, checkin, places, spaces, favourites, bookings, notifications, auth, owner, admin,
+                   reviews, messages, market, telegram, finance, reconciliation, waitlist):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents

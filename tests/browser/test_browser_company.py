@@ -24,12 +24,11 @@ from tests.e2e_fixtures import (
     SHOTS,
     api_login,
     api_sign_up,
-    assert_no_horizontal_scroll,
     e2e_python,
     needs_chromium,
     ui_login,
 )
-from tests.browser.test_browser_walk import AXE, AXE_JS, ENGLISH, OVERFLOW_JS, PARAMETER
+from tests.browser.test_browser_walk import shoot as _shoot
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
@@ -100,28 +99,6 @@ def _context(browser, width: int, height: int):
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page
-
-
-def _shoot(page, name: str, width: int, problems: list[str]) -> None:
-    """A full-page screenshot, and what the walk checks (tests/browser/test_browser_walk.py):
-    at 390 px nothing wider than the screen, at 1280 px no serious axe-core finding; on both no
-    English or parameter names on screen."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
-    page.evaluate("window.scrollTo(0, 0)")
-    # Toasts come and go (a notice arriving, "Сохранено"): not part of the page checked here.
-    page.add_style_tag(content="[data-sonner-toaster] { display: none !important; }")
-    page.wait_for_timeout(150)
-    assert_no_horizontal_scroll(page, width)
-    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    text = page.evaluate("() => document.body.innerText")
-    problems += [f"{name}@{width}: English {m!r}" for m in set(ENGLISH.findall(text))]
-    problems += [f"{name}@{width}: parameter {m!r}" for m in set(PARAMETER.findall(text))]
-    if width < 500:
-        problems += [f"{name}@{width}: wider than the screen: {e}" for e in page.evaluate(OVERFLOW_JS, width)]
-    else:
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-        problems += [f"{name}@{width}: axe: {v}" for v in page.evaluate(AXE_JS)]
 
 
 def test_a_company_books_on_account(app_url, browser, space):

@@ -20,7 +20,17 @@ import httpx
 import pytest
 
 from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
-from tests.e2e_fixtures import ROOT, SHOTS, _run, api_login, api_sign_up, bot_chat_code, needs_chromium, ui_login
+from tests.e2e_fixtures import (
+    ROOT,
+    SHOTS,
+    _run,
+    api_login,
+    api_sign_up,
+    assert_no_horizontal_scroll,
+    bot_chat_code,
+    needs_chromium,
+    ui_login,
+)
 
 pytestmark = needs_chromium
 API = "/api/v1"
@@ -100,6 +110,28 @@ class World:
     admin: tuple[str, str]
 
 
+def shoot(page, name: str, width: int, problems: list[str]) -> None:
+    """A full-page screenshot of one page of a flow, and what the walk checks: at 390 px
+    nothing wider than the screen, at 1280 px no serious axe-core finding; on both no English
+    or parameter names on screen (the flows' browser tests: company, waitlist, check-in)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+    page.evaluate("window.scrollTo(0, 0)")
+    # Toasts come and go (a notice arriving, "Сохранено"): not part of the page checked here.
+    page.add_style_tag(content="[data-sonner-toaster] { display: none !important; }")
+    page.wait_for_timeout(150)
+    assert_no_horizontal_scroll(page, width)
+    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    text = page.evaluate("() => document.body.innerText")
+    problems += [f"{name}@{width}: English {m!r}" for m in set(ENGLISH.findall(text))]
+    problems += [f"{name}@{width}: parameter {m!r}" for m in set(PARAMETER.findall(text))]
+    if width < 500:
+        problems += [f"{name}@{width}: wider than the screen: {e}" for e in page.evaluate(OVERFLOW_JS, width)]
+    else:
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        problems += [f"{name}@{width}: axe: {v}" for v in page.evaluate(AXE_JS)]
+
+
 def _owned_space(base: str, owner: dict) -> dict:
     spaces = httpx.get(f"{base}{API}/owner/spaces", headers=owner, timeout=20).json()
     space = next(s for s in spaces if s["status"] == "published")
@@ -155,13 +187,13 @@ def _pages(w: World) -> dict[str, list[str]]:
     return {
         "visitor": ["/", "/search", "/search?city=moscow&sort=price", f"/spaces/{w.space_id}",
                     "/signup", "/login", "/reset-password", "/verify-email?token=broken",
-                    "/no-such-page"],
+                    "/checkin", "/no-such-page"],
         "renter": ["/cabinet", "/cabinet/bookings", "/cabinet/notifications", "/cabinet/favourites",
                    "/cabinet/company", "/cabinet/payments",
                    f"/checkout/{w.payment_id}", "/inbox", f"/inbox/{w.conversation_id}",
                    f"/spaces/{w.space_id}", f"/telegram?code={w.telegram_code}", "/telegram"],
         "owner": ["/owner", f"/owner/spaces/{w.space_id}", f"/owner/spaces/{w.space_id}/preview",
-                  "/owner/bookings", "/owner/analytics", "/owner/finance",
+                  "/owner/bookings", "/owner/analytics", "/owner/finance", "/checkin?t=c1.1.1.broken",
                   "/inbox", f"/inbox/{w.conversation_id}"],
         "admin": ["/admin", "/admin/tables", "/admin/moderation", "/admin/promos", "/admin/market",
                   "/admin/finance", "/admin/reports", "/admin/audit"],

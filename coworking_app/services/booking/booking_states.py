@@ -41,6 +41,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 TERMINAL = frozenset({S.cancelled, S.expired, S.completed, S.no_show})
+# Changes after which the booking may hold fewer seats of its resource than before (a change
+# of time or seats frees the old ones): the resource's waitlist is looked at.
+FREES_SEATS = frozenset({"cancel", "reject", "expire", "no_show", "modify"})
 
 
 def allowed_actions(status: str) -> set[str]:
@@ -50,7 +53,7 @@ def allowed_actions(status: str) -> set[str]:
 # --- what a person may do to a booking now ---------------------------------------------------
 
 # Everything a screen may offer on a booking, in the order buttons are shown.
-ACTIONS = ("pay", "modify", "cancel", "accept", "reject", "no_show", "receipt", "review", "message")
+ACTIONS = ("pay", "modify", "cancel", "accept", "reject", "no_show", "check_in", "receipt", "review", "message")
 REVIEW_WINDOW = timedelta(days=30)  # a review may be written this long after the booking's end
 REVIEWED = "отзыв на эту бронь уже оставлен"
 _LIVE = (S.pending_payment, S.paid, S.confirmed)
@@ -115,6 +118,16 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
             return "неявку можно отметить только у подтверждённой брони"
         if booking.start_at > now:
             return "неявку можно отметить только после начала"
+        if getattr(booking, "checked_in_at", None) is not None:
+            return "гость отметился о приходе — неявку отметить нельзя"
+        return None
+    if action == "check_in":  # the guest's QR code for the door (services/booking/checkin.py)
+        if role != "renter":
+            return "QR-код для входа показывает гость"
+        if status != S.confirmed:
+            return "QR-код для входа есть у подтверждённой брони"
+        if booking.end_at <= now:
+            return "бронь уже закончилась"
         return None
     if action == "receipt":
         return None if booking.paid_minor > 0 else "по этой брони не было оплаты"
@@ -169,6 +182,8 @@ def do_log_event(session: Session, effects: Effects, booking: Booking, action: s
     })
     schedule_reminders(effects, booking, action)
     queue_booking_notice(session, effects, booking, action, actor_role=actor_role)
+    if action in FREES_SEATS:  # the resource's waitlist may move (services/booking/waitlist.py)
+        effects.queue_batched("freed", booking.resource_id)
     effects.count("booking_events", action)
 
 

@@ -64,6 +64,7 @@ from models import (
     Role,
     Space,
     User,
+    WaitlistEntry,
 )
 
 S = BookingStatus
@@ -415,8 +416,9 @@ class NewBooking:
 
 
 def do_create_booking(session: Session, effects: Effects, user: User | Caller | None, request: BookingRequest,
-                      *, now: datetime | None = None) -> NewBooking:
-    """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS."""
+                      *, now: datetime | None = None, hold_seconds: int | None = None) -> NewBooking:
+    """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS (or
+    `hold_seconds`: a waitlist offer's, services/booking/waitlist.py)."""
     user = check_can_book(user)
     now = now or av.utcnow()
     space, resource, tariffs = _bookable(session, request.resource_id, lock=True)
@@ -433,7 +435,7 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
         session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
         seats=seats,
         addons=request.addons, promo_code=request.promo_code, now=now, lock_promo=True)
-    hold = get_settings().booking_hold_seconds
+    hold = hold_seconds or get_settings().booking_hold_seconds
     price_json = price.model_dump(mode="json")
     values = dict(
         user_id=user.id, space_id=space.id, resource_id=resource.id,
@@ -484,7 +486,9 @@ _FOLLOW_UP = DriverStatement(
     select(Booking.id, Booking.status, Booking.expires_at, Booking.user_id, Booking.timezone,
            Booking.start_at, Booking.end_at, Booking.seats, Booking.total_minor, Booking.currency,
            Booking.refunded_minor, Booking.cancel_reason, Space.name, Space.address, Resource.name,
-           User.full_name, User.language, User.notification_prefs, User.telegram_chat_id)
+           User.full_name, User.language, User.notification_prefs, User.telegram_chat_id,
+           # A waitlist offer: its own notice ("waitlist_offer") says it all.
+           select(WaitlistEntry.id).where(WaitlistEntry.booking_id == Booking.id).exists())
     .join(Space, Space.id == Booking.space_id).join(Resource, Resource.id == Booking.resource_id)
     .join(User, User.id == Booking.user_id)
     .where(Booking.id == any_(bindparam("ids", type_=ARRAY(Integer))))
@@ -513,6 +517,7 @@ class _HoldRow:
     language: str
     notification_prefs: dict | None
     telegram_chat_id: int | None
+    from_waitlist: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,6 +552,9 @@ def do_follow_up_holds(session: Session, effects: Effects, booking_ids: list[int
         if b.expires_at <= now:
             outcomes[b.id] = "overdue: released"
             continue
+        if b.from_waitlist:
+            outcomes[b.id] = "waitlist offer: notified by the offer"
+            continue
         payload = payload_of_booking(b, space=b.space, address=b.address, resource=b.resource,
                                      renter=b.renter)
         renter = _Renter(b.user_id, b.language, b.notification_prefs, b.telegram_chat_id)
@@ -565,7 +573,7 @@ def holds_without_follow_up(session: Session, *, now: datetime | None = None, li
     A renter who muted both channels has none either: following up again writes nothing."""
     now = now or av.utcnow()
     created = select(Notification.id).where(Notification.booking_id == Booking.id,
-                                            Notification.type == "booking_created")
+                                            Notification.type.in_(("booking_created", "waitlist_offer")))
     return list(session.scalars(
         select(Booking.id).where(Booking.status == S.pending_payment.value,
                                  Booking.expires_at > now + timedelta(minutes=1),
@@ -815,24 +823,32 @@ def do_cancel_for_closure(session: Session, effects: Effects, user: User | None,
 
 def do_mark_no_show(session: Session, effects: Effects, user: User | None, booking_id: int,
                     *, now: datetime | None = None) -> Booking:
-    """The guest did not come: the booking keeps the space's no-show fee (its
-    `no_show_fee_percent` of what was paid, all of it by default) and the rest goes back."""
+    """The owner marks that the guest did not come (do_record_no_show)."""
+    now = now or av.utcnow()
+    booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
+    return do_record_no_show(session, effects, booking, actor=user, role=role)
+
+
+def do_record_no_show(session: Session, effects: Effects, booking: Booking, *, actor: User | None, role: str,
+                      reason: str | None = None) -> Booking:
+    """The (locked, confirmed) booking is a no-show: it keeps the space's no-show fee (its
+    `no_show_fee_percent` of what was paid, all of it by default) and the rest goes back.
+    By the owner, or by the system when nobody checked in (services/booking/checkin.py)."""
     # payments imports this module (access, changes) at its top: imported here
     from coworking_app.services.payments.payments import do_refund_booking
 
-    now = now or av.utcnow()
-    booking, role = access_booking_for_owner(session, user, booking_id, action="no_show", now=now)
     space = session.get(Space, booking.space_id)
     fee = no_show_fee(booking, space.no_show_fee_percent)
     back = booking.paid_minor - booking.refunded_minor - fee
-    do_transition(session, effects, booking, "no_show", actor=user, actor_role=role,
+    actor_id = actor.id if actor is not None else None
+    do_transition(session, effects, booking, "no_show", actor=actor, actor_role=role, reason=reason,
                   data={"fee": fee, "refund": back})
     penalty = do_charge_penalty(session, booking, PenaltyKind.no_show, fee)
     penalty_id = penalty.id if penalty else None
     if back > 0:
         do_refund_booking(session, effects, booking, back, reason="неявка: возврат сверх штрафа",
-                          ledger_kind="no_show", actor_id=user.id, penalty_id=penalty_id)
-    ledger.do_post_booking(session, effects, booking, "no_show", actor_id=user.id, penalty_id=penalty_id)
+                          ledger_kind="no_show", actor_id=actor_id, penalty_id=penalty_id)
+    ledger.do_post_booking(session, effects, booking, "no_show", actor_id=actor_id, penalty_id=penalty_id)
     session.flush()
     return booking
 
@@ -935,6 +951,7 @@ class BookingView(BaseModel):
     credit_notes: list[int] = []  # refund ids: each refund has a credit note
     company_id: int | None = None  # booked on this company's account
     penalties: list[dict] = []  # fees kept: {"kind", "label", "amount", "status", "status_label"}
+    checked_in_at: datetime | None = None  # the guest's arrival (services/booking/checkin.py), space's zone
     created_at: datetime | None
 
 
@@ -986,6 +1003,7 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             actions=actions, credit_notes=notes.get(b.id, []), company_id=b.company_id,
             penalties=[{"kind": p.kind, "label": p.kind_label, "amount": p.amount_minor, "status": p.status,
                         "status_label": p.status_label} for p in fees.get(b.id, [])],
+            checked_in_at=b.checked_in_at.astimezone(zone) if b.checked_in_at else None,
             created_at=b.created_at,
         ))
     return views

@@ -43,6 +43,9 @@ class OwnerSpaceOut(BaseModel):
     cancellation_policy: str
     vat_rate_bp: int
     prices_include_vat: bool
+    no_show_fee_percent: int
+    no_show_release: bool
+    checkin_grace_minutes: int
     updated_at: datetime | None
 
 
@@ -73,7 +76,9 @@ def space_out(session: Session, space: Space) -> OwnerSpaceOut:
         timezone=space.timezone, status=space.status, amenities=list(space.amenities),
         opening_hours=space.opening_hours, instant_book=space.instant_book,
         cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
-        prices_include_vat=space.prices_include_vat, updated_at=space.updated_at,
+        prices_include_vat=space.prices_include_vat, no_show_fee_percent=space.no_show_fee_percent,
+        no_show_release=space.no_show_release, checkin_grace_minutes=space.checkin_grace_minutes,
+        updated_at=space.updated_at,
     )
 
 

@@ -89,6 +89,10 @@ class SpaceFields(BaseModel):
     cancellation_policy: CancellationPolicy | None = None
     vat_rate_bp: StrictInt | None = Field(None, ge=0, le=5000)
     prices_include_vat: StrictBool | None = None
+    no_show_fee_percent: StrictInt | None = Field(None, ge=0, le=100)
+    # Check-in (services/booking/checkin.py): release no-shows after the grace period.
+    no_show_release: StrictBool | None = None
+    checkin_grace_minutes: StrictInt | None = Field(None, ge=5, le=240)
 
 
 class SpaceCreate(SpaceFields):
@@ -255,7 +259,7 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     if ("lat" in data) != ("lon" in data):
         raise InvalidInput("lon" if "lat" in data else "lat", "Укажите и широту, и долготу")
     for key in ("name", "description", "address", "instant_book", "vat_rate_bp",
-                "prices_include_vat"):
+                "prices_include_vat", "no_show_fee_percent", "no_show_release", "checkin_grace_minutes"):
         if data.get(key) is not None:
             setattr(space, key, data[key])
     if data.get("cancellation_policy") is not None:

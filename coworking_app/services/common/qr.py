@@ -1,5 +1,6 @@
 """QR codes: one home for making them (the authenticator app's enrolment, the Telegram bot's
-link). SVG, so the code stays sharp at any size and needs no image library."""
+link, a booking's check-in). SVG, so the code stays sharp at any size and needs no image
+library; the module matrix for PDFs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ def qr_svg(text: str) -> str:
     buffer = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
     return buffer.getvalue().decode()
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """`text` as a QR code's modules, row by row (True: dark), with the quiet border: for
+    drawing it where SVG does not go (a PDF)."""
+    code = qrcode.QRCode(border=2)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def svg_data_uri(svg: str) -> str:

@@ -25,7 +25,7 @@ EVENT_GROUP = {
     "booking_created": "booking", "booking_paid": "booking", "booking_confirmed": "booking",
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
     "booking_hold_expired": "booking", "booking_hold_expiring": "booking", "booking_reminder": "booking",
-    "booking_review_request": "booking",
+    "booking_review_request": "booking", "waitlist_offer": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
     "space_approved": "owner", "space_rejected": "owner", "space_hidden": "owner",
@@ -52,14 +52,16 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "booking_paid": {
         "ru": ("Бронь № {{ id }} оплачена",
                "{{ space }}: {{ resource }}, {{ when }}, мест: {{ seats }}.\n"
-               "Оплачено {{ total }}. Чек во вложении и в личном кабинете."),
+               "Оплачено {{ total }}. Чек во вложении и в личном кабинете; в чеке — QR-код для входа."),
         "en": ("Booking #{{ id }} is paid",
                "{{ space }}: {{ resource }}, {{ when }}, seats: {{ seats }}.\n"
-               "Paid {{ total }}. The receipt is attached and in your account."),
+               "Paid {{ total }}. The receipt is attached and in your account; it carries your check-in QR code."),
     },
     "booking_confirmed": {
-        "ru": ("Бронь № {{ id }} подтверждена", "{{ space }}: {{ resource }}, {{ when }}. Ждём вас!"),
-        "en": ("Booking #{{ id }} is confirmed", "{{ space }}: {{ resource }}, {{ when }}. See you!"),
+        "ru": ("Бронь № {{ id }} подтверждена",
+               "{{ space }}: {{ resource }}, {{ when }}. Ждём вас! QR-код для входа — в чеке и в «Моих бронях»."),
+        "en": ("Booking #{{ id }} is confirmed",
+               "{{ space }}: {{ resource }}, {{ when }}. See you! Your check-in QR code is on the receipt and in My bookings."),
     },
     "booking_rejected": {
         "ru": ("Бронь № {{ id }} отклонена",
@@ -84,6 +86,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{{ space }}: {{ resource }}, {{ when }}. Оплатите до {{ expires }}, иначе бронь снимется."),
         "en": ("Booking #{{ id }}: {{ minutes }} min left to pay",
                "{{ space }}: {{ resource }}, {{ when }}. Pay by {{ expires }} or the hold is released."),
+    },
+    "waitlist_offer": {
+        "ru": ("Место освободилось: {{ space }}",
+               "{{ resource }}, {{ when }} — место из листа ожидания держим для вас: бронь № {{ booking_id }} "
+               "на {{ amount }}. Оплатите до {{ until }}, потом место предложим следующему в очереди."),
+        "en": ("A place is free: {{ space }}",
+               "{{ resource }}, {{ when }} — the place from the waitlist is held for you: booking #{{ booking_id }} "
+               "for {{ amount }}. Pay by {{ until }}, then it goes to the next in line."),
     },
     "booking_hold_expired": {
         "ru": ("Бронь № {{ id }} снята", "Оплата не пришла вовремя: {{ space }}, {{ when }}. Места освобождены."),

@@ -15,6 +15,8 @@ from sqlmodel import Session
 from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS, format_moment, format_money
 from coworking_app.services.booking.booking_states import booking_refusal
 from coworking_app.services.booking.bookings import access_booking
+from coworking_app.services.booking.checkin import checkin_url
+from coworking_app.services.common.qr import qr_matrix
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.pdf import DejaVuPdf
@@ -106,7 +108,27 @@ def _render(kind: str, number: int, booking: Booking, space: Space, resource: Re
                    new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"Статус брони: {STATUS_LABELS.get(booking.status, booking.status)}",
              new_x="LMARGIN", new_y="NEXT")
+    if kind == DocumentKind.receipt:
+        _checkin_qr(pdf, checkin_url(booking))
     return bytes(pdf.output())
+
+
+def _checkin_qr(pdf: _Pdf, url: str, size: float = 40.0) -> None:
+    """The booking's check-in QR code (services/booking/checkin.py), drawn module by module."""
+    matrix = qr_matrix(url)
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(0, 6, "QR-код для входа", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, "Покажите его на ресепшене: администратор отметит ваш приход. "
+                         "Код действует до конца брони.", new_x="LMARGIN", new_y="NEXT")
+    x, y, cell = pdf.l_margin, pdf.get_y() + 2, size / len(matrix)
+    pdf.set_fill_color(0, 0, 0)
+    for row, modules in enumerate(matrix):
+        for column, dark in enumerate(modules):
+            if dark:
+                pdf.rect(x + column * cell, y + row * cell, cell, cell, style="F")
+    pdf.set_y(y + size + 2)
 
 
 PAYMENT_METHODS = {"stripe": "банковской картой онлайн", "yookassa": "онлайн через ЮKassa",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from coworking_app.services.booking import bookings
+from coworking_app.services.booking import bookings, checkin
 from coworking_app.services.messaging import messages
 from coworking_app.services.payments import payments
 from coworking_app.services.reviews import reviews
@@ -32,6 +32,7 @@ WRITES = {
     "review": lambda s, fx, u, b: reviews.do_create_review(s, user=u, booking_id=b, rating=5, subratings={},
                                                            text_="Отличное место, всё понравилось"),
     "message": lambda s, fx, u, b: messages.do_open_conversation(s, user=u, space_id=None, booking_id=b),
+    "check_in": lambda s, fx, u, b: checkin.checkin_pass(s, u, b),
 }
 # (start, end) relative to now, in hours; None: as booked (10:00-12:00 some days ahead)
 TIMES = {"future": None, "running": (-1, 1), "ended": (-3, -1)}
