@@ -28,7 +28,7 @@ def _day(cell: DayCell) -> rx.Component:
                             ("free", rx.color("accent", 3)), "transparent"),
         color=rx.match(cell.state, ("selected", "white"), ("free", rx.color("gray", 12)),
                        ("blank", "transparent"), rx.color("gray", 8)),
-        text_decoration=rx.cond(cell.state == "full", "line-through", "none"),
+        text_decoration=rx.cond((cell.state == "full") | (cell.state == "closed"), "line-through", "none"),
         on_click=rx.cond(clickable, B.choose_day(cell.iso), rx.noop()),
         custom_attrs={"data-day": cell.iso, "data-state": cell.state},
     )

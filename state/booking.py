@@ -46,7 +46,7 @@ class TimeOption:
 class DayCell:
     iso: str = ""
     label: str = ""
-    state: str = "blank"  # blank | free | full | past | selected
+    state: str = "blank"  # blank | free | full (open, no seats) | closed | past | selected
 
 
 @dataclass
@@ -277,12 +277,14 @@ class BookingPanelState(PageState):
         last = date(year, month, calendar.monthrange(year, month)[1])
         free = set(availability.month_free_days(session, space, resource, first, last,
                                                 seats=self.seats))
+        # Open but taken: chosen to join the waitlist. Closed days cannot be chosen.
+        open_days = {w[0] for w in availability.open_windows(session, space, first, last)}
         today = self._today()
         cells = [DayCell() for _ in range(first.weekday())]
         for n in range(1, last.day + 1):
             d = date(year, month, n)
             state = ("selected" if d.isoformat() == self.day else
-                     "past" if d < today else "free" if d in free else "full")
+                     "past" if d < today else "free" if d in free else "full" if d in open_days else "closed")
             cells.append(DayCell(d.isoformat(), str(n), state))
         self.cells = cells
         self.month_label = f"{MONTHS[month - 1]} {year}"

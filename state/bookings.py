@@ -561,7 +561,7 @@ class WaitingRow:
 def waiting_row(e: waitlist.WaitlistEntryOut) -> WaitingRow:
     status = (f"{e.position}-й в очереди" if e.status == "waiting" else
               f"предложено: бронь № {e.booking_id}" if e.booking_id else "предложено")
-    return WaitingRow(f"{e.start:%H:%M}–{e.end:%H:%M}", f"мест: {e.seats}", status)
+    return WaitingRow(f"{e.start:%H:%M}–{e.end:%H:%M}", "целиком" if e.whole else f"мест: {e.seats}", status)
 
 
 class OwnerBookingsState(MyBookingsState):

@@ -68,7 +68,7 @@ class WaitRow:
 
 
 def _row(e: waitlist.WaitlistEntryOut) -> WaitRow:
-    when = f"{format_stay(e.start, e.end)} ({zone_name(e.start)})" + (f" · мест: {e.seats}" if e.seats > 1 else "")
+    when = f"{format_stay(e.start, e.end)} ({zone_name(e.start)})" + (f" · мест: {e.seats}" if e.seats > 1 and not e.whole else "")
     if e.status == "waiting":
         note = f"Место в очереди: {e.position}"
     elif e.offer_expires_at is not None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from coworking_app.demo.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
+from coworking_app.demo.seed import DEMO_OWNER_PASSWORD
 from tests.browser.test_browser_walk import shoot as _shoot
 from tests.e2e_fixtures import api_login, api_sign_up, needs_chromium, ui_login
 
@@ -24,17 +24,25 @@ API = "/api/v1"
 ROUND_THE_CLOCK = {d: {"open": "00:00", "close": "00:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
+# A chain owner no other browser test uses (changing a space moves it first in its owner's
+# list, which other modules pick from by position).
+OWNER = ("platforma@demo.cospace.ru", DEMO_OWNER_PASSWORD)
+
+
 @pytest.fixture(scope="module")
 def space(app_url):
-    """A demo owner's published space no other module books, open round the clock."""
-    owner = api_login(app_url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
-    spaces = [s for s in httpx.get(f"{app_url}{API}/owner/spaces", headers=owner, timeout=20).json()
-              if s["status"] == "published"]
-    chosen = spaces[7 % len(spaces)]
-    r = httpx.patch(f"{app_url}{API}/spaces/{chosen['id']}", headers=owner, timeout=20,
-                    json={"opening_hours": ROUND_THE_CLOCK, "instant_book": True})
-    assert r.status_code == 200, r.text
-    return httpx.get(f"{app_url}{API}/spaces/{chosen['id']}", timeout=20).json()
+    """A published space of OWNER with a desk, open round the clock."""
+    owner = api_login(app_url, *OWNER)
+    spaces = sorted((s for s in httpx.get(f"{app_url}{API}/owner/spaces", headers=owner, timeout=20).json()
+                     if s["status"] == "published"), key=lambda s: s["id"])
+    for chosen in spaces:
+        detail = httpx.get(f"{app_url}{API}/spaces/{chosen['id']}", timeout=20).json()
+        if any(r["kind"] == "hot_desk" and r["min_minutes"] <= 60 for r in detail["resources"]):
+            r = httpx.patch(f"{app_url}{API}/spaces/{chosen['id']}", headers=owner, timeout=20,
+                            json={"opening_hours": ROUND_THE_CLOCK, "instant_book": True})
+            assert r.status_code == 200, r.text
+            return httpx.get(f"{app_url}{API}/spaces/{chosen['id']}", timeout=20).json()
+    pytest.skip("no space of this owner has an hourly desk")
 
 
 def _soon(space: dict) -> tuple[datetime, datetime]:
@@ -99,7 +107,7 @@ def test_the_guest_and_the_owner_mark_the_arrival(app_url, browser, space):
         page.get_by_test_id("staff-checkin-signin").click()
         page.wait_for_url(re.compile(r"/login\?next="))
         expect(page.get_by_test_id("login-submit")).to_be_enabled(timeout=60_000)
-        page.get_by_test_id("login-email").fill(DEMO_OWNER_EMAIL)
+        page.get_by_test_id("login-email").fill(OWNER[0])
         page.get_by_test_id("login-password").fill(DEMO_OWNER_PASSWORD)
         page.get_by_test_id("login-submit").click()
         page.wait_for_url(re.compile(r"/checkin\?t="))

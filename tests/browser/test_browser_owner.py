@@ -443,10 +443,10 @@ def test_a_closed_day_is_crossed_out_in_the_booking_panel_and_its_booking_cancel
         day = page.locator(f"[data-day='{closed.isoformat()}']")
         if day.count() == 0:  # in the next month
             page.get_by_label("Следующий месяц").click()
-        expect(day).to_have_attribute("data-state", "full")
+        expect(day).to_have_attribute("data-state", "closed")
         day.click()
         page.wait_for_timeout(500)
-        expect(day).to_have_attribute("data-state", "full")
+        expect(day).to_have_attribute("data-state", "closed")
         following = page.locator(f"[data-day='{(closed + timedelta(days=1)).isoformat()}']")
         if following.count():
             expect(following).to_have_attribute("data-state", "free")

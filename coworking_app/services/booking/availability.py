@@ -341,11 +341,9 @@ def day_slots(session: Session, space: Space, resources: list[Resource], day: da
     return out
 
 
-def month_free_days(session: Session, space: Space, resource: Resource, first: date, last: date,
-                    seats: int = 1) -> list[date]:
-    """Local dates in [first, last] on which at least one slot has `seats` free: the
-    calendar greys out the others (closed days among them)."""
-    days: list[date] = []
+def open_windows(session: Session, space: Space, first: date, last: date) -> list[tuple[date, datetime, datetime]]:
+    """(day, opens, closes) of the local dates in [first, last] from today on when the space
+    is open: its weekly hours, less the days its owner closed."""
     zone = ZoneInfo(space.timezone)
     today = utcnow().astimezone(zone).date()
     closed = closed_days(session, space.id, first, last)
@@ -356,6 +354,15 @@ def month_free_days(session: Session, space: Space, resource: Resource, first: d
         if window is not None and day >= today and day not in closed:
             windows.append((day, *window))
         day += timedelta(days=1)
+    return windows
+
+
+def month_free_days(session: Session, space: Space, resource: Resource, first: date, last: date,
+                    seats: int = 1) -> list[date]:
+    """Local dates in [first, last] on which at least one slot has `seats` free: the
+    calendar greys out the others (closed days among them)."""
+    days: list[date] = []
+    windows = open_windows(session, space, first, last)
     if not windows:
         return days
     # One statement for the whole month: per day, is there a 30-minute slot with room?

@@ -67,6 +67,7 @@ class WaitlistEntryOut:
     start: datetime  # in the space's zone
     end: datetime
     seats: int
+    whole: bool  # a room or office booked whole: its seats are not chosen
     booking_id: int | None  # the offer's hold
     offer_expires_at: datetime | None  # while the hold waits for its payment
     booking_status: str | None
@@ -145,20 +146,20 @@ def _ahead_count():
 def entry_views(session: Session, entries: list[WaitlistEntry]) -> list[WaitlistEntryOut]:
     places = positions(session, [e.id for e in entries if e.status == W.waiting])
     ids = {e.resource_id for e in entries}
-    names = {rid: (space, resource, zone) for rid, space, resource, zone in session.execute(
-        select(Resource.id, Space.name, Resource.name, Space.timezone).join(Space, Space.id == Resource.space_id)
-        .where(Resource.id.in_(ids)))} if ids else {}
+    names = {rid: (space, resource, zone, kind) for rid, space, resource, zone, kind in session.execute(
+        select(Resource.id, Space.name, Resource.name, Space.timezone, Resource.kind)
+        .join(Space, Space.id == Resource.space_id).where(Resource.id.in_(ids)))} if ids else {}
     holds = {b.id: b for b in session.scalars(select(Booking).where(
         Booking.id.in_([e.booking_id for e in entries if e.booking_id])))} if any(e.booking_id for e in entries) else {}
     out = []
     for e in entries:
-        space, resource, zone = names.get(e.resource_id, ("", "", "Europe/Moscow"))
+        space, resource, zone, kind = names.get(e.resource_id, ("", "", "Europe/Moscow", ""))
         tz = ZoneInfo(zone)
         hold = holds.get(e.booking_id) if e.booking_id else None
         waiting_payment = hold is not None and hold.status == BookingStatus.pending_payment
         out.append(WaitlistEntryOut(
             e.id, places.get(e.id, 0), e.status, e.resource_id, e.space_id, space, resource,
-            e.start_at.astimezone(tz), e.end_at.astimezone(tz), e.seats, e.booking_id,
+            e.start_at.astimezone(tz), e.end_at.astimezone(tz), e.seats, kind in av.WHOLE_KINDS, e.booking_id,
             hold.expires_at.astimezone(tz) if waiting_payment and hold.expires_at else None,
             hold.status if hold is not None else None))
     return out
