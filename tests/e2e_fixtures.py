@@ -223,3 +223,23 @@ def ui_login(page, base: str, email: str, password: str, next_path: str) -> None
     # "**/x" alone would also match /login?next=/x: first leave the login page.
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
     page.wait_for_url(f"**{next_path}")
+
+
+def chain_space_with(base: str, owner: tuple[str, str], wanted, hours: dict) -> tuple[dict, dict] | None:
+    """(space, resource): the first published space (by id) of a chain `owner` (email,
+    password) with a resource for which `wanted(resource)` holds, set to `hours` and instant
+    booking. A flow's browser test takes a chain owner no other module uses: changing a space
+    moves it first in its owner's list, which other modules pick from by position."""
+    auth = api_login(base, *owner)
+    spaces = sorted((s for s in httpx.get(f"{base}/api/v1/owner/spaces", headers=auth, timeout=20).json()
+                     if s["status"] == "published"), key=lambda s: s["id"])
+    for space in spaces:
+        detail = httpx.get(f"{base}/api/v1/spaces/{space['id']}", timeout=20).json()
+        found = next((r for r in detail["resources"] if wanted(r)), None)
+        if found is not None:
+            r = httpx.patch(f"{base}/api/v1/spaces/{space['id']}", headers=auth, timeout=20,
+                            json={"opening_hours": hours, "instant_book": True})
+            assert r.status_code == 200, r.text
+            return httpx.get(f"{base}/api/v1/spaces/{space['id']}", timeout=20).json(), found
+    return None
+

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from coworking_app.demo.seed import DEMO_OWNER_PASSWORD
 from tests.browser.test_browser_walk import shoot as _shoot
-from tests.e2e_fixtures import api_login, api_sign_up, needs_chromium, ui_login
+from tests.e2e_fixtures import api_sign_up, chain_space_with, needs_chromium, ui_login
 
 pytestmark = needs_chromium
 PASSWORD = "Correct-Horse-42"
@@ -24,25 +24,17 @@ API = "/api/v1"
 ROUND_THE_CLOCK = {d: {"open": "00:00", "close": "00:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-# A chain owner no other browser test uses (changing a space moves it first in its owner's
-# list, which other modules pick from by position).
-OWNER = ("platforma@demo.cospace.ru", DEMO_OWNER_PASSWORD)
+OWNER = ("platforma@demo.cospace.ru", DEMO_OWNER_PASSWORD)  # e2e_fixtures.chain_space_with: why a chain owner
 
 
 @pytest.fixture(scope="module")
 def space(app_url):
-    """A published space of OWNER with a desk, open round the clock."""
-    owner = api_login(app_url, *OWNER)
-    spaces = sorted((s for s in httpx.get(f"{app_url}{API}/owner/spaces", headers=owner, timeout=20).json()
-                     if s["status"] == "published"), key=lambda s: s["id"])
-    for chosen in spaces:
-        detail = httpx.get(f"{app_url}{API}/spaces/{chosen['id']}", timeout=20).json()
-        if any(r["kind"] == "hot_desk" and r["min_minutes"] <= 60 for r in detail["resources"]):
-            r = httpx.patch(f"{app_url}{API}/spaces/{chosen['id']}", headers=owner, timeout=20,
-                            json={"opening_hours": ROUND_THE_CLOCK, "instant_book": True})
-            assert r.status_code == 200, r.text
-            return httpx.get(f"{app_url}{API}/spaces/{chosen['id']}", timeout=20).json()
-    pytest.skip("no space of this owner has an hourly desk")
+    """A published space of OWNER with an hourly desk, open round the clock."""
+    found = chain_space_with(app_url, OWNER, lambda r: r["kind"] == "hot_desk" and r["min_minutes"] <= 60,
+                             ROUND_THE_CLOCK)
+    if found is None:
+        pytest.skip("no space of this owner has an hourly desk")
+    return found[0]
 
 
 def _soon(space: dict) -> tuple[datetime, datetime]:

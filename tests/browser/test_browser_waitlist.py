@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 from coworking_app.demo.seed import DEMO_OWNER_PASSWORD
 from tests.browser.test_browser_walk import shoot as _shoot
 from tests.e2e_fixtures import (
-    api_login,
     api_sign_up,
+    chain_space_with,
     e2e_python,
     needs_chromium,
     ui_login,
@@ -31,26 +31,17 @@ API = "/api/v1"
 ALL_DAYS = {d: {"open": "08:00", "close": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-# A chain owner no other browser test uses: changing their spaces leaves the order of the
-# demo owner's spaces (newest change first), which other modules pick from, as it was.
-OWNER = ("mayak@demo.cospace.ru", DEMO_OWNER_PASSWORD)
+OWNER = ("mayak@demo.cospace.ru", DEMO_OWNER_PASSWORD)  # e2e_fixtures.chain_space_with: why a chain owner
 
 
 @pytest.fixture(scope="module")
 def room(app_url):
-    """A meeting room of a published space of OWNER, open every day."""
-    owner = api_login(app_url, *OWNER)
-    spaces = sorted((s for s in httpx.get(f"{app_url}{API}/owner/spaces", headers=owner, timeout=20).json()
-                     if s["status"] == "published"), key=lambda s: s["id"])
-    for space in spaces:
-        full = httpx.get(f"{app_url}{API}/spaces/{space['id']}", timeout=20).json()
-        rooms = [r for r in full["resources"] if r["kind"] == "meeting_room" and r["min_minutes"] <= 120 <= r["max_minutes"]]
-        if rooms:
-            r = httpx.patch(f"{app_url}{API}/spaces/{space['id']}", headers=owner, timeout=20,
-                            json={"opening_hours": ALL_DAYS, "instant_book": True})
-            assert r.status_code == 200, r.text
-            return full, rooms[0]
-    pytest.skip("no demo space has a meeting room")
+    """A meeting room (two hours allowed) of a published space of OWNER, open every day."""
+    found = chain_space_with(app_url, OWNER, lambda r: r["kind"] == "meeting_room"
+                             and r["min_minutes"] <= 120 <= r["max_minutes"], ALL_DAYS)
+    if found is None:
+        pytest.skip("no space of this owner has a meeting room")
+    return found
 
 
 def _person(base: str, name: str) -> tuple[str, dict]:
