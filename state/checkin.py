@@ -83,7 +83,7 @@ class CheckinPassState(PageState):
         if done.ok:
             self.arrived = _arrived(done.value)
         else:
-            self.message = done.message[:1].upper() + done.message[1:]
+            self.message = done.sentence
 
 
 class StaffCheckinState(PageState):
@@ -115,7 +115,7 @@ class StaffCheckinState(PageState):
         if done.ok:
             self._show(done.value)
         else:
-            self.error = done.message[:1].upper() + done.message[1:]
+            self.error = done.sentence
 
     @rx.event
     async def load(self):
@@ -143,4 +143,4 @@ class StaffCheckinState(PageState):
         if done.ok:
             self._show(done.value)
         else:
-            self.error = done.message[:1].upper() + done.message[1:]
+            self.error = done.sentence

@@ -35,7 +35,7 @@ class InvoicePayState(PageState):
         done = await self._act(lambda s, _fx, u: invoices.do_start_invoice_payment(s, u, invoice_id).payment_url)
         self.paying_id = 0
         if not done.ok:
-            self.note, self.note_color = done.message[:1].upper() + done.message[1:], "red"
+            self.note, self.note_color = done.sentence, "red"
             return
         yield rx.redirect(done.value)
 

@@ -58,6 +58,12 @@ class Outcome(Generic[T]):
         """For a form's per-field messages: {field: message}, {} when it went through."""
         return {} if self.ok else {self.field: self.message}
 
+    @property
+    def sentence(self) -> str:
+        """The refusal as a sentence on its own (services word it to follow a field's name:
+        "счёт уже оплачен" -> "Счёт уже оплачен")."""
+        return self.message[:1].upper() + self.message[1:]
+
     def toast(self):
         """The refusal as an error toast (None when it went through)."""
         return None if self.ok else rx.toast.error(self.message)

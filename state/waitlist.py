@@ -53,7 +53,7 @@ class WaitlistJoinState(BookingPanelState):
             self.joined = (f"Вы в листе ожидания, место в очереди: {done.value}. Если место освободится, мы "
                            f"придержим его для вас на {minutes} мин и сразу сообщим.")
         else:
-            self.joined = done.message[:1].upper() + done.message[1:]
+            self.joined = done.sentence
 
 
 @dataclass
