@@ -36,7 +36,9 @@ from pages.market import owner_market_page
 from pages.moderation import moderation_page
 from pages.owner import owner_page, space_editor_page, space_preview_page
 from pages.owner_finance import owner_finance_page
+from pages.owner_plans import owner_plans_page
 from pages.payments import payments_page
+from pages.plans import my_plans_page, plan_checkout_page
 from pages.search import search_page
 from pages.space import space_page
 from pages.telegram import telegram_page
@@ -70,8 +72,10 @@ from state.moderation import ModerationState
 from state.notifications import NotificationPrefsState, NotificationState, serve_from
 from state.owner import OwnerState, SpaceEditorState, SpacePreviewState
 from state.owner_finance import OwnerFinanceState
+from state.owner_plans import OwnerPlansState, PlanFiguresState
 from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
 from state.payments import PaymentsState
+from state.plans import MyPlansState, PlanCheckoutState, SpacePlansState
 from state.search import SearchState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
@@ -104,7 +108,7 @@ PAGES = [
     (home_page, "/", "CoSpace — коворкинги для работы и встреч", [HomeState.load]),
     (search_page, "/search", "Поиск коворкингов — CoSpace", [SearchState.on_load]),
     (space_page, "/spaces/[space_id]", "Пространство — CoSpace", [SpaceState.load, BookingPanelState.load, BookingPanelState.load_payers,
-      SpaceReviewsState.load]),
+      BookingPanelState.load_plans, SpacePlansState.load, SpaceReviewsState.load]),
     (signup_page, "/signup", "Регистрация — CoSpace", [SignupState.load]),
     (signup_confirm_page, "/signup/confirm", "Регистрация — CoSpace", [SignupConfirmState.load]),
     (login_page, "/login", "Вход — CoSpace", [LoginState.load]),
@@ -122,11 +126,13 @@ PAGES = [
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (staff_checkin_page, "/checkin", "Отметка о приходе — CoSpace", [StaffCheckinState.load]),
     (invoice_checkout_page, "/checkout/invoice/[payment_id]", "Оплата счёта — CoSpace", [InvoiceCheckoutState.load]),
+    (plan_checkout_page, "/checkout/plan/[payment_id]", "Оплата абонемента — CoSpace", [PlanCheckoutState.load]),
+    (my_plans_page, "/cabinet/plans", "Абонементы — CoSpace", [MyPlansState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),
     (inbox_page, "/inbox", "Сообщения — CoSpace", [InboxState.load_list]),
     (thread_page, "/inbox/[conversation_id]", "Переписка — CoSpace", [InboxState.load_thread]),
     (moderation_page, "/admin/moderation", "Модерация — CoSpace", [ModerationState.load]),
-    (dashboard_page, "/admin", "Панель оператора — CoSpace", [DashboardState.load]),
+    (dashboard_page, "/admin", "Панель оператора — CoSpace", [DashboardState.load, PlanFiguresState.load]),
     (tables_page, "/admin/tables", "Таблицы — CoSpace", [AdminTableState.load]),
     (promos_page, "/admin/promos", "Промокоды — CoSpace", [PromoState.load]),
     (market_admin_page, "/admin/market", "Рынок — CoSpace",
@@ -134,7 +140,7 @@ PAGES = [
     (admin_finance_page, "/admin/finance", "Финансы — CoSpace", [AdminFinanceState.load, AdminInvoicesState.load]),
     (reports_page, "/admin/reports", "Отчёты — CoSpace", [ReportsState.load]),
     (audit_page, "/admin/audit", "Журнал аудита — CoSpace", [AuditState.load]),
-    (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load]),
+    (dashboard_page, "/owner/analytics", "Аналитика — CoSpace", [DashboardState.load, PlanFiguresState.load]),
     (owner_page, "/owner", "Мои пространства — CoSpace", [OwnerState.load]),
     (owner_finance_page, "/owner/finance", "Финансы — CoSpace", [OwnerFinanceState.load]),
     (space_editor_page, "/owner/spaces/[space_id]", "Редактор пространства — CoSpace",
@@ -142,6 +148,7 @@ PAGES = [
     (space_preview_page, "/owner/spaces/[space_id]/preview", "Предпросмотр пространства — CoSpace",
      [SpacePreviewState.load, SpaceReviewsState.load]),
     (owner_market_page, "/owner/spaces/[space_id]/market", "Рынок рядом — CoSpace", [OwnerMarketState.load]),
+    (owner_plans_page, "/owner/spaces/[space_id]/plans", "Абонементы пространства — CoSpace", [OwnerPlansState.load]),
     (not_found_page, "404", "Страница не найдена — CoSpace", []),
 ]
 for component, route, title, on_load in PAGES:

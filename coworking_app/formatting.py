@@ -112,8 +112,13 @@ def on_account_of(company: str | None) -> str:
 
 
 PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение",
-                          "invoice": "Оплата счёта компании картой"}
+                          "invoice": "Оплата счёта компании картой", "plan": "Оплата абонемента"}
 POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
+PLAN_KIND_LABELS = {"day_pass": "Пакет дней", "membership": "Абонемент на месяц", "credits": "Пакет часов переговорных"}
+MEMBERSHIP_TYPE_LABELS = {"hot_desk": "Незакреплённое место", "fixed_desk": "Закреплённое место",
+                          "office": "Отдельный офис"}
+PURCHASE_STATUS_LABELS = {"pending_payment": "Ждёт оплаты", "active": "Действует", "ended": "Закончился",
+                          "cancelled": "Не оплачен"}
 ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
 PROMO_KIND_LABELS = {"percent": "Процент", "fixed": "Фиксированная сумма"}
 LANGUAGE_LABELS = {"ru": "Русский", "en": "English"}

@@ -65,6 +65,11 @@ LEDGER_ENTRIES = Counter(
     "coworking_ledger_entries_total",
     "Committed journal entries by kind (payment, refund, completion, cancellation, payout, ...).",
     ["kind"])
+PLAN_EVENTS = Counter(
+    "coworking_plan_events_total",
+    "Committed plan changes by event (created, bought, paid, renewal_issued, renewed, ended, lapsed, "
+    "refunded, renewal_cancelled).",
+    ["event"])
 LEDGER_CHECK_FAILURES = Counter(
     "coworking_ledger_check_failures_total",
     "Nightly ledger checks that found a difference (kept balance, entry or currency).")
@@ -112,7 +117,7 @@ def count(metric: str, *labels: str) -> None:
 
 
 _COUNTERS = {"booking_events": BOOKING_EVENTS, "notifications": NOTIFICATIONS,
-             "ledger_entries": LEDGER_ENTRIES}
+             "ledger_entries": LEDGER_ENTRIES, "plans": PLAN_EVENTS}
 
 
 @contextmanager

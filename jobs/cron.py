@@ -21,6 +21,7 @@ from jobs.market import mark_gone_listings, queue_due_crawls
 from jobs.messages import email_unread
 from jobs.notifications import sweep_emails
 from jobs.ops import run_backup, sync_media
+from jobs.plans import run_plan_periods
 from jobs.reports import generate_report
 
 cron.register(
@@ -51,6 +52,11 @@ cron.register(sweep_emails, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_time
               name="sweep-emails")
 cron.register(kick_all, queue_name=DEFAULT_QUEUE, cron="* * * * *", job_timeout=60,
               name="kick-batch-drains")
+
+# Plans: memberships ending within 3 days get their next month to pay; periods that are over
+# end, purchases not paid in time are given up (services/plans/purchases.py).
+cron.register(run_plan_periods, queue_name=DEFAULT_QUEUE, cron="*/10 * * * *", job_timeout=300,
+              name="plan-periods")
 
 # Messages unread for 15 minutes: one email per conversation per hour at most.
 

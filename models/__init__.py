@@ -85,6 +85,7 @@ from models.market import (
 )
 from models.message import Conversation, ConversationMember, ConversationReport, Message, MessageImage
 from models.notification import Channel, DeliveryStatus, Notification, Offer, TelegramLink
+from models.plan import MembershipType, Plan, PlanKind, PlanPurchase, PlanUsage, PurchaseStatus
 from models.review import SUBRATINGS, Review, ReviewReport, ReviewStatus, SpaceRating
 from models.geo import City, District, TransitStop
 from models.space import (
@@ -134,6 +135,12 @@ __all__ = [
     "ConversationReport",
     "Message",
     "MessageImage",
+    "MembershipType",
+    "Plan",
+    "PlanKind",
+    "PlanPurchase",
+    "PlanUsage",
+    "PurchaseStatus",
     "SUBRATINGS",
     "Review",
     "ReviewReport",

@@ -222,6 +222,8 @@ class Booking(SQLModel, table=True):
     checked_in_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     checkin_method: str | None = Field(default=None, max_length=8)
     checked_in_by: int | None = Field(default=None, sa_column=_fk("app_user", nullable=True))
+    # Covered by a plan (services/booking/cover.py): its days or hours paid for the booking.
+    plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_column())
 
@@ -250,8 +252,8 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
                         name="ck_payment_refunded"),
-        # A payment pays for one thing: a booking (or its change) or a company's invoice.
-        CheckConstraint("num_nonnulls(booking_id, invoice_id) = 1", name="ck_payment_target"),
+        # A payment pays for one thing: a booking (or its change), a company's invoice or a plan.
+        CheckConstraint("num_nonnulls(booking_id, invoice_id, plan_purchase_id) = 1", name="ck_payment_target"),
         # Money received by day (services/admin/analytics.py): succeeded payments by their date.
         Index("ix_payment_succeeded_at", "succeeded_at", postgresql_where=text("succeeded_at IS NOT NULL")),
     )
@@ -260,8 +262,10 @@ class Payment(SQLModel, table=True):
     booking_id: int | None = Field(default=None, sa_column=_fk("booking", nullable=True, index=True))
     # A company's invoice paid by card online (services/finance/settlement.py).
     invoice_id: int | None = Field(default=None, sa_column=_fk("invoice", nullable=True, index=True))
+    # A plan bought or renewed (services/plans/).
+    plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     provider: str = Field(max_length=16)  # stripe | yookassa | test | account (a company's)
-    purpose: str = Field(default="booking", max_length=16)  # booking | change | invoice
+    purpose: str = Field(default="booking", max_length=16)  # booking | change | invoice | plan
     provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
     provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent
     idempotency_key: str = Field(max_length=80, unique=True)
@@ -322,10 +326,13 @@ class Document(SQLModel, table=True):
     """A receipt or credit note as issued (PDF bytes kept: documents are private)."""
 
     __tablename__ = "document"
-    __table_args__ = (Index("uq_document_kind_number", "kind", "number", unique=True),)
+    __table_args__ = (Index("uq_document_kind_number", "kind", "number", unique=True),
+                      # A booking's document, or a plan's receipt (services/payments/documents.py).
+                      CheckConstraint("num_nonnulls(booking_id, plan_purchase_id) = 1", name="ck_document_target"))
 
     id: int | None = Field(default=None, primary_key=True)
-    booking_id: int = Field(sa_column=_fk("booking", index=True))
+    booking_id: int | None = Field(default=None, sa_column=_fk("booking", nullable=True, index=True))
+    plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     refund_id: int | None = Field(default=None, sa_column=_fk("refund", nullable=True))
     kind: str = Field(max_length=16)
     number: int

@@ -94,6 +94,7 @@ class JournalEntry(SQLModel, table=True):
     payout_id: int | None = Field(default=None, sa_column=_fk("payout", nullable=True, index=True))
     invoice_id: int | None = Field(default=None, sa_column=_fk("invoice", nullable=True, index=True))
     penalty_id: int | None = Field(default=None, sa_column=_fk("penalty", nullable=True))
+    plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     actor_id: int | None = Field(default=None, sa_column=_fk("app_user", nullable=True))
     memo: str = Field(default="", max_length=255)
     effective_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pages.components import date_range, empty_state
+from pages.components import date_range, empty_state, scroll_table
 from pages.layout import ADMIN_LINKS, map_frame, page_frame
 from state.admin_dashboard import DashboardState, KpiCard
+from state.owner_plans import FigureRow, PlanFiguresState
 
 def admin_nav(current: str) -> rx.Component:
     return rx.box(
@@ -91,6 +92,21 @@ def _filters() -> rx.Component:
     )
 
 
+def _figure_row(f: FigureRow) -> rx.Component:
+    return rx.table.row(rx.table.cell(f.space), rx.table.row_header_cell(f.name), rx.table.cell(f.kind_label),
+                        rx.table.cell(f.members), rx.table.cell(f.sold),
+                        rx.table.cell(f.revenue, white_space="nowrap"), custom_attrs={"data-testid": "plan-figure"})
+
+
+def plan_figures() -> rx.Component:
+    """Plans: members now, periods sold and money in the last 30 days (when any plan exists)."""
+    return rx.cond(PlanFiguresState.figures.length() > 0, rx.card(rx.vstack(
+        rx.text("Абонементы: участники сейчас, продажи и выручка за 30 дней", weight="bold", size="3"),
+        scroll_table(["Пространство", "Абонемент", "Вид", "Участников", "Продано", "Выручка"],
+                     rx.foreach(PlanFiguresState.figures, _figure_row), "plan-figures", "Абонементы"),
+        spacing="2", width="100%"), width="100%"))
+
+
 def _board() -> rx.Component:
     s = DashboardState
     grid = {"columns": rx.breakpoints(initial="1", md="2", lg="3"), "spacing": "3", "width": "100%"}
@@ -109,6 +125,7 @@ def _board() -> rx.Component:
             _chart("Загрузка по дням недели и часам, %", s.fig_heatmap, "chart-heatmap", span=3),
             **grid,
         ),
+        plan_figures(),
         rx.cond(~s.owner_view, rx.card(
             rx.vstack(rx.text("География поисков", weight="bold", size="3"),
                       map_frame(s.map_url, "360px", "search-map"), spacing="2", width="100%"),

@@ -98,6 +98,20 @@ def _payer() -> rx.Component:
     ))
 
 
+def _plan() -> rx.Component:
+    """The person's plans in this space: which pays (the first is chosen)."""
+    return rx.cond(B.plan_options.length() > 0, rx.vstack(
+        _label("Абонемент"),
+        rx.select.root(
+            rx.select.trigger(width="100%", aria_label="Абонемент", custom_attrs={"data-testid": "book-plan"}),
+            rx.select.content(rx.foreach(B.plan_options, lambda p: rx.select.item(p.label, value=p.id))),
+            value=B.plan, on_change=B.set_plan,
+        ),
+        rx.cond(B.plan_note != "", rx.text(B.plan_note, size="1", color=rx.color("amber", 11),
+                                           custom_attrs={"data-testid": "book-plan-note"})),
+        spacing="1", width="100%"))
+
+
 def booking_panel() -> rx.Component:
     return rx.cond(
         B.resources.length() > 0,
@@ -149,6 +163,7 @@ def booking_panel() -> rx.Component:
                 rx.cond(B.whole, rx.text("Бронируется целиком", size="1", color=rx.color("gray", 10))),
                 rx.text(B.free_note, size="1", color=rx.color("gray", 10),
                         custom_attrs={"data-testid": "book-free"}),
+                _plan(),
                 rx.cond(B.addons.length() > 0, rx.vstack(
                     _label("Дополнительно"),
                     rx.foreach(B.addons, lambda a: rx.checkbox(
@@ -189,15 +204,19 @@ def booking_panel() -> rx.Component:
                     rx.cond(B.vat_note != "", rx.text(B.vat_note, size="1", color=rx.color("gray", 10))),
                     spacing="1", width="100%", custom_attrs={"data-testid": "book-price"},
                 )),
-                _payer(),
+                rx.cond(~B.by_plan, _payer()),
                 rx.button(
                     rx.cond(B.busy, rx.spinner(size="2"),
-                            rx.icon(rx.cond(B.payer == "card", "credit-card", "building-2"), size=16)),
-                    rx.cond(B.payer == "card", "Забронировать и оплатить", "Забронировать на счёт компании"),
+                            rx.icon(rx.cond(B.by_plan, "ticket-check",
+                                            rx.cond(B.payer == "card", "credit-card", "building-2")), size=16)),
+                    rx.cond(B.by_plan, "Забронировать по абонементу",
+                            rx.cond(B.payer == "card", "Забронировать и оплатить", "Забронировать на счёт компании")),
                     width="100%", size="3", on_click=B.book,
                     disabled=B.busy | (B.total == "") | (B.error != ""),
                     custom_attrs={"data-testid": "book-submit"},
                 ),
+                rx.cond(B.by_plan, rx.text("Оплачивать ничего не нужно: бронь сразу ваша", size="1",
+                                           color=rx.color("gray", 11), custom_attrs={"data-testid": "book-plan-free"}),
                 rx.cond(
                     B.payer == "card",
                     rx.hstack(
@@ -212,7 +231,7 @@ def booking_panel() -> rx.Component:
                                 size="1", color=rx.color("gray", 11)),
                         spacing="1", align="center", custom_attrs={"data-testid": "book-account-note"},
                     ),
-                ),
+                )),
                 rx.vstack(
                     rx.text("Условия отмены: ", B.policy_name, size="1", weight="medium"),
                     rx.foreach(B.policy_terms, lambda t: rx.text("• ", t, size="1",

@@ -186,6 +186,7 @@ def cabinet_page() -> rx.Component:
                     rx.icon("calendar", size=18, color=rx.color("accent", 10)),
                     rx.link("Мои брони, чеки и отмены", href="/cabinet/bookings", size="2"),
                     rx.spacer(),
+                    rx.link("Абонементы", href="/cabinet/plans", size="2", custom_attrs={"data-testid": "cabinet-plans"}),
                     rx.link("Уведомления", href="/cabinet/notifications", size="2"),
                     align="center", width="100%"),
                     rx.hstack(

@@ -432,3 +432,46 @@ def offline_payment_card(found, heading, *body: rx.Component, missing: rx.Compon
         ),
         width="100%", max_width=max_width,
     ), width="100%", padding_y=rx.breakpoints(initial="8px", md="24px"))
+
+
+def _checkout_row(label: str, value, test_id: str) -> rx.Component:
+    return rx.flex(rx.text(label, size="2", color=rx.color("gray", 11)), rx.spacer(),
+                   rx.text(value, size="2", weight="medium", text_align="right", custom_attrs={"data-testid": test_id}),
+                   width="100%", spacing="3")
+
+
+def test_payment_card(c, heading, rows: list[tuple], *, prefix: str, payable,
+                      after: rx.Component, back: tuple[str, str], extra: rx.Component | None = None) -> rx.Component:
+    """The test provider's page of an invoice or a plan (state.test_payment.TestPaymentPage
+    `c`): `rows` (label, value, test id[, shown when]), the total, "Оплатить" / "Отклонить" while `payable`,
+    else `after`; `extra` below the rows; `back` (label, address) when the payment is not the
+    person's. Test ids
+    start with `prefix` ("invoice-checkout", "plan-checkout")."""
+    return offline_payment_card(
+        c.found, heading,
+        rx.vstack(
+            *[rx.cond(row[3], _checkout_row(*row[:3])) if len(row) > 3 else _checkout_row(*row) for row in rows],
+            *([extra] if extra is not None else []),
+            rx.separator(size="4"),
+            rx.flex(rx.text("Итого к оплате", size="3", weight="bold"), rx.spacer(),
+                    rx.text(c.amount, size="3", weight="bold", custom_attrs={"data-testid": f"{prefix}-amount"}),
+                    width="100%"),
+            spacing="2", width="100%",
+        ),
+        rx.cond(c.message != "", rx.callout(c.message, icon="info", color_scheme="red", size="1",
+                                            width="100%", role="alert")),
+        rx.cond(
+            payable,
+            rx.flex(
+                rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
+                          "Оплатить", size="3", disabled=c.busy, on_click=c.complete("succeeded"),
+                          custom_attrs={"data-testid": f"{prefix}-pay"}),
+                rx.button("Отклонить", size="3", variant="soft", color_scheme="red", disabled=c.busy,
+                          on_click=c.complete("declined"), custom_attrs={"data-testid": f"{prefix}-decline"}),
+                spacing="3", wrap="wrap",
+            ),
+            after,
+        ),
+        missing=empty_state("credit-card", "Платёж не найден", rx.link(rx.button(back[0]), href=back[1])),
+        max_width="520px",
+    )

@@ -187,6 +187,8 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.content(
                 rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item("Абонементы", on_click=rx.redirect("/cabinet/plans"),
+                             custom_attrs={"data-testid": "menu-plans"}),
                 rx.menu.item("Платежи", on_click=rx.redirect("/cabinet/payments"),
                              custom_attrs={"data-testid": "menu-payments"}),
                 rx.menu.item("Компания", on_click=rx.redirect("/cabinet/company"),

@@ -7,6 +7,7 @@ from reflex.vars.base import Var
 
 from pages.booking_panel import booking_panel
 from pages.components import section, space_card
+from pages.plans import space_plans
 from pages.layout import map_frame, page_frame
 from pages.not_found import not_found_content
 from pages.reviews import ask_host, reviews_section
@@ -127,6 +128,7 @@ def details() -> rx.Component:
                 test_id="amenities",
             ),
             section("Места и тарифы", rx.foreach(s.resources, _resource), test_id="resources"),
+            space_plans(),
             reviews_section(),
             spacing="4", width="100%", min_width="0",
         ),

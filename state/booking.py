@@ -18,6 +18,7 @@ from coworking_app.services.booking import availability, bookings
 from coworking_app.services.catalog import owner_spaces
 from coworking_app.services.finance import companies
 from coworking_app.services.payments import payments
+from coworking_app.services.plans import purchases
 from coworking_app.services.common.errors import InvalidInput, ServiceError
 from coworking_app.services.booking.pricing import AddonChoice
 from coworking_app.services.catalog.spaces import find_bookable_space, list_resources
@@ -126,6 +127,12 @@ class BookingPanelState(PageState):
     # the choice is offered to members of companies only.
     payers: list[ResourceOption] = []
     payer: str = "card"
+    # The person's plans in this space (services/plans/): "" = none chosen, pay as usual.
+    plan_options: list[ResourceOption] = []
+    plan: str = ""
+    plan_note: str = ""  # why the chosen plan does not pay for this choice
+    by_plan: bool = False  # the plan pays all of it: "Book" books without a payment
+    _plan_user_id: int = 0
 
     # --- loading ---------------------------------------------------------------------
 
@@ -172,6 +179,29 @@ class BookingPanelState(PageState):
                 for i, name in done.value]
         if self.payer not in {p.id for p in self.payers}:
             self.payer = "card"
+
+    @rx.event
+    async def load_plans(self):
+        """The person's running plans in this space (the first is chosen: that is what they
+        are for); nothing for strangers."""
+        self.plan_options, self.plan, self._plan_user_id = [], "", 0
+        if not (await self._auth()).signed_in or not self.space_id:
+            return
+        space_id = self.space_id
+        done = await self._visit(lambda s, _fx, u: (u.id if u else 0, purchases.plan_choices(s, u, space_id)))
+        if not done.ok or not done.value[1]:
+            return
+        self._plan_user_id = done.value[0]
+        self.plan_options = [ResourceOption(str(i), label) for i, label in done.value[1]] + [
+            ResourceOption("none", "Без абонемента, по обычной цене")]
+        self.plan = self.plan_options[0].id
+        self._refresh()
+
+    @rx.event
+    def set_plan(self, value: str):
+        if value in {p.id for p in self.plan_options}:
+            self.plan = value
+            self._refresh()
 
     @rx.event
     def set_payer(self, value: str):
@@ -330,15 +360,17 @@ class BookingPanelState(PageState):
         return bookings.BookingRequest(
             resource_id=parse_id(self.resource_id) or 0, start=start, end=end, seats=self.seats,
             addons=[AddonChoice(code=a.code, quantity=1) for a in self.addons if a.checked],
-            promo_code=self.promo.strip() or None)
+            promo_code=self.promo.strip() or None, plan_id=parse_id(self.plan) if self.plan != "none" else None)
 
     def _quote(self, session, user=None) -> None:
         self.error, self.error_field, self.lines, self.total, self.vat_note, self.free_note = "", "", [], "", "", ""
-        self.promo_note = ""
+        self.promo_note, self.plan_note, self.by_plan = "", "", False
         if user is None and self._promo_user_id and self.promo.strip():
             # A code applied while signed in keeps counting when the dates or seats change
             # ("Book" checks the person and the code again).
             user = identity.find_user(session, self._promo_user_id)
+        if user is None and self._plan_user_id and self.plan not in ("", "none"):
+            user = identity.find_user(session, self._plan_user_id)  # "Book" checks the person again
         request = self._request()
         if request is None:
             self.error = "На этот день свободного времени нет — выберите другой день"
@@ -360,6 +392,8 @@ class BookingPanelState(PageState):
             self.error_field, self.error = _error_message(exc)
             return
         p = q.price
+        self.plan_note = f"Абонемент не подходит: {p.plan_note}" if p.plan_note else ""
+        self.by_plan = bool(p.plan_covered) and p.total == 0
         self.promo_note = (f"Промокод {p.promo_code} применён: скидка {format_money(p.discount, p.currency)}"
                            if p.promo_code and p.discount else "")
         self.lines = [Line(l.label, format_money(l.amount, p.currency)) for l in p.lines]

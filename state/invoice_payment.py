@@ -11,6 +11,7 @@ from coworking_app.services.finance import invoices
 from coworking_app.services.payments import checkout
 from state.inputs import parse_id
 from state.page import PageState
+from state.test_payment import TestPaymentPage
 
 PAID = "Спасибо! Счёт № {number} оплачен картой."
 PROCESSING = ("Платёж по счёту № {number} обрабатывается: счёт отметится оплаченным, как только платёжная "
@@ -60,23 +61,16 @@ class InvoicePayState(PageState):
             self.note, self.note_color = CANCELLED.format(number=invoice.number), "amber"
 
 
-class InvoiceCheckoutState(PageState):
+class InvoiceCheckoutState(TestPaymentPage, PageState):
     """/checkout/invoice/<payment id>: the test provider's page for an invoice ("Оплатить" /
     "Отклонить"), shown to the company's admins only."""
 
-    found: bool = False
     number: int = 0
     company: str = ""
     period: str = ""
     amount: str = ""
-    status: str = ""  # of the payment
     invoice_status: str = ""
     company_href: str = "/cabinet/company"
-    busy: bool = False
-    message: str = ""
-
-    def _payment_id(self) -> int:
-        return parse_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]) or 0
 
     @rx.event
     async def load(self):
@@ -93,21 +87,8 @@ class InvoiceCheckoutState(PageState):
         self.company_href = f"/cabinet/company?company={v.company_id}"
         self.found = True
 
-    @rx.event
-    async def complete(self, outcome: str):
-        payment_id = self._payment_id()
-        if outcome not in ("succeeded", "declined") or self.busy:
-            return
-        self.busy, self.message = True, ""
-        yield
-        done = await self._act(lambda s, fx, u: checkout.do_complete_test_payment(
-            s, fx, u, payment_id, str(outcome)).invoice_id)
-        back = f"{self.company_href}&paid_invoice={done.value}" if done.ok else ""
-        self.busy = False
-        if not done.ok:
-            self.message = done.message
-        elif outcome == "succeeded":
-            yield rx.redirect(back)
-        else:
-            self.status = "failed"
-            self.message = "Платёж отклонён. Счёт не оплачен — можно попробовать ещё раз со страницы компании."
+    def _paid_url(self, payment) -> str:
+        return f"{self.company_href}&paid_invoice={payment.invoice_id}"
+
+    def _declined_text(self) -> str:
+        return "Платёж отклонён. Счёт не оплачен — можно попробовать ещё раз со страницы компании."

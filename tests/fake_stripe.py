@@ -91,6 +91,7 @@ class _State:
     payment_intents: dict[str, dict] = field(default_factory=dict)
     charges: dict[str, dict] = field(default_factory=dict)
     balance_transactions: list[dict] = field(default_factory=list)  # oldest first
+    subscriptions: dict[str, dict] = field(default_factory=dict)
 
 
 def _error(kind: str, message: str, **extra: Any) -> dict:
@@ -232,13 +233,22 @@ class FakeStripe:
             return self._create_refund(r.params)
         if r.method == "GET" and r.path == "/v1/balance_transactions":
             return self._list_balance_transactions(r.params)
+        if r.method == "POST" and r.path.startswith("/v1/subscriptions/"):
+            return self._update_subscription(r.path.rsplit("/", 1)[-1], r.params)
         return 404, _error("invalid_request_error",
                            f"Unrecognized request URL ({r.method}: {r.path}).")
 
     def _create_session(self, p: dict) -> tuple[int, dict]:
         items = p.get("line_items") or []
-        if p.get("mode") != "payment" or not items:
-            return 400, _error("invalid_request_error", "mode=payment and line_items are required")
+        mode = p.get("mode")
+        if mode not in ("payment", "subscription") or not items:
+            return 400, _error("invalid_request_error", "mode (payment or subscription) and line_items are required")
+        recurring = all("recurring" in (i.get("price_data") or {}) for i in items)
+        if (mode == "subscription") != recurring:
+            return 400, _error("invalid_request_error", "subscription mode needs recurring prices, payment mode none")
+        if mode == "subscription" and "payment_intent_data" in p:
+            return 400, _error("invalid_request_error", "payment_intent_data is not allowed in subscription mode",
+                               param="payment_intent_data")
         try:
             amount = sum(int(i["price_data"]["unit_amount"]) * int(i.get("quantity", 1))
                          for i in items)
@@ -248,7 +258,7 @@ class FakeStripe:
         session_id = f"cs_test_{secrets.token_hex(12)}"
         session = {
             "id": session_id, "object": "checkout.session", "livemode": False,
-            "mode": "payment", "status": "open", "payment_status": "unpaid",
+            "mode": mode, "status": "open", "payment_status": "unpaid", "subscription": None, "invoice": None,
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "amount_total": amount, "amount_subtotal": amount, "currency": currency,
             "metadata": p.get("metadata") or {},
@@ -259,6 +269,14 @@ class FakeStripe:
         }
         self.state.sessions[session_id] = session
         return 200, session
+
+    def _update_subscription(self, subscription_id: str, p: dict) -> tuple[int, dict]:
+        sub = self.state.subscriptions.get(subscription_id)
+        if sub is None:
+            return 404, _error("invalid_request_error", f"No such subscription: '{subscription_id}'")
+        if "cancel_at_period_end" in p:
+            sub["cancel_at_period_end"] = p["cancel_at_period_end"] == "true"
+        return 200, dict(sub)
 
     def _create_refund(self, p: dict) -> tuple[int, dict]:
         if not p.get("payment_intent"):
@@ -336,8 +354,31 @@ class FakeStripe:
         with self.lock:
             session = self.state.sessions[session_id]
             intent = self._new_payment(session["amount_total"], session["currency"], session["metadata"])
-            session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
+            if session["mode"] == "subscription":  # Stripe pays the first invoice; the session names both
+                sub_id = f"sub_{secrets.token_hex(12)}"
+                self.state.subscriptions[sub_id] = {
+                    "id": sub_id, "object": "subscription", "status": "active", "cancel_at_period_end": False,
+                    "metadata": session["metadata"], "amount": session["amount_total"],
+                    "currency": session["currency"]}
+                session.update(status="complete", payment_status="paid", subscription=sub_id,
+                               invoice=f"in_{secrets.token_hex(12)}")
+            else:
+                session.update(status="complete", payment_status="paid", payment_intent=intent["id"])
             return dict(session)
+
+    def subscription(self, subscription_id: str) -> dict:
+        with self.lock:
+            return dict(self.state.subscriptions[subscription_id])
+
+    def renew(self, subscription_id: str) -> dict:
+        """Stripe charges the subscription's next month: the paid invoice (the body of
+        `invoice.paid`), its payment and charge made."""
+        with self.lock:
+            sub = self.state.subscriptions[subscription_id]
+            intent = self._new_payment(sub["amount"], sub["currency"], sub["metadata"])
+            return {"id": f"in_{secrets.token_hex(12)}", "object": "invoice", "billing_reason": "subscription_cycle",
+                    "subscription": subscription_id, "status": "paid", "amount_paid": sub["amount"],
+                    "currency": sub["currency"], "payment_intent": intent["id"]}
 
     def charge(self, amount: int, currency: str = "rub", metadata: dict | None = None) -> str:
         """A payment made outside our checkout (e.g. in Stripe's dashboard); its PaymentIntent id."""

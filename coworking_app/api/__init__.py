@@ -33,6 +33,7 @@ from coworking_app.api import (
     notifications,
     owner,
     places,
+    plans,
     reconciliation,
     reviews,
     spaces,
@@ -208,7 +209,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
     for module in (health, catalog, checkin, places, spaces, favourites, bookings, notifications, auth, owner, admin,
-                   reviews, messages, market, telegram, finance, reconciliation, waitlist):
+                   reviews, messages, market, telegram, finance, reconciliation, waitlist, plans):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame
     api.include_router(maps.router)  # /maps/...: the map frame's documents

@@ -21,6 +21,7 @@ from coworking_app.effects import Effects
 from coworking_app.demo import geo_data
 from coworking_app.demo.finance import seed_demo_finance
 from coworking_app.demo.photos import write_photo
+from coworking_app.demo.plans import seed_demo_plans
 from coworking_app.services.accounts.signup import do_create_staff
 from coworking_app.services.accounts.identity import find_user_by_email
 from coworking_app.services.catalog.cache import drop_space_pages
@@ -475,5 +476,6 @@ def seed_demo(session: Session, effects: Effects) -> SeedReport:
     seed_booking_extras(session)
     report.reviews = seed_demo_reviews(session, effects)
     seed_demo_finance(session, effects)  # after the reviews: it pays the demo guests' stays
+    seed_demo_plans(session, effects)
     session.execute(text("ANALYZE space"))
     return report

@@ -17,6 +17,8 @@ from coworking_app.services.messaging.reminders import schedule_reminders
 from coworking_app.db import DriverStatement
 from coworking_app.effects import Effects
 from coworking_app.formatting import BOOKING_STATUS_LABELS
+from coworking_app.services.booking.availability import utcnow as av_now
+from coworking_app.services.booking.cover import do_return_cover, is_plan_hold
 from coworking_app.services.common.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
 
@@ -44,6 +46,8 @@ TERMINAL = frozenset({S.cancelled, S.expired, S.completed, S.no_show})
 # Changes after which the booking may hold fewer seats of its resource than before (a change
 # of time or seats frees the old ones): the resource's waitlist is looked at.
 FREES_SEATS = frozenset({"cancel", "reject", "expire", "no_show", "modify"})
+# Ends after which a booking on a plan gives back what it took (a cancellation: before its start).
+RETURNS_COVER = frozenset({"cancel", "reject", "expire"})
 
 
 def allowed_actions(status: str) -> set[str]:
@@ -85,9 +89,14 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
         if status in (S.paid, S.confirmed) and booking.pending_change and booking.balance_due_minor > 0:
             return None
         return "по этой брони нечего оплачивать"
+    plan_hold = is_plan_hold(booking)
     if action == "modify":
         if role != "renter":
             return "изменить бронь может только гость"
+        if plan_hold:
+            return "место закреплено абонементом на весь месяц"
+        if getattr(booking, "plan_purchase_id", None) is not None:
+            return "бронь по абонементу не меняется: отмените её (списанное вернётся) и забронируйте заново"
         if lapsed:
             return "время на оплату истекло, бронь снята"
         if status not in _LIVE:
@@ -96,6 +105,8 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
             return "бронь уже началась, изменить её нельзя"
         return None
     if action == "cancel":
+        if plan_hold:
+            return "место закреплено абонементом: отключите продление абонемента в разделе «Абонементы»"
         if status not in _LIVE:
             return f"бронь в статусе «{STATUS_LABELS[status]}» отменить нельзя"
         if lapsed:
@@ -114,6 +125,8 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
     if action == "no_show":
         if not staff_side:
             return "неявку отмечает владелец пространства"
+        if plan_hold:
+            return "место закреплено абонементом на весь месяц — неявку не отмечают"
         if status != S.confirmed:
             return "неявку можно отметить только у подтверждённой брони"
         if booking.start_at > now:
@@ -163,6 +176,9 @@ def do_transition(session: Session, effects: Effects, booking: Booking, action: 
                   data: dict | None = None) -> None:
     target = check_transition(booking, action)
     from_status, booking.status = booking.status, target
+    if getattr(booking, "plan_purchase_id", None) is not None and action in RETURNS_COVER and (
+            action != "cancel" or booking.start_at > av_now()):
+        do_return_cover(session, booking)
     do_log_event(session, effects, booking, action, target, actor=actor, actor_role=actor_role,
                  reason=reason, data=data, from_status=from_status)
 
@@ -198,7 +214,7 @@ def do_insert_booking(session: Session, effects: Effects, values: dict, *, actor
     (notifications.NOTICE_BY_JOB)."""
     effects.count("booking_events", "create")  # counted if the transaction commits
     return _INSERT_BOOKING_LOGGED.execute(session, {
-        **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
+        "plan_purchase_id": None, **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
     }).fetchone()[0]
 
 
@@ -220,6 +236,7 @@ def _insert_booking_logged():
 _NEW_BOOKING_COLUMNS = frozenset({
     "user_id", "space_id", "resource_id", "start_at", "end_at", "seats", "whole", "status",
     "expires_at", "timezone", "price", "addons", "total_minor", "currency", "promo_id", "policy",
+    "plan_purchase_id",
 })
 _INSERT_BOOKING_LOGGED = DriverStatement(_insert_booking_logged())
 

@@ -33,6 +33,7 @@ from coworking_app.formatting import POLICY_LABELS, local_moment
 from coworking_app.db import DriverStatement
 from coworking_app.effects import Effects
 from coworking_app.services.booking import availability as av
+from coworking_app.services.booking.cover import Cover, access_cover, do_use_cover
 from coworking_app.services.accounts.permissions import Caller, check_can_book, check_role
 from coworking_app.services.booking.booking_states import (
     ACTIONS,
@@ -107,6 +108,8 @@ class BookingRequest(BaseModel):
     seats: StrictInt | None = Field(1, ge=1, le=10_000)
     addons: list[AddonChoice] = Field(default_factory=list, max_length=20)
     promo_code: Line(32) | None = None
+    # One of the renter's plans pays for it (services/booking/cover.py), when it can.
+    plan_id: StrictId | None = None
 
 
 class BookingChange(BaseModel):
@@ -388,10 +391,22 @@ def quote_booking(session: Session, user: User | None, request: BookingRequest,
     interval = av.check_interval(space, resource, request.start, request.end, now=now)
     seats = av.check_seats(resource, request.seats)
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
+    cover, note = _cover(session, user, request, resource, interval, seats, now=now, lock=False)
     price, _rows, _promo = quote(session, space=space, resource=resource, tariffs=tariffs,
                                  user=user, interval=interval, seats=seats,
-                                 addons=request.addons, promo_code=request.promo_code, now=now)
+                                 addons=request.addons, promo_code=request.promo_code, now=now,
+                                 cover=cover, plan_note=note)
     return Quote(space, resource, interval, seats, free, price)
+
+
+def _cover(session: Session, user: User | Caller | None, request: BookingRequest, resource: BookableResource,
+           interval: av.Interval, seats: int, *, now: datetime, lock: bool) -> tuple[Cover | None, str | None]:
+    """The chosen plan's cover of the request, or why it gives none (cover.access_cover)."""
+    if request.plan_id is None:
+        return None, None
+    if user is None:
+        raise InvalidInput("plan_id", "войдите, чтобы бронировать по абонементу")
+    return access_cover(session, user.id, request.plan_id, resource, interval, seats, now=now, lock=lock)
 
 
 @dataclass
@@ -431,10 +446,12 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
     free = resource.capacity - av.booked_seats(session, resource.id, interval.start, interval.end)
     if free < seats:
         raise seats_conflict(free)
+    cover, note = _cover(session, user, request, resource, interval, seats, now=now, lock=True)
     price, addon_rows, promo = quote(
         session, space=space, resource=resource, tariffs=tariffs, user=user, interval=interval,
         seats=seats,
-        addons=request.addons, promo_code=request.promo_code, now=now, lock_promo=True)
+        addons=request.addons, promo_code=request.promo_code, now=now, lock_promo=True,
+        cover=cover, plan_note=note)
     hold = hold_seconds or get_settings().booking_hold_seconds
     price_json = price.model_dump(mode="json")
     values = dict(
@@ -444,12 +461,15 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
         timezone=space.timezone, price=price_json, addons=addon_rows,
         total_minor=price.total, currency=price.currency,
         promo_id=promo.id if promo else None, policy=space.cancellation_policy,
+        plan_purchase_id=cover.purchase_id if cover else None,
     )
     # One cached INSERT (with the history row), not an ORM unit of work (a quarter of a
     # booking's CPU, measured).
     with _overlap_refused_as_conflict():
         booking_id = do_insert_booking(session, effects, values, actor=user, actor_role="renter",
                                        data={"total": price.total})
+    if cover is not None:
+        do_use_cover(session, booking_id, cover)
     booking = NewBooking(
         id=booking_id, user_id=user.id, space_id=space.id, resource_id=resource.id,
         start_at=interval.start, end_at=interval.end, seats=seats, status=values["status"],

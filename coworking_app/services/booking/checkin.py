@@ -38,6 +38,7 @@ from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.booking import availability as av
 from coworking_app.services.booking.booking_states import do_log_event
 from coworking_app.services.booking.bookings import access_booking_for_renter, do_record_no_show
+from coworking_app.services.booking.cover import PLAN_HOLD_SQL
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coworking_app.settings import get_settings
 from models import Booking, BookingStatus, Resource, Role, Space, User
@@ -217,7 +218,8 @@ def do_release_no_shows(session: Session, effects: Effects, *, now: datetime | N
     rows = session.scalars(
         select(Booking).join(Space, Space.id == Booking.space_id)
         .where(Booking.status == S.confirmed.value, Booking.checked_in_at.is_(None), Space.no_show_release,
-               Booking.start_at > now - timedelta(days=2), Booking.start_at + grace <= now, Booking.end_at > now)
+               Booking.start_at > now - timedelta(days=2), Booking.start_at + grace <= now, Booking.end_at > now,
+               ~PLAN_HOLD_SQL)  # a member's desk for the month is theirs whether they come or not
         .order_by(Booking.start_at).limit(limit).with_for_update(of=Booking, skip_locked=True))
     count = 0
     for booking in rows:

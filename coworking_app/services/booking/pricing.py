@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from coworking_app.formatting import plural
 from coworking_app.services.booking.availability import Interval, ResourceLimits, is_whole
+from coworking_app.services.booking.cover import Cover
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.fields import Line
 from models import (
@@ -65,6 +66,12 @@ class PriceBreakdown(BaseModel):
     vat_included: bool
     promo_code: str | None = None
     lines: list[PriceLine] = []
+    # A plan (services/booking/cover.py): what it paid of the subtotal, its name, and why a
+    # chosen plan did not pay (the booking then costs as usual).
+    plan_covered: int = 0
+    plan: str | None = None
+    plan_note: str | None = None
+    plan_hold: bool = False  # the desk or office a membership holds for its month
 
 
 class SpacePrices(Protocol):
@@ -213,10 +220,11 @@ def access_promo(session: Session, space: SpacePrices, user: User | None, code: 
 def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tariffs: dict[str, int],
           user: User | None, interval: Interval, seats: int, addons: list[AddonChoice],
           promo_code: str | None, now: datetime, lock_promo: bool = False,
-          exclude_booking_id: int | None = None,
+          exclude_booking_id: int | None = None, cover: Cover | None = None, plan_note: str | None = None,
           ) -> tuple[PriceBreakdown, list[dict], PromoCode | None]:
     """The breakdown, the add-on lines to store, and the promo applied (if any). `tariffs`:
-    the resource's TARIFF_PRICES."""
+    the resource's TARIFF_PRICES. `cover`: a plan pays the tariff's part (add-ons are paid
+    as usual); `plan_note`: why the chosen plan does not pay."""
     options = _tariff_options(tariffs, interval)
     if not options:
         raise InvalidInput("end", "для такой длительности у ресурса нет тарифа"
@@ -228,6 +236,9 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
     lines = [PriceLine(label=f"{resource.name}: {label}" + (f" × {_seats(seats_charged)}"
                                                             if seats_charged > 1 else ""),
                        amount=subtotal)]
+    covered = subtotal if cover is not None else 0
+    if cover is not None:
+        lines.append(PriceLine(label=cover.label, amount=-covered))
     addon_rows = []
     addons_total = 0
     for addon, qty in check_addons(session, space, resource, addons):
@@ -236,7 +247,7 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
         addon_rows.append({"code": addon.code, "name": addon.name, "unit": addon.unit,
                            "quantity": qty, "price_minor": addon.price_minor, "amount": amount})
         lines.append(PriceLine(label=_addon_label(addon, qty, interval, seats), amount=amount))
-    gross = subtotal + addons_total
+    gross = subtotal - covered + addons_total
     promo = None
     discount = 0
     if promo_code and promo_code.strip():
@@ -260,5 +271,6 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
         currency=currency, tariff_unit=unit, tariff_units=quantity, unit_price=unit_price,
         seats_charged=seats_charged, vat_rate_bp=rate, vat_included=space.prices_include_vat,
         promo_code=promo.code.upper() if promo else None, lines=lines,
+        plan_covered=covered, plan=cover.name if cover else None, plan_note=plan_note,
     )
     return breakdown, addon_rows, promo

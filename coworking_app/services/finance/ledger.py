@@ -109,7 +109,8 @@ def do_post(session: Session, effects: Effects | None, kind: str, lines: list[tu
             effective_at: datetime | None = None, booking_id: int | None = None,
             payout_id: int | None = None, invoice_id: int | None = None,
             penalty_id: int | None = None, actor_id: int | None = None, memo: str = "",
-            space_id: int | None = None, city_id: int | None = None) -> int | None:
+            space_id: int | None = None, city_id: int | None = None,
+            plan_purchase_id: int | None = None) -> int | None:
     """One journal entry with `lines` (same accounts merged, zeros dropped), the accounts'
     kept balances moved in the same statement, and (for a booking's entry: `space_id`,
     `city_id`) the day's figures of its space and city (`ledger_day_space`, `ledger_day_city`). Returns the entry's id, None when
@@ -129,7 +130,7 @@ def do_post(session: Session, effects: Effects | None, kind: str, lines: list[tu
     effective_at = effective_at or datetime.now(timezone.utc)
     entry_id = session.execute(insert(JournalEntry).values(
         kind=kind, booking_id=booking_id, payout_id=payout_id, invoice_id=invoice_id,
-        penalty_id=penalty_id, actor_id=actor_id, memo=memo[:255],
+        penalty_id=penalty_id, plan_purchase_id=plan_purchase_id, actor_id=actor_id, memo=memo[:255],
         effective_at=effective_at).returning(JournalEntry.id)).scalar_one()
     ordered = sorted(merged)  # accounts locked in one order: two postings never deadlock
     upsert = pg_insert(LedgerAccount).values([

@@ -26,6 +26,7 @@ EVENT_GROUP = {
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
     "booking_hold_expired": "booking", "booking_hold_expiring": "booking", "booking_reminder": "booking",
     "booking_review_request": "booking", "waitlist_offer": "booking",
+    "plan_paid": "booking", "plan_renewal_due": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
     "space_approved": "owner", "space_rejected": "owner", "space_hidden": "owner",
@@ -242,6 +243,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                " уведомления о бронях; настроить их можно в личном кабинете."),
         "en": ("Telegram is linked", "This chat is linked to the CoSpace account of {{ name }}. Booking notices"
                " will come here; choose which in your account."),
+    },
+    "plan_paid": {
+        "ru": ("Абонемент «{{ name }}» оплачен",
+               "{{ space }}: абонемент «{{ name }}» действует {{ period }}. Оплачено {{ amount }}.\n"
+               "Бронируйте по нему на странице пространства: выберите абонемент в форме брони."),
+        "en": ("Plan \"{{ name }}\" is paid",
+               "{{ space }}: the plan \"{{ name }}\" runs {{ period }}. Paid {{ amount }}.\n"
+               "Book with it on the space's page: choose the plan in the booking form."),
+    },
+    "plan_renewal_due": {
+        "ru": ("Продление абонемента «{{ name }}»",
+               "{{ space }}: следующий месяц абонемента «{{ name }}» начинается {{ from }}. "
+               "Оплатите {{ amount }} до {{ until }} в разделе «Абонементы», иначе абонемент закончится."),
+        "en": ("Renewing \"{{ name }}\"",
+               "{{ space }}: the next month of \"{{ name }}\" starts on {{ from }}. "
+               "Pay {{ amount }} by {{ until }} under Plans, or the plan ends."),
     },
     "space_hidden": {
         "ru": ("«{{ space }}» скрыто из поиска", "Причина: {{ reason }}.\n"

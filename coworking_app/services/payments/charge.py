@@ -26,6 +26,9 @@ class Charge:
     metadata: dict[str, str]  # booking_id or invoice_id, and payment_id
     items: tuple[ReceiptItem, ...]  # adding up to the payment's amount
     refund_text: str  # a refund's description, e.g. "Возврат по брони №12"
+    # A membership renewed monthly by the provider itself (a Stripe subscription); other
+    # providers take one payment and the next month is asked for again (services/plans/).
+    recurring_monthly: bool = False
 
     def items_for(self, minor: int) -> tuple[ReceiptItem, ...]:
         """The receipt's lines for `minor`: the charge's own when they add up to it (the whole

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -28,19 +29,22 @@ from coworking_app.services.booking.pricing import PriceBreakdown
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.finance.invoices import access_invoice_to_pay, company_of
 from coworking_app.services.payments.payments import do_apply_test_outcome
-from models import Booking, BookingStatus, Payment, PaymentStatus, User
+from coworking_app.services.plans.purchases import access_purchase
+from models import Booking, BookingStatus, Payment, PaymentStatus, Resource, Space, User
 
 S = BookingStatus
 
 
 def access_payment_for_payer(session: Session, user: User | None, payment_id: int) -> Payment:
-    """The (locked) payment for whoever pays it: the booking's renter, or an admin of the
-    company whose invoice it pays; 404 for anyone else."""
+    """The (locked) payment for whoever pays it: the booking's renter, an admin of the
+    company whose invoice it pays, the plan's buyer; 404 for anyone else."""
     payment = session.get(Payment, payment_id, with_for_update=True) if 0 < payment_id < 2**31 else None
     if payment is None:
         raise NotFound("Платёж не найден")
     if payment.invoice_id is not None:
         access_invoice_to_pay(session, user, payment.invoice_id)
+    elif payment.plan_purchase_id is not None:
+        access_purchase(session, user, payment.plan_purchase_id)
     else:
         access_booking_for_renter(session, user, payment.booking_id)  # 404 for others
     return payment
@@ -144,3 +148,37 @@ def invoice_checkout_view(session: Session, user: User | None, payment_id: int) 
     return InvoiceCheckoutView(payment.id, payment.provider, payment.status, payment.amount_minor, payment.currency,
                                invoice.id, invoice.number, invoice.company_id, company_of(session, invoice).name,
                                invoice.period_start, invoice.period_end, invoice.status)
+
+
+@dataclass(frozen=True)
+class PlanCheckoutView:
+    payment_id: int
+    provider: str
+    status: str  # of the payment
+    amount: int
+    currency: str
+    purchase_id: int
+    name: str
+    space: str
+    period: str
+    held: str  # the desk or office the plan holds ("" if none)
+    renewal: bool
+    purchase_status: str  # pending_payment | active | ...
+
+
+def plan_checkout_view(session: Session, user: User | None, payment_id: int, *,
+                       now: datetime | None = None) -> PlanCheckoutView:
+    """The test provider's page for a plan's payment (its buyer only)."""
+    payment = access_payment_for_payer(session, user, payment_id)
+    if payment.plan_purchase_id is None:
+        raise NotFound("Платёж не найден")
+    purchase = access_purchase(session, user, payment.plan_purchase_id)
+    space = session.get(Space, purchase.space_id)
+    held = session.get(Resource, purchase.resource_id).name if purchase.resource_id else ""
+    zone = ZoneInfo(space.timezone)
+    last = purchase.ends_at - timedelta(seconds=1)
+    return PlanCheckoutView(
+        payment.id, payment.provider, payment.status, payment.amount_minor, payment.currency, purchase.id,
+        purchase.name, space.name,
+        f"{purchase.starts_at.astimezone(zone):%d.%m.%Y} – {last.astimezone(zone):%d.%m.%Y}", held,
+        purchase.previous_id is not None, purchase.status)

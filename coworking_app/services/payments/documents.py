@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS, format_moment, format_money
+from coworking_app.formatting import BOOKING_STATUS_LABELS as STATUS_LABELS, PLAN_KIND_LABELS, format_moment, format_money
 from coworking_app.services.booking.booking_states import booking_refusal
 from coworking_app.services.booking.bookings import access_booking
 from coworking_app.services.booking.checkin import checkin_url
@@ -21,6 +21,7 @@ from coworking_app.services.common.errors import NotFound
 from coworking_app.services.common.numbering import next_number
 from coworking_app.services.common.pdf import DejaVuPdf
 from coworking_app.services.finance.penalties import booking_penalties
+from coworking_app.services.plans.purchases import access_purchase
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -30,6 +31,7 @@ from models import (
     Payment,
     PaymentStatus,
     PenaltyStatus,
+    PlanPurchase,
     Refund,
     Resource,
     Space,
@@ -203,6 +205,70 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
     session.add(document)
     session.flush()
     return document
+
+
+def _render_plan_receipt(number: int, purchase: PlanPurchase, space: Space, renter: User, held: str,
+                         reference: str) -> bytes:
+    pdf = _Pdf()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, f"Кассовый чек / Receipt № R-{number:06d}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(0, 6, f"Дата: {_local(datetime.now(timezone.utc), space.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Продавец: {SELLER}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Покупатель: {renter.full_name} <{renter.email}>", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.multi_cell(0, 7, space.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 6, f"Адрес: {space.address}", new_x="LMARGIN", new_y="NEXT")
+    kind = PLAN_KIND_LABELS.get(purchase.kind, purchase.kind)
+    pdf.multi_cell(0, 6, f"Абонемент № {purchase.id}: «{purchase.name}» ({kind.lower()})"
+                   + (f", закреплено: {held}" if held else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"С {_local(purchase.starts_at, space.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"До {_local(purchase.ends_at, space.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    currency, rate = purchase.currency, purchase.vat_rate_bp
+    pdf.row(f"Абонемент «{purchase.name}»"[:60], money(purchase.price_minor, currency))
+    pdf.row("Итого / Total", money(purchase.price_minor, currency), bold=True)
+    vat = purchase.price_minor - (2 * purchase.price_minor * 10_000 + 10_000 + rate) // (2 * (10_000 + rate)) \
+        if rate else 0
+    pdf.row(f"в т.ч. НДС {rate / 100:g} %" if rate else "Без НДС", money(vat, currency))
+    pdf.row("Оплачено / Paid", money(purchase.price_minor, currency), bold=True)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, f"Оплата: {reference}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def do_issue_plan_receipt(session: Session, purchase_id: int) -> Document | None:
+    """The receipt of a paid plan period (one per purchase); None while it is not paid."""
+    purchase = session.get(PlanPurchase, purchase_id, with_for_update=True)
+    if purchase is None or purchase.paid_at is None:
+        return None
+    existing = session.scalars(select(Document).where(Document.plan_purchase_id == purchase.id)).first()
+    if existing is not None:
+        return existing
+    space = session.get(Space, purchase.space_id)
+    payments = list(session.scalars(select(Payment).where(
+        Payment.plan_purchase_id == purchase.id, Payment.status == PaymentStatus.succeeded.value,
+        Payment.refunded_minor == 0).order_by(Payment.id)))
+    reference = "; ".join(payment_description(p, space.timezone) for p in payments) or "—"
+    held = session.get(Resource, purchase.resource_id).name if purchase.resource_id else ""
+    number = next_number(session, DocumentKind.receipt.value)
+    document = Document(plan_purchase_id=purchase.id, kind=DocumentKind.receipt.value, number=number,
+                        amount_minor=purchase.price_minor, currency=purchase.currency,
+                        pdf=_render_plan_receipt(number, purchase, space, session.get(User, purchase.user_id), held,
+                                                 reference))
+    session.add(document)
+    session.flush()
+    return document
+
+
+def access_plan_receipt(session: Session, user: User | None, purchase_id: int) -> PlanPurchase:
+    """The caller's own paid purchase, whose receipt they download (issued on demand)."""
+    purchase = access_purchase(session, user, purchase_id)
+    if purchase.paid_at is None:
+        raise NotFound("Чек появится после оплаты")
+    return purchase
 
 
 def access_receipt(session: Session, user: User | None, booking_id: int) -> Booking:

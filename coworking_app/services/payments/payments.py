@@ -32,6 +32,7 @@ from coworking_app.services.booking.bookings import access_booking_for_renter, d
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, ServiceError
 from coworking_app.services.finance import ledger, settlement
 from coworking_app.services.payments.charge import Charge, ReceiptItem
+from coworking_app.services.plans import settle as plan_settle
 from coworking_app.settings import get_settings
 from models import (
     Booking,
@@ -85,7 +86,8 @@ class TestProvider:
     name = "test"
 
     def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
-        page = f"/checkout/invoice/{payment.id}" if payment.invoice_id else f"/checkout/{payment.id}"
+        kind = "invoice/" if payment.invoice_id else "plan/" if payment.plan_purchase_id else ""
+        page = f"/checkout/{kind}{payment.id}"
         return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=page)
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
@@ -106,13 +108,16 @@ class StripeProvider:
         self.client = stripe.StripeClient(api_key, max_network_retries=2, **kwargs)
 
     def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
+        if charge.recurring_monthly:
+            return self._subscription_checkout(payment, charge)
         base = get_settings().base_url
         try:
             with metrics.external_call("stripe", "checkout_create"):
                 session = self.client.v1.checkout.sessions.create(
                     params={
                         "mode": "payment",
-                        "client_reference_id": str(payment.booking_id or f"invoice-{payment.invoice_id}"),
+                        "client_reference_id": str(payment.booking_id or (f"invoice-{payment.invoice_id}"
+                                                   if payment.invoice_id else f"plan-{payment.plan_purchase_id}")),
                         "line_items": [{
                             "quantity": 1,
                             "price_data": {"currency": payment.currency.lower(),
@@ -135,6 +140,45 @@ class StripeProvider:
         # A StripeObject is no dict (stripe >= 15): `session.get(...)` raises AttributeError.
         return Checkout(session_id=session.id, url=session.url or "",
                         payment_intent=getattr(session, "payment_intent", None))
+
+    def _subscription_checkout(self, payment: Payment, charge: Charge) -> Checkout:
+        """A membership: Checkout in subscription mode, the month's price recurring monthly.
+        Stripe charges the next months itself (`invoice.paid` webhooks renew the purchase)."""
+        base = get_settings().base_url
+        try:
+            with metrics.external_call("stripe", "checkout_create"):
+                session = self.client.v1.checkout.sessions.create(
+                    params={
+                        "mode": "subscription",
+                        "client_reference_id": f"plan-{payment.plan_purchase_id}",
+                        "line_items": [{
+                            "quantity": 1,
+                            "price_data": {"currency": payment.currency.lower(), "unit_amount": payment.amount_minor,
+                                           "recurring": {"interval": "month"},
+                                           "product_data": {"name": charge.description[:250]}},
+                        }],
+                        "metadata": charge.metadata,
+                        "subscription_data": {"metadata": charge.metadata},
+                        "customer_email": charge.email,
+                        "expires_at": int(time.time()) + CHECKOUT_LIFE_SECONDS,
+                        "success_url": f"{base}{charge.return_path}",
+                        "cancel_url": f"{base}{charge.cancel_path}",
+                    },
+                    options={"idempotency_key": payment.idempotency_key},
+                )
+        except stripe.StripeError as exc:
+            log.warning("stripe subscription checkout failed: %s", exc)
+            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+        return Checkout(session_id=session.id, url=session.url or "", payment_intent=None)
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> None:
+        """The subscription stops after the period paid (or, `cancel` False, goes on)."""
+        try:
+            with metrics.external_call("stripe", "subscription_update"):
+                self.client.v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": cancel})
+        except stripe.StripeError as exc:
+            log.warning("stripe subscription %s update failed: %s", subscription_id, exc)
+            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
 
     def expire_checkout(self, session_id: str) -> None:
         """Best effort: a checkout that cannot be closed is harmless, because a payment
@@ -232,8 +276,13 @@ def amount_due(booking: Booking) -> tuple[int, str]:
 
 
 def payment_metadata(payment: Payment) -> dict[str, str]:
-    """What ties a provider's object to our row: the payment, and the booking or invoice."""
-    target = {"invoice_id": str(payment.invoice_id)} if payment.invoice_id else {"booking_id": str(payment.booking_id)}
+    """What ties a provider's object to our row: the payment, and the booking, invoice or plan."""
+    if payment.invoice_id:
+        target = {"invoice_id": str(payment.invoice_id)}
+    elif payment.plan_purchase_id:
+        target = {"plan_purchase_id": str(payment.plan_purchase_id)}
+    else:
+        target = {"booking_id": str(payment.booking_id)}
     return {**target, "payment_id": str(payment.id)}
 
 
@@ -251,7 +300,11 @@ def booking_charge(session: Session, payment: Payment) -> Charge:
 
 def charge_of(session: Session, payment: Payment) -> Charge:
     """What the payment asks for, as the providers show it (services/payments/charge.py)."""
-    return settlement.invoice_charge(session, payment) if payment.invoice_id else booking_charge(session, payment)
+    if payment.invoice_id:
+        return settlement.invoice_charge(session, payment)
+    if payment.plan_purchase_id:
+        return plan_settle.plan_charge(session, payment)
+    return booking_charge(session, payment)
 
 
 def reusable_checkout(session: Session, pending: list[Payment], amount: int, *, now: datetime,
@@ -394,7 +447,11 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
     if payment.invoice_id is not None:  # kept while the invoice waits for it, even from an older checkout
         if not settlement.do_settle_by_card(session, effects, payment, now=now):
             settlement.do_post_unwanted(session, effects, payment, now=now)
-            do_refund_invoice_payment(session, effects, payment, reason="счёт уже оплачен или изменился")
+            do_refund_whole(session, effects, payment, reason="счёт уже оплачен или изменился")
+        return
+    if payment.plan_purchase_id is not None:  # posted at once; kept if the purchase still waits for it
+        if not plan_settle.do_settle_plan(session, effects, payment, now=now):
+            do_refund_whole(session, effects, payment, reason="абонемент уже оплачен, не оплачен вовремя или место занято")
         return
     booking = session.get(Booking, payment.booking_id, with_for_update=True)
     booking.paid_minor += payment.amount_minor
@@ -485,14 +542,18 @@ def do_refund_booking(session: Session, effects: Effects, booking: Booking, amou
     return refunds
 
 
-def do_refund_invoice_payment(session: Session, effects: Effects, payment: Payment, *, reason: str) -> Refund | None:
-    """An invoice's card payment given back whole (what is left of it)."""
+def do_refund_whole(session: Session, effects: Effects, payment: Payment, *, reason: str) -> Refund | None:
+    """An invoice's or a plan's payment given back whole (what is left of it), with its
+    ledger entry."""
     left = payment.amount_minor - payment.refunded_minor
     if left <= 0:
         return None
     refund = do_refund_payment(session, payment, left, reason=reason)
     session.flush()
-    settlement.do_post_refund(session, effects, payment, left)
+    if payment.plan_purchase_id:
+        plan_settle.do_post_plan_refund(session, effects, payment, left)
+    else:
+        settlement.do_post_refund(session, effects, payment, left)
     return refund
 
 
@@ -532,6 +593,8 @@ def do_handle_stripe_event(session: Session, effects: Effects, event: dict, *, n
         return "duplicate"
     kind = event["type"]
     obj = (event.get("data") or {}).get("object") or {}
+    if kind in ("invoice.paid", "customer.subscription.deleted"):
+        return _subscription_event(session, effects, kind, obj, now=now or av.utcnow())
     if kind not in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
                     "checkout.session.expired", "checkout.session.async_payment_failed"):
         return "ignored"
@@ -547,8 +610,37 @@ def do_handle_stripe_event(session: Session, effects: Effects, event: dict, *, n
                 or str(obj.get("currency", "")).upper() != payment.currency):
             log.error("stripe amount mismatch for payment %s", payment.id)
             return "amount_mismatch"
-        do_payment_succeeded(session, effects, payment, provider_payment_id=obj.get("payment_intent"), now=now)
+        do_payment_succeeded(session, effects, payment,
+                             provider_payment_id=obj.get("payment_intent") or obj.get("invoice"), now=now)
+        if obj.get("subscription") and payment.status == PaymentStatus.succeeded.value:
+            plan_settle.do_link_subscription(session, payment, str(obj["subscription"]))
         return "paid"
     # expired or failed: harmless if the payment already succeeded (out of order)
     do_payment_failed(session, payment, kind)
     return "failed"
+
+
+def _subscription_event(session: Session, effects: Effects, kind: str, obj: dict, *, now: datetime) -> str:
+    """A membership's Stripe subscription: a month paid by Stripe on its own (`invoice.paid`
+    for a `subscription_cycle`: the next period starts, settled like any payment), or the
+    subscription ended (no further months)."""
+    subscription_id = str(obj.get("subscription") or (obj.get("id") if kind.startswith("customer.") else "") or "")
+    current = plan_settle.subscription_period(session, subscription_id) if subscription_id else None
+    if current is None:
+        return "ignored" if kind == "invoice.paid" and obj.get("billing_reason") != "subscription_cycle" \
+            else "unknown_subscription"
+    if kind == "customer.subscription.deleted":
+        current.renews = False
+        return "subscription_ended"
+    if obj.get("billing_reason") != "subscription_cycle":
+        return "ignored"  # the first month: its checkout.session.completed pays it
+    amount, currency = int(obj.get("amount_paid") or 0), str(obj.get("currency", "")).upper()
+    if amount <= 0 or not obj.get("id"):
+        return "ignored"
+    payment = plan_settle.do_open_provider_renewal(
+        session, effects, current, provider="stripe", provider_payment_id=str(obj.get("payment_intent") or obj["id"]),
+        amount=amount, currency=currency, reference=str(obj["id"]), now=now)
+    if payment is None:
+        return "duplicate"
+    do_payment_succeeded(session, effects, payment, provider_payment_id=payment.provider_payment_id, now=now)
+    return "renewed"
