@@ -40,6 +40,7 @@ from pages.owner_plans import owner_plans_page
 from pages.payments import payments_page
 from pages.plans import my_plans_page, plan_checkout_page
 from pages.search import search_page
+from pages.series import series_checkout_page
 from pages.space import space_page
 from pages.telegram import telegram_page
 from state.account_forms import (
@@ -77,6 +78,7 @@ from state.owner_rules import BookingRulesState, ClosuresState, GuestOfferState
 from state.payments import PaymentsState
 from state.plans import MyPlansState, PlanCheckoutState, SpacePlansState
 from state.search import SearchState
+from state.series import MySeriesState, SeriesCheckoutState
 from state.reviews import SpaceReviewsState
 from state.space import SpaceState
 from state.telegram import TelegramLinkState, TelegramState
@@ -116,7 +118,8 @@ PAGES = [
     (reset_password_page, "/reset-password", "Сброс пароля — CoSpace", []),
     (cabinet_page, "/cabinet", "Личный кабинет — CoSpace",
      [CabinetState.load, NotificationPrefsState.load, TelegramState.load]),
-    (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace", [MyBookingsState.load, MyWaitlistState.load]),
+    (my_bookings_page, "/cabinet/bookings", "Мои брони — CoSpace",
+     [MyBookingsState.load, MyWaitlistState.load, MySeriesState.load]),
     (payments_page, "/cabinet/payments", "Платежи — CoSpace", [PaymentsState.load]),
     (company_page, "/cabinet/company", "Компания — CoSpace", [CompanyState.load, InvoicePayState.came_back]),
     (join_company_page, "/company/join", "Приглашение в компанию — CoSpace", [JoinCompanyState.load]),
@@ -126,6 +129,7 @@ PAGES = [
     (checkout_page, "/checkout/[payment_id]", "Оплата — CoSpace", [CheckoutState.load]),
     (staff_checkin_page, "/checkin", "Отметка о приходе — CoSpace", [StaffCheckinState.load]),
     (invoice_checkout_page, "/checkout/invoice/[payment_id]", "Оплата счёта — CoSpace", [InvoiceCheckoutState.load]),
+    (series_checkout_page, "/checkout/series/[payment_id]", "Оплата серии — CoSpace", [SeriesCheckoutState.load]),
     (plan_checkout_page, "/checkout/plan/[payment_id]", "Оплата абонемента — CoSpace", [PlanCheckoutState.load]),
     (my_plans_page, "/cabinet/plans", "Абонементы — CoSpace", [MyPlansState.load]),
     (owner_bookings_page, "/owner/bookings", "Брони — CoSpace", [OwnerBookingsState.load_owner]),

@@ -179,6 +179,7 @@ class Booking(SQLModel, table=True):
               postgresql_where=text("end_at - start_at > interval '1 day'")),
         Index("ix_booking_hold_expiry", "expires_at",
               postgresql_where=text("status = 'pending_payment'")),
+        Index("ix_booking_series_id", "series_id", postgresql_where=text("series_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -222,6 +223,8 @@ class Booking(SQLModel, table=True):
     checked_in_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     checkin_method: str | None = Field(default=None, max_length=8)
     checked_in_by: int | None = Field(default=None, sa_column=_fk("app_user", nullable=True))
+    # One occurrence of a recurring series (services/booking/series.py).
+    series_id: int | None = Field(default=None, sa_column=_fk("booking_series", nullable=True))
     # Covered by a plan (services/booking/cover.py): its days or hours paid for the booking.
     plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
@@ -266,7 +269,8 @@ class Payment(SQLModel, table=True):
     plan_purchase_id: int | None = Field(default=None, sa_column=_fk("plan_purchase", nullable=True, index=True))
     provider: str = Field(max_length=16)  # stripe | yookassa | test | account (a company's)
     purpose: str = Field(default="booking", max_length=16)  # booking | change | invoice | plan
-    provider_session_id: str | None = Field(default=None, max_length=255, unique=True)
+    # The provider's checkout; the occurrences of a series share one (paid together).
+    provider_session_id: str | None = Field(default=None, max_length=255, index=True)
     provider_payment_id: str | None = Field(default=None, max_length=255)  # payment intent
     idempotency_key: str = Field(max_length=80, unique=True)
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -339,6 +343,25 @@ class Document(SQLModel, table=True):
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_column())
+
+
+class BookingSeries(SQLModel, table=True):
+    """A recurring booking (services/booking/series.py): the rule that made its occurrences
+    (each a Booking with `series_id`), what each books, and the dates that did not fit."""
+
+    __tablename__ = "booking_series"
+    __table_args__ = (Index("ix_booking_series_user", "user_id", text("id DESC")),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("app_user"))
+    space_id: int = Field(sa_column=_fk("space"))
+    resource_id: int = Field(sa_column=_fk("resource"))
+    rule: str = Field(max_length=300)  # RFC 5545, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=8
+    seats: int = 1
+    timezone: str = Field(max_length=64)
+    addons: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]"))
+    conflicts: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]"))
     created_at: datetime | None = Field(default=None, sa_column=created_column())
 
 

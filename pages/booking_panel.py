@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.series import repeat_choice, series_submit
 from pages.waitlist import join_waitlist
 from state.booking import BookingPanelState, DayCell, Line
 
@@ -154,6 +155,7 @@ def booking_panel() -> rx.Component:
                              disabled=B.whole),
                     width="100%", align="center",
                 ),
+                repeat_choice(),
                 rx.cond((B.mode == "hours") & ~B.full,
                         rx.button(rx.cond(B.show_taken, "Показать только свободное время",
                                           "Нужное время занято? Показать всё и встать в лист ожидания"),
@@ -205,7 +207,7 @@ def booking_panel() -> rx.Component:
                     spacing="1", width="100%", custom_attrs={"data-testid": "book-price"},
                 )),
                 rx.cond(~B.by_plan, _payer()),
-                rx.button(
+                series_submit(rx.button(
                     rx.cond(B.busy, rx.spinner(size="2"),
                             rx.icon(rx.cond(B.by_plan, "ticket-check",
                                             rx.cond(B.payer == "card", "credit-card", "building-2")), size=16)),
@@ -214,7 +216,7 @@ def booking_panel() -> rx.Component:
                     width="100%", size="3", on_click=B.book,
                     disabled=B.busy | (B.total == "") | (B.error != ""),
                     custom_attrs={"data-testid": "book-submit"},
-                ),
+                )),
                 rx.cond(B.by_plan, rx.text("Оплачивать ничего не нужно: бронь сразу ваша", size="1",
                                            color=rx.color("gray", 11), custom_attrs={"data-testid": "book-plan-free"}),
                 rx.cond(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pages.series import series_card
 from pages.components import countdown, date_input, empty_state, offline_payment_card
 from pages.layout import page_frame
 from pages.reviews import review_form_dialog
@@ -226,6 +227,10 @@ def booking_card(b: BookingCard, owner: bool = False) -> rx.Component:
                                                  color_scheme="teal", white_space="normal",
                                                  custom_attrs={"data-testid": "booking-on-account"})),
             rx.cond(b.note != "", rx.text(b.note, size="1", color=rx.color("gray", 10))),
+            rx.cond(b.series_href != "", rx.link(rx.icon("repeat", size=12, display="inline", margin_right="4px",
+                                                         vertical_align="-1px"), "Из серии: все даты",
+                                                 href=b.series_href, size="1",
+                                                 custom_attrs={"data-testid": "booking-series"})),
             rx.foreach(b.penalties, lambda p: rx.text(rx.icon("receipt", size=12, display="inline", margin_right="4px",
                                                               vertical_align="-1px"), p,
                                                       size="1", color=rx.color("amber", 11),
@@ -456,6 +461,7 @@ def my_bookings_page() -> rx.Component:
                                             width="100%", custom_attrs={"data-testid": "bookings-message"})),
         rx.cond((s.error != "") & (s.dialog == ""), rx.callout(s.error, icon="triangle-alert",
                                                                color_scheme="red", width="100%")),
+        series_card(),
         rx.tabs.root(
             # The tabs filter one list: every tab controls it (Radix would point each tab at
             # a panel of its own, which does not exist here).

@@ -68,6 +68,7 @@ class BookingCard:
     on_account: str = ""  # "на счёт компании «Ромашка»": paid by the company's account
     penalties: list[str] = dataclass_field(default_factory=list)  # "Штраф за неявку: 600 ₽"
     can_check_in: bool = False  # the guest's QR code for the door (services/booking/checkin.py)
+    series_href: str = ""  # an occurrence of a series: its card ("/cabinet/bookings?series=12")
 
 
 def _when(view: bookings.BookingView) -> str:
@@ -112,6 +113,7 @@ def card(view: bookings.BookingView, company_names: dict[int, str] | None = None
         whole=view.resource_type in WHOLE_KINDS,
         on_account=on_account_of((company_names or {}).get(view.company_id)) if view.company_id else "",
         penalties=[_penalty(p, view.currency) for p in view.penalties],
+        series_href=f"/cabinet/bookings?series={view.series_id}" if view.series_id else "",
     )
 
 
@@ -333,7 +335,7 @@ class MyBookingsState(PageState):
     async def load(self):
         self.loading, self.dialog, self.error = True, "", ""
         query = self.router.url.query_parameters
-        paid = parse_id(query.get("paid", ""))
+        paid = parse_id(query.get("paid", "")) if not query.get("series") else None  # a series' card says it
         self.message = ("" if not paid else
                         f"Бронь № {paid} оплачена на счёт компании — картой платить не нужно."
                         if query.get("on_account") else "Оплата прошла, бронь оформлена.")

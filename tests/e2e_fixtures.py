@@ -243,3 +243,13 @@ def chain_space_with(base: str, owner: tuple[str, str], wanted, hours: dict) -> 
             return httpx.get(f"{base}/api/v1/spaces/{space['id']}", timeout=20).json(), found
     return None
 
+
+
+def chain_room(base: str, owner: tuple[str, str], hours: dict) -> tuple[dict, dict]:
+    """(space, room): a meeting room that takes two-hour bookings, of a published space of a
+    chain `owner` (chain_space_with); the test is skipped when the owner has none."""
+    found = chain_space_with(base, owner, lambda r: r["kind"] == "meeting_room"
+                             and r["min_minutes"] <= 120 <= r["max_minutes"], hours)
+    if found is None:
+        pytest.skip("no space of this owner has a meeting room")
+    return found

@@ -36,6 +36,7 @@ from coworking_app.api import (
     plans,
     reconciliation,
     reviews,
+    series,
     spaces,
     telegram,
     tiles,
@@ -208,7 +209,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(PayloadTooLarge, _file_error(413))
     api.add_exception_handler(UnsupportedMedia, _file_error(415))
     api.add_exception_handler(ProviderError, _provider_error)
-    for module in (health, catalog, checkin, places, spaces, favourites, bookings, notifications, auth, owner, admin,
+    for module in (health, catalog, checkin, places, spaces, favourites, series, bookings, notifications, auth, owner, admin,
                    reviews, messages, market, telegram, finance, reconciliation, waitlist, plans):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(tiles.router)  # /tiles/...: map tiles for the map frame

@@ -214,7 +214,7 @@ def do_insert_booking(session: Session, effects: Effects, values: dict, *, actor
     (notifications.NOTICE_BY_JOB)."""
     effects.count("booking_events", "create")  # counted if the transaction commits
     return _INSERT_BOOKING_LOGGED.execute(session, {
-        "plan_purchase_id": None, **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
+        "plan_purchase_id": None, "series_id": None, **values, "ev_actor_id": actor.id, "ev_actor_role": actor_role, "ev_data": data,
     }).fetchone()[0]
 
 
@@ -236,7 +236,7 @@ def _insert_booking_logged():
 _NEW_BOOKING_COLUMNS = frozenset({
     "user_id", "space_id", "resource_id", "start_at", "end_at", "seats", "whole", "status",
     "expires_at", "timezone", "price", "addons", "total_minor", "currency", "promo_id", "policy",
-    "plan_purchase_id",
+    "plan_purchase_id", "series_id",
 })
 _INSERT_BOOKING_LOGGED = DriverStatement(_insert_booking_logged())
 

@@ -431,9 +431,11 @@ class NewBooking:
 
 
 def do_create_booking(session: Session, effects: Effects, user: User | Caller | None, request: BookingRequest,
-                      *, now: datetime | None = None, hold_seconds: int | None = None) -> NewBooking:
+                      *, now: datetime | None = None, hold_seconds: int | None = None,
+                      series_id: int | None = None) -> NewBooking:
     """A `pending_payment` hold that keeps the seats for BOOKING_HOLD_SECONDS (or
-    `hold_seconds`: a waitlist offer's, services/booking/waitlist.py)."""
+    `hold_seconds`: a waitlist offer's, services/booking/waitlist.py); `series_id`: an
+    occurrence of a recurring series (services/booking/series.py)."""
     user = check_can_book(user)
     now = now or av.utcnow()
     space, resource, tariffs = _bookable(session, request.resource_id, lock=True)
@@ -461,7 +463,7 @@ def do_create_booking(session: Session, effects: Effects, user: User | Caller | 
         timezone=space.timezone, price=price_json, addons=addon_rows,
         total_minor=price.total, currency=price.currency,
         promo_id=promo.id if promo else None, policy=space.cancellation_policy,
-        plan_purchase_id=cover.purchase_id if cover else None,
+        plan_purchase_id=cover.purchase_id if cover else None, series_id=series_id,
     )
     # One cached INSERT (with the history row), not an ORM unit of work (a quarter of a
     # booking's CPU, measured).
@@ -507,8 +509,10 @@ _FOLLOW_UP = DriverStatement(
            Booking.start_at, Booking.end_at, Booking.seats, Booking.total_minor, Booking.currency,
            Booking.refunded_minor, Booking.cancel_reason, Space.name, Space.address, Resource.name,
            User.full_name, User.language, User.notification_prefs, User.telegram_chat_id,
-           # A waitlist offer: its own notice ("waitlist_offer") says it all.
-           select(WaitlistEntry.id).where(WaitlistEntry.booking_id == Booking.id).exists())
+           # A waitlist offer: its own notice ("waitlist_offer") says it all; so does a
+           # series' ("series_created", one for all its occurrences).
+           select(WaitlistEntry.id).where(WaitlistEntry.booking_id == Booking.id).exists(),
+           Booking.series_id.is_not(None))
     .join(Space, Space.id == Booking.space_id).join(Resource, Resource.id == Booking.resource_id)
     .join(User, User.id == Booking.user_id)
     .where(Booking.id == any_(bindparam("ids", type_=ARRAY(Integer))))
@@ -538,6 +542,7 @@ class _HoldRow:
     notification_prefs: dict | None
     telegram_chat_id: int | None
     from_waitlist: bool
+    in_series: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,6 +580,9 @@ def do_follow_up_holds(session: Session, effects: Effects, booking_ids: list[int
         if b.from_waitlist:
             outcomes[b.id] = "waitlist offer: notified by the offer"
             continue
+        if b.in_series:
+            outcomes[b.id] = "series: notified by the series"
+            continue
         payload = payload_of_booking(b, space=b.space, address=b.address, resource=b.resource,
                                      renter=b.renter)
         renter = _Renter(b.user_id, b.language, b.notification_prefs, b.telegram_chat_id)
@@ -598,6 +606,7 @@ def holds_without_follow_up(session: Session, *, now: datetime | None = None, li
         select(Booking.id).where(Booking.status == S.pending_payment.value,
                                  Booking.expires_at > now + timedelta(minutes=1),
                                  Booking.created_at < now - timedelta(minutes=1),
+                                 Booking.series_id.is_(None),  # a series' one notice: series_created
                                  ~created.exists())
         .order_by(Booking.id).limit(limit)))
 
@@ -972,6 +981,7 @@ class BookingView(BaseModel):
     company_id: int | None = None  # booked on this company's account
     penalties: list[dict] = []  # fees kept: {"kind", "label", "amount", "status", "status_label"}
     checked_in_at: datetime | None = None  # the guest's arrival (services/booking/checkin.py), space's zone
+    series_id: int | None = None  # an occurrence of a recurring series (services/booking/series.py)
     created_at: datetime | None
 
 
@@ -1024,7 +1034,7 @@ def booking_views(session: Session, bookings: list[Booking], viewer: User,
             penalties=[{"kind": p.kind, "label": p.kind_label, "amount": p.amount_minor, "status": p.status,
                         "status_label": p.status_label} for p in fees.get(b.id, [])],
             checked_in_at=b.checked_in_at.astimezone(zone) if b.checked_in_at else None,
-            created_at=b.created_at,
+            series_id=b.series_id, created_at=b.created_at,
         ))
     return views
 

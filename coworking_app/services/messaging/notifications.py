@@ -275,6 +275,8 @@ def queue_booking_notice(session: Session, effects: Effects, booking: Booking, a
     and vanish with it on rollback (those of NOTICE_BY_JOB: by a job after commit)."""
     if action in NOTICE_BY_JOB or (action not in BOOKING_EVENTS and action != "cancel"):
         return
+    if action == "expire" and getattr(booking, "series_id", None):
+        return  # a series' unpaid dates lapse together: its card says so, not a notice per date
     # Keep the space and resource referenced until commit: the identity map holds rows only
     # weakly, and they are loaded now anyway (this saves two SELECTs per booking change).
     related = (session.get(Space, booking.space_id), session.get(Resource, booking.resource_id))

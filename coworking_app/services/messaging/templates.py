@@ -26,7 +26,7 @@ EVENT_GROUP = {
     "booking_rejected": "booking", "booking_changed": "booking", "booking_cancelled": "booking",
     "booking_hold_expired": "booking", "booking_hold_expiring": "booking", "booking_reminder": "booking",
     "booking_review_request": "booking", "waitlist_offer": "booking",
-    "plan_paid": "booking", "plan_renewal_due": "booking",
+    "plan_paid": "booking", "plan_renewal_due": "booking", "series_created": "booking",
     "owner_new_booking": "owner", "owner_needs_approval": "owner",
     "owner_cancelled_by_renter": "owner",
     "space_approved": "owner", "space_rejected": "owner", "space_hidden": "owner",
@@ -243,6 +243,16 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                " уведомления о бронях; настроить их можно в личном кабинете."),
         "en": ("Telegram is linked", "This chat is linked to the CoSpace account of {{ name }}. Booking notices"
                " will come here; choose which in your account."),
+    },
+    "series_created": {
+        "ru": ("Серия броней № {{ id }} ждёт оплаты",
+               "{{ space }}: {{ resource }} — {{ bookings }} на {{ total }}."
+               "{% if conflicts %} Не подошли дат: {{ conflicts }}, они в карточке серии.{% endif %}\n"
+               "Оплатите серию в разделе «Мои брони», пока брони держатся за вами."),
+        "en": ("Booking series #{{ id }} awaits payment",
+               "{{ space }}: {{ resource }} — {{ count }} bookings for {{ total }}."
+               "{% if conflicts %} {{ conflicts }} dates did not fit: see the series' card.{% endif %}\n"
+               "Pay for the series under My bookings while the bookings are held."),
     },
     "plan_paid": {
         "ru": ("Абонемент «{{ name }}» оплачен",

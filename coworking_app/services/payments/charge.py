@@ -29,6 +29,13 @@ class Charge:
     # A membership renewed monthly by the provider itself (a Stripe subscription); other
     # providers take one payment and the next month is asked for again (services/plans/).
     recurring_monthly: bool = False
+    # The checkout's total when it pays several payment rows at once (a series' occurrences,
+    # each booking its own row); 0: the payment's own amount.
+    amount_minor: int = 0
+
+    def total(self, payment) -> int:
+        """What the provider's checkout asks for."""
+        return self.amount_minor or payment.amount_minor
 
     def items_for(self, minor: int) -> tuple[ReceiptItem, ...]:
         """The receipt's lines for `minor`: the charge's own when they add up to it (the whole

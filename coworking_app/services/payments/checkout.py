@@ -28,7 +28,9 @@ from coworking_app.services.booking.bookings import (
 from coworking_app.services.booking.pricing import PriceBreakdown
 from coworking_app.services.common.errors import NotFound
 from coworking_app.services.finance.invoices import access_invoice_to_pay, company_of
-from coworking_app.services.payments.payments import do_apply_test_outcome
+from coworking_app.formatting import format_money, format_stay
+from coworking_app.services.booking.series import access_series, series_bookings
+from coworking_app.services.payments.payments import checkout_rows, do_apply_test_outcome
 from coworking_app.services.plans.purchases import access_purchase
 from models import Booking, BookingStatus, Payment, PaymentStatus, Resource, Space, User
 
@@ -148,6 +150,43 @@ def invoice_checkout_view(session: Session, user: User | None, payment_id: int) 
     return InvoiceCheckoutView(payment.id, payment.provider, payment.status, payment.amount_minor, payment.currency,
                                invoice.id, invoice.number, invoice.company_id, company_of(session, invoice).name,
                                invoice.period_start, invoice.period_end, invoice.status)
+
+
+@dataclass(frozen=True)
+class SeriesLine:
+    when: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class SeriesCheckoutView:
+    payment_id: int
+    provider: str
+    status: str  # of the payment
+    amount: int  # the checkout's total
+    currency: str
+    series_id: int
+    space: str
+    resource: str
+    lines: list[SeriesLine]
+    conflicts: int  # dates of the series that did not fit
+
+
+def series_checkout_view(session: Session, user: User | None, payment_id: int) -> SeriesCheckoutView:
+    """The test provider's page for a series' one checkout (its renter only)."""
+    payment = access_payment_for_payer(session, user, payment_id)
+    booking = session.get(Booking, payment.booking_id) if payment.booking_id else None
+    if booking is None or booking.series_id is None:
+        raise NotFound("Платёж не найден")
+    series = access_series(session, user, booking.series_id)
+    rows = checkout_rows(session, payment) if payment.status == PaymentStatus.pending.value else [payment]
+    bookings = {b.id: b for b in series_bookings(session, series)}
+    space, resource = session.get(Space, series.space_id), session.get(Resource, series.resource_id)
+    lines = [SeriesLine(format_stay(bookings[r.booking_id].start_at.astimezone(ZoneInfo(series.timezone)),
+                                    bookings[r.booking_id].end_at.astimezone(ZoneInfo(series.timezone))),
+                        format_money(r.amount_minor, r.currency)) for r in rows]
+    return SeriesCheckoutView(payment.id, payment.provider, payment.status, sum(r.amount_minor for r in rows),
+                              payment.currency, series.id, space.name, resource.name, lines, len(series.conflicts))
 
 
 @dataclass(frozen=True)

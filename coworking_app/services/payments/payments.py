@@ -31,10 +31,12 @@ from coworking_app.services.booking.booking_states import do_log_event, do_trans
 from coworking_app.services.booking.bookings import access_booking_for_renter, do_apply_change
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, ServiceError
 from coworking_app.services.finance import ledger, settlement
-from coworking_app.services.payments.charge import Charge, ReceiptItem
+from coworking_app.services.booking.series import access_series, series_bookings
+from coworking_app.services.payments.charge import RECEIPT_ITEMS_MAX, Charge, ReceiptItem
 from coworking_app.services.plans import settle as plan_settle
 from coworking_app.settings import get_settings
 from models import (
+    BookingSeries,
     Booking,
     BookingStatus,
     Payment,
@@ -86,7 +88,8 @@ class TestProvider:
     name = "test"
 
     def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
-        kind = "invoice/" if payment.invoice_id else "plan/" if payment.plan_purchase_id else ""
+        kind = ("invoice/" if payment.invoice_id else "plan/" if payment.plan_purchase_id
+                else "series/" if "series_id" in charge.metadata else "")
         page = f"/checkout/{kind}{payment.id}"
         return Checkout(session_id=f"test_cs_{secrets.token_hex(8)}", url=page)
 
@@ -121,7 +124,7 @@ class StripeProvider:
                         "line_items": [{
                             "quantity": 1,
                             "price_data": {"currency": payment.currency.lower(),
-                                           "unit_amount": payment.amount_minor,
+                                           "unit_amount": charge.total(payment),
                                            "product_data": {"name": charge.description[:250]}},
                         }],
                         "metadata": charge.metadata,
@@ -360,6 +363,71 @@ def do_start_payment(session: Session, user: User | None, booking_id: int,
         amount_minor=amount, currency=booking.currency, change=change), provider)
 
 
+def series_charge(session: Session, series: BookingSeries, rows: list[Payment]) -> Charge:
+    """One checkout for a series' occurrences: a receipt line per booking, the total."""
+    space = session.get(Space, series.space_id)
+    bookings = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_([r.booking_id for r in rows])))}
+    total = sum(r.amount_minor for r in rows)
+    text = f"{space.name}, серия броней №{series.id}: {len(rows)} шт."
+    items = tuple(ReceiptItem(f"{space.name}, бронь №{r.booking_id}", r.amount_minor,
+                              int(bookings[r.booking_id].price.get("vat_rate_bp", 0))) for r in rows)
+    return Charge(description=text, email=session.get(User, series.user_id).email,
+                  return_path=f"/cabinet/bookings?series={series.id}&paid=1",
+                  cancel_path=f"/cabinet/bookings?series={series.id}&cancelled_payment=1",
+                  metadata={"series_id": str(series.id), "payment_id": str(rows[0].id)},
+                  items=items if len(items) <= RECEIPT_ITEMS_MAX else (ReceiptItem(text, total, items[0].vat_rate_bp),),
+                  refund_text=f"Возврат по серии броней №{series.id}", amount_minor=total)
+
+
+def do_start_series_payment(session: Session, user: User | None, series_id: int, *,
+                            now: datetime | None = None) -> Payment:
+    """One checkout for every unpaid occurrence of the series still held: a payment row per
+    booking (refunds and the ledger stay per booking), all on one provider session; the
+    first row is the one returned. Asked again within CHECKOUT_REUSE_SECONDS for the same
+    bookings and amounts, the same checkout."""
+    now = now or av.utcnow()
+    series = access_series(session, user, series_id, for_update=True)
+    owing = [b for b in series_bookings(session, series)
+             if b.status == S.pending_payment.value and b.expires_at and b.expires_at > now
+             and b.total_minor - b.paid_minor > 0]
+    if not owing:
+        raise Conflict("status", "по этой серии нечего оплачивать")
+    for booking in owing:
+        session.refresh(booking, with_for_update=True)
+    amounts = {b.id: b.total_minor - b.paid_minor for b in owing}
+    pending = list(session.scalars(select(Payment).where(
+        Payment.booking_id.in_(list(amounts)), Payment.status == PaymentStatus.pending.value).order_by(Payment.id)))
+    sessions = {p.provider_session_id for p in pending}
+    fresh = all(p.created_at is None or (now - p.created_at).total_seconds() < CHECKOUT_REUSE_SECONDS for p in pending)
+    if (len(pending) == len(owing) and len(sessions) == 1 and None not in sessions and fresh
+            and {p.booking_id: p.amount_minor for p in pending} == amounts):
+        return pending[0]
+    closed: set[str | None] = set()
+    for payment in pending:
+        do_payment_failed(session, payment, "superseded")
+        if payment.provider == "stripe" and payment.provider_session_id not in closed:
+            closed.add(payment.provider_session_id)
+            get_provider("stripe").expire_checkout(payment.provider_session_id)
+    currency = owing[0].currency
+    provider = get_provider(currency=currency)
+    if provider.name == ledger.ON_ACCOUNT:
+        raise Conflict("provider", "серия оплачивается картой")
+    tag = secrets.token_hex(4)
+    rows = [Payment(booking_id=b.id, provider=provider.name, purpose="booking",
+                    idempotency_key=f"series-{series.id}-{b.id}-{tag}", amount_minor=amounts[b.id], currency=currency)
+            for b in owing]
+    session.add_all(rows)
+    session.flush()
+    lead = rows[0]
+    lead.idempotency_key = f"series-{series.id}-{tag}"  # the checkout's own key
+    checkout = provider.create_checkout(payment=lead, charge=series_charge(session, series, rows))
+    for row in rows:
+        row.provider_session_id, row.provider_payment_id, row.payment_url = (
+            checkout.session_id, checkout.payment_intent, checkout.url)
+    session.flush()
+    return lead
+
+
 def do_apply_test_outcome(session: Session, effects: Effects, payment: Payment, outcome: str,
                           *, now: datetime | None = None) -> Payment:
     """The offline provider's payment page: the payer chose "succeeded" or "declined" for
@@ -370,12 +438,24 @@ def do_apply_test_outcome(session: Session, effects: Effects, payment: Payment, 
         raise NotFound("Платёж не найден")
     if payment.status != PaymentStatus.pending.value:
         raise Conflict("status", "этот платёж уже завершён")
-    if outcome == "succeeded":
-        do_payment_succeeded(session, effects, payment, provider_payment_id=f"test_pi_{payment.id}", now=now)
-    else:
-        do_payment_failed(session, payment, "card declined (test)")
+    for row in checkout_rows(session, payment):  # a series' occurrences share the checkout
+        if outcome == "succeeded":
+            do_payment_succeeded(session, effects, row, provider_payment_id=f"test_pi_{payment.id}", now=now)
+        else:
+            do_payment_failed(session, row, "card declined (test)")
     session.flush()
     return payment
+
+
+def checkout_rows(session: Session, payment: Payment) -> list[Payment]:
+    """The (locked) payment rows one checkout pays: the payment itself, and for a series the
+    other occurrences' rows still waiting on the same provider session."""
+    if not payment.provider_session_id:
+        return [payment]
+    others = session.scalars(select(Payment).where(
+        Payment.provider_session_id == payment.provider_session_id, Payment.id != payment.id,
+        Payment.status == PaymentStatus.pending.value).order_by(Payment.id).with_for_update())
+    return [payment, *others]
 
 
 def do_payment_failed(session: Session, payment: Payment, reason: str) -> None:
@@ -598,25 +678,29 @@ def do_handle_stripe_event(session: Session, effects: Effects, event: dict, *, n
     if kind not in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
                     "checkout.session.expired", "checkout.session.async_payment_failed"):
         return "ignored"
-    payment = session.scalars(select(Payment).where(
-        Payment.provider_session_id == str(obj.get("id"))).with_for_update()).first()
-    if payment is None:
+    # One row, or a series' rows paid with one session.
+    rows = list(session.scalars(select(Payment).where(
+        Payment.provider_session_id == str(obj.get("id"))).order_by(Payment.id).with_for_update()))
+    if not rows:
         log.warning("stripe event %s for an unknown checkout session", event["id"])
         return "unknown_session"
+    payment = rows[0]
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("payment_status") != "paid":
             return "awaiting_payment"  # e.g. a bank transfer: the async event follows
-        if (int(obj.get("amount_total") or 0) != payment.amount_minor
+        if (int(obj.get("amount_total") or 0) != sum(row.amount_minor for row in rows)
                 or str(obj.get("currency", "")).upper() != payment.currency):
             log.error("stripe amount mismatch for payment %s", payment.id)
             return "amount_mismatch"
-        do_payment_succeeded(session, effects, payment,
-                             provider_payment_id=obj.get("payment_intent") or obj.get("invoice"), now=now)
+        for row in rows:
+            do_payment_succeeded(session, effects, row,
+                                 provider_payment_id=obj.get("payment_intent") or obj.get("invoice"), now=now)
         if obj.get("subscription") and payment.status == PaymentStatus.succeeded.value:
             plan_settle.do_link_subscription(session, payment, str(obj["subscription"]))
         return "paid"
     # expired or failed: harmless if the payment already succeeded (out of order)
-    do_payment_failed(session, payment, kind)
+    for row in rows:
+        do_payment_failed(session, row, kind)
     return "failed"
 
 

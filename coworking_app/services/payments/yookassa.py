@@ -195,12 +195,12 @@ class YooKassaProvider:
 
     def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
         params = {
-            "amount": api_amount(payment.amount_minor, payment.currency),
+            "amount": api_amount(charge.total(payment), payment.currency),
             "capture": True,
             "confirmation": {"type": "redirect", "return_url": f"{get_settings().base_url}{charge.return_path}"},
             "description": charge.description[:ITEM_TEXT_MAX],
             "metadata": charge.metadata,
-            "receipt": receipt_of(email=charge.email, items=charge.items_for(payment.amount_minor),
+            "receipt": receipt_of(email=charge.email, items=charge.items_for(charge.total(payment)),
                                   currency=payment.currency, payment_mode=self.payment_mode),
         }
         answer = _call("payment_create", _Payments.create, params, payment.idempotency_key)
@@ -232,10 +232,11 @@ class YooKassaProvider:
         lapses by itself, and a payment of a superseded amount is refunded."""
         return None
 
-    def capture(self, payment: Payment) -> dict:
-        """Takes a payment waiting for capture (its whole amount); the API's payment."""
+    def capture(self, payment: Payment, amount: int | None = None) -> dict:
+        """Takes a payment waiting for capture (its whole amount: `amount` when it pays
+        several rows, a series'); the API's payment."""
         answer = _call("payment_capture", _Payments.capture, payment.provider_payment_id,
-                       {"amount": api_amount(payment.amount_minor, payment.currency)},
+                       {"amount": api_amount(amount or payment.amount_minor, payment.currency)},
                        f"capture-{payment.id}")
         return dict(answer)
 
@@ -344,31 +345,35 @@ def _apply_payment(session: Session, effects: Effects, found: dict, *, now: date
     if status not in ("succeeded", "waiting_for_capture", "canceled"):
         return "not_confirmed"  # still pending: the notification was early, or forged
     provider_id = str(found["id"])
-    payment = session.scalars(select(Payment).where(
+    # One row, or a series' rows sharing the payment (the first is the one in its metadata).
+    rows = list(session.scalars(select(Payment).where(
         Payment.provider == YooKassaProvider.name, Payment.provider_payment_id == provider_id)
-        .with_for_update()).first()
-    if payment is None:
+        .order_by(Payment.id).with_for_update()))
+    if not rows:
         log.warning("yookassa payment %s is not one of ours", provider_id)
         return "unknown_payment"
+    payment, total = rows[0], sum(row.amount_minor for row in rows)
     if not _remember(session, f"payment.{status}:{provider_id}", f"payment.{status}"):
         return "duplicate"
     money = found.get("amount") or {}
-    if (minor_units(money.get("value")) != payment.amount_minor
+    if (minor_units(money.get("value")) != total
             or str(money.get("currency", "")).upper() != payment.currency
             or str((found.get("metadata") or {}).get("payment_id")) != str(payment.id)):
         log.error("yookassa payment %s does not match our payment %s", provider_id, payment.id)
         return "amount_mismatch"
     if status == "canceled":
         reason = (found.get("cancellation_details") or {}).get("reason") or "canceled"
-        do_payment_failed(session, payment, f"yookassa: {reason}")
+        for row in rows:
+            do_payment_failed(session, row, f"yookassa: {reason}")
         return "failed"
     if status == "waiting_for_capture":
         if payment.status == PaymentStatus.succeeded.value:
             return "paid"
-        found = YooKassaProvider.from_settings(get_settings()).capture(payment)
+        found = YooKassaProvider.from_settings(get_settings()).capture(payment, total)
         if found.get("status") != "succeeded":
             return "not_confirmed"
-    do_payment_succeeded(session, effects, payment, provider_payment_id=provider_id, now=now)
+    for row in rows:
+        do_payment_succeeded(session, effects, row, provider_payment_id=provider_id, now=now)
     return "paid"
 
 

@@ -389,3 +389,31 @@ def test_an_invoice_checkout_names_the_invoice(client, provider, space):
         assert {k: call.body["metadata"][k] for k in ("invoice_id", "payment_id")} == {
             "invoice_id": str(bill.invoice_id), "payment_id": str(payment["payment_id"])}
         assert call.body["confirmation"]["return_url"].endswith(f"/cabinet/company?paid_invoice={bill.invoice_id}")
+
+
+def test_a_series_is_paid_with_one_checkout_and_refunded_per_booking(client, provider, space):
+    """Three dates of a series: one checkout for the total at the provider, every booking
+    confirmed by its one callback (delivered twice), and one date cancelled alone gets back
+    just its own part through the shared payment."""
+    _uid, auth = signed_in()
+    day = in_days(10)
+    r = client.post(f"{API}/bookings/series", headers=auth,
+                    json=body(space.desk_id, local(day, 10), local(day, 12), rrule="FREQ=DAILY;COUNT=3"))
+    assert r.status_code == 201, r.text
+    created = r.json()
+    r = client.post(f"{API}/bookings/series/{created['series_id']}/pay", headers=auth)
+    assert r.status_code == 200, r.text
+    payment = r.json()
+    assert payment["amount"] == created["total_minor"] == sum(b["total_minor"] for b in created["bookings"])
+    if provider.checkouts() is not None:
+        assert provider.checkouts() == 1
+    provider.complete(client, auth, payment)
+    assert [get(client, auth, b["id"])["status"] for b in created["bookings"]] == ["confirmed"] * 3
+    first = created["bookings"][0]
+    r = client.post(f"{API}/bookings/{first['id']}/cancel", headers=auth, json={})
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    refunds = provider.refunds()
+    if refunds is not None:
+        assert [amount for amount, _key in refunds] == [first["total_minor"]]
+    assert [get(client, auth, b["id"])["status"] for b in created["bookings"][1:]] == ["confirmed"] * 2
+    cash_matches_payments(provider.name)
