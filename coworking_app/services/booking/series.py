@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
@@ -39,6 +39,7 @@ from models import Booking, BookingSeries, BookingStatus, Resource, Space
 
 S = BookingStatus
 MAX_OCCURRENCES = 52
+MAX_UNPAID_SERIES = 2  # a person's series with dates held and not paid, at once (no hoarding a calendar)
 LIVE = (S.pending_payment.value, S.paid.value, S.confirmed.value)
 _FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY")
 
@@ -142,6 +143,9 @@ def do_create_series(session: Session, effects: Effects, user, request: SeriesRe
         raise NotFound("Ресурс не найден")
     zone = ZoneInfo(space.timezone)
     planned = occurrences(request.rrule, request.start, request.end, zone)
+    if unpaid_series(session, user.id, now=now) >= MAX_UNPAID_SERIES:
+        raise Conflict("rrule", f"у вас уже {MAX_UNPAID_SERIES} неоплаченные серии: оплатите или отмените их, "
+                                "прежде чем бронировать новую")
     series = BookingSeries(user_id=user.id, space_id=space.id, resource_id=resource.id, rule=request.rrule.strip(),
                            seats=request.seats or 1, timezone=space.timezone,
                            addons=[a.model_dump() for a in request.addons])
@@ -173,6 +177,13 @@ def do_create_series(session: Session, effects: Effects, user, request: SeriesRe
         dedupe=f"series_created:{series.id}")
     effects.count("booking_events", "series")
     return NewSeries(series.id, made, conflicts, total, made[0].currency)
+
+
+def unpaid_series(session: Session, user_id: int, *, now: datetime) -> int:
+    """The person's series with dates held and not paid yet (holds still running)."""
+    return session.scalar(select(func.count(func.distinct(Booking.series_id))).where(
+        Booking.user_id == user_id, Booking.series_id.is_not(None), Booking.status == S.pending_payment.value,
+        Booking.expires_at > now)) or 0
 
 
 def _reason(exc: ServiceError) -> str:

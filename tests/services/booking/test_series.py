@@ -92,6 +92,20 @@ def test_a_series_with_conflicts_books_the_rest_and_says_why(client, berlin):
     assert _count_series() == before
 
 
+def test_a_person_holds_at_most_two_unpaid_series(client, berlin):
+    """Held dates not paid are someone else's lost chance: two unpaid series at once, then
+    pay or cancel first (409 on `rrule`, nothing written)."""
+    _renter_id, renter = signed_in()
+    for weekday in (0, 2):
+        _ok(_series(client, renter, berlin.room_id, _next(weekday), "FREQ=WEEKLY;COUNT=2"), 201)
+    before = _count_series()
+    r = _series(client, renter, berlin.room_id, _next(4), "FREQ=WEEKLY;COUNT=2")
+    assert r.status_code == 409 and "неоплаченные серии" in r.json()["detail"][0]["msg"]
+    assert r.json()["detail"][0]["loc"][-1] == "rrule" and _count_series() == before
+    _other_id, other = signed_in()  # somebody else is not held back
+    _ok(_series(client, other, berlin.room_id, _next(4), "FREQ=WEEKLY;COUNT=2"), 201)
+
+
 def _count_series() -> int:
     with transaction() as s:
         return s.scalar(select(func.count()).select_from(BookingSeries))
