@@ -63,17 +63,12 @@ def _local(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M %Z (UTC%z)")
 
 
-def _render(kind: str, number: int, booking: Booking, space: Space, resource: Resource,
-            renter: User, amount: int, reference: str, refund: Refund | None,
-            kept: list[tuple[str, int]] = ()) -> bytes:
-    pdf = _Pdf()
-    title = "Кассовый чек / Receipt" if kind == DocumentKind.receipt else "Возврат / Credit note"
-    prefix = "R" if kind == DocumentKind.receipt else "CN"
+def _heading(pdf: _Pdf, title: str, zone: str, renter: User, space: Space) -> None:
+    """A document's top: its title and number, the date, seller, buyer, the space."""
     pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(0, 10, f"{title} № {prefix}-{number:06d}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    issued = datetime.now(timezone.utc)
-    pdf.cell(0, 6, f"Дата: {_local(issued, booking.timezone)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Дата: {_local(datetime.now(timezone.utc), zone)}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"Продавец: {SELLER}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"Покупатель: {renter.full_name} <{renter.email}>", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -81,6 +76,15 @@ def _render(kind: str, number: int, booking: Booking, space: Space, resource: Re
     pdf.multi_cell(0, 7, space.name, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.multi_cell(0, 6, f"Адрес: {space.address}", new_x="LMARGIN", new_y="NEXT")
+
+
+def _render(kind: str, number: int, booking: Booking, space: Space, resource: Resource,
+            renter: User, amount: int, reference: str, refund: Refund | None,
+            kept: list[tuple[str, int]] = ()) -> bytes:
+    pdf = _Pdf()
+    title = "Кассовый чек / Receipt" if kind == DocumentKind.receipt else "Возврат / Credit note"
+    prefix = "R" if kind == DocumentKind.receipt else "CN"
+    _heading(pdf, f"{title} № {prefix}-{number:06d}", booking.timezone, renter, space)
     pdf.cell(0, 6, f"Бронь № {booking.id}: {resource.name}, мест: {booking.seats}",
              new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"С {_local(booking.start_at, booking.timezone)}", new_x="LMARGIN", new_y="NEXT")
@@ -210,17 +214,7 @@ def do_issue_credit_note(session: Session, refund_id: int) -> Document | None:
 def _render_plan_receipt(number: int, purchase: PlanPurchase, space: Space, renter: User, held: str,
                          reference: str) -> bytes:
     pdf = _Pdf()
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(0, 10, f"Кассовый чек / Receipt № R-{number:06d}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, f"Дата: {_local(datetime.now(timezone.utc), space.timezone)}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Продавец: {SELLER}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Покупатель: {renter.full_name} <{renter.email}>", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.multi_cell(0, 7, space.name, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 6, f"Адрес: {space.address}", new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, f"Кассовый чек / Receipt № R-{number:06d}", space.timezone, renter, space)
     kind = PLAN_KIND_LABELS.get(purchase.kind, purchase.kind)
     pdf.multi_cell(0, 6, f"Абонемент № {purchase.id}: «{purchase.name}» ({kind.lower()})"
                    + (f", закреплено: {held}" if held else ""), new_x="LMARGIN", new_y="NEXT")
