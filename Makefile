@@ -22,7 +22,7 @@ TEST_ENV := APP_ENV=test \
 	CACHE_REDIS_URL=$(TEST_REDIS)/5 MEDIA_ROOT=$(CURDIR)/var/media-test \
 	SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: run test test-fast setup deps db seed postgis chromium prometheus nginx pg-client cluster backup restore worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
+.PHONY: run test test-fast messages setup deps db seed postgis chromium prometheus nginx pg-client cluster backup restore worker cron outbox bench bench-ops bench-booking bench-dashboard bench-market bench-telegram clean-web help
 
 help:
 	@echo "make run   - install what is missing, migrate, seed, serve on http://localhost:$(PORT)"
@@ -96,6 +96,16 @@ pg-client:
 		(apt-get install -y -qq postgresql-client-15 >/dev/null 2>&1 || \
 		 (apt-get update -qq && apt-get install -y -qq postgresql-client-15)); \
 	else echo "pg_dump is missing: install postgresql-client-15 (as root: apt-get install -y postgresql-client-15)"; exit 1; fi
+
+# The message catalogs (docs/i18n.md): extract the texts marked in the code, merge them into
+# locales/{ru,en}/LC_MESSAGES/messages.po (new ones empty for the translator), compile the .mo files.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg --no-default-keywords -k tr -k N_ -k t -k tc:1c,2 -k plural:2,4 \
+		-k plural_word:2,4 --add-location=file --sort-by-file -o locales/messages.pot . >/dev/null
+	for lang in ru en; do \
+		$(BIN)/pybabel -q update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching \
+			--ignore-obsolete >/dev/null || exit 1; done
+	$(BIN)/pybabel -q compile -d locales --use-fuzzy >/dev/null
 
 deps: $(BIN)/.installed $(TOOLS)/.installed assets/leaflet/leaflet.js postgis
 

@@ -90,12 +90,23 @@ function Watcher({ fit, fitKey, onView, onPick }) {
   return null;
 }
 
-function spaces(n) {
-  const n10 = n % 10, n100 = n % 100;
-  const word = n10 === 1 && n100 !== 11 ? "пространство"
-    : n10 >= 2 && n10 <= 4 && (n100 < 12 || n100 > 14) ? "пространства" : "пространств";
-  return `${n} ${word}`;
-}
+// The map's own words in both languages (the page passes its language as `lang`).
+const WORDS = {
+  ru: {
+    spaces: (n) => {
+      const n10 = n % 10, n100 = n % 100;
+      return `${n} ${n10 === 1 && n100 !== 11 ? "пространство"
+        : n10 >= 2 && n10 <= 4 && (n100 < 12 || n100 > 14) ? "пространства" : "пространств"}`;
+    },
+    closer: "показать ближе", from: "от", open: "Открыть", zoomIn: "Приблизить", zoomOut: "Отдалить",
+    credit: "&copy; участники OpenStreetMap",
+  },
+  en: {
+    spaces: (n) => `${n} ${n === 1 ? "space" : "spaces"}`,
+    closer: "zoom in", from: "from", open: "Open", zoomIn: "Zoom in", zoomOut: "Zoom out",
+    credit: "&copy; OpenStreetMap contributors",
+  },
+};
 
 function clusterIcon(count, active) {
   const size = count < 10 ? 34 : count < 100 ? 40 : count < 1000 ? 46 : 54;
@@ -132,7 +143,7 @@ function inside(box, lat, lon) {
   return b && lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3];
 }
 
-function Cluster({ cluster, active }) {
+function Cluster({ cluster, active, words }) {
   const map = useMap();
   const icon = useMemo(() => clusterIcon(cluster.count, active), [cluster.count, active]);
   return (
@@ -141,7 +152,7 @@ function Cluster({ cluster, active }) {
       icon={icon}
       zIndexOffset={active ? 1000 : 0}
       keyboard={true}
-      title={`${spaces(cluster.count)}: показать ближе`}
+      title={`${words.spaces(cluster.count)}: ${words.closer}`}
       eventHandlers={{
         click: () => {
           const b = parseBox(cluster.bbox);
@@ -152,7 +163,7 @@ function Cluster({ cluster, active }) {
   );
 }
 
-function Pin({ pin, active, onPin }) {
+function Pin({ pin, active, onPin, words }) {
   const icon = useMemo(() => pinIcon(pin, active), [pin.id, pin.price_label, active]);
   return (
     <Marker
@@ -166,8 +177,8 @@ function Pin({ pin, active, onPin }) {
       <Popup closeButton={true} autoPan={true}>
         <div className="cw-popup">
           <b>{pin.name}</b>
-          {pin.price_label ? <div>от {pin.price_label}</div> : null}
-          <a href={`/spaces/${pin.id}`}>Открыть</a>
+          {pin.price_label ? <div>{words.from} {pin.price_label}</div> : null}
+          <a href={`/spaces/${pin.id}`}>{words.open}</a>
         </div>
       </Popup>
     </Marker>
@@ -187,8 +198,10 @@ export function LiveMap({
   onView,
   onPick,
   onPin,
+  lang = "ru",
   ...rest
 }) {
+  const words = WORDS[lang === "en" ? "en" : "ru"];
   const box = parseBox(fit) || [30, 54, 84, 61];
   // Only test ids, ARIA and the element id reach the element (style props stay Reflex's).
   const attrs = Object.fromEntries(Object.entries(rest).filter(
@@ -203,11 +216,12 @@ export function LiveMap({
         attributionControl={true}
         zoomControl={false}
       >
-        <ZoomControl position="topleft" zoomInTitle="Приблизить" zoomOutTitle="Отдалить" />
+        <ZoomControl key={lang} position="topleft" zoomInTitle={words.zoomIn} zoomOutTitle={words.zoomOut} />
         <TileLayer
           url="/tiles/{z}/{x}/{y}.png"
           maxZoom={19}
-          attribution="&copy; участники OpenStreetMap"
+          key={`tiles-${lang}`}
+          attribution={words.credit}
         />
         <Watcher fit={fit} fitKey={fitKey} onView={onView} onPick={onPick} />
         {clusters.map((c) => (
@@ -215,10 +229,11 @@ export function LiveMap({
             key={`c${c.lat},${c.lon},${c.count}`}
             cluster={c}
             active={!!highlighted && highlightLat !== null && inside(c.bbox, highlightLat, highlightLon)}
+            words={words}
           />
         ))}
         {pins.map((p) => (
-          <Pin key={`p${p.id}`} pin={p} active={p.id === highlighted} onPin={onPin} />
+          <Pin key={`p${p.id}`} pin={p} active={p.id === highlighted} onPin={onPin} words={words} />
         ))}
         {hasPoint ? <Marker position={point} icon={pointIcon} interactive={false} /> : null}
         {hasPoint && radiusM > 0 ? (

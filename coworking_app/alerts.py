@@ -19,6 +19,7 @@ import socket
 from datetime import datetime, timezone
 
 from coworking_app.db import get_rq_redis
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def job_failed(job, exc_type, exc_value, traceback) -> bool:
     except Exception:  # noqa: BLE001 (a job that cannot be read is still a failed job)
         retrying, name = False, "?"
     if not retrying:
-        alert("job", f"Задача {name} ({job.id}) не выполнена после последней попытки: "
-                     f"{getattr(exc_type, '__name__', exc_type)}: {str(exc_value)[:500]}",
+        error = f"{getattr(exc_type, '__name__', exc_type)}: {str(exc_value)[:500]}"
+        alert("job", tr("Задача {name} ({job_id}) не выполнена после последней попытки: {error}",
+                        name=name, job_id=job.id, error=error),
               f"{name}:{getattr(exc_type, '__name__', exc_type)}")
     return True

@@ -9,6 +9,7 @@ import time
 
 from coworking_app.db import get_engine, read_scope
 from coworking_app.uow import run_use_case
+from coworking_app.i18n import tr
 
 
 def _create_db(args: argparse.Namespace) -> int:
@@ -106,10 +107,9 @@ def _backup(args: argparse.Namespace) -> int:
     try:
         result = do_backup()
     except Exception as exc:  # noqa: BLE001 (logged, recorded and alerted by do_backup)
-        print(f"Резервная копия не создана: {exc}", file=sys.stderr)
+        print(tr("Резервная копия не создана: {exc}", exc=exc), file=sys.stderr)
         return 1
-    print(f"копия: {result.size_bytes} байт, таблиц: {len(result.tables)}; "
-          f"удалено старых копий: {len(result.deleted)}")
+    print(tr("копия: {size_bytes} байт, таблиц: {len}; удалено старых копий: {len2}", size_bytes=result.size_bytes, len=len(result.tables), len2=len(result.deleted)))
     print(result.location)
     return 0
 
@@ -130,21 +130,20 @@ def _restore(args: argparse.Namespace) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001 (a failure of the server or the store, said in Russian)
         logging.getLogger(__name__).exception("Restore failed")
-        print(f"Восстановление не удалось: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(tr("Восстановление не удалось: {name__}: {exc}", name__=type(exc).__name__, exc=exc), file=sys.stderr)
         return 1
-    width = max([len("таблица")] + [len(t.table) for t in report.tables])
-    print(f"{'таблица':<{width}}  {'в копии':>10}  {'восстановлено':>13}")
+    width = max([len(tr("таблица"))] + [len(t.table) for t in report.tables])
+    print(f"{tr('таблица'):<{width}}  {tr('в копии'):>10}  {tr('восстановлено'):>13}")
     for t in report.tables:
         shown = ["—" if n is None else str(n) for n in (t.expected, t.restored)]
         print(f"{t.table:<{width}}  {shown[0]:>10}  {shown[1]:>13}{'' if t.ok else '  ≠'}")
-    print(f"миграции: {', '.join(sorted(report.versions)) or 'нет'} "
-          f"({'последняя версия' if report.migrations_at_head else 'в коде ' + ', '.join(sorted(report.heads))})")
+    print(tr("миграции: {value} ({value2})", value=', '.join(sorted(report.versions)) or 'нет', value2='последняя версия' if report.migrations_at_head else 'в коде ' + ', '.join(sorted(report.heads))))
     if not report.ok:
         for problem in report.problems:
             print(problem, file=sys.stderr)
-        print(f"Проверка не пройдена; база {report.database} оставлена для разбора", file=sys.stderr)
+        print(tr("Проверка не пройдена; база {database} оставлена для разбора", database=report.database), file=sys.stderr)
         return 1
-    print(f"База {report.database} восстановлена из {report.source} и проверена")
+    print(tr("База {database} восстановлена из {source} и проверена", database=report.database, source=report.source))
     return 0
 
 
@@ -167,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         staff = commands.add_parser(name, help=f"create a {name.split('-')[1]} account (or add the role)")
         staff.add_argument("--email", required=True)
         staff.add_argument("--password", required=True)
-        staff.add_argument("--name", default="Администратор")
+        staff.add_argument("--name", default=tr("Администратор"))
 
     outbox = commands.add_parser("outbox", help="print the latest queued emails (development)")
     outbox.add_argument("--limit", type=int, default=10)

@@ -1,4 +1,5 @@
-"""How numbers, prices and hours are shown to people (Russian locale)."""
+"""How numbers, prices and hours are shown to people, in the current language
+(coworking_app/i18n.py): numbers through Babel (CLDR), dates as each language writes them."""
 
 from __future__ import annotations
 
@@ -6,56 +7,53 @@ import json
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from babel.dates import format_date
+
+from coworking_app import i18n
+from coworking_app.i18n import Labels, N_, format_number, plural, tr  # noqa: F401  (plural: re-exported)
 
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
-UNIT_LABELS = {"hour": "час", "day": "день", "week": "неделя", "month": "месяц"}
-UNIT_CHOICES = [("hour", "в час"), ("day", "в день"), ("month", "в месяц")]
-WEEKDAY_LABELS = {"mon": "Пн", "tue": "Вт", "wed": "Ср", "thu": "Чт", "fri": "Пт",
-                  "sat": "Сб", "sun": "Вс"}
-RESOURCE_KIND_LABELS = {
-    "hot_desk": "Незакреплённое место",
-    "fixed_desk": "Закреплённое место",
-    "meeting_room": "Переговорная",
-    "private_office": "Отдельный офис",
-}
+UNIT_LABELS = Labels({"hour": N_("час"), "day": N_("день"), "week": N_("неделя"), "month": N_("месяц")})
+UNIT_CHOICES = [("hour", N_("в час")), ("day", N_("в день")), ("month", N_("в месяц"))]
+WEEKDAY_LABELS = Labels({"mon": N_("Пн"), "tue": N_("Вт"), "wed": N_("Ср"), "thu": N_("Чт"), "fri": N_("Пт"),
+                  "sat": N_("Сб"), "sun": N_("Вс")})
+RESOURCE_KIND_LABELS = Labels({
+    "hot_desk": N_("Незакреплённое место"),
+    "fixed_desk": N_("Закреплённое место"),
+    "meeting_room": N_("Переговорная"),
+    "private_office": N_("Отдельный офис"),
+})
 
 
 def group_thousands(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
+    """12 345 / 12,345."""
+    return format_number(value)
 
 
 def format_money(minor: int | None, currency: str = "RUB") -> str:
+    """"4 000 ₽", "4 000,50 ₽" / "₽4,000", "₽4,000.50": kopecks only when there are any."""
     if minor is None:
         return "—"
     sign = "−" if minor < 0 else ""
-    major, cents = divmod(abs(minor), 100)
-    amount = group_thousands(major) + (f",{cents:02d}" if cents else "")
-    return f"{sign}{amount} {CURRENCY_SIGNS.get(currency, currency)}"
+    amount = format_number(abs(minor) / 100, "#,##0.00" if minor % 100 else "#,##0")
+    symbol = CURRENCY_SIGNS.get(currency, currency)
+    if i18n.current() == "en":
+        return f"{sign}{symbol}{amount}" if len(symbol) == 1 else f"{sign}{amount} {symbol}"
+    return f"{sign}{amount} {symbol}"
 
 
 def format_price(minor: int | None, currency: str, unit: str | None) -> str:
     if minor is None or unit is None:
-        return "Цена по запросу"
-    return f"от {format_money(minor, currency)}/{UNIT_LABELS.get(unit, unit)}"
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    n10, n100 = n % 10, n % 100
-    if n10 == 1 and n100 != 11:
-        word = one
-    elif 2 <= n10 <= 4 and not 12 <= n100 <= 14:
-        word = few
-    else:
-        word = many
-    return f"{group_thousands(n)} {word}"
+        return tr("Цена по запросу")
+    return tr("от {price}/{unit}", price=format_money(minor, currency), unit=UNIT_LABELS.get(unit, unit))
 
 
 def format_distance(metres: float | None) -> str:
     if metres is None:
         return ""
     if metres < 1000:
-        return f"{round(metres)} м"
-    return f"{metres / 1000:.1f} км".replace(".", ",")
+        return tr("{metres} м", metres=round(metres))
+    return tr("{km} км", km=format_number(metres / 1000, "0.0"))
 
 
 def format_minutes(minutes: int) -> str:
@@ -64,41 +62,41 @@ def format_minutes(minutes: int) -> str:
         return plural(days, "день", "дня", "дней")
     if minutes % 60 == 0:
         return plural(minutes // 60, "час", "часа", "часов")
-    return f"{minutes} мин"
+    return tr("{minutes} мин", minutes=minutes)
 
 
 def format_hours(open_: str | None, close: str | None) -> str:
     if not open_ or not close:
-        return "закрыто"
+        return tr("закрыто")
     if open_ == close:
-        return "круглосуточно"
+        return tr("круглосуточно")
     return f"{open_}–{close}"
 
 
 def format_rating(rating: float, count: int) -> str:
     if count == 0:
-        return "Нет отзывов"
-    return f"{rating:.1f}".replace(".", ",") + " · " + plural(count, "отзыв", "отзыва", "отзывов")
+        return tr("Нет отзывов")
+    return format_number(rating, "0.0") + " · " + plural(count, "отзыв", "отзыва", "отзывов")
 
 
-SPACE_STATUS_LABELS = {"draft": "Черновик", "pending_review": "На проверке", "published": "Опубликовано",
-                       "hidden": "Скрыто"}
-PAYMENT_STATUS_LABELS = {"pending": "Ожидает", "succeeded": "Проведён", "failed": "Ошибка"}
-ROLE_LABELS = {"renter": "Арендатор", "owner": "Владелец", "operator": "Оператор", "admin": "Администратор"}
-BOOKING_STATUS_LABELS = {
-    "pending_payment": "ожидает оплаты",
-    "paid": "оплачено, ждёт подтверждения",
-    "confirmed": "подтверждено",
-    "cancelled": "отменено",
-    "expired": "истекло",
-    "completed": "завершено",
-    "no_show": "неявка",
-}
-PAYMENT_PROVIDER_LABELS = {"stripe": "Stripe", "yookassa": "ЮKassa", "test": "Тестовый",
-                           "account": "Счёт компании"}
+SPACE_STATUS_LABELS = Labels({"draft": N_("Черновик"), "pending_review": N_("На проверке"), "published": N_("Опубликовано"),
+                       "hidden": N_("Скрыто")})
+PAYMENT_STATUS_LABELS = Labels({"pending": N_("Ожидает"), "succeeded": N_("Проведён"), "failed": N_("Ошибка")})
+ROLE_LABELS = Labels({"renter": N_("Арендатор"), "owner": N_("Владелец"), "operator": N_("Оператор"), "admin": N_("Администратор")})
+BOOKING_STATUS_LABELS = Labels({
+    "pending_payment": N_("ожидает оплаты"),
+    "paid": N_("оплачено, ждёт подтверждения"),
+    "confirmed": N_("подтверждено"),
+    "cancelled": N_("отменено"),
+    "expired": N_("истекло"),
+    "completed": N_("завершено"),
+    "no_show": N_("неявка"),
+})
+PAYMENT_PROVIDER_LABELS = Labels({"stripe": "Stripe", "yookassa": N_("ЮKassa"), "test": N_("Тестовый"),
+                           "account": N_("Счёт компании")})
 # How a renter paid, as their money history names it (a company's account names the company).
-PAYMENT_METHOD_LABELS = {"stripe": "Банковская карта (Stripe)", "yookassa": "ЮKassa", "test": "Тестовая оплата",
-                         "account": "На счёт компании"}
+PAYMENT_METHOD_LABELS = Labels({"stripe": N_("Банковская карта (Stripe)"), "yookassa": N_("ЮKassa"), "test": N_("Тестовая оплата"),
+                         "account": N_("На счёт компании")})
 
 
 def quoted(name: str) -> str:
@@ -108,28 +106,28 @@ def quoted(name: str) -> str:
 
 def on_account_of(company: str | None) -> str:
     """"на счёт компании «Ромашка»" ("на счёт компании ООО «Ромашка»")."""
-    return f"на счёт компании {quoted(company)}" if company else "на счёт компании"
+    return tr("на счёт компании {quoted}", quoted=quoted(company)) if company else tr("на счёт компании")
 
 
-PAYMENT_PURPOSE_LABELS = {"booking": "Оплата брони", "change": "Доплата за изменение",
-                          "invoice": "Оплата счёта компании картой", "plan": "Оплата абонемента"}
-POLICY_LABELS = {"flexible": "Гибкие", "moderate": "Умеренные", "strict": "Строгие"}
-PLAN_KIND_LABELS = {"day_pass": "Пакет дней", "membership": "Абонемент на месяц", "credits": "Пакет часов переговорных"}
-MEMBERSHIP_TYPE_LABELS = {"hot_desk": "Незакреплённое место", "fixed_desk": "Закреплённое место",
-                          "office": "Отдельный офис"}
-PURCHASE_STATUS_LABELS = {"pending_payment": "Ждёт оплаты", "active": "Действует", "ended": "Закончился",
-                          "cancelled": "Не оплачен"}
-ADDON_UNIT_LABELS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
-PROMO_KIND_LABELS = {"percent": "Процент", "fixed": "Фиксированная сумма"}
-LANGUAGE_LABELS = {"ru": "Русский", "en": "English"}
+PAYMENT_PURPOSE_LABELS = Labels({"booking": N_("Оплата брони"), "change": N_("Доплата за изменение"),
+                          "invoice": N_("Оплата счёта компании картой"), "plan": N_("Оплата абонемента")})
+POLICY_LABELS = Labels({"flexible": N_("Гибкие"), "moderate": N_("Умеренные"), "strict": N_("Строгие")})
+PLAN_KIND_LABELS = Labels({"day_pass": N_("Пакет дней"), "membership": N_("Абонемент на месяц"), "credits": N_("Пакет часов переговорных")})
+MEMBERSHIP_TYPE_LABELS = Labels({"hot_desk": N_("Незакреплённое место"), "fixed_desk": N_("Закреплённое место"),
+                          "office": N_("Отдельный офис")})
+PURCHASE_STATUS_LABELS = Labels({"pending_payment": N_("Ждёт оплаты"), "active": N_("Действует"), "ended": N_("Закончился"),
+                          "cancelled": N_("Не оплачен")})
+ADDON_UNIT_LABELS = Labels({"booking": N_("за бронь"), "hour": N_("в час"), "seat": N_("за место")})
+PROMO_KIND_LABELS = Labels({"percent": N_("Процент"), "fixed": N_("Фиксированная сумма")})
+LANGUAGE_LABELS = Labels({"ru": N_("Русский"), "en": "English"})
 # Market data (docs/market.md): crawl sources, their runs, competitors' listings.
-MARKET_KIND_LABELS = {"jsonld": "JSON-LD", "css": "CSS-селекторы"}
-MARKET_SCHEDULE_LABELS = {"": "нет", "daily": "ежедневно", "weekly": "еженедельно"}
-MARKET_RUN_STATUS_LABELS = {"queued": "в очереди", "running": "идёт", "finished": "завершён", "failed": "ошибка"}
-MARKET_TRIGGER_LABELS = {"manual": "вручную", "schedule": "по расписанию"}
-MARKET_CANCELLATION_LABELS = {**POLICY_LABELS, "unknown": "не указаны"}
-MARKET_LOCATED_LABELS = {"page": "по координатам страницы", "address": "по адресу", "city": "только город",
-                         "none": "не определено"}
+MARKET_KIND_LABELS = Labels({"jsonld": "JSON-LD", "css": N_("CSS-селекторы")})
+MARKET_SCHEDULE_LABELS = Labels({"": N_("нет"), "daily": N_("ежедневно"), "weekly": N_("еженедельно")})
+MARKET_RUN_STATUS_LABELS = Labels({"queued": N_("в очереди"), "running": N_("идёт"), "finished": N_("завершён"), "failed": N_("ошибка")})
+MARKET_TRIGGER_LABELS = Labels({"manual": N_("вручную"), "schedule": N_("по расписанию")})
+MARKET_CANCELLATION_LABELS = {**POLICY_LABELS, "unknown": N_("не указаны")}
+MARKET_LOCATED_LABELS = Labels({"page": N_("по координатам страницы"), "address": N_("по адресу"), "city": N_("только город"),
+                         "none": N_("не определено")})
 
 
 def join_labels(values, labels: dict[str, str]) -> str:
@@ -166,7 +164,7 @@ def format_moment(value: datetime | None, zone: str | tzinfo = DEFAULT_ZONE, fmt
     says so, so no row the database holds can break a list."""
     if value is None:
         return "—"
-    fmt = fmt or ("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+    fmt = fmt or (day_pattern() + (" %H:%M:%S" if seconds else " %H:%M"))
     if value.tzinfo is None:
         return value.strftime(fmt)
     try:
@@ -186,9 +184,23 @@ def local_moment(value: datetime, zone: tzinfo) -> datetime:
         return value.astimezone(timezone.utc)
 
 
+def day_pattern() -> str:
+    """How a date is written (strftime): 15.12.2025 / 15 Dec 2025."""
+    return "%d %b %Y" if i18n.current() == "en" else "%d.%m.%Y"
+
+
+def format_day(day: date | datetime) -> str:
+    """15.12.2025 / 15 Dec 2025."""
+    return day.strftime(day_pattern())
+
+
+def _percent(number: str) -> str:
+    return number + ("%" if i18n.current() == "en" else " %")
+
+
 def format_percent(value: float) -> str:
-    """12,5 % (a Russian decimal comma, a space before the sign)."""
-    return f"{value:.1f}".replace(".", ",") + " %"
+    """12,5 % / 12.5% (the language's decimal sign)."""
+    return _percent(format_number(value, "0.0"))
 
 
 def zone_name(moment: datetime) -> str:
@@ -198,7 +210,7 @@ def zone_name(moment: datetime) -> str:
         return ""
     hours = round(offset.total_seconds() / 3600 - 3)
     if -1 <= hours <= 9:
-        return "МСК" + (f"{hours:+d}" if hours else "")
+        return tr("МСК") + (f"{hours:+d}" if hours else "")  # MSK in English
     return f"UTC{offset.total_seconds() / 3600:+g}"
 
 
@@ -210,12 +222,12 @@ def format_stay(start: datetime, end: datetime) -> str:
         days = (end.date() - start.date()).days
         last = end.date() - timedelta(days=1)
         if days == 1:
-            return f"{start:%d.%m.%Y} (весь день)"
-        return f"{start:%d.%m.%Y} – {last:%d.%m.%Y} ({plural(days, 'день', 'дня', 'дней')})"
+            return tr("{day} (весь день)", day=format_day(start))
+        return f"{format_day(start)} – {format_day(last)} ({plural(days, 'день', 'дня', 'дней')})"
     if start.date() == end.date() or (end - start < timedelta(days=1) and end.time() == time(0)):
         end_label = "24:00" if end.time() == time(0) and end.date() > start.date() else f"{end:%H:%M}"
-        return f"{start:%d.%m.%Y}, {start:%H:%M}–{end_label}"
-    return f"{start:%d.%m.%Y} {start:%H:%M} – {end:%d.%m.%Y} {end:%H:%M}"
+        return f"{format_day(start)}, {start:%H:%M}–{end_label}"
+    return f"{format_day(start)} {start:%H:%M} – {format_day(end)} {end:%H:%M}"
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -237,96 +249,93 @@ def _parse_moment(value: object) -> datetime | None:
 
 # --- finance (services/finance) ----------------------------------------------------------------
 
-JOURNAL_KIND_LABELS = {
-    "payment": "Оплата", "refund": "Возврат", "completion": "Бронь завершена",
-    "cancellation": "Отмена брони", "rejection": "Бронь отклонена", "no_show": "Неявка",
-    "change": "Изменение брони", "penalty_waived": "Штраф отменён", "payout": "Выплата",
-    "payout_paid": "Выплата проведена банком", "payout_failed": "Выплата не прошла",
-    "invoice": "Выставлен счёт", "invoice_paid": "Счёт оплачен", "adjustment": "Корректировка",
-    "invoice_overpaid": "Лишняя оплата счёта картой", "invoice_refund": "Возврат лишней оплаты счёта",
-}
-MONTHS_OF = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-             "октября", "ноября", "декабря")
-
-
+JOURNAL_KIND_LABELS = Labels({
+    "payment": N_("Оплата"), "refund": N_("Возврат"), "completion": N_("Бронь завершена"),
+    "cancellation": N_("Отмена брони"), "rejection": N_("Бронь отклонена"), "no_show": N_("Неявка"),
+    "change": N_("Изменение брони"), "penalty_waived": N_("Штраф отменён"), "payout": N_("Выплата"),
+    "payout_paid": N_("Выплата проведена банком"), "payout_failed": N_("Выплата не прошла"),
+    "invoice": N_("Выставлен счёт"), "invoice_paid": N_("Счёт оплачен"), "adjustment": N_("Корректировка"),
+    "invoice_overpaid": N_("Лишняя оплата счёта картой"), "invoice_refund": N_("Возврат лишней оплаты счёта"),
+})
 def format_day_long(day: date) -> str:
-    """1 августа 2026 (a date people read in a sentence: the next payout)."""
-    return f"{day.day} {MONTHS_OF[day.month - 1]} {day.year}"
+    """1 августа 2026 / 1 August 2026 (a date people read in a sentence: the next payout)."""
+    return format_date(day, "d MMMM y", locale=i18n.current())
 
 
 def format_commission(bp: int) -> str:
     """A commission in basis points as people say it: 1500 -> "15 %", 1250 -> "12,5 %"."""
     whole, rest = divmod(bp, 100)
-    return (f"{whole}" if not rest else f"{bp / 100:.2f}".rstrip("0").replace(".", ",")) + " %"
+    return _percent(format_number(whole) if not rest else format_number(bp / 100, "0.0#"))
 
 
-PENALTY_KIND_LABELS = {"late_cancellation": "Штраф за позднюю отмену", "no_show": "Штраф за неявку"}
-PENALTY_STATUS_LABELS = {"charged": "Удержан", "waived": "Отменён"}
-PAYOUT_STATUS_LABELS = {"pending": "Отправлена в банк", "paid": "Выплачена", "failed": "Не прошла",
-                        "rolled_over": "Перенесена на следующий месяц"}
-INVOICE_STATUS_LABELS = {"issued": "Выставлен", "paid": "Оплачен"}
-COMPANY_ROLE_LABELS = {"admin": "Администратор компании", "member": "Сотрудник"}
-VAT_STATUS_LABELS = {"vat": "Плательщик НДС", "no_vat": "Без НДС"}
-RECONCILIATION_STATUS_LABELS = {"ok": "Сходится", "mismatches": "Есть расхождения",
-                                "failed": "Не выполнена"}
-RECONCILIATION_KIND_LABELS = {
-    "missing_in_ledger": "Есть у платёжной системы, нет у нас",
-    "missing_at_provider": "Есть у нас, нет у платёжной системы",
-    "amount_differs": "Сумма не совпадает",
-    "ledger_differs": "Деньги в книге не равны нашим платежам",
-}
-RECONCILIATION_SUBJECT_LABELS = {"payment": "Платёж", "refund": "Возврат", "cash": "Счёт книги"}
+PENALTY_KIND_LABELS = Labels({"late_cancellation": N_("Штраф за позднюю отмену"), "no_show": N_("Штраф за неявку")})
+PENALTY_STATUS_LABELS = Labels({"charged": N_("Удержан"), "waived": N_("Отменён")})
+PAYOUT_STATUS_LABELS = Labels({"pending": N_("Отправлена в банк"), "paid": N_("Выплачена"), "failed": N_("Не прошла"),
+                        "rolled_over": N_("Перенесена на следующий месяц")})
+INVOICE_STATUS_LABELS = Labels({"issued": N_("Выставлен"), "paid": N_("Оплачен")})
+COMPANY_ROLE_LABELS = Labels({"admin": N_("Администратор компании"), "member": N_("Сотрудник")})
+VAT_STATUS_LABELS = Labels({"vat": N_("Плательщик НДС"), "no_vat": N_("Без НДС")})
+RECONCILIATION_STATUS_LABELS = Labels({"ok": N_("Сходится"), "mismatches": N_("Есть расхождения"),
+                                "failed": N_("Не выполнена")})
+RECONCILIATION_KIND_LABELS = Labels({
+    "missing_in_ledger": N_("Есть у платёжной системы, нет у нас"),
+    "missing_at_provider": N_("Есть у нас, нет у платёжной системы"),
+    "amount_differs": N_("Сумма не совпадает"),
+    "ledger_differs": N_("Деньги в книге не равны нашим платежам"),
+})
+RECONCILIATION_SUBJECT_LABELS = Labels({"payment": N_("Платёж"), "refund": N_("Возврат"), "cash": N_("Счёт книги")})
 
 
 # --- the audit log ---------------------------------------------------------------------------
 
-AUDIT_ENTITY_LABELS = {"space": "Пространство", "resource": "Ресурс", "tariff": "Тариф",
-                       "addon": "Доп. услуга", "promo_code": "Промокод", "booking": "Бронь",
-                       "payment": "Платёж", "user": "Пользователь", "closure": "Закрытые дни",
-                       "penalty": "Штраф", "owner_finance": "Выплаты владельца",
-                       "company": "Компания", "company_member": "Сотрудник компании"}
-AUDIT_ACTION_LABELS = {"create": "создание", "update": "изменение", "delete": "удаление"}
+AUDIT_ENTITY_LABELS = Labels({"space": N_("Пространство"), "resource": N_("Ресурс"), "tariff": N_("Тариф"),
+                       "addon": N_("Доп. услуга"), "promo_code": N_("Промокод"), "booking": N_("Бронь"),
+                       "payment": N_("Платёж"), "user": N_("Пользователь"), "closure": N_("Закрытые дни"),
+                       "penalty": N_("Штраф"), "owner_finance": N_("Выплаты владельца"),
+                       "company": N_("Компания"), "company_member": N_("Сотрудник компании")})
+AUDIT_ACTION_LABELS = Labels({"create": N_("создание"), "update": N_("изменение"), "delete": N_("удаление")})
 # Column -> label, shared by every audited table; a few differ per entity.
-AUDIT_FIELD_LABELS = {
-    "id": "ID", "name": "Название", "description": "Описание", "address": "Адрес",
-    "location": "Координаты", "city_id": "Город (ID)", "district_id": "Район (ID)",
-    "timezone": "Часовой пояс", "opening_hours": "Часы работы", "status": "Статус",
-    "amenities": "Удобства", "price_hour_from": "Цена от, в час", "price_day_from": "Цена от, в день",
-    "price_month_from": "Цена от, в месяц", "currency": "Валюта", "max_capacity": "Вместимость",
-    "instant_book": "Мгновенное бронирование", "cancellation_policy": "Условия отмены",
-    "vat_rate_bp": "Ставка НДС", "prices_include_vat": "НДС в цене",
-    "moderation_note": "Замечание модератора", "changed_for_review_at": "Изменения на проверке с",
-    "rating": "Рейтинг", "reviews_count": "Отзывов", "created_at": "Создано",
-    "deleted_at": "Удалено", "owner_id": "Владелец (ID)", "space_id": "Пространство (ID)",
-    "kind": "Тип", "capacity": "Мест", "min_minutes": "Мин. длительность",
-    "max_minutes": "Макс. длительность", "resource_id": "Ресурс (ID)", "unit": "Единица",
-    "price_minor": "Цена", "code": "Код", "resource_kinds": "Для ресурсов",
-    "max_quantity": "Макс. количество", "active": "Активна", "value": "Скидка",
-    "valid_from": "Действует с", "valid_until": "Действует до", "max_uses_total": "Макс. использований",
-    "max_uses_per_user": "Макс. на человека", "min_amount_minor": "Минимальная сумма",
-    "user_id": "Арендатор (ID)", "start_at": "Начало", "end_at": "Конец", "seats": "Мест",
-    "whole": "Целиком", "expires_at": "Оплатить до", "price": "Расчёт цены", "addons": "Доп. услуги",
-    "total_minor": "Сумма", "promo_id": "Промокод (ID)", "policy": "Условия отмены",
-    "paid_minor": "Оплачено", "refunded_minor": "Возвращено", "balance_due_minor": "К доплате",
-    "pending_change": "Ожидающее изменение", "cancel_reason": "Причина отмены",
-    "booking_id": "Бронь (ID)", "provider": "Провайдер", "purpose": "Назначение",
-    "provider_session_id": "Сессия провайдера", "provider_payment_id": "Платёж у провайдера",
-    "idempotency_key": "Ключ идемпотентности", "amount_minor": "Сумма", "payment_url": "Ссылка на оплату",
-    "change": "Изменение", "failure": "Ошибка", "email": "Email", "email_verified_at": "Email подтверждён",
-    "phone": "Телефон", "full_name": "Имя", "password_hash": "Пароль", "roles": "Роли",
-    "language": "Язык", "notification_prefs": "Настройки уведомлений", "totp_secret": "Ключ 2FA",
-    "totp_enabled_at": "2FA включена", "is_active": "Активен", "password_changed_at": "Пароль изменён",
-    "first_day": "Первый закрытый день", "last_day": "Последний закрытый день", "reason": "Причина",
-    "created_by": "Кто закрыл (ID)",
-    "waived_by": "Кто отменил (ID)", "waive_reason": "Причина отмены штрафа", "waived_at": "Штраф отменён",
-    "commission_bp": "Комиссия", "payee_name": "Получатель", "payee_inn": "ИНН получателя",
-    "bank_name": "Банк", "bank_bik": "БИК", "bank_account": "Расчётный счёт",
-    "bank_corr_account": "Корр. счёт", "inn": "ИНН", "kpp": "КПП", "billing_email": "Email для счетов",
-    "credit_limit_minor": "Кредитный лимит", "vat_status": "НДС", "company_id": "Компания (ID)",
-    "role": "Роль", "monthly_limit_minor": "Лимит в месяц", "no_show_fee_percent": "Штраф за неявку, %",
-    "no_show_release": "Снимать бронь при неявке", "checkin_grace_minutes": "Ждать гостя, минут",
-    "checked_in_at": "Гость пришёл", "checkin_method": "Как отмечен приход", "checked_in_by": "Кто отметил приход (ID)",
-}
+AUDIT_FIELD_LABELS = Labels({
+    "id": "ID", "name": N_("Название"), "description": N_("Описание"), "address": N_("Адрес"),
+    "name_en": N_("Название по-английски"), "description_en": N_("Описание по-английски"),
+    "location": N_("Координаты"), "city_id": N_("Город (ID)"), "district_id": N_("Район (ID)"),
+    "timezone": N_("Часовой пояс"), "opening_hours": N_("Часы работы"), "status": N_("Статус"),
+    "amenities": N_("Удобства"), "price_hour_from": N_("Цена от, в час"), "price_day_from": N_("Цена от, в день"),
+    "price_month_from": N_("Цена от, в месяц"), "currency": N_("Валюта"), "max_capacity": N_("Вместимость"),
+    "instant_book": N_("Мгновенное бронирование"), "cancellation_policy": N_("Условия отмены"),
+    "vat_rate_bp": N_("Ставка НДС"), "prices_include_vat": N_("НДС в цене"),
+    "moderation_note": N_("Замечание модератора"), "changed_for_review_at": N_("Изменения на проверке с"),
+    "rating": N_("Рейтинг"), "reviews_count": N_("Отзывов"), "created_at": N_("Создано"),
+    "deleted_at": N_("Удалено"), "owner_id": N_("Владелец (ID)"), "space_id": N_("Пространство (ID)"),
+    "kind": N_("Тип"), "capacity": N_("Мест"), "min_minutes": N_("Мин. длительность"),
+    "max_minutes": N_("Макс. длительность"), "resource_id": N_("Ресурс (ID)"), "unit": N_("Единица"),
+    "price_minor": N_("Цена"), "code": N_("Код"), "resource_kinds": N_("Для ресурсов"),
+    "max_quantity": N_("Макс. количество"), "active": N_("Активна"), "value": N_("Скидка"),
+    "valid_from": N_("Действует с"), "valid_until": N_("Действует до"), "max_uses_total": N_("Макс. использований"),
+    "max_uses_per_user": N_("Макс. на человека"), "min_amount_minor": N_("Минимальная сумма"),
+    "user_id": N_("Арендатор (ID)"), "start_at": N_("Начало"), "end_at": N_("Конец"), "seats": N_("Мест"),
+    "whole": N_("Целиком"), "expires_at": N_("Оплатить до"), "price": N_("Расчёт цены"), "addons": N_("Доп. услуги"),
+    "total_minor": N_("Сумма"), "promo_id": N_("Промокод (ID)"), "policy": N_("Условия отмены"),
+    "paid_minor": N_("Оплачено"), "refunded_minor": N_("Возвращено"), "balance_due_minor": N_("К доплате"),
+    "pending_change": N_("Ожидающее изменение"), "cancel_reason": N_("Причина отмены"),
+    "booking_id": N_("Бронь (ID)"), "provider": N_("Провайдер"), "purpose": N_("Назначение"),
+    "provider_session_id": N_("Сессия провайдера"), "provider_payment_id": N_("Платёж у провайдера"),
+    "idempotency_key": N_("Ключ идемпотентности"), "amount_minor": N_("Сумма"), "payment_url": N_("Ссылка на оплату"),
+    "change": N_("Изменение"), "failure": N_("Ошибка"), "email": "Email", "email_verified_at": N_("Email подтверждён"),
+    "phone": N_("Телефон"), "full_name": N_("Имя"), "password_hash": N_("Пароль"), "roles": N_("Роли"),
+    "language": N_("Язык"), "notification_prefs": N_("Настройки уведомлений"), "totp_secret": N_("Ключ 2FA"),
+    "totp_enabled_at": N_("2FA включена"), "is_active": N_("Активен"), "password_changed_at": N_("Пароль изменён"),
+    "first_day": N_("Первый закрытый день"), "last_day": N_("Последний закрытый день"), "reason": N_("Причина"),
+    "created_by": N_("Кто закрыл (ID)"),
+    "waived_by": N_("Кто отменил (ID)"), "waive_reason": N_("Причина отмены штрафа"), "waived_at": N_("Штраф отменён"),
+    "commission_bp": N_("Комиссия"), "payee_name": N_("Получатель"), "payee_inn": N_("ИНН получателя"),
+    "bank_name": N_("Банк"), "bank_bik": N_("БИК"), "bank_account": N_("Расчётный счёт"),
+    "bank_corr_account": N_("Корр. счёт"), "inn": N_("ИНН"), "kpp": N_("КПП"), "billing_email": N_("Email для счетов"),
+    "credit_limit_minor": N_("Кредитный лимит"), "vat_status": N_("НДС"), "company_id": N_("Компания (ID)"),
+    "role": N_("Роль"), "monthly_limit_minor": N_("Лимит в месяц"), "no_show_fee_percent": N_("Штраф за неявку, %"),
+    "no_show_release": N_("Снимать бронь при неявке"), "checkin_grace_minutes": N_("Ждать гостя, минут"),
+    "checked_in_at": N_("Гость пришёл"), "checkin_method": N_("Как отмечен приход"), "checked_in_by": N_("Кто отметил приход (ID)"),
+})
 _AUDIT_CHOICES = {  # (entity, column) -> value labels; "*" = every entity
     ("booking", "status"): BOOKING_STATUS_LABELS, ("space", "status"): SPACE_STATUS_LABELS,
     ("payment", "status"): PAYMENT_STATUS_LABELS, ("resource", "kind"): RESOURCE_KIND_LABELS,
@@ -354,7 +363,7 @@ def format_audit_value(entity: str, name: str, value: object, zone: str = DEFAUL
     if labels is not None and isinstance(value, (str, list)):
         return join_labels(value, labels) if isinstance(value, list) else labels.get(value, value)
     if isinstance(value, bool):
-        return "да" if value else "нет"
+        return tr("да") if value else tr("нет")
     if isinstance(value, (int, float)) and (name.endswith("_minor") or name in _AUDIT_MONEY):
         return format_money(int(value))
     if name == "value" and entity == "promo_code" and isinstance(value, int):
@@ -377,7 +386,7 @@ def _audit_structure(name: str, value: dict | list, zone: str) -> str:
     if not value:
         return "—"
     if name == "price" and isinstance(value, dict) and "total" in value:
-        return "итого " + format_money(int(value["total"]), str(value.get("currency") or "RUB"))
+        return tr("итого ") + format_money(int(value["total"]), str(value.get("currency") or "RUB"))
     if name == "addons" and isinstance(value, list):
         return ", ".join(str(a.get("name", a.get("code", ""))) if isinstance(a, dict) else str(a)
                          for a in value)
@@ -388,12 +397,12 @@ def _audit_structure(name: str, value: dict | list, zone: str) -> str:
     if name in ("pending_change", "change") and isinstance(value, dict) and "start" in value:
         start, end = _parse_moment(value.get("start")), _parse_moment(value.get("end"))
         when = format_stay(start.astimezone(_zone(zone)), end.astimezone(_zone(zone))) if start and end else ""
-        seats = f", мест: {value['seats']}" if value.get("seats") else ""
+        seats = tr(", мест: {seats}", seats=value['seats']) if value.get("seats") else ""
         return f"{when}{seats}" or "—"
     if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
         return ", ".join(str(v) for v in value)
     if name == "notification_prefs":
-        return "изменены"
+        return tr("изменены")
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 120 else text[:119] + "…"
 
@@ -403,11 +412,11 @@ def _audit_structure(name: str, value: dict | list, zone: str) -> str:
 _URL = re.compile(r"(?:https?://[^\s<>\"']+|(?<![\w/])/(?:cabinet|owner|inbox|spaces|search|admin|checkout)"
                   r"(?:[/?#][^\s<>\"']*)?)")
 LINK_LABELS = [  # (path prefix, label) for links to our own pages, first match wins
-    ("/api/v1/unsubscribe/", "Отписаться"), ("/cabinet/bookings", "Мои брони"),
-    ("/cabinet/notifications", "Уведомления"), ("/cabinet", "Личный кабинет"),
-    ("/owner/bookings", "Брони гостей"), ("/owner/spaces/", "Открыть пространство в кабинете"),
-    ("/owner", "Мои пространства"), ("/inbox", "Открыть переписку"),
-    ("/spaces/", "Страница пространства"), ("/search", "Поиск"), ("/admin", "Панель оператора"),
+    ("/api/v1/unsubscribe/", N_("Отписаться")), ("/cabinet/bookings", N_("Мои брони")),
+    ("/cabinet/notifications", N_("Уведомления")), ("/cabinet", N_("Личный кабинет")),
+    ("/owner/bookings", N_("Брони гостей")), ("/owner/spaces/", N_("Открыть пространство в кабинете")),
+    ("/owner", N_("Мои пространства")), ("/inbox", N_("Открыть переписку")),
+    ("/spaces/", N_("Страница пространства")), ("/search", N_("Поиск")), ("/admin", N_("Панель оператора")),
 ]
 
 
@@ -437,7 +446,7 @@ def split_links(text: str, base_url: str) -> list[tuple[str, str]]:
             continue
         if match.start() > last:
             parts.append((text[last:match.start()], ""))
-        label = next((lab for prefix, lab in LINK_LABELS if path.startswith(prefix)), "Открыть")
+        label = next((tr(lab) for prefix, lab in LINK_LABELS if path.startswith(prefix)), tr("Открыть"))
         parts.append((label, path))
         last = match.start() + len(trimmed)
     if last < len(text):

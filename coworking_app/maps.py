@@ -41,6 +41,8 @@ from folium.template import Template
 
 from coworking_app.db import get_cache_redis
 from coworking_app.settings import get_settings
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +148,8 @@ class _Pins(folium.MacroElement):
         super().__init__()
         self._name = "cw_pins"
         self.style = _STYLE
-        self.data = _json_for_html({"pins": pins, "pickable": pickable, "open_label": "Открыть",
-                                    "drag_label": "Точка пространства: перетащите её"})
+        self.data = _json_for_html({"pins": pins, "pickable": pickable, "open_label": tr("Открыть"),
+                                    "drag_label": tr("Точка пространства: перетащите её")})
 
 
 def _json_for_html(value: object) -> str:
@@ -210,7 +212,7 @@ _CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" /
 def _document(fmap: folium.Map) -> str:
     root = fmap.get_root()
     _number(root, itertools.count())
-    html = root.render().replace("<html>", '<html lang="ru">', 1)
+    html = root.render().replace("<html>", f'<html lang="{i18n.current()}">', 1)
     # The policy right after the charset (or the <head>), before the first script or style.
     meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(map_policy(html))}">'
     anchor = _CHARSET if _CHARSET in html else "<head>"
@@ -295,7 +297,7 @@ def density_map(cells: list[tuple[float, float, int]], center: tuple[float, floa
     for lat, lon, n in cells:
         folium.CircleMarker(
             (lat, lon), radius=4 + 16 * (n / top) ** 0.5, stroke=False, fill=True,
-            fill_color=ACCENT, fill_opacity=0.25 + 0.55 * n / top, tooltip=f"Поисков: {n}",
+            fill_color=ACCENT, fill_opacity=0.25 + 0.55 * n / top, tooltip=tr("Поисков: {n}", n=n),
         ).add_to(fmap)
     _Pins([], False).add_to(fmap)  # the scale and the credit, as on every map
     _fit(fmap, [(c[0], c[1]) for c in cells], 20)
@@ -335,8 +337,5 @@ def published(key: str) -> str | None:
 
 # What the frame shows when a map is gone (expired, or the cache was emptied).
 MISSING_DOCUMENT = (
-    '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Карта</title>'
-    "<style>body{margin:0;display:grid;place-items:center;height:100vh;"
-    "font:14px/1.4 system-ui,sans-serif;color:#555;background:#e8eef0}</style></head>"
-    "<body><p>Карта устарела: обновите страницу.</p></body></html>"
+    N_('<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Карта</title><style>body{margin:0;display:grid;place-items:center;height:100vh;font:14px/1.4 system-ui,sans-serif;color:#555;background:#e8eef0}</style></head><body><p>Карта устарела: обновите страницу.</p></body></html>')
 )

@@ -12,6 +12,7 @@ from coworking_app import alerts, metrics
 from coworking_app.services.finance import companies, invoices, ledger, payouts, reconciliation
 from coworking_app.services.messaging.mailer import TransientMailError
 from coworking_app.uow import run_use_case
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,7 @@ def run_payouts(period_start: str | None = None, actor_id: int | None = None) ->
             continue
         result[payout.status if payout else "nothing"] += 1
     if result["failed"]:
-        alerts.alert("payouts", f"Выплаты за {period:%m.%Y}: {result['failed']} владельцев не обработаны, "
-                                "смотрите журнал воркера", key=f"payouts:{period}")
+        alerts.alert("payouts", tr("Выплаты за {period:%m.%Y}: {failed} владельцев не обработаны, смотрите журнал воркера", period=period, failed=result['failed']), key=f"payouts:{period}")
     return result
 
 
@@ -46,7 +46,7 @@ def check_ledger() -> dict:
         first = "; ".join(f"{d.kind} {d.reference}: {d.kept_minor} vs {d.counted_minor}"
                           for d in check.differences[:5])
         log.error("ledger check found %d differences: %s", len(check.differences), first)
-        alerts.alert("ledger", f"Проверка книги: {len(check.differences)} расхождений. {first}",
+        alerts.alert("ledger", tr("Проверка книги: {len} расхождений. {first}", len=len(check.differences), first=first),
                      key="ledger-check")
     return {"balanced": check.balanced, "accounts_checked": check.accounts_checked,
             "differences": len(check.differences)}
@@ -65,7 +65,7 @@ def issue_invoices() -> dict:
             continue
         result["issued" if invoice else "nothing"] += 1
     if result["failed"]:
-        alerts.alert("invoices", f"Счета компаниям: {result['failed']} не выставлены, смотрите журнал воркера",
+        alerts.alert("invoices", tr("Счета компаниям: {failed} не выставлены, смотрите журнал воркера", failed=result['failed']),
                      key="invoices-failed")
     return result
 
@@ -104,10 +104,9 @@ def reconcile_providers(since: str | None = None, provider: str | None = None,
                          key=f"reconciliation-failed:{name}")
         elif run.mismatches:
             metrics.RECONCILIATION_PROBLEMS.labels(name, "mismatches").inc()
-            first = "; ".join(f"{i.kind_label}: {i.reference} ({i.currency}) у нас {i.ours_minor}, "
-                              f"в книге {i.ledger_minor}, у платёжной системы {i.provider_minor}"
+            first = "; ".join(tr("{kind_label}: {reference} ({currency}) у нас {ours_minor}, в книге {ledger_minor}, у платёжной системы {provider_minor}", kind_label=i.kind_label, reference=i.reference, currency=i.currency, ours_minor=i.ours_minor, ledger_minor=i.ledger_minor, provider_minor=i.provider_minor)
                               for i in run.items[:5])
             log.error("reconciliation with %s found %d mismatches: %s", name, run.mismatches, first)
-            alerts.alert("reconciliation", f"Сверка с {run.provider_label}: {run.mismatches} расхождений. {first}",
+            alerts.alert("reconciliation", tr("Сверка с {provider_label}: {mismatches} расхождений. {first}", provider_label=run.provider_label, mismatches=run.mismatches, first=first),
                          key=f"reconciliation:{name}")
     return result

@@ -8,6 +8,7 @@ import logging
 from coworking_app.services.admin.audit import audit_context
 from coworking_app.services.market import crawls, listings, runs
 from coworking_app.uow import run_use_case
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def crawl(run_id: int) -> str:
             outcome = crawls.run_crawl(source, run.id, key)
         except Exception as exc:  # the child could not even start: the run must not stay "running"
             log.exception("market crawl of run %s could not start", run_id)
-            outcome = crawls.CrawlOutcome(False, f"обход не запустился: {type(exc).__name__}", {})
+            outcome = crawls.CrawlOutcome(False, tr("обход не запустился: {name__}", name__=type(exc).__name__), {})
         run_use_case(lambda s, _fx: runs.do_finish_run(s, run.id, ok=outcome.ok, reason=outcome.reason))
         return f"run {run_id}: {'finished' if outcome.ok else 'failed: ' + (outcome.reason or '')}"
 

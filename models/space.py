@@ -119,6 +119,9 @@ class Space(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     name: str = Field(max_length=160)
     description: str = Field(default="", max_length=5000)
+    # The owner's English name and description, shown to English readers when given.
+    name_en: str = Field(default="", max_length=160, sa_column_kwargs={"server_default": ""})
+    description_en: str = Field(default="", max_length=5000, sa_column_kwargs={"server_default": ""})
     address: str = Field(max_length=255)
     location: Any = Field(sa_column=point_column(nullable=False))
     city_id: int = Field(foreign_key="city.id")

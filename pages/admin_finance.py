@@ -9,6 +9,7 @@ from pages.admin_invoices import invoices_tab, paid_dialog, reconciliation_tab
 from pages.components import empty_state, scroll_table
 from state.admin_finance import PAYOUT_FILTERS, PENALTY_FILTERS, AdminFinanceState, DiffRow, PayoutRow, PenaltyRow
 from pages.layout import page_frame
+from state.lang import t
 
 GRAY = rx.color("gray", 11)
 PAYOUT_COLORS = {"pending": "blue", "paid": "green", "failed": "red", "rolled_over": "amber"}
@@ -23,7 +24,7 @@ def _select(value, on_change, label: str, test_id: str, *items) -> rx.Component:
 
 
 def _options(options: list[tuple[str, str]]) -> list[rx.Component]:
-    return [rx.select.item(text, value=value) for value, text in options]
+    return [rx.select.item(t(text), value=value) for value, text in options]
 
 
 def _month_options() -> rx.Component:
@@ -46,14 +47,14 @@ def _ledger() -> rx.Component:
             rx.flex(
                 rx.cond(
                     ~s.checked,
-                    rx.hstack(rx.spinner(size="2"), rx.text("Проверяем книгу…", size="2"), align="center"),
+                    rx.hstack(rx.spinner(size="2"), rx.text(t("Проверяем книгу…"), size="2"), align="center"),
                     rx.cond(
                         s.balanced,
                         rx.hstack(rx.icon("circle-check", color=rx.color("green", 10), size=20, aria_hidden="true"),
-                                  rx.text("Книга сходится", weight="bold", size="3"), align="center",
+                                  rx.text(t("Книга сходится"), weight="bold", size="3"), align="center",
                                   custom_attrs={"data-testid": "ledger-balanced"}),
                         rx.hstack(rx.icon("circle-alert", color=rx.color("red", 10), size=20, aria_hidden="true"),
-                                  rx.text("Книга не сходится: расхождений ", s.differences.length(), weight="bold",
+                                  rx.text(t("Книга не сходится: расхождений "), s.differences.length(), weight="bold",
                                           size="3", color=rx.color("red", 11)),
                                   align="center", custom_attrs={"data-testid": "ledger-unbalanced"}),
                     ),
@@ -61,13 +62,13 @@ def _ledger() -> rx.Component:
                 rx.text(s.check_summary, size="1", color=rx.color("gray", 10)),
                 rx.spacer(),
                 rx.button(rx.cond(s.checking, rx.spinner(size="1"), rx.icon("refresh-cw", size=14)),
-                          "Проверить сейчас", size="2", variant="soft", on_click=s.check_ledger,
+                          t("Проверить сейчас"), size="2", variant="soft", on_click=s.check_ledger,
                           disabled=s.checking, custom_attrs={"data-testid": "ledger-check"}),
                 spacing="3", align="center", wrap="wrap", width="100%",
             ),
             rx.cond(s.differences.length() > 0,
-                    scroll_table(["Что не так", "Где", "Записано, коп.", "По проводкам, коп."],
-                           rx.foreach(s.differences, _difference), "ledger-differences", "Расхождения книги")),
+                    scroll_table([t("Что не так"), t("Где"), t("Записано, коп."), t("По проводкам, коп.")],
+                           rx.foreach(s.differences, _difference), "ledger-differences", t("Расхождения книги"))),
             spacing="3", width="100%",
         ),
         width="100%", custom_attrs={"data-testid": "ledger"},
@@ -93,17 +94,17 @@ def _payout(p: PayoutRow) -> rx.Component:
             spacing="1")),
         rx.table.cell(rx.hstack(
             rx.cond(s.is_admin & p.pending, rx.fragment(
-                rx.button("Выплачено", size="1", on_click=s.ask_payout("paid", p.id),
+                rx.button(t("Выплачено"), size="1", on_click=s.ask_payout("paid", p.id),
                           custom_attrs={"data-testid": "payout-paid"}),
-                rx.button("Не прошла", size="1", variant="soft", color_scheme="red",
+                rx.button(t("Не прошла"), size="1", variant="soft", color_scheme="red",
                           on_click=s.ask_payout("failed", p.id), custom_attrs={"data-testid": "payout-failed"}),
             )),
             rx.icon_button(rx.icon("file-down", size=14), size="1", variant="soft", color_scheme="gray",
-                           on_click=s.download_statement(p.id), aria_label="Отчёт № " + p.number.to_string() + ", PDF",
-                           title="Отчёт владельцу, PDF", custom_attrs={"data-testid": "payout-pdf"}),
+                           on_click=s.download_statement(p.id), aria_label=t("Отчёт № ") + p.number.to_string() + ", PDF",
+                           title=t("Отчёт владельцу, PDF"), custom_attrs={"data-testid": "payout-pdf"}),
             spacing="2")),
         rx.table.cell(rx.vstack(rx.text(p.period, white_space="nowrap"),
-                                rx.text("отчёт № ", p.number, size="1", color=rx.color("gray", 10)), spacing="0")),
+                                rx.text(t("отчёт № "), p.number, size="1", color=rx.color("gray", 10)), spacing="0")),
         rx.table.cell(p.bank, white_space="nowrap"),
         custom_attrs={"data-testid": "payout-row", "data-id": p.id, "data-status": p.status},
     )
@@ -114,15 +115,14 @@ def _run_box() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.text("Провести выплаты за месяц", weight="bold", size="3"),
-                rx.text("То же, что 1-го числа: отчёт каждому владельцу и перевод, если сумма не меньше минимальной "
-                        "и есть реквизиты. Кому уже заплатили за месяц, второй раз не заплатим.",
+                rx.text(t("Провести выплаты за месяц"), weight="bold", size="3"),
+                rx.text(t("То же, что 1-го числа: отчёт каждому владельцу и перевод, если сумма не меньше минимальной и есть реквизиты. Кому уже заплатили за месяц, второй раз не заплатим."),
                         size="1", color=GRAY),
                 spacing="1", flex="1", min_width="220px",
             ),
             rx.hstack(
-                _select(s.run_month, s.set_run_month, "Месяц выплаты", "payout-run-month", _month_options()),
-                rx.button(rx.cond(s.running, rx.spinner(size="2"), rx.icon("play", size=14)), "Провести",
+                _select(s.run_month, s.set_run_month, t("Месяц выплаты"), "payout-run-month", _month_options()),
+                rx.button(rx.cond(s.running, rx.spinner(size="2"), rx.icon("play", size=14)), t("Провести"),
                           on_click=s.run_payouts, disabled=s.running, custom_attrs={"data-testid": "payout-run"}),
                 spacing="2", align="center", wrap="wrap",
             ),
@@ -137,21 +137,21 @@ def _payouts_tab() -> rx.Component:
     return rx.vstack(
         rx.cond(s.is_admin, _run_box()),
         rx.flex(
-            _select(s.status_filter, s.set_status_filter, "Статус выплаты", "payout-filter-status",
+            _select(s.status_filter, s.set_status_filter, t("Статус выплаты"), "payout-filter-status",
                     *_options(PAYOUT_FILTERS)),
-            _select(s.month_filter, s.set_month_filter, "Месяц", "payout-filter-month",
-                    rx.select.item("Все месяцы", value="all"), _month_options()),
+            _select(s.month_filter, s.set_month_filter, t("Месяц"), "payout-filter-month",
+                    rx.select.item(t("Все месяцы"), value="all"), _month_options()),
             rx.icon_button(rx.icon("refresh-cw", size=14), size="2", variant="soft", color_scheme="gray",
-                           on_click=s.refresh, aria_label="Обновить список", title="Обновить список",
+                           on_click=s.refresh, aria_label=t("Обновить список"), title=t("Обновить список"),
                            custom_attrs={"data-testid": "payout-refresh"}),
             spacing="2", wrap="wrap", align="center",
         ),
         rx.cond(
             s.payout_rows.length() > 0,
-            scroll_table(["Владелец", "Сумма", "Статус", "", "Месяц", "Счёт"], rx.foreach(s.payout_rows, _payout),
-                   "payouts-table", "Выплаты владельцам"),
-            empty_state("banknote", "Выплат нет",
-                        rx.text("Выплаты появляются после месячного расчёта: 1-го числа или по кнопке выше.",
+            scroll_table([t("Владелец"), t("Сумма"), t("Статус"), "", t("Месяц"), t("Счёт")], rx.foreach(s.payout_rows, _payout),
+                   "payouts-table", t("Выплаты владельцам")),
+            empty_state("banknote", t("Выплат нет"),
+                        rx.text(t("Выплаты появляются после месячного расчёта: 1-го числа или по кнопке выше."),
                                 size="2", color=GRAY, text_align="center")),
         ),
         spacing="3", width="100%",
@@ -163,35 +163,35 @@ def _payout_dialog() -> rx.Component:
     paid = s.dialog == "paid"
     wrong = s.dialog_error != ""
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title(rx.cond(paid, "Выплата проведена банком", "Выплата не прошла")),
+        rx.dialog.title(rx.cond(paid, t("Выплата проведена банком"), t("Выплата не прошла"))),
         rx.dialog.description(s.dialog_title, size="2", color=GRAY),
         rx.form(
             rx.vstack(
-                rx.el.label(rx.cond(paid, "Номер платёжного поручения или референс банка",
-                                    "Почему не прошла — владелец увидит это"),
+                rx.el.label(rx.cond(paid, t("Номер платёжного поручения или референс банка"),
+                                    t("Почему не прошла — владелец увидит это")),
                             html_for="payout-dialog-text", style=LABEL_STYLE),
                 rx.cond(paid,
                         rx.input(value=s.dialog_text, on_change=s.set_dialog_text, id="payout-dialog-text", name="text",
-                                 placeholder="п/п № 123 от 02.12.2026", width="100%", auto_focus=True,
+                                 placeholder=t("п/п № 123 от 02.12.2026"), width="100%", auto_focus=True,
                                  color_scheme=rx.cond(wrong, "red", "gray"),
                                  custom_attrs={"data-testid": "payout-dialog-text",
                                                "aria-invalid": rx.cond(wrong, "true", "false"),
                                                "aria-describedby": "payout-dialog-error"}),
                         rx.text_area(value=s.dialog_text, on_change=s.set_dialog_text, id="payout-dialog-text", name="text",
-                                     placeholder="Например: счёт получателя закрыт", width="100%", rows="3",
+                                     placeholder=t("Например: счёт получателя закрыт"), width="100%", rows="3",
                                      auto_focus=True, color_scheme=rx.cond(wrong, "red", "gray"),
                                      custom_attrs={"data-testid": "payout-dialog-text",
                                                    "aria-invalid": rx.cond(wrong, "true", "false"),
                                                    "aria-describedby": "payout-dialog-error"})),
-                rx.cond(~paid, rx.text("Сумма вернётся на баланс владельца и уйдёт со следующей выплатой.",
+                rx.cond(~paid, rx.text(t("Сумма вернётся на баланс владельца и уйдёт со следующей выплатой."),
                                        size="1", color=GRAY)),
                 rx.cond(wrong, rx.text(s.dialog_error, size="1", color=rx.color("red", 11), role="alert",
                                        id="payout-dialog-error", custom_attrs={"data-testid": "payout-dialog-error"})),
                 rx.flex(
-                    rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray",
+                    rx.dialog.close(rx.button(t("Отмена"), type="button", variant="soft", color_scheme="gray",
                                               on_click=s.close_dialog)),
                     rx.button(rx.cond(s.dialog_busy, rx.spinner(size="2"), rx.fragment()),
-                              rx.cond(paid, "Отметить выплаченной", "Отметить: не прошла"), type="submit",
+                              rx.cond(paid, t("Отметить выплаченной"), t("Отметить: не прошла")), type="submit",
                               color_scheme=rx.cond(paid, "green", "red"), disabled=s.dialog_busy,
                               custom_attrs={"data-testid": "payout-dialog-confirm"}),
                     spacing="3", justify="end", width="100%", wrap="wrap",
@@ -219,7 +219,7 @@ def _penalty(p: PenaltyRow) -> rx.Component:
             rx.cond(p.reason != "", rx.text(p.reason, size="1", color=GRAY, max_width="240px")),
             spacing="1")),
         rx.table.cell(rx.cond(s.is_admin & p.charged,
-                              rx.button("Отменить штраф", size="1", variant="soft", color_scheme="red",
+                              rx.button(t("Отменить штраф"), size="1", variant="soft", color_scheme="red",
                                         on_click=s.ask_waive(p.id), custom_attrs={"data-testid": "penalty-waive"}))),
         rx.table.cell(p.kind),
         rx.table.cell(p.space),
@@ -230,13 +230,13 @@ def _penalty(p: PenaltyRow) -> rx.Component:
 def _penalties_tab() -> rx.Component:
     s = AdminFinanceState
     return rx.vstack(
-        _select(s.penalty_filter, s.set_penalty_filter, "Статус штрафа", "penalty-filter", *_options(PENALTY_FILTERS)),
+        _select(s.penalty_filter, s.set_penalty_filter, t("Статус штрафа"), "penalty-filter", *_options(PENALTY_FILTERS)),
         rx.cond(
             s.penalty_rows.length() > 0,
-            scroll_table(["Бронь", "Сумма", "Статус", "", "За что", "Пространство"],
-                   rx.foreach(s.penalty_rows, _penalty), "penalties-table", "Штрафы"),
-            empty_state("scale", "Штрафов нет",
-                        rx.text("Штраф удерживается при поздней отмене или неявке по правилам пространства.",
+            scroll_table([t("Бронь"), t("Сумма"), t("Статус"), "", t("За что"), t("Пространство")],
+                   rx.foreach(s.penalty_rows, _penalty), "penalties-table", t("Штрафы")),
+            empty_state("scale", t("Штрафов нет"),
+                        rx.text(t("Штраф удерживается при поздней отмене или неявке по правилам пространства."),
                                 size="2", color=GRAY, text_align="center")),
         ),
         spacing="3", width="100%",
@@ -247,25 +247,25 @@ def _waive_dialog() -> rx.Component:
     s = AdminFinanceState
     wrong = s.waive_error != ""
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title("Отменить штраф"),
+        rx.dialog.title(t("Отменить штраф")),
         rx.dialog.description(s.waive_title, size="2", color=GRAY),
         rx.form(
             rx.vstack(
-                rx.el.label("Причина — попадёт в журнал аудита и в уведомление гостю", html_for="waive-reason",
+                rx.el.label(t("Причина — попадёт в журнал аудита и в уведомление гостю"), html_for="waive-reason",
                             style=LABEL_STYLE),
                 rx.text_area(value=s.waive_reason, on_change=s.set_waive_reason, id="waive-reason", name="reason", rows="3",
-                             placeholder="Например: гость не смог прийти из-за закрытого метро", width="100%",
+                             placeholder=t("Например: гость не смог прийти из-за закрытого метро"), width="100%",
                              auto_focus=True, color_scheme=rx.cond(wrong, "red", "gray"),
                              custom_attrs={"data-testid": "waive-reason",
                                            "aria-invalid": rx.cond(wrong, "true", "false"),
                                            "aria-describedby": "waive-error"}),
-                rx.text("Удержанные деньги вернутся гостю тем же способом, каким он платил.", size="1", color=GRAY),
+                rx.text(t("Удержанные деньги вернутся гостю тем же способом, каким он платил."), size="1", color=GRAY),
                 rx.cond(wrong, rx.text(s.waive_error, size="1", color=rx.color("red", 11), role="alert",
                                        id="waive-error", custom_attrs={"data-testid": "waive-error"})),
                 rx.flex(
-                    rx.dialog.close(rx.button("Не отменять", type="button", variant="soft", color_scheme="gray",
+                    rx.dialog.close(rx.button(t("Не отменять"), type="button", variant="soft", color_scheme="gray",
                                               on_click=s.close_waive)),
-                    rx.button(rx.cond(s.waive_busy, rx.spinner(size="2"), rx.fragment()), "Отменить штраф",
+                    rx.button(rx.cond(s.waive_busy, rx.spinner(size="2"), rx.fragment()), t("Отменить штраф"),
                               type="submit", color_scheme="red", disabled=s.waive_busy,
                               custom_attrs={"data-testid": "waive-confirm"}),
                     spacing="3", justify="end", width="100%", wrap="wrap",
@@ -300,31 +300,30 @@ def _commission_tab() -> rx.Component:
     s = AdminFinanceState
     return rx.card(
         rx.vstack(
-            rx.text("Комиссия владельца", weight="bold", size="3"),
-            rx.text("Стандартная комиссия — ", s.default_commission, " от цены брони без НДС. Новая ставка "
-                    "действует для денег, которые поступят с этой минуты; прошлые брони сохраняют свою.",
+            rx.text(t("Комиссия владельца"), weight="bold", size="3"),
+            rx.text(t("Стандартная комиссия — "), s.default_commission, t(" от цены брони без НДС. Новая ставка действует для денег, которые поступят с этой минуты; прошлые брони сохраняют свою."),
                     size="2", color=GRAY),
             rx.cond(
                 s.is_admin,
                 rx.form(
                     rx.vstack(
                         rx.grid(
-                            _commission_field("owner", "Владелец: ID или email", s.com_owner, "owner@example.ru"),
-                            _commission_field("percent", "Комиссия, %", s.com_percent, "12,5", input_mode="decimal"),
+                            _commission_field("owner", t("Владелец: ID или email"), s.com_owner, "owner@example.ru"),
+                            _commission_field("percent", t("Комиссия, %"), s.com_percent, "12,5", input_mode="decimal"),
                             columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
                         ),
                         rx.cond((s.com_error != "") & (s.com_error_field == ""),
                                 rx.callout(s.com_error, icon="triangle-alert", color_scheme="red", size="1",
                                            role="alert", width="100%")),
                         rx.cond(s.com_result != "",
-                                rx.callout(s.com_result, icon="circle-check", color_scheme="green", size="1",
+                                rx.callout(s.com_result, icon="circle-check", color_scheme="green", high_contrast=True, size="1",
                                            width="100%", custom_attrs={"data-testid": "commission-result"})),
                         rx.flex(
-                            rx.button("Вернуть стандартную", type="button", variant="soft", color_scheme="gray",
+                            rx.button(t("Вернуть стандартную"), type="button", variant="soft", color_scheme="gray",
                                       on_click=s.reset_commission, disabled=s.com_saving,
                                       custom_attrs={"data-testid": "commission-reset"}),
                             rx.button(rx.cond(s.com_saving, rx.spinner(size="2"), rx.icon("save", size=14)),
-                                      "Сохранить", type="submit", disabled=s.com_saving,
+                                      t("Сохранить"), type="submit", disabled=s.com_saving,
                                       custom_attrs={"data-testid": "commission-save"}),
                             spacing="3", justify="end", width="100%", wrap="wrap",
                         ),
@@ -332,7 +331,7 @@ def _commission_tab() -> rx.Component:
                     ),
                     on_submit=s.save_commission, reset_on_submit=False, width="100%",
                 ),
-                rx.callout("Менять комиссию могут только администраторы.", icon="info", size="1", width="100%"),
+                rx.callout(t("Менять комиссию могут только администраторы."), icon="info", size="1", width="100%"),
             ),
             spacing="3", width="100%", max_width="720px",
         ),
@@ -342,25 +341,24 @@ def _commission_tab() -> rx.Component:
 
 # The panel's tabs; companies' invoices and the reconciliation with the payment providers have
 # their own small state (state/admin_invoices.py, pages/admin_invoices.py).
-TABS = [("payouts", "Выплаты", _payouts_tab), ("penalties", "Штрафы", _penalties_tab),
-        ("commission", "Комиссии", _commission_tab), ("invoices", "Счета компаний", invoices_tab),
-        ("reconciliation", "Сверка", reconciliation_tab)]
+TABS = [("payouts", t("Выплаты"), _payouts_tab), ("penalties", t("Штрафы"), _penalties_tab),
+        ("commission", t("Комиссии"), _commission_tab), ("invoices", t("Счета компаний"), invoices_tab),
+        ("reconciliation", t("Сверка"), reconciliation_tab)]
 
 
 def admin_finance_page() -> rx.Component:
     s = AdminFinanceState
     return page_frame(rx.vstack(
         admin_nav("/admin/finance"),
-        rx.hstack(rx.heading("Финансы", size="6"),
-                  rx.text("книга, выплаты владельцам, штрафы, комиссии, счета компаний, сверка", size="2",
+        rx.hstack(rx.heading(t("Финансы"), size="6"),
+                  rx.text(t("книга, выплаты владельцам, штрафы, комиссии, счета компаний, сверка"), size="2",
                           color=GRAY),
                   align="baseline", spacing="3", wrap="wrap"),
         rx.cond(
             s.allowed,
             rx.vstack(
                 rx.cond(~s.is_admin & ~s.loading,
-                        rx.callout("Вы видите финансы как оператор: проводить выплаты и отменять штрафы могут "
-                                   "администраторы.", icon="eye", size="1", width="100%",
+                        rx.callout(t("Вы видите финансы как оператор: проводить выплаты и отменять штрафы могут администраторы."), icon="eye", size="1", width="100%",
                                    custom_attrs={"data-testid": "finance-read-only"})),
                 rx.cond(s.load_error != "", rx.callout(s.load_error, icon="triangle-alert", color_scheme="red",
                                                        size="1", width="100%", role="alert")),

@@ -8,6 +8,7 @@ from pages.admin import admin_nav, no_access
 from pages.components import date_input, empty_state, section
 from pages.layout import page_frame
 from state.admin_promos import PromoRow, PromoState
+from state.lang import t
 
 
 def _field(label, name: str, value, **props) -> rx.Component:
@@ -32,28 +33,28 @@ def _field(label, name: str, value, **props) -> rx.Component:
 def _form() -> rx.Component:
     s = PromoState
     return section(
-        "Новый промокод",
+        t("Новый промокод"),
         rx.grid(
-            _field("Код", "code", s.code, placeholder="SPRING10"),
+            _field(t("Код"), "code", s.code, placeholder="SPRING10"),
             rx.vstack(
-                rx.text("Скидка", size="1", color=rx.color("gray", 11)),
-                rx.select.root(rx.select.trigger(aria_label="Вид скидки"),
-                               rx.select.content(rx.select.item("Процент", value="percent"),
-                                                 rx.select.item("Сумма, ₽", value="fixed")),
+                rx.text(t("Скидка"), size="1", color=rx.color("gray", 11)),
+                rx.select.root(rx.select.trigger(aria_label=t("Вид скидки")),
+                               rx.select.content(rx.select.item(t("Процент"), value="percent"),
+                                                 rx.select.item(t("Сумма, ₽"), value="fixed")),
                                value=s.kind, on_change=lambda v: s.set_field("kind", v), size="2"),
                 spacing="1", width="100%"),
-            _field(rx.cond(s.kind == "percent", "Процент", "Сумма, ₽"), "value", s.value, input_mode="decimal"),
-            _field("Действует до", "until", s.until, type="date"),
-            _field("Всего использований", "max_total", s.max_total, input_mode="numeric", placeholder="без лимита"),
-            _field("На человека", "per_user", s.per_user, input_mode="numeric"),
-            _field("Минимальная сумма, ₽", "min_amount", s.min_amount, input_mode="decimal"),
-            _field("ID пространства", "space", s.space, input_mode="numeric", placeholder="вся сеть"),
+            _field(rx.cond(s.kind == "percent", t("Процент"), t("Сумма, ₽")), "value", s.value, input_mode="decimal"),
+            _field(t("Действует до"), "until", s.until, type="date"),
+            _field(t("Всего использований"), "max_total", s.max_total, input_mode="numeric", placeholder=t("без лимита")),
+            _field(t("На человека"), "per_user", s.per_user, input_mode="numeric"),
+            _field(t("Минимальная сумма, ₽"), "min_amount", s.min_amount, input_mode="decimal"),
+            _field(t("ID пространства"), "space", s.space, input_mode="numeric", placeholder=t("вся сеть")),
             columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
         ),
         rx.cond((s.error != "") & (s.error_field == ""),
                 rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1",
                            custom_attrs={"data-testid": "promo-error"})),
-        rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("plus", size=14)), "Создать", on_click=s.create,
+        rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("plus", size=14)), t("Создать"), on_click=s.create,
                   disabled=s.saving, custom_attrs={"data-testid": "promo-create"}),
     )
 
@@ -68,12 +69,12 @@ def _row(p: PromoRow) -> rx.Component:
         rx.table.cell(p.period, white_space="nowrap"),
         rx.table.cell(p.limits),
         rx.table.cell(p.uses, text_align="right"),
-        rx.table.cell(rx.badge(rx.cond(p.active, "действует", "не действует"),
+        rx.table.cell(rx.badge(rx.cond(p.active, t("действует"), t("не действует")),
                                color_scheme=rx.cond(p.active, "green", "gray"), variant="soft")),
         rx.table.cell(rx.hstack(
-            rx.cond(p.active, rx.button("Завершить", size="1", variant="soft", color_scheme="amber", disabled=busy,
+            rx.cond(p.active, rx.button(t("Завершить"), size="1", variant="soft", color_scheme="amber", disabled=busy,
                                         on_click=s.ask("end", p.id), custom_attrs={"data-testid": "promo-end"})),
-            rx.cond(p.uses == 0, rx.button("Удалить", size="1", variant="soft", color_scheme="red", disabled=busy,
+            rx.cond(p.uses == 0, rx.button(t("Удалить"), size="1", variant="soft", color_scheme="red", disabled=busy,
                                            on_click=s.ask("delete", p.id),
                                            custom_attrs={"data-testid": "promo-delete"})),
             spacing="2", justify="end")),
@@ -84,16 +85,16 @@ def _row(p: PromoRow) -> rx.Component:
 def _confirm() -> rx.Component:
     s = PromoState
     return rx.alert_dialog.root(rx.alert_dialog.content(
-        rx.alert_dialog.title(rx.cond(s.confirming == "end", "Завершить промокод ", "Удалить промокод "),
+        rx.alert_dialog.title(rx.cond(s.confirming == "end", t("Завершить промокод "), t("Удалить промокод ")),
                               s.confirm_code, "?"),
         rx.alert_dialog.description(rx.cond(
             s.confirming == "end",
-            "С этой минуты новые брони код не примут; брони, уже оформленные с ним, сохранят скидку.",
-            "Кодом ещё никто не воспользовался: он исчезнет из списка (запись останется в журнале аудита)."),
+            t("С этой минуты новые брони код не примут; брони, уже оформленные с ним, сохранят скидку."),
+            t("Кодом ещё никто не воспользовался: он исчезнет из списка (запись останется в журнале аудита).")),
             size="2"),
         rx.flex(
-            rx.alert_dialog.cancel(rx.button("Не надо", variant="soft", color_scheme="gray", on_click=s.cancel_ask)),
-            rx.alert_dialog.action(rx.button(rx.cond(s.confirming == "end", "Завершить", "Удалить"),
+            rx.alert_dialog.cancel(rx.button(t("Не надо"), variant="soft", color_scheme="gray", on_click=s.cancel_ask)),
+            rx.alert_dialog.action(rx.button(rx.cond(s.confirming == "end", t("Завершить"), t("Удалить")),
                                              color_scheme="red", on_click=s.act,
                                              custom_attrs={"data-testid": "promo-confirm"})),
             spacing="3", justify="end", margin_top="16px", wrap="wrap",
@@ -103,15 +104,15 @@ def _confirm() -> rx.Component:
 
 def promos_page() -> rx.Component:
     s = PromoState
-    headers = ["Код", "Скидка", "Где", "Срок", "Ограничения", "Броней", "Статус", ""]
+    headers = [t("Код"), t("Скидка"), t("Где"), t("Срок"), t("Ограничения"), t("Броней"), t("Статус"), ""]
     return page_frame(rx.vstack(
         admin_nav("/admin/promos"),
-        rx.heading("Промокоды", size="6"),
+        rx.heading(t("Промокоды"), size="6"),
         rx.cond(
             s.allowed,
             rx.vstack(
                 _form(),
-                rx.input(placeholder="Поиск по коду или пространству", value=s.q, on_change=s.set_q,
+                rx.input(placeholder=t("Поиск по коду или пространству"), value=s.q, on_change=s.set_q,
                          debounce_timeout=400, size="2", width=rx.breakpoints(initial="100%", sm="320px")),
                 rx.cond(s.loading, rx.skeleton(height="200px", width="100%"),
                         rx.cond(s.rows.length() > 0,
@@ -119,8 +120,8 @@ def promos_page() -> rx.Component:
                                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
                                     rx.table.body(rx.foreach(s.rows, _row)), size="1", variant="surface",
                                     width="100%"), overflow_x="auto", width="100%"),
-                                empty_state("ticket-percent", "Промокодов нет",
-                                            rx.text("Создайте первый код формой выше.", size="2",
+                                empty_state("ticket-percent", t("Промокодов нет"),
+                                            rx.text(t("Создайте первый код формой выше."), size="2",
                                                     color=rx.color("gray", 11))))),
                 spacing="3", width="100%",
             ),

@@ -13,6 +13,7 @@ from state.account_forms import (
     SignupState,
     VerifyEmailState,
 )
+from state.lang import t
 
 
 def auth_card(title: str, *children: rx.Component) -> rx.Component:
@@ -79,28 +80,28 @@ def _signup_form() -> rx.Component:
     return private_form(
         rx.vstack(
             rx.segmented_control.root(
-                rx.segmented_control.item("Ищу место", value="renter"),
-                rx.segmented_control.item("Сдаю место", value="owner"),
+                rx.segmented_control.item(t("Ищу место"), value="renter"),
+                rx.segmented_control.item(t("Сдаю место"), value="owner"),
                 value=s.role, on_change=s.set_role, width="100%",
-                custom_attrs={"data-testid": "signup-role", "aria-label": "Кто вы"},
+                custom_attrs={"data-testid": "signup-role", "aria-label": t("Кто вы")},
             ),
-            _signup_input("Имя и фамилия", "full_name", autocomplete="name"),
+            _signup_input(t("Имя и фамилия"), "full_name", autocomplete="name"),
             _signup_input("Email", "email", "email", "you@example.com", "email"),
-            _signup_input("Телефон", "phone", "tel", "+7 912 345-67-89", "tel"),
-            _signup_input("Пароль", "password", "password", "Не короче 10 символов",
+            _signup_input(t("Телефон"), "phone", "tel", "+7 912 345-67-89", "tel"),
+            _signup_input(t("Пароль"), "password", "password", t("Не короче 10 символов"),
                           "new-password"),
             _strength_meter(),
-            rx.checkbox("Принимаю условия сервиса и политику конфиденциальности",
+            rx.checkbox(t("Принимаю условия сервиса и политику конфиденциальности"),
                         checked=s.accepted_terms, on_change=s.set_terms, size="2",
                         custom_attrs={"data-testid": "signup-terms"}),
             field_error(s.errors.get("accepted_terms", ""), "accepted_terms"),
             rx.cond(s.errors.contains("form"),
                     rx.callout(s.errors.get("form", ""), icon="triangle_alert", color_scheme="red",
                                width="100%", custom_attrs={"data-testid": "signup-error"})),
-            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Создать аккаунт",
+            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), t("Создать аккаунт"),
                       type="submit", size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                       custom_attrs={"data-testid": "signup-submit"}),
-            rx.text("Уже есть аккаунт? ", rx.link("Войти", href=s.login_href, underline="always"), size="2"),
+            rx.text(t("Уже есть аккаунт? "), rx.link(t("Войти"), href=s.login_href, underline="always"), size="2"),
             spacing="3", width="100%",
         ),
         on_submit=s.submit, width="100%",
@@ -112,33 +113,33 @@ def _signup_code_step() -> rx.Component:
     return private_form(
         rx.vstack(
             rx.callout(
-                rx.text("Мы отправили письмо на ", rx.text.strong(s.sent_to, word_break="break-all"),
-                        ". Откройте ссылку из письма или введите код из него."),
+                rx.text(t("Мы отправили письмо на "), rx.text.strong(s.sent_to, word_break="break-all"),
+                        t(". Откройте ссылку из письма или введите код из него.")),
                 icon="mail", width="100%", custom_attrs={"data-testid": "signup-sent"},
             ),
             rx.vstack(
-                _label("Код из письма", "signup-code"),
-                rx.input(value=s.code, on_change=s.set_code, placeholder="6 цифр", size="3",
+                _label(t("Код из письма"), "signup-code"),
+                rx.input(value=s.code, on_change=s.set_code, placeholder=t("6 цифр"), size="3",
                          width="100%", id="signup-code", name="code", auto_complete="one-time-code",
                          input_mode="numeric", max_length=12,
                          custom_attrs={"data-testid": "signup-code", "aria-describedby": "error-code"}),
                 field_error(s.code_error, "code"),
                 spacing="1", width="100%",
             ),
-            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Подтвердить", type="submit",
+            rx.button(rx.cond(s.submitting, rx.spinner(size="2")), t("Подтвердить"), type="submit",
                       size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                       custom_attrs={"data-testid": "signup-confirm"}),
-            rx.text("Письма нет? Проверьте папку «Спам», адрес и, если нужно, отправьте снова.",
+            rx.text(t("Письма нет? Проверьте папку «Спам», адрес и, если нужно, отправьте снова."),
                     size="2", color=rx.color("gray", 11)),
-            rx.button("Изменить адрес или отправить снова", type="button", variant="ghost",
+            rx.button(t("Изменить адрес или отправить снова"), type="button", variant="ghost",
                       size="2", on_click=s.change_email,
                       custom_attrs={"data-testid": "signup-change-email"}),
             rx.cond(
                 s.outbox_hint != "",
                 rx.callout(
-                    rx.text("Режим разработки: письма не отправляются, а сохраняются файлами .eml в ",
+                    rx.text(t("Режим разработки: письма не отправляются, а сохраняются файлами .eml в "),
                             rx.code(s.outbox_hint, word_break="break-all"),
-                            ". Последние письма с кодом покажет команда ",
+                            t(". Последние письма с кодом покажет команда "),
                             rx.code("make outbox"), "."),
                     icon="info", color_scheme="gray", size="1", width="100%",
                     custom_attrs={"data-testid": "signup-outbox-hint"},
@@ -152,11 +153,11 @@ def _signup_code_step() -> rx.Component:
 
 def signup_page() -> rx.Component:
     return auth_card(
-        "Регистрация",
+        t("Регистрация"),
         rx.match(
             SignupState.step,
             ("code", _signup_code_step()),
-            ("done", rx.hstack(rx.spinner(), rx.text("Входим…"), align="center")),
+            ("done", rx.hstack(rx.spinner(), rx.text(t("Входим…")), align="center")),
             _signup_form(),
         ),
     )
@@ -165,16 +166,16 @@ def signup_page() -> rx.Component:
 def signup_confirm_page() -> rx.Component:
     s = SignupConfirmState
     return auth_card(
-        "Регистрация",
+        t("Регистрация"),
         rx.cond(
             s.error != "",
             rx.vstack(
                 rx.callout(s.error, icon="triangle_alert", color_scheme="red", width="100%",
                            custom_attrs={"data-testid": "signup-confirm-error"}),
-                rx.link("Зарегистрироваться снова", href="/signup"),
+                rx.link(t("Зарегистрироваться снова"), href="/signup"),
                 spacing="3", width="100%",
             ),
-            rx.hstack(rx.spinner(), rx.text("Подтверждаем адрес и входим…"), align="center"),
+            rx.hstack(rx.spinner(), rx.text(t("Подтверждаем адрес и входим…")), align="center"),
         ),
     )
 
@@ -182,7 +183,7 @@ def signup_confirm_page() -> rx.Component:
 def login_page() -> rx.Component:
     s = LoginState
     return auth_card(
-        "Вход",
+        t("Вход"),
         private_form(
             rx.vstack(
                 rx.vstack(
@@ -194,7 +195,7 @@ def login_page() -> rx.Component:
                     spacing="1", width="100%",
                 ),
                 rx.vstack(
-                    _label("Пароль", "login-password"),
+                    _label(t("Пароль"), "login-password"),
                     rx.input(value=s.password, on_change=s.set_password, type="password",
                              size="3", width="100%", auto_complete="current-password",
                              id="login-password", name="password", custom_attrs={"data-testid": "login-password"}),
@@ -203,7 +204,7 @@ def login_page() -> rx.Component:
                 rx.cond(
                     s.need_code,
                     rx.vstack(
-                        _label("Код 2FA", "login-code"),
+                        _label(t("Код 2FA"), "login-code"),
                         rx.input(value=s.totp_code, on_change=s.set_totp_code, size="3",
                                  width="100%", auto_complete="one-time-code", input_mode="numeric",
                                  id="login-code", name="code", custom_attrs={"data-testid": "login-code"}),
@@ -212,13 +213,13 @@ def login_page() -> rx.Component:
                 ),
                 rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red",
                                                   width="100%", custom_attrs={"data-testid": "login-error"})),
-                rx.button(rx.cond(s.submitting, rx.spinner(size="2")), "Войти", type="submit",
+                rx.button(rx.cond(s.submitting, rx.spinner(size="2")), t("Войти"), type="submit",
                           size="3", width="100%", disabled=s.submitting | NOT_LIVE,
                           custom_attrs={"data-testid": "login-submit"}),
                 rx.hstack(
-                    rx.link("Забыли пароль?", href="/reset-password", size="2"),
+                    rx.link(t("Забыли пароль?"), href="/reset-password", size="2"),
                     rx.spacer(),
-                    rx.link("Регистрация", href=s.signup_href, size="2",
+                    rx.link(t("Регистрация"), href=s.signup_href, size="2",
                             custom_attrs={"data-testid": "login-signup-link"}),
                     width="100%",
                 ),
@@ -232,14 +233,14 @@ def login_page() -> rx.Component:
 def verify_email_page() -> rx.Component:
     s = VerifyEmailState
     return auth_card(
-        "Подтверждение email",
+        t("Подтверждение email"),
         rx.cond(
             s.done,
-            rx.callout("Email подтверждён. Спасибо!", icon="check", color_scheme="green"),
+            rx.callout(t("Email подтверждён. Спасибо!"), icon="check", color_scheme="green", high_contrast=True),
             rx.cond(s.error != "", rx.callout(s.error, icon="triangle_alert", color_scheme="red"),
                     rx.spinner()),
         ),
-        rx.link("Перейти в кабинет", href="/cabinet"),
+        rx.link(t("Перейти в кабинет"), href="/cabinet"),
     )
 
 
@@ -248,7 +249,7 @@ def reset_password_page() -> rx.Component:
     has_token = rx.State.router.url.query_parameters.contains("token")
     request_form = rx.cond(
         s.sent,
-        rx.callout("Если этот email зарегистрирован, мы отправили на него ссылку для сброса.",
+        rx.callout(t("Если этот email зарегистрирован, мы отправили на него ссылку для сброса."),
                    icon="mail", custom_attrs={"data-testid": "reset-sent"}),
         private_form(
             rx.vstack(
@@ -258,7 +259,7 @@ def reset_password_page() -> rx.Component:
                          auto_complete="email", custom_attrs={"data-testid": "reset-email"}),
                 rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11),
                                                custom_attrs={"data-testid": "reset-error"})),
-                rx.button("Отправить ссылку", type="submit", size="3", width="100%", disabled=NOT_LIVE,
+                rx.button(t("Отправить ссылку"), type="submit", size="3", width="100%", disabled=NOT_LIVE,
                           custom_attrs={"data-testid": "reset-submit"}),
                 width="100%",
             ),
@@ -267,20 +268,20 @@ def reset_password_page() -> rx.Component:
     )
     confirm_form = rx.cond(
         s.done,
-        rx.callout(rx.text("Пароль изменён, все устройства вышли из аккаунта. ",
-                           rx.link("Войти", href="/login", underline="always")), icon="check", color_scheme="green"),
+        rx.callout(rx.text(t("Пароль изменён, все устройства вышли из аккаунта. "),
+                           rx.link(t("Войти"), href="/login", underline="always")), icon="check", color_scheme="green"),
         private_form(
             rx.vstack(
-                _label("Новый пароль", "reset-new-password"),
+                _label(t("Новый пароль"), "reset-new-password"),
                 rx.input(value=s.new_password, on_change=s.set_new_password, type="password",
-                         placeholder="Не короче 10 символов", size="3", width="100%",
+                         placeholder=t("Не короче 10 символов"), size="3", width="100%",
                          auto_complete="new-password", id="reset-new-password", name="new-password",
                          custom_attrs={"data-testid": "reset-new-password"}),
                 rx.cond(s.error != "", rx.text(s.error, size="2", color=rx.color("red", 11))),
-                rx.button("Сохранить пароль", type="submit", size="3", width="100%", disabled=NOT_LIVE),
+                rx.button(t("Сохранить пароль"), type="submit", size="3", width="100%", disabled=NOT_LIVE),
                 width="100%",
             ),
             on_submit=s.confirm, width="100%",
         ),
     )
-    return auth_card("Сброс пароля", rx.cond(has_token, confirm_form, request_form))
+    return auth_card(t("Сброс пароля"), rx.cond(has_token, confirm_form, request_form))

@@ -7,9 +7,10 @@ import reflex as rx
 from pages.series import repeat_choice, series_submit
 from pages.waitlist import join_waitlist
 from state.booking import BookingPanelState, DayCell, Line
+from state.lang import t
 
 B = BookingPanelState
-WEEK = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+WEEK = [t("Пн"), t("Вт"), t("Ср"), t("Чт"), t("Пт"), t("Сб"), t("Вс")]
 
 
 def _label(text: str) -> rx.Component:
@@ -39,10 +40,10 @@ def calendar() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.icon_button(rx.icon("chevron-left", size=16), variant="ghost", size="1",
-                           on_click=B.shift_month(-1), aria_label="Предыдущий месяц"),
+                           on_click=B.shift_month(-1), aria_label=t("Предыдущий месяц")),
             rx.text(B.month_label, size="2", weight="medium"),
             rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", size="1",
-                           on_click=B.shift_month(1), aria_label="Следующий месяц"),
+                           on_click=B.shift_month(1), aria_label=t("Следующий месяц")),
             justify="between", align="center", width="100%",
         ),
         rx.grid(
@@ -50,7 +51,7 @@ def calendar() -> rx.Component:
             rx.foreach(B.cells, _day),
             columns="7", spacing="1", width="100%",
         ),
-        rx.text("Зачёркнутые дни заняты или закрыты", size="1", color=rx.color("gray", 10)),
+        rx.text(t("Зачёркнутые дни заняты или закрыты"), size="1", color=rx.color("gray", 10)),
         spacing="2", width="100%", custom_attrs={"data-testid": "booking-calendar"},
     )
 
@@ -58,12 +59,12 @@ def calendar() -> rx.Component:
 def _stepper(value, on_minus, on_plus, test_id: str, disabled=False) -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("minus", size=14), variant="soft", size="2", on_click=on_minus,
-                       disabled=disabled, aria_label="Меньше",
+                       disabled=disabled, aria_label=t("Меньше"),
                        custom_attrs={"data-testid": f"{test_id}-minus"}),
         rx.text(value, size="3", weight="bold", min_width="28px", align="center",
                 custom_attrs={"data-testid": test_id}),
         rx.icon_button(rx.icon("plus", size=14), variant="soft", size="2", on_click=on_plus,
-                       disabled=disabled, aria_label="Больше",
+                       disabled=disabled, aria_label=t("Больше"),
                        custom_attrs={"data-testid": f"{test_id}-plus"}),
         align="center", spacing="2",
     )
@@ -87,7 +88,7 @@ def _line(line: Line) -> rx.Component:
 def _payer() -> rx.Component:
     """How to pay, for members of companies: by card or on a company's account."""
     return rx.cond(B.payers.length() > 0, rx.vstack(
-        rx.text("Оплата", size="2", weight="medium", id="book-payer-label"),
+        rx.text(t("Оплата"), size="2", weight="medium", id="book-payer-label"),
         rx.radio_group.root(
             rx.vstack(rx.foreach(B.payers, lambda p: rx.el.label(
                 rx.flex(rx.radio_group.item(value=p.id), rx.text(p.label, size="2"), spacing="2", align="center"),
@@ -102,9 +103,9 @@ def _payer() -> rx.Component:
 def _plan() -> rx.Component:
     """The person's plans in this space: which pays (the first is chosen)."""
     return rx.cond(B.plan_options.length() > 0, rx.vstack(
-        _label("Абонемент"),
+        _label(t("Абонемент")),
         rx.select.root(
-            rx.select.trigger(width="100%", aria_label="Абонемент", custom_attrs={"data-testid": "book-plan"}),
+            rx.select.trigger(width="100%", aria_label=t("Абонемент"), custom_attrs={"data-testid": "book-plan"}),
             rx.select.content(rx.foreach(B.plan_options, lambda p: rx.select.item(p.label, value=p.id))),
             value=B.plan, on_change=B.set_plan,
         ),
@@ -118,56 +119,56 @@ def booking_panel() -> rx.Component:
         B.resources.length() > 0,
         rx.card(
             rx.vstack(
-                rx.heading("Забронировать", size="4"),
+                rx.heading(t("Забронировать"), size="4"),
                 rx.cond(B.resources.length() > 1, rx.vstack(
-                    _label("Что бронируем"),
+                    _label(t("Что бронируем")),
                     rx.select.root(
-                        rx.select.trigger(width="100%", aria_label="Что бронируем", custom_attrs={"data-testid": "book-resource"}),
+                        rx.select.trigger(width="100%", aria_label=t("Что бронируем"), custom_attrs={"data-testid": "book-resource"}),
                         rx.select.content(rx.foreach(
                             B.resources, lambda r: rx.select.item(r.label, value=r.id))),
                         value=B.resource_id, on_change=B.choose_resource,
                     ),
                     spacing="1", width="100%")),
                 rx.cond(B.day_mode_allowed, rx.segmented_control.root(
-                    rx.segmented_control.item("По часам", value="hours"),
-                    rx.segmented_control.item("На дни", value="days"),
+                    rx.segmented_control.item(t("По часам"), value="hours"),
+                    rx.segmented_control.item(t("На дни"), value="days"),
                     value=B.mode, on_change=B.set_mode, width="100%", size="1",
                 )),
                 calendar(),
                 rx.cond(
                     B.mode == "hours",
                     rx.grid(
-                        rx.vstack(_label("Начало"), _select(B.start, B.starts, B.set_start,
-                                                            "book-start", "—", "Начало"),
+                        rx.vstack(_label(t("Начало")), _select(B.start, B.starts, B.set_start,
+                                                            "book-start", "—", t("Начало")),
                                   spacing="1", width="100%"),
-                        rx.vstack(_label("Конец"), _select(B.end, B.ends, B.set_end,
-                                                           "book-end", "—", "Конец"),
+                        rx.vstack(_label(t("Конец")), _select(B.end, B.ends, B.set_end,
+                                                           "book-end", "—", t("Конец")),
                                   spacing="1", width="100%"),
                         columns="2", spacing="2", width="100%",
                     ),
-                    rx.hstack(_label("Дней"), rx.spacer(),
+                    rx.hstack(_label(t("Дней")), rx.spacer(),
                               _stepper(B.days, B.change_days(-1), B.change_days(1), "book-days"),
                               width="100%", align="center"),
                 ),
                 rx.hstack(
-                    _label("Мест"), rx.spacer(),
+                    _label(t("Мест")), rx.spacer(),
                     _stepper(B.seats, B.change_seats(-1), B.change_seats(1), "book-seats",
                              disabled=B.whole),
                     width="100%", align="center",
                 ),
                 repeat_choice(),
                 rx.cond((B.mode == "hours") & ~B.full,
-                        rx.button(rx.cond(B.show_taken, "Показать только свободное время",
-                                          "Нужное время занято? Показать всё и встать в лист ожидания"),
+                        rx.button(rx.cond(B.show_taken, t("Показать только свободное время"),
+                                          t("Нужное время занято? Показать всё и встать в лист ожидания")),
                                   size="1", variant="ghost", on_click=B.toggle_taken, white_space="normal",
                                   height="auto", text_align="left",
                                   custom_attrs={"data-testid": "book-show-taken"})),
-                rx.cond(B.whole, rx.text("Бронируется целиком", size="1", color=rx.color("gray", 10))),
+                rx.cond(B.whole, rx.text(t("Бронируется целиком"), size="1", color=rx.color("gray", 10))),
                 rx.text(B.free_note, size="1", color=rx.color("gray", 10),
                         custom_attrs={"data-testid": "book-free"}),
                 _plan(),
                 rx.cond(B.addons.length() > 0, rx.vstack(
-                    _label("Дополнительно"),
+                    _label(t("Дополнительно")),
                     rx.foreach(B.addons, lambda a: rx.checkbox(
                         a.label, checked=a.checked, size="2",
                         on_change=lambda v: B.toggle_addon(a.code, v),
@@ -175,13 +176,13 @@ def booking_panel() -> rx.Component:
                     spacing="1", width="100%")),
                 rx.vstack(
                     rx.hstack(
-                        rx.input(placeholder="Промокод", value=B.promo, on_change=B.set_promo,
-                                 on_key_down=B.promo_key, width="100%", aria_label="Промокод",
+                        rx.input(placeholder=t("Промокод"), value=B.promo, on_change=B.set_promo,
+                                 on_key_down=B.promo_key, width="100%", aria_label=t("Промокод"),
                                  color_scheme=rx.cond(B.promo_error != "", "red", "teal"),
                                  aria_invalid=rx.cond(B.promo_error != "", "true", "false"),
                                  aria_describedby=rx.cond(B.promo_error != "", "book-promo-error", ""),
                                  custom_attrs={"data-testid": "book-promo"}),
-                        rx.button("Применить", variant="soft", on_click=B.apply_promo,
+                        rx.button(t("Применить"), variant="soft", on_click=B.apply_promo,
                                   custom_attrs={"data-testid": "book-promo-apply"}),
                         width="100%",
                     ),
@@ -199,7 +200,7 @@ def booking_panel() -> rx.Component:
                 rx.cond(B.total != "", rx.vstack(
                     rx.foreach(B.lines, _line),
                     rx.separator(size="4"),
-                    rx.hstack(rx.text("Итого", weight="bold"), rx.spacer(),
+                    rx.hstack(rx.text(t("Итого"), weight="bold"), rx.spacer(),
                               rx.text(B.total, weight="bold", size="4",
                                       custom_attrs={"data-testid": "book-total"}),
                               width="100%", align="center"),
@@ -211,31 +212,31 @@ def booking_panel() -> rx.Component:
                     rx.cond(B.busy, rx.spinner(size="2"),
                             rx.icon(rx.cond(B.by_plan, "ticket-check",
                                             rx.cond(B.payer == "card", "credit-card", "building-2")), size=16)),
-                    rx.cond(B.by_plan, "Забронировать по абонементу",
-                            rx.cond(B.payer == "card", "Забронировать и оплатить", "Забронировать на счёт компании")),
+                    rx.cond(B.by_plan, t("Забронировать по абонементу"),
+                            rx.cond(B.payer == "card", t("Забронировать и оплатить"), t("Забронировать на счёт компании"))),
                     width="100%", size="3", on_click=B.book,
                     disabled=B.busy | (B.total == "") | (B.error != ""),
                     custom_attrs={"data-testid": "book-submit"},
                 )),
-                rx.cond(B.by_plan, rx.text("Оплачивать ничего не нужно: бронь сразу ваша", size="1",
+                rx.cond(B.by_plan, rx.text(t("Оплачивать ничего не нужно: бронь сразу ваша"), size="1",
                                            color=rx.color("gray", 11), custom_attrs={"data-testid": "book-plan-free"}),
                 rx.cond(
                     B.payer == "card",
                     rx.hstack(
                         rx.icon("timer", size=14, color=rx.color("gray", 10), flex_shrink="0"),
-                        rx.text("После нажатия места держатся за вами ", B.hold_minutes,
-                                " мин — за это время нужно оплатить", size="1", color=rx.color("gray", 11)),
+                        rx.text(t("После нажатия места держатся за вами "), B.hold_minutes,
+                                t(" мин — за это время нужно оплатить"), size="1", color=rx.color("gray", 11)),
                         spacing="1", align="center", custom_attrs={"data-testid": "book-hold-note"},
                     ),
                     rx.hstack(
                         rx.icon("receipt-text", size=14, color=rx.color("gray", 10), flex_shrink="0"),
-                        rx.text("Бронь оплачивается сразу, со счёта компании; сумма войдёт в её счёт за неделю",
+                        rx.text(t("Бронь оплачивается сразу, со счёта компании; сумма войдёт в её счёт за неделю"),
                                 size="1", color=rx.color("gray", 11)),
                         spacing="1", align="center", custom_attrs={"data-testid": "book-account-note"},
                     ),
                 )),
                 rx.vstack(
-                    rx.text("Условия отмены: ", B.policy_name, size="1", weight="medium"),
+                    rx.text(t("Условия отмены: "), B.policy_name, size="1", weight="medium"),
                     rx.foreach(B.policy_terms, lambda t: rx.text("• ", t, size="1",
                                                                  color=rx.color("gray", 11))),
                     rx.cond(B.approval_note != "", rx.text(B.approval_note, size="1",

@@ -18,6 +18,7 @@ from state.company import (
     JoinCompanyState,
     MemberRow,
 )
+from state.lang import given, t, tc
 
 S = CompanyState
 MUTED = rx.color("gray", 11)
@@ -45,7 +46,7 @@ def _company_input(label: str, field: str, placeholder: str = "", hint: str = ""
                                "aria-invalid": rx.cond(error != "", "true", "false"),
                                "aria-describedby": f"error-{field}"},
                  **props),
-        _hint(hint) if hint else rx.fragment(),
+        _hint(hint) if given(hint) else rx.fragment(),
         field_error(error, field),
         spacing="1", width="100%", min_width="0",
     )
@@ -54,33 +55,33 @@ def _company_input(label: str, field: str, placeholder: str = "", hint: str = ""
 def _create_form() -> rx.Component:
     return private_form(
         rx.vstack(
-            _company_input("Название", "name", "ООО «Ромашка» или ИП Петров Иван Иванович",
+            _company_input(t("Название"), "name", t("ООО «Ромашка» или ИП Петров Иван Иванович"),
                            auto_complete="organization"),
             rx.grid(
-                _company_input("ИНН", "inn", "10 цифр у организации, 12 у ИП", input_mode="numeric",
+                _company_input(t("ИНН"), "inn", t("10 цифр у организации, 12 у ИП"), input_mode="numeric",
                                max_length=14),
                 rx.cond(
                     S.kpp_needed,
-                    _company_input("КПП", "kpp", "9 символов", max_length=11),
-                    rx.vstack(_label("КПП", "company-kpp-none"),
-                              rx.text("У ИП нет КПП", size="2", color=MUTED, id="company-kpp-none",
+                    _company_input(t("КПП"), "kpp", t("9 символов"), max_length=11),
+                    rx.vstack(_label(t("КПП"), "company-kpp-none"),
+                              rx.text(t("У ИП нет КПП"), size="2", color=MUTED, id="company-kpp-none",
                                       padding_y="6px"),
                               spacing="1", width="100%"),
                 ),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
             ),
-            _company_input("Юридический адрес", "address", "101000, г. Москва, ул. Мясницкая, д. 2",
+            _company_input(t("Юридический адрес"), "address", t("101000, г. Москва, ул. Мясницкая, д. 2"),
                            auto_complete="street-address"),
-            _company_input("Email для счетов", "billing_email", "buh@example.ru",
-                           hint="Сюда придут счета и напоминания об оплате", type="email", auto_complete="email"),
+            _company_input(t("Email для счетов"), "billing_email", "buh@example.ru",
+                           hint=t("Сюда придут счета и напоминания об оплате"), type="email", auto_complete="email"),
             rx.vstack(
-                rx.text("НДС", size="2", weight="medium", id="company-vat-label"),
+                rx.text(t("НДС"), size="2", weight="medium", id="company-vat-label"),
                 rx.radio_group.root(
                     rx.flex(
-                        rx.el.label(rx.flex(rx.radio_group.item(value="vat"), rx.text("Плательщик НДС", size="2"),
+                        rx.el.label(rx.flex(rx.radio_group.item(value="vat"), rx.text(t("Плательщик НДС"), size="2"),
                                             spacing="2", align="center")),
                         rx.el.label(rx.flex(rx.radio_group.item(value="no_vat"),
-                                            rx.text("Без НДС (УСН, ИП на патенте)", size="2"),
+                                            rx.text(t("Без НДС (УСН, ИП на патенте)"), size="2"),
                                             spacing="2", align="center")),
                         spacing="4", wrap="wrap",
                     ),
@@ -91,11 +92,11 @@ def _create_form() -> rx.Component:
             ),
             field_error(S.errors.get("", ""), "company"),
             rx.flex(
-                rx.button(rx.cond(S.busy, rx.spinner(size="2"), rx.icon("building-2", size=16)), "Создать компанию",
+                rx.button(rx.cond(S.busy, rx.spinner(size="2"), rx.icon("building-2", size=16)), t("Создать компанию"),
                           type="submit", size="3", disabled=NOT_LIVE | S.busy,
                           custom_attrs={"data-testid": "company-create"}),
                 rx.cond(S.companies.length() > 0,
-                        rx.button("Отмена", type="button", variant="soft", color_scheme="gray", size="3",
+                        rx.button(t("Отмена"), type="button", variant="soft", color_scheme="gray", size="3",
                                   on_click=S.open_form(False))),
                 spacing="3", wrap="wrap",
             ),
@@ -109,20 +110,19 @@ def _no_company() -> rx.Component:
     return rx.grid(
         rx.card(rx.vstack(
             rx.icon("building-2", size=36, color=rx.color("accent", 9)),
-            rx.heading("Бронируйте на счёт компании", size="5"),
-            rx.text("Сотрудники бронируют места без карты, а компания раз в неделю получает один счёт "
-                    "со всеми бронями — с реквизитами и НДС для бухгалтерии.", size="2"),
+            rx.heading(t("Бронируйте на счёт компании"), size="5"),
+            rx.text(t("Сотрудники бронируют места без карты, а компания раз в неделю получает один счёт со всеми бронями — с реквизитами и НДС для бухгалтерии."), size="2"),
             rx.vstack(
                 *[rx.hstack(rx.icon("check", size=16, color=rx.color("accent", 10), flex_shrink="0"),
                             rx.text(t, size="2"), align="start", spacing="2")
-                  for t in ("Приглашайте сотрудников по email и задавайте им месячные лимиты",
-                            "Видите все брони сотрудников и счета в одном месте",
-                            "Счёт приходит по понедельникам, оплата — банковским переводом за 14 дней")],
+                  for t in (t("Приглашайте сотрудников по email и задавайте им месячные лимиты"),
+                            t("Видите все брони сотрудников и счета в одном месте"),
+                            t("Счёт приходит по понедельникам, оплата — банковским переводом за 14 дней"))],
                 spacing="2",
             ),
             spacing="3",
         ), width="100%"),
-        section("Новая компания", _create_form(), test_id="company-new"),
+        section(t("Новая компания"), _create_form(), test_id="company-new"),
         columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", align="start",
     )
 
@@ -151,16 +151,16 @@ def _money_line(label: str, value, *, strong: bool = False, test_id: str = "") -
 
 def _requisites() -> rx.Component:
     return section(
-        "Реквизиты",
+        t("Реквизиты"),
         rx.grid(
-            _fact("ИНН", S.inn_shown, "company-inn-shown"),
-            _fact("КПП", S.kpp_shown, "company-kpp-shown"),
-            _fact("НДС", S.vat_label),
-            _fact("Email для счетов", S.billing_shown),
+            _fact(t("ИНН"), S.inn_shown, "company-inn-shown"),
+            _fact(t("КПП"), S.kpp_shown, "company-kpp-shown"),
+            _fact(t("НДС"), S.vat_label),
+            _fact(t("Email для счетов"), S.billing_shown),
             columns="2", spacing="3", width="100%",
         ),
-        _fact("Юридический адрес", S.address_shown),
-        rx.text("Ваша роль: ", rx.cond(S.is_admin, "администратор компании", "сотрудник"), size="1",
+        _fact(t("Юридический адрес"), S.address_shown),
+        rx.text(t("Ваша роль: "), rx.cond(S.is_admin, t("администратор компании"), t("сотрудник")), size="1",
                 color=MUTED),
         test_id="company-requisites",
     )
@@ -168,16 +168,16 @@ def _requisites() -> rx.Component:
 
 def _credit() -> rx.Component:
     return section(
-        "Кредит",
-        _money_line("Кредитный лимит", S.credit_limit, test_id="company-limit"),
-        _money_line("Ещё не выставлено в счёт", S.unbilled),
-        _money_line("Выставлено, не оплачено", S.invoiced),
-        _money_line("Всего к оплате", S.owed, test_id="company-owed"),
+        t("Кредит"),
+        _money_line(t("Кредитный лимит"), S.credit_limit, test_id="company-limit"),
+        _money_line(t("Ещё не выставлено в счёт"), S.unbilled),
+        _money_line(t("Выставлено, не оплачено"), S.invoiced),
+        _money_line(t("Всего к оплате"), S.owed, test_id="company-owed"),
         rx.separator(size="4"),
-        _money_line("Доступно для броней", S.available, strong=True, test_id="company-available"),
+        _money_line(t("Доступно для броней"), S.available, strong=True, test_id="company-available"),
         rx.cond(S.available_low & ~S.overdue,
-                _hint("Лимит почти исчерпан: оплатите выставленные счета, чтобы бронировать дальше.")),
-        _hint("Лимит устанавливает CoSpace. Счёт за неделю приходит в понедельник, оплатить его нужно за 14 дней."),
+                _hint(t("Лимит почти исчерпан: оплатите выставленные счета, чтобы бронировать дальше."))),
+        _hint(t("Лимит устанавливает CoSpace. Счёт за неделю приходит в понедельник, оплатить его нужно за 14 дней.")),
         test_id="company-credit",
     )
 
@@ -186,25 +186,25 @@ def _member(m: MemberRow) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.hstack(rx.text(m.name, size="2", weight="bold"),
-                      rx.cond(m.me, rx.badge("вы", variant="soft", color_scheme="gray")),
+                      rx.cond(m.me, rx.badge(t("вы"), variant="soft", color_scheme="gray")),
                       rx.badge(m.role_label, variant="soft",
                                color_scheme=rx.cond(m.role == "admin", "teal", "gray")),
                       spacing="2", align="center", wrap="wrap"),
             rx.text(m.email, size="1", color=MUTED, word_break="break-all"),
             spacing="1", min_width="0", flex=rx.breakpoints(initial="1 1 100%", md="1 1 240px"),
         ),
-        rx.vstack(rx.text("Лимит в месяц", size="1", color=MUTED),
+        rx.vstack(rx.text(t("Лимит в месяц"), size="1", color=MUTED),
                   rx.text(m.limit, size="2", white_space="nowrap"), spacing="0", width="120px"),
-        rx.vstack(rx.text("Потрачено в этом месяце", size="1", color=MUTED),
+        rx.vstack(rx.text(t("Потрачено в этом месяце"), size="1", color=MUTED),
                   rx.text(m.spent, size="2", white_space="nowrap", custom_attrs={"data-testid": "member-spent"}),
                   spacing="0", width="170px"),
         rx.flex(
-            rx.button(rx.icon("pencil", size=14), "Лимит и роль", size="1", variant="soft",
+            rx.button(rx.icon("pencil", size=14), t("Лимит и роль"), size="1", variant="soft",
                       on_click=S.open_dialog("member", m.user_id),
-                      aria_label="Лимит и роль: " + m.name, custom_attrs={"data-testid": "member-edit"}),
-            rx.cond(~m.me, rx.button(rx.icon("user-minus", size=14), "Убрать", size="1", variant="soft",
+                      aria_label=t("Лимит и роль: ") + m.name, custom_attrs={"data-testid": "member-edit"}),
+            rx.cond(~m.me, rx.button(rx.icon("user-minus", size=14), t("Убрать"), size="1", variant="soft",
                                      color_scheme="red", on_click=S.open_dialog("remove", m.user_id),
-                                     aria_label="Убрать из компании: " + m.name)),
+                                     aria_label=t("Убрать из компании: ") + m.name)),
             spacing="2", wrap="wrap", justify=rx.breakpoints(initial="start", md="end"),
             width=rx.breakpoints(initial="100%", md="210px"),
         ),
@@ -216,12 +216,12 @@ def _member(m: MemberRow) -> rx.Component:
 def _invitation(i: InvitationRow) -> rx.Component:
     return rx.flex(
         rx.vstack(rx.text(i.email, size="2", weight="medium", word_break="break-all"),
-                  rx.text(i.role_label, " · лимит: ", i.limit, size="1", color=MUTED),
+                  rx.text(i.role_label, t(" · лимит: "), i.limit, size="1", color=MUTED),
                   spacing="0", min_width="0", flex="1 1 220px"),
         rx.badge(i.status_label, color_scheme=i.color, custom_attrs={"data-testid": "invitation-status"}),
-        rx.cond(i.open, rx.text("до ", i.expires, size="1", color=MUTED, white_space="nowrap")),
-        rx.cond(i.open, rx.button("Отозвать", size="1", variant="soft", color_scheme="red",
-                                  on_click=S.revoke(i.id), aria_label="Отозвать приглашение: " + i.email,
+        rx.cond(i.open, rx.text(t("до "), i.expires, size="1", color=MUTED, white_space="nowrap")),
+        rx.cond(i.open, rx.button(t("Отозвать"), size="1", variant="soft", color_scheme="red",
+                                  on_click=S.revoke(i.id), aria_label=t("Отозвать приглашение: ") + i.email,
                                   custom_attrs={"data-testid": "invitation-revoke"})),
         spacing="3", wrap="wrap", align="center", width="100%", padding_y="8px",
         border_bottom=f"1px solid {rx.color('gray', 4)}", custom_attrs={"data-testid": "company-invitation"},
@@ -233,7 +233,7 @@ def _invite_form() -> rx.Component:
     return private_form(
         rx.flex(
             rx.vstack(
-                _label("Email сотрудника", "invite-email"),
+                _label(t("Email сотрудника"), "invite-email"),
                 rx.input(value=S.invite_email, id="invite-email", name="invite_email", type="email",
                          placeholder="ivan@example.ru", width="100%",
                          on_change=lambda v: S.set_invite("invite_email", v),
@@ -244,22 +244,22 @@ def _invite_form() -> rx.Component:
                 spacing="1", flex="2 1 220px", min_width="0",
             ),
             rx.vstack(
-                _label("Роль", "invite-role"),
+                _label(t("Роль"), "invite-role"),
                 rx.select.root(
-                    rx.select.trigger(id="invite-role", width="100%", aria_label="Роль"),
+                    rx.select.trigger(id="invite-role", width="100%", aria_label=t("Роль")),
                     rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLES]),
                     value=S.invite_role, on_change=lambda v: S.set_invite("invite_role", v),
                 ),
                 spacing="1", flex="1 1 160px", min_width="0",
             ),
             rx.vstack(
-                _label("Лимит в месяц, ₽", "invite-limit"),
-                rx.input(value=S.invite_limit, id="invite-limit", name="invite_limit", placeholder="без лимита",
+                _label(t("Лимит в месяц, ₽"), "invite-limit"),
+                rx.input(value=S.invite_limit, id="invite-limit", name="invite_limit", placeholder=t("без лимита"),
                          input_mode="decimal", width="100%", on_change=lambda v: S.set_invite("invite_limit", v),
                          custom_attrs={"data-testid": "invite-limit", "aria-describedby": "error-invite-limit"}),
                 spacing="1", flex="1 1 140px", min_width="0",
             ),
-            rx.button(rx.icon("send", size=16), "Пригласить", type="submit", disabled=NOT_LIVE,
+            rx.button(rx.icon("send", size=16), t("Пригласить"), type="submit", disabled=NOT_LIVE,
                       custom_attrs={"data-testid": "invite-submit"}),
             spacing="3", wrap="wrap", align="end", width="100%",
         ),
@@ -275,13 +275,12 @@ def _invite_link() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("link", size=16)),
             rx.vstack(
-                rx.text("Письмо со ссылкой отправлено. Можно переслать ссылку и самим — она действует 7 дней "
-                        "и сработает только для этого адреса:", size="2"),
+                rx.text(t("Письмо со ссылкой отправлено. Можно переслать ссылку и самим — она действует 7 дней и сработает только для этого адреса:"), size="2"),
                 rx.flex(
-                    rx.input(value=S.invite_link, read_only=True, width="100%", aria_label="Ссылка-приглашение",
+                    rx.input(value=S.invite_link, read_only=True, width="100%", aria_label=t("Ссылка-приглашение"),
                              custom_attrs={"data-testid": "invite-link"}),
-                    rx.button(rx.icon("copy", size=14), "Скопировать", variant="soft", type="button",
-                              on_click=[rx.set_clipboard(S.invite_link), rx.toast.success("Ссылка скопирована")]),
+                    rx.button(rx.icon("copy", size=14), t("Скопировать"), variant="soft", type="button",
+                              on_click=[rx.set_clipboard(S.invite_link), rx.toast.success(t("Ссылка скопирована"))]),
                     spacing="2", width="100%", align="center",
                 ),
                 spacing="2", width="100%",
@@ -293,13 +292,13 @@ def _invite_link() -> rx.Component:
 
 def _people() -> rx.Component:
     return section(
-        "Сотрудники",
+        t("Сотрудники"),
         rx.box(rx.foreach(S.members, _member), width="100%"),
-        rx.heading("Пригласить сотрудника", size="3", margin_top="8px"),
+        rx.heading(t("Пригласить сотрудника"), size="3", margin_top="8px"),
         _invite_form(),
         _invite_link(),
         rx.cond(S.invitations.length() > 0, rx.vstack(
-            rx.heading("Приглашения", size="3", margin_top="8px"),
+            rx.heading(t("Приглашения"), size="3", margin_top="8px"),
             rx.box(rx.foreach(S.invitations, _invitation), width="100%"),
             spacing="2", width="100%",
         )),
@@ -309,21 +308,21 @@ def _people() -> rx.Component:
 
 def _invoice(i: InvoiceRow) -> rx.Component:
     return rx.flex(
-        rx.vstack(rx.text("Счёт ", i.number, size="2", weight="bold"),
-                  rx.text("за ", i.period, size="1", color=MUTED), spacing="0", flex="1 1 200px"),
+        rx.vstack(rx.text(t("Счёт "), i.number, size="2", weight="bold"),
+                  rx.text(t("за "), i.period, size="1", color=MUTED), spacing="0", flex="1 1 200px"),
         rx.vstack(rx.text(i.amount, size="2", weight="bold", white_space="nowrap"),
-                  rx.text("НДС: ", i.vat, size="1", color=MUTED, white_space="nowrap"), spacing="0",
+                  rx.text(t("НДС: "), i.vat, size="1", color=MUTED, white_space="nowrap"), spacing="0",
                   min_width="120px"),
-        rx.vstack(rx.text("Оплатить до", size="1", color=MUTED), rx.text(i.due, size="2"), spacing="0",
+        rx.vstack(rx.text(t("Оплатить до"), size="1", color=MUTED), rx.text(i.due, size="2"), spacing="0",
                   min_width="100px"),
         rx.badge(i.status_label, color_scheme=i.color, custom_attrs={"data-testid": "invoice-status"}),
         rx.flex(
             rx.cond(i.payable, rx.button(
                 rx.cond(P.paying_id == i.id, rx.spinner(size="1"), rx.icon("credit-card", size=14)),
-                "Оплатить картой", size="1", disabled=P.paying_id != 0, on_click=P.pay(i.id),
-                aria_label="Оплатить картой счёт " + i.number, custom_attrs={"data-testid": "invoice-pay-card"})),
+                t("Оплатить картой"), size="1", disabled=P.paying_id != 0, on_click=P.pay(i.id),
+                aria_label=t("Оплатить картой счёт ") + i.number, custom_attrs={"data-testid": "invoice-pay-card"})),
             rx.button(rx.icon("file-text", size=14), "PDF", size="1", variant="outline",
-                      on_click=S.download_invoice(i.id), aria_label="Счёт " + i.number + " в PDF"),
+                      on_click=S.download_invoice(i.id), aria_label=t("Счёт ") + i.number + t(" в PDF")),
             spacing="2", wrap="wrap",
         ),
         spacing="3", wrap="wrap", align="center", width="100%", padding_y="10px",
@@ -333,12 +332,12 @@ def _invoice(i: InvoiceRow) -> rx.Component:
 
 def _invoices() -> rx.Component:
     return section(
-        "Счета",
+        t("Счета"),
         rx.cond(P.note != "", rx.callout(P.note, icon="info", color_scheme=P.note_color, width="100%",
                                          role="status", custom_attrs={"data-testid": "invoice-pay-note"})),
         rx.cond(S.invoices.length() > 0, rx.box(rx.foreach(S.invoices, _invoice), width="100%"),
-                _hint("Счетов пока нет. Первый придёт в понедельник после недели с бронями на счёт компании.")),
-        rx.button(rx.icon("file-spreadsheet", size=14), "Все операции по счёту в Excel", size="1", variant="soft",
+                _hint(t("Счетов пока нет. Первый придёт в понедельник после недели с бронями на счёт компании."))),
+        rx.button(rx.icon("file-spreadsheet", size=14), t("Все операции по счёту в Excel"), size="1", variant="soft",
                   on_click=S.download_operations, custom_attrs={"data-testid": "company-operations"}),
         test_id="company-invoices",
     )
@@ -351,7 +350,7 @@ def _booking(b: CompanyBookingRow) -> rx.Component:
             rx.text(b.resource, size="1", color=MUTED),
             spacing="0", flex="2 1 220px", min_width="0",
         ),
-        rx.vstack(rx.text(b.when, size="2"), rx.text("Бронь № ", b.id, " · ", b.member, size="1", color=MUTED),
+        rx.vstack(rx.text(b.when, size="2"), rx.text(t("Бронь № "), b.id, " · ", b.member, size="1", color=MUTED),
                   spacing="0", flex="2 1 220px", min_width="0"),
         rx.text(b.total, size="2", weight="bold", white_space="nowrap"),
         rx.badge(b.status_label, color_scheme=b.color),
@@ -363,9 +362,9 @@ def _booking(b: CompanyBookingRow) -> rx.Component:
 
 def _bookings() -> rx.Component:
     return section(
-        rx.cond(S.is_admin, "Брони сотрудников на счёт компании", "Мои брони на счёт компании"),
+        rx.cond(S.is_admin, t("Брони сотрудников на счёт компании"), t("Мои брони на счёт компании")),
         rx.cond(S.bookings.length() > 0, rx.box(rx.foreach(S.bookings, _booking), width="100%"),
-                _hint("Броней на счёт компании пока нет. При оплате брони выберите «На счёт компании».")),
+                _hint(t("Броней на счёт компании пока нет. При оплате брони выберите «На счёт компании»."))),
         test_id="company-bookings",
     )
 
@@ -376,43 +375,41 @@ def _dialogs() -> rx.Component:
             rx.dialog.title(S.target.name),
             rx.dialog.description(S.target.email, size="2", color=MUTED),
             rx.vstack(
-                _label("Роль", "member-role"),
+                _label(t("Роль"), "member-role"),
                 rx.select.root(
-                    rx.select.trigger(id="member-role", width="100%", aria_label="Роль"),
+                    rx.select.trigger(id="member-role", width="100%", aria_label=t("Роль")),
                     rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLES]),
                     value=S.edit_role, on_change=lambda v: S.set_edit("edit_role", v),
                 ),
-                _label("Лимит в месяц, ₽", "member-limit"),
-                rx.input(value=S.edit_limit, id="member-limit", placeholder="без лимита", input_mode="decimal",
+                _label(t("Лимит в месяц, ₽"), "member-limit"),
+                rx.input(value=S.edit_limit, id="member-limit", placeholder=t("без лимита"), input_mode="decimal",
                          width="100%", on_change=lambda v: S.set_edit("edit_limit", v),
                          custom_attrs={"data-testid": "member-limit"}),
-                _hint("Пусто — без лимита. Лимит считается по броням на счёт компании с начала месяца."),
+                _hint(t("Пусто — без лимита. Лимит считается по броням на счёт компании с начала месяца.")),
                 rx.cond(S.dialog_error != "", rx.text(S.dialog_error, size="2", color=rx.color("red", 11),
                                                       role="alert")),
                 spacing="2", width="100%", margin_top="12px",
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray", on_click=S.close_dialog)),
-                rx.button("Сохранить", on_click=S.save_member, custom_attrs={"data-testid": "member-save"}),
+                rx.dialog.close(rx.button(t("Отмена"), variant="soft", color_scheme="gray", on_click=S.close_dialog)),
+                rx.button(t("Сохранить"), on_click=S.save_member, custom_attrs={"data-testid": "member-save"}),
                 spacing="3", justify="end", margin_top="16px",
             ),
             max_width="440px",
         ), open=S.dialog == "member", on_open_change=S.dialog_open_changed),
         rx.alert_dialog.root(rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(S.dialog == "leave", "Выйти из компании " + S.title_quoted + "?",
-                                          "Убрать " + S.target.name + " из компании?")),
+            rx.alert_dialog.title(rx.cond(S.dialog == "leave", t("Выйти из компании ") + S.title_quoted + "?",
+                                          t("Убрать ") + S.target.name + t(" из компании?"))),
             rx.alert_dialog.description(
                 rx.cond(S.dialog == "leave",
-                        "Вы больше не сможете бронировать на счёт компании. Ваши брони, уже оплаченные с её "
-                        "счёта, останутся в её счетах.",
-                        "Сотрудник больше не сможет бронировать на счёт компании. Его брони, уже оплаченные "
-                        "с её счёта, останутся в счетах."), size="2"),
+                        t("Вы больше не сможете бронировать на счёт компании. Ваши брони, уже оплаченные с её счёта, останутся в её счетах."),
+                        t("Сотрудник больше не сможет бронировать на счёт компании. Его брони, уже оплаченные с её счёта, останутся в счетах.")), size="2"),
             rx.cond(S.dialog_error != "", rx.text(S.dialog_error, size="2", color=rx.color("red", 11), role="alert",
                                                   margin_top="8px")),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Не надо", variant="soft", color_scheme="gray",
+                rx.alert_dialog.cancel(rx.button(t("Не надо"), variant="soft", color_scheme="gray",
                                                  on_click=S.close_dialog)),
-                rx.button(rx.cond(S.dialog == "leave", "Выйти", "Убрать"), color_scheme="red",
+                rx.button(rx.cond(S.dialog == "leave", tc("company", "Выйти"), t("Убрать")), color_scheme="red",
                           on_click=S.remove_member),
                 spacing="3", justify="end", margin_top="16px",
             ),
@@ -425,9 +422,8 @@ def _company() -> rx.Component:
         rx.cond(S.overdue, rx.callout.root(
             rx.callout.icon(rx.icon("triangle-alert", size=18)),
             rx.vstack(
-                rx.text("У компании просрочен счёт", weight="bold", size="3"),
-                rx.text("Пока он не оплачен, бронировать на счёт компании нельзя. Оплатите счёт банковским "
-                        "переводом по реквизитам из PDF — после поступления денег брони снова откроются.",
+                rx.text(t("У компании просрочен счёт"), weight="bold", size="3"),
+                rx.text(t("Пока он не оплачен, бронировать на счёт компании нельзя. Оплатите счёт банковским переводом по реквизитам из PDF — после поступления денег брони снова откроются."),
                         size="2"),
                 spacing="1",
             ),
@@ -438,7 +434,7 @@ def _company() -> rx.Component:
                 width="100%", align="start"),
         rx.cond(S.is_admin, rx.vstack(_people(), _invoices(), spacing="4", width="100%")),
         _bookings(),
-        rx.cond(~S.is_admin, rx.button("Выйти из компании", variant="ghost", color_scheme="red", size="1",
+        rx.cond(~S.is_admin, rx.button(t("Выйти из компании"), variant="ghost", color_scheme="red", size="1",
                                        on_click=S.open_dialog("leave", 0))),
         _dialogs(),
         spacing="4", width="100%",
@@ -449,20 +445,20 @@ def company_page() -> rx.Component:
     return page_frame(rx.vstack(
         rx.flex(
             rx.vstack(
-                rx.heading(rx.cond(S.title != "", S.title, "Компания"), size="6",
+                rx.heading(rx.cond(S.title != "", S.title, t("Компания")), size="6",
                            custom_attrs={"data-testid": "company-title"}),
-                rx.cond(S.companies.length() > 0, rx.text("Бронирование на счёт компании", size="2", color=MUTED)),
+                rx.cond(S.companies.length() > 0, rx.text(t("Бронирование на счёт компании"), size="2", color=MUTED)),
                 spacing="1", min_width="0",
             ),
             rx.spacer(),
             rx.cond(S.companies.length() > 1, rx.select.root(
-                rx.select.trigger(aria_label="Компания", max_width="100%",
+                rx.select.trigger(aria_label=t("Компания"), max_width="100%",
                                   custom_attrs={"data-testid": "company-picker"}),
                 rx.select.content(rx.foreach(S.companies, lambda o: rx.select.item(o.label, value=o.value))),
                 value=S.company_id, on_change=S.choose,
             )),
             rx.cond((S.companies.length() > 0) & ~S.creating,
-                    rx.button(rx.icon("plus", size=16), "Ещё компания", variant="soft", on_click=S.open_form(True),
+                    rx.button(rx.icon("plus", size=16), t("Ещё компания"), variant="soft", on_click=S.open_form(True),
                               custom_attrs={"data-testid": "company-add"})),
             width="100%", align="center", spacing="3", wrap="wrap",
         ),
@@ -474,7 +470,7 @@ def company_page() -> rx.Component:
             rx.cond(
                 S.companies.length() == 0,
                 _no_company(),
-                rx.cond(S.creating, section("Новая компания", _create_form(), test_id="company-new"), _company()),
+                rx.cond(S.creating, section(t("Новая компания"), _create_form(), test_id="company-new"), _company()),
             ),
         ),
         spacing="4", width="100%",
@@ -494,14 +490,13 @@ def join_company_page() -> rx.Component:
                 j.found,
                 rx.vstack(
                     rx.icon("building-2", size=36, color=rx.color("accent", 9)),
-                    rx.heading("Приглашение в компанию ", j.company, size="5",
+                    rx.heading(t("Приглашение в компанию "), j.company, size="5",
                                custom_attrs={"data-testid": "join-title"}),
-                    rx.text("Вы сможете бронировать рабочие места на счёт компании — без карты, компания "
-                            "оплатит их по счёту.", size="2"),
+                    rx.text(t("Вы сможете бронировать рабочие места на счёт компании — без карты, компания оплатит их по счёту."), size="2"),
                     rx.vstack(
-                        _fact("Роль", j.role_label),
-                        rx.cond(j.limit != "", _fact("Ваш лимит в месяц", j.limit)),
-                        _fact("Приглашение на адрес", j.email),
+                        _fact(t("Роль"), j.role_label),
+                        rx.cond(j.limit != "", _fact(t("Ваш лимит в месяц"), j.limit)),
+                        _fact(t("Приглашение на адрес"), j.email),
                         spacing="2", width="100%",
                     ),
                     rx.cond(
@@ -509,28 +504,27 @@ def join_company_page() -> rx.Component:
                         rx.vstack(
                             rx.callout(j.refusal, icon="circle-alert", color_scheme="red", width="100%",
                                        role="alert", custom_attrs={"data-testid": "join-refusal"}),
-                            rx.cond(j.refusal.contains("войдите"),
-                                    rx.button("Войти с другим адресом", variant="soft", on_click=j.switch_account,
+                            rx.cond(j.refusal.contains(t("войдите")),
+                                    rx.button(t("Войти с другим адресом"), variant="soft", on_click=j.switch_account,
                                               custom_attrs={"data-testid": "join-switch"})),
                             spacing="3", width="100%", align="start",
                         ),
                         rx.cond(
                             j.member_already,
-                            rx.link(rx.button("Открыть компанию"), href="/cabinet/company"),
+                            rx.link(rx.button(t("Открыть компанию")), href="/cabinet/company"),
                             rx.button(rx.cond(j.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
-                                      "Принять приглашение в ", j.company, size="3", disabled=j.busy,
+                                      t("Принять приглашение в "), j.company, size="3", disabled=j.busy,
                                       on_click=j.accept, white_space="normal", height="auto", min_height="40px",
                                       custom_attrs={"data-testid": "join-accept"}),
                         ),
                     ),
                     spacing="4", align="start", width="100%",
                 ),
-                empty_state("link-2-off", "Приглашение не найдено",
+                empty_state("link-2-off", t("Приглашение не найдено"),
                             rx.text(j.error, size="2", text_align="center", custom_attrs={"data-testid": "join-error"}),
-                            rx.text("Проверьте, что ссылка скопирована целиком, или попросите администратора "
-                                    "компании прислать новое приглашение.", size="2", color=MUTED,
+                            rx.text(t("Проверьте, что ссылка скопирована целиком, или попросите администратора компании прислать новое приглашение."), size="2", color=MUTED,
                                     text_align="center"),
-                            rx.link(rx.button("В личный кабинет", variant="soft"), href="/cabinet")),
+                            rx.link(rx.button(t("В личный кабинет"), variant="soft"), href="/cabinet")),
             ),
         ),
         width="100%", max_width="520px",

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.event import no_args_event_spec, passthrough_event_spec
 
 from state.views import AmenityIcon, CardView
+from state.lang import LanguageState, t
 
 
 def space_card(card: CardView) -> rx.Component:
@@ -117,10 +118,10 @@ def pager(page, pages, go) -> rx.Component:
     """‹ page / pages ›; `go(step)` is the state's event handler taking -1 or +1."""
     return rx.hstack(
         rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft", disabled=page <= 1,
-                       on_click=go(-1), aria_label="Назад"),
+                       on_click=go(-1), aria_label=t("Назад")),
         rx.text(page, " / ", pages, size="2"),
         rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft", disabled=page >= pages,
-                       on_click=go(1), aria_label="Дальше"),
+                       on_click=go(1), aria_label=t("Дальше")),
         align="center", spacing="2",
     )
 
@@ -128,9 +129,9 @@ def pager(page, pages, go) -> rx.Component:
 def date_range(date_from, date_to, on_from, on_to) -> rx.Component:
     """Two date inputs (дд.мм.гггг), "from — to"; the handlers take the new ISO value."""
     return rx.hstack(
-        date_input(date_from, on_from, label="С", test_id="period-from", width="9.5rem"),
+        date_input(date_from, on_from, label=t("С"), test_id="period-from", width="9.5rem"),
         rx.text("—", color=rx.color("gray", 10)),
-        date_input(date_to, on_to, label="По", test_id="period-to", width="9.5rem"),
+        date_input(date_to, on_to, label=t("По"), test_id="period-to", width="9.5rem"),
         align="center", spacing="2", wrap="wrap",
     )
 
@@ -166,11 +167,30 @@ def named_upload(name: str, upload: rx.Component) -> rx.Component:
 # They are small React components compiled into the page (no eval), on Radix's TextField.
 
 _INPUTS_JS = r"""
-const COSPACE_MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
-  "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
-const COSPACE_MONTHS_OF = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-  "сентября", "октября", "ноября", "декабря"];
-const COSPACE_WEEK = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
+// The widgets' own words in both languages (the page passes its language as `lang`).
+const COSPACE_WORDS = {
+  ru: {
+    months: ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь",
+             "Ноябрь", "Декабрь"],
+    monthsOf: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+               "ноября", "декабря"],
+    week: ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"],
+    calendar: "Календарь", previous: "Предыдущий месяц календаря", next: "Следующий месяц календаря",
+    datePlaceholder: "дд.мм.гггг", dateInvalid: "Введите дату как дд.мм.гггг",
+    timePlaceholder: "чч:мм", timeInvalid: "Введите время как чч:мм, от 00:00 до 23:59",
+  },
+  en: {
+    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"],
+    monthsOf: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December"],
+    week: ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
+    calendar: "Calendar", previous: "Previous month", next: "Next month",
+    datePlaceholder: "dd.mm.yyyy", dateInvalid: "Enter the date as dd.mm.yyyy",
+    timePlaceholder: "hh:mm", timeInvalid: "Enter the time as hh:mm, from 00:00 to 23:59",
+  },
+};
+const cospaceWords = (lang) => COSPACE_WORDS[lang === "en" ? "en" : "ru"];
 const cospacePad = (n) => String(n).padStart(2, "0");
 const cospaceIso = (y, m, d) => `${y}-${cospacePad(m)}-${cospacePad(d)}`;
 
@@ -207,7 +227,8 @@ function cospaceToday() {
   return cospaceIso(now.getFullYear(), now.getMonth() + 1, now.getDate());
 }
 
-function CospaceDateInput({value, onChange, min, max, size, label, invalidText, ...rest}) {
+function CospaceDateInput({value, onChange, min, max, size, label, invalidText, lang, ...rest}) {
+  const words = cospaceWords(lang);
   const [text, setText] = useState(cospaceIsoToRu(value));
   const [invalid, setInvalid] = useState(false);
   const [open, setOpen] = useState(false);
@@ -253,7 +274,7 @@ function CospaceDateInput({value, onChange, min, max, size, label, invalidText, 
     cells.push(jsx(RadixThemesButton, {
       key: iso, type: "button", size: "1", variant: chosen ? "solid" : (iso === today ? "soft" : "ghost"),
       color: chosen || iso === today ? undefined : "gray", disabled: !allowed(iso),
-      "aria-label": `${d} ${COSPACE_MONTHS_OF[mo - 1]} ${y}`, "aria-pressed": chosen,
+      "aria-label": `${d} ${words.monthsOf[mo - 1]} ${y}`, "aria-pressed": chosen,
       "data-day": iso, onClick: () => pick(iso),
       style: {margin: 0, width: "100%", padding: 0, fontVariantNumeric: "tabular-nums"},
     }, String(d)));
@@ -261,28 +282,29 @@ function CospaceDateInput({value, onChange, min, max, size, label, invalidText, 
   const calendar = jsx(RadixThemesPopover.Root, {open: open, onOpenChange: setOpen},
     jsx(RadixThemesPopover.Trigger, {},
       jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", color: "gray",
-        "aria-label": label ? `Календарь — ${label}` : "Календарь"},
+        "aria-label": label ? `${words.calendar} — ${label}` : words.calendar},
         jsx(CospaceCalendarIcon, {size: 16, "aria-hidden": true}))),
     jsx(RadixThemesPopover.Content, {size: "1", style: {width: "17rem", maxWidth: "calc(100vw - 24px)"}},
       jsx("div", {style: {display: "flex", alignItems: "center", justifyContent: "space-between", marginBottom: 8}},
         jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", onClick: () => shift(-1),
-          "aria-label": "Предыдущий месяц календаря"}, jsx(CospaceChevronLeftIcon, {size: 16, "aria-hidden": true})),
-        jsx(RadixThemesText, {size: "2", weight: "medium"}, `${COSPACE_MONTHS[mo - 1]} ${y}`),
+          "aria-label": words.previous}, jsx(CospaceChevronLeftIcon, {size: 16, "aria-hidden": true})),
+        jsx(RadixThemesText, {size: "2", weight: "medium"}, `${words.months[mo - 1]} ${y}`),
         jsx(RadixThemesIconButton, {type: "button", size: "1", variant: "ghost", onClick: () => shift(1),
-          "aria-label": "Следующий месяц календаря"}, jsx(CospaceChevronRightIcon, {size: 16, "aria-hidden": true}))),
+          "aria-label": words.next}, jsx(CospaceChevronRightIcon, {size: 16, "aria-hidden": true}))),
       jsx("div", {style: {display: "grid", gridTemplateColumns: "repeat(7, 1fr)", gap: 2}},
-        ...COSPACE_WEEK.map((w) => jsx(RadixThemesText, {key: w, size: "1", align: "center", color: "gray"}, w)),
+        ...words.week.map((w) => jsx(RadixThemesText, {key: w, size: "1", align: "center", color: "gray"}, w)),
         ...cells)));
   return jsx(RadixThemesTextField.Root, {
     ...rest, size: size || "2", value: text, onChange: typed, onBlur: left,
-    placeholder: "дд.мм.гггг", inputMode: "numeric", autoComplete: "off", maxLength: 10,
+    placeholder: words.datePlaceholder, inputMode: "numeric", autoComplete: "off", maxLength: 10,
     "aria-label": label, "aria-invalid": invalid ? "true" : undefined,
-    title: invalid ? (invalidText || "Введите дату как дд.мм.гггг") : undefined,
+    title: invalid ? (invalidText || words.dateInvalid) : undefined,
     color: invalid ? "red" : undefined, style: {fontVariantNumeric: "tabular-nums", ...(rest.style || {})},
   }, jsx(RadixThemesTextField.Slot, {side: "right"}, calendar));
 }
 
-function CospaceTimeInput({value, onChange, allow24, size, label, ...rest}) {
+function CospaceTimeInput({value, onChange, allow24, size, label, lang, ...rest}) {
+  const words = cospaceWords(lang);
   const [text, setText] = useState(value || "");
   const [invalid, setInvalid] = useState(false);
   const sent = useRef(value);
@@ -303,9 +325,9 @@ function CospaceTimeInput({value, onChange, allow24, size, label, ...rest}) {
     if (v) { setText(v); setInvalid(false); if (v !== sent.current) send(v); } else setInvalid(true);
   };
   return jsx(RadixThemesTextField.Root, {
-    ...rest, size: size || "2", value: text, onChange: typed, onBlur: left, placeholder: "чч:мм",
+    ...rest, size: size || "2", value: text, onChange: typed, onBlur: left, placeholder: words.timePlaceholder,
     inputMode: "numeric", autoComplete: "off", maxLength: 5, "aria-label": label,
-    "aria-invalid": invalid ? "true" : undefined, title: invalid ? "Введите время как чч:мм, от 00:00 до 23:59" : undefined,
+    "aria-invalid": invalid ? "true" : undefined, title: invalid ? words.timeInvalid : undefined,
     color: invalid ? "red" : undefined, style: {fontVariantNumeric: "tabular-nums", ...(rest.style || {})},
   });
 }
@@ -371,6 +393,7 @@ class _DateInput(_LocalWidget):
     max: rx.Var[str]
     size: rx.Var[str]
     label: rx.Var[str]
+    lang: rx.Var[str]
     on_change: rx.EventHandler[passthrough_event_spec(str)]
 
 
@@ -380,6 +403,7 @@ class _TimeInput(_LocalWidget):
     allow24: rx.Var[bool]
     size: rx.Var[str]
     label: rx.Var[str]
+    lang: rx.Var[str]
     on_change: rx.EventHandler[passthrough_event_spec(str)]
 
 
@@ -396,7 +420,7 @@ def date_input(value, on_change, *, label: str, test_id: str = "", min_date=None
     state gets ISO ("2026-12-31", "" when cleared). `label`: its accessible name."""
     attrs = {"min": min_date, "max": max_date}
     return _DateInput.create(
-        value=value, on_change=on_change, label=label, size=size,
+        value=value, on_change=on_change, label=label, size=size, lang=LanguageState.lang,
         **{k: v for k, v in attrs.items() if v is not None},
         custom_attrs={"data-testid": test_id, "data-date-input": "ru"} if test_id else {"data-date-input": "ru"},
         **props)
@@ -407,7 +431,7 @@ def time_input(value, on_change, *, label: str, test_id: str = "", allow_24: boo
     """A 24-hour time as чч:мм whatever the browser's language; the state gets "09:30"
     ("" when cleared; "24:00" only with allow_24, for "until midnight")."""
     return _TimeInput.create(
-        value=value, on_change=on_change, label=label, size=size, allow24=allow_24,
+        value=value, on_change=on_change, label=label, size=size, allow24=allow_24, lang=LanguageState.lang,
         custom_attrs={"data-testid": test_id, "data-time-input": "ru"} if test_id else {"data-time-input": "ru"},
         **props)
 
@@ -426,7 +450,7 @@ def offline_payment_card(found, heading, *body: rx.Component, missing: rx.Compon
     return rx.center(rx.card(
         rx.cond(
             found,
-            rx.vstack(rx.badge("Тестовый платёж — деньги не списываются", color_scheme="amber"),
+            rx.vstack(rx.badge(t("Тестовый платёж — деньги не списываются"), color_scheme="amber"),
                       rx.heading(heading, size="5"), *body, spacing="4", align="start", width="100%"),
             missing,
         ),
@@ -453,7 +477,7 @@ def test_payment_card(c, heading, rows: list[tuple], *, prefix: str, payable,
             *[rx.cond(row[3], _checkout_row(*row[:3])) if len(row) > 3 else _checkout_row(*row) for row in rows],
             *([extra] if extra is not None else []),
             rx.separator(size="4"),
-            rx.flex(rx.text("Итого к оплате", size="3", weight="bold"), rx.spacer(),
+            rx.flex(rx.text(t("Итого к оплате"), size="3", weight="bold"), rx.spacer(),
                     rx.text(c.amount, size="3", weight="bold", custom_attrs={"data-testid": f"{prefix}-amount"}),
                     width="100%"),
             spacing="2", width="100%",
@@ -464,14 +488,14 @@ def test_payment_card(c, heading, rows: list[tuple], *, prefix: str, payable,
             payable,
             rx.flex(
                 rx.button(rx.cond(c.busy, rx.spinner(size="2"), rx.icon("check", size=16)),
-                          "Оплатить", size="3", disabled=c.busy, on_click=c.complete("succeeded"),
+                          t("Оплатить"), size="3", disabled=c.busy, on_click=c.complete("succeeded"),
                           custom_attrs={"data-testid": f"{prefix}-pay"}),
-                rx.button("Отклонить", size="3", variant="soft", color_scheme="red", disabled=c.busy,
+                rx.button(t("Отклонить"), size="3", variant="soft", color_scheme="red", disabled=c.busy,
                           on_click=c.complete("declined"), custom_attrs={"data-testid": f"{prefix}-decline"}),
                 spacing="3", wrap="wrap",
             ),
             after,
         ),
-        missing=empty_state("credit-card", "Платёж не найден", rx.link(rx.button(back[0]), href=back[1])),
+        missing=empty_state("credit-card", t("Платёж не найден"), rx.link(rx.button(back[0]), href=back[1])),
         max_width="520px",
     )

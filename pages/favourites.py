@@ -8,14 +8,15 @@ from pages.components import empty_state, space_card
 from pages.layout import page_frame
 from state.favourites import FavouritesState
 from state.views import CardView
+from state.lang import t
 
 
 def _saved(card: CardView) -> rx.Component:
     return rx.vstack(
         space_card(card),
-        rx.button(rx.icon("heart-off", size=14), "Убрать из избранного", size="1", variant="soft",
+        rx.button(rx.icon("heart-off", size=14), t("Убрать из избранного"), size="1", variant="soft",
                   color_scheme="gray", on_click=FavouritesState.remove(card.id),
-                  aria_label="Убрать из избранного: " + card.name,
+                  aria_label=t("Убрать из избранного: ") + card.name,
                   custom_attrs={"data-testid": "favourite-remove"}),
         spacing="2", width="100%", align="end", custom_attrs={"data-testid": "favourite"},
     )
@@ -24,8 +25,8 @@ def _saved(card: CardView) -> rx.Component:
 def favourites_page() -> rx.Component:
     s = FavouritesState
     return page_frame(rx.vstack(
-        rx.flex(rx.heading("Избранное", size="6"), rx.spacer(),
-                rx.link("Мои брони", href="/cabinet/bookings", size="2"),
+        rx.flex(rx.heading(t("Избранное"), size="6"), rx.spacer(),
+                rx.link(t("Мои брони"), href="/cabinet/bookings", size="2"),
                 width="100%", align="center", wrap="wrap", spacing="2"),
         rx.cond(
             s.loading,
@@ -34,10 +35,10 @@ def favourites_page() -> rx.Component:
                 s.cards.length() > 0,
                 rx.grid(rx.foreach(s.cards, _saved), columns=rx.breakpoints(initial="1", md="2"),
                         spacing="3", width="100%"),
-                empty_state("heart", "Вы пока ничего не сохранили",
-                            rx.text("Нажмите «Сохранить» на странице пространства — оно появится здесь.",
+                empty_state("heart", t("Вы пока ничего не сохранили"),
+                            rx.text(t("Нажмите «Сохранить» на странице пространства — оно появится здесь."),
                                     size="2", color=rx.color("gray", 11), text_align="center"),
-                            rx.link(rx.button("Найти пространство"), href="/search")),
+                            rx.link(rx.button(t("Найти пространство")), href="/search")),
             ),
         ),
         spacing="3", width="100%",

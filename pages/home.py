@@ -7,35 +7,35 @@ import reflex as rx
 from pages.components import space_card
 from pages.layout import page_frame
 from state.home import CityCard, HomeState
+from state.lang import t
 
 
 def hero() -> rx.Component:
     s = HomeState
     return rx.box(
         rx.vstack(
-            rx.heading("Коворкинги рядом с вами", size=rx.breakpoints(initial="7", md="9"),
+            rx.heading(t("Коворкинги рядом с вами"), size=rx.breakpoints(initial="7", md="9"),
                        color="white"),
-            rx.text("Сравнивайте пространства по цене, удобствам и близости к метро "
-                    "и бронируйте рабочее место на час, день или месяц.",
+            rx.text(t("Сравнивайте пространства по цене, удобствам и близости к метро и бронируйте рабочее место на час, день или месяц."),
                     size=rx.breakpoints(initial="3", md="4"), color="white", opacity="0.9",
                     max_width="640px"),
             rx.form(
                 rx.flex(
                     rx.input(
                         rx.input.slot(rx.icon("search", size=16)),
-                        value=s.q, on_change=s.set_q, placeholder="Коворкинг, район или улица",
+                        value=s.q, on_change=s.set_q, placeholder=t("Коворкинг, район или улица"),
                         size="3", max_length=200, flex="1", min_width="0",
                         custom_attrs={"data-testid": "home-q"},
                     ),
                     rx.select.root(
-                        rx.select.trigger(aria_label="Город"),
+                        rx.select.trigger(aria_label=t("Город")),
                         rx.select.content(
                             rx.foreach(s.city_options,
                                        lambda o: rx.select.item(o.label, value=o.value)),
                         ),
                         value=s.city, on_change=s.set_city, size="3",
                     ),
-                    rx.button("Найти", size="3", type="submit",
+                    rx.button(t("Найти"), size="3", type="submit",
                               custom_attrs={"data-testid": "home-search"}),
                     gap="2", width="100%", max_width="720px",
                     direction=rx.breakpoints(initial="column", sm="row"),
@@ -74,10 +74,10 @@ def home_page() -> rx.Component:
     return page_frame(
         rx.vstack(
             hero(),
-            rx.heading("Города", size="5", margin_top="16px"),
+            rx.heading(t("Города"), size="5", margin_top="16px"),
             rx.grid(rx.foreach(s.cities, _city), columns=rx.breakpoints(initial="1", sm="3"),
                     gap="3", width="100%"),
-            rx.heading("Популярные пространства", size="5", margin_top="16px"),
+            rx.heading(t("Популярные пространства"), size="5", margin_top="16px"),
             rx.cond(
                 s.loading,
                 rx.grid(*[rx.skeleton(height="140px") for _ in range(4)],

@@ -7,6 +7,7 @@ import reflex as rx
 from pages.components import empty_state, named_upload
 from pages.layout import page_frame
 from state.inbox import ConversationRow, InboxState, MessageRow
+from state.lang import t
 
 UPLOAD_ID = "message-image"
 
@@ -44,10 +45,10 @@ def _row(c: ConversationRow) -> rx.Component:
 def inbox_page() -> rx.Component:
     s = InboxState
     return page_frame(rx.vstack(
-        rx.heading("Сообщения", size="6"),
-        rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Поиск по пространству или человеку",
+        rx.heading(t("Сообщения"), size="6"),
+        rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder=t("Поиск по пространству или человеку"),
                  value=s.q, on_change=s.search.debounce(300), width="100%", max_width="480px",
-                 aria_label="Поиск по переписке",
+                 aria_label=t("Поиск по переписке"),
                  custom_attrs={"data-testid": "inbox-search"}),
         rx.cond(
             s.loading,
@@ -55,9 +56,8 @@ def inbox_page() -> rx.Component:
             rx.cond(
                 s.rows.length() > 0,
                 rx.vstack(rx.foreach(s.rows, _row), spacing="2", width="100%"),
-                empty_state("messages-square", rx.cond(s.q != "", "Ничего не найдено", "Сообщений пока нет"),
-                            rx.text("Задайте вопрос владельцу на странице пространства или напишите "
-                                    "по брони из раздела «Мои брони».", size="2",
+                empty_state("messages-square", rx.cond(s.q != "", t("Ничего не найдено"), t("Сообщений пока нет")),
+                            rx.text(t("Задайте вопрос владельцу на странице пространства или напишите по брони из раздела «Мои брони»."), size="2",
                                     color=rx.color("gray", 11), text_align="center")),
             ),
         ),
@@ -69,7 +69,7 @@ def _bubble(m: MessageRow) -> rx.Component:
     return rx.flex(
         rx.box(
             rx.cond(m.image != "", rx.link(
-                rx.image(src=m.image, alt="Изображение", max_width="240px", max_height="240px",
+                rx.image(src=m.image, alt=t("Изображение"), max_width="240px", max_height="240px",
                          border_radius="var(--radius-2)", loading="lazy"),
                 href=m.full, is_external=True)),
             # Plain text: React escapes it, markup in a message shows as typed.
@@ -90,14 +90,14 @@ def _composer() -> rx.Component:
         rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1",
                                           custom_attrs={"data-testid": "message-error"})),
         rx.flex(
-            rx.text_area(value=s.draft, on_change=s.set_draft, placeholder="Сообщение…", rows="2",
-                         aria_label="Текст сообщения",
+            rx.text_area(value=s.draft, on_change=s.set_draft, placeholder=t("Сообщение…"), rows="2",
+                         aria_label=t("Текст сообщения"),
                          width="100%", custom_attrs={"data-testid": "message-input"}),
             rx.vstack(
-                rx.button(rx.cond(s.sending, rx.spinner(size="2"), rx.icon("send", size=16)), "Отправить",
+                rx.button(rx.cond(s.sending, rx.spinner(size="2"), rx.icon("send", size=16)), t("Отправить"),
                           on_click=s.send, disabled=s.sending, custom_attrs={"data-testid": "message-send"}),
-                named_upload("Прикрепить фото", rx.upload(
-                    rx.button(rx.icon("image-plus", size=16), "Фото", variant="soft", size="1",
+                named_upload(t("Прикрепить фото"), rx.upload(
+                    rx.button(rx.icon("image-plus", size=16), t("Фото"), variant="soft", size="1",
                               disabled=s.sending, width="100%"),
                     id=UPLOAD_ID, max_files=1, multiple=False, no_drag=True, border="none", padding="0",
                     accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
@@ -107,7 +107,7 @@ def _composer() -> rx.Component:
             ),
             spacing="2", width="100%", align="start",
         ),
-        rx.text("Только текст: ссылки и разметка показываются как написаны. Фото — JPEG или PNG до 5 МБ.",
+        rx.text(t("Только текст: ссылки и разметка показываются как написаны. Фото — JPEG или PNG до 5 МБ."),
                 size="1", color=rx.color("gray", 10)),
         width="100%", spacing="2",
     )
@@ -116,7 +116,7 @@ def _composer() -> rx.Component:
 def thread_page() -> rx.Component:
     s = InboxState
     return page_frame(rx.vstack(
-        rx.link(rx.hstack(rx.icon("chevron-left", size=16), "Все сообщения", align="center", spacing="1"),
+        rx.link(rx.hstack(rx.icon("chevron-left", size=16), t("Все сообщения"), align="center", spacing="1"),
                 href="/inbox", size="2"),
         rx.cond(
             s.loading,
@@ -132,7 +132,7 @@ def thread_page() -> rx.Component:
                     rx.card(
                         rx.vstack(
                             rx.cond(s.messages.length() == 0,
-                                    rx.text("Сообщений пока нет — напишите первым.", size="2",
+                                    rx.text(t("Сообщений пока нет — напишите первым."), size="2",
                                             color=rx.color("gray", 11))),
                             rx.foreach(s.messages, _bubble),
                             spacing="2", width="100%",
@@ -141,13 +141,13 @@ def thread_page() -> rx.Component:
                         custom_attrs={"data-testid": "thread"},
                     ),
                     rx.cond(s.read_only,
-                            rx.callout("Вы читаете переписку по жалобе; писать в неё нельзя.", icon="shield",
+                            rx.callout(t("Вы читаете переписку по жалобе; писать в неё нельзя."), icon="shield",
                                        size="1"),
                             _composer()),
                     spacing="3", width="100%",
                 ),
-                empty_state("message-square-x", "Переписка не найдена",
-                            rx.link(rx.button("Ко всем сообщениям"), href="/inbox")),
+                empty_state("message-square-x", t("Переписка не найдена"),
+                            rx.link(rx.button(t("Ко всем сообщениям")), href="/inbox")),
             ),
         ),
         spacing="3", width="100%", max_width="820px",

@@ -5,19 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from coworking_app import maps
+from coworking_app.i18n import NATIVE_NAMES
 from pages.session import session_sync
 from state.auth import AuthState
 from state.inbox import InboxBadgeState
 from state.notifications import NoticeView, NotificationState, TextPart
+from state.lang import LanguageState, t
 
 BRAND = "CoSpace"
 CONTENT_WIDTH = "1240px"
 # Every section of the operator panel: the header menu and the panel's own tabs list them all.
-ADMIN_LINKS = [("/admin", "Дашборд", "layout-dashboard"), ("/admin/tables", "Таблицы", "table"),
-               ("/admin/moderation", "Модерация", "shield-check"), ("/admin/promos", "Промокоды", "ticket-percent"),
-               ("/admin/market", "Рынок", "chart-candlestick"),
-               ("/admin/finance", "Финансы", "banknote"), ("/admin/reports", "Отчёты", "file-spreadsheet"),
-               ("/admin/audit", "Журнал аудита", "history")]
+ADMIN_LINKS = [("/admin", t("Дашборд"), "layout-dashboard"), ("/admin/tables", t("Таблицы"), "table"),
+               ("/admin/moderation", t("Модерация"), "shield-check"), ("/admin/promos", t("Промокоды"), "ticket-percent"),
+               ("/admin/market", t("Рынок"), "chart-candlestick"),
+               ("/admin/finance", t("Финансы"), "banknote"), ("/admin/reports", t("Отчёты"), "file-spreadsheet"),
+               ("/admin/audit", t("Журнал аудита"), "history")]
 
 
 def header() -> rx.Component:
@@ -36,17 +38,18 @@ def header() -> rx.Component:
             rx.spacer(),
             rx.link(
                 rx.hstack(rx.icon("search", size=16),
-                          rx.text("Найти пространство", display=rx.breakpoints(initial="none", sm="block")),
+                          rx.text(t("Найти пространство"), display=rx.breakpoints(initial="none", sm="block")),
                           align="center", spacing="1"),
                 href="/search",
                 size="2",
                 weight="medium",
             ),
+            _language_switch(),
             _inbox(),
             _bell(),
             _account_menu(),
             align="center",
-            spacing="4",
+            spacing=rx.breakpoints(initial="3", sm="4"),
             width="100%",
             max_width=CONTENT_WIDTH,
             margin_x="auto",
@@ -59,6 +62,18 @@ def header() -> rx.Component:
         top="0",
         z_index="1000",
         width="100%",
+    )
+
+
+def _language_switch() -> rx.Component:
+    """RU / EN: the other language, at once (state/lang.py); its name in that language."""
+    english = LanguageState.lang == "en"
+    return rx.button(
+        rx.cond(english, "RU", "EN"),
+        variant="ghost", color_scheme="gray", size="1", margin="0",
+        on_click=AuthState.switch_language(rx.cond(english, "ru", "en")),
+        aria_label=rx.cond(english, f"RU, {NATIVE_NAMES['ru']}", f"EN, {NATIVE_NAMES['en']}"),
+        custom_attrs={"data-testid": "language-switch", "lang": rx.cond(english, "ru", "en")},
     )
 
 
@@ -79,14 +94,14 @@ def _counter_link(icon: str, count, href: str, label: str, test_id: str, count_t
             # The badge's number is part of the name screen readers announce (and must be:
             # its visible text has to be in the accessible name).
             href=href, color_scheme="gray",
-            aria_label=rx.cond(count > 0, label + ": " + count.to_string() + " непрочитанных", label),
+            aria_label=rx.cond(count > 0, label + ": " + count.to_string() + t(" непрочитанных"), label),
             custom_attrs={"data-testid": test_id, **attrs},
         ),
     )
 
 
 def _inbox() -> rx.Component:
-    return _counter_link("message-circle", InboxBadgeState.messages_unread, "/inbox", "Сообщения", "inbox-link", "inbox-count")
+    return _counter_link("message-circle", InboxBadgeState.messages_unread, "/inbox", t("Сообщения"), "inbox-link", "inbox-count")
 
 
 def _bell_part(part: TextPart) -> rx.Component:
@@ -132,17 +147,17 @@ def _bell() -> rx.Component:
                         custom_attrs={"data-testid": "bell-count"})),
                     variant="ghost", color_scheme="gray", size="2", position="relative",
                     padding="6px", margin="0",
-                    aria_label=rx.cond(n.unread > 0, "Уведомления: " + n.unread.to_string() + " непрочитанных",
-                                       "Уведомления"),
+                    aria_label=rx.cond(n.unread > 0, t("Уведомления: ") + n.unread.to_string() + t(" непрочитанных"),
+                                       t("Уведомления")),
                     custom_attrs={"data-testid": "bell", "data-last-delay-ms": n.last_delay_ms},
                 ),
             ),
             rx.popover.content(
                 rx.vstack(
                     rx.hstack(
-                        rx.text("Уведомления", weight="bold", size="3"),
+                        rx.text(t("Уведомления"), weight="bold", size="3"),
                         rx.spacer(),
-                        rx.cond(n.unread > 0, rx.button("Прочитать все", size="1", variant="ghost",
+                        rx.cond(n.unread > 0, rx.button(t("Прочитать все"), size="1", variant="ghost",
                                                         on_click=n.mark_all_read,
                                                         custom_attrs={"data-testid": "bell-read-all"})),
                         width="100%", align="center",
@@ -152,20 +167,20 @@ def _bell() -> rx.Component:
                         rx.box(rx.foreach(n.latest, _bell_notice), width="100%",
                                max_height="min(60vh, 420px)", overflow_y="auto"),
                         rx.cond(n.bell_loaded,
-                                rx.text("Пока ничего нового", size="2", color=rx.color("gray", 10),
+                                rx.text(t("Пока ничего нового"), size="2", color=rx.color("gray", 10),
                                         padding_y="12px"),
                                 rx.vstack(rx.skeleton(height="44px", width="100%"),
                                           rx.skeleton(height="44px", width="100%"), width="100%")),
                     ),
                     rx.popover.close(rx.link(
-                        rx.button("Показать все", variant="soft", width="100%"),
+                        rx.button(t("Показать все"), variant="soft", width="100%"),
                         href="/cabinet/notifications", width="100%",
                         custom_attrs={"data-testid": "bell-all"})),
                     spacing="2", width="100%",
                 ),
                 align="end", side="bottom", size="1", collision_padding=8,
                 width="380px", max_width="calc(100vw - 16px)",
-                aria_label="Последние уведомления",
+                aria_label=t("Последние уведомления"),
                 custom_attrs={"data-testid": "bell-dropdown"},
             ),
             on_open_change=n.bell_opened,
@@ -186,41 +201,41 @@ def _account_menu() -> rx.Component:
                           variant="soft", size="2", custom_attrs={"data-testid": "account-menu"}),
             ),
             rx.menu.content(
-                rx.menu.item("Мои брони", on_click=rx.redirect("/cabinet/bookings")),
-                rx.menu.item("Абонементы", on_click=rx.redirect("/cabinet/plans"),
+                rx.menu.item(t("Мои брони"), on_click=rx.redirect("/cabinet/bookings")),
+                rx.menu.item(t("Абонементы"), on_click=rx.redirect("/cabinet/plans"),
                              custom_attrs={"data-testid": "menu-plans"}),
-                rx.menu.item("Платежи", on_click=rx.redirect("/cabinet/payments"),
+                rx.menu.item(t("Платежи"), on_click=rx.redirect("/cabinet/payments"),
                              custom_attrs={"data-testid": "menu-payments"}),
-                rx.menu.item("Компания", on_click=rx.redirect("/cabinet/company"),
+                rx.menu.item(t("Компания"), on_click=rx.redirect("/cabinet/company"),
                              custom_attrs={"data-testid": "menu-company"}),
-                rx.menu.item("Избранное", on_click=rx.redirect("/cabinet/favourites"),
+                rx.menu.item(t("Избранное"), on_click=rx.redirect("/cabinet/favourites"),
                              custom_attrs={"data-testid": "menu-favourites"}),
-                rx.menu.item("Сообщения", on_click=rx.redirect("/inbox")),
-                rx.menu.item("Уведомления", on_click=rx.redirect("/cabinet/notifications")),
-                rx.menu.item("Личный кабинет", on_click=rx.redirect("/cabinet")),
+                rx.menu.item(t("Сообщения"), on_click=rx.redirect("/inbox")),
+                rx.menu.item(t("Уведомления"), on_click=rx.redirect("/cabinet/notifications")),
+                rx.menu.item(t("Личный кабинет"), on_click=rx.redirect("/cabinet")),
                 rx.cond(a.is_owner,
-                        rx.menu.item("Мои пространства", on_click=rx.redirect("/owner"))),
+                        rx.menu.item(t("Мои пространства"), on_click=rx.redirect("/owner"))),
                 rx.cond(a.is_owner,
-                        rx.menu.item("Брони гостей", on_click=rx.redirect("/owner/bookings"))),
+                        rx.menu.item(t("Брони гостей"), on_click=rx.redirect("/owner/bookings"))),
                 rx.cond(a.is_owner,
-                        rx.menu.item("Аналитика", on_click=rx.redirect("/owner/analytics"))),
+                        rx.menu.item(t("Аналитика"), on_click=rx.redirect("/owner/analytics"))),
                 rx.cond(a.is_owner,
-                        rx.menu.item("Финансы", on_click=rx.redirect("/owner/finance"),
+                        rx.menu.item(t("Финансы"), on_click=rx.redirect("/owner/finance"),
                                      custom_attrs={"data-testid": "menu-owner-finance"})),
                 rx.cond(a.is_staff, rx.fragment(
                     rx.menu.separator(),
-                    rx.text("Панель оператора", size="1", weight="medium", color=rx.color("gray", 10),
+                    rx.text(t("Панель оператора"), size="1", weight="medium", color=rx.color("gray", 10),
                             padding="4px 12px"),
                     *[rx.menu.item(rx.icon(icon, size=14), label, on_click=rx.redirect(href),
                                    custom_attrs={"data-testid": "menu-admin", "data-href": href})
                       for href, label, icon in ADMIN_LINKS],
                 )),
                 rx.menu.separator(),
-                rx.menu.item("Выйти", color="red", on_click=a.sign_out,
+                rx.menu.item(t("Выйти"), color="red", on_click=a.sign_out,
                              custom_attrs={"data-testid": "sign-out"}),
             ),
         ),
-        rx.link(rx.button("Войти", variant="soft", size="2"), href=a.login_href,
+        rx.link(rx.button(t("Войти"), variant="soft", size="2"), href=a.login_href,
                 custom_attrs={"data-testid": "sign-in-link"}),
     )
 
@@ -231,7 +246,7 @@ def verify_banner() -> rx.Component:
     return rx.cond(
         AuthState.signed_in & ~AuthState.email_verified & ~on_verify_page,
         rx.callout(
-            "Подтвердите email: мы отправили ссылку на " + AuthState.user_email + ".",
+            t("Подтвердите email: мы отправили ссылку на ") + AuthState.user_email + ".",
             icon="mail", color_scheme="amber", size="1", width="100%", margin_bottom="12px",
             custom_attrs={"data-testid": "verify-banner"},
         ),
@@ -241,7 +256,7 @@ def verify_banner() -> rx.Component:
 def footer() -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.text(f"© 2026 {BRAND} — коворкинги Москвы, Петербурга и Новосибирска",
+            rx.text(f"© 2026 {BRAND} — ", t("коворкинги Москвы, Петербурга и Новосибирска"),
                     size="1", color=rx.color("gray", 10)),
             rx.spacer(),
             rx.link("API", href="/api/v1/docs", size="1", color_scheme="gray"),
@@ -282,7 +297,7 @@ def map_frame(url: rx.Var, height: str | dict, test_id: str) -> rx.Component:
     an opaque origin, see maps.SANDBOX."""
     return rx.el.iframe(
         src=url,
-        title="Карта",
+        title=t("Карта"),
         sandbox=maps.SANDBOX,
         custom_attrs={"data-testid": test_id},
         style={

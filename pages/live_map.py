@@ -32,6 +32,7 @@ class LiveMap(rx.NoSSRComponent):
     radius_m: rx.Var[float]
     fit: rx.Var[str]  # "west,south,east,north" to show; taken when fit_key changes
     fit_key: rx.Var[int]
+    lang: rx.Var[str]  # the page's language: the map's own words (assets/live_map.jsx)
 
     on_view: rx.EventHandler[passthrough_event_spec(dict)]  # {bbox, zoom, user}
     on_pick: rx.EventHandler[passthrough_event_spec(dict)]  # {lat, lon}

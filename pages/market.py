@@ -9,6 +9,7 @@ from pages.components import empty_state, section
 from pages.layout import map_frame, page_frame
 from pages.not_found import not_found_content
 from state.market import RADII, NeighbourRow, OwnerMarketState, UnitRow
+from state.lang import t
 
 
 def _unit_row(row: UnitRow) -> rx.Component:
@@ -30,7 +31,7 @@ def _units() -> rx.Component:
         rx.table.root(
             rx.table.header(rx.table.row(
                 *[rx.table.column_header_cell(h) for h in
-                  ("Цена", "Предложений", "Медиана", "Половина цен", "Все цены", "Ваша цена", "Где вы")])),
+                  (t("Цена"), t("Предложений"), t("Медиана"), t("Половина цен"), t("Все цены"), t("Ваша цена"), t("Где вы"))])),
             rx.table.body(rx.foreach(s.rows, _unit_row)),
             size="1", variant="surface", width="100%",
         ),
@@ -65,17 +66,17 @@ def owner_market_page() -> rx.Component:
                 rx.vstack(
                     rx.flex(
                         rx.vstack(
-                            rx.link(rx.hstack(rx.icon("arrow-left", size=14), "К редактору", align="center",
+                            rx.link(rx.hstack(rx.icon("arrow-left", size=14), t("К редактору"), align="center",
                                               spacing="1"),
                                     href="/owner/spaces/" + s.space_id.to_string(), size="2"),
-                            rx.heading("Рынок рядом", size="7"),
+                            rx.heading(t("Рынок рядом"), size="7"),
                             rx.text(s.space_name, color=rx.color("gray", 11), size="2"),
                             spacing="1",
                         ),
                         rx.spacer(),
                         rx.select.root(
-                            rx.select.trigger(aria_label="Радиус"),
-                            rx.select.content(*[rx.select.item(label, value=value) for value, label in RADII]),
+                            rx.select.trigger(aria_label=t("Радиус")),
+                            rx.select.content(*[rx.select.item(t(label), value=value) for value, label in RADII]),
                             value=s.radius, on_change=s.set_radius,
                             custom_attrs={"data-testid": "market-radius"},
                         ),
@@ -85,29 +86,27 @@ def owner_market_page() -> rx.Component:
                     rx.cond(
                         s.rows.length() > 0,
                         rx.vstack(
-                            section("Цены конкурентов", _units(),
-                                    rx.text("Половина цен — от первой до третьей квартили; «Где вы» — доля "
-                                            "конкурентов, которые дешевле вас. Валюты не пересчитываются.",
+                            section(t("Цены конкурентов"), _units(),
+                                    rx.text(t("Половина цен — от первой до третьей квартили; «Где вы» — доля конкурентов, которые дешевле вас. Валюты не пересчитываются."),
                                             size="1", color=rx.color("gray", 11)),
                                     test_id="market-units"),
-                            section("Разброс цен",
+                            section(t("Разброс цен"),
                                     rx.plotly(data=s.figure, config={"displaylogo": False, "responsive": True},
                                               locale="ru", use_resize_handler=True, width="100%"),
-                                    rx.text("Ромб — ваша цена.", size="1", color=rx.color("gray", 11)),
+                                    rx.text(t("Ромб — ваша цена."), size="1", color=rx.color("gray", 11)),
                                     test_id="market-chart"),
                             rx.grid(
-                                section("На карте", map_frame(s.map_url, rx.breakpoints(initial="320px", md="480px"),
+                                section(t("На карте"), map_frame(s.map_url, rx.breakpoints(initial="320px", md="480px"),
                                                               "market-map"),
                                         test_id="market-map-card"),
-                                section("Ближайшие", rx.foreach(s.nearest, _neighbour), test_id="market-nearest"),
+                                section(t("Ближайшие"), rx.foreach(s.nearest, _neighbour), test_id="market-nearest"),
                                 columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
                                 align="start",
                             ),
                             spacing="4", width="100%",
                         ),
-                        empty_state("chart-no-axes-column", "Пока не с чем сравнить",
-                                    rx.text("Данные о ценах конкурентов собирает оператор. Выберите радиус "
-                                            "больше или загляните позже.", size="2", text_align="center")),
+                        empty_state("chart-no-axes-column", t("Пока не с чем сравнить"),
+                                    rx.text(t("Данные о ценах конкурентов собирает оператор. Выберите радиус больше или загляните позже."), size="2", text_align="center")),
                     ),
                     spacing="4", width="100%",
                 ),

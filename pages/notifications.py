@@ -7,6 +7,7 @@ import reflex as rx
 from pages.components import empty_state
 from pages.layout import page_frame
 from state.notifications import NoticeView, NotificationState, TextPart
+from state.lang import t
 
 
 def _part(part: TextPart) -> rx.Component:
@@ -30,7 +31,7 @@ def _notice(n: NoticeView) -> rx.Component:
                     rx.text(n.when, size="1", color=rx.color("gray", 9),
                             custom_attrs={"data-testid": "notice-when"}),
                     rx.spacer(),
-                    rx.cond(~n.read, rx.button("Прочитано", size="1", variant="soft",
+                    rx.cond(~n.read, rx.button(t("Прочитано"), size="1", variant="soft",
                                                on_click=NotificationState.mark_read(n.id),
                                                custom_attrs={"data-testid": "notice-read"})),
                     align="center", spacing="2", wrap="wrap", width="100%",
@@ -47,16 +48,16 @@ def notifications_page() -> rx.Component:
     s = NotificationState
     return page_frame(rx.vstack(
         rx.flex(
-            rx.heading("Уведомления", size="6"), rx.spacer(),
-            rx.button("Прочитать все", variant="soft", on_click=s.mark_all_read,
+            rx.heading(t("Уведомления"), size="6"), rx.spacer(),
+            rx.button(t("Прочитать все"), variant="soft", on_click=s.mark_all_read,
                       disabled=s.unread == 0, custom_attrs={"data-testid": "notices-read-all"}),
             width="100%", align="center", spacing="2", wrap="wrap",
         ),
         rx.cond(
             s.items.length() > 0,
             rx.vstack(rx.foreach(s.items, _notice), spacing="2", width="100%"),
-            empty_state("bell-off", "Уведомлений пока нет",
-                        rx.text("Здесь появятся подтверждения, изменения и отмены броней.",
+            empty_state("bell-off", t("Уведомлений пока нет"),
+                        rx.text(t("Здесь появятся подтверждения, изменения и отмены броней."),
                                 size="2", color=rx.color("gray", 11))),
         ),
         spacing="3", width="100%",

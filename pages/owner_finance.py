@@ -7,6 +7,7 @@ import reflex as rx
 from pages.components import NOT_LIVE, empty_state, private_form, section
 from pages.layout import page_frame
 from state.owner_finance import BANK_FIELDS, LineRow, OwnerFinanceState, StatementRow
+from state.lang import given, t
 
 GRAY = rx.color("gray", 11)
 STATUS_COLORS = {"pending": "blue", "paid": "green", "failed": "red", "rolled_over": "amber"}
@@ -30,15 +31,15 @@ def _card(icon: str, label: str, value, hint, test_id: str, *, accent: bool = Fa
 def _cards() -> rx.Component:
     s = OwnerFinanceState
     return rx.grid(
-        _card("hourglass", "Ожидает завершения броней", s.pending,
-              "ваша доля оплаченных броней, которые ещё не прошли", "finance-pending"),
-        _card("wallet", "Доступно к выплате", s.available, "завершённые брони, ещё не выплаченные",
+        _card("hourglass", t("Ожидает завершения броней"), s.pending,
+              t("ваша доля оплаченных броней, которые ещё не прошли"), "finance-pending"),
+        _card("wallet", t("Доступно к выплате"), s.available, t("завершённые брони, ещё не выплаченные"),
               "finance-available", accent=True),
-        _card("send", "В пути", s.in_transit,
-              rx.cond(s.has_in_transit, "отправлено в банк, ждёт зачисления", "сейчас ничего не отправлено"),
+        _card("send", t("В пути"), s.in_transit,
+              rx.cond(s.has_in_transit, t("отправлено в банк, ждёт зачисления"), t("сейчас ничего не отправлено")),
               "finance-in-transit"),
-        _card("calendar-clock", "Следующая выплата", s.next_payout,
-              "за прошлый месяц, от " + s.minimum + " и при указанных реквизитах", "finance-next"),
+        _card("calendar-clock", t("Следующая выплата"), s.next_payout,
+              t("за прошлый месяц, от ") + s.minimum + t(" и при указанных реквизитах"), "finance-next"),
         columns=rx.breakpoints(initial="2", lg="4"), spacing="3", width="100%",
     )
 
@@ -66,7 +67,7 @@ def _line_compact(row: LineRow) -> rx.Component:
         rx.vstack(
             rx.text(row.label, size="2", weight="medium"),
             rx.text(row.day, " · ", row.account_label, size="1", color=rx.color("gray", 10)),
-            rx.cond(row.booking != "", rx.text("Бронь ", row.booking, " · ", row.space, size="1", color=GRAY)),
+            rx.cond(row.booking != "", rx.text(t("Бронь "), row.booking, " · ", row.space, size="1", color=GRAY)),
             spacing="0", min_width="0", flex="1",
         ),
         rx.text(row.net, weight="bold", white_space="nowrap",
@@ -79,10 +80,10 @@ def _line_compact(row: LineRow) -> rx.Component:
 
 def _lines() -> rx.Component:
     s = OwnerFinanceState
-    headers = [("Дата", "left"), ("Операция", "left"), ("Бронь", "left"), ("Пространство", "left"),
-               ("Сумма брони", "right"), ("Комиссия", "right"), ("Вам", "right")]
+    headers = [(t("Дата"), "left"), (t("Операция"), "left"), (t("Бронь"), "left"), (t("Пространство"), "left"),
+               (t("Сумма брони"), "right"), (t("Комиссия"), "right"), (t("Вам"), "right")]
     return section(
-        "Операции",
+        t("Операции"),
         rx.cond(
             s.lines.length() > 0,
             rx.vstack(
@@ -91,16 +92,15 @@ def _lines() -> rx.Component:
                                                    for h, a in headers])),
                     rx.table.body(rx.foreach(s.lines, _line)),
                     size="1", variant="surface", width="100%",
-                    aria_label="Операции по балансу",
+                    aria_label=t("Операции по балансу"),
                 ), overflow_x="auto", width="100%", display=rx.breakpoints(initial="none", sm="block")),
                 rx.vstack(rx.foreach(s.lines, _line_compact), spacing="0", width="100%",
                           display=rx.breakpoints(initial="flex", sm="none")),
-                rx.text("Оплата брони попадает в «ожидает завершения»; когда бронь прошла, ваша доля переходит "
-                        "в «доступно к выплате». Комиссия считается от цены без НДС.", size="1", color=GRAY),
+                rx.text(t("Оплата брони попадает в «ожидает завершения»; когда бронь прошла, ваша доля переходит в «доступно к выплате». Комиссия считается от цены без НДС."), size="1", color=GRAY),
                 spacing="2", width="100%",
             ),
-            empty_state("receipt", "Операций пока нет",
-                        rx.text("Когда гости оплатят брони ваших пространств, здесь появится каждая сумма.",
+            empty_state("receipt", t("Операций пока нет"),
+                        rx.text(t("Когда гости оплатят брони ваших пространств, здесь появится каждая сумма."),
                                 size="2", color=GRAY, text_align="center")),
         ),
         test_id="finance-lines",
@@ -117,7 +117,7 @@ def _statement(row: StatementRow) -> rx.Component:
                                color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray"),
                                custom_attrs={"data-testid": "statement-status"}),
                       spacing="2", align="center", wrap="wrap"),
-            rx.text("Отчёт № ", row.number, size="1", color=rx.color("gray", 10)),
+            rx.text(t("Отчёт № "), row.number, size="1", color=rx.color("gray", 10)),
             rx.cond(row.note != "", rx.text(row.note, size="1", color=GRAY)),
             spacing="1", min_width="0", flex="1",
         ),
@@ -125,7 +125,7 @@ def _statement(row: StatementRow) -> rx.Component:
             rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
             rx.button(rx.cond(busy, rx.spinner(size="1"), rx.icon("file-down", size=14)), "PDF",
                       size="2", variant="soft", disabled=busy, on_click=s.download_statement(row.id),
-                      aria_label="PDF — отчёт за " + row.period,
+                      aria_label=t("PDF — отчёт за ") + row.period,
                       custom_attrs={"data-testid": "statement-pdf"}),
             spacing="3", align="center",
         ),
@@ -138,11 +138,11 @@ def _statement(row: StatementRow) -> rx.Component:
 def _statements() -> rx.Component:
     s = OwnerFinanceState
     return section(
-        "Выписки и выплаты",
+        t("Выписки и выплаты"),
         rx.cond(
             s.statements.length() > 0,
             rx.vstack(rx.foreach(s.statements, _statement), spacing="0", width="100%"),
-            rx.text("Первая выписка придёт 1-го числа месяца после первой завершённой брони.", size="2",
+            rx.text(t("Первая выписка придёт 1-го числа месяца после первой завершённой брони."), size="2",
                     color=GRAY, custom_attrs={"data-testid": "statements-empty"}),
         ),
         test_id="finance-statements",
@@ -163,7 +163,7 @@ def _bank_field(name: str, label: str, placeholder: str, hint: str) -> rx.Compon
                                "aria-describedby": f"{field_id}-error"}),
         rx.cond(wrong, rx.text(s.bank_error, size="1", color=rx.color("red", 11), id=f"{field_id}-error",
                                role="alert", custom_attrs={"data-testid": "bank-field-error", "data-field": name}),
-                rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment()),
+                rx.text(hint, size="1", color=rx.color("gray", 10)) if given(hint) else rx.fragment()),
         spacing="1", width="100%", min_width="0",
     )
 
@@ -172,15 +172,15 @@ def _bank_form() -> rx.Component:
     s = OwnerFinanceState
     return private_form(
         rx.vstack(
-            rx.grid(*[_bank_field(*f) for f in BANK_FIELDS],
+            rx.grid(*[_bank_field(name, t(label), t(example), t(hint) if hint else "") for name, label, example, hint in BANK_FIELDS],
                     columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
             rx.cond((s.bank_error != "") & (s.bank_error_field == ""),
                     rx.callout(s.bank_error, icon="triangle-alert", color_scheme="red", size="1", width="100%",
                                role="alert", custom_attrs={"data-testid": "bank-error"})),
             rx.flex(
-                rx.cond(s.bank_on_file, rx.button("Отмена", type="button", variant="soft", color_scheme="gray",
+                rx.cond(s.bank_on_file, rx.button(t("Отмена"), type="button", variant="soft", color_scheme="gray",
                                                   on_click=s.cancel_bank)),
-                rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("save", size=14)), "Сохранить реквизиты",
+                rx.button(rx.cond(s.saving, rx.spinner(size="2"), rx.icon("save", size=14)), t("Сохранить реквизиты"),
                           type="submit", disabled=s.saving | NOT_LIVE, custom_attrs={"data-testid": "bank-save"}),
                 spacing="3", justify="end", width="100%", wrap="wrap",
             ),
@@ -198,20 +198,20 @@ def _bank_item(item) -> rx.Component:
 def _bank() -> rx.Component:
     s = OwnerFinanceState
     return section(
-        "Банковские реквизиты",
+        t("Банковские реквизиты"),
         rx.cond(
             s.editing_bank,
             rx.vstack(
-                rx.text(rx.cond(s.bank_on_file, "Новые реквизиты заменят сохранённые. ",
-                                "Без реквизитов выплата переносится на следующий месяц. "),
-                        "Мы проверим ИНН, БИК и контрольные ключи счетов.", size="2", color=GRAY),
+                rx.text(rx.cond(s.bank_on_file, t("Новые реквизиты заменят сохранённые. "),
+                                t("Без реквизитов выплата переносится на следующий месяц. ")),
+                        t("Мы проверим ИНН, БИК и контрольные ключи счетов."), size="2", color=GRAY),
                 _bank_form(), spacing="3", width="100%"),
             rx.vstack(
                 rx.data_list.root(rx.foreach(s.bank_shown, _bank_item), size="2",
                                   orientation=rx.breakpoints(initial="vertical", sm="horizontal")),
-                rx.text("Номер счёта показан не целиком, чтобы его не подсмотрели.", size="1",
+                rx.text(t("Номер счёта показан не целиком, чтобы его не подсмотрели."), size="1",
                         color=rx.color("gray", 10)),
-                rx.button(rx.icon("pencil", size=14), "Изменить реквизиты", variant="soft", size="2",
+                rx.button(rx.icon("pencil", size=14), t("Изменить реквизиты"), variant="soft", size="2",
                           on_click=s.edit_bank, custom_attrs={"data-testid": "bank-edit"}),
                 spacing="3", width="100%", custom_attrs={"data-testid": "bank-on-file"},
             ),
@@ -224,10 +224,10 @@ def _header() -> rx.Component:
     s = OwnerFinanceState
     return rx.flex(
         rx.vstack(
-            rx.heading("Финансы", size="6"),
-            rx.text("Комиссия платформы — ", rx.text.span(s.commission, weight="medium",
+            rx.heading(t("Финансы"), size="6"),
+            rx.text(t("Комиссия платформы — "), rx.text.span(s.commission, weight="medium",
                                                            custom_attrs={"data-testid": "finance-commission"}),
-                    " от цены брони без НДС", size="2", color=GRAY),
+                    t(" от цены брони без НДС"), size="2", color=GRAY),
             spacing="1",
         ),
         rx.spacer(),
@@ -235,9 +235,9 @@ def _header() -> rx.Component:
             rx.cond(s.currencies.length() > 1,
                     rx.segmented_control.root(rx.foreach(s.currencies, lambda c: rx.segmented_control.item(
                         c, value=c)), value=s.currency, on_change=s.set_currency, size="2",
-                        aria_label="Валюта", custom_attrs={"data-testid": "finance-currency"})),
+                        aria_label=t("Валюта"), custom_attrs={"data-testid": "finance-currency"})),
             rx.button(rx.cond(s.downloading == "xlsx", rx.spinner(size="2"), rx.icon("file-spreadsheet", size=14)),
-                      "Скачать Excel", variant="soft", size="2", on_click=s.download_operations,
+                      t("Скачать Excel"), variant="soft", size="2", on_click=s.download_operations,
                       disabled=(s.downloading != "") | (s.lines.length() == 0),
                       custom_attrs={"data-testid": "finance-xlsx"}),
             spacing="2", align="center", wrap="wrap",
@@ -249,7 +249,7 @@ def _header() -> rx.Component:
 def owner_finance_page() -> rx.Component:
     s = OwnerFinanceState
     return page_frame(rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=14), "Мои пространства", align="center", spacing="1"),
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14), t("Мои пространства"), align="center", spacing="1"),
                 href="/owner", size="2"),
         rx.cond(
             s.allowed,
@@ -273,8 +273,8 @@ def owner_finance_page() -> rx.Component:
                 ),
                 spacing="4", width="100%",
             ),
-            empty_state("shield-alert", "Раздел для владельцев пространств",
-                        rx.text("Здесь владельцы видят, сколько заработали и когда получат выплату.", size="2",
+            empty_state("shield-alert", t("Раздел для владельцев пространств"),
+                        rx.text(t("Здесь владельцы видят, сколько заработали и когда получат выплату."), size="2",
                                 color=GRAY, text_align="center")),
         ),
         spacing="3", width="100%",

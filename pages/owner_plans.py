@@ -9,6 +9,7 @@ from pages.components import empty_state, section
 from pages.layout import page_frame
 from pages.not_found import not_found_content
 from state.owner_plans import KINDS, TYPES, Choice, OwnerPlanRow, OwnerPlansState
+from state.lang import given, t
 
 S = OwnerPlansState
 MUTED = rx.color("gray", 11)
@@ -30,7 +31,7 @@ def _input(name: str, label: str, value, *, hint: str = "", mode: str = "text", 
                  custom_attrs={"data-testid": field_id, "aria-describedby": f"{field_id}-error",
                                "aria-invalid": rx.cond(S.errors.contains(name), "true", "false")}),
         _error(name),
-        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=rx.color("gray", 10)) if given(hint) else rx.fragment(),
         spacing="1", width="100%", min_width="0",
     )
 
@@ -40,7 +41,7 @@ def _select(label: str, value, options: list[tuple[str, str]], on_change, test_i
         rx.text(label, size="2", weight="medium"),
         rx.select.root(
             rx.select.trigger(width="100%", aria_label=label, custom_attrs={"data-testid": test_id}),
-            rx.select.content(*[rx.select.item(text, value=key) for key, text in options]),
+            rx.select.content(*[rx.select.item(t(text), value=key) for key, text in options]),
             value=value, on_change=on_change,
         ),
         spacing="1", width="100%", min_width="0",
@@ -55,44 +56,44 @@ def _place(c: Choice) -> rx.Component:
 def _form() -> rx.Component:
     membership = S.kind == "membership"
     return section(
-        rx.cond(S.editing_id != 0, "Изменить абонемент", "Новый абонемент"),
+        rx.cond(S.editing_id != 0, t("Изменить абонемент"), t("Новый абонемент")),
         rx.grid(
-            _select("Что продаёте", S.kind, KINDS, S.set_kind, "plan-kind"),
-            rx.cond(membership, _select("Вид абонемента", S.membership_type, TYPES, S.set_membership_type,
+            _select(t("Что продаёте"), S.kind, KINDS, S.set_kind, "plan-kind"),
+            rx.cond(membership, _select(t("Вид абонемента"), S.membership_type, TYPES, S.set_membership_type,
                                         "plan-membership-type")),
-            _input("name", "Название", S.name, placeholder="Например, «10 дней» или «Резидент»"),
-            _input("price", rx.cond(membership, "Цена за месяц, ₽", "Цена пакета, ₽"), S.price, mode="decimal"),
-            rx.cond(S.kind == "day_pass", _input("days", "Дней в пакете", S.days, mode="numeric")),
-            rx.cond(~membership, _input("validity_days", "Срок действия, дней", S.validity_days, mode="numeric",
-                                        hint="Считается со дня покупки")),
+            _input("name", t("Название"), S.name, placeholder=t("Например, «10 дней» или «Резидент»")),
+            _input("price", rx.cond(membership, t("Цена за месяц, ₽"), t("Цена пакета, ₽")), S.price, mode="decimal"),
+            rx.cond(S.kind == "day_pass", _input("days", t("Дней в пакете"), S.days, mode="numeric")),
+            rx.cond(~membership, _input("validity_days", t("Срок действия, дней"), S.validity_days, mode="numeric",
+                                        hint=t("Считается со дня покупки"))),
             rx.cond(S.kind != "day_pass",
-                    _input("credit_hours", rx.cond(membership, "Часов переговорных в месяц", "Часов переговорных"),
+                    _input("credit_hours", rx.cond(membership, t("Часов переговорных в месяц"), t("Часов переговорных")),
                            S.credit_hours, mode="numeric")),
-            _input("max_active", "Броней по абонементу одновременно", S.max_active, mode="numeric"),
+            _input("max_active", t("Броней по абонементу одновременно"), S.max_active, mode="numeric"),
             columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
         ),
         _error("kind"),
         rx.vstack(
             rx.text(rx.match(S.kind,
-                             ("credits", "Какие переговорные"),
-                             ("membership", rx.cond((S.membership_type == "hot_desk"), "Какие места",
-                                                    "Места, одно из которых закрепляется за участником")),
-                             "Какие места"),
+                             ("credits", t("Какие переговорные")),
+                             ("membership", rx.cond((S.membership_type == "hot_desk"), t("Какие места"),
+                                                    t("Места, одно из которых закрепляется за участником"))),
+                             t("Какие места")),
                     size="2", weight="medium"),
             rx.flex(rx.foreach(S.places, _place), spacing="3", wrap="wrap"),
             _error("resource_ids"),
-            rx.cond(membership, rx.text("Часы переговорных абонемента действуют во всех переговорных пространства.",
+            rx.cond(membership, rx.text(t("Часы переговорных абонемента действуют во всех переговорных пространства."),
                                         size="1", color=rx.color("gray", 10))),
             spacing="2", width="100%",
         ),
-        _input("description", "Описание (необязательно)", S.description),
+        _input("description", t("Описание (необязательно)"), S.description),
         rx.cond(membership, rx.hstack(rx.switch(checked=S.renews, on_change=S.set_renews, id="plan-renews"),
-                                      rx.el.label("Продлевать каждый месяц", html_for="plan-renews"),
+                                      rx.el.label(t("Продлевать каждый месяц"), html_for="plan-renews"),
                                       align="center", spacing="2")),
         rx.flex(
-            rx.cond(S.editing_id != 0, rx.button("Отмена", variant="soft", color_scheme="gray", on_click=S.new_plan)),
+            rx.cond(S.editing_id != 0, rx.button(t("Отмена"), variant="soft", color_scheme="gray", on_click=S.new_plan)),
             rx.button(rx.cond(S.busy, rx.spinner(size="2"), rx.icon("save", size=14)),
-                      rx.cond(S.editing_id != 0, "Сохранить", "Добавить абонемент"),
+                      rx.cond(S.editing_id != 0, t("Сохранить"), t("Добавить абонемент")),
                       on_click=S.save, disabled=S.busy, custom_attrs={"data-testid": "plan-save"}),
             spacing="3", justify="end", width="100%", wrap="wrap",
         ),
@@ -116,18 +117,18 @@ def _row(r: OwnerPlanRow) -> rx.Component:
         ),
         rx.foreach(r.terms, lambda t: rx.text("• ", t, size="1", color=MUTED)),
         rx.flex(
-            _figure("Участников сейчас", r.members),
-            _figure("Продано за 30 дней", r.sold),
-            _figure("Выручка за 30 дней", r.revenue),
+            _figure(t("Участников сейчас"), r.members),
+            _figure(t("Продано за 30 дней"), r.sold),
+            _figure(t("Выручка за 30 дней"), r.revenue),
             spacing="4", wrap="wrap", custom_attrs={"data-testid": "owner-plan-figures"},
         ),
         rx.flex(
-            rx.badge(rx.cond(r.active, "Продаётся", "Снят с продажи"), color_scheme=rx.cond(r.active, "green", "gray"),
+            rx.badge(rx.cond(r.active, t("Продаётся"), t("Снят с продажи")), color_scheme=rx.cond(r.active, "green", "gray"),
                      high_contrast=True),
             rx.spacer(),
-            rx.button("Изменить", size="1", variant="soft", on_click=S.edit(r.id),
+            rx.button(t("Изменить"), size="1", variant="soft", on_click=S.edit(r.id),
                       custom_attrs={"data-testid": "owner-plan-edit"}),
-            rx.button(rx.cond(r.active, "Снять с продажи", "Вернуть в продажу"), size="1", variant="soft",
+            rx.button(rx.cond(r.active, t("Снять с продажи"), t("Вернуть в продажу")), size="1", variant="soft",
                       color_scheme="gray", on_click=S.toggle_active(r.id, ~r.active),
                       custom_attrs={"data-testid": "owner-plan-toggle"}),
             spacing="2", align="center", width="100%", wrap="wrap",
@@ -144,20 +145,18 @@ def owner_plans_page() -> rx.Component:
         rx.cond(
             S.found,
             rx.vstack(
-                rx.link(rx.hstack(rx.icon("chevron-left", size=16), "К пространству", align="center", spacing="1"),
+                rx.link(rx.hstack(rx.icon("chevron-left", size=16), t("К пространству"), align="center", spacing="1"),
                         href="/owner/spaces/" + S.space_id.to_string(), size="2"),
-                rx.heading("Абонементы: ", S.space, size="6", custom_attrs={"data-testid": "owner-plans-title"}),
-                rx.text("Пакеты дней, абонементы на месяц и часы переговорных. Бронь по абонементу стоит гостю 0 ₽, "
-                        "деньги за абонемент приходят сразу при покупке.", size="2", color=MUTED),
+                rx.heading(t("Абонементы: "), S.space, size="6", custom_attrs={"data-testid": "owner-plans-title"}),
+                rx.text(t("Пакеты дней, абонементы на месяц и часы переговорных. Бронь по абонементу стоит гостю 0 ₽, деньги за абонемент приходят сразу при покупке."), size="2", color=MUTED),
                 rx.cond(S.message != "", rx.callout(S.message, icon="info", width="100%", role="status",
                                                     custom_attrs={"data-testid": "owner-plans-message"})),
                 rx.grid(
                     rx.vstack(
                         rx.cond(S.rows.length() > 0,
                                 rx.vstack(rx.foreach(S.rows, _row), spacing="3", width="100%"),
-                                rx.card(empty_state("ticket", "Абонементов пока нет",
-                                                    rx.text("Добавьте первый: гости увидят его на странице "
-                                                            "пространства.", size="2", color=MUTED,
+                                rx.card(empty_state("ticket", t("Абонементов пока нет"),
+                                                    rx.text(t("Добавьте первый: гости увидят его на странице пространства."), size="2", color=MUTED,
                                                             text_align="center")), width="100%")),
                         spacing="3", width="100%", min_width="0",
                     ),
@@ -166,6 +165,6 @@ def owner_plans_page() -> rx.Component:
                 ),
                 spacing="3", width="100%",
             ),
-            not_found_content("Пространство не найдено", "Возможно, оно удалено или принадлежит другому владельцу."),
+            not_found_content(t("Пространство не найдено"), t("Возможно, оно удалено или принадлежит другому владельцу.")),
         ),
     ), wide=True)

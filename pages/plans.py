@@ -8,6 +8,7 @@ import reflex as rx
 from pages.components import empty_state, section, test_payment_card
 from pages.layout import page_frame
 from state.plans import HistoryLine, MyPlansState, PlanCard, PlanCheckoutState, PlanRow, SpacePlansState
+from state.lang import t
 
 MUTED = rx.color("gray", 11)
 
@@ -35,9 +36,9 @@ def _plan_card(card: PlanCard) -> rx.Component:
                 rx.cond(card.description != "", rx.text(card.description, size="1", color=MUTED)),
                 rx.el.input(type="hidden", name="plan_id", value=card.id),
                 rx.cond(card.places.length() > 0, rx.vstack(
-                    rx.text("Место, которое закрепим за вами", size="1", weight="medium"),
+                    rx.text(t("Место, которое закрепим за вами"), size="1", weight="medium"),
                     rx.select.root(
-                        rx.select.trigger(width="100%", aria_label="Место, которое закрепим за вами",
+                        rx.select.trigger(width="100%", aria_label=t("Место, которое закрепим за вами"),
                                           custom_attrs={"data-testid": "plan-place"}),
                         rx.select.content(rx.foreach(card.places, lambda o: rx.select.item(o.label, value=o.id))),
                         name="resource_id", default_value=card.places[0].id,
@@ -47,7 +48,7 @@ def _plan_card(card: PlanCard) -> rx.Component:
                         rx.callout(s.error, icon="triangle-alert", color_scheme="red", size="1", width="100%",
                                    role="alert", custom_attrs={"data-testid": "plan-error"})),
                 rx.button(rx.cond(s.buying == card.id, rx.spinner(size="2"), rx.icon("ticket", size=16)),
-                          "Купить", type="submit", width="100%", variant="soft", disabled=s.buying != 0,
+                          t("Купить"), type="submit", width="100%", variant="soft", disabled=s.buying != 0,
                           custom_attrs={"data-testid": "plan-buy"}),
                 spacing="2", width="100%",
             ),
@@ -63,8 +64,8 @@ def space_plans() -> rx.Component:
     return rx.cond(
         SpacePlansState.cards.length() > 0,
         rx.box(section(
-            "Абонементы",
-            rx.text("Выгоднее, если вы приходите часто: бронируйте по абонементу без оплаты каждой брони.",
+            t("Абонементы"),
+            rx.text(t("Выгоднее, если вы приходите часто: бронируйте по абонементу без оплаты каждой брони."),
                     size="2", color=MUTED),
             rx.grid(rx.foreach(SpacePlansState.cards, _plan_card), columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="3", width="100%"),
@@ -79,18 +80,18 @@ def space_plans() -> rx.Component:
 def plan_checkout_page() -> rx.Component:
     c = PlanCheckoutState
     return page_frame(test_payment_card(
-        c, rx.fragment(rx.cond(c.renewal, "Продление абонемента «", "Абонемент «"), c.name, "»"),
-        [("Пространство", c.space, "plan-checkout-space"), ("Период", c.period, "plan-checkout-period"),
-         ("Закреплено за вами", c.held, "plan-checkout-held", c.held != "")],
+        c, rx.fragment(rx.cond(c.renewal, t("Продление абонемента «"), t("Абонемент «")), c.name, t("»")),
+        [(t("Пространство"), c.space, "plan-checkout-space"), (t("Период"), c.period, "plan-checkout-period"),
+         (t("Закреплено за вами"), c.held, "plan-checkout-held", c.held != "")],
         prefix="plan-checkout", payable=(c.status == "pending") & (c.purchase_status == "pending_payment"),
         after=rx.vstack(
             rx.cond(c.purchase_status == "active",
-                    rx.callout("Этот абонемент уже оплачен.", icon="circle-check", color_scheme="green",
+                    rx.callout(t("Этот абонемент уже оплачен."), icon="circle-check", color_scheme="green", high_contrast=True,
                                width="100%")),
-            rx.link(rx.button("К абонементам", variant="soft"), href="/cabinet/plans"),
+            rx.link(rx.button(t("К абонементам"), variant="soft"), href="/cabinet/plans"),
             spacing="3", width="100%",
         ),
-        back=("К абонементам", "/cabinet/plans"),
+        back=(t("К абонементам"), "/cabinet/plans"),
     ))
 
 
@@ -119,51 +120,50 @@ def _my_plan(r: PlanRow) -> rx.Component:
             width="100%", spacing="3", align="start",
         ),
         rx.grid(
-            rx.vstack(rx.text("Период", size="1", color=MUTED), rx.text(r.period, size="2"), spacing="0"),
-            rx.vstack(rx.text("Осталось", size="1", color=MUTED),
+            rx.vstack(rx.text(t("Период"), size="1", color=MUTED), rx.text(r.period, size="2"), spacing="0"),
+            rx.vstack(rx.text(t("Осталось"), size="1", color=MUTED),
                       rx.text(r.left, size="2", weight="medium", custom_attrs={"data-testid": "plan-left"}), spacing="0"),
-            rx.cond(r.held != "", rx.vstack(rx.text("Закреплено", size="1", color=MUTED), rx.text(r.held, size="2"),
+            rx.cond(r.held != "", rx.vstack(rx.text(t("Закреплено"), size="1", color=MUTED), rx.text(r.held, size="2"),
                                             spacing="0")),
-            rx.vstack(rx.text("Цена", size="1", color=MUTED), rx.text(r.amount, size="2"), spacing="0"),
+            rx.vstack(rx.text(t("Цена"), size="1", color=MUTED), rx.text(r.amount, size="2"), spacing="0"),
             columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
         ),
         rx.cond(r.renewal != "", rx.text(r.renewal, size="2", custom_attrs={"data-testid": "plan-renewal"})),
         rx.flex(
             rx.cond(r.payable_id != 0,
                     rx.button(rx.cond(m.busy_id == r.payable_id, rx.spinner(size="2"), rx.icon("credit-card", size=16)),
-                              rx.cond(r.status == "pending_payment", "Оплатить", "Оплатить продление"),
+                              rx.cond(r.status == "pending_payment", t("Оплатить"), t("Оплатить продление")),
                               on_click=m.pay(r.payable_id), disabled=m.busy_id != 0,
                               custom_attrs={"data-testid": "plan-pay"})),
-            rx.cond(r.status == "active", rx.link(rx.button(rx.icon("calendar-plus", size=16), "Забронировать",
+            rx.cond(r.status == "active", rx.link(rx.button(rx.icon("calendar-plus", size=16), t("Забронировать"),
                                                             variant="soft"), href=r.space_href)),
             rx.cond(r.can_cancel_renewal,
                     rx.alert_dialog.root(
-                        rx.alert_dialog.trigger(rx.button("Отключить продление", variant="soft", color_scheme="gray",
+                        rx.alert_dialog.trigger(rx.button(t("Отключить продление"), variant="soft", color_scheme="gray",
                                                           disabled=m.busy_id != 0,
                                                           custom_attrs={"data-testid": "plan-cancel-renewal"})),
                         rx.alert_dialog.content(
-                            rx.alert_dialog.title("Отключить продление?"),
+                            rx.alert_dialog.title(t("Отключить продление?")),
                             rx.alert_dialog.description(
-                                "Оплаченный месяц действует до конца, следующий не начнётся. "
-                                "Пока месяц идёт, продление можно включить снова.", size="2"),
+                                t("Оплаченный месяц действует до конца, следующий не начнётся. Пока месяц идёт, продление можно включить снова."), size="2"),
                             rx.flex(
-                                rx.alert_dialog.cancel(rx.button("Оставить", variant="soft", color_scheme="gray")),
-                                rx.alert_dialog.action(rx.button("Отключить", color_scheme="red",
+                                rx.alert_dialog.cancel(rx.button(t("Оставить"), variant="soft", color_scheme="gray")),
+                                rx.alert_dialog.action(rx.button(t("Отключить"), color_scheme="red",
                                                                  on_click=m.cancel_renewal(r.id),
                                                                  custom_attrs={"data-testid": "plan-cancel-confirm"})),
                                 spacing="3", justify="end", margin_top="16px",
                             ),
                         ),
                     )),
-            rx.cond(r.paid, rx.button(rx.icon("file-text", size=16), "Чек (PDF)", variant="soft", color_scheme="gray",
+            rx.cond(r.paid, rx.button(rx.icon("file-text", size=16), t("Чек (PDF)"), variant="soft", color_scheme="gray",
                                       on_click=m.receipt(r.id), custom_attrs={"data-testid": "plan-receipt"})),
             rx.cond(r.can_resume_renewal,
-                    rx.button("Включить продление", variant="soft", on_click=m.resume_renewal(r.id),
+                    rx.button(t("Включить продление"), variant="soft", on_click=m.resume_renewal(r.id),
                               disabled=m.busy_id != 0, custom_attrs={"data-testid": "plan-resume-renewal"})),
             spacing="2", wrap="wrap",
         ),
         rx.cond(r.history.length() > 0, rx.el.details(
-            rx.el.summary(rx.text("История", size="2", as_="span"), cursor="pointer"),
+            rx.el.summary(rx.text(t("История"), size="2", as_="span"), cursor="pointer"),
             rx.vstack(rx.foreach(r.history, _history_line), spacing="1", padding_top="6px"),
             width="100%",
         )),
@@ -175,7 +175,7 @@ def my_plans_page() -> rx.Component:
     m = MyPlansState
     return page_frame(
         rx.vstack(
-            rx.heading("Абонементы", size="6", custom_attrs={"data-testid": "plans-title"}),
+            rx.heading(t("Абонементы"), size="6", custom_attrs={"data-testid": "plans-title"}),
             rx.cond(m.note != "", rx.callout(m.note, icon="info", color_scheme=m.note_color, high_contrast=True, width="100%",
                                              role="status", custom_attrs={"data-testid": "plans-note"})),
             rx.cond(
@@ -185,10 +185,9 @@ def my_plans_page() -> rx.Component:
                 rx.cond(
                     m.rows.length() > 0,
                     rx.vstack(rx.foreach(m.rows, _my_plan), spacing="3", width="100%"),
-                    empty_state("ticket", "Абонементов пока нет",
-                                rx.text("Пакеты дней, абонементы на месяц и часы переговорных продаются на "
-                                        "страницах пространств.", size="2", color=MUTED, text_align="center"),
-                                rx.link(rx.button("Найти коворкинг"), href="/search")),
+                    empty_state("ticket", t("Абонементов пока нет"),
+                                rx.text(t("Пакеты дней, абонементы на месяц и часы переговорных продаются на страницах пространств."), size="2", color=MUTED, text_align="center"),
+                                rx.link(rx.button(t("Найти коворкинг")), href="/search")),
                 ),
             ),
             spacing="4", width="100%", max_width="760px",

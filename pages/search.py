@@ -10,6 +10,7 @@ from pages.live_map import live_map, map_styles
 from state.search import PlaceOption, SearchState
 from state.search_query import ANY
 from state.views import CardView, Option
+from state.lang import LanguageState, t
 
 
 def _select(label: str, value, options, on_change, any_label: str, test_id: str,
@@ -45,25 +46,25 @@ def filters() -> rx.Component:
     return rx.form(
         rx.vstack(
             _labelled(
-                "Что ищете",
+                t("Что ищете"),
                 rx.input(
                     rx.input.slot(rx.icon("search", size=16)),
                     value=s.q, on_change=s.set_q, name="q",
-                    placeholder="Например: коворкинг у метро", max_length=200, width="100%",
+                    placeholder=t("Например: коворкинг у метро"), max_length=200, width="100%",
                     custom_attrs={"data-testid": "filter-q"},
                 ),
             ),
-            _select("Город", s.city, s.city_options, s.set_city, "Все города", "filter-city"),
-            _select("Район", s.district, s.district_options, s.set_district, "Любой район",
+            _select(t("Город"), s.city, s.city_options, s.set_city, t("Все города"), "filter-city"),
+            _select(t("Район"), s.district, s.district_options, s.set_district, t("Любой район"),
                     "filter-district", disabled=s.city == ANY),
-            _select("Метро", s.stop_id, s.stop_options, s.set_stop, "Любая станция",
+            _select(t("Метро"), s.stop_id, s.stop_options, s.set_stop, t("Любая станция"),
                     "filter-stop", disabled=s.city == ANY),
             rx.cond(
                 s.stop_id != ANY,
                 _labelled(
-                    "Не дальше от метро",
+                    t("Не дальше от метро"),
                     rx.select.root(
-                        rx.select.trigger(width="100%", aria_label="Не дальше от метро",
+                        rx.select.trigger(width="100%", aria_label=t("Не дальше от метро"),
                                           custom_attrs={"data-testid": "filter-stop-radius"}),
                         rx.select.content(rx.foreach(
                             s.stop_radius_options, lambda o: rx.select.item(o.label, value=o.value))),
@@ -72,10 +73,10 @@ def filters() -> rx.Component:
                 ),
             ),
             _labelled(
-                "Цена, ₽",
+                t("Цена, ₽"),
                 rx.vstack(
                     rx.select.root(
-                        rx.select.trigger(width="100%", aria_label="Цена за"),
+                        rx.select.trigger(width="100%", aria_label=t("Цена за")),
                         rx.select.content(
                             rx.foreach(s.unit_options,
                                        lambda o: rx.select.item(o.label, value=o.value)),
@@ -83,10 +84,10 @@ def filters() -> rx.Component:
                         value=s.price_unit, on_change=s.set_price_unit,
                     ),
                     rx.hstack(
-                        rx.input(value=s.min_price, on_change=s.set_min_price, placeholder="от",
+                        rx.input(value=s.min_price, on_change=s.set_min_price, placeholder=t("от"),
                                  input_mode="numeric", name="min_price",
                                  custom_attrs={"data-testid": "filter-min-price"}),
-                        rx.input(value=s.max_price, on_change=s.set_max_price, placeholder="до",
+                        rx.input(value=s.max_price, on_change=s.set_max_price, placeholder=t("до"),
                                  input_mode="numeric", name="max_price",
                                  custom_attrs={"data-testid": "filter-max-price"}),
                         spacing="2",
@@ -95,20 +96,20 @@ def filters() -> rx.Component:
                 ),
             ),
             _labelled(
-                "Мест нужно",
+                t("Мест нужно"),
                 rx.input(value=s.seats, on_change=s.set_seats, placeholder="1",
                          input_mode="numeric", name="seats", width="100%",
                          custom_attrs={"data-testid": "filter-seats"}),
             ),
             _labelled(
-                "Свободно в это время",
+                t("Свободно в это время"),
                 rx.vstack(
-                    date_input(s.day, lambda v: s.set_free("day", v), label="Дата", test_id="filter-day",
+                    date_input(s.day, lambda v: s.set_free("day", v), label=t("Дата"), test_id="filter-day",
                                width="100%"),
                     rx.hstack(
-                        time_input(s.time_from, lambda v: s.set_free("time_from", v), label="С",
+                        time_input(s.time_from, lambda v: s.set_free("time_from", v), label=t("С"),
                                    test_id="filter-from"),
-                        time_input(s.time_to, lambda v: s.set_free("time_to", v), label="До", allow_24=True,
+                        time_input(s.time_to, lambda v: s.set_free("time_to", v), label=t("До"), allow_24=True,
                                    test_id="filter-to"),
                         spacing="2", width="100%",
                     ),
@@ -117,12 +118,12 @@ def filters() -> rx.Component:
             ),
             rx.button(
                 rx.cond(s.loading, rx.spinner(size="2"), rx.icon("search", size=16)),
-                "Найти", type="submit", width="100%",
+                t("Найти"), type="submit", width="100%",
                 custom_attrs={"data-testid": "filter-submit"},
             ),
             rx.accordion.root(
                 rx.accordion.item(
-                    header="Удобства",
+                    header=t("Удобства"),
                     content=rx.vstack(
                         rx.foreach(s.amenity_options, _amenity_checkbox),
                         spacing="2",
@@ -157,11 +158,11 @@ def _amenity_checkbox(option: Option) -> rx.Component:
 def toolbar() -> rx.Component:
     s = SearchState
     return rx.flex(
-        rx.heading(rx.cond(s.error != "", "Ошибка в фильтрах", s.summary), size="4",
+        rx.heading(rx.cond(s.error != "", t("Ошибка в фильтрах"), s.summary), size="4",
                    custom_attrs={"data-testid": "search-summary"}),
         rx.spacer(),
         rx.select.root(
-            rx.select.trigger(aria_label="Сортировка", custom_attrs={"data-testid": "sort"}),
+            rx.select.trigger(aria_label=t("Сортировка"), custom_attrs={"data-testid": "sort"}),
             rx.select.content(
                 rx.foreach(s.sort_options, lambda o: rx.select.item(o.label, value=o.value)),
             ),
@@ -187,9 +188,8 @@ def results() -> rx.Component:
             rx.cond(
                 (s.results.length() == 0) & (s.error == ""),
                 empty_state(
-                    "search-x", "Ничего не нашлось",
-                    rx.text("С такими фильтрами подходящих пространств нет. "
-                            "Попробуйте ослабить условия:",
+                    "search-x", t("Ничего не нашлось"),
+                    rx.text(t("С такими фильтрами подходящих пространств нет. Попробуйте ослабить условия:"),
                             size="2", color=rx.color("gray", 11), text_align="center"),
                     rx.flex(
                         rx.foreach(s.widen, lambda w: rx.link(
@@ -206,10 +206,10 @@ def results() -> rx.Component:
         rx.cond(
             s.pages > 1,
             rx.hstack(
-                rx.button(rx.icon("chevron-left", size=16), "Назад", variant="soft",
+                rx.button(rx.icon("chevron-left", size=16), t("Назад"), variant="soft",
                           disabled=~s.has_prev, on_click=s.go_to_page(s.page - 1)),
                 rx.text(s.page_label, size="2"),
-                rx.button("Дальше", rx.icon("chevron-right", size=16), variant="soft",
+                rx.button(t("Дальше"), rx.icon("chevron-right", size=16), variant="soft",
                           disabled=~s.has_next, on_click=s.go_to_page(s.page + 1),
                           custom_attrs={"data-testid": "next-page"}),
                 justify="center", align="center", width="100%", spacing="3",
@@ -263,9 +263,9 @@ def _place_box() -> rx.Component:
             on_key_down=lambda key: rx.cond(key == "Enter", s.choose_place(0),
                                             rx.cond(key == "Escape", s.close_places(), rx.noop())),
             debounce_timeout=200,
-            placeholder="Адрес, метро или район",
+            placeholder=t("Адрес, метро или район"),
             max_length=100,
-            aria_label="Адрес, станция метро или район: точка на карте",
+            aria_label=t("Адрес, станция метро или район: точка на карте"),
             auto_complete="off",
             width="100%",
             custom_attrs={"data-testid": "place-input", "role": "combobox",
@@ -279,7 +279,7 @@ def _place_box() -> rx.Component:
                 rx.cond(s.place_message != "",
                         rx.text(s.place_message, size="2", color=rx.color("gray", 11), padding="8px 10px")),
                 role="listbox",
-                aria_label="Подсказки",
+                aria_label=t("Подсказки"),
                 id="place-options",
                 class_name="cw-place-list",
                 custom_attrs={"data-testid": "place-options"},
@@ -299,7 +299,7 @@ def map_tools() -> rx.Component:
             _place_box(),
             rx.button(
                 rx.cond(s.locating, rx.spinner(size="2"), rx.icon("locate-fixed", size=16)),
-                "Рядом со мной",
+                t("Рядом со мной"),
                 on_click=s.locate,
                 variant="soft",
                 disabled=s.locating,
@@ -319,17 +319,17 @@ def map_tools() -> rx.Component:
                     rx.icon("map-pin", size=12), s.point_label,
                     rx.el.button(
                         rx.icon("x", size=12), on_click=s.clear_point, type="button",
-                        aria_label="Убрать точку", class_name="cw-chip-x",
+                        aria_label=t("Убрать точку"), class_name="cw-chip-x",
                         custom_attrs={"data-testid": "clear-point"},
                     ),
                     size="2", variant="soft", max_width="100%",
                     custom_attrs={"data-testid": "point-label"},
                 ),
                 rx.select.root(
-                    rx.select.trigger(placeholder="Радиус", aria_label="Радиус вокруг точки",
+                    rx.select.trigger(placeholder=t("Радиус"), aria_label=t("Радиус вокруг точки"),
                                       custom_attrs={"data-testid": "radius"}),
                     rx.select.content(
-                        rx.select.item("Любое расстояние", value=ANY),
+                        rx.select.item(t("Любое расстояние"), value=ANY),
                         rx.foreach(s.radius_options, lambda o: rx.select.item(o.label, value=o.value)),
                     ),
                     value=s.radius, on_change=s.set_radius, size="1",
@@ -340,9 +340,9 @@ def map_tools() -> rx.Component:
         rx.cond(
             s.area_active,
             rx.badge(
-                rx.icon("scan", size=12), "Только в выбранной области карты",
+                rx.icon("scan", size=12), t("Только в выбранной области карты"),
                 rx.el.button(rx.icon("x", size=12), on_click=s.clear_area, type="button",
-                             aria_label="Искать не только в этой области", class_name="cw-chip-x",
+                             aria_label=t("Искать не только в этой области"), class_name="cw-chip-x",
                              custom_attrs={"data-testid": "clear-area"}),
                 size="2", variant="soft", color_scheme="gray",
                 custom_attrs={"data-testid": "area-label"},
@@ -362,13 +362,13 @@ def search_map() -> rx.Component:
             clusters=s.map_clusters, pins=s.map_pins, highlighted=s.highlighted,
             highlight_lat=s.highlight_lat, highlight_lon=s.highlight_lon,
             point=s.point_latlon, radius_m=s.radius_m, fit=s.map_fit, fit_key=s.map_fit_key,
-            on_view=s.map_view, on_pick=s.map_pick, on_pin=s.pin_clicked,
+            on_view=s.map_view, on_pick=s.map_pick, on_pin=s.pin_clicked, lang=LanguageState.lang,
             custom_attrs={"data-testid": "live-map", "role": "region",
-                          "aria-label": "Карта результатов: щелчок ставит точку"},
+                          "aria-label": t("Карта результатов: щелчок ставит точку")},
         ),
         rx.cond(
             s.map_moved,
-            rx.button(rx.icon("search", size=16), "Искать в этой области", on_click=s.search_area,
+            rx.button(rx.icon("search", size=16), t("Искать в этой области"), on_click=s.search_area,
                       size="2", radius="full", class_name="cw-map-float cw-map-top",
                       custom_attrs={"data-testid": "search-area"}),
         ),
@@ -381,7 +381,7 @@ def search_map() -> rx.Component:
         rx.cond(
             s.map_loading,
             rx.box(rx.spinner(size="2"), class_name="cw-map-float cw-map-corner",
-                   aria_label="Карта обновляется"),
+                   aria_label=t("Карта обновляется")),
         ),
         rx.cond(
             s.map_error != "",
@@ -417,7 +417,7 @@ def _filters_toggle() -> rx.Component:
     s = SearchState
     return rx.button(
         rx.icon("sliders-horizontal", size=16),
-        "Фильтры",
+        t("Фильтры"),
         rx.cond(s.active_filters > 0, rx.badge(s.active_filters, variant="solid", radius="full")),
         rx.spacer(),
         rx.cond(s.filters_open, rx.icon("chevron-up", size=16), rx.icon("chevron-down", size=16)),

@@ -8,6 +8,7 @@ import reflex as rx
 from pages.components import date_input, test_payment_card, time_input
 from pages.layout import page_frame
 from state.series import REPEATS, ConflictRow, LineRow, MySeriesState, OccurrenceRow, SeriesCheckoutState, SeriesPanelState
+from state.lang import t
 
 P = SeriesPanelState
 MUTED = rx.color("gray", 11)
@@ -16,25 +17,24 @@ MUTED = rx.color("gray", 11)
 def repeat_choice() -> rx.Component:
     """Under the time: the same booking every week or day, N times."""
     return rx.vstack(
-        rx.text("Повторять", size="2", weight="medium"),
+        rx.text(t("Повторять"), size="2", weight="medium"),
         rx.flex(
             rx.select.root(
-                rx.select.trigger(aria_label="Повторять", custom_attrs={"data-testid": "book-repeat"}),
-                rx.select.content(*[rx.select.item(label, value=key) for key, label in REPEATS.items()]),
+                rx.select.trigger(aria_label=t("Повторять"), custom_attrs={"data-testid": "book-repeat"}),
+                rx.select.content(*[rx.select.item(t(label), value=key) for key, label in REPEATS.source().items()]),
                 value=P.repeat, on_change=P.set_repeat,
             ),
             rx.cond(P.repeat != "none", rx.hstack(
-                rx.icon_button(rx.icon("minus", size=14), size="1", variant="soft", aria_label="Реже",
+                rx.icon_button(rx.icon("minus", size=14), size="1", variant="soft", aria_label=t("Реже"),
                                on_click=P.change_repeat_count(-1)),
                 rx.text(P.repeat_times, size="2", custom_attrs={"data-testid": "book-repeat-count"}),
-                rx.icon_button(rx.icon("plus", size=14), size="1", variant="soft", aria_label="Чаще",
+                rx.icon_button(rx.icon("plus", size=14), size="1", variant="soft", aria_label=t("Чаще"),
                                on_click=P.change_repeat_count(1), custom_attrs={"data-testid": "book-repeat-more"}),
                 align="center", spacing="2")),
             spacing="3", align="center", wrap="wrap",
         ),
         rx.cond(P.repeat != "none", rx.text(
-            "Каждая дата бронируется отдельно: если какая-то занята, остальные всё равно будут ваши. "
-            "Цена ниже — за одну дату, оплата — сразу за все.", size="1", color=MUTED)),
+            t("Каждая дата бронируется отдельно: если какая-то занята, остальные всё равно будут ваши. Цена ниже — за одну дату, оплата — сразу за все."), size="1", color=MUTED)),
         spacing="1", width="100%",
     )
 
@@ -44,7 +44,7 @@ def series_submit(book_one) -> rx.Component:
     return rx.cond(
         P.repeat != "none",
         rx.button(rx.cond(P.busy, rx.spinner(size="2"), rx.icon("repeat", size=16)),
-                  "Забронировать серию", width="100%", size="3", on_click=P.book_series,
+                  t("Забронировать серию"), width="100%", size="3", on_click=P.book_series,
                   disabled=P.busy | (P.total == "") | ((P.error != "") & (P.error_field != "company_id")),
                   custom_attrs={"data-testid": "book-series-submit"}),
         book_one,
@@ -62,11 +62,11 @@ def _line(row: LineRow) -> rx.Component:
 def series_checkout_page() -> rx.Component:
     c = SeriesCheckoutState
     return page_frame(test_payment_card(
-        c, rx.fragment("Оплата серии: ", c.count),
-        [("Пространство", c.space, "series-checkout-space"), ("Что", c.resource, "series-checkout-resource")],
+        c, rx.fragment(t("Оплата серии: "), c.count),
+        [(t("Пространство"), c.space, "series-checkout-space"), (t("Что"), c.resource, "series-checkout-resource")],
         prefix="series-checkout", payable=c.status == "pending",
-        after=rx.link(rx.button("К моим броням", variant="soft"), href="/cabinet/bookings"),
-        back=("К моим броням", "/cabinet/bookings"),
+        after=rx.link(rx.button(t("К моим броням"), variant="soft"), href="/cabinet/bookings"),
+        back=(t("К моим броням"), "/cabinet/bookings"),
         extra=rx.vstack(
             rx.foreach(c.lines, _line),
             rx.cond(c.conflicts != "", rx.text(c.conflicts, size="1", color=rx.color("amber", 11),
@@ -98,11 +98,11 @@ def series_card() -> rx.Component:
     m = MySeriesState
     return rx.cond(m.series_id != 0, rx.card(rx.vstack(
         rx.flex(
-            rx.vstack(rx.heading("Серия броней", size="4"), rx.text(m.title, size="2"),
+            rx.vstack(rx.heading(t("Серия броней"), size="4"), rx.text(m.title, size="2"),
                       rx.text(m.rule_text, size="1", color=MUTED), spacing="0", min_width="0"),
             rx.spacer(),
             rx.cond(m.payable, rx.button(rx.cond(m.busy, rx.spinner(size="2"), rx.icon("credit-card", size=16)),
-                                         "Оплатить всё: ", m.to_pay, on_click=m.pay, disabled=m.busy,
+                                         t("Оплатить всё: "), m.to_pay, on_click=m.pay, disabled=m.busy,
                                          custom_attrs={"data-testid": "series-pay"})),
             width="100%", spacing="3", wrap="wrap", align="start",
         ),
@@ -111,36 +111,35 @@ def series_card() -> rx.Component:
                                          custom_attrs={"data-testid": "series-note"})),
         rx.box(rx.foreach(m.rows, _occurrence), width="100%"),
         rx.cond(m.conflicts.length() > 0, rx.vstack(
-            rx.text("Не подошли", size="2", weight="medium"), rx.foreach(m.conflicts, _conflict),
+            rx.text(t("Не подошли"), size="2", weight="medium"), rx.foreach(m.conflicts, _conflict),
             spacing="1", width="100%")),
         rx.cond(m.future > 0, rx.vstack(
             rx.separator(size="4"),
-            rx.text("Изменить все будущие", size="2", weight="medium"),
+            rx.text(t("Изменить все будущие"), size="2", weight="medium"),
             rx.flex(
-                time_input(m.new_start, lambda v: m.set_time("start", v), label="Новое начало", test_id="series-start"),
-                time_input(m.new_end, lambda v: m.set_time("end", v), label="Новый конец", test_id="series-end"),
-                rx.button("Перенести", variant="soft", on_click=m.reschedule,
+                time_input(m.new_start, lambda v: m.set_time("start", v), label=t("Новое начало"), test_id="series-start"),
+                time_input(m.new_end, lambda v: m.set_time("end", v), label=t("Новый конец"), test_id="series-end"),
+                rx.button(t("Перенести"), variant="soft", on_click=m.reschedule,
                           custom_attrs={"data-testid": "series-reschedule"}),
                 spacing="2", align="end", wrap="wrap",
             ),
-            rx.text("Отменить", size="2", weight="medium"),
+            rx.text(t("Отменить"), size="2", weight="medium"),
             rx.flex(
-                date_input(m.range_from, lambda v: m.set_range("from", v), label="С", test_id="series-from"),
-                date_input(m.range_to, lambda v: m.set_range("to", v), label="По", test_id="series-to"),
-                rx.button("Отменить в эти дни", variant="soft", color_scheme="gray", on_click=m.cancel(False),
+                date_input(m.range_from, lambda v: m.set_range("from", v), label=t("С"), test_id="series-from"),
+                date_input(m.range_to, lambda v: m.set_range("to", v), label=t("По"), test_id="series-to"),
+                rx.button(t("Отменить в эти дни"), variant="soft", color_scheme="gray", on_click=m.cancel(False),
                           custom_attrs={"data-testid": "series-cancel-range"}),
                 spacing="2", align="end", wrap="wrap",
             ),
             rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.button("Отменить все будущие", variant="soft", color_scheme="red",
+                rx.alert_dialog.trigger(rx.button(t("Отменить все будущие"), variant="soft", color_scheme="red",
                                                   custom_attrs={"data-testid": "series-cancel-all"})),
                 rx.alert_dialog.content(
-                    rx.alert_dialog.title("Отменить все будущие брони серии?"),
-                    rx.alert_dialog.description("Каждая отменяется по правилам отмены пространства: возврат "
-                                                "зависит от того, сколько времени осталось до её начала.", size="2"),
+                    rx.alert_dialog.title(t("Отменить все будущие брони серии?")),
+                    rx.alert_dialog.description(t("Каждая отменяется по правилам отмены пространства: возврат зависит от того, сколько времени осталось до её начала."), size="2"),
                     rx.flex(
-                        rx.alert_dialog.cancel(rx.button("Оставить", variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(rx.button("Отменить все", color_scheme="red", on_click=m.cancel(True),
+                        rx.alert_dialog.cancel(rx.button(t("Оставить"), variant="soft", color_scheme="gray")),
+                        rx.alert_dialog.action(rx.button(t("Отменить все"), color_scheme="red", on_click=m.cancel(True),
                                                          custom_attrs={"data-testid": "series-cancel-confirm"})),
                         spacing="3", justify="end", margin_top="16px",
                     ),

@@ -13,6 +13,7 @@ from pages.not_found import not_found_content
 from pages.reviews import ask_host, reviews_section
 from state.booking import BookingPanelState
 from state.space import SHARE_SCRIPT, PhotoView, ResourceView, SpaceState, StopView
+from state.lang import t
 
 
 def gallery() -> rx.Component:
@@ -40,7 +41,7 @@ def gallery() -> rx.Component:
 
 def _thumb(photo: PhotoView) -> rx.Component:
     return rx.image(
-        src=photo.thumb, alt="Фото", width="120px", height="80px", object_fit="cover",
+        src=photo.thumb, alt=t("Фото"), width="120px", height="80px", object_fit="cover",
         border_radius="var(--radius-2)", cursor="zoom-in", flex_shrink="0",
         on_click=SpaceState.open_photo(photo.index),
         custom_attrs={"data-testid": "gallery-thumb"},
@@ -53,15 +54,15 @@ def photo_viewer() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(s.name, size="3"),
             rx.dialog.description(s.viewer_caption, size="1", color=rx.color("gray", 10)),
-            rx.image(src=s.viewer_url, alt="Фото", width="100%", max_height="75vh",
+            rx.image(src=s.viewer_url, alt=t("Фото"), width="100%", max_height="75vh",
                      object_fit="contain", custom_attrs={"data-testid": "viewer-image"}),
             rx.hstack(
                 rx.button(rx.icon("chevron-left"), variant="soft", on_click=s.prev_photo,
-                          aria_label="Предыдущее фото"),
+                          aria_label=t("Предыдущее фото")),
                 rx.button(rx.icon("chevron-right"), variant="soft", on_click=s.next_photo,
-                          aria_label="Следующее фото"),
+                          aria_label=t("Следующее фото")),
                 rx.spacer(),
-                rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray")),
+                rx.dialog.close(rx.button(t("Закрыть"), variant="soft", color_scheme="gray")),
                 width="100%", margin_top="12px",
             ),
             max_width="1000px",
@@ -114,10 +115,10 @@ def details() -> rx.Component:
     s = SpaceState
     return rx.grid(
         rx.vstack(
-            section("О пространстве",
+            section(t("О пространстве"),
                      rx.text(s.description, size="2", white_space="pre-line")),
             section(
-                "Удобства",
+                t("Удобства"),
                 rx.grid(
                     rx.foreach(s.amenities, lambda a: rx.hstack(
                         rx.icon(tag=a.icon, size=18, color=rx.color("accent", 10)),
@@ -127,7 +128,7 @@ def details() -> rx.Component:
                 ),
                 test_id="amenities",
             ),
-            section("Места и тарифы", rx.foreach(s.resources, _resource), test_id="resources"),
+            section(t("Места и тарифы"), rx.foreach(s.resources, _resource), test_id="resources"),
             space_plans(),
             reviews_section(),
             spacing="4", width="100%", min_width="0",
@@ -146,13 +147,13 @@ def details() -> rx.Component:
             rx.cond(
                 s.bookable,
                 rx.fragment(booking_panel(), ask_host()),
-                rx.callout("Это пространство сейчас не принимает брони и вопросы.", icon="info",
+                rx.callout(t("Это пространство сейчас не принимает брони и вопросы."), icon="info",
                            color_scheme="gray", width="100%", custom_attrs={"data-testid": "not-bookable"}),
             ),
             section(
-                "Часы работы",
+                t("Часы работы"),
                 rx.hstack(
-                    rx.badge(rx.cond(s.open_now, "Сейчас открыто", "Сейчас закрыто"),
+                    rx.badge(rx.cond(s.open_now, t("Сейчас открыто"), t("Сейчас закрыто")),
                              color_scheme=rx.cond(s.open_now, "green", "gray")),
                     rx.text(s.timezone, size="1", color=rx.color("gray", 10)),
                     align="center", wrap="wrap",
@@ -165,7 +166,7 @@ def details() -> rx.Component:
                 test_id="hours",
             ),
             section(
-                "Адрес и метро",
+                t("Адрес и метро"),
                 rx.text(s.address, size="2"),
                 map_frame(s.map_url, "220px", "space-map"),
                 rx.vstack(rx.foreach(s.stops, _stop), spacing="2"),
@@ -190,12 +191,12 @@ def booking_bar() -> rx.Component:
                 rx.vstack(
                     rx.text(rx.cond(b.total != "", b.total, SpaceState.price), weight="bold", size="3",
                             color=rx.color("accent", 11), custom_attrs={"data-testid": "bar-price"}),
-                    rx.text(rx.cond(b.total != "", "за выбранное время", SpaceState.capacity), size="1",
+                    rx.text(rx.cond(b.total != "", t("за выбранное время"), SpaceState.capacity), size="1",
                             color=rx.color("gray", 10)),
                     spacing="0", min_width="0",
                 ),
                 rx.spacer(),
-                rx.button(rx.icon("calendar-check", size=16), "Забронировать", size="3",
+                rx.button(rx.icon("calendar-check", size=16), t("Забронировать"), size="3",
                           on_click=rx.scroll_to("booking-panel"),
                           custom_attrs={"data-testid": "bar-book"}),
                 align="center", width="100%", spacing="3",
@@ -217,13 +218,13 @@ def actions() -> rx.Component:
     return rx.hstack(
         rx.button(
             rx.icon("heart", size=16, fill=rx.cond(s.saved, "currentColor", "none")),
-            rx.cond(s.saved, "Сохранено", "Сохранить"),
+            rx.cond(s.saved, t("Сохранено"), t("Сохранить")),
             variant=rx.cond(s.saved, "soft", "outline"), size="2", on_click=s.toggle_save,
             disabled=s.save_busy, aria_pressed=rx.cond(s.saved, "true", "false"),
             custom_attrs={"data-testid": "space-save"},
         ),
         rx.button(
-            rx.icon("share-2", size=16), "Поделиться", variant="outline", size="2",
+            rx.icon("share-2", size=16), t("Поделиться"), variant="outline", size="2",
             on_click=rx.call_function(Var(_js_expr=SHARE_SCRIPT), callback=SpaceState.shared),
             custom_attrs={"data-testid": "space-share"},
         ),
@@ -236,7 +237,7 @@ def similar_nearby() -> rx.Component:
     return rx.cond(
         SpaceState.similar.length() > 0,
         rx.box(
-            rx.heading("Похожие рядом", size="5", margin_bottom="12px", id="similar-heading"),
+            rx.heading(t("Похожие рядом"), size="5", margin_bottom="12px", id="similar-heading"),
             rx.grid(
                 rx.foreach(SpaceState.similar, space_card),
                 columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%",
@@ -257,7 +258,7 @@ def space_page() -> rx.Component:
             rx.cond(
                 s.found,
                 rx.vstack(
-                    rx.link(rx.hstack(rx.icon("chevron-left", size=16), "К поиску",
+                    rx.link(rx.hstack(rx.icon("chevron-left", size=16), t("К поиску"),
                                       align="center", spacing="1"),
                             href=s.search_href, size="2"),
                     rx.flex(
@@ -283,8 +284,8 @@ def space_page() -> rx.Component:
                     rx.box(height="72px", display=rx.breakpoints(initial="block", md="none")),
                     spacing="3", width="100%",
                 ),
-                not_found_content("Пространство не найдено",
-                                  "Возможно, оно снято с публикации или ссылка неверна."),
+                not_found_content(t("Пространство не найдено"),
+                                  t("Возможно, оно снято с публикации или ссылка неверна.")),
             ),
         ),
     )

@@ -7,6 +7,7 @@ import reflex as rx
 
 from state.bookings import MyBookingsState
 from state.waitlist import MyWaitlistState, WaitlistJoinState, WaitRow
+from state.lang import t
 
 W = WaitlistJoinState
 MUTED = rx.color("gray", 11)
@@ -18,10 +19,10 @@ def join_waitlist() -> rx.Component:
         W.error_field == "seats",
         rx.vstack(
             rx.cond(~W.in_line, rx.vstack(
-                rx.text("Встаньте в лист ожидания: если место освободится, мы придержим его за вами и сразу сообщим.",
+                rx.text(t("Встаньте в лист ожидания: если место освободится, мы придержим его за вами и сразу сообщим."),
                         size="1", color=MUTED),
                 rx.button(rx.cond(W.waiting_busy, rx.spinner(size="2"), rx.icon("list-plus", size=16)),
-                          "Встать в лист ожидания", variant="outline", width="100%", size="3",
+                          t("Встать в лист ожидания"), variant="outline", width="100%", size="3",
                           disabled=W.waiting_busy, on_click=W.join, custom_attrs={"data-testid": "waitlist-join"}),
                 spacing="2", width="100%")),
             rx.cond(W.joined != "", rx.callout(W.joined, icon="info", size="1", width="100%", role="status",
@@ -43,10 +44,10 @@ def _row(r: WaitRow) -> rx.Component:
         ),
         rx.cond(
             r.booking_id != 0,
-            rx.button(rx.icon("credit-card", size=14), "Оплатить", size="2", on_click=MyBookingsState.pay(r.booking_id),
+            rx.button(rx.icon("credit-card", size=14), t("Оплатить"), size="2", on_click=MyBookingsState.pay(r.booking_id),
                       custom_attrs={"data-testid": "waitlist-pay"}),
             rx.cond(r.status == "waiting",
-                    rx.button("Выйти из очереди", size="2", variant="soft", color_scheme="gray",
+                    rx.button(t("Выйти из очереди"), size="2", variant="soft", color_scheme="gray",
                               on_click=MyWaitlistState.leave(r.id), custom_attrs={"data-testid": "waitlist-leave"})),
         ),
         spacing="3", align="center", wrap="wrap", width="100%", padding_y="10px",
@@ -59,7 +60,7 @@ def my_waitlist() -> rx.Component:
     return rx.cond(
         MyWaitlistState.rows.length() > 0,
         rx.card(rx.vstack(
-            rx.heading("Лист ожидания", size="3"),
+            rx.heading(t("Лист ожидания"), size="3"),
             rx.box(rx.foreach(MyWaitlistState.rows, _row), width="100%"),
             spacing="2", width="100%"), width="100%", custom_attrs={"data-testid": "my-waitlist"}),
     )

@@ -15,8 +15,9 @@ from coworking_app.services.messaging.mailer import file_outbox
 from coworking_app.settings import get_settings
 from models import User
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
-STRENGTH_LABELS = ["Слишком простой", "Слабый", "Средний", "Хороший", "Надёжный"]
+STRENGTH_LABELS = [N_("Слишком простой"), N_("Слабый"), N_("Средний"), N_("Хороший"), N_("Надёжный")]
 SIGNUP_FIELDS = ("full_name", "email", "phone", "password", "accepted_terms")
 
 
@@ -33,7 +34,7 @@ def _landing(user: User) -> str:
 
 
 def _wait(exc: RateLimited) -> str:
-    return f"через {math.ceil(exc.retry_after / 60)} мин."
+    return tr("через {ceil} мин.", ceil=math.ceil(exc.retry_after / 60))
 
 
 def _confirmed(session, effects, client: ClientInfo, **proof: str) -> tuple[User, str, str]:
@@ -71,9 +72,9 @@ class SignupState(PageState):
     code_error: str = ""
     outbox_hint: str = ""  # development without a mail transport: where the mail is
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def strength_label(self) -> str:
-        return STRENGTH_LABELS[self.strength] if self.password else ""
+        return tr(STRENGTH_LABELS[self.strength]) if self.password else ""
 
     @rx.var
     def login_href(self) -> str:
@@ -83,7 +84,7 @@ class SignupState(PageState):
         """Re-validates one field and replaces (or removes) its message."""
         def terms() -> None:
             if not self.accepted_terms:
-                raise InvalidInput("accepted_terms", "Нужно согласие с условиями сервиса")
+                raise InvalidInput("accepted_terms", tr("Нужно согласие с условиями сервиса"))
 
         checks = {
             "full_name": lambda: identity.check_full_name(self.full_name),
@@ -145,8 +146,7 @@ class SignupState(PageState):
             accepted_terms=accepted_terms, next_path=next_path, client=client))
         self.submitting = False
         if isinstance(done.reason, RateLimited):
-            self.errors = {**self.errors, "form": f"Слишком много регистраций с этого адреса. "
-                                                  f"Попробуйте снова {_wait(done.reason)}"}
+            self.errors = {**self.errors, "form": tr("Слишком много регистраций с этого адреса. Попробуйте снова {wait}", wait=_wait(done.reason))}
         elif not done.ok:
             self.errors = {**self.errors, **done.errors}
         else:
@@ -178,7 +178,7 @@ class SignupState(PageState):
     async def confirm_code(self, form: dict):
         self.code = _typed(form, "code", self.code, 32)
         if not self.code.strip():
-            self.code_error = "Введите код из письма"
+            self.code_error = tr("Введите код из письма")
             return
         self.submitting = True
         yield
@@ -262,10 +262,10 @@ class LoginState(PageState):
         done = self._run(work)
         self.submitting = False
         if isinstance(done.reason, RateLimited):
-            self.error = f"Слишком много попыток входа. Попробуйте снова {_wait(done.reason)}"
+            self.error = tr("Слишком много попыток входа. Попробуйте снова {wait}", wait=_wait(done.reason))
         elif isinstance(done.reason, SecondFactorRequired):
             self.need_code = True
-            self.error = "Введите код из приложения-аутентификатора или резервный код"
+            self.error = tr("Введите код из приложения-аутентификатора или резервный код")
         elif not done.ok:
             self.error = done.message
         else:
@@ -307,7 +307,7 @@ class ResetState(PageState):
         client, email = (await self._auth())._client(), self.email
         done = self._run(lambda s, fx: passwords.do_request_password_reset(s, fx, email, client))
         if isinstance(done.reason, RateLimited):
-            self.error = f"Слишком много запросов. Попробуйте снова {_wait(done.reason)}"
+            self.error = tr("Слишком много запросов. Попробуйте снова {wait}", wait=_wait(done.reason))
             return
         self.sent, self.error = True, ""  # the same answer whether or not the account exists
 

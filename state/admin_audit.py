@@ -23,6 +23,7 @@ from models import AUDIT_ENTITIES
 from state.auth import invalid
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
 ENTITY_LABELS = AUDIT_ENTITY_LABELS
 ACTION_LABELS = AUDIT_ACTION_LABELS
@@ -46,15 +47,15 @@ def _actor(item: audit.AuditItem) -> str:
     if item.actor_email or item.actor_id:
         return item.actor_email or f"#{item.actor_id}"
     if item.actor_kind.startswith("job:"):
-        return "задача " + item.actor_kind.removeprefix("job:")
-    return {"system": "система", "anonymous": "без входа"}.get(item.actor_kind, item.actor_kind)
+        return tr("задача ") + item.actor_kind.removeprefix("job:")
+    return {"system": tr("система"), "anonymous": tr("без входа")}.get(item.actor_kind, item.actor_kind)
 
 
 def _row(item: audit.AuditItem) -> AuditRow:
     """An entry as the screens say it: field names, statuses and kinds in Russian, money in
     roubles, moments in the panel's zone (coworking_app/formatting.py)."""
     actor = _actor(item)
-    where = " · ".join(x for x in (item.ip and f"IP {item.ip}", item.request_id and f"запрос {item.request_id[:12]}") if x)
+    where = " · ".join(x for x in (item.ip and f"IP {item.ip}", item.request_id and tr("запрос {value}", value=item.request_id[:12])) if x)
     zone = get_settings().report_timezone
 
     def show(name: str, value) -> str:
@@ -87,11 +88,11 @@ class AuditState(PageState):
     loading: bool = True
     error: str = ""
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def entity_choices(self) -> list[list[str]]:
         return [[e, ENTITY_LABELS[e]] for e in AUDIT_ENTITIES]
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def pages(self) -> int:
         return max(1, (self.total + PAGE_SIZE - 1) // PAGE_SIZE)
 
@@ -156,7 +157,7 @@ class ReportRow:
     ready: bool = False
 
 
-KIND_LABELS = {"daily": "Ежедневный", "weekly": "Еженедельный", "monthly": "Ежемесячный", "export": "Выгрузка"}
+KIND_LABELS = Labels({"daily": N_("Ежедневный"), "weekly": N_("Еженедельный"), "monthly": N_("Ежемесячный"), "export": N_("Выгрузка")})
 
 
 class ReportsState(PageState):

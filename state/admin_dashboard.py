@@ -17,6 +17,7 @@ from coworking_app.services.catalog import catalog
 from state import charts
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import tr
 
 PRESETS = {"7": 7, "30": 30, "90": 90, "365": 365}
 
@@ -33,25 +34,25 @@ class KpiCard:
 def _kpi_cards(k: analytics.Kpis) -> list[KpiCard]:
     money = lambda minor: format_money(minor, k.currency)  # noqa: E731
     cards = [
-        KpiCard("received_today", "Получено сегодня", money(k.received_today_minor), "wallet",
-                "оплаты за сегодня минус возвраты, по дате платежа"),
-        KpiCard("received_month", "Получено за месяц", money(k.received_month_minor), "banknote",
-                "с 1-го числа по дате платежа, минус возвраты"),
-        KpiCard("revenue_today", "Выручка сегодня", money(k.revenue_today_minor), "calendar-check",
-                "завершённые визиты и удержанные штрафы, минус возвраты после визита"),
-        KpiCard("revenue_month", "Выручка за месяц", money(k.revenue_month_minor), "calendar-range",
-                "с 1-го числа: завершённые визиты и штрафы, минус возвраты"),
-        KpiCard("bookings_today", "Новых броней сегодня", str(k.bookings_today), "calendar-plus",
-                "оформлены сегодня, без неоплаченных и истёкших"),
-        KpiCard("active_now", "Активных броней сейчас", str(k.active_now), "activity", "визит идёт сейчас"),
-        KpiCard("occupancy_today", "Загрузка сегодня", format_percent(k.occupancy_today_pct), "gauge",
-                "занятые место-часы в часы работы"),
-        KpiCard("cancellation_rate", "Отмены за период", format_percent(k.cancellation_rate_pct), "circle-x",
-                "доля отменённых среди броней с заездом в период"),
+        KpiCard("received_today", tr("Получено сегодня"), money(k.received_today_minor), "wallet",
+                tr("оплаты за сегодня минус возвраты, по дате платежа")),
+        KpiCard("received_month", tr("Получено за месяц"), money(k.received_month_minor), "banknote",
+                tr("с 1-го числа по дате платежа, минус возвраты")),
+        KpiCard("revenue_today", tr("Выручка сегодня"), money(k.revenue_today_minor), "calendar-check",
+                tr("завершённые визиты и удержанные штрафы, минус возвраты после визита")),
+        KpiCard("revenue_month", tr("Выручка за месяц"), money(k.revenue_month_minor), "calendar-range",
+                tr("с 1-го числа: завершённые визиты и штрафы, минус возвраты")),
+        KpiCard("bookings_today", tr("Новых броней сегодня"), str(k.bookings_today), "calendar-plus",
+                tr("оформлены сегодня, без неоплаченных и истёкших")),
+        KpiCard("active_now", tr("Активных броней сейчас"), str(k.active_now), "activity", tr("визит идёт сейчас")),
+        KpiCard("occupancy_today", tr("Загрузка сегодня"), format_percent(k.occupancy_today_pct), "gauge",
+                tr("занятые место-часы в часы работы")),
+        KpiCard("cancellation_rate", tr("Отмены за период"), format_percent(k.cancellation_rate_pct), "circle-x",
+                tr("доля отменённых среди броней с заездом в период")),
     ]
     if k.new_users_week is not None:  # the network view only
-        cards.append(KpiCard("new_users", "Новых пользователей за 7 дней", str(k.new_users_week), "user-plus"))
-        cards.append(KpiCard("api_ms", "Ответ API за час", "—" if k.api_avg_ms is None else f"{k.api_avg_ms:.0f} мс",
+        cards.append(KpiCard("new_users", tr("Новых пользователей за 7 дней"), str(k.new_users_week), "user-plus"))
+        cards.append(KpiCard("api_ms", tr("Ответ API за час"), "—" if k.api_avg_ms is None else tr("{api_avg_ms:.0f} мс", api_avg_ms=k.api_avg_ms),
                              "timer"))
     return cards
 
@@ -112,7 +113,7 @@ class DashboardState(PageState):
         if not done.ok:
             return
         cities, board = done.value
-        self.cities = [[str(c.id), c.name_ru] for c in cities]
+        self.cities = [[str(c.id), c.name] for c in cities]
         self.kpis = _kpi_cards(board.kpis)
         self.report_zone = zone_name(datetime.now(analytics.report_zone()))
         self.fig_occupancy = charts.occupancy(board.occupancy)
@@ -156,7 +157,7 @@ class DashboardState(PageState):
         value = str(value).strip()
         self.space = value if parse_id(value) else ""
         if value and not self.space:
-            self.error = "ID пространства — число"
+            self.error = tr("ID пространства — число")
             return
         await self._refresh()
 
@@ -173,7 +174,7 @@ class DashboardState(PageState):
         try:
             flt, owner_view = self._filter(), self.owner_view
         except ValidationError:
-            yield rx.toast.error("Проверьте период")
+            yield rx.toast.error(tr("Проверьте период"))
             return
         self.exporting = fmt
         yield

@@ -19,12 +19,13 @@ from coworking_app.settings import get_settings
 from models import PenaltyStatus, PayoutStatus, Role
 from state.inputs import parse_id, parse_percent_bp
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
-DIFFERENCE_LABELS = {"account_balance": "Остаток счёта не равен сумме проводок",
-                     "entry_unbalanced": "Проводка не сходится", "currency_unbalanced": "Валюта не сходится"}
-PAYOUT_FILTERS = [("all", "Все статусы"), ("pending", "Отправлены в банк"), ("paid", "Выплачены"),
-                  ("failed", "Не прошли"), ("rolled_over", "Перенесены")]
-PENALTY_FILTERS = [("all", "Все"), ("charged", "Удержаны"), ("waived", "Отменены")]
+DIFFERENCE_LABELS = Labels({"account_balance": N_("Остаток счёта не равен сумме проводок"),
+                     "entry_unbalanced": N_("Проводка не сходится"), "currency_unbalanced": N_("Валюта не сходится")})
+PAYOUT_FILTERS = [("all", N_("Все статусы")), ("pending", N_("Отправлены в банк")), ("paid", N_("Выплачены")),
+                  ("failed", N_("Не прошли")), ("rolled_over", N_("Перенесены"))]
+PENALTY_FILTERS = [("all", N_("Все")), ("charged", N_("Удержаны")), ("waived", N_("Отменены"))]
 MONTHS_BACK = 12  # months offered by the pickers
 
 
@@ -79,15 +80,15 @@ def ended_months(today: date | None = None) -> list[tuple[str, str]]:
 
 def _payout_row(p: payouts.PayoutOut) -> PayoutRow:
     money = lambda v: format_money(v, p.currency)  # noqa: E731
-    parts = [f"брони {money(p.gross_minor)}", f"комиссия {money(p.commission_minor)}"]
+    parts = [tr("брони {money}", money=money(p.gross_minor)), tr("комиссия {money}", money=money(p.commission_minor))]
     if p.refunds_minor:
-        parts.append(f"возвраты {money(p.refunds_minor)}")
+        parts.append(tr("возвраты {money}", money=money(p.refunds_minor)))
     if p.penalties_minor:
-        parts.append(f"штрафы {money(p.penalties_minor)}")
+        parts.append(tr("штрафы {money}", money=money(p.penalties_minor)))
     if p.carried_minor:
-        parts.append(f"с прошлых месяцев {money(p.carried_minor)}")
-    note = f"Платёж: {p.bank_reference}" if p.status == "paid" and p.bank_reference else (p.failure_reason or "")
-    return PayoutRow(id=p.id, number=p.number, owner=p.owner_name or f"Владелец № {p.owner_id}",
+        parts.append(tr("с прошлых месяцев {money}", money=money(p.carried_minor)))
+    note = tr("Платёж: {bank_reference}", bank_reference=p.bank_reference) if p.status == "paid" and p.bank_reference else (p.failure_reason or "")
+    return PayoutRow(id=p.id, number=p.number, owner=p.owner_name or tr("Владелец № {owner_id}", owner_id=p.owner_id),
                      owner_email=p.owner_email, period=payouts.period_label(p.period_start).capitalize(),
                      status=p.status, status_label=p.status_label, amount=money(p.amount_minor),
                      breakdown=" · ".join(parts), bank=p.bank_masked or "—", note=note,
@@ -190,8 +191,7 @@ class AdminFinanceState(PageState):
             check = done.value
             self.checked, self.balanced = True, check.balanced
             when = format_moment(check.checked_at, get_settings().report_timezone, "%d.%m.%Y %H:%M:%S")
-            self.check_summary = (f"Проверено счетов: {check.accounts_checked}, проводок: {check.entries_checked} "
-                                  f"· {when}")
+            self.check_summary = (tr("Проверено счетов: {accounts_checked}, проводок: {entries_checked} · {when}", accounts_checked=check.accounts_checked, entries_checked=check.entries_checked, when=when))
             self.differences = [DiffRow(DIFFERENCE_LABELS.get(d.kind, d.kind), d.reference,
                                         str(d.kept_minor), str(d.counted_minor)) for d in check.differences]
         finally:
@@ -227,9 +227,7 @@ class AdminFinanceState(PageState):
                 yield done.toast()
                 return
             label = payouts.period_label(done.value)
-            yield rx.toast.success(f"Выплаты за {label} поставлены в очередь: отчёты появятся здесь через "
-                                   "минуту-другую. Владельцам, уже получившим выплату за этот месяц, второй раз "
-                                   "не заплатим.")
+            yield rx.toast.success(tr("Выплаты за {label} поставлены в очередь: отчёты появятся здесь через минуту-другую. Владельцам, уже получившим выплату за этот месяц, второй раз не заплатим.", label=label))
         finally:
             self.running = False
 
@@ -272,9 +270,8 @@ class AdminFinanceState(PageState):
                 self.dialog_error = done.message
                 return
             self.dialog, self.dialog_id, self.dialog_text = "", 0, ""
-            yield (rx.toast.success(f"Выплата № {done.value.number} отмечена выплаченной") if action == "paid" else
-                   rx.toast.success(f"Выплата № {done.value.number} не прошла: сумма вернулась на баланс "
-                                    "владельца, он получил уведомление"))
+            yield (rx.toast.success(tr("Выплата № {number} отмечена выплаченной", number=done.value.number)) if action == "paid" else
+                   rx.toast.success(tr("Выплата № {number} не прошла: сумма вернулась на баланс владельца, он получил уведомление", number=done.value.number)))
             await self._reload()
         finally:
             self.dialog_busy = False
@@ -306,7 +303,7 @@ class AdminFinanceState(PageState):
         if row is None:
             return
         self.waive_id, self.waive_reason, self.waive_error = row.id, "", ""
-        self.waive_title = f"{row.kind}, бронь {row.booking} · {row.amount}"
+        self.waive_title = tr("{kind}, бронь {booking} · {amount}", kind=row.kind, booking=row.booking, amount=row.amount)
 
     @rx.event
     def close_waive(self):
@@ -329,7 +326,7 @@ class AdminFinanceState(PageState):
                 self.waive_error = done.message
                 return
             self.waive_id, self.waive_reason = 0, ""
-            yield rx.toast.success("Штраф отменён: деньги вернутся гостю, он получил уведомление с причиной")
+            yield rx.toast.success(tr("Штраф отменён: деньги вернутся гостю, он получил уведомление с причиной"))
             await self._reload()
         finally:
             self.waive_busy = False
@@ -357,10 +354,10 @@ class AdminFinanceState(PageState):
         bp = None if reset else parse_percent_bp(self.com_percent)
         self.com_error, self.com_error_field, self.com_result = "", "", ""
         if not who:
-            self.com_error, self.com_error_field = "Укажите ID владельца или его email", "owner"
+            self.com_error, self.com_error_field = tr("Укажите ID владельца или его email"), "owner"
             return
         if not reset and bp is None:
-            self.com_error, self.com_error_field = "Комиссия — число от 0 до 100, например 12,5", "percent"
+            self.com_error, self.com_error_field = tr("Комиссия — число от 0 до 100, например 12,5"), "percent"
             return
         self.com_saving = True
         try:
@@ -368,7 +365,7 @@ class AdminFinanceState(PageState):
                 check_role(user, Role.admin)  # before anyone is looked up by email
                 owner = find_user(session, parse_id(who)) if parse_id(who) else find_user_by_email(session, who)
                 if owner is None:
-                    raise InvalidInput("owner", "Такого владельца нет: проверьте ID или email")
+                    raise InvalidInput("owner", tr("Такого владельца нет: проверьте ID или email"))
                 rate = payouts.do_set_commission(session, user, owner.id, bp)
                 return owner.full_name, owner.email, rate
             done = await self._act(work)
@@ -378,8 +375,8 @@ class AdminFinanceState(PageState):
                     "owner" if done.field == "owner" or isinstance(done.reason, NotFound) else "")
                 return
             name, email, rate = done.value
-            self.com_result = (f"{name} ({email}): комиссия {format_commission(rate)}"
-                               + (" — стандартная" if reset else ""))
+            self.com_result = (tr("{name} ({email}): комиссия {format_commission}", name=name, email=email, format_commission=format_commission(rate))
+                               + (tr(" — стандартная") if reset else ""))
             self.com_percent = "" if reset else self.com_percent
         finally:
             self.com_saving = False

@@ -14,8 +14,9 @@ from coworking_app.settings import get_settings
 from models import Role
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
-INVOICE_FILTERS = [("all", "Все счета"), ("issued", "Ждут оплаты"), ("overdue", "Просроченные"), ("paid", "Оплаченные")]
+INVOICE_FILTERS = [("all", N_("Все счета")), ("issued", N_("Ждут оплаты")), ("overdue", N_("Просроченные")), ("paid", N_("Оплаченные"))]
 
 
 @dataclass
@@ -72,9 +73,8 @@ def _invoice_row(i: invoices.InvoiceOut) -> InvoiceRow:
 def _recon_run(r: reconciliation.RunView, zone: str) -> ReconRun:
     tone = {"ok": "green", "mismatches": "amber", "failed": "red"}.get(r.status, "gray")
     totals = "; ".join(
-        f"{t.currency}: в книге {format_money(t.ledger_minor, t.currency)}, по платежам "
-        f"{format_money(t.ours_minor, t.currency)}" for t in r.totals)
-    summary = f"Проверено записей: {r.checked}" + (f". {totals}" if totals else "")
+        tr("{currency}: в книге {format_money}, по платежам {format_money2}", currency=t.currency, format_money=format_money(t.ledger_minor, t.currency), format_money2=format_money(t.ours_minor, t.currency)) for t in r.totals)
+    summary = tr("Проверено записей: {checked}", checked=r.checked) + (f". {totals}" if totals else "")
     money = lambda v, c: format_money(v, c) if v else "—"  # noqa: E731
     return ReconRun(r.provider_label, r.status_label, tone,
                     format_moment(r.created_at, zone, named=True) if r.created_at else "", summary, r.error or "",
@@ -135,7 +135,7 @@ class AdminInvoicesState(PageState):
     def ask_paid(self, invoice_id: int):
         row = next((r for r in self.invoice_rows if r.id == invoice_id), None)
         if row is not None:
-            self.paying_id, self.paying_title = row.id, f"Счёт {row.number}, {row.company}: {row.amount}"
+            self.paying_id, self.paying_title = row.id, tr("Счёт {number}, {company}: {amount}", number=row.number, company=row.company, amount=row.amount)
             self.paying_reference, self.paying_error = "", ""
 
     @rx.event
@@ -155,7 +155,7 @@ class AdminInvoicesState(PageState):
             return
         self.paying_id = 0
         await self._reload()
-        return rx.toast.success("Оплата счёта записана")
+        return rx.toast.success(tr("Оплата счёта записана"))
 
     # --- a company's credit limit ----------------------------------------------------------
 
@@ -175,7 +175,7 @@ class AdminInvoicesState(PageState):
     async def save_limit(self, _form: dict | None = None):
         amount = parse_roubles(self.limit_value)
         if amount is None:
-            self.limit_error = "Укажите лимит в рублях, например 50000"
+            self.limit_error = tr("Укажите лимит в рублях, например 50000")
             return
         company_id = parse_id(str(self.limit_company)) or 0
         done = await self._act(lambda s, _fx, u: companies.do_set_credit_limit(s, u, company_id, amount))
@@ -184,7 +184,7 @@ class AdminInvoicesState(PageState):
             return
         self.limit_company = 0
         await self._reload()
-        return rx.toast.success("Кредитный лимит изменён")
+        return rx.toast.success(tr("Кредитный лимит изменён"))
 
     # --- reconciliation ---------------------------------------------------------------------
 
@@ -194,4 +194,4 @@ class AdminInvoicesState(PageState):
         if not done.ok:
             return done.toast()
         self.recon_queued = True
-        return rx.toast.success("Сверка запущена: результат появится здесь через минуту-другую")
+        return rx.toast.success(tr("Сверка запущена: результат появится здесь через минуту-другую"))

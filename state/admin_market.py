@@ -30,6 +30,7 @@ from coworking_app.services.catalog import catalog
 from coworking_app.services.market import crawls, ingest, listings, normalize, runs, sources
 from state.inputs import parse_id, parse_step
 from state.page import Outcome, PageState
+from coworking_app.i18n import Labels, N_, tr
 
 ITEM_FIELDS = sources.ITEM_FIELDS  # external_id, name, address, price, lat, lon, terms
 SELECTOR_KEYS = ("link", "next", *ITEM_FIELDS)
@@ -41,9 +42,9 @@ FORM_FIELDS = {"name": "name", "start_url": "start_url", "kind": "kind", "schedu
 EMPTY_FORM = {"name": "", "start_url": "", "kind": "jsonld", "schedule": "none",
               **{f"sel_{k}": "" for k in SELECTOR_KEYS}}
 # What "Проверить на странице" shows of an extracted item, in this order.
-TEST_LABELS = {"external_id": "ID на сайте", "name": "Название", "url": "Страница", "address": "Адрес",
-               "lat": "Широта", "lon": "Долгота", "prices": "Цены на странице", "terms": "Условия",
-               "min_duration": "Минимальный срок", "amenities": "Удобства"}
+TEST_LABELS = Labels({"external_id": N_("ID на сайте"), "name": N_("Название"), "url": N_("Страница"), "address": N_("Адрес"),
+               "lat": N_("Широта"), "lon": N_("Долгота"), "prices": N_("Цены на странице"), "terms": N_("Условия"),
+               "min_duration": N_("Минимальный срок"), "amenities": N_("Удобства")})
 ACTIVE = runs.ACTIVE  # queued or running: the one definition in services/market/runs.py
 RUNS_SHOWN = 30
 MAP_PINS = 300
@@ -100,7 +101,7 @@ def _source_row(source, last) -> SourceRow:
         kind=MARKET_KIND_LABELS.get(source.kind, source.kind),
         schedule=MARKET_SCHEDULE_LABELS.get(source.schedule or "", source.schedule or ""), enabled=source.enabled,
         last_status=last.status if last else "",
-        last_label=MARKET_RUN_STATUS_LABELS.get(last.status, last.status) if last else "не обходился",
+        last_label=MARKET_RUN_STATUS_LABELS.get(last.status, last.status) if last else tr("не обходился"),
         last_when=_when(last.finished_at or last.started_at or last.created_at) if last else "")
 
 
@@ -124,17 +125,17 @@ def _read_price(item: dict) -> str:
     try:
         prices = ingest.read_prices([ingest.PriceIn.model_validate(p) for p in item.get("prices") or []])
     except (normalize.PriceError, ValidationError) as exc:
-        return "не прочитать: " + getattr(exc, "reason", "цена в неожиданном виде")
-    return ", ".join(f"{format_money(p['amount_minor'], p['currency'])} за {UNIT_LABELS.get(u, u)}"
+        return tr("не прочитать: ") + getattr(exc, "reason", tr("цена в неожиданном виде"))
+    return ", ".join(tr("{format_money} за {get}", format_money=format_money(p['amount_minor'], p['currency']), get=UNIT_LABELS.get(u, u))
                      for u, p in prices.items())
 
 
 def _test_fields(item: dict) -> list[list[str]]:
     """[label, value, "1" when nothing was found] per field, then how the price reads."""
-    fields = [[label, _shown(item.get(key)) or "не найдено", "" if _shown(item.get(key)) else "1"]
+    fields = [[label, _shown(item.get(key)) or tr("не найдено"), "" if _shown(item.get(key)) else "1"]
               for key, label in TEST_LABELS.items()]
     price = _read_price(item)
-    return [*fields, ["Цена для сравнения", price, "1" if price.startswith("не ") else ""]]
+    return [*fields, [tr("Цена для сравнения"), price, "1" if price.startswith(tr("не ")) else ""]]
 
 
 class MarketSourcesState(PageState):
@@ -253,8 +254,8 @@ class MarketSourcesState(PageState):
                 self.error_field, self.form_error = _form_field(done), _sentence(done.message)
                 return
             self.form_open, self.editing = False, 0
-            yield rx.toast.success(f"Источник «{done.value}» сохранён" if source_id else
-                                   f"Источник «{done.value}» добавлен")
+            yield rx.toast.success(tr("Источник «{value}» сохранён", value=done.value) if source_id else
+                                   tr("Источник «{value}» добавлен", value=done.value))
             await self._reload()
             yield MarketListingsState.refresh
         finally:
@@ -275,7 +276,7 @@ class MarketSourcesState(PageState):
             if not done.ok:
                 yield done.toast()
                 return
-            yield rx.toast.success(f"Обход «{name}» поставлен в очередь (запуск № {done.value})")
+            yield rx.toast.success(tr("Обход «{name}» поставлен в очередь (запуск № {value})", name=name, value=done.value))
             await self._reload()
             yield MarketRunsState.refresh
         finally:
@@ -303,7 +304,7 @@ class MarketSourcesState(PageState):
             if not done.ok:
                 yield done.toast()
                 return
-            yield rx.toast.success(f"Источник «{name}» удалён вместе с его запусками и объявлениями")
+            yield rx.toast.success(tr("Источник «{name}» удалён вместе с его запусками и объявлениями", name=name))
             await self._reload()
             yield MarketRunsState.refresh
             yield MarketListingsState.refresh
@@ -373,7 +374,7 @@ def _duration(run: runs.RunOut) -> str:
     if not run.started_at or not run.finished_at:
         return ""
     seconds = max(0, round((run.finished_at - run.started_at).total_seconds()))
-    return f"{seconds // 60} мин {seconds % 60} с" if seconds >= 60 else f"{seconds} с"
+    return tr("{value} мин {value2} с", value=seconds // 60, value2=seconds % 60) if seconds >= 60 else tr("{seconds} с", seconds=seconds)
 
 
 def _run_row(run: runs.RunOut, names: dict[int, str]) -> RunRow:
@@ -397,7 +398,7 @@ class MarketRunsState(PageState):
     chosen_errors: list[list[str]] = []  # [url, reason]
     chosen_more: int = 0  # errors counted beyond those kept (runs.ERRORS_KEPT)
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def active(self) -> bool:
         return any(r.status in ACTIVE for r in self.rows)
 
@@ -440,7 +441,7 @@ class MarketRunsState(PageState):
         self.chosen = picked.id if picked else 0
         self.chosen_errors = [[e.url, e.reason] for e in picked.errors] if picked else []
         self.chosen_more = max(0, picked.error_count - len(picked.errors)) if picked else 0
-        self.chosen_title = f"Ошибки запуска № {picked.id}" if picked else ""
+        self.chosen_title = tr("Ошибки запуска № {id}", id=picked.id) if picked else ""
 
     def _progress(self) -> tuple:
         return tuple((r.id, r.status, r.stored) for r in self.rows)
@@ -565,7 +566,7 @@ class MarketListingsState(PageState):
             return
         found, pins, names, cities = done.value
         self.source_choices = [[str(i), n] for i, n in names.items()]
-        self.city_choices = [[c.slug, c.name_ru] for c in cities]
+        self.city_choices = [[c.slug, c.name] for c in cities]
         self.rows, self.total = [_listing_row(i, names) for i in found.items], found.total
         if pins is not None:
             self._show_map(pins, names, next((c for c in cities if c.slug == city), None))
@@ -573,7 +574,7 @@ class MarketListingsState(PageState):
     def _show_map(self, pins: listings.ListingPage, names: dict[int, str], city) -> None:
         points = [MapPin(i.lat, i.lon, format_money(i.price_minor, i.currency) if i.price_minor else "?", i.name,
                          " · ".join(x for x in (names.get(i.source_id, ""),
-                                               f"за {UNIT_LABELS.get(i.unit, i.unit)}" if i.unit else "") if x))
+                                               tr("за {get}", get=UNIT_LABELS.get(i.unit, i.unit)) if i.unit else "") if x))
                   for i in pins.items if i.lat is not None and i.lon is not None]
         if not points:
             self.map_url, self.map_note = "", ""
@@ -582,8 +583,8 @@ class MarketListingsState(PageState):
                                                      sum(p.lon for p in points) / len(points))
         self.map_url = publish(render_map(points, centre, zoom=11))
         shown = plural(len(points), "объявление", "объявления", "объявлений")
-        self.map_note = (f"На карте {shown} с координатами" +
-                         (f" (первые {MAP_PINS} из {pins.total})" if pins.total > len(points) else ""))
+        self.map_note = (tr("На карте {shown} с координатами", shown=shown) +
+                         (tr(" (первые {MAP_PINS} из {total})", MAP_PINS=MAP_PINS, total=pins.total) if pins.total > len(points) else ""))
 
     @rx.event
     async def export(self):

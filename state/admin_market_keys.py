@@ -11,6 +11,7 @@ from coworking_app.formatting import format_moment
 from coworking_app.services.admin.analytics import report_zone
 from coworking_app.services.market import keys
 from state.page import PageState
+from coworking_app.i18n import tr
 
 
 @dataclass
@@ -54,7 +55,7 @@ class MarketKeysState(PageState):
     async def create(self):
         name = self.name.strip()
         if len(name) < 2:
-            self.error = "Назовите ключ: например, «Обходчик на сервере Б»"
+            self.error = tr("Назовите ключ: например, «Обходчик на сервере Б»")
             return
         done = await self._act(lambda s, _fx, u: keys.do_create_key(s, u, name)[1])
         if not done.ok:
@@ -70,4 +71,4 @@ class MarketKeysState(PageState):
             yield done.toast()
             return
         await self._reload()
-        yield rx.toast.success(f"Ключ «{done.value}» отозван: обходчик с ним больше не примет ни одного пакета")
+        yield rx.toast.success(tr("Ключ «{value}» отозван: обходчик с ним больше не примет ни одного пакета", value=done.value))

@@ -17,6 +17,7 @@ from coworking_app.services.common.errors import InvalidInput
 from models import Role
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState
+from coworking_app.i18n import tr
 
 
 # The service's field names -> this form's fields (where its error is shown).
@@ -39,15 +40,15 @@ class PromoRow:
 
 def _row(p: promos.PromoView) -> PromoRow:
     zone = report_zone()
-    until = f"до {format_moment(p.valid_until, zone)}" if p.valid_until else "бессрочно"
-    since = f"с {format_moment(p.valid_from, zone, '%d.%m.%Y')} " if p.valid_from else ""
-    limits = [f"всего {p.max_uses_total}" if p.max_uses_total else "",
-              f"на человека {p.max_uses_per_user}" if p.max_uses_per_user else "",
-              f"от {format_money(p.min_amount_minor, p.currency)}" if p.min_amount_minor else ""]
+    until = tr("до {format_moment}", format_moment=format_moment(p.valid_until, zone)) if p.valid_until else tr("бессрочно")
+    since = tr("с {format_moment} ", format_moment=format_moment(p.valid_from, zone, '%d.%m.%Y')) if p.valid_from else ""
+    limits = [tr("всего {max_uses_total}", max_uses_total=p.max_uses_total) if p.max_uses_total else "",
+              tr("на человека {max_uses_per_user}", max_uses_per_user=p.max_uses_per_user) if p.max_uses_per_user else "",
+              tr("от {format_money}", format_money=format_money(p.min_amount_minor, p.currency)) if p.min_amount_minor else ""]
     return PromoRow(
         id=p.id, code=p.code,
         discount=f"{p.value} %" if p.kind == "percent" else format_money(p.value, p.currency),
-        where=p.space_name or "вся сеть", period=since + until, limits=", ".join(x for x in limits if x) or "—",
+        where=p.space_name or tr("вся сеть"), period=since + until, limits=", ".join(x for x in limits if x) or "—",
         uses=p.uses, active=p.active)
 
 
@@ -113,7 +114,7 @@ class PromoState(PageState):
             try:
                 day = datetime.fromisoformat(self.until).date()
             except ValueError as exc:
-                raise InvalidInput("valid_until", "Укажите дату окончания в календаре") from exc
+                raise InvalidInput("valid_until", tr("Укажите дату окончания в календаре")) from exc
             until = datetime.combine(day, time(23, 59, 59), tzinfo=report_zone())
         return owner_spaces.PromoInput(
             code=self.code, kind=self.kind, value=value or 0, valid_until=until,
@@ -134,7 +135,7 @@ class PromoState(PageState):
                 self._fail(done.field, done.message)
                 return
             self.code = self.value = self.until = self.max_total = self.min_amount = self.space = ""
-            yield rx.toast.success("Промокод создан")
+            yield rx.toast.success(tr("Промокод создан"))
             await self._reload()
         finally:
             self.saving = False
@@ -165,8 +166,8 @@ class PromoState(PageState):
             if not done.ok:
                 yield done.toast()
                 return
-            yield rx.toast.success(f"Промокод {self.confirm_code} завершён: новые брони его не примут"
-                                   if action == "end" else f"Промокод {self.confirm_code} удалён")
+            yield rx.toast.success(tr("Промокод {confirm_code} завершён: новые брони его не примут", confirm_code=self.confirm_code)
+                                   if action == "end" else tr("Промокод {confirm_code} удалён", confirm_code=self.confirm_code))
             await self._reload()
         finally:
             self.busy_id, self.confirm_id = 0, 0

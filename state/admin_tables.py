@@ -28,11 +28,12 @@ from coworking_app.services.booking.bookings import do_cancel_booking
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
 STATUS_CHOICES = {
-    "bookings": [("placed", "Оформленные"), *STATUS_LABELS.items()],
+    "bookings": [("placed", N_("Оформленные")), *STATUS_LABELS.items()],
     "spaces": list(SPACE_STATUS_LABELS.items()),
-    "users": [("active", "Активные"), ("blocked", "Заблокированные")],
+    "users": [("active", N_("Активные")), ("blocked", N_("Заблокированные"))],
     "payments": list(PAYMENT_STATUS_LABELS.items()),
 }
 TYPE_CHOICES = {
@@ -68,7 +69,7 @@ AUDIT_ENTITY = {"bookings": "booking", "spaces": "space", "users": "user", "paym
 
 def _actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
     acts, href = _own_actions(table, row, is_admin)
-    return [*acts, ["history", "История изменений"]], href
+    return [*acts, ["history", tr("История изменений")]], href
 
 
 def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]], str]:
@@ -77,18 +78,18 @@ def _own_actions(table: str, row: dict, is_admin: bool) -> tuple[list[list[str]]
                                   expires_at=row.get("expires_at"))
         cancellable = booking.end_at is not None and booking_refusal(
             booking, "admin", "cancel", now=datetime.now(timezone.utc)) is None
-        return ([["cancel", "Отменить с возвратом"]] if cancellable else []), ""
+        return ([["cancel", tr("Отменить с возвратом")]] if cancellable else []), ""
     if table == "spaces":
-        acts = [["edit", "Редактировать"]]
+        acts = [["edit", tr("Редактировать")]]
         if row["status"] == "published":
-            acts.append(["hide", "Скрыть из поиска"])
+            acts.append(["hide", tr("Скрыть из поиска")])
         return acts, f"/spaces/{row['id']}" if row["status"] == "published" else f"/owner/spaces/{row['id']}"
     if table == "users":
-        acts = [["unblock", "Разблокировать"]] if row["blocked"] else [["block", "Заблокировать"]]
+        acts = [["unblock", tr("Разблокировать")]] if row["blocked"] else [["block", tr("Заблокировать")]]
         if is_admin:
-            acts.append(["roles", "Изменить роли"])
+            acts.append(["roles", tr("Изменить роли")])
         return acts, ""
-    return [["booking", "Открыть бронь"]], ""
+    return [["booking", tr("Открыть бронь")]], ""
 
 
 class AdminTableState(PageState):
@@ -121,11 +122,11 @@ class AdminTableState(PageState):
     acting: bool = False
     new_user: dict[str, str] = {"email": "", "full_name": "", "password": "", "role": "operator"}
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def status_choices(self) -> list[list[str]]:
-        return [list(c) for c in STATUS_CHOICES.get(self.table, [])]
+        return [[value, tr(label)] for value, label in STATUS_CHOICES.get(self.table, [])]
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def type_choices(self) -> list[list[str]]:
         return [list(c) for c in TYPE_CHOICES.get(self.table, [])]
 
@@ -218,7 +219,7 @@ class AdminTableState(PageState):
         try:
             flt = self._filter()
         except ValidationError:
-            yield rx.toast.error("Проверьте фильтры")
+            yield rx.toast.error(tr("Проверьте фильтры"))
             return
         self.exporting = fmt
         yield
@@ -226,7 +227,7 @@ class AdminTableState(PageState):
             if self.total > get_settings().export_sync_max_rows:
                 done = await self._act(lambda s, fx, u: exports.do_queue_export(s, fx, u, table, flt, fmt))
                 if done.ok:
-                    yield rx.toast.info("Строк много: файл готовится в фоне, он появится в «Отчётах»")
+                    yield rx.toast.info(tr("Строк много: файл готовится в фоне, он появится в «Отчётах»"))
                     yield rx.redirect("/admin/reports")
                     return
             else:
@@ -255,9 +256,9 @@ class AdminTableState(PageState):
             self.table, self.row_id, self.status, self.kind, self.page = "bookings", str(row_id), "", "", 1
             await self._reload()
             return
-        titles = {"cancel": f"Отменить бронь № {row_id} с полным возвратом", "hide": "Скрыть пространство из поиска",
-                  "block": "Заблокировать пользователя", "unblock": "Разблокировать пользователя",
-                  "roles": "Роли пользователя"}
+        titles = {"cancel": tr("Отменить бронь № {row_id} с полным возвратом", row_id=row_id), "hide": tr("Скрыть пространство из поиска"),
+                  "block": tr("Заблокировать пользователя"), "unblock": tr("Разблокировать пользователя"),
+                  "roles": tr("Роли пользователя")}
         if action not in titles:
             return
         self.action, self.action_id, self.action_title = action, row_id, titles[action]
@@ -269,7 +270,7 @@ class AdminTableState(PageState):
 
     @rx.event
     def start_create_user(self):
-        self.action, self.action_id, self.action_title, self.action_error = "create", 0, "Новый пользователь", ""
+        self.action, self.action_id, self.action_title, self.action_error = "create", 0, tr("Новый пользователь"), ""
         self.new_user = {"email": "", "full_name": "", "password": "", "role": "operator"}
 
     @rx.event
@@ -314,11 +315,12 @@ class AdminTableState(PageState):
                 return
             self.action, self.action_id = "", 0
             yield rx.toast.success({
-                "cancel": f"Бронь № {target} отменена, оплата возвращена; гость и владелец увидят причину",
-                "hide": "Пространство скрыто из поиска, владелец увидит причину",
-                "block": "Пользователь заблокирован и вышел со всех устройств",
-                "unblock": "Пользователь разблокирован", "roles": "Роли сохранены",
-                "create": "Пользователь создан"}[action])
+                "cancel": tr("Бронь № {target} отменена, оплата возвращена; гость и владелец увидят причину",
+                             target=target),
+                "hide": tr("Пространство скрыто из поиска, владелец увидит причину"),
+                "block": tr("Пользователь заблокирован и вышел со всех устройств"),
+                "unblock": tr("Пользователь разблокирован"), "roles": tr("Роли сохранены"),
+                "create": tr("Пользователь создан")}[action])
             await self._reload()
         finally:
             self.acting = False

@@ -13,22 +13,25 @@ from http.cookies import SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.state import OnLoadInternalState
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from coworking_app import observability
+from coworking_app import i18n, observability
 from coworking_app.services.accounts.sessions import (
     SESSION_COOKIE,
     access_user_by_session_token,
     do_issue_cookie_ticket,
     do_sign_out,
 )
-from coworking_app.services.accounts.identity import ClientInfo
+from coworking_app.services.accounts.identity import ClientInfo, do_update_profile
 from coworking_app.services.common.errors import NotAuthenticated
 from coworking_app.services.accounts.security import client_address, new_token
 from coworking_app.services.common.validation import first_message
 from coworking_app.uow import run_use_case
 from models import User
+from state.lang import LanguageState, html_lang_script
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class AuthState(rx.State):
     # Backend only: the token of a sign-in made on this connection, and the connection.
     _session_token: str = ""
     _token_connection: str = ""
+    _language: str = ""  # the signed-in person's setting
 
     @rx.var
     def login_href(self) -> str:
@@ -121,6 +125,7 @@ class AuthState(rx.State):
         self.is_owner = bool(user and user.has_role("owner", "admin"))
         self.is_staff = bool(user and user.has_role("operator", "admin"))
         self.email_verified = bool(user is None or user.email_verified_at is not None)
+        self._language = user.language if user else ""
 
     def _signed_in_as(self, token: str, user: User, go_to: str):
         """After a successful sign-in (session `token` started and committed): the page
@@ -144,9 +149,29 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def load_user(self):
-        """on_load of every page: fill the header; send strangers away from private pages."""
-        return self._refresh()
+    async def load_user(self):
+        """on_load of every page: fill the header; send strangers away from private pages;
+        the tab's language (state/lang.py)."""
+        away = self._refresh()
+        language = (await self.get_state(LanguageState)).decide(
+            self._language or None, self.router.headers.accept_language)
+        return [html_lang_script(language), *([away] if away else [])]
+
+    @rx.event
+    async def switch_language(self, language: str):
+        """The header's switcher: the tab's language now (the page's texts at once, what its
+        handlers made loaded again with its filters kept), the cookie, the person's setting."""
+        language = language if language in i18n.LANGUAGES else i18n.DEFAULT
+        chosen = await self.get_state(LanguageState)
+        chosen.lang = chosen.chosen = i18n.set_language(language)
+        if self.signed_in:
+            try:
+                run_use_case(lambda session, _effects: do_update_profile(
+                    session, self._user(session), language=language))
+                self._language = language
+            except NotAuthenticated:
+                self._show(None)
+        return [html_lang_script(language), OnLoadInternalState.on_load_internal]
 
     def _recheck(self):
         """A page whose session has ended stops showing private data and goes to sign-in."""
@@ -195,7 +220,7 @@ def on_backend_exception(exception: Exception):
         return AuthState.session_ended()
     observability.report(exception)  # before the log line, which would be the event without context
     log.error("Unhandled %s in a page's event handler", type(exception).__name__, exc_info=exception)
-    return rx.toast.error("Что-то пошло не так. Мы уже разбираемся — попробуйте ещё раз.",
+    return rx.toast.error(tr("Что-то пошло не так. Мы уже разбираемся — попробуйте ещё раз."),
                           id="backend_error", position="top-center")
 
 

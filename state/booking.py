@@ -26,9 +26,10 @@ from coworking_app.settings import get_settings
 from models import Resource, Space
 from state.inputs import parse_id, parse_step
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
-MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь",
-          "Октябрь", "Ноябрь", "Декабрь"]
+MONTHS = [N_("Январь"), N_("Февраль"), N_("Март"), N_("Апрель"), N_("Май"), N_("Июнь"), N_("Июль"), N_("Август"), N_("Сентябрь"),
+          N_("Октябрь"), N_("Ноябрь"), N_("Декабрь")]
 
 
 @dataclass
@@ -153,7 +154,7 @@ class BookingPanelState(PageState):
         self.policy_name = bookings.POLICY_NAMES[space.cancellation_policy]
         self.policy_terms = bookings.policy_terms(space.cancellation_policy)
         self.approval_note = ("" if space.instant_book else
-                              "Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
+                              tr("Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью."))
         today = self._today()
         self.day, self.month, self.days, self.seats, self.promo, self.mode = today.isoformat(), today.strftime("%Y-%m"), 1, 1, "", "hours"
         self.promo_error, self.promo_note = "", ""
@@ -174,7 +175,7 @@ class BookingPanelState(PageState):
             return
         done = await self._visit(lambda s, _fx, u: [(c.id, c.name) for c, _m in companies.my_companies(s, u)])
         if done.ok and done.value:
-            self.payers = [ResourceOption("card", "Картой")] + [
+            self.payers = [ResourceOption("card", tr("Картой"))] + [
                 ResourceOption(str(i), on_account_of(name)[:1].upper() + on_account_of(name)[1:])
                 for i, name in done.value]
         if self.payer not in {p.id for p in self.payers}:
@@ -193,7 +194,7 @@ class BookingPanelState(PageState):
             return
         self._plan_user_id = done.value[0]
         self.plan_options = [ResourceOption(str(i), label) for i, label in done.value[1]] + [
-            ResourceOption("none", "Без абонемента, по обычной цене")]
+            ResourceOption("none", tr("Без абонемента, по обычной цене"))]
         self.plan = self.plan_options[0].id
         self._refresh()
 
@@ -317,7 +318,7 @@ class BookingPanelState(PageState):
                      "past" if d < today else "free" if d in free else "full" if d in open_days else "closed")
             cells.append(DayCell(d.isoformat(), str(n), state))
         self.cells = cells
-        self.month_label = f"{MONTHS[month - 1]} {year}"
+        self.month_label = f"{tr(MONTHS[month - 1])} {year}"
 
     def _times(self, session, space: Space, resource: Resource, keep: bool) -> None:
         if self.mode == "days":
@@ -373,7 +374,7 @@ class BookingPanelState(PageState):
             user = identity.find_user(session, self._plan_user_id)  # "Book" checks the person again
         request = self._request()
         if request is None:
-            self.error = "На этот день свободного времени нет — выберите другой день"
+            self.error = tr("На этот день свободного времени нет — выберите другой день")
             return
         try:
             q = bookings.quote_booking(session, user, request)
@@ -392,20 +393,20 @@ class BookingPanelState(PageState):
             self.error_field, self.error = _error_message(exc)
             return
         p = q.price
-        self.plan_note = f"Абонемент не подходит: {p.plan_note}" if p.plan_note else ""
+        self.plan_note = tr("Абонемент не подходит: {plan_note}", plan_note=p.plan_note) if p.plan_note else ""
         self.by_plan = bool(p.plan_covered) and p.total == 0
-        self.promo_note = (f"Промокод {p.promo_code} применён: скидка {format_money(p.discount, p.currency)}"
+        self.promo_note = (tr("Промокод {promo_code} применён: скидка {format_money}", promo_code=p.promo_code, format_money=format_money(p.discount, p.currency))
                            if p.promo_code and p.discount else "")
         self.lines = [Line(l.label, format_money(l.amount, p.currency)) for l in p.lines]
         self.total = format_money(p.total, p.currency)
         if p.vat_rate_bp:
-            self.vat_note = (f"в т.ч. НДС {p.vat_rate_bp / 100:g} %: " if p.vat_included
-                             else f"НДС {p.vat_rate_bp / 100:g} % включён в итог: ") + format_money(p.vat, p.currency)
+            self.vat_note = (tr("в т.ч. НДС {value:g} %: ", value=p.vat_rate_bp / 100) if p.vat_included
+                             else tr("НДС {value:g} % включён в итог: ", value=p.vat_rate_bp / 100)) + format_money(p.vat, p.currency)
         short = q.shortage()
         if short is not None:
             self.error_field, self.error = short.field, short.message
         elif not self.whole:
-            self.free_note = f"Свободно мест на это время: {q.free_seats} из {self.capacity}"
+            self.free_note = tr("Свободно мест на это время: {free_seats} из {capacity}", free_seats=q.free_seats, capacity=self.capacity)
 
     # --- choices ---------------------------------------------------------------------
 
@@ -515,10 +516,10 @@ class BookingPanelState(PageState):
         try:
             request = self._request()
         except ValidationError:
-            self.error = "Проверьте дату, время и число мест"
+            self.error = tr("Проверьте дату, время и число мест")
             return
         if request is None:
-            self.error = "Выберите время"
+            self.error = tr("Выберите время")
             return
         self.busy = True
         yield
@@ -578,7 +579,7 @@ def _is_time(value: object) -> bool:
         return False
 
 
-_ADDON_UNITS = {"booking": "", "hour": " в час", "seat": " за место"}
+_ADDON_UNITS = Labels({"booking": "", "hour": N_(" в час"), "seat": N_(" за место")})
 
 
 def _panel(session, space_id: int) -> tuple[Space, list[Resource], list] | None:

@@ -23,9 +23,10 @@ from coworking_app.settings import get_settings
 from state.booking import choice_url
 from state.inputs import parse_id
 from state.page import Outcome, PageState
+from coworking_app.i18n import Labels, N_, tr
 
-REVIEW_LABELS = {"pending": "Отзыв на модерации", "approved": "Отзыв опубликован",
-                 "rejected": "Отзыв отклонён модератором"}
+REVIEW_LABELS = Labels({"pending": N_("Отзыв на модерации"), "approved": N_("Отзыв опубликован"),
+                 "rejected": N_("Отзыв отклонён модератором")})
 BADGE_COLORS = {"pending_payment": "amber", "paid": "blue", "confirmed": "green",
                 "cancelled": "gray", "expired": "gray", "completed": "teal", "no_show": "red"}
 
@@ -84,21 +85,20 @@ def _penalty(p: dict, currency: str) -> str:
 def card(view: bookings.BookingView, company_names: dict[int, str] | None = None) -> BookingCard:
     note = ""
     if view.status == "pending_payment" and view.expires_at:
-        note = f"Оплатите до {view.expires_at:%H:%M}, иначе бронь снимется"
+        note = tr("Оплатите до {expires_at:%H:%M}, иначе бронь снимется", expires_at=view.expires_at)
     elif view.balance_due and view.pending_change:
         change = view.pending_change
-        note = (f"Изменение на {change['start']:%d.%m %H:%M}–{change['end']:%H:%M}, мест: "
-                f"{change['seats']} применится после доплаты {format_money(view.balance_due, view.currency)}")
+        note = (tr("Изменение на {start:%d.%m %H:%M}–{end:%H:%M}, мест: {seats} применится после доплаты {format_money}", start=change['start'], end=change['end'], seats=change['seats'], format_money=format_money(view.balance_due, view.currency)))
     elif view.refunded:
-        note = f"Возвращено: {format_money(view.refunded, view.currency)}"
+        note = tr("Возвращено: {format_money}", format_money=format_money(view.refunded, view.currency))
     if view.checked_in_at is not None:
-        note = (note + " · " if note else "") + f"Приход отмечен: {view.checked_in_at:%d.%m %H:%M}"
+        note = (note + " · " if note else "") + tr("Приход отмечен: {checked_in_at:%d.%m %H:%M}", checked_in_at=view.checked_in_at)
     if view.cancel_reason and view.status == "cancelled":
-        note = (note + " · " if note else "") + f"Причина: {view.cancel_reason}"
+        note = (note + " · " if note else "") + tr("Причина: {cancel_reason}", cancel_reason=view.cancel_reason)
     return BookingCard(
         id=view.id, space=view.space_name, space_href=f"/spaces/{view.space_id}",
         resource=f"{view.resource_name} · {RESOURCE_KIND_LABELS.get(view.resource_type, '')}",
-        when=_when(view), seats=f"мест: {view.seats}", status=view.status,
+        when=_when(view), seats=tr("мест: {seats}", seats=view.seats), status=view.status,
         status_label=view.status_label, color=BADGE_COLORS.get(view.status, "gray"),
         total=format_money(view.total, view.currency), note=note,
         renter=f"{view.renter_name} · {view.renter_email}" if view.renter_name else "",
@@ -143,24 +143,23 @@ def change_preview(q: bookings.ChangeQuote) -> ChangePreview:
     diff = q.difference
     sign = "+" if diff > 0 else "−" if diff < 0 else ""
     if q.unpaid:
-        sentence, tone = f"Бронь ещё не оплачена: после изменения к оплате будет {format_money(q.price.total, money)}.", "amber"
+        sentence, tone = tr("Бронь ещё не оплачена: после изменения к оплате будет {format_money}.", format_money=format_money(q.price.total, money)), "amber"
     elif q.to_pay:
-        sentence, tone = (f"К доплате: {format_money(q.to_pay, money)}. Изменение вступит в силу после оплаты — "
-                          "кнопка «Оплатить» в карточке брони.", "amber")
+        sentence, tone = (tr("К доплате: {format_money}. Изменение вступит в силу после оплаты — кнопка «Оплатить» в карточке брони.", format_money=format_money(q.to_pay, money)), "amber")
     elif diff < 0 and q.refund:
-        share = "вся разница" if q.refund_percent == 100 else f"{q.refund_percent} % разницы по условиям отмены"
-        sentence, tone = f"Вернём: {format_money(q.refund, money)} ({share}).", "green"
+        share = tr("вся разница") if q.refund_percent == 100 else tr("{refund_percent} % разницы по условиям отмены", refund_percent=q.refund_percent)
+        sentence, tone = tr("Вернём: {format_money} ({share}).", format_money=format_money(q.refund, money), share=share), "green"
     elif diff < 0:
-        sentence, tone = ("Новая цена ниже, но по условиям отмены сейчас разница не возвращается.", "gray")
+        sentence, tone = (tr("Новая цена ниже, но по условиям отмены сейчас разница не возвращается."), "gray")
     else:
-        sentence, tone = "Цена не меняется.", "gray"
+        sentence, tone = tr("Цена не меняется."), "gray"
     short = q.shortage()
     return ChangePreview(
         ready=True,
         lines=[PriceLineView(line.label, format_money(line.amount, q.price.currency)) for line in q.price.lines],
         total=format_money(q.price.total, money), old_total=format_money(q.old_total, money),
         difference=sign + format_money(abs(diff), money), money=sentence, tone=tone,
-        approval="После изменения бронь снова подтвердит владелец пространства." if q.needs_approval else "",
+        approval=tr("После изменения бронь снова подтвердит владелец пространства.") if q.needs_approval else "",
         error=short.message if short is not None else "")
 
 
@@ -220,17 +219,17 @@ class CheckoutState(PageState):
         self.amount = format_money(view.amount, money)
         self.space, self.resource = b.space_name, f"{b.resource_name} · {RESOURCE_KIND_LABELS.get(b.resource_type, '')}"
         self.title = f"{b.space_name}: {b.resource_name}, {_when(b)}"
-        self.when, self.seats = _when(b), f"мест: {b.seats}"
+        self.when, self.seats = _when(b), tr("мест: {seats}", seats=b.seats)
         self.status, self.purpose, self.booking_status = view.status, view.purpose, b.status
         self.lines = [PriceLineView(line.label, format_money(line.amount, price.currency)) for line in price.lines]
         self.total = format_money(price.total, price.currency)
-        self.vat_note = (f"в т.ч. НДС {price.vat_rate_bp / 100:g} %: {format_money(price.vat, price.currency)}"
+        self.vat_note = (tr("в т.ч. НДС {value:g} %: {format_money}", value=price.vat_rate_bp / 100, format_money=format_money(price.vat, price.currency))
                          if price.vat_rate_bp and price.vat_included and price.vat else "")
         self.paid_before = format_money(view.paid_before, money) if view.purpose == "change" else ""
         self.policy_name = bookings.POLICY_NAMES.get(b.policy, "")
         self.holding = view.expires_at is not None and not view.lapsed
         self.seconds_left, self.run = view.seconds_left, self.run + 1
-        self.expires_label = (f"до {view.expires_at:%H:%M} ({zone_name(view.expires_at)})"
+        self.expires_label = (tr("до {expires_at:%H:%M} ({zone_name})", expires_at=view.expires_at, zone_name=zone_name(view.expires_at))
                               if view.expires_at is not None else "")
         self.lapsed = view.lapsed
         self.booking_id = b.id
@@ -279,7 +278,7 @@ class CheckoutState(PageState):
         elif outcome == "succeeded":
             yield rx.redirect(f"/cabinet/bookings?paid={done.value}")
         else:
-            self.status, self.message = "failed", "Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится."
+            self.status, self.message = "failed", tr("Платёж отклонён. Можно попробовать ещё раз из кабинета, пока бронь держится.")
 
     @rx.var
     def account_label(self) -> str:
@@ -337,8 +336,8 @@ class MyBookingsState(PageState):
         query = self.router.url.query_parameters
         paid = parse_id(query.get("paid", "")) if not query.get("series") else None  # a series' card says it
         self.message = ("" if not paid else
-                        f"Бронь № {paid} оплачена на счёт компании — картой платить не нужно."
-                        if query.get("on_account") else "Оплата прошла, бронь оформлена.")
+                        tr("Бронь № {paid} оплачена на счёт компании — картой платить не нужно.", paid=paid)
+                        if query.get("on_account") else tr("Оплата прошла, бронь оформлена."))
         await self._reload()
         self.loading = False
 
@@ -391,7 +390,7 @@ class MyBookingsState(PageState):
         self.error, self.reason, self.preview = "", "", ChangePreview()
         self.new_day, self.new_from = target.start_local[:10], target.start_local[11:16]
         self.new_end_day, self.new_to = target.end_local[:10], target.end_local[11:16]
-        self.new_seats = target.seats.removeprefix("мест: ")
+        self.new_seats = target.seats.removeprefix(tr("мест: "))
         return MyBookingsState.preview_change if kind == "modify" else None
 
     @rx.event
@@ -422,10 +421,10 @@ class MyBookingsState(PageState):
             start = datetime.fromisoformat(f"{self.new_day}T{self.new_from}")
             end = datetime.fromisoformat(f"{self.new_end_day}T{self.new_to}")
         except ValueError:
-            return "Укажите дату (дд.мм.гггг) и время начала и конца"
+            return tr("Укажите дату (дд.мм.гггг) и время начала и конца")
         seats_text = self.new_seats.strip()
         if seats_text and not (seats_text.isascii() and seats_text.isdigit() and len(seats_text) <= 5):
-            return "Число мест — целое число от 1"
+            return tr("Число мест — целое число от 1")
         return start, end, int(seats_text) if seats_text and not self.target.whole else None
 
     async def _preview(self) -> None:
@@ -460,8 +459,8 @@ class MyBookingsState(PageState):
             lambda s, fx, u: bookings.do_cancel_booking(s, fx, u, booking_id, reason=reason))
         if done.ok:
             refund = done.value[1]
-            self.message = (f"Бронь № {booking_id} отменена. Возврат: {format_money(refund)}" if refund
-                            else f"Бронь № {booking_id} отменена.")
+            self.message = (tr("Бронь № {booking_id} отменена. Возврат: {format_money}", booking_id=booking_id, format_money=format_money(refund)) if refund
+                            else tr("Бронь № {booking_id} отменена.", booking_id=booking_id))
             self.dialog = ""
             yield rx.toast.success(self.message)
             await self._reload()
@@ -481,10 +480,10 @@ class MyBookingsState(PageState):
         if done.ok:
             result = done.value
             difference = result[1]
-            self.message = (f"Изменение применится после доплаты {format_money(difference)} — кнопка «Оплатить»"
+            self.message = (tr("Изменение применится после доплаты {format_money} — кнопка «Оплатить»", format_money=format_money(difference))
                             if difference > 0 and result[0].pending_change
-                            else "Бронь изменена, оплатите новую сумму" if difference > 0
-                            else "Бронь изменена" + (", часть суммы вернётся по условиям отмены"
+                            else tr("Бронь изменена, оплатите новую сумму") if difference > 0
+                            else tr("Бронь изменена") + (tr(", часть суммы вернётся по условиям отмены")
                                                      if difference < 0 else ""))
             self.dialog = ""
             yield rx.toast.success(self.message)
@@ -503,7 +502,7 @@ class MyBookingsState(PageState):
         limit, an overdue invoice) stays in the dialog."""
         booking_id, company_id = self.target.id, parse_id(self.account_company)
         if company_id is None:
-            self.error = "Выберите компанию"
+            self.error = tr("Выберите компанию")
             return
         self.busy = True
         yield
@@ -511,7 +510,7 @@ class MyBookingsState(PageState):
         self.busy = False
         if done.ok:
             name = next((o.label for o in self.companies if o.value == self.account_company), "")
-            self.message = f"Бронь № {booking_id} оплачена {on_account_of(name)}"
+            self.message = tr("Бронь № {booking_id} оплачена {on_account_of}", booking_id=booking_id, on_account_of=on_account_of(name))
             self.dialog = ""
             yield rx.toast.success(self.message)
             await self._reload()
@@ -561,9 +560,9 @@ class WaitingRow:
 
 
 def waiting_row(e: waitlist.WaitlistEntryOut) -> WaitingRow:
-    status = (f"{e.position}-й в очереди" if e.status == "waiting" else
-              f"предложено: бронь № {e.booking_id}" if e.booking_id else "предложено")
-    return WaitingRow(f"{e.start:%H:%M}–{e.end:%H:%M}", "целиком" if e.whole else f"мест: {e.seats}", status)
+    status = (tr("{position}-й в очереди", position=e.position) if e.status == "waiting" else
+              tr("предложено: бронь № {booking_id}", booking_id=e.booking_id) if e.booking_id else tr("предложено"))
+    return WaitingRow(f"{e.start:%H:%M}–{e.end:%H:%M}", tr("целиком") if e.whole else tr("мест: {seats}", seats=e.seats), status)
 
 
 class OwnerBookingsState(MyBookingsState):
@@ -605,7 +604,7 @@ class OwnerBookingsState(MyBookingsState):
                 date_from=_date(self.date_from),
                 date_to=_date(self.date_to))
         except ValidationError:
-            self.error = "Проверьте фильтры"
+            self.error = tr("Проверьте фильтры")
             return
         done = await self._act(lambda s, _fx, u: bookings.booking_views(s, bookings.list_bookings(s, u, flt), u))
         self.cards = [card(v) for v in done.value] if done.ok else []
@@ -649,7 +648,7 @@ class OwnerBookingsState(MyBookingsState):
             return
         done = await self._change(lambda s, fx, u: bookings.do_accept_booking(s, fx, u, booking_id))
         if done.ok:
-            self.message = f"Бронь № {booking_id} подтверждена: гость получил уведомление"
+            self.message = tr("Бронь № {booking_id} подтверждена: гость получил уведомление", booking_id=booking_id)
             yield rx.toast.success(self.message)
             await self._reload()
             await self._day_view()
@@ -671,9 +670,8 @@ class OwnerBookingsState(MyBookingsState):
         yield
         done = await self._change(operations[action])
         if done.ok:
-            self.message = (f"Бронь № {booking_id} отклонена. Гостю вернётся {format_money(done.value[1])}, "
-                            "причину он увидит в уведомлении" if action == "reject"
-                            else f"Бронь № {booking_id}: отмечена неявка")
+            self.message = (tr("Бронь № {booking_id} отклонена. Гостю вернётся {format_money}, причину он увидит в уведомлении", booking_id=booking_id, format_money=format_money(done.value[1])) if action == "reject"
+                            else tr("Бронь № {booking_id}: отмечена неявка", booking_id=booking_id))
             self.dialog = ""
             yield rx.toast.success(self.message)
             await self._reload()

@@ -11,7 +11,9 @@ from coworking_app.services.accounts import identity, passwords, sessions as aut
 from coworking_app.services.common.qr import svg_data_uri
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
+from state.auth import AuthState
 from state.page import PageState
+from coworking_app.i18n import tr
 
 
 @dataclass
@@ -24,7 +26,7 @@ class DeviceView:
 
 def _device_label(user_agent: str) -> str:
     ua = user_agent or ""
-    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in ua), "Браузер")
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in ua), tr("Браузер"))
     system = next((s for s in ("Android", "iPhone", "Windows", "Mac OS", "Linux") if s in ua), "")
     return f"{'Edge' if browser == 'Edg' else browser}{', ' + system if system else ''}"
 
@@ -96,9 +98,10 @@ class CabinetState(PageState):
             identity.do_update_profile(session, user, full_name=full_name, phone=phone, language=language)
             return user
         done = await self._act(work)
-        self.errors, self.profile_message = done.errors, "Сохранено" if done.ok else ""
+        self.errors, self.profile_message = done.errors, tr("Сохранено") if done.ok else ""
         if done.ok:
             (await self._auth())._show(done.value)  # the header's name
+            return AuthState.switch_language(language)  # the pages speak the language chosen, at once
 
     @rx.event
     async def change_password(self, _form: dict):
@@ -109,7 +112,7 @@ class CabinetState(PageState):
             self.password_message = done.message
             return None
         self.current_password = self.new_password = ""
-        self.password_message = "Пароль изменён, другие устройства вышли из аккаунта"
+        self.password_message = tr("Пароль изменён, другие устройства вышли из аккаунта")
         return CabinetState.load
 
     @rx.event
@@ -167,5 +170,5 @@ class CabinetState(PageState):
             return None
         self.totp_enabled, self.totp_off_open, self.recovery_codes = False, False, []
         self.off_password = self.off_code = ""
-        self.totp_message = "Двухфакторная защита выключена: для входа снова нужен только пароль"
+        self.totp_message = tr("Двухфакторная защита выключена: для входа снова нужен только пароль")
         return None

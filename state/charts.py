@@ -8,9 +8,11 @@ from plotly.subplots import make_subplots
 from coworking_app.services.admin import analytics
 from coworking_app.formatting import CURRENCY_SIGNS, UNIT_LABELS
 from coworking_app.services.booking.booking_states import STATUS_LABELS
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 ACCENT = "#0d9488"
-WEEKDAYS = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+WEEKDAYS = [N_("Пн"), N_("Вт"), N_("Ср"), N_("Чт"), N_("Пт"), N_("Сб"), N_("Вс")]
 STATUS_COLORS = {"pending_payment": "#f5a524", "paid": "#3b82f6", "confirmed": ACCENT, "completed": "#14b8a6",
                  "cancelled": "#9ca3af", "expired": "#d1d5db", "no_show": "#ef4444"}
 
@@ -20,7 +22,7 @@ def _layout(fig: go.Figure, *, y_title: str = "", height: int = 300) -> go.Figur
         height=height, margin={"l": 48, "r": 12, "t": 12, "b": 40}, autosize=True,
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         font={"family": "system-ui, sans-serif", "size": 12, "color": "#3f4654"},
-        separators=", ",
+        separators=", " if i18n.current() == "ru" else ".,",  # decimal sign, then thousands
         yaxis={"title": y_title, "gridcolor": "#e5e7eb", "zeroline": False},
         xaxis={"gridcolor": "#f3f4f6"}, showlegend=False, hovermode="x unified",
     )
@@ -41,7 +43,7 @@ def revenue(points: list[analytics.RevenuePoint]) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=[p.period.isoformat() for p in points], y=[p.revenue_minor / 100 for p in points],
         marker_color=ACCENT, customdata=[p.bookings for p in points],
-        hovertemplate="%{x|%d.%m.%Y}: %{y:,.0f} ₽ · броней: %{customdata}<extra></extra>"))
+        hovertemplate=tr("%{x|%d.%m.%Y}: %{y:,.0f} ₽ · броней: %{customdata}<extra></extra>")))
     return _layout(fig, y_title="₽")
 
 
@@ -61,7 +63,7 @@ def top_spaces(top: list[analytics.TopSpace]) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=[t.revenue_minor / 100 for t in rows], y=[t.name[:32] for t in rows], orientation="h",
         marker_color=ACCENT, customdata=[t.bookings for t in rows],
-        hovertemplate="%{y}: %{x:,.0f} ₽ · броней: %{customdata}<extra></extra>"))
+        hovertemplate=tr("%{y}: %{x:,.0f} ₽ · броней: %{customdata}<extra></extra>")))
     fig = _layout(fig, height=max(240, 28 * len(rows) + 60))
     fig.update_layout(margin={"l": 8, "r": 12, "t": 12, "b": 32}, hovermode="closest")
     fig.update_yaxes(automargin=True)
@@ -70,7 +72,7 @@ def top_spaces(top: list[analytics.TopSpace]) -> go.Figure:
 
 def heatmap(grid: list[list[float]]) -> go.Figure:
     fig = go.Figure(go.Heatmap(
-        z=grid, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS, colorscale=[[0, "#f0fdfa"], [1, ACCENT]],
+        z=grid, x=[f"{h:02d}" for h in range(24)], y=[tr(day) for day in WEEKDAYS], colorscale=[[0, "#f0fdfa"], [1, ACCENT]],
         zmin=0, zmax=max(1.0, max((max(row) for row in grid), default=0.0)), hovertemplate="%{y} %{x}:00 — %{z:.1f} %<extra></extra>", colorbar={"title": "%", "thickness": 10}))
     fig = _layout(fig, height=280)
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
@@ -84,7 +86,7 @@ def market_prices(units: list) -> go.Figure:
     panel and a scale of its own: an hour's 500 ₽ beside a month's 12 000 ₽ on one axis
     would be a flat line at the bottom."""
     from_minor = 100
-    names = [f"за {UNIT_LABELS.get(u.unit, u.unit)}, {CURRENCY_SIGNS.get(u.currency, u.currency)}" for u in units]
+    names = [tr("за {get}, {get2}", get=UNIT_LABELS.get(u.unit, u.unit), get2=CURRENCY_SIGNS.get(u.currency, u.currency)) for u in units]
     fig = make_subplots(rows=1, cols=max(1, len(units)), horizontal_spacing=0.13 if len(units) < 4 else 0.08)
     for i, (name, u) in enumerate(zip(names, units), start=1):
         fig.add_trace(go.Box(
@@ -93,9 +95,9 @@ def market_prices(units: list) -> go.Figure:
             hovertemplate="%{y:,.0f}<extra></extra>"), row=1, col=i)
         if u.own_price is not None:
             fig.add_trace(go.Scatter(
-                x=[name], y=[u.own_price / from_minor], mode="markers", name="Ваша цена",
+                x=[name], y=[u.own_price / from_minor], mode="markers", name=tr("Ваша цена"),
                 marker={"symbol": "diamond", "size": 14, "color": "#f5a524", "line": {"color": "#3f4654", "width": 1}},
-                hovertemplate="Ваша цена: %{y:,.0f}<extra></extra>"), row=1, col=i)
+                hovertemplate=tr("Ваша цена: %{y:,.0f}<extra></extra>")), row=1, col=i)
     fig = _layout(fig, height=340)
     fig.update_layout(hovermode="closest", margin={"l": 8, "r": 8, "t": 12, "b": 40})
     fig.update_yaxes(gridcolor="#e5e7eb", zeroline=False, rangemode="tozero", automargin=True, tickformat=",.0f",

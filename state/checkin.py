@@ -13,6 +13,7 @@ from coworking_app.services.booking import checkin
 from coworking_app.services.common.qr import qr_data_uri
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
 # The browser's position, as [lat, lon], or {"error": code} (1: refused, 2: unknown, 3: too slow).
 LOCATE_JS = """new Promise((done) => {
@@ -22,13 +23,13 @@ LOCATE_JS = """new Promise((done) => {
     (e) => done({error: e.code}),
     {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
 })"""
-LOCATE_ERRORS = {1: "Разрешите браузеру доступ к геопозиции, чтобы отметиться на месте",
-                 3: "Не удалось быстро определить, где вы: попробуйте ещё раз или покажите QR-код"}
+LOCATE_ERRORS = Labels({1: N_("Разрешите браузеру доступ к геопозиции, чтобы отметиться на месте"),
+                 3: N_("Не удалось быстро определить, где вы: попробуйте ещё раз или покажите QR-код")})
 
 
 def _arrived(out: checkin.CheckinOut) -> str:
     """"Приход отмечен: 10:05" (the space's local time), or "" before the arrival."""
-    return f"Приход отмечен: {out.checked_in_at:%H:%M}" if out.checked_in_at else ""
+    return tr("Приход отмечен: {checked_in_at:%H:%M}", checked_in_at=out.checked_in_at) if out.checked_in_at else ""
 
 
 class CheckinPassState(PageState):
@@ -53,7 +54,7 @@ class CheckinPassState(PageState):
         p = done.value
         self.booking_id, self.qr = p.booking_id, qr_data_uri(p.url)
         self.valid_until = format_moment(p.valid_until, p.valid_until.tzinfo, named=True)
-        self.arrived = f"Приход отмечен: {p.checked_in_at:%H:%M}" if p.checked_in_at else ""
+        self.arrived = tr("Приход отмечен: {checked_in_at:%H:%M}", checked_in_at=p.checked_in_at) if p.checked_in_at else ""
         self.message, self.locating, self.open = "", False, True
         return None
 
@@ -71,12 +72,12 @@ class CheckinPassState(PageState):
         self.locating = False
         if isinstance(result, dict) or not isinstance(result, list) or len(result) != 2:
             code = result.get("error") if isinstance(result, dict) else 2
-            self.message = LOCATE_ERRORS.get(code, "Не удалось определить, где вы: покажите QR-код на ресепшене")
+            self.message = LOCATE_ERRORS.get(code, tr("Не удалось определить, где вы: покажите QR-код на ресепшене"))
             return
         try:
             where = checkin.NearbyIn(lat=float(result[0]), lon=float(result[1]))
         except (TypeError, ValueError):
-            self.message = "Не удалось определить, где вы: покажите QR-код на ресепшене"
+            self.message = tr("Не удалось определить, где вы: покажите QR-код на ресепшене")
             return
         booking_id = self.booking_id
         done = await self._act(lambda s, fx, u: checkin.do_check_in_nearby(s, fx, u, booking_id, where))

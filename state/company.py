@@ -28,9 +28,10 @@ from state.bookings import BADGE_COLORS
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState
 from state.views import Option
+from coworking_app.i18n import Labels, N_, tr
 
 COMPANY_FIELDS = ("name", "inn", "kpp", "address", "billing_email")
-INVITATION_LABELS = {"open": "Ждёт ответа", "accepted": "Принято", "revoked": "Отозвано", "expired": "Истекло"}
+INVITATION_LABELS = Labels({"open": N_("Ждёт ответа"), "accepted": N_("Принято"), "revoked": N_("Отозвано"), "expired": N_("Истекло")})
 INVITATION_COLORS = {"open": "amber", "accepted": "green", "revoked": "gray", "expired": "gray"}
 ROLES = [("member", COMPANY_ROLE_LABELS["member"]), ("admin", COMPANY_ROLE_LABELS["admin"])]
 
@@ -87,7 +88,7 @@ class CompanyBookingRow:
 
 
 def _limit(minor: int | None, currency: str) -> str:
-    return "без лимита" if minor is None else format_money(minor, currency)
+    return tr("без лимита") if minor is None else format_money(minor, currency)
 
 
 def _roubles(minor: int | None) -> str:
@@ -100,7 +101,7 @@ def _invoice_row(i: invoices.InvoiceOut) -> InvoiceRow:
     return InvoiceRow(
         id=i.id, number=f"№ {i.number}", period=f"{i.period_start:%d.%m.%Y} – {i.period_end:%d.%m.%Y}",
         amount=format_money(i.amount_minor, i.currency),
-        vat=format_money(i.vat_minor, i.currency) if i.vat_minor else "без НДС",
+        vat=format_money(i.vat_minor, i.currency) if i.vat_minor else tr("без НДС"),
         due=f"{i.due_date:%d.%m.%Y}", status_label=i.status_label,
         color="red" if i.overdue else "green" if i.status == "paid" else "amber", payable=i.status == "issued")
 
@@ -199,7 +200,7 @@ class CompanyState(PageState):
         me, (c, admin, bills, rows) = done.value
         money = lambda v: format_money(v, c.currency)  # noqa: E731
         self.title, self.title_quoted = c.name, quoted(c.name)
-        self.inn_shown, self.kpp_shown = c.inn, c.kpp or "нет (ИП)"
+        self.inn_shown, self.kpp_shown = c.inn, c.kpp or tr("нет (ИП)")
         self.address_shown, self.billing_shown = c.address, c.billing_email
         self.vat_label = VAT_STATUS_LABELS.get(c.vat_status, "")
         self.credit_limit = money(c.credit_limit_minor)
@@ -219,7 +220,7 @@ class CompanyState(PageState):
         self.invoices = [_invoice_row(i) for i in bills]
         names = {m.user_id: m.full_name for m in c.members}
         self.bookings = [CompanyBookingRow(
-            v.id, "Вы" if user_id == me else names.get(user_id, "Бывший сотрудник"), v.space_name,
+            v.id, tr("Вы") if user_id == me else names.get(user_id, tr("Бывший сотрудник")), v.space_name,
             f"/spaces/{v.space_id}", f"{v.resource_name} · {RESOURCE_KIND_LABELS.get(v.resource_type, '')}",
             f"{format_stay(v.start, v.end)} ({zone_name(v.start)})", format_money(v.total, v.currency),
             v.status_label, BADGE_COLORS.get(v.status, "gray")) for user_id, v in rows]
@@ -272,7 +273,7 @@ class CompanyState(PageState):
             setattr(self, f, "")
         self.errors, self.creating, self.vat_status = {}, False, "vat"
         await self._show(done.value)
-        yield rx.toast.success(f"Компания {self.title_quoted} создана: вы её администратор")
+        yield rx.toast.success(tr("Компания {title_quoted} создана: вы её администратор", title_quoted=self.title_quoted))
 
     # --- invitations -------------------------------------------------------------------------
 
@@ -292,7 +293,7 @@ class CompanyState(PageState):
         limit_text = str(form.get("invite_limit") or self.invite_limit).strip()
         limit = parse_roubles(limit_text) if limit_text else None
         if limit_text and limit is None:
-            self.invite_errors = {"monthly_limit_minor": "Лимит — сумма в рублях, например 15000"}
+            self.invite_errors = {"monthly_limit_minor": tr("Лимит — сумма в рублях, например 15000")}
             return
         if company_id is None:
             return
@@ -305,7 +306,7 @@ class CompanyState(PageState):
             return
         self.invite_link, self.invite_email, self.invite_limit, self.invite_errors = done.value, "", "", {}
         await self._card(company_id)
-        yield rx.toast.success(f"Приглашение отправлено на {email}")
+        yield rx.toast.success(tr("Приглашение отправлено на {email}", email=email))
 
     @rx.event
     async def revoke(self, invitation_id: int):
@@ -315,7 +316,7 @@ class CompanyState(PageState):
         done = await self._act(lambda s, _fx, u: companies.do_revoke_invitation(s, u, company_id, invitation_id))
         if done.ok:
             await self._card(company_id)
-            yield rx.toast.success("Приглашение отозвано: ссылка больше не действует")
+            yield rx.toast.success(tr("Приглашение отозвано: ссылка больше не действует"))
         else:
             yield done.toast()
 
@@ -356,7 +357,7 @@ class CompanyState(PageState):
         text = self.edit_limit.strip()
         limit = parse_roubles(text) if text else None
         if text and limit is None:
-            self.dialog_error = "Лимит — сумма в рублях, например 15000; пусто — без лимита"
+            self.dialog_error = tr("Лимит — сумма в рублях, например 15000; пусто — без лимита")
             return
         if company_id is None:
             return
@@ -367,7 +368,7 @@ class CompanyState(PageState):
             return
         self.dialog = ""
         await self._card(company_id)
-        yield rx.toast.success(f"Сохранено: {self.target.name}")
+        yield rx.toast.success(tr("Сохранено: {name}", name=self.target.name))
 
     @rx.event
     async def remove_member(self):
@@ -386,10 +387,10 @@ class CompanyState(PageState):
         if leaving:
             self.company_id = ""
             await self._show()
-            yield rx.toast.success("Вы вышли из компании")
+            yield rx.toast.success(tr("Вы вышли из компании"))
         else:
             await self._card(company_id)
-            yield rx.toast.success(f"{self.target.name} больше не в компании")
+            yield rx.toast.success(tr("{name} больше не в компании", name=self.target.name))
 
     # --- documents ----------------------------------------------------------------------------
 
@@ -459,7 +460,7 @@ class JoinCompanyState(PageState):
         if not done.ok:
             self.refusal = done.message
             return
-        yield rx.toast.success(f"Вы в компании {self.company}: бронируйте на её счёт")
+        yield rx.toast.success(tr("Вы в компании {company}: бронируйте на её счёт", company=self.company))
         yield rx.redirect(f"/cabinet/company?company={done.value}")
 
     @rx.event

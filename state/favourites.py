@@ -8,6 +8,7 @@ from coworking_app.services.catalog import catalog, favourites
 from state.inputs import parse_id
 from state.page import PageState
 from state.views import CardView, card_view
+from coworking_app.i18n import tr
 
 
 class FavouritesState(PageState):
@@ -36,4 +37,4 @@ class FavouritesState(PageState):
         if not done.ok:
             return done.toast()
         self.cards = [c for c in self.cards if c.id != space_id]
-        return rx.toast.success("Убрано из избранного")
+        return rx.toast.success(tr("Убрано из избранного"))

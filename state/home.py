@@ -40,12 +40,12 @@ class HomeState(PageState):
             search_spaces(session, SearchParams(sort=SortOrder.rating, page_size=FEATURED_COUNT))))
         counts, cities, icons, featured = found.value
         self.cities = [
-            CityCard(c.slug, c.name_ru,
+            CityCard(c.slug, c.name,
                      plural(counts.get(c.id, 0), "пространство", "пространства", "пространств"),
                      f"/search?city={c.slug}")
             for c in cities
         ]
-        self.city_options = [Option(c.slug, c.name_ru) for c in cities]
+        self.city_options = [Option(c.slug, c.name) for c in cities]
         self.featured = [card_view(card, icons) for card in featured.items]
         self.loading = False
 

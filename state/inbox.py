@@ -12,6 +12,7 @@ import reflex as rx
 from coworking_app.services.messaging import messages as svc
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import tr
 
 # Times are shown in Moscow time: the network's home zone (the space's zone is not known
 # for a whole inbox, and a person's own zone is not stored).
@@ -48,7 +49,7 @@ class MessageRow:
 def _row(c: svc.ConversationOut) -> ConversationRow:
     return ConversationRow(
         id=c.id, href=f"/inbox/{c.id}", other=c.other_name, space=c.space,
-        about=f"Бронь № {c.booking_id}" if c.booking_id else "Вопрос до брони",
+        about=tr("Бронь № {booking_id}", booking_id=c.booking_id) if c.booking_id else tr("Вопрос до брони"),
         last=c.last_message, when=_when(c.last_message_at), unread=c.unread)
 
 
@@ -120,11 +121,11 @@ class InboxState(PageState):
         self.read_only = mine is None
         if mine is not None:
             self.title = mine.other_name
-            self.subtitle = f"{thread.space} · " + (f"бронь № {thread.booking_id}" if thread.booking_id
-                                                    else "вопрос до брони")
+            self.subtitle = f"{thread.space} · " + (tr("бронь № {booking_id}", booking_id=thread.booking_id) if thread.booking_id
+                                                    else tr("вопрос до брони"))
         else:
             self.title = f"{thread.renter} ↔ {thread.owner}"
-            self.subtitle = f"{thread.space} · открыта жалоба"
+            self.subtitle = tr("{space} · открыта жалоба", space=thread.space)
         self.space_href = f"/spaces/{thread.space_id}"
         base = f"/api/v1/conversations/{conversation_id}/messages"
         self.messages = [MessageRow(

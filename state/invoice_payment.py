@@ -12,11 +12,11 @@ from coworking_app.services.payments import checkout
 from state.inputs import parse_id
 from state.page import PageState
 from state.test_payment import TestPaymentPage
+from coworking_app.i18n import N_, tr
 
-PAID = "Спасибо! Счёт № {number} оплачен картой."
-PROCESSING = ("Платёж по счёту № {number} обрабатывается: счёт отметится оплаченным, как только платёжная "
-              "система подтвердит оплату. Обычно это минута.")
-CANCELLED = "Оплата счёта № {number} не завершена. Можно попробовать ещё раз."
+PAID = N_("Спасибо! Счёт № {number} оплачен картой.")
+PROCESSING = (N_("Платёж по счёту № {number} обрабатывается: счёт отметится оплаченным, как только платёжная система подтвердит оплату. Обычно это минута."))
+CANCELLED = N_("Оплата счёта № {number} не завершена. Можно попробовать ещё раз.")
 
 
 class InvoicePayState(PageState):
@@ -54,11 +54,11 @@ class InvoicePayState(PageState):
             return
         invoice = done.value
         if invoice.status == "paid":
-            self.note, self.note_color = PAID.format(number=invoice.number), "green"
+            self.note, self.note_color = tr(PAID).format(number=invoice.number), "green"
         elif paid:
-            self.note, self.note_color = PROCESSING.format(number=invoice.number), "blue"
+            self.note, self.note_color = tr(PROCESSING).format(number=invoice.number), "blue"
         else:
-            self.note, self.note_color = CANCELLED.format(number=invoice.number), "amber"
+            self.note, self.note_color = tr(CANCELLED).format(number=invoice.number), "amber"
 
 
 class InvoiceCheckoutState(TestPaymentPage, PageState):
@@ -91,4 +91,4 @@ class InvoiceCheckoutState(TestPaymentPage, PageState):
         return f"{self.company_href}&paid_invoice={payment.invoice_id}"
 
     def _declined_text(self) -> str:
-        return "Платёж отклонён. Счёт не оплачен — можно попробовать ещё раз со страницы компании."
+        return tr("Платёж отклонён. Счёт не оплачен — можно попробовать ещё раз со страницы компании.")

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import reflex as rx
 
-from coworking_app.formatting import UNIT_LABELS, format_money, plural
+from coworking_app.formatting import UNIT_LABELS, format_distance, format_money, plural
 from coworking_app.maps import MapPin, publish, render_map
 from coworking_app.services.market import listings
 from state import charts
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
-RADII = [("500", "500 м"), ("1000", "1 км"), ("2000", "2 км"), ("5000", "5 км"), ("10000", "10 км")]
+RADII = [("500", N_("500 м")), ("1000", N_("1 км")), ("2000", N_("2 км")), ("5000", N_("5 км")), ("10000", N_("10 км"))]
 
 
 @dataclass
@@ -41,22 +42,22 @@ def _standing(percentile: int | None) -> str:
     if percentile is None:
         return "—"
     if percentile <= 25:
-        return f"дешевле {100 - percentile} % конкурентов"
+        return tr("дешевле {value} % конкурентов", value=100 - percentile)
     if percentile >= 75:
-        return f"дороже {percentile} % конкурентов"
-    return f"в середине рынка: дороже {percentile} %"
+        return tr("дороже {percentile} % конкурентов", percentile=percentile)
+    return tr("в середине рынка: дороже {percentile} %", percentile=percentile)
 
 
 def _unit_row(u: listings.UnitStats) -> UnitRow:
     money = lambda v: format_money(v, u.currency)  # noqa: E731
-    return UnitRow(label=f"за {UNIT_LABELS.get(u.unit, u.unit)}" + ("" if u.currency == "RUB" else f", {u.currency}"),
+    return UnitRow(label=tr("за {get}", get=UNIT_LABELS.get(u.unit, u.unit)) + ("" if u.currency == "RUB" else f", {u.currency}"),
                    count=str(u.count), quartiles=f"{money(u.q1)} – {money(u.q3)}", median=money(u.median),
                    spread=f"{money(u.min)} … {money(u.max)}", own=money(u.own_price) if u.own_price else "—",
                    standing=_standing(u.own_percentile))
 
 
 def _distance(metres: int) -> str:
-    return f"{metres} м" if metres < 1000 else f"{metres / 1000:.1f} км".replace(".", ",")
+    return format_distance(metres)
 
 
 class OwnerMarketState(PageState):
@@ -98,12 +99,11 @@ class OwnerMarketState(PageState):
                                      f"{format_money(n.price_minor, n.currency)}/{UNIT_LABELS.get(n.unit, n.unit)}")
                         for n in market.nearest]
         radius_text = dict(RADII)[self.radius]
-        self.summary = (f"{plural(market.count, 'предложение', 'предложения', 'предложений')} "
-                        f"конкурентов в радиусе {radius_text}" if market.count else
-                        f"В радиусе {radius_text} пока нет предложений конкурентов: попробуйте радиус больше.")
+        self.summary = (tr("{plural} конкурентов в радиусе {radius_text}", plural=plural(market.count, 'предложение', 'предложения', 'предложений'), radius_text=radius_text) if market.count else
+                        tr("В радиусе {radius_text} пока нет предложений конкурентов: попробуйте радиус больше.", radius_text=radius_text))
         self.figure = charts.market_prices(market.units)
         pins = [MapPin(n.lat, n.lon, format_money(n.price_minor, n.currency), n.name,
-                       f"{_distance(n.distance_m)} · за {UNIT_LABELS.get(n.unit, n.unit)}", n.url)
+                       tr("{distance} · за {get}", distance=_distance(n.distance_m), get=UNIT_LABELS.get(n.unit, n.unit)), n.url)
                 for n in market.nearest]
-        pins.insert(0, MapPin(market.lat, market.lon, "★", market.space_name, "Ваше пространство"))
+        pins.insert(0, MapPin(market.lat, market.lon, "★", market.space_name, tr("Ваше пространство")))
         self.map_url = publish(render_map(pins, (market.lat, market.lon), zoom=14, circle_m=radius))

@@ -17,8 +17,9 @@ from coworking_app.settings import get_settings
 from state.inputs import parse_id
 from state.reviews import stars
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
-FLAG_LABELS = {"link": "ссылка", "phone": "телефон", "profanity": "ненормативная лексика"}
+FLAG_LABELS = Labels({"link": N_("ссылка"), "phone": N_("телефон"), "profanity": N_("ненормативная лексика")})
 
 
 @dataclass
@@ -49,7 +50,7 @@ def _item(m: svc.ModerationItem) -> QueueItem:
         subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in m.subratings.items()),
         flags=[FLAG_LABELS.get(f, f) for f in m.flags], reports=m.report_reasons, status=m.status,
         reason=m.reject_reason or "",
-        when=_moment(m.created_at) + (" · изменён" if m.edited else ""))
+        when=_moment(m.created_at) + (tr(" · изменён") if m.edited else ""))
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _space(q: space_moderation.QueuedSpace) -> SpaceItem:
         id=q.id, name=q.name, href=f"/spaces/{q.id}", editor_href=f"/owner/spaces/{q.id}",
         place=format_place(q.city, q.address), owner=q.owner_email, kind=q.kind,
         description=q.description[:600] + ("…" if len(q.description) > 600 else ""),
-        photos=f"фото: {q.photos}", thumb=get_storage().url(q.thumb_key) if q.thumb_key else "",
+        photos=tr("фото: {photos}", photos=q.photos), thumb=get_storage().url(q.thumb_key) if q.thumb_key else "",
         when=_moment(q.since) if q.since else "")
 
 
@@ -140,13 +141,13 @@ class ModerationState(PageState):
         actions = {
             "approve": (lambda s, fx, u: svc.do_moderate_review(s, fx, moderator=u, review_id=target_id,
                                                                 approve=True),
-                        "Отзыв опубликован"),
+                        tr("Отзыв опубликован")),
             "dismiss": (lambda s, _fx, u: svc.do_dismiss_reports(s, moderator=u, review_id=target_id),
-                        "Жалобы закрыты, отзыв остаётся"),
+                        tr("Жалобы закрыты, отзыв остаётся")),
             "resolve": (lambda s, _fx, u: messages.do_resolve_conversation_reports(
-                s, moderator=u, conversation_id=target_id), "Жалоба закрыта"),
+                s, moderator=u, conversation_id=target_id), tr("Жалоба закрыта")),
             "approve_space": (lambda s, fx, u: space_moderation.do_approve_space(s, fx, u, target_id),
-                              "Пространство опубликовано"),
+                              tr("Пространство опубликовано")),
         }
         if target_id is None or action not in actions:
             return
@@ -188,9 +189,9 @@ class ModerationState(PageState):
             return
         if self.view == "spaces":
             work, done = (lambda s, fx, u: space_moderation.do_reject_space(s, fx, u, target_id, reason),
-                          "Пространство отклонено, владелец получит причину")
+                          tr("Пространство отклонено, владелец получит причину"))
         else:
             work, done = (lambda s, fx, u: svc.do_moderate_review(
-                s, fx, moderator=u, review_id=target_id, approve=False, reason=reason), "Отзыв отклонён")
+                s, fx, moderator=u, review_id=target_id, approve=False, reason=reason), tr("Отзыв отклонён"))
         async for event in self._decide(target_id, work, done):
             yield event

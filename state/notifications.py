@@ -25,6 +25,7 @@ from state.bookings import MyBookingsState, OwnerBookingsState
 from state.inbox import InboxBadgeState, InboxState
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import tr
 
 
 @dataclass
@@ -279,4 +280,4 @@ class NotificationPrefsState(PageState):
                                         telegram={r.group: r.telegram for r in self.rows}, offers=self.offers,
                                         offers_city_id=self._offers_city_id)
         done = await self._act(lambda s, _fx, u: preferences.do_set_preferences(s, u, prefs))
-        self.message = "Сохранено" if done.ok else done.message
+        self.message = tr("Сохранено") if done.ok else done.message

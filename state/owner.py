@@ -19,14 +19,15 @@ from state.inputs import parse_id, parse_roubles, parse_step
 from state.page import Outcome, PageState
 from state.space import SpaceState
 from state.views import Option
+from coworking_app.i18n import Labels, N_, tr
 
-STATUS_LABELS = {"draft": "Черновик", "pending_review": "На модерации",
-                 "published": "Опубликовано", "hidden": "Скрыто"}
-KIND_LABELS = {"hot_desk": "Незакреплённые места", "fixed_desk": "Закреплённое место",
-               "meeting_room": "Переговорная", "private_office": "Кабинет"}
-UNIT_LABELS = {"hour": "час", "day": "день", "month": "месяц"}
-DAYS = [("mon", "Пн"), ("tue", "Вт"), ("wed", "Ср"), ("thu", "Чт"), ("fri", "Пт"),
-        ("sat", "Сб"), ("sun", "Вс")]
+STATUS_LABELS = Labels({"draft": N_("Черновик"), "pending_review": N_("На модерации"),
+                 "published": N_("Опубликовано"), "hidden": N_("Скрыто")})
+KIND_LABELS = Labels({"hot_desk": N_("Незакреплённые места"), "fixed_desk": N_("Закреплённое место"),
+               "meeting_room": N_("Переговорная"), "private_office": N_("Кабинет")})
+UNIT_LABELS = Labels({"hour": N_("час"), "day": N_("день"), "month": N_("месяц")})
+DAYS = [("mon", N_("Пн")), ("tue", N_("Вт")), ("wed", N_("Ср")), ("thu", N_("Чт")), ("fri", N_("Пт")),
+        ("sat", N_("Сб")), ("sun", N_("Вс"))]
 
 
 @dataclass
@@ -69,7 +70,7 @@ class PlaceOption:
 
 
 PLACE_ICONS = {"stop": "train-front", "district": "map", "city": "building-2", "space": "building"}
-PICK_HINT = "Точка перенесена: нажмите «Сохранить», чтобы гости увидели её"
+PICK_HINT = N_("Точка перенесена: нажмите «Сохранить», чтобы гости увидели её")
 
 
 class PinPicker(PageState, mixin=True):
@@ -92,7 +93,7 @@ class PinPicker(PageState, mixin=True):
         if lat is None or lon is None:
             self.map_url = publish(render_map([], MOSCOW_CENTRE, zoom=10, pickable=True))
         else:
-            self.map_url = publish(render_map([MapPin(lat, lon, "•", title or "Точка пространства")],
+            self.map_url = publish(render_map([MapPin(lat, lon, "•", title or tr("Точка пространства"))],
                                               (lat, lon), zoom=zoom, pickable=True))
 
     def _show_place(self, place: geo.PointPlace) -> None:
@@ -181,7 +182,7 @@ class OwnerState(PinPicker, PageState):
     async def load(self):
         done = await self._act(lambda s, _fx, u: owner_spaces.list_owner_spaces(s, u))
         if done.denied:
-            self.error = "Раздел для владельцев пространств"
+            self.error = tr("Раздел для владельцев пространств")
         self.spaces = [OwnerSpaceRow(s.id, s.name, s.address, s.status, STATUS_LABELS.get(s.status, s.status))
                        for s in done.value or []]
         if not self.map_url:
@@ -204,8 +205,7 @@ class OwnerState(PinPicker, PageState):
         self.error, self.error_field = "", ""
         lat, lon = self._point()
         if lat is None:
-            self.error, self.error_field = ("Отметьте, где пространство: выберите адрес из подсказок "
-                                            "или нажмите на карту"), "lat"
+            self.error, self.error_field = (tr("Отметьте, где пространство: выберите адрес из подсказок или нажмите на карту")), "lat"
             return None
         self.creating = True
         name, address = self.new_name, self.new_address
@@ -223,15 +223,16 @@ class OwnerState(PinPicker, PageState):
 
 
 # Which part of the editor shows an error about a field (the rest go to the top).
-DETAIL_FIELDS = ("name", "description", "address", "lat", "lon", "timezone", "opening_hours", "amenities")
+DETAIL_FIELDS = ("name", "description", "name_en", "description_en", "address", "lat", "lon", "timezone", "opening_hours", "amenities")
 # Refusals about the pin are said under the map.
 PIN_FIELDS = ("lat", "lon", "timezone")
-FIELD_LABELS = {"name": "Название", "description": "Описание", "address": "Адрес", "lat": "Широта",
-                "lon": "Долгота", "timezone": "Часовой пояс", "kind": "Тип", "capacity": "Мест",
-                "min_minutes": "Минимальная бронь", "max_minutes": "Максимальная бронь", "unit": "Единица",
-                "price": "Цена", "price_minor": "Цена", "currency": "Валюта", "file": "Фото"}
-UPLOAD_REFUSALS = {"file-invalid-type": "это не JPEG и не PNG", "file-too-large": "файл больше 5 МБ",
-                   "too-many-files": "за один раз — не больше 10 файлов"}
+FIELD_LABELS = Labels({"name": N_("Название"), "description": N_("Описание"),
+                       "name_en": N_("Название по-английски"), "description_en": N_("Описание по-английски"), "address": N_("Адрес"), "lat": N_("Широта"),
+                "lon": N_("Долгота"), "timezone": N_("Часовой пояс"), "kind": N_("Тип"), "capacity": N_("Мест"),
+                "min_minutes": N_("Минимальная бронь"), "max_minutes": N_("Максимальная бронь"), "unit": N_("Единица"),
+                "price": N_("Цена"), "price_minor": N_("Цена"), "currency": N_("Валюта"), "file": N_("Фото")})
+UPLOAD_REFUSALS = Labels({"file-invalid-type": N_("это не JPEG и не PNG"), "file-too-large": N_("файл больше 5 МБ"),
+                   "too-many-files": N_("за один раз — не больше 10 файлов")})
 
 
 def _message(refusal: Outcome) -> tuple[str, str]:
@@ -247,7 +248,7 @@ def _whole(value: object, field: str, label: str, default: int | None = None) ->
     if not text and default is not None:
         return default
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
-        raise InvalidInput(field, f"{label}: целое число, например 4")
+        raise InvalidInput(field, tr("{label}: целое число, например 4", label=label))
     return int(text)
 
 
@@ -264,9 +265,9 @@ def _duration(value: object, field: str, label: str, default: float, unit_minute
     try:
         number = float(text) if text else default
     except ValueError as exc:
-        raise InvalidInput(field, f"{label}: число, например {default:g}") from exc
+        raise InvalidInput(field, tr("{label}: число, например {default:g}", label=label, default=default)) from exc
     if not 0 < number < 10_000:
-        raise InvalidInput(field, f"{label}: число больше нуля")
+        raise InvalidInput(field, tr("{label}: число больше нуля", label=label))
     return round(number * unit_minutes)
 
 
@@ -279,6 +280,8 @@ class SpaceEditorState(PinPicker, PageState):
     gaps: list[str] = []  # what the space still lacks before moderation (owner_spaces.submission_gaps)
     name: str = ""
     description: str = ""
+    name_en: str = ""
+    description_en: str = ""
     address: str = ""
     amenities: list[str] = []
     hours_open: dict[str, str] = {}
@@ -315,7 +318,7 @@ class SpaceEditorState(PinPicker, PageState):
         self.not_found = not done.ok
         if done.ok:
             view, amenities = done.value
-            self.amenity_options = [Option(a.code, a.name_ru) for a in amenities]
+            self.amenity_options = [Option(a.code, a.name) for a in amenities]
             self._fill(view)
 
     def _fill(self, view: owner_editor.SpaceEditor) -> None:
@@ -327,6 +330,7 @@ class SpaceEditorState(PinPicker, PageState):
         self.awaiting_review = view.awaiting_review
         self.gaps = [gap.message for gap in view.gaps]
         self.name, self.description, self.address = space.name, space.description, space.address
+        self.name_en, self.description_en = space.name_en, space.description_en
         self.lat, self.lon, self.timezone = f"{space.lat:.6f}", f"{space.lon:.6f}", space.timezone
         self.pin_moved, self.pin_error, self.suggestions = False, "", []
         self.amenities = list(space.amenities)
@@ -335,8 +339,7 @@ class SpaceEditorState(PinPicker, PageState):
         self.hours_close = {d: (hours.get(d) or {}).get("close", "").replace("24:00", "00:00") for d, _ in DAYS}
         self.resources = [ResourceView(
             id=r.id, name=r.name,
-            details=f"{KIND_LABELS.get(r.kind, r.kind)} · {r.capacity} мест · "
-                    f"от {r.min_minutes / 60:g} ч до {r.max_minutes / 1440:g} дн.",
+            details=tr("{get} · {capacity} мест · от {value:g} ч до {value2:g} дн.", get=KIND_LABELS.get(r.kind, r.kind), capacity=r.capacity, value=r.min_minutes / 60, value2=r.max_minutes / 1440),
             tariffs=[TariffView(t.id, f"{format_money(t.price_minor, t.currency)} / "
                                       f"{UNIT_LABELS.get(t.unit, t.unit)}") for t in r.tariffs],
         ) for r in view.resources]
@@ -348,7 +351,7 @@ class SpaceEditorState(PinPicker, PageState):
     def can_submit(self) -> bool:
         return self.status in ("draft", "hidden") and not self.gaps
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def round_the_clock(self) -> bool:
         return all(self.hours_open.get(d) == "00:00" and self.hours_close.get(d) == "00:00" for d, _ in DAYS)
 
@@ -359,7 +362,7 @@ class SpaceEditorState(PinPicker, PageState):
 
     @rx.event
     def set_field(self, name: str, value: str):
-        if name in ("name", "description", "address"):
+        if name in ("name", "description", "name_en", "description_en", "address"):
             setattr(self, name, str(value)[:5000])
             self._clear(name)
 
@@ -405,7 +408,7 @@ class SpaceEditorState(PinPicker, PageState):
         self.message = self.error = self.error_field = ""
         outcome = await self._act(action)
         if outcome.denied:
-            self.error = "Нет доступа к этому пространству"
+            self.error = tr("Нет доступа к этому пространству")
         elif not outcome.ok:
             field_name, self.error = _message(outcome)
             self.error_field = field_name if scope == "details" and field_name in DETAIL_FIELDS else scope
@@ -427,21 +430,23 @@ class SpaceEditorState(PinPicker, PageState):
                 hours[d] = {"open": opens, "close": "24:00" if closes == "00:00" else closes}
             if bool(opens) != bool(closes):
                 self.error_field = "opening_hours"
-                self.error = f"Часы работы, {owner_spaces.DAY_NAMES[d]}: укажите и открытие, и закрытие"
+                self.error = tr("Часы работы, {value}: укажите и открытие, и закрытие", value=owner_spaces.DAY_NAMES[d])
                 self.message = ""
                 return
 
         space_id, name, description, address = self.editing_id, self.name, self.description, self.address
+        name_en, description_en = self.name_en, self.description_en
         lat, lon = self._point()
         amenities = list(self.amenities)
         point = {"lat": lat, "lon": lon} if lat is not None else {}
 
         def action(session, effects, user):
-            fields = owner_spaces.SpaceFields(name=name, description=description, address=address,
+            fields = owner_spaces.SpaceFields(name=name, description=description, name_en=name_en,
+                                              description_en=description_en, address=address,
                                               amenities=amenities, opening_hours=hours, **point)
             owner_spaces.do_update_space(session, effects, user, space_id, fields)
 
-        return await self._change(action, "Сохранено", "details")
+        return await self._change(action, tr("Сохранено"), "details")
 
     @rx.event
     async def add_resource(self, form: dict):
@@ -450,12 +455,12 @@ class SpaceEditorState(PinPicker, PageState):
         def action(session, effects, user):
             fields = owner_spaces.ResourceCreate(
                 kind=form.get("kind") or "hot_desk", name=form.get("name", ""),
-                capacity=_whole(form.get("capacity"), "capacity", "Мест", default=1),
-                min_minutes=_duration(form.get("min_hours"), "min_minutes", "Минимальная бронь, часов", 1, 60),
-                max_minutes=_duration(form.get("max_days"), "max_minutes", "Максимальная бронь, дней", 31, 1440))
+                capacity=_whole(form.get("capacity"), "capacity", tr("Мест"), default=1),
+                min_minutes=_duration(form.get("min_hours"), "min_minutes", tr("Минимальная бронь, часов"), 1, 60),
+                max_minutes=_duration(form.get("max_days"), "max_minutes", tr("Максимальная бронь, дней"), 31, 1440))
             owner_spaces.do_add_resource(session, effects, user, space_id, fields)
 
-        return await self._change(action, "Место добавлено", "resource")
+        return await self._change(action, tr("Место добавлено"), "resource")
 
     @rx.event
     async def set_tariff(self, form: dict):
@@ -464,11 +469,11 @@ class SpaceEditorState(PinPicker, PageState):
         def action(session, effects, user):
             minor = parse_roubles(form.get("price", ""))
             if minor is None or not str(form.get("price", "")).strip():
-                raise InvalidInput("price", "Цена: сумма в рублях, например 350 или 350,50")
+                raise InvalidInput("price", tr("Цена: сумма в рублях, например 350 или 350,50"))
             fields = owner_spaces.TariffInput(unit=form.get("unit") or "hour", price_minor=minor)
             owner_spaces.do_set_tariff(session, effects, user, resource_id, fields)
 
-        return await self._change(action, "Цена сохранена", f"tariff-{resource_id}")
+        return await self._change(action, tr("Цена сохранена"), f"tariff-{resource_id}")
 
     @rx.event
     def ask_delete(self, kind: str, item_id: int):
@@ -486,12 +491,12 @@ class SpaceEditorState(PinPicker, PageState):
         self.confirm_kind, self.confirm_id = "", 0
         if kind == "resource":
             return await self._change(lambda s, fx, u: owner_spaces.do_delete_resource(s, fx, u, item_id),
-                                   "Место удалено", "resource")
+                                   tr("Место удалено"), "resource")
         if kind == "tariff":
             return await self._change(lambda s, fx, u: owner_spaces.do_delete_tariff(s, fx, u, item_id),
-                                   "Цена удалена", "resource")
+                                   tr("Цена удалена"), "resource")
         if kind == "photo":
-            return await self._change(lambda s, fx, u: photos.do_delete_photo(s, fx, u, item_id), "Фото удалено",
+            return await self._change(lambda s, fx, u: photos.do_delete_photo(s, fx, u, item_id), tr("Фото удалено"),
                                    "photos")
         return None
 
@@ -502,19 +507,19 @@ class SpaceEditorState(PinPicker, PageState):
         lines = []
         for item in (files if isinstance(files, list) else [])[:10]:
             name, _, codes = str(item).rpartition("|")
-            name = name.rsplit("/", 1)[-1][:80] or "файл"
-            reasons = [UPLOAD_REFUSALS.get(code, "файл не подходит") for code in codes.split(",") if code]
-            lines.append(f"{name}: {', '.join(dict.fromkeys(reasons)) or 'файл не подходит'}")
+            name = name.rsplit("/", 1)[-1][:80] or tr("файл")
+            reasons = [UPLOAD_REFUSALS.get(code, tr("файл не подходит")) for code in codes.split(",") if code]
+            lines.append(f"{name}: {', '.join(dict.fromkeys(reasons)) or tr('файл не подходит')}")
         self.message = ""
         self.error_field = "photos"
-        self.error = ("Не загружено — " + "; ".join(lines) + ". Подходят фото JPEG или PNG до 5 МБ." if lines
-                      else "Эти файлы не подходят: нужны фото JPEG или PNG до 5 МБ")
+        self.error = (tr("Не загружено — ") + "; ".join(lines) + tr(". Подходят фото JPEG или PNG до 5 МБ.") if lines
+                      else tr("Эти файлы не подходят: нужны фото JPEG или PNG до 5 МБ"))
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):
         if not files:
             self.message, self.error_field = "", "photos"
-            self.error = "Выберите фото: перетащите их в рамку или нажмите на неё"
+            self.error = tr("Выберите фото: перетащите их в рамку или нажмите на неё")
             return
         self.uploading = True
         yield
@@ -528,14 +533,14 @@ class SpaceEditorState(PinPicker, PageState):
             for data in uploaded:
                 photos.do_add_photo(session, effects, user, space_id, data)
 
-        result = await self._change(action, f"Загружено фото: {len(uploaded)}", "photos")
+        result = await self._change(action, tr("Загружено фото: {len}", len=len(uploaded)), "photos")
         self.uploading = False
         yield result
 
     @rx.event
     async def make_cover(self, photo_id: int):
         return await self._change(lambda s, fx, u: photos.do_set_cover(s, fx, u, parse_id(photo_id) or 0),
-                               "Обложка выбрана", "photos")
+                               tr("Обложка выбрана"), "photos")
 
     @rx.event
     async def move_photo(self, photo_id: int, step: int):
@@ -548,14 +553,14 @@ class SpaceEditorState(PinPicker, PageState):
         order[i], order[j] = order[j], order[i]
         space_id = self.editing_id
         return await self._change(
-            lambda s, fx, u: photos.do_reorder_photos(s, fx, u, space_id, order), "Порядок сохранён", "photos")
+            lambda s, fx, u: photos.do_reorder_photos(s, fx, u, space_id, order), tr("Порядок сохранён"), "photos")
 
     @rx.event
     async def submit_for_review(self):
         space_id = self.editing_id
         return await self._change(
             lambda s, fx, u: owner_spaces.do_submit_for_review(s, fx, u, space_id),
-            "Отправлено на модерацию", "submit")
+            tr("Отправлено на модерацию"), "submit")
 
 
 class SpacePreviewState(PageState):

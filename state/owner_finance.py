@@ -12,18 +12,19 @@ from coworking_app.services.finance import payouts
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
 # The bank details form: (field, label, placeholder, hint), in the order people fill them.
 BANK_FIELDS = [
-    ("payee_name", "Получатель", "ИП Петров Пётр Петрович", "ФИО или название организации, как в банке"),
-    ("payee_inn", "ИНН получателя", "10 или 12 цифр", ""),
-    ("bank_name", "Банк", "АО «Банк»", ""),
-    ("bank_bik", "БИК", "9 цифр, начинается с 04", ""),
-    ("bank_account", "Расчётный счёт", "20 цифр", ""),
-    ("bank_corr_account", "Корреспондентский счёт", "20 цифр, 301…", ""),
+    ("payee_name", N_("Получатель"), N_("ИП Петров Пётр Петрович"), N_("ФИО или название организации, как в банке")),
+    ("payee_inn", N_("ИНН получателя"), N_("10 или 12 цифр"), ""),
+    ("bank_name", N_("Банк"), N_("АО «Банк»"), ""),
+    ("bank_bik", N_("БИК"), N_("9 цифр, начинается с 04"), ""),
+    ("bank_account", N_("Расчётный счёт"), N_("20 цифр"), ""),
+    ("bank_corr_account", N_("Корреспондентский счёт"), N_("20 цифр, 301…"), ""),
 ]
 BANK_FIELD_NAMES = tuple(name for name, *_ in BANK_FIELDS)
-ACCOUNT_LABELS = {"pending": "ожидает завершения", "payable": "доступно к выплате"}
+ACCOUNT_LABELS = Labels({"pending": N_("ожидает завершения"), "payable": N_("доступно к выплате")})
 
 
 @dataclass
@@ -69,7 +70,7 @@ def _line(line: payouts.FinanceLineOut, currency: str, zone: str) -> LineRow:
 
 def _statement(p: payouts.PayoutOut) -> StatementRow:
     if p.status == "paid" and p.bank_reference:
-        note = f"Платёж: {p.bank_reference}"
+        note = tr("Платёж: {bank_reference}", bank_reference=p.bank_reference)
     else:
         note = p.failure_reason or ""
     if note:
@@ -143,8 +144,8 @@ class OwnerFinanceState(PageState):
         self.statements = [_statement(p) for p in statements if p.currency == cur]
         bank = finance.bank
         self.bank_on_file = bank.on_file
-        self.bank_shown = [("Получатель", bank.payee_name), ("ИНН", bank.payee_inn), ("Банк", bank.bank_name),
-                           ("БИК", bank.bank_bik), ("Расчётный счёт", bank.account_masked)] if bank.on_file else []
+        self.bank_shown = [(tr("Получатель"), bank.payee_name), (tr("ИНН"), bank.payee_inn), (tr("Банк"), bank.bank_name),
+                           (tr("БИК"), bank.bank_bik), (tr("Расчётный счёт"), bank.account_masked)] if bank.on_file else []
         if not bank.on_file and not self.editing_bank:
             self.editing_bank = True  # nothing on file: the form is what there is to see
 
@@ -191,7 +192,7 @@ class OwnerFinanceState(PageState):
                 return
             self.editing_bank, self.bank = False, _empty_bank()
             await self._reload()
-            yield rx.toast.success("Реквизиты сохранены: выплаты пойдут на этот счёт")
+            yield rx.toast.success(tr("Реквизиты сохранены: выплаты пойдут на этот счёт"))
         finally:
             self.saving = False
 

@@ -13,9 +13,10 @@ from coworking_app.formatting import RESOURCE_KIND_LABELS
 from coworking_app.services.plans import plans, purchases
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState, refused
+from coworking_app.i18n import N_, tr
 
-KINDS = [("day_pass", "Пакет дней"), ("membership", "Абонемент на месяц"), ("credits", "Пакет часов переговорных")]
-TYPES = [("hot_desk", "Незакреплённое место"), ("fixed_desk", "Закреплённое место"), ("office", "Отдельный офис")]
+KINDS = [("day_pass", N_("Пакет дней")), ("membership", N_("Абонемент на месяц")), ("credits", N_("Пакет часов переговорных"))]
+TYPES = [("hot_desk", N_("Незакреплённое место")), ("fixed_desk", N_("Закреплённое место")), ("office", N_("Отдельный офис"))]
 
 
 @dataclass
@@ -154,14 +155,14 @@ class OwnerPlansState(PageState):
         errors = {}
         price = parse_roubles(self.price)
         if price is None:
-            errors["price_minor"] = "Укажите цену в рублях, например 12000"
+            errors["price_minor"] = tr("Укажите цену в рублях, например 12000")
         numbers = {}
-        for name, label, needed in (("days", "число дней", self.kind == "day_pass"),
-                                    ("validity_days", "срок в днях", self.kind != "membership"),
-                                    ("credit_hours", "число часов", False), ("max_active", "число", True)):
+        for name, label, needed in (("days", tr("число дней"), self.kind == "day_pass"),
+                                    ("validity_days", tr("срок в днях"), self.kind != "membership"),
+                                    ("credit_hours", tr("число часов"), False), ("max_active", tr("число"), True)):
             value = _number(getattr(self, name)) if str(getattr(self, name)).strip() else None
             if value is None and (needed or str(getattr(self, name)).strip()):
-                errors[name] = f"Укажите {label} цифрами"
+                errors[name] = tr("Укажите {label} цифрами", label=label)
             numbers[name] = value
         if errors:
             self.errors = errors
@@ -199,8 +200,8 @@ class OwnerPlansState(PageState):
         if not done.ok:
             self.errors = {_form_field(done.field): done.sentence}
             return
-        self.message = (f"Абонемент «{done.value.name}» сохранён" if plan_id
-                        else f"Абонемент «{done.value.name}» добавлен и уже продаётся")
+        self.message = (tr("Абонемент «{name}» сохранён", name=done.value.name) if plan_id
+                        else tr("Абонемент «{name}» добавлен и уже продаётся", name=done.value.name))
         self._clear()
         await self._reload()
 
@@ -211,8 +212,8 @@ class OwnerPlansState(PageState):
         if not done.ok:
             self.message = done.sentence
             return
-        self.message = (f"«{done.value.name}» снова продаётся" if done.value.active
-                        else f"«{done.value.name}» снят с продажи; купленные абонементы действуют до конца срока")
+        self.message = (tr("«{name}» снова продаётся", name=done.value.name) if done.value.active
+                        else tr("«{name}» снят с продажи; купленные абонементы действуют до конца срока", name=done.value.name))
         await self._reload()
 
 

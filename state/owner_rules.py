@@ -18,8 +18,9 @@ from coworking_app.services.catalog import owner_editor, owner_spaces
 from state.auth import invalid
 from state.inputs import parse_id, parse_roubles
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
-ADDON_UNITS = {"booking": "за бронь", "hour": "в час", "seat": "за место"}
+ADDON_UNITS = Labels({"booking": N_("за бронь"), "hour": N_("в час"), "seat": N_("за место")})
 GRACE_CHOICES = ("15", "30", "45", "60", "90")  # minutes a guest may be late before the release
 
 
@@ -79,7 +80,7 @@ class BookingRulesState(PageState):
     async def save(self, form: dict):
         vat_bp = parse_roubles(form.get("vat_percent", "0") or "0")  # percent x 100 = basis points
         if vat_bp is None:
-            self.error = "НДС: укажите число процентов, например 22"
+            self.error = tr("НДС: укажите число процентов, например 22")
             return
         self.error = ""
         try:
@@ -88,11 +89,11 @@ class BookingRulesState(PageState):
                                               no_show_release=self.no_show_release,
                                               checkin_grace_minutes=int(self.grace))
         except ValidationError as exc:  # VAT out of range
-            self.error = "НДС: от 0 до 50 %" if "vat" in str(exc) else invalid(exc)
+            self.error = tr("НДС: от 0 до 50 %") if "vat" in str(exc) else invalid(exc)
             return
         space_id = self._id()
         await self._run(lambda s, fx, u: owner_spaces.do_update_space(s, fx, u, space_id, fields),
-                        "Правила бронирования сохранены")
+                        tr("Правила бронирования сохранены"))
 
     @rx.event
     def clear_error(self):
@@ -121,10 +122,10 @@ class BookingRulesState(PageState):
         name, unit = str(form.get("name", ""))[:200].strip(), str(form.get("unit", "booking"))[:16]
         price = parse_roubles(form.get("price", ""))
         if not name:
-            self.message, self.error = "", "Опция: напишите название, например «Монитор» или «Парковка»"
+            self.message, self.error = "", tr("Опция: напишите название, например «Монитор» или «Парковка»")
             return
         if price is None or not str(form.get("price", "")).strip():
-            self.message, self.error = "", "Опция: цена в рублях, например 300 или 300,50"
+            self.message, self.error = "", tr("Опция: цена в рублях, например 300 или 300,50")
             return
         known = {a.name.casefold() for a in self.addons}
         space_id = self._id()
@@ -133,16 +134,16 @@ class BookingRulesState(PageState):
             fields = owner_spaces.AddonInput(name=name, unit=unit, price_minor=price)
             owner_spaces.do_set_addon(session, user, space_id, fields)
 
-        outcome = await self._run(action, f"Опция «{name}» обновлена" if name.casefold() in known
-                                  else f"Опция «{name}» добавлена")
+        outcome = await self._run(action, tr("Опция «{name}» обновлена", name=name) if name.casefold() in known
+                                  else tr("Опция «{name}» добавлена", name=name))
         if outcome.from_model:  # the model's words do not name the field
-            label = {"name": "название", "price_minor": "цена", "unit": "как считается цена"}.get(outcome.field, "")
-            self.error = f"Опция, {label}: {outcome.message.lower()}" if label else f"Опция: {outcome.message}"
+            label = {"name": tr("название"), "price_minor": tr("цена"), "unit": tr("как считается цена")}.get(outcome.field, "")
+            self.error = tr("Опция, {label}: {lower}", label=label, lower=outcome.message.lower()) if label else tr("Опция: {message_}", message_=outcome.message)
 
     @rx.event
     async def remove_addon(self, code: str):
         space_id, code = self._id(), str(code)[:32]
-        await self._run(lambda s, _fx, u: owner_spaces.do_delete_addon(s, u, space_id, code), "Опция отключена")
+        await self._run(lambda s, _fx, u: owner_spaces.do_delete_addon(s, u, space_id, code), tr("Опция отключена"))
 
 
 class GuestOfferState(PageState):
@@ -198,7 +199,7 @@ class GuestOfferState(PageState):
         except ValidationError as exc:
             first = exc.errors()[0]
             self.error_field = str(first["loc"][0]) if first["loc"] else ""
-            label = {"title": "Заголовок", "text": "Текст", "promo_code": "Промокод"}.get(self.error_field, "")
+            label = {"title": tr("Заголовок"), "text": tr("Текст"), "promo_code": tr("Промокод")}.get(self.error_field, "")
             self.error = (f"{label}: " if label else "") + invalid(exc).removeprefix(f"{self.error_field}: ")
             self.error_field = {"promo_code": "promo"}.get(self.error_field, self.error_field)
             return
@@ -209,7 +210,7 @@ class GuestOfferState(PageState):
             self.error = done.message
             if done.ok:
                 self.title = self.text = self.promo = ""
-                yield rx.toast.success(f"Предложение отправлено, получателей: {done.value}")
+                yield rx.toast.success(tr("Предложение отправлено, получателей: {value}", value=done.value))
         finally:
             self.sending = False
         await self._refresh()
@@ -234,7 +235,7 @@ class ClosureRow:
     bookings: list[ClosedBookingRow] = field(default_factory=list)
 
 
-CLOSURE_FIELD_LABELS = {"first_day": "Первый день", "last_day": "Последний день", "reason": "Причина"}
+CLOSURE_FIELD_LABELS = Labels({"first_day": N_("Первый день"), "last_day": N_("Последний день"), "reason": N_("Причина")})
 
 
 class ClosuresState(PageState):
@@ -302,17 +303,17 @@ class ClosuresState(PageState):
             return (datetime.strptime(text, "%d.%m.%Y") if "." in text else datetime.fromisoformat(text)).date()
         except ValueError:
             self.message, self.error_field = "", name
-            self.error = f"{label}: дата в виде дд.мм.гггг, например 31.12.2026"
+            self.error = tr("{label}: дата в виде дд.мм.гггг, например 31.12.2026", label=label)
             return False
 
     @rx.event
     async def close_days(self, _form: dict):
-        first = self._day("first_day", "Первый день")
-        last = self._day("last_day", "Последний день") if first is not False else False
+        first = self._day("first_day", tr("Первый день"))
+        last = self._day("last_day", tr("Последний день")) if first is not False else False
         if first is False or last is False:
             return
         if first is None:
-            self.message, self.error, self.error_field = "", "Укажите первый закрытый день", "first_day"
+            self.message, self.error, self.error_field = "", tr("Укажите первый закрытый день"), "first_day"
             return
         space_id, reason = self._id(), self.reason
 
@@ -324,15 +325,15 @@ class ClosuresState(PageState):
         if outcome.ok:
             closure = outcome.value[0]
             self.first_day = self.last_day = self.reason = ""
-            self.message = (f"Закрыто {closure.period}. На эти дни есть брони — решите, отменить ли их"
-                            if closure.bookings else f"Закрыто {closure.period}: бронировать эти дни нельзя")
+            self.message = (tr("Закрыто {period}. На эти дни есть брони — решите, отменить ли их", period=closure.period)
+                            if closure.bookings else tr("Закрыто {period}: бронировать эти дни нельзя", period=closure.period))
 
     @rx.event
     def ask_open(self, closure_id: int):
         row = next((c for c in self.closures if c.id == parse_id(closure_id)), None)
         if row is not None:
             self.confirm_kind, self.confirm_closure, self.confirm_booking = "open", row.id, 0
-            self.confirm_text = f"Дни {row.period} снова можно будет бронировать."
+            self.confirm_text = tr("Дни {period} снова можно будет бронировать.", period=row.period)
 
     @rx.event
     def ask_cancel(self, closure_id: int, booking_id: int):
@@ -340,8 +341,7 @@ class ClosuresState(PageState):
         booking = next((b for b in row.bookings if b.id == parse_id(booking_id)), None) if row else None
         if booking is not None:
             self.confirm_kind, self.confirm_closure, self.confirm_booking = "cancel", row.id, booking.id
-            self.confirm_text = (f"{booking.label}, {booking.when}. Гость получит уведомление с причиной "
-                                 f"«{row.reason}»; {booking.refund}.")
+            self.confirm_text = (tr("{label}, {when}. Гость получит уведомление с причиной «{reason}»; {refund}.", label=booking.label, when=booking.when, reason=row.reason, refund=booking.refund))
 
     @rx.event
     def dismiss(self):
@@ -356,14 +356,14 @@ class ClosuresState(PageState):
         try:
             if kind == "open":
                 await self._refresh(lambda s, _fx, u: owner_spaces.do_delete_closure(s, u, space_id, closure_id),
-                                    "Дни снова открыты для бронирования")
+                                    tr("Дни снова открыты для бронирования"))
             elif kind == "cancel":
                 outcome = await self._refresh(lambda s, fx, u: bookings.do_cancel_for_closure(
                     s, fx, u, space_id, closure_id, booking_id)[1], "")
                 if outcome.ok:
                     refund = outcome.value[0]
-                    self.message = (f"Бронь № {booking_id} отменена, гостю вернётся {format_money(refund)}"
-                                    if refund else f"Бронь № {booking_id} отменена")
+                    self.message = (tr("Бронь № {booking_id} отменена, гостю вернётся {format_money}", booking_id=booking_id, format_money=format_money(refund))
+                                    if refund else tr("Бронь № {booking_id} отменена", booking_id=booking_id))
                     yield rx.toast.success(self.message)
         finally:
             self.busy = False
@@ -372,9 +372,9 @@ class ClosuresState(PageState):
 def _closure_row(closure: owner_editor.ClosureOut) -> ClosureRow:
     rows = []
     for b in closure.bookings:
-        who = b.renter_name or b.renter_email or "гость"
-        refund = (f"гостю вернётся {format_money(b.refund_if_cancelled_now, b.currency)}"
-                  if b.refund_if_cancelled_now else "бронь не оплачена, возвращать нечего")
+        who = b.renter_name or b.renter_email or tr("гость")
+        refund = (tr("гостю вернётся {format_money}", format_money=format_money(b.refund_if_cancelled_now, b.currency))
+                  if b.refund_if_cancelled_now else tr("бронь не оплачена, возвращать нечего"))
         rows.append(ClosedBookingRow(
             id=b.id, label=f"№ {b.id} · {who} · {b.resource_name}", when=format_stay(b.start, b.end),
             refund=refund, can_cancel="cancel" in b.actions))

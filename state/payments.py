@@ -13,8 +13,9 @@ from coworking_app.formatting import format_money, format_moment
 from coworking_app.services.finance import history
 from coworking_app.settings import get_settings
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
-KINDS = [("all", "Все операции"), ("payment", "Оплаты"), ("refund", "Возвраты"), ("penalty", "Штрафы")]
+KINDS = [("all", N_("Все операции")), ("payment", N_("Оплаты")), ("refund", N_("Возвраты")), ("penalty", N_("Штрафы"))]
 
 
 @dataclass
@@ -34,7 +35,7 @@ class OperationView:
 
 def _view(o: history.RenterOperation, zone: str) -> OperationView:
     money = format_money(o.amount_minor, o.currency)
-    amount = {"payment": "−" + money, "refund": "+" + money}.get(o.kind, "удержано " + money)
+    amount = {"payment": "−" + money, "refund": "+" + money}.get(o.kind, tr("удержано ") + money)
     return OperationView(
         key=f"{o.kind}-{o.booking_id}-{o.at.timestamp()}", at=format_moment(o.at, zone),
         kind=o.kind, kind_label=o.kind_label, booking=f"№ {o.booking_id}",
@@ -67,7 +68,7 @@ class PaymentsState(PageState):
             return history.OperationFilter(date_from=_day(self.date_from), date_to=_day(self.date_to),
                                            kind=None if self.kind == "all" else self.kind)
         except ValidationError:
-            return "Проверьте даты периода"
+            return tr("Проверьте даты периода")
 
     @rx.event
     async def load(self):
@@ -89,11 +90,11 @@ class PaymentsState(PageState):
         self.rows = [_view(o, zone) for o in done.value]
         parts = []
         for currency, (paid, back) in history.totals(done.value).items():
-            text = f"оплачено {format_money(paid, currency)}"
+            text = tr("оплачено {format_money}", format_money=format_money(paid, currency))
             if back:
-                text += f", возвращено {format_money(back, currency)}"
+                text += tr(", возвращено {format_money}", format_money=format_money(back, currency))
             parts.append(text)
-        self.summary = ("Итого: " + "; ".join(parts)) if parts else ""
+        self.summary = (tr("Итого: ") + "; ".join(parts)) if parts else ""
 
     @rx.event
     async def set_filter(self, name: str, value: str):

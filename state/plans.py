@@ -15,6 +15,7 @@ from coworking_app.services.plans import plans, purchases
 from state.inputs import parse_id
 from state.page import PageState
 from state.test_payment import TestPaymentPage
+from coworking_app.i18n import N_, tr
 
 
 
@@ -39,7 +40,7 @@ class PlanCard:
 def _card(p: plans.PlanOut) -> PlanCard:
     held = p.membership_type in plans.HELD_KINDS
     places = [Option(str(i), name) for i, name in zip(p.resource_ids, p.resources)] if held else []
-    terms = [t for t in p.terms if not (held and t.startswith("Одно из мест"))]
+    terms = [t for t in p.terms if not (held and t.startswith(tr("Одно из мест")))]
     return PlanCard(p.id, p.name, p.kind_label, p.price, p.per, p.description, terms, places)
 
 
@@ -112,7 +113,7 @@ class PlanCheckoutState(TestPaymentPage, PageState):
         return f"/cabinet/plans?paid={payment.plan_purchase_id}"
 
     def _declined_text(self) -> str:
-        return "Платёж отклонён. Абонемент не оплачен — можно попробовать ещё раз из раздела «Абонементы»."
+        return tr("Платёж отклонён. Абонемент не оплачен — можно попробовать ещё раз из раздела «Абонементы».")
 
 
 @dataclass
@@ -148,10 +149,9 @@ def _row(v: purchases.PurchaseView) -> PlanRow:
                    [HistoryLine(h.when, h.text) for h in v.history])
 
 
-PAID = "Спасибо! Абонемент «{name}» оплачен."
-PROCESSING = ("Платёж за абонемент «{name}» обрабатывается: абонемент заработает, как только платёжная система "
-              "подтвердит оплату. Обычно это минута.")
-CANCELLED = "Оплата абонемента «{name}» не завершена. Можно попробовать ещё раз."
+PAID = N_("Спасибо! Абонемент «{name}» оплачен.")
+PROCESSING = (N_("Платёж за абонемент «{name}» обрабатывается: абонемент заработает, как только платёжная система подтвердит оплату. Обычно это минута."))
+CANCELLED = N_("Оплата абонемента «{name}» не завершена. Можно попробовать ещё раз.")
 
 
 class MyPlansState(PageState):
@@ -183,11 +183,11 @@ class MyPlansState(PageState):
             return
         purchase = came.value
         if purchase.status == "active":
-            self.note, self.note_color = PAID.format(name=purchase.name), "green"
+            self.note, self.note_color = tr(PAID).format(name=purchase.name), "green"
         elif paid:
-            self.note, self.note_color = PROCESSING.format(name=purchase.name), "blue"
+            self.note, self.note_color = tr(PROCESSING).format(name=purchase.name), "blue"
         else:
-            self.note, self.note_color = CANCELLED.format(name=purchase.name), "amber"
+            self.note, self.note_color = tr(CANCELLED).format(name=purchase.name), "amber"
 
     @rx.event
     async def pay(self, purchase_id: int):
@@ -222,12 +222,12 @@ class MyPlansState(PageState):
     @rx.event
     async def cancel_renewal(self, purchase_id: int):
         await self._renewal(purchase_id, purchases.do_cancel_renewal,
-                            "Продление абонемента «{name}» отключено: оплаченный месяц действует до конца.")
+                            tr("Продление абонемента «{name}» отключено: оплаченный месяц действует до конца."))
 
     @rx.event
     async def resume_renewal(self, purchase_id: int):
         await self._renewal(purchase_id, purchases.do_resume_renewal,
-                            "Продление абонемента «{name}» включено: за 3 дня до конца месяца придёт ссылка на оплату.")
+                            tr("Продление абонемента «{name}» включено: за 3 дня до конца месяца придёт ссылка на оплату."))
 
     async def _renewal(self, purchase_id: int, change, note: str) -> None:
         purchase_id = parse_id(purchase_id)

@@ -14,6 +14,7 @@ from models import SUBRATINGS
 from state.bookings import MyBookingsState
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import format_number, tr
 
 PAGE_SIZE = 5
 
@@ -53,14 +54,14 @@ def _view(r: svc.ReviewOut) -> ReviewView:
     stay = date.fromisoformat(r.stay_date)
     return ReviewView(
         id=r.id, author=r.author, rating=r.rating, stars=stars(r.rating),
-        meta=f"визит {stay:%d.%m.%Y} · {RESOURCE_KIND_LABELS.get(r.resource_kind, r.resource_kind)}",
+        meta=tr("визит {stay:%d.%m.%Y} · {get}", stay=stay, get=RESOURCE_KIND_LABELS.get(r.resource_kind, r.resource_kind)),
         text=r.text, edited=r.edited,
         subratings=" · ".join(f"{svc.SUBRATING_LABELS[k]} {v}" for k, v in r.subratings.items()),
         reply=r.reply or "", has_reply=r.reply is not None)
 
 
 def _comma(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return format_number(value, "0.0")
 
 
 class SpaceReviewsState(PageState):
@@ -69,7 +70,7 @@ class SpaceReviewsState(PageState):
     total: int = 0
     page: int = 1
     average: str = ""
-    count_label: str = "Нет отзывов"
+    count_label: str = ""
     bars: list[BarView] = []
     subratings: list[SubratingView] = []
     viewer_is_owner: bool = False
@@ -108,7 +109,7 @@ class SpaceReviewsState(PageState):
     def _summary(self, summary: svc.RatingSummary) -> None:
         self.average = _comma(summary.average) if summary.count else ""
         self.count_label = (plural(summary.count, "отзыв", "отзыва", "отзывов") if summary.count
-                            else "Нет отзывов")
+                            else tr("Нет отзывов"))
         most = max(summary.distribution.values()) if summary.count else 0
         self.bars = [BarView(f"{k} ★", n, round(100 * n / most) if most else 0)
                      for k, n in sorted(summary.distribution.items(), reverse=True)]
@@ -167,7 +168,7 @@ class SpaceReviewsState(PageState):
             self.error = done.message
             if done.ok:
                 self.dialog = ""
-                self.notice = "Ответ опубликован" if kind == "reply" else "Жалоба отправлена модераторам"
+                self.notice = tr("Ответ опубликован") if kind == "reply" else tr("Жалоба отправлена модераторам")
                 if kind == "reply":
                     self.items = [_view(r) for r in await self._page(1, PAGE_SIZE * self.page)]
         finally:
@@ -246,7 +247,7 @@ class ReviewFormState(PageState):
     @rx.event
     async def submit(self):
         if not self.rating:
-            self.error = "Поставьте общую оценку от 1 до 5"
+            self.error = tr("Поставьте общую оценку от 1 до 5")
             return
         rating, booking_id, review_id, text = int(self.rating), self.booking_id, self.review_id, self.text
         subratings = {s.code: int(s.value) for s in self.subratings if s.value}
@@ -263,8 +264,8 @@ class ReviewFormState(PageState):
             self.error = done.message
             if done.ok:
                 self.open = False
-                yield rx.toast.success("Отзыв изменён и снова отправлен на проверку." if review_id
-                                       else "Спасибо! Отзыв появится после проверки модератором.")
+                yield rx.toast.success(tr("Отзыв изменён и снова отправлен на проверку.") if review_id
+                                       else tr("Спасибо! Отзыв появится после проверки модератором."))
                 yield MyBookingsState.refresh
         finally:
             self.busy = False

@@ -20,6 +20,7 @@ from state.search_query import (
 )
 from state.views import CardView, Option, card_view
 from state.page import PageState
+from coworking_app.i18n import Labels, N_, tr
 
 PAGE_SIZE = 20
 RUSSIA = "30,53,84,61"  # Saint Petersburg to Novosibirsk: the map's view with no city
@@ -33,12 +34,11 @@ LOCATE_JS = """new Promise((resolve) => {
     (e) => resolve({error: e && e.code === 1 ? "denied" : (e && e.code === 3 ? "timeout" : "unavailable")}),
     {enableHighAccuracy: false, timeout: 10000, maximumAge: 60000});
 })"""
-GEO_MESSAGES = {
-    "denied": "Браузер не дал узнать, где вы: разрешите доступ к местоположению для этого сайта "
-              "или выберите точку на карте.",
-    "timeout": "Не удалось быстро определить, где вы. Попробуйте ещё раз или выберите точку на карте.",
-    "unavailable": "Местоположение сейчас недоступно. Выберите точку на карте или найдите адрес.",
-}
+GEO_MESSAGES = Labels({
+    "denied": N_("Браузер не дал узнать, где вы: разрешите доступ к местоположению для этого сайта или выберите точку на карте."),
+    "timeout": N_("Не удалось быстро определить, где вы. Попробуйте ещё раз или выберите точку на карте."),
+    "unavailable": N_("Местоположение сейчас недоступно. Выберите точку на карте или найдите адрес."),
+})
 PLACE_KEYS = ("city", "district", "stop_id", "stop_radius_m", "lat", "lon", "radius_km", "bbox")
 PLACE_KINDS = {"stop": "train-front", "district": "map", "city": "building-2", "space": "briefcase"}
 
@@ -192,7 +192,7 @@ class SearchState(PageState):
         self.total = result.total
         self.pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE
         count = plural(result.total, "пространство", "пространства", "пространств")
-        self.summary = ("Найдено " if result.total_exact else "Найдено более ") + count
+        self.summary = (tr("Найдено ") if result.total_exact else tr("Найдено более ")) + count
         if not result.items:
             self.widen = widen_links(query)
         self._card_points = {str(c.id): [c.lat, c.lon] for c in result.items}
@@ -224,19 +224,19 @@ class SearchState(PageState):
 
     def _load_choices(self, session) -> None:
         cities = catalog.list_cities(session)
-        self.city_options = [Option(c.slug, c.name_ru) for c in cities]
+        self.city_options = [Option(c.slug, c.name) for c in cities]
         city = catalog.find_city(session, self.city) if self.city != ANY else None
         city_id = city.id if city else None
         self.district_options = (
-            [Option(d.slug, d.name_ru) for d in catalog.list_districts(session, city_id)]
+            [Option(d.slug, d.name) for d in catalog.list_districts(session, city_id)]
             if city_id else []
         )
         self.stop_options = (
-            [Option(str(s.id), f"{s.name_ru} ({s.line_name})")
+            [Option(str(s.id), f"{s.name} ({s.line})")
              for s in catalog.list_stops(session, city_id)]
             if city_id else []
         )
-        self.amenity_options = [Option(a.code, a.name_ru) for a in catalog.list_amenities(session)]
+        self.amenity_options = [Option(a.code, a.name) for a in catalog.list_amenities(session)]
 
     # --- form events -------------------------------------------------------------
 
@@ -453,7 +453,7 @@ class SearchState(PageState):
     def search_area(self):
         """"Искать в этой области": the results of the visible part of the map."""
         if not self._view_bbox:
-            return rx.toast.info("Приблизьте карту: область слишком большая для поиска")
+            return rx.toast.info(tr("Приблизьте карту: область слишком большая для поиска"))
         query = {k: v for k, v in self._query.items() if k != "page"}
         query["bbox"] = self._view_bbox
         self._keep_view = True
@@ -503,7 +503,7 @@ class SearchState(PageState):
         # Near the person wherever they are: the point stands for the city and its parts.
         self._query = {k: v for k, v in self._query.items()
                        if k not in ("city", "district", "stop_id", "stop_radius_m", "bbox")}
-        return self._navigate(self._with_point(lat, lon, "вы здесь", keep_view=False))
+        return self._navigate(self._with_point(lat, lon, tr("вы здесь"), keep_view=False))
 
     @rx.event
     def dismiss_geo_message(self):
@@ -534,7 +534,7 @@ class SearchState(PageState):
         self.place_options = [PlaceOption(i, p["label"], p["detail"], PLACE_KINDS.get(p["kind"], "map-pin"))
                               for i, p in enumerate(self._places)]
         typed = len(self.place_q.strip()) >= places.MIN_QUERY_LENGTH
-        self.place_message = "Ничего не нашлось: попробуйте станцию метро, район или адрес" \
+        self.place_message = tr("Ничего не нашлось: попробуйте станцию метро, район или адрес") \
             if typed and not self.place_options else ""
 
     @rx.event
@@ -591,30 +591,30 @@ class SearchState(PageState):
                 f"document.getElementById('card-{space_id}')"
                 "?.scrollIntoView({block: 'center', behavior: 'smooth'})")
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def radius_options(self) -> list[Option]:
-        return [Option(v, label) for v, label in RADIUS_CHOICES]
+        return [Option(v, tr(label)) for v, label in RADIUS_CHOICES]
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def map_summary(self) -> str:
         if self.map_total < 0:
             return ""
         if self.map_total == 0:
-            return "На карте здесь ничего нет"
-        return "На карте: " + plural(self.map_total, "пространство", "пространства", "пространств")
+            return tr("На карте здесь ничего нет")
+        return tr("На карте: ") + plural(self.map_total, "пространство", "пространства", "пространств")
 
     @rx.var
     def sort_options(self) -> list[Option]:
         point = self.stop_id != ANY or self.point_label != ""  # a station, or lat/lon in the URL
         return [Option(v, label) for v, label in sort_choices(point)]
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def stop_radius_options(self) -> list[Option]:
-        return [Option(v, label) for v, label in STOP_RADIUS_CHOICES]
+        return [Option(v, tr(label)) for v, label in STOP_RADIUS_CHOICES]
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def unit_options(self) -> list[Option]:
-        return [Option(v, label) for v, label in UNIT_CHOICES]
+        return [Option(v, tr(label)) for v, label in UNIT_CHOICES]
 
     @rx.var
     def has_prev(self) -> bool:
@@ -624,6 +624,6 @@ class SearchState(PageState):
     def has_next(self) -> bool:
         return self.page < self.pages
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def page_label(self) -> str:
-        return f"Страница {self.page} из {max(self.pages, 1)}"
+        return tr("Страница {page} из {max}", page=self.page, max=max(self.pages, 1))

@@ -15,31 +15,32 @@ from pydantic import ValidationError
 
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.validation import russian_message
+from coworking_app.i18n import Labels, N_, tr
 
 ANY = "any"  # Radix select items cannot have an empty value
 DEFAULT_STOP_RADIUS = "1000"
 SORT_CHOICES = [
-    ("relevance", "По релевантности"),
-    ("price", "Сначала дешевле"),
-    ("rating", "По рейтингу"),
-    ("distance", "Ближе к точке"),
-    ("newest", "Сначала новые"),
+    ("relevance", N_("По релевантности")),
+    ("price", N_("Сначала дешевле")),
+    ("rating", N_("По рейтингу")),
+    ("distance", N_("Ближе к точке")),
+    ("newest", N_("Сначала новые")),
 ]
 DISTANCE = "distance"  # needs a point: a chosen metro station, or lat/lon in the URL
-STOP_RADIUS_CHOICES = [("500", "500 м"), ("1000", "1 км"), ("1500", "1,5 км"), ("2000", "2 км"),
-                       ("3000", "3 км")]
-FIELD_LABELS = {
-    "city": "Город", "district": "Район", "stop_id": "Метро", "amenities": "Удобства",
-    "min_price": "Цена от", "max_price": "Цена до", "seats": "Мест", "q": "Запрос",
-    "lat": "Широта", "lon": "Долгота", "radius_km": "Радиус", "sort": "Сортировка",
-    "page": "Страница", "price_unit": "Единица цены", "stop_radius_m": "Радиус от метро",
-    "start": "Свободно с", "end": "Свободно до", "bbox": "Область карты",
-}
+STOP_RADIUS_CHOICES = [("500", N_("500 м")), ("1000", N_("1 км")), ("1500", N_("1,5 км")), ("2000", N_("2 км")),
+                       ("3000", N_("3 км"))]
+FIELD_LABELS = Labels({
+    "city": N_("Город"), "district": N_("Район"), "stop_id": N_("Метро"), "amenities": N_("Удобства"),
+    "min_price": N_("Цена от"), "max_price": N_("Цена до"), "seats": N_("Мест"), "q": N_("Запрос"),
+    "lat": N_("Широта"), "lon": N_("Долгота"), "radius_km": N_("Радиус"), "sort": N_("Сортировка"),
+    "page": N_("Страница"), "price_unit": N_("Единица цены"), "stop_radius_m": N_("Радиус от метро"),
+    "start": N_("Свободно с"), "end": N_("Свободно до"), "bbox": N_("Область карты"),
+})
 # The point: where it is, the radius around it and the name it was chosen by (a station,
 # an address, "your location"); the name only labels it.
 _POINT_KEYS = ("lat", "lon", "radius_km", "near")
-RADIUS_CHOICES = [("1", "1 км"), ("2", "2 км"), ("3", "3 км"), ("5", "5 км"), ("10", "10 км"),
-                  ("25", "25 км")]
+RADIUS_CHOICES = [("1", N_("1 км")), ("2", N_("2 км")), ("3", N_("3 км")), ("5", N_("5 км")), ("10", N_("10 км")),
+                  ("25", N_("25 км"))]
 MAX_NEAR_LENGTH = 80
 
 
@@ -79,7 +80,7 @@ def has_point(query: dict[str, str]) -> bool:
 
 def sort_choices(point: bool) -> list[tuple[str, str]]:
     """The sort options offered: distance only when there is a point to measure from."""
-    return [(v, label) for v, label in SORT_CHOICES if point or v != DISTANCE]
+    return [(v, tr(label)) for v, label in SORT_CHOICES if point or v != DISTANCE]
 
 
 def without_pointless_sort(query: dict[str, str]) -> dict[str, str]:
@@ -220,8 +221,8 @@ def point_label(query: dict[str, str]) -> str:
         return ""
     name = near_name(query)
     if "radius_km" in query:
-        return f"{query['radius_km']} км от: {name}" if name else f"В радиусе {query['radius_km']} км от точки"
-    return f"Рядом: {name}" if name else "Рядом с точкой на карте"
+        return tr("{radius_km} км от: {name}", radius_km=query['radius_km'], name=name) if name else tr("В радиусе {radius_km} км от точки", radius_km=query['radius_km'])
+    return tr("Рядом: {name}", name=name) if name else tr("Рядом с точкой на карте")
 
 
 def count_active_filters(query: dict[str, str]) -> int:
@@ -232,11 +233,11 @@ def count_active_filters(query: dict[str, str]) -> int:
 
 
 _REMOVABLE = [
-    ("q", "Без текстового запроса"), ("amenities", "Без фильтра удобств"),
-    ("min_price", "Без нижней цены"), ("max_price", "Без верхней цены"),
-    ("seats", "Любое число мест"), ("district", "Во всём городе"),
-    ("stop_id", "Не только у метро"), ("radius_km", "Без радиуса"),
-    ("start", "В любое время"), ("bbox", "Не только в области карты"),
+    ("q", N_("Без текстового запроса")), ("amenities", N_("Без фильтра удобств")),
+    ("min_price", N_("Без нижней цены")), ("max_price", N_("Без верхней цены")),
+    ("seats", N_("Любое число мест")), ("district", N_("Во всём городе")),
+    ("stop_id", N_("Не только у метро")), ("radius_km", N_("Без радиуса")),
+    ("start", N_("В любое время")), ("bbox", N_("Не только в области карты")),
 ]
 
 
@@ -255,12 +256,12 @@ def widen_links(query: dict[str, str]) -> list[Widen]:
                 continue
             if 0 < radius < 50:
                 wider = f"{min(100.0, radius * 3):g}"
-                links.append(Widen(f"Радиус {wider} км", search_url({**rest, "radius_km": wider})))
+                links.append(Widen(tr("Радиус {wider} км", wider=wider), search_url({**rest, "radius_km": wider})))
             continue
         if key == "stop_id":
             rest.pop("stop_radius_m", None)
-        links.append(Widen(label, search_url(rest)))
+        links.append(Widen(tr(label), search_url(rest)))
     if query:
         keep = {k: query[k] for k in ("city",) if k in query}
-        links.append(Widen("Сбросить все фильтры", search_url(keep)))
+        links.append(Widen(tr("Сбросить все фильтры"), search_url(keep)))
     return links

@@ -21,8 +21,9 @@ from state.booking import BookingPanelState
 from state.inputs import parse_id, parse_step
 from state.page import PageState
 from state.test_payment import TestPaymentPage
+from coworking_app.i18n import Labels, N_, tr
 
-REPEATS = {"none": "Не повторять", "weekly": "Каждую неделю", "daily": "Каждый день"}
+REPEATS = Labels({"none": N_("Не повторять"), "weekly": N_("Каждую неделю"), "daily": N_("Каждый день")})
 RULES = {"weekly": "FREQ=WEEKLY", "daily": "FREQ=DAILY"}
 
 
@@ -32,7 +33,7 @@ class SeriesPanelState(BookingPanelState):
     repeat: str = "none"
     repeat_count: int = 4
 
-    @rx.var
+    @rx.var(cache=False)  # worded in the tab's language
     def repeat_times(self) -> str:
         return plural(self.repeat_count, "раз", "раза", "раз")
 
@@ -55,10 +56,10 @@ class SeriesPanelState(BookingPanelState):
         except ValidationError:
             one = None
         if one is None or self.repeat not in RULES:
-            self.error = "Выберите время"
+            self.error = tr("Выберите время")
             return
         if self.payer != "card":
-            self.error_field, self.error = "company_id", "Повторяющиеся брони оплачиваются картой"
+            self.error_field, self.error = "company_id", tr("Повторяющиеся брони оплачиваются картой")
             return
         request = series.SeriesRequest(resource_id=one.resource_id, start=one.start, end=one.end, seats=one.seats,
                                        addons=one.addons, rrule=f"{RULES[self.repeat]};COUNT={self.repeat_count}")
@@ -112,7 +113,7 @@ class SeriesCheckoutState(TestPaymentPage, PageState):
         return f"/cabinet/bookings?series={self.series_id}&paid=1"
 
     def _declined_text(self) -> str:
-        return "Платёж отклонён. Брони серии держатся за вами, пока не истечёт время на оплату — попробуйте ещё раз."
+        return tr("Платёж отклонён. Брони серии держатся за вами, пока не истечёт время на оплату — попробуйте ещё раз.")
 
 
 @dataclass
@@ -182,8 +183,8 @@ class MySeriesState(PageState):
         if not self.series_id:
             return
         if await self._reload() and query.get("paid"):
-            self.note, self.note_color = ("Оплата прошла: брони серии ваши." if not self.payable else
-                                          "Платёж обрабатывается — брони отметятся оплаченными через минуту."), "green"
+            self.note, self.note_color = (tr("Оплата прошла: брони серии ваши.") if not self.payable else
+                                          tr("Платёж обрабатывается — брони отметятся оплаченными через минуту.")), "green"
 
     @rx.event
     async def pay(self):
@@ -218,15 +219,15 @@ class MySeriesState(PageState):
             change = series.SeriesCancel() if whole else series.SeriesCancel(
                 date_from=date.fromisoformat(self.range_from), date_to=date.fromisoformat(self.range_to))
         except ValueError:
-            self.note, self.note_color = "Выберите даты: с какого по какое число отменить", "red"
+            self.note, self.note_color = tr("Выберите даты: с какого по какое число отменить"), "red"
             return
         done = await self._act(lambda s, fx, u: series.do_cancel_series(s, fx, u, series_id, change))
         if not done.ok:
             self.note, self.note_color = done.sentence, "red"
             return
         await self._reload()
-        refund = f", вернём {format_money(done.value.refunded_minor)}" if done.value.refunded_minor else ""
-        self.note, self.note_color = f"Отменено: {plural(len(done.value.changed), 'бронь', 'брони', 'броней')}{refund}.", "green"
+        refund = tr(", вернём {format_money}", format_money=format_money(done.value.refunded_minor)) if done.value.refunded_minor else ""
+        self.note, self.note_color = tr("Отменено: {plural}{refund}.", plural=plural(len(done.value.changed), 'бронь', 'брони', 'броней'), refund=refund), "green"
 
     @rx.event
     async def reschedule(self):
@@ -234,7 +235,7 @@ class MySeriesState(PageState):
         try:
             change = series.SeriesReschedule(start_time=self.new_start, end_time=self.new_end)
         except ValidationError:
-            self.note, self.note_color = "Укажите время в виде ЧЧ:ММ", "red"
+            self.note, self.note_color = tr("Укажите время в виде ЧЧ:ММ"), "red"
             return
         done = await self._act(lambda s, fx, u: series.do_reschedule_series(s, fx, u, series_id, change))
         if not done.ok:
@@ -242,9 +243,9 @@ class MySeriesState(PageState):
             return
         await self._reload()
         moved = done.value
-        text = f"Перенесено: {plural(len(moved.changed), 'бронь', 'брони', 'броней')}."
+        text = tr("Перенесено: {plural}.", plural=plural(len(moved.changed), 'бронь', 'брони', 'броней'))
         if moved.conflicts:
-            text += " Не получилось: " + "; ".join(c.reason for c in moved.conflicts[:3])
+            text += tr(" Не получилось: ") + "; ".join(c.reason for c in moved.conflicts[:3])
         self.note, self.note_color = text, "amber" if moved.conflicts else "green"
 
 
@@ -253,12 +254,12 @@ def _missed(count: int) -> str:
     if not count:
         return ""
     word = plural(count, "дата", "даты", "дат")
-    verb, pronoun = ("подошла", "она") if word.endswith(" дата") else ("подошли", "они")
-    return f"Не {verb} {word} — {pronoun} в карточке серии в «Мои брони»"
+    verb, pronoun = (tr("подошла"), tr("она")) if word.endswith(tr(" дата")) else (tr("подошли"), tr("они"))
+    return tr("Не {verb} {word} — {pronoun} в карточке серии в «Мои брони»", verb=verb, word=word, pronoun=pronoun)
 
 
 def _rule_text(rule: str) -> str:
     upper = rule.upper()
     count = next((part.split("=", 1)[1] for part in upper.split(";") if part.startswith("COUNT=")), "")
-    every = "каждую неделю" if "FREQ=WEEKLY" in upper else "каждый день" if "FREQ=DAILY" in upper else "каждый месяц"
-    return f"Повтор {every}" + (f", {plural(int(count), 'раз', 'раза', 'раз')}" if count.isdigit() else "")
+    every = tr("каждую неделю") if "FREQ=WEEKLY" in upper else tr("каждый день") if "FREQ=DAILY" in upper else tr("каждый месяц")
+    return tr("Повтор {every}", every=every) + (f", {plural(int(count), 'раз', 'раза', 'раз')}" if count.isdigit() else "")

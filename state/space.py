@@ -29,6 +29,7 @@ from state.auth import AuthState, login_url
 from state.inputs import parse_id
 from state.page import PageState
 from state.views import CardView, card_view
+from coworking_app.i18n import tr
 
 
 @dataclass
@@ -127,7 +128,7 @@ class SpaceState(PageState):
         self.saved = bool(done.ok and done.value)
         if wants and self.saved:
             # The address without ?save=1: a later reload does not save it again.
-            return [rx.toast.success("Сохранено в избранное", description="Список — в кабинете, «Избранное»"),
+            return [rx.toast.success(tr("Сохранено в избранное"), description=tr("Список — в кабинете, «Избранное»")),
                     rx.call_function(Var(_js_expr=FORGET_SAVE_SCRIPT))]
         return None
 
@@ -145,16 +146,16 @@ class SpaceState(PageState):
         if not done.ok:
             return done.toast()
         self.saved = saving
-        return rx.toast.success("Сохранено в избранное" if saving else "Убрано из избранного")
+        return rx.toast.success(tr("Сохранено в избранное") if saving else tr("Убрано из избранного"))
 
     @rx.event
     def shared(self, outcome: str):
         """What the share button's script did (SHARE_SCRIPT): a toast saying so."""
         outcome = str(outcome)
         if outcome == "copied":
-            return rx.toast.success("Ссылка скопирована", description="Вставьте её в сообщение или письмо")
+            return rx.toast.success(tr("Ссылка скопирована"), description=tr("Вставьте её в сообщение или письмо"))
         if outcome.startswith("failed"):
-            return rx.toast.error("Не удалось скопировать ссылку: скопируйте адрес страницы из адресной строки")
+            return rx.toast.error(tr("Не удалось скопировать ссылку: скопируйте адрес страницы из адресной строки"))
         return None
 
     def _show(self, d: SpaceDetail) -> None:
@@ -168,8 +169,8 @@ class SpaceState(PageState):
         )
         self.price = format_price(price, d.currency, unit)
         self.rating = format_rating(d.rating, d.reviews_count)
-        self.capacity = "до " + plural(d.max_capacity, "места", "мест", "мест")
-        self.timezone = "местное время, " + zone_name(now.astimezone(ZoneInfo(d.timezone)))
+        self.capacity = tr("до ") + plural(d.max_capacity, "места", "мест", "мест")
+        self.timezone = tr("местное время, ") + zone_name(now.astimezone(ZoneInfo(d.timezone)))
         self.open_now = is_open_at(d, now)
         self.photos = [PhotoView(p.url, p.thumb_url, i) for i, p in enumerate(d.photos)]
         self.amenities = [AmenityView(a.name, a.icon) for a in d.amenities]
@@ -178,7 +179,7 @@ class SpaceState(PageState):
                 name=r.name,
                 kind=RESOURCE_KIND_LABELS.get(r.kind, r.kind),
                 capacity=plural(r.capacity, "место", "места", "мест"),
-                duration=f"от {format_minutes(r.min_minutes)} до {format_minutes(r.max_minutes)}",
+                duration=tr("от {format_minutes} до {format_minutes2}", format_minutes=format_minutes(r.min_minutes), format_minutes2=format_minutes(r.max_minutes)),
                 tariffs=[
                     TariffView(UNIT_LABELS[t.unit.value], format_money(t.price_minor, t.currency))
                     for t in r.tariffs
@@ -193,7 +194,7 @@ class SpaceState(PageState):
         ]
         self.stops = [
             StopView(s.name, s.line, s.line_color,
-                     f"{s.distance_m} м · ~{s.walk_minutes} мин пешком")
+                     tr("{distance_m} м · ~{walk_minutes} мин пешком", distance_m=s.distance_m, walk_minutes=s.walk_minutes))
             for s in d.nearest_stops
         ]
         self.map_url = publish(render_map([MapPin(d.lat, d.lon, "●", d.name, d.address)],

@@ -19,9 +19,10 @@ from coworking_app.services.messaging import telegram
 from coworking_app.settings import get_settings
 from state.notifications import NotificationPrefsState
 from state.page import PageState
+from coworking_app.i18n import N_, tr
 
 POLL_SECONDS = 3.0  # how often the card asks whether the bot has linked the chat
-NEW_CODE_HINT = "Попросите у бота новую ссылку: /start"
+NEW_CODE_HINT = N_("Попросите у бота новую ссылку: /start")
 
 
 def _zone() -> str:
@@ -112,7 +113,7 @@ class TelegramState(PageState):
                     if self._link_nonce == nonce:
                         self._show(done.value)
                         await self._tell_preferences()
-                yield rx.toast.success("Telegram подключён")
+                yield rx.toast.success(tr("Telegram подключён"))
                 return
         async with self:
             if self._link_nonce == nonce and not self.linked:
@@ -139,7 +140,7 @@ class TelegramState(PageState):
         self.unlink_open = False
         self._show(done.value)
         await self._tell_preferences()
-        return rx.toast.success("Telegram отключён")
+        return rx.toast.success(tr("Telegram отключён"))
 
 
 class TelegramLinkState(PageState):
@@ -160,7 +161,7 @@ class TelegramLinkState(PageState):
         self.loading, self.done, self.busy, self.error, self.chat_name = True, False, False, "", ""
         self._code = str(self.router.url.query_parameters.get("code") or "")[:200]
         if not self._code:
-            self.loading, self.error = False, "В ссылке нет кода подключения"
+            self.loading, self.error = False, tr("В ссылке нет кода подключения")
             return
         code = self._code
 

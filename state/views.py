@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from coworking_app.formatting import format_distance, format_price, format_rating, plural
 from coworking_app.services.catalog.catalog import AmenityInfo
 from coworking_app.services.catalog.search import SpaceCard
+from coworking_app.i18n import tr
 
 
 @dataclass
@@ -47,12 +48,12 @@ def card_view(card: SpaceCard, amenities: dict[str, AmenityInfo]) -> CardView:
         place=place,
         price=format_price(card.price_from, card.currency,
                            card.price_unit.value if card.price_unit else None),
-        seats="до " + plural(card.max_capacity, "места", "мест", "мест")
+        seats=tr("до ") + plural(card.max_capacity, "места", "мест", "мест")
         if card.max_capacity else "",
         rating=format_rating(card.rating, card.reviews_count),
         has_rating=card.reviews_count > 0,
         distance=format_distance(card.distance_m),
         thumb=card.cover_thumb_url or "",
-        amenity_icons=[AmenityIcon(amenities[c].icon, amenities[c].name_ru)
+        amenity_icons=[AmenityIcon(amenities[c].icon, amenities[c].name)
                        for c in card.amenities if c in amenities][:6],
     )

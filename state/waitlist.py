@@ -15,6 +15,7 @@ from coworking_app.settings import get_settings
 from state.booking import BookingPanelState
 from state.inputs import parse_id
 from state.page import PageState
+from coworking_app.i18n import tr
 
 
 class WaitlistJoinState(BookingPanelState):
@@ -50,8 +51,7 @@ class WaitlistJoinState(BookingPanelState):
         self.in_line = done.ok
         if done.ok:
             minutes = get_settings().waitlist_hold_seconds // 60
-            self.joined = (f"Вы в листе ожидания, место в очереди: {done.value}. Если место освободится, мы "
-                           f"придержим его для вас на {minutes} мин и сразу сообщим.")
+            self.joined = (tr("Вы в листе ожидания, место в очереди: {value}. Если место освободится, мы придержим его для вас на {minutes} мин и сразу сообщим.", value=done.value, minutes=minutes))
         else:
             self.joined = done.sentence
 
@@ -68,15 +68,15 @@ class WaitRow:
 
 
 def _row(e: waitlist.WaitlistEntryOut) -> WaitRow:
-    when = f"{format_stay(e.start, e.end)} ({zone_name(e.start)})" + (f" · мест: {e.seats}" if e.seats > 1 and not e.whole else "")
+    when = f"{format_stay(e.start, e.end)} ({zone_name(e.start)})" + (tr(" · мест: {seats}", seats=e.seats) if e.seats > 1 and not e.whole else "")
     if e.status == "waiting":
-        note = f"Место в очереди: {e.position}"
+        note = tr("Место в очереди: {position}", position=e.position)
     elif e.offer_expires_at is not None:
-        note = f"Место освободилось и держится за вами до {e.offer_expires_at:%H:%M} — оплатите бронь № {e.booking_id}"
+        note = tr("Место освободилось и держится за вами до {offer_expires_at:%H:%M} — оплатите бронь № {booking_id}", offer_expires_at=e.offer_expires_at, booking_id=e.booking_id)
     elif e.booking_status in ("paid", "confirmed", "completed"):
-        note = f"Забронировано: бронь № {e.booking_id}"
+        note = tr("Забронировано: бронь № {booking_id}", booking_id=e.booking_id)
     else:
-        note = "Предложение истекло: бронь не оплатили вовремя"
+        note = tr("Предложение истекло: бронь не оплатили вовремя")
     payable = e.offer_expires_at is not None and e.booking_id is not None
     return WaitRow(e.id, f"{e.space_name}: {e.resource_name}", when, e.status, note,
                    e.booking_id if payable else 0, f"/spaces/{e.space_id}")
@@ -102,4 +102,4 @@ class MyWaitlistState(PageState):
             return done.toast()
         done = await self._act(lambda s, _fx, u: waitlist.my_waitlist(s, u))
         self.rows = [_row(e) for e in done.value] if done.ok else []
-        return rx.toast.success("Вы вышли из листа ожидания")
+        return rx.toast.success(tr("Вы вышли из листа ожидания"))

@@ -62,6 +62,7 @@ from coworking_app.services.common.text import has_cyrillic
 from coworking_app.services.common.validation import russian_errors
 from coworking_app.settings import get_settings
 from models import PHOTO_LIMIT
+from coworking_app.i18n import Labels, N_, tr
 
 log = logging.getLogger("coworking_app.api")
 
@@ -72,22 +73,22 @@ def _request_validation(request: Request, exc: RequestValidationError) -> JSONRe
     return JSONResponse(status_code=422, content={"detail": russian_errors(exc.errors())})
 
 
-_HTTP_MESSAGES = {
-    400: "Не удалось прочитать тело запроса",
-    401: "Войдите, чтобы продолжить",
-    403: "Недостаточно прав для этого действия",
-    404: "Не найдено",
-    405: "Этот метод здесь не поддерживается",
-    406: "Такой формат ответа не поддерживается",
-    413: "Слишком большой запрос",
-    415: "Такой тип содержимого не поддерживается",
-}
+_HTTP_MESSAGES = Labels({
+    400: N_("Не удалось прочитать тело запроса"),
+    401: N_("Войдите, чтобы продолжить"),
+    403: N_("Недостаточно прав для этого действия"),
+    404: N_("Не найдено"),
+    405: N_("Этот метод здесь не поддерживается"),
+    406: N_("Такой формат ответа не поддерживается"),
+    413: N_("Слишком большой запрос"),
+    415: N_("Такой тип содержимого не поддерживается"),
+})
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """Starlette's and FastAPI's own refusals (unknown path, wrong method, unreadable form)."""
-    detail = exc.detail if isinstance(exc.detail, str) and has_cyrillic(exc.detail) \
-        else _HTTP_MESSAGES.get(exc.status_code, "Запрос не выполнен")
+    detail = tr(exc.detail) if isinstance(exc.detail, str) and has_cyrillic(exc.detail) \
+        else _HTTP_MESSAGES.get(exc.status_code, tr("Запрос не выполнен"))
     return JSONResponse(status_code=exc.status_code, content={"detail": detail},
                         headers=getattr(exc, "headers", None))
 
@@ -105,10 +106,9 @@ def _server_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("Unhandled %s in %s %s (request %s)", type(exc).__name__, request.method,
               request.url.path, request_id, exc_info=exc)
     route = getattr(request.scope.get("route"), "path", None) or request.url.path[:100]
-    alerts.alert("error", f"{type(exc).__name__} в {request.method} {request.url.path[:200]} "
-                          f"(запрос {request_id}): {str(exc)[:500]}", f"{type(exc).__name__}:{request.method}:{route}")
+    alerts.alert("error", tr("{name__} в {method} {value} (запрос {request_id}): {value2}", name__=type(exc).__name__, method=request.method, value=request.url.path[:200], request_id=request_id, value2=str(exc)[:500]), f"{type(exc).__name__}:{request.method}:{route}")
     return JSONResponse(status_code=500, headers={"X-Request-ID": request_id}, content={
-        "detail": f"Внутренняя ошибка сервера. Мы уже разбираемся; номер запроса {request_id}",
+        "detail": tr("Внутренняя ошибка сервера. Мы уже разбираемся; номер запроса {request_id}", request_id=request_id),
         "request_id": request_id,
     })
 

@@ -25,6 +25,7 @@ from coworking_app.services.common.fields import Day, Line, Text
 from coworking_app.services.catalog.spaces import do_set_space_status
 from coworking_app.services.common.validation import first_message
 from models import Role, SpaceStatus
+from coworking_app.i18n import tr
 
 router = APIRouter(tags=["admin"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -150,7 +151,7 @@ def _file(file: exports.ExportFile) -> Response:
 def _split_export_name(name: str) -> tuple[str, str]:
     stem, _, fmt = name.rpartition(".")
     if stem not in (*tables.TABLES, "dashboard"):
-        raise InvalidInput("table", f"Допустимые значения: {', '.join((*tables.TABLES, 'dashboard'))}")
+        raise InvalidInput("table", tr("Допустимые значения: {join}", join=', '.join((*tables.TABLES, 'dashboard'))))
     return stem, exports.check_format(fmt)
 
 
@@ -177,7 +178,7 @@ def owner_export(name: Annotated[Line(40), Path()], query: Annotated[DashboardQu
     """`dashboard.xlsx` or `dashboard.pdf` of the owner's own spaces."""
     table, fmt = _split_export_name(name)
     if table != "dashboard":
-        raise InvalidInput("table", "Владелец может выгрузить только сводку (dashboard)")
+        raise InvalidInput("table", tr("Владелец может выгрузить только сводку (dashboard)"))
     return _file(exports.export_dashboard(session, user, query, fmt, owner_view=True))
 
 

@@ -14,6 +14,7 @@ from coworking_app.services.accounts import identity, lifecycle, passwords, sess
 from coworking_app.services.common.errors import PermissionDenied
 from coworking_app.settings import get_settings
 from coworking_app.services.common.fields import Line
+from coworking_app.i18n import N_, tr
 
 router = APIRouter(tags=["auth"], route_class=EdgeRoute, responses=responses(422, 429))
 _SIGNED_IN = responses(401, 403)
@@ -117,8 +118,7 @@ def _tokens(pair: sessions.TokenPair) -> TokensOut:
                      expires_in=pair.expires_in)
 
 
-SIGN_UP_SENT = ("Мы отправили письмо на этот адрес: откройте ссылку из него или отправьте код "
-                "на /auth/register/confirm")
+SIGN_UP_SENT = (N_("Мы отправили письмо на этот адрес: откройте ссылку из него или отправьте код на /auth/register/confirm"))
 
 
 @router.post("/auth/register", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted,
@@ -181,7 +181,7 @@ def _same_origin(request: Request) -> None:
     own = {urlsplit(get_settings().base_url).netloc, request.headers.get("host", "")}
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" or not origin or urlsplit(origin).netloc not in own:
-        raise PermissionDenied("Запрос не с этого сайта")
+        raise PermissionDenied(tr("Запрос не с этого сайта"))
 
 
 def _secure_cookie(request: Request) -> bool:
@@ -213,19 +213,19 @@ def ui_session_end(request: Request, uow: Uow) -> Response:
 @router.post("/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
 def password_reset_request(body: ResetRequestIn, uow: Uow, client: Client) -> dict:
     uow.run(lambda s, fx: passwords.do_request_password_reset(s, fx, body.email, client))
-    return {"detail": "Если этот адрес зарегистрирован, ссылка для смены пароля уже в пути"}
+    return {"detail": tr("Если этот адрес зарегистрирован, ссылка для смены пароля уже в пути")}
 
 
 @router.post("/auth/password-reset/confirm")
 def password_reset_confirm(body: ResetConfirmIn, uow: Uow) -> dict:
     uow.run(lambda s, fx: passwords.do_reset_password(s, fx, body.token, body.new_password))
-    return {"detail": "Пароль изменён, войдите с новым паролем"}
+    return {"detail": tr("Пароль изменён, войдите с новым паролем")}
 
 
 @router.post("/auth/verify-email")
 def verify_email(body: VerifyIn, uow: Uow) -> dict:
     uow.run(lambda s, _fx: lifecycle.do_verify_email(s, body.token))
-    return {"detail": "Email подтверждён"}
+    return {"detail": tr("Email подтверждён")}
 
 
 @router.get("/me", response_model=UserOut, responses=_SIGNED_IN)

@@ -29,6 +29,7 @@ from coworking_app.services.common.errors import InvalidInput, PermissionDenied
 from coworking_app.services.common.fields import Day, Id, Text
 from coworking_app.services.booking.pricing import PriceBreakdown
 from coworking_app.uow import run_use_case
+from coworking_app.i18n import tr
 
 router = APIRouter(tags=["bookings"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -267,7 +268,7 @@ async def stripe_webhook(request: Request,
         event = payments.check_stripe_event(payload, stripe_signature)
     except InvalidInput as exc:  # a delivery we refuse is a 400 (not the API's usual 422)
         await run_in_threadpool(alerts.alert, "payment_webhook",
-                                f"Stripe webhook отклонён: {exc.message}", f"stripe:{exc.field}")
+                                tr("Stripe webhook отклонён: {message_}", message_=exc.message), f"stripe:{exc.field}")
         return JSONResponse(status_code=400, content={"detail": str(exc)})
 
     outcome = await run_in_threadpool(
@@ -285,7 +286,7 @@ async def yookassa_notification(request: Request, client: Client) -> dict:
         notice = await run_in_threadpool(yookassa.check_yookassa_notification, payload, client.ip)
     except (InvalidInput, PermissionDenied) as exc:  # a refused delivery: 400 or 403
         await run_in_threadpool(alerts.alert, "payment_webhook",
-                                f"Уведомление ЮKassa отклонено ({client.ip}): {exc.message}",
+                                tr("Уведомление ЮKassa отклонено ({ip}): {message_}", ip=client.ip, message_=exc.message),
                                 f"yookassa:{type(exc).__name__}")
         status_code = 403 if isinstance(exc, PermissionDenied) else 400
         return JSONResponse(status_code=status_code, content={"detail": exc.message})

@@ -26,6 +26,7 @@ from coworking_app.services.accounts.security import client_address
 from coworking_app.settings import get_settings
 from coworking_app.uow import UnitOfWork
 from models import AuthSession, User
+from coworking_app.i18n import tr
 
 T = TypeVar("T")
 
@@ -82,7 +83,7 @@ def _signed_in(
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Войдите: нужен токен доступа (Authorization: Bearer …)")
+        raise NotAuthenticated(tr("Войдите: нужен токен доступа (Authorization: Bearer …)"))
     return credentials.credentials
 
 
@@ -130,7 +131,7 @@ def header_user_id(authorization: str | None) -> int | None:
 def _header_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("Войдите: нужен токен доступа (Authorization: Bearer …)")
+        raise NotAuthenticated(tr("Войдите: нужен токен доступа (Authorization: Bearer …)"))
     return token.strip()
 
 

@@ -12,6 +12,7 @@ import json
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from coworking_app.i18n import tr
 
 
 class _TooLarge(Exception):
@@ -84,7 +85,7 @@ class BodySizeLimit:
     async def _refuse(send: Send, limit: int) -> None:
         body = json.dumps({"detail": [{
             "loc": ["body"], "type": "too_large",
-            "msg": f"Запрос больше {limit // (1024 * 1024) or 1} МБ",
+            "msg": tr("Запрос больше {value} МБ", value=limit // (1024 * 1024) or 1),
         }]}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from coworking_app import maps
+from coworking_app.i18n import tr
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 def map_document(key: str) -> HTMLResponse:
     html = maps.published(key)
     found = html is not None
-    html = html if found else maps.MISSING_DOCUMENT
+    html = html if found else tr(maps.MISSING_DOCUMENT)
     return HTMLResponse(html, status_code=200 if found else 404, headers={
         "Content-Security-Policy": maps.frame_policy(html),
         "X-Frame-Options": "SAMEORIGIN",

@@ -31,6 +31,7 @@ from coworking_app.services.admin import analytics
 from coworking_app.services.admin.queues import cron_schedulers, queue_lengths, workers_by_queue
 from coworking_app.services.ops.backup import last_backup
 from coworking_app.settings import get_settings
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("coworking_app.requests")
@@ -178,7 +179,7 @@ def allowed(request: Request) -> bool:
 @router.get("/metrics", include_in_schema=False)
 def metrics_text(request: Request) -> Response:
     if not allowed(request):
-        return Response("Нужен токен метрик (METRICS_TOKEN)\n", status_code=401,
+        return Response(tr("Нужен токен метрик (METRICS_TOKEN)\n"), status_code=401,
                         media_type="text/plain; charset=utf-8", headers={"WWW-Authenticate": "Bearer"})
     body, content_type = metrics.exposition([_SCRAPE_TIME])
     return Response(body, media_type=content_type)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from coworking_app.api.deps import CurrentUser, DbSession, Uow
 from coworking_app.api.edge import SIGNED_IN, EdgeRoute, PathId, responses
+from coworking_app.i18n import N_, tr
 from coworking_app.services.messaging import delivery, notifications as svc, preferences
 from coworking_app.services.messaging import offers
 from coworking_app.services.accounts.permissions import check_role
@@ -80,11 +81,7 @@ def create_offer(uow: Uow, user: CurrentUser, body: offers.OfferInput) -> OfferO
     return OfferOut(id=offer.id, recipients=offer.recipients)
 
 
-_UNSUBSCRIBED = """<!doctype html><html lang="ru"><meta charset="utf-8">
-<title>Отписка — CoSpace</title><body style="font-family:sans-serif;max-width:560px;margin:64px auto">
-<h2>Вы отписались от специальных предложений</h2>
-<p>Письма о ваших бронях будут приходить как прежде. Снова подписаться можно в личном кабинете.</p>
-</body></html>"""
+_UNSUBSCRIBED = N_('<!doctype html><html lang="ru"><meta charset="utf-8">\n<title>Отписка — CoSpace</title><body style="font-family:sans-serif;max-width:560px;margin:64px auto">\n<h2>Вы отписались от специальных предложений</h2>\n<p>Письма о ваших бронях будут приходить как прежде. Снова подписаться можно в личном кабинете.</p>\n</body></html>')
 
 
 @router.api_route("/unsubscribe/{token}", methods=["GET", "POST"], response_class=HTMLResponse,
@@ -93,4 +90,4 @@ def unsubscribe(uow: Uow, token: Annotated[str, Path(max_length=80)]) -> HTMLRes
     """One click from an offer email, no sign-in (GET from the link, POST from mail
     clients' List-Unsubscribe-Post)."""
     uow.run(lambda s, _fx: offers.do_unsubscribe(s, token))
-    return HTMLResponse(_UNSUBSCRIBED)
+    return HTMLResponse(tr(_UNSUBSCRIBED))

@@ -10,6 +10,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coworking_app import i18n
 from coworking_app.services.admin.analytics import record_api_time
 from coworking_app.services.admin.audit import audit_context
 
@@ -35,17 +36,20 @@ class RequestContext:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
         scope[_SCOPE_KEY] = request_id
+        # The language of the answer's messages: Accept-Language, else Russian (docs/i18n.md).
+        language = i18n.negotiate(dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1"))
         client = scope.get("client")
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode()),
+                                      (b"content-language", language.encode())]
             await send(message)
 
         try:
-            with audit_context(request_id=request_id, ip=client[0] if client else None):
+            with audit_context(request_id=request_id, ip=client[0] if client else None), i18n.use(language):
                 await self.app(scope, receive, send_with_id)
         finally:
             record_api_time((time.perf_counter() - started) * 1000)

@@ -25,6 +25,7 @@ from coworking_app.services.catalog.spaces import (
     photo_views,
     tariff_view,
 )
+from coworking_app.i18n import tr
 
 router = APIRouter(tags=["owner"], route_class=EdgeRoute, responses=SIGNED_IN)
 _CONFLICT = responses(409)
@@ -111,7 +112,7 @@ def delete_tariff(space_id: PathId, resource_id: PathId, tariff_id: PathId, user
     def work(s, fx):
         _space, tariff = owner.access_tariff_for_owner(s, user, tariff_id)
         if tariff.resource_id != resource_id:
-            raise NotFound("Тариф не найден")
+            raise NotFound(tr("Тариф не найден"))
         _check_parent(s, user, space_id, resource_id)
         owner.do_delete_tariff(s, fx, user, tariff_id)
     uow.run(work)
@@ -122,7 +123,7 @@ def _check_parent(session, user, space_id: int, resource_id: int) -> None:
     """The URL's space must be the resource's space (no mixing ids across spaces)."""
     space, _resource = owner.access_resource_for_owner(session, user, resource_id)
     if space.id != space_id:
-        raise NotFound("Место не найдено")
+        raise NotFound(tr("Место не найдено"))
 
 
 @router.get("/owner/spaces/{space_id}/preview", response_model=SpaceDetail)
@@ -213,7 +214,7 @@ def delete_photo(space_id: PathId, photo_id: PathId, user: CurrentUser, uow: Uow
 def _check_photo_parent(session, user, space_id: int, photo_id: int) -> None:
     space, _photo = photos.access_photo_for_owner(session, user, photo_id)
     if space.id != space_id:
-        raise NotFound("Фото не найдено")
+        raise NotFound(tr("Фото не найдено"))
 
 
 class AddonOut(BaseModel):

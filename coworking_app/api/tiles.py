@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from coworking_app.services.catalog.tiles import TileUnavailable, fetch_tile
+from coworking_app.i18n import tr
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,7 +17,7 @@ async def tile(z: int, x: int, y: int) -> Response:
     try:
         found = await fetch_tile(z, x, y)
     except TileUnavailable:
-        return JSONResponse({"detail": "Карта сейчас недоступна, попробуйте позже"},
+        return JSONResponse({"detail": tr("Карта сейчас недоступна, попробуйте позже")},
                             status_code=502, headers={"Cache-Control": "no-store"})
     return Response(found.content, media_type=found.media_type,
                     headers={"Cache-Control": found.cache_control})

@@ -18,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop, BaseUpdateProcessor,
                           CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from coworking_app import alerts, metrics
+from coworking_app import alerts, i18n, metrics
 from coworking_app.logs import configure_logging
 from coworking_app.observability import report, start_sentry
 from coworking_app.bot import booking, cabinet, search, start
@@ -28,6 +28,7 @@ from coworking_app.bot.ui import parse_day, parse_int, parse_month, show
 from coworking_app.services.accounts import ratelimit
 from coworking_app.services.common.errors import RateLimited
 from coworking_app.settings import Settings, get_settings
+from coworking_app.i18n import tr
 
 log = logging.getLogger("coworking_app.bot")
 
@@ -98,7 +99,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else:
             await booking.choose_addons(update, context, parse_int(rest))
     else:
-        await show(update, "Эта кнопка устарела. Откройте меню: /start", new=True)
+        await show(update, tr("Эта кнопка устарела. Откройте меню: /start"), new=True)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,7 +107,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     confirmed with a button), otherwise the menu."""
     if await cabinet.got_reason(update, context, update.effective_message.text or ""):
         return
-    await start.show_menu(update, "Я понимаю кнопки и команды. Где ищем коворкинг?", new=True)
+    await start.show_menu(update, tr("Я понимаю кнопки и команды. Где ищем коворкинг?"), new=True)
 
 
 async def forget_pending(update: Update, context: ContextTypes.DEFAULT_TYPE, *, keep_reason: bool = False,
@@ -129,12 +130,15 @@ async def limit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         raise ApplicationHandlerStop
+    # The update is answered in the language of the person's Telegram app (docs/i18n.md).
+    user = update.effective_user
+    i18n.set_language(i18n.negotiate(getattr(user, "language_code", None) or ""))
     try:
         await asyncio.to_thread(ratelimit.do_take, f"bot:chat:{chat.id}", UPDATES_PER_MINUTE, 60)
     except RateLimited:
         if update.callback_query is not None:
             try:
-                await update.callback_query.answer("Слишком часто: подождите минуту", show_alert=False)
+                await update.callback_query.answer(tr("Слишком часто: подождите минуту"), show_alert=False)
             except TelegramError:
                 pass
         raise ApplicationHandlerStop
@@ -188,11 +192,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Unhandled %s in the bot", type(error).__name__, exc_info=error)
     report(error)
     where = getattr(getattr(update, "callback_query", None), "data", None) or "message"
-    await asyncio.to_thread(alerts.alert, "bot", f"{type(error).__name__} в боте ({str(where)[:40]}): {error}"[:1000],
+    await asyncio.to_thread(alerts.alert, "bot", tr("{kind} в боте ({where}): {error}", kind=type(error).__name__,
+                                                       where=str(where)[:40], error=error)[:1000],
                             f"{type(error).__name__}:{str(where).partition(':')[0]}")
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message("Что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз: /start")
+            await update.effective_chat.send_message(tr("Что-то пошло не так. Мы уже разбираемся; попробуйте ещё раз: /start"))
         except TelegramError:
             pass
 
@@ -205,8 +210,8 @@ def build(settings: Settings) -> Application:
         application.bot_data["dialogs"] = Dialogs(settings.redis_url)
         try:
             await application.bot.set_my_commands([
-                BotCommand("start", "Меню: город, рядом со мной"), BotCommand("my", "Мои брони"),
-                BotCommand("help", "Как пользоваться")])
+                BotCommand("start", tr("Меню: город, рядом со мной")), BotCommand("my", tr("Мои брони")),
+                BotCommand("help", tr("Как пользоваться"))])
         except TelegramError as exc:
             log.warning("Commands not set: %s", exc)
         outbox = Outbox(application.bot)

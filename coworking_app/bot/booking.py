@@ -23,6 +23,7 @@ from coworking_app.services.booking.pricing import AddonChoice
 from coworking_app.services.catalog import owner_spaces, spaces
 from coworking_app.services.common.errors import ServiceError
 from coworking_app.services.payments import payments
+from coworking_app.i18n import tr
 
 MONTHS_AHEAD = 6
 MAX_SEATS_BUTTONS = 8
@@ -42,14 +43,14 @@ async def choose_resource(update: Update, context: ContextTypes.DEFAULT_TYPE, sp
     try:
         name, bookable, resources, every = await calls.read(lambda s: _resources(s, space_id or 0))
     except ServiceError as exc:
-        await show(update, exc.message, [[("« В меню", "menu")]], new=True)
+        await show(update, exc.message, [[(tr("« В меню"), "menu")]], new=True)
         return
     if not bookable or not every:
-        await show(update, f"«{name}» пока не принимает брони через CoSpace.", [[("« В меню", "menu")]], new=True)
+        await show(update, tr("«{name}» пока не принимает брони через CoSpace.", name=name), [[(tr("« В меню"), "menu")]], new=True)
         return
     if not resources:
-        await show(update, f"В «{name}» места сдаются по дням и месяцам: такие брони оформляются на сайте.",
-                   [[("Забронировать на сайте", site(f"/spaces/{space_id}"))], [("« В меню", "menu")]], new=True)
+        await show(update, tr("В «{name}» места сдаются по дням и месяцам: такие брони оформляются на сайте.", name=name),
+                   [[(tr("Забронировать на сайте"), site(f"/spaces/{space_id}"))], [(tr("« В меню"), "menu")]], new=True)
         return
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
@@ -62,10 +63,10 @@ async def choose_resource(update: Update, context: ContextTypes.DEFAULT_TYPE, sp
     rows: list[Row] = []
     for resource_id, label, kind, capacity, tariffs in resources:
         price = min((t.price_minor for t in tariffs if t.unit == "hour"), default=None)
-        suffix = f" · от {format_money(price, tariffs[0].currency)}/ч" if price is not None else ""
+        suffix = tr(" · от {format_money}/ч", format_money=format_money(price, tariffs[0].currency)) if price is not None else ""
         rows.append([(f"{label} · {RESOURCE_KIND_LABELS.get(kind, kind)}{suffix}", f"rs:{resource_id}")])
-    rows.append([("« В меню", "menu")])
-    await show(update, f"{name}: что бронируем?", rows, new=True)
+    rows.append([(tr("« В меню"), "menu")])
+    await show(update, tr("{name}: что бронируем?", name=name), rows, new=True)
 
 
 def _month(session, space_id: int, resource_id: int, month: date | None, seats: int):
@@ -95,22 +96,21 @@ async def choose_month(update: Update, context: ContextTypes.DEFAULT_TYPE, resou
     space_id = state.get("space_id")
     resource_id = resource_id or state.get("resource_id")
     if not space_id or not resource_id:
-        await show(update, "Выберите коворкинг заново: /start")
+        await show(update, tr("Выберите коворкинг заново: /start"))
         return
     seats = state.get("book_seats") or 1
     found = await calls.read(lambda s: _month(s, space_id, resource_id, month, seats))
     if found is None:
-        await show(update, "Это место больше не бронируется. Выберите другое: /start")
+        await show(update, tr("Это место больше не бронируется. Выберите другое: /start"))
         return
     name, today, month, free = found
     last_month = _last_month(today)
     state.update(resource_id=resource_id, resource_name=name)
     await dialogs(context).save(chat_id, state)
     rows = month_grid(month, free, today, day_prefix="day:", nav_prefix="cal:", last_month=last_month)
-    rows.append([("« В меню", "menu")])
-    note = "" if free else "\nВ этом месяце свободных дней нет: посмотрите следующий."
-    await show(update, f"{state.get('space_name')}, {name}.\nВыберите день (точкой отмечены занятые и "
-                       f"закрытые).{note}", rows, new=new)
+    rows.append([(tr("« В меню"), "menu")])
+    note = "" if free else tr("\nВ этом месяце свободных дней нет: посмотрите следующий.")
+    await show(update, tr("{get}, {name}.\nВыберите день (точкой отмечены занятые и закрытые).{note}", get=state.get('space_name'), name=name, note=note), rows, new=new)
 
 
 def _day(session, space_id: int, resource_id: int, day: date, seats: int):
@@ -129,19 +129,19 @@ async def choose_start(update: Update, context: ContextTypes.DEFAULT_TYPE, day: 
     state = await dialogs(context).get(chat_id)
     day = day or (date.fromisoformat(state["day"]) if state.get("day") else None)
     if day is None or not state.get("resource_id"):
-        await show(update, "Выберите день заново: /start")
+        await show(update, tr("Выберите день заново: /start"))
         return
     found = await calls.read(lambda s: _day(s, state["space_id"], state["resource_id"], day, state.get("book_seats") or 1))
     starts = found[1] if found else []
     if not starts:
-        await show(update, f"На {day:%d.%m} свободного времени нет. Выберите другой день.",
-                   [[("« Календарь", f"cal:{day:%Y%m}")]])
+        await show(update, tr("На {day:%d.%m} свободного времени нет. Выберите другой день.", day=day),
+                   [[(tr("« Календарь"), f"cal:{day:%Y%m}")]])
         return
     state.update(day=day.isoformat(), starts=[s.isoformat() for s in starts], start=None, end=None)
     await dialogs(context).save(chat_id, state)
     rows = [[(f"{s:%H:%M}", f"st:{i}") for i, s in pair] for pair in chunks(list(enumerate(starts)), 4)]
-    rows.append([("« Календарь", f"cal:{day:%Y%m}")])
-    await show(update, f"{day:%d.%m.%Y}: во сколько начинаем? Показано свободное время.", rows)
+    rows.append([(tr("« Календарь"), f"cal:{day:%Y%m}")])
+    await show(update, tr("{day:%d.%m.%Y}: во сколько начинаем? Показано свободное время.", day=day), rows)
 
 
 async def choose_end(update: Update, context: ContextTypes.DEFAULT_TYPE, index: int | None) -> None:
@@ -155,19 +155,19 @@ async def choose_end(update: Update, context: ContextTypes.DEFAULT_TYPE, index: 
     found = await calls.read(lambda s: _day(s, state["space_id"], state["resource_id"], start.date(),
                                             state.get("book_seats") or 1))
     if not found:
-        await show(update, "Это место больше не бронируется: /start")
+        await show(update, tr("Это место больше не бронируется: /start"))
         return
     slots, _starts, resource = found
     ends = availability.end_choices(slots, resource, start, state.get("book_seats") or 1)
     if not ends:
-        await show(update, f"С {start:%H:%M} время уже заняли. Выберите другое.", [[("« Время", "day:" + f"{start:%Y%m%d}")]])
+        await show(update, tr("С {start:%H:%M} время уже заняли. Выберите другое.", start=start), [[(tr("« Время"), "day:" + f"{start:%Y%m%d}")]])
         return
     state.update(start=start.isoformat(), ends=[e.isoformat() for e in ends], end=None)
     await dialogs(context).save(chat_id, state)
     rows = [[(("24:00" if e.hour == 0 and e.minute == 0 else f"{e:%H:%M}"), f"en:{i}") for i, e in pair]
             for pair in chunks(list(enumerate(ends)), 4)]
-    rows.append([("« Время начала", f"day:{start:%Y%m%d}")])
-    await show(update, f"{start:%d.%m.%Y}, с {start:%H:%M}. До скольки?", rows)
+    rows.append([(tr("« Время начала"), f"day:{start:%Y%m%d}")])
+    await show(update, tr("{start:%d.%m.%Y}, с {start:%H:%M}. До скольки?", start=start), rows)
 
 
 def _capacity(session, space_id: int, resource_id: int, start: datetime, end: datetime):
@@ -200,7 +200,7 @@ async def choose_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, index
     start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
     found = await calls.read(lambda s: _capacity(s, state["space_id"], state["resource_id"], start, end))
     if found is None:
-        await show(update, "Это место больше не бронируется: /start")
+        await show(update, tr("Это место больше не бронируется: /start"))
         return
     whole, free, addons = found
     state.update(addon_options=addons, max_seats=free, book_seats=1)
@@ -209,14 +209,14 @@ async def choose_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, index
         await choose_addons(update, context, None)
         return
     rows = [[(str(n), f"se:{n}") for n in row] for row in chunks(seat_options(free), 4)]
-    await show(update, f"Сколько мест? На это время свободно {free}.", rows)
+    await show(update, tr("Сколько мест? На это время свободно {free}.", free=free), rows)
 
 
 async def set_seats(update: Update, context: ContextTypes.DEFAULT_TYPE, seats: int | None) -> None:
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
     if seats is None or not 1 <= seats <= (state.get("max_seats") or 1):
-        await show(update, "Выберите число мест кнопкой.")
+        await show(update, tr("Выберите число мест кнопкой."))
         return
     state["book_seats"] = seats
     await dialogs(context).save(chat_id, state)
@@ -239,8 +239,8 @@ async def choose_addons(update: Update, context: ContextTypes.DEFAULT_TYPE, togg
     rows = [[(("✓ " if code in chosen else "") + f"{name} — {format_money(price, currency)} "
               f"{ADDON_UNIT_LABELS.get(unit, '')}", f"ad:{i}")]
             for i, (code, name, unit, price, currency) in enumerate(options)]
-    rows.append([("Дальше: цена", "ad:ok")])
-    await show(update, "Добавить что-нибудь к брони?", rows)
+    rows.append([(tr("Дальше: цена"), "ad:ok")])
+    await show(update, tr("Добавить что-нибудь к брони?"), rows)
 
 
 def _chosen(state: dict) -> bool:
@@ -272,12 +272,12 @@ def quote_text(state: dict, quote) -> str:
     p = quote.price
     start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
     lines = [f"{state.get('space_name')}, {state.get('resource_name')}", format_stay(start, end),
-             f"Мест: {quote.seats}", ""]
+             tr("Мест: {seats}", seats=quote.seats), ""]
     lines += [f"{line.label}: {format_money(line.amount, p.currency)}" for line in p.lines]
-    lines.append(f"Итого: {format_money(p.total, p.currency)}")
-    lines.append(f"\nУсловия отмены: {POLICY_LABELS.get(quote.space.cancellation_policy, '')}".rstrip(": "))
+    lines.append(tr("Итого: {format_money}", format_money=format_money(p.total, p.currency)))
+    lines.append(tr("\nУсловия отмены: {get}", get=POLICY_LABELS.get(quote.space.cancellation_policy, '')).rstrip(": "))
     if not quote.space.instant_book:
-        lines.append("Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью.")
+        lines.append(tr("Бронь подтверждает владелец после оплаты; при отказе деньги вернутся полностью."))
     return "\n".join(lines)
 
 
@@ -285,23 +285,23 @@ async def show_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
     if not _chosen(state):
-        await show(update, "Выберите коворкинг и время заново: /start")
+        await show(update, tr("Выберите коворкинг и время заново: /start"))
         return
     try:
         request = _request(state)
         quote = await calls.read_as_person(chat_id, lambda s, u: _quote(s, u, request))
     except ServiceError as exc:
-        await show(update, f"{exc.message}", [[("« Выбрать другое время", _day_of(state))]])
+        await show(update, f"{exc.message}", [[(tr("« Выбрать другое время"), _day_of(state))]])
         return
     except ValueError:
-        await show(update, "Выбор устарел. Начните заново: /start")
+        await show(update, tr("Выбор устарел. Начните заново: /start"))
         return
     # "Оплатить" names this very choice: a button under an older price books nothing.
     state["draft"] = secrets.token_hex(4)
     await dialogs(context).save(chat_id, state)
     await show(update, quote_text(state, quote), [
-        [("Оплатить", f"ok:{state['draft']}")], [("« Изменить время", _day_of(state))],
-        [("Отмена", "menu")]])
+        [(tr("Оплатить"), f"ok:{state['draft']}")], [(tr("« Изменить время"), _day_of(state))],
+        [(tr("Отмена"), "menu")]])
 
 
 def _book(session, effects, user, request: bookings.BookingRequest):
@@ -319,20 +319,20 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: str
     chat_id = update.effective_chat.id
     state = await dialogs(context).get(chat_id)
     if draft and draft == state.get("booked"):
-        await show(update, "Эта бронь уже оформлена.", [[("Мои брони", "my")]])
+        await show(update, tr("Эта бронь уже оформлена."), [[(tr("Мои брони"), "my")]])
         return
     if not _chosen(state) or not draft or draft != state.get("draft"):
-        await show(update, "Эта цена устарела: выбор с тех пор изменился. Выберите время заново: /start")
+        await show(update, tr("Эта цена устарела: выбор с тех пор изменился. Выберите время заново: /start"))
         return
     if not await dialogs(context).once(chat_id, f"book:{draft}"):
-        await show(update, "Эта бронь уже оформлена.", [[("Мои брони", "my")]])
+        await show(update, tr("Эта бронь уже оформлена."), [[(tr("Мои брони"), "my")]])
         return
     try:
         request = _request(state)
         made = await calls.as_person(chat_id, lambda s, fx, u: _book(s, fx, u, request))
     except ServiceError as exc:
-        await show(update, f"Не получилось забронировать: {exc.message}",
-                   [[("« Выбрать другое время", _day_of(state))]])
+        await show(update, tr("Не получилось забронировать: {message_}", message_=exc.message),
+                   [[(tr("« Выбрать другое время"), _day_of(state))]])
         return
     if made is None:  # not linked yet: sign in on the site, then "Продолжить"
         await ask_to_sign_in(update, context)
@@ -341,13 +341,12 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: str
     state.update(start=None, end=None, starts=None, ends=None, draft=None, booked=draft)
     await dialogs(context).save(chat_id, state)
     if url is None:
-        await show(update, f"Бронь № {booking_id} оформлена. Она уже в «Моих бронях» и в личном кабинете на сайте.",
-                   [[("Мои брони", "my")]])
+        await show(update, tr("Бронь № {booking_id} оформлена. Она уже в «Моих бронях» и в личном кабинете на сайте.", booking_id=booking_id),
+                   [[(tr("Мои брони"), "my")]])
         return
-    until = f" до {expires.astimezone(request.start.tzinfo):%H:%M}" if expires else ""
-    await show(update, f"Бронь № {booking_id} создана и ждёт оплаты{until}. Оплата на защищённой странице, "
-                       "как на сайте; после оплаты пришлю подтверждение сюда.",
-               [[("Оплатить", site(url))], [("Мои брони", "my")]])
+    until = tr(" до {astimezone:%H:%M}", astimezone=expires.astimezone(request.start.tzinfo)) if expires else ""
+    await show(update, tr("Бронь № {booking_id} создана и ждёт оплаты{until}. Оплата на защищённой странице, как на сайте; после оплаты пришлю подтверждение сюда.", booking_id=booking_id, until=until),
+               [[(tr("Оплатить"), site(url))], [(tr("Мои брони"), "my")]])
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,6 +17,7 @@ from coworking_app.formatting import POLICY_LABELS, format_money, format_stay
 from coworking_app.services.booking import bookings
 from coworking_app.services.common.errors import ServiceError
 from coworking_app.services.payments import documents, payments
+from coworking_app.i18n import N_, tr
 
 LIST_LIMIT = 10
 MAX_REASON = 500
@@ -24,7 +25,7 @@ DONE = object()  # what `_run` gives back when it has already answered
 
 
 async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, call, refusal: str = "",
-               back: tuple[str, str] | None = ("« Мои брони", "my"), new: bool = False):
+               back: tuple[str, str] | None = (N_("« Мои брони"), "my"), new: bool = False):
     """The result of `call` (one of calls.*, which gives None for a chat not linked), or DONE
     when the chat was already answered: the service's refusal, or the way to sign in."""
     try:
@@ -49,11 +50,11 @@ async def my_bookings(update: Update, context: ContextTypes.DEFAULT_TYPE, tab: s
     views = await _run(update, context, calls.read_as_person(update.effective_chat.id, lambda s, u: _list(s, u, tab)))
     if views is DONE:
         return
-    other = ("past", "Прошедшие") if tab == "upcoming" else ("upcoming", "Предстоящие")
+    other = ("past", tr("Прошедшие")) if tab == "upcoming" else ("upcoming", tr("Предстоящие"))
     rows: list[Row] = [[(f"№ {v.id} · {v.start:%d.%m %H:%M} · {v.space_name}"[:60], f"bk:{v.id}")] for v in views]
-    rows.append([(other[1], f"my:{other[0][0]}"), ("« В меню", "menu")])
-    title = "Предстоящие брони" if tab == "upcoming" else "Прошедшие брони"
-    empty = "Пока пусто." if tab == "past" else "Предстоящих броней нет. Найдём коворкинг? /start"
+    rows.append([(other[1], f"my:{other[0][0]}"), (tr("« В меню"), "menu")])
+    title = tr("Предстоящие брони") if tab == "upcoming" else tr("Прошедшие брони")
+    empty = tr("Пока пусто.") if tab == "past" else tr("Предстоящих броней нет. Найдём коворкинг? /start")
     await show(update, f"{title}:" if views else f"{title}. {empty}", rows)
 
 
@@ -65,19 +66,19 @@ def _one(session, user, booking_id: int):
 
 
 def booking_text(v) -> str:
-    lines = [f"Бронь № {v.id}: {v.status_label}", f"{v.space_name}, {v.resource_name}", v.space_address,
-             format_stay(v.start, v.end), f"Мест: {v.seats}", f"Сумма: {format_money(v.total, v.currency)}"]
+    lines = [tr("Бронь № {id}: {status_label}", id=v.id, status_label=v.status_label), f"{v.space_name}, {v.resource_name}", v.space_address,
+             format_stay(v.start, v.end), tr("Мест: {seats}", seats=v.seats), tr("Сумма: {format_money}", format_money=format_money(v.total, v.currency))]
     if v.paid:
-        lines.append(f"Оплачено: {format_money(v.paid, v.currency)}")
+        lines.append(tr("Оплачено: {format_money}", format_money=format_money(v.paid, v.currency)))
     if v.refunded:
-        lines.append(f"Возвращено: {format_money(v.refunded, v.currency)}")
+        lines.append(tr("Возвращено: {format_money}", format_money=format_money(v.refunded, v.currency)))
     if v.expires_at and v.status == "pending_payment":
-        lines.append(f"Оплатите до {v.expires_at:%H:%M}, иначе бронь снимется.")
+        lines.append(tr("Оплатите до {expires_at:%H:%M}, иначе бронь снимется.", expires_at=v.expires_at))
     if v.renter_name:
-        lines.append(f"Гость: {v.renter_name}")
+        lines.append(tr("Гость: {renter_name}", renter_name=v.renter_name))
     if v.cancel_reason:
-        lines.append(f"Причина: {v.cancel_reason}")
-    lines.append(f"Условия отмены: {POLICY_LABELS.get(v.policy, v.policy)}")
+        lines.append(tr("Причина: {cancel_reason}", cancel_reason=v.cancel_reason))
+    lines.append(tr("Условия отмены: {get}", get=POLICY_LABELS.get(v.policy, v.policy)))
     return "\n".join(lines)
 
 
@@ -87,17 +88,17 @@ async def show_booking(update: Update, context: ContextTypes.DEFAULT_TYPE, booki
         return
     rows: list[Row] = []
     if "pay" in view.actions:
-        rows.append([("Оплатить", f"pay:{view.id}")])
+        rows.append([(tr("Оплатить"), f"pay:{view.id}")])
     if "accept" in view.actions:
-        rows.append([("Принять", f"acc:{view.id}"), ("Отклонить", f"rej:{view.id}")])
+        rows.append([(tr("Принять"), f"acc:{view.id}"), (tr("Отклонить"), f"rej:{view.id}")])
     if "cancel" in view.actions:
-        rows.append([("Отменить бронь", f"cx:{view.id}")])
+        rows.append([(tr("Отменить бронь"), f"cx:{view.id}")])
     files: Row = []
     if view.paid:
-        files.append(("Чек (PDF)", f"rc:{view.id}"))
-    files.append(("В календарь (.ics)", f"ic:{view.id}"))
+        files.append((tr("Чек (PDF)"), f"rc:{view.id}"))
+    files.append((tr("В календарь (.ics)"), f"ic:{view.id}"))
     rows.append(files)
-    rows.append([("На сайте", site("/cabinet/bookings")), ("« Мои брони", "my")])
+    rows.append([(tr("На сайте"), site("/cabinet/bookings")), (tr("« Мои брони"), "my")])
     await show(update, booking_text(view), rows)
 
 
@@ -106,15 +107,14 @@ async def ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking
     if view is DONE:
         return
     if "cancel" not in view.actions:
-        await show(update, "Эту бронь уже нельзя отменить.", [[("« Бронь", f"bk:{view.id}")]])
+        await show(update, tr("Эту бронь уже нельзя отменить."), [[(tr("« Бронь"), f"bk:{view.id}")]])
         return
     if view.renter_name is not None:  # the host or an admin: the guest is told why
         await ask_reason(update, context, "cancel", view.id)
         return
-    refund = (f"Вернём {format_money(view.refund_if_cancelled_now, view.currency)} "
-              f"по условиям «{POLICY_LABELS.get(view.policy, view.policy)}»." if view.paid else "Оплаты не было: возвращать нечего.")
-    await show(update, f"Отменить бронь № {view.id} ({view.space_name}, {format_stay(view.start, view.end)})?\n{refund}",
-               [[("Да, отменить", f"cy:{view.id}"), ("Нет", f"bk:{view.id}")]])
+    refund = (tr("Вернём {format_money} по условиям «{get}».", format_money=format_money(view.refund_if_cancelled_now, view.currency), get=POLICY_LABELS.get(view.policy, view.policy)) if view.paid else tr("Оплаты не было: возвращать нечего."))
+    await show(update, tr("Отменить бронь № {id} ({space_name}, {format_stay})?\n{refund}", id=view.id, space_name=view.space_name, format_stay=format_stay(view.start, view.end), refund=refund),
+               [[(tr("Да, отменить"), f"cy:{view.id}"), (tr("Нет"), f"bk:{view.id}")]])
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
@@ -123,20 +123,20 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
             return None
         booking, refund = bookings.do_cancel_booking(session, effects, user, booking_id or 0)
         return booking.id, format_money(refund, booking.currency)
-    done = await _run(update, context, calls.as_person(update.effective_chat.id, work), "Не получилось отменить: ")
+    done = await _run(update, context, calls.as_person(update.effective_chat.id, work), tr("Не получилось отменить: "))
     if done is DONE:
         return
-    await show(update, f"Бронь № {done[0]} отменена. Возврат: {done[1]}.", [[("« Мои брони", "my")]])
+    await show(update, tr("Бронь № {value} отменена. Возврат: {value2}.", value=done[0], value2=done[1]), [[(tr("« Мои брони"), "my")]])
 
 
 async def pay(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id: int | None) -> None:
     def work(session, effects, user):
         return None if user is None else payments.do_start_payment(session, user, booking_id or 0).payment_url
-    url = await _run(update, context, calls.as_person(update.effective_chat.id, work), "Оплатить не получится: ")
+    url = await _run(update, context, calls.as_person(update.effective_chat.id, work), tr("Оплатить не получится: "))
     if url is DONE:
         return
-    await show(update, f"Бронь № {booking_id}: оплата на защищённой странице, как на сайте.",
-               [[("Оплатить", site(url))], [("« Мои брони", "my")]], new=True)
+    await show(update, tr("Бронь № {booking_id}: оплата на защищённой странице, как на сайте.", booking_id=booking_id),
+               [[(tr("Оплатить"), site(url))], [(tr("« Мои брони"), "my")]], new=True)
 
 
 async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, booking_id: int | None) -> None:
@@ -159,9 +159,9 @@ async def send_file(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
         return
     data, name = found
     if not data:
-        await show(update, "Чек появится после оплаты.", [[("« Бронь", f"bk:{booking_id}")]])
+        await show(update, tr("Чек появится после оплаты."), [[(tr("« Бронь"), f"bk:{booking_id}")]])
         return
-    caption = "Чек по брони" if kind == "rc" else "Откройте файл, чтобы добавить бронь в календарь"
+    caption = tr("Чек по брони") if kind == "rc" else tr("Откройте файл, чтобы добавить бронь в календарь")
     await update.effective_chat.send_document(document=bytes(data), filename=name, caption=caption)
 
 
@@ -172,16 +172,16 @@ async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE, booking_id:
     def work(session, effects, user):
         return None if user is None else bookings.do_accept_booking(session, effects, user, booking_id or 0).id
     done = await _run(update, context, calls.as_person(update.effective_chat.id, work),
-                      f"Не получилось принять бронь № {booking_id}: ", back=None, new=True)
+                      tr("Не получилось принять бронь № {booking_id}: ", booking_id=booking_id), back=None, new=True)
     if done is DONE:
         return
-    await show(update, f"Бронь № {done} принята: гость получит подтверждение.", [[("Бронь", f"bk:{done}")]], new=True)
+    await show(update, tr("Бронь № {done} принята: гость получит подтверждение.", done=done), [[(tr("Бронь"), f"bk:{done}")]], new=True)
 
 
 REASON_SECONDS = 600  # a reason asked for is awaited this long; a later text is just a text
 _REASON_ACTIONS = {  # kind: (what to write, the confirming button, its callback prefix)
-    "reject": ("причину отказа", "Да, отклонить", "rjy"),
-    "cancel": ("причину отмены", "Да, отменить", "cxy"),
+    "reject": (N_("причину отказа"), N_("Да, отклонить"), "rjy"),
+    "cancel": (N_("причину отмены"), N_("Да, отменить"), "cxy"),
 }
 
 
@@ -191,8 +191,7 @@ async def ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: s
         return
     await dialogs(context).update(update.effective_chat.id, awaiting={"kind": kind, "id": booking_id, "at": time.time()},
                                   reason=None)
-    await show(update, f"Бронь № {booking_id}: напишите {_REASON_ACTIONS[kind][0]} одним сообщением — гость увидит её "
-                       "в уведомлении, а деньги вернутся ему полностью.", [[("Не надо", f"bk:{booking_id}")]], new=True)
+    await show(update, tr("Бронь № {booking_id}: напишите {value} одним сообщением — гость увидит её в уведомлении, а деньги вернутся ему полностью.", booking_id=booking_id, value=_REASON_ACTIONS[kind][0]), [[(tr("Не надо"), f"bk:{booking_id}")]], new=True)
 
 
 async def got_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
@@ -208,14 +207,14 @@ async def got_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, text: s
         return False
     reason = text.strip()[:MAX_REASON]
     if not reason:
-        await update.effective_chat.send_message("Напишите причину текстом.")
+        await update.effective_chat.send_message(tr("Напишите причину текстом."))
         return True
     state.update(awaiting=None, reason={"kind": kind, "id": booking_id, "text": reason})
     await dialogs(context).save(chat_id, state)
     _what, button, prefix = _REASON_ACTIONS[kind]
-    verb = "Отклонить" if kind == "reject" else "Отменить"
-    await show(update, f"{verb} бронь № {booking_id}?\nПричина: «{reason}»\nГостю вернётся всё, что он оплатил.",
-               [[(button, f"{prefix}:{booking_id}"), ("Нет", f"bk:{booking_id}")]], new=True)
+    verb = tr("Отклонить") if kind == "reject" else tr("Отменить")
+    await show(update, tr("{verb} бронь № {booking_id}?\nПричина: «{reason}»\nГостю вернётся всё, что он оплатил.", verb=verb, booking_id=booking_id, reason=reason),
+               [[(button, f"{prefix}:{booking_id}"), (tr("Нет"), f"bk:{booking_id}")]], new=True)
     return True
 
 
@@ -239,10 +238,9 @@ async def act_with_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, ki
         else:
             booking, refund = bookings.do_cancel_booking(session, effects, user, booking_id, reason=reason)
         return booking.id, format_money(refund, booking.currency)
-    verb = "отклонить" if kind == "reject" else "отменить"
-    done = await _run(update, context, calls.as_person(chat_id, work), f"Не получилось {verb} бронь № {booking_id}: ",
+    verb = tr("отклонить") if kind == "reject" else tr("отменить")
+    done = await _run(update, context, calls.as_person(chat_id, work), tr("Не получилось {verb} бронь № {booking_id}: ", verb=verb, booking_id=booking_id),
                       back=None)
     if done is DONE:
         return
-    await show(update, f"Бронь № {done[0]} {'отклонена' if kind == 'reject' else 'отменена'}. "
-                       f"Гостю вернётся {done[1]}.", [[("« Мои брони", "my")]])
+    await show(update, tr("Бронь № {value} {value2}. Гостю вернётся {value3}.", value=done[0], value2=tr('отклонена') if kind == 'reject' else tr('отменена'), value3=done[1]), [[(tr("« Мои брони"), "my")]])

@@ -25,6 +25,7 @@ from coworking_app.bot import calls
 from coworking_app.bot.ui import Row, clip, keyboard, with_links
 from coworking_app.services.messaging import telegram
 from coworking_app.settings import get_settings
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,14 @@ def buttons(message: telegram.Outgoing) -> list[Row]:
     bot lets the person act on it)."""
     booking_id = message.booking_id
     if message.type == "owner_needs_approval" and booking_id:
-        return [[("Принять", f"acc:{booking_id}"), ("Отклонить", f"rej:{booking_id}")], [("Бронь", f"bk:{booking_id}")]]
+        return [[(tr("Принять"), f"acc:{booking_id}"), (tr("Отклонить"), f"rej:{booking_id}")], [(tr("Бронь"), f"bk:{booking_id}")]]
     if message.type in ("booking_created", "booking_hold_expiring") and booking_id:
-        return [[("Оплатить", f"pay:{booking_id}")], [("Бронь", f"bk:{booking_id}")]]
+        return [[(tr("Оплатить"), f"pay:{booking_id}")], [(tr("Бронь"), f"bk:{booking_id}")]]
     if message.type.startswith(("booking_", "owner_")) and booking_id:
-        return [[("Бронь", f"bk:{booking_id}"), ("Открыть на сайте", message.link)]]
+        return [[(tr("Бронь"), f"bk:{booking_id}"), (tr("Открыть на сайте"), message.link)]]
     if message.type == "telegram_linked":
-        return [[("Продолжить", "resume")], [("Меню", "menu")]]
-    return [[("Открыть на сайте", message.link)]]
+        return [[(tr("Продолжить"), "resume")], [(tr("Меню"), "menu")]]
+    return [[(tr("Открыть на сайте"), message.link)]]
 
 
 class Outbox:

@@ -16,6 +16,7 @@ from coworking_app.bot.ui import MAX_CAPTION, Row, chunks, clip, keyboard, parse
 from coworking_app.formatting import format_distance, format_price, format_rating
 from coworking_app.services.catalog import catalog, search, spaces
 from coworking_app.services.common.errors import ServiceError
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +38,25 @@ def _city(session, city_id: int):
 async def choose_city(update: Update, context: ContextTypes.DEFAULT_TYPE, city_id: int | None) -> None:
     city = await calls.read(lambda s: _city(s, city_id)) if city_id else None
     if city is None:
-        await show(update, "Такого города нет. Выберите из списка: /start")
+        await show(update, tr("Такого города нет. Выберите из списка: /start"))
         return
     await dialogs(context).save(update.effective_chat.id, {
-        "city_id": city.id, "city": city.slug, "city_name": city.name_ru, "where": city.name_ru, "seats": 1, "price": 0, "amenities": []})
-    await show(update, f"{city.name_ru}. Где искать?", [
-        [("Весь город", "w:all")], [("По району", "w:d:0"), ("По метро", "w:m:0")], [("« В меню", "menu")]])
+        "city_id": city.id, "city": city.slug, "city_name": city.name, "where": city.name, "seats": 1, "price": 0, "amenities": []})
+    await show(update, tr("{name_ru}. Где искать?", name_ru=city.name), [
+        [(tr("Весь город"), "w:all")], [(tr("По району"), "w:d:0"), (tr("По метро"), "w:m:0")], [(tr("« В меню"), "menu")]])
 
 
 def _places(session, city_id: int, kind: str) -> list[tuple[int, str]]:
     if kind == "d":
-        return [(d.id, d.name_ru) for d in catalog.list_districts(session, city_id)]
-    return [(s.id, f"{s.name_ru} ({s.line_name})" if s.line_name else s.name_ru)
+        return [(d.id, d.name) for d in catalog.list_districts(session, city_id)]
+    return [(s.id, f"{s.name} ({s.line})" if s.line_name else s.name)
             for s in catalog.list_stops(session, city_id) if s.kind == "metro"]
 
 
 async def choose_place(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, page: int) -> None:
     state = await dialogs(context).get(update.effective_chat.id)
     if not state.get("city_id"):
-        await show(update, "Сначала выберите город: /start")
+        await show(update, tr("Сначала выберите город: /start"))
         return
     if kind == "all":
         state.update(district=None, stop_id=None, where=state.get("city_name") or state.get("where"))
@@ -64,29 +65,29 @@ async def choose_place(update: Update, context: ContextTypes.DEFAULT_TYPE, kind:
         return
     places = await calls.read(lambda s: _places(s, state["city_id"], kind))
     if not places:
-        await show(update, "Здесь пока нет ни районов, ни станций метро. Ищем по всему городу?",
-                   [[("Весь город", "w:all")], [("« В меню", "menu")]])
+        await show(update, tr("Здесь пока нет ни районов, ни станций метро. Ищем по всему городу?"),
+                   [[(tr("Весь город"), "w:all")], [(tr("« В меню"), "menu")]])
         return
     pages = chunks(places, PLACES_PER_PAGE)
     page = min(max(page, 0), len(pages) - 1)
     rows: list[Row] = [[(name, f"{kind}:{place_id}") for place_id, name in pair] for pair in chunks(pages[page], 2)]
     nav: Row = []
     if page > 0:
-        nav.append(("‹ Назад", f"w:{kind}:{page - 1}"))
+        nav.append((tr("‹ Назад"), f"w:{kind}:{page - 1}"))
     if page < len(pages) - 1:
-        nav.append(("Ещё ›", f"w:{kind}:{page + 1}"))
+        nav.append((tr("Ещё ›"), f"w:{kind}:{page + 1}"))
     if nav:
         rows.append(nav)
-    rows.append([("Весь город", "w:all"), ("« Города", "menu")])
-    what = "Район" if kind == "d" else "Станция метро"
-    await show(update, f"{what}: выберите из списка (страница {page + 1} из {len(pages)}).", rows)
+    rows.append([(tr("Весь город"), "w:all"), (tr("« Города"), "menu")])
+    what = tr("Район") if kind == "d" else tr("Станция метро")
+    await show(update, tr("{what}: выберите из списка (страница {value} из {len}).", what=what, value=page + 1, len=len(pages)), rows)
 
 
 async def set_place(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, place_id: int | None) -> None:
     state = await dialogs(context).get(update.effective_chat.id)
     places = dict(await calls.read(lambda s: _places(s, state.get("city_id") or 0, kind))) if state.get("city_id") else {}
     if place_id not in places:
-        await show(update, "Такого места нет в списке. Начните заново: /start")
+        await show(update, tr("Такого места нет в списке. Начните заново: /start"))
         return
     if kind == "d":
         state.update(district=str(place_id), stop_id=None)
@@ -101,11 +102,11 @@ async def set_place(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: st
 
 
 def _amenities(session) -> list[tuple[str, str]]:
-    return [(a.code, a.name_ru) for a in catalog.list_amenities(session)[:AMENITIES_SHOWN]]
+    return [(a.code, a.name) for a in catalog.list_amenities(session)[:AMENITIES_SHOWN]]
 
 
 def _price_label(limit: int | None) -> str:
-    return "любая" if limit is None else f"до {limit // 100} ₽/ч"
+    return tr("любая") if limit is None else tr("до {value} ₽/ч", value=limit // 100)
 
 
 async def show_filters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,12 +120,10 @@ async def show_filters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     ]
     rows += [[(("✓ " if code in chosen else "") + name, f"f:a:{i}") for i, (code, name) in pair]
              for pair in chunks(list(enumerate(amenities)), 2)]
-    rows.append([("Показать варианты", "f:go")])
-    rows.append([("« Город", f"c:{state.get('city_id')}") if state.get("city_id") else ("« В меню", "menu")])
-    where = state.get("where") or "рядом с вами"
-    await show(update, f"Поиск: {where}.\nМест: {seats}+ · цена {_price_label(PRICES[price])}"
-                       f"{' · ' + ', '.join(n for c, n in amenities if c in chosen) if chosen else ''}.\n"
-                       "Уточните фильтры или сразу смотрите варианты.", rows)
+    rows.append([(tr("Показать варианты"), "f:go")])
+    rows.append([(tr("« Город"), f"c:{state.get('city_id')}") if state.get("city_id") else (tr("« В меню"), "menu")])
+    where = state.get("where") or tr("рядом с вами")
+    await show(update, tr("Поиск: {where}.\nМест: {seats}+ · цена {price_label}{value}.\nУточните фильтры или сразу смотрите варианты.", where=where, seats=seats, price_label=_price_label(PRICES[price]), value=' · ' + ', '.join((n for c, n in amenities if c in chosen)) if chosen else ''), rows)
 
 
 async def set_filter(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str, value: str | None) -> None:
@@ -149,21 +148,21 @@ async def set_filter(update: Update, context: ContextTypes.DEFAULT_TYPE, what: s
 
 
 async def ask_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    button = KeyboardButton("📍 Отправить геопозицию", request_location=True)
+    button = KeyboardButton(tr("📍 Отправить геопозицию"), request_location=True)
     await update.effective_chat.send_message(
-        "Отправьте геопозицию кнопкой ниже (или через скрепку → «Геопозиция»): покажу ближайшие коворкинги.",
+        tr("Отправьте геопозицию кнопкой ниже (или через скрепку → «Геопозиция»): покажу ближайшие коворкинги."),
         reply_markup=ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True))
 
 
 async def got_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     location = update.effective_message.location
     if location is None or not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
-        await update.effective_chat.send_message("Не удалось прочитать геопозицию. Попробуйте ещё раз: /start")
+        await update.effective_chat.send_message(tr("Не удалось прочитать геопозицию. Попробуйте ещё раз: /start"))
         return
     await dialogs(context).save(update.effective_chat.id, {
-        "lat": location.latitude, "lon": location.longitude, "where": "рядом с вами",
+        "lat": location.latitude, "lon": location.longitude, "where": tr("рядом с вами"),
         "seats": 1, "price": 0, "amenities": []})
-    await update.effective_chat.send_message("Ищу рядом с вами…", reply_markup=ReplyKeyboardRemove())
+    await update.effective_chat.send_message(tr("Ищу рядом с вами…"), reply_markup=ReplyKeyboardRemove())
     await show_result(update, context, 0, new=True)
 
 
@@ -193,13 +192,13 @@ def card_text(card, detail, index: int, total: int) -> str:
     stop = detail.nearest_stops[0] if detail.nearest_stops else None
     lines = [f"{card.name}", f"{card.address}"]
     if stop is not None:
-        lines.append(f"🚇 {stop.name}, {stop.walk_minutes} мин пешком")
+        lines.append(tr("🚇 {name}, {walk_minutes} мин пешком", name=stop.name, walk_minutes=stop.walk_minutes))
     if card.distance_m is not None:
-        lines.append(f"📍 {format_distance(card.distance_m)} от вас")
+        lines.append(tr("📍 {format_distance} от вас", format_distance=format_distance(card.distance_m)))
     lines.append(f"💳 {format_price(card.price_from, card.currency, card.price_unit)}")
-    lines.append(f"⭐ {format_rating(card.rating, card.reviews_count)}" if card.reviews_count else "⭐ Пока без отзывов")
-    lines.append(f"Мест в самом большом помещении: {card.max_capacity}")
-    lines.append(f"\nВариант {index + 1} из {total}")
+    lines.append(f"⭐ {format_rating(card.rating, card.reviews_count)}" if card.reviews_count else tr("⭐ Пока без отзывов"))
+    lines.append(tr("Мест в самом большом помещении: {max_capacity}", max_capacity=card.max_capacity))
+    lines.append(tr("\nВариант {value} из {total}", value=index + 1, total=total))
     return "\n".join(lines)
 
 
@@ -208,17 +207,17 @@ async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index:
     index = min(max(index, 0), MAX_RESULT)
     state = await dialogs(context).get(chat.id)
     if not state.get("city") and state.get("lat") is None:
-        await show(update, "Сначала выберите город: /start")
+        await show(update, tr("Сначала выберите город: /start"))
         return
     try:
         total, card, detail = await calls.read(lambda s: _result(s, _params(state, index)))
     except ServiceError as exc:
-        await show(update, f"Поиск не удался: {exc.message}", [[("« Фильтры", "f:back")]])
+        await show(update, tr("Поиск не удался: {message_}", message_=exc.message), [[(tr("« Фильтры"), "f:back")]])
         return
     if card is None:
-        text = ("Ничего не нашлось. Попробуйте убрать часть фильтров или выбрать другой район."
-                if index == 0 else "Это были все варианты.")
-        await show(update, text, [[("« Фильтры", "f:back")], [("« В меню", "menu")]], new=new)
+        text = (tr("Ничего не нашлось. Попробуйте убрать часть фильтров или выбрать другой район.")
+                if index == 0 else tr("Это были все варианты."))
+        await show(update, text, [[(tr("« Фильтры"), "f:back")], [(tr("« В меню"), "menu")]], new=new)
         return
     await _forget_card(context, chat.id, state)
     photos = [InputMediaPhoto(site(p.url), caption=clip(p.caption, MAX_CAPTION) if p.caption else None)
@@ -233,10 +232,10 @@ async def show_result(update: Update, context: ContextTypes.DEFAULT_TYPE, index:
             sent_ids = [m.message_id for m in sent]
         except TelegramError as exc:  # a photo Telegram could not fetch: the card still comes
             log.info("Photos of space %s not sent: %s", card.id, exc)
-    rows: list[Row] = [[("Забронировать", f"b:{card.id}")], [("Подробнее на сайте", site(f"/spaces/{card.id}"))]]
-    nav: Row = [("« Фильтры", "f:back")]
+    rows: list[Row] = [[(tr("Забронировать"), f"b:{card.id}")], [(tr("Подробнее на сайте"), site(f"/spaces/{card.id}"))]]
+    nav: Row = [(tr("« Фильтры"), "f:back")]
     if index + 1 < total:
-        nav.append(("Следующий ›", f"r:{index + 1}"))
+        nav.append((tr("Следующий ›"), f"r:{index + 1}"))
     rows.append(nav)
     message = await chat.send_message(with_links(card_text(card, detail, index, total), rows), reply_markup=keyboard(rows),
                                       disable_web_page_preview=True)

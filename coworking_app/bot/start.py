@@ -14,16 +14,10 @@ from coworking_app.bot.ui import Row, show
 from coworking_app.services.catalog import catalog
 from coworking_app.services.common.errors import ServiceError
 from coworking_app.services.messaging import telegram
+from coworking_app.i18n import N_, tr
 
 HELP = (
-    "Я помогу найти и забронировать коворкинг.\n\n"
-    "• Выберите город или нажмите «Рядом со мной» и отправьте геопозицию.\n"
-    "• Уточните район или метро и фильтры, листайте варианты.\n"
-    "• «Забронировать»: день в календаре, время, места, и ссылка на оплату.\n"
-    "• «Мои брони»: отмена, чек и файл для календаря.\n\n"
-    "Чтобы бронировать и получать уведомления, подключите аккаунт CoSpace: в личном кабинете "
-    "на сайте нажмите «Подключить Telegram» или просто начните бронь здесь.\n\n"
-    "Команды: /start — меню, /my — мои брони, /help — эта справка."
+    N_("Я помогу найти и забронировать коворкинг.\n\n• Выберите город или нажмите «Рядом со мной» и отправьте геопозицию.\n• Уточните район или метро и фильтры, листайте варианты.\n• «Забронировать»: день в календаре, время, места, и ссылка на оплату.\n• «Мои брони»: отмена, чек и файл для календаря.\n\nЧтобы бронировать и получать уведомления, подключите аккаунт CoSpace: в личном кабинете на сайте нажмите «Подключить Telegram» или просто начните бронь здесь.\n\nКоманды: /start — меню, /my — мои брони, /help — эта справка.")
 )
 
 
@@ -37,19 +31,19 @@ def _name(update: Update) -> str:
 
 def _cities(session) -> list[tuple[int, str]]:
     counts = catalog.count_published_by_city(session)
-    return [(c.id, c.name_ru) for c in catalog.list_cities(session) if counts.get(c.id)]
+    return [(c.id, c.name) for c in catalog.list_cities(session) if counts.get(c.id)]
 
 
 async def menu_rows() -> list[Row]:
     cities = await calls.read(_cities)
     rows: list[Row] = [[(name, f"c:{city_id}") for city_id, name in cities[i:i + 2]]
                        for i in range(0, len(cities), 2)]
-    rows.append([("📍 Рядом со мной", "near")])
-    rows.append([("Мои брони", "my"), ("Помощь", "help")])
+    rows.append([(tr("📍 Рядом со мной"), "near")])
+    rows.append([(tr("Мои брони"), "my"), (tr("Помощь"), "help")])
     return rows
 
 
-async def show_menu(update: Update, text: str = "Где ищем коворкинг?", *, new: bool = False) -> None:
+async def show_menu(update: Update, text: str = N_("Где ищем коворкинг?"), *, new: bool = False) -> None:
     await show(update, text, await menu_rows(), new=new)
 
 
@@ -62,17 +56,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             account = await calls.read(lambda s: telegram.access_site_link(s, code))
         except ServiceError as exc:
-            await show(update, f"Не получилось подключить аккаунт. {exc.message}\n"
-                               "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
+            await show(update, tr("Не получилось подключить аккаунт. {message_}\nНовую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».", message_=exc.message),
                        await menu_rows(), new=True)
             return
         await dialogs(context).update(chat.id, pending_code=code)
-        await show(update, f"Подключить этот чат к аккаунту CoSpace «{account.name}» ({account.email})? "
-                           "Бот будет бронировать от его имени и присылать его уведомления.",
-                   [[("Подключить", "lk"), ("Отмена", "menu")]], new=True)
+        await show(update, tr("Подключить этот чат к аккаунту CoSpace «{name}» ({email})? Бот будет бронировать от его имени и присылать его уведомления.", name=account.name, email=account.email),
+                   [[(tr("Подключить"), "lk"), (tr("Отмена"), "menu")]], new=True)
         return
-    await show_menu(update, "Привет! Это CoSpace: коворкинги с бронированием по часам и дням.\n\n"
-                            "Где ищем коворкинг?", new=True)
+    await show_menu(update, tr("Привет! Это CoSpace: коворкинги с бронированием по часам и дням.\n\nГде ищем коворкинг?"), new=True)
 
 
 async def confirm_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,23 +73,20 @@ async def confirm_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     code = state.pop("pending_code", None)
     await dialogs(context).save(chat.id, state)
     if not code:
-        await show(update, "Ссылка уже использована. Новую можно получить в личном кабинете на сайте.",
+        await show(update, tr("Ссылка уже использована. Новую можно получить в личном кабинете на сайте."),
                    await menu_rows())
         return
     try:
         person = await calls.act(lambda s, fx: telegram.do_link_chat(s, code, chat.id, _name(update)).full_name)
     except ServiceError as exc:
-        await show(update, f"Не получилось подключить аккаунт. {exc.message}\n"
-                           "Новую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».",
+        await show(update, tr("Не получилось подключить аккаунт. {message_}\nНовую ссылку можно получить в личном кабинете на сайте: «Подключить Telegram».", message_=exc.message),
                    await menu_rows())
         return
-    await show_menu(update, f"Готово, {person}! Чат подключён к вашему аккаунту CoSpace: сюда будут "
-                            "приходить уведомления о бронях, а бронировать можно прямо здесь.\n\n"
-                            "Где ищем коворкинг?")
+    await show_menu(update, tr("Готово, {person}! Чат подключён к вашему аккаунту CoSpace: сюда будут приходить уведомления о бронях, а бронировать можно прямо здесь.\n\nГде ищем коворкинг?", person=person))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await show(update, HELP, [[("« В меню", "menu")]], new=update.callback_query is None)
+    await show(update, HELP, [[(tr("« В меню"), "menu")]], new=update.callback_query is None)
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,13 +103,12 @@ async def sign_in_rows(chat_id: int, name: str, store: Dialogs) -> tuple[str, li
         try:
             link = await calls.act(lambda s, fx: telegram.do_create_chat_link(s, chat_id, name))
         except ServiceError as exc:
-            return exc.message, [[("« В меню", "menu")]]
+            return exc.message, [[(tr("« В меню"), "menu")]]
         code = link.code
         await store.update(chat_id, signin_code=code, signin_until=link.expires_at.timestamp())
     url = telegram.site_link(code)
-    return ("Чтобы продолжить, войдите на сайте CoSpace: чат подключится к вашему аккаунту. "
-            "Ссылка действует 10 минут. После входа вернитесь сюда и нажмите «Продолжить».",
-            [[("Войти и подключить чат", url)], [("Продолжить", "resume")], [("« В меню", "menu")]])
+    return (tr("Чтобы продолжить, войдите на сайте CoSpace: чат подключится к вашему аккаунту. Ссылка действует 10 минут. После входа вернитесь сюда и нажмите «Продолжить»."),
+            [[(tr("Войти и подключить чат"), url)], [(tr("Продолжить"), "resume")], [(tr("« В меню"), "menu")]])
 
 
 async def ask_to_sign_in(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

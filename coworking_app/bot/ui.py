@@ -13,15 +13,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from coworking_app.settings import get_settings
+from coworking_app.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK = 64
-MONTHS = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь",
-          "Октябрь", "Ноябрь", "Декабрь")
-WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+MONTHS = (N_("Январь"), N_("Февраль"), N_("Март"), N_("Апрель"), N_("Май"), N_("Июнь"), N_("Июль"), N_("Август"), N_("Сентябрь"),
+          N_("Октябрь"), N_("Ноябрь"), N_("Декабрь"))
+WEEKDAYS = (N_("Пн"), N_("Вт"), N_("Ср"), N_("Чт"), N_("Пт"), N_("Сб"), N_("Вс"))
 NOOP = "noop"
 
 Row = list[tuple[str, str]]  # (label, callback data, or a URL when it starts with http)
@@ -76,7 +77,7 @@ async def show(update: Update, text: str, rows: list[Row] | None = None, *, new:
     """The screen in place of the message whose button was pressed (editMessageText), or as
     a new message (a command, a location, `new`)."""
     markup = keyboard(rows or [])
-    text = with_links(text, rows or [])
+    text = with_links(tr(text), rows or [])  # a constant's text (N_) in the update's language
     query = update.callback_query
     if query is not None and query.message is not None and not new and getattr(query.message, "text", None):
         try:
@@ -94,7 +95,7 @@ def month_grid(month: date, free: set[date], today: date, *, day_prefix: str, na
                last_month: date) -> list[Row]:
     """A month: weekday header, the days (free ones are buttons, others a dot), and arrows to
     the neighbouring months within [this month, last_month]."""
-    rows: list[Row] = [[(f"{MONTHS[month.month - 1]} {month.year}", NOOP)], [(d, NOOP) for d in WEEKDAYS]]
+    rows: list[Row] = [[(f"{tr(MONTHS[month.month - 1])} {month.year}", NOOP)], [(tr(d), NOOP) for d in WEEKDAYS]]
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
         row: Row = []
         for day in week:
@@ -109,9 +110,9 @@ def month_grid(month: date, free: set[date], today: date, *, day_prefix: str, na
     previous = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     following = _next_month(month)
     if previous >= today.replace(day=1):
-        nav.append((f"‹ {MONTHS[previous.month - 1]}", f"{nav_prefix}{previous:%Y%m}"))
+        nav.append((f"‹ {tr(MONTHS[previous.month - 1])}", f"{nav_prefix}{previous:%Y%m}"))
     if following <= last_month:
-        nav.append((f"{MONTHS[following.month - 1]} ›", f"{nav_prefix}{following:%Y%m}"))
+        nav.append((f"{tr(MONTHS[following.month - 1])} ›", f"{nav_prefix}{following:%Y%m}"))
     if nav:
         rows.append(nav)
     return rows

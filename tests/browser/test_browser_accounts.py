@@ -148,7 +148,7 @@ def test_owner_signs_up_and_creates_a_space_with_resource_tariff_and_photos(
 
 def test_renter_fixes_invalid_phone_lands_in_cabinet_and_signs_out_everywhere(app_url, browser):
     context, page = new_page(browser, 390, 844)
-    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     try:
         email = _sign_up(page, app_url, "Ищу место", "Иван Арендатор", "8 (912) 000")
         page.get_by_test_id("signup-submit").click()

@@ -103,7 +103,7 @@ def test_owner_sees_the_balance_saves_bank_details_and_downloads_the_statement(a
             statement.get_by_test_id("statement-pdf").click()
         assert download.value.suggested_filename.startswith("payout-")
         pdf = download.value.path().read_bytes()
-        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\u202f", " ")
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\xa0", " ")
         assert "2 100,00" in text and "•••• 2345" in text and str(done) in text, (payout_id, text)
     finally:
         context.close()

@@ -374,7 +374,7 @@ def test_audit_log_in_the_screens_words(app_url, browser, space):
         assert "Статус:" in text and "подтверждено" in text, text
         for raw in ("pending_payment", "paid_minor", "total_minor", "status", "+00:00"):
             assert raw not in text, (raw, text)
-        assert re.search(r"Сумма: [\d\u202f ]+ ₽", text), text
+        assert re.search(r"Сумма: [\d\xa0 ]+ ₽", text), text
         assert "Расчёт цены: итого" in text and "{" not in text, text
         page.screenshot(path=str(SHOTS / "audit-1280.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})

@@ -52,15 +52,6 @@ def redis_lists():
     clean()
 
 
-@pytest.fixture()
-def outbox(tmp_path, monkeypatch):
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
 def _holds(client, count: int) -> tuple[list[int], dict]:
     b = make_bookable()
     _renter, auth = signed_in()

@@ -301,7 +301,7 @@ def session_hooks(root: Path, packages=PROJECT_PACKAGES) -> list[str]:
 
 # States that hold no page: who is signed in (state/auth.py), the header's inbox badge, and
 # the base itself.
-PLAIN_STATES = {"AuthState", "InboxBadgeState", "PageState"}
+PLAIN_STATES = {"AuthState", "InboxBadgeState", "PageState", "LanguageState"}  # LanguageState: no use cases
 # Only the base and the sign-in state run use cases or look the person up themselves.
 _BYPASSES = {"run_use_case", "UnitOfWork", "read_scope", "access_user_by_session_token", "act_as"}
 _RUNNERS = ("state/page.py", "state/auth.py")

@@ -26,7 +26,7 @@ from coworking_app.formatting import (
     zone_name,
 )
 
-NB = "\u202f"  # the narrow no-break space between thousands
+NB = "\xa0"  # the narrow no-break space between thousands
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 

@@ -209,7 +209,7 @@ def test_amount_in_words(minor, words):
 
 
 @pytest.mark.parametrize(("minor", "currency", "shown"), [
-    (123_456, "USD", "1\u202f234,56 USD"), (5, "EUR", "0,05 EUR"), (-100, "KZT", "-1,00 KZT"),
+    (123_456, "USD", "1\xa0234,56 USD"), (5, "EUR", "0,05 EUR"), (-100, "KZT", "-1,00 KZT"),
 ])
 def test_amount_in_other_currencies_is_figures_and_code(minor, currency, shown):
     assert amount_in_words(minor, currency) == shown

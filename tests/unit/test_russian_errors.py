@@ -113,7 +113,7 @@ class _Form(BaseModel):
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"space_id": "x"}, "space_id", "Должно быть целым числом"),
     ({"space_id": 0}, "space_id", "Не меньше 1"),
-    ({"space_id": 2**31}, "space_id", "Не больше 2\u202f147\u202f483\u202f647"),
+    ({"space_id": 2**31}, "space_id", "Не больше 2\xa0147\xa0483\xa0647"),
     ({"name": "a" * 201}, "name", "Не длиннее 200 символов"),
     ({"name": "a"}, "name", "Не короче 2 символов"),
     ({"name": "ab\x00"}, "name", "Недопустимые символы: уберите управляющие и непечатаемые знаки"),

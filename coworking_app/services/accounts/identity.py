@@ -19,6 +19,7 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.text import has_bad_chars
 from coworking_app.services.messaging.preferences import do_set_preferences, preferences
 from models import User
+from coworking_app.i18n import tr
 
 
 def utcnow() -> datetime:
@@ -41,9 +42,9 @@ def check_email(email: str) -> str:
     """The normalised address (domain lower-cased) or InvalidInput("email")."""
     email = (email or "").strip()
     if not email:
-        raise InvalidInput("email", "Укажите email")
+        raise InvalidInput("email", tr("Укажите email"))
     if len(email) > 254:
-        raise InvalidInput("email", "Слишком длинный email")
+        raise InvalidInput("email", tr("Слишком длинный email"))
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -53,19 +54,19 @@ def check_email(email: str) -> str:
 def _email_problem(english: str) -> str:
     """email_validator explains in English; a person reads one of these."""
     if "must have an @-sign" in english or "small commercial at" in english:
-        return "В адресе нет символа @: проверьте email"
+        return tr("В адресе нет символа @: проверьте email")
     if "something before the @-sign" in english:
-        return "Перед @ ничего нет: проверьте email"
+        return tr("Перед @ ничего нет: проверьте email")
     if "something after the @-sign" in english or "should have a period" in english \
             or "top-level domain" in english:
-        return "После @ должен быть домен, например mail.ru"
+        return tr("После @ должен быть домен, например mail.ru")
     if "too long" in english:
-        return "Слишком длинный email"
+        return tr("Слишком длинный email")
     if "two periods" in english or "period" in english:
-        return "Лишняя точка в адресе: проверьте email"
+        return tr("Лишняя точка в адресе: проверьте email")
     if "character" in english or "ASCII" in english:
-        return "В адресе недопустимые символы: проверьте email"
-    return "Некорректный email: проверьте адрес"
+        return tr("В адресе недопустимые символы: проверьте email")
+    return tr("Некорректный email: проверьте адрес")
 
 
 def check_phone(phone: str | None) -> str | None:
@@ -74,13 +75,13 @@ def check_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     if len(phone) > 32:
-        raise InvalidInput("phone", "Слишком длинный номер")
+        raise InvalidInput("phone", tr("Слишком длинный номер"))
     try:
         parsed = phonenumbers.parse(phone, "RU")
     except phonenumbers.NumberParseException as exc:
-        raise InvalidInput("phone", "Не похоже на номер телефона") from exc
+        raise InvalidInput("phone", tr("Не похоже на номер телефона")) from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput("phone", "Такого номера не существует: проверьте цифры")
+        raise InvalidInput("phone", tr("Такого номера не существует: проверьте цифры"))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -88,9 +89,9 @@ def check_full_name(full_name: str) -> str:
     name = " ".join((full_name or "").split())
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     if len(name) < 2:
-        raise InvalidInput("full_name", "Укажите имя")
+        raise InvalidInput("full_name", tr("Укажите имя"))
     if len(name) > 120:
-        raise InvalidInput("full_name", "Не длиннее 120 символов")
+        raise InvalidInput("full_name", tr("Не длиннее 120 символов"))
     return name
 
 # --- finding and editing ------------------------------------------------------------
@@ -118,13 +119,13 @@ def do_update_profile(session: Session, user: User, *, full_name: str | None = N
         user.phone = check_phone(phone)
     if language is not None:
         if language not in ("ru", "en"):
-            raise InvalidInput("language", "ru или en")
+            raise InvalidInput("language", tr("ru или en"))
         user.language = language
     if notification_prefs is not None:
         allowed = {"email", "browser"}
         if not isinstance(notification_prefs, dict) or not set(notification_prefs) <= allowed \
                 or not all(isinstance(v, bool) for v in notification_prefs.values()):
-            raise InvalidInput("notification_prefs", "ожидается {email: bool, browser: bool}")
+            raise InvalidInput("notification_prefs", tr("ожидается {email: bool, browser: bool}"))
         # Switches over every group, stored in the one shape preferences() reads.
         prefs = preferences(user)
         if "email" in notification_prefs:

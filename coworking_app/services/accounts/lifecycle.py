@@ -18,6 +18,8 @@ from coworking_app.services.messaging import notifications
 from coworking_app.services.messaging.outbox import do_queue_email
 from coworking_app.settings import get_settings
 from models import OneTimeToken, TokenPurpose, User
+from coworking_app import i18n
+from coworking_app.i18n import tr
 
 
 def issue_one_time_token(session: Session, user: User, purpose: TokenPurpose,
@@ -38,7 +40,7 @@ def consume_one_time_token(session: Session, token: str, purpose: TokenPurpose) 
         .with_for_update()
     ).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise InvalidInput("token", "Ссылка недействительна или устарела: запросите новую")
+        raise InvalidInput("token", tr("Ссылка недействительна или устарела: запросите новую"))
     row.used_at = utcnow()
     return row
 
@@ -47,14 +49,9 @@ def do_send_email_verification(session: Session, effects: Effects, user: User) -
     hours = get_settings().email_verification_hours
     token = issue_one_time_token(session, user, TokenPurpose.verify_email, timedelta(hours=hours))
     link = f"{get_settings().base_url}/verify-email?token={token}"
-    if user.language == "en":
-        subject, body = ("Confirm your email for CoSpace",
-                         f"Hello, {user.full_name}!\n\nConfirm your address by opening:\n{link}\n\n"
-                         f"The link works for {hours} h.")
-    else:
-        subject, body = ("Подтвердите email в CoSpace",
-                         f"Здравствуйте, {user.full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\n"
-                         f"Ссылка действует {hours} ч.")
+    with i18n.use(user.language):
+        subject, body = (tr("Подтвердите email в CoSpace"),
+                         tr("Здравствуйте, {full_name}!\n\nПодтвердите адрес, открыв ссылку:\n{link}\n\nСсылка действует {hours} ч.", full_name=user.full_name, link=link, hours=hours))
     do_queue_email(session, effects, user, kind="verify_email", subject=subject, body=body)
 
 

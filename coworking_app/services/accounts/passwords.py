@@ -21,6 +21,8 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.messaging.outbox import do_queue_email
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import OneTimeToken, TokenPurpose, User
+from coworking_app import i18n
+from coworking_app.i18n import tr
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # Argon2 takes any length; this bounds the work an attacker buys
@@ -44,15 +46,15 @@ def _is_trivial(password: str) -> bool:
 def check_password(password: str, email: str = "") -> None:
     """InvalidInput("password") unless the password is long, not the email, not common."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"Не короче {MIN_PASSWORD_LENGTH} символов")
+        raise InvalidInput("password", tr("Не короче {MIN_PASSWORD_LENGTH} символов", MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"Не длиннее {MAX_PASSWORD_LENGTH} символов")
+        raise InvalidInput("password", tr("Не длиннее {MAX_PASSWORD_LENGTH} символов", MAX_PASSWORD_LENGTH=MAX_PASSWORD_LENGTH))
     lowered = password.strip().lower()
     email = (email or "").strip().lower()
     if email and (lowered == email or lowered == email.split("@")[0]):
-        raise InvalidInput("password", "Пароль не должен совпадать с email")
+        raise InvalidInput("password", tr("Пароль не должен совпадать с email"))
     if lowered in _common_passwords() or _is_trivial(password):
-        raise InvalidInput("password", "Этот пароль слишком распространён, придумайте другой")
+        raise InvalidInput("password", tr("Этот пароль слишком распространён, придумайте другой"))
 
 
 def password_strength(password: str, email: str = "") -> int:
@@ -61,7 +63,7 @@ def password_strength(password: str, email: str = "") -> int:
         check_password(password, email)
     except InvalidInput:
         return 0
-    classes = sum(bool(re.search(p, password)) for p in (r"[a-zа-яё]", r"[A-ZА-ЯЁ]", r"\d", r"[^\w\s]"))
+    classes = sum(bool(re.search(p, password)) for p in ("[a-zа-яё]", "[A-ZА-ЯЁ]", r"\d", r"[^\w\s]"))
     score = 1 + (len(password) >= 14) + (classes >= 3) + (len(password) >= 18 or classes == 4)
     return min(4, score)
 
@@ -70,7 +72,7 @@ def do_change_password(session: Session, effects: Effects, user: User, *, curren
                        new_password: str, keep_session_id: int | None = None) -> None:
     """Needs the current password; signs out every other device."""
     if not verify_password(current_password or "", user.password_hash):
-        raise InvalidInput("current_password", "Текущий пароль неверен")
+        raise InvalidInput("current_password", tr("Текущий пароль неверен"))
     check_password(new_password, user.email)
     _set_password(session, effects, user, new_password, keep_session_id=keep_session_id)
 
@@ -104,7 +106,7 @@ def do_request_password_reset(session: Session, effects: Effects, email: str,
     if client.ip:
         limits.append((f"reset:ip:{client.ip}", get_settings().password_resets_per_ip_per_hour))
     ratelimit.do_take(limits, window_seconds=3600,
-                      message="Слишком много запросов сброса пароля, попробуйте позже")
+                      message=tr("Слишком много запросов сброса пароля, попробуйте позже"))
     effects.queue_job("jobs.accounts.send_password_reset", email, retry_intervals=(10, 60, 300))
 
 
@@ -118,15 +120,9 @@ def do_send_password_reset(session: Session, effects: Effects, email: str) -> st
     token = issue_one_time_token(session, user, TokenPurpose.reset_password,
                                  timedelta(minutes=minutes))
     link = f"{settings.base_url}/reset-password?token={token}"
-    if user.language == "en":
-        subject, body = ("Reset your CoSpace password",
-                         f"To set a new password, open:\n{link}\n\nThe link works once, for "
-                         f"{minutes} minutes. If you did not ask for a reset, delete this mail.")
-    else:
-        subject, body = ("Сброс пароля CoSpace",
-                         f"Чтобы задать новый пароль, откройте ссылку:\n{link}\n\n"
-                         f"Ссылка действует {minutes} минут и сработает один раз. "
-                         f"Если вы не просили сброс, просто удалите это письмо.")
+    with i18n.use(user.language):
+        subject, body = (tr("Сброс пароля CoSpace"),
+                         tr("Чтобы задать новый пароль, откройте ссылку:\n{link}\n\nСсылка действует {minutes} минут и сработает один раз. Если вы не просили сброс, просто удалите это письмо.", link=link, minutes=minutes))
     do_queue_email(session, effects, user, kind="reset_password", subject=subject, body=body)
     return "queued"
 

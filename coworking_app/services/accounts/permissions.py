@@ -10,6 +10,7 @@ from datetime import datetime
 from coworking_app.services.common.errors import NotAuthenticated, PermissionDenied
 from coworking_app.settings import get_settings
 from models import STAFF_ROLES, Role, User
+from coworking_app.i18n import tr
 
 @dataclass(frozen=True, slots=True)
 class Caller:
@@ -33,10 +34,9 @@ def check_role(user: User | None, *roles: Role) -> User:
     if get_settings().require_2fa_for_staff and not user.totp_enabled:
         usable -= STAFF_ROLES
         if not user.has_role(*usable) and user.has_role(*roles):
-            raise PermissionDenied("Включите двухфакторную защиту в кабинете: она обязательна "
-                                   "для операторов и администраторов")
+            raise PermissionDenied(tr("Включите двухфакторную защиту в кабинете: она обязательна для операторов и администраторов"))
     if not user.has_role(*usable):
-        raise PermissionDenied("Недостаточно прав")
+        raise PermissionDenied(tr("Недостаточно прав"))
     return user
 
 
@@ -45,5 +45,5 @@ def check_can_book(user: User | Caller | None) -> User | Caller:
     if user is None:
         raise NotAuthenticated()
     if get_settings().require_email_verification and user.email_verified_at is None:
-        raise PermissionDenied("Подтвердите email, чтобы бронировать: ссылка в письме")
+        raise PermissionDenied(tr("Подтвердите email, чтобы бронировать: ссылка в письме"))
     return user

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from coworking_app.db import get_cache_redis
 from coworking_app.services.common.errors import RateLimited
+from coworking_app.i18n import N_
 
 _PREFIX = "ratelimit:"
 
@@ -36,7 +37,7 @@ _script = None
 
 
 def do_take(key: str | list[tuple[str, int]], limit: int = 0, window_seconds: int = 60,
-            message: str = "Слишком много сообщений, подождите немного") -> None:
+            message: str = N_("Слишком много сообщений, подождите немного")) -> None:
     """Counts one attempt against `limit` per window for `key` (or against each
     (key, limit) of a list, all or none); RateLimited once a limit is passed."""
     global _script

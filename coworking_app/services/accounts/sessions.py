@@ -31,8 +31,9 @@ from coworking_app.services.admin.audit import bind_actor
 from coworking_app.services.common.errors import NotAuthenticated, NotFound, SecondFactorRequired
 from coworking_app.settings import get_settings
 from models import AuthSession, User
+from coworking_app.i18n import N_, tr
 
-BAD_CREDENTIALS = "Неверный email или пароль"
+BAD_CREDENTIALS = N_("Неверный email или пароль")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def authenticate(session: Session, *, email: str, password: str, totp_code: str 
     limits = _login_limits(email or "", client)
     keys = [key for key, _limit in limits]
     ratelimit.do_take(limits, window_seconds=settings.login_window_seconds,
-                      message="Слишком много попыток входа")
+                      message=tr("Слишком много попыток входа"))
     user = find_user_by_email(session, email or "") if email and len(email) <= 254 else None
     if not verify_password(password or "", user.password_hash if user else None) \
             or user is None or not user.is_active:
@@ -100,7 +101,7 @@ def do_start_session(session: Session, effects: Effects, user: User, client: Cli
     if known_device is None and user.created_at is not None and now - user.created_at > timedelta(minutes=5):
         # A browser this person has not used before (not right after sign-up).
         notify_account(session, effects, user, "new_sign_in",
-                       {"device": row.user_agent[:120] or "неизвестное устройство", "ip": row.ip or "—"})
+                       {"device": row.user_agent[:120] or tr("неизвестное устройство"), "ip": row.ip or "—"})
     return row, token, refresh
 
 
@@ -135,7 +136,7 @@ def access_user_by_session_token(session: Session, token: str | None) -> tuple[U
         raise NotAuthenticated()
     row = session.scalars(select(AuthSession).where(AuthSession.token_hash == digest(token))).first()
     if not _live(row, now):
-        raise NotAuthenticated("Сессия истекла, войдите снова")
+        raise NotAuthenticated(tr("Сессия истекла, войдите снова"))
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated()
@@ -197,10 +198,10 @@ def _live_token(session: Session, token: str | None, load) -> tuple:
     try:
         user_id, session_id = read_access_token(token or "")
     except InvalidAccessToken as exc:
-        raise NotAuthenticated("Токен доступа недействителен или истёк: войдите снова") from exc
+        raise NotAuthenticated(tr("Токен доступа недействителен или истёк: войдите снова")) from exc
     row = load({"sid": session_id, "uid": user_id, "now": utcnow()}) if 0 < user_id < 2**31 else None
     if row is None:
-        raise NotAuthenticated("Сессия завершена или истекла: войдите снова")
+        raise NotAuthenticated(tr("Сессия завершена или истекла: войдите снова"))
     bind_actor(session, row[0])
     return row
 
@@ -224,11 +225,11 @@ def do_refresh_tokens(session: Session, refresh_token: str) -> TokenPair:
         ).first() if dot and public_id else None
         if spent is not None and spent.revoked_at is None:
             spent.revoked_at = now
-            raise NotAuthenticated("Этот refresh-токен уже использован: сессия завершена, войдите снова") \
+            raise NotAuthenticated(tr("Этот refresh-токен уже использован: сессия завершена, войдите снова")) \
                 .keeping_changes()
-        raise NotAuthenticated("Токен обновления недействителен или истёк: войдите снова")
+        raise NotAuthenticated(tr("Токен обновления недействителен или истёк: войдите снова"))
     if not _live(row, now):
-        raise NotAuthenticated("Токен обновления недействителен или истёк: войдите снова")
+        raise NotAuthenticated(tr("Токен обновления недействителен или истёк: войдите снова"))
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated()
@@ -270,10 +271,10 @@ def do_take_cookie_ticket(ticket: str | None) -> str:
     """The session token a ticket stands for, once; NotAuthenticated for a used, expired
     or unknown ticket."""
     if not ticket or len(ticket) > 200:
-        raise NotAuthenticated("Вход устарел, войдите снова")
+        raise NotAuthenticated(tr("Вход устарел, войдите снова"))
     token = get_cache_redis().getdel(_TICKET_PREFIX + digest(ticket))
     if not token:
-        raise NotAuthenticated("Вход устарел, войдите снова")
+        raise NotAuthenticated(tr("Вход устарел, войдите снова"))
     return token.decode() if isinstance(token, bytes) else str(token)
 
 
@@ -300,5 +301,5 @@ def access_session_of_user(session: Session, user: User, session_id: int) -> Aut
     """One of the user's own sessions; another user's id is simply not found."""
     row = session.get(AuthSession, session_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("Сессия не найдена")
+        raise NotFound(tr("Сессия не найдена"))
     return row

@@ -28,10 +28,12 @@ from coworking_app.services.common.errors import Conflict, InvalidInput
 from coworking_app.services.messaging import mailer
 from coworking_app.settings import get_settings
 from models import Role, SignUpRequest, User
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 SIGN_UP_ROLES = (Role.renter, Role.owner)
-EMAIL_TAKEN = "Этот email уже зарегистрирован"
-WRONG_SIGN_UP_CODE = "Неверный код или срок его действия истёк"
+EMAIL_TAKEN = N_("Этот email уже зарегистрирован")
+WRONG_SIGN_UP_CODE = N_("Неверный код или срок его действия истёк")
 SIGN_UP_CODE_TRIES = 5  # wrong codes per sign-up; then only the link in the mail works
 SIGN_UP_PER_EMAIL_PER_HOUR = 5  # sign-up mails to one address (a free or a taken one)
 
@@ -45,16 +47,16 @@ def check_sign_up(*, email: str, password: str, full_name: str, phone: str | Non
     phone = check_phone(phone)
     check_password(password, email)
     if role not in {r.value for r in SIGN_UP_ROLES}:
-        raise InvalidInput("role", "Выберите: арендатор или владелец")
+        raise InvalidInput("role", tr("Выберите: арендатор или владелец"))
     if not accepted_terms:
-        raise InvalidInput("accepted_terms", "Нужно согласие с условиями сервиса")
+        raise InvalidInput("accepted_terms", tr("Нужно согласие с условиями сервиса"))
     return email, full_name, phone
 
 
 def _add_user(session: Session, *, email: str, full_name: str, phone: str | None,
               password_hash: str, role: str, verified: bool) -> User:
     user = User(email=email, full_name=full_name, phone=phone, password_hash=password_hash,
-                roles=[role], password_changed_at=utcnow(),
+                roles=[role], password_changed_at=utcnow(), language=i18n.current(),  # the sign-up's
                 email_verified_at=utcnow() if verified else None)
     session.add(user)
     try:
@@ -118,7 +120,7 @@ def do_request_sign_up(
     if client.ip:
         limits.append((f"sign-up:ip:{client.ip}", settings.signups_per_ip_per_hour))
     ratelimit.do_take(limits, window_seconds=3600,
-                      message="Слишком много регистраций, попробуйте позже")
+                      message=tr("Слишком много регистраций, попробуйте позже"))
     password_hash = hash_password(password)
     owner = find_user_by_email(session, email)
     hours = settings.email_verification_hours
@@ -130,28 +132,14 @@ def do_request_sign_up(
         row.kind, row.full_name, row.phone, row.role = "new", full_name, phone, role
         row.password_hash, row.code_hash, row.link_hash = (password_hash, _sign_up_code_hash(email, code),
                                                            digest(token))
-        row.subject = f"Код {code} — подтвердите email в CoSpace"
-        row.body = (f"Здравствуйте, {full_name}!\n\nВаш код подтверждения: {code}\n\n"
-                    f"Введите его на странице регистрации или откройте ссылку:\n{link}\n\n"
-                    f"Код и ссылка действуют {hours} ч. Если вы не регистрировались в CoSpace, "
-                    f"просто удалите это письмо.")
+        row.subject = tr("Код {code} — подтвердите email в CoSpace", code=code)
+        row.body = (tr("Здравствуйте, {full_name}!\n\nВаш код подтверждения: {code}\n\nВведите его на странице регистрации или откройте ссылку:\n{link}\n\nКод и ссылка действуют {hours} ч. Если вы не регистрировались в CoSpace, просто удалите это письмо.", full_name=full_name, code=code, link=link, hours=hours))
     else:
         row.kind = "taken"
         base = settings.base_url
-        if owner.language == "en":
-            row.subject = "Someone tried to sign up to CoSpace with your address"
-            row.body = (f"Hello, {owner.full_name}!\n\nSomeone (perhaps you) tried to create a "
-                        f"CoSpace account with this address, but you already have one.\n\n"
-                        f"Sign in: {base}/login\nForgot your password? Reset it: {base}/reset-password\n\n"
-                        f"If it was not you, you need not do anything: no account was created "
-                        f"and your password has not changed.")
-        else:
-            row.subject = "Попытка регистрации в CoSpace с вашим адресом"
-            row.body = (f"Здравствуйте, {owner.full_name}!\n\nКто-то (возможно, вы) пытался "
-                        f"зарегистрироваться в CoSpace с этим адресом, но у вас уже есть аккаунт.\n\n"
-                        f"Войти: {base}/login\nЗабыли пароль? Восстановите его: {base}/reset-password\n\n"
-                        f"Если это были не вы, ничего делать не нужно: новый аккаунт не создан, "
-                        f"ваш пароль не изменился.")
+        with i18n.use(owner.language):
+            row.subject = tr("Попытка регистрации в CoSpace с вашим адресом")
+            row.body = (tr("Здравствуйте, {full_name}!\n\nКто-то (возможно, вы) пытался зарегистрироваться в CoSpace с этим адресом, но у вас уже есть аккаунт.\n\nВойти: {base}/login\nЗабыли пароль? Восстановите его: {base}/reset-password\n\nЕсли это были не вы, ничего делать не нужно: новый аккаунт не создан, ваш пароль не изменился.", full_name=owner.full_name, base=base))
     session.add(row)
     session.flush()
     effects.queue_job("jobs.accounts.send_sign_up_mail", row.id, job_id=f"sign-up-mail-{row.id}",
@@ -173,7 +161,7 @@ def do_confirm_sign_up(session: Session, *, email: str = "", code: str = "",
     if token:
         row = session.scalars(pending.where(SignUpRequest.link_hash == digest(token[:200]))).first()
         if row is None:
-            raise InvalidInput("token", "Ссылка недействительна или устарела: зарегистрируйтесь снова")
+            raise InvalidInput("token", tr("Ссылка недействительна или устарела: зарегистрируйтесь снова"))
     else:
         try:
             email = check_email(email)
@@ -191,7 +179,7 @@ def do_confirm_sign_up(session: Session, *, email: str = "", code: str = "",
             raise InvalidInput("code", WRONG_SIGN_UP_CODE).keeping_changes()
     row.confirmed_at = now
     if find_user_by_email(session, row.email):
-        raise Conflict("email", f"{EMAIL_TAKEN}: войдите или восстановите пароль").keeping_changes()
+        raise Conflict("email", tr("{EMAIL_TAKEN}: войдите или восстановите пароль", EMAIL_TAKEN=EMAIL_TAKEN)).keeping_changes()
     user = _add_user(session, email=row.email, full_name=row.full_name, phone=row.phone,
                      password_hash=row.password_hash, role=row.role, verified=True)
     row.password_hash = ""  # the account holds it now

@@ -14,6 +14,7 @@ from coworking_app.services.common.qr import qr_svg
 from coworking_app.services.accounts.security import digest, verify_password
 from coworking_app.settings import get_settings
 from models import RecoveryCode, User
+from coworking_app.i18n import tr
 
 ISSUER = "CoSpace"
 RECOVERY_CODES = 10
@@ -26,7 +27,7 @@ def _clean(code: str | None) -> str:
 def do_start_enrolment(session: Session, user: User) -> tuple[str, str, str]:
     """(secret, otpauth URI, QR code as SVG). Not active until confirmed with a code."""
     if user.totp_enabled:
-        raise InvalidInput("totp", "Двухфакторная защита уже включена")
+        raise InvalidInput("totp", tr("Двухфакторная защита уже включена"))
     secret = pyotp.random_base32()
     user.totp_secret = secret
     session.flush()
@@ -37,9 +38,9 @@ def do_start_enrolment(session: Session, user: User) -> tuple[str, str, str]:
 def do_confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     """Turns 2FA on when the code matches; returns the recovery codes (shown once)."""
     if user.totp_enabled or not user.totp_secret:
-        raise InvalidInput("totp", "Сначала начните подключение")
+        raise InvalidInput("totp", tr("Сначала начните подключение"))
     if not pyotp.TOTP(user.totp_secret).verify(_clean(code), valid_window=1):
-        raise InvalidInput("totp_code", "Код не подошёл: проверьте время на телефоне")
+        raise InvalidInput("totp_code", tr("Код не подошёл: проверьте время на телефоне"))
 
     user.totp_enabled_at = identity.utcnow()
     codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}"
@@ -61,9 +62,9 @@ def disable_refusal(user: User) -> str | None:
     password and a code). Operators and admins keep it while REQUIRE_2FA_FOR_STAFF is on:
     their role works only with it."""
     if not user.totp_enabled:
-        return "Двухфакторная защита уже выключена"
+        return tr("Двухфакторная защита уже выключена")
     if get_settings().require_2fa_for_staff and user.is_staff:
-        return "Для операторов и администраторов двухфакторная защита обязательна: выключить её нельзя"
+        return tr("Для операторов и администраторов двухфакторная защита обязательна: выключить её нельзя")
     return None
 
 
@@ -82,11 +83,11 @@ def do_disable(session: Session, user: User, *, password: str, code: str) -> Non
     codes go; the audit log records the change (the app_user trigger), as it does turning on."""
     check_can_disable(user)
     ratelimit.do_take(f"totp-off:{user.id}", DISABLE_ATTEMPTS, DISABLE_WINDOW_SECONDS,
-                      message="Слишком много попыток выключить двухфакторную защиту")
+                      message=tr("Слишком много попыток выключить двухфакторную защиту"))
     if not verify_password(password or "", user.password_hash):
-        raise InvalidInput("current_password", "Текущий пароль неверен")
+        raise InvalidInput("current_password", tr("Текущий пароль неверен"))
     if not _clean(code):
-        raise InvalidInput("totp_code", "Введите код из приложения-аутентификатора или резервный код")
+        raise InvalidInput("totp_code", tr("Введите код из приложения-аутентификатора или резервный код"))
     check_second_factor(session, user, code)
     user.totp_secret, user.totp_enabled_at = None, None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -101,14 +102,14 @@ def check_second_factor(session: Session, user: User, code: str | None) -> None:
     if cleaned.isdigit() and len(cleaned) == 6:
         if pyotp.TOTP(user.totp_secret or "").verify(cleaned, valid_window=1):
             return
-        raise InvalidInput("totp_code", "Неверный код")
+        raise InvalidInput("totp_code", tr("Неверный код"))
     row = session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                    RecoveryCode.code_hash == digest(cleaned),
                                    RecoveryCode.used_at.is_(None)).with_for_update()
     ).first()
     if row is None:
-        raise InvalidInput("totp_code", "Неверный код")
+        raise InvalidInput("totp_code", tr("Неверный код"))
 
     row.used_at = identity.utcnow()
 

@@ -45,6 +45,8 @@ from models import (
     User,
 )
 from models import Booking
+from coworking_app.i18n import Labels, N_, format_number, tr
+from coworking_app.services.catalog.geo import local_name
 
 TableName = Literal["bookings", "spaces", "users", "payments"]
 TABLES: tuple[str, ...] = ("bookings", "spaces", "users", "payments")
@@ -94,18 +96,18 @@ class TableFilter(QueryModel):
             if isinstance(value, date):
                 value = f"{value:%d.%m.%Y}"
             elif key == "status":
-                value = {PLACED: "оформленные", **(labels.get("status") or {}), "active": "активные",
-                         "blocked": "заблокированные"}.get(value, value)
+                value = {PLACED: tr("оформленные"), **(labels.get("status") or {}), "active": tr("активные"),
+                         "blocked": tr("заблокированные")}.get(value, value)
             elif key == "type":
                 value = (labels.get("type") or labels.get("roles") or labels.get("provider")
                          or RESOURCE_KIND_LABELS).get(value, value)
             parts.append(f"{_FILTER_LABELS.get(key, key)} {value}")
-        return ", ".join(parts) or "без фильтров"
+        return ", ".join(parts) or tr("без фильтров")
 
 
-_FILTER_LABELS = {"id": "№", "status": "статус:", "type": "тип:", "date_from": "с", "date_to": "по",
-                  "created_from": "созданы с", "created_to": "созданы по", "city_id": "город №",
-                  "space_id": "пространство №", "q": "поиск:"}
+_FILTER_LABELS = Labels({"id": "№", "status": N_("статус:"), "type": N_("тип:"), "date_from": N_("с"), "date_to": N_("по"),
+                  "created_from": N_("созданы с"), "created_to": N_("созданы по"), "city_id": N_("город №"),
+                  "space_id": N_("пространство №"), "q": N_("поиск:")})
 
 
 @dataclass
@@ -142,7 +144,7 @@ def _like(value: str) -> str:
 
 def _check_choice(field_name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        raise InvalidInput(field_name, f"Допустимые значения: {', '.join(allowed)}")
+        raise InvalidInput(field_name, tr("Допустимые значения: {join}", join=', '.join(allowed)))
 
 
 # --- bookings ----------------------------------------------------------------------------
@@ -224,7 +226,7 @@ def _spaces(flt: TableFilter) -> Select:
         pattern = _like(flt.q)
         conditions.append(or_(Space.name.ilike(pattern), Space.address.ilike(pattern),
                               owner.c.email.ilike(pattern)))
-    return (select(Space.id.label("id"), Space.name.label("name"), City.name_ru.label("city"),
+    return (select(Space.id.label("id"), Space.name.label("name"), local_name(City).label("city"),
                    func.coalesce(owner.c.email, "").label("owner"), Space.status.label("status"),
                    Space.rating.label("rating"), Space.reviews_count.label("reviews"),
                    Space.created_at.label("created"))
@@ -288,29 +290,29 @@ def _payments(flt: TableFilter) -> Select:
 
 SPECS: dict[str, _Spec] = {
     "bookings": _Spec(
-        columns=(Column("id", "ID", "id"), Column("space", "Пространство"), Column("resource", "Ресурс"),
-                 Column("type", "Тип", labels=RESOURCE_KIND_LABELS), Column("renter", "Арендатор"),
-                 Column("start", "Начало", "datetime"),
-                 Column("status", "Статус", "status", BOOKING_STATUS_LABELS), Column("total", "Сумма", "money"),
-                 Column("net", "Оплачено за вычетом возвратов", "money"), Column("created", "Создана", "datetime")),
+        columns=(Column("id", "ID", "id"), Column("space", N_("Пространство")), Column("resource", N_("Ресурс")),
+                 Column("type", N_("Тип"), labels=RESOURCE_KIND_LABELS), Column("renter", N_("Арендатор")),
+                 Column("start", N_("Начало"), "datetime"),
+                 Column("status", N_("Статус"), "status", BOOKING_STATUS_LABELS), Column("total", N_("Сумма"), "money"),
+                 Column("net", N_("Оплачено за вычетом возвратов"), "money"), Column("created", N_("Создана"), "datetime")),
         statuses=_BOOKING_STATUSES, types=tuple(k.value for k in ResourceKind), sums=("total", "net")),
     "spaces": _Spec(
-        columns=(Column("id", "ID", "id"), Column("name", "Название"), Column("city", "Город"),
-                 Column("owner", "Владелец"), Column("status", "Статус", "status", SPACE_STATUS_LABELS),
-                 Column("rating", "Рейтинг", "number"), Column("reviews", "Отзывов", "number"),
-                 Column("created", "Создано", "datetime")),
+        columns=(Column("id", "ID", "id"), Column("name", N_("Название")), Column("city", N_("Город")),
+                 Column("owner", N_("Владелец")), Column("status", N_("Статус"), "status", SPACE_STATUS_LABELS),
+                 Column("rating", N_("Рейтинг"), "number"), Column("reviews", N_("Отзывов"), "number"),
+                 Column("created", N_("Создано"), "datetime")),
         statuses=tuple(s.value for s in SpaceStatus), types=tuple(k.value for k in ResourceKind), sums=()),
     "users": _Spec(
-        columns=(Column("id", "ID", "id"), Column("email", "Email"), Column("name", "Имя"),
-                 Column("roles", "Роли", "list", ROLE_LABELS), Column("created", "Зарегистрирован", "datetime"),
-                 Column("blocked", "Заблокирован", "bool")),
+        columns=(Column("id", "ID", "id"), Column("email", "Email"), Column("name", N_("Имя")),
+                 Column("roles", N_("Роли"), "list", ROLE_LABELS), Column("created", N_("Зарегистрирован"), "datetime"),
+                 Column("blocked", N_("Заблокирован"), "bool")),
         statuses=("active", "blocked"), types=tuple(r.value for r in Role), sums=()),
     "payments": _Spec(
-        columns=(Column("id", "ID", "id"), Column("booking", "Бронь", "id"),
-                 Column("provider", "Провайдер", labels=PAYMENT_PROVIDER_LABELS),
-                 Column("purpose", "Назначение", labels=PAYMENT_PURPOSE_LABELS), Column("amount", "Сумма", "money"),
-                 Column("refunded", "Возвращено", "money"), Column("status", "Статус", "status", PAYMENT_STATUS_LABELS),
-                 Column("created", "Создан", "datetime")),
+        columns=(Column("id", "ID", "id"), Column("booking", N_("Бронь"), "id"),
+                 Column("provider", N_("Провайдер"), labels=PAYMENT_PROVIDER_LABELS),
+                 Column("purpose", N_("Назначение"), labels=PAYMENT_PURPOSE_LABELS), Column("amount", N_("Сумма"), "money"),
+                 Column("refunded", N_("Возвращено"), "money"), Column("status", N_("Статус"), "status", PAYMENT_STATUS_LABELS),
+                 Column("created", N_("Создан"), "datetime")),
         statuses=tuple(s.value for s in PaymentStatus), types=tuple(PAYMENT_PROVIDER_LABELS), sums=("amount", "refunded")),
 }
 _BUILDERS = {"bookings": _bookings, "spaces": _spaces, "users": _users, "payments": _payments}
@@ -318,7 +320,7 @@ _BUILDERS = {"bookings": _bookings, "spaces": _spaces, "users": _users, "payment
 
 def check_table_query(table: str, flt: TableFilter) -> _Spec:
     if table not in SPECS:
-        raise InvalidInput("table", f"Такой таблицы нет. Допустимые значения: {', '.join(TABLES)}")
+        raise InvalidInput("table", tr("Такой таблицы нет. Допустимые значения: {join}", join=', '.join(TABLES)))
     spec = SPECS[table]
     _check_choice("status", flt.status, spec.statuses)
     _check_choice("type", flt.type, spec.types)
@@ -375,7 +377,7 @@ def cell_value(column: Column, row: dict[str, Any]) -> Any:
     if column.labels is not None:
         return join_labels(value, column.labels) if column.kind == "list" else column.labels.get(value, str(value))
     if column.key == "rating" and "reviews" in row and not row["reviews"]:
-        return "Нет отзывов"
+        return tr("Нет отзывов")
     return value
 
 
@@ -391,7 +393,7 @@ def format_cell(column: Column, row: dict[str, Any]) -> str:
     if column.kind == "date" and isinstance(value, date):
         return f"{value:%d.%m.%Y}"
     if column.kind == "bool":
-        return "да" if value else "нет"
+        return tr("да") if value else tr("нет")
     if column.kind == "number" and isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
+        return format_number(value, "0.0")
     return str(value)

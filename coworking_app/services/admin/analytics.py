@@ -41,6 +41,7 @@ from coworking_app.services.admin import rollups
 from coworking_app.services.catalog.spaces import public_space_sql
 from coworking_app.settings import get_settings
 from models import ROLLUP_HOURS, ROLLUP_STATUSES, SEAT_STATUSES, Role, Space, User
+from coworking_app.i18n import tr
 
 PLACED_STATUSES = tuple(s for s in ROLLUP_STATUSES if s not in ("pending_payment", "expired"))
 PLACED_SQL = "b.status NOT IN ('pending_payment', 'expired')"
@@ -74,14 +75,14 @@ class DashboardFilter(QueryModel):
     @model_validator(mode="after")
     def _period(self) -> "DashboardFilter":
         if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise ValueError("Конец периода раньше начала")
+            raise ValueError(tr("Конец периода раньше начала"))
         return self
 
     def period(self, now: datetime | None = None) -> tuple[date, date]:
         end = self.date_to or today(now)
         start = self.date_from or end - timedelta(days=29)
         if (end - start).days >= MAX_PERIOD_DAYS:
-            raise InvalidInput("from", f"Период не длиннее {MAX_PERIOD_DAYS} дней")
+            raise InvalidInput("from", tr("Период не длиннее {MAX_PERIOD_DAYS} дней", MAX_PERIOD_DAYS=MAX_PERIOD_DAYS))
         return start, end
 
 
@@ -118,7 +119,7 @@ def access_analytics_scope(session: Session, user: User | None, flt: DashboardFi
     if flt.space_id is not None:
         space = session.get(Space, flt.space_id)
         if space is None or space.owner_id != user.id:
-            raise NotFound("Пространство не найдено")
+            raise NotFound(tr("Пространство не найдено"))
     return Scope(owner_id=user.id, city_id=flt.city_id, space_id=flt.space_id)
 
 
@@ -391,7 +392,7 @@ def revenue_series(session: Session, scope: Scope, period: tuple[date, date],
     """Revenue recognized (the ledger: completed stays and fees, less refunds after them) by
     report-zone day/week/month, with the bookings placed that start in each (the rollups)."""
     if granularity not in ("day", "week", "month"):
-        raise InvalidInput("granularity", "Шаг: день, неделя или месяц (day, week, month)")
+        raise InvalidInput("granularity", tr("Шаг: день, неделя или месяц (day, week, month)"))
     revenue = dict(session.execute(text(f"""
         SELECT date_trunc(:unit, r.day)::date, sum(r.earned_minor)
         FROM ({_money_sql(scope, "r.earned_minor")}) AS r GROUP BY 1

@@ -40,6 +40,7 @@ from coworking_app.services.common.fields import BigId, Day, Id, Line
 from coworking_app.settings import get_settings
 
 from models import AUDIT_ENTITIES, AuditLog, Role, User
+from coworking_app.i18n import tr
 
 
 class Identified(Protocol):
@@ -146,14 +147,14 @@ class AuditFilter(QueryModel):
     @classmethod
     def _entity(cls, value: str | None) -> str | None:
         if value not in (None, "") and value not in AUDIT_ENTITIES:
-            raise ValueError(f"Допустимые значения: {', '.join(AUDIT_ENTITIES)}")
+            raise ValueError(tr("Допустимые значения: {join}", join=', '.join(AUDIT_ENTITIES)))
         return value or None
 
     @field_validator("action")
     @classmethod
     def _action(cls, value: str | None) -> str | None:
         if value not in (None, "") and value not in ACTIONS:
-            raise ValueError(f"Допустимые значения: {', '.join(ACTIONS)}")
+            raise ValueError(tr("Допустимые значения: {join}", join=', '.join(ACTIONS)))
         return value or None
 
 

@@ -30,6 +30,8 @@ from coworking_app.services.admin import admin_tables as tables, analytics
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.settings import PROJECT_ROOT, get_settings
 from models import City, ReportFile, ReportStatus, Role, Space, User
+from coworking_app import i18n
+from coworking_app.i18n import Labels, N_, tr
 
 FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
 FORMATS = ("xlsx", "pdf")
@@ -38,7 +40,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 PDF_MAX_ROWS = 5000  # a longer PDF is not something anyone reads: export Excel instead
-TABLE_TITLES = {"bookings": "Брони", "spaces": "Пространства", "users": "Пользователи", "payments": "Платежи"}
+TABLE_TITLES = Labels({"bookings": N_("Брони"), "spaces": N_("Пространства"), "users": N_("Пользователи"), "payments": N_("Платежи")})
 
 
 @dataclass
@@ -95,7 +97,7 @@ def render_xlsx(sheets: list[tuple[str, list[tables.Column], Iterable[dict[str, 
                 elif column.kind in ("id", "number"):
                     sheet.write_number(r, c, value, decimal if isinstance(value, float) else None)
                 elif column.kind == "bool":
-                    sheet.write_string(r, c, "да" if value else "нет")
+                    sheet.write_string(r, c, tr("да") if value else tr("нет"))
                 else:
                     sheet.write_string(r, c, str(value))
             r += 1
@@ -105,7 +107,7 @@ def render_xlsx(sheets: list[tuple[str, list[tables.Column], Iterable[dict[str, 
         if r > 4:
             sheet.autofilter(3, 0, r - 1, len(columns) - 1)
         if totals:
-            sheet.write(r, 0, "Итого", bold)
+            sheet.write(r, 0, tr("Итого"), bold)
             for c, column in enumerate(columns):
                 if column.key in totals:
                     sheet.write_number(r, c, totals[column.key] / 100, money_bold)
@@ -129,7 +131,7 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
-        self.cell(0, 5, f"{self.doc_title} — стр. {self.page_no()}", align="R")
+        self.cell(0, 5, tr("{doc_title} — стр. {page_no}", doc_title=self.doc_title, page_no=self.page_no()), align="R")
 
 
 def _pdf_table(pdf: _Pdf, columns: list[tables.Column], rows: Iterable[dict[str, Any]], totals: dict[str, int]) -> int:
@@ -153,7 +155,7 @@ def _pdf_table(pdf: _Pdf, columns: list[tables.Column], rows: Iterable[dict[str,
         pdf.set_font("DejaVu", "B", 9)
         labels = {c.key: c.label for c in columns}
         summary = "; ".join(f"{labels[k]}: {format_money(v)}" for k, v in totals.items())
-        pdf.multi_cell(0, 5, f"Итого (строк: {count}): {summary}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, tr("Итого (строк: {count}): {summary}", count=count, summary=summary), new_x="LMARGIN", new_y="NEXT")
     return count
 
 
@@ -180,7 +182,7 @@ def render_pdf(sections: list[tuple[str, list[tables.Column], Iterable[dict[str,
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput("format", "Формат файла: xlsx или pdf")
+        raise InvalidInput("format", tr("Формат файла: xlsx или pdf"))
     return fmt
 
 
@@ -190,7 +192,7 @@ def _stamp(now: datetime | None = None) -> str:
 
 def _subtitle(table: str, flt: tables.TableFilter, now: datetime | None = None) -> str:
     moment = _local(now or datetime.now(timezone.utc)).strftime("%d.%m.%Y %H:%M")
-    return f"Фильтры: {flt.describe(table)}. Сформировано {moment} ({get_settings().report_timezone})."
+    return tr("Фильтры: {describe}. Сформировано {moment} ({report_timezone}).", describe=flt.describe(table), moment=moment, report_timezone=get_settings().report_timezone)
 
 
 def _table_file(session: Session, user: User, table: str, flt: tables.TableFilter, fmt: str,
@@ -203,8 +205,7 @@ def _table_file(session: Session, user: User, table: str, flt: tables.TableFilte
                               subtitle=_subtitle(table, flt), progress=progress)
     else:
         if total > PDF_MAX_ROWS:
-            raise Conflict("format", f"В PDF помещается не больше {PDF_MAX_ROWS} строк, а подходит {total}: "
-                                     "сузьте фильтры или выгрузите Excel")
+            raise Conflict("format", tr("В PDF помещается не больше {PDF_MAX_ROWS} строк, а подходит {total}: сузьте фильтры или выгрузите Excel", PDF_MAX_ROWS=PDF_MAX_ROWS, total=total))
         content = render_pdf([(TABLE_TITLES[table], columns, rows, totals)], title=title, subtitle=_subtitle(table, flt))
     return ExportFile(f"{table}-{_stamp()}.{fmt}", CONTENT_TYPES[fmt], content)
 
@@ -216,8 +217,7 @@ def export_table(session: Session, user: User | None, table: str, flt: tables.Ta
     counted = tables.list_table(session, user, table, flt.model_copy(update={"page": 1, "page_size": 1}))
     limit = get_settings().export_sync_max_rows
     if counted.total > limit:
-        raise Conflict("rows", f"Подходит строк: {counted.total}. Выгрузки больше {limit} строк "
-                               "готовятся в фоне: закажите отчёт (POST /api/v1/admin/exports)")
+        raise Conflict("rows", tr("Подходит строк: {total}. Выгрузки больше {limit} строк готовятся в фоне: закажите отчёт (POST /api/v1/admin/exports)", total=counted.total, limit=limit))
     return _table_file(session, user, table, flt, fmt, counted.total, counted.totals)
 
 
@@ -266,44 +266,46 @@ def run_export(report_id: int, *, session_factory=None) -> str:
             return "done already"
         user = session.get(User, report.created_by) if report.created_by else None
         table, fmt, params = report.table_name, report.fmt, dict(report.params)
-    _set(session_factory, report_id, status=ReportStatus.running.value, progress=0)
-    try:
-        flt = tables.TableFilter(**params, page=1, page_size=1)
-        # A transaction of its own: iter_table streams through a server-side cursor, which
-        # PostgreSQL allows only inside a transaction block (not on the autocommit read_scope).
-        with session_factory() as session:
-            counted = tables.list_table(session, user, table, flt)
-            total = max(counted.total, 1)
+        language = user.language if user else None
+    with i18n.use(language):  # the file is worded for whoever asked for it
+        _set(session_factory, report_id, status=ReportStatus.running.value, progress=0)
+        try:
+            flt = tables.TableFilter(**params, page=1, page_size=1)
+            # A transaction of its own: iter_table streams through a server-side cursor, which
+            # PostgreSQL allows only inside a transaction block (not on the autocommit read_scope).
+            with session_factory() as session:
+                counted = tables.list_table(session, user, table, flt)
+                total = max(counted.total, 1)
 
-            def progress(done: int) -> None:
-                _set(session_factory, report_id, progress=min(99, done * 100 // total), rows=done)
+                def progress(done: int) -> None:
+                    _set(session_factory, report_id, progress=min(99, done * 100 // total), rows=done)
 
-            file = _table_file(session, user, table, flt, fmt, counted.total, counted.totals, progress)
-    except (ServiceError, ValueError) as exc:
-        _set(session_factory, report_id, status=ReportStatus.failed.value,
-             error=str(getattr(exc, "message", exc))[:500], finished_at=datetime.now(timezone.utc))
-        return "failed"
-    except Exception:
-        # Anything else (the database went away, a bug): the panel must not show "running"
-        # forever. RQ keeps the traceback in its failed-job registry.
-        _set(session_factory, report_id, status=ReportStatus.failed.value,
-             error="внутренняя ошибка, попробуйте ещё раз", finished_at=datetime.now(timezone.utc))
-        raise
-    _set(session_factory, report_id, status=ReportStatus.done.value, progress=100, rows=counted.total,
-         content=file.content, filename=file.filename, finished_at=datetime.now(timezone.utc))
-    return "done"
+                file = _table_file(session, user, table, flt, fmt, counted.total, counted.totals, progress)
+        except (ServiceError, ValueError) as exc:
+            _set(session_factory, report_id, status=ReportStatus.failed.value,
+                 error=str(getattr(exc, "message", exc))[:500], finished_at=datetime.now(timezone.utc))
+            return "failed"
+        except Exception:
+            # Anything else (the database went away, a bug): the panel must not show "running"
+            # forever. RQ keeps the traceback in its failed-job registry.
+            _set(session_factory, report_id, status=ReportStatus.failed.value,
+                 error=tr("внутренняя ошибка, попробуйте ещё раз"), finished_at=datetime.now(timezone.utc))
+            raise
+        _set(session_factory, report_id, status=ReportStatus.done.value, progress=100, rows=counted.total,
+             content=file.content, filename=file.filename, finished_at=datetime.now(timezone.utc))
+        return "done"
 
 
 # --- the dashboard and scheduled reports ----------------------------------------------------
 
 _KPI_LABELS = (
-    ("active_now", "Активных броней сейчас", "number"), ("bookings_today", "Новых броней сегодня", "number"),
-    ("received_today_minor", "Получено сегодня (оплаты минус возвраты, по дате платежа)", "money"),
-    ("received_month_minor", "Получено за месяц (по дате платежа)", "money"),
-    ("revenue_today_minor", "Выручка сегодня (завершённые визиты и штрафы)", "money"),
-    ("revenue_month_minor", "Выручка за месяц (завершённые визиты и штрафы)", "money"),
-    ("occupancy_today_pct", "Загрузка сегодня, %", "number"), ("new_users_week", "Новых пользователей за неделю", "number"),
-    ("cancellation_rate_pct", "Доля отмен за период, %", "number"), ("api_avg_ms", "Среднее время ответа API, мс", "number"),
+    ("active_now", N_("Активных броней сейчас"), "number"), ("bookings_today", N_("Новых броней сегодня"), "number"),
+    ("received_today_minor", N_("Получено сегодня (оплаты минус возвраты, по дате платежа)"), "money"),
+    ("received_month_minor", N_("Получено за месяц (по дате платежа)"), "money"),
+    ("revenue_today_minor", N_("Выручка сегодня (завершённые визиты и штрафы)"), "money"),
+    ("revenue_month_minor", N_("Выручка за месяц (завершённые визиты и штрафы)"), "money"),
+    ("occupancy_today_pct", N_("Загрузка сегодня, %"), "number"), ("new_users_week", N_("Новых пользователей за неделю"), "number"),
+    ("cancellation_rate_pct", N_("Доля отмен за период, %"), "number"), ("api_avg_ms", N_("Среднее время ответа API, мс"), "number"),
 )
 
 
@@ -311,21 +313,21 @@ def dashboard_sections(board: analytics.Dashboard) -> list[tuple[str, list[table
     C = tables.Column
     kpi = board.kpis.model_dump()
     return [
-        ("Показатели", [C("name", "Показатель"), C("value", "Значение", "number"), C("money", "Сумма", "money")],
+        (tr("Показатели"), [C("name", tr("Показатель")), C("value", tr("Значение"), "number"), C("money", tr("Сумма"), "money")],
          [{"name": label, **({"money": kpi[key]} if kind == "money" else {"value": kpi[key]})}
           for key, label, kind in _KPI_LABELS if kpi.get(key) is not None], {}),
-        ("Выручка", [C("period", "Период", "date"), C("revenue", "Выручка (завершённые визиты и штрафы)", "money"),
-                     C("bookings", "Броней", "number")],
+        (tr("Выручка"), [C("period", tr("Период"), "date"), C("revenue", tr("Выручка (завершённые визиты и штрафы)"), "money"),
+                     C("bookings", tr("Броней"), "number")],
          [{"period": p.period, "revenue": p.revenue_minor, "bookings": p.bookings} for p in board.revenue],
          {"revenue": sum(p.revenue_minor for p in board.revenue)}),
-        ("Загрузка", [C("day", "День", "date"), C("pct", "Загрузка, %", "number"),
-                      C("booked", "Занято место-часов", "number"), C("open", "Доступно место-часов", "number")],
+        (tr("Загрузка"), [C("day", tr("День"), "date"), C("pct", tr("Загрузка, %"), "number"),
+                      C("booked", tr("Занято место-часов"), "number"), C("open", tr("Доступно место-часов"), "number")],
          [{"day": d.day, "pct": d.pct, "booked": round(d.booked_hours, 1), "open": round(d.open_hours, 1)}
           for d in board.occupancy], {}),
-        ("Статусы", [C("status", "Статус", "status", BOOKING_STATUS_LABELS), C("count", "Броней", "number")],
+        (tr("Статусы"), [C("status", tr("Статус"), "status", BOOKING_STATUS_LABELS), C("count", tr("Броней"), "number")],
          [{"status": k, "count": v} for k, v in board.statuses.items()], {}),
-        ("Топ пространств", [C("id", "ID", "id"), C("name", "Пространство"), C("revenue", "Выручка", "money"),
-                             C("bookings", "Броней", "number")],
+        (tr("Топ пространств"), [C("id", "ID", "id"), C("name", tr("Пространство")), C("revenue", tr("Выручка"), "money"),
+                             C("bookings", tr("Броней"), "number")],
          [{"id": t.space_id, "name": t.name, "revenue": t.revenue_minor, "bookings": t.bookings} for t in board.top],
          {"revenue": sum(t.revenue_minor for t in board.top)}),
     ]
@@ -333,7 +335,7 @@ def dashboard_sections(board: analytics.Dashboard) -> list[tuple[str, list[table
 
 def _period_text(board: analytics.Dashboard) -> str:
     start, end = board.period
-    return f"Период: {start:%d.%m.%Y} — {end:%d.%m.%Y} ({get_settings().report_timezone})"
+    return tr("Период: {start:%d.%m.%Y} — {end:%d.%m.%Y} ({report_timezone})", start=start, end=end, report_timezone=get_settings().report_timezone)
 
 
 def render_dashboard(board: analytics.Dashboard, fmt: str, *, title: str, filters: str) -> bytes:
@@ -350,9 +352,9 @@ def export_dashboard(session: Session, user: User | None, flt: analytics.Dashboa
     board = analytics.dashboard(session, user, flt, owner_view=owner_view)
     city = session.get(City, flt.city_id) if flt.city_id else None
     space = session.get(Space, flt.space_id) if flt.space_id else None
-    narrowed = ", ".join(x for x in (city and city.name_ru, space and space.name) if x)
-    filters = ("мои пространства" if owner_view else "вся сеть") + (f", {narrowed}" if narrowed else "")
-    content = render_dashboard(board, fmt, title="Отчёт CoSpace", filters=filters)
+    narrowed = ", ".join(x for x in (city and i18n.pick(city.name_ru, city.name_en), space and space.name) if x)
+    filters = (tr("мои пространства") if owner_view else tr("вся сеть")) + (f", {narrowed}" if narrowed else "")
+    content = render_dashboard(board, fmt, title=tr("Отчёт CoSpace"), filters=filters)
     return ExportFile(f"dashboard-{board.period[0]}-{board.period[1]}.{fmt}", CONTENT_TYPES[fmt], content)
 
 
@@ -366,10 +368,10 @@ def report_period(kind: str, today: date) -> tuple[date, date]:
     if kind == "monthly":
         end = today.replace(day=1) - timedelta(days=1)
         return end.replace(day=1), end
-    raise InvalidInput("kind", "Отчёт: daily, weekly или monthly")
+    raise InvalidInput("kind", tr("Отчёт: daily, weekly или monthly"))
 
 
-REPORT_TITLES = {"daily": "Ежедневный отчёт", "weekly": "Еженедельный отчёт", "monthly": "Ежемесячный отчёт"}
+REPORT_TITLES = Labels({"daily": N_("Ежедневный отчёт"), "weekly": N_("Еженедельный отчёт"), "monthly": N_("Ежемесячный отчёт")})
 
 
 def do_generate_report(session: Session, kind: str, *, now: datetime | None = None) -> list[int]:
@@ -389,7 +391,7 @@ def do_generate_report(session: Session, kind: str, *, now: datetime | None = No
     title = f"{REPORT_TITLES[kind]} CoSpace"
     created = []
     for fmt in FORMATS:
-        content = render_dashboard(board, fmt, title=title, filters="вся сеть")
+        content = render_dashboard(board, fmt, title=title, filters=tr("вся сеть"))
         table = ReportFile.__table__
         new_id = session.execute(
             pg_insert(table).values(kind=kind, title=f"{title}: {start:%d.%m.%Y} — {end:%d.%m.%Y}", table_name="",
@@ -433,12 +435,12 @@ def access_report_file(session: Session, user: User | None, report_id: int) -> R
     check_role(user, Role.operator, Role.admin)
     report = session.get(ReportFile, report_id) if 0 < report_id < 2**31 else None
     if report is None:
-        raise NotFound("Отчёт не найден")
+        raise NotFound(tr("Отчёт не найден"))
     return report
 
 
 def report_download(report: ReportFile) -> ExportFile:
     if report.status != ReportStatus.done.value or report.content is None:
-        raise Conflict("status", f"Файл ещё не готов ({report.status}, {report.progress} %)")
+        raise Conflict("status", tr("Файл ещё не готов ({status}, {progress} %)", status=report.status, progress=report.progress))
     return ExportFile(report.filename, CONTENT_TYPES[report.fmt], report.content)
 

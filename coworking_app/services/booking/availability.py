@@ -29,6 +29,7 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.catalog.spaces import access_public_space, list_resources
 from coworking_app.settings import get_settings
 from models import Resource, ResourceKind, Space, SpaceClosure, holds_seats_sql
+from coworking_app.i18n import tr
 
 GRID_MINUTES = 30
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -55,7 +56,7 @@ class Closure:
         """"31.12.2026" or "с 31.12.2026 по 08.01.2027"."""
         if self.first_day == self.last_day:
             return f"{self.first_day:%d.%m.%Y}"
-        return f"с {self.first_day:%d.%m.%Y} по {self.last_day:%d.%m.%Y}"
+        return tr("с {first_day:%d.%m.%Y} по {last_day:%d.%m.%Y}", first_day=self.first_day, last_day=self.last_day)
 
 
 class SpaceHours(Protocol):
@@ -144,46 +145,46 @@ def check_interval(space: SpaceHours, resource: ResourceLimits, start: datetime,
     """Validates [start, end) for this resource; InvalidInput names the field at fault."""
     for field, value in (("start", start), ("end", end)):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidInput(field, "укажите смещение от UTC, например 2027-01-06T10:00:00+03:00")
+            raise InvalidInput(field, tr("укажите смещение от UTC, например 2027-01-06T10:00:00+03:00"))
         if not 2000 <= value.year <= 2100:
-            raise InvalidInput(field, "дата вне допустимого диапазона")
+            raise InvalidInput(field, tr("дата вне допустимого диапазона"))
     now = now or utcnow()
     zone = ZoneInfo(space.timezone)
     start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
     if end <= start:
-        raise InvalidInput("end", "окончание должно быть позже начала")
+        raise InvalidInput("end", tr("окончание должно быть позже начала"))
     if start < now:
-        raise InvalidInput("start", "это время уже прошло")
+        raise InvalidInput("start", tr("это время уже прошло"))
     if start > now + timedelta(days=get_settings().booking_horizon_days):
-        raise InvalidInput("start", "так далеко вперёд бронировать нельзя")
+        raise InvalidInput("start", tr("так далеко вперёд бронировать нельзя"))
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     check_not_closed(space.closures, *local_days(zone, start, end))
 
     if _local_midnight(local_start) and _local_midnight(local_end):
         if resource.kind not in DAY_BOOKABLE_KINDS:
-            raise InvalidInput("start", "переговорные бронируются по часам, не на целые дни")
+            raise InvalidInput("start", tr("переговорные бронируются по часам, не на целые дни"))
         days = (local_end.date() - local_start.date()).days
         interval = Interval(start, end, zone, True, days)
         minutes_for_limits = days * 24 * 60
     else:
         for field, moment in (("start", local_start), ("end", local_end)):
             if moment.minute % GRID_MINUTES or moment.second or moment.microsecond:
-                raise InvalidInput(field, "время выбирается с шагом 30 минут")
+                raise InvalidInput(field, tr("время выбирается с шагом 30 минут"))
         window = opening_window(space, local_start.date())
         if window is None:
-            raise InvalidInput("start", "в этот день пространство закрыто")
+            raise InvalidInput("start", tr("в этот день пространство закрыто"))
         opens, closes = window
         if start < opens or end > closes:
             raise InvalidInput(
                 "end" if start >= opens else "start",
-                f"вне часов работы ({opens.astimezone(zone):%H:%M}–{closes.astimezone(zone):%H:%M})",
+                tr("вне часов работы ({astimezone:%H:%M}–{astimezone2:%H:%M})", astimezone=opens.astimezone(zone), astimezone2=closes.astimezone(zone)),
             )
         interval = Interval(start, end, zone, False, 1)
         minutes_for_limits = interval.minutes
     if minutes_for_limits < resource.min_minutes:
-        raise InvalidInput("end", f"минимальная длительность — {_duration(resource.min_minutes)}")
+        raise InvalidInput("end", tr("минимальная длительность — {duration}", duration=_duration(resource.min_minutes)))
     if minutes_for_limits > resource.max_minutes:
-        raise InvalidInput("end", f"максимальная длительность — {_duration(resource.max_minutes)}")
+        raise InvalidInput("end", tr("максимальная длительность — {duration}", duration=_duration(resource.max_minutes)))
     return interval
 
 
@@ -202,7 +203,7 @@ def check_not_closed(closures: Iterable[Closure], first: date, last: date) -> No
     """Refuses local days first..last when the owner closed any of them."""
     hit = min((c for c in closures if c.overlaps(first, last)), key=lambda c: c.first_day, default=None)
     if hit is not None:
-        raise InvalidInput("start", f"пространство закрыто {hit.period}: {hit.reason}")
+        raise InvalidInput("start", tr("пространство закрыто {period}: {reason}", period=hit.period, reason=hit.reason))
 
 
 def closures_of_space() -> ScalarSelect:
@@ -249,10 +250,10 @@ def closed_sql(space: str, start: str, end: str) -> str:
 
 def _duration(minutes: int) -> str:
     if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)} дн."
+        return tr("{value} дн.", value=minutes // (24 * 60))
     if minutes % 60 == 0:
-        return f"{minutes // 60} ч"
-    return f"{minutes} мин"
+        return tr("{value} ч", value=minutes // 60)
+    return tr("{minutes} мин", minutes=minutes)
 
 
 def check_seats(resource: ResourceLimits, seats: int | None) -> int:
@@ -260,9 +261,9 @@ def check_seats(resource: ResourceLimits, seats: int | None) -> int:
     if is_whole(resource):
         return resource.capacity
     if seats is None or seats < 1:
-        raise InvalidInput("seats", "укажите число мест от 1")
+        raise InvalidInput("seats", tr("укажите число мест от 1"))
     if seats > resource.capacity:
-        raise InvalidInput("seats", f"в «{resource.name}» всего {resource.capacity} мест")
+        raise InvalidInput("seats", tr("в «{name}» всего {capacity} мест", name=resource.name, capacity=resource.capacity))
     return seats
 
 
@@ -391,10 +392,10 @@ def public_day_slots(session: Session, space_id: int, day: date,
     space = access_public_space(session, space_id)
     today = utcnow().date()
     if not today - timedelta(days=1) <= day <= today + timedelta(days=366):
-        raise InvalidInput("date", "Выберите дату от сегодняшней и не дальше чем через год")
+        raise InvalidInput("date", tr("Выберите дату от сегодняшней и не дальше чем через год"))
     resources = [r for r in list_resources(session, space.id) if resource_id is None or r.id == resource_id]
     if resource_id is not None and not resources:
-        raise InvalidInput("resource_id", "В этом пространстве нет такого места")
+        raise InvalidInput("resource_id", tr("В этом пространстве нет такого места"))
     return space, day_slots(session, space, resources, day)
 
 

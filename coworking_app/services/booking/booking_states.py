@@ -21,6 +21,7 @@ from coworking_app.services.booking.availability import utcnow as av_now
 from coworking_app.services.booking.cover import do_return_cover, is_plan_hold
 from coworking_app.services.common.errors import Conflict
 from models import Booking, BookingEvent, BookingStatus, User
+from coworking_app.i18n import Labels, N_, tr
 
 if TYPE_CHECKING:
     from coworking_app.services.accounts.permissions import Caller
@@ -59,7 +60,7 @@ def allowed_actions(status: str) -> set[str]:
 # Everything a screen may offer on a booking, in the order buttons are shown.
 ACTIONS = ("pay", "modify", "cancel", "accept", "reject", "no_show", "check_in", "receipt", "review", "message")
 REVIEW_WINDOW = timedelta(days=30)  # a review may be written this long after the booking's end
-REVIEWED = "отзыв на эту бронь уже оставлен"
+REVIEWED = N_("отзыв на эту бронь уже оставлен")
 _LIVE = (S.pending_payment, S.paid, S.confirmed)
 
 
@@ -78,96 +79,95 @@ def booking_refusal(booking: Booking, role: str, action: str, *, now: datetime,
     lapsed = status == S.pending_payment and booking.expires_at is not None and booking.expires_at <= now
     staff_side = role in ("owner", "admin")
     if role not in ("renter", "owner", "admin"):
-        return "Бронь не найдена"
+        return tr("Бронь не найдена")
     if action == "pay":
         if role != "renter":
-            return "оплатить бронь может только гость"
+            return tr("оплатить бронь может только гость")
         if lapsed:
-            return "время на оплату истекло, забронируйте заново"
+            return tr("время на оплату истекло, забронируйте заново")
         if status == S.pending_payment:
             return None
         if status in (S.paid, S.confirmed) and booking.pending_change and booking.balance_due_minor > 0:
             return None
-        return "по этой брони нечего оплачивать"
+        return tr("по этой брони нечего оплачивать")
     plan_hold = is_plan_hold(booking)
     if action == "modify":
         if role != "renter":
-            return "изменить бронь может только гость"
+            return tr("изменить бронь может только гость")
         if plan_hold:
-            return "место закреплено абонементом на весь месяц"
+            return tr("место закреплено абонементом на весь месяц")
         if getattr(booking, "plan_purchase_id", None) is not None:
-            return "бронь по абонементу не меняется: отмените её (списанное вернётся) и забронируйте заново"
+            return tr("бронь по абонементу не меняется: отмените её (списанное вернётся) и забронируйте заново")
         if lapsed:
-            return "время на оплату истекло, бронь снята"
+            return tr("время на оплату истекло, бронь снята")
         if status not in _LIVE:
-            return "эту бронь уже нельзя изменить"
+            return tr("эту бронь уже нельзя изменить")
         if booking.start_at <= now:
-            return "бронь уже началась, изменить её нельзя"
+            return tr("бронь уже началась, изменить её нельзя")
         return None
     if action == "cancel":
         if plan_hold:
-            return "место закреплено абонементом: отключите продление абонемента в разделе «Абонементы»"
+            return tr("место закреплено абонементом: отключите продление абонемента в разделе «Абонементы»")
         if status not in _LIVE:
-            return f"бронь в статусе «{STATUS_LABELS[status]}» отменить нельзя"
+            return tr("бронь в статусе «{value}» отменить нельзя", value=STATUS_LABELS[status])
         if lapsed:
-            return "время на оплату истекло, бронь уже снята"
+            return tr("время на оплату истекло, бронь уже снята")
         if booking.end_at <= now:  # the stay is over: it completes (or is marked a no-show)
-            return "бронь уже закончилась, отменить её нельзя"
+            return tr("бронь уже закончилась, отменить её нельзя")
         return None
     if action in ("accept", "reject"):
         if not staff_side:
-            return "решение по брони принимает владелец пространства"
+            return tr("решение по брони принимает владелец пространства")
         if status != S.paid:
-            return f"бронь в статусе «{STATUS_LABELS[status]}» не ждёт решения владельца"
+            return tr("бронь в статусе «{value}» не ждёт решения владельца", value=STATUS_LABELS[status])
         if booking.start_at <= now:  # do_complete_past rejects it with a full refund
-            return "бронь уже началась без подтверждения: она отклоняется автоматически с полным возвратом"
+            return tr("бронь уже началась без подтверждения: она отклоняется автоматически с полным возвратом")
         return None
     if action == "no_show":
         if not staff_side:
-            return "неявку отмечает владелец пространства"
+            return tr("неявку отмечает владелец пространства")
         if plan_hold:
-            return "место закреплено абонементом на весь месяц — неявку не отмечают"
+            return tr("место закреплено абонементом на весь месяц — неявку не отмечают")
         if status != S.confirmed:
-            return "неявку можно отметить только у подтверждённой брони"
+            return tr("неявку можно отметить только у подтверждённой брони")
         if booking.start_at > now:
-            return "неявку можно отметить только после начала"
+            return tr("неявку можно отметить только после начала")
         if getattr(booking, "checked_in_at", None) is not None:
-            return "гость отметился о приходе — неявку отметить нельзя"
+            return tr("гость отметился о приходе — неявку отметить нельзя")
         return None
     if action == "check_in":  # the guest's QR code for the door (services/booking/checkin.py)
         if role != "renter":
-            return "QR-код для входа показывает гость"
+            return tr("QR-код для входа показывает гость")
         if status != S.confirmed:
-            return "QR-код для входа есть у подтверждённой брони"
+            return tr("QR-код для входа есть у подтверждённой брони")
         if booking.end_at <= now:
-            return "бронь уже закончилась"
+            return tr("бронь уже закончилась")
         return None
     if action == "receipt":
-        return None if booking.paid_minor > 0 else "по этой брони не было оплаты"
+        return None if booking.paid_minor > 0 else tr("по этой брони не было оплаты")
     if action == "review":
         if role != "renter":
-            return "отзыв может оставить только гость этой брони"
+            return tr("отзыв может оставить только гость этой брони")
         if status != S.completed:
-            return "отзыв можно оставить после завершённого визита"
+            return tr("отзыв можно оставить после завершённого визита")
         if now > booking.end_at + REVIEW_WINDOW:
-            return "отзыв можно оставить в течение 30 дней после визита"
+            return tr("отзыв можно оставить в течение 30 дней после визита")
         if reviewed:
             return REVIEWED
         return None
     if action == "message":
         if role == "admin":
-            return "переписка по брони — между гостем и владельцем"
+            return tr("переписка по брони — между гостем и владельцем")
         if host_id is None or host_id == booking.user_id:
-            return "у этой брони нет второй стороны для переписки"
+            return tr("у этой брони нет второй стороны для переписки")
         return None
-    return "такого действия с бронью нет"
+    return tr("такого действия с бронью нет")
 
 
 def check_transition(booking: Booking, action: str) -> str:
     target = TRANSITIONS.get((BookingStatus(booking.status), action))
     if target is None:
-        raise Conflict("status", f"нельзя выполнить «{ACTION_LABELS.get(action, action)}» "
-                                 f"для брони в статусе «{STATUS_LABELS[booking.status]}»")
+        raise Conflict("status", tr("нельзя выполнить «{get}» для брони в статусе «{value}»", get=ACTION_LABELS.get(action, action), value=STATUS_LABELS[booking.status]))
     return target.value
 
 
@@ -243,8 +243,8 @@ _INSERT_BOOKING_LOGGED = DriverStatement(_insert_booking_logged())
 
 STATUS_LABELS = BOOKING_STATUS_LABELS  # coworking_app/formatting.py: every label in one place
 
-ACTION_LABELS = {
-    "pay": "оплатить", "expire": "истечь", "cancel": "отменить", "confirm": "подтвердить",
-    "accept": "принять", "reject": "отклонить", "complete": "завершить", "no_show": "отметить неявку",
-    "modify": "изменить",
-}
+ACTION_LABELS = Labels({
+    "pay": N_("оплатить"), "expire": N_("истечь"), "cancel": N_("отменить"), "confirm": N_("подтвердить"),
+    "accept": N_("принять"), "reject": N_("отклонить"), "complete": N_("завершить"), "no_show": N_("отметить неявку"),
+    "modify": N_("изменить"),
+})

@@ -67,6 +67,7 @@ from models import (
     User,
     WaitlistEntry,
 )
+from coworking_app.i18n import tr
 
 S = BookingStatus
 
@@ -81,9 +82,9 @@ POLICY_NAMES = POLICY_LABELS  # coworking_app/formatting.py
 
 def policy_terms(policy: str) -> list[str]:
     """The schedule in words, shown before the renter confirms."""
-    lines = [f"не позже чем за {hours} ч до начала — возврат {percent} %"
+    lines = [tr("не позже чем за {hours} ч до начала — возврат {percent} %", hours=hours, percent=percent)
              for hours, percent in POLICIES[policy]]
-    lines.append("позже — без возврата")
+    lines.append(tr("позже — без возврата"))
     return lines
 
 
@@ -138,8 +139,8 @@ def seats_conflict(free: int) -> Conflict:
     """The one refusal for too few free seats (409 on field "seats"): a lost race, a quote
     asking for more than is free, a modification that no longer fits."""
     if free <= 0:
-        return Conflict("seats", "На это время свободных мест нет")
-    return Conflict("seats", f"На это время осталось мест: {free}")
+        return Conflict("seats", tr("На это время свободных мест нет"))
+    return Conflict("seats", tr("На это время осталось мест: {free}", free=free))
 
 
 # --- access ----------------------------------------------------------------------------
@@ -219,15 +220,15 @@ def access_booking(session: Session, user: User | None, booking_id: int,
         raise NotAuthenticated()
     booking = _get(session, booking_id, for_update=for_update)
     if booking is None:
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     host_id = _host_id(session, booking)
     role = booking_role(user, booking, host_id)
     if role == "other":
         if user.is_staff:  # the 2FA rule's own answer (403), not "not found"
             check_role(user, Role.operator, Role.admin)
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     if role not in sides:
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     if action is not None:
         check_can(user, booking, action, now=now or av.utcnow(), host_id=host_id)
     return booking, role
@@ -290,13 +291,13 @@ def _bookable(session: Session, resource_id: int, *, lock: bool,
     if 0 < resource_id < 2**31:
         row = (_BOOKABLE_LOCKED if lock else _BOOKABLE).execute(session, {"rid": resource_id}).fetchone()
     if row is None:
-        raise NotFound("Ресурс не найден")
+        raise NotFound(tr("Ресурс не найден"))
     resource = BookableResource(*row[:_RESOURCE_WIDTH])
     space = BookableSpace(*row[_RESOURCE_WIDTH:-2], closures=av.closures_from_json(row[-2]))
     if not is_bookable(space):
         if not is_public(space):
-            raise NotFound("Ресурс не найден")
-        raise Conflict("resource_id", "Это пространство сейчас не принимает брони")
+            raise NotFound(tr("Ресурс не найден"))
+        raise Conflict("resource_id", tr("Это пространство сейчас не принимает брони"))
     return space, resource, row[-1]
 
 
@@ -329,7 +330,7 @@ def do_expire_holds(session: Session, effects: Effects, *, now: datetime | None 
     count = 0
     for booking in session.scalars(query):
         do_transition(session, effects, booking, "expire", actor=None, actor_role="system",
-                      reason="не оплачено вовремя")
+                      reason=tr("не оплачено вовремя"))
         count += 1
     session.flush()
     return count
@@ -349,10 +350,10 @@ def do_complete_past(session: Session, effects: Effects, *, now: datetime | None
     ):
         amount = booking.paid_minor - booking.refunded_minor
         do_transition(session, effects, booking, "reject", actor=None, actor_role="system",
-                      reason="владелец не подтвердил бронь до начала", data={"refund": amount})
-        booking.cancel_reason = "владелец не подтвердил бронь до начала"
+                      reason=tr("владелец не подтвердил бронь до начала"), data={"refund": amount})
+        booking.cancel_reason = tr("владелец не подтвердил бронь до начала")
         if amount > 0:
-            do_refund_booking(session, effects, booking, amount, reason="не подтверждено владельцем",
+            do_refund_booking(session, effects, booking, amount, reason=tr("не подтверждено владельцем"),
                               ledger_kind="rejection")
         count += 1
     for booking in session.scalars(
@@ -405,7 +406,7 @@ def _cover(session: Session, user: User | Caller | None, request: BookingRequest
     if request.plan_id is None:
         return None, None
     if user is None:
-        raise InvalidInput("plan_id", "войдите, чтобы бронировать по абонементу")
+        raise InvalidInput("plan_id", tr("войдите, чтобы бронировать по абонементу"))
     return access_cover(session, user.id, request.plan_id, resource, interval, seats, now=now, lock=lock)
 
 
@@ -648,7 +649,7 @@ def _price_change(session: Session, user: User, booking: Booking, space: Bookabl
     """The one computation of a change: the checks of the new time and seats, the new price
     with the booking's add-ons and promo code, and the money (see do_modify_booking)."""
     if change.start is None and change.end is None and change.seats is None:
-        raise InvalidInput("start", "укажите новое время или число мест")
+        raise InvalidInput("start", tr("укажите новое время или число мест"))
     interval = av.check_interval(space, resource, change.start or booking.start_at,
                                  change.end or booking.end_at, now=now)
     seats = av.check_seats(resource, change.seats if change.seats is not None else booking.seats)
@@ -713,12 +714,12 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
     now = now or av.utcnow()
     booking = access_booking_for_renter(session, user, booking_id, action="modify", now=now)
     if change.start is None and change.end is None and change.seats is None:
-        raise InvalidInput("start", "укажите новое время или число мест")
+        raise InvalidInput("start", tr("укажите новое время или число мест"))
     space, resource, tariffs = _bookable(session, booking.resource_id, lock=True)
     do_expire_holds(session, effects, now=now, resource_id=resource.id)
     session.refresh(booking)
     if booking.status == S.expired:
-        raise Conflict("status", "время на оплату истекло, бронь снята")
+        raise Conflict("status", tr("время на оплату истекло, бронь снята"))
     q = _price_change(session, user, booking, space, resource, tariffs, change, now=now, lock_promo=True)
     short = q.shortage()
     if short is not None:
@@ -737,7 +738,7 @@ def do_modify_booking(session: Session, effects: Effects, user: User | None, boo
         do_apply_change(session, effects, booking, space, snapshot, actor=user, actor_role="renter")
         if q.refund > 0:
             do_refund_booking(session, effects, booking, q.refund,
-                              reason=f"изменение брони ({q.refund_percent} %)", ledger_kind="change",
+                              reason=tr("изменение брони ({refund_percent} %)", refund_percent=q.refund_percent), ledger_kind="change",
                               actor_id=user.id)
     session.flush()
     return booking, q.difference
@@ -759,7 +760,7 @@ def do_apply_change(session: Session, effects: Effects, booking: Booking, space:
     if booking.status == S.confirmed and not space.instant_book:
         # The owner approved the old booking, not this one.
         do_transition(session, effects, booking, "modify", actor=actor, actor_role=actor_role,
-                      reason="изменение ждёт подтверждения владельца", data={"old": old})
+                      reason=tr("изменение ждёт подтверждения владельца"), data={"old": old})
     else:
         do_log_event(session, effects, booking, "modify", booking.status, actor=actor,
                      actor_role=actor_role, data={"old": old})
@@ -786,7 +787,7 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
     booking, role = access_booking(session, user, booking_id, for_update=True, action="cancel", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True) or None
     if role in ("owner", "admin") and not reason:
-        raise InvalidInput("reason", "Укажите причину отмены: гость увидит её в уведомлении")
+        raise InvalidInput("reason", tr("Укажите причину отмены: гость увидит её в уведомлении"))
     amount, percent = cancellation_refund(booking, role, now)
     do_transition(session, effects, booking, "cancel", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount, "percent": percent})
@@ -797,7 +798,7 @@ def do_cancel_booking(session: Session, effects: Effects, user: User | None, boo
                                 booking.paid_minor - booking.refunded_minor - amount)
     penalty_id = penalty.id if penalty else None
     if amount:
-        do_refund_booking(session, effects, booking, amount, reason=f"отмена ({percent} %)",
+        do_refund_booking(session, effects, booking, amount, reason=tr("отмена ({percent} %)", percent=percent),
                           ledger_kind="cancellation", actor_id=user.id, penalty_id=penalty_id)
     ledger.do_post_booking(session, effects, booking, "cancellation", actor_id=user.id, penalty_id=penalty_id)
     session.flush()
@@ -825,13 +826,13 @@ def do_reject_booking(session: Session, effects: Effects, user: User | None, boo
     booking, role = access_booking_for_owner(session, user, booking_id, action="reject", now=now)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True)
     if not reason:
-        raise InvalidInput("reason", "Укажите причину отказа: гость увидит её в уведомлении")
+        raise InvalidInput("reason", tr("Укажите причину отказа: гость увидит её в уведомлении"))
     amount = booking.paid_minor - booking.refunded_minor
     do_transition(session, effects, booking, "reject", actor=user, actor_role=role, reason=reason,
                   data={"refund": amount})
     booking.cancel_reason = reason
     if amount > 0:
-        do_refund_booking(session, effects, booking, amount, reason="отклонено владельцем",
+        do_refund_booking(session, effects, booking, amount, reason=tr("отклонено владельцем"),
                           ledger_kind="rejection", actor_id=user.id)
     session.flush()
     return booking, amount
@@ -845,8 +846,8 @@ def do_cancel_for_closure(session: Session, effects: Effects, user: User | None,
     guest reads. Only bookings still holding seats on those days (`bookings_on_closure`)."""
     space, closure = access_closure_for_owner(session, user, space_id, closure_id)
     if booking_id not in {b.id for b in bookings_on_closure(session, space, closure)}:
-        raise NotFound("Бронь не найдена среди броней на закрытые дни")
-    reason = f"пространство закрыто {closure_of(closure).period}: {closure.reason}"
+        raise NotFound(tr("Бронь не найдена среди броней на закрытые дни"))
+    reason = tr("пространство закрыто {period}: {reason}", period=closure_of(closure).period, reason=closure.reason)
     return do_cancel_booking(session, effects, user, booking_id, reason=reason, now=now)
 
 
@@ -875,7 +876,7 @@ def do_record_no_show(session: Session, effects: Effects, booking: Booking, *, a
     penalty = do_charge_penalty(session, booking, PenaltyKind.no_show, fee)
     penalty_id = penalty.id if penalty else None
     if back > 0:
-        do_refund_booking(session, effects, booking, back, reason="неявка: возврат сверх штрафа",
+        do_refund_booking(session, effects, booking, back, reason=tr("неявка: возврат сверх штрафа"),
                           ledger_kind="no_show", actor_id=actor_id, penalty_id=penalty_id)
     ledger.do_post_booking(session, effects, booking, "no_show", actor_id=actor_id, penalty_id=penalty_id)
     session.flush()
@@ -907,7 +908,7 @@ def list_bookings(session: Session, user: User | None, flt: BookingFilter,
     query = select(Booking)
     if flt.scope == "owner":
         if not user.has_role(Role.owner, Role.admin):
-            raise NotFound("Нет пространств")
+            raise NotFound(tr("Нет пространств"))
         if not user.has_role(Role.admin):
             query = query.join(Space, Space.id == Booking.space_id).where(Space.owner_id == user.id)
     else:

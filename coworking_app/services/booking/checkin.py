@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from coworking_app.effects import Effects
-from coworking_app.formatting import format_stay, zone_name
+from coworking_app.formatting import format_distance, format_stay, zone_name
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.booking import availability as av
 from coworking_app.services.booking.booking_states import do_log_event
@@ -42,6 +42,7 @@ from coworking_app.services.booking.cover import PLAN_HOLD_SQL
 from coworking_app.services.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coworking_app.settings import get_settings
 from models import Booking, BookingStatus, Resource, Role, Space, User
+from coworking_app.i18n import tr
 
 S = BookingStatus
 CHECKIN_EARLY = timedelta(hours=1)
@@ -70,12 +71,12 @@ def check_token(token: str, *, now: datetime) -> int:
     """The booking id a genuine, unexpired token names."""
     found = _TOKEN.match((token or "").strip())
     if not found:
-        raise InvalidInput("token", "Это не QR-код брони CoSpace")
+        raise InvalidInput("token", tr("Это не QR-код брони CoSpace"))
     booking_id, expires, signature = int(found[1]), int(found[2]), found[3]
     if not hmac.compare_digest(signature, _signature(booking_id, expires)):
-        raise InvalidInput("token", "QR-код недействителен: его подделали или набрали с ошибкой")
+        raise InvalidInput("token", tr("QR-код недействителен: его подделали или набрали с ошибкой"))
     if expires <= now.timestamp():
-        raise InvalidInput("token", "QR-код просрочен: бронь уже закончилась")
+        raise InvalidInput("token", tr("QR-код просрочен: бронь уже закончилась"))
     return booking_id
 
 
@@ -128,11 +129,11 @@ def checkin_pass(session: Session, user: User | None, booking_id: int) -> Checki
 
 def _check_window(booking: Booking, now: datetime) -> None:
     if booking.status != S.confirmed:
-        raise Conflict("status", "отметить приход можно только у подтверждённой брони")
+        raise Conflict("status", tr("отметить приход можно только у подтверждённой брони"))
     if now < booking.start_at - CHECKIN_EARLY:
-        raise Conflict("status", "отметиться можно не раньше чем за час до начала")
+        raise Conflict("status", tr("отметиться можно не раньше чем за час до начала"))
     if now >= booking.end_at:
-        raise Conflict("status", "бронь уже закончилась")
+        raise Conflict("status", tr("бронь уже закончилась"))
 
 
 def _do_check_in(session: Session, effects: Effects, booking: Booking, actor: User, role: str, method: str,
@@ -167,12 +168,12 @@ def access_booking_by_token(session: Session, user: User | None, token: str, *,
     booking_id = check_token(token, now=now or av.utcnow())
     booking = session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     if user.has_role(Role.operator, Role.admin):
         return booking, "admin"
     owner_id = session.scalar(select(Space.owner_id).where(Space.id == booking.space_id))
     if owner_id != user.id:
-        raise PermissionDenied("Это бронь другого пространства: отметить приход может только его персонал")
+        raise PermissionDenied(tr("Это бронь другого пространства: отметить приход может только его персонал"))
     return booking, "owner"
 
 
@@ -201,9 +202,8 @@ def do_check_in_nearby(session: Session, effects: Effects, user: User | None, bo
     metres = session.scalar(select(func.ST_Distance(func.geography(Space.location), func.geography(point)))
                             .where(Space.id == booking.space_id))
     if metres is None or metres > CHECKIN_RADIUS_M:
-        far = f"{metres / 1000:.1f} км".replace(".", ",") if metres and metres >= 1000 else f"{int(metres or 0)} м"
-        raise Conflict("lat", f"Вы в {far} от пространства: отметиться можно на месте, "
-                              f"не дальше {CHECKIN_RADIUS_M} м")
+        far = format_distance(metres) if metres else tr("{int} м", int=0)
+        raise Conflict("lat", tr("Вы в {far} от пространства: отметиться можно на месте, не дальше {CHECKIN_RADIUS_M} м", far=far, CHECKIN_RADIUS_M=CHECKIN_RADIUS_M))
     return _do_check_in(session, effects, booking, user, "renter", "geo", now)
 
 
@@ -224,7 +224,7 @@ def do_release_no_shows(session: Session, effects: Effects, *, now: datetime | N
     count = 0
     for booking in rows:
         do_record_no_show(session, effects, booking, actor=None, role="system",
-                          reason="гость не отметился вовремя: места освобождены")
+                          reason=tr("гость не отметился вовремя: места освобождены"))
         count += 1
     session.flush()
     return count

@@ -20,6 +20,7 @@ from coworking_app.formatting import plural
 from coworking_app.services.booking.availability import Interval
 from coworking_app.services.common.errors import InvalidInput
 from models import Booking, BookingStatus, PlanKind, PlanPurchase, PlanUsage, PurchaseStatus, ResourceKind
+from coworking_app.i18n import format_number, tr
 
 S = BookingStatus
 LIVE = (S.pending_payment.value, S.paid.value, S.confirmed.value)
@@ -60,7 +61,7 @@ def days_word(n: int) -> str:
 
 def hours_text(minutes: int) -> str:
     hours = minutes / 60
-    return (f"{hours:g}".replace(".", ",")) + " ч"
+    return format_number(hours, "0.##") + tr(" ч")
 
 
 def need(purchase: PlanPurchase, resource: CoveredResource, interval: Interval, seats: int) -> tuple[int, int] | None:
@@ -83,23 +84,22 @@ def cover_refusal(purchase: PlanPurchase, resource: CoveredResource, interval: I
     """Why the purchase does not pay for this booking, in words for its buyer; None when it
     does (pure)."""
     if purchase.status != PurchaseStatus.active.value or purchase.ends_at <= now:
-        return f"абонемент «{purchase.name}» не действует"
+        return tr("абонемент «{name}» не действует", name=purchase.name)
     if interval.start < purchase.starts_at or interval.end > purchase.ends_at:
         zone = interval.zone
-        return (f"абонемент «{purchase.name}» действует с {purchase.starts_at.astimezone(zone):%d.%m.%Y} "
-                f"по {purchase.ends_at.astimezone(zone):%d.%m.%Y}")
+        return (tr("абонемент «{name}» действует с {astimezone:%d.%m.%Y} по {astimezone2:%d.%m.%Y}", name=purchase.name, astimezone=purchase.starts_at.astimezone(zone), astimezone2=purchase.ends_at.astimezone(zone)))
     taken = need(purchase, resource, interval, seats)
     if taken is None:
-        return f"абонемент «{purchase.name}» не распространяется на «{resource.name}»"
+        return tr("абонемент «{name}» не распространяется на «{name2}»", name=purchase.name, name2=resource.name)
     days, minutes = taken
     if purchase.unlimited and not minutes and seats > 1:
-        return f"абонемент «{purchase.name}» — на одно место"
+        return tr("абонемент «{name}» — на одно место", name=purchase.name)
     if days > purchase.days_left:
-        return f"на абонементе осталось {days_word(purchase.days_left)}, а нужно {days}"
+        return tr("на абонементе осталось {days_word}, а нужно {days}", days_word=days_word(purchase.days_left), days=days)
     if minutes > purchase.minutes_left:
-        return f"на абонементе осталось {hours_text(purchase.minutes_left)}, а нужно {hours_text(minutes)}"
+        return tr("на абонементе осталось {hours_text}, а нужно {hours_text2}", hours_text=hours_text(purchase.minutes_left), hours_text2=hours_text(minutes))
     if active_bookings >= purchase.max_active_bookings:
-        return f"по абонементу можно держать не больше {plural(purchase.max_active_bookings, 'брони', 'броней', 'броней')} сразу"
+        return tr("по абонементу можно держать не больше {plural} сразу", plural=plural(purchase.max_active_bookings, 'брони', 'броней', 'броней'))
     return None
 
 
@@ -109,8 +109,8 @@ def _label(purchase: PlanPurchase, days: int, minutes: int) -> str:
     elif days:
         taken = days_word(days)
     else:
-        taken = "без ограничений"
-    return f"Абонемент «{purchase.name}»: {taken}"
+        taken = tr("без ограничений")
+    return tr("Абонемент «{name}»: {taken}", name=purchase.name, taken=taken)
 
 
 def active_bookings(session: Session, purchase_id: int, *, now: datetime) -> int:
@@ -129,9 +129,9 @@ def access_cover(session: Session, user_id: int, purchase_id: int, resource: Cov
         query = query.with_for_update()
     purchase = session.scalars(query).first() if 0 < purchase_id < 2**31 else None
     if purchase is None or purchase.user_id != user_id:
-        raise InvalidInput("plan_id", "такого абонемента у вас нет")
+        raise InvalidInput("plan_id", tr("такого абонемента у вас нет"))
     if resource.space_id != purchase.space_id:
-        raise InvalidInput("plan_id", "этот абонемент — другого пространства")
+        raise InvalidInput("plan_id", tr("этот абонемент — другого пространства"))
     reason = cover_refusal(purchase, resource, interval, seats,
                            active_bookings=active_bookings(session, purchase.id, now=now), now=now)
     if reason is not None:

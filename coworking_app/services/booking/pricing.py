@@ -32,6 +32,7 @@ from models import (
     Tariff,
     User,
 )
+from coworking_app.i18n import format_number, tr
 
 DAYS_PER_MONTH = 30
 
@@ -98,22 +99,22 @@ def _tariff_options(tariffs: dict[str, int], interval: Interval) -> list[tuple[i
     if hour is not None and not interval.day_based:
         half_hours = interval.minutes // 30
         cost = div_round(hour * half_hours, 2)
-        label = f"{_num(half_hours / 2)} ч × {_money(hour)}"
+        label = tr("{num} ч × {money}", num=_num(half_hours / 2), money=_money(hour))
         options.append((cost, PriceUnit.hour.value, half_hours, hour, label))
     day = tariffs.get(PriceUnit.day.value)
     if day is not None:
         options.append((day * interval.days, PriceUnit.day.value, interval.days,
-                        day, f"{interval.days} дн. × {_money(day)}"))
+                        day, tr("{days} дн. × {money}", days=interval.days, money=_money(day))))
     month = tariffs.get(PriceUnit.month.value)
     if month is not None:
         months = -(-interval.days // DAYS_PER_MONTH)
         options.append((month * months, PriceUnit.month.value, months,
-                        month, f"{months} мес. × {_money(month)}"))
+                        month, tr("{months} мес. × {money}", months=months, money=_money(month))))
     return options
 
 
 def _num(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    return format_number(value, "0.##")
 
 
 def _money(minor: int) -> str:
@@ -130,9 +131,9 @@ def _addon_label(addon: Addon, quantity: int, interval: Interval, seats: int) ->
     """Every factor of the amount in the label: "Второй монитор: 300 × 2 места"."""
     factors = [_money(addon.price_minor)]
     if quantity > 1:
-        factors.append(f"{quantity} шт.")
+        factors.append(tr("{quantity} шт.", quantity=quantity))
     if addon.unit == AddonUnit.hour.value:
-        factors.append(f"{_num(interval.minutes / 60)} ч")
+        factors.append(tr("{num} ч", num=_num(interval.minutes / 60)))
     elif addon.unit == AddonUnit.seat.value:
         factors.append(_seats(seats))
     return addon.name if len(factors) == 1 else f"{addon.name}: " + " × ".join(factors)
@@ -144,7 +145,7 @@ def check_addons(session: Session, space: SpacePrices, resource: ResourceLimits,
         return []
     codes = [c.code for c in choices]
     if len(set(codes)) != len(codes):
-        raise InvalidInput("addons", "каждая опция указывается один раз")
+        raise InvalidInput("addons", tr("каждая опция указывается один раз"))
     known = {a.code: a for a in session.scalars(
         select(Addon).where(Addon.space_id == space.id, Addon.code.in_(codes), Addon.active)
     )}
@@ -152,11 +153,11 @@ def check_addons(session: Session, space: SpacePrices, resource: ResourceLimits,
     for choice in choices:
         addon = known.get(choice.code)
         if addon is None:
-            raise InvalidInput("addons", f"нет такой опции: {choice.code[:32]}")
+            raise InvalidInput("addons", tr("нет такой опции: {value}", value=choice.code[:32]))
         if addon.resource_kinds and resource.kind not in addon.resource_kinds:
-            raise InvalidInput("addons", f"«{addon.name}» недоступна для «{resource.name}»")
+            raise InvalidInput("addons", tr("«{name}» недоступна для «{name2}»", name=addon.name, name2=resource.name))
         if choice.quantity > addon.max_quantity:
-            raise InvalidInput("addons", f"«{addon.name}»: не больше {addon.max_quantity}")
+            raise InvalidInput("addons", tr("«{name}»: не больше {max_quantity}", name=addon.name, max_quantity=addon.max_quantity))
         chosen.append((addon, choice.quantity))
     return chosen
 
@@ -191,29 +192,29 @@ def access_promo(session: Session, space: SpacePrices, user: User | None, code: 
     `lock`, the promo row stays locked until commit so that two bookings cannot both take
     its last use."""
     if user is None:
-        raise InvalidInput("promo_code", "войдите, чтобы применить промокод")
+        raise InvalidInput("promo_code", tr("войдите, чтобы применить промокод"))
     query = select(PromoCode).where(func.upper(PromoCode.code) == code.strip().upper())
     if lock:
         query = query.with_for_update()
     promo = session.scalars(query).first()
     if promo is None or (promo.space_id is not None and promo.space_id != space.id):
-        raise InvalidInput("promo_code", "такого промокода нет")
+        raise InvalidInput("promo_code", tr("такого промокода нет"))
     if promo.valid_from and now < promo.valid_from:
-        raise InvalidInput("promo_code", "промокод ещё не действует")
+        raise InvalidInput("promo_code", tr("промокод ещё не действует"))
     if promo.valid_until and now >= promo.valid_until:
-        raise InvalidInput("promo_code", "срок действия промокода истёк")
+        raise InvalidInput("promo_code", tr("срок действия промокода истёк"))
     if promo.kind == PromoKind.fixed.value and promo.currency != currency:
-        raise InvalidInput("promo_code", "промокод в другой валюте")
+        raise InvalidInput("promo_code", tr("промокод в другой валюте"))
     if amount < promo.min_amount_minor:
         raise InvalidInput("promo_code",
-                           f"промокод действует от {promo.min_amount_minor / 100:g} {currency}")
+                           tr("промокод действует от {value:g} {currency}", value=promo.min_amount_minor / 100, currency=currency))
     if promo.max_uses_total is not None and promo_uses(
             session, promo, exclude_booking_id=exclude_booking_id) >= promo.max_uses_total:
-        raise InvalidInput("promo_code", "промокод уже использован максимальное число раз")
+        raise InvalidInput("promo_code", tr("промокод уже использован максимальное число раз"))
     if promo.max_uses_per_user is not None and promo_uses(
             session, promo, user_id=user.id,
             exclude_booking_id=exclude_booking_id) >= promo.max_uses_per_user:
-        raise InvalidInput("promo_code", "вы уже использовали этот промокод")
+        raise InvalidInput("promo_code", tr("вы уже использовали этот промокод"))
     return promo
 
 
@@ -227,8 +228,8 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
     as usual); `plan_note`: why the chosen plan does not pay."""
     options = _tariff_options(tariffs, interval)
     if not options:
-        raise InvalidInput("end", "для такой длительности у ресурса нет тарифа"
-                           if not interval.day_based else "у ресурса нет дневного или месячного тарифа")
+        raise InvalidInput("end", tr("для такой длительности у ресурса нет тарифа")
+                           if not interval.day_based else tr("у ресурса нет дневного или месячного тарифа"))
     cost, unit, quantity, unit_price, label = min(options, key=lambda o: (o[0], o[1]))
     seats_charged = 1 if is_whole(resource) else seats
     subtotal = cost * seats_charged
@@ -255,7 +256,7 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
                              lock=lock_promo, exclude_booking_id=exclude_booking_id)
         discount = (div_round(gross * promo.value, 100) if promo.kind == PromoKind.percent.value
                     else min(promo.value, gross))
-        lines.append(PriceLine(label=f"Промокод {promo.code.upper()}", amount=-discount))
+        lines.append(PriceLine(label=tr("Промокод {upper}", upper=promo.code.upper()), amount=-discount))
     net = gross - discount
     rate = space.vat_rate_bp
     if space.prices_include_vat:
@@ -265,7 +266,7 @@ def quote(session: Session, *, space: SpacePrices, resource: ResourceLimits, tar
         vat = div_round(net * rate, 10_000)
         total = net + vat
         if vat:
-            lines.append(PriceLine(label=f"НДС {rate / 100:g} %", amount=vat))
+            lines.append(PriceLine(label=tr("НДС {value:g} %", value=rate / 100), amount=vat))
     breakdown = PriceBreakdown(
         subtotal=subtotal, addons=addons_total, discount=discount, vat=vat, total=total,
         currency=currency, tariff_unit=unit, tariff_units=quantity, unit_price=unit_price,

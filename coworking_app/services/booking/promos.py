@@ -17,6 +17,7 @@ from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import Conflict, NotFound
 from coworking_app.services.common.text import check_chars
 from models import Booking, PromoCode, Role, Space, User
+from coworking_app.i18n import tr
 
 
 class PromoView(BaseModel):
@@ -41,11 +42,11 @@ def access_promo_for_editor(session: Session, user: User | None, promo_id: int) 
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     promo = session.get(PromoCode, promo_id, with_for_update=True) if 0 < promo_id < 2**31 else None
     if promo is None:
-        raise NotFound("Промокод не найден")
+        raise NotFound(tr("Промокод не найден"))
     if not user.is_staff:
         space = session.get(Space, promo.space_id) if promo.space_id else None
         if space is None or space.owner_id != user.id:
-            raise NotFound("Промокод не найден")
+            raise NotFound(tr("Промокод не найден"))
     return promo
 
 
@@ -75,7 +76,7 @@ def do_end_promo(session: Session, user: User | None, promo_id: int) -> PromoCod
     promo = access_promo_for_editor(session, user, promo_id)
     now = datetime.now(timezone.utc)
     if promo.valid_until is not None and promo.valid_until <= now:
-        raise Conflict("valid_until", "Этот промокод уже завершён")
+        raise Conflict("valid_until", tr("Этот промокод уже завершён"))
     promo.valid_until = now
     session.add(promo)
     session.flush()
@@ -87,6 +88,6 @@ def do_delete_promo(session: Session, user: User | None, promo_id: int) -> None:
     promo = access_promo_for_editor(session, user, promo_id)
     used = session.scalar(select(func.count()).select_from(Booking).where(Booking.promo_id == promo.id))
     if used:
-        raise Conflict("promo", f"Кодом уже воспользовались (броней: {used}): его можно только завершить")
+        raise Conflict("promo", tr("Кодом уже воспользовались (броней: {used}): его можно только завершить", used=used))
     session.delete(promo)
     session.flush()

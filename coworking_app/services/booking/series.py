@@ -36,6 +36,7 @@ from coworking_app.services.common.errors import Conflict, InvalidInput, NotFoun
 from coworking_app.services.common.fields import Day, Line, Moment, StrictId
 from coworking_app.services.messaging.notifications import do_notify
 from models import Booking, BookingSeries, BookingStatus, Resource, Space
+from coworking_app.i18n import tr
 
 S = BookingStatus
 MAX_OCCURRENCES = 52
@@ -83,20 +84,20 @@ def check_rule(rule: str, first: datetime) -> list[datetime]:
         text = text[6:]
     parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
     if "DTSTART" in text or any(key in parts for key in ("BYHOUR", "BYMINUTE", "BYSECOND")):
-        raise InvalidInput("rrule", "начало и время берутся из брони: уберите DTSTART, BYHOUR, BYMINUTE")
+        raise InvalidInput("rrule", tr("начало и время берутся из брони: уберите DTSTART, BYHOUR, BYMINUTE"))
     if parts.get("FREQ") not in _FREQUENCIES:
-        raise InvalidInput("rrule", "повторять можно каждый день, неделю или месяц (FREQ=DAILY, WEEKLY, MONTHLY)")
+        raise InvalidInput("rrule", tr("повторять можно каждый день, неделю или месяц (FREQ=DAILY, WEEKLY, MONTHLY)"))
     if "COUNT" not in parts and "UNTIL" not in parts:
-        raise InvalidInput("rrule", "укажите, сколько раз повторять (COUNT) или до какой даты (UNTIL)")
+        raise InvalidInput("rrule", tr("укажите, сколько раз повторять (COUNT) или до какой даты (UNTIL)"))
     try:
         recurrence = rrulestr(text, dtstart=first, ignoretz=True)
         starts = list(islice(iter(recurrence), MAX_OCCURRENCES + 1))
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInput("rrule", "правило повторения не распознано: например, FREQ=WEEKLY;BYDAY=TU;COUNT=8") from exc
+        raise InvalidInput("rrule", tr("правило повторения не распознано: например, FREQ=WEEKLY;BYDAY=TU;COUNT=8")) from exc
     if len(starts) > MAX_OCCURRENCES:
-        raise InvalidInput("rrule", f"не больше {MAX_OCCURRENCES} повторений")
+        raise InvalidInput("rrule", tr("не больше {MAX_OCCURRENCES} повторений", MAX_OCCURRENCES=MAX_OCCURRENCES))
     if not starts:
-        raise InvalidInput("rrule", "по этому правилу нет ни одной даты")
+        raise InvalidInput("rrule", tr("по этому правилу нет ни одной даты"))
     if starts[0] != first:
         starts.insert(0, first)  # the first booking itself, even when the rule skips its day
         starts = starts[:MAX_OCCURRENCES]
@@ -122,7 +123,7 @@ def occurrences(rule: str, start: datetime, end: datetime, zone: ZoneInfo,
         begins, ends = _localize(naive, zone), _localize(naive + length, zone)
         if begins is None or ends is None:
             out.append((naive.replace(tzinfo=zone), (naive + length).replace(tzinfo=zone),
-                        "в этот день такого времени нет: часы переводят"))
+                        tr("в этот день такого времени нет: часы переводят")))
         else:
             out.append((begins, ends, None))
     return out
@@ -140,12 +141,11 @@ def do_create_series(session: Session, effects: Effects, user, request: SeriesRe
     resource = session.get(Resource, request.resource_id) if 0 < request.resource_id < 2**31 else None
     space = session.get(Space, resource.space_id) if resource is not None else None
     if resource is None or space is None:
-        raise NotFound("Ресурс не найден")
+        raise NotFound(tr("Ресурс не найден"))
     zone = ZoneInfo(space.timezone)
     planned = occurrences(request.rrule, request.start, request.end, zone)
     if unpaid_series(session, user.id, now=now) >= MAX_UNPAID_SERIES:
-        raise Conflict("rrule", f"у вас уже {MAX_UNPAID_SERIES} неоплаченные серии: оплатите или отмените их, "
-                                "прежде чем бронировать новую")
+        raise Conflict("rrule", tr("у вас уже {MAX_UNPAID_SERIES} неоплаченные серии: оплатите или отмените их, прежде чем бронировать новую", MAX_UNPAID_SERIES=MAX_UNPAID_SERIES))
     series = BookingSeries(user_id=user.id, space_id=space.id, resource_id=resource.id, rule=request.rrule.strip(),
                            seats=request.seats or 1, timezone=space.timezone,
                            addons=[a.model_dump() for a in request.addons])
@@ -165,8 +165,8 @@ def do_create_series(session: Session, effects: Effects, user, request: SeriesRe
         except ServiceError as exc:
             conflicts.append(SeriesConflict(begins, ends, _reason(exc)))
     if not made:
-        first = conflicts[0].reason if conflicts else "нет ни одной даты"
-        raise Conflict("rrule", f"ни одна дата серии не подходит: {first}")
+        first = conflicts[0].reason if conflicts else tr("нет ни одной даты")
+        raise Conflict("rrule", tr("ни одна дата серии не подходит: {first}", first=first))
     series.conflicts = [{"start": c.start.isoformat(), "end": c.end.isoformat(), "reason": c.reason}
                         for c in conflicts]
     total = sum(b.total_minor for b in made)
@@ -199,7 +199,7 @@ def access_series(session: Session, user, series_id: int, *, for_update: bool = 
     user = check_can_book(user)
     series = session.get(BookingSeries, series_id, with_for_update=for_update) if 0 < series_id < 2**31 else None
     if series is None or series.user_id != user.id:
-        raise NotFound("Серия не найдена")
+        raise NotFound(tr("Серия не найдена"))
     return series
 
 
@@ -278,14 +278,14 @@ def do_cancel_series(session: Session, effects: Effects, user, series_id: int, c
     now = now or av.utcnow()
     series = access_series(session, user, series_id, for_update=True)
     if change.date_from and change.date_to and change.date_to < change.date_from:
-        raise InvalidInput("date_to", "конец периода раньше начала")
+        raise InvalidInput("date_to", tr("конец периода раньше начала"))
     zone = ZoneInfo(series.timezone)
     chosen = [b for b in series_bookings(session, series) if _in_range(b, zone, change.date_from, change.date_to, now)]
     if not chosen:
-        raise Conflict("date_from", "в этом периоде нет броней серии, которые можно отменить")
+        raise Conflict("date_from", tr("в этом периоде нет броней серии, которые можно отменить"))
     outcome = SeriesOutcome([], [])
     for booking in chosen:
-        _row, refund = do_cancel_booking(session, effects, user, booking.id, reason="отмена серии", now=now)
+        _row, refund = do_cancel_booking(session, effects, user, booking.id, reason=tr("отмена серии"), now=now)
         outcome.changed.append(booking.id)
         outcome.refunded_minor += refund
     return outcome
@@ -296,7 +296,7 @@ def _clock(value: str, field_name: str) -> time:
         hours, minutes = (int(part) for part in value.split(":"))
         return time(hours, minutes)
     except ValueError as exc:
-        raise InvalidInput(field_name, "время в виде ЧЧ:ММ, например 10:00") from exc
+        raise InvalidInput(field_name, tr("время в виде ЧЧ:ММ, например 10:00")) from exc
 
 
 def do_reschedule_series(session: Session, effects: Effects, user, series_id: int, change: SeriesReschedule, *,
@@ -308,11 +308,11 @@ def do_reschedule_series(session: Session, effects: Effects, user, series_id: in
     series = access_series(session, user, series_id, for_update=True)
     begins, ends = _clock(change.start_time, "start_time"), _clock(change.end_time, "end_time")
     if ends <= begins:
-        raise InvalidInput("end_time", "конец позже начала")
+        raise InvalidInput("end_time", tr("конец позже начала"))
     zone = ZoneInfo(series.timezone)
     chosen = [b for b in series_bookings(session, series) if _in_range(b, zone, None, None, now)]
     if not chosen:
-        raise Conflict("start_time", "у серии нет броней впереди")
+        raise Conflict("start_time", tr("у серии нет броней впереди"))
     outcome = SeriesOutcome([], [])
     for booking in chosen:
         day = booking.start_at.astimezone(zone).date()
@@ -320,7 +320,7 @@ def do_reschedule_series(session: Session, effects: Effects, user, series_id: in
         end = _localize(datetime.combine(day, ends), zone)
         if start is None or end is None:
             outcome.conflicts.append(SeriesConflict(booking.start_at, booking.end_at,
-                                                    "в этот день такого времени нет: часы переводят"))
+                                                    tr("в этот день такого времени нет: часы переводят")))
             continue
         try:
             with session.begin_nested():

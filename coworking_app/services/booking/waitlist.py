@@ -41,6 +41,7 @@ from coworking_app.services.common.fields import Moment, StrictId
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
 from models import Booking, BookingStatus, Resource, Role, Space, User, WaitlistEntry, WaitlistStatus
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 W = WaitlistStatus
@@ -84,18 +85,17 @@ def do_join_waitlist(session: Session, effects: Effects, user: User | None, requ
     quote = quote_booking(session, user, BookingRequest(resource_id=request.resource_id, start=request.start,
                                                         end=request.end, seats=request.seats), now=now)
     if quote.free_seats >= quote.seats:
-        raise Conflict("seats", "На это время места есть — их можно забронировать сейчас")
+        raise Conflict("seats", tr("На это время места есть — их можно забронировать сейчас"))
     waiting = select(func.count()).select_from(WaitlistEntry).where(
         WaitlistEntry.user_id == user.id, WaitlistEntry.status == W.waiting.value)
     if (session.scalar(waiting) or 0) >= get_settings().waitlist_max_entries:
-        raise Conflict("resource_id", "Вы уже ждёте места в слишком многих листах ожидания: "
-                                      "выйдите из ненужных в «Моих бронях»")
+        raise Conflict("resource_id", tr("Вы уже ждёте места в слишком многих листах ожидания: выйдите из ненужных в «Моих бронях»"))
     same = session.scalar(select(WaitlistEntry.id).where(
         WaitlistEntry.user_id == user.id, WaitlistEntry.resource_id == quote.resource.id,
         WaitlistEntry.start_at == quote.interval.start, WaitlistEntry.end_at == quote.interval.end,
         WaitlistEntry.status == W.waiting.value))
     if same is not None:
-        raise Conflict("start", "Вы уже в листе ожидания на это время")
+        raise Conflict("start", tr("Вы уже в листе ожидания на это время"))
     entry = WaitlistEntry(user_id=user.id, space_id=quote.space.id, resource_id=quote.resource.id,
                           start_at=quote.interval.start, end_at=quote.interval.end, seats=quote.seats)
     session.add(entry)
@@ -107,15 +107,14 @@ def access_own_entry(session: Session, user: User | None, entry_id: int, *, lock
     user = check_role(user, Role.renter, Role.owner, Role.operator, Role.admin)
     entry = session.get(WaitlistEntry, entry_id, with_for_update=lock) if 0 < entry_id < 2**31 else None
     if entry is None or entry.user_id != user.id:
-        raise NotFound("Запись в листе ожидания не найдена")
+        raise NotFound(tr("Запись в листе ожидания не найдена"))
     return entry
 
 
 def do_leave_waitlist(session: Session, user: User | None, entry_id: int) -> None:
     entry = access_own_entry(session, user, entry_id, lock=True)
     if entry.status == W.offered:
-        raise Conflict("status", f"место уже предложено: если бронь № {entry.booking_id} не нужна, "
-                                 "отмените её в «Моих бронях»")
+        raise Conflict("status", tr("место уже предложено: если бронь № {booking_id} не нужна, отмените её в «Моих бронях»", booking_id=entry.booking_id))
     if entry.status == W.waiting:
         entry.status = W.left.value
         session.flush()
@@ -182,7 +181,7 @@ def owner_waitlist(session: Session, user: User | None, space_id: int, day: date
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
     if space is None or (space.owner_id != user.id and not user.has_role(Role.operator, Role.admin)):
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     zone = ZoneInfo(space.timezone)
     day_start = datetime.combine(day, time.min, tzinfo=zone)
     day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)

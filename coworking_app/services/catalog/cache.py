@@ -12,6 +12,7 @@ import logging
 
 import redis
 
+from coworking_app import i18n
 from coworking_app.db import get_cache_redis
 from coworking_app.effects import Effects
 from coworking_app.settings import get_settings
@@ -19,10 +20,10 @@ from coworking_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 
-def space_detail_key(space_id: int) -> str:
-    # v3: tariffs gained `id` and photos `position` (one ResourceOut/PhotoOut for the page
-    # and the owner's editor); pages cached before are never read back.
-    return f"space:detail:v3:{space_id}"
+def space_detail_key(space_id: int, language: str | None = None) -> str:
+    """A space page in one language (its labels are worded in it; the current one by default).
+    v4: one key per language; pages cached before are never read back."""
+    return f"space:detail:v4:{space_id}:{language or i18n.current()}"
 
 
 def cache_get(key: str) -> bytes | None:
@@ -42,4 +43,5 @@ def cache_set(key: str, value: str | bytes) -> None:
 
 def drop_space_pages(effects: Effects, *space_ids: int | None) -> None:
     """The cached pages of these spaces go once the transaction commits."""
-    effects.drop_cache(*(space_detail_key(i) for i in space_ids if i is not None))
+    effects.drop_cache(*(space_detail_key(i, language) for i in space_ids if i is not None
+                         for language in i18n.LANGUAGES))

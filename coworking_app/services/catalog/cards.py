@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
-from coworking_app.services.catalog.geo import lat_of, lon_of
+from coworking_app.services.catalog.geo import lat_of, local_name, lon_of
 from coworking_app.services.catalog.search import SpaceCard, shown_price
-from coworking_app.services.catalog.spaces import public_space_filter
+from coworking_app.services.catalog.spaces import public_space_filter, shown_name
 from coworking_app.services.common.storage import get_storage
 from models import City, District, Photo, PriceUnit, Space
 
@@ -32,7 +32,7 @@ def space_cards(session: Session, space_ids: list[int], *,
     if not space_ids:
         return []
     rows = session.execute(
-        select(Space, City.name_ru, City.slug, District.name_ru, lat_of(Space.location),
+        select(Space, local_name(City), City.slug, local_name(District), lat_of(Space.location),
                lon_of(Space.location),
                _cover(Photo.storage_key), _cover(Photo.thumb_key))
         .join(City, City.id == Space.city_id)
@@ -45,7 +45,7 @@ def space_cards(session: Session, space_ids: list[int], *,
         metres = (distances or {}).get(space.id)
         unit, price = space_price(space)
         by_id[space.id] = SpaceCard(
-            id=space.id, name=space.name, city=city, city_slug=city_slug, district=district,
+            id=space.id, name=shown_name(space), city=city, city_slug=city_slug, district=district,
             address=space.address, lat=lat, lon=lon,
             distance_m=round(metres, 1) if metres is not None else None,
             price_from=price, price_unit=unit, currency=space.currency,

@@ -12,12 +12,33 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.catalog.geo import lat_of, lon_of
 from coworking_app.services.catalog.spaces import public_space_filter
 from models import Amenity, City, District, Space, TransitStop
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 _TTL_SECONDS = 60.0
+# The metro lines of our cities, for the catalogs: their official English names are there.
+LINE_NAMES = (
+    N_("Сокольническая"), N_("Замоскворецкая"), N_("Арбатско-Покровская"), N_("Филёвская"), N_("Кольцевая"),
+    N_("Калужско-Рижская"), N_("Таганско-Краснопресненская"), N_("Калининская"),
+    N_("Серпуховско-Тимирязевская"), N_("Люблинско-Дмитровская"), N_("Кировско-Выборгская"),
+    N_("Московско-Петроградская"), N_("Невско-Василеостровская"), N_("Правобережная"),
+    N_("Фрунзенско-Приморская"), N_("Ленинская"), N_("Дзержинская"),
+)
+
+
+class _Named:
+    """Reference rows keep both names; `name` is the one of the current language."""
+
+    name_ru: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return i18n.pick(self.name_ru, self.name_en)
 
 
 @dataclass(frozen=True)
-class CityInfo:
+class CityInfo(_Named):
     id: int
     slug: str
     name_ru: str
@@ -28,7 +49,7 @@ class CityInfo:
 
 
 @dataclass(frozen=True)
-class AmenityInfo:
+class AmenityInfo(_Named):
     code: str
     name_ru: str
     name_en: str
@@ -36,7 +57,7 @@ class AmenityInfo:
 
 
 @dataclass(frozen=True)
-class DistrictInfo:
+class DistrictInfo(_Named):
     id: int
     city_id: int
     slug: str
@@ -45,15 +66,21 @@ class DistrictInfo:
 
 
 @dataclass(frozen=True)
-class StopInfo:
+class StopInfo(_Named):
     id: int
     city_id: int
     kind: str
     name_ru: str
+    name_en: str
     line_name: str
     line_color: str
     lat: float
     lon: float
+
+    @property
+    def line(self) -> str:
+        """The line's name in the current language (LINE_NAMES)."""
+        return tr(self.line_name) if self.line_name else ""
 
 
 class _Reference:
@@ -132,7 +159,7 @@ def find_city(session: Session, value: str) -> CityInfo | None:
 def require_city(session: Session, value: str) -> CityInfo:
     city = find_city(session, value)
     if city is None:
-        raise InvalidInput("city", f"Город «{value[:60]}» не найден")
+        raise InvalidInput("city", tr("Город «{value}» не найден", value=value[:60]))
     return city
 
 
@@ -148,7 +175,7 @@ def find_districts(session: Session, value: str, city_id: int | None) -> list[Di
 
 def _stop_query():
     return select(
-        TransitStop.id, TransitStop.city_id, TransitStop.kind, TransitStop.name_ru,
+        TransitStop.id, TransitStop.city_id, TransitStop.kind, TransitStop.name_ru, TransitStop.name_en,
         TransitStop.line_name, TransitStop.line_color,
         lat_of(TransitStop.location),
         lon_of(TransitStop.location),

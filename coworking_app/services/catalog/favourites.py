@@ -16,6 +16,7 @@ from coworking_app.services.catalog.search import SpaceCard
 from coworking_app.services.catalog.spaces import access_public_space
 from coworking_app.services.common.errors import Conflict, NotAuthenticated
 from models import Favourite, User
+from coworking_app.i18n import tr
 
 # Far more than a person compares; it keeps one account from filling the table.
 MAX_SAVED = 500
@@ -23,7 +24,7 @@ MAX_SAVED = 500
 
 def _signed_in(user: User | None) -> User:
     if user is None:
-        raise NotAuthenticated("Войдите, чтобы сохранять пространства")
+        raise NotAuthenticated(tr("Войдите, чтобы сохранять пространства"))
     return user
 
 
@@ -45,8 +46,7 @@ def do_save_space(session: Session, user: User | None, space_id: int) -> bool:
     count = session.scalar(select(func.count()).select_from(Favourite)
                            .where(Favourite.user_id == user.id)) or 0
     if count >= MAX_SAVED:
-        raise Conflict("space_id", f"Сохранить можно не больше {MAX_SAVED} пространств: "
-                                   "уберите из избранного те, что уже не нужны")
+        raise Conflict("space_id", tr("Сохранить можно не больше {MAX_SAVED} пространств: уберите из избранного те, что уже не нужны", MAX_SAVED=MAX_SAVED))
     # Two tabs saving at once: the second insert finds the row and adds nothing.
     session.execute(insert(Favourite).values(user_id=user.id, space_id=space.id)
                     .on_conflict_do_nothing(index_elements=["user_id", "space_id"]))

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from coworking_app.services.common.errors import InvalidInput
 from models import City, District
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 EARTH_RADIUS_M = 6_371_008.8
 # Streets are not straight lines: walking routes in city centres are on average
@@ -63,7 +65,7 @@ def locate_point(session: Session, lat: float, lon: float) -> tuple[int | None, 
     return city_id, None
 
 
-OUTSIDE_CITIES = "Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск"
+OUTSIDE_CITIES = N_("Точка вне городов сервиса: Москва, Санкт-Петербург, Новосибирск")
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,20 @@ def place_of_point(session: Session, lat: float, lon: float) -> PointPlace:
     nobody types them."""
     if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float))
             and math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput("lat", "Укажите точку на карте")
+        raise InvalidInput("lat", tr("Укажите точку на карте"))
     city_id, district_id = locate_point(session, lat, lon)
     if city_id is None:
         raise InvalidInput("lat", OUTSIDE_CITIES)
     city = session.get(City, city_id)
     district = session.get(District, district_id) if district_id is not None else None
-    return PointPlace(lat=lat, lon=lon, city_id=city.id, city=city.name_ru, city_slug=city.slug,
-                      timezone=city.timezone, district_id=district_id,
-                      district=district.name_ru if district else None)
+    return PointPlace(lat=lat, lon=lon, city_id=city.id, city=i18n.pick(city.name_ru, city.name_en),
+                      city_slug=city.slug, timezone=city.timezone, district_id=district_id,
+                      district=i18n.pick(district.name_ru, district.name_en) if district else None)
+
+
+def local_name(table) -> ColumnElement[str]:
+    """A reference row's name (city, district, stop, amenity) in the current language, as a
+    query column: the English one when asked for and given, else the Russian."""
+    if i18n.current() == "en":
+        return func.coalesce(func.nullif(table.name_en, ""), table.name_ru)
+    return table.name_ru

@@ -24,12 +24,15 @@ from coworking_app.services.catalog.spaces import (
     resource_views,
 )
 from models import Resource, Space, SpaceClosure, User
+from coworking_app.i18n import tr
 
 
 class OwnerSpaceOut(BaseModel):
     id: int
     name: str
     description: str
+    name_en: str = ""
+    description_en: str = ""
     address: str
     lat: float
     lon: float
@@ -71,8 +74,8 @@ class SpaceEditor(BaseModel):
 def space_out(session: Session, space: Space) -> OwnerSpaceOut:
     lat, lon = owner_spaces.space_point(session, space)
     return OwnerSpaceOut(
-        id=space.id, name=space.name, description=space.description, address=space.address,
-        lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
+        id=space.id, name=space.name, description=space.description, name_en=space.name_en,
+        description_en=space.description_en, address=space.address, lat=lat, lon=lon, city_id=space.city_id, district_id=space.district_id,
         timezone=space.timezone, status=space.status, amenities=list(space.amenities),
         opening_hours=space.opening_hours, instant_book=space.instant_book,
         cancellation_policy=space.cancellation_policy, vat_rate_bp=space.vat_rate_bp,
@@ -104,7 +107,7 @@ def _place(session: Session, space: Space) -> str:
     city = next((c for c in catalog.list_cities(session) if c.id == space.city_id), None)
     district = next((d for d in catalog.list_districts(session, space.city_id)
                      if d.id == space.district_id), None)
-    return ", ".join(x for x in (city and city.name_ru, district and district.name_ru) if x)
+    return ", ".join(x for x in (city and city.name, district and district.name) if x)
 
 
 def space_editor(session: Session, user: User | None, space_id: int) -> SpaceEditor:
@@ -167,5 +170,5 @@ def space_preview(session: Session, user: User | None, space_id: int) -> SpaceDe
     space = owner_spaces.access_space_for_owner(session, user, space_id)
     detail = load_space_detail(session, space.id, public_only=False)
     if detail is None:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     return detail.model_copy(update={"bookable": False})

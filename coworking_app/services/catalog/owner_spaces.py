@@ -57,6 +57,7 @@ from models import (
     User,
     holds_seats_sql,
 )
+from coworking_app.i18n import Labels, N_, tr
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -74,6 +75,9 @@ class SpaceFields(BaseModel):
 
     name: Line(160, min_length=2) | None = None
     description: Text(5000) | None = None
+    # For English readers (empty: they see the Russian): docs/i18n.md.
+    name_en: Line(160) | None = None
+    description_en: Text(5000) | None = None
     address: Line(255, min_length=3) | None = None
     # The pin: the city, district and time zone follow from it (never set by hand).
     lat: Latitude | None = None
@@ -142,13 +146,12 @@ def check_timezone(value: str) -> str:
             raise ZoneInfoNotFoundError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("timezone", "Неизвестный часовой пояс: укажите его как в базе IANA, "
-                                       "например Europe/Moscow") from exc
+        raise InvalidInput("timezone", tr("Неизвестный часовой пояс: укажите его как в базе IANA, например Europe/Moscow")) from exc
     return value
 
 
-DAY_NAMES = {"mon": "понедельник", "tue": "вторник", "wed": "среда", "thu": "четверг", "fri": "пятница",
-             "sat": "суббота", "sun": "воскресенье"}
+DAY_NAMES = Labels({"mon": N_("понедельник"), "tue": N_("вторник"), "wed": N_("среда"), "thu": N_("четверг"), "fri": N_("пятница"),
+             "sat": N_("суббота"), "sun": N_("воскресенье")})
 HOURS_GRID_MINUTES = 30  # bookings start and end on this grid (availability.GRID_MINUTES)
 
 
@@ -158,7 +161,7 @@ def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
     for round the clock ("00:00"–"00:00": the editor's "круглосуточно")."""
     unknown = set(hours) - set(DAYS)
     if unknown:
-        raise InvalidInput("opening_hours", "Часы работы: дни недели — mon, tue, wed, thu, fri, sat, sun")
+        raise InvalidInput("opening_hours", tr("Часы работы: дни недели — mon, tue, wed, thu, fri, sat, sun"))
     clean: dict[str, Any] = {}
     for day in DAYS:
         slot = hours.get(day)
@@ -167,16 +170,14 @@ def check_opening_hours(hours: dict[str, Any]) -> dict[str, Any]:
             clean[day] = None
             continue
         if not isinstance(slot, dict) or set(slot) != {"open", "close"}:
-            raise InvalidInput("opening_hours", f"Часы работы, {name}: укажите открытие и закрытие или выходной")
+            raise InvalidInput("opening_hours", tr("Часы работы, {name}: укажите открытие и закрытие или выходной", name=name))
         opens, closes = slot["open"], slot["close"]
         if not all(isinstance(t, str) and _TIME.match(t) for t in (opens, closes)):
-            raise InvalidInput("opening_hours", f"Часы работы, {name}: время в виде ЧЧ:ММ, например 09:00")
+            raise InvalidInput("opening_hours", tr("Часы работы, {name}: время в виде ЧЧ:ММ, например 09:00", name=name))
         if any(int(t[3:]) % HOURS_GRID_MINUTES for t in (opens, closes)):
-            raise InvalidInput("opening_hours", f"Часы работы, {name}: время с шагом 30 минут "
-                                                f"(например 09:00 или 09:30), а не {opens}–{closes}")
+            raise InvalidInput("opening_hours", tr("Часы работы, {name}: время с шагом 30 минут (например 09:00 или 09:30), а не {opens}–{closes}", name=name, opens=opens, closes=closes))
         if opens > closes or (opens == closes and opens != "00:00") or opens == "24:00":
-            raise InvalidInput("opening_hours", f"Часы работы, {name}: открытие раньше закрытия "
-                                                "(круглосуточно — 00:00–00:00)")
+            raise InvalidInput("opening_hours", tr("Часы работы, {name}: открытие раньше закрытия (круглосуточно — 00:00–00:00)", name=name))
         clean[day] = {"open": opens, "close": closes}
     return clean
 
@@ -185,7 +186,7 @@ def check_amenities(session: Session, codes: list[str]) -> list[str]:
     known = {a.code for a in catalog.list_amenities(session)}
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InvalidInput("amenities", f"Неизвестные удобства: {', '.join(unknown)[:120]}")
+        raise InvalidInput("amenities", tr("Неизвестные удобства: {value}", value=', '.join(unknown)[:120]))
     return sorted(set(codes))
 
 
@@ -203,13 +204,13 @@ def access_space_for_owner(session: Session, user: User | None, space_id: int,
     user = check_role(user, Role.owner, Role.operator, Role.admin)
     space = session.get(Space, space_id, with_for_update=for_update) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     if space.owner_id != user.id and not user.is_staff:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     return space
 
 
-REVIEWED_FIELDS = ("name", "description", "address")
+REVIEWED_FIELDS = ("name", "description", "name_en", "description_en", "address")
 
 
 def mark_for_review(space: Space, user: User) -> None:
@@ -223,7 +224,7 @@ def access_resource_for_owner(session: Session, user: User | None, resource_id: 
     resource = session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
     if resource is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Место не найдено")
+        raise NotFound(tr("Место не найдено"))
     space = access_space_for_owner(session, user, resource.space_id, for_update=True)
     return space, resource
 
@@ -232,7 +233,7 @@ def access_tariff_for_owner(session: Session, user: User | None, tariff_id: int)
     tariff = session.get(Tariff, tariff_id) if 0 < tariff_id < 2**31 else None
     if tariff is None:
         check_role(user, Role.owner, Role.operator, Role.admin)
-        raise NotFound("Тариф не найден")
+        raise NotFound(tr("Тариф не найден"))
     space, _resource = access_resource_for_owner(session, user, tariff.resource_id)
     return space, tariff
 
@@ -257,8 +258,8 @@ def space_point(session: Session, space: Space) -> tuple[float, float]:
 def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
     data = fields.model_dump(exclude_unset=True)
     if ("lat" in data) != ("lon" in data):
-        raise InvalidInput("lon" if "lat" in data else "lat", "Укажите и широту, и долготу")
-    for key in ("name", "description", "address", "instant_book", "vat_rate_bp",
+        raise InvalidInput("lon" if "lat" in data else "lat", tr("Укажите и широту, и долготу"))
+    for key in ("name", "description", "name_en", "description_en", "address", "instant_book", "vat_rate_bp",
                 "prices_include_vat", "no_show_fee_percent", "no_show_release", "checkin_grace_minutes"):
         if data.get(key) is not None:
             setattr(space, key, data[key])
@@ -274,8 +275,7 @@ def _apply(session: Session, space: Space, fields: SpaceFields) -> None:
         space.city_id, space.district_id = place.city_id, place.district_id
         space.timezone = place.timezone  # the city's: never typed
     if data.get("timezone") is not None and check_timezone(data["timezone"]) != space.timezone:
-        raise InvalidInput("timezone", f"Часовой пояс задаётся городом пространства: {space.timezone}. "
-                                       "Чтобы сменить его, перенесите точку в другой город")
+        raise InvalidInput("timezone", tr("Часовой пояс задаётся городом пространства: {timezone}. Чтобы сменить его, перенесите точку в другой город", timezone=space.timezone))
 
 
 def do_create_space(session: Session, user: User | None, fields: SpaceCreate) -> Space:
@@ -321,29 +321,29 @@ def submission_gaps(session: Session, space: Space) -> list[tuple[str, str]]:
     and approving refuse while any is left."""
     gaps = []
     if len((space.description or "").strip()) < DESCRIPTION_MIN:
-        gaps.append(("description", f"Описание: расскажите о пространстве хотя бы в {DESCRIPTION_MIN} символах"))
+        gaps.append(("description", tr("Описание: расскажите о пространстве хотя бы в {DESCRIPTION_MIN} символах", DESCRIPTION_MIN=DESCRIPTION_MIN)))
     if not any((space.opening_hours or {}).get(day) for day in DAYS):
-        gaps.append(("opening_hours", "Часы работы: укажите хотя бы один рабочий день (или «Круглосуточно»)"))
+        gaps.append(("opening_hours", tr("Часы работы: укажите хотя бы один рабочий день (или «Круглосуточно»)")))
     priced = select(Tariff.id).join(Resource, Resource.id == Tariff.resource_id).where(Resource.space_id == space.id)
     if session.scalars(priced.limit(1)).first() is None:
-        gaps.append(("resources", "Места и тарифы: добавьте место или переговорную и задайте цену"))
+        gaps.append(("resources", tr("Места и тарифы: добавьте место или переговорную и задайте цену")))
     if session.scalars(select(Photo.id).where(Photo.space_id == space.id).limit(1)).first() is None:
-        gaps.append(("photos", "Фотографии: загрузите хотя бы одно фото"))
+        gaps.append(("photos", tr("Фотографии: загрузите хотя бы одно фото")))
     return gaps
 
 
 def check_ready_for_review(session: Session, space: Space) -> None:
     gaps = submission_gaps(session, space)
     if gaps:
-        raise InvalidInput(gaps[0][0], "Чтобы отправить на модерацию, не хватает: "
+        raise InvalidInput(gaps[0][0], tr("Чтобы отправить на модерацию, не хватает: ")
                            + "; ".join(message for _field, message in gaps))
 
 
 def do_submit_for_review(session: Session, effects: Effects, user: User | None, space_id: int) -> Space:
     space = access_space_for_owner(session, user, space_id, for_update=True)
     if space.status not in (SpaceStatus.draft.value, SpaceStatus.hidden.value):
-        label = {"pending_review": "уже на модерации", "published": "уже опубликовано"}.get(space.status, space.status)
-        raise InvalidInput("status", f"Пространство {label}")
+        label = {"pending_review": tr("уже на модерации"), "published": tr("уже опубликовано")}.get(space.status, space.status)
+        raise InvalidInput("status", tr("Пространство {label}", label=label))
     check_ready_for_review(session, space)
     space.status = SpaceStatus.pending_review.value
     space.changed_for_review_at = None
@@ -387,7 +387,7 @@ def do_update_resource(session: Session, effects: Effects, user: User | None, re
 def do_delete_resource(session: Session, effects: Effects, user: User | None, resource_id: int) -> None:
     space, resource = access_resource_for_owner(session, user, resource_id)
     if session.scalars(select(Booking.id).where(Booking.resource_id == resource.id).limit(1)).first():
-        raise Conflict("resource", "у ресурса есть брони: его нельзя удалить, можно убрать тарифы")
+        raise Conflict("resource", tr("у ресурса есть брони: его нельзя удалить, можно убрать тарифы"))
     session.delete(resource)
     session.flush()
     do_refresh_space_summary(session, space)
@@ -399,7 +399,7 @@ def do_set_tariff(session: Session, effects: Effects, user: User | None, resourc
     """Creates or replaces the resource's price for that unit, in the space's currency."""
     space, resource = access_resource_for_owner(session, user, resource_id)
     if fields.currency != space.currency:
-        raise InvalidInput("currency", f"Цена — в валюте пространства ({space.currency}), а не {fields.currency}")
+        raise InvalidInput("currency", tr("Цена — в валюте пространства ({currency}), а не {currency2}", currency=space.currency, currency2=fields.currency))
     tariff = session.scalars(
         select(Tariff).where(Tariff.resource_id == resource.id, Tariff.unit == fields.unit.value)
     ).first() or Tariff(resource_id=resource.id, unit=fields.unit.value, price_minor=0)
@@ -430,14 +430,14 @@ def _check_held_seats_fit(session: Session, resource: Resource, capacity: int, k
     """), {"r": resource.id}).one()
     peak, future = row
     if peak > capacity:
-        raise Conflict("capacity", f"на будущие брони уже занято {peak} мест: вместимость не меньше {peak}")
+        raise Conflict("capacity", tr("на будущие брони уже занято {peak} мест: вместимость не меньше {peak}", peak=peak))
     if future and (kind in WHOLE_KINDS) != (resource.kind in WHOLE_KINDS):
-        raise Conflict("kind", "у ресурса есть будущие брони: тип бронирования (целиком или местами) менять нельзя")
+        raise Conflict("kind", tr("у ресурса есть будущие брони: тип бронирования (целиком или местами) менять нельзя"))
 
 
 def _check_duration(min_minutes: int, max_minutes: int) -> None:
     if max_minutes < min_minutes:
-        raise InvalidInput("max_minutes", "Максимальная длительность брони не может быть меньше минимальной")
+        raise InvalidInput("max_minutes", tr("Максимальная длительность брони не может быть меньше минимальной"))
 
 
 # --- add-ons and promo codes -------------------------------------------------------------
@@ -518,7 +518,7 @@ def do_delete_addon(session: Session, user: User | None, space_id: int, code: st
     space = access_space_for_owner(session, user, space_id, for_update=True)
     addon = session.scalars(select(Addon).where(Addon.space_id == space.id, Addon.code == code)).first()
     if addon is None:
-        raise NotFound("Опция не найдена")
+        raise NotFound(tr("Опция не найдена"))
     addon.active = False
     session.flush()
 
@@ -549,16 +549,14 @@ def check_promo_period(valid_from: datetime | None, valid_until: datetime | None
         else now.replace(year=now.year + PROMO_MAX_YEARS, day=28)
     latest = f"{horizon:%d.%m.%Y}"
     if valid_from is not None and valid_from > horizon:
-        raise InvalidInput("valid_from", f"Начало действия — не позже {latest} "
-                                         f"(промокод заводят не больше чем на {PROMO_MAX_YEARS} года вперёд)")
+        raise InvalidInput("valid_from", tr("Начало действия — не позже {latest} (промокод заводят не больше чем на {PROMO_MAX_YEARS} года вперёд)", latest=latest, PROMO_MAX_YEARS=PROMO_MAX_YEARS))
     if valid_until is not None:
         if valid_until <= now:
-            raise InvalidInput("valid_until", "Дата окончания уже прошла: выберите будущую дату")
+            raise InvalidInput("valid_until", tr("Дата окончания уже прошла: выберите будущую дату"))
         if valid_until > horizon:
-            raise InvalidInput("valid_until", f"Промокод может действовать не дольше {PROMO_MAX_YEARS} лет: "
-                                              f"выберите дату окончания не позже {latest}")
+            raise InvalidInput("valid_until", tr("Промокод может действовать не дольше {PROMO_MAX_YEARS} лет: выберите дату окончания не позже {latest}", PROMO_MAX_YEARS=PROMO_MAX_YEARS, latest=latest))
         if valid_from is not None and valid_until <= valid_from:
-            raise InvalidInput("valid_until", "Дата окончания должна быть позже даты начала")
+            raise InvalidInput("valid_until", tr("Дата окончания должна быть позже даты начала"))
 
 
 def do_create_promo(session: Session, user: User | None, space_id: int | None, fields: PromoInput) -> PromoCode:
@@ -570,11 +568,11 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
     else:
         currency = access_space_for_owner(session, user, space_id).currency
     if fields.kind == PromoKind.percent and fields.value > 100:
-        raise InvalidInput("value", "Скидка в процентах — от 1 до 100")
+        raise InvalidInput("value", tr("Скидка в процентах — от 1 до 100"))
     check_promo_period(fields.valid_from, fields.valid_until)
     if session.scalars(select(PromoCode.id).where(
             func.upper(PromoCode.code) == fields.code.upper())).first():
-        raise Conflict("code", "Такой код уже есть: придумайте другой")
+        raise Conflict("code", tr("Такой код уже есть: придумайте другой"))
     promo = PromoCode(code=fields.code.upper(), space_id=space_id, kind=fields.kind.value,
                       value=fields.value, currency=currency, valid_from=fields.valid_from,
                       valid_until=fields.valid_until, max_uses_total=fields.max_uses_total,
@@ -585,7 +583,7 @@ def do_create_promo(session: Session, user: User | None, space_id: int | None, f
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the same code created concurrently
-        raise Conflict("code", "Такой код уже есть: придумайте другой") from exc
+        raise Conflict("code", tr("Такой код уже есть: придумайте другой")) from exc
     return promo
 
 
@@ -623,23 +621,20 @@ def check_closure(fields: ClosureInput, today: date) -> tuple[date, date, str]:
     CLOSURE_REASON_MAX characters."""
     first, last = fields.first_day, fields.last_day or fields.first_day
     if first < today:
-        raise InvalidInput("first_day", "Этот день уже прошёл: закрыть можно сегодняшний день или будущие")
+        raise InvalidInput("first_day", tr("Этот день уже прошёл: закрыть можно сегодняшний день или будущие"))
     if last < first:
-        raise InvalidInput("last_day", "Последний закрытый день не может быть раньше первого")
+        raise InvalidInput("last_day", tr("Последний закрытый день не может быть раньше первого"))
     horizon = _years_ahead(today, CLOSURE_AHEAD_YEARS)
     if last > horizon:
         raise InvalidInput("last_day" if fields.last_day else "first_day",
-                           f"Закрыть можно дни не дальше чем на {CLOSURE_AHEAD_YEARS} года вперёд: "
-                           f"до {horizon:%d.%m.%Y}")
+                           tr("Закрыть можно дни не дальше чем на {CLOSURE_AHEAD_YEARS} года вперёд: до {horizon:%d.%m.%Y}", CLOSURE_AHEAD_YEARS=CLOSURE_AHEAD_YEARS, horizon=horizon))
     if (last - first).days >= CLOSURE_MAX_DAYS:  # implied by the horizon; the table checks it too
-        raise InvalidInput("last_day", "Закрыть можно не больше двух лет подряд")
+        raise InvalidInput("last_day", tr("Закрыть можно не больше двух лет подряд"))
     reason = " ".join(fields.reason.split())
     if len(reason) < 2:
-        raise InvalidInput("reason", "Напишите причину, например «Новогодние праздники» или «Ремонт»: "
-                                     "её увидят гости, чьи брони придётся отменить")
+        raise InvalidInput("reason", tr("Напишите причину, например «Новогодние праздники» или «Ремонт»: её увидят гости, чьи брони придётся отменить"))
     if len(reason) > CLOSURE_REASON_MAX:
-        raise InvalidInput("reason", f"Причина — не длиннее {CLOSURE_REASON_MAX} символов "
-                                     f"(сейчас {len(reason)})")
+        raise InvalidInput("reason", tr("Причина — не длиннее {CLOSURE_REASON_MAX} символов (сейчас {len})", CLOSURE_REASON_MAX=CLOSURE_REASON_MAX, len=len(reason)))
     return first, last, reason
 
 
@@ -663,7 +658,7 @@ def access_closure_for_owner(session: Session, user: User | None, space_id: int,
     space = access_space_for_owner(session, user, space_id, for_update=True)
     closure = session.get(SpaceClosure, closure_id) if 0 < closure_id < 2**31 else None
     if closure is None or closure.space_id != space.id:
-        raise NotFound("Закрытые дни не найдены")
+        raise NotFound(tr("Закрытые дни не найдены"))
     return space, closure
 
 
@@ -677,8 +672,7 @@ def do_add_closure(session: Session, user: User | None, space_id: int, fields: C
         SpaceClosure.space_id == space.id, SpaceClosure.first_day <= last,
         SpaceClosure.last_day >= first).order_by(SpaceClosure.first_day)).first()
     if clash is not None:
-        raise Conflict("first_day", f"Эти дни уже закрыты: {closure_of(clash).period} («{clash.reason}»). "
-                                    "Выберите другие даты или сначала откройте те")
+        raise Conflict("first_day", tr("Эти дни уже закрыты: {period} («{reason}»). Выберите другие даты или сначала откройте те", period=closure_of(clash).period, reason=clash.reason))
     closure = SpaceClosure(space_id=space.id, first_day=first, last_day=last, reason=reason,
                            created_by=user.id if user else None)
     session.add(closure)
@@ -691,7 +685,7 @@ def do_delete_closure(session: Session, user: User | None, space_id: int, closur
     it is the record behind the bookings it cancelled."""
     space, closure = access_closure_for_owner(session, user, space_id, closure_id)
     if closure.last_day < local_today(space):
-        raise Conflict("closure", "эти дни уже прошли: запись о закрытии остаётся в истории")
+        raise Conflict("closure", tr("эти дни уже прошли: запись о закрытии остаётся в истории"))
     session.delete(closure)
     session.flush()
 

@@ -24,6 +24,7 @@ from coworking_app.services.catalog.owner_spaces import access_space_for_owner, 
 from coworking_app.services.common.storage import get_storage
 from coworking_app.settings import get_settings
 from models import PHOTO_LIMIT, Photo, Role, Space, User
+from coworking_app.i18n import tr
 
 ACCEPTED_FORMATS = {"JPEG", "PNG"}
 MAX_PIXELS = 40_000_000  # 40 MP; a larger image is refused before it is decoded
@@ -35,21 +36,21 @@ def check_image(data: bytes) -> Image.Image:
     """The decoded image, or 413/415. Decides by content, never by file name."""
     if len(data) > get_settings().max_upload_bytes:
         limit_mb = get_settings().max_upload_bytes // (1024 * 1024)
-        raise PayloadTooLarge("file", f"Фото больше {limit_mb} МБ: уменьшите его или выберите другое")
+        raise PayloadTooLarge("file", tr("Фото больше {limit_mb} МБ: уменьшите его или выберите другое", limit_mb=limit_mb))
     if not data:
-        raise InvalidInput("file", "Файл пустой")
+        raise InvalidInput("file", tr("Файл пустой"))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise UnsupportedMedia("file", "Подходят только фото в JPEG или PNG")
+                raise UnsupportedMedia("file", tr("Подходят только фото в JPEG или PNG"))
             if image.width * image.height > MAX_PIXELS:
-                raise UnsupportedMedia("file", "В изображении слишком много пикселей: уменьшите его")
+                raise UnsupportedMedia("file", tr("В изображении слишком много пикселей: уменьшите его"))
             image.load()
         except (UnidentifiedImageError, Image.DecompressionBombError,
                 Image.DecompressionBombWarning, OSError, SyntaxError, ValueError) as exc:
-            raise UnsupportedMedia("file", "Файл не читается как JPEG или PNG") from exc
+            raise UnsupportedMedia("file", tr("Файл не читается как JPEG или PNG")) from exc
     return image
 
 
@@ -93,7 +94,7 @@ def access_photo_for_owner(session: Session, user: User | None, photo_id: int) -
     photo = session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
     if photo is None:
         check_role(user, Role.owner, Role.operator, Role.admin)  # 401/403 before "not found"
-        raise NotFound("Фото не найдено")
+        raise NotFound(tr("Фото не найдено"))
     space = access_space_for_owner(session, user, photo.space_id, for_update=True)
     return space, photo
 
@@ -102,7 +103,7 @@ def do_add_photo(session: Session, effects: Effects, user: User | None, space_id
     space = access_space_for_owner(session, user, space_id, for_update=True)
     count = session.scalar(select(func.count()).select_from(Photo).where(Photo.space_id == space.id))
     if count >= PHOTO_LIMIT:
-        raise Conflict("file", f"У пространства может быть не больше {PHOTO_LIMIT} фото")
+        raise Conflict("file", tr("У пространства может быть не больше {PHOTO_LIMIT} фото", PHOTO_LIMIT=PHOTO_LIMIT))
     image = check_image(data)
     (full, width, height), (thumb, _, _) = (encode_jpeg(image, FULL_SIZE, crop=False),
                                             encode_jpeg(image, THUMB_SIZE, crop=True))
@@ -132,7 +133,7 @@ def do_reorder_photos(session: Session, effects: Effects, user: User | None, spa
     space = access_space_for_owner(session, user, space_id, for_update=True)
     photos = {p.id: p for p in list_photos(session, space.id)}
     if sorted(photo_ids) != sorted(photos):
-        raise InvalidInput("photo_ids", "Перечислите каждое фото пространства ровно один раз")
+        raise InvalidInput("photo_ids", tr("Перечислите каждое фото пространства ровно один раз"))
     for position, photo_id in enumerate(photo_ids):
         photos[photo_id].position = position
     session.flush()

@@ -24,11 +24,12 @@ from sqlmodel import Session
 
 from coworking_app.services.accounts import ratelimit
 from coworking_app.services.catalog import catalog
-from coworking_app.services.catalog.geo import lat_of, lon_of
+from coworking_app.services.catalog.geo import lat_of, local_name, lon_of
 from coworking_app.services.catalog.spaces import public_space_filter
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.text import check_chars
 from models import City, District, Space
+from coworking_app.i18n import Labels, N_, tr
 
 MAX_QUERY_LENGTH = 100
 MIN_QUERY_LENGTH = 2  # one letter would match half the city
@@ -40,7 +41,7 @@ LOOKUPS_PER_MINUTE = 300  # per client address: about five minutes of steady typ
 PlaceKind = Literal["stop", "district", "city", "space"]
 _KIND_ORDER = {"city": 0, "stop": 1, "district": 2, "space": 3}
 _WORD = re.compile(r"[^\W_]+")
-_STOP_KINDS = {"metro": "метро", "tram": "трамвай", "bus": "автобус"}
+_STOP_KINDS = Labels({"metro": N_("метро"), "tram": N_("трамвай"), "bus": N_("автобус")})
 
 
 class Place(BaseModel):
@@ -70,12 +71,19 @@ def check_query(q: object) -> str:
     if q is None:
         return ""
     if not isinstance(q, str):
-        raise InvalidInput("q", "Ожидается текст")
+        raise InvalidInput("q", tr("Ожидается текст"))
     check_chars("q", q)
     q = q.strip()
     if len(q) > MAX_QUERY_LENGTH:
-        raise InvalidInput("q", f"Не длиннее {MAX_QUERY_LENGTH} символов")
+        raise InvalidInput("q", tr("Не длиннее {MAX_QUERY_LENGTH} символов", MAX_QUERY_LENGTH=MAX_QUERY_LENGTH))
     return q
+
+
+def _either(query_words: list[str], russian: str, english: str) -> int | None:
+    """The better match of a reference row's two names (people type either)."""
+    ranks = [r for r in (match_rank(query_words, russian), match_rank(query_words, english) if english else None)
+             if r is not None]
+    return min(ranks, default=None)
 
 
 def match_rank(query_words: list[str], name: str, extra: str = "") -> int | None:
@@ -105,13 +113,13 @@ def suggest_places(session: Session, q: str, *, city_id: int | None = None,
     (module docstring). Fewer than MIN_QUERY_LENGTH letters give no suggestions."""
     q = check_query(q)
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput("limit", f"От 1 до {MAX_LIMIT}")
+        raise InvalidInput("limit", tr("От 1 до {MAX_LIMIT}", MAX_LIMIT=MAX_LIMIT))
     query_words = words(q)[:MAX_WORDS]
     if sum(len(w) for w in query_words) < MIN_QUERY_LENGTH:
         return []
     cities = {c.id: c for c in catalog.list_cities(session)}
     if city_id is not None and city_id not in cities:
-        raise InvalidInput("city", "Такого города нет")
+        raise InvalidInput("city", tr("Такого города нет"))
 
     found: list[tuple[tuple, Place]] = []
 
@@ -122,16 +130,16 @@ def suggest_places(session: Session, q: str, *, city_id: int | None = None,
             found.append((key, place))
 
     for city in cities.values():
-        offer(match_rank(query_words, city.name_ru),
-              Place(kind="city", label=city.name_ru, detail="Город", lat=city.lat, lon=city.lon,
+        offer(_either(query_words, city.name_ru, city.name_en),
+              Place(kind="city", label=city.name, detail=tr("Город"), lat=city.lat, lon=city.lon,
                     city_slug=city.slug, id=city.id))
     for stop in catalog.list_stops(session, city_id):
         city = cities[stop.city_id]
-        line = stop.line_name if stop.kind != "metro" or "линия" in stop.line_name.casefold() \
-            else f"{stop.line_name} линия"
+        line = stop.line if stop.kind != "metro" or "линия" in stop.line_name.casefold() \
+            else tr("{line_name} линия", line_name=stop.line)
         kind = "" if stop.kind == "metro" else _STOP_KINDS.get(stop.kind, "") + ", "
-        offer(match_rank(query_words, stop.name_ru),
-              Place(kind="stop", label=stop.name_ru, detail=f"{kind}{line}, {city.name_ru}",
+        offer(_either(query_words, stop.name_ru, stop.name_en),
+              Place(kind="stop", label=stop.name, detail=f"{kind}{line}, {city.name}",
                     lat=stop.lat, lon=stop.lon, city_slug=city.slug, id=stop.id))
     for district in _districts(session, city_id):
         offer(match_rank(query_words, district.label), district)
@@ -154,12 +162,12 @@ def suggest_places(session: Session, q: str, *, city_id: int | None = None,
 def _districts(session: Session, city_id: int | None) -> list[Place]:
     """Every district (of the city), placed at a point inside its outline."""
     inside = func.ST_PointOnSurface(func.geometry(District.boundary))
-    query = (select(District.id, District.name_ru, City.name_ru, City.slug,
+    query = (select(District.id, local_name(District), local_name(City), City.slug,
                     func.ST_Y(inside), func.ST_X(inside))
              .join(City, City.id == District.city_id))
     if city_id is not None:
         query = query.where(District.city_id == city_id)
-    return [Place(kind="district", label=name, detail=f"район, {city_name}", lat=lat, lon=lon,
+    return [Place(kind="district", label=name, detail=tr("район, {city_name}", city_name=city_name), lat=lat, lon=lon,
                   city_slug=slug, id=district_id)
             for district_id, name, city_name, slug, lat, lon in session.execute(query)]
 
@@ -211,7 +219,7 @@ def do_suggest_for(session: Session, client_ip: str, q: str, *, city_id: int | N
 def do_count_lookup(client_ip: str) -> None:
     """One suggestion lookup from this client address; RateLimited past LOOKUPS_PER_MINUTE."""
     ratelimit.do_take(f"places:{client_ip}", LOOKUPS_PER_MINUTE, 60,
-                      message="Слишком много запросов подсказок, подождите немного")
+                      message=tr("Слишком много запросов подсказок, подождите немного"))
 
 
 _ABBREVIATION = re.compile(r"(?<!\w)[^\W\d_]{1,4}\.")  # "ул.", "д.", "пр." of a postal address

@@ -17,10 +17,12 @@ from coworking_app.services.booking.availability import closed_sql
 from coworking_app.services.catalog import catalog
 from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.fields import Id, Latitude, Line, Longitude, Moment, MoneyMinor
-from coworking_app.services.catalog.geo import lat_of, lon_of, point
+from coworking_app.services.catalog.geo import lat_of, local_name, lon_of, point
+from coworking_app.services.catalog.spaces import shown_name_sql
 from coworking_app.services.common.storage import get_storage
 from models import City, District, Photo, PriceUnit, Space, SpaceSearch as SS
 from models.space import MERC_MAX_LAT, MERC_SCALE
+from coworking_app.i18n import N_, tr
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
@@ -32,7 +34,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 MAX_BBOX_SPAN_LON = 60.0  # degrees: wider than any city, narrower than the country
 MAX_BBOX_SPAN_LAT = 30.0
-BBOX_MESSAGE = "Укажите область как «долгота,широта,долгота,широта» (запад, юг, восток, север)"
+BBOX_MESSAGE = N_("Укажите область как «долгота,широта,долгота,широта» (запад, юг, восток, север)")
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,13 @@ def parse_bbox(value: object) -> Bounds:
         raise InvalidInput("bbox", BBOX_MESSAGE)
     west, south, east, north = numbers
     if not (-180 <= west <= 180 and -180 <= east <= 180):
-        raise InvalidInput("bbox", "Долгота области должна быть от −180 до 180")
+        raise InvalidInput("bbox", tr("Долгота области должна быть от −180 до 180"))
     if not (-90 <= south <= 90 and -90 <= north <= 90):
-        raise InvalidInput("bbox", "Широта области должна быть от −90 до 90")
+        raise InvalidInput("bbox", tr("Широта области должна быть от −90 до 90"))
     if west >= east or south >= north:
-        raise InvalidInput("bbox", "Запад области должен быть меньше востока, а юг — меньше севера")
+        raise InvalidInput("bbox", tr("Запад области должен быть меньше востока, а юг — меньше севера"))
     if east - west > MAX_BBOX_SPAN_LON or north - south > MAX_BBOX_SPAN_LAT:
-        raise InvalidInput("bbox", "Область слишком большая: приблизьте карту")
+        raise InvalidInput("bbox", tr("Область слишком большая: приблизьте карту"))
     return Bounds(west, south, east, north)
 
 
@@ -164,25 +166,25 @@ class SearchParams(BaseModel):
     def _cross_field(self) -> "SearchParams":
         if (self.lat is None) != (self.lon is None):
             missing = "lon" if self.lon is None else "lat"
-            raise InvalidInput(missing, "Укажите точку полностью: и широту, и долготу")
+            raise InvalidInput(missing, tr("Укажите точку полностью: и широту, и долготу"))
         if self.radius_km is not None and self.lat is None:
-            raise InvalidInput("radius_km", "Радиус задаётся вокруг точки: выберите точку на карте")
+            raise InvalidInput("radius_km", tr("Радиус задаётся вокруг точки: выберите точку на карте"))
         if (
             self.min_price is not None
             and self.max_price is not None
             and self.min_price > self.max_price
         ):
-            raise InvalidInput("min_price", "Больше, чем цена «до»")
+            raise InvalidInput("min_price", tr("Больше, чем цена «до»"))
         if (self.start is None) != (self.end is None):
             raise InvalidInput("end" if self.end is None else "start",
-                               "Укажите и начало, и конец времени")
+                               tr("Укажите и начало, и конец времени"))
         if self.start is not None and self.end is not None:
             if self.end <= self.start:
-                raise InvalidInput("end", "Конец должен быть позже начала")
+                raise InvalidInput("end", tr("Конец должен быть позже начала"))
             if self.end - self.start > timedelta(days=MAX_FREE_INTERVAL_DAYS):
-                raise InvalidInput("end", f"Не больше {MAX_FREE_INTERVAL_DAYS} дней")
+                raise InvalidInput("end", tr("Не больше {MAX_FREE_INTERVAL_DAYS} дней", MAX_FREE_INTERVAL_DAYS=MAX_FREE_INTERVAL_DAYS))
         if self.sort == SortOrder.distance and self.lat is None and self.stop_id is None:
-            raise InvalidInput("sort", "Чтобы сортировать по расстоянию, выберите точку на карте или станцию")
+            raise InvalidInput("sort", tr("Чтобы сортировать по расстоянию, выберите точку на карте или станцию"))
         return self
 
     @property
@@ -298,13 +300,13 @@ def search_filters(session: Session, params: SearchParams) -> Filters:
     if params.district:
         districts = catalog.find_districts(session, params.district, city.id if city else None)
         if not districts:
-            raise InvalidInput("district", f"Район «{params.district[:60]}» не найден")
+            raise InvalidInput("district", tr("Район «{value}» не найден", value=params.district[:60]))
         conditions.append(SS.district_id.in_([d.id for d in districts]))
     if params.amenities:
         known = {a.code for a in catalog.list_amenities(session)}
         unknown = [code for code in params.amenities if code not in known]
         if unknown:
-            raise InvalidInput("amenities", f"Нет таких удобств: {', '.join(unknown)[:120]}")
+            raise InvalidInput("amenities", tr("Нет таких удобств: {value}", value=', '.join(unknown)[:120]))
         conditions.append(SS.amenities.contains(sorted(set(params.amenities))))
     bounds = params.bounds
     if bounds is not None:
@@ -322,7 +324,7 @@ def search_filters(session: Session, params: SearchParams) -> Filters:
     if params.stop_id is not None:
         stop = catalog.get_stop(session, params.stop_id)
         if stop is None:
-            raise InvalidInput("stop_id", "Такой станции нет")
+            raise InvalidInput("stop_id", tr("Такой станции нет"))
         stop_point = point(stop.lat, stop.lon)
         near_stop = func.ST_DWithin(SS.location, stop_point, params.stop_radius_m)
         conditions.append(near_stop)
@@ -430,7 +432,7 @@ def search_spaces(session: Session, params: SearchParams) -> SearchPage:
         row_test = func._ST_DWithin(SS.location, origin, ring_metres, True)
         where = _all([row_test if c is ring else c for c in conditions])
     columns = [
-        SS.space_id, Space.name, City.name_ru, City.slug, District.name_ru, Space.address,
+        SS.space_id, shown_name_sql(), local_name(City), City.slug, local_name(District), Space.address,
         lat_of(SS.location), lon_of(SS.location),
         distance if distance is not None else literal(None),
         SS.price_hour_from, SS.price_day_from, SS.price_month_from,

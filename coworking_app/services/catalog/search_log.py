@@ -20,6 +20,7 @@ from coworking_app.db import get_cache_redis
 from coworking_app.services.catalog import catalog
 from coworking_app.services.catalog.search import SearchParams
 from models import SearchLog
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 BUFFER_KEY = "searchlog:buffer"
@@ -32,7 +33,7 @@ def record_search(params: SearchParams, results: int, *, now: datetime | None = 
         return
     # The city as asked (a known one: an unknown city is refused before any search), so
     # the label's values stay the cities' names and slugs.
-    metrics.SEARCHES.labels((params.city or "").strip().lower()[:40] or "без города").inc()
+    metrics.SEARCHES.labels((params.city or "").strip().lower()[:40] or tr("без города")).inc()
     kind = "radius" if params.lat is not None else "metro" if params.stop_id else "text" if params.q else "city"
     entry = {"at": (now or datetime.now(timezone.utc)).isoformat(), "city": params.city, "lat": params.lat,
              "lon": params.lon, "stop_id": params.stop_id, "kind": kind, "results": results}

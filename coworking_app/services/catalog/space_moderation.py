@@ -27,10 +27,12 @@ from coworking_app.services.common.errors import Conflict, InvalidInput, NotFoun
 from coworking_app.services.catalog.owner_spaces import submission_gaps
 from coworking_app.services.common.text import check_chars
 from models import City, Photo, Role, Space, SpaceStatus, User
+from coworking_app.i18n import Labels, N_, tr
+from coworking_app.services.catalog.geo import local_name
 
 QueueView = Literal["pending", "changed", "all"]
-STATUS_WORDS = {"draft": "черновик", "pending_review": "ждёт модерации", "published": "опубликовано",
-                "hidden": "скрыто"}
+STATUS_WORDS = Labels({"draft": N_("черновик"), "pending_review": N_("ждёт модерации"), "published": N_("опубликовано"),
+                "hidden": N_("скрыто")})
 
 
 class QueuedSpace(BaseModel):
@@ -63,7 +65,7 @@ def list_space_queue(session: Session, user: User | None, *, view: QueueView = "
              .limit(1).correlate(Space).scalar_subquery())
     since = func.coalesce(Space.changed_for_review_at, Space.updated_at)
     rows = session.execute(
-        select(Space, City.name_ru, User.email, photos, cover)
+        select(Space, local_name(City), User.email, photos, cover)
         .join(City, City.id == Space.city_id).outerjoin(User, User.id == Space.owner_id)
         .where(condition).order_by(since, Space.id)
         .offset((max(page, 1) - 1) * page_size).limit(page_size)
@@ -79,7 +81,7 @@ def list_space_queue(session: Session, user: User | None, *, view: QueueView = "
 def _locked(session: Session, space_id: int) -> Space:
     space = session.get(Space, space_id, with_for_update=True) if 0 < space_id < 2**31 else None
     if space is None or space.deleted_at is not None:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     return space
 
 
@@ -90,9 +92,9 @@ def _label(space: Space) -> str:
 def check_reason(reason: str | None) -> str:
     reason = check_chars("reason", (reason or "").strip(), multiline=True)
     if len(reason) < 5:
-        raise InvalidInput("reason", "Объясните решение владельцу: причина — не короче 5 символов")
+        raise InvalidInput("reason", tr("Объясните решение владельцу: причина — не короче 5 символов"))
     if len(reason) > 500:
-        raise InvalidInput("reason", "Причина — не длиннее 500 символов")
+        raise InvalidInput("reason", tr("Причина — не длиннее 500 символов"))
     return reason
 
 
@@ -123,13 +125,13 @@ def do_approve_space(session: Session, effects: Effects, moderator: User | None,
     space = _locked(session, space_id)
     changes = space.status == SpaceStatus.published.value and space.changed_for_review_at is not None
     if space.status != SpaceStatus.pending_review.value and not changes:
-        raise Conflict("status", f"Одобрять нечего: пространство {STATUS_WORDS.get(space.status, space.status)}")
+        raise Conflict("status", tr("Одобрять нечего: пространство {get}", get=STATUS_WORDS.get(space.status, space.status)))
     if not changes:  # a new space must be bookable once published
         gaps = submission_gaps(session, space)
         if gaps:
-            raise Conflict(gaps[0][0], "Опубликовать нельзя, не хватает: " + "; ".join(m for _f, m in gaps))
+            raise Conflict(gaps[0][0], tr("Опубликовать нельзя, не хватает: ") + "; ".join(m for _f, m in gaps))
         if space.owner_id is None:
-            raise Conflict("owner", "Опубликовать нельзя: у пространства нет владельца")
+            raise Conflict("owner", tr("Опубликовать нельзя: у пространства нет владельца"))
     return _decide(session, effects, space, SpaceStatus.published, None, "space_approved", {"changes": changes})
 
 
@@ -142,7 +144,7 @@ def do_reject_space(session: Session, effects: Effects, moderator: User | None, 
     elif space.status == SpaceStatus.published.value and space.changed_for_review_at is not None:
         status = SpaceStatus.hidden
     else:
-        raise Conflict("status", f"Отклонять нечего: пространство {STATUS_WORDS.get(space.status, space.status)}")
+        raise Conflict("status", tr("Отклонять нечего: пространство {get}", get=STATUS_WORDS.get(space.status, space.status)))
     return _decide(session, effects, space, status, reason, "space_rejected", {"reason": reason})
 
 
@@ -152,6 +154,5 @@ def do_hide_space(session: Session, effects: Effects, staff: User | None, space_
     reason = check_reason(reason)
     space = _locked(session, space_id)
     if space.status != SpaceStatus.published.value:
-        raise Conflict("status", "Скрыть можно только опубликованное пространство, а это "
-                                 f"{STATUS_WORDS.get(space.status, space.status)}")
+        raise Conflict("status", tr("Скрыть можно только опубликованное пространство, а это {get}", get=STATUS_WORDS.get(space.status, space.status)))
     return _decide(session, effects, space, SpaceStatus.hidden, reason, "space_hidden", {"reason": reason})

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.services.catalog.cache import cache_get, cache_set, drop_space_pages, space_detail_key
 from coworking_app.services.common.errors import InvalidInput, NotFound
-from coworking_app.services.catalog.geo import lat_of, lon_of, walking_minutes
+from coworking_app.services.catalog.geo import lat_of, local_name, lon_of, walking_minutes
 from coworking_app.services.common.storage import get_storage
 from models import (
     Amenity,
@@ -27,6 +27,8 @@ from models import (
     Tariff,
     TransitStop,
 )
+from coworking_app import i18n
+from coworking_app.i18n import tr
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NEAREST_STOPS = 3
@@ -135,6 +137,19 @@ def public_space_sql(alias: str) -> str:
     return f"{alias}.status = '{SpaceStatus.published.value}' AND {alias}.deleted_at IS NULL"
 
 
+def shown_name(space) -> str:
+    """A space's name for the current reader: the owner's English one for English readers
+    when given (docs/i18n.md)."""
+    return i18n.pick(space.name, space.name_en)
+
+
+def shown_name_sql(space=Space) -> ColumnElement[str]:
+    """`shown_name` as a query column on `space` (the table or an alias)."""
+    if i18n.current() == "en":
+        return func.coalesce(func.nullif(space.name_en, ""), space.name)
+    return space.name
+
+
 def is_bookable(space) -> bool:
     """Whether a space takes bookings and questions: publicly visible (`is_public`), and
     someone owns it (a space nobody owns has nobody to confirm a booking, be paid or answer
@@ -148,7 +163,7 @@ def access_public_space(session: Session, space_id: int) -> Space:
     """A publicly visible space (`is_public`); NotFound for a missing or hidden one."""
     space = session.get(Space, space_id) if 0 < space_id < 2**31 else None
     if space is None or not is_public(space):
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     return space
 
 
@@ -167,7 +182,7 @@ def get_published_space(session: Session, space_id: int) -> SpaceDetail:
         return SpaceDetail.model_validate_json(cached)
     detail = load_space_detail(session, space_id)
     if detail is None:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     cache_set(key, detail.model_dump_json())
     return detail
 
@@ -189,7 +204,7 @@ def load_space_detail(session: Session, space_id: int, *, public_only: bool = Tr
     owner_editor.space_preview)."""
     row = session.execute(
         select(
-            Space, City.name_ru, City.slug, District.name_ru,
+            Space, local_name(City), City.slug, local_name(District),
             lat_of(Space.location), lon_of(Space.location),
         )
         .join(City, City.id == Space.city_id)
@@ -206,7 +221,8 @@ def load_space_detail(session: Session, space_id: int, *, public_only: bool = Tr
         select(Photo).where(Photo.space_id == space_id).order_by(Photo.position, Photo.id)
     ).all()
     return SpaceDetail(
-        id=space.id, name=space.name, description=space.description, address=space.address,
+        id=space.id, name=shown_name(space), description=i18n.pick(space.description, space.description_en),
+        address=space.address,
         city=city_name, city_slug=city_slug, district=district_name, lat=lat, lon=lon,
         timezone=space.timezone, status=space.status,
         opening_hours=[
@@ -217,7 +233,7 @@ def load_space_detail(session: Session, space_id: int, *, public_only: bool = Tr
             )
             for day in WEEKDAYS
         ],
-        amenities=[AmenityOut(code=a.code, name=a.name_ru, icon=a.icon) for a in amenity_rows],
+        amenities=[AmenityOut(code=a.code, name=i18n.pick(a.name_ru, a.name_en), icon=a.icon) for a in amenity_rows],
         resources=_resources(session, space_id),
         photos=photo_views(photos),
         nearest_stops=nearest_stops(session, space.location),
@@ -274,7 +290,7 @@ def nearest_stops(session: Session, location, limit: int = NEAREST_STOPS) -> lis
     """The nearest metro stations (KNN on the GiST index), with straight-line distance."""
     rows = session.execute(
         select(
-            TransitStop.id, TransitStop.name_ru, TransitStop.kind, TransitStop.line_name,
+            TransitStop.id, local_name(TransitStop), TransitStop.kind, TransitStop.line_name,
             TransitStop.line_color, func.ST_Distance(TransitStop.location, location),
         )
         .where(TransitStop.kind == "metro")
@@ -283,7 +299,7 @@ def nearest_stops(session: Session, location, limit: int = NEAREST_STOPS) -> lis
     ).all()
     return [
         NearestStop(
-            id=i, name=name, kind=kind, line=line, line_color=color,
+            id=i, name=name, kind=kind, line=tr(line) if line else line, line_color=color,
             distance_m=round(dist), walk_minutes=walking_minutes(dist),
         )
         for i, name, kind, line, color, dist in rows
@@ -326,10 +342,9 @@ def do_refresh_space_summary(session: Session, space: Space) -> None:
 def do_set_space_status(session: Session, effects: Effects, space_id: int, status: SpaceStatus) -> Space:
     space = session.get(Space, space_id, with_for_update=True)
     if space is None:
-        raise NotFound("Пространство не найдено")
+        raise NotFound(tr("Пространство не найдено"))
     if status == SpaceStatus.published and space.owner_id is None:
-        raise InvalidInput("status", "У пространства нет владельца: опубликовать его нельзя, "
-                                     "брони и вопросы принимать было бы некому")
+        raise InvalidInput("status", tr("У пространства нет владельца: опубликовать его нельзя, брони и вопросы принимать было бы некому"))
     space.status = status.value
     session.add(space)
     session.flush()

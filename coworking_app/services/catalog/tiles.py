@@ -17,6 +17,7 @@ import httpx
 
 from coworking_app.services.common.errors import NotFound
 from coworking_app.settings import get_settings
+from coworking_app.i18n import tr
 
 MAX_ZOOM = 19
 MAX_TILE_BYTES = 1024 * 1024
@@ -36,7 +37,7 @@ class Tile:
 
 def check_tile(z: int, x: int, y: int) -> None:
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        raise NotFound("Такого фрагмента карты нет")
+        raise NotFound(tr("Такого фрагмента карты нет"))
 
 
 _clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}

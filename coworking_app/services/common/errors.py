@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coworking_app.formatting import plural
+from coworking_app.i18n import N_, tr
 
 
 class ServiceError(Exception):
@@ -11,6 +12,17 @@ class ServiceError(Exception):
     (a session revoked on refresh-token reuse, a wrong code counted) is committed first."""
 
     keep_changes: bool = False
+    _message: str = ""
+
+    @property
+    def message(self) -> str:
+        """The refusal in the current language: a text raised as its Russian source (a module
+        constant) is translated here; one raised already translated stays as it is."""
+        return tr(self._message)
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._message = value
 
     def keeping_changes(self) -> "ServiceError":
         self.keep_changes = True
@@ -27,7 +39,7 @@ class InvalidInput(ServiceError):
 
 
 class NotFound(ServiceError):
-    def __init__(self, what: str = "Не найдено") -> None:
+    def __init__(self, what: str = N_("Не найдено")) -> None:
         super().__init__(what)
         self.message = what
 
@@ -35,7 +47,7 @@ class NotFound(ServiceError):
 class NotAuthenticated(ServiceError):
     """No valid sign-in (401)."""
 
-    def __init__(self, message: str = "Войдите, чтобы продолжить") -> None:
+    def __init__(self, message: str = N_("Войдите, чтобы продолжить")) -> None:
         super().__init__(message)
         self.message = message
 
@@ -43,7 +55,7 @@ class NotAuthenticated(ServiceError):
 class PermissionDenied(ServiceError):
     """Signed in, but this user may not do this (403)."""
 
-    def __init__(self, message: str = "Недостаточно прав для этого действия") -> None:
+    def __init__(self, message: str = N_("Недостаточно прав для этого действия")) -> None:
         super().__init__(message)
         self.message = message
 
@@ -60,7 +72,7 @@ class Conflict(ServiceError):
 class RateLimited(ServiceError):
     """Too many attempts (429); `retry_after` seconds until the next one is allowed."""
 
-    def __init__(self, retry_after: int, message: str = "Слишком много попыток") -> None:
+    def __init__(self, retry_after: int, message: str = N_("Слишком много попыток")) -> None:
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
         self.message = message
@@ -75,13 +87,13 @@ class RateLimited(ServiceError):
             wait = plural(-(-seconds // 60), "минуту", "минуты", "минут")
         else:
             wait = plural(-(-seconds // 3600), "час", "часа", "часов")
-        return f"{self.message.rstrip('.')}. Попробуйте через {wait}"
+        return tr("{rstrip}. Попробуйте через {wait}", rstrip=self.message.rstrip('.'), wait=wait)
 
 
 class SecondFactorRequired(ServiceError):
     """Password accepted; a TOTP or recovery code is needed to finish signing in (401)."""
 
-    def __init__(self, message: str = "Введите код из приложения-аутентификатора") -> None:
+    def __init__(self, message: str = N_("Введите код из приложения-аутентификатора")) -> None:
         super().__init__(message)
         self.message = message
 

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StrictInt, StringCons
 from pydantic_core import PydanticCustomError
 
 from coworking_app.services.common.text import LINE_PATTERN, TEXT_PATTERN
+from coworking_app.i18n import N_
 
 MAX_ID = 2**31 - 1  # serial (integer) primary keys
 MAX_BIG_ID = 2**63 - 1  # bigserial keys: messages, audit rows
@@ -25,7 +26,7 @@ MIN_DAY = date(2000, 1, 1)
 MAX_DAY = date(2100, 12, 31)
 _MIN_MOMENT = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _MAX_MOMENT = datetime(2101, 1, 1, tzinfo=timezone.utc)
-DAY_RANGE_MESSAGE = "Дата между 01.01.2000 и 31.12.2100"
+DAY_RANGE_MESSAGE = N_("Дата между 01.01.2000 и 31.12.2100")
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Where "2" or true must not pass as a number (a client sending them has a bug).

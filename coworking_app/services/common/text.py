@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from coworking_app.services.common.errors import InvalidInput
+from coworking_app.i18n import N_, tr
 
 # Character classes in the syntax JSON Schema (ECMA 262), pydantic (Rust regex) and Python
 # share. Surrogates cannot be written in Rust regex: pydantic's `str` refuses them itself.
@@ -22,7 +23,7 @@ LINE_PATTERN = f"^[^{BAD_LINE_CLASS}]*$"
 TEXT_PATTERN = f"^[^{BAD_TEXT_CLASS}]*$"
 _BAD_LINE = re.compile(f"[{BAD_LINE_CLASS}\ud800-\udfff]")
 _BAD_TEXT = re.compile(f"[{BAD_TEXT_CLASS}\ud800-\udfff]")
-BAD_CHARS_MESSAGE = "Недопустимые символы: уберите управляющие и непечатаемые знаки"
+BAD_CHARS_MESSAGE = N_("Недопустимые символы: уберите управляющие и непечатаемые знаки")
 
 
 def has_bad_chars(value: str, *, multiline: bool = False) -> bool:
@@ -48,15 +49,15 @@ def check_plain_text(field: str, value: object, *, minimum: int, maximum: int, w
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(field, f"{what}: ожидается текст")
+        raise InvalidInput(field, tr("{what}: ожидается текст", what=what))
     clean = value.replace("\r\n", "\n").strip()
     if has_bad_chars(clean, multiline=True):
-        raise InvalidInput(field, f"{what}: недопустимые символы")
+        raise InvalidInput(field, tr("{what}: недопустимые символы", what=what))
     if len(clean) < minimum:
-        raise InvalidInput(field, f"{what}: не короче {minimum} символов" if minimum > 1
-                           else f"{what}: напишите текст")
+        raise InvalidInput(field, tr("{what}: не короче {minimum} символов", what=what, minimum=minimum) if minimum > 1
+                           else tr("{what}: напишите текст", what=what))
     if len(clean) > maximum:
-        raise InvalidInput(field, f"{what}: не длиннее {maximum} символов")
+        raise InvalidInput(field, tr("{what}: не длиннее {maximum} символов", what=what, maximum=maximum))
     return clean
 
 

@@ -10,55 +10,56 @@ from typing import Any
 
 from coworking_app.formatting import group_thousands, plural
 from coworking_app.services.common.text import BAD_CHARS_MESSAGE, LINE_PATTERN, TEXT_PATTERN, has_cyrillic
+from coworking_app.i18n import Labels, N_, tr
 
-_FIXED = {
-    "missing": "Обязательное поле",
-    "int_type": "Должно быть целым числом",
-    "int_parsing": "Должно быть целым числом",
-    "int_from_float": "Должно быть целым числом",
-    "int_parsing_size": "Слишком большое число",
-    "float_type": "Должно быть числом",
-    "float_parsing": "Должно быть числом",
-    "finite_number": "Должно быть конечным числом",
-    "decimal_type": "Должно быть числом",
-    "decimal_parsing": "Должно быть числом",
-    "bool_type": "Должно быть true или false",
-    "bool_parsing": "Должно быть true или false",
-    "string_type": "Должно быть текстом",
+_FIXED = Labels({
+    "missing": N_("Обязательное поле"),
+    "int_type": N_("Должно быть целым числом"),
+    "int_parsing": N_("Должно быть целым числом"),
+    "int_from_float": N_("Должно быть целым числом"),
+    "int_parsing_size": N_("Слишком большое число"),
+    "float_type": N_("Должно быть числом"),
+    "float_parsing": N_("Должно быть числом"),
+    "finite_number": N_("Должно быть конечным числом"),
+    "decimal_type": N_("Должно быть числом"),
+    "decimal_parsing": N_("Должно быть числом"),
+    "bool_type": N_("Должно быть true или false"),
+    "bool_parsing": N_("Должно быть true или false"),
+    "string_type": N_("Должно быть текстом"),
     "string_unicode": BAD_CHARS_MESSAGE,
-    "string_sub_type": "Должно быть текстом",
-    "bytes_type": "Должно быть текстом",
-    "list_type": "Должно быть списком",
-    "tuple_type": "Должно быть списком",
-    "set_type": "Должно быть списком",
-    "dict_type": "Должно быть объектом",
-    "model_type": "Должно быть объектом",
-    "model_attributes_type": "Должно быть объектом",
-    "dataclass_type": "Должно быть объектом",
-    "date_type": "Дата в формате ГГГГ-ММ-ДД",
-    "date_parsing": "Дата в формате ГГГГ-ММ-ДД",
-    "date_from_datetime_parsing": "Дата в формате ГГГГ-ММ-ДД",
-    "date_from_datetime_inexact": "Дата без времени, в формате ГГГГ-ММ-ДД",
-    "datetime_type": "Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00",
-    "datetime_parsing": "Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00",
-    "datetime_from_date_parsing": "Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00",
-    "datetime_object_invalid": "Такой даты нет",
-    "timezone_aware": "Укажите часовой пояс, например 2030-01-31T10:00+03:00",
-    "timezone_naive": "Без часового пояса",
-    "time_type": "Время в формате ЧЧ:ММ",
-    "time_parsing": "Время в формате ЧЧ:ММ",
-    "extra_forbidden": "Лишнее поле",
-    "json_invalid": "Некорректный JSON",
-    "json_type": "Некорректный JSON",
-    "uuid_type": "Некорректный идентификатор",
-    "uuid_parsing": "Некорректный идентификатор",
-    "url_type": "Некорректная ссылка",
-    "url_parsing": "Некорректная ссылка",
-    "none_required": "Должно быть пустым",
-    "is_instance_of": "Недопустимое значение",
-    "union_tag_invalid": "Недопустимое значение",
-    "too_large": "Слишком большой запрос",
-}
+    "string_sub_type": N_("Должно быть текстом"),
+    "bytes_type": N_("Должно быть текстом"),
+    "list_type": N_("Должно быть списком"),
+    "tuple_type": N_("Должно быть списком"),
+    "set_type": N_("Должно быть списком"),
+    "dict_type": N_("Должно быть объектом"),
+    "model_type": N_("Должно быть объектом"),
+    "model_attributes_type": N_("Должно быть объектом"),
+    "dataclass_type": N_("Должно быть объектом"),
+    "date_type": N_("Дата в формате ГГГГ-ММ-ДД"),
+    "date_parsing": N_("Дата в формате ГГГГ-ММ-ДД"),
+    "date_from_datetime_parsing": N_("Дата в формате ГГГГ-ММ-ДД"),
+    "date_from_datetime_inexact": N_("Дата без времени, в формате ГГГГ-ММ-ДД"),
+    "datetime_type": N_("Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00"),
+    "datetime_parsing": N_("Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00"),
+    "datetime_from_date_parsing": N_("Дата и время в формате ГГГГ-ММ-ДДTЧЧ:ММ+03:00"),
+    "datetime_object_invalid": N_("Такой даты нет"),
+    "timezone_aware": N_("Укажите часовой пояс, например 2030-01-31T10:00+03:00"),
+    "timezone_naive": N_("Без часового пояса"),
+    "time_type": N_("Время в формате ЧЧ:ММ"),
+    "time_parsing": N_("Время в формате ЧЧ:ММ"),
+    "extra_forbidden": N_("Лишнее поле"),
+    "json_invalid": N_("Некорректный JSON"),
+    "json_type": N_("Некорректный JSON"),
+    "uuid_type": N_("Некорректный идентификатор"),
+    "uuid_parsing": N_("Некорректный идентификатор"),
+    "url_type": N_("Некорректная ссылка"),
+    "url_parsing": N_("Некорректная ссылка"),
+    "none_required": N_("Должно быть пустым"),
+    "is_instance_of": N_("Недопустимое значение"),
+    "union_tag_invalid": N_("Недопустимое значение"),
+    "too_large": N_("Слишком большой запрос"),
+})
 
 
 def _number(value: Any) -> str:
@@ -81,47 +82,47 @@ def russian_message(error: Mapping[str, Any]) -> str:
     if kind in _FIXED:
         return _FIXED[kind]
     if kind == "greater_than_equal":
-        return f"Не меньше {_number(ctx.get('ge'))}"
+        return tr("Не меньше {number}", number=_number(ctx.get('ge')))
     if kind == "greater_than":
-        return f"Больше {_number(ctx.get('gt'))}"
+        return tr("Больше {number}", number=_number(ctx.get('gt')))
     if kind == "less_than_equal":
-        return f"Не больше {_number(ctx.get('le'))}"
+        return tr("Не больше {number}", number=_number(ctx.get('le')))
     if kind == "less_than":
-        return f"Меньше {_number(ctx.get('lt'))}"
+        return tr("Меньше {number}", number=_number(ctx.get('lt')))
     if kind == "multiple_of":
-        return f"Должно делиться на {_number(ctx.get('multiple_of'))}"
+        return tr("Должно делиться на {number}", number=_number(ctx.get('multiple_of')))
     if kind == "string_too_short":
         n = int(ctx.get("min_length", 1))
-        return "Не может быть пустым" if n <= 1 else f"Не короче {plural(n, 'символа', 'символов', 'символов')}"
+        return tr("Не может быть пустым") if n <= 1 else tr("Не короче {plural}", plural=plural(n, 'символа', 'символов', 'символов'))
     if kind == "string_too_long":
-        return f"Не длиннее {plural(int(ctx.get('max_length', 0)), 'символа', 'символов', 'символов')}"
+        return tr("Не длиннее {plural}", plural=plural(int(ctx.get('max_length', 0)), 'символа', 'символов', 'символов'))
     if kind == "too_short":
         n = int(ctx.get("min_length", 1))
-        return "Выберите хотя бы одно значение" if n <= 1 else f"Не меньше {plural(n, 'элемента', 'элементов', 'элементов')}"
+        return tr("Выберите хотя бы одно значение") if n <= 1 else tr("Не меньше {plural}", plural=plural(n, 'элемента', 'элементов', 'элементов'))
     if kind == "too_long":
-        return f"Не больше {plural(int(ctx.get('max_length', 0)), 'элемента', 'элементов', 'элементов')}"
+        return tr("Не больше {plural}", plural=plural(int(ctx.get('max_length', 0)), 'элемента', 'элементов', 'элементов'))
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") in (LINE_PATTERN, TEXT_PATTERN):
-            return BAD_CHARS_MESSAGE
-        return "Недопустимый формат"
+            return tr(BAD_CHARS_MESSAGE)
+        return tr("Недопустимый формат")
     if kind in ("enum", "literal_error"):
         expected = ctx.get("expected")
-        return f"Допустимые значения: {_choices(str(expected))}" if expected else "Недопустимое значение"
+        return tr("Допустимые значения: {choices}", choices=_choices(str(expected))) if expected else tr("Недопустимое значение")
     if kind in ("value_error", "assertion_error"):
         # Our own validators raise ValueError with Russian text (services/common/fields.py and the
         # input models); pydantic prefixes it.
         message = str(error.get("msg", ""))
-        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ") or "Недопустимое значение"
+        return tr(message.removeprefix("Value error, ").removeprefix("Assertion failed, ")) or tr("Недопустимое значение")
     message = str(error.get("msg", ""))
-    if has_cyrillic(message):  # PydanticCustomError of our own types (services/common/fields.py)
-        return message
+    if kind == "date_range" or has_cyrillic(message):  # PydanticCustomError of our own types (fields.py)
+        return tr(message)
     if kind.startswith(("int_", "float_")):
-        return "Должно быть числом"
+        return tr("Должно быть числом")
     if kind.startswith("datetime"):
         return _FIXED["datetime_parsing"]
     if kind.startswith("date"):
         return _FIXED["date_parsing"]
-    return "Недопустимое значение"
+    return tr("Недопустимое значение")
 
 
 def russian_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -137,4 +138,4 @@ def _loc_part(part: Any) -> str | int:
 
 def first_message(errors: Sequence[Mapping[str, Any]]) -> str:
     """What a form shows for input its model refused: the first problem, in Russian."""
-    return russian_message(errors[0]) if errors else "Проверьте введённые данные"
+    return russian_message(errors[0]) if errors else tr("Проверьте введённые данные")

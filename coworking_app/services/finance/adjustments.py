@@ -18,12 +18,13 @@ from coworking_app.services.finance.penalties import PenaltyOut
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.services.payments.payments import do_refund_booking
 from models import Booking, Penalty, PenaltyStatus, Role, Space, User
+from coworking_app.i18n import tr
 
 
 def _reason(value: str | None) -> str:
     reason = check_chars("reason", (value or "").strip()[:500], multiline=True)
     if not reason:
-        raise InvalidInput("reason", "Укажите причину: она попадёт в журнал и в уведомление гостю")
+        raise InvalidInput("reason", tr("Укажите причину: она попадёт в журнал и в уведомление гостю"))
     return reason
 
 
@@ -34,16 +35,16 @@ def do_waive_penalty(session: Session, effects: Effects, user: User | None, pena
     admin = check_role(user, Role.admin)
     penalty = session.get(Penalty, penalty_id, with_for_update=True) if 0 < penalty_id < 2**31 else None
     if penalty is None:
-        raise NotFound("Штраф не найден")
+        raise NotFound(tr("Штраф не найден"))
     reason = _reason(reason)
     if penalty.status != PenaltyStatus.charged:
-        raise Conflict("status", f"штраф уже {PENALTY_STATUS_LABELS[penalty.status].lower()}")
+        raise Conflict("status", tr("штраф уже {lower}", lower=PENALTY_STATUS_LABELS[penalty.status].lower()))
     booking = session.get(Booking, penalty.booking_id, with_for_update=True)
     back = min(penalty.amount_minor, booking.paid_minor - booking.refunded_minor)
     penalty.status, penalty.waived_by = PenaltyStatus.waived.value, admin.id
     penalty.waive_reason, penalty.waived_at = reason, now or datetime.now(timezone.utc)
     if back > 0:
-        do_refund_booking(session, effects, booking, back, reason=f"штраф отменён: {reason}"[:255],
+        do_refund_booking(session, effects, booking, back, reason=tr("штраф отменён: {reason}", reason=reason)[:255],
                           ledger_kind="penalty_waived", actor_id=admin.id)
     renter = session.get(User, booking.user_id)
     do_notify(session, effects, renter, "penalty_waived", {
@@ -61,13 +62,13 @@ def do_admin_refund(session: Session, effects: Effects, user: User | None, booki
     admin = check_role(user, Role.admin)
     booking = session.get(Booking, booking_id, with_for_update=True) if 0 < booking_id < 2**31 else None
     if booking is None:
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     reason = _reason(reason)
     held = booking.paid_minor - booking.refunded_minor
     if amount <= 0:
-        raise InvalidInput("amount_minor", "Сумма возврата должна быть больше нуля")
+        raise InvalidInput("amount_minor", tr("Сумма возврата должна быть больше нуля"))
     if amount > held:
-        raise InvalidInput("amount_minor", f"Вернуть можно не больше {format_money(held, booking.currency)}")
+        raise InvalidInput("amount_minor", tr("Вернуть можно не больше {format_money}", format_money=format_money(held, booking.currency)))
     do_refund_booking(session, effects, booking, amount, reason=reason[:255], actor_id=admin.id)
     return booking
 

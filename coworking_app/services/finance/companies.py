@@ -51,12 +51,13 @@ from models import (
     Role,
     User,
 )
+from coworking_app.i18n import N_, tr
 
 
 class CompanyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Line(200, min_length=1) = Field(description="Legal name: ООО «Ромашка»")
+    name: Line(200, min_length=1) = Field(description=N_("Legal name: ООО «Ромашка»"))
     inn: Line(12, min_length=1)
     kpp: Line(9) | None = None
     address: Line(500, min_length=1)
@@ -96,7 +97,7 @@ class MemberUpdate(BaseModel):
 def _text(field: str, value: str) -> str:
     value = check_chars(field, (value or "").strip())
     if not value:
-        raise InvalidInput(field, "Заполните это поле")
+        raise InvalidInput(field, tr("Заполните это поле"))
     return value
 
 
@@ -129,11 +130,11 @@ def access_company(session: Session, user: User | None, company_id: int, *, admi
     member = _member(session, company_id, user.id) if company else None
     staff = user.has_role(Role.admin, Role.operator)
     if company is None or (member is None and not staff):
-        raise NotFound("Компания не найдена")
+        raise NotFound(tr("Компания не найдена"))
     if admin and not staff and member.role != "admin":
-        raise PermissionDenied("Это может только администратор компании")
+        raise PermissionDenied(tr("Это может только администратор компании"))
     if admin and staff and member is None and not user.has_role(Role.admin):
-        raise PermissionDenied("Изменять компанию могут её администраторы")
+        raise PermissionDenied(tr("Изменять компанию могут её администраторы"))
     return company, member
 
 
@@ -158,9 +159,9 @@ def do_set_credit_limit(session: Session, user: User | None, company_id: int, li
     check_role(user, Role.admin)
     company = session.get(Company, company_id, with_for_update=True) if 0 < company_id < 2**31 else None
     if company is None:
-        raise NotFound("Компания не найдена")
+        raise NotFound(tr("Компания не найдена"))
     if limit < 0:
-        raise InvalidInput("credit_limit_minor", "Лимит не может быть отрицательным")
+        raise InvalidInput("credit_limit_minor", tr("Лимит не может быть отрицательным"))
     company.credit_limit_minor = limit
     session.flush()
     return company
@@ -207,21 +208,18 @@ def check_can_charge(session: Session, company: Company, member: CompanyMember, 
                      *, now: datetime | None = None) -> None:
     """Refuses a charge the company's account cannot take now (409 on `company_id`)."""
     if currency != company.currency:
-        raise Conflict("company_id", f"Счёт компании ведётся в {company.currency}, а бронь — в {currency}")
+        raise Conflict("company_id", tr("Счёт компании ведётся в {currency}, а бронь — в {currency2}", currency=company.currency, currency2=currency))
     late = overdue_invoices(session, company, now=now)
     if late:
-        raise Conflict("company_id", f"У компании просрочен счёт № {late[0].number}: бронировать на счёт "
-                                     "можно после его оплаты")
+        raise Conflict("company_id", tr("У компании просрочен счёт № {number}: бронировать на счёт можно после его оплаты", number=late[0].number))
     unbilled, invoiced = owed(session, company)
     room = company.credit_limit_minor - unbilled - invoiced
     if amount > room:
-        raise Conflict("company_id", "Не хватает кредитного лимита компании: доступно "
-                                     f"{format_money(max(room, 0), currency)}, нужно {format_money(amount, currency)}")
+        raise Conflict("company_id", tr("Не хватает кредитного лимита компании: доступно {format_money}, нужно {format_money2}", format_money=format_money(max(room, 0), currency), format_money2=format_money(amount, currency)))
     if member.monthly_limit_minor is not None:
         left = member.monthly_limit_minor - member_spent_this_month(session, company, member.user_id, now=now)
         if amount > left:
-            raise Conflict("company_id", "Превышен ваш месячный лимит на счёт компании: осталось "
-                                         f"{format_money(max(left, 0), currency)}")
+            raise Conflict("company_id", tr("Превышен ваш месячный лимит на счёт компании: осталось {format_money}", format_money=format_money(max(left, 0), currency)))
 
 
 def do_pay_on_account(session: Session, effects: Effects, user: User | None, booking_id: int,
@@ -234,10 +232,10 @@ def do_pay_on_account(session: Session, effects: Effects, user: User | None, boo
     # The company row is locked first: two members' charges take turns on its limit.
     company, member = access_company(session, user, company_id, lock=True)
     if member is None:
-        raise NotFound("Компания не найдена")
+        raise NotFound(tr("Компания не найдена"))
     booking = access_booking_for_renter(session, user, booking_id, action="pay", now=now)
     if booking.company_id not in (None, company.id):
-        raise Conflict("company_id", "Эта бронь уже оплачивается другой компанией")
+        raise Conflict("company_id", tr("Эта бронь уже оплачивается другой компанией"))
     amount, purpose = amount_due(booking)
     check_can_charge(session, company, member, amount, booking.currency, now=now)
     booking.company_id = company.id
@@ -276,12 +274,12 @@ def do_invite(session: Session, effects: Effects, user: User | None, company_id:
     email = check_email(data.email)
     invitee = find_user_by_email(session, email)
     if invitee is not None and _member(session, company.id, invitee.id) is not None:
-        raise Conflict("email", "Этот человек уже в компании")
+        raise Conflict("email", tr("Этот человек уже в компании"))
     if session.scalar(select(CompanyInvitation.id).where(
             CompanyInvitation.company_id == company.id, func.lower(CompanyInvitation.email) == email.lower(),
             CompanyInvitation.accepted_at.is_(None), CompanyInvitation.revoked_at.is_(None),
             CompanyInvitation.expires_at > datetime.now(timezone.utc))):
-        raise Conflict("email", "Приглашение на этот адрес уже отправлено")
+        raise Conflict("email", tr("Приглашение на этот адрес уже отправлено"))
     # An expired open invitation of the same address is closed, so the new one may exist.
     for old in session.scalars(select(CompanyInvitation).where(
             CompanyInvitation.company_id == company.id, func.lower(CompanyInvitation.email) == email.lower(),
@@ -316,12 +314,9 @@ def do_send_invitation_mail(session: Session, invitation_id: int) -> str:
     company = session.get(Company, invitation.company_id)
     inviter = session.get(User, invitation.invited_by) if invitation.invited_by else None
     days = get_settings().company_invitation_days
-    text = (f"{inviter.full_name if inviter else 'Администратор'} приглашает вас бронировать рабочие места "
-            f"на счёт компании {company.name} в CoSpace.\n\nЧтобы принять приглашение, откройте ссылку "
-            f"(она действует {days} дн.) и войдите или зарегистрируйтесь с адресом {invitation.email}:\n"
-            f"{invitation_link(invitation)}\n")
+    text = (tr("{value} приглашает вас бронировать рабочие места на счёт компании {name} в CoSpace.\n\nЧтобы принять приглашение, откройте ссылку (она действует {days} дн.) и войдите или зарегистрируйтесь с адресом {email}:\n{invitation_link}\n", value=inviter.full_name if inviter else 'Администратор', name=company.name, days=days, email=invitation.email, invitation_link=invitation_link(invitation)))
     try:
-        mailer.send(mailer.Mail(to=invitation.email, subject=f"Приглашение в компанию {company.name}", text=text))
+        mailer.send(mailer.Mail(to=invitation.email, subject=tr("Приглашение в компанию {name}", name=company.name), text=text))
     except mailer.TransientMailError as exc:
         return f"retry: {exc}"
     return "sent"
@@ -332,7 +327,7 @@ def _invitation_by_token(session: Session, token: str) -> CompanyInvitation:
     invitation = session.get(CompanyInvitation, int(head), with_for_update=True) \
         if head.isdigit() and 0 < int(head) < 2**31 else None
     if invitation is None or not hmac.compare_digest(invitation_token(invitation), token):
-        raise NotFound("Приглашение не найдено: проверьте ссылку")
+        raise NotFound(tr("Приглашение не найдено: проверьте ссылку"))
     return invitation
 
 
@@ -341,13 +336,13 @@ def do_accept_invitation(session: Session, user: User | None, token: str) -> Com
     user = check_role(user, Role.renter, Role.owner, Role.operator, Role.admin)
     invitation = _invitation_by_token(session, token)
     if invitation.revoked_at is not None:
-        raise Conflict("token", "Приглашение отозвано")
+        raise Conflict("token", tr("Приглашение отозвано"))
     if invitation.accepted_at is not None:
-        raise Conflict("token", "Приглашение уже принято")
+        raise Conflict("token", tr("Приглашение уже принято"))
     if invitation.expires_at <= datetime.now(timezone.utc):
-        raise Conflict("token", "Срок приглашения истёк: попросите администратора компании прислать новое")
+        raise Conflict("token", tr("Срок приглашения истёк: попросите администратора компании прислать новое"))
     if user.email.lower() != invitation.email.lower():
-        raise PermissionDenied(f"Приглашение отправлено на {invitation.email}: войдите с этим адресом")
+        raise PermissionDenied(tr("Приглашение отправлено на {email}: войдите с этим адресом", email=invitation.email))
     invitation.accepted_at = datetime.now(timezone.utc)
     if _member(session, invitation.company_id, user.id) is None:
         session.add(CompanyMember(company_id=invitation.company_id, user_id=user.id, role=invitation.role,
@@ -379,13 +374,13 @@ def access_invitation(session: Session, user: User | None, token: str) -> Invita
     member = _member(session, company.id, user.id) is not None
     refusal = ""
     if invitation.revoked_at is not None:
-        refusal = "Приглашение отозвано администратором компании"
+        refusal = tr("Приглашение отозвано администратором компании")
     elif invitation.accepted_at is not None:
-        refusal = "Приглашение уже принято"
+        refusal = tr("Приглашение уже принято")
     elif invitation.expires_at <= datetime.now(timezone.utc):
-        refusal = "Срок приглашения истёк: попросите администратора компании прислать новое"
+        refusal = tr("Срок приглашения истёк: попросите администратора компании прислать новое")
     elif user.email.lower() != invitation.email.lower():
-        refusal = f"Приглашение отправлено на {invitation.email}: войдите с этим адресом"
+        refusal = tr("Приглашение отправлено на {email}: войдите с этим адресом", email=invitation.email)
     return InvitationPreview(company.name, invitation.email, COMPANY_ROLE_LABELS[invitation.role],
                              invitation.monthly_limit_minor, company.currency, member, refusal)
 
@@ -394,7 +389,7 @@ def do_revoke_invitation(session: Session, user: User | None, company_id: int, i
     company, _ = access_company(session, user, company_id, admin=True)
     invitation = session.get(CompanyInvitation, invitation_id, with_for_update=True)
     if invitation is None or invitation.company_id != company.id:
-        raise NotFound("Приглашение не найдено")
+        raise NotFound(tr("Приглашение не найдено"))
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = datetime.now(timezone.utc)
     session.flush()
@@ -411,10 +406,10 @@ def do_update_member(session: Session, user: User | None, company_id: int, membe
     company, _ = access_company(session, user, company_id, admin=True, lock=True)
     member = _member(session, company.id, member_id)
     if member is None:
-        raise NotFound("Сотрудник не найден")
+        raise NotFound(tr("Сотрудник не найден"))
     if data.role is not None and data.role != member.role:
         if member.role == "admin" and not _admins_left(session, company.id, member.user_id):
-            raise Conflict("role", "В компании должен остаться хотя бы один администратор")
+            raise Conflict("role", tr("В компании должен остаться хотя бы один администратор"))
         member.role = data.role
     if data.clear_limit:
         member.monthly_limit_minor = None
@@ -431,9 +426,9 @@ def do_remove_member(session: Session, user: User | None, company_id: int, membe
                                  lock=True)
     member = _member(session, company.id, member_id)
     if member is None:
-        raise NotFound("Сотрудник не найден")
+        raise NotFound(tr("Сотрудник не найден"))
     if member.role == "admin" and not _admins_left(session, company.id, member.user_id):
-        raise Conflict("user_id", "В компании должен остаться хотя бы один администратор")
+        raise Conflict("user_id", tr("В компании должен остаться хотя бы один администратор"))
     session.delete(member)
     session.flush()
 

@@ -21,11 +21,12 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.common.fields import Day
 
 from coworking_app.formatting import CURRENCY_SIGNS, DEFAULT_ZONE, local_moment
+from coworking_app.i18n import N_, tr
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ROW = 3  # 0-based: the 4th row, as in the operator exports
-COLUMNS = (("Дата и время", 17), ("Операция", 22), ("Описание", 48), ("Бронь №", 10), ("Сумма", 15),
-           ("Валюта", 8), ("Остаток после операции", 16))
+COLUMNS = ((N_("Дата и время"), 17), (N_("Операция"), 22), (N_("Описание"), 48), (N_("Бронь №"), 10), (N_("Сумма"), 15),
+           (N_("Валюта"), 8), (N_("Остаток после операции"), 16))
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,10 @@ def write_operations_xlsx(rows: Sequence[OperationRow], title: str, *, zone: str
     wrapped = book.add_format({"text_wrap": True, "valign": "top"})
     bold = book.add_format({"bold": True})
     money: dict = {}
-    sheet = book.add_worksheet("Операции")
+    sheet = book.add_worksheet(tr("Операции"))
     sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
     sheet.write_string(1, 0, subtitle if subtitle is not None else
-                       f"Операций: {len(rows)}. Время — по часовому поясу {zone}.")
+                       tr("Операций: {len}. Время — по часовому поясу {zone}.", len=len(rows), zone=zone))
     for c, (label, width) in enumerate(COLUMNS):
         sheet.write_string(HEADER_ROW, c, label, header)
         sheet.set_column(c, c, width)
@@ -88,7 +89,7 @@ def write_operations_xlsx(rows: Sequence[OperationRow], title: str, *, zone: str
     if r > HEADER_ROW + 1:
         sheet.autofilter(HEADER_ROW, 0, r - 1, len(COLUMNS) - 1)
     for currency, total in totals.items():
-        sheet.write_string(r, 0, "Итого", bold)
+        sheet.write_string(r, 0, tr("Итого"), bold)
         sheet.write_number(r, 4, total / 100, _money_format(book, money, currency, bold=True))
         sheet.write_string(r, 5, currency, bold)
         r += 1
@@ -107,7 +108,7 @@ class PeriodFilter(BaseModel):
     def bounds(self, zone: str) -> tuple[datetime, datetime]:
         """[start, end) as aware moments in `zone`; InvalidInput when the period is backwards."""
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise InvalidInput("date_from", "Начало периода позже его конца")
+            raise InvalidInput("date_from", tr("Начало периода позже его конца"))
         tz = ZoneInfo(zone)
         start = datetime.combine(self.date_from or date(2000, 1, 1), time.min, tzinfo=tz)
         end = datetime.combine((self.date_to or date(2099, 12, 30)) + timedelta(days=1), time.min, tzinfo=tz)

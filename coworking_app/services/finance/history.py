@@ -31,6 +31,7 @@ from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.finance.exports import OperationRow, PeriodFilter, write_operations_xlsx
 from coworking_app.services.finance.ledger import ON_ACCOUNT
 from models import Booking, Company, Payment, PaymentStatus, Penalty, Refund, Role, Space, User
+from coworking_app.i18n import tr
 
 LIMIT = 2000  # rows in one answer: years of a busy person's bookings
 
@@ -76,7 +77,7 @@ def renter_operations(session: Session, user: User | None, flt: OperationFilter,
                        Payment.succeeded_at >= start, Payment.succeeded_at < end)
                 .order_by(Payment.succeeded_at.desc()).limit(LIMIT)):
             out.append(RenterOperation(
-                p.succeeded_at, "payment", PAYMENT_PURPOSE_LABELS.get(p.purpose, "Оплата брони"), p.booking_id,
+                p.succeeded_at, "payment", PAYMENT_PURPOSE_LABELS.get(p.purpose, tr("Оплата брони")), p.booking_id,
                 space, p.amount_minor, -p.amount_minor, p.currency, _method(p.provider, company), ""))
     if flt.kind in (None, "refund"):
         for r, provider, space, company in session.execute(
@@ -86,7 +87,7 @@ def renter_operations(session: Session, user: User | None, flt: OperationFilter,
                 .where(*mine, Refund.status != "failed", Refund.created_at >= start, Refund.created_at < end)
                 .order_by(Refund.created_at.desc()).limit(LIMIT)):
             out.append(RenterOperation(
-                r.created_at, "refund", "Возврат", r.booking_id, space, r.amount_minor, r.amount_minor,
+                r.created_at, "refund", tr("Возврат"), r.booking_id, space, r.amount_minor, r.amount_minor,
                 r.currency, _method(provider, company), _sentence(r.reason)))
     if flt.kind in (None, "penalty"):
         for f, space in session.execute(
@@ -94,7 +95,7 @@ def renter_operations(session: Session, user: User | None, flt: OperationFilter,
                 .join(Space, Space.id == Booking.space_id)
                 .where(*mine, Penalty.created_at >= start, Penalty.created_at < end)
                 .order_by(Penalty.created_at.desc()).limit(LIMIT)):
-            note = "Удержан из оплаты" if f.status == "charged" else (
+            note = tr("Удержан из оплаты") if f.status == "charged" else (
                 f"{PENALTY_STATUS_LABELS[f.status]}: {f.waive_reason}" if f.waive_reason
                 else PENALTY_STATUS_LABELS[f.status])
             out.append(RenterOperation(
@@ -129,18 +130,17 @@ def renter_operations_xlsx(session: Session, user: User | None, flt: OperationFi
     for o in reversed(operations):
         parts = [o.space, o.method, o.note]
         if o.kind == "penalty":
-            parts.append(f"сумма штрафа {format_money(o.amount_minor, o.currency)}")
+            parts.append(tr("сумма штрафа {format_money}", format_money=format_money(o.amount_minor, o.currency)))
         rows.append(OperationRow(at=o.at, kind=o.kind_label, description=" · ".join(p for p in parts if p),
                                  booking_id=o.booking_id, amount_minor=o.signed_minor, currency=o.currency))
-    return write_operations_xlsx(rows, "Платежи и возвраты", zone=zone, subtitle=_subtitle(flt, len(rows), zone))
+    return write_operations_xlsx(rows, tr("Платежи и возвраты"), zone=zone, subtitle=_subtitle(flt, len(rows), zone))
 
 
 def _subtitle(flt: OperationFilter, count: int, zone: str) -> str:
-    period = ("за всё время" if not (flt.date_from or flt.date_to) else
-              f"с {_day(flt.date_from)} по {_day(flt.date_to)}" if flt.date_from and flt.date_to else
-              f"с {_day(flt.date_from)}" if flt.date_from else f"по {_day(flt.date_to)}")
-    return (f"Операций: {count}, {period}. Оплата — со знаком минус, возврат — плюс; штраф удержан из "
-            f"оплаты и в сумму не входит. Время — по часовому поясу {zone}.")
+    period = (tr("за всё время") if not (flt.date_from or flt.date_to) else
+              tr("с {day} по {day2}", day=_day(flt.date_from), day2=_day(flt.date_to)) if flt.date_from and flt.date_to else
+              tr("с {day}", day=_day(flt.date_from)) if flt.date_from else tr("по {day}", day=_day(flt.date_to)))
+    return (tr("Операций: {count}, {period}. Оплата — со знаком минус, возврат — плюс; штраф удержан из оплаты и в сумму не входит. Время — по часовому поясу {zone}.", count=count, period=period, zone=zone))
 
 
 def _day(value: date | None) -> str:

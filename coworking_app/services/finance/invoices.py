@@ -51,6 +51,7 @@ from models import (
     Space,
     User,
 )
+from coworking_app.i18n import tr
 
 ISSUE_AFTER = time(0, 30)  # Monday 00:30, local
 
@@ -117,7 +118,7 @@ def _vat_inside(amount: int, rate_bp: int) -> int:
 
 def _line_name(booking: Booking, space: str, resource: str) -> str:
     when = local_moment(booking.start_at, ZoneInfo(booking.timezone)).strftime("%d.%m.%Y")
-    return f"Аренда рабочего пространства: {space}, {resource}, бронь № {booking.id} от {when}"
+    return tr("Аренда рабочего пространства: {space}, {resource}, бронь № {id} от {when}", space=space, resource=resource, id=booking.id, when=when)
 
 
 def do_issue_invoice(session: Session, effects: Effects, company_id: int, period_start: date, *,
@@ -158,12 +159,12 @@ def do_issue_invoice(session: Session, effects: Effects, company_id: int, period
     ledger.do_post(session, effects, "invoice", [
         (ledger.receivable(company.id, company.currency), total),
         (ledger.unbilled(company.id, company.currency), -total)],
-        effective_at=now, invoice_id=invoice.id, memo=f"счёт № {invoice.number}")
+        effective_at=now, invoice_id=invoice.id, memo=tr("счёт № {number}", number=invoice.number))
     invoice.pdf = render_invoice(invoice_doc(company, invoice, lines, max(rates) if rates else 0))
     session.flush()
     tell_company_admins(session, effects, company, "invoice_issued", invoice, {
         "company": company.name, "number": invoice.number, "amount": format_money(total, invoice.currency),
-        "period": f"{invoice.period_start:%d.%m.%Y} по {invoice.period_end:%d.%m.%Y}",
+        "period": tr("{period_start:%d.%m.%Y} по {period_end:%d.%m.%Y}", period_start=invoice.period_start, period_end=invoice.period_end),
         "due": f"{invoice.due_date:%d.%m.%Y}", "invoice_id": invoice.id, "link": "/cabinet/company"})
     return invoice
 
@@ -175,7 +176,7 @@ def invoice_doc(company: Company, invoice: Invoice, lines: list[InvoiceLine], ra
         supplier=Party(s.supplier_name, s.supplier_inn, s.supplier_kpp, s.supplier_address),
         supplier_bank=BankDetails(s.supplier_bank, s.supplier_bik, s.supplier_account, s.supplier_corr_account),
         buyer=Party(company.name, company.inn, company.kpp, company.address),
-        lines=tuple(PdfLine(name=line.description, quantity=1, unit="усл.", price_minor=line.amount_minor,
+        lines=tuple(PdfLine(name=line.description, quantity=1, unit=tr("усл."), price_minor=line.amount_minor,
                             amount_minor=line.amount_minor) for line in lines),
         period_from=invoice.period_start, period_to=invoice.period_end, due_on=invoice.due_date,
         currency=invoice.currency, vat_rate_bp=rate_bp if invoice.vat_minor else 0, vat_minor=invoice.vat_minor)
@@ -188,7 +189,7 @@ def _access_invoice_for_admin(session: Session, user: User | None, invoice_id: i
     admin = check_role(user, Role.admin)
     invoice = session.get(Invoice, invoice_id, with_for_update=True) if 0 < invoice_id < 2**31 else None
     if invoice is None:
-        raise NotFound("Счёт не найден")
+        raise NotFound(tr("Счёт не найден"))
     return admin, invoice
 
 
@@ -199,9 +200,9 @@ def do_record_invoice_payment(session: Session, effects: Effects, user: User | N
     admin, invoice = _access_invoice_for_admin(session, user, invoice_id)
     reference = check_chars("payment_reference", (reference or "").strip()[:120])
     if not reference:
-        raise InvalidInput("payment_reference", "Укажите номер платёжного поручения")
+        raise InvalidInput("payment_reference", tr("Укажите номер платёжного поручения"))
     if invoice.status != InvoiceStatus.issued:
-        raise Conflict("status", "счёт уже оплачен")
+        raise Conflict("status", tr("счёт уже оплачен"))
     do_settle_invoice(session, effects, invoice, method=BANK_TRANSFER, reference=reference,
                       cash=ledger.cash("bank", invoice.currency), now=now or datetime.now(timezone.utc),
                       actor_id=admin.id)
@@ -214,13 +215,13 @@ def access_invoice_to_pay(session: Session, user: User | None, invoice_id: int) 
     outside the company, 403 for its other members and for the network's staff."""
     invoice = session.get(Invoice, invoice_id) if 0 < invoice_id < 2**31 else None
     if invoice is None:
-        raise NotFound("Счёт не найден")
+        raise NotFound(tr("Счёт не найден"))
     try:
         _company, member = access_company(session, user, invoice.company_id, admin=True)
     except NotFound as exc:
-        raise NotFound("Счёт не найден") from exc
+        raise NotFound(tr("Счёт не найден")) from exc
     if member is None or member.role != "admin":
-        raise PermissionDenied("Оплатить счёт картой может администратор компании")
+        raise PermissionDenied(tr("Оплатить счёт картой может администратор компании"))
     session.refresh(invoice, with_for_update=True)
     return invoice
 
@@ -233,7 +234,7 @@ def do_start_invoice_payment(session: Session, user: User | None, invoice_id: in
     now = now or datetime.now(timezone.utc)
     invoice = access_invoice_to_pay(session, user, invoice_id)
     if invoice.status != InvoiceStatus.issued:
-        raise Conflict("status", "счёт уже оплачен")
+        raise Conflict("status", tr("счёт уже оплачен"))
     pending = list(session.scalars(select(Payment).where(
         Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.pending.value)))
     existing = payments.reusable_checkout(session, pending, invoice.amount_minor, now=now)
@@ -241,7 +242,7 @@ def do_start_invoice_payment(session: Session, user: User | None, invoice_id: in
         return existing
     provider = payments.get_provider(currency=invoice.currency)
     if provider.name == ledger.ON_ACCOUNT:
-        raise Conflict("provider", "счёт нельзя оплатить со счёта компании")
+        raise Conflict("provider", tr("счёт нельзя оплатить со счёта компании"))
     attempt = session.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == invoice.id)) or 0
     return payments.do_open_checkout(session, Payment(
         invoice_id=invoice.id, provider=provider.name, purpose="invoice",
@@ -308,7 +309,7 @@ def invoice_out(invoice: Invoice, company: Company, now: datetime | None = None)
     return InvoiceOut(invoice.id, invoice.number, company.id, company.name, invoice.period_start,
                       invoice.period_end, invoice.issued_at, invoice.due_date, invoice.amount_minor,
                       invoice.vat_minor, invoice.currency, invoice.status,
-                      "Просрочен" if overdue else INVOICE_STATUS_LABELS[invoice.status], overdue,
+                      tr("Просрочен") if overdue else INVOICE_STATUS_LABELS[invoice.status], overdue,
                       invoice.paid_at, invoice.payment_reference, f"/api/v1/invoices/{invoice.id}.pdf")
 
 
@@ -327,11 +328,11 @@ def access_invoice_pdf(session: Session, user: User | None, invoice_id: int) -> 
     user = check_role(user, Role.renter, Role.owner, Role.operator, Role.admin)
     invoice = session.get(Invoice, invoice_id) if 0 < invoice_id < 2**31 else None
     if invoice is None:
-        raise NotFound("Счёт не найден")
+        raise NotFound(tr("Счёт не найден"))
     try:
         access_company(session, user, invoice.company_id, admin=True)
     except PermissionDenied as exc:
-        raise NotFound("Счёт не найден") from exc
+        raise NotFound(tr("Счёт не найден")) from exc
     return invoice
 
 
@@ -407,8 +408,8 @@ def company_operations(session: Session, user: User | None, company_id: int, flt
         if kind == "invoice" and code == unbilled:
             continue  # an invoice moves the amount between the two: shown once, on "to pay"
         label = JOURNAL_KIND_LABELS.get(kind, kind)
-        description = (f"Счёт № {number}" if number else
-                       f"{space}, бронь № {booking_id}" if booking_id else "")
+        description = (tr("Счёт № {number}", number=number) if number else
+                       tr("{space}, бронь № {booking_id}", space=space, booking_id=booking_id) if booking_id else "")
         out.append(CompanyOperation(at, kind, label, description, booking_id, number,
                                     0 if kind == "invoice" else int(amount), company.currency))
     return out
@@ -419,4 +420,4 @@ def company_operations_xlsx(session: Session, user: User | None, company_id: int
     rows = [OperationRow(at=op.at, kind=op.label, description=op.description, booking_id=op.booking_id,
                          amount_minor=op.amount_minor, currency=op.currency)
             for op in reversed(company_operations(session, user, company_id, flt))]
-    return write_operations_xlsx(rows, f"Операции по счёту компании {company.name}", zone=company.timezone)
+    return write_operations_xlsx(rows, tr("Операции по счёту компании {name}", name=company.name), zone=company.timezone)

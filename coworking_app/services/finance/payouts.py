@@ -37,6 +37,8 @@ from coworking_app.services.finance.pdfs import BankDetails, StatementDoc, State
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
 from models import LedgerAccount, OwnerFinance, Payout, PayoutStatus, Role, User
+from coworking_app import i18n
+from coworking_app.i18n import N_, tr
 
 PAYOUT_KINDS = ("payout",)  # entries that pay the balance out (not lines of a statement)
 
@@ -117,9 +119,9 @@ def do_set_bank_details(session: Session, user: User | None, data: BankDetailsIn
     name = check_chars("payee_name", data.payee_name.strip())
     bank = check_chars("bank_name", data.bank_name.strip())
     if not name:
-        raise InvalidInput("payee_name", "Укажите получателя: ФИО или название организации")
+        raise InvalidInput("payee_name", tr("Укажите получателя: ФИО или название организации"))
     if not bank:
-        raise InvalidInput("bank_name", "Укажите банк")
+        raise InvalidInput("bank_name", tr("Укажите банк"))
     inn = requisites.check_inn(data.payee_inn, "payee_inn")
     bik = requisites.check_bik(data.bank_bik, "bank_bik")
     account = requisites.check_bank_account(data.bank_account, bik, "bank_account")
@@ -141,9 +143,9 @@ def do_set_commission(session: Session, user: User | None, owner_id: int, commis
     check_role(user, Role.admin)
     owner = session.get(User, owner_id)
     if owner is None or not owner.has_role(Role.owner):
-        raise NotFound("Владелец не найден")
+        raise NotFound(tr("Владелец не найден"))
     if commission_bp is not None and not 0 <= commission_bp <= 10_000:
-        raise InvalidInput("commission_bp", "Комиссия — от 0 до 10000 базисных пунктов (0–100 %)")
+        raise InvalidInput("commission_bp", tr("Комиссия — от 0 до 10000 базисных пунктов (0–100 %)"))
     row = _finance_row(session, owner_id, lock=True)
     if row is None:
         row = OwnerFinance(owner_id=owner_id)
@@ -276,9 +278,9 @@ def check_period(period_start: date | None, now: datetime | None = None) -> date
     if period_start is None:
         return previous_month(now)
     if period_start.day != 1:
-        raise InvalidInput("period_start", "Период выплаты — календарный месяц: укажите его первое число")
+        raise InvalidInput("period_start", tr("Период выплаты — календарный месяц: укажите его первое число"))
     if period_start >= month_start(local_today(now)):
-        raise InvalidInput("period_start", "Выплату можно провести только за закончившийся месяц")
+        raise InvalidInput("period_start", tr("Выплату можно провести только за закончившийся месяц"))
     return period_start
 
 
@@ -312,10 +314,9 @@ def do_run_owner_payout(session: Session, effects: Effects, owner_id: int, curre
     status, reason = PayoutStatus.pending, None
     if amount < max(get_settings().payout_minimum_minor, 1):
         status = PayoutStatus.rolled_over
-        reason = (f"сумма меньше минимальной ({format_money(get_settings().payout_minimum_minor, currency)}): "
-                  "переносится на следующий месяц" if amount > 0 else "к выплате ничего нет")
+        reason = (tr("сумма меньше минимальной ({format_money}): переносится на следующий месяц", format_money=format_money(get_settings().payout_minimum_minor, currency)) if amount > 0 else tr("к выплате ничего нет"))
     elif not has_bank_details(details):
-        status, reason = PayoutStatus.rolled_over, "не указаны банковские реквизиты: сумма ждёт их"
+        status, reason = PayoutStatus.rolled_over, tr("не указаны банковские реквизиты: сумма ждёт их")
     period_end = next_month(period_start) - timedelta(days=1)
     payout = Payout(owner_id=owner_id, number=next_number(session, "payout"), period_start=period_start,
                     period_end=period_end, currency=currency, status=status.value,
@@ -332,8 +333,9 @@ def do_run_owner_payout(session: Session, effects: Effects, owner_id: int, curre
             (ledger.owner_payable(owner_id, currency), amount),
             (ledger.platform("payouts_in_transit", currency), -amount)],
             effective_at=moment(next_month(period_start)) - timedelta(microseconds=1),
-            payout_id=payout.id, actor_id=actor_id, memo=f"выплата № {payout.number}")
-    payout.pdf = render_payout_statement(statement_doc(session, payout, owner, figures, details))
+            payout_id=payout.id, actor_id=actor_id, memo=tr("выплата № {number}", number=payout.number))
+    with i18n.use(owner.language):  # the statement speaks its owner's language
+        payout.pdf = render_payout_statement(statement_doc(session, payout, owner, figures, details))
     session.flush()
     do_notify(session, effects, owner, "payout_statement", {
         "number": payout.number, "period": period_label(period_start),
@@ -343,8 +345,8 @@ def do_run_owner_payout(session: Session, effects: Effects, owner_id: int, curre
     return payout
 
 
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-          "октябрь", "ноябрь", "декабрь")
+MONTHS = (N_("январь"), N_("февраль"), N_("март"), N_("апрель"), N_("май"), N_("июнь"), N_("июль"), N_("август"), N_("сентябрь"),
+          N_("октябрь"), N_("ноябрь"), N_("декабрь"))
 
 
 def period_label(period_start: date) -> str:
@@ -380,7 +382,7 @@ def _access_payout_for_admin(session: Session, user: User | None, payout_id: int
     admin = check_role(user, Role.admin)
     payout = session.get(Payout, payout_id, with_for_update=True) if 0 < payout_id < 2**31 else None
     if payout is None:
-        raise NotFound("Выплата не найдена")
+        raise NotFound(tr("Выплата не найдена"))
     return admin, payout
 
 
@@ -389,9 +391,9 @@ def do_mark_payout_paid(session: Session, effects: Effects, user: User | None, p
     admin, payout = _access_payout_for_admin(session, user, payout_id)
     reference = check_chars("bank_reference", (reference or "").strip()[:120])
     if not reference:
-        raise InvalidInput("bank_reference", "Укажите номер платёжного поручения или референс банка")
+        raise InvalidInput("bank_reference", tr("Укажите номер платёжного поручения или референс банка"))
     if payout.status != PayoutStatus.pending:
-        raise Conflict("status", f"выплата уже в статусе «{PAYOUT_STATUS_LABELS[payout.status]}»")
+        raise Conflict("status", tr("выплата уже в статусе «{value}»", value=PAYOUT_STATUS_LABELS[payout.status]))
     now = now or datetime.now(timezone.utc)
     payout.status, payout.bank_reference = PayoutStatus.paid.value, reference
     payout.settled_at, payout.settled_by = now, admin.id
@@ -410,9 +412,9 @@ def do_mark_payout_failed(session: Session, effects: Effects, user: User | None,
     admin, payout = _access_payout_for_admin(session, user, payout_id)
     reason = check_chars("reason", (reason or "").strip()[:500], multiline=True)
     if not reason:
-        raise InvalidInput("reason", "Укажите, почему выплата не прошла: владелец увидит это")
+        raise InvalidInput("reason", tr("Укажите, почему выплата не прошла: владелец увидит это"))
     if payout.status != PayoutStatus.pending:
-        raise Conflict("status", f"выплата уже в статусе «{PAYOUT_STATUS_LABELS[payout.status]}»")
+        raise Conflict("status", tr("выплата уже в статусе «{value}»", value=PAYOUT_STATUS_LABELS[payout.status]))
     now = now or datetime.now(timezone.utc)
     payout.status, payout.failure_reason = PayoutStatus.failed.value, reason
     payout.settled_at, payout.settled_by = now, admin.id
@@ -434,7 +436,8 @@ def _rerender(session: Session, payout: Payout) -> None:
     owner = session.get(User, payout.owner_id)
     details = _finance_row(session, payout.owner_id)
     figures = statement_figures(session, payout.owner_id, payout.currency, payout.period_start)
-    payout.pdf = render_payout_statement(statement_doc(session, payout, owner, figures, details))
+    with i18n.use(owner.language):  # the statement speaks its owner's language
+        payout.pdf = render_payout_statement(statement_doc(session, payout, owner, figures, details))
 
 
 # --- what owners and admins see ------------------------------------------------------------
@@ -480,7 +483,7 @@ def owner_finance(session: Session, user: User | None, *, currency: str | None =
     owner = access_owner(user)
     currencies = owner_currencies(session, owner.id)
     if currency is not None and currency not in currencies and currencies:
-        raise InvalidInput("currency", "У вас нет операций в этой валюте")
+        raise InvalidInput("currency", tr("У вас нет операций в этой валюте"))
     cur = currency or ("RUB" if "RUB" in currencies or not currencies else currencies[0])
     found = ledger.balances(session, [ledger.owner_pending(owner.id, cur), ledger.owner_payable(owner.id, cur)])
     in_transit = int(session.scalar(select(func.sum(Payout.amount_minor)).where(
@@ -509,9 +512,9 @@ def access_payout_pdf(session: Session, user: User | None, payout_id: int) -> Pa
     payout = session.get(Payout, payout_id) if 0 < payout_id < 2**31 else None
     staff = user.has_role(Role.admin, Role.operator)
     if payout is None or (payout.owner_id != user.id and not staff):
-        raise NotFound("Выплата не найдена")
+        raise NotFound(tr("Выплата не найдена"))
     if payout.pdf is None:
-        raise NotFound("Отчёт ещё не готов")
+        raise NotFound(tr("Отчёт ещё не готов"))
     return payout
 
 
@@ -590,10 +593,10 @@ def owner_operations_xlsx(session: Session, user: User | None, *, currency: str 
                           period: PeriodFilter | None = None) -> bytes:
     """Every line of the owner's balance as an Excel sheet (the finance page's export)."""
     view = owner_finance(session, user, currency=currency, limit=50_000, period=period)
-    account_words = {"pending": "ожидает завершения", "payable": "к выплате"}
+    account_words = {"pending": tr("ожидает завершения"), "payable": tr("к выплате")}
     rows = [OperationRow(at=line.at, kind=line.label,
                          description=f"{line.space} — {account_words[line.account]}".strip(" —"),
                          booking_id=line.booking_id, amount_minor=line.net_minor, currency=view.currency)
             for line in reversed(view.lines)]
-    return write_operations_xlsx(rows, f"Операции по балансу ({view.currency})",
+    return write_operations_xlsx(rows, tr("Операции по балансу ({currency})", currency=view.currency),
                                  zone=get_settings().report_timezone)

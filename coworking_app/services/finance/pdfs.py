@@ -17,13 +17,14 @@ from fpdf.fonts import FontFace
 from coworking_app.formatting import group_thousands
 from coworking_app.services.common.pdf import FONT, DejaVuPdf
 from coworking_app.services.finance.requisites import amount_in_words, mask_account
+from coworking_app.i18n import Labels, N_, tr
 
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-          "октябрь", "ноябрь", "декабрь")
-STATEMENT_LINE_KINDS = {"completed": "завершённая бронь", "refund": "возврат", "penalty": "штраф",
-                        "deduction": "удержание"}
-PAYOUT_STATUSES = {"pending": "ожидает выплаты", "paid": "выплачено", "failed": "выплата не прошла",
-                   "rolled_over": "перенесено на следующий месяц: сумма меньше минимальной для выплаты"}
+MONTHS = (N_("январь"), N_("февраль"), N_("март"), N_("апрель"), N_("май"), N_("июнь"), N_("июль"), N_("август"), N_("сентябрь"),
+          N_("октябрь"), N_("ноябрь"), N_("декабрь"))
+STATEMENT_LINE_KINDS = Labels({"completed": N_("завершённая бронь"), "refund": N_("возврат"), "penalty": N_("штраф"),
+                        "deduction": N_("удержание")})
+PAYOUT_STATUSES = Labels({"pending": N_("ожидает выплаты"), "paid": N_("выплачено"), "failed": N_("выплата не прошла"),
+                   "rolled_over": N_("перенесено на следующий месяц: сумма меньше минимальной для выплаты")})
 _HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 
 
@@ -143,7 +144,7 @@ def amount(minor: int) -> str:
 
 
 def currency_unit(currency: str) -> str:
-    return "руб." if currency == "RUB" else currency
+    return tr("руб.") if currency == "RUB" else currency
 
 
 def _day(value: date) -> str:
@@ -163,14 +164,14 @@ def period_text(start: date, end: date) -> str:
                    and (end.month == 12 and end.day == 31
                         or date.fromordinal(end.toordinal() + 1).day == 1))
     if whole_month:
-        return f"{MONTHS[start.month - 1]} {start.year} г."
-    return f"с {_day(start)} по {_day(end)}"
+        return tr("{value} {year} г.", value=MONTHS[start.month - 1], year=start.year)
+    return tr("с {day} по {day2}", day=_day(start), day2=_day(end))
 
 
 def _party(party: Party) -> str:
-    parts = [party.name, f"ИНН {party.inn}"]
+    parts = [party.name, tr("ИНН {inn}", inn=party.inn)]
     if party.kpp:
-        parts.append(f"КПП {party.kpp}")
+        parts.append(tr("КПП {kpp}", kpp=party.kpp))
     if party.address:
         parts.append(party.address)
     return ", ".join(parts)
@@ -190,7 +191,7 @@ class _Doc(DejaVuPdf):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 7)
-        self.cell(0, 5, f"{self.footer_text} — стр. {self.page_no()} из {{nb}}", align="R")
+        self.cell(0, 5, tr("{footer_text} — стр. {page_no} из {{nb}}", footer_text=self.footer_text, page_no=self.page_no()), align="R")
 
     def para(self, value: str, *, size: float = 9, bold: bool = False, height: float = 5,
              align: str = "L") -> None:
@@ -220,7 +221,7 @@ class _Doc(DejaVuPdf):
 
 
 def invoice_title(doc: InvoiceDoc) -> str:
-    return f"Счёт на оплату № {doc.number} от {_day(doc.issued_on)}"
+    return tr("Счёт на оплату № {number} от {day}", number=doc.number, day=_day(doc.issued_on))
 
 
 def invoice_purpose(doc: InvoiceDoc) -> str:
@@ -228,10 +229,9 @@ def invoice_purpose(doc: InvoiceDoc) -> str:
     услуги коворкинга с 24.11.2025 по 30.11.2025. НДС не облагается"."""
     if doc.purpose:
         return doc.purpose
-    vat = (f"В т.ч. НДС {doc.vat_rate_bp / 100:g} % — {amount(doc.vat_amount_minor)} {currency_unit(doc.currency)}"
-           if doc.vat_rate_bp else "НДС не облагается")
-    return (f"Оплата по счёту № {doc.number} от {_day(doc.issued_on)} за услуги коворкинга "
-            f"{period_text(doc.period_from, doc.period_to)}. {vat}")
+    vat = (tr("В т.ч. НДС {value:g} % — {amount} {currency_unit}", value=doc.vat_rate_bp / 100, amount=amount(doc.vat_amount_minor), currency_unit=currency_unit(doc.currency))
+           if doc.vat_rate_bp else tr("НДС не облагается"))
+    return (tr("Оплата по счёту № {number} от {day} за услуги коворкинга {period_text}. {vat}", number=doc.number, day=_day(doc.issued_on), period_text=period_text(doc.period_from, doc.period_to), vat=vat))
 
 
 def _bank_block(pdf: _Doc, doc: InvoiceDoc) -> None:
@@ -241,19 +241,19 @@ def _bank_block(pdf: _Doc, doc: InvoiceDoc) -> None:
     with pdf.table(col_widths=(52, 52, 18, 61), first_row_as_headings=False, line_height=4.5,
                    text_align="LEFT", v_align="TOP", padding=(1, 1.5)) as table:
         row = table.row()
-        row.cell(f"{bank.bank_name}\nБанк получателя", colspan=2, rowspan=2)
-        row.cell("БИК")
+        row.cell(tr("{bank_name}\nБанк получателя", bank_name=bank.bank_name), colspan=2, rowspan=2)
+        row.cell(tr("БИК"))
         row.cell(bank.bik)
         row = table.row()
-        row.cell("Сч. №")
+        row.cell(tr("Сч. №"))
         row.cell(bank.corr_account)
         row = table.row()
-        row.cell(f"ИНН {supplier.inn}")
-        row.cell(f"КПП {supplier.kpp}" if supplier.kpp else "КПП")
-        row.cell("Сч. №", rowspan=2)
+        row.cell(tr("ИНН {inn}", inn=supplier.inn))
+        row.cell(tr("КПП {kpp}", kpp=supplier.kpp) if supplier.kpp else tr("КПП"))
+        row.cell(tr("Сч. №"), rowspan=2)
         row.cell(bank.account, rowspan=2)
         row = table.row()
-        row.cell(f"{supplier.name}\nПолучатель", colspan=2)
+        row.cell(tr("{name}\nПолучатель", name=supplier.name), colspan=2)
 
 
 def render_invoice(doc: InvoiceDoc) -> bytes:
@@ -268,11 +268,11 @@ def render_invoice(doc: InvoiceDoc) -> bytes:
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + pdf.epw, pdf.get_y() + 1)
     pdf.set_line_width(0.2)
     pdf.ln(4)
-    pdf.labelled("Поставщик (исполнитель):", _party(doc.supplier))
+    pdf.labelled(tr("Поставщик (исполнитель):"), _party(doc.supplier))
     pdf.ln(1.5)
-    pdf.labelled("Покупатель (заказчик):", _party(doc.buyer))
+    pdf.labelled(tr("Покупатель (заказчик):"), _party(doc.buyer))
     pdf.ln(1.5)
-    pdf.labelled("Период:", f"услуги коворкинга {period_text(doc.period_from, doc.period_to)}")
+    pdf.labelled(tr("Период:"), tr("услуги коворкинга {period_text}", period_text=period_text(doc.period_from, doc.period_to)))
     pdf.ln(3)
 
     pdf.set_font(FONT, "", 8.5)
@@ -280,7 +280,7 @@ def render_invoice(doc: InvoiceDoc) -> bytes:
                    text_align=("CENTER", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT"), v_align="TOP",
                    padding=(1, 1.5), repeat_headings=1) as table:
         heading = table.row()
-        for label in ("№", "Наименование работ, услуг", "Кол-во", "Ед.", f"Цена, {unit}", f"Сумма, {unit}"):
+        for label in ("№", tr("Наименование работ, услуг"), tr("Кол-во"), tr("Ед."), tr("Цена, {unit}", unit=unit), tr("Сумма, {unit}", unit=unit)):
             heading.cell(label, align="CENTER")
         for n, line in enumerate(doc.lines, 1):
             row = table.row()
@@ -294,25 +294,25 @@ def render_invoice(doc: InvoiceDoc) -> bytes:
     pdf.ln(2)
     pdf.keep(75)
     total = doc.total_minor
-    pdf.total_row("Итого:", amount(total), bold=True)
+    pdf.total_row(tr("Итого:"), amount(total), bold=True)
     if doc.vat_rate_bp:
-        pdf.total_row(f"В том числе НДС {doc.vat_rate_bp / 100:g} %:", amount(doc.vat_amount_minor), bold=True)
+        pdf.total_row(tr("В том числе НДС {value:g} %:", value=doc.vat_rate_bp / 100), amount(doc.vat_amount_minor), bold=True)
     else:
-        pdf.total_row("Без НДС (НДС не облагается)", "—", bold=True)
-    pdf.total_row("Всего к оплате:", amount(total), bold=True)
+        pdf.total_row(tr("Без НДС (НДС не облагается)"), "—", bold=True)
+    pdf.total_row(tr("Всего к оплате:"), amount(total), bold=True)
     pdf.ln(3)
-    pdf.para(f"Всего наименований {len(doc.lines)}, на сумму {amount(total)} {unit}")
+    pdf.para(tr("Всего наименований {len}, на сумму {amount} {unit}", len=len(doc.lines), amount=amount(total), unit=unit))
     pdf.para(amount_in_words(total, doc.currency), bold=True)
     pdf.ln(3)
-    pdf.labelled("Оплатить до:", _day(doc.due_on))
-    pdf.labelled("Назначение платежа:", invoice_purpose(doc))
+    pdf.labelled(tr("Оплатить до:"), _day(doc.due_on))
+    pdf.labelled(tr("Назначение платежа:"), invoice_purpose(doc))
     pdf.ln(1)
-    pdf.para("При оплате укажите номер счёта в назначении платежа: так оплата зачтётся автоматически.", size=8)
+    pdf.para(tr("При оплате укажите номер счёта в назначении платежа: так оплата зачтётся автоматически."), size=8)
     pdf.set_line_width(0.6)
     pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.l_margin + pdf.epw, pdf.get_y() + 2)
     pdf.set_line_width(0.2)
     pdf.ln(10)
-    for role, name in (("Руководитель", doc.director_name), ("Бухгалтер", doc.accountant_name)):
+    for role, name in ((tr("Руководитель"), doc.director_name), (tr("Бухгалтер"), doc.accountant_name)):
         pdf.set_font(FONT, "B", 9)
         pdf.cell(32, 6, role)
         pdf.set_font(FONT, "", 9)
@@ -327,7 +327,7 @@ def render_invoice(doc: InvoiceDoc) -> bytes:
 
 
 def statement_title(doc: StatementDoc) -> str:
-    return f"Отчёт о выплате № {doc.number}"
+    return tr("Отчёт о выплате № {number}", number=doc.number)
 
 
 def _status_text(doc: StatementDoc) -> str:
@@ -336,22 +336,22 @@ def _status_text(doc: StatementDoc) -> str:
         if doc.paid_on:
             text += f" {_day(doc.paid_on)}"
         if doc.payment_reference:
-            text += f", платёжный документ {doc.payment_reference}"
+            text += tr(", платёжный документ {payment_reference}", payment_reference=doc.payment_reference)
     return text[0].upper() + text[1:]
 
 
 def render_payout_statement(doc: StatementDoc) -> bytes:
     title = statement_title(doc)
-    pdf = _Doc(f"{title} от {_day(doc.issued_on)}")
+    pdf = _Doc(tr("{title} от {day}", title=title, day=_day(doc.issued_on)))
     unit = currency_unit(doc.currency)
-    pdf.para(f"{title} от {_day(doc.issued_on)}", size=14, bold=True, height=7)
+    pdf.para(tr("{title} от {day}", title=title, day=_day(doc.issued_on)), size=14, bold=True, height=7)
     pdf.ln(2)
     if doc.issuer:
-        pdf.labelled("Платформа:", doc.issuer)
-    pdf.labelled("Владелец:", doc.owner_name + (f", ИНН {doc.owner_inn}" if doc.owner_inn else ""))
-    pdf.labelled("Период:", f"{period_text(doc.period_from, doc.period_to)} "
+        pdf.labelled(tr("Платформа:"), doc.issuer)
+    pdf.labelled(tr("Владелец:"), doc.owner_name + (tr(", ИНН {owner_inn}", owner_inn=doc.owner_inn) if doc.owner_inn else ""))
+    pdf.labelled(tr("Период:"), f"{period_text(doc.period_from, doc.period_to)} "
                             f"({_day(doc.period_from)} — {_day(doc.period_to)})")
-    pdf.labelled("Валюта:", unit)
+    pdf.labelled(tr("Валюта:"), unit)
     pdf.ln(3)
 
     if doc.lines:
@@ -360,7 +360,7 @@ def render_payout_statement(doc: StatementDoc) -> bytes:
                        text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"), v_align="TOP",
                        padding=(1, 1.2), repeat_headings=1) as table:
             heading = table.row()
-            for label in ("Дата", "Бронь №", "Пространство", "Операция", "Сумма", "Комиссия", "Владельцу"):
+            for label in (tr("Дата"), tr("Бронь №"), tr("Пространство"), tr("Операция"), tr("Сумма"), tr("Комиссия"), tr("Владельцу")):
                 heading.cell(label, align="CENTER")
             for line in doc.lines:
                 row = table.row()
@@ -372,27 +372,26 @@ def render_payout_statement(doc: StatementDoc) -> bytes:
                 row.cell(amount(line.commission_minor))
                 row.cell(amount(line.net_minor))
     else:
-        pdf.para("За период операций не было.")
+        pdf.para(tr("За период операций не было."))
 
     pdf.ln(3)
     pdf.keep(70)
-    pdf.total_row("Завершённые брони:", amount(doc.gross_minor))
-    pdf.total_row("Комиссия платформы (удержана):", amount(doc.commission_minor))
-    pdf.total_row("Возвраты после завершения (удержаны):", amount(doc.refunds_minor))
-    pdf.total_row("Штрафы и удержания:", amount(doc.penalties_minor))
-    pdf.total_row("Итого за период:", amount(doc.net_minor), bold=True)
-    pdf.total_row("Перенесено с прошлых месяцев:", amount(doc.carried_in_minor))
-    payable = "Переносится на следующий месяц" if doc.status == "rolled_over" else "К выплате"
+    pdf.total_row(tr("Завершённые брони:"), amount(doc.gross_minor))
+    pdf.total_row(tr("Комиссия платформы (удержана):"), amount(doc.commission_minor))
+    pdf.total_row(tr("Возвраты после завершения (удержаны):"), amount(doc.refunds_minor))
+    pdf.total_row(tr("Штрафы и удержания:"), amount(doc.penalties_minor))
+    pdf.total_row(tr("Итого за период:"), amount(doc.net_minor), bold=True)
+    pdf.total_row(tr("Перенесено с прошлых месяцев:"), amount(doc.carried_in_minor))
+    payable = tr("Переносится на следующий месяц") if doc.status == "rolled_over" else tr("К выплате")
     pdf.total_row(f"{payable}, {unit}:", amount(doc.payable_minor), bold=True)
     pdf.ln(2)
     pdf.para(amount_in_words(doc.payable_minor, doc.currency), bold=True)
     pdf.ln(3)
     if doc.bank is None:
-        pdf.labelled("Реквизиты для выплаты:", "не указаны — добавьте их в разделе «Финансы»")
+        pdf.labelled(tr("Реквизиты для выплаты:"), tr("не указаны — добавьте их в разделе «Финансы»"))
     else:
-        pdf.labelled("Реквизиты для выплаты:", f"{doc.bank.bank_name}, БИК {doc.bank.bik}, "
-                                               f"р/с {mask_account(doc.bank.account)}")
-    pdf.labelled("Статус:", _status_text(doc))
+        pdf.labelled(tr("Реквизиты для выплаты:"), tr("{bank_name}, БИК {bik}, р/с {mask_account}", bank_name=doc.bank.bank_name, bik=doc.bank.bik, mask_account=mask_account(doc.bank.account)))
+    pdf.labelled(tr("Статус:"), _status_text(doc))
     for note in doc.notes:
         pdf.para(note, size=8)
     return bytes(pdf.output())

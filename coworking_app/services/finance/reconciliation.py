@@ -76,6 +76,7 @@ from models import (
     Role,
     User,
 )
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -341,12 +342,12 @@ def fetch(provider: str, since: datetime) -> Fetched:
     """The provider's records for the period since `since` (from `since - LOOKBACK`). No
     session: the job asks before it opens its transaction, so none stays open meanwhile."""
     if provider not in PROVIDERS:
-        raise InvalidInput("provider", "Сверка возможна со Stripe, ЮKassa и тестовой платёжной системой")
+        raise InvalidInput("provider", tr("Сверка возможна со Stripe, ЮKassa и тестовой платёжной системой"))
     try:
         return Fetched(fetch_records(provider, since - LOOKBACK))
     except ProviderError as exc:
         log.warning("reconciliation with %s failed: %s", provider, exc.message)
-        return Fetched(None, f"Сверка не выполнена: {exc.message}"[:500])
+        return Fetched(None, tr("Сверка не выполнена: {reason}", reason=exc.message)[:500])
 
 
 def do_reconcile(session: Session, provider: str, *, since: datetime, now: datetime,
@@ -494,12 +495,12 @@ def do_request_reconciliation(session: Session, effects: Effects, user: User | N
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(ZoneInfo(get_settings().report_timezone)).date()
     if since is not None and since > today:
-        raise InvalidInput("since", "Дата начала сверки не может быть в будущем")
+        raise InvalidInput("since", tr("Дата начала сверки не может быть в будущем"))
     if since is not None and (today - since).days > MAX_PERIOD_DAYS:
-        raise InvalidInput("since", f"Сверка охватывает не больше {MAX_PERIOD_DAYS} дней")
+        raise InvalidInput("since", tr("Сверка охватывает не больше {MAX_PERIOD_DAYS} дней", MAX_PERIOD_DAYS=MAX_PERIOD_DAYS))
     configured = configured_providers()
     if provider is not None and provider not in configured:
-        raise InvalidInput("provider", f"Платёжная система {_label(provider)} не настроена: сверять не с чем")
+        raise InvalidInput("provider", tr("Платёжная система {label} не настроена: сверять не с чем", label=_label(provider)))
     day = since or period_start(None, now).astimezone(ZoneInfo(get_settings().report_timezone)).date()
     effects.queue_job("jobs.finance.reconcile_providers", since.isoformat() if since else None, provider, staff.id,
                       job_id=f"reconcile-{provider or 'all'}-{day.isoformat()}-{now:%Y%m%d%H%M}",

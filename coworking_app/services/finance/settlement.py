@@ -35,6 +35,7 @@ from models import (
     Payment,
     User,
 )
+from coworking_app.i18n import tr
 
 CARD = "card"
 BANK_TRANSFER = "bank_transfer"
@@ -88,7 +89,7 @@ def do_post_unwanted(session: Session, effects: Effects, payment: Payment, *, no
     invoice = session.get(Invoice, payment.invoice_id)
     cash = ledger.cash(payment.provider, payment.currency)
     owed = ledger.receivable(invoice.company_id, payment.currency)
-    memo = f"счёт № {invoice.number}: оплата картой не нужна, возвращена"
+    memo = tr("счёт № {number}: оплата картой не нужна, возвращена", number=invoice.number)
     ledger.do_post(session, effects, "invoice_overpaid", [(cash, payment.amount_minor), (owed, -payment.amount_minor)],
                    effective_at=now, invoice_id=invoice.id, memo=memo)
 
@@ -99,7 +100,7 @@ def do_post_refund(session: Session, effects: Effects, payment: Payment, amount:
     ledger.do_post(session, effects, "invoice_refund", [
         (ledger.cash(payment.provider, payment.currency), -amount),
         (ledger.receivable(invoice.company_id, payment.currency), amount)],
-        invoice_id=invoice.id, memo=f"счёт № {invoice.number}")
+        invoice_id=invoice.id, memo=tr("счёт № {number}", number=invoice.number))
 
 
 def invoice_charge(session: Session, payment: Payment) -> Charge:
@@ -114,10 +115,10 @@ def invoice_charge(session: Session, payment: Payment) -> Charge:
         .outerjoin(Booking, Booking.id == InvoiceLine.booking_id)
         .where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.id)).all()
     rates = [int((price or {}).get("vat_rate_bp") or 0) for _b, _a, price in rows]
-    title = f"Оплата счёта № {invoice.number} от {invoice.issued_at:%d.%m.%Y}"
+    title = tr("Оплата счёта № {number} от {issued_at:%d.%m.%Y}", number=invoice.number, issued_at=invoice.issued_at)
     if rows and len(rows) <= RECEIPT_ITEMS_MAX and all(amount > 0 for _b, amount, _p in rows):
-        items = tuple(ReceiptItem(f"Аренда рабочего пространства, бронь № {booking_id}" if booking_id
-                                  else "Аренда рабочего пространства", amount, rate)
+        items = tuple(ReceiptItem(tr("Аренда рабочего пространства, бронь № {booking_id}", booking_id=booking_id) if booking_id
+                                  else tr("Аренда рабочего пространства"), amount, rate)
                       for (booking_id, amount, _p), rate in zip(rows, rates))
     else:
         items = (ReceiptItem(title, payment.amount_minor, max(rates, default=0)),)
@@ -125,4 +126,4 @@ def invoice_charge(session: Session, payment: Payment) -> Charge:
     return Charge(description=f"{title}, {company.name}", email=company.billing_email,
                   return_path=f"{COMPANY_PAGE}?paid_invoice={invoice.id}",
                   cancel_path=f"{COMPANY_PAGE}?cancelled_invoice={invoice.id}",
-                  metadata=meta, items=items, refund_text=f"Возврат оплаты счёта № {invoice.number}")
+                  metadata=meta, items=items, refund_text=tr("Возврат оплаты счёта № {number}", number=invoice.number))

@@ -18,6 +18,7 @@ from coworking_app.services.common.errors import InvalidInput
 from coworking_app.services.market.sources import access_source, check_start_url, private_hosts_allowed
 from coworking_app.settings import get_settings
 from models import MarketSource, User
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 TEST_TIMEOUT = 30  # seconds for "test a source on one URL"
@@ -75,11 +76,11 @@ def run_crawl(source: MarketSource, run_id: int, key: str, *, max_pages: int | N
         done = subprocess.run(command, capture_output=True, text=True, timeout=settings.market_crawl_timeout_seconds,
                               check=False, env=_child_env(key))
     except subprocess.TimeoutExpired:
-        return CrawlOutcome(False, f"обход не уложился в {settings.market_crawl_timeout_seconds} с и остановлен", {})
+        return CrawlOutcome(False, tr("обход не уложился в {market_crawl_timeout_seconds} с и остановлен", market_crawl_timeout_seconds=settings.market_crawl_timeout_seconds), {})
     summary = _summary(done.stdout) or {}
     if done.returncode == 0 and summary.get("status") == "finished":
         return CrawlOutcome(True, None, summary)
-    reason = summary.get("reason") or f"обход завершился с ошибкой (код {done.returncode})"
+    reason = summary.get("reason") or tr("обход завершился с ошибкой (код {returncode})", returncode=done.returncode)
     log.warning("market crawl of run %s failed: %s; stderr tail: %s", run_id, reason, done.stderr[-2000:])
     return CrawlOutcome(False, str(reason)[:1000], summary)
 
@@ -94,14 +95,14 @@ def test_source(session: Session, user: User | None, source_id: int, url: str) -
         done = subprocess.run(command, capture_output=True, text=True, timeout=TEST_TIMEOUT, check=False,
                               env=_child_env())
     except subprocess.TimeoutExpired:
-        raise InvalidInput("url", f"страница не ответила за {TEST_TIMEOUT} с") from None
+        raise InvalidInput("url", tr("страница не ответила за {TEST_TIMEOUT} с", TEST_TIMEOUT=TEST_TIMEOUT)) from None
     summary = _summary(done.stdout)
     if summary is None:
         log.warning("market test of source %s gave no answer: %s", source_id, done.stderr[-2000:])
-        raise InvalidInput("url", "проверка не удалась: обходчик не ответил, подробности в журнале сервера")
+        raise InvalidInput("url", tr("проверка не удалась: обходчик не ответил, подробности в журнале сервера"))
     items, errors = list(summary.get("items") or []), list(summary.get("errors") or [])
     if not items and errors:
-        raise InvalidInput("url", str(errors[0].get("reason") or "на странице ничего не найдено")[:500])
+        raise InvalidInput("url", str(errors[0].get("reason") or tr("на странице ничего не найдено"))[:500])
     if not items:
-        raise InvalidInput("url", "на этой странице источник не нашёл ни одного предложения")
+        raise InvalidInput("url", tr("на этой странице источник не нашёл ни одного предложения"))
     return items

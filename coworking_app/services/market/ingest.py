@@ -21,6 +21,7 @@ from coworking_app.services.market import normalize, runs
 from coworking_app.services.market.keys import INGEST_SCOPE, access_key
 from models import MarketListing, MarketPrice, MarketRun, RunStatus, ServiceKey
 from models.common import utcnow
+from coworking_app.i18n import tr
 
 MAX_ITEMS = 100
 MAX_ERRORS = 1000
@@ -129,7 +130,7 @@ def read_prices(prices: list[PriceIn]) -> dict[str, dict]:
         if current is None or (current["currency"] == p.currency and p.amount_minor < current["amount_minor"]):
             out[p.unit] = {"amount_minor": p.amount_minor, "currency": p.currency}
     if not out:
-        raise normalize.PriceError(problems[0] if problems else "цена не указана")
+        raise normalize.PriceError(problems[0] if problems else tr("цена не указана"))
     return out
 
 
@@ -143,14 +144,14 @@ def access_batch_run(session: Session, key: ServiceKey, batch: BatchIn) -> Marke
     name a run of the batch's source or none. PermissionDenied (403) otherwise."""
     run_id = batch.run_id if batch.run_id is not None else key.run_id
     if key.run_id is not None and run_id != key.run_id:
-        raise PermissionDenied("Этот ключ выдан для другого обхода")
+        raise PermissionDenied(tr("Этот ключ выдан для другого обхода"))
     if run_id is None:
         return None
     run = session.get(MarketRun, run_id)
     if run is None or run.source_id != batch.source_id:
-        raise InvalidInput("run_id", "обход не найден у этого источника")
+        raise InvalidInput("run_id", tr("обход не найден у этого источника"))
     if run.status != RunStatus.running.value:
-        raise InvalidInput("run_id", "этот обход уже завершён")
+        raise InvalidInput("run_id", tr("этот обход уже завершён"))
     return run
 
 
@@ -180,7 +181,7 @@ def do_ingest_batch(session: Session, raw_key: str | None, batch: BatchIn,
         try:
             prices = read_prices(item.prices)
         except normalize.PriceError as exc:
-            reason = f"цена не распознана: {exc.reason}"
+            reason = tr("цена не распознана: {reason}", reason=exc.reason)
             results.append(ItemResult(external_id=external_id, status="error", reason=reason))
             item_errors.append({"url": item.url, "reason": reason})
             continue

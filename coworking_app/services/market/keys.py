@@ -15,6 +15,7 @@ from coworking_app.services.common.errors import NotAuthenticated, NotFound
 from coworking_app.services.market.sources import check_staff
 from models import ServiceKey, User
 from models.common import utcnow
+from coworking_app.i18n import tr
 
 INGEST_SCOPE = "market:ingest"
 SCOPES = (INGEST_SCOPE,)
@@ -59,7 +60,7 @@ def do_revoke_key(session: Session, user: User | None, key_id: int, now: datetim
     check_staff(user)
     key = session.get(ServiceKey, key_id, with_for_update=True)
     if key is None or key.run_id is not None:
-        raise NotFound("Ключ не найден")
+        raise NotFound(tr("Ключ не найден"))
     if key.revoked_at is None:
         key.revoked_at = now or utcnow()
     return key
@@ -76,12 +77,12 @@ def access_key(session: Session, raw: str | None, scope: str, now: datetime | No
     """The live key `raw` with `scope`; NotAuthenticated (401) for anything else, without
     saying why (unknown, revoked, expired or another scope look the same)."""
     if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 100:
-        raise NotAuthenticated("Нужен действующий служебный ключ")
+        raise NotAuthenticated(tr("Нужен действующий служебный ключ"))
     now = now or utcnow()
     key = session.scalar(select(ServiceKey).where(ServiceKey.key_hash == digest(raw)))
     if (key is None or key.scope != scope or key.revoked_at is not None
             or (key.expires_at is not None and key.expires_at <= now)):
-        raise NotAuthenticated("Нужен действующий служебный ключ")
+        raise NotAuthenticated(tr("Нужен действующий служебный ключ"))
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         key.last_used_at = now  # at most a write a minute per key
     return key

@@ -26,6 +26,7 @@ from coworking_app.services.market.sources import check_staff, list_sources
 from coworking_app.settings import get_settings
 from models import District, MarketListing, MarketPrice, Space, User
 from models.common import utcnow
+from coworking_app.i18n import N_, tr
 
 GONE_AFTER = timedelta(days=30)
 NEAREST = 10
@@ -63,7 +64,7 @@ class ListingPage(BaseModel):
 
 def _listing_columns():
     return (MarketListing, geo.lat_of(MarketListing.location), geo.lon_of(MarketListing.location),
-            District.name_ru)
+            geo.local_name(District))
 
 
 def _out(row) -> ListingOut:
@@ -102,12 +103,12 @@ def list_listings(session: Session, user: User | None, *, source_id: int | None 
 
 
 EXPORT_COLUMNS = [
-    Column("id", "ID", "id"), Column("source", "Источник"), Column("external_id", "ID на сайте"),
-    Column("name", "Название"), Column("address", "Адрес"), Column("district", "Район"),
-    Column("price", "Цена от"), Column("amount", "Сумма", "number"), Column("currency", "Валюта"),
-    Column("unit", "За", labels=UNIT_LABELS), Column("cancellation", "Условия отмены", labels=MARKET_CANCELLATION_LABELS),
-    Column("min_minutes", "Мин. срок, минут", "number"), Column("lat", "Широта"), Column("lon", "Долгота"),
-    Column("url", "Ссылка"), Column("last_seen_at", "Виден последний раз", "datetime"),
+    Column("id", "ID", "id"), Column("source", N_("Источник")), Column("external_id", N_("ID на сайте")),
+    Column("name", N_("Название")), Column("address", N_("Адрес")), Column("district", N_("Район")),
+    Column("price", N_("Цена от")), Column("amount", N_("Сумма"), "number"), Column("currency", N_("Валюта")),
+    Column("unit", N_("За"), labels=UNIT_LABELS), Column("cancellation", N_("Условия отмены"), labels=MARKET_CANCELLATION_LABELS),
+    Column("min_minutes", N_("Мин. срок, минут"), "number"), Column("lat", N_("Широта")), Column("lon", N_("Долгота")),
+    Column("url", N_("Ссылка")), Column("last_seen_at", N_("Виден последний раз"), "datetime"),
 ]
 
 
@@ -119,8 +120,7 @@ def export_listings(session: Session, user: User | None, *, source_id: int | Non
     limit = get_settings().export_sync_max_rows
     page = list_listings(session, user, source_id=source_id, city=city, limit=limit)
     if page.total > limit:
-        raise Conflict("rows", f"Подходит объявлений: {page.total}, а в Excel за раз выгружается не больше {limit}: "
-                               "выберите источник или город")
+        raise Conflict("rows", tr("Подходит объявлений: {total}, а в Excel за раз выгружается не больше {limit}: выберите источник или город", total=page.total, limit=limit))
     names = {s.id: s.name for s in list_sources(session, user)}
     rows = [{
         "id": item.id, "source": names.get(item.source_id, ""), "external_id": item.external_id, "name": item.name,
@@ -134,12 +134,11 @@ def export_listings(session: Session, user: User | None, *, source_id: int | Non
         "last_seen_at": item.last_seen_at,
     } for item in page.items]
     zone, now = report_zone(), now or utcnow()
-    filters = [f"источник «{names[source_id]}»" if source_id in names else "",
-               f"город {catalog.require_city(session, city).name_ru}" if city else ""]
-    subtitle = (f"Фильтры: {', '.join(f for f in filters if f) or 'нет'}. Объявлений: {page.total}. "
-                f"Сформировано {format_moment(now, zone)} ({zone.key}).")
-    content = exports.render_xlsx([("Объявления", EXPORT_COLUMNS, rows, {})],
-                                  title="Объявления конкурентов — CoSpace", subtitle=subtitle)
+    filters = [tr("источник «{value}»", value=names[source_id]) if source_id in names else "",
+               tr("город {name_ru}", name_ru=catalog.require_city(session, city).name) if city else ""]
+    subtitle = (tr("Фильтры: {value}. Объявлений: {total}. Сформировано {format_moment} ({key}).", value=', '.join((f for f in filters if f)) or tr('нет'), total=page.total, format_moment=format_moment(now, zone), key=zone.key))
+    content = exports.render_xlsx([(tr("Объявления"), EXPORT_COLUMNS, rows, {})],
+                                  title=tr("Объявления конкурентов — CoSpace"), subtitle=subtitle)
     stamp = local_moment(now, zone).strftime("%Y%m%d-%H%M")
     return exports.ExportFile(f"market-listings-{stamp}.xlsx", exports.CONTENT_TYPES["xlsx"], content)
 
@@ -205,7 +204,7 @@ class MarketNear(BaseModel):
 
 def check_radius(radius_m: int) -> int:
     if not isinstance(radius_m, int) or not RADIUS_MIN_M <= radius_m <= RADIUS_MAX_M:
-        raise InvalidInput("radius_m", f"радиус от {RADIUS_MIN_M} м до {RADIUS_MAX_M // 1000} км")
+        raise InvalidInput("radius_m", tr("радиус от {RADIUS_MIN_M} м до {value} км", RADIUS_MIN_M=RADIUS_MIN_M, value=RADIUS_MAX_M // 1000))
     return radius_m
 
 

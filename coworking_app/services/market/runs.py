@@ -19,6 +19,7 @@ from coworking_app.settings import get_settings
 from jobs import MARKET_QUEUE
 from models import MarketRun, MarketSource, RunStatus, User
 from models.common import utcnow
+from coworking_app.i18n import tr
 
 ERRORS_KEPT = 200  # errors listed on a run; error_count counts them all
 ACTIVE = (RunStatus.queued.value, RunStatus.running.value)
@@ -77,7 +78,7 @@ def do_request_crawl(session: Session, effects: Effects, user: User | None, sour
     active = session.scalar(select(MarketRun.id).where(MarketRun.source_id == source.id,
                                                        MarketRun.status.in_(ACTIVE)))
     if active:
-        raise Conflict("source_id", f"обход этого источника уже идёт (запуск №{active})")
+        raise Conflict("source_id", tr("обход этого источника уже идёт (запуск №{active})", active=active))
     return _queue(session, effects, source, "manual", staff.id)
 
 
@@ -85,7 +86,7 @@ def access_run(session: Session, user: User | None, run_id: int) -> MarketRun:
     check_staff(user)
     run = session.get(MarketRun, run_id)
     if run is None:
-        raise NotFound("Запуск не найден")
+        raise NotFound(tr("Запуск не найден"))
     return run
 
 
@@ -118,7 +119,7 @@ def do_finish_run(session: Session, run_id: int, *, ok: bool, reason: str | None
     now = now or utcnow()
     if run.status in ACTIVE:
         run.status = RunStatus.finished.value if ok else RunStatus.failed.value
-        run.reason = None if ok else (reason or "обход прервался")[:1000]
+        run.reason = None if ok else (reason or tr("обход прервался"))[:1000]
         run.finished_at = now
     keys.do_revoke_run_keys(session, run.id, now)
     return run
@@ -145,7 +146,7 @@ def do_queue_due_crawls(session: Session, effects: Effects, now: datetime | None
     now = now or utcnow()
     for run in session.scalars(select(MarketRun).where(
             MarketRun.status.in_(ACTIVE), MarketRun.created_at < now - STUCK_AFTER).with_for_update(skip_locked=True)):
-        run.status, run.reason, run.finished_at = RunStatus.failed.value, "обход не завершился вовремя", now
+        run.status, run.reason, run.finished_at = RunStatus.failed.value, tr("обход не завершился вовремя"), now
         keys.do_revoke_run_keys(session, run.id, now)
     newest = (select(MarketRun.source_id, func.max(MarketRun.created_at).label("at"))
               .group_by(MarketRun.source_id).subquery())

@@ -18,6 +18,7 @@ from coworking_app.services.common.errors import Conflict, InvalidInput, NotFoun
 from coworking_app.services.common.fields import Line
 from coworking_app.settings import get_settings
 from models import MarketSource, Role, SourceKind, User
+from coworking_app.i18n import tr
 
 SELECTOR_MAX = 300
 ITEM_FIELDS = ("external_id", "name", "address", "price", "lat", "lon", "terms")
@@ -110,17 +111,17 @@ def check_start_url(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise InvalidInput("start_url", "это не адрес страницы: нужен полный адрес, например https://example.ru/spaces")
+        raise InvalidInput("start_url", tr("это не адрес страницы: нужен полный адрес, например https://example.ru/spaces"))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("start_url", "нужен полный адрес, начинающийся с http:// или https://")
+        raise InvalidInput("start_url", tr("нужен полный адрес, начинающийся с http:// или https://"))
     if parts.username or parts.password:
-        raise InvalidInput("start_url", "адрес не должен содержать логин и пароль")
+        raise InvalidInput("start_url", tr("адрес не должен содержать логин и пароль"))
     if port == 0:
-        raise InvalidInput("start_url", "неверный порт")
+        raise InvalidInput("start_url", tr("неверный порт"))
     host = parts.hostname.lower()
     local = host == "localhost" or host.endswith(".localhost") or not is_public_address(host)
     if local and not private_hosts_allowed():
-        raise InvalidInput("start_url", "адреса внутренних сетей обходить нельзя")
+        raise InvalidInput("start_url", tr("адреса внутренних сетей обходить нельзя"))
     return url
 
 
@@ -129,17 +130,16 @@ def check_selector(field: str, css: str) -> None:
     try:
         Selector(text="<html></html>").css(css)
     except (SelectorError, ValueError):
-        raise InvalidInput(field, "селектор не разобрать: проверьте скобки, кавычки и ::text / ::attr(имя)") from None
+        raise InvalidInput(field, tr("селектор не разобрать: проверьте скобки, кавычки и ::text / ::attr(имя)")) from None
 
 
 def check_selectors(kind: str, selectors: Selectors | None) -> dict | None:
     if kind != SourceKind.css.value:
         if selectors is not None:
-            raise InvalidInput("selectors", "селекторы задаются только для источников вида css")
+            raise InvalidInput("selectors", tr("селекторы задаются только для источников вида css"))
         return None
     if selectors is None:
-        raise InvalidInput("selectors", "для источника вида css нужны селекторы: link и item "
-                                        "с external_id, name и price")
+        raise InvalidInput("selectors", tr("для источника вида css нужны селекторы: link и item с external_id, name и price"))
     check_selector("selectors.link", selectors.link)
     if selectors.next:
         check_selector("selectors.next", selectors.next)
@@ -154,7 +154,7 @@ def _check_name_free(session: Session, name: str, source_id: int | None = None) 
     taken = session.scalar(select(MarketSource.id).where(func.lower(MarketSource.name) == name.lower(),
                                                          MarketSource.id != (source_id or 0)))
     if taken:
-        raise Conflict("name", "источник с таким названием уже есть")
+        raise Conflict("name", tr("источник с таким названием уже есть"))
 
 
 def list_sources(session: Session, user: User | None) -> list[MarketSource]:
@@ -166,7 +166,7 @@ def access_source(session: Session, user: User | None, source_id: int, *, for_up
     check_staff(user)
     source = session.get(MarketSource, source_id, with_for_update=for_update)
     if source is None:
-        raise NotFound("Источник не найден")
+        raise NotFound(tr("Источник не найден"))
     return source
 
 
@@ -175,7 +175,7 @@ def do_create_source(session: Session, user: User | None, data: SourceInput) -> 
     name = data.name.strip()
     _check_name_free(session, name)
     if session.scalar(select(func.count()).select_from(MarketSource)) >= MAX_SOURCES:
-        raise Conflict("name", f"источников уже {MAX_SOURCES}: удалите ненужные")
+        raise Conflict("name", tr("источников уже {MAX_SOURCES}: удалите ненужные", MAX_SOURCES=MAX_SOURCES))
     source = MarketSource(name=name, start_url=check_start_url(data.start_url), kind=data.kind,
                           selectors=check_selectors(data.kind, data.selectors), schedule=data.schedule,
                           enabled=data.enabled, created_by=staff.id)
@@ -189,15 +189,15 @@ def do_update_source(session: Session, user: User | None, source_id: int, data: 
     given: dict[str, Any] = data.model_dump(exclude_unset=True)
     if "name" in given:
         if given["name"] is None:
-            raise InvalidInput("name", "название не может быть пустым")
+            raise InvalidInput("name", tr("название не может быть пустым"))
         source.name = given["name"].strip()
         _check_name_free(session, source.name, source.id)
     if "start_url" in given:
         if given["start_url"] is None:
-            raise InvalidInput("start_url", "адрес не может быть пустым")
+            raise InvalidInput("start_url", tr("адрес не может быть пустым"))
         source.start_url = check_start_url(given["start_url"])
     if "kind" in given and given["kind"] is None:
-        raise InvalidInput("kind", "укажите вид: jsonld или css")
+        raise InvalidInput("kind", tr("укажите вид: jsonld или css"))
     kind = given.get("kind") or source.kind
     if "selectors" in given:
         source.selectors = check_selectors(kind, data.selectors)
@@ -208,7 +208,7 @@ def do_update_source(session: Session, user: User | None, source_id: int, data: 
         source.schedule = given["schedule"]
     if "enabled" in given:
         if given["enabled"] is None:
-            raise InvalidInput("enabled", "укажите true или false")
+            raise InvalidInput("enabled", tr("укажите true или false"))
         source.enabled = given["enabled"]
     session.flush()
     return source

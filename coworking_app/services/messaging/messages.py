@@ -47,6 +47,7 @@ from models import (
     Space,
     User,
 )
+from coworking_app.i18n import tr
 
 TEXT_MAX = 2000
 MESSAGES_PER_MINUTE = 30
@@ -57,7 +58,7 @@ PREVIEW = 140
 
 def check_text(value: object, *, with_image: bool) -> str:
     """A message's text: may be empty only when an image comes with it."""
-    return check_plain_text("text", value, minimum=0 if with_image else 1, maximum=TEXT_MAX, what="Сообщение")
+    return check_plain_text("text", value, minimum=0 if with_image else 1, maximum=TEXT_MAX, what=tr("Сообщение"))
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def access_conversation(session: Session, user: User | None, conversation_id: in
                 select(ConversationReport.id).where(ConversationReport.conversation_id == conversation.id,
                                                     ConversationReport.resolved_at.is_(None)).limit(1)):
             return conversation, None
-    raise NotFound("Переписка не найдена")
+    raise NotFound(tr("Переписка не найдена"))
 
 
 def _is_staff(user: User) -> bool:
@@ -98,7 +99,7 @@ def _is_staff(user: User) -> bool:
 def _published_space(session: Session, space_id: object) -> Space:
     space = session.get(Space, space_id) if _valid_id(space_id) else None
     if space is None or not is_bookable(space):
-        raise InvalidInput("space_id", "Пространство не найдено")
+        raise InvalidInput("space_id", tr("Пространство не найдено"))
     return space
 
 
@@ -125,15 +126,15 @@ def do_open_conversation(session: Session, *, user: User | None, space_id: objec
     if booking_id is None:
         space = _published_space(session, space_id)
         if space.owner_id == user.id:
-            raise InvalidInput("space_id", "Это ваше пространство: написать самому себе нельзя")
+            raise InvalidInput("space_id", tr("Это ваше пространство: написать самому себе нельзя"))
         renter_id, owner_id, key = user.id, space.owner_id, {"booking_id": None}
     else:
         booking = session.get(Booking, booking_id) if _valid_id(booking_id) else None
         space = session.get(Space, booking.space_id) if booking is not None else None
         if booking is None or space is None or user.id not in (booking.user_id, space.owner_id):
-            raise InvalidInput("booking_id", "Бронь не найдена")
+            raise InvalidInput("booking_id", tr("Бронь не найдена"))
         if space_id is not None and space_id != space.id:
-            raise InvalidInput("space_id", "Бронь относится к другому пространству")
+            raise InvalidInput("space_id", tr("Бронь относится к другому пространству"))
         role = "renter" if booking.user_id == user.id else "owner"
         reason = booking_refusal(booking, role, "message", now=datetime.now(timezone.utc),
                                  host_id=space.owner_id)
@@ -197,10 +198,10 @@ def _encode_image(data: bytes) -> tuple[bytes, bytes, int, int]:
 def _push_to_other(effects: Effects, conversation: Conversation, sender: User, message: Message,
                    *, has_image: bool) -> None:
     other = conversation.owner_id if sender.id == conversation.renter_id else conversation.renter_id
-    preview = (message.text or ("Изображение" if has_image else ""))[:PREVIEW]
+    preview = (message.text or (tr("Изображение") if has_image else ""))[:PREVIEW]
     effects.publish(other, {
         "type": "message_new", "conversation_id": conversation.id, "message_id": message.id,
-        "title": f"Сообщение от {sender.full_name}"[:200], "body": preview})
+        "title": tr("Сообщение от {name}", name=sender.full_name)[:200], "body": preview})
     effects.publish(sender.id, {  # the sender's other tabs
         "type": "message_sent", "conversation_id": conversation.id, "message_id": message.id})
 
@@ -220,7 +221,7 @@ def do_mark_read(session: Session, *, user: User | None, conversation_id: int) -
 def do_report_conversation(session: Session, *, user: User | None, conversation_id: int,
                            reason: object) -> ConversationReport:
     conversation, member = access_conversation(session, user, conversation_id, for_write=True)
-    clean = check_plain_text("reason", reason, minimum=3, maximum=500, what="Причина жалобы")
+    clean = check_plain_text("reason", reason, minimum=3, maximum=500, what=tr("Причина жалобы"))
     report = ConversationReport(conversation_id=conversation.id, user_id=user.id, reason=clean)
     session.add(report)
     session.flush()
@@ -283,7 +284,7 @@ def list_conversations(session: Session, user: User | None, *, q: str = "", page
                            .offset((page - 1) * page_size).limit(page_size)).all()
     return [ConversationOut(
         id=c.id, space_id=c.space_id, space=space_name, booking_id=c.booking_id, other_id=o_id,
-        other_name=o_name, role=role, last_message=(last_text or ("Изображение" if c.last_message_id else ""))[:PREVIEW],
+        other_name=o_name, role=role, last_message=(last_text or (tr("Изображение") if c.last_message_id else ""))[:PREVIEW],
         last_message_at=c.last_message_at, unread=int(unread or 0))
         for c, role, space_name, o_id, o_name, last_text, unread in rows], total
 
@@ -352,7 +353,7 @@ def access_message_image(session: Session, user: User | None, conversation_id: i
     image = session.get(MessageImage, message_id) if _valid_id(message_id) else None
     message = session.get(Message, message_id) if image is not None else None
     if message is None or message.conversation_id != conversation.id:
-        raise NotFound("Изображение не найдено")
+        raise NotFound(tr("Изображение не найдено"))
     return image
 
 
@@ -392,7 +393,7 @@ def do_email_unread(session: Session, effects: Effects, *, now: datetime | None 
         space = session.get(Space, conversation.space_id)
         rows = do_notify(session, effects, recipient, "message_unread", {
             "space": space.name, "sender": sender.full_name,
-            "preview": (unread[-1].text or "Изображение")[:PREVIEW], "more": len(unread) - 1,
+            "preview": (unread[-1].text or tr("Изображение"))[:PREVIEW], "more": len(unread) - 1,
             "link": f"/inbox/{conversation_id}"},
             dedupe=f"message_unread:{conversation_id}:{user_id}:{unread[-1].id}",
             channels=(Channel.email, Channel.telegram))
@@ -439,7 +440,7 @@ def do_resolve_conversation_reports(session: Session, *, moderator: User | None,
     """The moderator has dealt with it: the reports close, and with them the read access."""
     check_role(moderator, Role.operator, Role.admin)
     if not _valid_id(conversation_id) or session.get(Conversation, conversation_id) is None:
-        raise NotFound("Переписка не найдена")
+        raise NotFound(tr("Переписка не найдена"))
     result = session.execute(update(ConversationReport).where(
         ConversationReport.conversation_id == conversation_id, ConversationReport.resolved_at.is_(None))
         .values(resolved_at=datetime.now(timezone.utc), resolved_by=moderator.id))

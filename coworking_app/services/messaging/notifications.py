@@ -33,6 +33,7 @@ from coworking_app.services.messaging.delivery import queue_emails
 from coworking_app.services.messaging.preferences import channel_on, preferences
 from coworking_app.services.messaging.templates import EVENT_GROUP, render
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
+from coworking_app.i18n import tr
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def do_mark_read(session: Session, user: User | None, notification_id: int) -> N
         raise NotAuthenticated()
     row = session.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
     if row is None or row.user_id != user.id or row.channel != Channel.in_app.value:
-        raise NotFound("Уведомление не найдено")
+        raise NotFound(tr("Уведомление не найдено"))
     row.read_at = row.read_at or datetime.now(timezone.utc)
     session.flush()
 

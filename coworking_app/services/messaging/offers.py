@@ -32,6 +32,7 @@ from coworking_app.services.catalog.owner_spaces import access_space_for_owner
 from coworking_app.services.catalog.spaces import is_bookable
 from coworking_app.settings import get_settings
 from models import Booking, BookingStatus, Offer, Role, Space, User
+from coworking_app.i18n import tr
 
 
 class OfferInput(BaseModel):
@@ -61,7 +62,7 @@ def do_unsubscribe(session: Session, token: str) -> User:
     ok = user_part.isascii() and user_part.isdigit() and 0 < len(user_part) < 10
     user = session.get(User, int(user_part)) if ok and int(user_part) < 2**31 else None
     if user is None or not hmac.compare_digest(token.encode(), unsubscribe_token(user.id).encode()):
-        raise NotFound("Ссылка недействительна")
+        raise NotFound(tr("Ссылка недействительна"))
     prefs = dict(user.notification_prefs or {})
     prefs["offers"] = False
     user.notification_prefs = prefs
@@ -101,7 +102,7 @@ def access_space_for_offer(session: Session, user: User | None, space_id: int) -
     """One of the caller's published spaces, locked: offers are sent about those only."""
     space = access_space_for_owner(session, user, space_id, for_update=True)
     if not is_bookable(space):
-        raise Conflict("space_id", "Предложения рассылают только по опубликованным пространствам")
+        raise Conflict("space_id", tr("Предложения рассылают только по опубликованным пространствам"))
     return space
 
 
@@ -130,19 +131,18 @@ def do_create_offer(session: Session, effects: Effects, user: User | None, field
     city_id = None
     if fields.space_id is not None:
         if fields.city:
-            raise InvalidInput("city", "Предложение пространства уходит его гостям: город не указывают")
+            raise InvalidInput("city", tr("Предложение пространства уходит его гостям: город не указывают"))
         space = access_space_for_offer(session, author, fields.space_id)
         next_at = _next_offer_at(session, space.id)
         if next_at is not None and next_at > now:
             raise RateLimited(int((next_at - now).total_seconds()) + 1,
-                              "По этому пространству уже было предложение на этой неделе: следующее можно "
-                              f"отправить с {format_moment(next_at, ZoneInfo(space.timezone))}")
+                              tr("По этому пространству уже было предложение на этой неделе: следующее можно отправить с {format_moment}", format_moment=format_moment(next_at, ZoneInfo(space.timezone))))
     elif not author.has_role(Role.admin):
-        raise PermissionDenied("Владельцы пишут предложения для своих пространств: выберите пространство")
+        raise PermissionDenied(tr("Владельцы пишут предложения для своих пространств: выберите пространство"))
     if fields.city:
         city_id = catalog.require_city(session, fields.city).id
     if fields.valid_until and fields.valid_until <= now:
-        raise InvalidInput("valid_until", "Дата окончания уже прошла")
+        raise InvalidInput("valid_until", tr("Дата окончания уже прошла"))
     offer = Offer(author_id=author.id, title=fields.title, text=fields.text, promo_code=fields.promo_code,
                   city_id=city_id, space_id=space.id if space else None, valid_until=fields.valid_until)
     session.add(offer)

@@ -10,6 +10,7 @@ from coworking_app.services.common.errors import InvalidInput, NotAuthenticated
 from coworking_app.services.common.fields import Id, Line
 from coworking_app.services.messaging.templates import GROUPS
 from models import User
+from coworking_app.i18n import tr
 
 
 class Preferences(BaseModel):
@@ -49,7 +50,7 @@ def do_set_preferences(session: Session, user: User | None, prefs: Preferences) 
     if user is None:
         raise NotAuthenticated()
     if prefs.offers_city_id is not None and not 0 < prefs.offers_city_id < 2**31:
-        raise InvalidInput("offers_city_id", "Такого города нет")
+        raise InvalidInput("offers_city_id", tr("Такого города нет"))
     clean = Preferences(email={g: prefs.email.get(g, True) for g in GROUPS},
                         in_app={g: prefs.in_app.get(g, True) for g in GROUPS},
                         telegram={g: prefs.telegram.get(g, True) for g in GROUPS}, offers=prefs.offers,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.services.messaging.notifications import booking_payload, do_notify
 from models import Booking, BookingStatus, Channel, User
+from coworking_app.i18n import tr
 
 REMINDERS = {"24h": 24 * 3600, "1h": 3600}  # before the start
 HOLD_WARNING = timedelta(minutes=5)  # an unpaid hold is warned about when this much is left
@@ -53,7 +54,7 @@ def do_send_reminder(session: Session, effects: Effects, booking_id: int, lead: 
     if booking.status != "confirmed" or booking.start_at.isoformat() != start_iso:
         return f"skipped: booking is {booking.status}"
     payload = {**booking_payload(session, booking),
-               "lead_ru": "через 24 часа" if lead == "24h" else "через час",
+               "lead_ru": tr("через 24 часа") if lead == "24h" else tr("через час"),
                "lead_en": "in 24 hours" if lead == "24h" else "in an hour"}
     user = session.get(User, booking.user_id)
     rows = do_notify(session, effects, user, "booking_reminder", payload,

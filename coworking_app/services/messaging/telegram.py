@@ -36,6 +36,7 @@ from coworking_app.services.common.text import clean_line
 from coworking_app.services.messaging.notifications import do_notify
 from coworking_app.settings import get_settings
 from models import Channel, DeliveryStatus, Notification, TelegramLink, User
+from coworking_app.i18n import tr
 
 LINK_TTL = timedelta(minutes=10)
 LINKS_PER_HOUR = 10  # codes one person (or one chat) may ask for in an hour
@@ -76,7 +77,7 @@ def do_create_site_link(session: Session, user: User | None) -> LinkCode:
     if user is None:
         raise NotAuthenticated()
     ratelimit.do_take(f"telegram-link:user:{user.id}", LINKS_PER_HOUR, 3600,
-                      "Слишком много кодов за час")
+                      tr("Слишком много кодов за час"))
     code, expires = _new_code(), _now() + LINK_TTL
     session.add(TelegramLink(code_digest=digest(code), user_id=user.id, expires_at=expires))
     session.flush()
@@ -88,7 +89,7 @@ def do_create_chat_link(session: Session, chat_id: int, chat_name: str) -> LinkC
     and confirms."""
     check_private_chat(chat_id)
     ratelimit.do_take(f"telegram-link:chat:{chat_id}", LINKS_PER_HOUR, 3600,
-                      "Слишком много ссылок за час")
+                      tr("Слишком много ссылок за час"))
     code, expires = _new_code(), _now() + LINK_TTL
     session.add(TelegramLink(code_digest=digest(code), chat_id=chat_id, chat_name=_name(chat_name),
                              expires_at=expires))
@@ -104,15 +105,15 @@ def _usable(session: Session, code: str, *, side: str, lock: bool = True) -> Tel
     """The link row of a code still usable from this side ("user": made on the site, used
     by the bot; "chat": made by the bot, confirmed on the site); refusals name the field."""
     if not isinstance(code, str) or not CODE_RE.fullmatch(code):
-        raise InvalidInput("code", "Код не подходит: получите новый")
+        raise InvalidInput("code", tr("Код не подходит: получите новый"))
     query = select(TelegramLink).where(TelegramLink.code_digest == digest(code))
     row = session.scalars(query.with_for_update() if lock else query).first()
     if row is None or (row.user_id if side == "user" else row.chat_id) is None:
-        raise InvalidInput("code", "Такого кода нет: получите новый")
+        raise InvalidInput("code", tr("Такого кода нет: получите новый"))
     if row.used_at is not None:
-        raise InvalidInput("code", "Этот код уже использован: получите новый")
+        raise InvalidInput("code", tr("Этот код уже использован: получите новый"))
     if row.expires_at <= _now():
-        raise InvalidInput("code", "Срок кода истёк (он действует 10 минут): получите новый")
+        raise InvalidInput("code", tr("Срок кода истёк (он действует 10 минут): получите новый"))
     return row
 
 
@@ -120,7 +121,7 @@ def check_private_chat(chat_id: int) -> None:
     """Only a person's own chat with the bot is linked: in a group every member would act
     as the account (Telegram gives groups negative ids)."""
     if not isinstance(chat_id, int) or chat_id <= 0:
-        raise InvalidInput("chat", "Подключить можно только личный чат с ботом, не группу")
+        raise InvalidInput("chat", tr("Подключить можно только личный чат с ботом, не группу"))
 
 
 def _masked(email: str) -> str:
@@ -140,7 +141,7 @@ def access_site_link(session: Session, code: str) -> SiteLink:
     row = _usable(session, code, side="user", lock=False)
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
-        raise InvalidInput("code", "Такого кода нет: получите новый")
+        raise InvalidInput("code", tr("Такого кода нет: получите новый"))
     return SiteLink(user.full_name, _masked(user.email))
 
 
@@ -151,7 +152,7 @@ def do_link_chat(session: Session, code: str, chat_id: int, chat_name: str) -> U
     row = _usable(session, code, side="user")
     user = session.get(User, row.user_id, with_for_update=True)
     if user is None or not user.is_active:
-        raise InvalidInput("code", "Такого кода нет: получите новый")
+        raise InvalidInput("code", tr("Такого кода нет: получите новый"))
     row.used_at, row.chat_id, row.chat_name = _now(), chat_id, _name(chat_name)
     _attach(session, user, chat_id, row.chat_name)
     return user
@@ -186,8 +187,7 @@ def do_confirm_chat_link(session: Session, effects: Effects, user: User | None, 
     if user is None:
         raise NotAuthenticated()
     if user.is_staff:  # a chat an outsider made must never act with an operator's powers
-        raise InvalidInput("code", "Сотрудники подключают Telegram только из личного кабинета: "
-                                   "«Подключить Telegram», затем «Старт» в боте")
+        raise InvalidInput("code", tr("Сотрудники подключают Telegram только из личного кабинета: «Подключить Telegram», затем «Старт» в боте"))
     row = _usable(session, code, side="chat")
     row.used_at, row.user_id = _now(), user.id
     _attach(session, user, row.chat_id, row.chat_name or "Telegram")
@@ -219,7 +219,7 @@ def _cancel_pending(session: Session, user_id: int) -> None:
     session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.channel == Channel.telegram.value,
         Notification.status == DeliveryStatus.pending.value,
-    ).values(status=DeliveryStatus.cancelled.value, last_error="чат отключён"))
+    ).values(status=DeliveryStatus.cancelled.value, last_error=tr("чат отключён")))
 
 
 def do_unlink(session: Session, user: User | None) -> None:
@@ -295,7 +295,7 @@ def claim_outgoing(session: Session, *, limit: int = 200, now: datetime | None =
                                 booking_id, link))
     if gone:
         session.execute(update(Notification).where(Notification.id.in_(gone)).values(
-            status=DeliveryStatus.cancelled.value, last_error="чат отключён", retry_at=None))
+            status=DeliveryStatus.cancelled.value, last_error=tr("чат отключён"), retry_at=None))
     return claimed
 
 

@@ -43,6 +43,7 @@ from coworking_app.services.ops.backup_store import (BackupConfig, BackupStore, 
                                                      s3_client)
 from coworking_app.services.ops.retention import MANIFEST_SUFFIX, dump_name, expired
 from coworking_app.settings import PROJECT_ROOT, get_settings
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,7 @@ def pg_tool(config: BackupConfig, name: str) -> str:
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
-    raise BackupError(f"Не найдена программа {name}: установите пакет postgresql-client-15 "
-                      "(apt-get install -y postgresql-client-15) или укажите BACKUP_PG_BIN_DIR")
+    raise BackupError(tr("Не найдена программа {name}: установите пакет postgresql-client-15 (apt-get install -y postgresql-client-15) или укажите BACKUP_PG_BIN_DIR", name=name))
 
 
 def _tail(output: bytes | str, limit: int = 800) -> str:
@@ -220,7 +220,7 @@ def _dump(config: BackupConfig, now: datetime) -> BackupResult:
                         env=pg_environment(url, database), capture_output=True,
                         timeout=config.timeout_seconds, check=False)
                 if done.returncode != 0:
-                    raise BackupError(f"pg_dump завершился с кодом {done.returncode}: {_tail(done.stderr)}")
+                    raise BackupError(tr("pg_dump завершился с кодом {returncode}: {tail}", returncode=done.returncode, tail=_tail(done.stderr)))
             size = tmp_dump.stat().st_size
             manifest = {
                 "database": database, "taken_at": now.astimezone(timezone.utc).isoformat(),
@@ -233,7 +233,7 @@ def _dump(config: BackupConfig, now: datetime) -> BackupResult:
             store.put(tmp_manifest, name + MANIFEST_SUFFIX)
             location = store.put(tmp_dump, name)
         except subprocess.TimeoutExpired as exc:
-            raise BackupError(f"pg_dump не завершился за {config.timeout_seconds} с") from exc
+            raise BackupError(tr("pg_dump не завершился за {timeout_seconds} с", timeout_seconds=config.timeout_seconds)) from exc
         finally:
             engine.dispose()
             for path in temporary:
@@ -259,7 +259,7 @@ def apply_retention(store: BackupStore, now: datetime | None = None) -> list[str
             store.delete(name)
     except Exception:  # noqa: BLE001 (the backup itself succeeded; old copies wait for the next run)
         log.exception("Backup retention failed")
-        alert("backup", "Не удалось удалить старые резервные копии (ротация); новая копия сохранена.",
+        alert("backup", tr("Не удалось удалить старые резервные копии (ротация); новая копия сохранена."),
               "backup:retention")
         return []
     if doomed:
@@ -281,7 +281,7 @@ def _record_failure(exc: Exception) -> None:
     except Exception:  # noqa: BLE001 (the alert below still goes out if it can)
         log.exception("Could not record the failed backup in Redis")
     reason = str(exc) if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
-    alert("backup", f"Резервная копия базы не создана: {reason[:1500]}", f"backup:{type(exc).__name__}")
+    alert("backup", tr("Резервная копия базы не создана: {value}", value=reason[:1500]), f"backup:{type(exc).__name__}")
 
 
 def last_backup() -> tuple[float | None, int | None]:
@@ -328,16 +328,14 @@ class RestoreReport:
         """What failed the verification, in Russian; empty when the copy is whole."""
         out = []
         if not self.migrations_at_head:
-            out.append(f"Миграции не на последней версии: в базе {', '.join(sorted(self.versions)) or 'нет версии'}, "
-                       f"в коде {', '.join(sorted(self.heads))}")
+            out.append(tr("Миграции не на последней версии: в базе {value}, в коде {join}", value=', '.join(sorted(self.versions)) or 'нет версии', join=', '.join(sorted(self.heads))))
         bad = [t for t in self.tables if not t.ok]
         if bad:
-            out.append("Число строк не совпадает с копией: " + ", ".join(
-                f"{t.table} ({'нет таблицы' if t.expected is None else t.expected} в копии, "
-                f"{'нет таблицы' if t.restored is None else t.restored} восстановлено)"
+            out.append(tr("Число строк не совпадает с копией: ") + ", ".join(
+                tr("{table} ({value} в копии, {value2} восстановлено)", table=t.table, value='нет таблицы' if t.expected is None else t.expected, value2='нет таблицы' if t.restored is None else t.restored)
                 for t in bad))
         if not self.has_manifest:
-            out.append("У копии нет манифеста: число строк не с чем сравнить")
+            out.append(tr("У копии нет манифеста: число строк не с чем сравнить"))
         return out
 
     @property
@@ -347,10 +345,9 @@ class RestoreReport:
 
 def check_database_name(name: str) -> None:
     if not DATABASE_NAME.match(name or ""):
-        raise InvalidInput("database", "Имя базы: строчные латинские буквы, цифры и «_», первая — буква "
-                                       "или «_», не длиннее 63 символов")
+        raise InvalidInput("database", tr("Имя базы: строчные латинские буквы, цифры и «_», первая — буква или «_», не длиннее 63 символов"))
     if name in RESERVED_DATABASES:
-        raise InvalidInput("database", f"В служебную базу {name} восстанавливать нельзя")
+        raise InvalidInput("database", tr("В служебную базу {name} восстанавливать нельзя", name=name))
 
 
 def do_restore(ref: str, database: str, force: bool = False, config: BackupConfig | None = None) -> RestoreReport:
@@ -367,21 +364,19 @@ def do_restore(ref: str, database: str, force: bool = False, config: BackupConfi
     check_database_name(database)
     server = _driver_url(config.database_url)
     if database == server.database:
-        raise InvalidInput("database", f"База {database} — рабочая база приложения (DATABASE_URL): "
-                                       "в неё восстанавливать нельзя, даже с --force")
+        raise InvalidInput("database", tr("База {database} — рабочая база приложения (DATABASE_URL): в неё восстанавливать нельзя, даже с --force", database=database))
     restore_tool = pg_tool(config, "pg_restore")
     with tempfile.TemporaryDirectory(prefix="cospace-restore-") as scratch:
         dump = Path(ref) if Path(ref).is_file() else backup_store(config).fetch(ref, Path(scratch))
         if dump is None:
-            raise InvalidInput("source", f"Резервная копия не найдена: {ref}")
+            raise InvalidInput("source", tr("Резервная копия не найдена: {ref}", ref=ref))
         manifest = _check_dump(dump, restore_tool, server)
         admin = _engine(server.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
                 exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database})
                 if exists and not force:
-                    raise InvalidInput("database", f"База {database} уже существует; чтобы заменить её, "
-                                                   "добавьте --force")
+                    raise InvalidInput("database", tr("База {database} уже существует; чтобы заменить её, добавьте --force", database=database))
                 if exists:
                     log.warning("Restore: dropping the existing database %s (--force)", database)
                     conn.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
@@ -394,8 +389,7 @@ def do_restore(ref: str, database: str, force: bool = False, config: BackupConfi
                     timeout=config.timeout_seconds, check=False)
                 if done.returncode != 0:
                     log.error("pg_restore of %s into %s failed: %s", ref, database, _tail(done.stderr, 2000))
-                    raise InvalidInput("source", f"pg_restore не смог восстановить копию ({_tail(done.stderr, 300)}); "
-                                                 f"недовосстановленная база {database} удалена")
+                    raise InvalidInput("source", tr("pg_restore не смог восстановить копию ({tail}); недовосстановленная база {database} удалена", tail=_tail(done.stderr, 300), database=database))
             except BaseException:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
@@ -410,7 +404,7 @@ def _check_dump(dump: Path, restore_tool: str, server: URL) -> dict | None:
     manifest (None without one)."""
     with open(dump, "rb") as handle:
         if handle.read(len(DUMP_MAGIC)) != DUMP_MAGIC:
-            raise InvalidInput("source", f"Файл {dump.name} — не архив pg_dump (формат custom)")
+            raise InvalidInput("source", tr("Файл {name} — не архив pg_dump (формат custom)", name=dump.name))
     manifest = None
     manifest_path = Path(str(dump) + MANIFEST_SUFFIX)
     if manifest_path.is_file():
@@ -419,13 +413,13 @@ def _check_dump(dump: Path, restore_tool: str, server: URL) -> dict | None:
             if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
                 raise ValueError("no tables")
         except ValueError as exc:
-            raise InvalidInput("source", f"Манифест {manifest_path.name} повреждён") from exc
+            raise InvalidInput("source", tr("Манифест {name} повреждён", name=manifest_path.name)) from exc
         if manifest.get("sha256") and manifest["sha256"] != _sha256(dump):
-            raise InvalidInput("source", f"Копия {dump.name} повреждена: контрольная сумма не совпадает с манифестом")
+            raise InvalidInput("source", tr("Копия {name} повреждена: контрольная сумма не совпадает с манифестом", name=dump.name))
     listed = subprocess.run([restore_tool, "--list", str(dump)], env=pg_environment(server),
                             capture_output=True, timeout=300, check=False)
     if listed.returncode != 0:
-        raise InvalidInput("source", f"pg_restore не читает файл {dump.name}: {_tail(listed.stderr, 300)}")
+        raise InvalidInput("source", tr("pg_restore не читает файл {name}: {tail}", name=dump.name, tail=_tail(listed.stderr, 300)))
     return manifest
 
 

@@ -21,17 +21,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from coworking_app.settings import PROJECT_ROOT, get_settings
+from coworking_app.i18n import Labels, N_, tr
 
 TIMEOUT_SECONDS = 2.0  # per check: a probe answers within a few seconds whatever is down
 
 # What each failed check says (the 503's `detail`, Russian like every message people read).
-FAILURES = {
-    "database": "база данных недоступна",
-    "migrations": "схема базы данных не совпадает с версией приложения (миграции не на head)",
-    "redis_state": "Redis состояния страниц недоступен",
-    "redis_queue": "Redis очередей задач недоступен",
-    "redis_cache": "Redis кэша недоступен",
-}
+FAILURES = Labels({
+    "database": N_("база данных недоступна"),
+    "migrations": N_("схема базы данных не совпадает с версией приложения (миграции не на head)"),
+    "redis_state": N_("Redis состояния страниц недоступен"),
+    "redis_queue": N_("Redis очередей задач недоступен"),
+    "redis_cache": N_("Redis кэша недоступен"),
+})
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Readiness:
 
     @property
     def detail(self) -> str:
-        return "Сервис не готов: " + "; ".join(FAILURES[name] for name in self.failed) + "."
+        return tr("Сервис не готов: ") + "; ".join(FAILURES[name] for name in self.failed) + "."
 
     def body(self) -> dict:
         if self.ready:

@@ -33,6 +33,7 @@ from coworking_app.services.booking.series import access_series, series_bookings
 from coworking_app.services.payments.payments import checkout_rows, do_apply_test_outcome
 from coworking_app.services.plans.purchases import access_purchase
 from models import Booking, BookingStatus, Payment, PaymentStatus, Resource, Space, User
+from coworking_app.i18n import tr
 
 S = BookingStatus
 
@@ -42,7 +43,7 @@ def access_payment_for_payer(session: Session, user: User | None, payment_id: in
     company whose invoice it pays, the plan's buyer; 404 for anyone else."""
     payment = session.get(Payment, payment_id, with_for_update=True) if 0 < payment_id < 2**31 else None
     if payment is None:
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     if payment.invoice_id is not None:
         access_invoice_to_pay(session, user, payment.invoice_id)
     elif payment.plan_purchase_id is not None:
@@ -92,7 +93,7 @@ def checkout_view(session: Session, user: User | None, payment_id: int, *,
     now = now or av.utcnow()
     payment = access_payment_for_payer(session, user, payment_id)
     if payment.booking_id is None:
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     booking = session.get(Booking, payment.booking_id)
     view = booking_views(session, [booking], user, now=now)[0]
     if payment.purpose == "change" and payment.change:
@@ -145,7 +146,7 @@ def invoice_checkout_view(session: Session, user: User | None, payment_id: int) 
     """The test provider's page for an invoice's card payment (its company's admins only)."""
     payment = access_payment_for_payer(session, user, payment_id)
     if payment.invoice_id is None:
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     invoice = access_invoice_to_pay(session, user, payment.invoice_id)
     return InvoiceCheckoutView(payment.id, payment.provider, payment.status, payment.amount_minor, payment.currency,
                                invoice.id, invoice.number, invoice.company_id, company_of(session, invoice).name,
@@ -177,7 +178,7 @@ def series_checkout_view(session: Session, user: User | None, payment_id: int) -
     payment = access_payment_for_payer(session, user, payment_id)
     booking = session.get(Booking, payment.booking_id) if payment.booking_id else None
     if booking is None or booking.series_id is None:
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     series = access_series(session, user, booking.series_id)
     rows = checkout_rows(session, payment) if payment.status == PaymentStatus.pending.value else [payment]
     bookings = {b.id: b for b in series_bookings(session, series)}
@@ -210,7 +211,7 @@ def plan_checkout_view(session: Session, user: User | None, payment_id: int, *,
     """The test provider's page for a plan's payment (its buyer only)."""
     payment = access_payment_for_payer(session, user, payment_id)
     if payment.plan_purchase_id is None:
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     purchase = access_purchase(session, user, payment.plan_purchase_id)
     space = session.get(Space, purchase.space_id)
     held = session.get(Resource, purchase.resource_id).name if purchase.resource_id else ""

@@ -47,6 +47,7 @@ from models import (
     User,
     WebhookEvent,
 )
+from coworking_app.i18n import tr
 
 log = logging.getLogger(__name__)
 S = BookingStatus
@@ -139,7 +140,7 @@ class StripeProvider:
                 )
         except stripe.StripeError as exc:
             log.warning("stripe checkout failed: %s", exc)
-            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+            raise ProviderError(tr("платёжная система недоступна, попробуйте позже")) from exc
         # A StripeObject is no dict (stripe >= 15): `session.get(...)` raises AttributeError.
         return Checkout(session_id=session.id, url=session.url or "",
                         payment_intent=getattr(session, "payment_intent", None))
@@ -171,7 +172,7 @@ class StripeProvider:
                 )
         except stripe.StripeError as exc:
             log.warning("stripe subscription checkout failed: %s", exc)
-            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+            raise ProviderError(tr("платёжная система недоступна, попробуйте позже")) from exc
         return Checkout(session_id=session.id, url=session.url or "", payment_intent=None)
 
     def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> None:
@@ -181,7 +182,7 @@ class StripeProvider:
                 self.client.v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": cancel})
         except stripe.StripeError as exc:
             log.warning("stripe subscription %s update failed: %s", subscription_id, exc)
-            raise ProviderError("платёжная система недоступна, попробуйте позже") from exc
+            raise ProviderError(tr("платёжная система недоступна, попробуйте позже")) from exc
 
     def expire_checkout(self, session_id: str) -> None:
         """Best effort: a checkout that cannot be closed is harmless, because a payment
@@ -194,7 +195,7 @@ class StripeProvider:
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         if not payment.provider_payment_id:
-            raise ProviderError("у платежа нет payment_intent, возврат невозможен")
+            raise ProviderError(tr("у платежа нет payment_intent, возврат невозможен"))
         try:
             with metrics.external_call("stripe", "refund_create"):
                 refund = self.client.v1.refunds.create(
@@ -204,7 +205,7 @@ class StripeProvider:
                 )
         except stripe.StripeError as exc:
             log.warning("stripe refund failed: %s", exc)
-            raise ProviderError("возврат не прошёл: платёжная система недоступна") from exc
+            raise ProviderError(tr("возврат не прошёл: платёжная система недоступна")) from exc
         return refund.id
 
     def balance_transactions(self, since: datetime) -> list:
@@ -217,7 +218,7 @@ class StripeProvider:
                 return list(self.client.v1.balance_transactions.list(params=params).auto_paging_iter())
         except stripe.StripeError as exc:
             log.warning("stripe balance transactions failed: %s", exc)
-            raise ProviderError("Stripe недоступен: не удалось получить его записи") from exc
+            raise ProviderError(tr("Stripe недоступен: не удалось получить его записи")) from exc
 
 
 class AccountProvider:
@@ -228,7 +229,7 @@ class AccountProvider:
     name = ledger.ON_ACCOUNT
 
     def create_checkout(self, *, payment: Payment, charge: Charge) -> Checkout:
-        raise ProviderError("оплата на счёт компании не проходит через платёжную страницу")
+        raise ProviderError(tr("оплата на счёт компании не проходит через платёжную страницу"))
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         return f"account_re_{secrets.token_hex(8)}"
@@ -256,15 +257,14 @@ def get_provider(name: str | None = None, *, currency: str | None = None) -> Pay
     name = name or provider_for(currency)
     if name == "stripe":
         if not settings.stripe_secret_key:
-            raise ProviderError("Stripe не настроен: задайте STRIPE_SECRET_KEY")
+            raise ProviderError(tr("Stripe не настроен: задайте STRIPE_SECRET_KEY"))
         return StripeProvider(settings.stripe_secret_key, settings.stripe_api_base)
     if name == "yookassa":
         # Late import: the YooKassa module applies its notifications through this module.
         from coworking_app.services.payments.yookassa import YooKassaProvider
         return YooKassaProvider.from_settings(settings)
     if settings.environment == "production" and not settings.allow_test_payments:
-        raise ProviderError("оплата не настроена: задайте STRIPE_SECRET_KEY или YOOKASSA_SHOP_ID "
-                            "и YOOKASSA_SECRET_KEY")
+        raise ProviderError(tr("оплата не настроена: задайте STRIPE_SECRET_KEY или YOOKASSA_SHOP_ID и YOOKASSA_SECRET_KEY"))
     return TestProvider()
 
 
@@ -292,13 +292,13 @@ def payment_metadata(payment: Payment) -> dict[str, str]:
 def booking_charge(session: Session, payment: Payment) -> Charge:
     booking = session.get(Booking, payment.booking_id)
     space = session.get(Space, booking.space_id)
-    text = f"{space.name}, бронь №{booking.id}"
+    text = tr("{name}, бронь №{id}", name=space.name, id=booking.id)
     return Charge(description=text, email=session.get(User, booking.user_id).email,
                   return_path=f"/cabinet/bookings?paid={booking.id}",
                   cancel_path=f"/cabinet/bookings?cancelled_payment={booking.id}",
                   metadata=payment_metadata(payment),
                   items=(ReceiptItem(text, payment.amount_minor, int(booking.price.get("vat_rate_bp", 0))),),
-                  refund_text=f"Возврат по брони №{booking.id}")
+                  refund_text=tr("Возврат по брони №{id}", id=booking.id))
 
 
 def charge_of(session: Session, payment: Payment) -> Charge:
@@ -368,15 +368,15 @@ def series_charge(session: Session, series: BookingSeries, rows: list[Payment]) 
     space = session.get(Space, series.space_id)
     bookings = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_([r.booking_id for r in rows])))}
     total = sum(r.amount_minor for r in rows)
-    text = f"{space.name}, серия броней №{series.id}: {len(rows)} шт."
-    items = tuple(ReceiptItem(f"{space.name}, бронь №{r.booking_id}", r.amount_minor,
+    text = tr("{name}, серия броней №{id}: {len} шт.", name=space.name, id=series.id, len=len(rows))
+    items = tuple(ReceiptItem(tr("{name}, бронь №{booking_id}", name=space.name, booking_id=r.booking_id), r.amount_minor,
                               int(bookings[r.booking_id].price.get("vat_rate_bp", 0))) for r in rows)
     return Charge(description=text, email=session.get(User, series.user_id).email,
                   return_path=f"/cabinet/bookings?series={series.id}&paid=1",
                   cancel_path=f"/cabinet/bookings?series={series.id}&cancelled_payment=1",
                   metadata={"series_id": str(series.id), "payment_id": str(rows[0].id)},
                   items=items if len(items) <= RECEIPT_ITEMS_MAX else (ReceiptItem(text, total, items[0].vat_rate_bp),),
-                  refund_text=f"Возврат по серии броней №{series.id}", amount_minor=total)
+                  refund_text=tr("Возврат по серии броней №{id}", id=series.id), amount_minor=total)
 
 
 def do_start_series_payment(session: Session, user: User | None, series_id: int, *,
@@ -391,7 +391,7 @@ def do_start_series_payment(session: Session, user: User | None, series_id: int,
              if b.status == S.pending_payment.value and b.expires_at and b.expires_at > now
              and b.total_minor - b.paid_minor > 0]
     if not owing:
-        raise Conflict("status", "по этой серии нечего оплачивать")
+        raise Conflict("status", tr("по этой серии нечего оплачивать"))
     for booking in owing:
         session.refresh(booking, with_for_update=True)
     amounts = {b.id: b.total_minor - b.paid_minor for b in owing}
@@ -411,7 +411,7 @@ def do_start_series_payment(session: Session, user: User | None, series_id: int,
     currency = owing[0].currency
     provider = get_provider(currency=currency)
     if provider.name == ledger.ON_ACCOUNT:
-        raise Conflict("provider", "серия оплачивается картой")
+        raise Conflict("provider", tr("серия оплачивается картой"))
     tag = secrets.token_hex(4)
     rows = [Payment(booking_id=b.id, provider=provider.name, purpose="booking",
                     idempotency_key=f"series-{series.id}-{b.id}-{tag}", amount_minor=amounts[b.id], currency=currency)
@@ -433,11 +433,11 @@ def do_apply_test_outcome(session: Session, effects: Effects, payment: Payment, 
     """The offline provider's payment page: the payer chose "succeeded" or "declined" for
     their (locked, access-checked: services/payments/checkout.py) payment."""
     if outcome not in ("succeeded", "declined"):
-        raise InvalidInput("outcome", "Допустимые значения: succeeded, declined")
+        raise InvalidInput("outcome", tr("Допустимые значения: succeeded, declined"))
     if payment.provider != "test":
-        raise NotFound("Платёж не найден")
+        raise NotFound(tr("Платёж не найден"))
     if payment.status != PaymentStatus.pending.value:
-        raise Conflict("status", "этот платёж уже завершён")
+        raise Conflict("status", tr("этот платёж уже завершён"))
     for row in checkout_rows(session, payment):  # a series' occurrences share the checkout
         if outcome == "succeeded":
             do_payment_succeeded(session, effects, row, provider_payment_id=f"test_pi_{payment.id}", now=now)
@@ -491,7 +491,7 @@ def _after_paid(session: Session, effects: Effects, booking: Booking) -> None:
     booking.expires_at = None
     if space.instant_book:
         do_transition(session, effects, booking, "confirm", actor=None, actor_role="system",
-                      reason="мгновенное бронирование")
+                      reason=tr("мгновенное бронирование"))
     effects.queue_job("jobs.booking.render_receipt", booking.id,
                       job_id=f"receipt-{booking.id}-{booking.paid_minor}")
 
@@ -527,11 +527,11 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
     if payment.invoice_id is not None:  # kept while the invoice waits for it, even from an older checkout
         if not settlement.do_settle_by_card(session, effects, payment, now=now):
             settlement.do_post_unwanted(session, effects, payment, now=now)
-            do_refund_whole(session, effects, payment, reason="счёт уже оплачен или изменился")
+            do_refund_whole(session, effects, payment, reason=tr("счёт уже оплачен или изменился"))
         return
     if payment.plan_purchase_id is not None:  # posted at once; kept if the purchase still waits for it
         if not plan_settle.do_settle_plan(session, effects, payment, now=now):
-            do_refund_whole(session, effects, payment, reason="абонемент уже оплачен, не оплачен вовремя или место занято")
+            do_refund_whole(session, effects, payment, reason=tr("абонемент уже оплачен, не оплачен вовремя или место занято"))
         return
     booking = session.get(Booking, payment.booking_id, with_for_update=True)
     booking.paid_minor += payment.amount_minor
@@ -549,13 +549,13 @@ def do_payment_succeeded(session: Session, effects: Effects, payment: Payment, *
             return
         if ok:  # the seats went to someone else or the days were closed meanwhile: the change is off
             booking.pending_change, booking.balance_due_minor = None, 0
-        _refund_unwanted(session, effects, booking, payment, "оплата изменения, которое уже не действует")
+        _refund_unwanted(session, effects, booking, payment, tr("оплата изменения, которое уже не действует"))
         return
     owed = booking.total_minor - (booking.paid_minor - payment.amount_minor)
     lapsed = booking.status == S.pending_payment and booking.expires_at and booking.expires_at <= now
     if (superseded or booking.status != S.pending_payment or payment.amount_minor != owed
             or (lapsed and not _seats_still_free(session, booking))):
-        _refund_unwanted(session, effects, booking, payment, "оплата пришла после снятия или изменения брони")
+        _refund_unwanted(session, effects, booking, payment, tr("оплата пришла после снятия или изменения брони"))
         return
     do_transition(session, effects, booking, "pay", actor=None, actor_role="provider",
                   data={"amount": payment.amount_minor, "payment_id": payment.id})
@@ -645,20 +645,20 @@ def check_stripe_event(payload: bytes, signature: str | None) -> dict:
     within the tolerance) and returns the event. InvalidInput -> 400."""
     settings = get_settings()
     if not settings.stripe_webhook_secret:
-        raise InvalidInput("Stripe-Signature", "Вебхуки Stripe не настроены")
+        raise InvalidInput("Stripe-Signature", tr("Вебхуки Stripe не настроены"))
     if not signature:
-        raise InvalidInput("Stripe-Signature", "Нет заголовка с подписью")
+        raise InvalidInput("Stripe-Signature", tr("Нет заголовка с подписью"))
     try:
         stripe.WebhookSignature.verify_header(
             payload.decode("utf-8"), signature, settings.stripe_webhook_secret,
             settings.stripe_webhook_tolerance_seconds)
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
-        raise InvalidInput("Stripe-Signature", "Подпись не совпала") from exc
+        raise InvalidInput("Stripe-Signature", tr("Подпись не совпала")) from exc
     except ValueError as exc:
-        raise InvalidInput("body", "Событие не в формате JSON") from exc
+        raise InvalidInput("body", tr("Событие не в формате JSON")) from exc
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise InvalidInput("body", "Это не событие Stripe")
+        raise InvalidInput("body", tr("Это не событие Stripe"))
     return event
 
 

@@ -55,13 +55,14 @@ from coworking_app.services.payments.payments import (
 )
 from coworking_app.settings import Settings, get_settings
 from models import Payment, PaymentStatus, Refund, WebhookEvent
+from coworking_app.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 
 API_BASE = "https://api.yookassa.ru/v3"
 TIMEOUT = (5, 30)  # seconds: connect, read
 RETRIES, RETRY_BACKOFF = 2, 0.5  # seconds before the 2nd retry (the 1st is at once)
-UNREACHABLE = "платёжная система недоступна, попробуйте позже"
+UNREACHABLE = N_("платёжная система недоступна, попробуйте позже")
 
 # vat_rate_bp -> vat_code for "full_payment" and for "full_prepayment" (the calculated
 # rates 10/110, 20/120 ...), YooKassa's table "Коды ставок НДС" (54-FZ tag 1199). 0 is a
@@ -146,8 +147,7 @@ def minor_units(value: Any) -> int | None:
 def vat_code(rate_bp: int, payment_mode: str) -> int:
     codes = VAT_CODES.get(rate_bp)
     if codes is None:
-        raise ProviderError(f"ставка НДС {rate_bp / 100:g} % не поддерживается чеками ЮKassa "
-                            "(возможны 0, 5, 7, 10, 20 и 22 %)")
+        raise ProviderError(tr("ставка НДС {value:g} % не поддерживается чеками ЮKassa (возможны 0, 5, 7, 10, 20 и 22 %)", value=rate_bp / 100))
     return codes[1] if payment_mode == "full_prepayment" else codes[0]
 
 
@@ -189,7 +189,7 @@ class YooKassaProvider:
     @classmethod
     def from_settings(cls, settings: Settings) -> "YooKassaProvider":
         if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
-            raise ProviderError("ЮKassa не настроена: задайте YOOKASSA_SHOP_ID и YOOKASSA_SECRET_KEY")
+            raise ProviderError(tr("ЮKassa не настроена: задайте YOOKASSA_SHOP_ID и YOOKASSA_SECRET_KEY"))
         return cls(settings.yookassa_shop_id, settings.yookassa_secret_key,
                    settings.yookassa_api_base, settings.yookassa_payment_mode)
 
@@ -209,7 +209,7 @@ class YooKassaProvider:
 
     def refund(self, *, payment: Payment, amount: int, idempotency_key: str) -> str:
         if not payment.provider_payment_id:
-            raise ProviderError("у платежа нет номера в ЮKassa, возврат невозможен")
+            raise ProviderError(tr("у платежа нет номера в ЮKassa, возврат невозможен"))
         # The interface passes rows, not the session: the charge is read through the payment's own.
         charge = charge_of(object_session(payment), payment)
         params = {
@@ -221,10 +221,10 @@ class YooKassaProvider:
                                   payment_mode=self.payment_mode),
         }
         answer = _call("refund_create", _Refunds.create, params, idempotency_key,
-                       message="возврат не прошёл: платёжная система недоступна")
+                       message=tr("возврат не прошёл: платёжная система недоступна"))
         if answer.status == "canceled":
             log.warning("yookassa refund %s canceled: %s", answer.id, answer.cancellation_details)
-            raise ProviderError("возврат не прошёл: ЮKassa отклонила его")
+            raise ProviderError(tr("возврат не прошёл: ЮKassa отклонила его"))
         return answer.id
 
     def expire_checkout(self, session_id: str) -> None:
@@ -260,7 +260,7 @@ class YooKassaProvider:
                   "created_at.gte": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
         found: list[dict] = []
         while True:
-            page = _call(operation, sdk.list, params, message="ЮKassa недоступна: не удалось получить её записи")
+            page = _call(operation, sdk.list, params, message=tr("ЮKassa недоступна: не удалось получить её записи"))
             found.extend(dict(item) for item in page.items or [])
             if not page.next_cursor:
                 return found
@@ -294,20 +294,20 @@ def check_yookassa_notification(payload: bytes, client_ip: str) -> Notice:
     object read from the API, whose word alone counts (502 when it cannot be asked)."""
     settings = get_settings()
     if settings.yookassa_notify_ips and not _allowed_sender(client_ip, settings.yookassa_notify_ips):
-        raise PermissionDenied("Уведомления ЮKassa принимаются только с её адресов")
+        raise PermissionDenied(tr("Уведомления ЮKassa принимаются только с её адресов"))
     if not (settings.yookassa_shop_id and settings.yookassa_secret_key):
-        raise InvalidInput("body", "Уведомления ЮKassa не настроены")
+        raise InvalidInput("body", tr("Уведомления ЮKassa не настроены"))
     try:
         body = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("body", "Уведомление не в формате JSON") from exc
+        raise InvalidInput("body", tr("Уведомление не в формате JSON")) from exc
     obj = body.get("object") if isinstance(body, dict) else None
     if (not isinstance(body, dict) or body.get("type") != "notification"
             or not isinstance(body.get("event"), str) or not isinstance(obj, dict)):
-        raise InvalidInput("body", "Это не уведомление ЮKassa")
+        raise InvalidInput("body", tr("Это не уведомление ЮKassa"))
     object_id = obj.get("id")
     if not isinstance(object_id, str) or not _OBJECT_ID.match(object_id):
-        raise InvalidInput("object.id", "Некорректный номер объекта в уведомлении")
+        raise InvalidInput("object.id", tr("Некорректный номер объекта в уведомлении"))
     event = body["event"][:80]
     kind = event.partition(".")[0]
     if event not in EVENTS:

@@ -18,6 +18,7 @@ from coworking_app.services.common.errors import InvalidInput, NotFound
 from coworking_app.services.common.fields import Id, Line, StrictMoneyMinor, Text
 from coworking_app.services.common.text import check_chars
 from models import MembershipType, Plan, PlanKind, Resource, ResourceKind, Space
+from coworking_app.i18n import tr
 
 MAX_PLANS = 30  # per space
 HELD_KINDS = {  # what a fixed membership may hold
@@ -74,20 +75,20 @@ def plan_terms(plan: Plan, names: list[str]) -> list[str]:
     lines = []
     where = ", ".join(names)
     if plan.kind == PlanKind.day_pass.value:
-        lines.append(f"{days_word(plan.days)} в течение {days_word(plan.validity_days)}")
+        lines.append(tr("{days_word} в течение {days_word2}", days_word=days_word(plan.days), days_word2=days_word(plan.validity_days)))
     elif plan.kind == PlanKind.credits.value:
-        lines.append(f"{hours_text(plan.credit_minutes)} переговорных в течение {days_word(plan.validity_days)}")
+        lines.append(tr("{hours_text} переговорных в течение {days_word}", hours_text=hours_text(plan.credit_minutes), days_word=days_word(plan.validity_days)))
     else:
-        lines.append(MEMBERSHIP_TYPE_LABELS[plan.membership_type] + " на месяц")
+        lines.append(MEMBERSHIP_TYPE_LABELS[plan.membership_type] + tr(" на месяц"))
         if plan.credit_minutes:
-            lines.append(f"{hours_text(plan.credit_minutes)} переговорных каждый месяц")
-        lines.append("продлевается каждый месяц, отменить можно в любой момент" if plan.renews
-                     else "без автоматического продления")
+            lines.append(tr("{hours_text} переговорных каждый месяц", hours_text=hours_text(plan.credit_minutes)))
+        lines.append(tr("продлевается каждый месяц, отменить можно в любой момент") if plan.renews
+                     else tr("без автоматического продления"))
     if where:
         held = plan.membership_type in HELD_KINDS
-        lines.append(("Одно из мест: " if held else "Где действует: ") + where)
+        lines.append((tr("Одно из мест: ") if held else tr("Где действует: ")) + where)
     if plan.max_active_bookings > 1:
-        lines.append(f"до {plural(plan.max_active_bookings, 'брони', 'броней', 'броней')} одновременно")
+        lines.append(tr("до {plural} одновременно", plural=plural(plan.max_active_bookings, 'брони', 'броней', 'броней')))
     return lines
 
 
@@ -104,7 +105,7 @@ def plan_out(session: Session, plan: Plan, names: dict[int, str] | None = None) 
         id=plan.id, space_id=plan.space_id, kind=plan.kind, kind_label=PLAN_KIND_LABELS[plan.kind],
         membership_type=plan.membership_type, name=plan.name, description=plan.description,
         price_minor=plan.price_minor, currency=plan.currency, price=format_money(plan.price_minor, plan.currency),
-        per="в месяц" if plan.kind == PlanKind.membership.value else "за пакет",
+        per=tr("в месяц") if plan.kind == PlanKind.membership.value else tr("за пакет"),
         terms=plan_terms(plan, listed), days=plan.days, validity_days=plan.validity_days,
         credit_hours=plan.credit_minutes // 60, resource_ids=list(plan.resource_ids), resources=listed,
         max_active_bookings=plan.max_active_bookings, renews=plan.renews, active=plan.active)
@@ -150,7 +151,7 @@ def access_plan_for_owner(session: Session, user, space_id: int, plan_id: int) -
     space = access_space_for_owner(session, user, space_id, for_update=True)
     plan = session.get(Plan, plan_id, with_for_update=True) if 0 < plan_id < 2**31 else None
     if plan is None or plan.space_id != space.id:
-        raise NotFound("Абонемент не найден")
+        raise NotFound(tr("Абонемент не найден"))
     return space, plan
 
 
@@ -160,39 +161,39 @@ def check_plan(session: Session, space: Space, data: PlanIn) -> None:
     check_chars("name", data.name)
     check_chars("description", data.description)
     if data.price_minor <= 0:
-        raise InvalidInput("price_minor", "укажите цену больше нуля")
+        raise InvalidInput("price_minor", tr("укажите цену больше нуля"))
     kind = data.kind.value
     if kind == PlanKind.membership.value and data.membership_type is None:
-        raise InvalidInput("membership_type", "выберите вид абонемента: незакреплённое место, закреплённое или офис")
+        raise InvalidInput("membership_type", tr("выберите вид абонемента: незакреплённое место, закреплённое или офис"))
     if kind != PlanKind.membership.value and data.membership_type is not None:
-        raise InvalidInput("membership_type", "вид абонемента указывается только для абонемента на месяц")
+        raise InvalidInput("membership_type", tr("вид абонемента указывается только для абонемента на месяц"))
     if kind == PlanKind.day_pass.value:
         if not data.days or not data.validity_days:
-            raise InvalidInput("days", "укажите число дней и срок действия пакета")
+            raise InvalidInput("days", tr("укажите число дней и срок действия пакета"))
         if data.days > data.validity_days:
-            raise InvalidInput("days", "дней в пакете не может быть больше, чем дней в сроке действия")
+            raise InvalidInput("days", tr("дней в пакете не может быть больше, чем дней в сроке действия"))
     if kind == PlanKind.credits.value and (not data.credit_hours or not data.validity_days):
-        raise InvalidInput("credit_hours", "укажите число часов и срок действия пакета")
+        raise InvalidInput("credit_hours", tr("укажите число часов и срок действия пакета"))
     if not data.resource_ids:
-        raise InvalidInput("resource_ids", "выберите, на какие места или переговорные действует абонемент")
+        raise InvalidInput("resource_ids", tr("выберите, на какие места или переговорные действует абонемент"))
     if len(set(data.resource_ids)) != len(data.resource_ids):
-        raise InvalidInput("resource_ids", "каждое место указывается один раз")
+        raise InvalidInput("resource_ids", tr("каждое место указывается один раз"))
     kinds = dict(session.execute(select(Resource.id, Resource.kind).where(
         Resource.space_id == space.id, Resource.id.in_(data.resource_ids))).all()) if data.resource_ids else {}
     missing = [i for i in data.resource_ids if i not in kinds]
     if missing:
-        raise InvalidInput("resource_ids", f"в этом пространстве нет места № {missing[0]}")
+        raise InvalidInput("resource_ids", tr("в этом пространстве нет места № {value}", value=missing[0]))
     held = HELD_KINDS.get(data.membership_type.value if data.membership_type else "")
     if held is not None:
         wrong = [i for i in data.resource_ids if kinds[i] not in held]
         if wrong:
-            raise InvalidInput("resource_ids", "для этого абонемента подходят только "
-                               + ("рабочие места" if data.membership_type == MembershipType.fixed_desk else "офисы"))
+            raise InvalidInput("resource_ids", tr("для этого абонемента подходят только ")
+                               + (tr("рабочие места") if data.membership_type == MembershipType.fixed_desk else tr("офисы")))
     if kind == PlanKind.credits.value and any(kinds[i] != ResourceKind.meeting_room.value for i in data.resource_ids):
-        raise InvalidInput("resource_ids", "пакет часов действует только на переговорные")
+        raise InvalidInput("resource_ids", tr("пакет часов действует только на переговорные"))
     if kind == PlanKind.day_pass.value or data.membership_type == MembershipType.hot_desk:
         if any(kinds[i] not in (ResourceKind.hot_desk.value, ResourceKind.fixed_desk.value) for i in data.resource_ids):
-            raise InvalidInput("resource_ids", "пакет дней и незакреплённое место действуют только на рабочие места")
+            raise InvalidInput("resource_ids", tr("пакет дней и незакреплённое место действуют только на рабочие места"))
 
 
 def _apply(plan: Plan, space: Space, data: PlanIn) -> None:
@@ -215,7 +216,7 @@ def do_create_plan(session: Session, effects: Effects, user, space_id: int, data
     check_plan(session, space, data)
     count = len(session.scalars(select(Plan.id).where(Plan.space_id == space.id)).all())
     if count >= MAX_PLANS:
-        raise InvalidInput("name", f"у пространства может быть не больше {MAX_PLANS} абонементов")
+        raise InvalidInput("name", tr("у пространства может быть не больше {MAX_PLANS} абонементов", MAX_PLANS=MAX_PLANS))
     plan = Plan(space_id=space.id, kind=data.kind.value, name="", price_minor=1, currency=space.currency,
                 resource_ids=[])
     _apply(plan, space, data)

@@ -54,6 +54,7 @@ from models import (
     Space,
     User,
 )
+from coworking_app.i18n import tr
 
 P = PurchaseStatus
 RENEW_AHEAD = timedelta(days=3)  # the next month's payment is asked for this long before the end
@@ -76,7 +77,7 @@ def access_purchase(session: Session, user: User | None, purchase_id: int, *, fo
     purchase = (session.get(PlanPurchase, purchase_id, with_for_update=for_update)
                 if 0 < purchase_id < 2**31 else None)
     if purchase is None or purchase.user_id != user.id:
-        raise NotFound("Абонемент не найден")
+        raise NotFound(tr("Абонемент не найден"))
     return purchase
 
 
@@ -84,9 +85,9 @@ def _plan_on_sale(session: Session, plan_id: int) -> tuple[Plan, Space]:
     plan = session.get(Plan, plan_id) if 0 < plan_id < 2**31 else None
     space = session.get(Space, plan.space_id) if plan is not None else None
     if plan is None or space is None or not is_public(space) or not plan.active:
-        raise NotFound("Абонемент не найден")
+        raise NotFound(tr("Абонемент не найден"))
     if not is_bookable(space):
-        raise Conflict("plan_id", "Это пространство сейчас не продаёт абонементы")
+        raise Conflict("plan_id", tr("Это пространство сейчас не продаёт абонементы"))
     return plan, space
 
 
@@ -103,9 +104,9 @@ def do_buy_plan(session: Session, effects: Effects, user: User | None, request: 
     plan, space = _plan_on_sale(session, request.plan_id)
     held = plan.membership_type in HELD_KINDS
     if held and request.resource_id is None:
-        raise InvalidInput("resource_id", "выберите место, которое закрепить за вами")
+        raise InvalidInput("resource_id", tr("выберите место, которое закрепить за вами"))
     if request.resource_id is not None and (not held or request.resource_id not in plan.resource_ids):
-        raise InvalidInput("resource_id", "это место не входит в абонемент")
+        raise InvalidInput("resource_id", tr("это место не входит в абонемент"))
     waiting = session.scalars(select(PlanPurchase).where(
         PlanPurchase.user_id == user.id, PlanPurchase.plan_id == plan.id, PlanPurchase.status == P.pending_payment.value,
         PlanPurchase.previous_id.is_(None), PlanPurchase.expires_at > now,
@@ -133,7 +134,7 @@ def _open_payment(session: Session, purchase: PlanPurchase, *, now: datetime) ->
         return existing
     provider = payments.get_provider(currency=purchase.currency)
     if provider.name == ledger.ON_ACCOUNT:
-        raise Conflict("provider", "абонемент оплачивается картой")
+        raise Conflict("provider", tr("абонемент оплачивается картой"))
     attempt = session.scalar(select(func.count()).select_from(Payment)
                              .where(Payment.plan_purchase_id == purchase.id)) or 0
     return payments.do_open_checkout(session, Payment(
@@ -149,9 +150,9 @@ def do_start_plan_payment(session: Session, user: User | None, purchase_id: int,
     now = now or av.utcnow()
     purchase = access_purchase(session, user, purchase_id, for_update=True)
     if purchase.status == P.active.value:
-        raise Conflict("status", "абонемент уже оплачен")
+        raise Conflict("status", tr("абонемент уже оплачен"))
     if purchase.status != P.pending_payment.value or (purchase.expires_at and purchase.expires_at <= now):
-        raise Conflict("status", "срок оплаты прошёл — купите абонемент заново")
+        raise Conflict("status", tr("срок оплаты прошёл — купите абонемент заново"))
     return _open_payment(session, purchase, now=now)
 
 
@@ -169,9 +170,9 @@ def do_cancel_renewal(session: Session, effects: Effects, user: User | None, pur
     now = now or av.utcnow()
     purchase = access_purchase(session, user, purchase_id, for_update=True)
     if purchase.kind != PlanKind.membership.value or purchase.status != P.active.value:
-        raise Conflict("status", "продление отключается у действующего абонемента на месяц")
+        raise Conflict("status", tr("продление отключается у действующего абонемента на месяц"))
     if not purchase.renews:
-        raise Conflict("status", "продление уже отключено")
+        raise Conflict("status", tr("продление уже отключено"))
     purchase.renews, purchase.cancelled_at = False, now
     if purchase.stripe_subscription_id:  # Stripe charges no further month (refused: 502, nothing changes)
         payments.get_provider("stripe").set_cancel_at_period_end(purchase.stripe_subscription_id, True)
@@ -189,15 +190,15 @@ def do_resume_renewal(session: Session, effects: Effects, user: User | None, pur
     now = now or av.utcnow()
     purchase = access_purchase(session, user, purchase_id, for_update=True)
     if purchase.kind != PlanKind.membership.value or purchase.status != P.active.value or purchase.ends_at <= now:
-        raise Conflict("status", "продление включается у действующего абонемента на месяц")
+        raise Conflict("status", tr("продление включается у действующего абонемента на месяц"))
     if purchase.renews:
-        raise Conflict("status", "продление уже включено")
+        raise Conflict("status", tr("продление уже включено"))
     following = _successor(session, purchase.id)
     if following is not None and following.status != P.cancelled.value:
-        raise Conflict("status", "следующий месяц уже оформлен")
+        raise Conflict("status", tr("следующий месяц уже оформлен"))
     plan = session.get(Plan, purchase.plan_id)
     if not plan.active:
-        raise Conflict("status", "этот абонемент больше не продаётся — продлить его нельзя")
+        raise Conflict("status", tr("этот абонемент больше не продаётся — продлить его нельзя"))
     if following is not None:  # the dropped next month makes way for a new one
         following.previous_id = None
     purchase.renews, purchase.cancelled_at = True, None
@@ -319,12 +320,12 @@ def _period(purchase: PlanPurchase, zone: ZoneInfo) -> str:
 def left_text(purchase: PlanPurchase) -> str:
     parts = []
     if purchase.unlimited:
-        parts.append("рабочее место без ограничений")
+        parts.append(tr("рабочее место без ограничений"))
     elif purchase.days_total:
-        parts.append(f"осталось {days_word(purchase.days_left)} из {purchase.days_total}")
+        parts.append(tr("осталось {days_word} из {days_total}", days_word=days_word(purchase.days_left), days_total=purchase.days_total))
     if purchase.minutes_total:
-        parts.append(f"переговорные: {hours_text(purchase.minutes_left)} из {hours_text(purchase.minutes_total)}")
-    return "; ".join(parts) or "место закреплено за вами"
+        parts.append(tr("переговорные: {hours_text} из {hours_text2}", hours_text=hours_text(purchase.minutes_left), hours_text2=hours_text(purchase.minutes_total)))
+    return "; ".join(parts) or tr("место закреплено за вами")
 
 
 def _usage_text(row: PlanUsage) -> str:
@@ -333,12 +334,12 @@ def _usage_text(row: PlanUsage) -> str:
         amounts.append(days_word(abs(row.days)))
     if row.minutes:
         amounts.append(hours_text(abs(row.minutes)))
-    what = " и ".join(amounts)
+    what = tr(" и ").join(amounts)
     if row.kind == "grant":
-        return f"Начислено: {what}" if what else "Абонемент начал действовать"
+        return tr("Начислено: {what}", what=what) if what else tr("Абонемент начал действовать")
     if row.kind == "use":
-        return f"Бронь № {row.booking_id}: списано {what}" if what else f"Бронь № {row.booking_id} по абонементу"
-    return f"Бронь № {row.booking_id} отменена: возвращено {what}"
+        return tr("Бронь № {booking_id}: списано {what}", booking_id=row.booking_id, what=what) if what else tr("Бронь № {booking_id} по абонементу", booking_id=row.booking_id)
+    return tr("Бронь № {booking_id} отменена: возвращено {what}", booking_id=row.booking_id, what=what)
 
 
 def my_plans(session: Session, user: User | None, *, now: datetime | None = None) -> list[PurchaseView]:
@@ -371,18 +372,15 @@ def my_plans(session: Session, user: User | None, *, now: datetime | None = None
                                     and (payable.expires_at is None or payable.expires_at > now)) else 0
         renewal = ""
         if nxt is not None and nxt.status == P.pending_payment.value:
-            renewal = (f"Следующий месяц ({_period(nxt, zone)}) ждёт оплаты до "
-                       f"{nxt.expires_at.astimezone(zone):%d.%m.%Y}: {format_money(nxt.price_minor, nxt.currency)}")
+            renewal = (tr("Следующий месяц ({period}) ждёт оплаты до {astimezone:%d.%m.%Y}: {format_money}", period=_period(nxt, zone), astimezone=nxt.expires_at.astimezone(zone), format_money=format_money(nxt.price_minor, nxt.currency)))
         elif nxt is not None and nxt.status == P.active.value:
-            renewal = f"Следующий месяц оплачен: {_period(nxt, zone)}"
+            renewal = tr("Следующий месяц оплачен: {period}", period=_period(nxt, zone))
         elif p.renews and p.status == P.active.value and p.stripe_subscription_id:
-            renewal = (f"Продлится с {p.ends_at.astimezone(zone):%d.%m.%Y}: "
-                       f"{format_money(p.price_minor, p.currency)} спишутся с карты автоматически")
+            renewal = (tr("Продлится с {astimezone:%d.%m.%Y}: {format_money} спишутся с карты автоматически", astimezone=p.ends_at.astimezone(zone), format_money=format_money(p.price_minor, p.currency)))
         elif p.renews and p.status == P.active.value:
-            renewal = (f"Продлится с {p.ends_at.astimezone(zone):%d.%m.%Y}: за {RENEW_AHEAD.days} дня до конца "
-                       f"месяца придёт ссылка на оплату {format_money(p.price_minor, p.currency)}")
+            renewal = (tr("Продлится с {astimezone:%d.%m.%Y}: за {days} дня до конца месяца придёт ссылка на оплату {format_money}", astimezone=p.ends_at.astimezone(zone), days=RENEW_AHEAD.days, format_money=format_money(p.price_minor, p.currency)))
         elif p.kind == PlanKind.membership.value and p.status == P.active.value:
-            renewal = f"Продление отключено: абонемент действует до {_period(p, zone).split(' – ')[1]}"
+            renewal = tr("Продление отключено: абонемент действует до {value}", value=_period(p, zone).split(' – ')[1])
         kind = PLAN_KIND_LABELS[p.kind] + (f" · {MEMBERSHIP_TYPE_LABELS[p.membership_type]}" if p.membership_type else "")
         views.append(PurchaseView(
             id=p.id, space_id=p.space_id, space=space.name, name=p.name, kind_label=kind, status=p.status,

@@ -44,6 +44,7 @@ from models import (
     Space,
     User,
 )
+from coworking_app.i18n import tr
 
 P = PurchaseStatus
 
@@ -66,13 +67,13 @@ def month_after(start: datetime, zone: str) -> datetime:
 def plan_charge(session: Session, payment: Payment) -> Charge:
     purchase = session.get(PlanPurchase, payment.plan_purchase_id)
     space = session.get(Space, purchase.space_id)
-    renewal = " (продление)" if purchase.previous_id else ""
-    text = f"{space.name}: абонемент «{purchase.name}»{renewal}, № {purchase.id}"
+    renewal = tr(" (продление)") if purchase.previous_id else ""
+    text = tr("{name}: абонемент «{name2}»{renewal}, № {id}", name=space.name, name2=purchase.name, renewal=renewal, id=purchase.id)
     return Charge(description=text, email=session.get(User, purchase.user_id).email,
                   return_path=f"{PLANS_PAGE}?paid={purchase.id}", cancel_path=f"{PLANS_PAGE}?cancelled={purchase.id}",
                   metadata={"plan_purchase_id": str(purchase.id), "payment_id": str(payment.id)},
                   items=(ReceiptItem(text[:128], payment.amount_minor, purchase.vat_rate_bp),),
-                  refund_text=f"Возврат оплаты абонемента № {purchase.id}",
+                  refund_text=tr("Возврат оплаты абонемента № {id}", id=purchase.id),
                   recurring_monthly=(purchase.kind == PlanKind.membership.value and purchase.renews
                                      and purchase.previous_id is None))
 
@@ -109,12 +110,12 @@ def do_hold_resource(session: Session, effects: Effects, purchase: PlanPurchase,
     space = session.get(Space, resource.space_id)
     taken = av.booked_seats(session, resource.id, purchase.starts_at, purchase.ends_at)
     if taken:
-        raise Conflict("resource_id", f"«{resource.name}» уже занято в этот месяц — выберите другое место")
+        raise Conflict("resource_id", tr("«{name}» уже занято в этот месяц — выберите другое место", name=resource.name))
     price = PriceBreakdown(
         subtotal=0, addons=0, discount=0, vat=0, total=0, currency=purchase.currency, tariff_unit="month",
         tariff_units=1, unit_price=0, seats_charged=resource.capacity, vat_rate_bp=purchase.vat_rate_bp,
         vat_included=space.prices_include_vat, plan=purchase.name, plan_hold=True,
-        lines=[PriceLine(label=f"{resource.name}: закреплено по абонементу «{purchase.name}»", amount=0)])
+        lines=[PriceLine(label=tr("{name}: закреплено по абонементу «{name2}»", name=resource.name, name2=purchase.name), amount=0)])
     booking_id = do_insert_booking(session, effects, dict(
         user_id=purchase.user_id, space_id=space.id, resource_id=resource.id, start_at=purchase.starts_at,
         end_at=purchase.ends_at, seats=resource.capacity, whole=av.is_whole(resource), status=status,
@@ -136,7 +137,7 @@ def _confirm_hold(session: Session, effects: Effects, purchase: PlanPurchase, *,
         if not free:
             return False
         do_transition(session, effects, hold, "pay", actor=None, actor_role="provider", data={"amount": 0})
-        do_transition(session, effects, hold, "confirm", actor=None, actor_role="system", reason="абонемент оплачен")
+        do_transition(session, effects, hold, "confirm", actor=None, actor_role="system", reason=tr("абонемент оплачен"))
         hold.expires_at = None
         return True
     if hold is not None and hold.status in (S.paid.value, S.confirmed.value):
@@ -206,7 +207,7 @@ def do_post_plan_money(session: Session, effects: Effects, purchase: PlanPurchas
         lines = [(acct, -value) for acct, value in lines]
     ledger.do_post(session, effects, "plan_refund" if refund else "plan_payment", lines, effective_at=now,
                    plan_purchase_id=purchase.id, space_id=purchase.space_id, city_id=city_id,
-                   memo=f"абонемент «{purchase.name}», № {purchase.id}")
+                   memo=tr("абонемент «{name}», № {id}", name=purchase.name, id=purchase.id))
 
 
 def do_post_plan_refund(session: Session, effects: Effects, payment: Payment, amount: int) -> None:

@@ -45,13 +45,14 @@ from models import (
     SpaceRating,
     User,
 )
+from coworking_app.i18n import Labels, N_, tr
 
 EDIT_WINDOW = timedelta(hours=48)  # after the review was written
 TEXT_MIN, TEXT_MAX = 10, 3000
 REPLY_MAX = 2000
 REASON_MAX = 500
-SUBRATING_LABELS = {"wifi": "Wi-Fi", "quietness": "Тишина", "comfort": "Комфорт",
-                    "location": "Расположение", "staff": "Персонал"}
+SUBRATING_LABELS = Labels({"wifi": "Wi-Fi", "quietness": N_("Тишина"), "comfort": N_("Комфорт"),
+                    "location": N_("Расположение"), "staff": N_("Персонал")})
 
 # --- the automatic pre-check ------------------------------------------------------------------
 
@@ -87,21 +88,21 @@ class ReviewInput(BaseModel):
 def check_review_input(rating: object, subratings: object, text_: object) -> ReviewInput:
     """Validated and normalised input, or InvalidInput naming the field."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise InvalidInput("rating", "Оценка — целое число от 1 до 5")
+        raise InvalidInput("rating", tr("Оценка — целое число от 1 до 5"))
     clean: dict[str, int] = {}
     if subratings is not None:
         if not isinstance(subratings, dict):
-            raise InvalidInput("subratings", "Ожидается объект {название: оценка}")
+            raise InvalidInput("subratings", tr("Ожидается объект {название: оценка}"))
         for name, value in subratings.items():
             if name not in SUBRATINGS:
                 raise InvalidInput(f"subratings.{name}",
-                                   "Неизвестный критерий; допустимы: " + ", ".join(SUBRATINGS))
+                                   tr("Неизвестный критерий; допустимы: ") + ", ".join(SUBRATINGS))
             if value is None:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-                raise InvalidInput(f"subratings.{name}", "Оценка — целое число от 1 до 5")
+                raise InvalidInput(f"subratings.{name}", tr("Оценка — целое число от 1 до 5"))
             clean[name] = value
-    body = check_plain_text("text", text_, minimum=TEXT_MIN, maximum=TEXT_MAX, what="Отзыв")
+    body = check_plain_text("text", text_, minimum=TEXT_MIN, maximum=TEXT_MAX, what=tr("Отзыв"))
     return ReviewInput(rating=rating, subratings=clean, text=body)
 
 
@@ -118,14 +119,14 @@ def access_booking_for_review(session: Session, user: User | None, booking_id: i
         raise NotAuthenticated()
     booking = session.get(Booking, booking_id) if 0 < booking_id < 2**31 else None
     if booking is None:
-        raise NotFound("Бронь не найдена")
+        raise NotFound(tr("Бронь не найдена"))
     if booking.user_id != user.id:
-        raise PermissionDenied("Отзыв может оставить только гость этой брони")
+        raise PermissionDenied(tr("Отзыв может оставить только гость этой брони"))
     reviewed = session.scalar(select(Review.id).where(Review.booking_id == booking.id)) is not None
     reason = refusal(user, booking, "review", now=now or datetime.now(timezone.utc), host_id=None,
                      reviewed=reviewed)
     if reason == REVIEWED:
-        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен")
+        raise Conflict("booking_id", tr("Отзыв на эту бронь уже оставлен"))
     if reason is not None:
         raise PermissionDenied(reason[0].upper() + reason[1:])
     return booking
@@ -149,7 +150,7 @@ def do_create_review(session: Session, *, user: User | None, booking_id: int, ra
             session.add(review)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("booking_id", "Отзыв на эту бронь уже оставлен") from exc
+        raise Conflict("booking_id", tr("Отзыв на эту бронь уже оставлен")) from exc
     return review
 
 
@@ -160,7 +161,7 @@ def access_own_review(session: Session, user: User | None, review_id: int, *,
         raise NotAuthenticated()
     review = session.get(Review, review_id, with_for_update=for_update) if 0 < review_id < 2**31 else None
     if review is None or review.user_id != user.id:
-        raise NotFound("Отзыв не найден")
+        raise NotFound(tr("Отзыв не найден"))
     return review
 
 
@@ -170,7 +171,7 @@ def do_edit_review(session: Session, effects: Effects, *, user: User | None, rev
     space's rating until approved)."""
     review = access_own_review(session, user, review_id)
     if (now or datetime.now(timezone.utc)) > review.created_at + EDIT_WINDOW:
-        raise PermissionDenied("Отзыв можно изменить в течение 48 часов после публикации")
+        raise PermissionDenied(tr("Отзыв можно изменить в течение 48 часов после публикации"))
     data = check_review_input(rating, subratings, text_)
     was_approved = review.status == ReviewStatus.approved.value
     review.rating, review.text, review.flags = data.rating, data.text, precheck(data.text)
@@ -190,7 +191,7 @@ def access_review_for_moderation(session: Session, moderator: User | None, revie
     check_role(moderator, Role.operator, Role.admin)
     review = session.get(Review, review_id, with_for_update=True) if 0 < review_id < 2**31 else None
     if review is None:
-        raise NotFound("Отзыв не найден")
+        raise NotFound(tr("Отзыв не найден"))
     return review
 
 
@@ -203,7 +204,7 @@ def do_moderate_review(session: Session, effects: Effects, *, moderator: User | 
         clean_reason = None
     else:
         clean_reason = check_plain_text("reason", reason, minimum=3, maximum=REASON_MAX,
-                                         what="Причина отклонения")
+                                         what=tr("Причина отклонения"))
     previous = review.status
     now = datetime.now(timezone.utc)
     review.status = ReviewStatus.approved.value if approve else ReviewStatus.rejected.value
@@ -236,13 +237,13 @@ def do_reply(session: Session, effects: Effects, *, user: User | None, review_id
         raise NotAuthenticated()
     review = session.get(Review, review_id, with_for_update=True) if 0 < review_id < 2**31 else None
     if review is None or review.status != ReviewStatus.approved.value:
-        raise NotFound("Отзыв не найден")
+        raise NotFound(tr("Отзыв не найден"))
     space = session.get(Space, review.space_id)
     if space is None or space.owner_id != user.id:
-        raise PermissionDenied("Ответить может только владелец пространства")
+        raise PermissionDenied(tr("Ответить может только владелец пространства"))
     if review.reply_text is not None:
-        raise Conflict("text", "На этот отзыв уже есть ответ")
-    review.reply_text = check_plain_text("text", text_, minimum=2, maximum=REPLY_MAX, what="Ответ")
+        raise Conflict("text", tr("На этот отзыв уже есть ответ"))
+    review.reply_text = check_plain_text("text", text_, minimum=2, maximum=REPLY_MAX, what=tr("Ответ"))
     review.reply_at = datetime.now(timezone.utc)
     session.add(review)
     session.flush()
@@ -258,17 +259,17 @@ def do_report_review(session: Session, *, user: User | None, review_id: int, rea
         raise NotAuthenticated()
     review = session.get(Review, review_id) if 0 < review_id < 2**31 else None
     if review is None or review.status != ReviewStatus.approved.value:
-        raise NotFound("Отзыв не найден")
+        raise NotFound(tr("Отзыв не найден"))
     if review.user_id == user.id:
-        raise PermissionDenied("Нельзя пожаловаться на свой отзыв")
-    clean = check_plain_text("reason", reason, minimum=3, maximum=REASON_MAX, what="Причина жалобы")
+        raise PermissionDenied(tr("Нельзя пожаловаться на свой отзыв"))
+    clean = check_plain_text("reason", reason, minimum=3, maximum=REASON_MAX, what=tr("Причина жалобы"))
     report = ReviewReport(review_id=review.id, user_id=user.id, reason=clean)
     try:
         with session.begin_nested():
             session.add(report)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("review_id", "Вы уже пожаловались на этот отзыв") from exc
+        raise Conflict("review_id", tr("Вы уже пожаловались на этот отзыв")) from exc
     return report
 
 
@@ -353,7 +354,7 @@ class ReviewOut(BaseModel):
 def _short_name(full_name: str) -> str:
     parts = full_name.split()
     if not parts:
-        return "Гость"
+        return tr("Гость")
     return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[1][0]}."
 
 
@@ -407,7 +408,7 @@ def list_moderation_reviews(session: Session, moderator: User | None, *, view: s
     or the decided ones newest first."""
     check_role(moderator, Role.operator, Role.admin)
     if view not in MODERATION_VIEWS:
-        raise InvalidInput("status", "Допустимо: " + ", ".join(MODERATION_VIEWS))
+        raise InvalidInput("status", tr("Допустимо: ") + ", ".join(MODERATION_VIEWS))
     page, page_size = max(1, page), max(1, min(page_size, 100))
     open_reports = (select(func.count()).where(ReviewReport.review_id == Review.id,
                                                ReviewReport.resolved_at.is_(None))

@@ -127,7 +127,7 @@ def test_bookings_pdf_has_the_title_filters_and_totals(client, operator, booked)
     assert "Итого (строк: 3)" in flat
     for amount in (placed["totals"]["total"], placed["totals"]["net"]):
         assert " ".join(format_money(amount).split()) in flat, (format_money(amount), flat)
-    assert "2 700 ₽" in " ".join(flat.replace("\u202f", " ").split())
+    assert "2 700 ₽" in " ".join(flat.replace("\xa0", " ").split())
 
 
 def test_other_tables_and_the_dashboard_export(client, operator, booked):

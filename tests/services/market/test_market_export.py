@@ -62,7 +62,7 @@ def test_the_excel_file_holds_every_listing_of_the_filters_with_their_words(clie
     tver = rows["tver"]
     assert (tver["Источник"], tver["Название"], tver["Сумма"], tver["Валюта"], tver["За"]) == \
         (name, "Точка Тверская", 1500.5, "RUB", "час")
-    assert tver["Цена от"] == "1\u202f500,50 ₽" and tver["Условия отмены"] == "Гибкие"
+    assert tver["Цена от"] == "1\xa0500,50 ₽" and tver["Условия отмены"] == "Гибкие"
     assert (tver["Широта"], tver["Долгота"]) == ("55.764900", "37.605000")
     assert rows["month"]["Сумма"] == 12000 and rows["month"]["За"] == "месяц"
 

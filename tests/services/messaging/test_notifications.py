@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
-import subprocess
-import sys
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,30 +23,14 @@ from jobs.notifications import deliver
 from models import Notification, User
 from tests.booking_auth import headers_for, signed_in
 from tests.booking_helpers import API, body, in_days, local, make_bookable, pay_test
-from tests.conftest import ROOT, TEST_ENV
+from tests.mail_helpers import burst_worker
 from tests.uow_helpers import transaction
-
-
-@pytest.fixture()
-def outbox(tmp_path, monkeypatch):
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _rows(booking_id: int) -> list[Notification]:
     with transaction() as s:
         return list(s.scalars(select(Notification).where(Notification.booking_id == booking_id)
                               .order_by(Notification.id)))
-
-
-def _burst_worker(env_extra: dict[str, str]) -> None:
-    env = {**TEST_ENV, **os.environ, **env_extra, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
-                    "--burst", "--url", TEST_ENV["RQ_REDIS_URL"], "default"], cwd=ROOT, env=env, check=True,
-                   timeout=120, capture_output=True)
 
 
 def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, world, outbox):
@@ -70,7 +51,7 @@ def test_paying_gives_one_in_app_notice_and_one_email_with_the_receipt(client, w
     feed = client.get(f"{API}/notifications", headers=auth).json()
     assert feed["unread"] == 2 and feed["items"][0]["title"] == f"Бронь № {booking_id} оплачена"
 
-    _burst_worker({"MAIL_OUTBOX_DIR": str(outbox)})
+    burst_worker({"MAIL_OUTBOX_DIR": str(outbox)})
     mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
     with transaction() as s:
         renter_email = s.get(User, renter_id).email

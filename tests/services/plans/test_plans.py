@@ -63,7 +63,7 @@ def _mine(client, auth, purchase_id: int) -> dict:
 def test_a_day_pass_pack_pays_for_desk_days_and_gives_them_back_on_cancellation(client, space):
     plan = _plan(client, space, kind="day_pass", name="10 дней", price_minor=1_500_000, days=10, validity_days=60,
                  resource_ids=[space.desk_id], max_active_bookings=2)
-    assert plan["terms"][0] == "10 дней в течение 60 дней" and plan["price"] == "15\u202f000 ₽"
+    assert plan["terms"][0] == "10 дней в течение 60 дней" and plan["price"] == "15\xa0000 ₽"
     listed = _ok(client.get(f"{API}/spaces/{space.space_id}/plans"))  # anyone may read them
     assert [p["id"] for p in listed] == [plan["id"]]
 
@@ -278,7 +278,7 @@ def test_who_may_manage_and_see_plans(client, space):
     assert client.get(f"{API}/plans/purchases", headers=other).json() == []
     # The owner's figures: one member, one sale, its money.
     figures = {f["plan_id"]: f for f in _ok(client.get(f"{API}/owner/plans/figures", headers=owner))}
-    assert (figures[plan["id"]]["members"], figures[plan["id"]]["sold"], figures[plan["id"]]["revenue"]) == (1, 1, "7\u202f000 ₽")
+    assert (figures[plan["id"]]["members"], figures[plan["id"]]["sold"], figures[plan["id"]]["revenue"]) == (1, 1, "7\xa0000 ₽")
     assert client.get(f"{API}/owner/plans/figures", headers=renter).status_code == 403
     with transaction() as s:
         owner_share = ledger.balance(s, ledger.owner_payable(space.owner_id, "RUB"))
