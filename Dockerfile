@@ -14,6 +14,8 @@ RUN python -m venv .venv && pip install --no-cache-dir -r requirements.txt
 RUN npm install --prefix /opt/tools --no-audit --no-fund node@22 leaflet@1.9.4
 ENV PATH=/opt/tools/node_modules/.bin:$PATH
 COPY . .
+# The message catalogs' compiled form (docs/i18n.md); the .po files are in the repository.
+RUN pybabel -q compile -d locales
 RUN mkdir -p assets/leaflet \
     && cp -r /opt/tools/node_modules/leaflet/dist/leaflet.js /opt/tools/node_modules/leaflet/dist/leaflet.css \
        /opt/tools/node_modules/leaflet/dist/images assets/leaflet/

@@ -107,7 +107,12 @@ messages: $(BIN)/.installed
 			--ignore-obsolete >/dev/null || exit 1; done
 	$(BIN)/pybabel -q compile -d locales --use-fuzzy >/dev/null
 
-deps: $(BIN)/.installed $(TOOLS)/.installed assets/leaflet/leaflet.js postgis
+# Compiled catalogs (git-ignored): made again when a .po changes.
+MO_FILES := locales/ru/LC_MESSAGES/messages.mo locales/en/LC_MESSAGES/messages.mo
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel -q compile -d locales -l $* --use-fuzzy
+
+deps: $(BIN)/.installed $(TOOLS)/.installed assets/leaflet/leaflet.js postgis $(MO_FILES)
 
 db: deps
 	$(BIN)/python -m coworking_app.cli create-db
