@@ -130,3 +130,25 @@ def test_an_owner_names_the_space_in_english_for_english_readers(client, world):
     # Without an English name, English readers get the owner's own.
     r = client.patch(f"{API}/spaces/{place.space_id}", headers=owner, json={"name_en": ""})
     assert client.get(f"{API}/spaces/{place.space_id}", headers=ENGLISH).json()["name"] == "Коворкинг «Крыша»"
+
+
+def test_an_english_owner_reads_a_russian_renters_booking_in_english(client, world):
+    from tests.booking_auth import headers_for
+
+    place = make_bookable(name="Коворкинг «Двор»")
+    r = client.patch(f"{API}/me", headers=headers_for(place.owner_id), json={"language": "en"})
+    assert r.status_code == 200, r.text
+    _renter, auth = signed_in()  # Russian, as every account starts
+    day = in_days(6)
+    r = client.post(f"{API}/bookings", headers=auth, json=body(place.desk_id, local(day, 10), local(day, 12), 1))
+    booking_id = r.json()["id"]
+    pay_test(client, auth, booking_id)
+    with transaction() as s:
+        rows = {(n.user_id, n.channel): n for n in s.scalars(select(Notification).where(
+            Notification.booking_id == booking_id))}
+    owner_notice = rows[(place.owner_id, "in_app")]
+    assert owner_notice.title == f"New booking #{booking_id}"
+    # The stay and the money are worded in English too (the renter's own notice is Russian).
+    assert "₽600" in owner_notice.body and f"{day:%d %b %Y}" in owner_notice.body, owner_notice.body
+    renter_notice = rows[(_renter, "in_app")]
+    assert renter_notice.title == f"Бронь № {booking_id} оплачена" and "600 ₽" in renter_notice.body

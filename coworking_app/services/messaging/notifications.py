@@ -33,6 +33,7 @@ from coworking_app.services.messaging.delivery import queue_emails
 from coworking_app.services.messaging.preferences import channel_on, preferences
 from coworking_app.services.messaging.templates import EVENT_GROUP, render
 from models import Booking, Channel, DeliveryStatus, Notification, Resource, Space, User
+from coworking_app import i18n
 from coworking_app.i18n import tr
 
 
@@ -186,9 +187,10 @@ def do_notify_booking(session: Session, effects: Effects, booking: Booking, acti
         owner_event = "owner_cancelled_by_renter" if actor_role == "renter" else None
     if renter_event is None and owner_event is None:
         return
-    payload = booking_payload(session, booking)
     if renter_event:
         user = session.get(User, booking.user_id)
+        with i18n.use(user.language):  # the stay and the money worded for whoever reads them
+            payload = booking_payload(session, booking)
         suffix = ""
         if renter_event == "booking_changed":  # a change can happen many times: count them
             suffix = ":" + str(session.scalar(select(func.count()).select_from(Notification)
@@ -200,6 +202,8 @@ def do_notify_booking(session: Session, effects: Effects, booking: Booking, acti
         owner = session.get(User, space.owner_id)
         if owner_event == "owner_new_booking" and not space.instant_book:
             owner_event = "owner_needs_approval"
+        with i18n.use(owner.language):
+            payload = booking_payload(session, booking)
         do_notify(session, effects, owner, owner_event, {**payload, "link": "/owner/bookings"},
                   dedupe=f"{owner_event}:{booking.id}", booking_id=booking.id)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.services.messaging.notifications import booking_payload, do_notify
 from models import Booking, BookingStatus, Channel, User
+from coworking_app import i18n
 from coworking_app.i18n import tr
 
 REMINDERS = {"24h": 24 * 3600, "1h": 3600}  # before the start
@@ -53,10 +54,11 @@ def do_send_reminder(session: Session, effects: Effects, booking_id: int, lead: 
         return "skipped: no such booking"
     if booking.status != "confirmed" or booking.start_at.isoformat() != start_iso:
         return f"skipped: booking is {booking.status}"
-    payload = {**booking_payload(session, booking),
-               "lead_ru": tr("через 24 часа") if lead == "24h" else tr("через час"),
-               "lead_en": "in 24 hours" if lead == "24h" else "in an hour"}
     user = session.get(User, booking.user_id)
+    with i18n.use(user.language):  # worded for the renter
+        payload = {**booking_payload(session, booking),
+                   "lead_ru": tr("через 24 часа") if lead == "24h" else tr("через час"),
+                   "lead_en": "in 24 hours" if lead == "24h" else "in an hour"}
     rows = do_notify(session, effects, user, "booking_reminder", payload,
                      dedupe=f"booking_reminder_{lead}:{booking.id}:{start_iso}", booking_id=booking.id)
     return f"sent {len(rows)}"
@@ -73,8 +75,9 @@ def do_warn_expiring_holds(session: Session, effects: Effects, *, now: datetime 
     warned = 0
     for booking in holds:
         minutes = max(1, int((booking.expires_at - now).total_seconds() // 60))
-        payload = {**booking_payload(session, booking), "minutes": minutes}
         user = session.get(User, booking.user_id)
+        with i18n.use(user.language):
+            payload = {**booking_payload(session, booking), "minutes": minutes}
         if do_notify(session, effects, user, "booking_hold_expiring", payload, dedupe=f"booking_hold_expiring:{booking.id}",
                      booking_id=booking.id, channels=(Channel.in_app, Channel.telegram)):
             warned += 1
