@@ -15,8 +15,9 @@ A handler builds the use case from service calls (no queries) and runs it with o
 - `self._read(work)`: `work(session)` on a read-only session without a transaction (the
   public pages: search, a space, the home page).
 
-What comes back is an `Outcome`: the value, or the refusal as a Russian message and the
-field it names, ready for a form (`outcome.errors`) or a toast (`outcome.toast()`)."""
+What comes back is an `Outcome`: the value, or the refusal as a message in the tab's
+language and the field it names, ready for a form (`outcome.errors`) or a toast
+(`outcome.toast()`)."""
 
 from __future__ import annotations
 

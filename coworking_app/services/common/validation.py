@@ -1,7 +1,8 @@
-"""Russian messages for refused input: the one place that turns pydantic's (and FastAPI's)
-validation errors into text a person reads. The API's 422 handler keeps the JSON shape
-(`detail[].loc` names the field, `msg` is this text, `type` pydantic's) and the Reflex
-forms show `russian_message` alone, without the parameter name."""
+"""Messages for refused input (written in Russian, read in the current language): the one
+place that turns pydantic's (and FastAPI's) validation errors into text a person reads. The
+API's 422 handler keeps the JSON shape (`detail[].loc` names the field, `msg` is this text,
+`type` pydantic's) and the Reflex forms show `russian_message` alone, without the parameter
+name."""
 
 from __future__ import annotations
 
@@ -137,5 +138,5 @@ def _loc_part(part: Any) -> str | int:
 
 
 def first_message(errors: Sequence[Mapping[str, Any]]) -> str:
-    """What a form shows for input its model refused: the first problem, in Russian."""
+    """What a form shows for input its model refused: the first problem, in the current language."""
     return russian_message(errors[0]) if errors else tr("Проверьте введённые данные")
