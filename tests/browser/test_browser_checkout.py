@@ -4,7 +4,7 @@ choice offered again; the preview of a change before it is confirmed; the bell's
 Russian dates and a 24-hour clock in a browser whose language is American English.
 
 Every page here opens in an en-US browser (dates would show as mm/dd/yyyy and times with
-AM/PM if the inputs were the browser's own)."""
+AM/PM if the inputs were the browser's own) where the site's language was set to Russian."""
 
 from __future__ import annotations
 
@@ -35,9 +35,11 @@ ALL_DAYS = {d: {"open": "08:00", "close": "22:00"} for d in ("mon", "tue", "wed"
 
 
 def _page(browser, width: int = 1280, height: int = 900, **options):
-    """An American English browser (its own date inputs would say mm/dd/yyyy)."""
+    """An American English browser (its own date inputs would say mm/dd/yyyy) whose person
+    chose Russian with the header's switch (the `lang` cookie): the site speaks Russian."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US",
                                   timezone_id="America/New_York", **options)
+    context.add_cookies([{"name": "lang", "value": "ru", "domain": "127.0.0.1", "path": "/"}])
     page = context.new_page()
     page.set_default_timeout(30_000)
     return context, page
