@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -153,3 +154,20 @@ def test_finance_words():
     # What an admin types as a commission: read as digits, never through a float.
     assert [parse_percent_bp(v) for v in ("15", "12,5", " 12.25 % ", "0", "100")] == [1500, 1250, 1225, 0, 10_000]
     assert [parse_percent_bp(v) for v in ("100,01", "", "abc", "1.234", "-1", "1e2", "١٢")] == [None] * 7
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("pattern", [None, "#,##0", "#,##0.00", "0.0", "0.0#", "0.##"])
+def test_numbers_are_written_as_babel_writes_them(language, pattern):
+    """i18n.format_number takes CLDR's signs and Babel's rounding (half to even, of the number
+    as written): the same text as babel.numbers.format_decimal, several times faster."""
+    from babel.numbers import format_decimal
+
+    from coworking_app import i18n
+
+    rng = random.Random(f"{language}{pattern}")
+    values = [0, 1, -1, 999, 1000, -1234, 123_456_789, 2**31, 0.5, 1.25, 2.675, 0.05, -0.04, 99.995, 1500.5]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(300)] + [round(rng.uniform(0, 1000), 3) for _ in range(300)]
+    with i18n.use(language):
+        assert [i18n.format_number(v, pattern) for v in values] == \
+            [format_decimal(v, format=pattern, locale=language) for v in values]
