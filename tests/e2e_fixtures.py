@@ -245,6 +245,17 @@ def chain_space_with(base: str, owner: tuple[str, str], wanted, hours: dict) -> 
 
 
 
+def hourly_desk(base: str, owner: tuple[str, str], hours: dict) -> tuple[dict, dict]:
+    """(space, desk): an hot desk that takes bookings of an hour or two, of a published space
+    of a chain `owner` (chain_space_with); the test is skipped when the owner has none."""
+    import pytest
+
+    found = chain_space_with(base, owner, lambda r: r["kind"] == "hot_desk" and r["min_minutes"] <= 60, hours)
+    if found is None:
+        pytest.skip("no space of this owner has an hourly desk")
+    return found
+
+
 def chain_room(base: str, owner: tuple[str, str], hours: dict) -> tuple[dict, dict]:
     """(space, room): a meeting room that takes two-hour bookings, of a published space of a
     chain `owner` (chain_space_with); the test is skipped when the owner has none."""

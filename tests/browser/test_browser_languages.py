@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from coworking_app.demo.seed import DEMO_OWNER_PASSWORD
 from tests.browser.test_browser_walk import shoot
-from tests.e2e_fixtures import _run, api_login, api_sign_up, chain_space_with, needs_chromium, ui_login
+from tests.e2e_fixtures import _run, api_login, api_sign_up, hourly_desk, needs_chromium, ui_login
 
 pytestmark = needs_chromium
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -120,10 +120,8 @@ def _space_content(base: str, space_id: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def desk(app_url):
-    found = chain_space_with(app_url, OWNER, lambda r: r["kind"] == "hot_desk" and r["min_minutes"] <= 60, ALL_DAYS)
-    if found is None:
-        pytest.skip("no space of this owner has an hourly desk")
-    return found
+    """An hourly hot desk of a published space of OWNER, open every day."""
+    return hourly_desk(app_url, OWNER, ALL_DAYS)
 
 
 def test_search_speaks_english_and_the_switch_keeps_the_filters(app_url, browser):
