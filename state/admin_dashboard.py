@@ -11,7 +11,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from coworking_app import maps
-from coworking_app.formatting import format_money, format_percent, zone_name
+from coworking_app.formatting import format_day, format_money, format_percent, zone_name
 from coworking_app.services.admin import analytics, exports
 from coworking_app.services.catalog import catalog
 from state import charts
@@ -124,7 +124,7 @@ class DashboardState(PageState):
         self.has_bookings = bool(board.statuses)
         self.has_top = bool(board.top)
         start, end = board.period
-        self.period_text = f"{start:%d.%m.%Y} — {end:%d.%m.%Y}"
+        self.period_text = f"{format_day(start)} — {format_day(end)}"
         self.map_url = "" if self.owner_view else maps.publish(maps.density_map(
             [(c.lat, c.lon, c.searches) for c in board.searches]))
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import reflex as rx
 
-from coworking_app.formatting import format_commission, format_moment, format_money
+from coworking_app.formatting import day_pattern, format_commission, format_moment, format_money
 from coworking_app.services.accounts.identity import find_user, find_user_by_email
 from coworking_app.services.accounts.permissions import check_role
 from coworking_app.services.common.errors import InvalidInput, NotFound
@@ -98,7 +98,7 @@ def _payout_row(p: payouts.PayoutOut) -> PayoutRow:
 def _penalty_row(p, zone: str) -> PenaltyRow:
     return PenaltyRow(id=p.id, booking=f"№ {p.booking_id}", space=p.space, kind=p.kind_label,
                       amount=format_money(p.amount_minor, p.currency), status=p.status, status_label=p.status_label,
-                      day=format_moment(p.created_at, zone, "%d.%m.%Y"), reason=p.waive_reason or "",
+                      day=format_moment(p.created_at, zone, day_pattern()), reason=p.waive_reason or "",
                       charged=p.status == PenaltyStatus.charged.value)
 
 
@@ -190,7 +190,7 @@ class AdminFinanceState(PageState):
                 return
             check = done.value
             self.checked, self.balanced = True, check.balanced
-            when = format_moment(check.checked_at, get_settings().report_timezone, "%d.%m.%Y %H:%M:%S")
+            when = format_moment(check.checked_at, get_settings().report_timezone, day_pattern() + " %H:%M:%S")
             self.check_summary = (tr("Проверено счетов: {accounts_checked}, проводок: {entries_checked} · {when}", accounts_checked=check.accounts_checked, entries_checked=check.entries_checked, when=when))
             self.differences = [DiffRow(DIFFERENCE_LABELS.get(d.kind, d.kind), d.reference,
                                         str(d.kept_minor), str(d.counted_minor)) for d in check.differences]

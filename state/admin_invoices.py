@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from coworking_app.formatting import format_money, format_moment
+from coworking_app.formatting import format_day, format_moment, format_money
 from coworking_app.services.finance import companies, invoices, reconciliation
 from coworking_app.settings import get_settings
 from models import Role
@@ -65,8 +65,8 @@ class ReconRun:
 
 def _invoice_row(i: invoices.InvoiceOut) -> InvoiceRow:
     tone = "red" if i.overdue else ("green" if i.status == "paid" else "blue")
-    return InvoiceRow(i.id, f"№ {i.number}", i.company, f"{i.period_start:%d.%m} — {i.period_end:%d.%m.%Y}",
-                      format_money(i.amount_minor, i.currency), f"{i.due_date:%d.%m.%Y}", i.status_label, tone,
+    return InvoiceRow(i.id, f"№ {i.number}", i.company, f"{format_day(i.period_start)} — {format_day(i.period_end)}",
+                      format_money(i.amount_minor, i.currency), format_day(i.due_date), i.status_label, tone,
                       i.status == "issued", i.pdf_url)
 
 

@@ -13,8 +13,10 @@ from coworking_app.formatting import (
     COMPANY_ROLE_LABELS,
     RESOURCE_KIND_LABELS,
     VAT_STATUS_LABELS,
-    format_money,
+    day_pattern,
+    format_day,
     format_moment,
+    format_money,
     format_stay,
     quoted,
     zone_name,
@@ -99,10 +101,10 @@ def _roubles(minor: int | None) -> str:
 
 def _invoice_row(i: invoices.InvoiceOut) -> InvoiceRow:
     return InvoiceRow(
-        id=i.id, number=f"№ {i.number}", period=f"{i.period_start:%d.%m.%Y} – {i.period_end:%d.%m.%Y}",
+        id=i.id, number=f"№ {i.number}", period=f"{format_day(i.period_start)} – {format_day(i.period_end)}",
         amount=format_money(i.amount_minor, i.currency),
         vat=format_money(i.vat_minor, i.currency) if i.vat_minor else tr("без НДС"),
-        due=f"{i.due_date:%d.%m.%Y}", status_label=i.status_label,
+        due=format_day(i.due_date), status_label=i.status_label,
         color="red" if i.overdue else "green" if i.status == "paid" else "amber", payable=i.status == "issued")
 
 
@@ -215,7 +217,7 @@ class CompanyState(PageState):
         now = datetime.now(timezone.utc)
         self.invitations = [InvitationRow(
             i.id, i.email, COMPANY_ROLE_LABELS[i.role], _limit(i.monthly_limit_minor, c.currency),
-            format_moment(i.expires_at, fmt="%d.%m.%Y") if i.expires_at > now else "—",
+            format_moment(i.expires_at, fmt=day_pattern()) if i.expires_at > now else "—",
             INVITATION_LABELS[i.status], INVITATION_COLORS[i.status], i.status == "open") for i in c.invitations]
         self.invoices = [_invoice_row(i) for i in bills]
         names = {m.user_id: m.full_name for m in c.members}

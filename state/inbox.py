@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from coworking_app.formatting import day_pattern
 from coworking_app.services.messaging import messages as svc
 from state.inputs import parse_id
 from state.page import PageState
@@ -21,7 +22,7 @@ ZONE = ZoneInfo("Europe/Moscow")
 
 def _when(moment: datetime) -> str:
     local, now = moment.astimezone(ZONE), datetime.now(timezone.utc).astimezone(ZONE)
-    return f"{local:%H:%M}" if local.date() == now.date() else f"{local:%d.%m.%Y %H:%M}"
+    return f"{local:%H:%M}" if local.date() == now.date() else local.strftime(day_pattern() + " %H:%M")
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from coworking_app.formatting import format_money
+from coworking_app.formatting import format_day, format_money
 from coworking_app.services.finance import invoices
 from coworking_app.services.payments import checkout
 from state.inputs import parse_id
@@ -81,7 +81,7 @@ class InvoiceCheckoutState(TestPaymentPage, PageState):
             return
         v = done.value
         self.number, self.company = v.number, v.company
-        self.period = f"{v.period_start:%d.%m.%Y} – {v.period_end:%d.%m.%Y}"
+        self.period = f"{format_day(v.period_start)} – {format_day(v.period_end)}"
         self.amount = format_money(v.amount, v.currency)
         self.status, self.invoice_status = v.status, v.invoice_status
         self.company_href = f"/cabinet/company?company={v.company_id}"

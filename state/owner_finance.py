@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from coworking_app.formatting import format_commission, format_day_long, format_moment, format_money
+from coworking_app.formatting import day_pattern, format_commission, format_day_long, format_moment, format_money
 from coworking_app.services.finance import payouts
 from coworking_app.settings import get_settings
 from state.inputs import parse_id
@@ -59,7 +59,7 @@ def _signed(minor: int, currency: str) -> str:
 
 def _line(line: payouts.FinanceLineOut, currency: str, zone: str) -> LineRow:
     return LineRow(
-        id=line.entry_id, day=format_moment(line.at, zone, "%d.%m.%Y"), label=line.label,
+        id=line.entry_id, day=format_moment(line.at, zone, day_pattern()), label=line.label,
         booking=f"№ {line.booking_id}" if line.booking_id else "", space=line.space or "—",
         account=line.account, account_label=ACCOUNT_LABELS.get(line.account, line.account),
         # A payout moves no booking's money: no price, no commission.

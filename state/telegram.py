@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import reflex as rx
 
-from coworking_app.formatting import format_moment
+from coworking_app.formatting import day_pattern, format_moment
 from coworking_app.services.common.qr import qr_data_uri
 from coworking_app.services.messaging import telegram
 from coworking_app.settings import get_settings
@@ -54,7 +54,7 @@ class TelegramState(PageState):
     def _show(self, chat: telegram.LinkedChat) -> None:
         self.linked = chat.chat_id is not None
         self.name = (chat.name or "Telegram") if self.linked else ""
-        self.since = format_moment(chat.linked_at, _zone(), "%d.%m.%Y") if chat.linked_at else ""
+        self.since = format_moment(chat.linked_at, _zone(), day_pattern()) if chat.linked_at else ""
         if self.linked:
             self._forget_link()
         self.loaded = True

@@ -21,8 +21,9 @@ from coworking_app.formatting import (
     RESOURCE_KIND_LABELS,
     ROLE_LABELS,
     SPACE_STATUS_LABELS,
-    format_money,
+    format_day,
     format_moment,
+    format_money,
     join_labels,
 )
 from coworking_app.services.common.query import QueryModel
@@ -94,7 +95,7 @@ class TableFilter(QueryModel):
             if value in (None, ""):
                 continue
             if isinstance(value, date):
-                value = f"{value:%d.%m.%Y}"
+                value = format_day(value)
             elif key == "status":
                 value = {PLACED: tr("оформленные"), **(labels.get("status") or {}), "active": tr("активные"),
                          "blocked": tr("заблокированные")}.get(value, value)
@@ -391,7 +392,7 @@ def format_cell(column: Column, row: dict[str, Any]) -> str:
     if column.kind == "datetime" and isinstance(value, datetime):
         return format_moment(value, get_settings().report_timezone)
     if column.kind == "date" and isinstance(value, date):
-        return f"{value:%d.%m.%Y}"
+        return format_day(value)
     if column.kind == "bool":
         return tr("да") if value else tr("нет")
     if column.kind == "number" and isinstance(value, float):

@@ -24,6 +24,7 @@ from coworking_app.formatting import (
     PAYMENT_PURPOSE_LABELS,
     PENALTY_KIND_LABELS,
     PENALTY_STATUS_LABELS,
+    format_day,
     format_money,
     on_account_of,
 )
@@ -144,4 +145,4 @@ def _subtitle(flt: OperationFilter, count: int, zone: str) -> str:
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%d.%m.%Y}" if value else ""
+    return format_day(value) if value else ""
