@@ -61,6 +61,15 @@ def use(language: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
+def choose(setting: str | None, chosen: str | None, accept_language: str | None) -> str:
+    """The language of a page: the person's setting (signed in), else the one chosen with the
+    header's switch (its cookie), else the browser's `Accept-Language`."""
+    for language in (setting, chosen):
+        if language in LANGUAGES:
+            return language
+    return negotiate(accept_language)
+
+
 def negotiate(accept_language: str | None) -> str:
     """The language an `Accept-Language` header prefers among ours (Russian when none):
     "en-GB,en;q=0.9,ru;q=0.5" -> "en"; malformed parts are skipped."""

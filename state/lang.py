@@ -24,28 +24,25 @@ class LanguageState(rx.State):
     chosen: str = rx.Cookie("", name="lang", max_age=YEAR, same_site="lax", path="/")
 
     def decide(self, setting: str | None, accept_language: str | None) -> str:
-        """The person's setting, else the cookie, else the browser's languages."""
-        if setting in i18n.LANGUAGES:
-            lang = setting
-        elif self.chosen in i18n.LANGUAGES:
-            lang = self.chosen
-        else:
-            lang = i18n.negotiate(accept_language)
-        self.lang = lang
-        return i18n.set_language(lang)
+        """The tab's language (the rule: `i18n.choose`), made the current one."""
+        self.lang = i18n.choose(setting, self.chosen, accept_language)
+        return i18n.set_language(self.lang)
 
 
 def t(text: str) -> rx.Var:
     """A page's text (Russian, marked for the catalogs) in the tab's language."""
-    english = i18n.translations("en").gettext(text)
-    return rx.cond(LanguageState.lang == "en", english, text)
+    return _both(i18n.translations("en").gettext(text), text)
 
 
 def tc(context: str, text: str) -> rx.Var:
     """`t` for a text that reads differently by where it stands ("Выйти": sign out, or leave
     a company): the catalogs hold it under `context` (msgctxt)."""
-    english = i18n.translations("en").pgettext(context, text)
-    return rx.cond(LanguageState.lang == "en", english, text)
+    return _both(i18n.translations("en").pgettext(context, text), text)
+
+
+def _both(english: str, russian: str) -> rx.Var:
+    """Both texts compiled into the page; the tab shows the one of its language."""
+    return rx.cond(LanguageState.lang == "en", english, russian)
 
 
 def html_lang_script(lang: str):

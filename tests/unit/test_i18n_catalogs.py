@@ -136,3 +136,16 @@ def test_pages_hold_no_english_sentences_either():
                      if _SENTENCE.search(a.value) and not a.value.startswith(("http", "/", "#", "@"))
                      and not re.fullmatch(r"[a-z0-9 -]+", a.value)]  # CSS classes
     assert not hits, "\n".join(hits)
+
+
+@pytest.mark.parametrize(("setting", "chosen", "header", "language"), [
+    ("en", "ru", "ru-RU", "en"),  # signed in: the person's setting wins
+    (None, "en", "ru-RU,ru;q=0.9", "en"),  # the switch's cookie before the browser
+    (None, "", "de-DE,en;q=0.7,ru;q=0.5", "en"),  # the browser's preference among ours
+    (None, "xx", "fr-FR", "ru"),  # nothing usable: Russian
+    (None, None, "en;q=0, ru;q=0.1", "ru"),  # q=0 means "not this one"
+])
+def test_which_language_a_page_speaks(setting, chosen, header, language):
+    from coworking_app import i18n
+
+    assert i18n.choose(setting, chosen, header) == language

@@ -107,6 +107,11 @@ def place_of_point(session: Session, lat: float, lon: float) -> PointPlace:
 def local_name(table) -> ColumnElement[str]:
     """A reference row's name (city, district, stop, amenity) in the current language, as a
     query column: the English one when asked for and given, else the Russian."""
+    return picked(table.name_ru, table.name_en)
+
+
+def picked(russian, english) -> ColumnElement[str]:
+    """`i18n.pick` as a query column: `english` for English readers when it is not empty."""
     if i18n.current() == "en":
-        return func.coalesce(func.nullif(table.name_en, ""), table.name_ru)
-    return table.name_ru
+        return func.coalesce(func.nullif(english, ""), russian)
+    return russian

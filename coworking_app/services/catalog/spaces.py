@@ -13,7 +13,7 @@ from sqlmodel import Session
 from coworking_app.effects import Effects
 from coworking_app.services.catalog.cache import cache_get, cache_set, drop_space_pages, space_detail_key
 from coworking_app.services.common.errors import InvalidInput, NotFound
-from coworking_app.services.catalog.geo import lat_of, local_name, lon_of, walking_minutes
+from coworking_app.services.catalog.geo import lat_of, local_name, lon_of, picked, walking_minutes
 from coworking_app.services.common.storage import get_storage
 from models import (
     Amenity,
@@ -145,9 +145,7 @@ def shown_name(space) -> str:
 
 def shown_name_sql(space=Space) -> ColumnElement[str]:
     """`shown_name` as a query column on `space` (the table or an alias)."""
-    if i18n.current() == "en":
-        return func.coalesce(func.nullif(space.name_en, ""), space.name)
-    return space.name
+    return picked(space.name, space.name_en)
 
 
 def is_bookable(space) -> bool:
